@@ -1,0 +1,306 @@
+//! The command line front door: `check`, `rules`, `explain`, `--version`.
+
+mod output;
+pub mod walk;
+
+pub use output::Finding;
+
+use crate::engine::{check_units, Settings, Unit};
+use crate::index::PackageIndex;
+use crate::rules::{find, RULES};
+use crate::source::SourceFile;
+use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "httpvet",
+    version,
+    about = "Finds and fixes the concurrency bugs of Go net/http servers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check Go files and directories (default: the current directory).
+    Check(CheckArgs),
+    /// List the rules: code, name and summary.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// A code (HV003) or a name (abandoned-unbuffered-send).
+        rule: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or directories to check.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Only run these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Never run these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Print the count per rule and the time spent parsing and checking (on stderr).
+    #[arg(long)]
+    statistics: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Runs the command line; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Rules => {
+            let mut out = String::new();
+            for r in RULES {
+                out.push_str(&format!("{}  {:<28} {}\n", r.code, r.name, r.summary));
+            }
+            print!("{out}");
+            0
+        }
+        Command::Explain { rule } => match find(&rule) {
+            Some(r) => {
+                println!("# {} {}\n\n{}\n\n{}", r.code, r.name, r.summary, r.docs.trim_end());
+                0
+            }
+            None => {
+                eprintln!("httpvet: unknown rule {rule:?} (see `httpvet rules`)");
+                2
+            }
+        },
+        Command::Check(args) => check(args),
+    }
+}
+
+/// Everything `check` found, with the time it took.
+#[derive(Default)]
+pub struct Run {
+    pub findings: Vec<Finding>,
+    pub files: usize,
+    pub warnings: Vec<String>,
+    pub parse_time: Duration,
+    pub check_time: Duration,
+}
+
+fn check(args: CheckArgs) -> i32 {
+    for key in args.select.iter().chain(&args.ignore) {
+        if find(key).is_none() {
+            eprintln!("httpvet: unknown rule {key:?} (see `httpvet rules`)");
+            return 2;
+        }
+    }
+    let settings = Settings {
+        select: args.select,
+        ignore: args.ignore,
+        ..Settings::default()
+    };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let run = match check_paths(&paths, &settings) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("httpvet: {e}");
+            return 2;
+        }
+    };
+    for w in &run.warnings {
+        eprintln!("httpvet: {w}");
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match args.format {
+        Format::Text => {
+            let mut s = String::new();
+            for f in &run.findings {
+                s.push_str(&f.text_line());
+                s.push('\n');
+            }
+            s.push_str(&summary_line(&run));
+            s.push('\n');
+            out.write_all(s.as_bytes())
+        }
+        Format::Json => serde_json::to_writer_pretty(&mut out, &run.findings)
+            .map_err(std::io::Error::other)
+            .and_then(|_| out.write_all(b"\n")),
+    };
+    if written.and_then(|_| out.flush()).is_err() {
+        return 2;
+    }
+    if args.statistics {
+        eprint!("{}", statistics(&run));
+    }
+    if run.findings.is_empty() {
+        0
+    } else {
+        1
+    }
+}
+
+fn summary_line(run: &Run) -> String {
+    let files = run
+        .findings
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let checked = plural(run.files, "file");
+    match run.findings.len() {
+        0 => format!("httpvet: no findings in {checked}"),
+        n => format!(
+            "httpvet: {} in {} ({checked} checked)",
+            plural(n, "finding"),
+            plural(files, "file")
+        ),
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// The count per rule and the time split, as `--statistics` prints it.
+pub fn statistics(run: &Run) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &run.findings {
+        *counts.entry(f.code).or_default() += 1;
+    }
+    let mut s = String::new();
+    for r in RULES {
+        s.push_str(&format!(
+            "{:>6}  {} {}\n",
+            counts.get(r.code).copied().unwrap_or(0),
+            r.code,
+            r.name
+        ));
+    }
+    s.push_str(&format!(
+        "{:>6}  total in {} files; parsing {:.2}s, checking {:.2}s (thread time)\n",
+        run.findings.len(),
+        run.files,
+        run.parse_time.as_secs_f64(),
+        run.check_time.as_secs_f64()
+    ));
+    s
+}
+
+/// Words that a file must contain for any rule to look at it.
+const TRIGGERS: &[&str] = &["net/http", "make(chan", "Hijack()", "Shutdown", "sync/atomic"];
+
+/// Checks files and directories, in parallel, one directory at a time per core.
+pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Run, String> {
+    let dirs = walk::go_files(paths)?;
+    let results: Vec<Run> = dirs
+        .into_par_iter()
+        .map(|(_, files)| check_dir(&files, settings))
+        .collect();
+    let mut run = Run::default();
+    for r in results {
+        run.findings.extend(r.findings);
+        run.files += r.files;
+        run.warnings.extend(r.warnings);
+        run.parse_time += r.parse_time;
+        run.check_time += r.check_time;
+    }
+    run.findings
+        .sort_by(|a, b| (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code)));
+    Ok(run)
+}
+
+/// Checks the Go files of one directory against their packages: parse each
+/// file once, summarise it, keep its tree only when a rule may look at it.
+pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
+    let mut run = Run::default();
+    let t0 = Instant::now();
+    let mut units: Vec<(Unit, bool)> = Vec::new();
+    for path in files {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                run.warnings
+                    .push(format!("{}: {}", path.display(), walk::io_reason(&e)));
+                continue;
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            run.warnings
+                .push(format!("{}: not valid UTF-8; skipped", path.display()));
+            continue;
+        };
+        let shown = path.to_string_lossy().into_owned();
+        let unit = Unit::new(SourceFile::parse(shown, text));
+        if unit.summary.package.is_empty() {
+            run.warnings
+                .push(format!("{}: not a Go file (no package clause); skipped", path.display()));
+            continue;
+        }
+        let keep = TRIGGERS.iter().any(|t| unit.file.text.contains(t));
+        units.push((unit, keep));
+    }
+    run.files = units.len();
+    run.parse_time = t0.elapsed();
+    let t1 = Instant::now();
+    // A file that reads a package variable some sibling updates atomically
+    // needs checking too.
+    let atomic_names: Vec<String> = units
+        .iter()
+        .flat_map(|(u, _)| u.summary.atomic_targets.iter().map(|t| t.name.clone()))
+        .collect();
+    let wanted: Vec<Unit> = units
+        .into_iter()
+        .filter(|(u, keep)| *keep || atomic_names.iter().any(|n| u.file.text.contains(n.as_str())))
+        .map(|(u, _)| u)
+        .collect();
+    let _ = PackageIndex::default;
+    for (i, report) in check_units_for(&wanted, settings) {
+        let u = &wanted[i];
+        for p in &report.panics {
+            run.warnings.push(p.clone());
+        }
+        for d in &report.diagnostics {
+            run.findings.push(Finding::new(d, &u.file, &u.file.path));
+        }
+    }
+    run.check_time = t1.elapsed();
+    run
+}
+
+fn check_units_for(units: &[Unit], settings: &Settings) -> Vec<(usize, crate::engine::FileReport)> {
+    check_units(units, settings)
+}
+
+/// Checks a path; the result in JSON form (used by tests and benchmarks).
+pub fn check_path(path: &Path) -> Result<Vec<Finding>, String> {
+    check_paths(&[path.to_path_buf()], &Settings::default()).map(|r| r.findings)
+}

@@ -1,0 +1,66 @@
+//! Finding the Go files to check, with the go tool's conventions: skip
+//! `vendor/`, `testdata/` and directories starting with `.` or `_`; honour
+//! `.gitignore`; only `*.go`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Directories to skip while walking.
+pub fn skipped_dir(name: &str) -> bool {
+    name == "vendor" || name == "testdata" || name.starts_with('.') || name.starts_with('_')
+}
+
+/// The Go files under `paths`, grouped by directory (one package set each).
+/// A path that does not exist is an error; explicit files are always taken.
+pub fn go_files(paths: &[PathBuf]) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, String> {
+    for p in paths {
+        if let Err(e) = std::fs::metadata(p) {
+            return Err(format!("{}: {}", p.display(), io_reason(&e)));
+        }
+    }
+    let mut dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for p in paths {
+        if p.is_file() {
+            let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+            dirs.entry(dir).or_default().push(p.clone());
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(p)
+            .hidden(false)
+            .parents(true)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .require_git(false)
+            .ignore(false)
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !e.file_type().is_some_and(|t| t.is_dir())
+                    || !skipped_dir(&e.file_name().to_string_lossy())
+            })
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(|e| format!("{}: {e}", p.display()))?;
+            let path = entry.path();
+            let is_go = entry.file_type().is_some_and(|t| t.is_file())
+                && path.extension().is_some_and(|x| x == "go");
+            if is_go {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                dirs.entry(dir).or_default().push(path.to_path_buf());
+            }
+        }
+    }
+    for files in dirs.values_mut() {
+        files.sort();
+        files.dedup();
+    }
+    Ok(dirs)
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}

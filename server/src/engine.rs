@@ -1,0 +1,171 @@
+//! The engine: runs the selected rules over one file with its package index,
+//! catches a panicking rule, applies suppression comments and settings.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::index::{FileSummary, PackageIndex};
+use crate::rules::{dedupe, Context, Rule, RULES};
+use crate::source::SourceFile;
+use crate::syntax::imports::Imports;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Which rules run and how loudly.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Codes or names to run; empty means all.
+    pub select: Vec<String>,
+    /// Codes or names never to run.
+    pub ignore: Vec<String>,
+    /// Severity per code.
+    pub severity: HashMap<String, Severity>,
+}
+
+fn matches(rule: &Rule, keys: &[String]) -> bool {
+    keys.iter()
+        .any(|k| rule.code.eq_ignore_ascii_case(k) || rule.name == k)
+}
+
+impl Settings {
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        (self.select.is_empty() || matches(rule, &self.select)) && !matches(rule, &self.ignore)
+    }
+}
+
+/// The result of checking one file.
+#[derive(Debug, Default)]
+pub struct FileReport {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Rules that panicked, with the panic message.
+    pub panics: Vec<String>,
+}
+
+/// Parses nothing: checks an already parsed file against its package.
+pub fn check_file(
+    file: &SourceFile,
+    imports: &Imports,
+    index: &PackageIndex,
+    settings: &Settings,
+) -> FileReport {
+    let cx = Context::new(file, imports, index);
+    let mut report = FileReport::default();
+    for rule in RULES.iter().filter(|r| settings.enabled(r)) {
+        let mut found = Vec::new();
+        let run = catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found)));
+        match run {
+            Ok(()) => {
+                if let Some(sev) = settings.severity.get(rule.code) {
+                    for d in &mut found {
+                        d.severity = *sev;
+                    }
+                }
+                report.diagnostics.extend(found);
+            }
+            Err(payload) => {
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                report
+                    .panics
+                    .push(format!("{} panicked on {}: {msg}", rule.code, file.path));
+            }
+        }
+    }
+    suppress(file, &mut report.diagnostics);
+    dedupe(&mut report.diagnostics);
+    report
+}
+
+/// Drops diagnostics silenced by `//httpvet:ignore [CODE…] [reason]` on their
+/// line or the line above.
+pub fn suppress(file: &SourceFile, diags: &mut Vec<Diagnostic>) {
+    const MARK: &str = "httpvet:ignore";
+    if diags.is_empty() || !file.text.contains(MARK) {
+        return;
+    }
+    // line → codes silenced there (empty = all)
+    let mut silenced: HashMap<usize, Vec<String>> = HashMap::new();
+    for (pos, _) in file.text.match_indices(MARK) {
+        let before = file.text[..pos].trim_end_matches(' ');
+        if !before.ends_with("//") {
+            continue;
+        }
+        let (line, _) = file.line_col(pos);
+        let rest = &file.text[pos + MARK.len()..];
+        let rest = rest.split('\n').next().unwrap_or("");
+        let codes: Vec<String> = rest
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .take_while(|w| crate::rules::find(w).is_some())
+            .map(|w| crate::rules::find(w).map(|r| r.code.to_string()).unwrap_or_default())
+            .collect();
+        // Applies to its own line and to the next one.
+        for l in [line, line + 1] {
+            silenced.entry(l).or_default().extend(codes.iter().cloned());
+            if codes.is_empty() {
+                silenced.insert(l, Vec::new());
+            }
+        }
+    }
+    diags.retain(|d| match silenced.get(&d.location.start.line) {
+        Some(codes) => !(codes.is_empty() || codes.iter().any(|c| c == d.code)),
+        None => true,
+    });
+}
+
+/// A parsed file with its imports and summary, ready to be checked.
+pub struct Unit {
+    pub file: SourceFile,
+    pub imports: Imports,
+    pub summary: std::sync::Arc<FileSummary>,
+}
+
+impl Unit {
+    pub fn new(file: SourceFile) -> Unit {
+        let imports = Imports::of(file.tree.root_node(), &file.text);
+        let summary = std::sync::Arc::new(FileSummary::of(&file, &imports));
+        Unit {
+            file,
+            imports,
+            summary,
+        }
+    }
+}
+
+/// The key that groups files into packages: the package clause, with `_test`
+/// packages apart.
+pub fn package_key(summary: &FileSummary) -> &str {
+    &summary.package
+}
+
+/// Checks every file of one directory: builds the package index per package
+/// clause, then checks each file against its package.
+pub fn check_units(units: &[Unit], settings: &Settings) -> Vec<(usize, FileReport)> {
+    let mut packages: HashMap<&str, Vec<std::sync::Arc<FileSummary>>> = HashMap::new();
+    for u in units {
+        packages
+            .entry(package_key(&u.summary))
+            .or_default()
+            .push(u.summary.clone());
+    }
+    let indexes: HashMap<&str, PackageIndex> = packages
+        .into_iter()
+        .map(|(k, v)| (k, PackageIndex::new(v)))
+        .collect();
+    units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let index = &indexes[package_key(&u.summary)];
+            (i, check_file(&u.file, &u.imports, index, settings))
+        })
+        .collect()
+}
+
+/// Checks a single Go text on its own (a package of one file).
+pub fn check_source(path: &str, text: String, settings: &Settings) -> FileReport {
+    let unit = Unit::new(SourceFile::parse(path, text));
+    let index = PackageIndex::new(vec![unit.summary.clone()]);
+    check_file(&unit.file, &unit.imports, &index, settings)
+}

@@ -1,0 +1,500 @@
+//! The package index: for each file, a compact summary of its package-level
+//! declarations (variables, struct fields, functions and what they do with
+//! their parameters). Rules see one file plus the summaries of every file of
+//! its package, so state and helpers may live in a sibling file.
+
+use crate::diagnostic::Location;
+use crate::source::SourceFile;
+use crate::syntax::handlers::{params, receiver};
+use crate::syntax::http::{reads_body, writer_call, WriterCall};
+use crate::syntax::imports::Imports;
+use crate::syntax::types::{of_expr, of_type, Kind};
+use crate::syntax::{named_children, text, unparen, visit, Call, Visit};
+use std::collections::HashSet;
+use std::sync::Arc;
+use tree_sitter::Node;
+
+/// A package-level variable.
+#[derive(Clone, Debug)]
+pub struct VarDecl {
+    pub name: String,
+    pub kind: Kind,
+    pub location: Location,
+}
+
+/// A field of a struct type declared in the package.
+#[derive(Clone, Debug)]
+pub struct FieldDecl {
+    pub type_name: String,
+    pub name: String,
+    pub kind: Kind,
+    pub location: Location,
+}
+
+/// What a function does with one of its parameters.
+#[derive(Clone, Debug, Default)]
+pub struct ParamFacts {
+    pub name: Option<String>,
+    /// `p.Close()` somewhere in the body.
+    pub closes: bool,
+    /// Stored, sent, returned or given to code outside the package.
+    pub hands_off: bool,
+    /// `p <- v` somewhere in the body.
+    pub sends: bool,
+    /// Reads the request body of `p`.
+    pub reads_body: bool,
+    /// Writes a status on `p` (`WriteHeader`, `http.Error`, …).
+    pub writes_status: bool,
+    /// Writes a status or a body on `p`.
+    pub commits: bool,
+    /// Passed on to package functions: (function name, is a method, argument index).
+    pub passes: Vec<(String, bool, usize)>,
+}
+
+/// A package-level function or method.
+#[derive(Clone, Debug)]
+pub struct FuncSummary {
+    pub name: String,
+    pub receiver_type: Option<String>,
+    pub params: Vec<ParamFacts>,
+}
+
+/// A variable (package-level) or field updated through `sync/atomic` functions.
+#[derive(Clone, Debug)]
+pub struct AtomicTarget {
+    pub name: String,
+    pub field: bool,
+    /// `Int64`, `Uint32`, … taken from the function name.
+    pub width: String,
+    pub location: Location,
+}
+
+/// The package-level facts of one file.
+#[derive(Clone, Debug, Default)]
+pub struct FileSummary {
+    pub path: Option<Arc<str>>,
+    pub package: String,
+    pub vars: Vec<VarDecl>,
+    pub fields: Vec<FieldDecl>,
+    pub funcs: Vec<FuncSummary>,
+    pub atomic_targets: Vec<AtomicTarget>,
+}
+
+/// The package name a file declares.
+pub fn package_name(root: Node, src: &str) -> String {
+    named_children(root)
+        .find(|n| n.kind() == "package_clause")
+        .and_then(|p| named_children(p).next())
+        .map(|id| text(id, src).to_string())
+        .unwrap_or_default()
+}
+
+/// The atomic function names of `sync/atomic`: `AddInt64` → `Some(("Add", "Int64"))`.
+pub fn atomic_func(name: &str) -> Option<(&str, &str)> {
+    const OPS: &[&str] = &["CompareAndSwap", "Add", "Load", "Store", "Swap", "And", "Or"];
+    const WIDTHS: &[&str] = &["Int32", "Int64", "Uint32", "Uint64", "Uintptr", "Pointer"];
+    let op = OPS.iter().find(|op| name.starts_with(**op))?;
+    let width = &name[op.len()..];
+    WIDTHS.contains(&width).then_some((*op, width))
+}
+
+impl FileSummary {
+    pub fn of(file: &SourceFile, imports: &Imports) -> FileSummary {
+        let src = file.text.as_str();
+        let root = file.tree.root_node();
+        let mut s = FileSummary {
+            path: Some(file.path.clone()),
+            package: package_name(root, src),
+            ..FileSummary::default()
+        };
+        for decl in named_children(root) {
+            match decl.kind() {
+                "var_declaration" => s.add_vars(file, decl, imports),
+                "type_declaration" => s.add_types(file, decl, imports),
+                "function_declaration" | "method_declaration" => s.add_func(decl, src, imports),
+                _ => {}
+            }
+        }
+        if imports.has("sync/atomic") {
+            s.add_atomic_targets(file, imports);
+        }
+        s
+    }
+
+    fn add_vars(&mut self, file: &SourceFile, decl: Node, imports: &Imports) {
+        let src = file.text.as_str();
+        let mut specs: Vec<Node> = Vec::new();
+        for c in named_children(decl) {
+            if c.kind() == "var_spec" {
+                specs.push(c);
+            } else if c.kind() == "var_spec_list" {
+                specs.extend(named_children(c).filter(|n| n.kind() == "var_spec"));
+            }
+        }
+        for spec in specs {
+            let ty = spec.child_by_field_name("type");
+            let values: Vec<Node> = spec
+                .child_by_field_name("value")
+                .map(|v| named_children(v).collect())
+                .unwrap_or_default();
+            let mut c = spec.walk();
+            let names: Vec<Node> = spec.children_by_field_name("name", &mut c).collect();
+            for (i, name) in names.iter().enumerate() {
+                let mut kind = ty.map(|t| of_type(t, src, imports)).unwrap_or(Kind::Other);
+                if let Some(v) = values.get(i) {
+                    let k = of_expr(*v, src, imports);
+                    if kind == Kind::Other || matches!(k, Kind::Chan(Some(_))) {
+                        kind = k;
+                    }
+                }
+                self.vars.push(VarDecl {
+                    name: text(*name, src).to_string(),
+                    kind,
+                    location: Location::of_node(&file.path, *name),
+                });
+            }
+        }
+    }
+
+    fn add_types(&mut self, file: &SourceFile, decl: Node, imports: &Imports) {
+        let src = file.text.as_str();
+        for spec in named_children(decl) {
+            if spec.kind() != "type_spec" {
+                continue;
+            }
+            let (Some(name), Some(ty)) = (
+                spec.child_by_field_name("name"),
+                spec.child_by_field_name("type"),
+            ) else {
+                continue;
+            };
+            if ty.kind() != "struct_type" {
+                continue;
+            }
+            let type_name = text(name, src).to_string();
+            let Some(list) = named_children(ty).next() else {
+                continue;
+            };
+            for field in named_children(list) {
+                let Some(fty) = field.child_by_field_name("type") else {
+                    continue;
+                };
+                let kind = of_type(fty, src, imports);
+                let mut c = field.walk();
+                let names: Vec<Node> = field.children_by_field_name("name", &mut c).collect();
+                if names.is_empty() {
+                    // Embedded field: named after its type.
+                    let base = text(fty, src).trim_start_matches('*');
+                    let base = base.rsplit('.').next().unwrap_or(base);
+                    self.fields.push(FieldDecl {
+                        type_name: type_name.clone(),
+                        name: base.to_string(),
+                        kind: kind.clone(),
+                        location: Location::of_node(&file.path, fty),
+                    });
+                }
+                for n in names {
+                    self.fields.push(FieldDecl {
+                        type_name: type_name.clone(),
+                        name: text(n, src).to_string(),
+                        kind: kind.clone(),
+                        location: Location::of_node(&file.path, n),
+                    });
+                }
+            }
+        }
+    }
+
+    fn add_func(&mut self, decl: Node, src: &str, imports: &Imports) {
+        let Some(name) = decl.child_by_field_name("name") else {
+            return;
+        };
+        let body = decl.child_by_field_name("body");
+        let ps = params(decl, src);
+        let facts = ps
+            .iter()
+            .map(|p| {
+                let kind = of_type(p.ty, src, imports);
+                let interesting = matches!(
+                    kind,
+                    Kind::Conn | Kind::Chan(_) | Kind::Request | Kind::Writer
+                );
+                match (&p.name, body) {
+                    (Some(name), Some(body)) if interesting => {
+                        param_facts(name, &kind, body, src, imports)
+                    }
+                    _ => ParamFacts {
+                        name: p.name.clone(),
+                        ..ParamFacts::default()
+                    },
+                }
+            })
+            .collect();
+        self.funcs.push(FuncSummary {
+            name: text(name, src).to_string(),
+            receiver_type: receiver(decl, src).map(|r| r.type_name),
+            params: facts,
+        });
+    }
+
+    fn add_atomic_targets(&mut self, file: &SourceFile, imports: &Imports) {
+        let src = file.text.as_str();
+        let root = file.tree.root_node();
+        let mut found: Vec<AtomicTarget> = Vec::new();
+        visit(root, |n| {
+            if let Some((target, width)) = atomic_target(n, src, imports) {
+                let target = unparen(target);
+                let (name, field) = match target.kind() {
+                    "identifier" => (text(target, src), false),
+                    "selector_expression" => match target.child_by_field_name("field") {
+                        Some(f) => (text(f, src), true),
+                        None => return Visit::Descend,
+                    },
+                    _ => return Visit::Descend,
+                };
+                if !found.iter().any(|t| t.name == name && t.field == field) {
+                    found.push(AtomicTarget {
+                        name: name.to_string(),
+                        field,
+                        width: width.to_string(),
+                        location: Location::of_node(&file.path, target),
+                    });
+                }
+            }
+            Visit::Descend
+        });
+        // Identifiers count only when they are package-level variables; the
+        // rule checks that against the whole package.
+        self.atomic_targets = found;
+    }
+}
+
+/// For `atomic.AddInt64(&x, 1)`: the operand `x` of `&x` and the width `Int64`.
+pub fn atomic_target<'t, 's>(
+    n: Node<'t>,
+    src: &'s str,
+    imports: &Imports,
+) -> Option<(Node<'t>, &'s str)> {
+    let call = Call::of(n)?;
+    let name = imports.member(call.function, src, "sync/atomic")?;
+    let (_, width) = atomic_func(name)?;
+    let first = call.arg(0)?;
+    if first.kind() != "unary_expression" {
+        return None;
+    }
+    let op = first.child_by_field_name("operator").map(|o| text(o, src));
+    if op != Some("&") {
+        return None;
+    }
+    Some((unparen(first.child_by_field_name("operand")?), width))
+}
+
+fn is_name(n: Node, src: &str, name: &str) -> bool {
+    let n = unparen(n);
+    n.kind() == "identifier" && text(n, src) == name
+}
+
+fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports) -> ParamFacts {
+    let mut f = ParamFacts {
+        name: Some(name.to_string()),
+        ..ParamFacts::default()
+    };
+    let names: HashSet<String> = std::iter::once(name.to_string()).collect();
+    let bodies: HashSet<String> = HashSet::new();
+    visit(body, |n| {
+        match n.kind() {
+            "send_statement" => {
+                if n.child_by_field_name("channel").map(|c| is_name(c, src, name)) == Some(true) {
+                    f.sends = true;
+                }
+                if n.child_by_field_name("value").map(|c| is_name(c, src, name)) == Some(true) {
+                    f.hands_off = true;
+                }
+            }
+            "return_statement" => {
+                if named_children(n).any(|l| named_children(l).any(|e| is_name(e, src, name))) {
+                    f.hands_off = true;
+                }
+            }
+            "assignment_statement" | "short_var_declaration" | "keyed_element" => {
+                let right = n
+                    .child_by_field_name("right")
+                    .or_else(|| n.child_by_field_name("value"));
+                if let Some(r) = right {
+                    let stored = if r.kind() == "expression_list" {
+                        named_children(r).any(|e| is_name(e, src, name))
+                    } else {
+                        crate::syntax::any(r, |e| is_name(e, src, name))
+                    };
+                    f.hands_off |= stored;
+                }
+            }
+            "call_expression" => {
+                let Some(call) = Call::of(n) else {
+                    return Visit::Descend;
+                };
+                if let Some((operand, method)) = call.method(src) {
+                    if method == "Close" && is_name(operand, src, name) {
+                        f.closes = true;
+                    }
+                }
+                if *kind == Kind::Request && reads_body(&call, src, &names, &bodies, false) {
+                    f.reads_body = true;
+                }
+                if *kind == Kind::Writer {
+                    match writer_call(&call, src, imports, &names) {
+                        Some(WriterCall::Status) => {
+                            f.writes_status = true;
+                            f.commits = true;
+                        }
+                        Some(WriterCall::Body) => f.commits = true,
+                        None => {}
+                    }
+                }
+                for (i, a) in call.args.iter().enumerate() {
+                    if !is_name(*a, src, name) {
+                        continue;
+                    }
+                    match call.function.kind() {
+                        "identifier" => {
+                            f.passes
+                                .push((text(call.function, src).to_string(), false, i));
+                        }
+                        "selector_expression" => {
+                            let operand = call.function.child_by_field_name("operand");
+                            let pkg = operand
+                                .filter(|o| o.kind() == "identifier")
+                                .and_then(|o| {
+                                    let o = text(o, src);
+                                    imports.list.iter().find(|imp| {
+                                        imp.local
+                                            == Some(crate::syntax::imports::Local::Name(
+                                                o.to_string(),
+                                            ))
+                                    })
+                                });
+                            match pkg {
+                                // The standard library never closes what it is lent.
+                                Some(imp) if !imp.path.contains('.') => {}
+                                Some(_) => f.hands_off = true,
+                                None => {
+                                    let m = call
+                                        .function
+                                        .child_by_field_name("field")
+                                        .map(|m| text(m, src).to_string())
+                                        .unwrap_or_default();
+                                    f.passes.push((m, true, i));
+                                }
+                            }
+                        }
+                        "func_literal" => f.hands_off = true,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        Visit::Descend
+    });
+    f
+}
+
+/// How a callee treats a value it is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Closed,
+    HandedOff,
+    Kept,
+    Unknown,
+}
+
+/// The summaries of every file of one package.
+#[derive(Clone, Debug, Default)]
+pub struct PackageIndex {
+    pub files: Vec<Arc<FileSummary>>,
+}
+
+impl PackageIndex {
+    pub fn new(files: Vec<Arc<FileSummary>>) -> PackageIndex {
+        PackageIndex { files }
+    }
+
+    pub fn var(&self, name: &str) -> Option<&VarDecl> {
+        self.files
+            .iter()
+            .flat_map(|f| f.vars.iter())
+            .find(|v| v.name == name)
+    }
+
+    /// A field by its struct type and name.
+    pub fn field(&self, type_name: &str, name: &str) -> Option<&FieldDecl> {
+        self.files
+            .iter()
+            .flat_map(|f| f.fields.iter())
+            .find(|d| d.type_name == type_name && d.name == name)
+    }
+
+    /// Any struct field of that name whose kind matches.
+    pub fn any_field(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<&FieldDecl> {
+        self.files
+            .iter()
+            .flat_map(|f| f.fields.iter())
+            .find(|d| d.name == name && pred(&d.kind))
+    }
+
+    pub fn func(&self, name: &str, method: bool) -> Option<&FuncSummary> {
+        let mut found = self
+            .files
+            .iter()
+            .flat_map(|f| f.funcs.iter())
+            .filter(|f| f.name == name && f.receiver_type.is_some() == method);
+        let first = found.next()?;
+        // An ambiguous method name (two types) tells nothing.
+        found.next().is_none().then_some(first)
+    }
+
+    pub fn atomic_target(&self, name: &str, field: bool) -> Option<&AtomicTarget> {
+        self.files
+            .iter()
+            .flat_map(|f| f.atomic_targets.iter())
+            .find(|t| t.name == name && t.field == field)
+    }
+
+    pub fn has_atomic_targets(&self) -> bool {
+        self.files.iter().any(|f| !f.atomic_targets.is_empty())
+    }
+
+    /// What a package function does with its `idx`-th argument, following
+    /// calls to other package functions a few levels deep.
+    pub fn fate(&self, name: &str, method: bool, idx: usize, depth: usize) -> Fate {
+        let Some(f) = self.func(name, method) else {
+            return Fate::Unknown;
+        };
+        let Some(p) = f.params.get(idx) else {
+            return Fate::Unknown;
+        };
+        if p.closes {
+            return Fate::Closed;
+        }
+        if p.hands_off {
+            return Fate::HandedOff;
+        }
+        if depth == 0 {
+            return Fate::Unknown;
+        }
+        let mut fate = Fate::Kept;
+        for (callee, m, i) in &p.passes {
+            match self.fate(callee, *m, *i, depth - 1) {
+                Fate::Closed => return Fate::Closed,
+                Fate::HandedOff | Fate::Unknown => fate = Fate::HandedOff,
+                Fate::Kept => {}
+            }
+        }
+        fate
+    }
+
+    /// A predicate over the facts of a package function's `idx`-th parameter.
+    pub fn param(&self, name: &str, method: bool, idx: usize) -> Option<&ParamFacts> {
+        self.func(name, method)?.params.get(idx)
+    }
+}

@@ -1,0 +1,15 @@
+//! httpvet: finds the concurrency bugs of Go `net/http` servers and fixes them.
+//!
+//! Data flows one way: text → syntax tree ([`source`]) → package index
+//! ([`index`]) → rules ([`rules`], over the helpers in [`syntax`]) →
+//! diagnostics and fixes ([`diagnostic`]) → the command line ([`cli`]).
+
+pub mod cli;
+pub mod diagnostic;
+pub mod engine;
+pub mod index;
+pub mod rules;
+pub mod source;
+pub mod syntax;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,115 @@
+//! HV001 writer-escapes-handler.
+
+use super::{Context, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::syntax::goroutines::{outlives, starts, Start};
+use crate::syntax::scope::{aliases, is_declaration, WRITER};
+use crate::syntax::{text, visit, Visit};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV001",
+    name: "writer-escapes-handler",
+    summary: "A goroutine that outlives the handler uses its http.ResponseWriter",
+    docs: r#"## What it does
+Reports a use of a handler's `http.ResponseWriter` (or of a local alias or a
+wrapper built from it, such as a `bufio.Writer` or a `json.Encoder`) inside a
+goroutine that the handler does not wait for.
+
+## Why is this bad?
+The server reuses the writer as soon as the handler returns. A goroutine that
+writes after that races with the server and with the handler itself: the race
+detector flags it, and in production it corrupts responses or panics inside
+`bufio.Writer`.
+
+## Example
+```go
+func report(w http.ResponseWriter, r *http.Request) {
+	go func() {
+		time.Sleep(time.Second)
+		fmt.Fprintln(w, "done")
+	}()
+	fmt.Fprintln(w, "started")
+}
+```
+
+## Use instead
+Let the goroutine compute and hand its bytes back over a channel with room for
+one value; the handler writes them, or gives up when the client leaves:
+```go
+func report(w http.ResponseWriter, r *http.Request) {
+	fmt.Fprintln(w, "started")
+	out := make(chan []byte, 1)
+	go func() {
+		time.Sleep(time.Second)
+		out <- []byte("done\n")
+	}()
+	select {
+	case b := <-out:
+		w.Write(b)
+	case <-r.Context().Done():
+		return
+	}
+}
+```
+
+## Fix
+Preferred when the goroutine's writes are `w.Write(x)` calls: hand the bytes
+back over a channel of capacity 1 and write them in the handler in a `select`
+that also returns on `<-r.Context().Done()`. Otherwise: run the work
+synchronously (drop the `go`). Both change when the work runs: review them.
+"#,
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for h in cx.handlers() {
+        let Some(w) = &h.writer else { continue };
+        let body = cx.text(h.body);
+        if !body.contains("go ") && !body.contains(".Go(") {
+            continue;
+        }
+        let writers = aliases(h.func, std::slice::from_ref(w), cx.src, WRITER);
+        for g in starts(h.body, cx.src) {
+            if !cx.owned_by(g.stmt, h) {
+                continue;
+            }
+            let uses = writer_uses(&g, &writers, cx.src);
+            if uses.is_empty() || !outlives(&g, cx.src) {
+                continue;
+            }
+            for u in uses {
+                let mut d = cx.diag(
+                    &RULE,
+                    u,
+                    format!(
+                        "`{}` is used by a goroutine that may still run after handler `{}` returns",
+                        text(u, cx.src),
+                        h.name
+                    ),
+                );
+                d.related
+                    .push(cx.related(g.stmt, "goroutine started here and not waited for"));
+                out.push(d);
+            }
+        }
+    }
+}
+
+/// Identifiers in the goroutine that use the writer (declarations and the
+/// arguments that only bind a literal's parameters excluded).
+fn writer_uses<'t>(g: &Start<'t>, writers: &HashSet<String>, src: &str) -> Vec<Node<'t>> {
+    let binding_args = g.literal.and_then(|_| g.call.child_by_field_name("arguments"));
+    let mut uses = Vec::new();
+    visit(g.stmt, |n| {
+        if Some(n.id()) == binding_args.map(|a| a.id()) {
+            return Visit::Skip;
+        }
+        if n.kind() == "identifier" && writers.contains(text(n, src)) && !is_declaration(n) {
+            uses.push(n);
+        }
+        Visit::Descend
+    });
+    uses
+}

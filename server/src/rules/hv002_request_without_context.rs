@@ -1,0 +1,163 @@
+//! HV002 request-without-context.
+
+use super::{Context, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::syntax::handlers::params;
+use crate::syntax::types::{of_type, Kind};
+use crate::syntax::{enclosing_function, text, unparen, visit, Call, Visit};
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV002",
+    name: "request-without-context",
+    summary: "An outgoing HTTP request ignores the context that is in reach",
+    docs: r#"## What it does
+Inside a handler, or any function with a `context.Context` parameter, reports
+outgoing requests that cannot be cancelled: `http.Get`, `http.Head`,
+`http.Post`, `http.PostForm` (as functions, or as methods of
+`http.DefaultClient` or of a known `*http.Client`), `http.NewRequest`, and
+`http.NewRequestWithContext` given `context.Background()` or
+`context.TODO()`.
+
+## Why is this bad?
+These requests run on `context.Background()`. When the client of the handler
+disconnects, or the caller's context is cancelled, the upstream call keeps
+running: goroutines, sockets and upstream capacity are spent on an answer
+nobody will read.
+
+## Example
+```go
+func price(w http.ResponseWriter, r *http.Request) {
+	resp, err := http.Get(upstreamURL)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	io.Copy(w, resp.Body)
+}
+```
+
+## Use instead
+```go
+func price(w http.ResponseWriter, r *http.Request) {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, upstreamURL, nil)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	io.Copy(w, resp.Body)
+}
+```
+
+## Fix
+Builds the request with `http.NewRequestWithContext(ctx, method, url, body)`
+and sends it with the same client's `Do`, where `ctx` is `r.Context()` in a
+handler and the context parameter elsewhere. The `resp, err :=` shape stays;
+the new error is handled the way the function already handles errors. `Post`
+keeps its content type as a header; `PostForm` encodes the form. For
+`http.NewRequest`, the context argument is inserted.
+"#,
+    check,
+};
+
+const SENDERS: &[&str] = &["Get", "Head", "Post", "PostForm"];
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if !cx.imports.has("net/http") {
+        return;
+    }
+    let http = "net/http";
+    visit(cx.root, |n| {
+        let Some(call) = Call::of(n) else {
+            return Visit::Descend;
+        };
+        let what = if let Some(name) = cx.imports.member(call.function, cx.src, http) {
+            match name {
+                _ if SENDERS.contains(&name) => Some(format!("`http.{name}`")),
+                "NewRequest" => Some("`http.NewRequest`".to_string()),
+                "NewRequestWithContext" if call.arg(0).is_some_and(|c| is_background(cx, c)) => {
+                    Some(format!(
+                        "`http.NewRequestWithContext` given `{}`",
+                        text(call.arg(0).unwrap(), cx.src)
+                    ))
+                }
+                _ => None,
+            }
+        } else if let Some((client, method)) = call.method(cx.src) {
+            (SENDERS.contains(&method) && cx.kind_of(client) == Kind::HttpClient)
+                .then(|| format!("`{}.{method}`", text(client, cx.src)))
+        } else {
+            None
+        };
+        let Some(what) = what else {
+            return Visit::Descend;
+        };
+        let Some(ctx) = context_in_reach(cx, n) else {
+            return Visit::Descend;
+        };
+        out.push(cx.diag(
+            &RULE,
+            n,
+            format!("{what} does not use {ctx}: the request keeps running after it is cancelled"),
+        ));
+        Visit::Descend
+    });
+}
+
+/// `context.Background()` / `context.TODO()`, directly or through a local
+/// variable initialised with it.
+fn is_background(cx: &Context, expr: Node) -> bool {
+    let e = unparen(expr);
+    if let Some(call) = Call::of(e) {
+        return matches!(
+            cx.imports.member(call.function, cx.src, "context"),
+            Some("Background" | "TODO")
+        );
+    }
+    if e.kind() == "identifier" {
+        let name = cx.text(e);
+        let Some(func) = enclosing_function(e) else {
+            return false;
+        };
+        let mut init = None;
+        visit(func, |n| {
+            if n.kind() == "short_var_declaration" {
+                let left = n.child_by_field_name("left").map(|l| cx.text(l));
+                if left == Some(name) {
+                    init = n.child_by_field_name("right");
+                    return Visit::Stop;
+                }
+            }
+            Visit::Descend
+        });
+        return init.is_some_and(|v| is_background(cx, v));
+    }
+    false
+}
+
+/// How the context in reach is named: `r.Context()` in a handler (or any
+/// function with a named `*http.Request`), else the `context.Context` parameter.
+fn context_in_reach(cx: &Context, at: Node) -> Option<String> {
+    let mut f = enclosing_function(at);
+    while let Some(func) = f {
+        for p in params(func, cx.src) {
+            let Some(name) = &p.name else { continue };
+            match of_type(p.ty, cx.src, cx.imports) {
+                Kind::Request => return Some(format!("`{name}.Context()`")),
+                _ if cx.imports.type_member(p.ty, cx.src, "context") == Some(("Context", false)) => {
+                    return Some(format!("`{name}`"))
+                }
+                _ => {}
+            }
+        }
+        f = enclosing_function(func);
+    }
+    None
+}

@@ -1,0 +1,211 @@
+//! HV003 abandoned-unbuffered-send.
+
+use super::{Context, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::syntax::goroutines::{outlives_with, received_channel, select_can_give_up, starts, waits, Start};
+use crate::syntax::handlers::params;
+use crate::syntax::types::{of_expr, Kind};
+use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV003",
+    name: "abandoned-unbuffered-send",
+    summary: "A goroutine sends on an unbuffered channel whose receiver can give up",
+    docs: r#"## What it does
+Reports a channel made without capacity that a goroutine sends on, when the
+function that made it can stop receiving before the send happens: the only
+receive is a `select` with another way out (`ctx.Done()`, `time.After`,
+another channel), or the function can return before it receives.
+
+## Why is this bad?
+A send on an unbuffered channel blocks until someone receives. Once the
+receiver has gone, the sending goroutine blocks forever: it leaks, with
+everything it references, once per request that timed out.
+
+## Example
+```go
+func lookup(ctx context.Context, key string) (string, error) {
+	found := make(chan string)
+	go func() {
+		found <- slowLookup(key)
+	}()
+	select {
+	case v := <-found:
+		return v, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+```
+
+## Use instead
+```go
+	found := make(chan string, 1)
+```
+With room for the value, the goroutine's send never blocks; it finishes and
+is collected even when nobody reads the result.
+
+## Fix
+Gives the channel capacity 1, or `len(xs)` when the senders are started in a
+loop over `xs`. The meaning is unchanged for the receiver.
+"#,
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if !cx.src.contains("make(chan") {
+        return;
+    }
+    visit(cx.root, |n| {
+        if n.kind() != "call_expression" || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
+            return Visit::Descend;
+        }
+        if let Some(d) = check_make(cx, n) {
+            out.push(d);
+        }
+        Visit::Skip
+    });
+}
+
+/// The variable a `make` call is assigned to.
+fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
+    let list = make.parent()?;
+    if list.kind() != "expression_list" {
+        return None;
+    }
+    let decl = list.parent()?;
+    let idx = named_children(list).position(|e| e.id() == make.id())?;
+    let name = match decl.kind() {
+        "short_var_declaration" | "assignment_statement" => {
+            named_children(decl.child_by_field_name("left")?).nth(idx)?
+        }
+        "var_spec" => {
+            let mut c = decl.walk();
+            let names: Vec<Node> = decl.children_by_field_name("name", &mut c).collect();
+            *names.get(idx)?
+        }
+        _ => return None,
+    };
+    (name.kind() == "identifier").then(|| cx.text(name))
+}
+
+fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
+    let ch = assigned_name(cx, make)?;
+    let func = enclosing_function(make)?;
+    let body = func.child_by_field_name("body")?;
+    let goroutines = starts(body, cx.src);
+    let mut senders: Vec<(Start, Node)> = Vec::new();
+    for g in &goroutines {
+        if let Some(send) = unguarded_send(cx, g, ch) {
+            senders.push((*g, send));
+        }
+    }
+    if senders.is_empty() || escapes(cx, body, ch, &goroutines, &senders) {
+        return None;
+    }
+    let receives = |n: Node| received_channel(n, cx.src) == Some(ch);
+    let (g, send) = senders
+        .iter()
+        .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, cx.src, &receives)))?;
+    let mut d = cx.diag(
+        &RULE,
+        make,
+        format!(
+            "unbuffered channel `{ch}`: the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)"
+        ),
+    );
+    d.related.push(cx.related(*send, "the send that can block forever"));
+    d.related.push(cx.related(g.stmt, "goroutine started here"));
+    Some(d)
+}
+
+/// The goroutine's send on `ch` (or on the parameter it is bound to) that is
+/// not itself guarded by a `select` with another way out.
+fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<'a>> {
+    let args: Vec<Node> = g
+        .call
+        .child_by_field_name("arguments")
+        .map(|a| named_children(a).collect())
+        .unwrap_or_default();
+    let arg_idx = args
+        .iter()
+        .position(|a| unparen(*a).kind() == "identifier" && cx.text(unparen(*a)) == ch);
+    let Some(lit) = g.literal else {
+        // `go worker(ch)`: ask the package index whether it sends.
+        let idx = arg_idx?;
+        let f = g.call.child_by_field_name("function").map(unparen)?;
+        let facts = match f.kind() {
+            "identifier" => cx.index.param(cx.text(f), false, idx),
+            "selector_expression" => cx
+                .index
+                .param(cx.text(f.child_by_field_name("field")?), true, idx),
+            _ => None,
+        }?;
+        return facts.sends.then_some(g.call);
+    };
+    let mut name = ch.to_string();
+    if let Some(i) = arg_idx {
+        if let Some(Some(p)) = params(lit, cx.src).get(i).map(|p| p.name.clone()) {
+            name = p;
+        }
+    }
+    let mut found = None;
+    visit(lit, |n| {
+        if n.kind() == "send_statement"
+            && n.child_by_field_name("channel").map(|c| cx.text(unparen(c))) == Some(name.as_str())
+        {
+            let guarded = n.parent().is_some_and(|p| {
+                p.kind() == "communication_case"
+                    && p.parent().is_some_and(select_can_give_up)
+            });
+            if !guarded {
+                found = Some(n);
+                return Visit::Stop;
+            }
+        }
+        Visit::Descend
+    });
+    found
+}
+
+/// True when `ch` leaves the function's sight: returned, stored, passed to a
+/// call, or received by another goroutine; then its receiver is elsewhere.
+fn escapes(cx: &Context, body: Node, ch: &str, goroutines: &[Start], senders: &[(Start, Node)]) -> bool {
+    let in_sender = |n: Node| {
+        senders
+            .iter()
+            .any(|(g, _)| crate::syntax::contains(g.stmt, n))
+    };
+    let mut escaped = false;
+    visit(body, |n| {
+        if n.kind() != "identifier" || cx.text(n) != ch || in_sender(n) {
+            return Visit::Descend;
+        }
+        let Some(p) = n.parent() else {
+            return Visit::Descend;
+        };
+        let ok = match p.kind() {
+            "unary_expression" | "range_clause" | "send_statement" => {
+                // A receive in another goroutine means the receiver lives there.
+                !goroutines.iter().any(|g| crate::syntax::contains(g.stmt, n))
+            }
+            "argument_list" => p
+                .parent()
+                .and_then(|c| c.child_by_field_name("function"))
+                .is_some_and(|f| matches!(text(f, cx.src), "close" | "len" | "cap")),
+            "expression_list" => p.parent().is_some_and(|d| {
+                matches!(d.kind(), "short_var_declaration" | "assignment_statement" | "var_spec")
+                    && d.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+            }),
+            "var_spec" => true,
+            _ => false,
+        };
+        if !ok {
+            escaped = true;
+            return Visit::Stop;
+        }
+        Visit::Descend
+    });
+    escaped
+}

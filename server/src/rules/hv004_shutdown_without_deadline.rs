@@ -1,0 +1,211 @@
+//! HV004 shutdown-without-deadline.
+
+use super::{Context, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::syntax::goroutines::start;
+use crate::syntax::types::Kind;
+use crate::syntax::{enclosing_function, statement_call, statements, text, unparen, visit, Call, Visit};
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV004",
+    name: "shutdown-without-deadline",
+    summary: "Server shutdown without a deadline, or a serve error dropped in a goroutine",
+    docs: r#"## What it does
+Reports `Shutdown(context.Background())` and `Shutdown(context.TODO())` on an
+`*http.Server`, and `go srv.ListenAndServe()` (also `ListenAndServeTLS`,
+`Serve`, `ServeTLS` and the package-level `http.ListenAndServe…`) whose error
+is dropped. When a fixed `time.Sleep` triggers the shutdown, the message says
+so.
+
+## Why is this bad?
+`Shutdown` waits for every active connection to go idle. Without a deadline,
+one handler that never returns keeps the program from exiting. A serve error
+dropped in a goroutine hides the commonest failure of all: the port was
+already in use, and the server never started.
+
+## Example
+```go
+func main() {
+	srv := &http.Server{Addr: ":8080"}
+	go srv.ListenAndServe()
+	<-stop
+	srv.Shutdown(context.Background())
+}
+```
+
+## Use instead
+```go
+func main() {
+	srv := &http.Server{Addr: ":8080"}
+	errCh := make(chan error, 1)
+	go func() { errCh <- srv.ListenAndServe() }()
+	<-stop
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Printf("shutdown: %v", err)
+		srv.Close()
+	}
+	if err := <-errCh; err != http.ErrServerClosed {
+		log.Fatal(err)
+	}
+}
+```
+
+## Fix
+Replaces the context with `context.WithTimeout(context.Background(),
+30*time.Second)` and `defer cancel()`, with `Close()` as the fallback when
+`Shutdown` fails; the serve error goes to `errCh := make(chan error, 1)` and is
+checked against `http.ErrServerClosed` after shutdown. Imports are added.
+"#,
+    check,
+};
+
+const SERVE_METHODS: &[&str] = &["ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS"];
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if !cx.src.contains("Shutdown") && !cx.src.contains("Serve") {
+        return;
+    }
+    visit(cx.root, |n| {
+        if let Some(call) = Call::of(n) {
+            if let Some(d) = check_shutdown(cx, &call) {
+                out.push(d);
+            }
+        } else if let Some(g) = start(n, cx.src) {
+            if let Some(serve) = dropped_serve(cx, g.literal, g.call) {
+                let mut d = cx.diag(
+                    &RULE,
+                    n,
+                    format!(
+                        "the error of `{}` is dropped: if the server cannot listen (port in use), nothing reports it",
+                        cx.text(serve)
+                    ),
+                );
+                d.related.push(cx.related(serve, "serve call whose error is dropped"));
+                out.push(d);
+            }
+        }
+        Visit::Descend
+    });
+}
+
+fn is_server<'a>(cx: &Context<'a>, operand: Node<'a>) -> bool {
+    match cx.kind_of(operand) {
+        Kind::HttpServer => true,
+        // Built by a helper httpvet cannot see into: trust a server-like name.
+        Kind::Other => {
+            let name = cx.text(operand).to_ascii_lowercase();
+            cx.imports.has("net/http") && (name.contains("srv") || name.contains("server"))
+        }
+        _ => false,
+    }
+}
+
+fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
+    let (srv, "Shutdown") = call.method(cx.src)? else {
+        return None;
+    };
+    let arg = call.arg(0)?;
+    if !is_background(cx, arg) || !is_server(cx, srv) {
+        return None;
+    }
+    let sleep = enclosing_function(call.node).and_then(|f| sleep_before(cx, f, call.node));
+    let mut msg = format!(
+        "`{}` has no deadline: one handler that never returns keeps the program from exiting",
+        cx.text(call.node)
+    );
+    if sleep.is_some() {
+        msg.push_str("; and a fixed time.Sleep, not a signal, triggers the shutdown");
+    }
+    let mut d = cx.diag(&RULE, call.node, msg);
+    if let Some(s) = sleep {
+        d.related.push(cx.related(s, "fixed sleep used as the shutdown trigger"));
+    }
+    Some(d)
+}
+
+fn is_background<'a>(cx: &Context<'a>, arg: Node<'a>) -> bool {
+    let arg = unparen(arg);
+    let bg = |n: Node| {
+        Call::of(n).is_some_and(|c| {
+            matches!(cx.imports.member(c.function, cx.src, "context"), Some("Background" | "TODO"))
+        })
+    };
+    if bg(arg) {
+        return true;
+    }
+    if arg.kind() != "identifier" {
+        return false;
+    }
+    let name = cx.text(arg);
+    let Some(func) = enclosing_function(arg) else {
+        return false;
+    };
+    let mut found = false;
+    visit(func, |n| {
+        if matches!(n.kind(), "short_var_declaration" | "assignment_statement") {
+            let left = n.child_by_field_name("left").map(|l| cx.text(l));
+            let right = n.child_by_field_name("right");
+            if left == Some(name) && right.is_some_and(|r| bg(crate::syntax::named_children(r).next().unwrap_or(r))) {
+                found = true;
+                return Visit::Stop;
+            }
+        }
+        Visit::Descend
+    });
+    found
+}
+
+/// A `time.Sleep(...)` statement of `func` that runs before `at`.
+fn sleep_before<'a>(cx: &Context<'a>, func: Node<'a>, at: Node) -> Option<Node<'a>> {
+    let body = func.child_by_field_name("body")?;
+    statements(body).into_iter().find(|s| {
+        s.end_byte() <= at.start_byte()
+            && statement_call(*s)
+                .is_some_and(|c| cx.imports.is_member(c.function, cx.src, "time", "Sleep"))
+    })
+}
+
+/// The serve call whose error the goroutine drops: `go srv.ListenAndServe()`,
+/// or a literal that calls it as a bare statement or assigns it to `_`.
+fn dropped_serve<'a>(cx: &Context<'a>, literal: Option<Node<'a>>, call: Node<'a>) -> Option<Node<'a>> {
+    let Some(lit) = literal else {
+        return is_serve(cx, call).then_some(call);
+    };
+    let body = lit.child_by_field_name("body")?;
+    for s in statements(body) {
+        let candidate = match s.kind() {
+            "expression_statement" => statement_call(s).map(|c| c.node),
+            "assignment_statement" => {
+                let left = s.child_by_field_name("left").map(|l| text(l, cx.src));
+                match left {
+                    Some("_") => s
+                        .child_by_field_name("right")
+                        .and_then(|r| crate::syntax::named_children(r).next()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(c) = candidate.filter(|c| is_serve(cx, *c)) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+fn is_serve(cx: &Context, call: Node) -> bool {
+    let Some(call) = Call::of(unparen(call)) else {
+        return false;
+    };
+    if let Some(name) = cx.imports.member(call.function, cx.src, "net/http") {
+        return SERVE_METHODS.contains(&name);
+    }
+    match call.method(cx.src) {
+        Some((_, "ListenAndServe" | "ListenAndServeTLS")) => true,
+        Some((srv, "Serve" | "ServeTLS")) => cx.kind_of(srv) == Kind::HttpServer,
+        _ => false,
+    }
+}

@@ -1,0 +1,195 @@
+//! HV005 body-read-after-return.
+
+use super::{Context, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::syntax::goroutines::{outlives, starts, Start};
+use crate::syntax::http::reads_body;
+use crate::syntax::scope::{aliases, BODY, REQUEST};
+use crate::syntax::{unparen, visit, visit_no_funcs, Call, Visit};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV005",
+    name: "body-read-after-return",
+    summary: "A goroutine that outlives the handler reads the request body",
+    docs: r#"## What it does
+Reports reads of the request body inside a goroutine the handler does not
+wait for: `io.ReadAll(r.Body)` (and `ioutil.ReadAll`), `r.Body.Read`,
+`json.NewDecoder(r.Body)`, `io.Copy(…, r.Body)`, `r.ParseForm`,
+`r.ParseMultipartForm`, `r.FormValue`, `r.PostFormValue`, `r.FormFile`,
+`r.MultipartReader`, and handing the request to a package function that reads
+its body.
+
+## Why is this bad?
+When the handler returns, the server closes the request body and may reuse
+the connection. A goroutine that reads it later races with the server: it
+reads nothing, an error, or bytes of the next request.
+
+## Example
+```go
+func ingest(w http.ResponseWriter, r *http.Request) {
+	go func() {
+		data, _ := io.ReadAll(r.Body)
+		store(data)
+	}()
+	w.WriteHeader(http.StatusAccepted)
+}
+```
+
+## Use instead
+```go
+func ingest(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	go func() {
+		store(data)
+	}()
+	w.WriteHeader(http.StatusAccepted)
+}
+```
+
+## Fix
+Reads the body into a variable before the `go` statement, answering 400 when
+that fails, and uses the variable inside the goroutine.
+"#,
+    check,
+};
+
+const PARSERS: &[&str] = &["ParseForm", "ParseMultipartForm", "FormValue", "PostFormValue"];
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for h in cx.handlers() {
+        let Some(r) = &h.request else { continue };
+        let body = cx.text(h.body);
+        if !body.contains("go ") && !body.contains(".Go(") {
+            continue;
+        }
+        let requests = aliases(h.func, std::slice::from_ref(r), cx.src, REQUEST);
+        let seeds: Vec<String> = requests.iter().cloned().collect();
+        let mut bodies = aliases(h.func, &seeds, cx.src, BODY);
+        bodies.retain(|b| !requests.contains(b));
+        for g in starts(h.body, cx.src) {
+            if !cx.owned_by(g.stmt, h) {
+                continue;
+            }
+            let parsed = form_parsed_before(cx, h.body, g.stmt, &requests);
+            let reads = body_reads(cx, &g, &requests, &bodies, parsed);
+            if reads.is_empty() || !outlives(&g, cx.src) {
+                continue;
+            }
+            for read in reads {
+                let mut d = cx.diag(
+                    &RULE,
+                    read,
+                    format!(
+                        "`{}` reads the request body in a goroutine that may run after handler `{}` returns and the server closes the body",
+                        first_line(cx.text(read)),
+                        h.name
+                    ),
+                );
+                d.related
+                    .push(cx.related(g.stmt, "goroutine started here and not waited for"));
+                out.push(d);
+            }
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// True when the handler parsed the form before starting the goroutine, so
+/// `FormValue` inside it reads only the parsed form.
+fn form_parsed_before(cx: &Context, body: Node, go: Node, requests: &HashSet<String>) -> bool {
+    let mut parsed = false;
+    visit_no_funcs(body, |n| {
+        if n.start_byte() >= go.start_byte() {
+            return Visit::Stop;
+        }
+        if let Some((op, m)) = Call::of(n).and_then(|c| c.method(cx.src)) {
+            if PARSERS.contains(&m) && requests.contains(cx.text(unparen(op))) {
+                parsed = true;
+            }
+        }
+        Visit::Descend
+    });
+    parsed
+}
+
+/// The calls inside the goroutine that read the body, and the arguments that
+/// hand the request to a package function that reads it.
+fn body_reads<'a>(
+    cx: &Context<'a>,
+    g: &Start<'a>,
+    requests: &HashSet<String>,
+    bodies: &HashSet<String>,
+    parsed: bool,
+) -> Vec<Node<'a>> {
+    let mut reads = Vec::new();
+    let binding_args = g.literal.and_then(|_| g.call.child_by_field_name("arguments"));
+    // Parameters of the literal bound to the request count as the request.
+    let mut requests = requests.clone();
+    let mut bodies = bodies.clone();
+    if let (Some(lit), Some(args)) = (g.literal, binding_args) {
+        let ps = crate::syntax::handlers::params(lit, cx.src);
+        for (p, a) in ps.iter().zip(crate::syntax::named_children(args)) {
+            let Some(name) = &p.name else { continue };
+            let a = cx.text(unparen(a));
+            if requests.contains(a) {
+                requests.insert(name.clone());
+            } else if bodies.contains(a) || a.ends_with(".Body") {
+                bodies.insert(name.clone());
+            }
+        }
+    }
+    visit(g.stmt, |n| {
+        if Some(n.id()) == binding_args.map(|a| a.id()) {
+            return Visit::Skip;
+        }
+        let Some(call) = Call::of(n) else {
+            return Visit::Descend;
+        };
+        if reads_body(&call, cx.src, &requests, &bodies, parsed) {
+            reads.push(n);
+            return Visit::Skip;
+        }
+        // go process(r): does the package function read its body?
+        if let Some(fname) = package_callee(cx, &call) {
+            for (i, a) in call.args.iter().enumerate() {
+                let a = unparen(*a);
+                if a.kind() == "identifier"
+                    && requests.contains(cx.text(a))
+                    && cx
+                        .index
+                        .param(fname.0, fname.1, i)
+                        .is_some_and(|p| p.reads_body)
+                {
+                    reads.push(n);
+                }
+            }
+        }
+        Visit::Descend
+    });
+    reads
+}
+
+/// `f(...)` → ("f", false); `s.m(...)` with `s` not an import → ("m", true).
+fn package_callee<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(&'a str, bool)> {
+    match call.function.kind() {
+        "identifier" => Some((cx.text(call.function), false)),
+        "selector_expression" => {
+            let operand = call.function.child_by_field_name("operand")?;
+            let is_import = operand.kind() == "identifier"
+                && cx.imports.list.iter().any(|i| {
+                    i.local == Some(crate::syntax::imports::Local::Name(cx.text(operand).to_string()))
+                });
+            (!is_import).then(|| (cx.text(call.function.child_by_field_name("field").unwrap()), true))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,194 @@
+//! HV006 request-retained.
+
+use super::{Context, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::syntax::handlers::Handler;
+use crate::syntax::scope::{aliases, literal_values, REQUEST};
+use crate::syntax::{mentions, named_children, root_ident, text, unparen, visit, Call, Visit};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV006",
+    name: "request-retained",
+    summary: "The *http.Request is stored where it outlives the handler",
+    docs: r#"## What it does
+Reports a handler that stores its `*http.Request` (or the request's `Body`)
+where it outlives the handler: appended to or assigned into a struct field, a
+package-level variable or a map, sent on a channel, or captured by a closure
+that is stored for later.
+
+## Why is this bad?
+When the handler returns, the server closes the body and cancels the
+request's context. Code that later reads the stored request gets a closed
+body and a cancelled context, or races with the server over the connection.
+
+## Example
+```go
+func (q *queue) enqueue(w http.ResponseWriter, r *http.Request) {
+	q.mu.Lock()
+	q.pending = append(q.pending, r)
+	q.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+```
+
+## Use instead
+Read what is needed now, and store a copy that does not depend on the
+handler:
+```go
+func (q *queue) enqueue(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	detached := r.Clone(context.WithoutCancel(r.Context()))
+	detached.Body = io.NopCloser(bytes.NewReader(body))
+	q.mu.Lock()
+	q.pending = append(q.pending, detached)
+	q.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+```
+
+## Fix
+Stores a detached copy: the body is read now, the request is cloned onto a
+context that is not cancelled when the handler returns, and the clone gets an
+in-memory body, so the stored type does not change and later readers keep
+working.
+"#,
+    check,
+};
+
+const STORE_METHODS: &[&str] = &["Store", "LoadOrStore", "Swap", "PushBack", "PushFront"];
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for h in cx.handlers() {
+        let Some(r) = &h.request else { continue };
+        let requests = aliases(h.func, std::slice::from_ref(r), cx.src, REQUEST);
+        visit(h.body, |n| {
+            if n.kind() == "func_literal" && cx.handlers().iter().any(|o| o.func.id() == n.id()) {
+                return Visit::Skip;
+            }
+            let place = match n.kind() {
+                "assignment_statement" => stored_by_assignment(cx, h, n, &requests),
+                "send_statement" => n
+                    .child_by_field_name("value")
+                    .filter(|v| retains(cx, *v, &requests))
+                    .and(n.child_by_field_name("channel"))
+                    .map(|c| format!("channel `{}`", cx.text(c))),
+                "expression_statement" => stored_by_call(cx, h, n, &requests),
+                _ => None,
+            };
+            match place {
+                Some(place) => {
+                    out.push(cx.diag(
+                        &RULE,
+                        n,
+                        format!(
+                            "handler `{}` keeps request `{r}` in {place}: its body is closed and its context cancelled when the handler returns",
+                            h.name
+                        ),
+                    ));
+                    Visit::Skip
+                }
+                None => Visit::Descend,
+            }
+        });
+    }
+}
+
+/// `x = …r…` where `x` outlives the handler.
+fn stored_by_assignment(
+    cx: &Context,
+    h: &Handler,
+    n: Node,
+    requests: &HashSet<String>,
+) -> Option<String> {
+    let left: Vec<Node> = named_children(n.child_by_field_name("left")?).collect();
+    let right: Vec<Node> = named_children(n.child_by_field_name("right")?).collect();
+    if left.len() != right.len() {
+        return None;
+    }
+    left.iter().zip(&right).find_map(|(l, v)| {
+        (retains(cx, *v, requests) && outlives_handler(cx, h, *l))
+            .then(|| format!("`{}`", cx.text(*l)))
+    })
+}
+
+/// `m.Store(k, r)`, `l.PushBack(r)`, `time.AfterFunc(d, func() { …r… })`.
+fn stored_by_call(cx: &Context, h: &Handler, n: Node, requests: &HashSet<String>) -> Option<String> {
+    let call = crate::syntax::statement_call(n)?;
+    if cx.imports.is_member(call.function, cx.src, "time", "AfterFunc") {
+        let f = call.arg(1)?;
+        return (f.kind() == "func_literal" && captures(cx, f, requests))
+            .then(|| "a closure run later by `time.AfterFunc`".to_string());
+    }
+    let (operand, method) = call.method(cx.src)?;
+    if !STORE_METHODS.contains(&method) || !outlives_handler(cx, h, operand) {
+        return None;
+    }
+    call.args
+        .iter()
+        .any(|a| retains(cx, *a, requests))
+        .then(|| format!("`{}`", cx.text(operand)))
+}
+
+/// True when the place (`s.f`, `pkgVar`, `m[k]`) lives beyond the handler:
+/// rooted at the receiver, a parameter-less package variable or a captured
+/// variable, not at a local of the handler.
+fn outlives_handler(cx: &Context, h: &Handler, place: Node) -> bool {
+    let place = unparen(place);
+    let Some(root) = root_ident(place) else {
+        return false;
+    };
+    let name = cx.text(root);
+    if name == "_" {
+        return false;
+    }
+    if h.receiver.as_ref().is_some_and(|r| r.name == name) {
+        return place.kind() != "identifier";
+    }
+    let local_to_handler = cx.declared_in(h.func, name)
+        || crate::syntax::functions_in(h.body)
+            .iter()
+            .any(|f| crate::syntax::contains(*f, place) && cx.declared_in(*f, name));
+    if local_to_handler {
+        return false;
+    }
+    // A package variable, or a variable captured from the function around a
+    // handler literal: both are shared by every request.
+    cx.index.var(name).is_some() || cx.is_local(h.func, name)
+}
+
+/// True when the value keeps the request (or its body) alive.
+fn retains(cx: &Context, v: Node, requests: &HashSet<String>) -> bool {
+    let v = unparen(v);
+    match v.kind() {
+        "identifier" => requests.contains(cx.text(v)),
+        "selector_expression" => {
+            v.child_by_field_name("field").map(|f| text(f, cx.src)) == Some("Body")
+                && v.child_by_field_name("operand")
+                    .is_some_and(|o| retains(cx, o, requests))
+        }
+        "unary_expression" => v
+            .child_by_field_name("operand")
+            .is_some_and(|o| retains(cx, o, requests)),
+        "composite_literal" => v
+            .child_by_field_name("body")
+            .is_some_and(|b| literal_values(b).any(|e| retains(cx, e, requests))),
+        "call_expression" => {
+            let Some(call) = Call::of(v) else { return false };
+            call.function.kind() == "identifier"
+                && cx.text(call.function) == "append"
+                && call.args.iter().skip(1).any(|a| retains(cx, *a, requests))
+        }
+        "func_literal" => captures(cx, v, requests),
+        _ => false,
+    }
+}
+
+fn captures(cx: &Context, f: Node, requests: &HashSet<String>) -> bool {
+    requests.iter().any(|r| mentions(f, cx.src, r))
+}

@@ -1,0 +1,239 @@
+//! HV007 unsynchronized-map-write.
+
+use super::{Context, Rule};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::syntax::handlers::Handler;
+use crate::syntax::locks::Held;
+use crate::syntax::types::Kind;
+use crate::syntax::{text, unparen, visit_no_funcs, Call, Visit};
+use std::collections::{BTreeMap, HashSet};
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV007",
+    name: "unsynchronized-map-write",
+    summary: "A handler writes a shared map without holding a lock",
+    docs: r#"## What it does
+Reports, inside a handler, a write to a map shared by every request (a
+package-level map, a map field reached through the handler's receiver, or a
+map captured from the function that built the handler) made without holding
+a lock: `m[k] = v`, `m[k]++`, `m[k] += v`, `delete(m, k)`, `clear(m)`.
+Unlocked reads of a map that a handler writes are reported too.
+
+## Why is this bad?
+Handlers run concurrently, one goroutine per request. Go maps are not safe
+for concurrent writes: the runtime aborts the whole process with
+"concurrent map writes", or counts silently go wrong.
+
+## Example
+```go
+var hits = map[string]int{}
+
+func count(w http.ResponseWriter, r *http.Request) {
+	hits[r.URL.Path]++
+	fmt.Fprintln(w, hits[r.URL.Path])
+}
+```
+
+## Use instead
+```go
+var (
+	hitsMu sync.Mutex
+	hits   = map[string]int{}
+)
+
+func count(w http.ResponseWriter, r *http.Request) {
+	hitsMu.Lock()
+	hits[r.URL.Path]++
+	n := hits[r.URL.Path]
+	hitsMu.Unlock()
+	fmt.Fprintln(w, n)
+}
+```
+For counters, `sync.Map` holding `*atomic.Int64` values is another option.
+
+## Fix
+Adds a `sync.Mutex` beside the map (a package-level variable, or a field next
+to the map field) and wraps the handler's statements that touch the map in
+`Lock()` / `Unlock()`, keeping the response write outside the lock. Imports
+are added.
+"#,
+    check,
+};
+
+/// A map shared by the handlers.
+#[derive(Clone)]
+struct Shared {
+    /// How messages name it.
+    name: String,
+    decl: Option<Location>,
+}
+
+struct Access<'t> {
+    node: Node<'t>,
+    map: String,
+    write: bool,
+    locked: bool,
+    handler: String,
+    decl: Option<Location>,
+}
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let mut accesses: BTreeMap<usize, Access> = BTreeMap::new();
+    for h in cx.handlers() {
+        cx.each_statement(h, |stmt, held: &Held| {
+            let locked = !held.is_empty();
+            visit_no_funcs(stmt, |n| {
+                if let Some((target, write)) = map_access(cx, n) {
+                    if let Some(shared) = shared_map(cx, h, target) {
+                        let e = accesses.entry(n.start_byte()).or_insert(Access {
+                            node: n,
+                            map: shared.name.clone(),
+                            write,
+                            locked,
+                            handler: h.name.clone(),
+                            decl: shared.decl.clone(),
+                        });
+                        e.locked &= locked;
+                    }
+                }
+                Visit::Descend
+            });
+        });
+    }
+    let written: HashSet<&str> = accesses
+        .values()
+        .filter(|a| a.write)
+        .map(|a| a.map.as_str())
+        .collect();
+    let mut lines = HashSet::new();
+    for a in accesses.values() {
+        if a.locked || !written.contains(a.map.as_str()) {
+            continue;
+        }
+        let line = a.node.start_position().row;
+        // A write and a read on one line are one finding.
+        if a.write || !accesses.values().any(|o| o.write && o.node.start_position().row == line) {
+            if !lines.insert(line) {
+                continue;
+            }
+            let what = if a.write { "written" } else { "read" };
+            let tail = if a.write {
+                "handlers run concurrently"
+            } else {
+                "handlers write it concurrently"
+            };
+            let mut d = cx.diag(
+                &RULE,
+                a.node,
+                format!(
+                    "map `{}` is {what} by handler `{}` without holding a lock; {tail}",
+                    a.map, a.handler
+                ),
+            );
+            if let Some(loc) = &a.decl {
+                d.related.push(crate::diagnostic::Related {
+                    location: loc.clone(),
+                    message: format!("`{}` is shared by every request", a.map),
+                });
+            }
+            out.push(d);
+        }
+    }
+}
+
+/// If `n` reads or writes an element of a map: the map expression and
+/// whether it writes.
+fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
+    match n.kind() {
+        "index_expression" => {
+            let operand = unparen(n.child_by_field_name("operand")?);
+            Some((operand, is_written(n)))
+        }
+        "call_expression" => {
+            let call = Call::of(n)?;
+            if call.function.kind() != "identifier" {
+                return None;
+            }
+            match cx.text(call.function) {
+                "delete" | "clear" => Some((call.arg(0)?, true)),
+                "len" => Some((call.arg(0)?, false)),
+                _ => None,
+            }
+        }
+        "range_clause" => Some((unparen(n.child_by_field_name("right")?), false)),
+        _ => None,
+    }
+}
+
+/// True when the index expression is the target of an assignment or `++`.
+fn is_written(index: Node) -> bool {
+    let Some(p) = index.parent() else { return false };
+    match p.kind() {
+        "inc_statement" | "dec_statement" => true,
+        "expression_list" => p.parent().is_some_and(|a| {
+            a.kind() == "assignment_statement"
+                && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+        }),
+        _ => false,
+    }
+}
+
+/// The shared map an expression names, if it names one.
+fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
+    match target.kind() {
+        "identifier" => {
+            let name = cx.text(target);
+            if cx.declared_in(h.func, name)
+                || crate::syntax::functions_in(h.body)
+                    .iter()
+                    .any(|f| crate::syntax::contains(*f, target) && cx.declared_in(*f, name))
+            {
+                return None;
+            }
+            // Captured from the function that built the handler literal.
+            if cx.is_local(h.func, name) {
+                return (cx.kind_of(target) == Kind::Map).then(|| Shared {
+                    name: name.to_string(),
+                    decl: None,
+                });
+            }
+            let var = cx.index.var(name)?;
+            (var.kind == Kind::Map).then(|| Shared {
+                name: name.to_string(),
+                decl: Some(var.location.clone()),
+            })
+        }
+        "selector_expression" => {
+            let operand = unparen(target.child_by_field_name("operand")?);
+            let field = text(target.child_by_field_name("field")?, cx.src);
+            if operand.kind() != "identifier" {
+                return None;
+            }
+            let root = cx.text(operand);
+            let decl = if is_receiver(h, root, cx) {
+                cx.index.field(&r_type(h), field)
+            } else if !cx.is_local(target, root) && cx.index.var(root).is_some() {
+                cx.index.any_field(field, |k| *k == Kind::Map)
+            } else {
+                None
+            }?;
+            (decl.kind == Kind::Map).then(|| Shared {
+                name: format!("{root}.{field}"),
+                decl: Some(decl.location.clone()),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn is_receiver(h: &Handler, root: &str, cx: &Context) -> bool {
+    match &h.receiver {
+        Some(r) => r.name == root && (h.func.kind() == "method_declaration" || !cx.declared_in(h.func, root)),
+        None => false,
+    }
+}
+
+fn r_type(h: &Handler) -> String {
+    h.receiver.as_ref().map(|r| r.type_name.clone()).unwrap_or_default()
+}

@@ -1,0 +1,130 @@
+//! HV008 shared-unsafe-writer.
+
+use super::{Context, Rule};
+use crate::diagnostic::{Diagnostic, Related};
+use crate::syntax::locks::Held;
+use crate::syntax::types::Kind;
+use crate::syntax::{unparen, visit_no_funcs, Call, Visit};
+use std::collections::BTreeMap;
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV008",
+    name: "shared-unsafe-writer",
+    summary: "A handler uses a package-level value that is unsafe for concurrent use",
+    docs: r#"## What it does
+Reports a handler that calls, without holding a lock, a package-level value
+that is not safe for concurrent use: `*bufio.Writer` / `*bufio.Reader`,
+`bytes.Buffer`, `strings.Builder`, a `*rand.Rand` from `rand.New`, hashes from
+`crypto/*` and `hash/*`, `*csv.Writer`, `*tabwriter.Writer`, and
+`*json.Encoder` / `*gob.Encoder` over a shared writer.
+
+## Why is this bad?
+Every request runs its handler on its own goroutine, so two requests use the
+value at once. These types keep internal buffers and counters without any
+locking: output interleaves or is lost, hashes are wrong, and the race
+detector reports it.
+
+## Example
+```go
+var accessLog = bufio.NewWriter(os.Stdout)
+
+func home(w http.ResponseWriter, r *http.Request) {
+	accessLog.WriteString(r.URL.Path + "\n")
+	accessLog.Flush()
+	w.Write([]byte("welcome"))
+}
+```
+
+## Use instead
+```go
+var accessLogMu sync.Mutex
+
+func home(w http.ResponseWriter, r *http.Request) {
+	accessLogMu.Lock()
+	accessLog.WriteString(r.URL.Path + "\n")
+	accessLog.Flush()
+	accessLogMu.Unlock()
+	w.Write([]byte("welcome"))
+}
+```
+For logging, the `log` package is already safe: `log.Printf("%s", r.URL.Path)`.
+
+## Fix
+Guards the use with a package-level `sync.Mutex` declared beside the value.
+When the value is a `bufio.Writer` over `os.Stdout` or `os.Stderr` used for
+logging, the alternative is `log.Printf`.
+"#,
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let mut found: BTreeMap<usize, Diagnostic> = BTreeMap::new();
+    for h in cx.handlers() {
+        cx.each_statement(h, |stmt, held: &Held| {
+            let locked = !held.is_empty();
+            visit_no_funcs(stmt, |n| {
+                let Some(call) = Call::of(n) else {
+                    return Visit::Descend;
+                };
+                let Some((value, what)) = shared_value(cx, &call) else {
+                    return Visit::Descend;
+                };
+                if locked {
+                    found.remove(&n.start_byte());
+                    return Visit::Descend;
+                }
+                let name = cx.text(value);
+                let mut d = cx.diag(
+                    &RULE,
+                    n,
+                    format!(
+                        "`{name}` ({what}) is not safe for concurrent use, and handler `{}` uses it without holding a lock",
+                        h.name
+                    ),
+                );
+                if let Some(v) = cx.index.var(name) {
+                    d.related.push(Related {
+                        location: v.location.clone(),
+                        message: format!("`{name}` is shared by every request"),
+                    });
+                }
+                found.entry(n.start_byte()).or_insert(d);
+                Visit::Skip
+            });
+        });
+    }
+    out.extend(found.into_values());
+}
+
+/// The shared unsafe value a call uses: as its receiver (`buf.WriteString`)
+/// or as an argument (`fmt.Fprintf(buf, …)`, `fmt.Fprintf(&buf, …)`).
+fn shared_value<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(Node<'a>, &'static str)> {
+    let candidates = call
+        .method(cx.src)
+        .map(|(operand, _)| operand)
+        .into_iter()
+        .chain(call.args.iter().map(|a| {
+            let a = unparen(*a);
+            if a.kind() == "unary_expression" {
+                a.child_by_field_name("operand").map(unparen).unwrap_or(a)
+            } else {
+                a
+            }
+        }));
+    for c in candidates {
+        if c.kind() != "identifier" {
+            continue;
+        }
+        let name = cx.text(c);
+        if cx.is_local(c, name) {
+            continue;
+        }
+        if let Some(v) = cx.index.var(name) {
+            if let Kind::Unsafe(what) = v.kind {
+                return Some((c, what));
+            }
+        }
+    }
+    None
+}

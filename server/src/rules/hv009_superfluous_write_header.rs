@@ -1,0 +1,165 @@
+//! HV009 superfluous-write-header.
+
+use super::{Context, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::syntax::flow::{self, Flow};
+use crate::syntax::http::{writer_call, WriterCall};
+use crate::syntax::scope::{aliases, AliasRules};
+use crate::syntax::{unparen, visit_no_funcs, Call, Visit};
+use std::collections::{BTreeMap, HashSet};
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV009",
+    name: "superfluous-write-header",
+    summary: "The response status is written twice on some path",
+    docs: r#"## What it does
+Follows each path through a handler (if/else, switch, select, early returns;
+a loop counts as its body run twice) and reports a status write —
+`WriteHeader`, `http.Error`, `http.Redirect`, `http.NotFound`, or a package
+helper that writes the status — made after the status was already committed
+by an earlier `WriteHeader` or by a body write (`Write`, `fmt.Fprint*(w, …)`,
+`io.Copy(w, …)`, `json.NewEncoder(w).Encode`).
+
+## Why is this bad?
+The status line can be sent once. The second call is ignored (the server only
+logs "superfluous response.WriteHeader call"), so the client receives the
+first status: a 200 with an error body, typically, because a `return` is
+missing after the first write.
+
+## Example
+```go
+func save(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+```
+
+## Use instead
+```go
+func save(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+```
+
+## Fix
+When the first write is an explicit `WriteHeader(200)` (or
+`http.StatusOK`) with nothing written before the second, removes it: the
+first body write sends 200 anyway. Otherwise adds a `return` after the first
+write where nothing after it would still run. When neither is safe, no fix is
+offered and the message says so.
+"#,
+    check,
+};
+
+/// Only plain aliases (`rw := w`): wrappers that record the status are left alone.
+const PLAIN: AliasRules = AliasRules {
+    fields: &[],
+    methods: &[],
+    wrappers: false,
+};
+
+struct Status<'a, 'c> {
+    cx: &'c Context<'a>,
+    writers: HashSet<String>,
+    /// second write → first commit
+    found: BTreeMap<usize, (Node<'a>, Node<'a>)>,
+}
+
+impl<'a> Status<'a, '_> {
+    fn classify(&self, call: &Call<'a>) -> Option<WriterCall> {
+        if let Some(c) = writer_call(call, self.cx.src, self.cx.imports, &self.writers) {
+            return Some(c);
+        }
+        // A package helper given the writer: writeJSON(w, 500, v).
+        let (name, method) = match call.function.kind() {
+            "identifier" => (self.cx.text(call.function), false),
+            _ => return None,
+        };
+        for (i, a) in call.args.iter().enumerate() {
+            let a = unparen(*a);
+            if a.kind() == "identifier" && self.writers.contains(self.cx.text(a)) {
+                let p = self.cx.index.param(name, method, i)?;
+                if p.writes_status {
+                    return Some(WriterCall::Status);
+                }
+                if p.commits {
+                    return Some(WriterCall::Body);
+                }
+            }
+        }
+        None
+    }
+}
+
+impl<'a> Flow<'a> for Status<'a, '_> {
+    /// The first call that committed the status on this path.
+    type State = Option<Node<'a>>;
+
+    fn join(&mut self, into: &mut Self::State, other: Self::State) {
+        if into.is_none() {
+            *into = other;
+        }
+    }
+
+    fn step(&mut self, node: Node<'a>, state: &mut Self::State) {
+        if matches!(node.kind(), "go_statement" | "defer_statement") {
+            return;
+        }
+        let mut calls = Vec::new();
+        visit_no_funcs(node, |n| {
+            if let Some(c) = Call::of(n) {
+                calls.push(c);
+            }
+            Visit::Descend
+        });
+        // Inner calls run first: json.NewEncoder(w) before .Encode(v).
+        calls.sort_by_key(|c| c.node.end_byte());
+        for call in calls {
+            let Some(kind) = self.classify(&call) else {
+                continue;
+            };
+            match (kind, *state) {
+                (WriterCall::Status, Some(first)) => {
+                    self.found.entry(call.node.start_byte()).or_insert((call.node, first));
+                }
+                (_, None) => *state = Some(call.node),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for h in cx.handlers() {
+        let Some(w) = &h.writer else { continue };
+        let writers = aliases(h.func, std::slice::from_ref(w), cx.src, PLAIN);
+        let mut status = Status {
+            cx,
+            writers,
+            found: BTreeMap::new(),
+        };
+        flow::run(&mut status, h.body, cx.src, None);
+        for (second, first) in status.found.into_values() {
+            let (line, _) = cx.file.line_col(first.start_byte());
+            let mut d = cx.diag(
+                &RULE,
+                second,
+                format!(
+                    "`{}` writes the status again: `{}` on line {} already sent it, so this status is ignored",
+                    cx.text(second).lines().next().unwrap_or(""),
+                    cx.text(first).lines().next().unwrap_or(""),
+                    line + 1
+                ),
+            );
+            d.related.push(cx.related(first, "the status was first written here"));
+            out.push(d);
+        }
+    }
+}

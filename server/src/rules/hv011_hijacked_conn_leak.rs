@@ -1,0 +1,208 @@
+//! HV011 hijacked-conn-leak.
+
+use super::{Context, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::index::Fate;
+use crate::syntax::handlers::params;
+use crate::syntax::imports::Local;
+use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV011",
+    name: "hijacked-conn-leak",
+    summary: "A hijacked connection is never closed",
+    docs: r#"## What it does
+Reports a `Hijack()` (on `w.(http.Hijacker)` or on
+`http.NewResponseController(w)`) whose `net.Conn` is not closed: there is no
+`conn.Close()` or `defer conn.Close()` in the handler, and the goroutine or
+package function the connection is handed to does not close it either.
+
+## Why is this bad?
+After `Hijack` the server forgets the connection: the handler owns it. If
+nobody closes it, the socket and its file descriptor stay open until the
+peer gives up, and the process runs out of descriptors under load.
+
+## Example
+```go
+func tunnel(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	go pipe(conn)
+}
+
+func pipe(c net.Conn) {
+	io.Copy(c, c)
+}
+```
+
+## Use instead
+```go
+	go func() {
+		defer conn.Close()
+		pipe(conn)
+	}()
+```
+
+## Fix
+Closes the connection in the goroutine that owns it:
+`go func() { defer conn.Close(); pipe(conn) }()`, or adds
+`defer conn.Close()` after the error check when the handler uses the
+connection itself.
+"#,
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if !cx.src.contains("Hijack()") {
+        return;
+    }
+    visit(cx.root, |n| {
+        let Some(call) = Call::of(n) else {
+            return Visit::Descend;
+        };
+        if call.method(cx.src).map(|m| m.1) != Some("Hijack") || !call.args.is_empty() {
+            return Visit::Descend;
+        }
+        if let Some(d) = check_hijack(cx, n) {
+            out.push(d);
+        }
+        Visit::Descend
+    });
+}
+
+/// The variable the hijacked connection is assigned to.
+fn conn_name<'a>(cx: &Context<'a>, hijack: Node) -> Option<&'a str> {
+    let list = hijack.parent()?;
+    let decl = list.parent()?;
+    if list.kind() != "expression_list"
+        || !matches!(decl.kind(), "short_var_declaration" | "assignment_statement")
+    {
+        return None;
+    }
+    let first = named_children(decl.child_by_field_name("left")?).next()?;
+    (first.kind() == "identifier").then(|| cx.text(first)).filter(|n| *n != "_")
+}
+
+fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
+    let func = enclosing_function(hijack)?;
+    let message = match conn_name(cx, hijack) {
+        None => "the connection returned by `Hijack()` is discarded and can never be closed".to_string(),
+        Some(conn) => {
+            let (fate, given_to) = fate_in(cx, func, conn);
+            if matches!(fate, Fate::Closed | Fate::HandedOff | Fate::Unknown) {
+                return None;
+            }
+            match given_to {
+                Some(g) => format!(
+                    "`{conn}` from `Hijack()` is never closed: the handler owns it now, and `{}` does not close it either",
+                    cx.text(g)
+                ),
+                None => format!("`{conn}` from `Hijack()` is never closed: the handler owns it now"),
+            }
+        }
+    };
+    Some(cx.diag(&RULE, hijack, message))
+}
+
+/// What happens to `conn` in `func`: closed, handed off, or kept unclosed;
+/// with the call it is handed to, if any.
+fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<Node<'a>>) {
+    let mut fate = Fate::Kept;
+    let mut given_to = None;
+    let is_conn = |n: Node| {
+        let n = unparen(n);
+        n.kind() == "identifier" && cx.text(n) == conn
+    };
+    visit(func, |n| {
+        match n.kind() {
+            "call_expression" => {
+                let Some(call) = Call::of(n) else {
+                    return Visit::Descend;
+                };
+                if let Some((operand, "Close")) = call.method(cx.src) {
+                    if is_conn(operand) {
+                        fate = Fate::Closed;
+                        return Visit::Stop;
+                    }
+                }
+                for (i, a) in call.args.iter().enumerate() {
+                    if !is_conn(*a) {
+                        continue;
+                    }
+                    let f = callee_fate(cx, &call, i);
+                    if f != Fate::Kept {
+                        fate = f;
+                        return Visit::Stop;
+                    }
+                    given_to.get_or_insert(call.function);
+                }
+            }
+            "send_statement" | "return_statement" | "keyed_element" | "literal_element" => {
+                if named_children(n).any(|c| is_conn(c))
+                    || n.child_by_field_name("value").is_some_and(is_conn)
+                    || (n.kind() == "return_statement"
+                        && named_children(n).any(|l| named_children(l).any(is_conn)))
+                {
+                    fate = Fate::HandedOff;
+                    return Visit::Stop;
+                }
+            }
+            "assignment_statement" => {
+                let stored = n
+                    .child_by_field_name("right")
+                    .is_some_and(|r| named_children(r).any(is_conn));
+                if stored {
+                    fate = Fate::HandedOff;
+                    return Visit::Stop;
+                }
+            }
+            _ => {}
+        }
+        Visit::Descend
+    });
+    (fate, given_to)
+}
+
+/// What the callee does with its `i`-th argument.
+fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
+    let f = call.function;
+    match f.kind() {
+        "func_literal" => {
+            // go func(c net.Conn) { defer c.Close() }(conn)
+            let ps = params(f, cx.src);
+            match ps.get(i).and_then(|p| p.name.as_deref()) {
+                Some(p) => fate_in(cx, f, p).0,
+                None => Fate::Kept,
+            }
+        }
+        "identifier" => match cx.index.fate(cx.text(f), false, i, 3) {
+            Fate::Unknown => Fate::HandedOff,
+            other => other,
+        },
+        "selector_expression" => {
+            let operand = f.child_by_field_name("operand");
+            let name = f.child_by_field_name("field").map(|m| text(m, cx.src));
+            let import = operand.filter(|o| o.kind() == "identifier").and_then(|o| {
+                let o = cx.text(o);
+                cx.imports
+                    .list
+                    .iter()
+                    .find(|imp| imp.local == Some(Local::Name(o.to_string())))
+            });
+            match (import, name) {
+                // The standard library borrows a conn; it never closes it.
+                (Some(imp), _) if !imp.path.contains('.') => Fate::Kept,
+                (Some(_), _) => Fate::HandedOff,
+                (None, Some(m)) => match cx.index.fate(m, true, i, 3) {
+                    Fate::Unknown => Fate::HandedOff,
+                    other => other,
+                },
+                _ => Fate::HandedOff,
+            }
+        }
+        _ => Fate::HandedOff,
+    }
+}

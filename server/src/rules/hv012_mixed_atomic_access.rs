@@ -1,0 +1,258 @@
+//! HV012 mixed-atomic-access.
+
+use super::{Context, Rule};
+use crate::diagnostic::{Diagnostic, Related};
+use crate::index::atomic_target;
+use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+pub static RULE: Rule = Rule {
+    code: "HV012",
+    name: "mixed-atomic-access",
+    summary: "A variable updated with sync/atomic is also read or written plainly",
+    docs: r#"## What it does
+Reports a plain read or write of a variable or struct field that is updated
+elsewhere in the package through `sync/atomic` functions
+(`atomic.AddInt64(&x, 1)`, `Store…`, `Load…`, `Swap…`, `CompareAndSwap…`, of
+any width).
+
+## Why is this bad?
+Atomic operations only order memory with other atomic operations on the same
+word. A plain access beside them is a data race: the read may tear or miss
+updates from other goroutines, and the race detector reports it.
+
+## Example
+```go
+var served int64
+
+func hello(w http.ResponseWriter, r *http.Request) {
+	atomic.AddInt64(&served, 1)
+	fmt.Fprintf(w, "visitor #%d", served)
+}
+```
+
+## Use instead
+```go
+func hello(w http.ResponseWriter, r *http.Request) {
+	n := atomic.AddInt64(&served, 1)
+	fmt.Fprintf(w, "visitor #%d", n)
+}
+```
+Or declare `var served atomic.Int64` (Go 1.19+), whose methods are the only
+way in.
+
+## Fix
+A plain read right after an `atomic.Add…(&x, d)` whose result is dropped
+becomes `n := atomic.Add…(&x, d)` and the read uses `n`. Otherwise a plain
+read becomes `atomic.Load…(&x)` and a plain write `atomic.Store…(&x, v)`, with
+the width taken from the other atomic calls on `x`.
+"#,
+    check,
+};
+
+/// An atomically accessed name and where it was first seen.
+struct Target {
+    width: String,
+    first: Related,
+}
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // Package variables and fields, from every file of the package.
+    let mut globals: HashMap<(String, bool), Target> = HashMap::new();
+    for f in &cx.index.files {
+        for t in &f.atomic_targets {
+            if t.field || cx.index.var(&t.name).is_some() {
+                globals.entry((t.name.clone(), t.field)).or_insert(Target {
+                    width: t.width.clone(),
+                    first: Related {
+                        location: t.location.clone(),
+                        message: format!("`{}` is accessed atomically here", t.name),
+                    },
+                });
+            }
+        }
+    }
+    let has_locals = cx.imports.has("sync/atomic");
+    if globals.is_empty() && !has_locals {
+        return;
+    }
+    if !has_locals
+        && !globals
+            .keys()
+            .any(|(name, _)| cx.src.contains(name.as_str()))
+    {
+        return;
+    }
+    // Local variables updated atomically, per declaring function.
+    let mut locals: HashMap<(usize, String), Target> = HashMap::new();
+    if has_locals {
+        visit(cx.root, |n| {
+            if let Some((target, width)) = atomic_target(n, cx.src, cx.imports) {
+                if target.kind() == "identifier" {
+                    let name = cx.text(target);
+                    if let Some(func) = declaring_function(cx, target, name) {
+                        locals.entry((func.id(), name.to_string())).or_insert(Target {
+                            width: width.to_string(),
+                            first: cx.related(target, format!("`{name}` is accessed atomically here")),
+                        });
+                    }
+                }
+            }
+            Visit::Descend
+        });
+    }
+    visit(cx.root, |n| {
+        match n.kind() {
+            // Package-level initialisers run before any goroutine.
+            "var_declaration" | "const_declaration"
+                if n.parent().map(|p| p.kind()) == Some("source_file") =>
+            {
+                return Visit::Skip
+            }
+            "function_declaration"
+                if n.child_by_field_name("name").map(|i| cx.text(i)) == Some("init") =>
+            {
+                return Visit::Skip
+            }
+            _ => {}
+        }
+        if let Some((_, _)) = atomic_target(n, cx.src, cx.imports) {
+            // The atomic call's own `&x`: skip it, look at the other arguments.
+            if let Some(args) = n.child_by_field_name("arguments") {
+                for a in named_children(args).skip(1) {
+                    scan(cx, a, &globals, &locals, out);
+                }
+            }
+            return Visit::Skip;
+        }
+        if let Some(d) = plain_access(cx, n, &globals, &locals) {
+            out.push(d);
+            return Visit::Skip;
+        }
+        Visit::Descend
+    });
+}
+
+fn scan<'a>(
+    cx: &Context<'a>,
+    root: Node<'a>,
+    globals: &HashMap<(String, bool), Target>,
+    locals: &HashMap<(usize, String), Target>,
+    out: &mut Vec<Diagnostic>,
+) {
+    visit(root, |n| {
+        if atomic_target(n, cx.src, cx.imports).is_some() {
+            return Visit::Skip;
+        }
+        if let Some(d) = plain_access(cx, n, globals, locals) {
+            out.push(d);
+            return Visit::Skip;
+        }
+        Visit::Descend
+    });
+}
+
+/// The function that declares a local `name` used at `at`, if any.
+fn declaring_function<'a>(cx: &Context<'a>, at: Node<'a>, name: &str) -> Option<Node<'a>> {
+    let mut f = enclosing_function(at);
+    while let Some(func) = f {
+        if cx.declared_in(func, name) {
+            return Some(func);
+        }
+        f = enclosing_function(func);
+    }
+    None
+}
+
+fn plain_access<'a>(
+    cx: &Context<'a>,
+    n: Node<'a>,
+    globals: &HashMap<(String, bool), Target>,
+    locals: &HashMap<(usize, String), Target>,
+) -> Option<Diagnostic> {
+    let (_name, target) = match n.kind() {
+        "identifier" => {
+            let name = cx.text(n);
+            if is_declaration_name(n) {
+                return None;
+            }
+            match declaring_function(cx, n, name) {
+                Some(func) => {
+                    let t = locals.get(&(func.id(), name.to_string()))?;
+                    if waited_before(cx, func, n) {
+                        return None;
+                    }
+                    (name, t)
+                }
+                None => (name, globals.get(&(name.to_string(), false))?),
+            }
+        }
+        "selector_expression" => {
+            let field = text(n.child_by_field_name("field")?, cx.src);
+            // pkg.Name is not a field access.
+            let operand = unparen(n.child_by_field_name("operand")?);
+            if operand.kind() == "identifier" && cx.imports.list.iter().any(|i| {
+                i.local == Some(crate::syntax::imports::Local::Name(cx.text(operand).to_string()))
+            }) {
+                return None;
+            }
+            (field, globals.get(&(field.to_string(), true))?)
+        }
+        _ => return None,
+    };
+    let write = is_write(n);
+    let access = if write { "written" } else { "read" };
+    let mut d = cx.diag(
+        &RULE,
+        n,
+        format!(
+            "`{}` is updated with sync/atomic elsewhere but {access} here without it: the access races with the atomic updates (use atomic.{}{})",
+            cx.text(n),
+            if write { "Store" } else { "Load" },
+            target.width
+        ),
+    );
+    d.related.push(target.first.clone());
+    Some(d)
+}
+
+/// `x` in `x := …`, `var x`, a parameter, or a struct literal key.
+fn is_declaration_name(id: Node) -> bool {
+    crate::syntax::scope::is_declaration(id)
+        || id.parent().is_some_and(|p| {
+            matches!(p.kind(), "keyed_element" | "literal_element")
+                && p.parent().is_some_and(|kv| kv.kind() == "keyed_element")
+                && p.parent().and_then(|kv| kv.child_by_field_name("key")).map(|k| k.id()) == Some(p.id())
+        })
+}
+
+/// True when the target of an assignment or `++`.
+fn is_write(n: Node) -> bool {
+    let Some(p) = n.parent() else { return false };
+    match p.kind() {
+        "inc_statement" | "dec_statement" => true,
+        "expression_list" => p.parent().is_some_and(|a| {
+            a.kind() == "assignment_statement"
+                && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+        }),
+        _ => false,
+    }
+}
+
+/// True when a `.Wait()` call precedes `at` in `func`: the goroutines that
+/// updated a local atomically have finished.
+fn waited_before(cx: &Context, func: Node, at: Node) -> bool {
+    let mut waited = false;
+    visit(func, |n| {
+        if n.start_byte() >= at.start_byte() {
+            return Visit::Stop;
+        }
+        if let Some((_, "Wait")) = crate::syntax::Call::of(n).and_then(|c| c.method(cx.src)) {
+            waited = true;
+            return Visit::Stop;
+        }
+        Visit::Descend
+    });
+    waited
+}

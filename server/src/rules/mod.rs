@@ -1,0 +1,323 @@
+//! The rules, one file each, and the table that registers them.
+//!
+//! A rule sees one file plus the package index ([`Context`]) and pushes
+//! diagnostics. Each rule file carries its documentation in fixed sections
+//! (What it does / Why is this bad? / Example / Use instead / Fix); the same
+//! text feeds `httpvet explain` and the rule's page.
+
+mod hv001_writer_escapes_handler;
+mod hv002_request_without_context;
+mod hv003_abandoned_unbuffered_send;
+mod hv004_shutdown_without_deadline;
+mod hv005_body_read_after_return;
+mod hv006_request_retained;
+mod hv007_unsynchronized_map_write;
+mod hv008_shared_unsafe_writer;
+mod hv009_superfluous_write_header;
+mod hv010_write_under_lock;
+mod hv011_hijacked_conn_leak;
+mod hv012_mixed_atomic_access;
+
+use crate::diagnostic::{Diagnostic, Location, Related, Severity};
+use crate::index::PackageIndex;
+use crate::source::SourceFile;
+use crate::syntax::handlers::{handler, Handler};
+use crate::syntax::imports::Imports;
+use crate::syntax::locks::{self, Held};
+use crate::syntax::types::{of_expr, of_type, Kind};
+use crate::syntax::{enclosing_function, is_function, named_children, text, unparen, visit, Visit};
+use std::cell::OnceCell;
+use tree_sitter::Node;
+
+/// A rule: its stable code and name, a one-line summary, its docs and its check.
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// Markdown with the sections every rule documents.
+    pub docs: &'static str,
+    pub check: fn(&Context, &mut Vec<Diagnostic>),
+}
+
+/// Every rule, in code order.
+pub static RULES: &[&Rule] = &[
+    &hv001_writer_escapes_handler::RULE,
+    &hv002_request_without_context::RULE,
+    &hv003_abandoned_unbuffered_send::RULE,
+    &hv004_shutdown_without_deadline::RULE,
+    &hv005_body_read_after_return::RULE,
+    &hv006_request_retained::RULE,
+    &hv007_unsynchronized_map_write::RULE,
+    &hv008_shared_unsafe_writer::RULE,
+    &hv009_superfluous_write_header::RULE,
+    &hv010_write_under_lock::RULE,
+    &hv011_hijacked_conn_leak::RULE,
+    &hv012_mixed_atomic_access::RULE,
+];
+
+/// The sections every rule's docs must have.
+pub const DOC_SECTIONS: &[&str] = &[
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## Fix",
+];
+
+/// Finds a rule by code (`HV003`, any case) or name (`abandoned-unbuffered-send`).
+pub fn find(key: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+/// What a rule sees: one file, its imports and its package.
+pub struct Context<'a> {
+    pub file: &'a SourceFile,
+    pub src: &'a str,
+    pub root: Node<'a>,
+    pub imports: &'a Imports,
+    pub index: &'a PackageIndex,
+    handlers: OnceCell<Vec<Handler<'a>>>,
+    functions: OnceCell<Vec<Node<'a>>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(file: &'a SourceFile, imports: &'a Imports, index: &'a PackageIndex) -> Self {
+        Context {
+            file,
+            src: &file.text,
+            root: file.tree.root_node(),
+            imports,
+            index,
+            handlers: OnceCell::new(),
+            functions: OnceCell::new(),
+        }
+    }
+
+    /// Every function of the file: declarations, methods and literals.
+    pub fn functions(&self) -> &[Node<'a>] {
+        self.functions.get_or_init(|| {
+            let mut out = Vec::new();
+            visit(self.root, |n| {
+                if is_function(n) {
+                    out.push(n);
+                }
+                Visit::Descend
+            });
+            out
+        })
+    }
+
+    /// Every handler of the file (none when it does not import net/http).
+    pub fn handlers(&self) -> &[Handler<'a>] {
+        self.handlers.get_or_init(|| {
+            if !self.imports.has("net/http") {
+                return Vec::new();
+            }
+            self.functions()
+                .iter()
+                .filter_map(|f| handler(*f, self.src, self.imports))
+                .collect()
+        })
+    }
+
+    /// True when `node` belongs to `h` itself rather than to a handler nested in it.
+    pub fn owned_by(&self, node: Node, h: &Handler) -> bool {
+        let mut cur = enclosing_function(node);
+        while let Some(f) = cur {
+            if f.id() == h.func.id() {
+                return true;
+            }
+            if self.handlers().iter().any(|o| o.func.id() == f.id()) {
+                return false;
+            }
+            cur = enclosing_function(f);
+        }
+        false
+    }
+
+    pub fn location(&self, node: Node) -> Location {
+        Location::of_node(&self.file.path, node)
+    }
+
+    pub fn related(&self, node: Node, message: impl Into<String>) -> Related {
+        Related {
+            location: self.location(node),
+            message: message.into(),
+        }
+    }
+
+    /// A diagnostic of `rule` at `node`.
+    pub fn diag(&self, rule: &Rule, node: Node, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code: rule.code,
+            name: rule.name,
+            severity: Severity::Warning,
+            message: message.into(),
+            location: self.location(node),
+            related: Vec::new(),
+            fixes: Vec::new(),
+        }
+    }
+
+    pub fn text(&self, node: Node) -> &'a str {
+        crate::syntax::text(node, self.src)
+    }
+
+    /// What kind of value an expression holds, looking through local
+    /// declarations of the enclosing functions, then package variables and
+    /// struct fields of the package.
+    pub fn kind_of(&self, expr: Node) -> Kind {
+        let e = unparen(expr);
+        match e.kind() {
+            "identifier" => {
+                let name = self.text(e);
+                let mut f = enclosing_function(e);
+                while let Some(func) = f {
+                    if let Some(k) = local_kind(func, name, self.src, self.imports) {
+                        return k;
+                    }
+                    f = enclosing_function(func);
+                }
+                self.index
+                    .var(name)
+                    .map(|v| v.kind.clone())
+                    .unwrap_or(Kind::Other)
+            }
+            "selector_expression" => {
+                if self.imports.is_member(e, self.src, "net/http", "DefaultClient") {
+                    return Kind::HttpClient;
+                }
+                let Some(field) = e.child_by_field_name("field") else {
+                    return Kind::Other;
+                };
+                self.index
+                    .any_field(self.text(field), |k| *k != Kind::Other)
+                    .map(|f| f.kind.clone())
+                    .unwrap_or(Kind::Other)
+            }
+            _ => of_expr(e, self.src, self.imports),
+        }
+    }
+
+    /// True when `name` is declared inside `func` (parameters included).
+    pub fn declared_in(&self, func: Node, name: &str) -> bool {
+        local_kind(func, name, self.src, self.imports).is_some()
+    }
+
+    /// True when `name`, used at `at`, is declared by a function around it
+    /// up to and including `outer` (so it is not a package-level name).
+    pub fn is_local(&self, at: Node, name: &str) -> bool {
+        let mut f = enclosing_function(at);
+        while let Some(func) = f {
+            if self.declared_in(func, name) {
+                return true;
+            }
+            f = enclosing_function(func);
+        }
+        false
+    }
+
+    /// Calls `f(statement, held)` for every statement of the handler and of
+    /// the function literals inside it (each literal starting with no lock
+    /// held), skipping handlers nested in it. Inspect statements with
+    /// [`crate::syntax::visit_no_funcs`].
+    pub fn each_statement(&self, h: &Handler<'a>, mut f: impl FnMut(Node<'a>, &Held)) {
+        locks::each_statement(h.body, self.src, &mut f);
+        for lit in crate::syntax::functions_in(h.body) {
+            if self.handlers().iter().any(|o| o.func.id() == lit.id()) {
+                continue;
+            }
+            if !self.owned_by(lit, h) {
+                continue;
+            }
+            if let Some(body) = lit.child_by_field_name("body") {
+                locks::each_statement(body, self.src, &mut f);
+            }
+        }
+    }
+}
+
+/// The kind of `name` if `func` itself declares it (its own parameters,
+/// receiver and body, not nested literals): `Some(Kind::Other)` when declared
+/// with a type httpvet does not track.
+pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Option<Kind> {
+    let mut found: Option<Kind> = None;
+    let func_id = func.id();
+    visit(func, |n| {
+        if n.kind() == "func_literal" && n.id() != func_id {
+            // Its parameters belong to it; its body to it as well.
+            return Visit::Skip;
+        }
+        match n.kind() {
+            "parameter_declaration" | "variadic_parameter_declaration" => {
+                let mut c = n.walk();
+                if n.children_by_field_name("name", &mut c).any(|id| text(id, src) == name) {
+                    let k = n
+                        .child_by_field_name("type")
+                        .map(|t| of_type(t, src, imports))
+                        .unwrap_or(Kind::Other);
+                    found = Some(k);
+                    return Visit::Stop;
+                }
+            }
+            "var_spec" => {
+                let mut c = n.walk();
+                let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                    let mut k = n
+                        .child_by_field_name("type")
+                        .map(|t| of_type(t, src, imports))
+                        .unwrap_or(Kind::Other);
+                    if let Some(v) = n
+                        .child_by_field_name("value")
+                        .and_then(|v| named_children(v).nth(i))
+                    {
+                        let vk = of_expr(v, src, imports);
+                        if vk != Kind::Other {
+                            k = vk;
+                        }
+                    }
+                    found = Some(k);
+                    return Visit::Stop;
+                }
+            }
+            "short_var_declaration" | "range_clause" | "receive_statement" => {
+                if let Some(left) = n.child_by_field_name("left") {
+                    let names: Vec<Node> = named_children(left).collect();
+                    if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                        let mut k = Kind::Other;
+                        if n.kind() == "short_var_declaration" {
+                            if let Some(v) = n
+                                .child_by_field_name("right")
+                                .and_then(|v| named_children(v).nth(i))
+                            {
+                                k = of_expr(v, src, imports);
+                            }
+                        }
+                        if found.is_none() || k != Kind::Other {
+                            found = Some(k);
+                        }
+                        if found != Some(Kind::Other) {
+                            return Visit::Stop;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Visit::Descend
+    });
+    found
+}
+
+/// Keeps one diagnostic per (code, line): several findings on one line say one thing.
+pub fn dedupe(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        (a.location.start, a.code).cmp(&(b.location.start, b.code))
+    });
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.code, d.location.start.line)));
+}

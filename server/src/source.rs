@@ -1,0 +1,88 @@
+//! A parsed Go file: its text, its syntax tree and the line table that turns
+//! byte offsets into 1-based lines and byte columns.
+
+use std::sync::Arc;
+use tree_sitter::{Parser, Tree};
+
+/// One Go source file with its syntax tree.
+pub struct SourceFile {
+    pub path: Arc<str>,
+    pub text: String,
+    pub tree: Tree,
+    line_starts: Vec<usize>,
+}
+
+thread_local! {
+    static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new(new_parser());
+}
+
+/// A parser for Go.
+pub fn new_parser() -> Parser {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_go::LANGUAGE.into())
+        .expect("tree-sitter-go is compatible with the linked tree-sitter");
+    parser
+}
+
+/// Parses `text` with this thread's parser.
+pub fn parse(text: &str) -> Tree {
+    PARSER.with(|p| {
+        p.borrow_mut()
+            .parse(text, None)
+            .expect("parsing without a timeout or cancellation always yields a tree")
+    })
+}
+
+impl SourceFile {
+    pub fn parse(path: impl Into<Arc<str>>, text: String) -> SourceFile {
+        let tree = parse(&text);
+        SourceFile::with_tree(path, text, tree)
+    }
+
+    pub fn with_tree(path: impl Into<Arc<str>>, text: String, tree: Tree) -> SourceFile {
+        let line_starts = line_starts(&text);
+        SourceFile {
+            path: path.into(),
+            text,
+            tree,
+            line_starts,
+        }
+    }
+
+    /// 0-based line and byte column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(l) => l,
+            Err(l) => l - 1,
+        };
+        (line, offset - self.line_starts[line])
+    }
+
+    /// Byte offset of the start of a 0-based line (the end of the text past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+/// Offsets where each line begins.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+    starts.push(0);
+    starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    starts
+}
+
+fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    hay.iter()
+        .enumerate()
+        .filter_map(move |(i, &b)| (b == needle).then_some(i))
+}

@@ -1,0 +1,275 @@
+//! A small forward data-flow walker over a function body's statements.
+//!
+//! It follows sequences, `if`/`else`, `switch`, `select`, loops (a loop body
+//! runs twice, so state from one iteration reaches the next), `break`,
+//! `continue` and `return`. Analyses see each simple statement (and each
+//! clause header) once per path state through [`Flow::step`], and every
+//! way out of the function through [`Flow::exit`].
+
+use super::{child_of_kind, named_children, statement_call, statements, text};
+use tree_sitter::Node;
+
+/// An analysis over the walker.
+pub trait Flow<'t> {
+    type State: Clone;
+    /// Merges the state of another path into `into`.
+    fn join(&mut self, into: &mut Self::State, other: Self::State);
+    /// A simple statement or a clause header (`if` condition, `range` clause,
+    /// a `select` case's communication) evaluated in `state`.
+    fn step(&mut self, node: Node<'t>, state: &mut Self::State);
+    /// The function returns (explicitly or by reaching its end) in `state`.
+    fn exit(&mut self, _node: Node<'t>, _state: &Self::State) {}
+}
+
+struct Out<S> {
+    next: Option<S>,
+    brk: Option<S>,
+    cont: Option<S>,
+}
+
+impl<S> Out<S> {
+    fn next(s: S) -> Self {
+        Out {
+            next: Some(s),
+            brk: None,
+            cont: None,
+        }
+    }
+    fn none() -> Self {
+        Out {
+            next: None,
+            brk: None,
+            cont: None,
+        }
+    }
+}
+
+/// Nesting beyond this is treated as one opaque statement.
+const MAX_DEPTH: usize = 200;
+/// Loops nested deeper than this run their body once, not twice.
+const MAX_LOOP_DEPTH: usize = 4;
+
+/// Runs `flow` over a function body from `init`.
+pub fn run<'t, F: Flow<'t>>(flow: &mut F, body: Node<'t>, src: &'t str, init: F::State) {
+    let mut w = Walker {
+        flow,
+        src,
+        depth: 0,
+        loops: 0,
+    };
+    let out = w.stmt(body, init);
+    if let Some(s) = out.next {
+        w.flow.exit(body, &s);
+    }
+}
+
+struct Walker<'f, 't, F: Flow<'t>> {
+    flow: &'f mut F,
+    src: &'t str,
+    depth: usize,
+    loops: usize,
+}
+
+impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
+    fn merge(&mut self, a: Option<F::State>, b: Option<F::State>) -> Option<F::State> {
+        match (a, b) {
+            (Some(mut a), Some(b)) => {
+                self.flow.join(&mut a, b);
+                Some(a)
+            }
+            (a, None) => a,
+            (None, b) => b,
+        }
+    }
+
+    fn merge_out(&mut self, a: Out<F::State>, b: Out<F::State>) -> Out<F::State> {
+        Out {
+            next: self.merge(a.next, b.next),
+            brk: self.merge(a.brk, b.brk),
+            cont: self.merge(a.cont, b.cont),
+        }
+    }
+
+    fn seq(&mut self, stmts: &[Node<'t>], state: F::State) -> Out<F::State> {
+        let mut acc = Out::next(state);
+        for &s in stmts {
+            let Some(cur) = acc.next.take() else {
+                break;
+            };
+            let out = self.stmt(s, cur);
+            acc.next = out.next;
+            acc.brk = self.merge(acc.brk.take(), out.brk);
+            acc.cont = self.merge(acc.cont.take(), out.cont);
+        }
+        acc
+    }
+
+    fn step(&mut self, node: Option<Node<'t>>, state: &mut F::State) {
+        if let Some(n) = node {
+            self.flow.step(n, state);
+        }
+    }
+
+    fn stmt(&mut self, node: Node<'t>, mut state: F::State) -> Out<F::State> {
+        if self.depth > MAX_DEPTH {
+            self.flow.step(node, &mut state);
+            return Out::next(state);
+        }
+        self.depth += 1;
+        let out = self.stmt_inner(node, state);
+        self.depth -= 1;
+        out
+    }
+
+    fn stmt_inner(&mut self, node: Node<'t>, mut state: F::State) -> Out<F::State> {
+        match node.kind() {
+            "block" | "statement_list" => self.seq(&statements(node), state),
+            "labeled_statement" => match named_children(node).find(|n| n.kind() != "label_name") {
+                Some(inner) => self.stmt(inner, state),
+                None => Out::next(state),
+            },
+            "return_statement" => {
+                self.flow.step(node, &mut state);
+                self.flow.exit(node, &state);
+                Out::none()
+            }
+            "break_statement" => Out {
+                next: None,
+                brk: Some(state),
+                cont: None,
+            },
+            "continue_statement" => Out {
+                next: None,
+                brk: None,
+                cont: Some(state),
+            },
+            "goto_statement" => Out::none(),
+            "if_statement" => {
+                self.step(node.child_by_field_name("initializer"), &mut state);
+                self.step(node.child_by_field_name("condition"), &mut state);
+                let then = match node.child_by_field_name("consequence") {
+                    Some(c) => self.stmt(c, state.clone()),
+                    None => Out::next(state.clone()),
+                };
+                let els = match node.child_by_field_name("alternative") {
+                    Some(a) => self.stmt(a, state),
+                    None => Out::next(state),
+                };
+                self.merge_out(then, els)
+            }
+            "expression_switch_statement" | "type_switch_statement" => {
+                self.step(node.child_by_field_name("initializer"), &mut state);
+                self.step(node.child_by_field_name("value"), &mut state);
+                let mut has_default = false;
+                let mut acc: Out<F::State> = Out::none();
+                for case in named_children(node) {
+                    if !matches!(case.kind(), "expression_case" | "type_case" | "default_case") {
+                        continue;
+                    }
+                    has_default |= case.kind() == "default_case";
+                    let mut s = state.clone();
+                    if case.kind() == "expression_case" {
+                        self.step(case.child_by_field_name("value"), &mut s);
+                    }
+                    let out = self.seq(&statements(case), s);
+                    acc = self.merge_out(acc, out);
+                }
+                if !has_default {
+                    acc.next = self.merge(acc.next, Some(state));
+                }
+                // `break` leaves the switch.
+                let brk = acc.brk.take();
+                acc.next = self.merge(acc.next, brk);
+                acc
+            }
+            "select_statement" => {
+                let mut acc: Out<F::State> = Out::none();
+                for case in named_children(node) {
+                    let mut s = state.clone();
+                    match case.kind() {
+                        "communication_case" => {
+                            self.step(case.child_by_field_name("communication"), &mut s);
+                        }
+                        "default_case" => {}
+                        _ => continue,
+                    }
+                    let out = self.seq(&statements(case), s);
+                    acc = self.merge_out(acc, out);
+                }
+                let brk = acc.brk.take();
+                acc.next = self.merge(acc.next, brk);
+                acc
+            }
+            "for_statement" => self.for_loop(node, state),
+            "expression_statement" => {
+                self.flow.step(node, &mut state);
+                if self.terminates(node) {
+                    Out::none()
+                } else {
+                    Out::next(state)
+                }
+            }
+            _ => {
+                self.flow.step(node, &mut state);
+                Out::next(state)
+            }
+        }
+    }
+
+    fn for_loop(&mut self, node: Node<'t>, mut state: F::State) -> Out<F::State> {
+        let clause = child_of_kind(node, "for_clause");
+        let range = child_of_kind(node, "range_clause");
+        let cond = named_children(node)
+            .find(|n| n.kind() != "block" && n.kind() != "for_clause" && n.kind() != "range_clause");
+        let infinite = clause
+            .map(|c| c.child_by_field_name("condition").is_none())
+            .unwrap_or(range.is_none() && cond.is_none());
+        if let Some(c) = clause {
+            self.step(c.child_by_field_name("initializer"), &mut state);
+            self.step(c.child_by_field_name("condition"), &mut state);
+        }
+        self.step(range, &mut state);
+        self.step(cond, &mut state);
+        let Some(body) = node.child_by_field_name("body") else {
+            return Out::next(state);
+        };
+        let mut exit = (!infinite).then(|| state.clone());
+        let mut cur = state;
+        let rounds = if self.loops < MAX_LOOP_DEPTH { 2 } else { 1 };
+        self.loops += 1;
+        for _ in 0..rounds {
+            let out = self.stmt(body, cur);
+            exit = self.merge(exit, out.brk);
+            let Some(mut next) = self.merge(out.next, out.cont) else {
+                break;
+            };
+            if let Some(c) = clause {
+                self.step(c.child_by_field_name("update"), &mut next);
+                self.step(c.child_by_field_name("condition"), &mut next);
+            }
+            if !infinite {
+                exit = self.merge(exit, Some(next.clone()));
+            }
+            cur = next;
+        }
+        self.loops -= 1;
+        Out {
+            next: exit,
+            brk: None,
+            cont: None,
+        }
+    }
+
+    /// `panic(...)`, `os.Exit(...)`, `log.Fatal...`: the path ends here.
+    fn terminates(&self, stmt: Node<'t>) -> bool {
+        let Some(call) = statement_call(stmt) else {
+            return false;
+        };
+        let f = text(call.function, self.src);
+        f == "panic"
+            || f == "os.Exit"
+            || f == "runtime.Goexit"
+            || f.starts_with("log.Fatal")
+            || f.starts_with("log.Panic")
+    }
+}

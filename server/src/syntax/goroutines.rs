@@ -1,0 +1,212 @@
+//! Goroutine lifetime: does a goroutine started in a function outlive it?
+//!
+//! A goroutine outlives its function unless, on every path after it starts,
+//! the function waits for it: `X.Wait()` on a WaitGroup or errgroup the
+//! goroutine uses, or an unconditional receive from a channel it uses.
+
+use super::flow::{self, Flow};
+use super::{
+    any_no_funcs, enclosing_function, mentions, named_children, statement_call, text, unparen,
+    visit_no_funcs, Visit,
+};
+use tree_sitter::Node;
+
+/// A goroutine start: a `go` statement, or `g.Go(func() ...)` on an errgroup
+/// or WaitGroup.
+#[derive(Clone, Copy, Debug)]
+pub struct Start<'t> {
+    /// The statement that starts it.
+    pub stmt: Node<'t>,
+    /// The started call (`f(x)` or `func(){...}()`); for `g.Go(f)`, `f`.
+    pub call: Node<'t>,
+    /// The function literal it runs, when it runs one.
+    pub literal: Option<Node<'t>>,
+}
+
+/// The goroutine started by a statement, if it starts one.
+pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
+    match stmt.kind() {
+        "go_statement" => {
+            let call = named_children(stmt).next().map(unparen)?;
+            let literal = call
+                .child_by_field_name("function")
+                .map(unparen)
+                .filter(|f| f.kind() == "func_literal");
+            Some(Start {
+                stmt,
+                call,
+                literal,
+            })
+        }
+        "expression_statement" => {
+            let call = statement_call(stmt)?;
+            let (_, method) = call.method(src)?;
+            if method != "Go" {
+                return None;
+            }
+            let f = call.arg(0)?;
+            (f.kind() == "func_literal").then_some(Start {
+                stmt,
+                call: f,
+                literal: Some(f),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Every goroutine start inside `root` (function literals included).
+pub fn starts<'t>(root: Node<'t>, src: &str) -> Vec<Start<'t>> {
+    let mut out = Vec::new();
+    super::visit(root, |n| {
+        if let Some(s) = start(n, src) {
+            out.push(s);
+        }
+        Visit::Descend
+    });
+    out
+}
+
+/// True when `stmt` (a step of the enclosing function) waits for `g`.
+pub fn waits_for(stmt: Node, g: &Start, src: &str) -> bool {
+    waits(stmt, src, &|n| {
+        if let Some((operand, "Wait")) = super::Call::of(n).and_then(|c| c.method(src)) {
+            return mentions(g.stmt, src, text(operand, src));
+        }
+        match received_channel(n, src) {
+            Some(ch) => mentions(g.stmt, src, ch),
+            None => false,
+        }
+    })
+}
+
+/// True when evaluating `stmt` certainly reaches a node satisfying `pred`:
+/// nodes inside function literals, or inside a `select` that has another way
+/// out, do not count. A loop header counts when the loop's body waits.
+pub fn waits<'t>(stmt: Node<'t>, src: &str, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
+    let mut found = false;
+    visit_no_funcs(stmt, |n| {
+        if n.kind() == "select_statement" && select_can_give_up(n) {
+            return Visit::Skip;
+        }
+        if matches!(n.kind(), "if_statement" | "expression_switch_statement" | "type_switch_statement" | "for_statement")
+            && n.id() != stmt.id()
+        {
+            return Visit::Skip;
+        }
+        if pred(n) {
+            found = true;
+            return Visit::Stop;
+        }
+        Visit::Descend
+    });
+    if found {
+        return true;
+    }
+    // `for range xs { <-ch }`: the header step stands for the whole loop.
+    let header_of = |n: Node<'t>| -> Option<Node<'t>> {
+        let p = n.parent()?;
+        match p.kind() {
+            "for_statement" => Some(p),
+            "for_clause" => p.parent(),
+            _ => None,
+        }
+    };
+    if let Some(lp) = header_of(stmt) {
+        if let Some(body) = lp.child_by_field_name("body") {
+            return super::statements(body)
+                .into_iter()
+                .any(|s| waits(s, src, pred));
+        }
+    }
+    false
+}
+
+/// A `select` with more than one case, or with a default, can skip any one case.
+pub fn select_can_give_up(select: Node) -> bool {
+    named_children(select)
+        .filter(|c| matches!(c.kind(), "communication_case" | "default_case"))
+        .count()
+        > 1
+}
+
+/// The channel a node receives from: `<-ch`, or the `range ch` clause.
+pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
+    match n.kind() {
+        "unary_expression" => {
+            let op = n.child_by_field_name("operator").map(|o| text(o, src));
+            if op != Some("<-") {
+                return None;
+            }
+            Some(text(unparen(n.child_by_field_name("operand")?), src))
+        }
+        "range_clause" => Some(text(unparen(n.child_by_field_name("right")?), src)),
+        _ => None,
+    }
+}
+
+struct Pending<'a, 't, W> {
+    target: Node<'t>,
+    waits: &'a W,
+    outlives: bool,
+}
+
+impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
+    type State = bool;
+
+    fn join(&mut self, into: &mut bool, other: bool) {
+        *into |= other;
+    }
+
+    fn step(&mut self, node: Node<'t>, pending: &mut bool) {
+        if node.id() == self.target.id() {
+            *pending = true;
+            return;
+        }
+        if *pending && (self.waits)(node) {
+            *pending = false;
+        }
+    }
+
+    fn exit(&mut self, _node: Node<'t>, pending: &bool) {
+        self.outlives |= *pending;
+    }
+}
+
+/// True when the goroutine started by `g` may still run after its enclosing
+/// function returns, given what counts as waiting for it.
+pub fn outlives_with<'t>(g: &Start<'t>, src: &'t str, waits: impl Fn(Node<'t>) -> bool) -> bool {
+    let Some(func) = enclosing_function(g.stmt) else {
+        return true;
+    };
+    let Some(body) = func.child_by_field_name("body") else {
+        return true;
+    };
+    // `defer wg.Wait()` (or a deferred literal that waits) runs on every way out.
+    let deferred = any_no_funcs(body, |n| {
+        n.kind() == "defer_statement"
+            && (waits(n)
+                || super::any(n, |m| {
+                    matches!(
+                        m.kind(),
+                        "expression_statement" | "short_var_declaration" | "assignment_statement"
+                    ) && waits(m)
+                }))
+    });
+    if deferred {
+        return false;
+    }
+    let mut p = Pending {
+        target: g.stmt,
+        waits: &waits,
+        outlives: false,
+    };
+    flow::run(&mut p, body, src, false);
+    p.outlives
+}
+
+/// True when the goroutine started by `g` outlives its enclosing function.
+pub fn outlives<'t>(g: &Start<'t>, src: &'t str) -> bool {
+    let g2 = *g;
+    outlives_with(g, src, move |n| waits_for(n, &g2, src))
+}

@@ -1,0 +1,175 @@
+//! Handler detection: any function with one `http.ResponseWriter` parameter
+//! and one `*http.Request` parameter, in either order, whatever their names.
+
+use super::imports::Imports;
+use super::types::{of_type, Kind};
+use super::{named_children, text, Call};
+use tree_sitter::Node;
+
+/// A parameter: its name (`None` when unnamed or `_`) and its type node.
+#[derive(Clone, Debug)]
+pub struct Param<'t> {
+    pub name: Option<String>,
+    pub ty: Node<'t>,
+}
+
+/// The parameters of a function node, one entry per name.
+pub fn params<'t>(func: Node<'t>, src: &str) -> Vec<Param<'t>> {
+    let Some(list) = func.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    param_list(list, src)
+}
+
+/// The entries of a parameter list, one per name.
+pub fn param_list<'t>(list: Node<'t>, src: &str) -> Vec<Param<'t>> {
+    let mut out = Vec::new();
+    for decl in named_children(list) {
+        let Some(ty) = decl.child_by_field_name("type") else {
+            continue;
+        };
+        let mut cursor = decl.walk();
+        let names: Vec<Node> = decl.children_by_field_name("name", &mut cursor).collect();
+        if names.is_empty() {
+            out.push(Param { name: None, ty });
+        }
+        for n in names {
+            let name = text(n, src);
+            out.push(Param {
+                name: (name != "_").then(|| name.to_string()),
+                ty,
+            });
+        }
+    }
+    out
+}
+
+/// A method receiver: its name and its base type name (`Server` for `*Server`).
+#[derive(Clone, Debug)]
+pub struct Receiver {
+    pub name: String,
+    pub type_name: String,
+}
+
+pub fn receiver(method: Node, src: &str) -> Option<Receiver> {
+    if method.kind() != "method_declaration" {
+        return None;
+    }
+    let list = method.child_by_field_name("receiver")?;
+    let p = param_list(list, src).into_iter().next()?;
+    let mut ty = p.ty;
+    if ty.kind() == "pointer_type" {
+        ty = named_children(ty).next()?;
+    }
+    if ty.kind() == "generic_type" {
+        ty = ty.child_by_field_name("type")?;
+    }
+    Some(Receiver {
+        name: p.name?,
+        type_name: text(ty, src).to_string(),
+    })
+}
+
+/// A function that serves HTTP requests.
+#[derive(Clone, Debug)]
+pub struct Handler<'t> {
+    pub func: Node<'t>,
+    pub body: Node<'t>,
+    /// The `http.ResponseWriter` parameter's name.
+    pub writer: Option<String>,
+    /// The `*http.Request` parameter's name.
+    pub request: Option<String>,
+    /// The receiver of the method, or of the method a literal sits in.
+    pub receiver: Option<Receiver>,
+    /// How messages name it: `countHandler`, `(*Server).ServeHTTP`, `handler for "/x"`.
+    pub name: String,
+}
+
+/// The handler view of a function node, if it is one.
+pub fn handler<'t>(func: Node<'t>, src: &str, imports: &Imports) -> Option<Handler<'t>> {
+    let body = func.child_by_field_name("body")?;
+    let ps = params(func, src);
+    if ps.len() != 2 {
+        return None;
+    }
+    let kinds: Vec<Kind> = ps.iter().map(|p| of_type(p.ty, src, imports)).collect();
+    let (wi, ri) = match (&kinds[0], &kinds[1]) {
+        (Kind::Writer, Kind::Request) => (0, 1),
+        (Kind::Request, Kind::Writer) => (1, 0),
+        _ => return None,
+    };
+    let receiver = receiver(func, src).or_else(|| {
+        let mut cur = func.parent();
+        while let Some(n) = cur {
+            if n.kind() == "method_declaration" {
+                return receiver(n, src);
+            }
+            cur = n.parent();
+        }
+        None
+    });
+    Some(Handler {
+        func,
+        body,
+        writer: ps[wi].name.clone(),
+        request: ps[ri].name.clone(),
+        receiver,
+        name: display_name(func, src),
+    })
+}
+
+/// How a function is named in messages.
+pub fn display_name(func: Node, src: &str) -> String {
+    match func.kind() {
+        "function_declaration" => func
+            .child_by_field_name("name")
+            .map(|n| text(n, src).to_string())
+            .unwrap_or_default(),
+        "method_declaration" => {
+            let name = func
+                .child_by_field_name("name")
+                .map(|n| text(n, src))
+                .unwrap_or_default();
+            match receiver(func, src) {
+                Some(r) => format!("{}.{}", r.type_name, name),
+                None => name.to_string(),
+            }
+        }
+        _ => literal_name(func, src),
+    }
+}
+
+fn literal_name(func: Node, src: &str) -> String {
+    // `mux.HandleFunc("/path", func(...))` → `handler for "/path"`.
+    let mut cur = func.parent();
+    if let Some(p) = cur {
+        if p.kind() == "argument_list" {
+            if let Some(call) = p.parent().and_then(Call::of) {
+                if let Some(first) = call.arg(0) {
+                    if first.kind() == "interpreted_string_literal" {
+                        return format!("handler for {}", text(first, src));
+                    }
+                }
+            }
+        }
+    }
+    // `h := func(...)` / `var h = func(...)`.
+    while let Some(p) = cur {
+        match p.kind() {
+            "short_var_declaration" | "assignment_statement" | "var_spec" => {
+                let left = p
+                    .child_by_field_name("left")
+                    .or_else(|| p.child_by_field_name("name"));
+                if let Some(l) = left {
+                    return text(l, src).to_string();
+                }
+                break;
+            }
+            "function_declaration" | "method_declaration" => {
+                return format!("literal in {}", display_name(p, src));
+            }
+            _ => cur = p.parent(),
+        }
+    }
+    format!("literal at line {}", func.start_position().row + 1)
+}

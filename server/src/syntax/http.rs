@@ -1,0 +1,173 @@
+//! What `net/http` calls do to a response or a request: which calls write the
+//! status or the body, and which read the request body.
+
+use super::imports::Imports;
+use super::scope::{derives, AliasRules};
+use super::{named_children, text, unparen, Call};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+/// What a call does to the response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriterCall {
+    /// Writes the status line (`WriteHeader`, `http.Error`, `http.Redirect`, …).
+    Status,
+    /// Writes the body, committing a 200 status if none was written.
+    Body,
+}
+
+const STATUS_FUNCS: &[&str] = &[
+    "Error",
+    "Redirect",
+    "NotFound",
+    "ServeContent",
+    "ServeFile",
+    "ServeFileFS",
+];
+
+/// Classifies a call on a response writer named in `writers` (direct names,
+/// not wrappers).
+pub fn writer_call(
+    call: &Call,
+    src: &str,
+    imports: &Imports,
+    writers: &HashSet<String>,
+) -> Option<WriterCall> {
+    let is_w = |n: Option<Node>| {
+        n.map(|n| {
+            let n = unparen(n);
+            n.kind() == "identifier" && writers.contains(text(n, src))
+        })
+        .unwrap_or(false)
+    };
+    if let Some((operand, method)) = call.method(src) {
+        if is_w(Some(operand)) {
+            return match method {
+                "WriteHeader" => Some(WriterCall::Status),
+                "Write" | "WriteString" | "ReadFrom" => Some(WriterCall::Body),
+                _ => None,
+            };
+        }
+        // json.NewEncoder(w).Encode(v), tmpl.Execute(w, v)
+        if matches!(method, "Encode") {
+            if let Some(inner) = Call::of(operand) {
+                if inner.method(src).map(|m| m.1) == Some("NewEncoder") && is_w(inner.arg(0)) {
+                    return Some(WriterCall::Body);
+                }
+            }
+        }
+        if matches!(method, "Execute" | "ExecuteTemplate") && is_w(call.arg(0)) {
+            return Some(WriterCall::Body);
+        }
+    }
+    if let Some(name) = imports.member(call.function, src, "net/http") {
+        if STATUS_FUNCS.contains(&name) && is_w(call.arg(0)) {
+            return Some(WriterCall::Status);
+        }
+    }
+    if let Some(name) = imports.member(call.function, src, "fmt") {
+        if name.starts_with("Fprint") && is_w(call.arg(0)) {
+            return Some(WriterCall::Body);
+        }
+    }
+    if let Some(name) = imports.member(call.function, src, "io") {
+        if matches!(name, "Copy" | "CopyN" | "CopyBuffer" | "WriteString") && is_w(call.arg(0)) {
+            return Some(WriterCall::Body);
+        }
+    }
+    None
+}
+
+/// True when a call writes to the client through `writers` (aliases and
+/// wrappers included): any writer call, a method on a wrapper other than
+/// `Header`, or a call that takes the writer as an argument.
+pub fn writes_to_client(call: &Call, src: &str, imports: &Imports, writers: &HashSet<String>) -> bool {
+    if writer_call(call, src, imports, writers).is_some() {
+        return true;
+    }
+    let is_w = |n: Node| {
+        let n = unparen(n);
+        n.kind() == "identifier" && writers.contains(text(n, src))
+    };
+    if let Some((operand, method)) = call.method(src) {
+        if is_w(operand) {
+            return !matches!(method, "Header" | "Set" | "Add" | "Del" | "Get" | "Values");
+        }
+        if operand.kind() == "call_expression" {
+            // w.Header().Set(...) only edits the header map.
+            return false;
+        }
+    }
+    if call.args.iter().any(|a| is_w(*a)) {
+        // Wrapping the writer writes nothing yet.
+        let wraps = ["NewEncoder", "NewWriter", "NewResponseController", "MultiWriter"];
+        let name = match call.function.kind() {
+            "selector_expression" => call
+                .function
+                .child_by_field_name("field")
+                .map(|f| text(f, src))
+                .unwrap_or(""),
+            _ => text(call.function, src),
+        };
+        return !wraps.contains(&name);
+    }
+    false
+}
+
+/// Request methods that read the body.
+const BODY_METHODS: &[&str] = &[
+    "ParseForm",
+    "ParseMultipartForm",
+    "FormValue",
+    "PostFormValue",
+    "FormFile",
+    "MultipartReader",
+];
+
+/// True when a call reads the request body: `io.ReadAll(r.Body)`,
+/// `r.Body.Read`, `json.NewDecoder(r.Body)`, `io.Copy(x, r.Body)`, `r.ParseForm()`, ….
+/// `requests` are the request's aliases, `bodies` the body's (`r.Body` included).
+pub fn reads_body(
+    call: &Call,
+    src: &str,
+    requests: &HashSet<String>,
+    bodies: &HashSet<String>,
+    form_parsed: bool,
+) -> bool {
+    let is_body = |n: Node| derives(n, bodies, src, BODY_RULES) || is_req_body(n, requests, src);
+    if let Some((operand, method)) = call.method(src) {
+        if is_body(operand) && matches!(method, "Read" | "WriteTo") {
+            return true;
+        }
+        let op = unparen(operand);
+        if op.kind() == "identifier" && requests.contains(text(op, src)) {
+            let form_only = matches!(method, "FormValue" | "PostFormValue");
+            return BODY_METHODS.contains(&method) && !(form_only && form_parsed);
+        }
+    }
+    call.args.iter().any(|a| is_body(*a))
+}
+
+const BODY_RULES: AliasRules = AliasRules {
+    fields: &[],
+    methods: &[],
+    wrappers: false,
+};
+
+fn is_req_body(n: Node, requests: &HashSet<String>, src: &str) -> bool {
+    let n = unparen(n);
+    if n.kind() != "selector_expression" {
+        return false;
+    }
+    let field = n.child_by_field_name("field").map(|f| text(f, src));
+    let operand = n.child_by_field_name("operand").map(unparen);
+    field == Some("Body")
+        && operand
+            .map(|o| o.kind() == "identifier" && requests.contains(text(o, src)))
+            .unwrap_or(false)
+}
+
+/// The expressions of an expression list.
+pub fn exprs(list: Option<Node>) -> Vec<Node> {
+    list.map(|l| named_children(l).collect()).unwrap_or_default()
+}

@@ -1,0 +1,178 @@
+//! The local names of the standard packages a file imports.
+
+use super::{named_children, text, unparen};
+use tree_sitter::Node;
+
+/// How a package is named in this file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Local {
+    /// `http.Get`: the package's name or its alias.
+    Name(String),
+    /// `import . "net/http"`: members are used unqualified.
+    Dot,
+}
+
+/// One import: its path, how it is named here, and where it sits.
+#[derive(Clone, Debug)]
+pub struct Import {
+    pub path: String,
+    /// `None` for a blank (`_`) import.
+    pub local: Option<Local>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// All imports of a file.
+#[derive(Clone, Debug, Default)]
+pub struct Imports {
+    pub list: Vec<Import>,
+    /// Byte range of the last import declaration, if any.
+    pub decl_end: Option<usize>,
+}
+
+/// The name a package is known by when imported without an alias.
+pub fn default_name(path: &str) -> &str {
+    let mut parts = path.rsplit('/');
+    let last = parts.next().unwrap_or(path);
+    let is_version = last.len() > 1
+        && last.starts_with('v')
+        && last[1..].bytes().all(|b| b.is_ascii_digit());
+    if is_version {
+        if let Some(prev) = parts.next() {
+            return prev;
+        }
+    }
+    last
+}
+
+impl Imports {
+    pub fn of(root: Node, src: &str) -> Imports {
+        let mut imports = Imports::default();
+        for decl in named_children(root) {
+            match decl.kind() {
+                "import_declaration" => {
+                    imports.decl_end = Some(decl.end_byte());
+                    for spec in named_children(decl) {
+                        if spec.kind() == "import_spec" {
+                            imports.add(spec, src);
+                        } else if spec.kind() == "import_spec_list" {
+                            for s in named_children(spec) {
+                                if s.kind() == "import_spec" {
+                                    imports.add(s, src);
+                                }
+                            }
+                        }
+                    }
+                }
+                "package_clause" | "comment" => {}
+                _ => break,
+            }
+        }
+        imports
+    }
+
+    fn add(&mut self, spec: Node, src: &str) {
+        let Some(path_node) = spec.child_by_field_name("path") else {
+            return;
+        };
+        let path = text(path_node, src).trim_matches(|c| c == '"' || c == '`');
+        let local = match spec.child_by_field_name("name") {
+            Some(n) if n.kind() == "dot" => Some(Local::Dot),
+            Some(n) if n.kind() == "blank_identifier" => None,
+            Some(n) => Some(Local::Name(text(n, src).to_string())),
+            None => Some(Local::Name(default_name(path).to_string())),
+        };
+        self.list.push(Import {
+            path: path.to_string(),
+            local,
+            start: spec.start_byte(),
+            end: spec.end_byte(),
+        });
+    }
+
+    /// How `path` is named here, if it is imported (and not blank).
+    pub fn local(&self, path: &str) -> Option<&Local> {
+        self.list
+            .iter()
+            .filter(|i| i.path == path)
+            .find_map(|i| i.local.as_ref())
+    }
+
+    pub fn has(&self, path: &str) -> bool {
+        self.local(path).is_some()
+    }
+
+    /// If `node` names a member of package `path` (`http.Get`, or `Get` under a
+    /// dot import), the member's name.
+    pub fn member<'s>(&self, node: Node, src: &'s str, path: &str) -> Option<&'s str> {
+        let node = unparen(node);
+        match node.kind() {
+            "selector_expression" => {
+                let operand = node.child_by_field_name("operand")?;
+                if operand.kind() != "identifier" {
+                    return None;
+                }
+                let name = text(operand, src);
+                let field = node.child_by_field_name("field")?;
+                self.list
+                    .iter()
+                    .any(|i| i.path == path && i.local == Some(Local::Name(name.to_string())))
+                    .then(|| text(field, src))
+            }
+            "identifier" => {
+                let dot = self
+                    .list
+                    .iter()
+                    .any(|i| i.path == path && i.local == Some(Local::Dot));
+                dot.then(|| text(node, src))
+            }
+            _ => None,
+        }
+    }
+
+    /// True when `node` is `path.name` (or `name` under a dot import).
+    pub fn is_member(&self, node: Node, src: &str, path: &str, name: &str) -> bool {
+        self.member(node, src, path) == Some(name)
+    }
+
+    /// If the type node names a type of package `path` (through one pointer
+    /// when `pointer` allows it), the type's name and whether it was a pointer.
+    pub fn type_member<'s>(&self, ty: Node, src: &'s str, path: &str) -> Option<(&'s str, bool)> {
+        let (ty, ptr) = if ty.kind() == "pointer_type" {
+            (named_children(ty).next()?, true)
+        } else {
+            (ty, false)
+        };
+        match ty.kind() {
+            "qualified_type" | "selector_expression" => {
+                let (pkg, name) = if ty.kind() == "qualified_type" {
+                    (ty.child_by_field_name("package")?, ty.child_by_field_name("name")?)
+                } else {
+                    (ty.child_by_field_name("operand")?, ty.child_by_field_name("field")?)
+                };
+                let (pkg, name) = (text(pkg, src), text(name, src));
+                self.list
+                    .iter()
+                    .any(|i| i.path == path && i.local == Some(Local::Name(pkg.to_string())))
+                    .then_some((name, ptr))
+            }
+            "type_identifier" | "identifier" => {
+                let dot = self
+                    .list
+                    .iter()
+                    .any(|i| i.path == path && i.local == Some(Local::Dot));
+                dot.then(|| (text(ty, src), ptr))
+            }
+            _ => None,
+        }
+    }
+
+    /// The prefix to write before a member of `path` in new code (`http.`),
+    /// or `None` when the package is not imported.
+    pub fn qualifier(&self, path: &str) -> Option<String> {
+        match self.local(path)? {
+            Local::Name(n) => Some(format!("{n}.")),
+            Local::Dot => Some(String::new()),
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Syntax helpers shared by every rule: tree walking, imports, handlers,
+//! scopes and aliases, lock regions and goroutine lifetime.
+//!
+//! Walks use a `TreeCursor` (never recursion over arbitrary depth), so deeply
+//! nested input cannot overflow the stack.
+
+pub mod flow;
+pub mod goroutines;
+pub mod handlers;
+pub mod http;
+pub mod imports;
+pub mod locks;
+pub mod scope;
+pub mod types;
+
+use tree_sitter::Node;
+
+/// What to do after visiting a node.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Visit {
+    /// Visit the node's children.
+    Descend,
+    /// Skip the node's children.
+    Skip,
+    /// End the walk.
+    Stop,
+}
+
+/// Pre-order walk of `root` and its descendants with a cursor.
+pub fn visit<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) {
+    let root_id = root.id();
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        match f(node) {
+            Visit::Stop => return,
+            Visit::Descend => {
+                if cursor.goto_first_child() {
+                    continue;
+                }
+            }
+            Visit::Skip => {}
+        }
+        loop {
+            if cursor.node().id() == root_id {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Walks `root` without entering function literals (other than `root` itself).
+pub fn visit_no_funcs<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) {
+    let root_id = root.id();
+    visit(root, |n| {
+        if n.kind() == "func_literal" && n.id() != root_id {
+            return Visit::Skip;
+        }
+        f(n)
+    });
+}
+
+/// True when some node below `root` (outside function literals) satisfies `pred`.
+pub fn any_no_funcs<'t>(root: Node<'t>, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
+    let mut found = false;
+    visit_no_funcs(root, |n| {
+        if pred(n) {
+            found = true;
+            Visit::Stop
+        } else {
+            Visit::Descend
+        }
+    });
+    found
+}
+
+/// True when some node below `root` (function literals included) satisfies `pred`.
+pub fn any<'t>(root: Node<'t>, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
+    let mut found = false;
+    visit(root, |n| {
+        if pred(n) {
+            found = true;
+            Visit::Stop
+        } else {
+            Visit::Descend
+        }
+    });
+    found
+}
+
+/// The source text of a node.
+pub fn text<'s>(node: Node, src: &'s str) -> &'s str {
+    src.get(node.byte_range()).unwrap_or("")
+}
+
+/// Named children that are not comments.
+pub fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    let mut cursor = node.walk();
+    let kids: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+    kids.into_iter().filter(|n| n.kind() != "comment")
+}
+
+/// The first named child of the given kind.
+pub fn child_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
+    named_children(node).find(|n| n.kind() == kind)
+}
+
+/// Strips parentheses around an expression.
+pub fn unparen(mut node: Node) -> Node {
+    while node.kind() == "parenthesized_expression" {
+        match named_children(node).next() {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
+}
+
+/// The statements of a block (or of a case clause's statement list).
+pub fn statements<'t>(block: Node<'t>) -> Vec<Node<'t>> {
+    match block.kind() {
+        "block" | "communication_case" | "expression_case" | "type_case" | "default_case" => {
+            match child_of_kind(block, "statement_list") {
+                Some(list) => named_children(list).collect(),
+                None => Vec::new(),
+            }
+        }
+        "statement_list" => named_children(block).collect(),
+        _ => vec![block],
+    }
+}
+
+/// The function, argument list and arguments of a call expression.
+pub struct Call<'t> {
+    pub node: Node<'t>,
+    pub function: Node<'t>,
+    pub args: Vec<Node<'t>>,
+}
+
+impl<'t> Call<'t> {
+    pub fn of(node: Node<'t>) -> Option<Call<'t>> {
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let function = node.child_by_field_name("function")?;
+        let args = node
+            .child_by_field_name("arguments")
+            .map(|a| named_children(a).collect())
+            .unwrap_or_default();
+        Some(Call {
+            node,
+            function: unparen(function),
+            args,
+        })
+    }
+
+    /// For `x.M(...)`: the operand `x` and the method name `M`.
+    pub fn method(&self, src: &'t str) -> Option<(Node<'t>, &'t str)> {
+        if self.function.kind() != "selector_expression" {
+            return None;
+        }
+        let operand = self.function.child_by_field_name("operand")?;
+        let field = self.function.child_by_field_name("field")?;
+        Some((unparen(operand), text(field, src)))
+    }
+
+    pub fn arg(&self, i: usize) -> Option<Node<'t>> {
+        self.args.get(i).map(|a| unparen(*a))
+    }
+}
+
+/// The call of an expression statement, a `go` or a `defer` statement.
+pub fn statement_call(stmt: Node) -> Option<Call> {
+    match stmt.kind() {
+        "expression_statement" | "go_statement" | "defer_statement" => {
+            named_children(stmt).next().map(unparen).and_then(Call::of)
+        }
+        "call_expression" => Call::of(stmt),
+        _ => None,
+    }
+}
+
+/// The nearest enclosing function (declaration, method or literal) of a node, itself excluded.
+pub fn enclosing_function(node: Node) -> Option<Node> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if is_function(n) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+pub fn is_function(node: Node) -> bool {
+    matches!(
+        node.kind(),
+        "function_declaration" | "method_declaration" | "func_literal"
+    )
+}
+
+/// True when `inner` lies inside `outer` (or is it).
+pub fn contains(outer: Node, inner: Node) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+/// The root identifier of an expression such as `a.b.c[i]` (here `a`).
+pub fn root_ident(mut node: Node) -> Option<Node> {
+    loop {
+        node = unparen(node);
+        match node.kind() {
+            "identifier" => return Some(node),
+            "selector_expression" => node = node.child_by_field_name("operand")?,
+            "index_expression" | "slice_expression" => {
+                node = node.child_by_field_name("operand")?
+            }
+            "unary_expression" => node = node.child_by_field_name("operand")?,
+            _ => return None,
+        }
+    }
+}
+
+/// True when the expression mentions `name` as an identifier or a selector
+/// with exactly that text (`s.wg`), function literals included.
+pub fn mentions(node: Node, src: &str, name: &str) -> bool {
+    any(node, |n| {
+        matches!(n.kind(), "identifier" | "selector_expression") && text(n, src) == name
+    })
+}
+
+/// Names declared by an expression list on the left of `:=` / `=` (identifiers only).
+pub fn ident_names<'s>(list: Node, src: &'s str) -> Vec<&'s str> {
+    named_children(list)
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| text(n, src))
+        .collect()
+}
+
+/// A byte range within one file.
+pub type Span = std::ops::Range<usize>;
+
+/// The function literals below `root` (not `root` itself), outermost first.
+pub fn functions_in(root: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let root_id = root.id();
+    visit(root, |n| {
+        if n.kind() == "func_literal" && n.id() != root_id {
+            out.push(n);
+        }
+        Visit::Descend
+    });
+    out
+}

@@ -1,0 +1,240 @@
+//! Names declared inside a function, and the local aliases of a value
+//! (`rw := w`, `bw := bufio.NewWriter(w)`, `go func(rw ...){...}(w)`).
+
+use super::handlers::params;
+use super::{named_children, text, unparen, visit, Visit};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+/// Every name declared in `func` (parameters, results, receivers, `:=`, `var`,
+/// range variables, select receives), nested literals included.
+pub fn declared_names(func: Node, src: &str) -> HashSet<String> {
+    let mut names = HashSet::new();
+    visit(func, |n| {
+        match n.kind() {
+            "parameter_declaration" | "variadic_parameter_declaration" | "var_spec"
+            | "const_spec" => {
+                let mut c = n.walk();
+                for name in n.children_by_field_name("name", &mut c) {
+                    names.insert(text(name, src).to_string());
+                }
+            }
+            "short_var_declaration" | "range_clause" | "receive_statement" => {
+                if let Some(left) = n.child_by_field_name("left") {
+                    for id in named_children(left) {
+                        if id.kind() == "identifier" {
+                            names.insert(text(id, src).to_string());
+                        }
+                    }
+                }
+            }
+            "type_switch_statement" => {
+                if let Some(alias) = n.child_by_field_name("alias") {
+                    for id in named_children(alias) {
+                        names.insert(text(id, src).to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+        Visit::Descend
+    });
+    names
+}
+
+/// How aliases of a value are derived.
+#[derive(Clone, Copy)]
+pub struct AliasRules<'a> {
+    /// Fields whose selection still refers to the value (`r.Body`).
+    pub fields: &'a [&'a str],
+    /// Methods whose result still refers to the value (`w.Header()`, `r.WithContext(ctx)`).
+    pub methods: &'a [&'a str],
+    /// Whether a call or composite literal that takes the value wraps it
+    /// (`bufio.NewWriter(w)`, `&recorder{ResponseWriter: w}`).
+    pub wrappers: bool,
+}
+
+pub const WRITER: AliasRules = AliasRules {
+    fields: &[],
+    methods: &["Header"],
+    wrappers: true,
+};
+
+pub const REQUEST: AliasRules = AliasRules {
+    fields: &[],
+    methods: &["WithContext", "Clone"],
+    wrappers: false,
+};
+
+pub const BODY: AliasRules = AliasRules {
+    fields: &["Body"],
+    methods: &[],
+    wrappers: false,
+};
+
+/// True when `expr` refers to (or wraps) one of `names`.
+pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules) -> bool {
+    let expr = unparen(expr);
+    match expr.kind() {
+        "identifier" => names.contains(text(expr, src)),
+        "selector_expression" => {
+            let field = expr.child_by_field_name("field").map(|f| text(f, src));
+            let operand = expr.child_by_field_name("operand");
+            match (operand, field) {
+                (Some(o), Some(f)) if rules.fields.contains(&f) => derives(o, names, src, rules),
+                _ => false,
+            }
+        }
+        "call_expression" => {
+            let Some(func) = expr.child_by_field_name("function").map(unparen) else {
+                return false;
+            };
+            if func.kind() == "selector_expression" {
+                let method = func.child_by_field_name("field").map(|f| text(f, src));
+                if let (Some(o), Some(m)) = (func.child_by_field_name("operand"), method) {
+                    if rules.methods.contains(&m) && derives(o, names, src, rules) {
+                        return true;
+                    }
+                }
+            }
+            rules.wrappers
+                && expr
+                    .child_by_field_name("arguments")
+                    .map(|args| named_children(args).any(|a| derives(a, names, src, rules)))
+                    .unwrap_or(false)
+        }
+        "composite_literal" => {
+            rules.wrappers
+                && expr
+                    .child_by_field_name("body")
+                    .map(|b| literal_values(b).any(|v| derives(v, names, src, rules)))
+                    .unwrap_or(false)
+        }
+        "type_assertion_expression" => expr
+            .child_by_field_name("operand")
+            .map(|o| derives(o, names, src, rules))
+            .unwrap_or(false),
+        "unary_expression" => {
+            let op = expr.child_by_field_name("operator").map(|o| text(o, src));
+            op == Some("&")
+                && expr
+                    .child_by_field_name("operand")
+                    .map(|o| derives(o, names, src, rules))
+                    .unwrap_or(false)
+        }
+        _ => false,
+    }
+}
+
+/// The value expressions of a composite literal body.
+pub fn literal_values<'t>(body: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    let mut out = Vec::new();
+    for el in named_children(body) {
+        let el = if el.kind() == "keyed_element" {
+            match el.child_by_field_name("value") {
+                Some(v) => v,
+                None => continue,
+            }
+        } else {
+            el
+        };
+        // literal_element wraps an expression or a nested literal_value.
+        match named_children(el).next() {
+            Some(inner) if el.kind() == "literal_element" => out.push(inner),
+            _ => out.push(el),
+        }
+    }
+    out.into_iter()
+}
+
+/// The names in `root` that alias one of `seeds` (seeds included), to a fixpoint.
+pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> HashSet<String> {
+    let mut names: HashSet<String> = seeds.iter().cloned().collect();
+    if names.is_empty() {
+        return names;
+    }
+    let mut bindings: Vec<(Node, Node)> = Vec::new();
+    let mut literal_calls: Vec<Node> = Vec::new();
+    visit(root, |n| {
+        match n.kind() {
+            "short_var_declaration" | "assignment_statement" => {
+                if let (Some(l), Some(r)) =
+                    (n.child_by_field_name("left"), n.child_by_field_name("right"))
+                {
+                    pair_up(l, r, &mut bindings);
+                }
+            }
+            "var_spec" => {
+                if let Some(r) = n.child_by_field_name("value") {
+                    let mut c = n.walk();
+                    let left: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                    let right: Vec<Node> = named_children(r).collect();
+                    if left.len() == right.len() {
+                        bindings.extend(left.into_iter().zip(right));
+                    }
+                }
+            }
+            "call_expression" => {
+                if n.child_by_field_name("function").map(|f| unparen(f).kind())
+                    == Some("func_literal")
+                {
+                    literal_calls.push(n);
+                }
+            }
+            _ => {}
+        }
+        Visit::Descend
+    });
+    loop {
+        let before = names.len();
+        for (l, r) in &bindings {
+            if l.kind() == "identifier" && derives(*r, &names, src, rules) {
+                names.insert(text(*l, src).to_string());
+            }
+        }
+        for call in &literal_calls {
+            let Some(func) = call.child_by_field_name("function").map(unparen) else {
+                continue;
+            };
+            let ps = params(func, src);
+            let args: Vec<Node> = call
+                .child_by_field_name("arguments")
+                .map(|a| named_children(a).collect())
+                .unwrap_or_default();
+            for (p, a) in ps.iter().zip(args) {
+                if let Some(name) = &p.name {
+                    if derives(a, &names, src, rules) {
+                        names.insert(name.clone());
+                    }
+                }
+            }
+        }
+        if names.len() == before {
+            return names;
+        }
+    }
+}
+
+fn pair_up<'t>(left: Node<'t>, right: Node<'t>, out: &mut Vec<(Node<'t>, Node<'t>)>) {
+    let l: Vec<Node> = named_children(left).collect();
+    let r: Vec<Node> = named_children(right).collect();
+    if l.len() == r.len() {
+        out.extend(l.into_iter().zip(r));
+    }
+}
+
+/// True for the name being declared in `x := …`, `var x …` or a parameter.
+pub fn is_declaration(id: Node) -> bool {
+    let Some(p) = id.parent() else { return false };
+    match p.kind() {
+        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" => true,
+        "expression_list" => p
+            .parent()
+            .map(|gp| {
+                matches!(gp.kind(), "short_var_declaration" | "range_clause")
+                    && gp.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+            })
+            .unwrap_or(false),
+        _ => false,
+    }
+}

@@ -1,0 +1,188 @@
+//! What little httpvet needs to know about types: whether a declared type or
+//! an initializer makes a map, an `*http.Client`, an `*http.Server`, a
+//! channel, a mutex, or a value that is unsafe for concurrent use.
+
+use super::imports::Imports;
+use super::{named_children, text, unparen, Call};
+use tree_sitter::Node;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Map,
+    HttpClient,
+    HttpServer,
+    Mutex,
+    /// A channel; `Some(0)` for an unbuffered `make`, `Some(n)` for a literal capacity.
+    Chan(Option<u64>),
+    Conn,
+    Request,
+    Writer,
+    /// A value not safe for concurrent use, with the name users know it by.
+    Unsafe(&'static str),
+    /// An integer that `sync/atomic` functions can operate on.
+    Integer,
+    Other,
+}
+
+const UNSAFE_TYPES: &[(&str, &str, &str)] = &[
+    ("bufio", "Writer", "*bufio.Writer"),
+    ("bufio", "Reader", "*bufio.Reader"),
+    ("bufio", "ReadWriter", "*bufio.ReadWriter"),
+    ("bufio", "Scanner", "*bufio.Scanner"),
+    ("bytes", "Buffer", "bytes.Buffer"),
+    ("strings", "Builder", "strings.Builder"),
+    ("math/rand", "Rand", "*rand.Rand"),
+    ("math/rand/v2", "Rand", "*rand.Rand"),
+    ("hash", "Hash", "hash.Hash"),
+    ("hash", "Hash32", "hash.Hash32"),
+    ("hash", "Hash64", "hash.Hash64"),
+    ("encoding/csv", "Writer", "*csv.Writer"),
+    ("text/tabwriter", "Writer", "*tabwriter.Writer"),
+    ("encoding/json", "Encoder", "*json.Encoder"),
+    ("encoding/gob", "Encoder", "*gob.Encoder"),
+    ("encoding/xml", "Encoder", "*xml.Encoder"),
+];
+
+const UNSAFE_CONSTRUCTORS: &[(&str, &str, &str)] = &[
+    ("bufio", "NewWriter", "*bufio.Writer"),
+    ("bufio", "NewWriterSize", "*bufio.Writer"),
+    ("bufio", "NewReader", "*bufio.Reader"),
+    ("bufio", "NewReaderSize", "*bufio.Reader"),
+    ("bufio", "NewReadWriter", "*bufio.ReadWriter"),
+    ("bufio", "NewScanner", "*bufio.Scanner"),
+    ("bytes", "NewBuffer", "*bytes.Buffer"),
+    ("bytes", "NewBufferString", "*bytes.Buffer"),
+    ("math/rand", "New", "*rand.Rand"),
+    ("math/rand/v2", "New", "*rand.Rand"),
+    ("crypto/md5", "New", "an md5 hash"),
+    ("crypto/sha1", "New", "a sha1 hash"),
+    ("crypto/sha256", "New", "a sha256 hash"),
+    ("crypto/sha256", "New224", "a sha224 hash"),
+    ("crypto/sha512", "New", "a sha512 hash"),
+    ("crypto/sha512", "New384", "a sha384 hash"),
+    ("crypto/sha3", "New256", "a sha3 hash"),
+    ("crypto/sha3", "New512", "a sha3 hash"),
+    ("crypto/hmac", "New", "an HMAC"),
+    ("hash/fnv", "New32", "an fnv hash"),
+    ("hash/fnv", "New32a", "an fnv hash"),
+    ("hash/fnv", "New64", "an fnv hash"),
+    ("hash/fnv", "New64a", "an fnv hash"),
+    ("hash/fnv", "New128", "an fnv hash"),
+    ("hash/fnv", "New128a", "an fnv hash"),
+    ("hash/crc32", "New", "a crc32 hash"),
+    ("hash/crc32", "NewIEEE", "a crc32 hash"),
+    ("hash/crc64", "New", "a crc64 hash"),
+    ("hash/adler32", "New", "an adler32 hash"),
+    ("hash/maphash", "New", "a maphash hash"),
+    ("encoding/csv", "NewWriter", "*csv.Writer"),
+    ("text/tabwriter", "NewWriter", "*tabwriter.Writer"),
+    ("encoding/json", "NewEncoder", "*json.Encoder"),
+    ("encoding/gob", "NewEncoder", "*gob.Encoder"),
+    ("encoding/xml", "NewEncoder", "*xml.Encoder"),
+];
+
+const INTEGERS: &[&str] = &[
+    "int32", "int64", "uint32", "uint64", "uintptr", "int", "uint",
+];
+
+/// Classifies a type node.
+pub fn of_type(ty: Node, src: &str, imports: &Imports) -> Kind {
+    let ty = if ty.kind() == "parenthesized_type" {
+        named_children(ty).next().unwrap_or(ty)
+    } else {
+        ty
+    };
+    match ty.kind() {
+        "map_type" => return Kind::Map,
+        "channel_type" => return Kind::Chan(None),
+        "type_identifier" if INTEGERS.contains(&text(ty, src)) => return Kind::Integer,
+        _ => {}
+    }
+    if let Some((name, ptr)) = imports.type_member(ty, src, "net/http") {
+        return match (name, ptr) {
+            ("Client", _) => Kind::HttpClient,
+            ("Server", _) => Kind::HttpServer,
+            ("Request", true) => Kind::Request,
+            ("ResponseWriter", false) => Kind::Writer,
+            _ => Kind::Other,
+        };
+    }
+    if let Some((name, _)) = imports.type_member(ty, src, "sync") {
+        if name == "Mutex" || name == "RWMutex" {
+            return Kind::Mutex;
+        }
+    }
+    if let Some(("Conn", false)) = imports.type_member(ty, src, "net") {
+        return Kind::Conn;
+    }
+    for (path, name, shown) in UNSAFE_TYPES {
+        if imports.type_member(ty, src, path).map(|m| m.0) == Some(*name) {
+            return Kind::Unsafe(shown);
+        }
+    }
+    Kind::Other
+}
+
+/// Classifies the value an initializer expression produces.
+pub fn of_expr(expr: Node, src: &str, imports: &Imports) -> Kind {
+    let expr = unparen(expr);
+    match expr.kind() {
+        "composite_literal" => match expr.child_by_field_name("type") {
+            Some(ty) => of_type(ty, src, imports),
+            None => Kind::Other,
+        },
+        "unary_expression" => {
+            let op = expr.child_by_field_name("operator").map(|o| text(o, src));
+            match (op, expr.child_by_field_name("operand")) {
+                (Some("&"), Some(inner)) if unparen(inner).kind() == "composite_literal" => {
+                    of_expr(inner, src, imports)
+                }
+                _ => Kind::Other,
+            }
+        }
+        "selector_expression" if imports.is_member(expr, src, "net/http", "DefaultClient") => {
+            Kind::HttpClient
+        }
+        "call_expression" => of_call(expr, src, imports),
+        _ => Kind::Other,
+    }
+}
+
+fn of_call(expr: Node, src: &str, imports: &Imports) -> Kind {
+    let Some(call) = Call::of(expr) else {
+        return Kind::Other;
+    };
+    if call.function.kind() == "identifier" {
+        match text(call.function, src) {
+            "make" => {
+                let Some(ty) = call.arg(0) else {
+                    return Kind::Other;
+                };
+                return match ty.kind() {
+                    "map_type" => Kind::Map,
+                    "channel_type" => match call.arg(1) {
+                        None => Kind::Chan(Some(0)),
+                        Some(n) if n.kind() == "int_literal" => {
+                            Kind::Chan(text(n, src).parse().ok())
+                        }
+                        Some(_) => Kind::Chan(None),
+                    },
+                    _ => Kind::Other,
+                };
+            }
+            "new" => {
+                return match call.arg(0) {
+                    Some(ty) => of_type(ty, src, imports),
+                    None => Kind::Other,
+                }
+            }
+            _ => {}
+        }
+    }
+    for (path, name, shown) in UNSAFE_CONSTRUCTORS {
+        if imports.is_member(call.function, src, path, name) {
+            return Kind::Unsafe(shown);
+        }
+    }
+    Kind::Other
+}
