@@ -139,15 +139,17 @@ pub fn package_key(summary: &FileSummary) -> &str {
     &summary.package
 }
 
-/// Checks every file of one directory: builds the package index per package
-/// clause, then checks each file against its package.
-pub fn check_units(units: &[Unit], settings: &Settings) -> Vec<(usize, FileReport)> {
+/// Checks the parsed files of one directory: builds the package index per
+/// package clause (from `units` and the summaries of `siblings`, files of
+/// the directory that need no check), then checks each unit against it.
+pub fn check_units(
+    units: &[Unit],
+    siblings: &[std::sync::Arc<FileSummary>],
+    settings: &Settings,
+) -> Vec<(usize, FileReport)> {
     let mut packages: HashMap<&str, Vec<std::sync::Arc<FileSummary>>> = HashMap::new();
-    for u in units {
-        packages
-            .entry(package_key(&u.summary))
-            .or_default()
-            .push(u.summary.clone());
+    for s in units.iter().map(|u| &u.summary).chain(siblings) {
+        packages.entry(package_key(s)).or_default().push(s.clone());
     }
     let indexes: HashMap<&str, PackageIndex> = packages
         .into_iter()

@@ -275,8 +275,11 @@ pub fn atomic_target<'t, 's>(
     src: &'s str,
     imports: &Imports,
 ) -> Option<(Node<'t>, &'s str)> {
+    if n.kind() != "call_expression" {
+        return None;
+    }
+    let name = imports.member(n.child_by_field_name("function")?, src, "sync/atomic")?;
     let call = Call::of(n)?;
-    let name = imports.member(call.function, src, "sync/atomic")?;
     let (_, width) = atomic_func(name)?;
     let first = call.arg(0)?;
     if first.kind() != "unary_expression" {
@@ -364,18 +367,10 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                             let operand = call.function.child_by_field_name("operand");
                             let pkg = operand
                                 .filter(|o| o.kind() == "identifier")
-                                .and_then(|o| {
-                                    let o = text(o, src);
-                                    imports.list.iter().find(|imp| {
-                                        imp.local
-                                            == Some(crate::syntax::imports::Local::Name(
-                                                o.to_string(),
-                                            ))
-                                    })
-                                });
+                                .and_then(|o| imports.path_of(text(o, src)));
                             match pkg {
                                 // The standard library never closes what it is lent.
-                                Some(imp) if !imp.path.contains('.') => {}
+                                Some(path) if !path.contains('.') => {}
                                 Some(_) => f.hands_off = true,
                                 None => {
                                     let m = call

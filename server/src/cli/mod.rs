@@ -6,7 +6,7 @@ pub mod walk;
 pub use output::Finding;
 
 use crate::engine::{check_units, Settings, Unit};
-use crate::index::PackageIndex;
+use crate::index::FileSummary;
 use crate::rules::{find, RULES};
 use crate::source::SourceFile;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -239,11 +240,13 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Run, String
 }
 
 /// Checks the Go files of one directory against their packages: parse each
-/// file once, summarise it, keep its tree only when a rule may look at it.
+/// file once and summarise it; keep its tree only when a rule may look at it.
 pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
     let mut run = Run::default();
     let t0 = Instant::now();
-    let mut units: Vec<(Unit, bool)> = Vec::new();
+    // Files a rule may look at, and the others: summary and text only.
+    let mut kept: Vec<Unit> = Vec::new();
+    let mut others: Vec<(Arc<FileSummary>, SourceText)> = Vec::new();
     for path in files {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
@@ -261,30 +264,38 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
         let shown = path.to_string_lossy().into_owned();
         let unit = Unit::new(SourceFile::parse(shown, text));
         if unit.summary.package.is_empty() {
-            run.warnings
-                .push(format!("{}: not a Go file (no package clause); skipped", path.display()));
+            run.warnings.push(format!(
+                "{}: not a Go file (no package clause); skipped",
+                path.display()
+            ));
             continue;
         }
-        let keep = TRIGGERS.iter().any(|t| unit.file.text.contains(t));
-        units.push((unit, keep));
+        run.files += 1;
+        if TRIGGERS.iter().any(|t| unit.file.text.contains(t)) {
+            kept.push(unit);
+        } else {
+            let Unit { file, summary, .. } = unit;
+            others.push((summary, (file.path.clone(), file.text)));
+        }
     }
-    run.files = units.len();
     run.parse_time = t0.elapsed();
     let t1 = Instant::now();
     // A file that reads a package variable some sibling updates atomically
-    // needs checking too.
-    let atomic_names: Vec<String> = units
+    // needs checking too: parse it again (rare).
+    let atomic_names: Vec<String> = kept
         .iter()
-        .flat_map(|(u, _)| u.summary.atomic_targets.iter().map(|t| t.name.clone()))
+        .flat_map(|u| u.summary.atomic_targets.iter().map(|t| t.name.clone()))
         .collect();
-    let wanted: Vec<Unit> = units
-        .into_iter()
-        .filter(|(u, keep)| *keep || atomic_names.iter().any(|n| u.file.text.contains(n.as_str())))
-        .map(|(u, _)| u)
-        .collect();
-    let _ = PackageIndex::default;
-    for (i, report) in check_units_for(&wanted, settings) {
-        let u = &wanted[i];
+    let mut siblings: Vec<Arc<FileSummary>> = Vec::new();
+    for (summary, (path, text)) in others {
+        if atomic_names.iter().any(|n| text.contains(n.as_str())) {
+            kept.push(Unit::new(SourceFile::parse(path, text)));
+        } else {
+            siblings.push(summary);
+        }
+    }
+    for (i, report) in check_units(&kept, &siblings, settings) {
+        let u = &kept[i];
         for p in &report.panics {
             run.warnings.push(p.clone());
         }
@@ -296,9 +307,7 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
     run
 }
 
-fn check_units_for(units: &[Unit], settings: &Settings) -> Vec<(usize, crate::engine::FileReport)> {
-    check_units(units, settings)
-}
+type SourceText = (Arc<str>, String);
 
 /// Checks a path; the result in JSON form (used by tests and benchmarks).
 pub fn check_path(path: &Path) -> Result<Vec<Finding>, String> {

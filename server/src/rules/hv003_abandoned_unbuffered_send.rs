@@ -58,7 +58,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     visit(cx.root, |n| {
-        if n.kind() != "call_expression" || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
+        let is_make = n.kind() == "call_expression"
+            && n.child_by_field_name("function").map(|f| cx.text(f)) == Some("make");
+        if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
             return Visit::Descend;
         }
         if let Some(d) = check_make(cx, n) {

@@ -185,9 +185,7 @@ fn package_callee<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(&'a str, boo
         "selector_expression" => {
             let operand = call.function.child_by_field_name("operand")?;
             let is_import = operand.kind() == "identifier"
-                && cx.imports.list.iter().any(|i| {
-                    i.local == Some(crate::syntax::imports::Local::Name(cx.text(operand).to_string()))
-                });
+                && cx.imports.path_of(cx.text(operand)).is_some();
             (!is_import).then(|| (cx.text(call.function.child_by_field_name("field").unwrap()), true))
         }
         _ => None,

@@ -4,7 +4,6 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::index::Fate;
 use crate::syntax::handlers::params;
-use crate::syntax::imports::Local;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
 use tree_sitter::Node;
 
@@ -185,16 +184,12 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
         "selector_expression" => {
             let operand = f.child_by_field_name("operand");
             let name = f.child_by_field_name("field").map(|m| text(m, cx.src));
-            let import = operand.filter(|o| o.kind() == "identifier").and_then(|o| {
-                let o = cx.text(o);
-                cx.imports
-                    .list
-                    .iter()
-                    .find(|imp| imp.local == Some(Local::Name(o.to_string())))
-            });
+            let import = operand
+                .filter(|o| o.kind() == "identifier")
+                .and_then(|o| cx.imports.path_of(cx.text(o)));
             match (import, name) {
                 // The standard library borrows a conn; it never closes it.
-                (Some(imp), _) if !imp.path.contains('.') => Fate::Kept,
+                (Some(path), _) if !path.contains('.') => Fate::Kept,
                 (Some(_), _) => Fate::HandedOff,
                 (None, Some(m)) => match cx.index.fate(m, true, i, 3) {
                     Fate::Unknown => Fate::HandedOff,

@@ -174,6 +174,10 @@ fn plain_access<'a>(
     let (_name, target) = match n.kind() {
         "identifier" => {
             let name = cx.text(n);
+            let maybe_local = locals.keys().any(|(_, l)| l == name);
+            if !maybe_local && !globals.contains_key(&(name.to_string(), false)) {
+                return None;
+            }
             if is_declaration_name(n) {
                 return None;
             }
@@ -192,9 +196,7 @@ fn plain_access<'a>(
             let field = text(n.child_by_field_name("field")?, cx.src);
             // pkg.Name is not a field access.
             let operand = unparen(n.child_by_field_name("operand")?);
-            if operand.kind() == "identifier" && cx.imports.list.iter().any(|i| {
-                i.local == Some(crate::syntax::imports::Local::Name(cx.text(operand).to_string()))
-            }) {
+            if operand.kind() == "identifier" && cx.imports.path_of(cx.text(operand)).is_some() {
                 return None;
             }
             (field, globals.get(&(field.to_string(), true))?)

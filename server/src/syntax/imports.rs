@@ -90,6 +90,20 @@ impl Imports {
         });
     }
 
+    /// The path of the package imported under local name `name`.
+    pub fn path_of(&self, name: &str) -> Option<&str> {
+        self.list.iter().find_map(|i| match &i.local {
+            Some(Local::Name(n)) if n == name => Some(i.path.as_str()),
+            _ => None,
+        })
+    }
+
+    fn has_dot(&self, path: &str) -> bool {
+        self.list
+            .iter()
+            .any(|i| i.local == Some(Local::Dot) && i.path == path)
+    }
+
     /// How `path` is named here, if it is imported (and not blank).
     pub fn local(&self, path: &str) -> Option<&Local> {
         self.list
@@ -112,20 +126,12 @@ impl Imports {
                 if operand.kind() != "identifier" {
                     return None;
                 }
-                let name = text(operand, src);
-                let field = node.child_by_field_name("field")?;
-                self.list
-                    .iter()
-                    .any(|i| i.path == path && i.local == Some(Local::Name(name.to_string())))
-                    .then(|| text(field, src))
+                if self.path_of(text(operand, src)) != Some(path) {
+                    return None;
+                }
+                Some(text(node.child_by_field_name("field")?, src))
             }
-            "identifier" => {
-                let dot = self
-                    .list
-                    .iter()
-                    .any(|i| i.path == path && i.local == Some(Local::Dot));
-                dot.then(|| text(node, src))
-            }
+            "identifier" => self.has_dot(path).then(|| text(node, src)),
             _ => None,
         }
     }
@@ -150,21 +156,28 @@ impl Imports {
                 } else {
                     (ty.child_by_field_name("operand")?, ty.child_by_field_name("field")?)
                 };
-                let (pkg, name) = (text(pkg, src), text(name, src));
-                self.list
-                    .iter()
-                    .any(|i| i.path == path && i.local == Some(Local::Name(pkg.to_string())))
-                    .then_some((name, ptr))
+                (self.path_of(text(pkg, src)) == Some(path)).then(|| (text(name, src), ptr))
             }
-            "type_identifier" | "identifier" => {
-                let dot = self
-                    .list
-                    .iter()
-                    .any(|i| i.path == path && i.local == Some(Local::Dot));
-                dot.then(|| (text(ty, src), ptr))
-            }
+            "type_identifier" | "identifier" => self.has_dot(path).then(|| (text(ty, src), ptr)),
             _ => None,
         }
+    }
+
+    /// The package path, type name and pointer-ness of a qualified type
+    /// (`*http.Request` → `("net/http", "Request", true)`); dot imports are
+    /// not resolved here.
+    pub fn resolve_type<'s>(&'s self, ty: Node, src: &'s str) -> Option<(&'s str, &'s str, bool)> {
+        let (ty, ptr) = if ty.kind() == "pointer_type" {
+            (named_children(ty).next()?, true)
+        } else {
+            (ty, false)
+        };
+        let (pkg, name) = match ty.kind() {
+            "qualified_type" => (ty.child_by_field_name("package")?, ty.child_by_field_name("name")?),
+            "selector_expression" => (ty.child_by_field_name("operand")?, ty.child_by_field_name("field")?),
+            _ => return None,
+        };
+        Some((self.path_of(text(pkg, src))?, text(name, src), ptr))
     }
 
     /// The prefix to write before a member of `path` in new code (`http.`),

@@ -98,25 +98,27 @@ pub fn of_type(ty: Node, src: &str, imports: &Imports) -> Kind {
         "type_identifier" if INTEGERS.contains(&text(ty, src)) => return Kind::Integer,
         _ => {}
     }
-    if let Some((name, ptr)) = imports.type_member(ty, src, "net/http") {
-        return match (name, ptr) {
-            ("Client", _) => Kind::HttpClient,
-            ("Server", _) => Kind::HttpServer,
-            ("Request", true) => Kind::Request,
-            ("ResponseWriter", false) => Kind::Writer,
-            _ => Kind::Other,
-        };
+    let resolved = imports.resolve_type(ty, src).or_else(|| {
+        // Dot imports: try the packages whose types matter.
+        ["net/http", "sync", "net"]
+            .into_iter()
+            .chain(UNSAFE_TYPES.iter().map(|t| t.0))
+            .find_map(|p| imports.type_member(ty, src, p).map(|(n, ptr)| (p, n, ptr)))
+    });
+    let Some((path, name, ptr)) = resolved else {
+        return Kind::Other;
+    };
+    match (path, name, ptr) {
+        ("net/http", "Client", _) => return Kind::HttpClient,
+        ("net/http", "Server", _) => return Kind::HttpServer,
+        ("net/http", "Request", true) => return Kind::Request,
+        ("net/http", "ResponseWriter", false) => return Kind::Writer,
+        ("sync", "Mutex" | "RWMutex", _) => return Kind::Mutex,
+        ("net", "Conn", false) => return Kind::Conn,
+        _ => {}
     }
-    if let Some((name, _)) = imports.type_member(ty, src, "sync") {
-        if name == "Mutex" || name == "RWMutex" {
-            return Kind::Mutex;
-        }
-    }
-    if let Some(("Conn", false)) = imports.type_member(ty, src, "net") {
-        return Kind::Conn;
-    }
-    for (path, name, shown) in UNSAFE_TYPES {
-        if imports.type_member(ty, src, path).map(|m| m.0) == Some(*name) {
+    for (p, n, shown) in UNSAFE_TYPES {
+        if *p == path && *n == name {
             return Kind::Unsafe(shown);
         }
     }
@@ -179,8 +181,21 @@ fn of_call(expr: Node, src: &str, imports: &Imports) -> Kind {
             _ => {}
         }
     }
-    for (path, name, shown) in UNSAFE_CONSTRUCTORS {
-        if imports.is_member(call.function, src, path, name) {
+    if call.function.kind() != "selector_expression" {
+        return Kind::Other;
+    }
+    let (Some(pkg), Some(func)) = (
+        call.function.child_by_field_name("operand"),
+        call.function.child_by_field_name("field"),
+    ) else {
+        return Kind::Other;
+    };
+    let Some(path) = imports.path_of(text(pkg, src)) else {
+        return Kind::Other;
+    };
+    let func = text(func, src);
+    for (p, n, shown) in UNSAFE_CONSTRUCTORS {
+        if *p == path && *n == func {
             return Kind::Unsafe(shown);
         }
     }

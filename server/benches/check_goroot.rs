@@ -1,0 +1,77 @@
+//! `cargo bench --bench check_goroot [-- DIR]`: checks the Go standard
+//! library's `src` (or DIR) with `httpvet check`, then parses the same files
+//! with tree-sitter alone, and prints both times, their ratio and the peak
+//! resident memory of the check. Target: check ≤ 1.5 × parse, peak < 300 MB.
+
+use httpvet::cli::{check_paths, walk};
+use httpvet::engine::Settings;
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn main() {
+    let dir = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let out = std::process::Command::new("go")
+                .args(["env", "GOROOT"])
+                .output()
+                .expect("the bench needs the go tool to find GOROOT (or pass a directory)");
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("src")
+        });
+    let files: Vec<PathBuf> = walk::go_files(std::slice::from_ref(&dir))
+        .expect("walk")
+        .into_values()
+        .flatten()
+        .collect();
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "corpus: {} ({} files, {:.1} MB), {} threads",
+        dir.display(),
+        files.len(),
+        bytes as f64 / 1e6,
+        rayon::current_num_threads()
+    );
+
+    let t = Instant::now();
+    let run = check_paths(std::slice::from_ref(&dir), &Settings::default()).expect("check");
+    let check = t.elapsed().as_secs_f64();
+    let rss = peak_rss_mb();
+
+    let t = Instant::now();
+    let nodes: usize = files
+        .par_iter()
+        .map(|f| {
+            let text = std::fs::read(f).unwrap_or_default();
+            let tree = httpvet::source::parse(&String::from_utf8_lossy(&text));
+            tree.root_node().child_count() as usize
+        })
+        .sum();
+    let parse = t.elapsed().as_secs_f64();
+
+    println!("parse only (read + tree-sitter): {parse:.2} s ({nodes} top-level nodes)");
+    println!(
+        "httpvet check:                   {check:.2} s ({} findings in {} files)",
+        run.findings.len(),
+        run.files
+    );
+    println!("ratio check / parse:             {:.2} (target <= 1.50)", check / parse);
+    println!("peak resident memory of check:   {rss:.0} MB (target < 300 MB)");
+}
