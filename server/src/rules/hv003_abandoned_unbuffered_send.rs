@@ -153,7 +153,8 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
         }
     }
     let mut found = None;
-    visit(lit, |n| {
+    // Goroutines nested in this one are goroutines of their own.
+    crate::syntax::visit_no_funcs(lit, |n| {
         if n.kind() == "send_statement"
             && n.child_by_field_name("channel").map(|c| cx.text(unparen(c))) == Some(name.as_str())
         {

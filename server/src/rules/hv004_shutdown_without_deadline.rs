@@ -80,7 +80,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     n,
                     format!(
                         "the error of `{}` is dropped: if the server cannot listen (port in use), nothing reports it",
-                        cx.text(serve)
+                        super::snippet(cx.text(serve))
                     ),
                 );
                 d.related.push(cx.related(serve, "serve call whose error is dropped"));
@@ -114,7 +114,7 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
     let sleep = enclosing_function(call.node).and_then(|f| sleep_before(cx, f, call.node));
     let mut msg = format!(
         "`{}` has no deadline: one handler that never returns keeps the program from exiting",
-        cx.text(call.node)
+        super::snippet(cx.text(call.node))
     );
     if sleep.is_some() {
         msg.push_str("; and a fixed time.Sleep, not a signal, triggers the shutdown");

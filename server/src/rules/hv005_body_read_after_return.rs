@@ -87,7 +87,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     read,
                     format!(
                         "`{}` reads the request body in a goroutine that may run after handler `{}` returns and the server closes the body",
-                        first_line(cx.text(read)),
+                        super::snippet(cx.text(read)),
                         h.name
                     ),
                 );
@@ -97,10 +97,6 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
 }
 
 /// True when the handler parsed the form before starting the goroutine, so
@@ -150,6 +146,10 @@ fn body_reads<'a>(
     visit(g.stmt, |n| {
         if Some(n.id()) == binding_args.map(|a| a.id()) {
             return Visit::Skip;
+        }
+        // `func(body io.Reader) {…}(r.Body)` only binds; look inside.
+        if g.literal.is_some() && n.id() == g.call.id() {
+            return Visit::Descend;
         }
         let Some(call) = Call::of(n) else {
             return Visit::Descend;

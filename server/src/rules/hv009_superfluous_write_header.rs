@@ -75,6 +75,9 @@ struct Status<'a, 'c> {
 impl<'a> Status<'a, '_> {
     fn classify(&self, call: &Call<'a>) -> Option<WriterCall> {
         if let Some(c) = writer_call(call, self.cx.src, self.cx.imports, &self.writers) {
+            if informational(self.cx, call) {
+                return None;
+            }
             return Some(c);
         }
         // A package helper given the writer: writeJSON(w, 500, v).
@@ -127,13 +130,58 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             };
             match (kind, *state) {
                 (WriterCall::Status, Some(first)) => {
-                    self.found.entry(call.node.start_byte()).or_insert((call.node, first));
+                    if !reports_failure_of(self.cx, call.node, first) {
+                        self.found
+                            .entry(call.node.start_byte())
+                            .or_insert((call.node, first));
+                    }
                 }
                 (_, None) => *state = Some(call.node),
                 _ => {}
             }
         }
     }
+}
+
+/// `w.WriteHeader(103)`: a 1xx status may be sent any number of times
+/// before the final one.
+fn informational(cx: &Context, call: &Call) -> bool {
+    if call.method(cx.src).map(|m| m.1) != Some("WriteHeader") {
+        return false;
+    }
+    let Some(arg) = call.arg(0) else { return false };
+    let t = cx.text(arg);
+    let name = t.rsplit('.').next().unwrap_or(t);
+    matches!(
+        name,
+        "StatusContinue" | "StatusSwitchingProtocols" | "StatusProcessing" | "StatusEarlyHints"
+    ) || t.parse::<u32>().is_ok_and(|n| (100..200).contains(&n))
+}
+
+/// `if err := tmpl.Execute(w, v); err != nil { http.Error(…) }`: the error
+/// path of the write itself. Nothing could be sent to fix the status by then,
+/// and no `return` is missing; the idiom is left alone.
+fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
+    let mut cur = second.parent();
+    while let Some(n) = cur {
+        if n.kind() == "if_statement" {
+            let in_header = ["initializer", "condition"].iter().any(|f| {
+                n.child_by_field_name(f)
+                    .is_some_and(|h| crate::syntax::contains(h, first))
+            });
+            let just_before = n.prev_named_sibling().is_some_and(|p| {
+                crate::syntax::contains(p, first)
+                    && n.child_by_field_name("condition")
+                        .is_some_and(|c| cx.text(c).contains("err"))
+            });
+            return in_header || just_before;
+        }
+        if crate::syntax::is_function(n) {
+            return false;
+        }
+        cur = n.parent();
+    }
+    false
 }
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -153,8 +201,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 second,
                 format!(
                     "`{}` writes the status again: `{}` on line {} already sent it, so this status is ignored",
-                    cx.text(second).lines().next().unwrap_or(""),
-                    cx.text(first).lines().next().unwrap_or(""),
+                    super::snippet(cx.text(second)),
+                    super::snippet(cx.text(first)),
                     line + 1
                 ),
             );

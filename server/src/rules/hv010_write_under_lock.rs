@@ -85,7 +85,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 call,
                 format!(
                     "`{}` writes to the client while `{lock}` is held: a slow client stalls every request that needs `{lock}`",
-                    cx.text(call).lines().next().unwrap_or("")
+                    super::snippet(cx.text(call))
                 ),
             );
             if let Some(l) = lock_site(cx, h.body, &lock, call) {

@@ -87,6 +87,14 @@ fn conn_name<'a>(cx: &Context<'a>, hijack: Node) -> Option<&'a str> {
 
 fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
     let func = enclosing_function(hijack)?;
+    // `return h.Hijack()` hands the connection to the caller.
+    let returned = hijack
+        .parent()
+        .and_then(|l| l.parent())
+        .is_some_and(|r| r.kind() == "return_statement");
+    if returned {
+        return None;
+    }
     let message = match conn_name(cx, hijack) {
         None => "the connection returned by `Hijack()` is discarded and can never be closed".to_string(),
         Some(conn) => {

@@ -194,6 +194,10 @@ fn plain_access<'a>(
         }
         "selector_expression" => {
             let field = text(n.child_by_field_name("field")?, cx.src);
+            // `x.n.Load()`: a typed atomic field, whose methods are the only way in.
+            if n.parent().is_some_and(|p| p.kind() == "selector_expression") {
+                return None;
+            }
             // pkg.Name is not a field access.
             let operand = unparen(n.child_by_field_name("operand")?);
             if operand.kind() == "identifier" && cx.imports.path_of(cx.text(operand)).is_some() {

@@ -313,6 +313,23 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
     found
 }
 
+/// Code as messages quote it: one line, at most about 60 characters
+/// (`Serve(ln, HandlerFunc(func(…` becomes `Serve(…)`).
+pub fn snippet(code: &str) -> String {
+    let one_line = !code.contains('\n');
+    if one_line && code.len() <= 60 {
+        return code.to_string();
+    }
+    match code.find('(') {
+        Some(i) if i <= 60 => format!("{}(…)", &code[..i]),
+        _ => {
+            let first = code.lines().next().unwrap_or("");
+            let cut: String = first.chars().take(57).collect();
+            format!("{cut}…")
+        }
+    }
+}
+
 /// Keeps one diagnostic per (code, line): several findings on one line say one thing.
 pub fn dedupe(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| {
