@@ -1,1 +1,131 @@
+//! Helpers for httpvet's end-to-end tests: the Go fixtures, `// want`
+//! comments, the real Go toolchain, and the built binary.
 
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository root")
+        .to_path_buf()
+}
+
+/// The Go module that holds the rule fixtures.
+pub fn fixtures() -> PathBuf {
+    repo_root().join("tests/fixtures")
+}
+
+/// An expected or reported finding: file name, 1-based line, code.
+pub type Mark = (String, usize, String);
+
+/// The `// want HVxxx [HVyyy…]` marks of every `.go` file in `dir`.
+pub fn wants(dir: &Path) -> BTreeSet<Mark> {
+    let mut out = BTreeSet::new();
+    for file in go_files(dir) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let Some(pos) = line.find("// want ") else {
+                continue;
+            };
+            for code in line[pos + 8..].split_whitespace() {
+                assert!(
+                    code.starts_with("HV") && code.len() == 5,
+                    "{name}:{}: malformed want {code:?}",
+                    i + 1
+                );
+                out.insert((name.clone(), i + 1, code.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// What httpvet reports for the package in `dir`.
+pub fn reported(dir: &Path) -> BTreeSet<Mark> {
+    let findings = httpvet::cli::check_path(dir).expect("check fixture");
+    findings
+        .into_iter()
+        .map(|f| {
+            let name = Path::new(&f.path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, f.line, f.code.to_string())
+        })
+        .collect()
+}
+
+/// Checks one fixture package exactly: every want found, nothing else.
+pub fn check_fixture(package: &str) {
+    let dir = fixtures().join(package);
+    let want = wants(&dir);
+    assert!(!want.is_empty(), "{package}: a fixture without wants proves nothing");
+    let got = reported(&dir);
+    let missing: Vec<_> = want.difference(&got).collect();
+    let unexpected: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "{package}:\n  missing: {missing:?}\n  unexpected: {unexpected:?}"
+    );
+}
+
+/// The `.go` files directly in `dir`, sorted.
+pub fn go_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "go"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A command of the real Go toolchain (`go`, `gofmt`); fails loudly when the
+/// toolchain is missing: these tests never skip.
+pub fn go_tool(name: &str) -> Command {
+    let found = Command::new(name)
+        .arg(if name == "go" { "version" } else { "-h" })
+        .output();
+    assert!(
+        found.is_ok(),
+        "`{name}` is not installed: the Go toolchain is required for these tests"
+    );
+    let mut cmd = Command::new(name);
+    cmd.env("GOFLAGS", "-mod=mod").env("GOTOOLCHAIN", "local");
+    cmd
+}
+
+/// Runs a command, panicking with its output when it fails.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+/// The built `httpvet` binary (cargo builds it for the workspace's tests).
+pub fn httpvet_bin() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let bin = target.join(profile).join("httpvet");
+    if !bin.exists() {
+        run_ok(
+            Command::new(env!("CARGO"))
+                .args(["build", "-p", "httpvet", "--bin", "httpvet"])
+                .args(if cfg!(debug_assertions) { vec![] } else { vec!["--release"] })
+                .current_dir(repo_root()),
+        );
+    }
+    bin
+}

@@ -170,7 +170,8 @@ fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
                     .is_some_and(|h| crate::syntax::contains(h, first))
             });
             let just_before = n.prev_named_sibling().is_some_and(|p| {
-                crate::syntax::contains(p, first)
+                matches!(p.kind(), "short_var_declaration" | "assignment_statement")
+                    && crate::syntax::contains(p, first)
                     && n.child_by_field_name("condition")
                         .is_some_and(|c| cx.text(c).contains("err"))
             });
