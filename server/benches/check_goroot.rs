@@ -72,6 +72,9 @@ fn main() {
         run.findings.len(),
         run.files
     );
-    println!("ratio check / parse:             {:.2} (target <= 1.50)", check / parse);
+    println!(
+        "ratio check / parse:             {:.2} (target <= 1.50)",
+        check / parse
+    );
     println!("peak resident memory of check:   {rss:.0} MB (target < 300 MB)");
 }

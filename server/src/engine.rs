@@ -98,7 +98,11 @@ pub fn suppress(file: &SourceFile, diags: &mut Vec<Diagnostic>) {
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter(|w| !w.is_empty())
             .take_while(|w| crate::rules::find(w).is_some())
-            .map(|w| crate::rules::find(w).map(|r| r.code.to_string()).unwrap_or_default())
+            .map(|w| {
+                crate::rules::find(w)
+                    .map(|r| r.code.to_string())
+                    .unwrap_or_default()
+            })
             .collect();
         // Applies to its own line and to the next one.
         for l in [line, line + 1] {

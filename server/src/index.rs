@@ -91,7 +91,15 @@ pub fn package_name(root: Node, src: &str) -> String {
 
 /// The atomic function names of `sync/atomic`: `AddInt64` → `Some(("Add", "Int64"))`.
 pub fn atomic_func(name: &str) -> Option<(&str, &str)> {
-    const OPS: &[&str] = &["CompareAndSwap", "Add", "Load", "Store", "Swap", "And", "Or"];
+    const OPS: &[&str] = &[
+        "CompareAndSwap",
+        "Add",
+        "Load",
+        "Store",
+        "Swap",
+        "And",
+        "Or",
+    ];
     const WIDTHS: &[&str] = &["Int32", "Int64", "Uint32", "Uint64", "Uintptr", "Pointer"];
     let op = OPS.iter().find(|op| name.starts_with(**op))?;
     let width = &name[op.len()..];
@@ -307,17 +315,23 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
     visit(body, |n| {
         match n.kind() {
             "send_statement" => {
-                if n.child_by_field_name("channel").map(|c| is_name(c, src, name)) == Some(true) {
+                if n.child_by_field_name("channel")
+                    .map(|c| is_name(c, src, name))
+                    == Some(true)
+                {
                     f.sends = true;
                 }
-                if n.child_by_field_name("value").map(|c| is_name(c, src, name)) == Some(true) {
+                if n.child_by_field_name("value")
+                    .map(|c| is_name(c, src, name))
+                    == Some(true)
+                {
                     f.hands_off = true;
                 }
             }
-            "return_statement" => {
-                if named_children(n).any(|l| named_children(l).any(|e| is_name(e, src, name))) {
-                    f.hands_off = true;
-                }
+            "return_statement"
+                if named_children(n).any(|l| named_children(l).any(|e| is_name(e, src, name))) =>
+            {
+                f.hands_off = true;
             }
             "assignment_statement" | "short_var_declaration" | "keyed_element" => {
                 let right = n

@@ -64,7 +64,10 @@ pub fn reported(dir: &Path) -> BTreeSet<Mark> {
 pub fn check_fixture(package: &str) {
     let dir = fixtures().join(package);
     let want = wants(&dir);
-    assert!(!want.is_empty(), "{package}: a fixture without wants proves nothing");
+    assert!(
+        !want.is_empty(),
+        "{package}: a fixture without wants proves nothing"
+    );
     let got = reported(&dir);
     let missing: Vec<_> = want.difference(&got).collect();
     let unexpected: Vec<_> = got.difference(&want).collect();
@@ -117,13 +120,21 @@ pub fn httpvet_bin() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target"));
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     let bin = target.join(profile).join("httpvet");
     if !bin.exists() {
         run_ok(
             Command::new(env!("CARGO"))
                 .args(["build", "-p", "httpvet", "--bin", "httpvet"])
-                .args(if cfg!(debug_assertions) { vec![] } else { vec!["--release"] })
+                .args(if cfg!(debug_assertions) {
+                    vec![]
+                } else {
+                    vec!["--release"]
+                })
                 .current_dir(repo_root()),
         );
     }

@@ -86,7 +86,13 @@ pub fn main() -> i32 {
         }
         Command::Explain { rule } => match find(&rule) {
             Some(r) => {
-                println!("# {} {}\n\n{}\n\n{}", r.code, r.name, r.summary, r.docs.trim_end());
+                println!(
+                    "# {} {}\n\n{}\n\n{}",
+                    r.code,
+                    r.name,
+                    r.summary,
+                    r.docs.trim_end()
+                );
                 0
             }
             None => {
@@ -217,7 +223,13 @@ pub fn statistics(run: &Run) -> String {
 }
 
 /// Words that a file must contain for any rule to look at it.
-const TRIGGERS: &[&str] = &["net/http", "make(chan", "Hijack()", "Shutdown", "sync/atomic"];
+const TRIGGERS: &[&str] = &[
+    "net/http",
+    "make(chan",
+    "Hijack()",
+    "Shutdown",
+    "sync/atomic",
+];
 
 /// Checks files and directories, in parallel, one directory at a time per core.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Run, String> {
@@ -234,8 +246,9 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Run, String
         run.parse_time += r.parse_time;
         run.check_time += r.check_time;
     }
-    run.findings
-        .sort_by(|a, b| (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code)));
+    run.findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code))
+    });
     Ok(run)
 }
 

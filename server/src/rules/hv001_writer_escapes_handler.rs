@@ -100,7 +100,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// Identifiers in the goroutine that use the writer (declarations and the
 /// arguments that only bind a literal's parameters excluded).
 fn writer_uses<'t>(g: &Start<'t>, writers: &HashSet<String>, src: &str) -> Vec<Node<'t>> {
-    let binding_args = g.literal.and_then(|_| g.call.child_by_field_name("arguments"));
+    let binding_args = g
+        .literal
+        .and_then(|_| g.call.child_by_field_name("arguments"));
     let mut uses = Vec::new();
     visit(g.stmt, |n| {
         if Some(n.id()) == binding_args.map(|a| a.id()) {

@@ -151,7 +151,9 @@ fn context_in_reach(cx: &Context, at: Node) -> Option<String> {
             let Some(name) = &p.name else { continue };
             match of_type(p.ty, cx.src, cx.imports) {
                 Kind::Request => return Some(format!("`{name}.Context()`")),
-                _ if cx.imports.type_member(p.ty, cx.src, "context") == Some(("Context", false)) => {
+                _ if cx.imports.type_member(p.ty, cx.src, "context")
+                    == Some(("Context", false)) =>
+                {
                     return Some(format!("`{name}`"))
                 }
                 _ => {}

@@ -2,7 +2,9 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::goroutines::{outlives_with, received_channel, select_can_give_up, starts, waits, Start};
+use crate::syntax::goroutines::{
+    outlives_with, received_channel, select_can_give_up, starts, waits, Start,
+};
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
@@ -109,7 +111,7 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
     let receives = |n: Node| received_channel(n, cx.src) == Some(ch);
     let (g, send) = senders
         .iter()
-        .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, cx.src, &receives)))?;
+        .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, &receives)))?;
     let mut d = cx.diag(
         &RULE,
         make,
@@ -117,7 +119,8 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
             "unbuffered channel `{ch}`: the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)"
         ),
     );
-    d.related.push(cx.related(*send, "the send that can block forever"));
+    d.related
+        .push(cx.related(*send, "the send that can block forever"));
     d.related.push(cx.related(g.stmt, "goroutine started here"));
     Some(d)
 }
@@ -139,9 +142,10 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
         let f = g.call.child_by_field_name("function").map(unparen)?;
         let facts = match f.kind() {
             "identifier" => cx.index.param(cx.text(f), false, idx),
-            "selector_expression" => cx
-                .index
-                .param(cx.text(f.child_by_field_name("field")?), true, idx),
+            "selector_expression" => {
+                cx.index
+                    .param(cx.text(f.child_by_field_name("field")?), true, idx)
+            }
             _ => None,
         }?;
         return facts.sends.then_some(g.call);
@@ -156,11 +160,12 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
     // Goroutines nested in this one are goroutines of their own.
     crate::syntax::visit_no_funcs(lit, |n| {
         if n.kind() == "send_statement"
-            && n.child_by_field_name("channel").map(|c| cx.text(unparen(c))) == Some(name.as_str())
+            && n.child_by_field_name("channel")
+                .map(|c| cx.text(unparen(c)))
+                == Some(name.as_str())
         {
             let guarded = n.parent().is_some_and(|p| {
-                p.kind() == "communication_case"
-                    && p.parent().is_some_and(select_can_give_up)
+                p.kind() == "communication_case" && p.parent().is_some_and(select_can_give_up)
             });
             if !guarded {
                 found = Some(n);
@@ -174,7 +179,13 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
 
 /// True when `ch` leaves the function's sight: returned, stored, passed to a
 /// call, or received by another goroutine; then its receiver is elsewhere.
-fn escapes(cx: &Context, body: Node, ch: &str, goroutines: &[Start], senders: &[(Start, Node)]) -> bool {
+fn escapes(
+    cx: &Context,
+    body: Node,
+    ch: &str,
+    goroutines: &[Start],
+    senders: &[(Start, Node)],
+) -> bool {
     let in_sender = |n: Node| {
         senders
             .iter()
@@ -191,15 +202,19 @@ fn escapes(cx: &Context, body: Node, ch: &str, goroutines: &[Start], senders: &[
         let ok = match p.kind() {
             "unary_expression" | "range_clause" | "send_statement" => {
                 // A receive in another goroutine means the receiver lives there.
-                !goroutines.iter().any(|g| crate::syntax::contains(g.stmt, n))
+                !goroutines
+                    .iter()
+                    .any(|g| crate::syntax::contains(g.stmt, n))
             }
             "argument_list" => p
                 .parent()
                 .and_then(|c| c.child_by_field_name("function"))
                 .is_some_and(|f| matches!(text(f, cx.src), "close" | "len" | "cap")),
             "expression_list" => p.parent().is_some_and(|d| {
-                matches!(d.kind(), "short_var_declaration" | "assignment_statement" | "var_spec")
-                    && d.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+                matches!(
+                    d.kind(),
+                    "short_var_declaration" | "assignment_statement" | "var_spec"
+                ) && d.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
             }),
             "var_spec" => true,
             _ => false,

@@ -4,7 +4,9 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::start;
 use crate::syntax::types::Kind;
-use crate::syntax::{enclosing_function, statement_call, statements, text, unparen, visit, Call, Visit};
+use crate::syntax::{
+    enclosing_function, statement_call, statements, text, unparen, visit, Call, Visit,
+};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -83,7 +85,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         super::snippet(cx.text(serve))
                     ),
                 );
-                d.related.push(cx.related(serve, "serve call whose error is dropped"));
+                d.related
+                    .push(cx.related(serve, "serve call whose error is dropped"));
                 out.push(d);
             }
         }
@@ -121,7 +124,8 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
     }
     let mut d = cx.diag(&RULE, call.node, msg);
     if let Some(s) = sleep {
-        d.related.push(cx.related(s, "fixed sleep used as the shutdown trigger"));
+        d.related
+            .push(cx.related(s, "fixed sleep used as the shutdown trigger"));
     }
     Some(d)
 }
@@ -130,7 +134,10 @@ fn is_background<'a>(cx: &Context<'a>, arg: Node<'a>) -> bool {
     let arg = unparen(arg);
     let bg = |n: Node| {
         Call::of(n).is_some_and(|c| {
-            matches!(cx.imports.member(c.function, cx.src, "context"), Some("Background" | "TODO"))
+            matches!(
+                cx.imports.member(c.function, cx.src, "context"),
+                Some("Background" | "TODO")
+            )
         })
     };
     if bg(arg) {
@@ -148,7 +155,9 @@ fn is_background<'a>(cx: &Context<'a>, arg: Node<'a>) -> bool {
         if matches!(n.kind(), "short_var_declaration" | "assignment_statement") {
             let left = n.child_by_field_name("left").map(|l| cx.text(l));
             let right = n.child_by_field_name("right");
-            if left == Some(name) && right.is_some_and(|r| bg(crate::syntax::named_children(r).next().unwrap_or(r))) {
+            if left == Some(name)
+                && right.is_some_and(|r| bg(crate::syntax::named_children(r).next().unwrap_or(r)))
+            {
                 found = true;
                 return Visit::Stop;
             }
@@ -170,7 +179,11 @@ fn sleep_before<'a>(cx: &Context<'a>, func: Node<'a>, at: Node) -> Option<Node<'
 
 /// The serve call whose error the goroutine drops: `go srv.ListenAndServe()`,
 /// or a literal that calls it as a bare statement or assigns it to `_`.
-fn dropped_serve<'a>(cx: &Context<'a>, literal: Option<Node<'a>>, call: Node<'a>) -> Option<Node<'a>> {
+fn dropped_serve<'a>(
+    cx: &Context<'a>,
+    literal: Option<Node<'a>>,
+    call: Node<'a>,
+) -> Option<Node<'a>> {
     let Some(lit) = literal else {
         return is_serve(cx, call).then_some(call);
     };

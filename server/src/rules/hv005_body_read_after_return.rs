@@ -59,7 +59,12 @@ that fails, and uses the variable inside the goroutine.
     check,
 };
 
-const PARSERS: &[&str] = &["ParseForm", "ParseMultipartForm", "FormValue", "PostFormValue"];
+const PARSERS: &[&str] = &[
+    "ParseForm",
+    "ParseMultipartForm",
+    "FormValue",
+    "PostFormValue",
+];
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
@@ -127,7 +132,9 @@ fn body_reads<'a>(
     parsed: bool,
 ) -> Vec<Node<'a>> {
     let mut reads = Vec::new();
-    let binding_args = g.literal.and_then(|_| g.call.child_by_field_name("arguments"));
+    let binding_args = g
+        .literal
+        .and_then(|_| g.call.child_by_field_name("arguments"));
     // Parameters of the literal bound to the request count as the request.
     let mut requests = requests.clone();
     let mut bodies = bodies.clone();
@@ -184,9 +191,14 @@ fn package_callee<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(&'a str, boo
         "identifier" => Some((cx.text(call.function), false)),
         "selector_expression" => {
             let operand = call.function.child_by_field_name("operand")?;
-            let is_import = operand.kind() == "identifier"
-                && cx.imports.path_of(cx.text(operand)).is_some();
-            (!is_import).then(|| (cx.text(call.function.child_by_field_name("field").unwrap()), true))
+            let is_import =
+                operand.kind() == "identifier" && cx.imports.path_of(cx.text(operand)).is_some();
+            (!is_import).then(|| {
+                (
+                    cx.text(call.function.child_by_field_name("field").unwrap()),
+                    true,
+                )
+            })
         }
         _ => None,
     }

@@ -118,9 +118,17 @@ fn stored_by_assignment(
 }
 
 /// `m.Store(k, r)`, `l.PushBack(r)`, `time.AfterFunc(d, func() { …r… })`.
-fn stored_by_call(cx: &Context, h: &Handler, n: Node, requests: &HashSet<String>) -> Option<String> {
+fn stored_by_call(
+    cx: &Context,
+    h: &Handler,
+    n: Node,
+    requests: &HashSet<String>,
+) -> Option<String> {
     let call = crate::syntax::statement_call(n)?;
-    if cx.imports.is_member(call.function, cx.src, "time", "AfterFunc") {
+    if cx
+        .imports
+        .is_member(call.function, cx.src, "time", "AfterFunc")
+    {
         let f = call.arg(1)?;
         return (f.kind() == "func_literal" && captures(cx, f, requests))
             .then(|| "a closure run later by `time.AfterFunc`".to_string());
@@ -179,7 +187,9 @@ fn retains(cx: &Context, v: Node, requests: &HashSet<String>) -> bool {
             .child_by_field_name("body")
             .is_some_and(|b| literal_values(b).any(|e| retains(cx, e, requests))),
         "call_expression" => {
-            let Some(call) = Call::of(v) else { return false };
+            let Some(call) = Call::of(v) else {
+                return false;
+            };
             call.function.kind() == "identifier"
                 && cx.text(call.function) == "append"
                 && call.args.iter().skip(1).any(|a| retains(cx, *a, requests))

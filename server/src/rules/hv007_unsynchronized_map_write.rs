@@ -113,7 +113,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let line = a.node.start_position().row;
         // A write and a read on one line are one finding.
-        if a.write || !accesses.values().any(|o| o.write && o.node.start_position().row == line) {
+        if a.write
+            || !accesses
+                .values()
+                .any(|o| o.write && o.node.start_position().row == line)
+        {
             if !lines.insert(line) {
                 continue;
             }
@@ -168,7 +172,9 @@ fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
 
 /// True when the index expression is the target of an assignment or `++`.
 fn is_written(index: Node) -> bool {
-    let Some(p) = index.parent() else { return false };
+    let Some(p) = index.parent() else {
+        return false;
+    };
     match p.kind() {
         "inc_statement" | "dec_statement" => true,
         "expression_list" => p.parent().is_some_and(|a| {
@@ -229,11 +235,17 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
 
 fn is_receiver(h: &Handler, root: &str, cx: &Context) -> bool {
     match &h.receiver {
-        Some(r) => r.name == root && (h.func.kind() == "method_declaration" || !cx.declared_in(h.func, root)),
+        Some(r) => {
+            r.name == root
+                && (h.func.kind() == "method_declaration" || !cx.declared_in(h.func, root))
+        }
         None => false,
     }
 }
 
 fn r_type(h: &Handler) -> String {
-    h.receiver.as_ref().map(|r| r.type_name.clone()).unwrap_or_default()
+    h.receiver
+        .as_ref()
+        .map(|r| r.type_name.clone())
+        .unwrap_or_default()
 }

@@ -117,13 +117,11 @@ fn shared_value<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(Node<'a>, &'st
             continue;
         }
         let name = cx.text(c);
-        if cx.is_local(c, name) {
+        let Some(Kind::Unsafe(what)) = cx.index.var(name).map(|v| &v.kind) else {
             continue;
-        }
-        if let Some(v) = cx.index.var(name) {
-            if let Kind::Unsafe(what) = v.kind {
-                return Some((c, what));
-            }
+        };
+        if !cx.is_local(c, name) {
+            return Some((c, what));
         }
     }
     None

@@ -129,12 +129,12 @@ impl<'a> Flow<'a> for Status<'a, '_> {
                 continue;
             };
             match (kind, *state) {
-                (WriterCall::Status, Some(first)) => {
-                    if !reports_failure_of(self.cx, call.node, first) {
-                        self.found
-                            .entry(call.node.start_byte())
-                            .or_insert((call.node, first));
-                    }
+                (WriterCall::Status, Some(first))
+                    if !reports_failure_of(self.cx, call.node, first) =>
+                {
+                    self.found
+                        .entry(call.node.start_byte())
+                        .or_insert((call.node, first));
                 }
                 (_, None) => *state = Some(call.node),
                 _ => {}
@@ -207,7 +207,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     line + 1
                 ),
             );
-            d.related.push(cx.related(first, "the status was first written here"));
+            d.related
+                .push(cx.related(first, "the status was first written here"));
             out.push(d);
         }
     }

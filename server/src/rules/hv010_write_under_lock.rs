@@ -63,10 +63,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let locals = declared_names(h.body, cx.src);
         let mut found: BTreeMap<usize, (Node, String)> = BTreeMap::new();
         cx.each_statement(h, |stmt, held: &Held| {
-            let shared: Vec<&String> = held
-                .iter()
-                .filter(|l| !is_local_lock(l, &locals))
-                .collect();
+            let shared: Vec<&String> = held.iter().filter(|l| !is_local_lock(l, &locals)).collect();
             let Some(lock) = shared.first() else { return };
             visit_no_funcs(stmt, |n| {
                 let Some(call) = Call::of(n) else {
@@ -89,7 +86,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
             );
             if let Some(l) = lock_site(cx, h.body, &lock, call) {
-                d.related.push(cx.related(l, format!("`{lock}` is locked here")));
+                d.related
+                    .push(cx.related(l, format!("`{lock}` is locked here")));
             }
             out.push(d);
         }

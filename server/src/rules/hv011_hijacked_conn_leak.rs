@@ -77,12 +77,17 @@ fn conn_name<'a>(cx: &Context<'a>, hijack: Node) -> Option<&'a str> {
     let list = hijack.parent()?;
     let decl = list.parent()?;
     if list.kind() != "expression_list"
-        || !matches!(decl.kind(), "short_var_declaration" | "assignment_statement")
+        || !matches!(
+            decl.kind(),
+            "short_var_declaration" | "assignment_statement"
+        )
     {
         return None;
     }
     let first = named_children(decl.child_by_field_name("left")?).next()?;
-    (first.kind() == "identifier").then(|| cx.text(first)).filter(|n| *n != "_")
+    (first.kind() == "identifier")
+        .then(|| cx.text(first))
+        .filter(|n| *n != "_")
 }
 
 fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
@@ -96,7 +101,9 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
         return None;
     }
     let message = match conn_name(cx, hijack) {
-        None => "the connection returned by `Hijack()` is discarded and can never be closed".to_string(),
+        None => {
+            "the connection returned by `Hijack()` is discarded and can never be closed".to_string()
+        }
         Some(conn) => {
             let (fate, given_to) = fate_in(cx, func, conn);
             if matches!(fate, Fate::Closed | Fate::HandedOff | Fate::Unknown) {
@@ -147,15 +154,14 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<No
                     given_to.get_or_insert(call.function);
                 }
             }
-            "send_statement" | "return_statement" | "keyed_element" | "literal_element" => {
-                if named_children(n).any(|c| is_conn(c))
+            "send_statement" | "return_statement" | "keyed_element" | "literal_element"
+                if named_children(n).any(is_conn)
                     || n.child_by_field_name("value").is_some_and(is_conn)
                     || (n.kind() == "return_statement"
-                        && named_children(n).any(|l| named_children(l).any(is_conn)))
-                {
-                    fate = Fate::HandedOff;
-                    return Visit::Stop;
-                }
+                        && named_children(n).any(|l| named_children(l).any(is_conn))) =>
+            {
+                fate = Fate::HandedOff;
+                return Visit::Stop;
             }
             "assignment_statement" => {
                 let stored = n

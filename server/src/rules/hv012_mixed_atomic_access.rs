@@ -92,10 +92,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 if target.kind() == "identifier" {
                     let name = cx.text(target);
                     if let Some(func) = declaring_function(cx, target, name) {
-                        locals.entry((func.id(), name.to_string())).or_insert(Target {
-                            width: width.to_string(),
-                            first: cx.related(target, format!("`{name}` is accessed atomically here")),
-                        });
+                        locals
+                            .entry((func.id(), name.to_string()))
+                            .or_insert(Target {
+                                width: width.to_string(),
+                                first: cx.related(
+                                    target,
+                                    format!("`{name}` is accessed atomically here"),
+                                ),
+                            });
                     }
                 }
             }
@@ -195,7 +200,9 @@ fn plain_access<'a>(
         "selector_expression" => {
             let field = text(n.child_by_field_name("field")?, cx.src);
             // `x.n.Load()`: a typed atomic field, whose methods are the only way in.
-            if n.parent().is_some_and(|p| p.kind() == "selector_expression") {
+            if n.parent()
+                .is_some_and(|p| p.kind() == "selector_expression")
+            {
                 return None;
             }
             // pkg.Name is not a field access.
@@ -229,7 +236,10 @@ fn is_declaration_name(id: Node) -> bool {
         || id.parent().is_some_and(|p| {
             matches!(p.kind(), "keyed_element" | "literal_element")
                 && p.parent().is_some_and(|kv| kv.kind() == "keyed_element")
-                && p.parent().and_then(|kv| kv.child_by_field_name("key")).map(|k| k.id()) == Some(p.id())
+                && p.parent()
+                    .and_then(|kv| kv.child_by_field_name("key"))
+                    .map(|k| k.id())
+                    == Some(p.id())
         })
 }
 

@@ -187,7 +187,10 @@ impl<'a> Context<'a> {
                     .unwrap_or(Kind::Other)
             }
             "selector_expression" => {
-                if self.imports.is_member(e, self.src, "net/http", "DefaultClient") {
+                if self
+                    .imports
+                    .is_member(e, self.src, "net/http", "DefaultClient")
+                {
                     return Kind::HttpClient;
                 }
                 let Some(field) = e.child_by_field_name("field") else {
@@ -254,7 +257,9 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
         match n.kind() {
             "parameter_declaration" | "variadic_parameter_declaration" => {
                 let mut c = n.walk();
-                if n.children_by_field_name("name", &mut c).any(|id| text(id, src) == name) {
+                if n.children_by_field_name("name", &mut c)
+                    .any(|id| text(id, src) == name)
+                {
                     let k = n
                         .child_by_field_name("type")
                         .map(|t| of_type(t, src, imports))
@@ -332,9 +337,7 @@ pub fn snippet(code: &str) -> String {
 
 /// Keeps one diagnostic per (code, line): several findings on one line say one thing.
 pub fn dedupe(diags: &mut Vec<Diagnostic>) {
-    diags.sort_by(|a, b| {
-        (a.location.start, a.code).cmp(&(b.location.start, b.code))
-    });
+    diags.sort_by(|a, b| (a.location.start, a.code).cmp(&(b.location.start, b.code)));
     let mut seen = std::collections::HashSet::new();
     diags.retain(|d| seen.insert((d.code, d.location.start.line)));
 }

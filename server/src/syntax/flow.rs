@@ -163,7 +163,10 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                 let mut has_default = false;
                 let mut acc: Out<F::State> = Out::none();
                 for case in named_children(node) {
-                    if !matches!(case.kind(), "expression_case" | "type_case" | "default_case") {
+                    if !matches!(
+                        case.kind(),
+                        "expression_case" | "type_case" | "default_case"
+                    ) {
                         continue;
                     }
                     has_default |= case.kind() == "default_case";
@@ -219,8 +222,9 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
     fn for_loop(&mut self, node: Node<'t>, mut state: F::State) -> Out<F::State> {
         let clause = child_of_kind(node, "for_clause");
         let range = child_of_kind(node, "range_clause");
-        let cond = named_children(node)
-            .find(|n| n.kind() != "block" && n.kind() != "for_clause" && n.kind() != "range_clause");
+        let cond = named_children(node).find(|n| {
+            n.kind() != "block" && n.kind() != "for_clause" && n.kind() != "range_clause"
+        });
         let infinite = clause
             .map(|c| c.child_by_field_name("condition").is_none())
             .unwrap_or(range.is_none() && cond.is_none());

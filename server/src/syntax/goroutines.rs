@@ -69,7 +69,7 @@ pub fn starts<'t>(root: Node<'t>, src: &str) -> Vec<Start<'t>> {
 
 /// True when `stmt` (a step of the enclosing function) waits for `g`.
 pub fn waits_for(stmt: Node, g: &Start, src: &str) -> bool {
-    waits(stmt, src, &|n| {
+    waits(stmt, &|n| {
         if let Some((operand, "Wait")) = super::Call::of(n).and_then(|c| c.method(src)) {
             return mentions(g.stmt, src, text(operand, src));
         }
@@ -83,14 +83,19 @@ pub fn waits_for(stmt: Node, g: &Start, src: &str) -> bool {
 /// True when evaluating `stmt` certainly reaches a node satisfying `pred`:
 /// nodes inside function literals, or inside a `select` that has another way
 /// out, do not count. A loop header counts when the loop's body waits.
-pub fn waits<'t>(stmt: Node<'t>, src: &str, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
+pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
     let mut found = false;
     visit_no_funcs(stmt, |n| {
         if n.kind() == "select_statement" && select_can_give_up(n) {
             return Visit::Skip;
         }
-        if matches!(n.kind(), "if_statement" | "expression_switch_statement" | "type_switch_statement" | "for_statement")
-            && n.id() != stmt.id()
+        if matches!(
+            n.kind(),
+            "if_statement"
+                | "expression_switch_statement"
+                | "type_switch_statement"
+                | "for_statement"
+        ) && n.id() != stmt.id()
         {
             return Visit::Skip;
         }
@@ -114,9 +119,7 @@ pub fn waits<'t>(stmt: Node<'t>, src: &str, pred: &dyn Fn(Node<'t>) -> bool) -> 
     };
     if let Some(lp) = header_of(stmt) {
         if let Some(body) = lp.child_by_field_name("body") {
-            return super::statements(body)
-                .into_iter()
-                .any(|s| waits(s, src, pred));
+            return super::statements(body).into_iter().any(|s| waits(s, pred));
         }
     }
     false

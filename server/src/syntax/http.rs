@@ -81,7 +81,12 @@ pub fn writer_call(
 /// True when a call writes to the client through `writers` (aliases and
 /// wrappers included): any writer call, a method on a wrapper other than
 /// `Header`, or a call that takes the writer as an argument.
-pub fn writes_to_client(call: &Call, src: &str, imports: &Imports, writers: &HashSet<String>) -> bool {
+pub fn writes_to_client(
+    call: &Call,
+    src: &str,
+    imports: &Imports,
+    writers: &HashSet<String>,
+) -> bool {
     if writer_call(call, src, imports, writers).is_some() {
         return true;
     }
@@ -100,7 +105,12 @@ pub fn writes_to_client(call: &Call, src: &str, imports: &Imports, writers: &Has
     }
     if call.args.iter().any(|a| is_w(*a)) {
         // Wrapping the writer writes nothing yet.
-        let wraps = ["NewEncoder", "NewWriter", "NewResponseController", "MultiWriter"];
+        let wraps = [
+            "NewEncoder",
+            "NewWriter",
+            "NewResponseController",
+            "MultiWriter",
+        ];
         let name = match call.function.kind() {
             "selector_expression" => call
                 .function
@@ -169,5 +179,6 @@ fn is_req_body(n: Node, requests: &HashSet<String>, src: &str) -> bool {
 
 /// The expressions of an expression list.
 pub fn exprs(list: Option<Node>) -> Vec<Node> {
-    list.map(|l| named_children(l).collect()).unwrap_or_default()
+    list.map(|l| named_children(l).collect())
+        .unwrap_or_default()
 }

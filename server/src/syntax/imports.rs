@@ -34,9 +34,8 @@ pub struct Imports {
 pub fn default_name(path: &str) -> &str {
     let mut parts = path.rsplit('/');
     let last = parts.next().unwrap_or(path);
-    let is_version = last.len() > 1
-        && last.starts_with('v')
-        && last[1..].bytes().all(|b| b.is_ascii_digit());
+    let is_version =
+        last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
     if is_version {
         if let Some(prev) = parts.next() {
             return prev;
@@ -152,9 +151,15 @@ impl Imports {
         match ty.kind() {
             "qualified_type" | "selector_expression" => {
                 let (pkg, name) = if ty.kind() == "qualified_type" {
-                    (ty.child_by_field_name("package")?, ty.child_by_field_name("name")?)
+                    (
+                        ty.child_by_field_name("package")?,
+                        ty.child_by_field_name("name")?,
+                    )
                 } else {
-                    (ty.child_by_field_name("operand")?, ty.child_by_field_name("field")?)
+                    (
+                        ty.child_by_field_name("operand")?,
+                        ty.child_by_field_name("field")?,
+                    )
                 };
                 (self.path_of(text(pkg, src)) == Some(path)).then(|| (text(name, src), ptr))
             }
@@ -173,8 +178,14 @@ impl Imports {
             (ty, false)
         };
         let (pkg, name) = match ty.kind() {
-            "qualified_type" => (ty.child_by_field_name("package")?, ty.child_by_field_name("name")?),
-            "selector_expression" => (ty.child_by_field_name("operand")?, ty.child_by_field_name("field")?),
+            "qualified_type" => (
+                ty.child_by_field_name("package")?,
+                ty.child_by_field_name("name")?,
+            ),
+            "selector_expression" => (
+                ty.child_by_field_name("operand")?,
+                ty.child_by_field_name("field")?,
+            ),
             _ => return None,
         };
         Some((self.path_of(text(pkg, src))?, text(name, src), ptr))

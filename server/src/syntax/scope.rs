@@ -12,7 +12,9 @@ pub fn declared_names(func: Node, src: &str) -> HashSet<String> {
     let mut names = HashSet::new();
     visit(func, |n| {
         match n.kind() {
-            "parameter_declaration" | "variadic_parameter_declaration" | "var_spec"
+            "parameter_declaration"
+            | "variadic_parameter_declaration"
+            | "var_spec"
             | "const_spec" => {
                 let mut c = n.walk();
                 for name in n.children_by_field_name("name", &mut c) {
@@ -158,9 +160,10 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
     visit(root, |n| {
         match n.kind() {
             "short_var_declaration" | "assignment_statement" => {
-                if let (Some(l), Some(r)) =
-                    (n.child_by_field_name("left"), n.child_by_field_name("right"))
-                {
+                if let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) {
                     pair_up(l, r, &mut bindings);
                 }
             }
@@ -174,12 +177,11 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
                     }
                 }
             }
-            "call_expression" => {
+            "call_expression"
                 if n.child_by_field_name("function").map(|f| unparen(f).kind())
-                    == Some("func_literal")
-                {
-                    literal_calls.push(n);
-                }
+                    == Some("func_literal") =>
+            {
+                literal_calls.push(n);
             }
             _ => {}
         }
