@@ -137,7 +137,9 @@ fn is_background(cx: &Context, expr: Node) -> bool {
             }
             Visit::Descend
         });
-        return init.is_some_and(|v| is_background(cx, v));
+        return init
+            .and_then(|v| crate::syntax::named_children(v).next())
+            .is_some_and(|v| is_background(cx, v));
     }
     false
 }

@@ -99,7 +99,16 @@ pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules
                     }
                 }
             }
+            let name = match func.kind() {
+                "selector_expression" => func.child_by_field_name("field").map(|f| text(f, src)),
+                "identifier" => Some(text(func, src)),
+                _ => None,
+            }
+            .unwrap_or("");
+            // Constructors wrap (`bufio.NewWriter(w)`); other calls return results.
+            let wraps = name.starts_with("New") || name == "MultiWriter";
             rules.wrappers
+                && wraps
                 && expr
                     .child_by_field_name("arguments")
                     .map(|args| named_children(args).any(|a| derives(a, names, src, rules)))
@@ -222,6 +231,11 @@ fn pair_up<'t>(left: Node<'t>, right: Node<'t>, out: &mut Vec<(Node<'t>, Node<'t
     let r: Vec<Node> = named_children(right).collect();
     if l.len() == r.len() {
         out.extend(l.into_iter().zip(r));
+    } else if r.len() == 1 {
+        // `f, ok := w.(http.Flusher)`: the first name takes the value.
+        if let Some(first) = l.first() {
+            out.push((*first, r[0]));
+        }
     }
 }
 
