@@ -50,23 +50,40 @@ fn main() {
         rayon::current_num_threads()
     );
 
-    let t = Instant::now();
-    let run = check_paths(std::slice::from_ref(&dir), &Settings::default()).expect("check");
-    let check = t.elapsed().as_secs_f64();
+    // Each side runs twice; the faster run counts (the machine is shared).
+    let mut check = f64::MAX;
+    let mut run = None;
+    for _ in 0..2 {
+        let t = Instant::now();
+        let r = check_paths(std::slice::from_ref(&dir), &Settings::default()).expect("check");
+        check = check.min(t.elapsed().as_secs_f64());
+        run = Some(r);
+    }
+    let run = run.unwrap();
     let rss = peak_rss_mb();
 
-    let t = Instant::now();
-    let nodes: usize = files
-        .par_iter()
-        .map(|f| {
-            let text = std::fs::read(f).unwrap_or_default();
-            let tree = httpvet::source::parse(&String::from_utf8_lossy(&text));
-            tree.root_node().child_count() as usize
-        })
-        .sum();
-    let parse = t.elapsed().as_secs_f64();
+    let mut parse = f64::MAX;
+    let mut nodes = 0;
+    for _ in 0..2 {
+        // The same work check does before any rule: find the files, read, parse.
+        let t = Instant::now();
+        let files: Vec<PathBuf> = walk::go_files(std::slice::from_ref(&dir))
+            .expect("walk")
+            .into_values()
+            .flatten()
+            .collect();
+        nodes = files
+            .par_iter()
+            .map(|f| {
+                let text = std::fs::read(f).unwrap_or_default();
+                let tree = httpvet::source::parse(&String::from_utf8_lossy(&text));
+                tree.root_node().child_count() as usize
+            })
+            .sum::<usize>();
+        parse = parse.min(t.elapsed().as_secs_f64());
+    }
 
-    println!("parse only (read + tree-sitter): {parse:.2} s ({nodes} top-level nodes)");
+    println!("parse only (walk + read + parse): {parse:.2} s ({nodes} top-level nodes)");
     println!(
         "httpvet check:                   {check:.2} s ({} findings in {} files)",
         run.findings.len(),

@@ -37,6 +37,8 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Rules that panicked, with the panic message.
     pub panics: Vec<String>,
+    /// Time spent checking (not parsing).
+    pub elapsed: std::time::Duration,
 }
 
 /// Parses nothing: checks an already parsed file against its package.
@@ -46,6 +48,7 @@ pub fn check_file(
     index: &PackageIndex,
     settings: &Settings,
 ) -> FileReport {
+    let started = std::time::Instant::now();
     let cx = Context::new(file, imports, index);
     let mut report = FileReport::default();
     for rule in RULES.iter().filter(|r| settings.enabled(r)) {
@@ -74,6 +77,7 @@ pub fn check_file(
     }
     suppress(file, &mut report.diagnostics);
     dedupe(&mut report.diagnostics);
+    report.elapsed = started.elapsed();
     report
 }
 
@@ -159,8 +163,9 @@ pub fn check_units(
         .into_iter()
         .map(|(k, v)| (k, PackageIndex::new(v)))
         .collect();
+    use rayon::prelude::*;
     units
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, u)| {
             let index = &indexes[package_key(&u.summary)];

@@ -9,6 +9,7 @@ use crate::syntax::handlers::{params, receiver};
 use crate::syntax::http::{reads_body, writer_call, WriterCall};
 use crate::syntax::imports::Imports;
 use crate::syntax::types::{of_expr, of_type, Kind};
+use crate::syntax::NodeKind;
 use crate::syntax::{named_children, text, unparen, visit, Call, Visit};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -83,7 +84,7 @@ pub struct FileSummary {
 /// The package name a file declares.
 pub fn package_name(root: Node, src: &str) -> String {
     named_children(root)
-        .find(|n| n.kind() == "package_clause")
+        .find(|n| n.kind_name() == "package_clause")
         .and_then(|p| named_children(p).next())
         .map(|id| text(id, src).to_string())
         .unwrap_or_default()
@@ -116,7 +117,7 @@ impl FileSummary {
             ..FileSummary::default()
         };
         for decl in named_children(root) {
-            match decl.kind() {
+            match decl.kind_name() {
                 "var_declaration" => s.add_vars(file, decl, imports),
                 "type_declaration" => s.add_types(file, decl, imports),
                 "function_declaration" | "method_declaration" => s.add_func(decl, src, imports),
@@ -133,10 +134,10 @@ impl FileSummary {
         let src = file.text.as_str();
         let mut specs: Vec<Node> = Vec::new();
         for c in named_children(decl) {
-            if c.kind() == "var_spec" {
+            if c.kind_name() == "var_spec" {
                 specs.push(c);
-            } else if c.kind() == "var_spec_list" {
-                specs.extend(named_children(c).filter(|n| n.kind() == "var_spec"));
+            } else if c.kind_name() == "var_spec_list" {
+                specs.extend(named_children(c).filter(|n| n.kind_name() == "var_spec"));
             }
         }
         for spec in specs {
@@ -167,7 +168,7 @@ impl FileSummary {
     fn add_types(&mut self, file: &SourceFile, decl: Node, imports: &Imports) {
         let src = file.text.as_str();
         for spec in named_children(decl) {
-            if spec.kind() != "type_spec" {
+            if spec.kind_name() != "type_spec" {
                 continue;
             }
             let (Some(name), Some(ty)) = (
@@ -176,7 +177,7 @@ impl FileSummary {
             ) else {
                 continue;
             };
-            if ty.kind() != "struct_type" {
+            if ty.kind_name() != "struct_type" {
                 continue;
             }
             let type_name = text(name, src).to_string();
@@ -252,7 +253,7 @@ impl FileSummary {
         visit(root, |n| {
             if let Some((target, width)) = atomic_target(n, src, imports) {
                 let target = unparen(target);
-                let (name, field) = match target.kind() {
+                let (name, field) = match target.kind_name() {
                     "identifier" => (text(target, src), false),
                     "selector_expression" => match target.child_by_field_name("field") {
                         Some(f) => (text(f, src), true),
@@ -283,14 +284,14 @@ pub fn atomic_target<'t, 's>(
     src: &'s str,
     imports: &Imports,
 ) -> Option<(Node<'t>, &'s str)> {
-    if n.kind() != "call_expression" {
+    if n.kind_name() != "call_expression" {
         return None;
     }
     let name = imports.member(n.child_by_field_name("function")?, src, "sync/atomic")?;
     let call = Call::of(n)?;
     let (_, width) = atomic_func(name)?;
     let first = call.arg(0)?;
-    if first.kind() != "unary_expression" {
+    if first.kind_name() != "unary_expression" {
         return None;
     }
     let op = first.child_by_field_name("operator").map(|o| text(o, src));
@@ -302,7 +303,7 @@ pub fn atomic_target<'t, 's>(
 
 fn is_name(n: Node, src: &str, name: &str) -> bool {
     let n = unparen(n);
-    n.kind() == "identifier" && text(n, src) == name
+    n.kind_name() == "identifier" && text(n, src) == name
 }
 
 fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports) -> ParamFacts {
@@ -313,7 +314,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
     let names: HashSet<String> = std::iter::once(name.to_string()).collect();
     let bodies: HashSet<String> = HashSet::new();
     visit(body, |n| {
-        match n.kind() {
+        match n.kind_name() {
             "send_statement" => {
                 if n.child_by_field_name("channel")
                     .map(|c| is_name(c, src, name))
@@ -338,7 +339,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                     .child_by_field_name("right")
                     .or_else(|| n.child_by_field_name("value"));
                 if let Some(r) = right {
-                    let stored = if r.kind() == "expression_list" {
+                    let stored = if r.kind_name() == "expression_list" {
                         named_children(r).any(|e| is_name(e, src, name))
                     } else {
                         crate::syntax::any(r, |e| is_name(e, src, name))
@@ -372,7 +373,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                     if !is_name(*a, src, name) {
                         continue;
                     }
-                    match call.function.kind() {
+                    match call.function.kind_name() {
                         "identifier" => {
                             f.passes
                                 .push((text(call.function, src).to_string(), false, i));
@@ -380,7 +381,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                         "selector_expression" => {
                             let operand = call.function.child_by_field_name("operand");
                             let pkg = operand
-                                .filter(|o| o.kind() == "identifier")
+                                .filter(|o| o.kind_name() == "identifier")
                                 .and_then(|o| imports.path_of(text(o, src)));
                             match pkg {
                                 // The standard library never closes what it is lent.

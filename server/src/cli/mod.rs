@@ -231,9 +231,11 @@ const TRIGGERS: &[&str] = &[
     "sync/atomic",
 ];
 
-/// Checks files and directories, in parallel, one directory at a time per core.
+/// Checks files and directories in parallel: directories (largest first)
+/// and the files within each.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Run, String> {
-    let dirs = walk::go_files(paths)?;
+    let mut dirs: Vec<(PathBuf, Vec<PathBuf>)> = walk::go_files(paths)?.into_iter().collect();
+    dirs.sort_by_key(|(_, files)| std::cmp::Reverse(files.len()));
     let results: Vec<Run> = dirs
         .into_par_iter()
         .map(|(_, files)| check_dir(&files, settings))
@@ -260,39 +262,27 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
     // Files a rule may look at, and the others: summary and text only.
     let mut kept: Vec<Unit> = Vec::new();
     let mut others: Vec<(Arc<FileSummary>, SourceText)> = Vec::new();
-    for path in files {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                run.warnings
-                    .push(format!("{}: {}", path.display(), walk::io_reason(&e)));
+    let loaded: Vec<(Loaded, Duration)> = files
+        .par_iter()
+        .map(|path| {
+            let t = Instant::now();
+            let l = load(path);
+            (l, t.elapsed())
+        })
+        .collect();
+    for (l, took) in loaded {
+        run.parse_time += took;
+        match l {
+            Loaded::Kept(u) => kept.push(u),
+            Loaded::Other(summary, text) => others.push((summary, text)),
+            Loaded::Skipped(w) => {
+                run.warnings.push(w);
                 continue;
             }
-        };
-        let Ok(text) = String::from_utf8(bytes) else {
-            run.warnings
-                .push(format!("{}: not valid UTF-8; skipped", path.display()));
-            continue;
-        };
-        let shown = path.to_string_lossy().into_owned();
-        let unit = Unit::new(SourceFile::parse(shown, text));
-        if unit.summary.package.is_empty() {
-            run.warnings.push(format!(
-                "{}: not a Go file (no package clause); skipped",
-                path.display()
-            ));
-            continue;
         }
         run.files += 1;
-        if TRIGGERS.iter().any(|t| unit.file.text.contains(t)) {
-            kept.push(unit);
-        } else {
-            let Unit { file, summary, .. } = unit;
-            others.push((summary, (file.path.clone(), file.text)));
-        }
     }
-    run.parse_time = t0.elapsed();
-    let t1 = Instant::now();
+    let _ = t0;
     // A file that reads a package variable some sibling updates atomically
     // needs checking too: parse it again (rare).
     let atomic_names: Vec<String> = kept
@@ -309,6 +299,7 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
     }
     for (i, report) in check_units(&kept, &siblings, settings) {
         let u = &kept[i];
+        run.check_time += report.elapsed;
         for p in &report.panics {
             run.warnings.push(p.clone());
         }
@@ -316,11 +307,41 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
             run.findings.push(Finding::new(d, &u.file, &u.file.path));
         }
     }
-    run.check_time = t1.elapsed();
     run
 }
 
 type SourceText = (Arc<str>, String);
+
+/// A file read and parsed: kept whole when a rule may look at it, else only
+/// its summary and text; or skipped, with the reason.
+enum Loaded {
+    Kept(Unit),
+    Other(Arc<FileSummary>, SourceText),
+    Skipped(String),
+}
+
+fn load(path: &Path) -> Loaded {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Loaded::Skipped(format!("{}: {}", path.display(), walk::io_reason(&e))),
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Loaded::Skipped(format!("{}: not valid UTF-8; skipped", path.display()));
+    };
+    let unit = Unit::new(SourceFile::parse(path.to_string_lossy().into_owned(), text));
+    if unit.summary.package.is_empty() {
+        return Loaded::Skipped(format!(
+            "{}: not a Go file (no package clause); skipped",
+            path.display()
+        ));
+    }
+    if TRIGGERS.iter().any(|t| unit.file.text.contains(t)) {
+        Loaded::Kept(unit)
+    } else {
+        let Unit { file, summary, .. } = unit;
+        Loaded::Other(summary, (file.path.clone(), file.text))
+    }
+}
 
 /// Checks a path; the result in JSON form (used by tests and benchmarks).
 pub fn check_path(path: &Path) -> Result<Vec<Finding>, String> {

@@ -4,6 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::{outlives, starts, Start};
 use crate::syntax::scope::{aliases, is_declaration, WRITER};
+use crate::syntax::NodeKind;
 use crate::syntax::{text, visit, Visit};
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -108,7 +109,7 @@ fn writer_uses<'t>(g: &Start<'t>, writers: &HashSet<String>, src: &str) -> Vec<N
         if Some(n.id()) == binding_args.map(|a| a.id()) {
             return Visit::Skip;
         }
-        if n.kind() == "identifier" && writers.contains(text(n, src)) && !is_declaration(n) {
+        if n.kind_name() == "identifier" && writers.contains(text(n, src)) && !is_declaration(n) {
             uses.push(n);
         }
         Visit::Descend

@@ -4,6 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_type, Kind};
+use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, text, unparen, visit, Call, Visit};
 use tree_sitter::Node;
 
@@ -121,14 +122,14 @@ fn is_background(cx: &Context, expr: Node) -> bool {
             Some("Background" | "TODO")
         );
     }
-    if e.kind() == "identifier" {
+    if e.kind_name() == "identifier" {
         let name = cx.text(e);
         let Some(func) = enclosing_function(e) else {
             return false;
         };
         let mut init = None;
         visit(func, |n| {
-            if n.kind() == "short_var_declaration" {
+            if n.kind_name() == "short_var_declaration" {
                 let left = n.child_by_field_name("left").map(|l| cx.text(l));
                 if left == Some(name) {
                     init = n.child_by_field_name("right");

@@ -7,6 +7,7 @@ use crate::syntax::goroutines::{
 };
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
+use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
 use tree_sitter::Node;
 
@@ -60,7 +61,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     visit(cx.root, |n| {
-        let is_make = n.kind() == "call_expression"
+        let is_make = n.kind_name() == "call_expression"
             && n.child_by_field_name("function").map(|f| cx.text(f)) == Some("make");
         if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
             return Visit::Descend;
@@ -75,12 +76,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// The variable a `make` call is assigned to.
 fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
     let list = make.parent()?;
-    if list.kind() != "expression_list" {
+    if list.kind_name() != "expression_list" {
         return None;
     }
     let decl = list.parent()?;
     let idx = named_children(list).position(|e| e.id() == make.id())?;
-    let name = match decl.kind() {
+    let name = match decl.kind_name() {
         "short_var_declaration" | "assignment_statement" => {
             named_children(decl.child_by_field_name("left")?).nth(idx)?
         }
@@ -91,7 +92,7 @@ fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
         }
         _ => return None,
     };
-    (name.kind() == "identifier").then(|| cx.text(name))
+    (name.kind_name() == "identifier").then(|| cx.text(name))
 }
 
 fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
@@ -135,12 +136,12 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
         .unwrap_or_default();
     let arg_idx = args
         .iter()
-        .position(|a| unparen(*a).kind() == "identifier" && cx.text(unparen(*a)) == ch);
+        .position(|a| unparen(*a).kind_name() == "identifier" && cx.text(unparen(*a)) == ch);
     let Some(lit) = g.literal else {
         // `go worker(ch)`: ask the package index whether it sends.
         let idx = arg_idx?;
         let f = g.call.child_by_field_name("function").map(unparen)?;
-        let facts = match f.kind() {
+        let facts = match f.kind_name() {
             "identifier" => cx.index.param(cx.text(f), false, idx),
             "selector_expression" => {
                 cx.index
@@ -159,13 +160,13 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
     let mut found = None;
     // Goroutines nested in this one are goroutines of their own.
     crate::syntax::visit_no_funcs(lit, |n| {
-        if n.kind() == "send_statement"
+        if n.kind_name() == "send_statement"
             && n.child_by_field_name("channel")
                 .map(|c| cx.text(unparen(c)))
                 == Some(name.as_str())
         {
             let guarded = n.parent().is_some_and(|p| {
-                p.kind() == "communication_case" && p.parent().is_some_and(select_can_give_up)
+                p.kind_name() == "communication_case" && p.parent().is_some_and(select_can_give_up)
             });
             if !guarded {
                 found = Some(n);
@@ -193,13 +194,13 @@ fn escapes(
     };
     let mut escaped = false;
     visit(body, |n| {
-        if n.kind() != "identifier" || cx.text(n) != ch || in_sender(n) {
+        if n.kind_name() != "identifier" || cx.text(n) != ch || in_sender(n) {
             return Visit::Descend;
         }
         let Some(p) = n.parent() else {
             return Visit::Descend;
         };
-        let ok = match p.kind() {
+        let ok = match p.kind_name() {
             "unary_expression" | "range_clause" | "send_statement" => {
                 // A receive in another goroutine means the receiver lives there.
                 !goroutines
@@ -212,7 +213,7 @@ fn escapes(
                 .is_some_and(|f| matches!(text(f, cx.src), "close" | "len" | "cap")),
             "expression_list" => p.parent().is_some_and(|d| {
                 matches!(
-                    d.kind(),
+                    d.kind_name(),
                     "short_var_declaration" | "assignment_statement" | "var_spec"
                 ) && d.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
             }),

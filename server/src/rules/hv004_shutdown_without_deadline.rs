@@ -4,6 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::start;
 use crate::syntax::types::Kind;
+use crate::syntax::NodeKind;
 use crate::syntax::{
     enclosing_function, statement_call, statements, text, unparen, visit, Call, Visit,
 };
@@ -143,7 +144,7 @@ fn is_background<'a>(cx: &Context<'a>, arg: Node<'a>) -> bool {
     if bg(arg) {
         return true;
     }
-    if arg.kind() != "identifier" {
+    if arg.kind_name() != "identifier" {
         return false;
     }
     let name = cx.text(arg);
@@ -152,7 +153,10 @@ fn is_background<'a>(cx: &Context<'a>, arg: Node<'a>) -> bool {
     };
     let mut found = false;
     visit(func, |n| {
-        if matches!(n.kind(), "short_var_declaration" | "assignment_statement") {
+        if matches!(
+            n.kind_name(),
+            "short_var_declaration" | "assignment_statement"
+        ) {
             let left = n.child_by_field_name("left").map(|l| cx.text(l));
             let right = n.child_by_field_name("right");
             if left == Some(name)
@@ -189,7 +193,7 @@ fn dropped_serve<'a>(
     };
     let body = lit.child_by_field_name("body")?;
     for s in statements(body) {
-        let candidate = match s.kind() {
+        let candidate = match s.kind_name() {
             "expression_statement" => statement_call(s).map(|c| c.node),
             "assignment_statement" => {
                 let left = s.child_by_field_name("left").map(|l| text(l, cx.src));

@@ -5,6 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::{outlives, starts, Start};
 use crate::syntax::http::reads_body;
 use crate::syntax::scope::{aliases, BODY, REQUEST};
+use crate::syntax::NodeKind;
 use crate::syntax::{unparen, visit, visit_no_funcs, Call, Visit};
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -169,7 +170,7 @@ fn body_reads<'a>(
         if let Some(fname) = package_callee(cx, &call) {
             for (i, a) in call.args.iter().enumerate() {
                 let a = unparen(*a);
-                if a.kind() == "identifier"
+                if a.kind_name() == "identifier"
                     && requests.contains(cx.text(a))
                     && cx
                         .index
@@ -187,12 +188,12 @@ fn body_reads<'a>(
 
 /// `f(...)` → ("f", false); `s.m(...)` with `s` not an import → ("m", true).
 fn package_callee<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(&'a str, bool)> {
-    match call.function.kind() {
+    match call.function.kind_name() {
         "identifier" => Some((cx.text(call.function), false)),
         "selector_expression" => {
             let operand = call.function.child_by_field_name("operand")?;
-            let is_import =
-                operand.kind() == "identifier" && cx.imports.path_of(cx.text(operand)).is_some();
+            let is_import = operand.kind_name() == "identifier"
+                && cx.imports.path_of(cx.text(operand)).is_some();
             (!is_import).then(|| {
                 (
                     cx.text(call.function.child_by_field_name("field").unwrap()),

@@ -4,6 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::{aliases, literal_values, REQUEST};
+use crate::syntax::NodeKind;
 use crate::syntax::{mentions, named_children, root_ident, text, unparen, visit, Call, Visit};
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -68,10 +69,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(r) = &h.request else { continue };
         let requests = aliases(h.func, std::slice::from_ref(r), cx.src, REQUEST);
         visit(h.body, |n| {
-            if n.kind() == "func_literal" && cx.handlers().iter().any(|o| o.func.id() == n.id()) {
+            if n.kind_name() == "func_literal"
+                && cx.handlers().iter().any(|o| o.func.id() == n.id())
+            {
                 return Visit::Skip;
             }
-            let place = match n.kind() {
+            let place = match n.kind_name() {
                 "assignment_statement" => stored_by_assignment(cx, h, n, &requests),
                 "send_statement" => n
                     .child_by_field_name("value")
@@ -130,7 +133,7 @@ fn stored_by_call(
         .is_member(call.function, cx.src, "time", "AfterFunc")
     {
         let f = call.arg(1)?;
-        return (f.kind() == "func_literal" && captures(cx, f, requests))
+        return (f.kind_name() == "func_literal" && captures(cx, f, requests))
             .then(|| "a closure run later by `time.AfterFunc`".to_string());
     }
     let (operand, method) = call.method(cx.src)?;
@@ -156,7 +159,7 @@ fn outlives_handler(cx: &Context, h: &Handler, place: Node) -> bool {
         return false;
     }
     if h.receiver.as_ref().is_some_and(|r| r.name == name) {
-        return place.kind() != "identifier";
+        return place.kind_name() != "identifier";
     }
     let local_to_handler = cx.declared_in(h.func, name)
         || crate::syntax::functions_in(h.body)
@@ -173,7 +176,7 @@ fn outlives_handler(cx: &Context, h: &Handler, place: Node) -> bool {
 /// True when the value keeps the request (or its body) alive.
 fn retains(cx: &Context, v: Node, requests: &HashSet<String>) -> bool {
     let v = unparen(v);
-    match v.kind() {
+    match v.kind_name() {
         "identifier" => requests.contains(cx.text(v)),
         "selector_expression" => {
             v.child_by_field_name("field").map(|f| text(f, cx.src)) == Some("Body")
@@ -190,7 +193,7 @@ fn retains(cx: &Context, v: Node, requests: &HashSet<String>) -> bool {
             let Some(call) = Call::of(v) else {
                 return false;
             };
-            call.function.kind() == "identifier"
+            call.function.kind_name() == "identifier"
                 && cx.text(call.function) == "append"
                 && call.args.iter().skip(1).any(|a| retains(cx, *a, requests))
         }

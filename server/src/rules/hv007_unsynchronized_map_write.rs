@@ -5,6 +5,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::syntax::handlers::Handler;
 use crate::syntax::locks::Held;
 use crate::syntax::types::Kind;
+use crate::syntax::NodeKind;
 use crate::syntax::{text, unparen, visit_no_funcs, Call, Visit};
 use std::collections::{BTreeMap, HashSet};
 use tree_sitter::Node;
@@ -149,14 +150,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// If `n` reads or writes an element of a map: the map expression and
 /// whether it writes.
 fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
-    match n.kind() {
+    match n.kind_name() {
         "index_expression" => {
             let operand = unparen(n.child_by_field_name("operand")?);
             Some((operand, is_written(n)))
         }
         "call_expression" => {
             let call = Call::of(n)?;
-            if call.function.kind() != "identifier" {
+            if call.function.kind_name() != "identifier" {
                 return None;
             }
             match cx.text(call.function) {
@@ -175,10 +176,10 @@ fn is_written(index: Node) -> bool {
     let Some(p) = index.parent() else {
         return false;
     };
-    match p.kind() {
+    match p.kind_name() {
         "inc_statement" | "dec_statement" => true,
         "expression_list" => p.parent().is_some_and(|a| {
-            a.kind() == "assignment_statement"
+            a.kind_name() == "assignment_statement"
                 && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
         }),
         _ => false,
@@ -187,7 +188,7 @@ fn is_written(index: Node) -> bool {
 
 /// The shared map an expression names, if it names one.
 fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
-    match target.kind() {
+    match target.kind_name() {
         "identifier" => {
             let name = cx.text(target);
             if cx.declared_in(h.func, name)
@@ -213,7 +214,7 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
         "selector_expression" => {
             let operand = unparen(target.child_by_field_name("operand")?);
             let field = text(target.child_by_field_name("field")?, cx.src);
-            if operand.kind() != "identifier" {
+            if operand.kind_name() != "identifier" {
                 return None;
             }
             let root = cx.text(operand);
@@ -237,7 +238,7 @@ fn is_receiver(h: &Handler, root: &str, cx: &Context) -> bool {
     match &h.receiver {
         Some(r) => {
             r.name == root
-                && (h.func.kind() == "method_declaration" || !cx.declared_in(h.func, root))
+                && (h.func.kind_name() == "method_declaration" || !cx.declared_in(h.func, root))
         }
         None => false,
     }

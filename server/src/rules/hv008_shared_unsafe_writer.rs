@@ -4,6 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Related};
 use crate::syntax::locks::Held;
 use crate::syntax::types::Kind;
+use crate::syntax::NodeKind;
 use crate::syntax::{unparen, visit_no_funcs, Call, Visit};
 use std::collections::BTreeMap;
 use tree_sitter::Node;
@@ -106,14 +107,14 @@ fn shared_value<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(Node<'a>, &'st
         .into_iter()
         .chain(call.args.iter().map(|a| {
             let a = unparen(*a);
-            if a.kind() == "unary_expression" {
+            if a.kind_name() == "unary_expression" {
                 a.child_by_field_name("operand").map(unparen).unwrap_or(a)
             } else {
                 a
             }
         }));
     for c in candidates {
-        if c.kind() != "identifier" {
+        if c.kind_name() != "identifier" {
             continue;
         }
         let name = cx.text(c);

@@ -5,6 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::flow::{self, Flow};
 use crate::syntax::http::{writer_call, WriterCall};
 use crate::syntax::scope::{aliases, AliasRules};
+use crate::syntax::NodeKind;
 use crate::syntax::{unparen, visit_no_funcs, Call, Visit};
 use std::collections::{BTreeMap, HashSet};
 use tree_sitter::Node;
@@ -81,13 +82,13 @@ impl<'a> Status<'a, '_> {
             return Some(c);
         }
         // A package helper given the writer: writeJSON(w, 500, v).
-        let (name, method) = match call.function.kind() {
+        let (name, method) = match call.function.kind_name() {
             "identifier" => (self.cx.text(call.function), false),
             _ => return None,
         };
         for (i, a) in call.args.iter().enumerate() {
             let a = unparen(*a);
-            if a.kind() == "identifier" && self.writers.contains(self.cx.text(a)) {
+            if a.kind_name() == "identifier" && self.writers.contains(self.cx.text(a)) {
                 let p = self.cx.index.param(name, method, i)?;
                 if p.writes_status {
                     return Some(WriterCall::Status);
@@ -112,7 +113,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
     }
 
     fn step(&mut self, node: Node<'a>, state: &mut Self::State) {
-        if matches!(node.kind(), "go_statement" | "defer_statement") {
+        if matches!(node.kind_name(), "go_statement" | "defer_statement") {
             return;
         }
         let mut calls = Vec::new();
@@ -164,14 +165,16 @@ fn informational(cx: &Context, call: &Call) -> bool {
 fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
     let mut cur = second.parent();
     while let Some(n) = cur {
-        if n.kind() == "if_statement" {
+        if n.kind_name() == "if_statement" {
             let in_header = ["initializer", "condition"].iter().any(|f| {
                 n.child_by_field_name(f)
                     .is_some_and(|h| crate::syntax::contains(h, first))
             });
             let just_before = n.prev_named_sibling().is_some_and(|p| {
-                matches!(p.kind(), "short_var_declaration" | "assignment_statement")
-                    && crate::syntax::contains(p, first)
+                matches!(
+                    p.kind_name(),
+                    "short_var_declaration" | "assignment_statement"
+                ) && crate::syntax::contains(p, first)
                     && n.child_by_field_name("condition")
                         .is_some_and(|c| cx.text(c).contains("err"))
             });

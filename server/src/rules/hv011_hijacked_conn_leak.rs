@@ -4,6 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::index::Fate;
 use crate::syntax::handlers::params;
+use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
 use tree_sitter::Node;
 
@@ -76,16 +77,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 fn conn_name<'a>(cx: &Context<'a>, hijack: Node) -> Option<&'a str> {
     let list = hijack.parent()?;
     let decl = list.parent()?;
-    if list.kind() != "expression_list"
+    if list.kind_name() != "expression_list"
         || !matches!(
-            decl.kind(),
+            decl.kind_name(),
             "short_var_declaration" | "assignment_statement"
         )
     {
         return None;
     }
     let first = named_children(decl.child_by_field_name("left")?).next()?;
-    (first.kind() == "identifier")
+    (first.kind_name() == "identifier")
         .then(|| cx.text(first))
         .filter(|n| *n != "_")
 }
@@ -96,7 +97,7 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
     let returned = hijack
         .parent()
         .and_then(|l| l.parent())
-        .is_some_and(|r| r.kind() == "return_statement");
+        .is_some_and(|r| r.kind_name() == "return_statement");
     if returned {
         return None;
     }
@@ -128,10 +129,10 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<No
     let mut given_to = None;
     let is_conn = |n: Node| {
         let n = unparen(n);
-        n.kind() == "identifier" && cx.text(n) == conn
+        n.kind_name() == "identifier" && cx.text(n) == conn
     };
     visit(func, |n| {
-        match n.kind() {
+        match n.kind_name() {
             "call_expression" => {
                 let Some(call) = Call::of(n) else {
                     return Visit::Descend;
@@ -157,7 +158,7 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<No
             "send_statement" | "return_statement" | "keyed_element" | "literal_element"
                 if named_children(n).any(is_conn)
                     || n.child_by_field_name("value").is_some_and(is_conn)
-                    || (n.kind() == "return_statement"
+                    || (n.kind_name() == "return_statement"
                         && named_children(n).any(|l| named_children(l).any(is_conn))) =>
             {
                 fate = Fate::HandedOff;
@@ -182,7 +183,7 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<No
 /// What the callee does with its `i`-th argument.
 fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
     let f = call.function;
-    match f.kind() {
+    match f.kind_name() {
         "func_literal" => {
             // go func(c net.Conn) { defer c.Close() }(conn)
             let ps = params(f, cx.src);
@@ -199,7 +200,7 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
             let operand = f.child_by_field_name("operand");
             let name = f.child_by_field_name("field").map(|m| text(m, cx.src));
             let import = operand
-                .filter(|o| o.kind() == "identifier")
+                .filter(|o| o.kind_name() == "identifier")
                 .and_then(|o| cx.imports.path_of(cx.text(o)));
             match (import, name) {
                 // The standard library borrows a conn; it never closes it.

@@ -3,6 +3,7 @@
 use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Related};
 use crate::index::atomic_target;
+use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -89,7 +90,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if has_locals {
         visit(cx.root, |n| {
             if let Some((target, width)) = atomic_target(n, cx.src, cx.imports) {
-                if target.kind() == "identifier" {
+                if target.kind_name() == "identifier" {
                     let name = cx.text(target);
                     if let Some(func) = declaring_function(cx, target, name) {
                         locals
@@ -108,10 +109,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         });
     }
     visit(cx.root, |n| {
-        match n.kind() {
+        match n.kind_name() {
             // Package-level initialisers run before any goroutine.
             "var_declaration" | "const_declaration"
-                if n.parent().map(|p| p.kind()) == Some("source_file") =>
+                if n.parent().map(|p| p.kind_name()) == Some("source_file") =>
             {
                 return Visit::Skip
             }
@@ -176,7 +177,7 @@ fn plain_access<'a>(
     globals: &HashMap<(String, bool), Target>,
     locals: &HashMap<(usize, String), Target>,
 ) -> Option<Diagnostic> {
-    let (_name, target) = match n.kind() {
+    let (_name, target) = match n.kind_name() {
         "identifier" => {
             let name = cx.text(n);
             let maybe_local = locals.keys().any(|(_, l)| l == name);
@@ -201,13 +202,14 @@ fn plain_access<'a>(
             let field = text(n.child_by_field_name("field")?, cx.src);
             // `x.n.Load()`: a typed atomic field, whose methods are the only way in.
             if n.parent()
-                .is_some_and(|p| p.kind() == "selector_expression")
+                .is_some_and(|p| p.kind_name() == "selector_expression")
             {
                 return None;
             }
             // pkg.Name is not a field access.
             let operand = unparen(n.child_by_field_name("operand")?);
-            if operand.kind() == "identifier" && cx.imports.path_of(cx.text(operand)).is_some() {
+            if operand.kind_name() == "identifier" && cx.imports.path_of(cx.text(operand)).is_some()
+            {
                 return None;
             }
             (field, globals.get(&(field.to_string(), true))?)
@@ -234,8 +236,9 @@ fn plain_access<'a>(
 fn is_declaration_name(id: Node) -> bool {
     crate::syntax::scope::is_declaration(id)
         || id.parent().is_some_and(|p| {
-            matches!(p.kind(), "keyed_element" | "literal_element")
-                && p.parent().is_some_and(|kv| kv.kind() == "keyed_element")
+            matches!(p.kind_name(), "keyed_element" | "literal_element")
+                && p.parent()
+                    .is_some_and(|kv| kv.kind_name() == "keyed_element")
                 && p.parent()
                     .and_then(|kv| kv.child_by_field_name("key"))
                     .map(|k| k.id())
@@ -246,10 +249,10 @@ fn is_declaration_name(id: Node) -> bool {
 /// True when the target of an assignment or `++`.
 fn is_write(n: Node) -> bool {
     let Some(p) = n.parent() else { return false };
-    match p.kind() {
+    match p.kind_name() {
         "inc_statement" | "dec_statement" => true,
         "expression_list" => p.parent().is_some_and(|a| {
-            a.kind() == "assignment_statement"
+            a.kind_name() == "assignment_statement"
                 && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
         }),
         _ => false,

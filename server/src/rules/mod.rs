@@ -25,6 +25,7 @@ use crate::syntax::handlers::{handler, Handler};
 use crate::syntax::imports::Imports;
 use crate::syntax::locks::{self, Held};
 use crate::syntax::types::{of_expr, of_type, Kind};
+use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, is_function, named_children, text, unparen, visit, Visit};
 use std::cell::OnceCell;
 use tree_sitter::Node;
@@ -171,7 +172,7 @@ impl<'a> Context<'a> {
     /// struct fields of the package.
     pub fn kind_of(&self, expr: Node) -> Kind {
         let e = unparen(expr);
-        match e.kind() {
+        match e.kind_name() {
             "identifier" => {
                 let name = self.text(e);
                 let mut f = enclosing_function(e);
@@ -250,11 +251,11 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
     let mut found: Option<Kind> = None;
     let func_id = func.id();
     visit(func, |n| {
-        if n.kind() == "func_literal" && n.id() != func_id {
+        if n.kind_name() == "func_literal" && n.id() != func_id {
             // Its parameters belong to it; its body to it as well.
             return Visit::Skip;
         }
-        match n.kind() {
+        match n.kind_name() {
             "parameter_declaration" | "variadic_parameter_declaration" => {
                 let mut c = n.walk();
                 if n.children_by_field_name("name", &mut c)
@@ -294,7 +295,7 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
                     let names: Vec<Node> = named_children(left).collect();
                     if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
                         let mut k = Kind::Other;
-                        if n.kind() == "short_var_declaration" {
+                        if n.kind_name() == "short_var_declaration" {
                             if let Some(v) = n
                                 .child_by_field_name("right")
                                 .and_then(|v| named_children(v).nth(i))

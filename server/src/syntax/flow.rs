@@ -7,6 +7,7 @@
 //! way out of the function through [`Flow::exit`].
 
 use super::{child_of_kind, named_children, statement_call, statements, text};
+use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// An analysis over the walker.
@@ -122,12 +123,14 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
     }
 
     fn stmt_inner(&mut self, node: Node<'t>, mut state: F::State) -> Out<F::State> {
-        match node.kind() {
+        match node.kind_name() {
             "block" | "statement_list" => self.seq(&statements(node), state),
-            "labeled_statement" => match named_children(node).find(|n| n.kind() != "label_name") {
-                Some(inner) => self.stmt(inner, state),
-                None => Out::next(state),
-            },
+            "labeled_statement" => {
+                match named_children(node).find(|n| n.kind_name() != "label_name") {
+                    Some(inner) => self.stmt(inner, state),
+                    None => Out::next(state),
+                }
+            }
             "return_statement" => {
                 self.flow.step(node, &mut state);
                 self.flow.exit(node, &state);
@@ -164,14 +167,14 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                 let mut acc: Out<F::State> = Out::none();
                 for case in named_children(node) {
                     if !matches!(
-                        case.kind(),
+                        case.kind_name(),
                         "expression_case" | "type_case" | "default_case"
                     ) {
                         continue;
                     }
-                    has_default |= case.kind() == "default_case";
+                    has_default |= case.kind_name() == "default_case";
                     let mut s = state.clone();
-                    if case.kind() == "expression_case" {
+                    if case.kind_name() == "expression_case" {
                         self.step(case.child_by_field_name("value"), &mut s);
                     }
                     let out = self.seq(&statements(case), s);
@@ -189,7 +192,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                 let mut acc: Out<F::State> = Out::none();
                 for case in named_children(node) {
                     let mut s = state.clone();
-                    match case.kind() {
+                    match case.kind_name() {
                         "communication_case" => {
                             self.step(case.child_by_field_name("communication"), &mut s);
                         }
@@ -223,7 +226,9 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         let clause = child_of_kind(node, "for_clause");
         let range = child_of_kind(node, "range_clause");
         let cond = named_children(node).find(|n| {
-            n.kind() != "block" && n.kind() != "for_clause" && n.kind() != "range_clause"
+            n.kind_name() != "block"
+                && n.kind_name() != "for_clause"
+                && n.kind_name() != "range_clause"
         });
         let infinite = clause
             .map(|c| c.child_by_field_name("condition").is_none())

@@ -9,6 +9,7 @@ use super::{
     any_no_funcs, enclosing_function, mentions, named_children, statement_call, text, unparen,
     visit_no_funcs, Visit,
 };
+use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// A goroutine start: a `go` statement, or `g.Go(func() ...)` on an errgroup
@@ -25,13 +26,13 @@ pub struct Start<'t> {
 
 /// The goroutine started by a statement, if it starts one.
 pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
-    match stmt.kind() {
+    match stmt.kind_name() {
         "go_statement" => {
             let call = named_children(stmt).next().map(unparen)?;
             let literal = call
                 .child_by_field_name("function")
                 .map(unparen)
-                .filter(|f| f.kind() == "func_literal");
+                .filter(|f| f.kind_name() == "func_literal");
             Some(Start {
                 stmt,
                 call,
@@ -45,7 +46,7 @@ pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
                 return None;
             }
             let f = call.arg(0)?;
-            (f.kind() == "func_literal").then_some(Start {
+            (f.kind_name() == "func_literal").then_some(Start {
                 stmt,
                 call: f,
                 literal: Some(f),
@@ -86,11 +87,11 @@ pub fn waits_for(stmt: Node, g: &Start, src: &str) -> bool {
 pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
     let mut found = false;
     visit_no_funcs(stmt, |n| {
-        if n.kind() == "select_statement" && select_can_give_up(n) {
+        if n.kind_name() == "select_statement" && select_can_give_up(n) {
             return Visit::Skip;
         }
         if matches!(
-            n.kind(),
+            n.kind_name(),
             "if_statement"
                 | "expression_switch_statement"
                 | "type_switch_statement"
@@ -111,7 +112,7 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
     // `for range xs { <-ch }`: the header step stands for the whole loop.
     let header_of = |n: Node<'t>| -> Option<Node<'t>> {
         let p = n.parent()?;
-        match p.kind() {
+        match p.kind_name() {
             "for_statement" => Some(p),
             "for_clause" => p.parent(),
             _ => None,
@@ -128,14 +129,14 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
 /// A `select` with more than one case, or with a default, can skip any one case.
 pub fn select_can_give_up(select: Node) -> bool {
     named_children(select)
-        .filter(|c| matches!(c.kind(), "communication_case" | "default_case"))
+        .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
         .count()
         > 1
 }
 
 /// The channel a node receives from: `<-ch`, or the `range ch` clause.
 pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
-    match n.kind() {
+    match n.kind_name() {
         "unary_expression" => {
             let op = n.child_by_field_name("operator").map(|o| text(o, src));
             if op != Some("<-") {
@@ -187,11 +188,11 @@ pub fn outlives_with<'t>(g: &Start<'t>, src: &'t str, waits: impl Fn(Node<'t>) -
     };
     // `defer wg.Wait()` (or a deferred literal that waits) runs on every way out.
     let deferred = any_no_funcs(body, |n| {
-        n.kind() == "defer_statement"
+        n.kind_name() == "defer_statement"
             && (waits(n)
                 || super::any(n, |m| {
                     matches!(
-                        m.kind(),
+                        m.kind_name(),
                         "expression_statement" | "short_var_declaration" | "assignment_statement"
                     ) && waits(m)
                 }))

@@ -4,6 +4,7 @@
 use super::imports::Imports;
 use super::types::{of_type, Kind};
 use super::{named_children, text, Call};
+use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// A parameter: its name (`None` when unnamed or `_`) and its type node.
@@ -52,16 +53,16 @@ pub struct Receiver {
 }
 
 pub fn receiver(method: Node, src: &str) -> Option<Receiver> {
-    if method.kind() != "method_declaration" {
+    if method.kind_name() != "method_declaration" {
         return None;
     }
     let list = method.child_by_field_name("receiver")?;
     let p = param_list(list, src).into_iter().next()?;
     let mut ty = p.ty;
-    if ty.kind() == "pointer_type" {
+    if ty.kind_name() == "pointer_type" {
         ty = named_children(ty).next()?;
     }
-    if ty.kind() == "generic_type" {
+    if ty.kind_name() == "generic_type" {
         ty = ty.child_by_field_name("type")?;
     }
     Some(Receiver {
@@ -101,7 +102,7 @@ pub fn handler<'t>(func: Node<'t>, src: &str, imports: &Imports) -> Option<Handl
     let receiver = receiver(func, src).or_else(|| {
         let mut cur = func.parent();
         while let Some(n) = cur {
-            if n.kind() == "method_declaration" {
+            if n.kind_name() == "method_declaration" {
                 return receiver(n, src);
             }
             cur = n.parent();
@@ -120,7 +121,7 @@ pub fn handler<'t>(func: Node<'t>, src: &str, imports: &Imports) -> Option<Handl
 
 /// How a function is named in messages.
 pub fn display_name(func: Node, src: &str) -> String {
-    match func.kind() {
+    match func.kind_name() {
         "function_declaration" => func
             .child_by_field_name("name")
             .map(|n| text(n, src).to_string())
@@ -143,10 +144,10 @@ fn literal_name(func: Node, src: &str) -> String {
     // `mux.HandleFunc("/path", func(...))` → `handler for "/path"`.
     let mut cur = func.parent();
     if let Some(p) = cur {
-        if p.kind() == "argument_list" {
+        if p.kind_name() == "argument_list" {
             if let Some(call) = p.parent().and_then(Call::of) {
                 if let Some(first) = call.arg(0) {
-                    if first.kind() == "interpreted_string_literal" {
+                    if first.kind_name() == "interpreted_string_literal" {
                         return format!("handler for {}", text(first, src));
                     }
                 }
@@ -155,7 +156,7 @@ fn literal_name(func: Node, src: &str) -> String {
     }
     // `h := func(...)` / `var h = func(...)`.
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_name() {
             "short_var_declaration" | "assignment_statement" | "var_spec" => {
                 let left = p
                     .child_by_field_name("left")

@@ -4,6 +4,7 @@
 use super::imports::Imports;
 use super::scope::{derives, AliasRules};
 use super::{named_children, text, unparen, Call};
+use crate::syntax::NodeKind;
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -36,7 +37,7 @@ pub fn writer_call(
     let is_w = |n: Option<Node>| {
         n.map(|n| {
             let n = unparen(n);
-            n.kind() == "identifier" && writers.contains(text(n, src))
+            n.kind_name() == "identifier" && writers.contains(text(n, src))
         })
         .unwrap_or(false)
     };
@@ -92,13 +93,13 @@ pub fn writes_to_client(
     }
     let is_w = |n: Node| {
         let n = unparen(n);
-        n.kind() == "identifier" && writers.contains(text(n, src))
+        n.kind_name() == "identifier" && writers.contains(text(n, src))
     };
     if let Some((operand, method)) = call.method(src) {
         if is_w(operand) {
             return !matches!(method, "Header" | "Set" | "Add" | "Del" | "Get" | "Values");
         }
-        if operand.kind() == "call_expression" {
+        if operand.kind_name() == "call_expression" {
             // w.Header().Set(...) only edits the header map.
             return false;
         }
@@ -111,7 +112,7 @@ pub fn writes_to_client(
             "NewResponseController",
             "MultiWriter",
         ];
-        let name = match call.function.kind() {
+        let name = match call.function.kind_name() {
             "selector_expression" => call
                 .function
                 .child_by_field_name("field")
@@ -150,7 +151,7 @@ pub fn reads_body(
             return true;
         }
         let op = unparen(operand);
-        if op.kind() == "identifier" && requests.contains(text(op, src)) {
+        if op.kind_name() == "identifier" && requests.contains(text(op, src)) {
             let form_only = matches!(method, "FormValue" | "PostFormValue");
             return BODY_METHODS.contains(&method) && !(form_only && form_parsed);
         }
@@ -166,14 +167,14 @@ const BODY_RULES: AliasRules = AliasRules {
 
 fn is_req_body(n: Node, requests: &HashSet<String>, src: &str) -> bool {
     let n = unparen(n);
-    if n.kind() != "selector_expression" {
+    if n.kind_name() != "selector_expression" {
         return false;
     }
     let field = n.child_by_field_name("field").map(|f| text(f, src));
     let operand = n.child_by_field_name("operand").map(unparen);
     field == Some("Body")
         && operand
-            .map(|o| o.kind() == "identifier" && requests.contains(text(o, src)))
+            .map(|o| o.kind_name() == "identifier" && requests.contains(text(o, src)))
             .unwrap_or(false)
 }
 

@@ -1,6 +1,7 @@
 //! The local names of the standard packages a file imports.
 
 use super::{named_children, text, unparen};
+use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// How a package is named in this file.
@@ -48,15 +49,15 @@ impl Imports {
     pub fn of(root: Node, src: &str) -> Imports {
         let mut imports = Imports::default();
         for decl in named_children(root) {
-            match decl.kind() {
+            match decl.kind_name() {
                 "import_declaration" => {
                     imports.decl_end = Some(decl.end_byte());
                     for spec in named_children(decl) {
-                        if spec.kind() == "import_spec" {
+                        if spec.kind_name() == "import_spec" {
                             imports.add(spec, src);
-                        } else if spec.kind() == "import_spec_list" {
+                        } else if spec.kind_name() == "import_spec_list" {
                             for s in named_children(spec) {
-                                if s.kind() == "import_spec" {
+                                if s.kind_name() == "import_spec" {
                                     imports.add(s, src);
                                 }
                             }
@@ -76,8 +77,8 @@ impl Imports {
         };
         let path = text(path_node, src).trim_matches(|c| c == '"' || c == '`');
         let local = match spec.child_by_field_name("name") {
-            Some(n) if n.kind() == "dot" => Some(Local::Dot),
-            Some(n) if n.kind() == "blank_identifier" => None,
+            Some(n) if n.kind_name() == "dot" => Some(Local::Dot),
+            Some(n) if n.kind_name() == "blank_identifier" => None,
             Some(n) => Some(Local::Name(text(n, src).to_string())),
             None => Some(Local::Name(default_name(path).to_string())),
         };
@@ -119,10 +120,10 @@ impl Imports {
     /// dot import), the member's name.
     pub fn member<'s>(&self, node: Node, src: &'s str, path: &str) -> Option<&'s str> {
         let node = unparen(node);
-        match node.kind() {
+        match node.kind_name() {
             "selector_expression" => {
                 let operand = node.child_by_field_name("operand")?;
-                if operand.kind() != "identifier" {
+                if operand.kind_name() != "identifier" {
                     return None;
                 }
                 if self.path_of(text(operand, src)) != Some(path) {
@@ -143,14 +144,14 @@ impl Imports {
     /// If the type node names a type of package `path` (through one pointer
     /// when `pointer` allows it), the type's name and whether it was a pointer.
     pub fn type_member<'s>(&self, ty: Node, src: &'s str, path: &str) -> Option<(&'s str, bool)> {
-        let (ty, ptr) = if ty.kind() == "pointer_type" {
+        let (ty, ptr) = if ty.kind_name() == "pointer_type" {
             (named_children(ty).next()?, true)
         } else {
             (ty, false)
         };
-        match ty.kind() {
+        match ty.kind_name() {
             "qualified_type" | "selector_expression" => {
-                let (pkg, name) = if ty.kind() == "qualified_type" {
+                let (pkg, name) = if ty.kind_name() == "qualified_type" {
                     (
                         ty.child_by_field_name("package")?,
                         ty.child_by_field_name("name")?,
@@ -172,12 +173,12 @@ impl Imports {
     /// (`*http.Request` → `("net/http", "Request", true)`); dot imports are
     /// not resolved here.
     pub fn resolve_type<'s>(&'s self, ty: Node, src: &'s str) -> Option<(&'s str, &'s str, bool)> {
-        let (ty, ptr) = if ty.kind() == "pointer_type" {
+        let (ty, ptr) = if ty.kind_name() == "pointer_type" {
             (named_children(ty).next()?, true)
         } else {
             (ty, false)
         };
-        let (pkg, name) = match ty.kind() {
+        let (pkg, name) = match ty.kind_name() {
             "qualified_type" => (
                 ty.child_by_field_name("package")?,
                 ty.child_by_field_name("name")?,

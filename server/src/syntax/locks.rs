@@ -6,6 +6,7 @@
 
 use super::flow::{self, Flow};
 use super::{statement_call, text};
+use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// The locks held at a statement, by their expression text (`c.mu`).
@@ -13,7 +14,7 @@ pub type Held = Vec<String>;
 
 /// If `stmt` is `X.Lock()`-like: `X` and whether it acquires (`true`) or releases.
 pub fn lock_op<'s>(stmt: Node, src: &'s str) -> Option<(&'s str, bool)> {
-    if stmt.kind() != "expression_statement" {
+    if stmt.kind_name() != "expression_statement" {
         return None;
     }
     let call = statement_call(stmt)?;

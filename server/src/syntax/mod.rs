@@ -13,7 +13,29 @@ pub mod locks;
 pub mod scope;
 pub mod types;
 
+use std::sync::OnceLock;
 use tree_sitter::Node;
+
+/// `Node::kind` validates a C string on every call; this reads a table
+/// built once from the grammar instead.
+pub trait NodeKind {
+    fn kind_name(&self) -> &'static str;
+}
+
+impl NodeKind for Node<'_> {
+    #[inline]
+    fn kind_name(&self) -> &'static str {
+        static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            let lang: &'static tree_sitter::Language =
+                Box::leak(Box::new(tree_sitter_go::LANGUAGE.into()));
+            (0..lang.node_kind_count())
+                .map(|id| lang.node_kind_for_id(id as u16).unwrap_or(""))
+                .collect()
+        });
+        names.get(self.kind_id() as usize).copied().unwrap_or("")
+    }
+}
 
 /// What to do after visiting a node.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -59,7 +81,7 @@ pub fn visit<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) {
 pub fn visit_no_funcs<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) {
     let root_id = root.id();
     visit(root, |n| {
-        if n.kind() == "func_literal" && n.id() != root_id {
+        if n.kind_name() == "func_literal" && n.id() != root_id {
             return Visit::Skip;
         }
         f(n)
@@ -103,17 +125,17 @@ pub fn text<'s>(node: Node, src: &'s str) -> &'s str {
 pub fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
     let mut cursor = node.walk();
     let kids: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
-    kids.into_iter().filter(|n| n.kind() != "comment")
+    kids.into_iter().filter(|n| n.kind_name() != "comment")
 }
 
 /// The first named child of the given kind.
 pub fn child_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
-    named_children(node).find(|n| n.kind() == kind)
+    named_children(node).find(|n| n.kind_name() == kind)
 }
 
 /// Strips parentheses around an expression.
 pub fn unparen(mut node: Node) -> Node {
-    while node.kind() == "parenthesized_expression" {
+    while node.kind_name() == "parenthesized_expression" {
         match named_children(node).next() {
             Some(inner) => node = inner,
             None => break,
@@ -124,7 +146,7 @@ pub fn unparen(mut node: Node) -> Node {
 
 /// The statements of a block (or of a case clause's statement list).
 pub fn statements<'t>(block: Node<'t>) -> Vec<Node<'t>> {
-    match block.kind() {
+    match block.kind_name() {
         "block" | "communication_case" | "expression_case" | "type_case" | "default_case" => {
             match child_of_kind(block, "statement_list") {
                 Some(list) => named_children(list).collect(),
@@ -145,7 +167,7 @@ pub struct Call<'t> {
 
 impl<'t> Call<'t> {
     pub fn of(node: Node<'t>) -> Option<Call<'t>> {
-        if node.kind() != "call_expression" {
+        if node.kind_name() != "call_expression" {
             return None;
         }
         let function = node.child_by_field_name("function")?;
@@ -162,7 +184,7 @@ impl<'t> Call<'t> {
 
     /// For `x.M(...)`: the operand `x` and the method name `M`.
     pub fn method(&self, src: &'t str) -> Option<(Node<'t>, &'t str)> {
-        if self.function.kind() != "selector_expression" {
+        if self.function.kind_name() != "selector_expression" {
             return None;
         }
         let operand = self.function.child_by_field_name("operand")?;
@@ -177,7 +199,7 @@ impl<'t> Call<'t> {
 
 /// The call of an expression statement, a `go` or a `defer` statement.
 pub fn statement_call(stmt: Node) -> Option<Call> {
-    match stmt.kind() {
+    match stmt.kind_name() {
         "expression_statement" | "go_statement" | "defer_statement" => {
             named_children(stmt).next().map(unparen).and_then(Call::of)
         }
@@ -200,7 +222,7 @@ pub fn enclosing_function(node: Node) -> Option<Node> {
 
 pub fn is_function(node: Node) -> bool {
     matches!(
-        node.kind(),
+        node.kind_name(),
         "function_declaration" | "method_declaration" | "func_literal"
     )
 }
@@ -214,7 +236,7 @@ pub fn contains(outer: Node, inner: Node) -> bool {
 pub fn root_ident(mut node: Node) -> Option<Node> {
     loop {
         node = unparen(node);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => return Some(node),
             "selector_expression" => node = node.child_by_field_name("operand")?,
             "index_expression" | "slice_expression" => {
@@ -230,14 +252,14 @@ pub fn root_ident(mut node: Node) -> Option<Node> {
 /// with exactly that text (`s.wg`), function literals included.
 pub fn mentions(node: Node, src: &str, name: &str) -> bool {
     any(node, |n| {
-        matches!(n.kind(), "identifier" | "selector_expression") && text(n, src) == name
+        matches!(n.kind_name(), "identifier" | "selector_expression") && text(n, src) == name
     })
 }
 
 /// Names declared by an expression list on the left of `:=` / `=` (identifiers only).
 pub fn ident_names<'s>(list: Node, src: &'s str) -> Vec<&'s str> {
     named_children(list)
-        .filter(|n| n.kind() == "identifier")
+        .filter(|n| n.kind_name() == "identifier")
         .map(|n| text(n, src))
         .collect()
 }
@@ -250,7 +272,7 @@ pub fn functions_in(root: Node) -> Vec<Node> {
     let mut out = Vec::new();
     let root_id = root.id();
     visit(root, |n| {
-        if n.kind() == "func_literal" && n.id() != root_id {
+        if n.kind_name() == "func_literal" && n.id() != root_id {
             out.push(n);
         }
         Visit::Descend

@@ -3,6 +3,7 @@
 
 use super::handlers::params;
 use super::{named_children, text, unparen, visit, Visit};
+use crate::syntax::NodeKind;
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -11,7 +12,7 @@ use tree_sitter::Node;
 pub fn declared_names(func: Node, src: &str) -> HashSet<String> {
     let mut names = HashSet::new();
     visit(func, |n| {
-        match n.kind() {
+        match n.kind_name() {
             "parameter_declaration"
             | "variadic_parameter_declaration"
             | "var_spec"
@@ -24,7 +25,7 @@ pub fn declared_names(func: Node, src: &str) -> HashSet<String> {
             "short_var_declaration" | "range_clause" | "receive_statement" => {
                 if let Some(left) = n.child_by_field_name("left") {
                     for id in named_children(left) {
-                        if id.kind() == "identifier" {
+                        if id.kind_name() == "identifier" {
                             names.insert(text(id, src).to_string());
                         }
                     }
@@ -77,7 +78,7 @@ pub const BODY: AliasRules = AliasRules {
 /// True when `expr` refers to (or wraps) one of `names`.
 pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules) -> bool {
     let expr = unparen(expr);
-    match expr.kind() {
+    match expr.kind_name() {
         "identifier" => names.contains(text(expr, src)),
         "selector_expression" => {
             let field = expr.child_by_field_name("field").map(|f| text(f, src));
@@ -91,7 +92,7 @@ pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules
             let Some(func) = expr.child_by_field_name("function").map(unparen) else {
                 return false;
             };
-            if func.kind() == "selector_expression" {
+            if func.kind_name() == "selector_expression" {
                 let method = func.child_by_field_name("field").map(|f| text(f, src));
                 if let (Some(o), Some(m)) = (func.child_by_field_name("operand"), method) {
                     if rules.methods.contains(&m) && derives(o, names, src, rules) {
@@ -99,7 +100,7 @@ pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules
                     }
                 }
             }
-            let name = match func.kind() {
+            let name = match func.kind_name() {
                 "selector_expression" => func.child_by_field_name("field").map(|f| text(f, src)),
                 "identifier" => Some(text(func, src)),
                 _ => None,
@@ -141,7 +142,7 @@ pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules
 pub fn literal_values<'t>(body: Node<'t>) -> impl Iterator<Item = Node<'t>> {
     let mut out = Vec::new();
     for el in named_children(body) {
-        let el = if el.kind() == "keyed_element" {
+        let el = if el.kind_name() == "keyed_element" {
             match el.child_by_field_name("value") {
                 Some(v) => v,
                 None => continue,
@@ -151,7 +152,7 @@ pub fn literal_values<'t>(body: Node<'t>) -> impl Iterator<Item = Node<'t>> {
         };
         // literal_element wraps an expression or a nested literal_value.
         match named_children(el).next() {
-            Some(inner) if el.kind() == "literal_element" => out.push(inner),
+            Some(inner) if el.kind_name() == "literal_element" => out.push(inner),
             _ => out.push(el),
         }
     }
@@ -167,7 +168,7 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
     let mut bindings: Vec<(Node, Node)> = Vec::new();
     let mut literal_calls: Vec<Node> = Vec::new();
     visit(root, |n| {
-        match n.kind() {
+        match n.kind_name() {
             "short_var_declaration" | "assignment_statement" => {
                 if let (Some(l), Some(r)) = (
                     n.child_by_field_name("left"),
@@ -187,7 +188,8 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
                 }
             }
             "call_expression"
-                if n.child_by_field_name("function").map(|f| unparen(f).kind())
+                if n.child_by_field_name("function")
+                    .map(|f| unparen(f).kind_name())
                     == Some("func_literal") =>
             {
                 literal_calls.push(n);
@@ -199,7 +201,7 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
     loop {
         let before = names.len();
         for (l, r) in &bindings {
-            if l.kind() == "identifier" && derives(*r, &names, src, rules) {
+            if l.kind_name() == "identifier" && derives(*r, &names, src, rules) {
                 names.insert(text(*l, src).to_string());
             }
         }
@@ -242,12 +244,12 @@ fn pair_up<'t>(left: Node<'t>, right: Node<'t>, out: &mut Vec<(Node<'t>, Node<'t
 /// True for the name being declared in `x := …`, `var x …` or a parameter.
 pub fn is_declaration(id: Node) -> bool {
     let Some(p) = id.parent() else { return false };
-    match p.kind() {
+    match p.kind_name() {
         "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" => true,
         "expression_list" => p
             .parent()
             .map(|gp| {
-                matches!(gp.kind(), "short_var_declaration" | "range_clause")
+                matches!(gp.kind_name(), "short_var_declaration" | "range_clause")
                     && gp.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
             })
             .unwrap_or(false),

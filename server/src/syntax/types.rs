@@ -4,6 +4,7 @@
 
 use super::imports::Imports;
 use super::{named_children, text, unparen, Call};
+use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,12 +88,12 @@ const INTEGERS: &[&str] = &[
 
 /// Classifies a type node.
 pub fn of_type(ty: Node, src: &str, imports: &Imports) -> Kind {
-    let ty = if ty.kind() == "parenthesized_type" {
+    let ty = if ty.kind_name() == "parenthesized_type" {
         named_children(ty).next().unwrap_or(ty)
     } else {
         ty
     };
-    match ty.kind() {
+    match ty.kind_name() {
         "map_type" => return Kind::Map,
         "channel_type" => return Kind::Chan(None),
         "type_identifier" if INTEGERS.contains(&text(ty, src)) => return Kind::Integer,
@@ -128,7 +129,7 @@ pub fn of_type(ty: Node, src: &str, imports: &Imports) -> Kind {
 /// Classifies the value an initializer expression produces.
 pub fn of_expr(expr: Node, src: &str, imports: &Imports) -> Kind {
     let expr = unparen(expr);
-    match expr.kind() {
+    match expr.kind_name() {
         "composite_literal" => match expr.child_by_field_name("type") {
             Some(ty) => of_type(ty, src, imports),
             None => Kind::Other,
@@ -136,7 +137,7 @@ pub fn of_expr(expr: Node, src: &str, imports: &Imports) -> Kind {
         "unary_expression" => {
             let op = expr.child_by_field_name("operator").map(|o| text(o, src));
             match (op, expr.child_by_field_name("operand")) {
-                (Some("&"), Some(inner)) if unparen(inner).kind() == "composite_literal" => {
+                (Some("&"), Some(inner)) if unparen(inner).kind_name() == "composite_literal" => {
                     of_expr(inner, src, imports)
                 }
                 _ => Kind::Other,
@@ -154,17 +155,17 @@ fn of_call(expr: Node, src: &str, imports: &Imports) -> Kind {
     let Some(call) = Call::of(expr) else {
         return Kind::Other;
     };
-    if call.function.kind() == "identifier" {
+    if call.function.kind_name() == "identifier" {
         match text(call.function, src) {
             "make" => {
                 let Some(ty) = call.arg(0) else {
                     return Kind::Other;
                 };
-                return match ty.kind() {
+                return match ty.kind_name() {
                     "map_type" => Kind::Map,
                     "channel_type" => match call.arg(1) {
                         None => Kind::Chan(Some(0)),
-                        Some(n) if n.kind() == "int_literal" => {
+                        Some(n) if n.kind_name() == "int_literal" => {
                             Kind::Chan(text(n, src).parse().ok())
                         }
                         Some(_) => Kind::Chan(None),
@@ -181,7 +182,7 @@ fn of_call(expr: Node, src: &str, imports: &Imports) -> Kind {
             _ => {}
         }
     }
-    if call.function.kind() != "selector_expression" {
+    if call.function.kind_name() != "selector_expression" {
         return Kind::Other;
     }
     let (Some(pkg), Some(func)) = (
