@@ -6,8 +6,11 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod document;
 pub mod engine;
 pub mod index;
+pub mod lsp;
+pub mod position;
 pub mod rules;
 pub mod source;
 pub mod syntax;

@@ -1,6 +1,8 @@
 //! Helpers for httpvet's end-to-end tests: the Go fixtures, `// want`
 //! comments, the real Go toolchain, and the built binary.
 
+pub mod lsp_client;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

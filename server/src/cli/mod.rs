@@ -34,6 +34,8 @@ enum Command {
     Check(CheckArgs),
     /// List the rules: code, name and summary.
     Rules,
+    /// Run the language server on stdin/stdout (started by editors).
+    Lsp,
     /// Print a rule's documentation.
     Explain {
         /// A code (HV003) or a name (abandoned-unbuffered-send).
@@ -101,6 +103,7 @@ pub fn main() -> i32 {
             }
         },
         Command::Check(args) => check(args),
+        Command::Lsp => crate::lsp::run_stdio(),
     }
 }
 

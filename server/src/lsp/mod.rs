@@ -1,0 +1,622 @@
+//! The language server: `httpvet lsp`, beside gopls.
+//!
+//! Changes are applied to the document synchronously in their handler, in
+//! arrival order; analysis runs on one worker task that always takes the
+//! newest version of each changed document and publishes only results for
+//! the version that is still current.
+
+mod convert;
+
+use crate::diagnostic::Severity;
+use crate::document::{Change, Document};
+use crate::engine::{check_file, Settings};
+use crate::index::{package_name, FileSummary, PackageIndex};
+use crate::position::Encoding;
+use crate::source::SourceFile;
+use crate::syntax::imports::Imports;
+use std::collections::{BTreeSet, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+pub use convert::{rule_page, DOCS_BASE};
+
+/// One open document and what was last published for it.
+struct Doc {
+    doc: Document,
+    path: Option<PathBuf>,
+    summary: Option<Arc<FileSummary>>,
+    published: Vec<Diagnostic>,
+}
+
+#[derive(Default)]
+struct State {
+    encoding: Encoding,
+    settings: Settings,
+    docs: HashMap<Uri, Doc>,
+    /// Summaries of files read from disk (unopened siblings), by path.
+    disk: HashMap<PathBuf, Arc<FileSummary>>,
+    /// Directories whose files are in `disk`.
+    loaded_dirs: BTreeSet<PathBuf>,
+    /// Documents waiting for analysis.
+    dirty: BTreeSet<Uri>,
+}
+
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+    wake: Arc<Notify>,
+}
+
+/// Runs the server on stdin/stdout until the client exits.
+pub fn run_stdio() -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("httpvet: cannot start the runtime: {e}");
+            return 2;
+        }
+    };
+    runtime.block_on(async {
+        let (service, socket) = service();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+    0
+}
+
+/// The service, for stdio or for tests over an in-memory pipe.
+pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
+    LspService::new(|client| {
+        let state = Arc::new(Mutex::new(State::default()));
+        let wake = Arc::new(Notify::new());
+        tokio::spawn(worker(client.clone(), state.clone(), wake.clone()));
+        Backend {
+            client,
+            state,
+            wake,
+        }
+    })
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    // A panic while holding the lock leaves consistent data: keep going.
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Settings from `initializationOptions` or `didChangeConfiguration`: either
+/// `{ "select": [...], "ignore": [...], "severity": { "HV001": "error" } }` or
+/// the same under an `"httpvet"` key.
+pub fn parse_settings(value: &serde_json::Value) -> std::result::Result<Settings, String> {
+    let v = value.get("httpvet").unwrap_or(value);
+    let mut s = Settings::default();
+    let list = |key: &str| -> std::result::Result<Vec<String>, String> {
+        match v.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| {
+                    let k = x
+                        .as_str()
+                        .ok_or(format!("{key}: expected rule codes or names"))?;
+                    crate::rules::find(k)
+                        .map(|r| r.code.to_string())
+                        .ok_or(format!("{key}: unknown rule {k:?}"))
+                })
+                .collect(),
+            Some(_) => Err(format!("{key}: expected a list of rules")),
+        }
+    };
+    s.select = list("select")?;
+    s.ignore = list("ignore")?;
+    if let Some(map) = v.get("severity").and_then(|m| m.as_object()) {
+        for (k, sev) in map {
+            let rule = crate::rules::find(k).ok_or(format!("severity: unknown rule {k:?}"))?;
+            let sev = sev.as_str().and_then(Severity::parse).ok_or(format!(
+                "severity.{k}: expected error, warning, info or hint"
+            ))?;
+            s.severity.insert(rule.code.to_string(), sev);
+        }
+    }
+    Ok(s)
+}
+
+impl Backend {
+    fn mark_dirty(&self, uris: impl IntoIterator<Item = Uri>) {
+        let mut st = lock(&self.state);
+        let before = st.dirty.len();
+        st.dirty.extend(uris);
+        if st.dirty.len() != before {
+            self.wake.notify_one();
+        }
+    }
+
+    async fn log(&self, typ: MessageType, msg: String) {
+        eprintln!("httpvet: {msg}");
+        self.client.log_message(typ, msg).await;
+    }
+}
+
+/// The `.go` files of a directory.
+fn go_files_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    rd.filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "go") && p.is_file())
+        .collect()
+}
+
+/// Reads and summarises a file from disk.
+fn summarise(path: &Path) -> Option<Arc<FileSummary>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
+    let imports = Imports::of(file.tree.root_node(), &file.text);
+    Some(Arc::new(FileSummary::of(&file, &imports)))
+}
+
+/// What the worker needs to analyse one document, taken under the lock.
+struct Job {
+    uri: Uri,
+    version: i32,
+    text: String,
+    tree: tree_sitter::Tree,
+    path: Arc<str>,
+    siblings: Vec<Arc<FileSummary>>,
+    settings: Settings,
+    encoding: Encoding,
+}
+
+fn take_job(st: &mut State) -> Option<Job> {
+    let uri = st.dirty.pop_first()?;
+    let doc = st.docs.get(&uri)?;
+    let dir = doc
+        .path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(Path::to_path_buf);
+    let own = doc.path.clone();
+    let mut siblings: Vec<Arc<FileSummary>> = Vec::new();
+    if let Some(dir) = &dir {
+        // Open documents take precedence over disk.
+        let open: HashMap<&Path, &Arc<FileSummary>> = st
+            .docs
+            .values()
+            .filter_map(|d| Some((d.path.as_deref()?, d.summary.as_ref()?)))
+            .collect();
+        for (p, s) in &st.disk {
+            if p.parent() == Some(dir) && Some(p) != own.as_ref() && !open.contains_key(p.as_path())
+            {
+                siblings.push(s.clone());
+            }
+        }
+        for (p, s) in &open {
+            if p.parent() == Some(dir.as_path()) && Some(*p) != own.as_deref() {
+                siblings.push((*s).clone());
+            }
+        }
+    }
+    let path: Arc<str> = match &doc.path {
+        Some(p) => p.to_string_lossy().into(),
+        None => uri.as_str().into(),
+    };
+    Some(Job {
+        uri: uri.clone(),
+        version: doc.doc.version,
+        text: doc.doc.text(),
+        tree: doc.doc.tree.clone(),
+        path,
+        siblings,
+        settings: st.settings.clone(),
+        encoding: st.encoding,
+    })
+}
+
+struct Outcome {
+    diagnostics: Vec<Diagnostic>,
+    summary: Arc<FileSummary>,
+    panics: Vec<String>,
+}
+
+fn analyse(job: &Job) -> Outcome {
+    let file = SourceFile::with_tree(job.path.clone(), job.text.clone(), job.tree.clone());
+    let imports = Imports::of(file.tree.root_node(), &file.text);
+    let summary = Arc::new(FileSummary::of(&file, &imports));
+    let package = package_name(file.tree.root_node(), &file.text);
+    let mut files = vec![summary.clone()];
+    files.extend(
+        job.siblings
+            .iter()
+            .filter(|s| s.package == package)
+            .cloned(),
+    );
+    let index = PackageIndex::new(files);
+    let report = check_file(&file, &imports, &index, &job.settings);
+    Outcome {
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(|d| convert::diagnostic(d, &file, job.encoding))
+            .collect(),
+        summary,
+        panics: report.panics,
+    }
+}
+
+/// The package-level shape of a summary, without positions: when it changes,
+/// the other open files of the package need a new check.
+fn shape(s: &FileSummary) -> String {
+    let mut out = s.package.clone();
+    for v in &s.vars {
+        out.push_str(&format!("|v{}:{:?}", v.name, v.kind));
+    }
+    for f in &s.fields {
+        out.push_str(&format!("|f{}.{}:{:?}", f.type_name, f.name, f.kind));
+    }
+    for f in &s.funcs {
+        out.push_str(&format!("|F{:?}.{}:", f.receiver_type, f.name));
+        for p in &f.params {
+            out.push_str(&format!(
+                "{:?}{}{}{}{}{}{}{:?},",
+                p.name,
+                p.closes,
+                p.hands_off,
+                p.sends,
+                p.reads_body,
+                p.writes_status,
+                p.commits,
+                p.passes
+            ));
+        }
+    }
+    for t in &s.atomic_targets {
+        out.push_str(&format!("|a{}{}{}", t.name, t.field, t.width));
+    }
+    out
+}
+
+async fn worker(client: Client, state: Arc<Mutex<State>>, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        loop {
+            let Some(job) = take_job(&mut lock(&state)) else {
+                break;
+            };
+            let outcome = match catch_unwind(AssertUnwindSafe(|| analyse(&job))) {
+                Ok(o) => o,
+                Err(_) => {
+                    let msg = format!(
+                        "analysis of {} failed; the server keeps running",
+                        job.uri.as_str()
+                    );
+                    eprintln!("httpvet: {msg}");
+                    client.log_message(MessageType::ERROR, msg).await;
+                    continue;
+                }
+            };
+            for p in &outcome.panics {
+                eprintln!("httpvet: {p}");
+                client.log_message(MessageType::ERROR, p.clone()).await;
+            }
+            let publish = {
+                let mut st = lock(&state);
+                let mut others = Vec::new();
+                let current = match st.docs.get_mut(&job.uri) {
+                    Some(d) if d.doc.version == job.version => {
+                        let changed =
+                            d.summary.as_ref().map(|s| shape(s)) != Some(shape(&outcome.summary));
+                        d.summary = Some(outcome.summary.clone());
+                        d.published = outcome.diagnostics.clone();
+                        if changed {
+                            let dir = d
+                                .path
+                                .as_ref()
+                                .and_then(|p| p.parent())
+                                .map(Path::to_path_buf);
+                            others = st
+                                .docs
+                                .iter()
+                                .filter(|(u, d)| {
+                                    **u != job.uri
+                                        && d.path
+                                            .as_ref()
+                                            .and_then(|p| p.parent())
+                                            .map(Path::to_path_buf)
+                                            == dir
+                                })
+                                .map(|(u, _)| u.clone())
+                                .collect();
+                        }
+                        true
+                    }
+                    _ => false,
+                };
+                if !others.is_empty() {
+                    st.dirty.extend(others);
+                    wake.notify_one();
+                }
+                current
+            };
+            if publish {
+                client
+                    .publish_diagnostics(job.uri.clone(), outcome.diagnostics, Some(job.version))
+                    .await;
+            }
+        }
+    }
+}
+
+fn uri_path(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.clone())
+            .unwrap_or_default();
+        let encoding = if offered.contains(&PositionEncodingKind::UTF8) {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        };
+        let mut problem = None;
+        {
+            let mut st = lock(&self.state);
+            st.encoding = encoding;
+            if let Some(opts) = &params.initialization_options {
+                match parse_settings(opts) {
+                    Ok(s) => st.settings = s,
+                    Err(e) => problem = Some(e),
+                }
+            }
+        }
+        if let Some(e) = problem {
+            self.client
+                .show_message(MessageType::WARNING, format!("httpvet settings: {e}"))
+                .await;
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(match encoding {
+                    Encoding::Utf8 => PositionEncodingKind::UTF8,
+                    Encoding::Utf16 => PositionEncodingKind::UTF16,
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        ..Default::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "httpvet".to_string(),
+                version: Some(crate::VERSION.to_string()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let registration = Registration {
+            id: "httpvet-watch-go".to_string(),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String("**/*.go".to_string()),
+                    kind: None,
+                }],
+            })
+            .ok(),
+        };
+        if let Err(e) = self.client.register_capability(vec![registration]).await {
+            eprintln!("httpvet: the client did not accept a file watcher: {e}");
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let item = params.text_document;
+        let path = uri_path(&item.uri);
+        let load_dir = {
+            let mut st = lock(&self.state);
+            st.docs.insert(
+                item.uri.clone(),
+                Doc {
+                    doc: Document::new(&item.text, item.version),
+                    path: path.clone(),
+                    summary: None,
+                    published: Vec::new(),
+                },
+            );
+            let dir = path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf);
+            dir.filter(|d| st.loaded_dirs.insert(d.clone()))
+        };
+        if let Some(dir) = load_dir {
+            // Read the package's other files once; later changes arrive as watched-file events.
+            let found: Vec<(PathBuf, Arc<FileSummary>)> = tokio::task::spawn_blocking(move || {
+                go_files_in(&dir)
+                    .into_iter()
+                    .filter_map(|p| summarise(&p).map(|s| (p, s)))
+                    .collect()
+            })
+            .await
+            .unwrap_or_default();
+            lock(&self.state).disk.extend(found);
+        }
+        self.mark_dirty([item.uri]);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let changes: Vec<Change> = params
+            .content_changes
+            .into_iter()
+            .map(|c| Change {
+                range: c.range.map(|r| {
+                    (
+                        (r.start.line, r.start.character),
+                        (r.end.line, r.end.character),
+                    )
+                }),
+                text: c.text,
+            })
+            .collect();
+        let known = {
+            let mut st = lock(&self.state);
+            let enc = st.encoding;
+            match st.docs.get_mut(&uri) {
+                Some(d) => {
+                    d.doc.apply(&changes, params.text_document.version, enc);
+                    st.dirty.insert(uri.clone());
+                    self.wake.notify_one();
+                    true
+                }
+                None => false,
+            }
+        };
+        if !known {
+            self.log(
+                MessageType::WARNING,
+                format!(
+                    "didChange for a document that is not open: {}",
+                    uri.as_str()
+                ),
+            )
+            .await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        {
+            let mut st = lock(&self.state);
+            st.docs.remove(&uri);
+            st.dirty.remove(&uri);
+        }
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+        for event in params.changes {
+            let Some(path) = uri_path(&event.uri) else {
+                continue;
+            };
+            if path.extension().is_none_or(|x| x != "go") {
+                continue;
+            }
+            let summary = if event.typ == FileChangeType::DELETED {
+                None
+            } else {
+                let p = path.clone();
+                tokio::task::spawn_blocking(move || summarise(&p))
+                    .await
+                    .ok()
+                    .flatten()
+            };
+            let mut st = lock(&self.state);
+            match summary {
+                Some(s) => {
+                    st.disk.insert(path.clone(), s);
+                }
+                None => {
+                    st.disk.remove(&path);
+                }
+            }
+            if let Some(d) = path.parent() {
+                dirs.insert(d.to_path_buf());
+            }
+        }
+        let affected: Vec<Uri> = {
+            let st = lock(&self.state);
+            st.docs
+                .iter()
+                .filter(|(_, d)| {
+                    d.path
+                        .as_ref()
+                        .and_then(|p| p.parent())
+                        .is_some_and(|p| dirs.contains(p))
+                })
+                .map(|(u, _)| u.clone())
+                .collect()
+        };
+        self.mark_dirty(affected);
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        match parse_settings(&params.settings) {
+            Ok(s) => {
+                let all: Vec<Uri> = {
+                    let mut st = lock(&self.state);
+                    st.settings = s;
+                    st.docs.keys().cloned().collect()
+                };
+                self.mark_dirty(all);
+            }
+            Err(e) => {
+                self.client
+                    .show_message(MessageType::WARNING, format!("httpvet settings: {e}"))
+                    .await;
+            }
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let uri = params.text_document_position_params.text_document.uri;
+        let pos = params.text_document_position_params.position;
+        let st = lock(&self.state);
+        let Some(doc) = st.docs.get(&uri) else {
+            return Err(Error::invalid_params(format!(
+                "unknown document: {}",
+                uri.as_str()
+            )));
+        };
+        if pos.line as usize >= doc.doc.rope.len_lines() {
+            return Err(Error::invalid_params(format!(
+                "line {} is past the end of the document",
+                pos.line
+            )));
+        }
+        let inside = |r: &Range| {
+            (r.start.line, r.start.character) <= (pos.line, pos.character)
+                && (pos.line, pos.character) <= (r.end.line, r.end.character)
+        };
+        let found = doc.published.iter().find(|d| inside(&d.range));
+        Ok(found.and_then(|d| {
+            let code = match &d.code {
+                Some(NumberOrString::String(c)) => c.clone(),
+                _ => return None,
+            };
+            let rule = crate::rules::find(&code)?;
+            Some(Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: convert::hover_markdown(rule),
+                }),
+                range: Some(d.range),
+            })
+        }))
+    }
+}
