@@ -37,13 +37,28 @@ impl Document {
         }
     }
 
-    /// Applies the changes in order, then re-parses once.
-    pub fn apply(&mut self, changes: &[Change], version: i32, enc: Encoding) {
+    /// Applies the changes in order, then re-parses once. Returns the edits
+    /// made, in order (a full replacement is one edit over the whole text).
+    pub fn apply(&mut self, changes: &[Change], version: i32, enc: Encoding) -> Vec<InputEdit> {
+        let mut edits = Vec::with_capacity(changes.len());
         for change in changes {
             match change.range {
                 None => {
+                    let old_end = self.rope.len_bytes();
+                    edits.push(InputEdit {
+                        start_byte: 0,
+                        old_end_byte: old_end,
+                        new_end_byte: change.text.len(),
+                        start_position: Point { row: 0, column: 0 },
+                        old_end_position: point_of(&self.rope, old_end),
+                        new_end_position: Point { row: 0, column: 0 },
+                    });
                     self.rope = Rope::from_str(&change.text);
                     self.tree = crate::source::parse(&change.text);
+                    let end = self.rope.len_bytes();
+                    if let Some(e) = edits.last_mut() {
+                        e.new_end_position = point_of(&self.rope, end);
+                    }
                     continue;
                 }
                 Some(((l0, c0), (l1, c1))) => {
@@ -59,19 +74,22 @@ impl Document {
                     self.rope.remove(cs..ce);
                     self.rope.insert(cs, &change.text);
                     let new_end = start + change.text.len();
-                    self.tree.edit(&InputEdit {
+                    let edit = InputEdit {
                         start_byte: start,
                         old_end_byte: end,
                         new_end_byte: new_end,
                         start_position,
                         old_end_position,
                         new_end_position: point_of(&self.rope, new_end),
-                    });
+                    };
+                    self.tree.edit(&edit);
+                    edits.push(edit);
                 }
             }
         }
         self.reparse();
         self.version = version;
+        edits
     }
 
     fn reparse(&mut self) {

@@ -41,15 +41,37 @@ pub struct FileReport {
     pub elapsed: std::time::Duration,
 }
 
-/// Parses nothing: checks an already parsed file against its package.
+/// Parses nothing: checks an already parsed file against its package, then
+/// applies suppression comments and keeps one finding per code and line.
 pub fn check_file(
     file: &SourceFile,
     imports: &Imports,
     index: &PackageIndex,
     settings: &Settings,
 ) -> FileReport {
+    let scope = crate::syntax::named_children(file.tree.root_node()).collect();
+    let mut report = check_scope(file, imports, index, settings, scope);
+    finish(file, &mut report.diagnostics);
+    report
+}
+
+/// Suppression comments, then one finding per code and line, in order.
+pub fn finish(file: &SourceFile, diags: &mut Vec<Diagnostic>) {
+    suppress(file, diags);
+    dedupe(diags);
+}
+
+/// Runs the enabled rules over some top-level declarations of a file: the
+/// raw findings, before suppression (see [`finish`]).
+pub fn check_scope<'a>(
+    file: &'a SourceFile,
+    imports: &'a Imports,
+    index: &'a PackageIndex,
+    settings: &Settings,
+    scope: Vec<tree_sitter::Node<'a>>,
+) -> FileReport {
     let started = std::time::Instant::now();
-    let cx = Context::new(file, imports, index);
+    let cx = Context::scoped(file, imports, index, scope);
     let mut report = FileReport::default();
     for rule in RULES.iter().filter(|r| settings.enabled(r)) {
         let mut found = Vec::new();
@@ -75,8 +97,6 @@ pub fn check_file(
             }
         }
     }
-    suppress(file, &mut report.diagnostics);
-    dedupe(&mut report.diagnostics);
     report.elapsed = started.elapsed();
     report
 }

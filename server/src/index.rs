@@ -79,6 +79,9 @@ pub struct FileSummary {
     pub fields: Vec<FieldDecl>,
     pub funcs: Vec<FuncSummary>,
     pub atomic_targets: Vec<AtomicTarget>,
+    /// Shared places whose elements handlers write (`m[k] = v`, `delete(m, k)`),
+    /// by [`crate::syntax::scope::shared_key`].
+    pub map_writes: Vec<String>,
 }
 
 /// The package name a file declares.
@@ -109,25 +112,73 @@ pub fn atomic_func(name: &str) -> Option<(&str, &str)> {
 
 impl FileSummary {
     pub fn of(file: &SourceFile, imports: &Imports) -> FileSummary {
-        let src = file.text.as_str();
         let root = file.tree.root_node();
         let mut s = FileSummary {
             path: Some(file.path.clone()),
-            package: package_name(root, src),
+            package: package_name(root, &file.text),
             ..FileSummary::default()
         };
         for decl in named_children(root) {
-            match decl.kind_name() {
-                "var_declaration" => s.add_vars(file, decl, imports),
-                "type_declaration" => s.add_types(file, decl, imports),
-                "function_declaration" | "method_declaration" => s.add_func(decl, src, imports),
-                _ => {}
-            }
-        }
-        if imports.has("sync/atomic") {
-            s.add_atomic_targets(file, imports);
+            s.add_decl(file, imports, decl);
         }
         s
+    }
+
+    /// The summary of one top-level declaration (the language server keeps
+    /// one per declaration and recomputes only those an edit touched).
+    pub fn of_decl(file: &SourceFile, imports: &Imports, package: &str, decl: Node) -> FileSummary {
+        let mut s = FileSummary {
+            path: Some(file.path.clone()),
+            package: package.to_string(),
+            ..FileSummary::default()
+        };
+        s.add_decl(file, imports, decl);
+        s
+    }
+
+    fn add_decl(&mut self, file: &SourceFile, imports: &Imports, decl: Node) {
+        let src = file.text.as_str();
+        match decl.kind_name() {
+            "var_declaration" => self.add_vars(file, decl, imports),
+            "type_declaration" => self.add_types(file, decl, imports),
+            "function_declaration" | "method_declaration" => self.add_func(decl, src, imports),
+            _ => {}
+        }
+        if imports.has("sync/atomic") {
+            self.add_atomic_targets(file, imports, decl);
+        }
+        if imports.has("net/http")
+            && matches!(
+                decl.kind_name(),
+                "function_declaration" | "method_declaration"
+            )
+        {
+            self.add_map_writes(decl, src, imports);
+        }
+    }
+
+    fn add_map_writes(&mut self, decl: Node, src: &str, imports: &Imports) {
+        visit(decl, |n| {
+            if !crate::syntax::is_function(n) {
+                return Visit::Descend;
+            }
+            let Some(h) = crate::syntax::handlers::handler(n, src, imports) else {
+                return Visit::Descend;
+            };
+            visit(h.body, |m| {
+                if let Some(target) = crate::syntax::scope::map_write_target(m, src) {
+                    if let Some(key) =
+                        crate::syntax::scope::shared_key(target, h.receiver.as_ref(), src)
+                    {
+                        if !self.map_writes.contains(&key) {
+                            self.map_writes.push(key);
+                        }
+                    }
+                }
+                Visit::Descend
+            });
+            Visit::Descend
+        });
     }
 
     fn add_vars(&mut self, file: &SourceFile, decl: Node, imports: &Imports) {
@@ -246,11 +297,10 @@ impl FileSummary {
         });
     }
 
-    fn add_atomic_targets(&mut self, file: &SourceFile, imports: &Imports) {
+    fn add_atomic_targets(&mut self, file: &SourceFile, imports: &Imports, decl: Node) {
         let src = file.text.as_str();
-        let root = file.tree.root_node();
-        let mut found: Vec<AtomicTarget> = Vec::new();
-        visit(root, |n| {
+        let mut found: Vec<AtomicTarget> = std::mem::take(&mut self.atomic_targets);
+        visit(decl, |n| {
             if let Some((target, width)) = atomic_target(n, src, imports) {
                 let target = unparen(target);
                 let (name, field) = match target.kind_name() {
@@ -468,6 +518,13 @@ impl PackageIndex {
             .iter()
             .flat_map(|f| f.atomic_targets.iter())
             .find(|t| t.name == name && t.field == field)
+    }
+
+    /// True when some handler of the package writes elements of this place.
+    pub fn map_written(&self, key: &str) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.map_writes.iter().any(|k| k == key))
     }
 
     pub fn has_atomic_targets(&self) -> bool {

@@ -5,15 +5,17 @@
 //! newest version of each changed document and publishes only results for
 //! the version that is still current.
 
+mod cache;
 mod convert;
 
 use crate::diagnostic::Severity;
 use crate::document::{Change, Document};
-use crate::engine::{check_file, Settings};
+use crate::engine::{check_scope, finish, Settings};
 use crate::index::{package_name, FileSummary, PackageIndex};
 use crate::position::Encoding;
 use crate::source::SourceFile;
 use crate::syntax::imports::Imports;
+use crate::syntax::NodeKind;
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -28,6 +30,9 @@ pub use convert::{rule_page, DOCS_BASE};
 /// One open document and what was last published for it.
 struct Doc {
     doc: Document,
+    /// The path as findings name it.
+    name: Arc<str>,
+    cache: cache::FileCache,
     path: Option<PathBuf>,
     summary: Option<Arc<FileSummary>>,
     published: Vec<Diagnostic>,
@@ -174,6 +179,7 @@ struct Job {
     siblings: Vec<Arc<FileSummary>>,
     settings: Settings,
     encoding: Encoding,
+    cache: cache::FileCache,
 }
 
 fn take_job(st: &mut State) -> Option<Job> {
@@ -205,10 +211,7 @@ fn take_job(st: &mut State) -> Option<Job> {
             }
         }
     }
-    let path: Arc<str> = match &doc.path {
-        Some(p) => p.to_string_lossy().into(),
-        None => uri.as_str().into(),
-    };
+    let path = doc.name.clone();
     Some(Job {
         uri: uri.clone(),
         version: doc.doc.version,
@@ -218,37 +221,147 @@ fn take_job(st: &mut State) -> Option<Job> {
         siblings,
         settings: st.settings.clone(),
         encoding: st.encoding,
+        cache: doc.cache.clone(),
     })
 }
 
 struct Outcome {
     diagnostics: Vec<Diagnostic>,
-    summary: Arc<FileSummary>,
+    /// The file's summary when its package-level shape changed.
+    summary: Option<Arc<FileSummary>>,
+    cache: cache::FileCache,
     panics: Vec<String>,
 }
 
-fn analyse(job: &Job) -> Outcome {
-    let file = SourceFile::with_tree(job.path.clone(), job.text.clone(), job.tree.clone());
-    let imports = Imports::of(file.tree.root_node(), &file.text);
-    let summary = Arc::new(FileSummary::of(&file, &imports));
-    let package = package_name(file.tree.root_node(), &file.text);
-    let mut files = vec![summary.clone()];
-    files.extend(
-        job.siblings
-            .iter()
-            .filter(|s| s.package == package)
-            .cloned(),
-    );
+/// Checks a document, re-using the findings of the declarations an edit did
+/// not touch.
+fn analyse(job: Job) -> Outcome {
+    let Job {
+        text,
+        tree,
+        path,
+        siblings,
+        settings,
+        encoding,
+        cache: old,
+        ..
+    } = job;
+    let t0 = std::time::Instant::now();
+    let file = SourceFile::with_tree(path, text, tree);
+    let root = file.tree.root_node();
+    let imports = Imports::of(root, &file.text);
+    let package = package_name(root, &file.text);
+    let reuse: HashMap<(usize, u64), &cache::Entry> =
+        old.entries.iter().map(|e| ((e.start, e.hash), e)).collect();
+    let decls: Vec<tree_sitter::Node> = crate::syntax::named_children(root).collect();
+    let mut entries: Vec<cache::Entry> = Vec::with_capacity(decls.len());
+    for d in &decls {
+        let hash = cache::hash_of(&file.text.as_bytes()[d.byte_range()]);
+        match reuse.get(&(d.start_byte(), hash)) {
+            Some(e) => entries.push((*e).clone()),
+            None => {
+                let summary = FileSummary::of_decl(&file, &imports, &package, *d);
+                entries.push(cache::Entry {
+                    start: d.start_byte(),
+                    end: d.end_byte(),
+                    hash,
+                    shape: cache::hash_of(shape(&summary)),
+                    summary: Arc::new(summary),
+                    diags: None,
+                });
+            }
+        }
+    }
+    let siblings: Vec<Arc<FileSummary>> = siblings
+        .into_iter()
+        .filter(|s| s.package == package)
+        .collect();
+    let imports_text: Vec<&str> = decls
+        .iter()
+        .filter(|d| d.kind_name() == "import_declaration")
+        .map(|d| &file.text[d.byte_range()])
+        .collect();
+    let context = cache::hash_of((
+        &package,
+        imports_text,
+        entries.iter().map(|e| e.shape).collect::<Vec<_>>(),
+        siblings.iter().map(|s| shape(s)).collect::<Vec<_>>(),
+        format!("{settings:?}"),
+    ));
+    let shape_changed = context != old.context;
+    if shape_changed {
+        for e in &mut entries {
+            e.diags = None;
+        }
+    }
+    let mut files: Vec<Arc<FileSummary>> = entries.iter().map(|e| e.summary.clone()).collect();
+    files.extend(siblings);
     let index = PackageIndex::new(files);
-    let report = check_file(&file, &imports, &index, &job.settings);
+    let stale: Vec<tree_sitter::Node> = decls
+        .iter()
+        .zip(&entries)
+        .filter(|(_, e)| e.diags.is_none())
+        .map(|(d, _)| *d)
+        .collect();
+    let mut panics = Vec::new();
+    if !stale.is_empty() {
+        let report = check_scope(&file, &imports, &index, &settings, stale);
+        panics = report.panics;
+        for e in entries.iter_mut().filter(|e| e.diags.is_none()) {
+            e.diags = Some(Vec::new());
+        }
+        for d in report.diagnostics {
+            let at = d.location.start.offset;
+            let i = entries
+                .partition_point(|e| e.end <= at)
+                .min(entries.len().saturating_sub(1));
+            if let Some(Some(list)) = entries.get_mut(i).map(|e| e.diags.as_mut()) {
+                list.push(d);
+            }
+        }
+    }
+    let mut all: Vec<crate::diagnostic::Diagnostic> = entries
+        .iter()
+        .flat_map(|e| e.diags.iter().flatten().cloned())
+        .collect();
+    finish(&file, &mut all);
+    let summary = shape_changed.then(|| {
+        let mut merged = FileSummary {
+            path: Some(file.path.clone()),
+            package: package.clone(),
+            ..FileSummary::default()
+        };
+        for e in &entries {
+            merged.vars.extend(e.summary.vars.iter().cloned());
+            merged.fields.extend(e.summary.fields.iter().cloned());
+            merged.funcs.extend(e.summary.funcs.iter().cloned());
+            merged
+                .atomic_targets
+                .extend(e.summary.atomic_targets.iter().cloned());
+            merged
+                .map_writes
+                .extend(e.summary.map_writes.iter().cloned());
+        }
+        Arc::new(merged)
+    });
+    let t1 = t0.elapsed();
+    let diagnostics: Vec<Diagnostic> = all
+        .iter()
+        .map(|d| convert::diagnostic(d, &file, encoding))
+        .collect();
+    if std::env::var_os("HTTPVET_TRACE").is_some() {
+        eprintln!(
+            "analyse: shape_changed={shape_changed} entries={} check+finish {:?} total {:?}",
+            entries.len(),
+            t1,
+            t0.elapsed()
+        );
+    }
     Outcome {
-        diagnostics: report
-            .diagnostics
-            .iter()
-            .map(|d| convert::diagnostic(d, &file, job.encoding))
-            .collect(),
+        diagnostics,
         summary,
-        panics: report.panics,
+        cache: cache::FileCache { entries, context },
+        panics,
     }
 }
 
@@ -291,12 +404,13 @@ async fn worker(client: Client, state: Arc<Mutex<State>>, wake: Arc<Notify>) {
             let Some(job) = take_job(&mut lock(&state)) else {
                 break;
             };
-            let outcome = match catch_unwind(AssertUnwindSafe(|| analyse(&job))) {
+            let (uri, version) = (job.uri.clone(), job.version);
+            let outcome = match catch_unwind(AssertUnwindSafe(|| analyse(job))) {
                 Ok(o) => o,
                 Err(_) => {
                     let msg = format!(
                         "analysis of {} failed; the server keeps running",
-                        job.uri.as_str()
+                        uri.as_str()
                     );
                     eprintln!("httpvet: {msg}");
                     client.log_message(MessageType::ERROR, msg).await;
@@ -310,35 +424,38 @@ async fn worker(client: Client, state: Arc<Mutex<State>>, wake: Arc<Notify>) {
             let publish = {
                 let mut st = lock(&state);
                 let mut others = Vec::new();
-                let current = match st.docs.get_mut(&job.uri) {
-                    Some(d) if d.doc.version == job.version => {
-                        let changed =
-                            d.summary.as_ref().map(|s| shape(s)) != Some(shape(&outcome.summary));
-                        d.summary = Some(outcome.summary.clone());
-                        d.published = outcome.diagnostics.clone();
-                        if changed {
-                            let dir = d
-                                .path
-                                .as_ref()
-                                .and_then(|p| p.parent())
-                                .map(Path::to_path_buf);
-                            others = st
-                                .docs
-                                .iter()
-                                .filter(|(u, d)| {
-                                    **u != job.uri
-                                        && d.path
-                                            .as_ref()
-                                            .and_then(|p| p.parent())
-                                            .map(Path::to_path_buf)
-                                            == dir
-                                })
-                                .map(|(u, _)| u.clone())
-                                .collect();
+                let current = match st.docs.get_mut(&uri) {
+                    Some(d) if d.doc.version == version => {
+                        d.cache = outcome.cache;
+                        d.published = outcome.diagnostics;
+                        if let Some(summary) = outcome.summary {
+                            let changed =
+                                d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
+                            d.summary = Some(summary);
+                            if changed {
+                                let dir = d
+                                    .path
+                                    .as_ref()
+                                    .and_then(|p| p.parent())
+                                    .map(Path::to_path_buf);
+                                others = st
+                                    .docs
+                                    .iter()
+                                    .filter(|(u, o)| {
+                                        **u != uri
+                                            && o.path
+                                                .as_ref()
+                                                .and_then(|p| p.parent())
+                                                .map(Path::to_path_buf)
+                                                == dir
+                                    })
+                                    .map(|(u, _)| u.clone())
+                                    .collect();
+                            }
                         }
-                        true
+                        Some(st.docs[&uri].published.clone())
                     }
-                    _ => false,
+                    _ => None,
                 };
                 if !others.is_empty() {
                     st.dirty.extend(others);
@@ -346,10 +463,12 @@ async fn worker(client: Client, state: Arc<Mutex<State>>, wake: Arc<Notify>) {
                 }
                 current
             };
-            if publish {
-                client
-                    .publish_diagnostics(job.uri.clone(), outcome.diagnostics, Some(job.version))
-                    .await;
+            if let Some(diags) = publish {
+                let t = std::time::Instant::now();
+                client.publish_diagnostics(uri, diags, Some(version)).await;
+                if std::env::var_os("HTTPVET_TRACE").is_some() {
+                    eprintln!("publish {:?}", t.elapsed());
+                }
             }
         }
     }
@@ -438,10 +557,16 @@ impl LanguageServer for Backend {
         let path = uri_path(&item.uri);
         let load_dir = {
             let mut st = lock(&self.state);
+            let name: Arc<str> = match &path {
+                Some(p) => p.to_string_lossy().into(),
+                None => item.uri.as_str().into(),
+            };
             st.docs.insert(
                 item.uri.clone(),
                 Doc {
                     doc: Document::new(&item.text, item.version),
+                    name,
+                    cache: cache::FileCache::default(),
                     path: path.clone(),
                     summary: None,
                     published: Vec::new(),
@@ -488,7 +613,10 @@ impl LanguageServer for Backend {
             let enc = st.encoding;
             match st.docs.get_mut(&uri) {
                 Some(d) => {
-                    d.doc.apply(&changes, params.text_document.version, enc);
+                    let edits = d.doc.apply(&changes, params.text_document.version, enc);
+                    for e in &edits {
+                        d.cache.adjust(e, &d.name);
+                    }
                     st.dirty.insert(uri.clone());
                     self.wake.notify_one();
                     true

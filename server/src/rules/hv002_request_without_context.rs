@@ -75,7 +75,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let http = "net/http";
-    visit(cx.root, |n| {
+    cx.visit_scope(|n| {
         let Some(call) = Call::of(n) else {
             return Visit::Descend;
         };

@@ -60,7 +60,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.src.contains("make(chan") {
         return;
     }
-    visit(cx.root, |n| {
+    cx.visit_scope(|n| {
         let is_make = n.kind_name() == "call_expression"
             && n.child_by_field_name("function").map(|f| cx.text(f)) == Some("make");
         if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {

@@ -71,7 +71,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.src.contains("Shutdown") && !cx.src.contains("Serve") {
         return;
     }
-    visit(cx.root, |n| {
+    cx.visit_scope(|n| {
         if let Some(call) = Call::of(n) {
             if let Some(d) = check_shutdown(cx, &call) {
                 out.push(d);

@@ -67,12 +67,15 @@ are added.
 struct Shared {
     /// How messages name it.
     name: String,
+    /// How the package index knows it.
+    key: String,
     decl: Option<Location>,
 }
 
 struct Access<'t> {
     node: Node<'t>,
     map: String,
+    key: String,
     write: bool,
     locked: bool,
     handler: String,
@@ -90,6 +93,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         let e = accesses.entry(n.start_byte()).or_insert(Access {
                             node: n,
                             map: shared.name.clone(),
+                            key: shared.key.clone(),
                             write,
                             locked,
                             handler: h.name.clone(),
@@ -102,14 +106,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             });
         });
     }
-    let written: HashSet<&str> = accesses
-        .values()
-        .filter(|a| a.write)
-        .map(|a| a.map.as_str())
-        .collect();
     let mut lines = HashSet::new();
     for a in accesses.values() {
-        if a.locked || !written.contains(a.map.as_str()) {
+        // Reads matter when some handler of the package writes the map.
+        let written = a.write
+            || cx.index.map_written(&a.key)
+            || accesses.values().any(|o| o.write && o.key == a.key);
+        if a.locked || !written {
             continue;
         }
         let line = a.node.start_position().row;
@@ -202,12 +205,14 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
             if cx.is_local(h.func, name) {
                 return (cx.kind_of(target) == Kind::Map).then(|| Shared {
                     name: name.to_string(),
+                    key: name.to_string(),
                     decl: None,
                 });
             }
             let var = cx.index.var(name)?;
             (var.kind == Kind::Map).then(|| Shared {
                 name: name.to_string(),
+                key: name.to_string(),
                 decl: Some(var.location.clone()),
             })
         }
@@ -225,8 +230,10 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
             } else {
                 None
             }?;
+            let key = crate::syntax::scope::shared_key(target, h.receiver.as_ref(), cx.src)?;
             (decl.kind == Kind::Map).then(|| Shared {
                 name: format!("{root}.{field}"),
+                key,
                 decl: Some(decl.location.clone()),
             })
         }

@@ -59,7 +59,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.src.contains("Hijack()") {
         return;
     }
-    visit(cx.root, |n| {
+    cx.visit_scope(|n| {
         let Some(call) = Call::of(n) else {
             return Visit::Descend;
         };

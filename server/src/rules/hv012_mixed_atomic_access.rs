@@ -88,7 +88,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Local variables updated atomically, per declaring function.
     let mut locals: HashMap<(usize, String), Target> = HashMap::new();
     if has_locals {
-        visit(cx.root, |n| {
+        cx.visit_scope(|n| {
             if let Some((target, width)) = atomic_target(n, cx.src, cx.imports) {
                 if target.kind_name() == "identifier" {
                     let name = cx.text(target);
@@ -108,7 +108,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             Visit::Descend
         });
     }
-    visit(cx.root, |n| {
+    cx.visit_scope(|n| {
         match n.kind_name() {
             // Package-level initialisers run before any goroutine.
             "var_declaration" | "const_declaration"

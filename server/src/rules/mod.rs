@@ -80,28 +80,58 @@ pub struct Context<'a> {
     pub root: Node<'a>,
     pub imports: &'a Imports,
     pub index: &'a PackageIndex,
+    /// The top-level declarations to check (all of them, unless the caller
+    /// re-checks only what an edit touched).
+    scope: Vec<Node<'a>>,
     handlers: OnceCell<Vec<Handler<'a>>>,
     functions: OnceCell<Vec<Node<'a>>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(file: &'a SourceFile, imports: &'a Imports, index: &'a PackageIndex) -> Self {
+        let root = file.tree.root_node();
+        Context::scoped(file, imports, index, named_children(root).collect())
+    }
+
+    /// A context that checks only the given top-level declarations.
+    pub fn scoped(
+        file: &'a SourceFile,
+        imports: &'a Imports,
+        index: &'a PackageIndex,
+        scope: Vec<Node<'a>>,
+    ) -> Self {
         Context {
             file,
             src: &file.text,
             root: file.tree.root_node(),
             imports,
             index,
+            scope,
             handlers: OnceCell::new(),
             functions: OnceCell::new(),
         }
     }
 
-    /// Every function of the file: declarations, methods and literals.
+    /// Walks every declaration in scope (pre-order, with a cursor).
+    pub fn visit_scope(&self, mut f: impl FnMut(Node<'a>) -> Visit) {
+        for d in &self.scope {
+            let mut stopped = false;
+            visit(*d, |n| {
+                let v = f(n);
+                stopped |= v == Visit::Stop;
+                v
+            });
+            if stopped {
+                return;
+            }
+        }
+    }
+
+    /// Every function in scope: declarations, methods and literals.
     pub fn functions(&self) -> &[Node<'a>] {
         self.functions.get_or_init(|| {
             let mut out = Vec::new();
-            visit(self.root, |n| {
+            self.visit_scope(|n| {
                 if is_function(n) {
                     out.push(n);
                 }

@@ -256,3 +256,59 @@ pub fn is_declaration(id: Node) -> bool {
         _ => false,
     }
 }
+
+/// The map of an element write: `m` in `m[k] = v`, `m[k]++`, `m[k] += v`,
+/// `delete(m, k)`, `clear(m)`.
+pub fn map_write_target<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
+    match n.kind_name() {
+        "index_expression" => {
+            let p = n.parent()?;
+            let written = match p.kind_name() {
+                "inc_statement" | "dec_statement" => true,
+                "expression_list" => p.parent().is_some_and(|a| {
+                    a.kind_name() == "assignment_statement"
+                        && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+                }),
+                _ => false,
+            };
+            written
+                .then(|| n.child_by_field_name("operand").map(unparen))
+                .flatten()
+        }
+        "call_expression" => {
+            let f = n.child_by_field_name("function")?;
+            if f.kind_name() != "identifier" || !matches!(text(f, src), "delete" | "clear") {
+                return None;
+            }
+            let args = n.child_by_field_name("arguments")?;
+            named_children(args).next().map(unparen)
+        }
+        _ => None,
+    }
+}
+
+/// How a shared place is known across the package: `counts` for a variable,
+/// `Server.users` for a field reached through a receiver of type `Server`,
+/// `app.users` for a field of another variable.
+pub fn shared_key(
+    target: Node,
+    receiver: Option<&super::handlers::Receiver>,
+    src: &str,
+) -> Option<String> {
+    match target.kind_name() {
+        "identifier" => Some(text(target, src).to_string()),
+        "selector_expression" => {
+            let operand = unparen(target.child_by_field_name("operand")?);
+            let field = text(target.child_by_field_name("field")?, src);
+            if operand.kind_name() != "identifier" {
+                return None;
+            }
+            let root = text(operand, src);
+            match receiver {
+                Some(r) if r.name == root => Some(format!("{}.{field}", r.type_name)),
+                _ => Some(format!("{root}.{field}")),
+            }
+        }
+        _ => None,
+    }
+}
