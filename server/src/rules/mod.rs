@@ -65,6 +65,17 @@ pub const DOC_SECTIONS: &[&str] = &[
     "## Fix",
 ];
 
+/// The rule's page, `docs/rules/<code>.md`: generated from its docs.
+pub fn page(rule: &Rule) -> String {
+    format!(
+        "<!-- Generated from server/src/rules/ by `UPDATE_DOCS=1 cargo test -p httpvet-tests --test docs`; do not edit. -->\n\n# {} {}\n\n{}.\n\n{}",
+        rule.code,
+        rule.name,
+        rule.summary,
+        rule.docs.trim_end().to_string() + "\n"
+    )
+}
+
 /// Finds a rule by code (`HV003`, any case) or name (`abandoned-unbuffered-send`).
 pub fn find(key: &str) -> Option<&'static Rule> {
     RULES
