@@ -82,7 +82,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let what = if let Some(name) = cx.imports.member(call.function, cx.src, http) {
             match name {
                 _ if SENDERS.contains(&name) => Some(format!("`http.{name}`")),
-                "NewRequest" => Some("`http.NewRequest`".to_string()),
+                "NewRequest" if !context_attached_later(cx, n) => {
+                    Some("`http.NewRequest`".to_string())
+                }
                 "NewRequestWithContext" if call.arg(0).is_some_and(|c| is_background(cx, c)) => {
                     Some(format!(
                         "`http.NewRequestWithContext` given `{}`",
@@ -92,8 +94,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 _ => None,
             }
         } else if let Some((client, method)) = call.method(cx.src) {
-            (SENDERS.contains(&method) && cx.kind_of(client) == Kind::HttpClient)
-                .then(|| format!("`{}.{method}`", text(client, cx.src)))
+            if method == "WithContext" && call.arg(0).is_some_and(|c| is_background(cx, c)) {
+                Some(format!(
+                    "`{}.WithContext` given `{}`",
+                    text(client, cx.src),
+                    text(call.arg(0).unwrap(), cx.src)
+                ))
+            } else {
+                (SENDERS.contains(&method) && cx.kind_of(client) == Kind::HttpClient)
+                    .then(|| format!("`{}.{method}`", text(client, cx.src)))
+            }
         } else {
             None
         };
@@ -110,6 +120,38 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         ));
         Visit::Descend
     });
+}
+
+/// `req, err := http.NewRequest(…)` followed by `req = req.WithContext(ctx)`
+/// (or `req.WithContext(ctx)` passed on): the context is attached after all.
+fn context_attached_later(cx: &Context, new_request: Node) -> bool {
+    let Some(decl) = new_request.parent().and_then(|l| l.parent()) else {
+        return false;
+    };
+    let Some(name) = decl
+        .child_by_field_name("left")
+        .and_then(|l| crate::syntax::named_children(l).next())
+        .map(|n| cx.text(n))
+    else {
+        return false;
+    };
+    let Some(body) = enclosing_function(new_request).and_then(|f| f.child_by_field_name("body")) else {
+        return false;
+    };
+    let mut attached = false;
+    visit(body, |n| {
+        if n.start_byte() > decl.end_byte() {
+            if let Some((operand, "WithContext")) = Call::of(n).and_then(|c| c.method(cx.src)) {
+                let bg = Call::of(n).and_then(|c| c.arg(0)).is_some_and(|a| is_background(cx, a));
+                if cx.text(operand) == name && !bg {
+                    attached = true;
+                    return Visit::Stop;
+                }
+            }
+        }
+        Visit::Descend
+    });
+    attached
 }
 
 /// `context.Background()` / `context.TODO()`, directly or through a local
