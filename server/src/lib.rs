@@ -5,6 +5,7 @@
 //! diagnostics and fixes ([`diagnostic`]) → the command line ([`cli`]).
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod document;
 pub mod engine;

@@ -117,28 +117,12 @@ pub fn run_ok(cmd: &mut Command) -> String {
     text
 }
 
-/// The built `httpvet` binary (cargo builds it for the workspace's tests).
-pub fn httpvet_bin() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
+/// The `httpvet` binary under test: the command line's `main`, built by cargo
+/// for this package's integration tests (so it is never stale). A macro,
+/// because cargo tells only the integration tests where the binary is.
+#[macro_export]
+macro_rules! httpvet_bin {
+    () => {
+        std::path::PathBuf::from(env!("CARGO_BIN_EXE_httpvet-e2e"))
     };
-    let bin = target.join(profile).join("httpvet");
-    if !bin.exists() {
-        run_ok(
-            Command::new(env!("CARGO"))
-                .args(["build", "-p", "httpvet", "--bin", "httpvet"])
-                .args(if cfg!(debug_assertions) {
-                    vec![]
-                } else {
-                    vec!["--release"]
-                })
-                .current_dir(repo_root()),
-        );
-    }
-    bin
 }

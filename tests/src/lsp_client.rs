@@ -40,8 +40,8 @@ impl Client {
     }
 
     /// The built binary, `httpvet lsp`, over stdio.
-    pub fn spawn_binary() -> Client {
-        let mut child = tokio::process::Command::new(crate::httpvet_bin())
+    pub fn spawn_binary(bin: &std::path::Path) -> Client {
+        let mut child = tokio::process::Command::new(bin)
             .arg("lsp")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn httpvet(args: &[&str], dir: &Path) -> Output {
-    Command::new(httpvet_bin())
+    Command::new(httpvet_bin!())
         .args(args)
         .current_dir(dir)
         .output()

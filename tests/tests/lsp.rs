@@ -349,7 +349,7 @@ async fn the_binary_over_stdio() {
     let dir = workspace("stdio");
     std::fs::write(dir.join("state.go"), STATE).unwrap();
     let uri = file_uri(&dir.join("count.go"));
-    let mut c = Client::spawn_binary();
+    let mut c = Client::spawn_binary(&httpvet_tests::httpvet_bin!());
     let init = c.initialize(false, Value::Null).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "httpvet");
     c.open(&uri, HANDLER, 1).await;

@@ -1,10 +1,12 @@
 //! The command line front door: `check`, `rules`, `explain`, `--version`.
 
 mod output;
+mod sarif;
 pub mod walk;
 
 pub use output::Finding;
 
+use crate::config::Config;
 use crate::engine::{check_units, Settings, Unit};
 use crate::index::FileSummary;
 use crate::rules::{find, RULES};
@@ -12,6 +14,7 @@ use crate::source::SourceFile;
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,12 +62,19 @@ struct CheckArgs {
     /// Print the count per rule and the time spent parsing and checking (on stderr).
     #[arg(long)]
     statistics: bool,
+    /// Use this configuration file instead of searching for httpvet.toml.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
 }
 
 /// Runs the command line; returns the exit code.
@@ -134,7 +144,7 @@ fn check(args: CheckArgs) -> i32 {
     } else {
         args.paths
     };
-    let run = match check_paths(&paths, &settings) {
+    let run = match check_paths_with(&paths, &settings, args.config.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("httpvet: {e}");
@@ -160,6 +170,17 @@ fn check(args: CheckArgs) -> i32 {
         Format::Json => serde_json::to_writer_pretty(&mut out, &run.findings)
             .map_err(std::io::Error::other)
             .and_then(|_| out.write_all(b"\n")),
+        Format::Sarif => serde_json::to_writer_pretty(&mut out, &sarif::log(&run.findings))
+            .map_err(std::io::Error::other)
+            .and_then(|_| out.write_all(b"\n")),
+        Format::Github => {
+            let mut s = String::new();
+            for f in &run.findings {
+                s.push_str(&f.github_line());
+                s.push('\n');
+            }
+            out.write_all(s.as_bytes())
+        }
     };
     if written.and_then(|_| out.flush()).is_err() {
         return 2;
@@ -234,14 +255,54 @@ const TRIGGERS: &[&str] = &[
     "sync/atomic",
 ];
 
-/// Checks files and directories in parallel: directories (largest first)
-/// and the files within each.
+/// Checks files and directories with the configuration files found beside them.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Run, String> {
-    let mut dirs: Vec<(PathBuf, Vec<PathBuf>)> = walk::go_files(paths)?.into_iter().collect();
-    dirs.sort_by_key(|(_, files)| std::cmp::Reverse(files.len()));
+    check_paths_with(paths, settings, None)
+}
+
+/// Checks files and directories in parallel: directories (largest first)
+/// and the files within each. Each directory uses the `httpvet.toml` found by
+/// walking up from it (or `config` when given), overridden by `overrides`.
+/// A broken configuration is an error before anything is checked.
+pub fn check_paths_with(
+    paths: &[PathBuf],
+    overrides: &Settings,
+    config: Option<&Path>,
+) -> Result<Run, String> {
+    let explicit = match config {
+        Some(p) => Some(Arc::new(Config::load(p).map_err(|e| e.to_string())?)),
+        None => None,
+    };
+    let mut loaded: HashMap<PathBuf, Arc<Config>> = HashMap::new();
+    let mut dirs: Vec<(PathBuf, Vec<PathBuf>, Settings)> = Vec::new();
+    for (dir, files) in walk::go_files(paths)? {
+        let cfg = match &explicit {
+            Some(c) => Some(c.clone()),
+            None => match crate::config::find(&dir) {
+                Some(path) => Some(match loaded.get(&path) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = Arc::new(Config::load(&path).map_err(|e| e.to_string())?);
+                        loaded.insert(path, c.clone());
+                        c
+                    }
+                }),
+                None => None,
+            },
+        };
+        let (settings, files) = match &cfg {
+            Some(c) => (
+                crate::config::merge(&c.settings, overrides),
+                files.into_iter().filter(|f| !c.excludes(f)).collect(),
+            ),
+            None => (overrides.clone(), files),
+        };
+        dirs.push((dir, files, settings));
+    }
+    dirs.sort_by_key(|(_, files, _)| std::cmp::Reverse(files.len()));
     let results: Vec<Run> = dirs
         .into_par_iter()
-        .map(|(_, files)| check_dir(&files, settings))
+        .map(|(_, files, settings)| check_dir(&files, &settings))
         .collect();
     let mut run = Run::default();
     for r in results {

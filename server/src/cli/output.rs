@@ -44,6 +44,11 @@ pub struct Finding {
     pub end_column: usize,
     pub related: Vec<JsonRelated>,
     pub fixes: Vec<JsonFix>,
+    /// Columns in Unicode code points (SARIF), 1-based.
+    #[serde(skip)]
+    pub char_column: usize,
+    #[serde(skip)]
+    pub char_end_column: usize,
 }
 
 impl Finding {
@@ -57,7 +62,17 @@ impl Finding {
                 loc.path.to_string()
             }
         };
+        let chars = |line: usize, offset: usize| {
+            let start = file.line_start(line);
+            file.text
+                .get(start..offset.min(file.text.len()))
+                .map(|s| s.chars().count())
+                .unwrap_or(0)
+                + 1
+        };
         Finding {
+            char_column: chars(d.location.start.line, d.location.start.offset),
+            char_end_column: chars(d.location.end.line, d.location.end.offset),
             path: shown.to_string(),
             code: d.code,
             name: d.name,
@@ -104,10 +119,39 @@ impl Finding {
         }
     }
 
+    /// A GitHub Actions workflow command: one annotation.
+    pub fn github_line(&self) -> String {
+        let level = match self.severity {
+            "error" => "error",
+            "warning" => "warning",
+            _ => "notice",
+        };
+        format!(
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            escape_property(&self.path),
+            self.line,
+            self.column,
+            self.end_line,
+            self.end_column,
+            escape_property(&format!("{} {}", self.code, self.name)),
+            escape_data(&self.message)
+        )
+    }
+
     pub fn text_line(&self) -> String {
         format!(
             "{}:{}:{}: {} {}",
             self.path, self.line, self.column, self.code, self.message
         )
     }
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

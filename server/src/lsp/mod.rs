@@ -49,6 +49,10 @@ struct State {
     loaded_dirs: BTreeSet<PathBuf>,
     /// Documents waiting for analysis.
     dirty: BTreeSet<Uri>,
+    /// The configuration file that applies to each directory, if any.
+    config_of_dir: HashMap<PathBuf, Option<PathBuf>>,
+    /// The last good contents of each configuration file.
+    configs: HashMap<PathBuf, Arc<crate::config::Config>>,
 }
 
 pub struct Backend {
@@ -136,6 +140,50 @@ pub fn parse_settings(value: &serde_json::Value) -> std::result::Result<Settings
 }
 
 impl Backend {
+    /// Finds (once per directory) and loads (once per file) the configuration
+    /// that applies to a document.
+    async fn load_config_for(&self, path: Option<&Path>) {
+        let Some(dir) = path.and_then(|p| p.parent()).map(Path::to_path_buf) else {
+            return;
+        };
+        if lock(&self.state).config_of_dir.contains_key(&dir) {
+            return;
+        }
+        let d = dir.clone();
+        let found = tokio::task::spawn_blocking(move || crate::config::find(&d))
+            .await
+            .ok()
+            .flatten();
+        let known = {
+            let mut st = lock(&self.state);
+            st.config_of_dir.insert(dir, found.clone());
+            found.as_ref().is_none_or(|p| st.configs.contains_key(p))
+        };
+        if let (Some(p), false) = (found, known) {
+            self.reload_config(&p).await;
+        }
+    }
+
+    /// Reads a configuration file; a broken one is shown once and the last
+    /// good one stays in use.
+    async fn reload_config(&self, path: &Path) {
+        let p = path.to_path_buf();
+        let loaded = tokio::task::spawn_blocking(move || crate::config::Config::load(&p)).await;
+        match loaded {
+            Ok(Ok(c)) => {
+                lock(&self.state)
+                    .configs
+                    .insert(path.to_path_buf(), Arc::new(c));
+            }
+            Ok(Err(e)) => {
+                self.client
+                    .show_message(MessageType::ERROR, format!("httpvet: {e}"))
+                    .await;
+            }
+            Err(_) => {}
+        }
+    }
+
     fn mark_dirty(&self, uris: impl IntoIterator<Item = Uri>) {
         let mut st = lock(&self.state);
         let before = st.dirty.len();
@@ -180,6 +228,8 @@ struct Job {
     settings: Settings,
     encoding: Encoding,
     cache: cache::FileCache,
+    /// Excluded by the configuration: publish nothing.
+    excluded: bool,
 }
 
 fn take_job(st: &mut State) -> Option<Job> {
@@ -212,14 +262,27 @@ fn take_job(st: &mut State) -> Option<Job> {
         }
     }
     let path = doc.name.clone();
+    // The team's httpvet.toml, overridden by the editor's settings.
+    let config = dir
+        .as_ref()
+        .and_then(|d| st.config_of_dir.get(d).cloned().flatten())
+        .and_then(|p| st.configs.get(&p).cloned());
+    let (settings, excluded) = match &config {
+        Some(c) => (
+            crate::config::merge(&c.settings, &st.settings),
+            doc.path.as_ref().is_some_and(|p| c.excludes(p)),
+        ),
+        None => (st.settings.clone(), false),
+    };
     Some(Job {
+        excluded,
         uri: uri.clone(),
         version: doc.doc.version,
         text: doc.doc.text(),
         tree: doc.doc.tree.clone(),
         path,
         siblings,
-        settings: st.settings.clone(),
+        settings,
         encoding: st.encoding,
         cache: doc.cache.clone(),
     })
@@ -241,11 +304,16 @@ fn analyse(job: Job) -> Outcome {
         tree,
         path,
         siblings,
-        settings,
+        mut settings,
         encoding,
         cache: old,
+        excluded,
         ..
     } = job;
+    if excluded {
+        // Nothing runs on an excluded file.
+        settings.select = vec!["-".to_string()];
+    }
     let t0 = std::time::Instant::now();
     let file = SourceFile::with_tree(path, text, tree);
     let root = file.tree.root_node();
@@ -536,10 +604,13 @@ impl LanguageServer for Backend {
             id: "httpvet-watch-go".to_string(),
             method: "workspace/didChangeWatchedFiles".to_string(),
             register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String("**/*.go".to_string()),
-                    kind: None,
-                }],
+                watchers: ["**/*.go", "**/httpvet.toml", "**/.httpvet.toml"]
+                    .into_iter()
+                    .map(|g| FileSystemWatcher {
+                        glob_pattern: GlobPattern::String(g.to_string()),
+                        kind: None,
+                    })
+                    .collect(),
             })
             .ok(),
         };
@@ -578,6 +649,7 @@ impl LanguageServer for Backend {
                 .map(Path::to_path_buf);
             dir.filter(|d| st.loaded_dirs.insert(d.clone()))
         };
+        self.load_config_for(path.as_deref()).await;
         if let Some(dir) = load_dir {
             // Read the package's other files once; later changes arrive as watched-file events.
             let found: Vec<(PathBuf, Arc<FileSummary>)> = tokio::task::spawn_blocking(move || {
@@ -648,10 +720,30 @@ impl LanguageServer for Backend {
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut config_changed = false;
         for event in params.changes {
             let Some(path) = uri_path(&event.uri) else {
                 continue;
             };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if crate::config::FILE_NAMES.contains(&name.as_str()) {
+                config_changed = true;
+                {
+                    let mut st = lock(&self.state);
+                    // Where configurations apply may have changed: search again.
+                    st.config_of_dir.clear();
+                    if event.typ == FileChangeType::DELETED {
+                        st.configs.remove(&path);
+                    }
+                }
+                if event.typ != FileChangeType::DELETED {
+                    self.reload_config(&path).await;
+                }
+                continue;
+            }
             if path.extension().is_none_or(|x| x != "go") {
                 continue;
             }
@@ -677,15 +769,26 @@ impl LanguageServer for Backend {
                 dirs.insert(d.to_path_buf());
             }
         }
+        if config_changed {
+            let open: Vec<Option<PathBuf>> = lock(&self.state)
+                .docs
+                .values()
+                .map(|d| d.path.clone())
+                .collect();
+            for p in open {
+                self.load_config_for(p.as_deref()).await;
+            }
+        }
         let affected: Vec<Uri> = {
             let st = lock(&self.state);
             st.docs
                 .iter()
                 .filter(|(_, d)| {
-                    d.path
-                        .as_ref()
-                        .and_then(|p| p.parent())
-                        .is_some_and(|p| dirs.contains(p))
+                    config_changed
+                        || d.path
+                            .as_ref()
+                            .and_then(|p| p.parent())
+                            .is_some_and(|p| dirs.contains(p))
                 })
                 .map(|(u, _)| u.clone())
                 .collect()

@@ -135,14 +135,17 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
     else {
         return false;
     };
-    let Some(body) = enclosing_function(new_request).and_then(|f| f.child_by_field_name("body")) else {
+    let Some(body) = enclosing_function(new_request).and_then(|f| f.child_by_field_name("body"))
+    else {
         return false;
     };
     let mut attached = false;
     visit(body, |n| {
         if n.start_byte() > decl.end_byte() {
             if let Some((operand, "WithContext")) = Call::of(n).and_then(|c| c.method(cx.src)) {
-                let bg = Call::of(n).and_then(|c| c.arg(0)).is_some_and(|a| is_background(cx, a));
+                let bg = Call::of(n)
+                    .and_then(|c| c.arg(0))
+                    .is_some_and(|a| is_background(cx, a));
                 if cx.text(operand) == name && !bg {
                     attached = true;
                     return Visit::Stop;

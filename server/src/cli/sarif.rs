@@ -1,0 +1,144 @@
+//! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
+
+use super::Finding;
+use crate::rules::RULES;
+use serde_json::{json, Value};
+
+const INFO_URI: &str = "https://github.com/httpvet/httpvet";
+
+fn level(severity: &str) -> &'static str {
+    match severity {
+        "error" => "error",
+        "warning" => "warning",
+        _ => "note",
+    }
+}
+
+fn artifact(path: &str) -> Value {
+    json!({ "uri": path.trim_start_matches("./"), "uriBaseId": "%SRCROOT%" })
+}
+
+/// The SARIF log of a run.
+pub fn log(findings: &[Finding]) -> Value {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|r| {
+            let what = r
+                .docs
+                .split("## What it does\n")
+                .nth(1)
+                .and_then(|s| s.split("\n## ").next())
+                .unwrap_or(r.summary)
+                .trim()
+                .replace('\n', " ");
+            json!({
+                "id": r.code,
+                "name": pascal(r.name),
+                "shortDescription": { "text": format!("{}.", r.summary) },
+                "fullDescription": { "text": what },
+                "help": { "text": format!("{}.", r.summary), "markdown": crate::rules::page(r) },
+                "helpUri": crate::lsp::rule_page(r),
+                "defaultConfiguration": { "level": "warning" },
+                "properties": { "tags": ["concurrency", "net/http"] }
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let index = RULES.iter().position(|r| r.code == f.code).unwrap_or(0);
+            let related: Vec<Value> = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    json!({
+                        "id": i + 1,
+                        "message": { "text": r.message },
+                        "physicalLocation": {
+                            "artifactLocation": artifact(&r.path),
+                            "region": { "startLine": r.line, "startColumn": r.column }
+                        }
+                    })
+                })
+                .collect();
+            let fixes: Vec<Value> = f
+                .fixes
+                .iter()
+                .map(|fix| {
+                    json!({
+                        "description": { "text": fix.title },
+                        "artifactChanges": [{
+                            "artifactLocation": artifact(&f.path),
+                            "replacements": fix.edits.iter().map(|e| json!({
+                                "deletedRegion": {
+                                    "startLine": e.line, "startColumn": e.column,
+                                    "endLine": e.end_line, "endColumn": e.end_column
+                                },
+                                "insertedContent": { "text": e.new_text }
+                            })).collect::<Vec<_>>()
+                        }]
+                    })
+                })
+                .collect();
+            let mut message = f.message.clone();
+            if !message.ends_with('.') {
+                message.push('.');
+            }
+            let mut result = json!({
+                "ruleId": f.code,
+                "ruleIndex": index,
+                "level": level(f.severity),
+                "message": { "text": message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": artifact(&f.path),
+                        "region": {
+                            "startLine": f.line, "startColumn": f.char_column,
+                            "endLine": f.end_line, "endColumn": f.char_end_column
+                        }
+                    }
+                }]
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
+            if !fixes.is_empty() {
+                result["fixes"] = Value::Array(fixes);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "httpvet",
+                    "version": crate::VERSION,
+                    "semanticVersion": crate::VERSION,
+                    "informationUri": INFO_URI,
+                    "rules": rules
+                }
+            },
+            "originalUriBaseIds": {
+                "%SRCROOT%": { "description": { "text": "The directory httpvet was run from." } }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results
+        }]
+    })
+}
+
+/// `writer-escapes-handler` → `WriterEscapesHandler` (SARIF's rule name style).
+fn pascal(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
