@@ -167,7 +167,12 @@ fn literal_name(func: Node, src: &str) -> String {
                 break;
             }
             "function_declaration" | "method_declaration" => {
-                return format!("literal in {}", display_name(p, src));
+                // As Go names closures: `Timeout.func1`, counted in source order.
+                let n = super::functions_in(p)
+                    .iter()
+                    .position(|f| f.id() == func.id())
+                    .map_or(1, |i| i + 1);
+                return format!("{}.func{n}", display_name(p, src));
             }
             _ => cur = p.parent(),
         }
