@@ -9,6 +9,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod document;
 pub mod engine;
+pub mod fix;
 pub mod index;
 pub mod lsp;
 pub mod position;

@@ -62,6 +62,12 @@ struct CheckArgs {
     /// Print the count per rule and the time spent parsing and checking (on stderr).
     #[arg(long)]
     statistics: bool,
+    /// Apply the preferred fix of each finding; write each changed file atomically.
+    #[arg(long, conflicts_with = "diff")]
+    fix: bool,
+    /// Print the preferred fixes as a unified diff; write nothing.
+    #[arg(long)]
+    diff: bool,
     /// Use this configuration file instead of searching for httpvet.toml.
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -125,6 +131,8 @@ pub struct Run {
     pub warnings: Vec<String>,
     pub parse_time: Duration,
     pub check_time: Duration,
+    /// The preferred fix of each finding, by file (byte offsets).
+    pub fixes: BTreeMap<String, Vec<crate::diagnostic::Fix>>,
 }
 
 fn check(args: CheckArgs) -> i32 {
@@ -153,6 +161,9 @@ fn check(args: CheckArgs) -> i32 {
     };
     for w in &run.warnings {
         eprintln!("httpvet: {w}");
+    }
+    if args.fix || args.diff {
+        return apply_fixes(&run, args.diff);
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -309,6 +320,9 @@ pub fn check_paths_with(
         run.findings.extend(r.findings);
         run.files += r.files;
         run.warnings.extend(r.warnings);
+        for (k, v) in r.fixes {
+            run.fixes.entry(k).or_default().extend(v);
+        }
         run.parse_time += r.parse_time;
         run.check_time += r.check_time;
     }
@@ -369,6 +383,12 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
         }
         for d in &report.diagnostics {
             run.findings.push(Finding::new(d, &u.file, &u.file.path));
+            if let Some(f) = d.fixes.iter().find(|f| f.preferred) {
+                run.fixes
+                    .entry(u.file.path.to_string())
+                    .or_default()
+                    .push(f.clone());
+            }
         }
     }
     run
@@ -410,4 +430,101 @@ fn load(path: &Path) -> Loaded {
 /// Checks a path; the result in JSON form (used by tests and benchmarks).
 pub fn check_path(path: &Path) -> Result<Vec<Finding>, String> {
     check_paths(&[path.to_path_buf()], &Settings::default()).map(|r| r.findings)
+}
+
+/// Applies each file's preferred fixes, skipping any that overlap an earlier
+/// one: the new text, and how many fixes were applied and skipped.
+pub fn fixed_text(text: &str, fixes: &[crate::diagnostic::Fix]) -> (String, usize, usize) {
+    let mut sorted: Vec<&crate::diagnostic::Fix> = fixes.iter().collect();
+    sorted.sort_by_key(|f| f.edits.first().map(|e| e.start).unwrap_or(0));
+    let mut taken: Vec<crate::diagnostic::Edit> = Vec::new();
+    let (mut applied, mut skipped) = (0, 0);
+    for f in sorted {
+        let overlaps = f.edits.iter().any(|e| {
+            taken
+                .iter()
+                .any(|t| e.start < t.end.max(t.start + 1) && t.start < e.end.max(e.start + 1))
+        });
+        if overlaps || f.edits.is_empty() {
+            skipped += 1;
+            continue;
+        }
+        taken.extend(f.edits.iter().cloned());
+        applied += 1;
+    }
+    match crate::fix::apply(text, &taken) {
+        Some(t) => (t, applied, skipped),
+        None => (text.to_string(), 0, applied + skipped),
+    }
+}
+
+/// `--fix` (write) or `--diff` (print). Exit 0 when every finding was fixed,
+/// 1 when some remain, 2 on an I/O error.
+fn apply_fixes(run: &Run, diff_only: bool) -> i32 {
+    let mut out = String::new();
+    let (mut fixed, mut unfixed) = (0usize, run.findings.len());
+    let mut changed: Vec<(String, String)> = Vec::new();
+    for (path, fixes) in &run.fixes {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            eprintln!("httpvet: {path}: cannot read");
+            return 2;
+        };
+        let (new, applied, _) = fixed_text(&text, fixes);
+        fixed += applied;
+        unfixed -= applied;
+        if new != text {
+            if diff_only {
+                let d = similar::TextDiff::from_lines(&text, &new);
+                out.push_str(
+                    &d.unified_diff()
+                        .header(&format!("a/{path}"), &format!("b/{path}"))
+                        .to_string(),
+                );
+            }
+            changed.push((path.clone(), new));
+        }
+    }
+    if diff_only {
+        print!("{out}");
+    } else {
+        for (path, new) in &changed {
+            if let Err(e) = write_atomically(Path::new(path), new) {
+                eprintln!("httpvet: {path}: {e}");
+                return 2;
+            }
+        }
+        for f in &run.findings {
+            if !run.fixes.contains_key(&f.path) || f.fixes.is_empty() {
+                eprintln!("httpvet: not fixed: {}", f.text_line());
+            }
+        }
+        println!(
+            "httpvet: fixed {} in {}; {} left",
+            plural(fixed, "finding"),
+            plural(changed.len(), "file"),
+            unfixed
+        );
+    }
+    if unfixed == 0 {
+        0
+    } else {
+        1
+    }
+}
+
+/// Writes through a temporary file in the same directory, then renames.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.httpvet-{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

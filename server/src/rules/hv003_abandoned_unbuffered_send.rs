@@ -123,6 +123,9 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
     d.related
         .push(cx.related(*send, "the send that can block forever"));
     d.related.push(cx.related(g.stmt, "goroutine started here"));
+    if let Some(f) = capacity_fix(cx, make, g) {
+        d.fixes.push(f);
+    }
     Some(d)
 }
 
@@ -227,4 +230,76 @@ fn escapes(
         Visit::Descend
     });
     escaped
+}
+
+/// Gives the channel capacity 1, or `len(xs)` when the sender is started in a
+/// loop over a slice, array or map `xs`.
+fn capacity_fix<'a>(
+    cx: &Context<'a>,
+    make: Node<'a>,
+    g: &Start<'a>,
+) -> Option<crate::diagnostic::Fix> {
+    let args = make.child_by_field_name("arguments")?;
+    let capacity = loop_length(cx, g.stmt).unwrap_or_else(|| "1".to_string());
+    let edit = match named_children(args).nth(1) {
+        Some(zero) => crate::fix::edit(
+            cx.file,
+            zero.start_byte(),
+            zero.end_byte(),
+            capacity.clone(),
+        ),
+        None => {
+            let close = args.end_byte() - 1;
+            crate::fix::edit(cx.file, close, close, format!(", {capacity}"))
+        }
+    };
+    Some(crate::fix::fix(
+        format!("Give the channel capacity {capacity}"),
+        true,
+        crate::diagnostic::Applicability::Safe,
+        vec![edit],
+    ))
+}
+
+/// `len(xs)` when `stmt` sits in `for … range xs` and `xs` is declared as a
+/// slice, array or map.
+fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Option<String> {
+    let mut cur = stmt.parent();
+    while let Some(n) = cur {
+        if crate::syntax::is_function(n) {
+            return None;
+        }
+        if n.kind() == "for_statement" {
+            let range = crate::syntax::child_of_kind(n, "range_clause")?;
+            let xs = unparen(range.child_by_field_name("right")?);
+            if xs.kind() != "identifier" {
+                return None;
+            }
+            let name = cx.text(xs);
+            let func = enclosing_function(n)?;
+            let declared = declared_type(cx, func, name)?;
+            let t = declared.trim_start();
+            return (t.starts_with('[') || t.starts_with("map[")).then(|| format!("len({name})"));
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The declared type text of a parameter or `var` of `func`.
+fn declared_type<'a>(cx: &Context<'a>, func: Node<'a>, name: &str) -> Option<&'a str> {
+    let mut found = None;
+    visit(func, |n| {
+        if matches!(n.kind(), "parameter_declaration" | "var_spec") {
+            let mut c = n.walk();
+            if n.children_by_field_name("name", &mut c)
+                .any(|id| cx.text(id) == name)
+            {
+                found = n.child_by_field_name("type").map(|t| cx.text(t));
+                return Visit::Stop;
+            }
+        }
+        Visit::Descend
+    });
+    found
 }

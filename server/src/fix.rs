@@ -1,0 +1,159 @@
+//! Building fixes: text edits, import insertion in gofmt's order reusing the
+//! file's aliases, indentation with tabs, fresh names, and applying a set of
+//! non-overlapping edits to a text.
+
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::source::SourceFile;
+use crate::syntax::imports::{default_name, Imports};
+use std::collections::HashSet;
+
+/// An edit of `file`.
+pub fn edit(file: &SourceFile, start: usize, end: usize, new_text: impl Into<String>) -> Edit {
+    Edit {
+        path: file.path.clone(),
+        start,
+        end,
+        new_text: new_text.into(),
+    }
+}
+
+/// A fix whose edits are sorted by position.
+pub fn fix(
+    title: impl Into<String>,
+    preferred: bool,
+    applicability: Applicability,
+    mut edits: Vec<Edit>,
+) -> Fix {
+    edits.sort_by_key(|e| (e.start, e.end));
+    Fix {
+        title: title.into(),
+        preferred,
+        applicability,
+        edits,
+    }
+}
+
+/// The leading whitespace of the line that holds `offset`.
+pub fn indent_at(file: &SourceFile, offset: usize) -> &str {
+    let (line, _) = file.line_col(offset);
+    let start = file.line_start(line);
+    let rest = &file.text[start..];
+    let len = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    &rest[..len]
+}
+
+/// The first of `candidates` not in `taken`, else the first with a number.
+pub fn fresh_name(candidates: &[&str], taken: &HashSet<String>) -> String {
+    for c in candidates {
+        if !taken.contains(*c) {
+            return c.to_string();
+        }
+    }
+    let base = candidates.first().copied().unwrap_or("v");
+    (2..)
+        .map(|i| format!("{base}{i}"))
+        .find(|n| !taken.contains(n))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// The qualifier to use for `path` (`atomic.`), with the edit that imports it
+/// when the file does not yet.
+pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Option<Edit>) {
+    if let Some(q) = imports.qualifier(path) {
+        return (q, None);
+    }
+    let q = format!("{}.", default_name(path));
+    let spec = format!("\"{path}\"");
+    let root = file.tree.root_node();
+    // An import block: insert in sorted position among the standard library group.
+    let mut decls =
+        crate::syntax::named_children(root).filter(|n| n.kind() == "import_declaration");
+    let Some(decl) = decls.next() else {
+        // No imports: after the package clause.
+        let pkg = crate::syntax::named_children(root).find(|n| n.kind() == "package_clause");
+        let at = pkg.map(|p| p.end_byte()).unwrap_or(0);
+        return (q, Some(edit(file, at, at, format!("\n\nimport {spec}"))));
+    };
+    match crate::syntax::child_of_kind(decl, "import_spec_list") {
+        Some(list) => {
+            let specs: Vec<_> = crate::syntax::named_children(list)
+                .filter(|n| n.kind() == "import_spec")
+                .collect();
+            // Standard-library specs come first in gofmt/goimports layout; keep sorted.
+            let std_specs: Vec<_> = specs
+                .iter()
+                .filter(|s| {
+                    s.child_by_field_name("path")
+                        .map(|p| !crate::syntax::text(p, &file.text).contains('.'))
+                        .unwrap_or(false)
+                })
+                .collect();
+            let after = std_specs.iter().rev().find(|s| {
+                s.child_by_field_name("path")
+                    .map(|p| crate::syntax::text(p, &file.text).trim_matches('"') < path)
+                    .unwrap_or(false)
+            });
+            match after {
+                Some(s) => {
+                    let at = s.end_byte();
+                    let indent = indent_at(file, s.start_byte()).to_string();
+                    (q, Some(edit(file, at, at, format!("\n{indent}{spec}"))))
+                }
+                None => {
+                    let first = specs.first().map(|s| s.start_byte());
+                    match first {
+                        Some(at) => (q, Some(edit(file, at, at, format!("{spec}\n\t")))),
+                        None => {
+                            let at = list.start_byte() + 1;
+                            (q, Some(edit(file, at, at, format!("\n\t{spec}\n"))))
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            // `import "x"`: make it a block of two.
+            let Some(one) = crate::syntax::child_of_kind(decl, "import_spec") else {
+                return (q, None);
+            };
+            let existing = crate::syntax::text(one, &file.text).to_string();
+            let existing_path = one
+                .child_by_field_name("path")
+                .map(|p| {
+                    crate::syntax::text(p, &file.text)
+                        .trim_matches('"')
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let mut lines = [existing, spec];
+            if existing_path.as_str() > path {
+                lines.swap(0, 1);
+            }
+            let block = format!("import (\n\t{}\n\t{}\n)", lines[0], lines[1]);
+            (
+                q,
+                Some(edit(file, decl.start_byte(), decl.end_byte(), block)),
+            )
+        }
+    }
+}
+
+/// Applies non-overlapping edits to `text` (later edits first). Returns
+/// `None` when two edits overlap.
+pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    for w in sorted.windows(2) {
+        if w[1].start < w[0].end {
+            return None;
+        }
+    }
+    let mut out = text.to_string();
+    for e in sorted.iter().rev() {
+        if e.end > out.len() || e.start > e.end {
+            return None;
+        }
+        out.replace_range(e.start..e.end, &e.new_text);
+    }
+    Some(out)
+}

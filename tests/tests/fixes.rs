@@ -1,0 +1,88 @@
+//! Each fixture's preferred fixes against golden results, and the fixed
+//! package proven by the Go toolchain: gofmt-clean, `go vet` and `go build`
+//! pass, and the fixed findings are gone with nothing new in their place.
+
+use httpvet::cli::{check_paths, fixed_text};
+use httpvet::engine::Settings;
+use httpvet_tests::{fixtures, go_files, go_tool, run_ok};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const PACKAGES: &[&str] = &[
+    "hv001", "hv002", "hv003", "hv004", "hv005", "hv006", "hv007", "hv008", "hv009", "hv010",
+    "hv011", "hv012",
+];
+
+fn counts(dir: &Path) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+    let run = check_paths(&[dir.to_path_buf()], &Settings::default()).unwrap();
+    let mut all = BTreeMap::new();
+    let mut unfixable = BTreeMap::new();
+    for f in &run.findings {
+        *all.entry(f.code.to_string()).or_insert(0) += 1;
+        if f.fixes.is_empty() {
+            *unfixable.entry(f.code.to_string()).or_insert(0) += 1;
+        }
+    }
+    (all, unfixable)
+}
+
+#[test]
+fn preferred_fixes_match_goldens_and_build() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let work = std::env::temp_dir().join(format!("httpvet-fixes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::copy(fixtures().join("go.mod"), work.join("go.mod")).unwrap();
+    let mut fixed_any = 0;
+    for pkg in PACKAGES {
+        let dir = fixtures().join(pkg);
+        let run = check_paths(&[dir.clone()], &Settings::default()).unwrap();
+        let out_dir = work.join(pkg);
+        std::fs::create_dir_all(&out_dir).unwrap();
+        for file in go_files(&dir) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let key = file.to_string_lossy().into_owned();
+            let golden = file.with_extension("go.golden");
+            let new = match run.fixes.get(&key) {
+                Some(fixes) => {
+                    let (new, applied, _) = fixed_text(&text, fixes);
+                    fixed_any += applied;
+                    if update {
+                        std::fs::write(&golden, &new).unwrap();
+                    }
+                    let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+                        panic!("{} is missing (UPDATE_GOLDEN=1)", golden.display())
+                    });
+                    assert_eq!(
+                        new,
+                        want,
+                        "{}: the fixed text differs from its golden",
+                        file.display()
+                    );
+                    new
+                }
+                None => {
+                    assert!(
+                        !golden.exists(),
+                        "{} has no fixes any more",
+                        golden.display()
+                    );
+                    text
+                }
+            };
+            std::fs::write(out_dir.join(file.file_name().unwrap()), new).unwrap();
+        }
+        let (before_all, before_unfixable) = counts(&dir);
+        let (after_all, _) = counts(&out_dir);
+        // Nothing new: what remains is what could not be fixed.
+        assert_eq!(after_all, before_unfixable, "{pkg}: before {before_all:?}");
+    }
+    assert!(fixed_any > 0, "no fix was applied: the test proves nothing");
+    let gofmt = run_ok(go_tool("gofmt").arg("-l").arg(&work));
+    assert!(
+        gofmt.trim().is_empty(),
+        "fixed files are not gofmt-clean:\n{gofmt}"
+    );
+    run_ok(go_tool("go").args(["vet", "./..."]).current_dir(&work));
+    run_ok(go_tool("go").args(["build", "./..."]).current_dir(&work));
+}
