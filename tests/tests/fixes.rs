@@ -36,7 +36,7 @@ fn preferred_fixes_match_goldens_and_build() {
     let mut fixed_any = 0;
     for pkg in PACKAGES {
         let dir = fixtures().join(pkg);
-        let run = check_paths(&[dir.clone()], &Settings::default()).unwrap();
+        let run = check_paths(std::slice::from_ref(&dir), &Settings::default()).unwrap();
         let out_dir = work.join(pkg);
         std::fs::create_dir_all(&out_dir).unwrap();
         for file in go_files(&dir) {
