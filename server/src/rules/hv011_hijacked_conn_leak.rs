@@ -119,7 +119,106 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
             }
         }
     };
-    Some(cx.diag(&RULE, hijack, message))
+    let mut d = cx.diag(&RULE, hijack, message);
+    if let Some(conn) = conn_name(cx, hijack) {
+        d.fixes.extend(close_fix(cx, func, hijack, conn));
+    }
+    Some(d)
+}
+
+/// Closes the connection in the goroutine that owns it
+/// (`go func() { defer conn.Close(); echo(conn) }()`), or with
+/// `defer conn.Close()` after the error check when the handler keeps it.
+fn close_fix<'a>(
+    cx: &Context<'a>,
+    func: Node<'a>,
+    hijack: Node<'a>,
+    conn: &str,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{edit, fix, indent_at};
+    let safe = crate::diagnostic::Applicability::Safe;
+    let mentions_conn = |n: Node| crate::syntax::mentions(n, cx.src, conn);
+    // A goroutine that gets the conn.
+    let mut go_stmt = None;
+    visit(func, |n| {
+        if n.kind() == "go_statement" && n.start_byte() > hijack.end_byte() && mentions_conn(n) {
+            go_stmt = Some(n);
+            return Visit::Stop;
+        }
+        Visit::Descend
+    });
+    if let Some(g) = go_stmt {
+        let start = crate::syntax::goroutines::start(g, cx.src)?;
+        let indent = indent_at(cx.file, g.start_byte()).to_string();
+        let close = format!("defer {conn}.Close()");
+        return Some(match start.literal {
+            Some(lit) => {
+                let body = lit.child_by_field_name("body")?;
+                let at = body.start_byte() + 1;
+                fix(
+                    format!("Close `{conn}` in the goroutine that owns it"),
+                    true,
+                    safe,
+                    vec![edit(cx.file, at, at, format!("\n{indent}\t{close}"))],
+                )
+            }
+            None => fix(
+                format!("Close `{conn}` in the goroutine that owns it"),
+                true,
+                safe,
+                vec![edit(
+                    cx.file,
+                    g.start_byte(),
+                    g.end_byte(),
+                    format!(
+                        "go func() {{\n{indent}\t{close}\n{indent}\t{}\n{indent}}}()",
+                        cx.text(start.call)
+                    ),
+                )],
+            ),
+        });
+    }
+    // The handler keeps it: close on the way out, after the error check.
+    let stmt = {
+        let mut cur = hijack;
+        loop {
+            let p = cur.parent()?;
+            if matches!(p.kind(), "statement_list" | "block") {
+                break cur;
+            }
+            cur = p;
+        }
+    };
+    let mut next = stmt.next_named_sibling();
+    while let Some(n) = next.filter(|n| n.kind() == "comment") {
+        next = n.next_named_sibling();
+    }
+    let after = match next {
+        Some(n)
+            if n.kind() == "if_statement"
+                && n.child_by_field_name("condition")
+                    .is_some_and(|c| cx.text(c).contains("err")) =>
+        {
+            n
+        }
+        _ => stmt,
+    };
+    let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+    // At the end of the line, after any trailing comment.
+    let at = cx.src[after.end_byte()..]
+        .find('\n')
+        .map_or(cx.src.len(), |i| after.end_byte() + i);
+    Some(fix(
+        format!("Add `defer {conn}.Close()`"),
+        true,
+        safe,
+        vec![edit(
+            cx.file,
+            at,
+            at,
+            format!("\n{indent}defer {conn}.Close()"),
+        )],
+    ))
 }
 
 /// What happens to `conn` in `func`: closed, handed off, or kept unclosed;

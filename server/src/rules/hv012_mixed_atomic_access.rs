@@ -229,7 +229,120 @@ fn plain_access<'a>(
         ),
     );
     d.related.push(target.first.clone());
+    d.fixes.extend(atomic_fixes(cx, n, &target.width, write));
     Some(d)
+}
+
+/// The statement (a child of a block) that contains `n`.
+fn statement_of(n: Node) -> Option<Node> {
+    let mut cur = n;
+    loop {
+        let p = cur.parent()?;
+        if matches!(p.kind(), "statement_list" | "block") {
+            return Some(cur);
+        }
+        if crate::syntax::is_function(p) {
+            return None;
+        }
+        cur = p;
+    }
+}
+
+/// `n := atomic.Add…(&x, d)` when the read follows a dropped Add (preferred),
+/// else `atomic.Load…(&x)` for a read and `atomic.Store…` / `atomic.Add…` for
+/// a write.
+fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::diagnostic::Fix> {
+    use crate::diagnostic::Applicability::Safe;
+    use crate::fix::{edit, fix, fresh_name, import};
+    let (q, imp) = import(cx.file, cx.imports, "sync/atomic");
+    let expr = cx.text(n);
+    let mut edits = Vec::new();
+    let title = if !write {
+        let stmt = statement_of(n);
+        let prev = stmt
+            .and_then(|s| s.prev_named_sibling())
+            .filter(|p| p.kind() == "expression_statement");
+        let dropped_add = prev.filter(|p| {
+            crate::syntax::statement_call(*p).is_some_and(|c| {
+                cx.imports
+                    .member(c.function, cx.src, "sync/atomic")
+                    .is_some_and(|m| m.starts_with("Add"))
+                    && c.arg(0).is_some_and(|a| cx.text(a) == format!("&{expr}"))
+            })
+        });
+        if let Some(add) = dropped_add {
+            let taken = enclosing_function(n)
+                .map(|f| crate::syntax::scope::declared_names(f, cx.src))
+                .unwrap_or_default();
+            let name = fresh_name(&["n", "count", "total"], &taken);
+            let mut e = vec![
+                edit(
+                    cx.file,
+                    add.start_byte(),
+                    add.end_byte(),
+                    format!("{name} := {}", cx.text(add)),
+                ),
+                edit(cx.file, n.start_byte(), n.end_byte(), name.clone()),
+            ];
+            e.extend(imp.clone());
+            return vec![fix(
+                format!("Use the result of the atomic add as `{name}`"),
+                true,
+                Safe,
+                e,
+            )];
+        }
+        edits.push(edit(
+            cx.file,
+            n.start_byte(),
+            n.end_byte(),
+            format!("{q}Load{width}(&{expr})"),
+        ));
+        title = format!("Read `{expr}` with atomic.Load{width}");
+    } else {
+        let Some(p) = n.parent() else {
+            return Vec::new();
+        };
+        let stmt = if p.kind() == "expression_list" {
+            p.parent()
+        } else {
+            Some(p)
+        };
+        let Some(stmt) = stmt else { return Vec::new() };
+        let signed = width.starts_with("Int");
+        let new = match stmt.kind() {
+            "inc_statement" => format!("{q}Add{width}(&{expr}, 1)"),
+            "dec_statement" if signed => format!("{q}Add{width}(&{expr}, -1)"),
+            "assignment_statement" => {
+                let op = stmt
+                    .child_by_field_name("operator")
+                    .map(|o| cx.text(o))
+                    .unwrap_or("");
+                let right: Vec<Node> = stmt
+                    .child_by_field_name("right")
+                    .map(|r| named_children(r).collect())
+                    .unwrap_or_default();
+                let left = stmt
+                    .child_by_field_name("left")
+                    .map(|l| named_children(l).count());
+                if right.len() != 1 || left != Some(1) {
+                    return Vec::new();
+                }
+                let v = cx.text(right[0]);
+                match op {
+                    "=" => format!("{q}Store{width}(&{expr}, {v})"),
+                    "+=" => format!("{q}Add{width}(&{expr}, {v})"),
+                    "-=" if signed => format!("{q}Add{width}(&{expr}, -({v}))"),
+                    _ => return Vec::new(),
+                }
+            }
+            _ => return Vec::new(),
+        };
+        edits.push(edit(cx.file, stmt.start_byte(), stmt.end_byte(), new));
+        format!("Write `{expr}` with sync/atomic")
+    };
+    edits.extend(imp);
+    vec![fix(title, true, Safe, edits)]
 }
 
 /// `x` in `x := …`, `var x`, a parameter, or a struct literal key.
