@@ -298,7 +298,7 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
             n.end_byte(),
             format!("{q}Load{width}(&{expr})"),
         ));
-        title = format!("Read `{expr}` with atomic.Load{width}");
+        format!("Read `{expr}` with atomic.Load{width}")
     } else {
         let Some(p) = n.parent() else {
             return Vec::new();
