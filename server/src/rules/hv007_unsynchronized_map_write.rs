@@ -156,7 +156,7 @@ fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
     match n.kind_name() {
         "index_expression" => {
             let operand = unparen(n.child_by_field_name("operand")?);
-            Some((operand, is_written(n)))
+            Some((operand, crate::syntax::scope::is_assigned(n)))
         }
         "call_expression" => {
             let call = Call::of(n)?;
@@ -171,21 +171,6 @@ fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
         }
         "range_clause" => Some((unparen(n.child_by_field_name("right")?), false)),
         _ => None,
-    }
-}
-
-/// True when the index expression is the target of an assignment or `++`.
-fn is_written(index: Node) -> bool {
-    let Some(p) = index.parent() else {
-        return false;
-    };
-    match p.kind_name() {
-        "inc_statement" | "dec_statement" => true,
-        "expression_list" => p.parent().is_some_and(|a| {
-            a.kind_name() == "assignment_statement"
-                && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
-        }),
-        _ => false,
     }
 }
 

@@ -216,7 +216,7 @@ fn plain_access<'a>(
         }
         _ => return None,
     };
-    let write = is_write(n);
+    let write = crate::syntax::scope::is_assigned(n);
     let access = if write { "written" } else { "read" };
     let mut d = cx.diag(
         &RULE,
@@ -357,19 +357,6 @@ fn is_declaration_name(id: Node) -> bool {
                     .map(|k| k.id())
                     == Some(p.id())
         })
-}
-
-/// True when the target of an assignment or `++`.
-fn is_write(n: Node) -> bool {
-    let Some(p) = n.parent() else { return false };
-    match p.kind_name() {
-        "inc_statement" | "dec_statement" => true,
-        "expression_list" => p.parent().is_some_and(|a| {
-            a.kind_name() == "assignment_statement"
-                && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
-        }),
-        _ => false,
-    }
 }
 
 /// True when a `.Wait()` call precedes `at` in `func`: the goroutines that

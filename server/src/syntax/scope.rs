@@ -261,20 +261,9 @@ pub fn is_declaration(id: Node) -> bool {
 /// `delete(m, k)`, `clear(m)`.
 pub fn map_write_target<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
     match n.kind_name() {
-        "index_expression" => {
-            let p = n.parent()?;
-            let written = match p.kind_name() {
-                "inc_statement" | "dec_statement" => true,
-                "expression_list" => p.parent().is_some_and(|a| {
-                    a.kind_name() == "assignment_statement"
-                        && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
-                }),
-                _ => false,
-            };
-            written
-                .then(|| n.child_by_field_name("operand").map(unparen))
-                .flatten()
-        }
+        "index_expression" => is_assigned(n)
+            .then(|| n.child_by_field_name("operand").map(unparen))
+            .flatten(),
         "call_expression" => {
             let f = n.child_by_field_name("function")?;
             if f.kind_name() != "identifier" || !matches!(text(f, src), "delete" | "clear") {
@@ -310,5 +299,19 @@ pub fn shared_key(
             }
         }
         _ => None,
+    }
+}
+
+/// True when the expression is the target of an assignment (`x = v`,
+/// `x += v`) or of `x++` / `x--`.
+pub fn is_assigned(n: Node) -> bool {
+    let Some(p) = n.parent() else { return false };
+    match p.kind_name() {
+        "inc_statement" | "dec_statement" => true,
+        "expression_list" => p.parent().is_some_and(|a| {
+            a.kind_name() == "assignment_statement"
+                && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+        }),
+        _ => false,
     }
 }
