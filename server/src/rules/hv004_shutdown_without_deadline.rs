@@ -128,6 +128,7 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
         d.related
             .push(cx.related(s, "fixed sleep used as the shutdown trigger"));
     }
+    d.fixes.extend(deadline_fix(cx, call, srv, arg));
     Some(d)
 }
 
@@ -225,4 +226,66 @@ fn is_serve(cx: &Context, call: Node) -> bool {
         Some((srv, "Serve" | "ServeTLS")) => cx.kind_of(srv) == Kind::HttpServer,
         _ => false,
     }
+}
+
+/// `ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)`,
+/// `defer cancel()`, and `Close()` when `Shutdown` fails. Not offered under
+/// `defer` (the deadline would start too early) or when the context comes
+/// from a variable.
+fn deadline_fix<'a>(
+    cx: &Context<'a>,
+    call: &Call<'a>,
+    srv: Node<'a>,
+    arg: Node<'a>,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{edit, fix, fresh_name, import, indent_at};
+    Call::of(unparen(arg))?;
+    let mut stmt = call.node;
+    loop {
+        let p = stmt.parent()?;
+        if p.kind() == "statement_list" {
+            break;
+        }
+        if crate::syntax::is_function(p) {
+            return None;
+        }
+        stmt = p;
+    }
+    if stmt.kind() == "defer_statement" || stmt.kind() == "go_statement" {
+        return None;
+    }
+    let func = enclosing_function(stmt)?;
+    let taken = crate::syntax::scope::declared_names(func, cx.src);
+    let ctx = fresh_name(&["ctx", "shutdownCtx"], &taken);
+    let cancel = fresh_name(&["cancel", "cancelShutdown"], &taken);
+    let (cq, cimp) = import(cx.file, cx.imports, "context");
+    let (tq, timp) = import(cx.file, cx.imports, "time");
+    let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+    let setup = format!(
+        "{ctx}, {cancel} := {cq}WithTimeout({cq}Background(), 30*{tq}Second)\n{indent}defer {cancel}()\n{indent}"
+    );
+    let srv_text = cx.text(srv);
+    let mut edits = Vec::new();
+    if stmt.kind() == "expression_statement" {
+        // The result was dropped: close when the graceful shutdown fails.
+        edits.push(edit(
+            cx.file,
+            stmt.start_byte(),
+            stmt.end_byte(),
+            format!(
+                "{setup}if err := {srv_text}.Shutdown({ctx}); err != nil {{\n{indent}\t{srv_text}.Close()\n{indent}}}"
+            ),
+        ));
+    } else {
+        edits.push(edit(cx.file, stmt.start_byte(), stmt.start_byte(), setup));
+        edits.push(edit(cx.file, arg.start_byte(), arg.end_byte(), ctx.clone()));
+    }
+    edits.extend(cimp);
+    edits.extend(timp);
+    Some(fix(
+        "Shut down with a 30-second deadline",
+        true,
+        crate::diagnostic::Applicability::NeedsReview,
+        edits,
+    ))
 }

@@ -212,7 +212,97 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
             d.related
                 .push(cx.related(first, "the status was first written here"));
+            match remove_explicit_ok(cx, first).or_else(|| return_fix(cx, first)) {
+                Some(f) => d.fixes.push(f),
+                None => d
+                    .message
+                    .push_str(" (no safe fix: add the missing return by hand)"),
+            }
             out.push(d);
         }
     }
+}
+
+/// Adds `return` after the first write when it is the last statement of an
+/// `if`/`else`/`case` branch: only the code after the branch is skipped,
+/// which is what wrote the status again.
+fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
+    let mut stmt = first;
+    loop {
+        let p = stmt.parent()?;
+        if p.kind() == "statement_list" {
+            break;
+        }
+        if crate::syntax::is_function(p) {
+            return None;
+        }
+        stmt = p;
+    }
+    if stmt.kind() != "expression_statement" {
+        return None;
+    }
+    let list = stmt.parent()?;
+    let mut next = stmt.next_named_sibling();
+    while let Some(n) = next.filter(|n| n.kind() == "comment") {
+        next = n.next_named_sibling();
+    }
+    if next.is_some() {
+        return None;
+    }
+    let owner = list.parent()?;
+    let branch = match owner.kind() {
+        "block" => owner.parent().is_some_and(|i| i.kind() == "if_statement"),
+        "expression_case" | "default_case" | "type_case" | "communication_case" => true,
+        _ => false,
+    };
+    if !branch {
+        return None;
+    }
+    let indent = crate::fix::indent_at(cx.file, stmt.start_byte()).to_string();
+    let at = cx.src[stmt.end_byte()..]
+        .find('\n')
+        .map_or(cx.src.len(), |i| stmt.end_byte() + i);
+    Some(crate::fix::fix(
+        "Return after the first status write",
+        true,
+        crate::diagnostic::Applicability::Safe,
+        vec![crate::fix::edit(
+            cx.file,
+            at,
+            at,
+            format!("\n{indent}return"),
+        )],
+    ))
+}
+
+/// `w.WriteHeader(http.StatusOK)` as the first write: the first body write
+/// sends 200 anyway, so the explicit one can go.
+fn remove_explicit_ok(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
+    let call = Call::of(first)?;
+    let (_, "WriteHeader") = call.method(cx.src)? else {
+        return None;
+    };
+    let code = cx.text(call.arg(0)?);
+    if code != "200" && !code.ends_with("StatusOK") {
+        return None;
+    }
+    let stmt = first
+        .parent()
+        .filter(|s| s.kind() == "expression_statement")?;
+    let (line, _) = cx.file.line_col(stmt.start_byte());
+    let (end_line, _) = cx.file.line_col(stmt.end_byte());
+    let start = cx.file.line_start(line);
+    let end = cx.file.line_start(end_line + 1);
+    // Only when the statement has its line to itself.
+    if cx.src[start..stmt.start_byte()].trim() != ""
+        || !cx.src[stmt.end_byte()..end].trim().is_empty()
+    {
+        return None;
+    }
+    Some(crate::fix::fix(
+        "Remove the explicit 200: the first write sends it",
+        true,
+        crate::diagnostic::Applicability::Safe,
+        vec![crate::fix::edit(cx.file, start, end, "")],
+    ))
 }
