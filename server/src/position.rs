@@ -78,3 +78,16 @@ pub fn position_in_line(text: &str, line_start: usize, offset: usize, enc: Encod
         Encoding::Utf16 => slice.chars().map(char::len_utf16).sum::<usize>() as u32,
     }
 }
+
+/// The LSP position of a byte offset in `rope` (clamped to the text).
+pub fn rope_position(rope: &Rope, offset: usize, enc: Encoding) -> (u32, u32) {
+    let offset = offset.min(rope.len_bytes());
+    let line = rope.byte_to_line(offset);
+    let start = rope.line_to_byte(line);
+    let slice = rope.byte_slice(start..offset);
+    let col = match enc {
+        Encoding::Utf8 => slice.len_bytes(),
+        Encoding::Utf16 => slice.len_utf16_cu(),
+    };
+    (line as u32, col as u32)
+}

@@ -27,6 +27,9 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 pub use convert::{rule_page, DOCS_BASE};
 
+/// The code action kind that applies every preferred safe fix of a document.
+pub const FIX_ALL: &str = "source.fixAll.httpvet";
+
 /// One open document and what was last published for it.
 struct Doc {
     doc: Document,
@@ -589,6 +592,15 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::new(FIX_ALL),
+                        ]),
+                        ..Default::default()
+                    },
+                )),
                 ..Default::default()
             },
             server_info: Some(ServerInfo {
@@ -849,5 +861,117 @@ impl LanguageServer for Backend {
                 range: Some(d.range),
             })
         }))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let st = lock(&self.state);
+        let enc = st.encoding;
+        let Some(doc) = st.docs.get(&uri) else {
+            return Err(Error::invalid_params(format!(
+                "unknown document: {}",
+                uri.as_str()
+            )));
+        };
+        let rope = &doc.doc.rope;
+        let to_range = |start: usize, end: usize| {
+            let (l0, c0) = crate::position::rope_position(rope, start, enc);
+            let (l1, c1) = crate::position::rope_position(rope, end, enc);
+            Range::new(Position::new(l0, c0), Position::new(l1, c1))
+        };
+        let engine: Vec<&crate::diagnostic::Diagnostic> = doc
+            .cache
+            .entries
+            .iter()
+            .flat_map(|e| e.diags.iter().flatten())
+            .collect();
+        let edit_of = |edits: &[crate::diagnostic::Edit]| {
+            let text_edits = edits
+                .iter()
+                .map(|e| TextEdit::new(to_range(e.start, e.end), e.new_text.clone()))
+                .collect();
+            WorkspaceEdit {
+                changes: Some(std::iter::once((uri.clone(), text_edits)).collect()),
+                ..Default::default()
+            }
+        };
+        let wants = |kind: &str| {
+            params
+                .context
+                .only
+                .as_ref()
+                .is_none_or(|only| only.iter().any(|k| kind.starts_with(k.as_str())))
+        };
+        let mut actions: Vec<CodeActionOrCommand> = Vec::new();
+        if wants("quickfix") {
+            for lsp_diag in &params.context.diagnostics {
+                if lsp_diag.source.as_deref() != Some("httpvet") {
+                    continue;
+                }
+                let code = match &lsp_diag.code {
+                    Some(NumberOrString::String(c)) => c.as_str(),
+                    _ => continue,
+                };
+                let Some(d) = engine.iter().find(|d| {
+                    d.code == code
+                        && to_range(d.location.start.offset, d.location.end.offset).start
+                            == lsp_diag.range.start
+                }) else {
+                    continue;
+                };
+                for f in &d.fixes {
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: f.title.clone(),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![lsp_diag.clone()]),
+                        edit: Some(edit_of(&f.edits)),
+                        is_preferred: Some(f.preferred),
+                        ..Default::default()
+                    }));
+                }
+            }
+        }
+        if wants(FIX_ALL) && params.context.only.is_some() {
+            // Every preferred safe fix, skipping those that overlap an earlier one.
+            // Only findings that were published (not suppressed).
+            let shown: Vec<(String, Position)> = doc
+                .published
+                .iter()
+                .filter_map(|p| match &p.code {
+                    Some(NumberOrString::String(c)) => Some((c.clone(), p.range.start)),
+                    _ => None,
+                })
+                .collect();
+            let mut fixes: Vec<&crate::diagnostic::Fix> = engine
+                .iter()
+                .filter(|d| {
+                    let at = to_range(d.location.start.offset, d.location.end.offset).start;
+                    shown.iter().any(|(c, p)| c == d.code && *p == at)
+                })
+                .filter_map(|d| d.fixes.iter().find(|f| f.preferred))
+                .filter(|f| f.applicability == crate::diagnostic::Applicability::Safe)
+                .collect();
+            fixes.sort_by_key(|f| f.edits.first().map(|e| e.start).unwrap_or(0));
+            let mut taken: Vec<crate::diagnostic::Edit> = Vec::new();
+            for f in fixes {
+                let overlaps = f.edits.iter().any(|e| {
+                    taken.iter().any(|t| {
+                        e.start < t.end.max(t.start + 1) && t.start < e.end.max(e.start + 1)
+                    })
+                });
+                if !overlaps {
+                    taken.extend(f.edits.iter().cloned());
+                }
+            }
+            if !taken.is_empty() {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: "Fix all httpvet findings".to_string(),
+                    kind: Some(CodeActionKind::new(FIX_ALL)),
+                    edit: Some(edit_of(&taken)),
+                    ..Default::default()
+                }));
+            }
+        }
+        Ok(Some(actions))
     }
 }

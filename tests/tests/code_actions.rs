@@ -1,0 +1,108 @@
+//! Code actions over the protocol: for each rule with a fix, the preferred
+//! quick fix's edit, applied by the client, removes the diagnostic in the next
+//! publish; `source.fixAll.httpvet` applies every preferred safe fix.
+
+use httpvet_tests::lsp_client::{file_uri, Client};
+use serde_json::{json, Value};
+
+/// Applies LSP text edits (UTF-8 positions) to `text`.
+fn apply(text: &str, edits: &[Value]) -> String {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let off = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        starts.get(line).copied().unwrap_or(text.len()) + p["character"].as_u64().unwrap() as usize
+    };
+    let mut spans: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            (
+                off(&e["range"]["start"]),
+                off(&e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (a, b, t) in spans {
+        out.replace_range(a..b, &t);
+    }
+    out
+}
+
+const CASES: &[(&str, &str)] = &[
+    ("HV003", "package p\n\nimport \"context\"\n\nfunc f(ctx context.Context) int {\n\tch := make(chan int)\n\tgo func() { ch <- 1 }()\n\tselect {\n\tcase v := <-ch:\n\t\treturn v\n\tcase <-ctx.Done():\n\t\treturn 0\n\t}\n}\n"),
+    ("HV004", "package p\n\nimport (\n\t\"context\"\n\t\"net/http\"\n)\n\nfunc stop(srv *http.Server) {\n\tsrv.Shutdown(context.Background())\n}\n"),
+    ("HV009", "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tif r.URL.Path == \"\" {\n\t\thttp.Error(w, \"no\", 400)\n\t}\n\tw.WriteHeader(201)\n}\n"),
+    ("HV011", "package p\n\nimport (\n\t\"io\"\n\t\"net\"\n\t\"net/http\"\n)\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tconn, _, err := w.(http.Hijacker).Hijack()\n\tif err != nil {\n\t\treturn\n\t}\n\tgo echo(conn)\n}\n\nfunc echo(c net.Conn) { io.Copy(c, c) }\n"),
+    ("HV012", "package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync/atomic\"\n)\n\nvar hits int64\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tatomic.AddInt64(&hits, 1)\n\tfmt.Fprint(w, hits)\n}\n"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_rules_quick_fix_removes_its_diagnostic() {
+    let dir = std::env::temp_dir().join(format!("httpvet-actions-{}", std::process::id()));
+    let mut c = Client::in_process();
+    c.initialize(true, Value::Null).await;
+    for (i, (code, text)) in CASES.iter().enumerate() {
+        let sub = dir.join(format!("case{i}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let uri = file_uri(&sub.join("p.go"));
+        c.open(&uri, text, 1).await;
+        let diags = c.diagnostics(&uri, 1).await;
+        let d = diags
+            .iter()
+            .find(|d| d["code"] == *code)
+            .unwrap_or_else(|| panic!("{code}: {diags:?}"))
+            .clone();
+        let r = c
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d], "only": ["quickfix"]}}),
+            )
+            .await;
+        let actions = r["result"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{code}: {r}"));
+        let preferred = actions
+            .iter()
+            .find(|a| a["isPreferred"] == true)
+            .unwrap_or_else(|| panic!("{code}: no preferred action in {r}"));
+        assert_eq!(preferred["kind"], "quickfix");
+        assert_eq!(preferred["diagnostics"][0]["code"], *code);
+        let edits = preferred["edit"]["changes"][&uri].as_array().unwrap();
+        let fixed = apply(text, edits);
+        c.change(&uri, 2, json!([{"text": fixed}])).await;
+        let after = c.diagnostics(&uri, 2).await;
+        assert!(
+            after.iter().all(|d| d["code"] != *code),
+            "{code}: still reported after the fix:\n{fixed}\n{after:?}"
+        );
+    }
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fix_all_applies_every_preferred_safe_fix() {
+    let dir = std::env::temp_dir().join(format!("httpvet-fixall-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let uri = file_uri(&dir.join("p.go"));
+    let text = CASES[0].1.to_string() + "\nfunc g(ctx context.Context) int {\n\tch := make(chan int)\n\tgo func() { ch <- 2 }()\n\tselect {\n\tcase v := <-ch:\n\t\treturn v\n\tcase <-ctx.Done():\n\t\treturn 0\n\t}\n}\n";
+    let mut c = Client::in_process();
+    c.initialize(true, Value::Null).await;
+    c.open(&uri, &text, 1).await;
+    assert_eq!(c.diagnostics(&uri, 1).await.len(), 2);
+    let r = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": [], "only": ["source.fixAll.httpvet"]}}),
+        )
+        .await;
+    let action = &r["result"][0];
+    assert_eq!(action["kind"], "source.fixAll.httpvet");
+    let fixed = apply(&text, action["edit"]["changes"][&uri].as_array().unwrap());
+    c.change(&uri, 2, json!([{"text": fixed}])).await;
+    assert!(c.diagnostics(&uri, 2).await.is_empty(), "{fixed}");
+    c.shutdown().await;
+}
