@@ -240,17 +240,7 @@ fn deadline_fix<'a>(
 ) -> Option<crate::diagnostic::Fix> {
     use crate::fix::{edit, fix, fresh_name, import, indent_at};
     Call::of(unparen(arg))?;
-    let mut stmt = call.node;
-    loop {
-        let p = stmt.parent()?;
-        if p.kind() == "statement_list" {
-            break;
-        }
-        if crate::syntax::is_function(p) {
-            return None;
-        }
-        stmt = p;
-    }
+    let stmt = crate::syntax::statement_of(call.node)?;
     if stmt.kind() == "defer_statement" || stmt.kind() == "go_statement" {
         return None;
     }

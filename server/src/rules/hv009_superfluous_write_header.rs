@@ -227,26 +227,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// `if`/`else`/`case` branch: only the code after the branch is skipped,
 /// which is what wrote the status again.
 fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
-    let mut stmt = first;
-    loop {
-        let p = stmt.parent()?;
-        if p.kind() == "statement_list" {
-            break;
-        }
-        if crate::syntax::is_function(p) {
-            return None;
-        }
-        stmt = p;
-    }
+    let stmt = crate::syntax::statement_of(first)?;
     if stmt.kind() != "expression_statement" {
         return None;
     }
     let list = stmt.parent()?;
-    let mut next = stmt.next_named_sibling();
-    while let Some(n) = next.filter(|n| n.kind() == "comment") {
-        next = n.next_named_sibling();
-    }
-    if next.is_some() {
+    if crate::syntax::next_statement(stmt).is_some() {
         return None;
     }
     let owner = list.parent()?;

@@ -179,20 +179,8 @@ fn close_fix<'a>(
         });
     }
     // The handler keeps it: close on the way out, after the error check.
-    let stmt = {
-        let mut cur = hijack;
-        loop {
-            let p = cur.parent()?;
-            if matches!(p.kind(), "statement_list" | "block") {
-                break cur;
-            }
-            cur = p;
-        }
-    };
-    let mut next = stmt.next_named_sibling();
-    while let Some(n) = next.filter(|n| n.kind() == "comment") {
-        next = n.next_named_sibling();
-    }
+    let stmt = crate::syntax::statement_of(hijack)?;
+    let next = crate::syntax::next_statement(stmt);
     let after = match next {
         Some(n)
             if n.kind() == "if_statement"

@@ -233,21 +233,6 @@ fn plain_access<'a>(
     Some(d)
 }
 
-/// The statement (a child of a block) that contains `n`.
-fn statement_of(n: Node) -> Option<Node> {
-    let mut cur = n;
-    loop {
-        let p = cur.parent()?;
-        if matches!(p.kind(), "statement_list" | "block") {
-            return Some(cur);
-        }
-        if crate::syntax::is_function(p) {
-            return None;
-        }
-        cur = p;
-    }
-}
-
 /// `n := atomic.Add…(&x, d)` when the read follows a dropped Add (preferred),
 /// else `atomic.Load…(&x)` for a read and `atomic.Store…` / `atomic.Add…` for
 /// a write.
@@ -258,7 +243,7 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
     let expr = cx.text(n);
     let mut edits = Vec::new();
     let title = if !write {
-        let stmt = statement_of(n);
+        let stmt = crate::syntax::statement_of(n);
         let prev = stmt
             .and_then(|s| s.prev_named_sibling())
             .filter(|p| p.kind() == "expression_statement");

@@ -279,3 +279,28 @@ pub fn functions_in(root: Node) -> Vec<Node> {
     });
     out
 }
+
+/// The statement of a block that contains `n` (or `n` itself); `None` when `n`
+/// is not inside a function body.
+pub fn statement_of(n: Node) -> Option<Node> {
+    let mut cur = n;
+    loop {
+        let p = cur.parent()?;
+        if matches!(p.kind_name(), "statement_list" | "block") {
+            return Some(cur);
+        }
+        if is_function(p) {
+            return None;
+        }
+        cur = p;
+    }
+}
+
+/// The statement after `stmt` in its block, comments skipped.
+pub fn next_statement(stmt: Node) -> Option<Node> {
+    let mut next = stmt.next_named_sibling();
+    while let Some(n) = next.filter(|n| n.kind_name() == "comment") {
+        next = n.next_named_sibling();
+    }
+    next
+}
