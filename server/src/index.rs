@@ -527,10 +527,6 @@ impl PackageIndex {
             .any(|f| f.map_writes.iter().any(|k| k == key))
     }
 
-    pub fn has_atomic_targets(&self) -> bool {
-        self.files.iter().any(|f| !f.atomic_targets.is_empty())
-    }
-
     /// What a package function does with its `idx`-th argument, following
     /// calls to other package functions a few levels deep.
     pub fn fate(&self, name: &str, method: bool, idx: usize, depth: usize) -> Fate {

@@ -67,10 +67,6 @@ impl SourceFile {
             .copied()
             .unwrap_or(self.text.len())
     }
-
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
-    }
 }
 
 /// Offsets where each line begins.

@@ -336,7 +336,6 @@ pub fn check_paths_with(
 /// file once and summarise it; keep its tree only when a rule may look at it.
 pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
     let mut run = Run::default();
-    let t0 = Instant::now();
     // Files a rule may look at, and the others: summary and text only.
     let mut kept: Vec<Unit> = Vec::new();
     let mut others: Vec<(Arc<FileSummary>, SourceText)> = Vec::new();
@@ -360,7 +359,6 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
         }
         run.files += 1;
     }
-    let _ = t0;
     // A file that reads a package variable some sibling updates atomically
     // needs checking too: parse it again (rare).
     let atomic_names: Vec<String> = kept

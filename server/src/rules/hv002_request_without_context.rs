@@ -4,8 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_type, Kind};
-use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, text, unparen, visit, Call, Visit};
+use crate::syntax::{enclosing_function, text, visit, Call, Visit};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -85,7 +84,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 "NewRequest" if !context_attached_later(cx, n) => {
                     Some("`http.NewRequest`".to_string())
                 }
-                "NewRequestWithContext" if call.arg(0).is_some_and(|c| is_background(cx, c)) => {
+                "NewRequestWithContext"
+                    if call.arg(0).is_some_and(|c| cx.is_background_context(c)) =>
+                {
                     Some(format!(
                         "`http.NewRequestWithContext` given `{}`",
                         text(call.arg(0).unwrap(), cx.src)
@@ -94,7 +95,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 _ => None,
             }
         } else if let Some((client, method)) = call.method(cx.src) {
-            if method == "WithContext" && call.arg(0).is_some_and(|c| is_background(cx, c)) {
+            if method == "WithContext" && call.arg(0).is_some_and(|c| cx.is_background_context(c)) {
                 Some(format!(
                     "`{}.WithContext` given `{}`",
                     text(client, cx.src),
@@ -145,7 +146,7 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
             if let Some((operand, "WithContext")) = Call::of(n).and_then(|c| c.method(cx.src)) {
                 let bg = Call::of(n)
                     .and_then(|c| c.arg(0))
-                    .is_some_and(|a| is_background(cx, a));
+                    .is_some_and(|a| cx.is_background_context(a));
                 if cx.text(operand) == name && !bg {
                     attached = true;
                     return Visit::Stop;
@@ -155,39 +156,6 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
         Visit::Descend
     });
     attached
-}
-
-/// `context.Background()` / `context.TODO()`, directly or through a local
-/// variable initialised with it.
-fn is_background(cx: &Context, expr: Node) -> bool {
-    let e = unparen(expr);
-    if let Some(call) = Call::of(e) {
-        return matches!(
-            cx.imports.member(call.function, cx.src, "context"),
-            Some("Background" | "TODO")
-        );
-    }
-    if e.kind_name() == "identifier" {
-        let name = cx.text(e);
-        let Some(func) = enclosing_function(e) else {
-            return false;
-        };
-        let mut init = None;
-        visit(func, |n| {
-            if n.kind_name() == "short_var_declaration" {
-                let left = n.child_by_field_name("left").map(|l| cx.text(l));
-                if left == Some(name) {
-                    init = n.child_by_field_name("right");
-                    return Visit::Stop;
-                }
-            }
-            Visit::Descend
-        });
-        return init
-            .and_then(|v| crate::syntax::named_children(v).next())
-            .is_some_and(|v| is_background(cx, v));
-    }
-    false
 }
 
 /// How the context in reach is named: `r.Context()` in a handler (or any

@@ -5,9 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::start;
 use crate::syntax::types::Kind;
 use crate::syntax::NodeKind;
-use crate::syntax::{
-    enclosing_function, statement_call, statements, text, unparen, visit, Call, Visit,
-};
+use crate::syntax::{enclosing_function, statement_call, statements, text, unparen, Call, Visit};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -112,7 +110,7 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
         return None;
     };
     let arg = call.arg(0)?;
-    if !is_background(cx, arg) || !is_server(cx, srv) {
+    if !cx.is_background_context(arg) || !is_server(cx, srv) {
         return None;
     }
     let sleep = enclosing_function(call.node).and_then(|f| sleep_before(cx, f, call.node));
@@ -130,46 +128,6 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
     }
     d.fixes.extend(deadline_fix(cx, call, srv, arg));
     Some(d)
-}
-
-fn is_background<'a>(cx: &Context<'a>, arg: Node<'a>) -> bool {
-    let arg = unparen(arg);
-    let bg = |n: Node| {
-        Call::of(n).is_some_and(|c| {
-            matches!(
-                cx.imports.member(c.function, cx.src, "context"),
-                Some("Background" | "TODO")
-            )
-        })
-    };
-    if bg(arg) {
-        return true;
-    }
-    if arg.kind_name() != "identifier" {
-        return false;
-    }
-    let name = cx.text(arg);
-    let Some(func) = enclosing_function(arg) else {
-        return false;
-    };
-    let mut found = false;
-    visit(func, |n| {
-        if matches!(
-            n.kind_name(),
-            "short_var_declaration" | "assignment_statement"
-        ) {
-            let left = n.child_by_field_name("left").map(|l| cx.text(l));
-            let right = n.child_by_field_name("right");
-            if left == Some(name)
-                && right.is_some_and(|r| bg(crate::syntax::named_children(r).next().unwrap_or(r)))
-            {
-                found = true;
-                return Visit::Stop;
-            }
-        }
-        Visit::Descend
-    });
-    found
 }
 
 /// A `time.Sleep(...)` statement of `func` that runs before `at`.

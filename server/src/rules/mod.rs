@@ -247,6 +247,39 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// True for `context.Background()` / `context.TODO()`, directly or through
+    /// a local variable assigned from one.
+    pub fn is_background_context(&self, expr: Node) -> bool {
+        let e = unparen(expr);
+        if let Some(call) = crate::syntax::Call::of(e) {
+            return matches!(
+                self.imports.member(call.function, self.src, "context"),
+                Some("Background" | "TODO")
+            );
+        }
+        if e.kind_name() != "identifier" {
+            return false;
+        }
+        let name = self.text(e);
+        let Some(func) = enclosing_function(e) else {
+            return false;
+        };
+        let mut init = None;
+        visit(func, |n| {
+            if matches!(
+                n.kind_name(),
+                "short_var_declaration" | "assignment_statement"
+            ) && n.child_by_field_name("left").map(|l| self.text(l)) == Some(name)
+            {
+                init = n.child_by_field_name("right");
+                return Visit::Stop;
+            }
+            Visit::Descend
+        });
+        init.and_then(|v| named_children(v).next())
+            .is_some_and(|v| v.id() != e.id() && self.is_background_context(v))
+    }
+
     /// True when `name` is declared inside `func` (parameters included).
     pub fn declared_in(&self, func: Node, name: &str) -> bool {
         local_kind(func, name, self.src, self.imports).is_some()

@@ -3,7 +3,7 @@
 
 use super::imports::Imports;
 use super::scope::{derives, AliasRules};
-use super::{named_children, text, unparen, Call};
+use super::{text, unparen, Call};
 use crate::syntax::NodeKind;
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -176,10 +176,4 @@ fn is_req_body(n: Node, requests: &HashSet<String>, src: &str) -> bool {
         && operand
             .map(|o| o.kind_name() == "identifier" && requests.contains(text(o, src)))
             .unwrap_or(false)
-}
-
-/// The expressions of an expression list.
-pub fn exprs(list: Option<Node>) -> Vec<Node> {
-    list.map(|l| named_children(l).collect())
-        .unwrap_or_default()
 }

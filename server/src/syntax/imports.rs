@@ -27,8 +27,6 @@ pub struct Import {
 #[derive(Clone, Debug, Default)]
 pub struct Imports {
     pub list: Vec<Import>,
-    /// Byte range of the last import declaration, if any.
-    pub decl_end: Option<usize>,
 }
 
 /// The name a package is known by when imported without an alias.
@@ -51,7 +49,6 @@ impl Imports {
         for decl in named_children(root) {
             match decl.kind_name() {
                 "import_declaration" => {
-                    imports.decl_end = Some(decl.end_byte());
                     for spec in named_children(decl) {
                         if spec.kind_name() == "import_spec" {
                             imports.add(spec, src);

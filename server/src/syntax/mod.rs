@@ -256,14 +256,6 @@ pub fn mentions(node: Node, src: &str, name: &str) -> bool {
     })
 }
 
-/// Names declared by an expression list on the left of `:=` / `=` (identifiers only).
-pub fn ident_names<'s>(list: Node, src: &'s str) -> Vec<&'s str> {
-    named_children(list)
-        .filter(|n| n.kind_name() == "identifier")
-        .map(|n| text(n, src))
-        .collect()
-}
-
 /// A byte range within one file.
 pub type Span = std::ops::Range<usize>;
 
