@@ -1,0 +1,3 @@
+module example.com/quickfix
+
+go 1.22
