@@ -14,17 +14,19 @@ export interface Found {
 export interface Candidate {
   path: string;
   from: string;
+  /** Named by the user (environment or setting): worth a word when missing. */
+  explicit: boolean;
 }
 
 export function candidates(env: NodeJS.ProcessEnv, setting: string, extensionDir: string): Candidate[] {
   const out: Candidate[] = [];
   const fromEnv = env.HTTPVET_SERVER_PATH?.trim();
-  if (fromEnv) out.push({ path: fromEnv, from: "$HTTPVET_SERVER_PATH" });
-  if (setting.trim()) out.push({ path: expandHome(setting.trim(), env), from: "the httpvet.server.path setting" });
+  if (fromEnv) out.push({ path: fromEnv, from: "$HTTPVET_SERVER_PATH", explicit: true });
+  if (setting.trim()) out.push({ path: expandHome(setting.trim(), env), from: "the httpvet.server.path setting", explicit: true });
   const exe = process.platform === "win32" ? "httpvet.exe" : "httpvet";
-  out.push({ path: path.join(extensionDir, "server", exe), from: "the binary bundled with the extension" });
+  out.push({ path: path.join(extensionDir, "server", exe), from: "the binary bundled with the extension", explicit: false });
   for (const dir of (env.PATH ?? "").split(path.delimiter)) {
-    if (dir) out.push({ path: path.join(dir, exe), from: "PATH" });
+    if (dir) out.push({ path: path.join(dir, exe), from: "PATH", explicit: false });
   }
   return out;
 }
@@ -48,8 +50,8 @@ export async function discover(cands: Candidate[]): Promise<{ found?: Found; tri
   const tried: string[] = [];
   for (const c of cands) {
     if (!fs.existsSync(c.path)) {
-      // Missing PATH entries are normal; only name the explicit ones.
-      if (c.from !== "PATH") tried.push(`${c.path} (${c.from}): not found`);
+      // A missing bundled binary or PATH entry is normal.
+      if (c.explicit) tried.push(`${c.path} (${c.from}): not found`);
       continue;
     }
     const v = await version(c.path);

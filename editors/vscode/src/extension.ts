@@ -29,6 +29,10 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     return;
   }
   output.appendLine(`using ${found.version} at ${found.path} (from ${found.from})`);
+  if (tried.length) {
+    // An explicit path that does not work is worth a word, even with a fallback.
+    void vscode.window.showWarningMessage(`httpvet: skipped ${tried.join("; ")}; using ${found.path}.`);
+  }
   const serverOptions: ServerOptions = {
     command: found.path,
     args: ["lsp"],
