@@ -138,6 +138,71 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
     }
 }
 
+/// The edit that deletes the import of `path` when the text in `removed`
+/// (about to be replaced) holds its only uses.
+pub fn drop_import_if_unused(
+    file: &SourceFile,
+    imports: &Imports,
+    path: &str,
+    removed: (usize, usize),
+) -> Option<Edit> {
+    let (start, end, name) = imports.spec_of(path)?;
+    let used = crate::syntax::any(file.tree.root_node(), |n| {
+        matches!(n.kind(), "identifier" | "package_identifier")
+            && (n.start_byte() < removed.0 || n.start_byte() >= removed.1)
+            && crate::syntax::text(n, &file.text) == name
+            && n.parent().is_some_and(|p| {
+                matches!(p.kind(), "selector_expression" | "qualified_type")
+                    && p.child(0).is_some_and(|c| c.id() == n.id())
+            })
+    });
+    if used {
+        return None;
+    }
+    let spec = file.tree.root_node().descendant_for_byte_range(start, end)?;
+    let in_list = spec.parent().is_some_and(|p| p.kind() == "import_spec_list");
+    if in_list {
+        // The whole line, with its newline.
+        let (line, _) = file.line_col(start);
+        let from = file.line_start(line);
+        let to = file.text[end..].find('\n').map_or(file.text.len(), |i| end + i + 1);
+        Some(edit(file, from, to, ""))
+    } else {
+        let decl = spec.parent()?;
+        Some(edit(file, decl.start_byte(), decl.end_byte(), ""))
+    }
+}
+
+/// Merges fixes in order of position into one set of edits: a fix whose
+/// edits overlap one already taken is skipped, except that an edit identical
+/// to a taken one is shared (two findings guarded by the same new mutex both
+/// insert its declaration). Returns the edits, applied and skipped counts.
+pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usize, usize) {
+    let mut sorted: Vec<&Fix> = fixes.into_iter().collect();
+    sorted.sort_by_key(|f| f.edits.first().map(|e| e.start).unwrap_or(0));
+    let mut taken: Vec<Edit> = Vec::new();
+    let (mut applied, mut skipped) = (0, 0);
+    for f in sorted {
+        let conflicts = f.edits.iter().any(|e| {
+            !taken.contains(e)
+                && taken
+                    .iter()
+                    .any(|t| e.start < t.end.max(t.start + 1) && t.start < e.end.max(e.start + 1))
+        });
+        if conflicts || f.edits.is_empty() {
+            skipped += 1;
+            continue;
+        }
+        for e in &f.edits {
+            if !taken.contains(e) {
+                taken.push(e.clone());
+            }
+        }
+        applied += 1;
+    }
+    (taken, applied, skipped)
+}
+
 /// Applies non-overlapping edits to `text` (later edits first). Returns
 /// `None` when two edits overlap.
 pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {

@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod engine;
 pub mod fix;
+pub mod gomod;
 pub mod index;
 pub mod lsp;
 pub mod position;

@@ -433,24 +433,8 @@ pub fn check_path(path: &Path) -> Result<Vec<Finding>, String> {
 /// Applies each file's preferred fixes, skipping any that overlap an earlier
 /// one: the new text, and how many fixes were applied and skipped.
 pub fn fixed_text(text: &str, fixes: &[crate::diagnostic::Fix]) -> (String, usize, usize) {
-    let mut sorted: Vec<&crate::diagnostic::Fix> = fixes.iter().collect();
-    sorted.sort_by_key(|f| f.edits.first().map(|e| e.start).unwrap_or(0));
-    let mut taken: Vec<crate::diagnostic::Edit> = Vec::new();
-    let (mut applied, mut skipped) = (0, 0);
-    for f in sorted {
-        let overlaps = f.edits.iter().any(|e| {
-            taken
-                .iter()
-                .any(|t| e.start < t.end.max(t.start + 1) && t.start < e.end.max(e.start + 1))
-        });
-        if overlaps || f.edits.is_empty() {
-            skipped += 1;
-            continue;
-        }
-        taken.extend(f.edits.iter().cloned());
-        applied += 1;
-    }
-    match crate::fix::apply(text, &taken) {
+    let (edits, applied, skipped) = crate::fix::combine(fixes);
+    match crate::fix::apply(text, &edits) {
         Some(t) => (t, applied, skipped),
         None => (text.to_string(), 0, applied + skipped),
     }

@@ -942,27 +942,15 @@ impl LanguageServer for Backend {
                     _ => None,
                 })
                 .collect();
-            let mut fixes: Vec<&crate::diagnostic::Fix> = engine
+            let safe = engine
                 .iter()
                 .filter(|d| {
                     let at = to_range(d.location.start.offset, d.location.end.offset).start;
                     shown.iter().any(|(c, p)| c == d.code && *p == at)
                 })
                 .filter_map(|d| d.fixes.iter().find(|f| f.preferred))
-                .filter(|f| f.applicability == crate::diagnostic::Applicability::Safe)
-                .collect();
-            fixes.sort_by_key(|f| f.edits.first().map(|e| e.start).unwrap_or(0));
-            let mut taken: Vec<crate::diagnostic::Edit> = Vec::new();
-            for f in fixes {
-                let overlaps = f.edits.iter().any(|e| {
-                    taken.iter().any(|t| {
-                        e.start < t.end.max(t.start + 1) && t.start < e.end.max(e.start + 1)
-                    })
-                });
-                if !overlaps {
-                    taken.extend(f.edits.iter().cloned());
-                }
-            }
+                .filter(|f| f.applicability == crate::diagnostic::Applicability::Safe);
+            let (taken, _, _) = crate::fix::combine(safe);
             if !taken.is_empty() {
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: "Fix all httpvet findings".to_string(),

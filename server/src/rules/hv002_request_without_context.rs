@@ -114,11 +114,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(ctx) = context_in_reach(cx, n) else {
             return Visit::Descend;
         };
-        out.push(cx.diag(
+        let mut d = cx.diag(
             &RULE,
             n,
-            format!("{what} does not use {ctx}: the request keeps running after it is cancelled"),
-        ));
+            format!("{what} does not use `{ctx}`: the request keeps running after it is cancelled"),
+        );
+        d.fixes.extend(context_fix(cx, &call, &ctx));
+        out.push(d);
         Visit::Descend
     });
 }
@@ -166,11 +168,11 @@ fn context_in_reach(cx: &Context, at: Node) -> Option<String> {
         for p in params(func, cx.src) {
             let Some(name) = &p.name else { continue };
             match of_type(p.ty, cx.src, cx.imports) {
-                Kind::Request => return Some(format!("`{name}.Context()`")),
+                Kind::Request => return Some(format!("{name}.Context()")),
                 _ if cx.imports.type_member(p.ty, cx.src, "context")
                     == Some(("Context", false)) =>
                 {
-                    return Some(format!("`{name}`"))
+                    return Some(name.to_string())
                 }
                 _ => {}
             }
@@ -178,4 +180,168 @@ fn context_in_reach(cx: &Context, at: Node) -> Option<String> {
         f = enclosing_function(func);
     }
     None
+}
+
+/// The fix: the context goes into the request. `NewRequest` gains it as its
+/// first argument; a background context is replaced; `Get`/`Head`/`Post`/
+/// `PostForm` become `NewRequestWithContext` + the same client's `Do`, when
+/// the call is a whole `resp, err := …` statement whose error can be handled
+/// like the function already handles it.
+fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic::Fix> {
+    use crate::diagnostic::Applicability::Safe;
+    use crate::fix::{edit, fix};
+    let http_name = cx.imports.member(call.function, cx.src, "net/http");
+    let method = call.method(cx.src);
+    match (http_name, method) {
+        (Some("NewRequest"), _) => {
+            let name = call.function.child_by_field_name("field")?;
+            let args = call.node.child_by_field_name("arguments")?;
+            let open = args.start_byte() + 1;
+            return Some(fix(
+                format!("Pass `{ctx}` with `http.NewRequestWithContext`"),
+                true,
+                Safe,
+                vec![
+                    edit(cx.file, name.start_byte(), name.end_byte(), "NewRequestWithContext"),
+                    edit(cx.file, open, open, format!("{ctx}, ")),
+                ],
+            ));
+        }
+        (Some("NewRequestWithContext"), _) | (None, Some((_, "WithContext"))) => {
+            let arg = call.arg(0)?;
+            let mut edits = vec![edit(cx.file, arg.start_byte(), arg.end_byte(), ctx)];
+            edits.extend(crate::fix::drop_import_if_unused(
+                cx.file,
+                cx.imports,
+                "context",
+                (arg.start_byte(), arg.end_byte()),
+            ));
+            return Some(fix(format!("Use `{ctx}`"), true, Safe, edits));
+        }
+        _ => {}
+    }
+    let (client, verb) = match (http_name, method) {
+        (Some(v), _) => (None, v),
+        (None, Some((client, v))) => (Some(cx.text(client)), v),
+        _ => return None,
+    };
+    let (hq, _) = crate::fix::import(cx.file, cx.imports, "net/http");
+    let client = client.map_or(format!("{hq}DefaultClient"), str::to_string);
+    // The statement: `resp, err := call` or `resp, err = call`.
+    let stmt = call.node.parent()?.parent()?;
+    if crate::syntax::statement_of(stmt) != Some(stmt) {
+        return None; // an `if` initializer, a `for` clause: no room for the check
+    }
+    let op = match stmt.kind() {
+        "short_var_declaration" => ":=",
+        "assignment_statement" if stmt.child_by_field_name("operator").map(|o| cx.text(o)) == Some("=") => "=",
+        _ => return None,
+    };
+    if crate::syntax::named_children(stmt.child_by_field_name("right")?).count() != 1 {
+        return None;
+    }
+    let left: Vec<Node> = crate::syntax::named_children(stmt.child_by_field_name("left")?).collect();
+    let [_, err_node] = left[..] else { return None };
+    let err = cx.text(err_node);
+    if err == "_" {
+        return None;
+    }
+    let func = enclosing_function(stmt)?;
+    let indent = crate::fix::indent_at(cx.file, stmt.start_byte()).to_string();
+    let on_error = error_handling(cx, stmt, func, err, &indent)?;
+    let req = cx.fresh_name(func, &["req", "outReq", "upstreamReq"]);
+    let url = cx.text(call.arg(0)?);
+    let mut edits = Vec::new();
+    let (body, content_type) = match verb {
+        "Get" | "Head" => ("nil".to_string(), None),
+        "Post" => (
+            cx.text(call.arg(2)?).to_string(),
+            Some(cx.text(call.arg(1)?).to_string()),
+        ),
+        "PostForm" => {
+            let (sq, simp) = crate::fix::import(cx.file, cx.imports, "strings");
+            edits.extend(simp);
+            (
+                format!("{sq}NewReader({}.Encode())", cx.text(call.arg(1)?)),
+                Some("\"application/x-www-form-urlencoded\"".to_string()),
+            )
+        }
+        _ => return None,
+    };
+    let http_method = match verb {
+        "Get" => "MethodGet",
+        "Head" => "MethodHead",
+        _ => "MethodPost",
+    };
+    let mut lines = Vec::new();
+    if op == "=" {
+        lines.push(format!("var {req} *{hq}Request"));
+    }
+    lines.push(format!(
+        "{req}, {err} {op} {hq}NewRequestWithContext({ctx}, {hq}{http_method}, {url}, {body})"
+    ));
+    lines.push(format!("if {err} != nil {{\n{on_error}\n{indent}}}"));
+    if let Some(ct) = content_type {
+        lines.push(format!("{req}.Header.Set(\"Content-Type\", {ct})"));
+    }
+    let lhs = cx.text(stmt.child_by_field_name("left")?);
+    lines.push(format!("{lhs} {op} {client}.Do({req})"));
+    edits.push(edit(
+        cx.file,
+        stmt.start_byte(),
+        stmt.end_byte(),
+        lines.join(&format!("\n{indent}")),
+    ));
+    Some(fix(
+        format!("Send it with `{client}.Do` and `{ctx}`"),
+        true,
+        Safe,
+        edits,
+    ))
+}
+
+/// The body of the new `if err != nil { … }`, each line indented one level
+/// deeper than `indent`: a copy of the check that follows the call, else
+/// `http.Error(w, …, 500)` + `return` in a handler, else `return err` when the
+/// function returns only an error.
+fn error_handling(cx: &Context, stmt: Node, func: Node, err: &str, indent: &str) -> Option<String> {
+    if let Some(next) = crate::syntax::next_statement(stmt) {
+        if next.kind() == "if_statement" && next.child_by_field_name("initializer").is_none() {
+            let cond = next.child_by_field_name("condition").map(|c| cx.text(c));
+            if cond == Some(&format!("{err} != nil")) {
+                let block = next.child_by_field_name("consequence")?;
+                let last = crate::syntax::statements(block).last().copied();
+                let leaves = last.is_some_and(|l| {
+                    matches!(
+                        l.kind(),
+                        "return_statement" | "continue_statement" | "break_statement" | "goto_statement"
+                    ) || crate::syntax::statement_call(l).is_some_and(|c| {
+                        let f = cx.text(c.function);
+                        f == "panic" || f.ends_with(".Fatal") || f.ends_with(".Fatalf") || f.ends_with(".Fatalln")
+                    })
+                });
+                let inner = if leaves { cx.text(block) } else { "" };
+                let inner = inner.strip_prefix('{')?.strip_suffix('}')?;
+                let inner = inner.trim_matches('\n').trim_end();
+                if !inner.trim().is_empty() {
+                    return Some(inner.to_string());
+                }
+            }
+        }
+    }
+    let ps = params(func, cx.src);
+    if let Some(w) = ps
+        .iter()
+        .find(|p| of_type(p.ty, cx.src, cx.imports) == Kind::Writer)
+        .and_then(|p| p.name.clone())
+    {
+        if func.child_by_field_name("result").is_none() {
+            let (hq, _) = crate::fix::import(cx.file, cx.imports, "net/http");
+            return Some(format!(
+                "{indent}\t{hq}Error({w}, {err}.Error(), {hq}StatusInternalServerError)\n{indent}\treturn"
+            ));
+        }
+    }
+    let result = func.child_by_field_name("result").map(|r| cx.text(r));
+    (result == Some("error")).then(|| format!("{indent}\treturn {err}"))
 }

@@ -180,6 +180,25 @@ impl<'a> Context<'a> {
         false
     }
 
+    /// A name for a new local of `func` that collides with nothing in scope:
+    /// its locals, package-level variables and import names.
+    pub fn fresh_name(&self, func: Node, candidates: &[&str]) -> String {
+        let mut taken = crate::syntax::scope::declared_names(func, self.src);
+        for c in candidates {
+            for n in std::iter::once(c.to_string()).chain((2..10).map(|i| format!("{c}{i}"))) {
+                if self.index.var(&n).is_some() || self.imports.path_of(&n).is_some() {
+                    taken.insert(n);
+                }
+            }
+        }
+        crate::fix::fresh_name(candidates, &taken)
+    }
+
+    /// The Go version of the module the file belongs to, for fixes.
+    pub fn go_version(&self) -> crate::gomod::GoVersion {
+        crate::gomod::version_for(std::path::Path::new(&*self.file.path))
+    }
+
     pub fn location(&self, node: Node) -> Location {
         Location::of_node(&self.file.path, node)
     }

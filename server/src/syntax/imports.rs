@@ -87,6 +87,14 @@ impl Imports {
         });
     }
 
+    /// The byte range of the import spec of `path` and its local name.
+    pub fn spec_of(&self, path: &str) -> Option<(usize, usize, &str)> {
+        self.list.iter().find_map(|i| match &i.local {
+            Some(Local::Name(n)) if i.path == path => Some((i.start, i.end, n.as_str())),
+            _ => None,
+        })
+    }
+
     /// The path of the package imported under local name `name`.
     pub fn path_of(&self, name: &str) -> Option<&str> {
         self.list.iter().find_map(|i| match &i.local {
