@@ -87,6 +87,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if reads.is_empty() || !outlives(&g, cx.src) {
                 continue;
             }
+            let fix = hoist_fix(cx, h, &g, &reads, &requests, &bodies);
             for read in reads {
                 let mut d = cx.diag(
                     &RULE,
@@ -99,6 +100,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
                 d.related
                     .push(cx.related(g.stmt, "goroutine started here and not waited for"));
+                d.fixes.extend(fix.clone());
                 out.push(d);
             }
         }
@@ -203,4 +205,126 @@ fn package_callee<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(&'a str, boo
         }
         _ => None,
     }
+}
+
+/// The fix, one per goroutine: read the body before the `go` statement
+/// (answering 400 when that fails) and give the goroutine a reader over the
+/// bytes; for form values, parse the form before the `go` statement instead.
+/// Not offered for reads it cannot redirect (`r.Body.Read` in a loop, a
+/// multipart form, a package function handed the request).
+fn hoist_fix(
+    cx: &Context,
+    h: &crate::syntax::handlers::Handler,
+    g: &Start,
+    reads: &[Node],
+    requests: &HashSet<String>,
+    bodies: &HashSet<String>,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{edit, fix, import, indent_at};
+    let w = h.writer.as_deref().filter(|w| *w != "_")?;
+    let r = h.request.as_deref().filter(|r| *r != "_")?;
+    if crate::syntax::statement_of(g.stmt) != Some(g.stmt) || g.stmt.kind() != "go_statement" {
+        return None;
+    }
+    // What each read needs: the form parsed, or the body's bytes.
+    let (mut form, mut body_sites) = (false, Vec::new());
+    for read in reads {
+        let call = Call::of(*read)?;
+        if let Some((op, m)) = call.method(cx.src) {
+            if requests.contains(cx.text(unparen(op))) {
+                match m {
+                    "FormValue" | "PostFormValue" | "ParseForm" => {
+                        form = true;
+                        continue;
+                    }
+                    _ => return None,
+                }
+            }
+            if matches!(m, "Read" | "WriteTo") {
+                return None;
+            }
+        }
+        let mut found = false;
+        for a in &call.args {
+            let a = unparen(*a);
+            let is_req_body = a.kind() == "selector_expression"
+                && a.child_by_field_name("field").map(|f| cx.text(f)) == Some("Body")
+                && a.child_by_field_name("operand")
+                    .is_some_and(|o| requests.contains(cx.text(unparen(o))));
+            if is_req_body || (a.kind() == "identifier" && bodies.contains(cx.text(a))) {
+                body_sites.push((a, false));
+                found = true;
+            }
+        }
+        if !found {
+            return None;
+        }
+    }
+    // A body bound to the literal's parameter: `go func(rc io.ReadCloser){…}(r.Body)`.
+    if let (Some(_), Some(args)) = (g.literal, g.call.child_by_field_name("arguments")) {
+        for a in crate::syntax::named_children(args) {
+            let a = unparen(a);
+            if a.kind() == "selector_expression"
+                && a.child_by_field_name("field").map(|f| cx.text(f)) == Some("Body")
+            {
+                body_sites.push((a, true));
+            }
+        }
+        body_sites.retain(|(a, bound)| *bound || !crate::syntax::contains(args, *a));
+    }
+    if form == !body_sites.is_empty() {
+        return None; // neither, or both (parsing the form consumes the body)
+    }
+    let func = h.func;
+    let (hq, _) = import(cx.file, cx.imports, "net/http");
+    let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
+    let bad_request = format!(
+        "{indent}\t{hq}Error({w}, err.Error(), {hq}StatusBadRequest)\n{indent}\treturn\n{indent}}}\n{indent}"
+    );
+    let mut edits = Vec::new();
+    let at = g.stmt.start_byte();
+    if form {
+        edits.push(edit(
+            cx.file,
+            at,
+            at,
+            format!("if err := {r}.ParseForm(); err != nil {{\n{bad_request}"),
+        ));
+        return Some(fix(
+            "Parse the form before starting the goroutine",
+            true,
+            crate::diagnostic::Applicability::Safe,
+            edits,
+        ));
+    }
+    let body = cx.fresh_name(func, &["body", "reqBody", "payload"]);
+    let (iq, iimp) = import(cx.file, cx.imports, "io");
+    let (bq, bimp) = import(cx.file, cx.imports, "bytes");
+    // Read through a local alias of the body when the goroutine used one (so
+    // the alias stays used), else `r.Body`.
+    let source = body_sites
+        .iter()
+        .find(|(a, bound)| !bound && a.kind() == "identifier")
+        .map_or(format!("{r}.Body"), |(a, _)| cx.text(*a).to_string());
+    edits.push(edit(
+        cx.file,
+        at,
+        at,
+        format!(
+            "{body}, err := {iq}ReadAll({source})\n{indent}if err != nil {{\n{bad_request}"
+        ),
+    ));
+    for (site, bound) in body_sites {
+        let reader = format!("{bq}NewReader({body})");
+        let new = if bound { format!("{iq}NopCloser({reader})") } else { reader };
+        edits.push(edit(cx.file, site.start_byte(), site.end_byte(), new));
+    }
+    edits.extend(iimp);
+    edits.extend(bimp);
+    Some(fix(
+        "Read the body before starting the goroutine",
+        true,
+        crate::diagnostic::Applicability::Safe,
+        edits,
+    ))
 }
