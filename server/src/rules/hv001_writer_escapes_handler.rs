@@ -80,6 +80,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if uses.is_empty() || !outlives(&g, cx.src) {
                 continue;
             }
+            let fixes: Vec<_> = handoff_fix(cx, h, &g, &uses)
+                .into_iter()
+                .chain(synchronous_fix(cx, &g))
+                .enumerate()
+                .map(|(i, mut f)| {
+                    f.preferred = i == 0;
+                    f
+                })
+                .collect();
             for u in uses {
                 let mut d = cx.diag(
                     &RULE,
@@ -92,6 +101,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
                 d.related
                     .push(cx.related(g.stmt, "goroutine started here and not waited for"));
+                d.fixes.extend(fixes.iter().cloned());
                 out.push(d);
             }
         }
@@ -115,4 +125,91 @@ fn writer_uses<'t>(g: &Start<'t>, writers: &HashSet<String>, src: &str) -> Vec<N
         Visit::Descend
     });
     uses
+}
+
+/// The seed's shape: `go func() { …; w.Write(x) }()` sends `x` on a channel
+/// of capacity 1 instead, and the handler writes it in a `select` that gives
+/// up when the request is cancelled. Only for one `w.Write` at the top level
+/// of a literal that never returns early.
+fn handoff_fix(
+    cx: &Context,
+    h: &crate::syntax::handlers::Handler,
+    g: &Start,
+    uses: &[Node],
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{edit, fix, indent_at};
+    let w = h.writer.as_deref()?;
+    let r = h.request.as_deref().filter(|r| *r != "_")?;
+    let lit = g.literal?;
+    if g.stmt.kind() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
+        return None;
+    }
+    let [only] = uses else { return None };
+    if cx.text(*only) != w {
+        return None;
+    }
+    let stmt = crate::syntax::statement_of(*only)?;
+    let call = crate::syntax::statement_call(stmt)?;
+    let (operand, "Write") = call.method(cx.src)? else {
+        return None;
+    };
+    let lit_body = lit.child_by_field_name("body")?;
+    if operand.id() != only.id()
+        || stmt.parent().and_then(|l| l.parent()).map(|b| b.id()) != Some(lit_body.id())
+        || call.args.len() != 1
+        || crate::syntax::any_no_funcs(lit_body, |n| n.kind() == "return_statement")
+    {
+        return None;
+    }
+    let func = h.func;
+    let ch = cx.fresh_name(func, &["result", "out", "written"]);
+    let b = cx.fresh_name(func, &["b", "data", "buf"]);
+    let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
+    let at = g.stmt.start_byte();
+    let end = g.stmt.end_byte();
+    let edits = vec![
+        edit(cx.file, at, at, format!("{ch} := make(chan []byte, 1)\n{indent}")),
+        edit(
+            cx.file,
+            stmt.start_byte(),
+            stmt.end_byte(),
+            format!("{ch} <- {}", cx.text(call.args[0])),
+        ),
+        edit(
+            cx.file,
+            end,
+            end,
+            format!(
+                "\n{indent}select {{\n{indent}case {b} := <-{ch}:\n{indent}\t{w}.Write({b})\n{indent}case <-{r}.Context().Done():\n{indent}}}"
+            ),
+        ),
+    ];
+    Some(fix(
+        "Hand the bytes back over a channel and write them in the handler",
+        true,
+        crate::diagnostic::Applicability::NeedsReview,
+        edits,
+    ))
+}
+
+/// Runs the work in the handler: `go f(w)` becomes `f(w)`. Not offered when
+/// the goroutine sends on a channel (the handler may be what receives it).
+fn synchronous_fix(cx: &Context, g: &Start) -> Option<crate::diagnostic::Fix> {
+    if g.stmt.kind() != "go_statement" {
+        return None;
+    }
+    if crate::syntax::any(g.stmt, |n| n.kind() == "send_statement") {
+        return None;
+    }
+    Some(crate::fix::fix(
+        "Run the work in the handler (drop the `go`)",
+        true,
+        crate::diagnostic::Applicability::NeedsReview,
+        vec![crate::fix::edit(
+            cx.file,
+            g.stmt.start_byte(),
+            g.call.start_byte(),
+            "",
+        )],
+    ))
 }
