@@ -42,6 +42,18 @@ pub fn indent_at(file: &SourceFile, offset: usize) -> &str {
     &rest[..len]
 }
 
+/// Where to insert a line after the statement ending at `offset`: past a
+/// trailing `// comment` on its line, so the comment stays with the statement.
+pub fn after_statement(file: &SourceFile, offset: usize) -> usize {
+    let rest = &file.text[offset..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    if line.trim_start().starts_with("//") {
+        offset + line.trim_end().len()
+    } else {
+        offset
+    }
+}
+
 /// The first of `candidates` not in `taken`, else the first with a number.
 pub fn fresh_name(candidates: &[&str], taken: &HashSet<String>) -> String {
     for c in candidates {

@@ -1,5 +1,6 @@
 //! HV007 unsynchronized-map-write.
 
+use super::guard::{guard_fix, Guarded};
 use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::syntax::handlers::Handler;
@@ -70,6 +71,8 @@ struct Shared {
     /// How the package index knows it.
     key: String,
     decl: Option<Location>,
+    /// For a field of the handler's receiver: (receiver, its type, field).
+    field: Option<(String, String, String)>,
 }
 
 struct Access<'t> {
@@ -80,11 +83,14 @@ struct Access<'t> {
     locked: bool,
     handler: String,
     decl: Option<Location>,
+    /// The handler (index into `cx.handlers()`) and what a guard would name.
+    owner: usize,
+    field: Option<(String, String, String)>,
 }
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut accesses: BTreeMap<usize, Access> = BTreeMap::new();
-    for h in cx.handlers() {
+    for (hi, h) in cx.handlers().iter().enumerate() {
         cx.each_statement(h, |stmt, held: &Held| {
             let locked = !held.is_empty();
             visit_no_funcs(stmt, |n| {
@@ -98,6 +104,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                             locked,
                             handler: h.name.clone(),
                             decl: shared.decl.clone(),
+                            owner: hi,
+                            field: shared.field.clone(),
                         });
                         e.locked &= locked;
                     }
@@ -144,6 +152,22 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     location: loc.clone(),
                     message: format!("`{}` is shared by every request", a.map),
                 });
+            }
+            let guarded = match (&a.field, &a.decl) {
+                (Some((root, type_name, field)), _) => Some(Guarded::Field {
+                    root,
+                    type_name,
+                    field,
+                }),
+                (None, Some(decl)) if !a.map.contains('.') => Some(Guarded::Var {
+                    name: &a.map,
+                    decl,
+                }),
+                _ => None,
+            };
+            if let Some(g) = guarded {
+                d.fixes
+                    .extend(guard_fix(cx, &cx.handlers()[a.owner], a.node, g));
             }
             out.push(d);
         }
@@ -192,6 +216,7 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
                     name: name.to_string(),
                     key: name.to_string(),
                     decl: None,
+                    field: None,
                 });
             }
             let var = cx.index.var(name)?;
@@ -199,6 +224,7 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
                 name: name.to_string(),
                 key: name.to_string(),
                 decl: Some(var.location.clone()),
+                field: None,
             })
         }
         "selector_expression" => {
@@ -208,7 +234,8 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
                 return None;
             }
             let root = cx.text(operand);
-            let decl = if is_receiver(h, root, cx) {
+            let on_receiver = is_receiver(h, root, cx);
+            let decl = if on_receiver {
                 cx.index.field(&r_type(h), field)
             } else if !cx.is_local(target, root) && cx.index.var(root).is_some() {
                 cx.index.any_field(field, |k| *k == Kind::Map)
@@ -220,6 +247,7 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
                 name: format!("{root}.{field}"),
                 key,
                 decl: Some(decl.location.clone()),
+                field: on_receiver.then(|| (root.to_string(), r_type(h), field.to_string())),
             })
         }
         _ => None,

@@ -89,6 +89,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         location: v.location.clone(),
                         message: format!("`{name}` is shared by every request"),
                     });
+                    let g = super::guard::Guarded::Var {
+                        name,
+                        decl: &v.location,
+                    };
+                    d.fixes.extend(super::guard::guard_fix(cx, h, n, g));
                 }
                 found.entry(n.start_byte()).or_insert(d);
                 Visit::Skip

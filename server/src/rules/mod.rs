@@ -18,6 +18,8 @@ mod hv010_write_under_lock;
 mod hv011_hijacked_conn_leak;
 mod hv012_mixed_atomic_access;
 
+mod guard;
+
 use crate::diagnostic::{Diagnostic, Location, Related, Severity};
 use crate::index::PackageIndex;
 use crate::source::SourceFile;
