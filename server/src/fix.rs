@@ -54,6 +54,21 @@ pub fn after_statement(file: &SourceFile, offset: usize) -> usize {
     }
 }
 
+/// Deletes the line(s) a statement occupies, newline included, when it is
+/// alone on them (a trailing comment goes with it); else just the statement.
+pub fn delete_statement(file: &SourceFile, stmt: tree_sitter::Node) -> Edit {
+    let (line, _) = file.line_col(stmt.start_byte());
+    let from = file.line_start(line);
+    let end = after_statement(file, stmt.end_byte());
+    let alone = file.text[from..stmt.start_byte()].trim().is_empty()
+        && file.text[end..].starts_with('\n');
+    if alone {
+        edit(file, from, end + 1, "")
+    } else {
+        edit(file, stmt.start_byte(), stmt.end_byte(), "")
+    }
+}
+
 /// The first of `candidates` not in `taken`, else the first with a number.
 pub fn fresh_name(candidates: &[&str], taken: &HashSet<String>) -> String {
     for c in candidates {

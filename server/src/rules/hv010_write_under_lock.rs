@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::http::writes_to_client;
 use crate::syntax::locks::{lock_op, Held};
 use crate::syntax::scope::{aliases, declared_names, WRITER};
-use crate::syntax::{visit, visit_no_funcs, Call, Visit};
+use crate::syntax::{unparen, visit, visit_no_funcs, Call, Visit};
 use std::collections::BTreeMap;
 use tree_sitter::Node;
 
@@ -88,6 +88,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if let Some(l) = lock_site(cx, h.body, &lock, call) {
                 d.related
                     .push(cx.related(l, format!("`{lock}` is locked here")));
+                d.fixes
+                    .extend(unlock_first_fix(cx, h, &writers, &lock, l, call));
             }
             out.push(d);
         }
@@ -116,4 +118,169 @@ fn lock_site<'a>(cx: &Context<'a>, body: Node<'a>, lock: &str, at: Node) -> Opti
         Visit::Descend
     });
     site
+}
+
+/// The fix: release the lock before the first statement that writes to the
+/// client. `defer L.Unlock()` (in the handler's own body) is removed and every
+/// early return before that point unlocks first; an explicit `L.Unlock()`
+/// later in the block moves up. Values the write takes from the guarded
+/// state are read into locals under the lock. Not offered when statements
+/// after the new unlock still touch the guarded state, or when a map would
+/// be handed to the writer (a copy of the reference is no snapshot).
+fn unlock_first_fix(
+    cx: &Context,
+    h: &crate::syntax::handlers::Handler,
+    writers: &std::collections::HashSet<String>,
+    lock: &str,
+    site: Node,
+    write: Node,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{delete_statement, edit, fix, indent_at};
+    let block = site.parent()?;
+    let stmts = crate::syntax::statements(block);
+    let at_lock = stmts.iter().position(|s| s.id() == site.id())?;
+    let acquire = crate::syntax::statement_call(site)?.method(cx.src)?.1;
+    let release = if acquire == "RLock" { "RUnlock" } else { "Unlock" };
+    let is_release = |s: Node| {
+        crate::syntax::statement_call(s)
+            .and_then(|c| c.method(cx.src))
+            .is_some_and(|(op, m)| cx.text(op) == lock && m == release)
+    };
+    let deferred = stmts[at_lock + 1..].iter().position(|s| {
+        s.kind() == "defer_statement"
+            && crate::syntax::named_children(*s).next().is_some_and(|c| {
+                Call::of(c)
+                    .and_then(|c| c.method(cx.src))
+                    .is_some_and(|(op, m)| cx.text(op) == lock && m == release)
+            })
+    });
+    let explicit = stmts[at_lock + 1..]
+        .iter()
+        .position(|s| s.kind() == "expression_statement" && is_release(*s));
+    let (release_at, is_defer) = match (deferred, explicit) {
+        (Some(d), _) => (at_lock + 1 + d, true),
+        (None, Some(e)) => (at_lock + 1 + e, false),
+        _ => return None,
+    };
+    if is_defer && block.parent().map(|b| b.id()) != Some(h.body.id()) && block.id() != h.body.id() {
+        return None; // a deferred unlock in a nested block: the region is unclear
+    }
+    let writes = |s: Node| {
+        crate::syntax::any_no_funcs(s, |n| {
+            Call::of(n).is_some_and(|c| writes_to_client(&c, cx.src, cx.imports, writers))
+        })
+    };
+    let first = (at_lock + 1..stmts.len())
+        .filter(|i| *i != release_at || !is_defer)
+        .find(|i| writes(stmts[*i]))?;
+    if !crate::syntax::contains(stmts[first], write) && !is_defer && first > release_at {
+        return None;
+    }
+    if !is_defer && first > release_at {
+        return None;
+    }
+    // What the lock guards: fields of its root (`c` of `c.mu`), or for a
+    // package-level lock the package's variables.
+    let guarded = |n: Node| -> bool {
+        match lock.rsplit_once('.') {
+            Some((root, field)) => {
+                n.kind() == "selector_expression"
+                    && n.child_by_field_name("operand").map(|o| cx.text(o)) == Some(root)
+                    && n.child_by_field_name("field").map(|f| cx.text(f)) != Some(field)
+            }
+            None => {
+                n.kind() == "identifier"
+                    && cx.text(n) != lock
+                    && !cx.is_local(n, cx.text(n))
+                    && cx.index.var(cx.text(n)).is_some()
+            }
+        }
+    };
+    if let Some((root, _)) = lock.rsplit_once('.') {
+        // A lock reached through a local of an enclosing function: unclear.
+        if h.receiver.as_ref().map(|r| r.name.as_str()) != Some(root)
+            && cx.index.var(root).is_none()
+        {
+            return None;
+        }
+    } else if cx.index.var(lock).is_none() {
+        return None; // a captured local lock: it may serialise the handler on purpose
+    }
+    let touches = |s: Node| crate::syntax::any_no_funcs(s, &guarded);
+    let region_end = if is_defer { stmts.len() } else { release_at };
+    // The first writing statement may take guarded values as arguments of
+    // its write: those are hoisted. Anything else touching them stays locked.
+    let mut hoists = Vec::new();
+    let first_stmt = stmts[first];
+    if touches(first_stmt) {
+        let call = crate::syntax::statement_call(first_stmt)?;
+        if first_stmt.kind() != "expression_statement" {
+            return None;
+        }
+        let func = h.func;
+        let mut taken = Vec::new();
+        for a in &call.args {
+            if !crate::syntax::any_no_funcs(*a, &guarded) {
+                continue;
+            }
+            if cx.kind_of(*a) == crate::syntax::types::Kind::Map || a.kind() == "func_literal" {
+                return None;
+            }
+            let base = match unparen(*a).kind() {
+                "selector_expression" => a
+                    .child_by_field_name("field")
+                    .map(|f| cx.text(f).to_string())
+                    .unwrap_or_else(|| "v".into()),
+                _ => "v".into(),
+            };
+            let mut cands = vec![base.clone(), format!("{base}Copy")];
+            cands.retain(|c| !taken.contains(c));
+            let refs: Vec<&str> = cands.iter().map(String::as_str).collect();
+            let name = cx.fresh_name(func, &refs);
+            taken.push(name.clone());
+            hoists.push((*a, name));
+        }
+        // The call's function itself (`c.enc.Encode`) must not touch them.
+        if crate::syntax::any_no_funcs(call.function, &guarded) {
+            return None;
+        }
+    }
+    for s in &stmts[first + 1..region_end] {
+        if touches(*s) {
+            return None;
+        }
+    }
+    let indent = indent_at(cx.file, first_stmt.start_byte()).to_string();
+    let mut edits = Vec::new();
+    let mut prefix = String::new();
+    for (arg, name) in &hoists {
+        prefix.push_str(&format!("{name} := {}\n{indent}", cx.text(*arg)));
+        edits.push(edit(cx.file, arg.start_byte(), arg.end_byte(), name.clone()));
+    }
+    prefix.push_str(&format!("{lock}.{release}()\n{indent}"));
+    edits.push(edit(cx.file, first_stmt.start_byte(), first_stmt.start_byte(), prefix));
+    edits.push(delete_statement(cx.file, stmts[release_at]));
+    if is_defer {
+        // Early returns before the new unlock must release it themselves.
+        for s in &stmts[at_lock + 1..first] {
+            crate::syntax::visit_no_funcs(*s, |n| {
+                if n.kind() == "return_statement" {
+                    let ind = indent_at(cx.file, n.start_byte()).to_string();
+                    edits.push(edit(
+                        cx.file,
+                        n.start_byte(),
+                        n.start_byte(),
+                        format!("{lock}.{release}()\n{ind}"),
+                    ));
+                }
+                Visit::Descend
+            });
+        }
+    }
+    Some(fix(
+        format!("Release `{lock}` before writing to the client"),
+        true,
+        crate::diagnostic::Applicability::Safe,
+        edits,
+    ))
 }
