@@ -200,6 +200,61 @@ pub fn drop_import_if_unused(
     }
 }
 
+/// The qualifiers for several import paths (in the order given) and the
+/// edits that import the missing ones: insertions at one place are merged in
+/// sorted order, so the block stays as gofmt sorts it.
+pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<String>, Vec<Edit>) {
+    let mut sorted: Vec<&str> = paths.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let missing: Vec<&str> = sorted
+        .iter()
+        .copied()
+        .filter(|p| imports.qualifier(p).is_none())
+        .collect();
+    let qualifiers = paths.iter().map(|p| import(file, imports, p).0).collect();
+    let mut edits: Vec<Edit> = Vec::new();
+    // A lone `import "x"` becomes one block with everything.
+    let root = file.tree.root_node();
+    let lone = crate::syntax::named_children(root)
+        .filter(|n| n.kind() == "import_declaration")
+        .collect::<Vec<_>>();
+    if missing.len() > 1 && lone.len() == 1 {
+        if let Some(one) = crate::syntax::child_of_kind(lone[0], "import_spec") {
+            let mut specs: Vec<(String, String)> = missing
+                .iter()
+                .map(|p| (p.to_string(), format!("\"{p}\"")))
+                .collect();
+            let existing = crate::syntax::text(one, &file.text).to_string();
+            let existing_path = one
+                .child_by_field_name("path")
+                .map(|p| crate::syntax::text(p, &file.text).trim_matches('"').to_string())
+                .unwrap_or_default();
+            specs.push((existing_path, existing));
+            specs.sort();
+            let body: String = specs.iter().map(|(_, s)| format!("\t{s}\n")).collect();
+            edits.push(edit(
+                file,
+                lone[0].start_byte(),
+                lone[0].end_byte(),
+                format!("import (\n{body})"),
+            ));
+            return (qualifiers, edits);
+        }
+    }
+    for p in missing {
+        let Some(e) = import(file, imports, p).1 else { continue };
+        match edits
+            .iter_mut()
+            .find(|t| t.start == e.start && t.end == e.end && e.start == e.end)
+        {
+            Some(t) => t.new_text.push_str(&e.new_text),
+            None => edits.push(e),
+        }
+    }
+    (qualifiers, edits)
+}
+
 /// Merges fixes in order of position into one set of edits: a fix whose
 /// edits overlap one already taken is skipped, except that an edit identical
 /// to a taken one is shared (two findings guarded by the same new mutex both

@@ -86,3 +86,43 @@ fn preferred_fixes_match_goldens_and_build() {
     run_ok(go_tool("go").args(["vet", "./..."]).current_dir(&work));
     run_ok(go_tool("go").args(["build", "./..."]).current_dir(&work));
 }
+
+/// A fix never reaches for an API newer than the module's `go` line: HV006's
+/// detached copy uses `context.WithoutCancel` from Go 1.21 and
+/// `context.Background()` before; `go vet` checks the result either way.
+#[test]
+fn fixes_respect_the_modules_go_version() {
+    for (version, want, unwanted) in [
+        ("1.20", "context.Background()", "WithoutCancel"),
+        ("1.22", "context.WithoutCancel(", "context.Background()"),
+    ] {
+        let work = std::env::temp_dir().join(format!(
+            "httpvet-goversion-{}-{version}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::write(
+            work.join("go.mod"),
+            format!("module example.com/v\n\ngo {version}\n"),
+        )
+        .unwrap();
+        for f in ["hv006.go", "state.go"] {
+            std::fs::copy(fixtures().join("hv006").join(f), work.join(f)).unwrap();
+        }
+        let run = check_paths(std::slice::from_ref(&work), &Settings::default()).unwrap();
+        let file = work.join("hv006.go");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let fixes = &run.fixes[&file.to_string_lossy().into_owned()];
+        let (new, applied, _) = fixed_text(&text, fixes);
+        assert!(applied > 0);
+        assert!(new.contains(want), "go {version}: expected {want}:\n{new}");
+        assert!(
+            !new.contains(unwanted),
+            "go {version}: {unwanted} is the wrong spelling:\n{new}"
+        );
+        std::fs::write(&file, new).unwrap();
+        run_ok(go_tool("go").args(["vet", "."]).current_dir(&work));
+        let _ = std::fs::remove_dir_all(&work);
+    }
+}

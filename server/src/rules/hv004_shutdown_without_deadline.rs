@@ -196,7 +196,7 @@ fn deadline_fix<'a>(
     srv: Node<'a>,
     arg: Node<'a>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, fresh_name, import, indent_at};
+    use crate::fix::{edit, fix, fresh_name, indent_at};
     Call::of(unparen(arg))?;
     let stmt = crate::syntax::statement_of(call.node)?;
     if stmt.kind() == "defer_statement" || stmt.kind() == "go_statement" {
@@ -206,8 +206,8 @@ fn deadline_fix<'a>(
     let taken = crate::syntax::scope::declared_names(func, cx.src);
     let ctx = fresh_name(&["ctx", "shutdownCtx"], &taken);
     let cancel = fresh_name(&["cancel", "cancelShutdown"], &taken);
-    let (cq, cimp) = import(cx.file, cx.imports, "context");
-    let (tq, timp) = import(cx.file, cx.imports, "time");
+    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["context", "time"]);
+    let (cq, tq) = (&q[0], &q[1]);
     let indent = indent_at(cx.file, stmt.start_byte()).to_string();
     let setup = format!(
         "{ctx}, {cancel} := {cq}WithTimeout({cq}Background(), 30*{tq}Second)\n{indent}defer {cancel}()\n{indent}"
@@ -228,8 +228,7 @@ fn deadline_fix<'a>(
         edits.push(edit(cx.file, stmt.start_byte(), stmt.start_byte(), setup));
         edits.push(edit(cx.file, arg.start_byte(), arg.end_byte(), ctx.clone()));
     }
-    edits.extend(cimp);
-    edits.extend(timp);
+    edits.extend(imps);
     Some(fix(
         "Shut down with a 30-second deadline",
         true,

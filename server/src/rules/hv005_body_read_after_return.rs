@@ -298,8 +298,8 @@ fn hoist_fix(
         ));
     }
     let body = cx.fresh_name(func, &["body", "reqBody", "payload"]);
-    let (iq, iimp) = import(cx.file, cx.imports, "io");
-    let (bq, bimp) = import(cx.file, cx.imports, "bytes");
+    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["io", "bytes"]);
+    let (iq, bq) = (&q[0], &q[1]);
     // Read through a local alias of the body when the goroutine used one (so
     // the alias stays used), else `r.Body`.
     let source = body_sites
@@ -319,8 +319,7 @@ fn hoist_fix(
         let new = if bound { format!("{iq}NopCloser({reader})") } else { reader };
         edits.push(edit(cx.file, site.start_byte(), site.end_byte(), new));
     }
-    edits.extend(iimp);
-    edits.extend(bimp);
+    edits.extend(imps);
     Some(fix(
         "Read the body before starting the goroutine",
         true,

@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::Handler;
-use crate::syntax::scope::{aliases, literal_values, REQUEST};
+use crate::syntax::scope::{aliases, literal_values, RETAINED_REQUEST};
 use crate::syntax::NodeKind;
 use crate::syntax::{mentions, named_children, root_ident, text, unparen, visit, Call, Visit};
 use std::collections::HashSet;
@@ -67,7 +67,7 @@ const STORE_METHODS: &[&str] = &["Store", "LoadOrStore", "Swap", "PushBack", "Pu
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(r) = &h.request else { continue };
-        let requests = aliases(h.func, std::slice::from_ref(r), cx.src, REQUEST);
+        let requests = aliases(h.func, std::slice::from_ref(r), cx.src, RETAINED_REQUEST);
         visit(h.body, |n| {
             if n.kind_name() == "func_literal"
                 && cx.handlers().iter().any(|o| o.func.id() == n.id())
@@ -86,14 +86,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             };
             match place {
                 Some(place) => {
-                    out.push(cx.diag(
+                    let mut d = cx.diag(
                         &RULE,
                         n,
                         format!(
                             "handler `{}` keeps request `{r}` in {place}: its body is closed and its context cancelled when the handler returns",
                             h.name
                         ),
-                    ));
+                    );
+                    d.fixes.extend(detach_fix(cx, h, n, &requests));
+                    out.push(d);
                     Visit::Skip
                 }
                 None => Visit::Descend,
@@ -204,4 +206,92 @@ fn retains(cx: &Context, v: Node, requests: &HashSet<String>) -> bool {
 
 fn captures(cx: &Context, f: Node, requests: &HashSet<String>) -> bool {
     requests.iter().any(|r| mentions(f, cx.src, r))
+}
+
+/// The fix: store a detached copy. Before the statement (and before the lock
+/// it runs under), read the body (400 on error), clone the request onto a
+/// context that is not cancelled with the handler (`context.WithoutCancel`
+/// from Go 1.21, `context.Background()` before) and give the clone an
+/// in-memory body; the statement then stores the clone.
+fn detach_fix(
+    cx: &Context,
+    h: &Handler,
+    stmt: Node,
+    requests: &HashSet<String>,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{edit, fix, import, indent_at};
+    let w = h.writer.as_deref().filter(|w| *w != "_")?;
+    let r = h.request.as_deref().filter(|r| *r != "_")?;
+    if crate::syntax::statement_of(stmt) != Some(stmt) {
+        return None;
+    }
+    // The part of the statement that holds the stored value.
+    let value = match stmt.kind() {
+        "assignment_statement" => stmt.child_by_field_name("right")?,
+        "send_statement" => stmt.child_by_field_name("value")?,
+        _ => crate::syntax::statement_call(stmt)?
+            .node
+            .child_by_field_name("arguments")?,
+    };
+    let mut sites = Vec::new();
+    visit(value, |n| {
+        if n.kind() == "identifier"
+            && requests.contains(cx.text(n))
+            && !crate::syntax::scope::is_declaration(n)
+        {
+            sites.push(n);
+        }
+        Visit::Descend
+    });
+    if sites.is_empty() {
+        return None;
+    }
+    // Insert before the lock the statement runs under, if any.
+    let mut at = stmt;
+    let mut prev = stmt.prev_named_sibling();
+    while let Some(p) = prev {
+        match crate::syntax::locks::lock_op(p, cx.src) {
+            Some((_, true)) => {
+                at = p;
+                break;
+            }
+            Some((_, false)) => break,
+            None => prev = p.prev_named_sibling(),
+        }
+    }
+    let func = h.func;
+    let body = cx.fresh_name(func, &["body", "reqBody", "payload"]);
+    let detached = cx.fresh_name(func, &["detached", "kept", "saved"]);
+    let (hq, _) = import(cx.file, cx.imports, "net/http");
+    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["io", "bytes", "context"]);
+    let (iq, bq, cq) = (&q[0], &q[1], &q[2]);
+    let ctx = if cx.go_version().at_least(1, 21) {
+        format!("{cq}WithoutCancel({r}.Context())")
+    } else {
+        format!("{cq}Background()")
+    };
+    let indent = indent_at(cx.file, at.start_byte()).to_string();
+    let setup = [
+        format!("{body}, err := {iq}ReadAll({r}.Body)"),
+        "if err != nil {".to_string(),
+        format!("\t{hq}Error({w}, err.Error(), {hq}StatusBadRequest)"),
+        "\treturn".to_string(),
+        "}".to_string(),
+        format!("{detached} := {r}.Clone({ctx})"),
+        format!("{detached}.Body = {iq}NopCloser({bq}NewReader({body}))"),
+    ]
+    .iter()
+    .map(|l| format!("{l}\n{indent}"))
+    .collect::<String>();
+    let mut edits = vec![edit(cx.file, at.start_byte(), at.start_byte(), setup)];
+    for s in sites {
+        edits.push(edit(cx.file, s.start_byte(), s.end_byte(), detached.clone()));
+    }
+    edits.extend(imps);
+    Some(fix(
+        "Store a detached copy of the request",
+        true,
+        crate::diagnostic::Applicability::Safe,
+        edits,
+    ))
 }

@@ -69,6 +69,14 @@ pub const REQUEST: AliasRules = AliasRules {
     wrappers: false,
 };
 
+/// What keeps a request when stored (HV006): `r.Clone(ctx)` is a copy whose
+/// body the fix replaces, so it is not the request any more.
+pub const RETAINED_REQUEST: AliasRules = AliasRules {
+    fields: &[],
+    methods: &["WithContext"],
+    wrappers: false,
+};
+
 pub const BODY: AliasRules = AliasRules {
     fields: &["Body"],
     methods: &[],
