@@ -86,6 +86,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
                 d.related
                     .push(cx.related(serve, "serve call whose error is dropped"));
+                let fixes: Vec<_> = error_channel_fix(cx, &g, serve)
+                    .into_iter()
+                    .chain(log_error_fix(cx, &g, serve))
+                    .enumerate()
+                    .map(|(i, mut f)| {
+                        f.preferred = i == 0;
+                        f
+                    })
+                    .collect();
+                d.fixes.extend(fixes);
                 out.push(d);
             }
         }
@@ -233,6 +243,119 @@ fn deadline_fix<'a>(
         "Shut down with a 30-second deadline",
         true,
         crate::diagnostic::Applicability::NeedsReview,
+        edits,
+    ))
+}
+
+/// The statement to rewrite for a serve call: `go srv.ListenAndServe()`
+/// itself, or the statement inside the started literal.
+fn serve_statement<'a>(g: &crate::syntax::goroutines::Start<'a>, serve: Node<'a>) -> Option<Node<'a>> {
+    if g.stmt.kind() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
+        return None;
+    }
+    match g.literal {
+        None => Some(g.stmt),
+        Some(_) => crate::syntax::statement_of(serve),
+    }
+}
+
+/// The seed's shape: the serve error goes to `errCh := make(chan error, 1)`
+/// and is checked against `http.ErrServerClosed` right after the same
+/// function shuts that server down. Only when it does.
+fn error_channel_fix<'a>(
+    cx: &Context<'a>,
+    g: &crate::syntax::goroutines::Start<'a>,
+    serve: Node<'a>,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{after_statement, edit, fix, indent_at};
+    let stmt = serve_statement(g, serve)?;
+    let server = Call::of(unparen(serve))?.method(cx.src)?.0;
+    let server = cx.text(server);
+    // `srv.Shutdown(…)` as a later statement of the same block, not a return.
+    let shutdown = std::iter::successors(crate::syntax::next_statement(g.stmt), |s| {
+        crate::syntax::next_statement(*s)
+    })
+    .find(|s| {
+        crate::syntax::any_no_funcs(*s, |n| {
+            Call::of(n)
+                .and_then(|c| c.method(cx.src))
+                .is_some_and(|(op, m)| m == "Shutdown" && cx.text(op) == server)
+        })
+    })?;
+    if shutdown.kind() == "return_statement" {
+        return None;
+    }
+    let func = enclosing_function(g.stmt)?;
+    let ch = cx.fresh_name(func, &["errCh", "serveErr", "serveErrCh"]);
+    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["errors", "log", "net/http"]);
+    let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
+    let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
+    let serve_text = cx.text(serve);
+    let channel = format!("{ch} := make(chan error, 1)\n{indent}");
+    let mut edits = Vec::new();
+    if stmt.id() == g.stmt.id() {
+        // One edit at the go statement: the channel, then the goroutine.
+        edits.push(edit(
+            cx.file,
+            g.stmt.start_byte(),
+            g.stmt.end_byte(),
+            format!("{channel}go func() {{ {ch} <- {serve_text} }}()"),
+        ));
+    } else {
+        edits.push(edit(cx.file, g.stmt.start_byte(), g.stmt.start_byte(), channel));
+        edits.push(edit(
+            cx.file,
+            stmt.start_byte(),
+            stmt.end_byte(),
+            format!("{ch} <- {serve_text}"),
+        ));
+    }
+    let at = after_statement(cx.file, shutdown.end_byte());
+    edits.push(edit(
+        cx.file,
+        at,
+        at,
+        format!(
+            "\n{indent}if err := <-{ch}; err != nil && !{eq}Is(err, {hq}ErrServerClosed) {{\n{indent}\t{lq}Print(err)\n{indent}}}"
+        ),
+    ));
+    edits.extend(imps);
+    Some(fix(
+        "Send the serve error to a channel and check it after shutdown",
+        true,
+        crate::diagnostic::Applicability::Safe,
+        edits,
+    ))
+}
+
+/// Logs the serve error in the goroutine, unless it is `http.ErrServerClosed`.
+fn log_error_fix<'a>(
+    cx: &Context<'a>,
+    g: &crate::syntax::goroutines::Start<'a>,
+    serve: Node<'a>,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{edit, fix, indent_at};
+    let stmt = serve_statement(g, serve)?;
+    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["errors", "log", "net/http"]);
+    let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
+    let serve_text = cx.text(serve);
+    let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+    let inner = |ind: &str| {
+        format!(
+            "if err := {serve_text}; err != nil && !{eq}Is(err, {hq}ErrServerClosed) {{\n{ind}\t{lq}Print(err)\n{ind}}}"
+        )
+    };
+    let new = if stmt.id() == g.stmt.id() {
+        format!("go func() {{\n{indent}\t{}\n{indent}}}()", inner(&format!("{indent}\t")))
+    } else {
+        inner(&indent)
+    };
+    let mut edits = vec![edit(cx.file, stmt.start_byte(), stmt.end_byte(), new)];
+    edits.extend(imps);
+    Some(fix(
+        "Log the serve error unless the server was closed",
+        true,
+        crate::diagnostic::Applicability::Safe,
         edits,
     ))
 }
