@@ -3,6 +3,7 @@
 //! publish; `source.fixAll.httpvet` applies every preferred safe fix.
 
 use httpvet_tests::lsp_client::{file_uri, Client};
+use httpvet_tests::{go_tool, run_ok};
 use serde_json::{json, Value};
 
 /// Applies LSP text edits (UTF-8 positions) to `text`.
@@ -33,9 +34,16 @@ fn apply(text: &str, edits: &[Value]) -> String {
 }
 
 const CASES: &[(&str, &str)] = &[
+    ("HV001", "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tgo func() {\n\t\tw.Write([]byte(\"late\"))\n\t}()\n}\n"),
+    ("HV002", "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tresp, err := http.Get(\"http://example.com\")\n\tif err != nil {\n\t\treturn\n\t}\n\tresp.Body.Close()\n}\n"),
     ("HV003", "package p\n\nimport \"context\"\n\nfunc f(ctx context.Context) int {\n\tch := make(chan int)\n\tgo func() { ch <- 1 }()\n\tselect {\n\tcase v := <-ch:\n\t\treturn v\n\tcase <-ctx.Done():\n\t\treturn 0\n\t}\n}\n"),
     ("HV004", "package p\n\nimport (\n\t\"context\"\n\t\"net/http\"\n)\n\nfunc stop(srv *http.Server) {\n\tsrv.Shutdown(context.Background())\n}\n"),
+    ("HV005", "package p\n\nimport (\n\t\"io\"\n\t\"log\"\n\t\"net/http\"\n)\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tgo func() {\n\t\tb, _ := io.ReadAll(r.Body)\n\t\tlog.Print(len(b))\n\t}()\n}\n"),
+    ("HV006", "package p\n\nimport \"net/http\"\n\nvar last *http.Request\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tlast = r\n}\n"),
+    ("HV007", "package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n"),
+    ("HV008", "package p\n\nimport (\n\t\"bytes\"\n\t\"net/http\"\n)\n\nvar buf bytes.Buffer\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tbuf.WriteString(r.URL.Path)\n}\n"),
     ("HV009", "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tif r.URL.Path == \"\" {\n\t\thttp.Error(w, \"no\", 400)\n\t}\n\tw.WriteHeader(201)\n}\n"),
+    ("HV010", "package p\n\nimport (\n\t\"net/http\"\n\t\"sync\"\n)\n\ntype store struct {\n\tmu    sync.Mutex\n\tpages map[string][]byte\n}\n\nfunc (s *store) get(w http.ResponseWriter, r *http.Request) {\n\ts.mu.Lock()\n\tdefer s.mu.Unlock()\n\tpage := s.pages[r.URL.Path]\n\tw.Write(page)\n}\n"),
     ("HV011", "package p\n\nimport (\n\t\"io\"\n\t\"net\"\n\t\"net/http\"\n)\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tconn, _, err := w.(http.Hijacker).Hijack()\n\tif err != nil {\n\t\treturn\n\t}\n\tgo echo(conn)\n}\n\nfunc echo(c net.Conn) { io.Copy(c, c) }\n"),
     ("HV012", "package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync/atomic\"\n)\n\nvar hits int64\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tatomic.AddInt64(&hits, 1)\n\tfmt.Fprint(w, hits)\n}\n"),
 ];
@@ -45,6 +53,7 @@ async fn each_rules_quick_fix_removes_its_diagnostic() {
     let dir = std::env::temp_dir().join(format!("httpvet-actions-{}", std::process::id()));
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
+    let mut seen = Vec::new();
     for (i, (code, text)) in CASES.iter().enumerate() {
         let sub = dir.join(format!("case{i}"));
         std::fs::create_dir_all(&sub).unwrap();
@@ -76,11 +85,21 @@ async fn each_rules_quick_fix_removes_its_diagnostic() {
         c.change(&uri, 2, json!([{"text": fixed}])).await;
         let after = c.diagnostics(&uri, 2).await;
         assert!(
-            after.iter().all(|d| d["code"] != *code),
-            "{code}: still reported after the fix:\n{fixed}\n{after:?}"
+            after.is_empty(),
+            "{code}: reported after the fix:\n{fixed}\n{after:?}"
         );
+        seen.push(*code);
+        std::fs::write(sub.join("p.go"), &fixed).unwrap();
     }
+    let every: Vec<&str> = httpvet::rules::RULES.iter().map(|r| r.code).collect();
+    assert_eq!(seen, every, "every rule has a case");
     c.shutdown().await;
+    // What the editor wrote is Go that gofmt, vet and the compiler accept.
+    std::fs::write(dir.join("go.mod"), "module example.com/actions\n\ngo 1.22\n").unwrap();
+    let gofmt = run_ok(go_tool("gofmt").arg("-l").arg(&dir));
+    assert!(gofmt.trim().is_empty(), "not gofmt-clean:\n{gofmt}");
+    run_ok(go_tool("go").args(["vet", "./..."]).current_dir(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,7 +107,7 @@ async fn fix_all_applies_every_preferred_safe_fix() {
     let dir = std::env::temp_dir().join(format!("httpvet-fixall-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let uri = file_uri(&dir.join("p.go"));
-    let text = CASES[0].1.to_string() + "\nfunc g(ctx context.Context) int {\n\tch := make(chan int)\n\tgo func() { ch <- 2 }()\n\tselect {\n\tcase v := <-ch:\n\t\treturn v\n\tcase <-ctx.Done():\n\t\treturn 0\n\t}\n}\n";
+    let text = CASES[2].1.to_string() + "\nfunc g(ctx context.Context) int {\n\tch := make(chan int)\n\tgo func() { ch <- 2 }()\n\tselect {\n\tcase v := <-ch:\n\t\treturn v\n\tcase <-ctx.Done():\n\t\treturn 0\n\t}\n}\n";
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
     c.open(&uri, &text, 1).await;
