@@ -87,6 +87,66 @@ fn preferred_fixes_match_goldens_and_build() {
     run_ok(go_tool("go").args(["build", "./..."]).current_dir(&work));
 }
 
+/// The alternatives (the first non-preferred fix of each finding that has
+/// one) against their own goldens (`*.go.alt.golden`), with the same proof.
+#[test]
+fn alternative_fixes_match_goldens_and_build() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let work = std::env::temp_dir().join(format!("httpvet-alt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::copy(fixtures().join("go.mod"), work.join("go.mod")).unwrap();
+    let mut applied_any = 0;
+    for pkg in PACKAGES {
+        let dir = fixtures().join(pkg);
+        let run = check_paths(std::slice::from_ref(&dir), &Settings::default()).unwrap();
+        let out_dir = work.join(pkg);
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let mut expected_gone = 0;
+        for file in go_files(&dir) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let key = file.to_string_lossy().into_owned();
+            let golden = file.with_extension("go.alt.golden");
+            let new = match run.alternatives.get(&key) {
+                Some(fixes) => {
+                    let (new, applied, skipped) = fixed_text(&text, fixes);
+                    assert_eq!(skipped, 0, "{}: alternatives overlap", file.display());
+                    applied_any += applied;
+                    expected_gone += fixes.len();
+                    if update {
+                        std::fs::write(&golden, &new).unwrap();
+                    }
+                    let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+                        panic!("{} is missing (UPDATE_GOLDEN=1)", golden.display())
+                    });
+                    assert_eq!(new, want, "{}: differs from its golden", file.display());
+                    new
+                }
+                None => {
+                    assert!(!golden.exists(), "{} has no alternatives any more", golden.display());
+                    text
+                }
+            };
+            std::fs::write(out_dir.join(file.file_name().unwrap()), new).unwrap();
+        }
+        let before = check_paths(std::slice::from_ref(&dir), &Settings::default())
+            .unwrap()
+            .findings
+            .len();
+        let after = check_paths(std::slice::from_ref(&out_dir), &Settings::default())
+            .unwrap()
+            .findings
+            .len();
+        assert_eq!(after, before - expected_gone, "{pkg}: alternatives left findings or made new ones");
+    }
+    assert!(applied_any > 0, "no alternative was applied: the test proves nothing");
+    let gofmt = run_ok(go_tool("gofmt").arg("-l").arg(&work));
+    assert!(gofmt.trim().is_empty(), "not gofmt-clean:\n{gofmt}");
+    run_ok(go_tool("go").args(["vet", "./..."]).current_dir(&work));
+    run_ok(go_tool("go").args(["build", "./..."]).current_dir(&work));
+    let _ = std::fs::remove_dir_all(&work);
+}
+
 /// A fix never reaches for an API newer than the module's `go` line: HV006's
 /// detached copy uses `context.WithoutCancel` from Go 1.21 and
 /// `context.Background()` before; `go vet` checks the result either way.

@@ -133,6 +133,8 @@ pub struct Run {
     pub check_time: Duration,
     /// The preferred fix of each finding, by file (byte offsets).
     pub fixes: BTreeMap<String, Vec<crate::diagnostic::Fix>>,
+    /// The first alternative (non-preferred) fix of each finding that has one.
+    pub alternatives: BTreeMap<String, Vec<crate::diagnostic::Fix>>,
 }
 
 fn check(args: CheckArgs) -> i32 {
@@ -323,6 +325,9 @@ pub fn check_paths_with(
         for (k, v) in r.fixes {
             run.fixes.entry(k).or_default().extend(v);
         }
+        for (k, v) in r.alternatives {
+            run.alternatives.entry(k).or_default().extend(v);
+        }
         run.parse_time += r.parse_time;
         run.check_time += r.check_time;
     }
@@ -383,6 +388,12 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
             run.findings.push(Finding::new(d, &u.file, &u.file.path));
             if let Some(f) = d.fixes.iter().find(|f| f.preferred) {
                 run.fixes
+                    .entry(u.file.path.to_string())
+                    .or_default()
+                    .push(f.clone());
+            }
+            if let Some(f) = d.fixes.iter().find(|f| !f.preferred) {
+                run.alternatives
                     .entry(u.file.path.to_string())
                     .or_default()
                     .push(f.clone());

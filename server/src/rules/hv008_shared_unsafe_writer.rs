@@ -94,6 +94,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         decl: &v.location,
                     };
                     d.fixes.extend(super::guard::guard_fix(cx, h, n, g));
+                    d.fixes.extend(log_fix(cx, &call, value, &v.location));
                 }
                 found.entry(n.start_byte()).or_insert(d);
                 Visit::Skip
@@ -131,4 +132,81 @@ fn shared_value<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(Node<'a>, &'st
         }
     }
     None
+}
+
+/// The seed's alternative for a `bufio.Writer` over `os.Stdout`/`os.Stderr`
+/// used as a log: write through the `log` package, which is safe for
+/// concurrent use (`fmt.Fprintf(buf, …)` → `log.Printf(…)`,
+/// `buf.WriteString(s)` → `log.Print(s)`, `buf.Flush()` dropped).
+fn log_fix(
+    cx: &Context,
+    call: &Call,
+    value: Node,
+    decl: &crate::diagnostic::Location,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{edit, fix, import};
+    if *decl.path != *cx.file.path {
+        return None;
+    }
+    let spec = cx
+        .root
+        .descendant_for_byte_range(decl.start.offset, decl.end.offset)?;
+    let spec = std::iter::successors(Some(spec), |n| n.parent()).find(|n| n.kind() == "var_spec")?;
+    let init = Call::of(unparen(
+        crate::syntax::named_children(spec.child_by_field_name("value")?).next()?,
+    ))?;
+    let over_std = cx
+        .imports
+        .is_member(init.function, cx.src, "bufio", "NewWriter")
+        && init.arg(0).is_some_and(|a| {
+            matches!(cx.imports.member(a, cx.src, "os"), Some("Stdout" | "Stderr"))
+        });
+    if !over_std {
+        return None;
+    }
+    let (lq, limp) = import(cx.file, cx.imports, "log");
+    let args_after = |skip: usize| {
+        call.args[skip..]
+            .iter()
+            .map(|a| cx.text(*a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let new = if let Some(f) = cx.imports.member(call.function, cx.src, "fmt") {
+        let to = match f {
+            "Fprintf" => "Printf",
+            "Fprintln" => "Println",
+            "Fprint" => "Print",
+            _ => return None,
+        };
+        if call.args.first().map(|a| a.id()) != Some(value.id()) {
+            return None;
+        }
+        format!("{lq}{to}({})", args_after(1))
+    } else {
+        match call.method(cx.src)? {
+            (op, "WriteString") if op.id() == value.id() => format!("{lq}Print({})", args_after(0)),
+            (op, "Flush") if op.id() == value.id() => {
+                let stmt = crate::syntax::statement_of(call.node)?;
+                if stmt.kind() != "expression_statement" {
+                    return None;
+                }
+                return Some(fix(
+                    "Drop the flush (the log package writes at once)",
+                    false,
+                    crate::diagnostic::Applicability::NeedsReview,
+                    vec![crate::fix::delete_statement(cx.file, stmt)],
+                ));
+            }
+            _ => return None,
+        }
+    };
+    let mut edits = vec![edit(cx.file, call.node.start_byte(), call.node.end_byte(), new)];
+    edits.extend(limp);
+    Some(fix(
+        "Write it with the log package instead",
+        false,
+        crate::diagnostic::Applicability::NeedsReview,
+        edits,
+    ))
 }
