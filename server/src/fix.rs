@@ -60,8 +60,8 @@ pub fn delete_statement(file: &SourceFile, stmt: tree_sitter::Node) -> Edit {
     let (line, _) = file.line_col(stmt.start_byte());
     let from = file.line_start(line);
     let end = after_statement(file, stmt.end_byte());
-    let alone = file.text[from..stmt.start_byte()].trim().is_empty()
-        && file.text[end..].starts_with('\n');
+    let alone =
+        file.text[from..stmt.start_byte()].trim().is_empty() && file.text[end..].starts_with('\n');
     if alone {
         edit(file, from, end + 1, "")
     } else {
@@ -186,13 +186,20 @@ pub fn drop_import_if_unused(
     if used {
         return None;
     }
-    let spec = file.tree.root_node().descendant_for_byte_range(start, end)?;
-    let in_list = spec.parent().is_some_and(|p| p.kind() == "import_spec_list");
+    let spec = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(start, end)?;
+    let in_list = spec
+        .parent()
+        .is_some_and(|p| p.kind() == "import_spec_list");
     if in_list {
         // The whole line, with its newline.
         let (line, _) = file.line_col(start);
         let from = file.line_start(line);
-        let to = file.text[end..].find('\n').map_or(file.text.len(), |i| end + i + 1);
+        let to = file.text[end..]
+            .find('\n')
+            .map_or(file.text.len(), |i| end + i + 1);
         Some(edit(file, from, to, ""))
     } else {
         let decl = spec.parent()?;
@@ -228,7 +235,11 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
             let existing = crate::syntax::text(one, &file.text).to_string();
             let existing_path = one
                 .child_by_field_name("path")
-                .map(|p| crate::syntax::text(p, &file.text).trim_matches('"').to_string())
+                .map(|p| {
+                    crate::syntax::text(p, &file.text)
+                        .trim_matches('"')
+                        .to_string()
+                })
                 .unwrap_or_default();
             specs.push((existing_path, existing));
             specs.sort();
@@ -243,7 +254,9 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
         }
     }
     for p in missing {
-        let Some(e) = import(file, imports, p).1 else { continue };
+        let Some(e) = import(file, imports, p).1 else {
+            continue;
+        };
         match edits
             .iter_mut()
             .find(|t| t.start == e.start && t.end == e.end && e.start == e.end)
@@ -265,11 +278,18 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
     let mut taken: Vec<Edit> = Vec::new();
     let (mut applied, mut skipped) = (0, 0);
     for f in sorted {
+        // Two insertions at one point both apply (in the order of their
+        // text, which keeps import lines sorted); anything else that touches
+        // a taken edit's span conflicts.
         let conflicts = f.edits.iter().any(|e| {
             !taken.contains(e)
-                && taken
-                    .iter()
-                    .any(|t| e.start < t.end.max(t.start + 1) && t.start < e.end.max(e.start + 1))
+                && taken.iter().any(|t| {
+                    let both_inserts = e.start == e.end && t.start == t.end && e.start == t.start;
+                    t.path == e.path
+                        && !both_inserts
+                        && e.start < t.end.max(t.start + 1)
+                        && t.start < e.end.max(e.start + 1)
+                })
         });
         if conflicts || f.edits.is_empty() {
             skipped += 1;
@@ -282,14 +302,138 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
         }
         applied += 1;
     }
+    // The order `apply` uses, so that an editor applying them in array order
+    // gets the same text.
+    taken.sort_by(|a, b| {
+        (&a.path, a.start, a.end, &a.new_text).cmp(&(&b.path, b.start, b.end, &b.new_text))
+    });
     (taken, applied, skipped)
+}
+
+/// The files a set of fixes changes, read from disk: path → (old, new text),
+/// with the applied and skipped counts ([`combine`] picks the fixes).
+pub fn apply_to_files<'f>(
+    fixes: impl IntoIterator<Item = &'f Fix>,
+) -> std::io::Result<(
+    std::collections::BTreeMap<String, (String, String)>,
+    usize,
+    usize,
+)> {
+    let (edits, applied, skipped) = combine(fixes);
+    let mut by_path: std::collections::BTreeMap<String, Vec<Edit>> = Default::default();
+    for e in edits {
+        by_path.entry(e.path.to_string()).or_default().push(e);
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (path, edits) in by_path {
+        let old = std::fs::read_to_string(&path)?;
+        let new = apply(&old, &edits).ok_or_else(|| {
+            std::io::Error::other(format!("{path}: the fixes do not fit the file on disk"))
+        })?;
+        let new = align_comments(&old, &new);
+        if new != old {
+            out.insert(path, (old, new));
+        }
+    }
+    Ok((out, applied, skipped))
+}
+
+/// The trailing-comment blocks of a text: runs of consecutive lines with the
+/// same indentation that each hold code and a trailing `//` comment (gofmt
+/// aligns the comments of such a run). Each line as (code, comment).
+fn comment_blocks(text: &str) -> Vec<(usize, Vec<(String, String)>)> {
+    let mut blocks: Vec<(usize, Vec<(String, String)>)> = Vec::new();
+    let mut prev_indent: Option<String> = None;
+    for (i, line) in text.lines().enumerate() {
+        let split = trailing_comment(line);
+        let indent: String = line.chars().take_while(|c| *c == '\t').collect();
+        match split {
+            Some((code, comment)) => {
+                let continues = prev_indent.as_deref() == Some(indent.as_str())
+                    && blocks.last().is_some_and(|(start, b)| start + b.len() == i);
+                if !continues {
+                    blocks.push((i, Vec::new()));
+                }
+                blocks.last_mut().unwrap().1.push((code, comment));
+                prev_indent = Some(indent);
+            }
+            None => prev_indent = None,
+        }
+    }
+    blocks
+}
+
+/// `code // comment` split after the code (trimmed), when the line has code
+/// and a `//` comment outside string and rune literals.
+fn trailing_comment(line: &str) -> Option<(String, String)> {
+    let (mut in_str, mut in_raw, mut in_rune, mut escaped) = (false, false, false, false);
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match b {
+            b'\\' if in_str || in_rune => escaped = true,
+            b'"' if !in_raw && !in_rune => in_str = !in_str,
+            b'`' if !in_str && !in_rune => in_raw = !in_raw,
+            b'\'' if !in_str && !in_raw => in_rune = !in_rune,
+            b'/' if !in_str && !in_raw && !in_rune && bytes.get(i + 1) == Some(&b'/') => {
+                let code = line[..i].trim_end();
+                if code.trim().is_empty() {
+                    return None;
+                }
+                return Some((code.to_string(), line[i..].to_string()));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Re-aligns the trailing comments of the blocks a fix changed, as gofmt
+/// would (one space after the longest code of the block): a line inserted
+/// between two commented lines splits their alignment block. Blocks that
+/// appear unchanged in `old` are left alone.
+pub fn align_comments(old: &str, new: &str) -> String {
+    let before: std::collections::HashSet<Vec<(String, String)>> =
+        comment_blocks(old).into_iter().map(|(_, b)| b).collect();
+    let mut lines: Vec<String> = new.lines().map(str::to_string).collect();
+    let mut changed = false;
+    for (start, block) in comment_blocks(new) {
+        if before.contains(&block) {
+            continue;
+        }
+        let width = block
+            .iter()
+            .map(|(c, _)| c.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (k, (code, comment)) in block.iter().enumerate() {
+            let pad = width + 1 - code.chars().count();
+            let line = format!("{code}{}{comment}", " ".repeat(pad));
+            if lines[start + k] != line {
+                lines[start + k] = line;
+                changed = true;
+            }
+        }
+    }
+    if !changed {
+        return new.to_string();
+    }
+    let mut out = lines.join("\n");
+    if new.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 /// Applies non-overlapping edits to `text` (later edits first). Returns
 /// `None` when two edits overlap.
 pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| (e.start, e.end));
+    // Insertions at one point land in the order of their text.
+    sorted.sort_by(|a, b| (a.start, a.end, &a.new_text).cmp(&(b.start, b.end, &b.new_text)));
     for w in sorted.windows(2) {
         if w[1].start < w[0].end {
             return None;

@@ -95,7 +95,11 @@ async fn each_rules_quick_fix_removes_its_diagnostic() {
     assert_eq!(seen, every, "every rule has a case");
     c.shutdown().await;
     // What the editor wrote is Go that gofmt, vet and the compiler accept.
-    std::fs::write(dir.join("go.mod"), "module example.com/actions\n\ngo 1.22\n").unwrap();
+    std::fs::write(
+        dir.join("go.mod"),
+        "module example.com/actions\n\ngo 1.22\n",
+    )
+    .unwrap();
     let gofmt = run_ok(go_tool("gofmt").arg("-l").arg(&dir));
     assert!(gofmt.trim().is_empty(), "not gofmt-clean:\n{gofmt}");
     run_ok(go_tool("go").args(["vet", "./..."]).current_dir(&dir));
@@ -124,4 +128,72 @@ async fn fix_all_applies_every_preferred_safe_fix() {
     c.change(&uri, 2, json!([{"text": fixed}])).await;
     assert!(c.diagnostics(&uri, 2).await.is_empty(), "{fixed}");
     c.shutdown().await;
+}
+
+/// A map declared in a sibling file that is not open: the quick fix declares
+/// the mutex beside it, in that file, and guards the write in this one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_may_edit_a_sibling_file() {
+    let dir = std::env::temp_dir().join(format!("httpvet-sibling-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = "package p\n\nvar hits = map[string]int{}\n";
+    std::fs::write(dir.join("state.go"), state).unwrap();
+    let text = "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n";
+    std::fs::write(dir.join("p.go"), text).unwrap();
+    let uri = file_uri(&dir.join("p.go"));
+    let state_uri = file_uri(&dir.join("state.go"));
+    let mut c = Client::in_process();
+    c.initialize(true, Value::Null).await;
+    c.open(&uri, text, 1).await;
+    let diags = c.diagnostics(&uri, 1).await;
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == "HV007")
+        .expect("HV007")
+        .clone();
+    let r = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d], "only": ["quickfix"]}}),
+        )
+        .await;
+    let action = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("no preferred action: {r}"))
+        .clone();
+    let changes = &action["edit"]["changes"];
+    let fixed = apply(text, changes[&uri].as_array().unwrap());
+    let fixed_state = apply(
+        state,
+        changes[&state_uri].as_array().expect("an edit of state.go"),
+    );
+    assert!(
+        fixed_state.contains("var hitsMu sync.Mutex"),
+        "{fixed_state}"
+    );
+    assert!(fixed.contains("hitsMu.Lock()"), "{fixed}");
+    std::fs::write(dir.join("p.go"), &fixed).unwrap();
+    std::fs::write(dir.join("state.go"), &fixed_state).unwrap();
+    std::fs::write(
+        dir.join("go.mod"),
+        "module example.com/sibling\n\ngo 1.22\n",
+    )
+    .unwrap();
+    c.change(&uri, 2, json!([{"text": fixed}])).await;
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": state_uri, "type": 2}]}),
+    )
+    .await;
+    let after = c.diagnostics(&uri, 2).await;
+    assert!(after.is_empty(), "{after:?}");
+    run_ok(go_tool("go").args(["vet", "."]).current_dir(&dir));
+    let gofmt = run_ok(go_tool("gofmt").arg("-l").arg(&dir));
+    assert!(gofmt.trim().is_empty(), "{gofmt}");
+    c.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -96,7 +96,10 @@ fn neovim_diagnostic_and_code_action() {
         String::from_utf8_lossy(&out.stderr)
     );
     let _ = std::fs::remove_dir_all(&tmp);
-    assert!(out.status.success(), "Neovim end-to-end test failed:\n{text}");
+    assert!(
+        out.status.success(),
+        "Neovim end-to-end test failed:\n{text}"
+    );
     assert!(text.contains("5 passed, 0 failed"), "{text}");
 }
 

@@ -12,7 +12,11 @@ const PROOFS: &[(&str, &str, &str)] = &[
     ("hv001", "TestLiteralWriteAfterReturn", "DATA RACE"),
     ("hv001", "TestReporterWriteAfterReturn", "DATA RACE"),
     ("hv003", "TestHandlerLeaksNoGoroutine", "goroutines leaked"),
-    ("hv003", "TestContextSelectLeaksNoGoroutine", "goroutines leaked"),
+    (
+        "hv003",
+        "TestContextSelectLeaksNoGoroutine",
+        "goroutines leaked",
+    ),
     ("hv005", "TestReadAllAfterReturn", "DATA RACE"),
     ("hv005", "TestDecodeAfterReturn", "DATA RACE"),
     ("hv007", "TestReserveAndLevelConcurrently", "DATA RACE"),
@@ -30,7 +34,11 @@ fn copy_package(pkg: &str, to: &Path, fixed: bool) {
     std::fs::create_dir_all(to).unwrap();
     for file in go_files(&dir) {
         let golden = file.with_extension("go.golden");
-        let from = if fixed && golden.exists() { golden } else { file.clone() };
+        let from = if fixed && golden.exists() {
+            golden
+        } else {
+            file.clone()
+        };
         std::fs::copy(&from, to.join(file.file_name().unwrap())).unwrap();
     }
 }
@@ -66,7 +74,10 @@ fn race_detector_fails_before_and_passes_after_the_fix() {
     }
     let mut problems = Vec::new();
     for (pkg, test, says) in PROOFS {
-        let (ok, out) = go_test(&before, &["-run", &format!("^{test}$"), &format!("./{pkg}")]);
+        let (ok, out) = go_test(
+            &before,
+            &["-run", &format!("^{test}$"), &format!("./{pkg}")],
+        );
         if ok || !out.contains(says) || !out.contains(&format!("--- FAIL: {test}")) {
             problems.push(format!(
                 "{pkg}/{test} should fail on the fixture with {says:?}:\n{out}"
@@ -77,7 +88,9 @@ fn race_detector_fails_before_and_passes_after_the_fix() {
     let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
     let (ok, out) = go_test(&after, &dirs);
     if !ok {
-        problems.push(format!("the fixed packages should pass go test -race:\n{out}"));
+        problems.push(format!(
+            "the fixed packages should pass go test -race:\n{out}"
+        ));
     }
     let _ = std::fs::remove_dir_all(&work);
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));

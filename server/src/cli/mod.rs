@@ -165,7 +165,9 @@ fn check(args: CheckArgs) -> i32 {
         eprintln!("httpvet: {w}");
     }
     if args.fix || args.diff {
-        return apply_fixes(&run, args.diff);
+        let config = args.config.clone();
+        let recheck = || check_paths_with(&paths, &settings, config.as_deref());
+        return apply_fixes(run, args.diff, recheck);
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -441,64 +443,100 @@ pub fn check_path(path: &Path) -> Result<Vec<Finding>, String> {
     check_paths(&[path.to_path_buf()], &Settings::default()).map(|r| r.findings)
 }
 
-/// Applies each file's preferred fixes, skipping any that overlap an earlier
-/// one: the new text, and how many fixes were applied and skipped.
+/// Applies the fixes of one file whose edits all touch that file, skipping
+/// any that overlap an earlier one: the new text, and how many fixes were
+/// applied and skipped.
 pub fn fixed_text(text: &str, fixes: &[crate::diagnostic::Fix]) -> (String, usize, usize) {
     let (edits, applied, skipped) = crate::fix::combine(fixes);
     match crate::fix::apply(text, &edits) {
-        Some(t) => (t, applied, skipped),
+        Some(t) => (crate::fix::align_comments(text, &t), applied, skipped),
         None => (text.to_string(), 0, applied + skipped),
     }
 }
 
-/// `--fix` (write) or `--diff` (print). Exit 0 when every finding was fixed,
-/// 1 when some remain, 2 on an I/O error.
-fn apply_fixes(run: &Run, diff_only: bool) -> i32 {
-    let mut out = String::new();
-    let (mut fixed, mut unfixed) = (0usize, run.findings.len());
-    let mut changed: Vec<(String, String)> = Vec::new();
-    for (path, fixes) in &run.fixes {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            eprintln!("httpvet: {path}: cannot read");
-            return 2;
-        };
-        let (new, applied, _) = fixed_text(&text, fixes);
-        fixed += applied;
-        unfixed -= applied;
-        if new != text {
-            if diff_only {
-                let d = similar::TextDiff::from_lines(&text, &new);
-                out.push_str(
-                    &d.unified_diff()
-                        .header(&format!("a/{path}"), &format!("b/{path}"))
-                        .to_string(),
-                );
-            }
-            changed.push((path.clone(), new));
+/// How many passes `--fix` makes at most: a fix skipped because it touched
+/// the same place as another is applied in the next pass, on fresh findings.
+const FIX_PASSES: usize = 4;
+
+/// What `--fix` did: the files it wrote and the findings left at the end.
+pub struct FixReport {
+    pub initial: usize,
+    pub files: std::collections::BTreeSet<String>,
+    pub left: Run,
+}
+
+/// Applies the preferred fixes and writes the files, pass after pass (each
+/// on fresh findings) until nothing more applies or [`FIX_PASSES`] passes.
+pub fn fix_in_place(
+    run: Run,
+    recheck: impl Fn() -> Result<Run, String>,
+) -> Result<FixReport, String> {
+    let initial = run.findings.len();
+    let mut run = run;
+    let mut files = std::collections::BTreeSet::new();
+    for _ in 0..FIX_PASSES {
+        let (changed, applied, _) =
+            crate::fix::apply_to_files(run.fixes.values().flatten()).map_err(|e| e.to_string())?;
+        for (path, (_, new)) in &changed {
+            write_atomically(Path::new(path), new).map_err(|e| format!("{path}: {e}"))?;
+            files.insert(path.clone());
+        }
+        if applied == 0 || changed.is_empty() {
+            break;
+        }
+        run = recheck()?;
+        if run.fixes.is_empty() {
+            break;
         }
     }
+    Ok(FixReport {
+        initial,
+        files,
+        left: run,
+    })
+}
+
+/// `--fix` (write, see [`fix_in_place`]) or `--diff` (print the first pass).
+/// Exit 0 when every finding was fixed, 1 when some remain, 2 on an I/O error.
+fn apply_fixes(run: Run, diff_only: bool, recheck: impl Fn() -> Result<Run, String>) -> i32 {
     if diff_only {
-        print!("{out}");
-    } else {
-        for (path, new) in &changed {
-            if let Err(e) = write_atomically(Path::new(path), new) {
-                eprintln!("httpvet: {path}: {e}");
+        let (changed, applied, _) = match crate::fix::apply_to_files(run.fixes.values().flatten()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("httpvet: {e}");
                 return 2;
             }
+        };
+        let mut out = String::new();
+        for (path, (old, new)) in &changed {
+            let d = similar::TextDiff::from_lines(old, new);
+            out.push_str(
+                &d.unified_diff()
+                    .header(&format!("a/{path}"), &format!("b/{path}"))
+                    .to_string(),
+            );
         }
-        for f in &run.findings {
-            if !run.fixes.contains_key(&f.path) || f.fixes.is_empty() {
-                eprintln!("httpvet: not fixed: {}", f.text_line());
-            }
-        }
-        println!(
-            "httpvet: fixed {} in {}; {} left",
-            plural(fixed, "finding"),
-            plural(changed.len(), "file"),
-            unfixed
-        );
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
+        return if applied == run.findings.len() { 0 } else { 1 };
     }
-    if unfixed == 0 {
+    let report = match fix_in_place(run, recheck) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("httpvet: {e}");
+            return 2;
+        }
+    };
+    for f in &report.left.findings {
+        eprintln!("httpvet: not fixed: {}", f.text_line());
+    }
+    let left = report.left.findings.len();
+    println!(
+        "httpvet: fixed {} in {}; {} left",
+        plural(report.initial.saturating_sub(left), "finding"),
+        plural(report.files.len(), "file"),
+        left
+    );
+    if left == 0 {
         0
     } else {
         1

@@ -885,13 +885,45 @@ impl LanguageServer for Backend {
             .iter()
             .flat_map(|e| e.diags.iter().flatten())
             .collect();
+        // Edits of this document use its rope; a fix may also edit a sibling
+        // (a mutex beside a map declared there): its open buffer, or the file
+        // on disk.
+        let doc_path = uri_path(&uri).map(|p| p.to_string_lossy().into_owned());
         let edit_of = |edits: &[crate::diagnostic::Edit]| {
-            let text_edits = edits
-                .iter()
-                .map(|e| TextEdit::new(to_range(e.start, e.end), e.new_text.clone()))
-                .collect();
+            let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = Default::default();
+            let mut others: std::collections::HashMap<String, Option<ropey::Rope>> =
+                Default::default();
+            for e in edits {
+                if doc_path.as_deref().is_none_or(|p| p == &*e.path) {
+                    changes
+                        .entry(uri.clone())
+                        .or_default()
+                        .push(TextEdit::new(to_range(e.start, e.end), e.new_text.clone()));
+                    continue;
+                }
+                let Some(other_uri) = Uri::from_file_path(&*e.path) else {
+                    continue;
+                };
+                let rope = others.entry(e.path.to_string()).or_insert_with(|| {
+                    st.docs
+                        .get(&other_uri)
+                        .map(|d| d.doc.rope.clone())
+                        .or_else(|| {
+                            std::fs::read_to_string(&*e.path)
+                                .ok()
+                                .map(|t| ropey::Rope::from_str(&t))
+                        })
+                });
+                let Some(rope) = rope else { continue };
+                let (l0, c0) = crate::position::rope_position(rope, e.start, enc);
+                let (l1, c1) = crate::position::rope_position(rope, e.end, enc);
+                changes.entry(other_uri).or_default().push(TextEdit::new(
+                    Range::new(Position::new(l0, c0), Position::new(l1, c1)),
+                    e.new_text.clone(),
+                ));
+            }
             WorkspaceEdit {
-                changes: Some(std::iter::once((uri.clone(), text_edits)).collect()),
+                changes: Some(changes),
                 ..Default::default()
             }
         };

@@ -35,54 +35,92 @@ impl Guarded<'_> {
 
 /// The fix for an unguarded use of `what` at `access` in handler `h`.
 pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Option<Fix> {
-    let stmt = statement_around(cx, h, access, what.name())?;
+    let name = what.name().to_string();
+    let stmt = statement_around(cx, h, access, &name)?;
+    let touches =
+        |n: Node| matches!(n.kind(), "identifier" | "field_identifier") && cx.text(n) == name;
+    let mentions = |n: Node| crate::syntax::any_no_funcs(n, touches);
+    let wrappable = |s: Node| s.kind() != "comment" && mentions(s) && !unsafe_to_wrap(cx, h, s);
+    // The run of adjacent statements that use the value, and a hoisted write
+    // right after it.
+    let (mut first, mut last, mut tail) = (stmt, stmt, None);
     if unsafe_to_wrap(cx, h, stmt) {
-        return None;
+        tail = Some((stmt, hoistable(cx, h, stmt, &touches)?));
+        first = stmt;
+        while let Some(p) = crate::syntax::prev_statement(first).filter(|p| wrappable(*p)) {
+            first = p;
+        }
+    } else {
+        while let Some(p) = crate::syntax::prev_statement(first).filter(|p| wrappable(*p)) {
+            first = p;
+        }
+        while let Some(n) = crate::syntax::next_statement(last).filter(|n| wrappable(*n)) {
+            last = n;
+        }
+        if let Some(n) = crate::syntax::next_statement(last).filter(|n| mentions(*n)) {
+            if unsafe_to_wrap(cx, h, n) {
+                tail = hoistable(cx, h, n, &touches).map(|hs| (n, hs));
+            }
+        }
     }
-    let (sq, simp) = import(cx.file, cx.imports, "sync");
-    let mut edits: Vec<_> = simp.into_iter().collect();
+    let mut edits = Vec::new();
     let lock = match &what {
         Guarded::Var { name, decl } => {
             let existing = format!("{name}Mu");
-            let mu = match cx.index.var(&existing) {
-                Some(v) if v.kind == crate::syntax::types::Kind::Mutex => existing,
+            match cx.index.var(&existing) {
+                Some(v) if v.kind == crate::syntax::types::Kind::Mutex => {}
                 Some(_) => return None,
                 None => {
-                    if *decl.path != *cx.file.path {
-                        return None; // declared in a sibling file: edit one file only
-                    }
-                    let node = cx
-                        .root
+                    // Beside the declaration, in whichever file holds it.
+                    let home = Home::of(cx, &decl.path)?;
+                    let node = home
+                        .file()
+                        .tree
+                        .root_node()
                         .descendant_for_byte_range(decl.start.offset, decl.end.offset)?;
+                    if !crate::syntax::text(node, &home.file().text).contains(*name) {
+                        return None; // the file changed since it was indexed
+                    }
                     let top = top_level(node)?;
+                    let (sq, simp) = import(home.file(), home.imports(), "sync");
                     let at = top.end_byte();
+                    edits.extend(simp);
                     edits.push(edit(
-                        cx.file,
+                        home.file(),
                         at,
                         at,
                         format!("\n\n// {existing} guards {name}.\nvar {existing} {sq}Mutex"),
                     ));
-                    existing
                 }
-            };
-            mu
+            }
+            existing
         }
         Guarded::Field {
             root,
             type_name,
             field,
         } => {
-            let fields = struct_fields(cx, type_name)?;
+            let decl = cx.index.field(type_name, field)?;
+            let home = Home::of(cx, &decl.location.path)?;
+            let fields = struct_fields(&home, type_name)?;
+            // A method of this file taking the type by value would copy the mutex.
+            if by_value(&Home::this(cx), type_name) {
+                return None;
+            }
             let mu = format!("{field}Mu");
             let declared = named_children(fields).any(|f| {
                 f.kind() == "field_declaration"
-                    && f.child_by_field_name("name").map(|n| cx.text(n)) == Some(mu.as_str())
+                    && f.child_by_field_name("name")
+                        .map(|n| crate::syntax::text(n, &home.file().text))
+                        == Some(mu.as_str())
             });
             if !declared {
+                let (sq, simp) = import(home.file(), home.imports(), "sync");
                 let last = named_children(fields).last()?;
                 let at = last.end_byte();
+                edits.extend(simp);
                 edits.push(edit(
-                    cx.file,
+                    home.file(),
                     at,
                     at,
                     format!("\n\n\t{mu} {sq}Mutex // guards {field}"),
@@ -91,39 +129,79 @@ pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Opti
             format!("{root}.{mu}")
         }
     };
-    let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+    let indent = indent_at(cx.file, first.start_byte()).to_string();
     edits.push(edit(
         cx.file,
-        stmt.start_byte(),
-        stmt.start_byte(),
+        first.start_byte(),
+        first.start_byte(),
         format!("{lock}.Lock()\n{indent}"),
     ));
-    let after = crate::fix::after_statement(cx.file, stmt.end_byte());
-    edits.push(edit(
-        cx.file,
-        after,
-        after,
-        format!("\n{indent}{lock}.Unlock()"),
-    ));
+    match tail {
+        Some((t, (hoists, imports))) => {
+            let (mut lines, uses) = super::Hoist::edits(&hoists, cx.file, &indent);
+            lines.push_str(&format!("{lock}.Unlock()\n{indent}"));
+            if t.id() == first.id() {
+                // One insertion point: the lock, the reads, the unlock.
+                edits.pop();
+                lines = format!("{lock}.Lock()\n{indent}{lines}");
+            }
+            edits.push(edit(cx.file, t.start_byte(), t.start_byte(), lines));
+            edits.extend(uses);
+            edits.extend(imports);
+        }
+        None => {
+            let after = crate::fix::after_statement(cx.file, last.end_byte());
+            edits.push(edit(
+                cx.file,
+                after,
+                after,
+                format!("\n{indent}{lock}.Unlock()"),
+            ));
+        }
+    }
     Some(fix(
-        format!("Guard `{}` with a mutex", what.name()),
+        format!("Guard `{name}` with a mutex"),
         true,
         Applicability::Safe,
         edits,
     ))
 }
 
+/// A write to the client that takes the value as an argument: read it into a
+/// local under the lock, write after.
+fn hoistable<'t>(
+    cx: &Context,
+    h: &Handler,
+    s: Node<'t>,
+    touches: &dyn Fn(Node) -> bool,
+) -> Option<(Vec<super::Hoist<'t>>, Vec<crate::diagnostic::Edit>)> {
+    if s.kind() != "expression_statement" {
+        return None;
+    }
+    let call = crate::syntax::statement_call(s)?;
+    let (hoists, imports) = cx.hoisted_arguments(h.func, &call, touches)?;
+    (!hoists.is_empty()).then_some((hoists, imports))
+}
+
 /// The statement to wrap: the one holding `access`, widened to an enclosing
 /// statement of the handler whose own header also mentions `name` (so that
 /// two uses never take the lock twice).
-fn statement_around<'t>(cx: &Context, h: &Handler, access: Node<'t>, name: &str) -> Option<Node<'t>> {
+fn statement_around<'t>(
+    cx: &Context,
+    h: &Handler,
+    access: Node<'t>,
+    name: &str,
+) -> Option<Node<'t>> {
     let mut stmt = statement_of(access)?;
     let mut cur = stmt.parent();
     while let Some(p) = cur {
         if p.id() == h.body.id() || crate::syntax::is_function(p) {
             break;
         }
-        if crate::syntax::statement_of(p) == Some(p) && mentions_outside(cx, p, stmt, name) {
+        if !matches!(p.kind(), "statement_list" | "block")
+            && crate::syntax::statement_of(p) == Some(p)
+            && mentions_outside(cx, p, stmt, name)
+        {
             stmt = p;
         }
         cur = p.parent();
@@ -191,39 +269,94 @@ fn top_level(mut n: Node) -> Option<Node> {
     None
 }
 
-/// The field list of struct type `type_name` declared in this file, when no
-/// method of the file takes it by value (a mutex must not be copied).
-fn struct_fields<'t>(cx: &Context<'t>, type_name: &str) -> Option<Node<'t>> {
-    let mut found = None;
-    let mut by_value = false;
-    for decl in named_children(cx.root) {
-        match decl.kind() {
-            "type_declaration" => {
-                for spec in named_children(decl) {
-                    if spec.kind() == "type_spec"
-                        && spec.child_by_field_name("name").map(|n| cx.text(n)) == Some(type_name)
-                    {
-                        found = spec
-                            .child_by_field_name("type")
-                            .filter(|t| t.kind() == "struct_type")
-                            .and_then(|t| crate::syntax::child_of_kind(t, "field_declaration_list"));
-                    }
-                }
-            }
-            "method_declaration" => {
-                let recv_type = decl
-                    .child_by_field_name("receiver")
-                    .and_then(|r| named_children(r).next())
-                    .and_then(|p| p.child_by_field_name("type"));
-                if recv_type.is_some_and(|t| t.kind() != "pointer_type" && cx.text(t) == type_name) {
-                    by_value = true;
-                }
-            }
-            _ => {}
+/// The file that declares a guarded value: this one, or a sibling read from
+/// disk (its edits then go to that file).
+struct Home<'c> {
+    borrowed: Option<(
+        &'c crate::source::SourceFile,
+        &'c crate::syntax::imports::Imports,
+    )>,
+    owned: Option<(crate::source::SourceFile, crate::syntax::imports::Imports)>,
+}
+
+impl<'c> Home<'c> {
+    fn this(cx: &'c Context) -> Home<'c> {
+        Home {
+            borrowed: Some((cx.file, cx.imports)),
+            owned: None,
         }
     }
-    if by_value {
+
+    fn of(cx: &'c Context, path: &str) -> Option<Home<'c>> {
+        if *path == *cx.file.path {
+            return Some(Home::this(cx));
+        }
+        let text = std::fs::read_to_string(path).ok()?;
+        let file = crate::source::SourceFile::parse(path.to_string(), text);
+        let imports = crate::syntax::imports::Imports::of(file.tree.root_node(), &file.text);
+        Some(Home {
+            borrowed: None,
+            owned: Some((file, imports)),
+        })
+    }
+
+    fn file(&self) -> &crate::source::SourceFile {
+        match (&self.borrowed, &self.owned) {
+            (Some((f, _)), _) => f,
+            (_, Some((f, _))) => f,
+            _ => unreachable!("a home has a file"),
+        }
+    }
+
+    fn imports(&self) -> &crate::syntax::imports::Imports {
+        match (&self.borrowed, &self.owned) {
+            (Some((_, i)), _) => i,
+            (_, Some((_, i))) => i,
+            _ => unreachable!("a home has imports"),
+        }
+    }
+}
+
+/// True when a method of the file takes `type_name` by value (a mutex in it
+/// would be copied).
+fn by_value(home: &Home, type_name: &str) -> bool {
+    let src = &home.file().text;
+    named_children(home.file().tree.root_node()).any(|decl| {
+        decl.kind() == "method_declaration"
+            && decl
+                .child_by_field_name("receiver")
+                .and_then(|r| named_children(r).next())
+                .and_then(|p| p.child_by_field_name("type"))
+                .is_some_and(|t| {
+                    t.kind() != "pointer_type" && crate::syntax::text(t, src) == type_name
+                })
+    })
+}
+
+/// The field list of struct type `type_name` declared in the file, when no
+/// method of the file takes it by value.
+fn struct_fields<'t>(home: &'t Home, type_name: &str) -> Option<Node<'t>> {
+    if by_value(home, type_name) {
         return None;
     }
-    found
+    let src = &home.file().text;
+    for decl in named_children(home.file().tree.root_node()) {
+        if decl.kind() != "type_declaration" {
+            continue;
+        }
+        for spec in named_children(decl) {
+            if spec.kind() == "type_spec"
+                && spec
+                    .child_by_field_name("name")
+                    .map(|n| crate::syntax::text(n, src))
+                    == Some(type_name)
+            {
+                return spec
+                    .child_by_field_name("type")
+                    .filter(|t| t.kind() == "struct_type")
+                    .and_then(|t| crate::syntax::child_of_kind(t, "field_declaration_list"));
+            }
+        }
+    }
+    None
 }

@@ -202,7 +202,12 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
                 true,
                 Safe,
                 vec![
-                    edit(cx.file, name.start_byte(), name.end_byte(), "NewRequestWithContext"),
+                    edit(
+                        cx.file,
+                        name.start_byte(),
+                        name.end_byte(),
+                        "NewRequestWithContext",
+                    ),
                     edit(cx.file, open, open, format!("{ctx}, ")),
                 ],
             ));
@@ -234,13 +239,18 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     }
     let op = match stmt.kind() {
         "short_var_declaration" => ":=",
-        "assignment_statement" if stmt.child_by_field_name("operator").map(|o| cx.text(o)) == Some("=") => "=",
+        "assignment_statement"
+            if stmt.child_by_field_name("operator").map(|o| cx.text(o)) == Some("=") =>
+        {
+            "="
+        }
         _ => return None,
     };
     if crate::syntax::named_children(stmt.child_by_field_name("right")?).count() != 1 {
         return None;
     }
-    let left: Vec<Node> = crate::syntax::named_children(stmt.child_by_field_name("left")?).collect();
+    let left: Vec<Node> =
+        crate::syntax::named_children(stmt.child_by_field_name("left")?).collect();
     let [_, err_node] = left[..] else { return None };
     let err = cx.text(err_node);
     if err == "_" {
@@ -314,10 +324,16 @@ fn error_handling(cx: &Context, stmt: Node, func: Node, err: &str, indent: &str)
                 let leaves = last.is_some_and(|l| {
                     matches!(
                         l.kind(),
-                        "return_statement" | "continue_statement" | "break_statement" | "goto_statement"
+                        "return_statement"
+                            | "continue_statement"
+                            | "break_statement"
+                            | "goto_statement"
                     ) || crate::syntax::statement_call(l).is_some_and(|c| {
                         let f = cx.text(c.function);
-                        f == "panic" || f.ends_with(".Fatal") || f.ends_with(".Fatalf") || f.ends_with(".Fatalln")
+                        f == "panic"
+                            || f.ends_with(".Fatal")
+                            || f.ends_with(".Fatalf")
+                            || f.ends_with(".Fatalln")
                     })
                 });
                 let inner = if leaves { cx.text(block) } else { "" };

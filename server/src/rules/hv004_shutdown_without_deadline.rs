@@ -249,7 +249,10 @@ fn deadline_fix<'a>(
 
 /// The statement to rewrite for a serve call: `go srv.ListenAndServe()`
 /// itself, or the statement inside the started literal.
-fn serve_statement<'a>(g: &crate::syntax::goroutines::Start<'a>, serve: Node<'a>) -> Option<Node<'a>> {
+fn serve_statement<'a>(
+    g: &crate::syntax::goroutines::Start<'a>,
+    serve: Node<'a>,
+) -> Option<Node<'a>> {
     if g.stmt.kind() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
         return None;
     }
@@ -302,7 +305,12 @@ fn error_channel_fix<'a>(
             format!("{channel}go func() {{ {ch} <- {serve_text} }}()"),
         ));
     } else {
-        edits.push(edit(cx.file, g.stmt.start_byte(), g.stmt.start_byte(), channel));
+        edits.push(edit(
+            cx.file,
+            g.stmt.start_byte(),
+            g.stmt.start_byte(),
+            channel,
+        ));
         edits.push(edit(
             cx.file,
             stmt.start_byte(),
@@ -346,7 +354,10 @@ fn log_error_fix<'a>(
         )
     };
     let new = if stmt.id() == g.stmt.id() {
-        format!("go func() {{\n{indent}\t{}\n{indent}}}()", inner(&format!("{indent}\t")))
+        format!(
+            "go func() {{\n{indent}\t{}\n{indent}}}()",
+            inner(&format!("{indent}\t"))
+        )
     } else {
         inner(&indent)
     };

@@ -310,13 +310,15 @@ fn hoist_fix(
         cx.file,
         at,
         at,
-        format!(
-            "{body}, err := {iq}ReadAll({source})\n{indent}if err != nil {{\n{bad_request}"
-        ),
+        format!("{body}, err := {iq}ReadAll({source})\n{indent}if err != nil {{\n{bad_request}"),
     ));
     for (site, bound) in body_sites {
         let reader = format!("{bq}NewReader({body})");
-        let new = if bound { format!("{iq}NopCloser({reader})") } else { reader };
+        let new = if bound {
+            format!("{iq}NopCloser({reader})")
+        } else {
+            reader
+        };
         edits.push(edit(cx.file, site.start_byte(), site.end_byte(), new));
     }
     edits.extend(imps);

@@ -285,7 +285,12 @@ fn detach_fix(
     .collect::<String>();
     let mut edits = vec![edit(cx.file, at.start_byte(), at.start_byte(), setup)];
     for s in sites {
-        edits.push(edit(cx.file, s.start_byte(), s.end_byte(), detached.clone()));
+        edits.push(edit(
+            cx.file,
+            s.start_byte(),
+            s.end_byte(),
+            detached.clone(),
+        ));
     }
     edits.extend(imps);
     Some(fix(

@@ -159,10 +159,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     type_name,
                     field,
                 }),
-                (None, Some(decl)) if !a.map.contains('.') => Some(Guarded::Var {
-                    name: &a.map,
-                    decl,
-                }),
+                (None, Some(decl)) if !a.map.contains('.') => {
+                    Some(Guarded::Var { name: &a.map, decl })
+                }
                 _ => None,
             };
             if let Some(g) = guarded {

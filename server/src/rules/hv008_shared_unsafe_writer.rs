@@ -151,7 +151,8 @@ fn log_fix(
     let spec = cx
         .root
         .descendant_for_byte_range(decl.start.offset, decl.end.offset)?;
-    let spec = std::iter::successors(Some(spec), |n| n.parent()).find(|n| n.kind() == "var_spec")?;
+    let spec =
+        std::iter::successors(Some(spec), |n| n.parent()).find(|n| n.kind() == "var_spec")?;
     let init = Call::of(unparen(
         crate::syntax::named_children(spec.child_by_field_name("value")?).next()?,
     ))?;
@@ -159,7 +160,10 @@ fn log_fix(
         .imports
         .is_member(init.function, cx.src, "bufio", "NewWriter")
         && init.arg(0).is_some_and(|a| {
-            matches!(cx.imports.member(a, cx.src, "os"), Some("Stdout" | "Stderr"))
+            matches!(
+                cx.imports.member(a, cx.src, "os"),
+                Some("Stdout" | "Stderr")
+            )
         });
     if !over_std {
         return None;
@@ -201,7 +205,12 @@ fn log_fix(
             _ => return None,
         }
     };
-    let mut edits = vec![edit(cx.file, call.node.start_byte(), call.node.end_byte(), new)];
+    let mut edits = vec![edit(
+        cx.file,
+        call.node.start_byte(),
+        call.node.end_byte(),
+        new,
+    )];
     edits.extend(limp);
     Some(fix(
         "Write it with the log package instead",

@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::http::writes_to_client;
 use crate::syntax::locks::{lock_op, Held};
 use crate::syntax::scope::{aliases, declared_names, WRITER};
-use crate::syntax::{unparen, visit, visit_no_funcs, Call, Visit};
+use crate::syntax::{visit, visit_no_funcs, Call, Visit};
 use std::collections::BTreeMap;
 use tree_sitter::Node;
 
@@ -140,7 +140,11 @@ fn unlock_first_fix(
     let stmts = crate::syntax::statements(block);
     let at_lock = stmts.iter().position(|s| s.id() == site.id())?;
     let acquire = crate::syntax::statement_call(site)?.method(cx.src)?.1;
-    let release = if acquire == "RLock" { "RUnlock" } else { "Unlock" };
+    let release = if acquire == "RLock" {
+        "RUnlock"
+    } else {
+        "Unlock"
+    };
     let is_release = |s: Node| {
         crate::syntax::statement_call(s)
             .and_then(|c| c.method(cx.src))
@@ -162,7 +166,8 @@ fn unlock_first_fix(
         (None, Some(e)) => (at_lock + 1 + e, false),
         _ => return None,
     };
-    if is_defer && block.parent().map(|b| b.id()) != Some(h.body.id()) && block.id() != h.body.id() {
+    if is_defer && block.parent().map(|b| b.id()) != Some(h.body.id()) && block.id() != h.body.id()
+    {
         return None; // a deferred unlock in a nested block: the region is unclear
     }
     let writes = |s: Node| {
@@ -211,39 +216,16 @@ fn unlock_first_fix(
     // The first writing statement may take guarded values as arguments of
     // its write: those are hoisted. Anything else touching them stays locked.
     let mut hoists = Vec::new();
+    let mut hoist_imports = Vec::new();
     let first_stmt = stmts[first];
     if touches(first_stmt) {
         let call = crate::syntax::statement_call(first_stmt)?;
         if first_stmt.kind() != "expression_statement" {
             return None;
         }
-        let func = h.func;
-        let mut taken = Vec::new();
-        for a in &call.args {
-            if !crate::syntax::any_no_funcs(*a, &guarded) {
-                continue;
-            }
-            if cx.kind_of(*a) == crate::syntax::types::Kind::Map || a.kind() == "func_literal" {
-                return None;
-            }
-            let base = match unparen(*a).kind() {
-                "selector_expression" => a
-                    .child_by_field_name("field")
-                    .map(|f| cx.text(f).to_string())
-                    .unwrap_or_else(|| "v".into()),
-                _ => "v".into(),
-            };
-            let mut cands = vec![base.clone(), format!("{base}Copy")];
-            cands.retain(|c| !taken.contains(c));
-            let refs: Vec<&str> = cands.iter().map(String::as_str).collect();
-            let name = cx.fresh_name(func, &refs);
-            taken.push(name.clone());
-            hoists.push((*a, name));
-        }
-        // The call's function itself (`c.enc.Encode`) must not touch them.
-        if crate::syntax::any_no_funcs(call.function, &guarded) {
-            return None;
-        }
+        let (found, imports) = cx.hoisted_arguments(h.func, &call, &guarded)?;
+        hoists = found;
+        hoist_imports = imports;
     }
     for s in &stmts[first + 1..region_end] {
         if touches(*s) {
@@ -251,14 +233,15 @@ fn unlock_first_fix(
         }
     }
     let indent = indent_at(cx.file, first_stmt.start_byte()).to_string();
-    let mut edits = Vec::new();
-    let mut prefix = String::new();
-    for (arg, name) in &hoists {
-        prefix.push_str(&format!("{name} := {}\n{indent}", cx.text(*arg)));
-        edits.push(edit(cx.file, arg.start_byte(), arg.end_byte(), name.clone()));
-    }
+    let (mut prefix, mut edits) = super::Hoist::edits(&hoists, cx.file, &indent);
+    edits.extend(hoist_imports);
     prefix.push_str(&format!("{lock}.{release}()\n{indent}"));
-    edits.push(edit(cx.file, first_stmt.start_byte(), first_stmt.start_byte(), prefix));
+    edits.push(edit(
+        cx.file,
+        first_stmt.start_byte(),
+        first_stmt.start_byte(),
+        prefix,
+    ));
     edits.push(delete_statement(cx.file, stmts[release_at]));
     if is_defer {
         // Early returns before the new unlock must release it themselves.

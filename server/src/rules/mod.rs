@@ -196,6 +196,62 @@ impl<'a> Context<'a> {
         crate::fix::fresh_name(candidates, &taken)
     }
 
+    /// For a fix that must release a lock before a write: the arguments of
+    /// `call` that `touches` (guarded state), each with a fresh local and the
+    /// expression to read into it while the lock is held (a map is copied
+    /// with `maps.Clone` from Go 1.21: copying the reference copies nothing),
+    /// and the import edits that needs. `None` when an argument cannot be
+    /// snapshotted or the called function itself touches the state.
+    pub fn hoisted_arguments<'n>(
+        &self,
+        func: Node,
+        call: &crate::syntax::Call<'n>,
+        touches: &dyn Fn(Node) -> bool,
+    ) -> Option<(Vec<Hoist<'n>>, Vec<crate::diagnostic::Edit>)> {
+        if crate::syntax::any_no_funcs(call.function, touches) {
+            return None;
+        }
+        let mut out: Vec<Hoist<'n>> = Vec::new();
+        let mut imports = Vec::new();
+        for a in &call.args {
+            if !crate::syntax::any_no_funcs(*a, touches) {
+                continue;
+            }
+            if unparen(*a).kind_name() == "func_literal" {
+                return None;
+            }
+            let init = if self.kind_of(*a) == Kind::Map {
+                if !self.go_version().at_least(1, 21) {
+                    return None;
+                }
+                let (q, imp) = crate::fix::import(self.file, self.imports, "maps");
+                imports.extend(imp);
+                format!("{q}Clone({})", self.text(*a))
+            } else {
+                self.text(*a).to_string()
+            };
+            let base = match unparen(*a).kind_name() {
+                "selector_expression" => a
+                    .child_by_field_name("field")
+                    .map(|f| self.text(f).to_string())
+                    .unwrap_or_else(|| "v".into()),
+                _ => "v".into(),
+            };
+            let cands: Vec<String> = [base.clone(), format!("{base}Copy"), "snapshot".into()]
+                .into_iter()
+                .filter(|c| out.iter().all(|h| h.name != *c))
+                .collect();
+            let refs: Vec<&str> = cands.iter().map(String::as_str).collect();
+            out.push(Hoist {
+                arg: *a,
+                name: self.fresh_name(func, &refs),
+                init,
+            });
+        }
+        imports.dedup();
+        Some((out, imports))
+    }
+
     /// The Go version of the module the file belongs to, for fixes.
     pub fn go_version(&self) -> crate::gomod::GoVersion {
         crate::gomod::version_for(std::path::Path::new(&*self.file.path))
@@ -336,6 +392,36 @@ impl<'a> Context<'a> {
                 locks::each_statement(body, self.src, &mut f);
             }
         }
+    }
+}
+
+/// An argument read into a local before a lock is released.
+pub struct Hoist<'n> {
+    pub arg: Node<'n>,
+    pub name: String,
+    /// What the local is set to: the argument, or a copy of it.
+    pub init: String,
+}
+
+impl Hoist<'_> {
+    /// The line that declares the local, and the edit that uses it.
+    pub fn edits(
+        hoists: &[Hoist],
+        file: &SourceFile,
+        indent: &str,
+    ) -> (String, Vec<crate::diagnostic::Edit>) {
+        let mut lines = String::new();
+        let mut edits = Vec::new();
+        for h in hoists {
+            lines.push_str(&format!("{} := {}\n{indent}", h.name, h.init));
+            edits.push(crate::fix::edit(
+                file,
+                h.arg.start_byte(),
+                h.arg.end_byte(),
+                h.name.clone(),
+            ));
+        }
+        (lines, edits)
     }
 }
 

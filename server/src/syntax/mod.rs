@@ -288,6 +288,15 @@ pub fn statement_of(n: Node) -> Option<Node> {
     }
 }
 
+/// The statement before `stmt` in its block, comments skipped.
+pub fn prev_statement(stmt: Node) -> Option<Node> {
+    let mut prev = stmt.prev_named_sibling();
+    while let Some(n) = prev.filter(|n| n.kind_name() == "comment") {
+        prev = n.prev_named_sibling();
+    }
+    prev
+}
+
 /// The statement after `stmt` in its block, comments skipped.
 pub fn next_statement(stmt: Node) -> Option<Node> {
     let mut next = stmt.next_named_sibling();
