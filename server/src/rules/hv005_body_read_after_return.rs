@@ -272,7 +272,8 @@ fn hoist_fix(
         }
         body_sites.retain(|(a, bound)| *bound || !crate::syntax::contains(args, *a));
     }
-    if form == !body_sites.is_empty() {
+    let wants_body = !body_sites.is_empty();
+    if form == wants_body {
         return None; // neither, or both (parsing the form consumes the body)
     }
     let func = h.func;
