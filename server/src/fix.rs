@@ -310,15 +310,14 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
     (taken, applied, skipped)
 }
 
-/// The files a set of fixes changes, read from disk: path → (old, new text),
-/// with the applied and skipped counts ([`combine`] picks the fixes).
+/// Files changed by fixes: path → (old text, new text).
+pub type Changed = std::collections::BTreeMap<String, (String, String)>;
+
+/// The files a set of fixes changes, read from disk, with the applied and
+/// skipped counts ([`combine`] picks the fixes).
 pub fn apply_to_files<'f>(
     fixes: impl IntoIterator<Item = &'f Fix>,
-) -> std::io::Result<(
-    std::collections::BTreeMap<String, (String, String)>,
-    usize,
-    usize,
-)> {
+) -> std::io::Result<(Changed, usize, usize)> {
     let (edits, applied, skipped) = combine(fixes);
     let mut by_path: std::collections::BTreeMap<String, Vec<Edit>> = Default::default();
     for e in edits {
