@@ -208,8 +208,7 @@ pub fn drop_import_if_unused(
 }
 
 /// The qualifiers for several import paths (in the order given) and the
-/// edits that import the missing ones: insertions at one place are merged in
-/// sorted order, so the block stays as gofmt sorts it.
+/// edits that import the missing ones (a lone `import "x"` becomes a block).
 pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<String>, Vec<Edit>) {
     let mut sorted: Vec<&str> = paths.to_vec();
     sorted.sort();
@@ -253,18 +252,9 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
             return (qualifiers, edits);
         }
     }
-    for p in missing {
-        let Some(e) = import(file, imports, p).1 else {
-            continue;
-        };
-        match edits
-            .iter_mut()
-            .find(|t| t.start == e.start && t.end == e.end && e.start == e.end)
-        {
-            Some(t) => t.new_text.push_str(&e.new_text),
-            None => edits.push(e),
-        }
-    }
+    // One edit per import: the same import added by two fixes is then one
+    // shared edit, and insertions at one point land sorted by their text.
+    edits.extend(missing.iter().filter_map(|p| import(file, imports, p).1));
     (qualifiers, edits)
 }
 
