@@ -4,7 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_type, Kind};
-use crate::syntax::{enclosing_function, text, visit, Call, Visit};
+use crate::syntax::{enclosing_function, text, unparen, visit, Call, Visit};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -260,7 +260,17 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     let indent = crate::fix::indent_at(cx.file, stmt.start_byte()).to_string();
     let on_error = error_handling(cx, stmt, func, err, &indent)?;
     let req = cx.fresh_name(func, &["req", "outReq", "upstreamReq"]);
-    let url = cx.text(call.arg(0)?);
+    // gofmt spaces `a + b` differently as one of several arguments: an
+    // operator expression becomes a local first.
+    let mut lines = Vec::new();
+    let url_arg = call.arg(0)?;
+    let url = if unparen(url_arg).kind() == "binary_expression" {
+        let name = cx.fresh_name(func, &["target", "endpoint", "upstreamURL"]);
+        lines.push(format!("{name} := {}", cx.text(url_arg)));
+        name
+    } else {
+        cx.text(url_arg).to_string()
+    };
     let mut edits = Vec::new();
     let (body, content_type) = match verb {
         "Get" | "Head" => ("nil".to_string(), None),
@@ -283,7 +293,6 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
         "Head" => "MethodHead",
         _ => "MethodPost",
     };
-    let mut lines = Vec::new();
     if op == "=" {
         lines.push(format!("var {req} *{hq}Request"));
     }

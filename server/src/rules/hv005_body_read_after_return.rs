@@ -212,11 +212,11 @@ fn package_callee<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(&'a str, boo
 /// bytes; for form values, parse the form before the `go` statement instead.
 /// Not offered for reads it cannot redirect (`r.Body.Read` in a loop, a
 /// multipart form, a package function handed the request).
-fn hoist_fix(
-    cx: &Context,
-    h: &crate::syntax::handlers::Handler,
-    g: &Start,
-    reads: &[Node],
+fn hoist_fix<'a>(
+    cx: &Context<'a>,
+    h: &crate::syntax::handlers::Handler<'a>,
+    g: &Start<'a>,
+    reads: &[Node<'a>],
     requests: &HashSet<String>,
     bodies: &HashSet<String>,
 ) -> Option<crate::diagnostic::Fix> {
@@ -278,12 +278,13 @@ fn hoist_fix(
     }
     let func = h.func;
     let (hq, _) = import(cx.file, cx.imports, "net/http");
-    let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
+    let at_stmt = cx.insertion_before_writes(h, g.stmt)?;
+    let indent = indent_at(cx.file, at_stmt.start_byte()).to_string();
     let bad_request = format!(
         "{indent}\t{hq}Error({w}, err.Error(), {hq}StatusBadRequest)\n{indent}\treturn\n{indent}}}\n{indent}"
     );
     let mut edits = Vec::new();
-    let at = g.stmt.start_byte();
+    let at = at_stmt.start_byte();
     if form {
         edits.push(edit(
             cx.file,

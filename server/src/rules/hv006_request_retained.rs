@@ -213,10 +213,10 @@ fn captures(cx: &Context, f: Node, requests: &HashSet<String>) -> bool {
 /// context that is not cancelled with the handler (`context.WithoutCancel`
 /// from Go 1.21, `context.Background()` before) and give the clone an
 /// in-memory body; the statement then stores the clone.
-fn detach_fix(
-    cx: &Context,
-    h: &Handler,
-    stmt: Node,
+fn detach_fix<'a>(
+    cx: &Context<'a>,
+    h: &Handler<'a>,
+    stmt: Node<'a>,
     requests: &HashSet<String>,
 ) -> Option<crate::diagnostic::Fix> {
     use crate::fix::{edit, fix, import, indent_at};
@@ -259,6 +259,7 @@ fn detach_fix(
             None => prev = p.prev_named_sibling(),
         }
     }
+    let at = cx.insertion_before_writes(h, at)?;
     let func = h.func;
     let body = cx.fresh_name(func, &["body", "reqBody", "payload"]);
     let detached = cx.fresh_name(func, &["detached", "kept", "saved"]);

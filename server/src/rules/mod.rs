@@ -252,6 +252,39 @@ impl<'a> Context<'a> {
         Some((out, imports))
     }
 
+    /// Where a fix that may answer with an error status (400 on a failed
+    /// body read) inserts its statements for `stmt` of handler `h`: `stmt`
+    /// itself, or the first statement of its block that already writes to
+    /// the client before it (the status must not be written twice). `None`
+    /// when a write happens earlier somewhere else.
+    pub fn insertion_before_writes(&self, h: &Handler<'a>, stmt: Node<'a>) -> Option<Node<'a>> {
+        let w = h.writer.as_ref()?;
+        let writers = crate::syntax::scope::aliases(
+            h.func,
+            std::slice::from_ref(w),
+            self.src,
+            crate::syntax::scope::WRITER,
+        );
+        let mut first_write = None;
+        crate::syntax::visit_no_funcs(h.body, |n| {
+            if n.start_byte() >= stmt.start_byte() {
+                return Visit::Stop;
+            }
+            if let Some(c) = crate::syntax::Call::of(n) {
+                if crate::syntax::http::writes_to_client(&c, self.src, self.imports, &writers) {
+                    first_write = Some(n);
+                    return Visit::Stop;
+                }
+            }
+            Visit::Descend
+        });
+        let Some(write) = first_write else {
+            return Some(stmt);
+        };
+        let at = crate::syntax::statement_of(write)?;
+        (at.parent().map(|p| p.id()) == stmt.parent().map(|p| p.id())).then_some(at)
+    }
+
     /// The Go version of the module the file belongs to, for fixes.
     pub fn go_version(&self) -> crate::gomod::GoVersion {
         crate::gomod::version_for(std::path::Path::new(&*self.file.path))
