@@ -57,8 +57,11 @@ func main() {
 ## Fix
 Replaces the context with `context.WithTimeout(context.Background(),
 30*time.Second)` and `defer cancel()`, with `Close()` as the fallback when
-`Shutdown` fails; the serve error goes to `errCh := make(chan error, 1)` and is
-checked against `http.ErrServerClosed` after shutdown. Imports are added.
+`Shutdown` fails. The dropped serve error goes to
+`errCh := make(chan error, 1)` and is checked against `http.ErrServerClosed`
+right after the same function shuts that server down; when no such `Shutdown`
+follows, the goroutine logs the error unless it is `http.ErrServerClosed`.
+Imports are added.
 "#,
     check,
 };

@@ -54,8 +54,12 @@ func ingest(w http.ResponseWriter, r *http.Request) {
 ```
 
 ## Fix
-Reads the body into a variable before the `go` statement, answering 400 when
-that fails, and uses the variable inside the goroutine.
+Reads the body into a variable before the `go` statement (or before the
+handler's first write, so that the 400 it answers on failure is the only
+status) and gives the goroutine a reader over the bytes
+(`bytes.NewReader(body)`) where it read `r.Body`. Form values: the form is
+parsed before the `go` statement instead. Not offered for `r.Body.Read` loops,
+multipart forms, or a package function handed the whole request.
 "#,
     check,
 };

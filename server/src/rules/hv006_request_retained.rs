@@ -54,10 +54,12 @@ func (q *queue) enqueue(w http.ResponseWriter, r *http.Request) {
 ```
 
 ## Fix
-Stores a detached copy: the body is read now, the request is cloned onto a
-context that is not cancelled when the handler returns, and the clone gets an
-in-memory body, so the stored type does not change and later readers keep
-working.
+Stores a detached copy: the body is read now (400 on failure, before any
+lock the store runs under), the request is cloned onto a context that is not
+cancelled when the handler returns (`context.WithoutCancel(r.Context())` when
+the module's `go` line is 1.21 or later, `context.Background()` before), and
+the clone gets an in-memory body, so the stored type does not change and later
+readers keep working.
 "#,
     check,
 };

@@ -55,10 +55,13 @@ func count(w http.ResponseWriter, r *http.Request) {
 For counters, `sync.Map` holding `*atomic.Int64` values is another option.
 
 ## Fix
-Adds a `sync.Mutex` beside the map (a package-level variable, or a field next
-to the map field) and wraps the handler's statements that touch the map in
-`Lock()` / `Unlock()`, keeping the response write outside the lock. Imports
-are added.
+Adds a `sync.Mutex` beside the map — a package-level `var mapMu sync.Mutex`
+after the map's declaration, or a `mapMu` field at the end of the struct, in
+whichever file declares it — and wraps the run of statements that touch the
+map in `Lock()` / `Unlock()`. A write to the client that uses the map reads
+the value into a local under the lock and writes after `Unlock()`. Not offered
+when a touching statement returns, breaks or writes the response in its body,
+or when the struct is used by value (the mutex would be copied).
 "#,
     check,
 };

@@ -52,9 +52,11 @@ func home(w http.ResponseWriter, r *http.Request) {
 For logging, the `log` package is already safe: `log.Printf("%s", r.URL.Path)`.
 
 ## Fix
-Guards the use with a package-level `sync.Mutex` declared beside the value.
-When the value is a `bufio.Writer` over `os.Stdout` or `os.Stderr` used for
-logging, the alternative is `log.Printf`.
+Guards the use with a package-level `sync.Mutex` declared beside the value
+(as HV007 does, in whichever file declares it). When the value is a
+`bufio.Writer` over `os.Stdout` or `os.Stderr` used for logging, the
+alternative writes through the `log` package instead (`fmt.Fprintf(buf, …)`
+becomes `log.Printf(…)`).
 "#,
     check,
 };

@@ -45,10 +45,13 @@ func (s *store) get(w http.ResponseWriter, r *http.Request) {
 
 ## Fix
 Takes what is needed under the lock, releases it, then writes: the
-`defer Unlock()` becomes an `Unlock()` right after the last statement that
-reads the guarded state, and every early return after that point runs
-unlocked. A byte slice taken from a field that other goroutines mutate is
-copied under the lock.
+`defer Unlock()` (or a later explicit `Unlock()`) becomes an `Unlock()` right
+before the first statement that writes to the client, and every early return
+before that point unlocks first. Guarded values the write takes as arguments
+are read into locals under the lock; a map is copied with `maps.Clone` when
+the module's Go version allows it (1.21). Not offered when statements after
+that point still touch the guarded state, or for a lock captured from an
+enclosing function (it may serialise the handler on purpose).
 "#,
     check,
 };
