@@ -56,7 +56,7 @@ pub fn check_file(
 }
 
 /// Suppression comments, then one finding per code and line, in order.
-pub fn finish(file: &SourceFile, diags: &mut Vec<Diagnostic>) {
+pub fn finish<D: std::borrow::Borrow<Diagnostic>>(file: &SourceFile, diags: &mut Vec<D>) {
     suppress(file, diags);
     dedupe(diags);
 }
@@ -103,7 +103,7 @@ pub fn check_scope<'a>(
 
 /// Drops diagnostics silenced by `//httpvet:ignore [CODE…] [reason]` on their
 /// line or the line above.
-pub fn suppress(file: &SourceFile, diags: &mut Vec<Diagnostic>) {
+pub fn suppress<D: std::borrow::Borrow<Diagnostic>>(file: &SourceFile, diags: &mut Vec<D>) {
     const MARK: &str = "httpvet:ignore";
     if diags.is_empty() || !file.text.contains(MARK) {
         return;
@@ -136,8 +136,8 @@ pub fn suppress(file: &SourceFile, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
-    diags.retain(|d| match silenced.get(&d.location.start.line) {
-        Some(codes) => !(codes.is_empty() || codes.iter().any(|c| c == d.code)),
+    diags.retain(|d| match silenced.get(&d.borrow().location.start.line) {
+        Some(codes) => !(codes.is_empty() || codes.iter().any(|c| c == d.borrow().code)),
         None => true,
     });
 }

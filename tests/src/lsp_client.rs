@@ -23,12 +23,7 @@ impl Client {
     pub fn in_process() -> Client {
         let (client_side, server_side) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_side);
-        let (service, socket) = httpvet::lsp::service();
-        tokio::spawn(async move {
-            tower_lsp_server::Server::new(server_read, server_write, socket)
-                .serve(service)
-                .await;
-        });
+        tokio::spawn(httpvet::lsp::transport::serve(server_read, server_write));
         let (read, write) = tokio::io::split(client_side);
         Client {
             reader: BufReader::new(Box::new(read)),

@@ -4,7 +4,8 @@
 //! Each entry holds one declaration's summary and findings. An edit shifts
 //! every remembered position after it (as an editor moves its markers) and
 //! drops the entries it overlaps; the next analysis reuses the entries whose
-//! text and start are unchanged, and re-checks the rest. When anything that
+//! range is still a declaration's (their text is unchanged), and re-checks
+//! the rest. When anything that
 //! every declaration's findings depend on changes (imports, the package's
 //! declarations, settings), every entry is re-checked.
 
@@ -19,12 +20,12 @@ use tree_sitter::InputEdit;
 pub struct Entry {
     pub start: usize,
     pub end: usize,
-    pub hash: u64,
     pub summary: Arc<FileSummary>,
     /// Hash of the summary without positions.
     pub shape: u64,
-    /// `None` until checked in the current context.
-    pub diags: Option<Vec<Diagnostic>>,
+    /// `None` until checked in the current context. Shared with the jobs
+    /// that read it; an edit copies it only when it moves one of its positions.
+    pub diags: Option<Arc<Vec<Diagnostic>>>,
 }
 
 #[derive(Clone, Default)]
@@ -82,6 +83,17 @@ fn shift_diag(d: &mut Diagnostic, e: &InputEdit, path: &str) {
     }
 }
 
+/// True when an edit moves any position a diagnostic remembers.
+fn moved_by(d: &Diagnostic, e: &InputEdit, path: &str) -> bool {
+    let at = |loc: &Location| &*loc.path == path && loc.end.offset > e.start_byte;
+    at(&d.location)
+        || d.related.iter().any(|r| at(&r.location))
+        || d.fixes
+            .iter()
+            .flat_map(|f| &f.edits)
+            .any(|x| &*x.path == path && (x.end > e.start_byte || x.start > e.start_byte))
+}
+
 fn shift_summary(s: &mut FileSummary, e: &InputEdit, path: &str) {
     for v in &mut s.vars {
         shift_location(&mut v.location, e, path);
@@ -109,8 +121,10 @@ impl FileCache {
                 shift_summary(Arc::make_mut(&mut en.summary), e, path);
             }
             if let Some(diags) = &mut en.diags {
-                for d in diags {
-                    shift_diag(d, e, path);
+                if diags.iter().any(|d| moved_by(d, e, path)) {
+                    for d in Arc::make_mut(diags) {
+                        shift_diag(d, e, path);
+                    }
                 }
             }
             true

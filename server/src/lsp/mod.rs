@@ -7,6 +7,7 @@
 
 mod cache;
 mod convert;
+pub mod transport;
 
 use crate::diagnostic::Severity;
 use crate::document::{Change, Document};
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 pub use convert::{rule_page, DOCS_BASE};
 
@@ -38,7 +39,9 @@ struct Doc {
     cache: cache::FileCache,
     path: Option<PathBuf>,
     summary: Option<Arc<FileSummary>>,
-    published: Vec<Diagnostic>,
+    published: Arc<Vec<Diagnostic>>,
+    /// When the last change arrived (for HTTPVET_TRACE timings).
+    changed_at: Option<std::time::Instant>,
 }
 
 #[derive(Default)]
@@ -60,6 +63,7 @@ struct State {
 
 pub struct Backend {
     client: Client,
+    publisher: transport::Publisher,
     state: Arc<Mutex<State>>,
     wake: Arc<Notify>,
 }
@@ -77,23 +81,27 @@ pub fn run_stdio() -> i32 {
             return 2;
         }
     };
-    runtime.block_on(async {
-        let (service, socket) = service();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
-    });
+    runtime.block_on(transport::serve(tokio::io::stdin(), tokio::io::stdout()));
     0
 }
 
-/// The service, for stdio or for tests over an in-memory pipe.
-pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
+/// The service; [`transport::serve`] runs it on a stream (stdio, or an
+/// in-memory pipe in tests) and publishes through `publisher`.
+pub fn service(
+    publisher: transport::Publisher,
+) -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     LspService::new(|client| {
         let state = Arc::new(Mutex::new(State::default()));
         let wake = Arc::new(Notify::new());
-        tokio::spawn(worker(client.clone(), state.clone(), wake.clone()));
+        tokio::spawn(worker(
+            client.clone(),
+            publisher.clone(),
+            state.clone(),
+            wake.clone(),
+        ));
         Backend {
             client,
+            publisher,
             state,
             wake,
         }
@@ -233,6 +241,7 @@ struct Job {
     cache: cache::FileCache,
     /// Excluded by the configuration: publish nothing.
     excluded: bool,
+    changed_at: Option<std::time::Instant>,
 }
 
 fn take_job(st: &mut State) -> Option<Job> {
@@ -278,6 +287,7 @@ fn take_job(st: &mut State) -> Option<Job> {
         None => (st.settings.clone(), false),
     };
     Some(Job {
+        changed_at: doc.changed_at,
         excluded,
         uri: uri.clone(),
         version: doc.doc.version,
@@ -322,20 +332,21 @@ fn analyse(job: Job) -> Outcome {
     let root = file.tree.root_node();
     let imports = Imports::of(root, &file.text);
     let package = package_name(root, &file.text);
-    let reuse: HashMap<(usize, u64), &cache::Entry> =
-        old.entries.iter().map(|e| ((e.start, e.hash), e)).collect();
+    // An entry the edits did not drop kept its text (edits drop the entries
+    // they overlap and shift the rest): a declaration with the same range is
+    // the same declaration, without hashing its text again.
+    let reuse: HashMap<(usize, usize), &cache::Entry> =
+        old.entries.iter().map(|e| ((e.start, e.end), e)).collect();
     let decls: Vec<tree_sitter::Node> = crate::syntax::named_children(root).collect();
     let mut entries: Vec<cache::Entry> = Vec::with_capacity(decls.len());
     for d in &decls {
-        let hash = cache::hash_of(&file.text.as_bytes()[d.byte_range()]);
-        match reuse.get(&(d.start_byte(), hash)) {
+        match reuse.get(&(d.start_byte(), d.end_byte())) {
             Some(e) => entries.push((*e).clone()),
             None => {
                 let summary = FileSummary::of_decl(&file, &imports, &package, *d);
                 entries.push(cache::Entry {
                     start: d.start_byte(),
                     end: d.end_byte(),
-                    hash,
                     shape: cache::hash_of(shape(&summary)),
                     summary: Arc::new(summary),
                     diags: None,
@@ -365,9 +376,11 @@ fn analyse(job: Job) -> Outcome {
             e.diags = None;
         }
     }
+    let t_entries = t0.elapsed();
     let mut files: Vec<Arc<FileSummary>> = entries.iter().map(|e| e.summary.clone()).collect();
     files.extend(siblings);
     let index = PackageIndex::new(files);
+    let t_index = t0.elapsed();
     let stale: Vec<tree_sitter::Node> = decls
         .iter()
         .zip(&entries)
@@ -375,25 +388,30 @@ fn analyse(job: Job) -> Outcome {
         .map(|(d, _)| *d)
         .collect();
     let mut panics = Vec::new();
+    let stale_count = stale.len();
     if !stale.is_empty() {
         let report = check_scope(&file, &imports, &index, &settings, stale);
         panics = report.panics;
-        for e in entries.iter_mut().filter(|e| e.diags.is_none()) {
-            e.diags = Some(Vec::new());
-        }
+        let mut fresh: HashMap<usize, Vec<crate::diagnostic::Diagnostic>> = HashMap::new();
         for d in report.diagnostics {
             let at = d.location.start.offset;
             let i = entries
                 .partition_point(|e| e.end <= at)
                 .min(entries.len().saturating_sub(1));
-            if let Some(Some(list)) = entries.get_mut(i).map(|e| e.diags.as_mut()) {
-                list.push(d);
+            if entries.get(i).is_some_and(|e| e.diags.is_none()) {
+                fresh.entry(i).or_default().push(d);
+            }
+        }
+        for (i, e) in entries.iter_mut().enumerate() {
+            if e.diags.is_none() {
+                e.diags = Some(Arc::new(fresh.remove(&i).unwrap_or_default()));
             }
         }
     }
-    let mut all: Vec<crate::diagnostic::Diagnostic> = entries
+    let t_check = t0.elapsed();
+    let mut all: Vec<&crate::diagnostic::Diagnostic> = entries
         .iter()
-        .flat_map(|e| e.diags.iter().flatten().cloned())
+        .flat_map(|e| e.diags.iter().flat_map(|d| d.iter()))
         .collect();
     finish(&file, &mut all);
     let summary = shape_changed.then(|| {
@@ -422,9 +440,9 @@ fn analyse(job: Job) -> Outcome {
         .collect();
     if std::env::var_os("HTTPVET_TRACE").is_some() {
         eprintln!(
-            "analyse: shape_changed={shape_changed} entries={} check+finish {:?} total {:?}",
+            "analyse: shape_changed={shape_changed} entries={} stale={} entries {t_entries:?} index {t_index:?} check {t_check:?} finish {t1:?} total {:?}",
             entries.len(),
-            t1,
+            stale_count,
             t0.elapsed()
         );
     }
@@ -468,7 +486,12 @@ fn shape(s: &FileSummary) -> String {
     out
 }
 
-async fn worker(client: Client, state: Arc<Mutex<State>>, wake: Arc<Notify>) {
+async fn worker(
+    client: Client,
+    publisher: transport::Publisher,
+    state: Arc<Mutex<State>>,
+    wake: Arc<Notify>,
+) {
     loop {
         wake.notified().await;
         loop {
@@ -476,6 +499,7 @@ async fn worker(client: Client, state: Arc<Mutex<State>>, wake: Arc<Notify>) {
                 break;
             };
             let (uri, version) = (job.uri.clone(), job.version);
+            let job_start = job.changed_at;
             let outcome = match catch_unwind(AssertUnwindSafe(|| analyse(job))) {
                 Ok(o) => o,
                 Err(_) => {
@@ -498,7 +522,7 @@ async fn worker(client: Client, state: Arc<Mutex<State>>, wake: Arc<Notify>) {
                 let current = match st.docs.get_mut(&uri) {
                     Some(d) if d.doc.version == version => {
                         d.cache = outcome.cache;
-                        d.published = outcome.diagnostics;
+                        d.published = Arc::new(outcome.diagnostics);
                         if let Some(summary) = outcome.summary {
                             let changed =
                                 d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
@@ -536,9 +560,13 @@ async fn worker(client: Client, state: Arc<Mutex<State>>, wake: Arc<Notify>) {
             };
             if let Some(diags) = publish {
                 let t = std::time::Instant::now();
-                client.publish_diagnostics(uri, diags, Some(version)).await;
+                publisher.publish(&uri, &diags, Some(version));
                 if std::env::var_os("HTTPVET_TRACE").is_some() {
-                    eprintln!("publish {:?}", t.elapsed());
+                    eprintln!(
+                        "publish {:?} (since the change {:?})",
+                        t.elapsed(),
+                        job_start.map(|j| j.elapsed())
+                    );
                 }
             }
         }
@@ -652,7 +680,8 @@ impl LanguageServer for Backend {
                     cache: cache::FileCache::default(),
                     path: path.clone(),
                     summary: None,
-                    published: Vec::new(),
+                    published: Arc::default(),
+                    changed_at: None,
                 },
             );
             let dir = path
@@ -697,6 +726,7 @@ impl LanguageServer for Backend {
             let enc = st.encoding;
             match st.docs.get_mut(&uri) {
                 Some(d) => {
+                    d.changed_at = Some(std::time::Instant::now());
                     let edits = d.doc.apply(&changes, params.text_document.version, enc);
                     for e in &edits {
                         d.cache.adjust(e, &d.name);
@@ -727,7 +757,7 @@ impl LanguageServer for Backend {
             st.docs.remove(&uri);
             st.dirty.remove(&uri);
         }
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.publisher.publish(&uri, &[], None);
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
@@ -883,7 +913,7 @@ impl LanguageServer for Backend {
             .cache
             .entries
             .iter()
-            .flat_map(|e| e.diags.iter().flatten())
+            .flat_map(|e| e.diags.iter().flat_map(|d| d.iter()))
             .collect();
         // Edits of this document use its rope; a fix may also edit a sibling
         // (a mutex beside a map declared there): its open buffer, or the file

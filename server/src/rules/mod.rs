@@ -551,8 +551,11 @@ pub fn snippet(code: &str) -> String {
 }
 
 /// Keeps one diagnostic per (code, line): several findings on one line say one thing.
-pub fn dedupe(diags: &mut Vec<Diagnostic>) {
-    diags.sort_by(|a, b| (a.location.start, a.code).cmp(&(b.location.start, b.code)));
+pub fn dedupe<D: std::borrow::Borrow<Diagnostic>>(diags: &mut Vec<D>) {
+    diags.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
+        (a.location.start, a.code).cmp(&(b.location.start, b.code))
+    });
     let mut seen = std::collections::HashSet::new();
-    diags.retain(|d| seen.insert((d.code, d.location.start.line)));
+    diags.retain(|d| seen.insert((d.borrow().code, d.borrow().location.start.line)));
 }

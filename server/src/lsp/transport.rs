@@ -1,0 +1,193 @@
+//! The server's output: one writer task owns the client's stream and writes
+//! whole frames — tower-lsp-server's (requests, responses, log messages) and
+//! our `publishDiagnostics`, which are serialised once, straight from the
+//! diagnostics to bytes. tower-lsp-server would turn a publish into a
+//! `serde_json::Value` and serialise that again: with hundreds of findings
+//! that was most of the time from keystroke to publish.
+
+use serde::Serialize;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::sync::oneshot;
+use tower_lsp_server::ls_types::{Diagnostic, Uri};
+
+/// What the writer task receives: a frame, or a request to report once
+/// everything before it is written.
+enum Out {
+    Frame(Vec<u8>),
+    Flushed(oneshot::Sender<()>),
+}
+
+/// Sends `publishDiagnostics` frames to the writer task.
+#[derive(Clone)]
+pub struct Publisher {
+    tx: UnboundedSender<Out>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    jsonrpc: &'static str,
+    method: &'static str,
+    params: Params<'a>,
+}
+
+#[derive(Serialize)]
+struct Params<'a> {
+    uri: &'a Uri,
+    diagnostics: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<i32>,
+}
+
+impl Publisher {
+    /// Queues `textDocument/publishDiagnostics` for `uri`. Frames leave in
+    /// the order they are queued.
+    pub fn publish(&self, uri: &Uri, diagnostics: &[Diagnostic], version: Option<i32>) {
+        let body = serde_json::to_vec(&Notification {
+            jsonrpc: "2.0",
+            method: "textDocument/publishDiagnostics",
+            params: Params {
+                uri,
+                diagnostics,
+                version,
+            },
+        })
+        .expect("diagnostics serialise");
+        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        frame.extend_from_slice(&body);
+        // The writer is gone only when the server is shutting down.
+        let _ = self.tx.send(Out::Frame(frame));
+    }
+}
+
+/// The stream tower-lsp-server writes to: cuts its bytes into whole frames
+/// (`Content-Length` header and body) and hands each to the writer task, so
+/// that no publish lands inside one of its messages.
+struct FrameCutter {
+    pending: Vec<u8>,
+    tx: UnboundedSender<Out>,
+}
+
+impl FrameCutter {
+    fn cut(&mut self) {
+        loop {
+            let Some(head_end) = find(&self.pending, b"\r\n\r\n") else {
+                return;
+            };
+            let head = String::from_utf8_lossy(&self.pending[..head_end]);
+            let len = head.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse::<usize>().ok())
+                    .flatten()
+            });
+            let Some(len) = len else {
+                // Not a frame header: pass the bytes on as they are.
+                let rest = std::mem::take(&mut self.pending);
+                let _ = self.tx.send(Out::Frame(rest));
+                return;
+            };
+            let total = head_end + 4 + len;
+            if self.pending.len() < total {
+                return;
+            }
+            let rest = self.pending.split_off(total);
+            let frame = std::mem::replace(&mut self.pending, rest);
+            let _ = self.tx.send(Out::Frame(frame));
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+impl AsyncWrite for FrameCutter {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        this.pending.extend_from_slice(buf);
+        this.cut();
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Serves the language server on `input` / `output` until the client exits.
+pub async fn serve<I, O>(input: I, output: O)
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite + Unpin + Send + 'static,
+{
+    let (tx, mut rx) = unbounded_channel::<Out>();
+    tokio::spawn(async move {
+        let mut output = output;
+        while let Some(out) = rx.recv().await {
+            match out {
+                Out::Frame(frame) => {
+                    if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+                        break;
+                    }
+                }
+                Out::Flushed(done) => {
+                    let _ = done.send(());
+                }
+            }
+        }
+    });
+    let (service, socket) = super::service(Publisher { tx: tx.clone() });
+    let cutter = FrameCutter {
+        pending: Vec::new(),
+        tx: tx.clone(),
+    };
+    tower_lsp_server::Server::new(input, cutter, socket)
+        .serve(service)
+        .await;
+    // Everything queued (the `shutdown` response) is written before returning.
+    let (done, written) = oneshot::channel();
+    if tx.send(Out::Flushed(done)).is_ok() {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), written).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_whole_frames_from_pieces() {
+        let (tx, mut rx) = unbounded_channel();
+        let mut c = FrameCutter {
+            pending: Vec::new(),
+            tx,
+        };
+        let a = b"Content-Length: 2\r\n\r\n{}";
+        let b = b"Content-Length: 4\r\n\r\nnull";
+        let mut all = a.to_vec();
+        all.extend_from_slice(b);
+        for piece in all.chunks(5) {
+            c.pending.extend_from_slice(piece);
+            c.cut();
+        }
+        for want in [a.to_vec(), b.to_vec()] {
+            match rx.try_recv() {
+                Ok(Out::Frame(f)) => assert_eq!(f, want),
+                _ => panic!("expected a frame"),
+            }
+        }
+        assert!(rx.try_recv().is_err());
+    }
+}
