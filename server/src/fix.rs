@@ -143,26 +143,42 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
             let Some(one) = crate::syntax::child_of_kind(decl, "import_spec") else {
                 return (q, None);
             };
-            let existing = crate::syntax::text(one, &file.text).to_string();
-            let existing_path = one
-                .child_by_field_name("path")
-                .map(|p| {
-                    crate::syntax::text(p, &file.text)
-                        .trim_matches('"')
-                        .to_string()
-                })
-                .unwrap_or_default();
-            let mut lines = [existing, spec];
-            if existing_path.as_str() > path {
-                lines.swap(0, 1);
-            }
-            let block = format!("import (\n\t{}\n\t{}\n)", lines[0], lines[1]);
-            (
-                q,
-                Some(edit(file, decl.start_byte(), decl.end_byte(), block)),
-            )
+            (q, Some(lone_import_to_block(file, decl, one, &[path])))
         }
     }
+}
+
+/// `import "x"` rewritten as a block holding it and `paths`, sorted.
+fn lone_import_to_block(
+    file: &SourceFile,
+    decl: tree_sitter::Node,
+    one: tree_sitter::Node,
+    paths: &[&str],
+) -> Edit {
+    let existing_path = one
+        .child_by_field_name("path")
+        .map(|p| {
+            crate::syntax::text(p, &file.text)
+                .trim_matches('"')
+                .to_string()
+        })
+        .unwrap_or_default();
+    let mut specs: Vec<(String, String)> = paths
+        .iter()
+        .map(|p| (p.to_string(), format!("\"{p}\"")))
+        .collect();
+    specs.push((
+        existing_path,
+        crate::syntax::text(one, &file.text).to_string(),
+    ));
+    specs.sort();
+    let body: String = specs.iter().map(|(_, s)| format!("\t{s}\n")).collect();
+    edit(
+        file,
+        decl.start_byte(),
+        decl.end_byte(),
+        format!("import (\n{body})"),
+    )
 }
 
 /// The edit that deletes the import of `path` when the text in `removed`
@@ -227,28 +243,7 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
         .collect::<Vec<_>>();
     if missing.len() > 1 && lone.len() == 1 {
         if let Some(one) = crate::syntax::child_of_kind(lone[0], "import_spec") {
-            let mut specs: Vec<(String, String)> = missing
-                .iter()
-                .map(|p| (p.to_string(), format!("\"{p}\"")))
-                .collect();
-            let existing = crate::syntax::text(one, &file.text).to_string();
-            let existing_path = one
-                .child_by_field_name("path")
-                .map(|p| {
-                    crate::syntax::text(p, &file.text)
-                        .trim_matches('"')
-                        .to_string()
-                })
-                .unwrap_or_default();
-            specs.push((existing_path, existing));
-            specs.sort();
-            let body: String = specs.iter().map(|(_, s)| format!("\t{s}\n")).collect();
-            edits.push(edit(
-                file,
-                lone[0].start_byte(),
-                lone[0].end_byte(),
-                format!("import (\n{body})"),
-            ));
+            edits.push(lone_import_to_block(file, lone[0], one, &missing));
             return (qualifiers, edits);
         }
     }

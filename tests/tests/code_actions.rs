@@ -33,6 +33,28 @@ fn apply(text: &str, edits: &[Value]) -> String {
     out
 }
 
+/// The preferred quick fix the server offers for the `code` finding.
+async fn preferred_fix(c: &mut Client, uri: &str, diags: &[Value], code: &str) -> Value {
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("{code}: {diags:?}"))
+        .clone();
+    let r = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d], "only": ["quickfix"]}}),
+        )
+        .await;
+    r["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{code}: {r}"))
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("{code}: no preferred action in {r}"))
+        .clone()
+}
+
 const CASES: &[(&str, &str)] = &[
     ("HV001", "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tgo func() {\n\t\tw.Write([]byte(\"late\"))\n\t}()\n}\n"),
     ("HV002", "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tresp, err := http.Get(\"http://example.com\")\n\tif err != nil {\n\t\treturn\n\t}\n\tresp.Body.Close()\n}\n"),
@@ -60,24 +82,7 @@ async fn each_rules_quick_fix_removes_its_diagnostic() {
         let uri = file_uri(&sub.join("p.go"));
         c.open(&uri, text, 1).await;
         let diags = c.diagnostics(&uri, 1).await;
-        let d = diags
-            .iter()
-            .find(|d| d["code"] == *code)
-            .unwrap_or_else(|| panic!("{code}: {diags:?}"))
-            .clone();
-        let r = c
-            .request(
-                "textDocument/codeAction",
-                json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d], "only": ["quickfix"]}}),
-            )
-            .await;
-        let actions = r["result"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{code}: {r}"));
-        let preferred = actions
-            .iter()
-            .find(|a| a["isPreferred"] == true)
-            .unwrap_or_else(|| panic!("{code}: no preferred action in {r}"));
+        let preferred = preferred_fix(&mut c, &uri, &diags, code).await;
         assert_eq!(preferred["kind"], "quickfix");
         assert_eq!(preferred["diagnostics"][0]["code"], *code);
         let edits = preferred["edit"]["changes"][&uri].as_array().unwrap();
@@ -147,24 +152,7 @@ async fn a_fix_may_edit_a_sibling_file() {
     c.initialize(true, Value::Null).await;
     c.open(&uri, text, 1).await;
     let diags = c.diagnostics(&uri, 1).await;
-    let d = diags
-        .iter()
-        .find(|d| d["code"] == "HV007")
-        .expect("HV007")
-        .clone();
-    let r = c
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d], "only": ["quickfix"]}}),
-        )
-        .await;
-    let action = r["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["isPreferred"] == true)
-        .unwrap_or_else(|| panic!("no preferred action: {r}"))
-        .clone();
+    let action = preferred_fix(&mut c, &uri, &diags, "HV007").await;
     let changes = &action["edit"]["changes"];
     let fixed = apply(text, changes[&uri].as_array().unwrap());
     let fixed_state = apply(

@@ -1,36 +1,39 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
-	"time"
 )
 
-func lookup() string {
-	time.Sleep(2 * time.Second)
-	return "ok"
-}
-
-func handler(w http.ResponseWriter, r *http.Request) {
-	result := make(chan string)
-	go func() { result <- lookup() }()
+// quote waits for a price, but gives up when the caller does: the sender
+// is left blocked on its unbuffered channel (HV003, ignored by the test's
+// settings).
+func quote(ctx context.Context, sku string) (string, error) {
+	price := make(chan string)
+	go func() { price <- lookupPrice(sku) }()
 	select {
-	case s := <-result:
-		w.Write([]byte(s))
-	case <-r.Context().Done():
+	case p := <-price:
+		return p, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
 	}
 }
 
-func main() {
-	http.HandleFunc("/", handler)
-	http.ListenAndServe(":8080", nil)
-}
+func lookupPrice(sku string) string { return sku + ": 10 EUR" }
 
-func proxy(w http.ResponseWriter, r *http.Request) {
-	resp, err := http.Get("http://backend.internal/items")
+// stock asks a backend without the request's context (HV002, shown).
+func stock(w http.ResponseWriter, r *http.Request) {
+	resp, err := http.Get("http://inventory.internal/stock")
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
 	defer resp.Body.Close()
-	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}
+
+func main() {
+	http.HandleFunc("/stock", stock)
+	http.ListenAndServe(":8080", nil)
 }

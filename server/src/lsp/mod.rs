@@ -500,6 +500,12 @@ async fn worker(
             };
             let (uri, version) = (job.uri.clone(), job.version);
             let job_start = job.changed_at;
+            if std::env::var_os("HTTPVET_TRACE").is_some() {
+                eprintln!(
+                    "job taken {:?} after the change",
+                    job_start.map(|j| j.elapsed())
+                );
+            }
             let outcome = match catch_unwind(AssertUnwindSafe(|| analyse(job))) {
                 Ok(o) => o,
                 Err(_) => {
