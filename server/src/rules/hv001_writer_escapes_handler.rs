@@ -180,7 +180,7 @@ fn handoff_fix(
             end,
             end,
             format!(
-                "\n{indent}select {{\n{indent}case {b} := <-{ch}:\n{indent}\t{w}.Write({b})\n{indent}case <-{r}.Context().Done():\n{indent}}}"
+                "\n{indent}select {{\n{indent}case {b} := <-{ch}:\n{indent}\t{w}.Write({b})\n{indent}case <-{r}.Context().Done():\n{indent}\treturn\n{indent}}}"
             ),
         ),
     ];
