@@ -69,6 +69,105 @@ pub fn delete_statement(file: &SourceFile, stmt: tree_sitter::Node) -> Edit {
     }
 }
 
+/// Code moved one block deeper: every line after the first gets one more
+/// tab. `None` when it holds a raw string literal, whose lines must not move.
+pub fn indent_deeper(code: &str) -> Option<String> {
+    if !code.contains('\n') {
+        return Some(code.to_string());
+    }
+    if code.contains('`') {
+        return None;
+    }
+    Some(
+        code.split('\n')
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 || l.is_empty() {
+                    l.to_string()
+                } else {
+                    format!("\t{l}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// An expression's text as gofmt prints it at expression depth `depth`: 1 for
+/// a statement's expression or a call's only argument, 2 for one of several
+/// arguments. gofmt drops the blanks around `+`, `*`, … deeper down
+/// (`f(a, b+1)` but `x = b + 1`), so an expression moved between the two is
+/// re-spaced. Only binary operators are re-spaced; anything else keeps its
+/// text.
+pub fn expr_at_depth(node: tree_sitter::Node, src: &str, depth: usize) -> String {
+    render_binary(node, src, depth)
+}
+
+fn binary_prec(node: tree_sitter::Node, src: &str) -> Option<usize> {
+    if node.kind() != "binary_expression" {
+        return None;
+    }
+    let op = node.child_by_field_name("operator")?;
+    Some(match crate::syntax::text(op, src) {
+        "||" => 1,
+        "&&" => 2,
+        "==" | "!=" | "<" | "<=" | ">" | ">=" => 3,
+        "+" | "-" | "|" | "^" => 4,
+        _ => 5,
+    })
+}
+
+/// gofmt's `walkBinary`: which precedences 4 and 5 occur without parens.
+fn walk_binary(node: tree_sitter::Node, src: &str) -> (bool, bool) {
+    let Some(prec) = binary_prec(node, src) else {
+        return (false, false);
+    };
+    let (mut has4, mut has5) = (prec == 4, prec == 5);
+    if let Some(l) = node.child_by_field_name("left") {
+        if binary_prec(l, src).is_some_and(|lp| lp >= prec) {
+            let (a, b) = walk_binary(l, src);
+            has4 |= a;
+            has5 |= b;
+        }
+    }
+    if let Some(r) = node.child_by_field_name("right") {
+        if binary_prec(r, src).is_some_and(|rp| rp > prec) {
+            let (a, b) = walk_binary(r, src);
+            has4 |= a;
+            has5 |= b;
+        }
+    }
+    (has4, has5)
+}
+
+fn render_binary(node: tree_sitter::Node, src: &str, depth: usize) -> String {
+    let Some(prec) = binary_prec(node, src) else {
+        return crate::syntax::text(node, src).to_string();
+    };
+    let (Some(l), Some(op), Some(r)) = (
+        node.child_by_field_name("left"),
+        node.child_by_field_name("operator"),
+        node.child_by_field_name("right"),
+    ) else {
+        return crate::syntax::text(node, src).to_string();
+    };
+    let (has4, has5) = walk_binary(node, src);
+    let cutoff = match (has4 && has5, depth == 1) {
+        (true, true) => 5,
+        (true, false) => 4,
+        (false, true) => 6,
+        (false, false) => 4,
+    };
+    let blank = if prec < cutoff { " " } else { "" };
+    let left_depth = depth + usize::from(binary_prec(l, src) != Some(prec));
+    format!(
+        "{}{blank}{}{blank}{}",
+        render_binary(l, src, left_depth),
+        crate::syntax::text(op, src),
+        render_binary(r, src, depth + 1)
+    )
+}
+
 /// The first of `candidates` not in `taken`, else the first with a number.
 pub fn fresh_name(candidates: &[&str], taken: &HashSet<String>) -> String {
     for c in candidates {
@@ -89,8 +188,7 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
     if let Some(q) = imports.qualifier(path) {
         return (q, None);
     }
-    let q = format!("{}.", default_name(path));
-    let spec = format!("\"{path}\"");
+    let (q, spec) = new_spec(imports, path);
     let root = file.tree.root_node();
     // An import block: insert in sorted position among the standard library group.
     let mut decls =
@@ -143,14 +241,31 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
             let Some(one) = crate::syntax::child_of_kind(decl, "import_spec") else {
                 return (q, None);
             };
-            (q, Some(lone_import_to_block(file, decl, one, &[path])))
+            (
+                q,
+                Some(lone_import_to_block(file, imports, decl, one, &[path])),
+            )
         }
+    }
+}
+
+/// The qualifier and import spec for a package the file does not import yet:
+/// aliased (`stdatomic "sync/atomic"`) when another import already has its
+/// name.
+fn new_spec(imports: &Imports, path: &str) -> (String, String) {
+    let base = default_name(path);
+    if imports.path_of(base).is_some_and(|p| p != path) {
+        let alias = format!("std{base}");
+        (format!("{alias}."), format!("{alias} \"{path}\""))
+    } else {
+        (format!("{base}."), format!("\"{path}\""))
     }
 }
 
 /// `import "x"` rewritten as a block holding it and `paths`, sorted.
 fn lone_import_to_block(
     file: &SourceFile,
+    imports: &Imports,
     decl: tree_sitter::Node,
     one: tree_sitter::Node,
     paths: &[&str],
@@ -165,7 +280,7 @@ fn lone_import_to_block(
         .unwrap_or_default();
     let mut specs: Vec<(String, String)> = paths
         .iter()
-        .map(|p| (p.to_string(), format!("\"{p}\"")))
+        .map(|p| (p.to_string(), new_spec(imports, p).1))
         .collect();
     specs.push((
         existing_path,
@@ -243,7 +358,7 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
         .collect::<Vec<_>>();
     if missing.len() > 1 && lone.len() == 1 {
         if let Some(one) = crate::syntax::child_of_kind(lone[0], "import_spec") {
-            edits.push(lone_import_to_block(file, lone[0], one, &missing));
+            edits.push(lone_import_to_block(file, imports, lone[0], one, &missing));
             return (qualifiers, edits);
         }
     }
@@ -431,4 +546,48 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
         out.replace_range(e.start..e.end, &e.new_text);
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first expression of `x := EXPR` in a tiny Go file, re-spaced.
+    fn at_depth(expr: &str, depth: usize) -> String {
+        let src = format!("package p\n\nvar x = {expr}\n");
+        let file = SourceFile::parse("p.go".to_string(), src);
+        let mut found = None;
+        crate::syntax::visit(file.tree.root_node(), |n| {
+            if n.kind() == "expression_list" {
+                found = crate::syntax::named_children(n).next();
+                return crate::syntax::Visit::Stop;
+            }
+            crate::syntax::Visit::Descend
+        });
+        expr_at_depth(found.unwrap(), &file.text, depth)
+    }
+
+    #[test]
+    fn expressions_are_spaced_as_gofmt_spaces_them() {
+        assert_eq!(at_depth("val + 1", 2), "val+1");
+        assert_eq!(at_depth("val+1", 1), "val + 1");
+        assert_eq!(at_depth("a + b*c", 1), "a + b*c");
+        assert_eq!(at_depth("a + b*c", 2), "a+b*c");
+        assert_eq!(at_depth("a == b + 1", 1), "a == b+1");
+        assert_eq!(at_depth("a == b+1", 2), "a == b+1");
+        assert_eq!(at_depth("x && y || z", 2), "x && y || z");
+        assert_eq!(at_depth("f(a + b)", 2), "f(a + b)");
+    }
+
+    #[test]
+    fn comments_of_a_split_block_are_realigned() {
+        let old = "\tx := 1   // a\n\tyy := 22 // b\n";
+        let new = "\tx := 1   // a\n\tmu.Unlock()\n\tyy := 22 // b\n";
+        assert_eq!(
+            align_comments(old, new),
+            "\tx := 1 // a\n\tmu.Unlock()\n\tyy := 22 // b\n"
+        );
+        // Blocks the fix did not touch stay as they are.
+        assert_eq!(align_comments(old, old), old);
+    }
 }

@@ -30,6 +30,8 @@ pub struct FieldDecl {
     pub name: String,
     pub kind: Kind,
     pub location: Location,
+    /// The declared type as written (`int64`, `*bufio.Writer`).
+    pub type_text: String,
 }
 
 /// What a function does with one of its parameters.
@@ -251,6 +253,7 @@ impl FileSummary {
                         name: base.to_string(),
                         kind: kind.clone(),
                         location: Location::of_node(&file.path, fty),
+                        type_text: text(fty, src).to_string(),
                     });
                 }
                 for n in names {
@@ -259,6 +262,7 @@ impl FileSummary {
                         name: text(n, src).to_string(),
                         kind: kind.clone(),
                         location: Location::of_node(&file.path, n),
+                        type_text: text(fty, src).to_string(),
                     });
                 }
             }
@@ -311,7 +315,19 @@ impl FileSummary {
                     },
                     _ => return Visit::Descend,
                 };
-                if !found.iter().any(|t| t.name == name && t.field == field) {
+                // A local of the function around it is not the package's
+                // variable of the same name (the rule follows locals itself).
+                let local = !field
+                    && std::iter::successors(crate::syntax::enclosing_function(target), |f| {
+                        crate::syntax::enclosing_function(*f)
+                    })
+                    .any(|f| crate::rules::local_kind(f, name, src, imports).is_some());
+                // Every width is kept: fields of different structs share names.
+                if !local
+                    && !found
+                        .iter()
+                        .any(|t| t.name == name && t.field == field && t.width == width)
+                {
                     found.push(AtomicTarget {
                         name: name.to_string(),
                         field,

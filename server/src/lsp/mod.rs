@@ -462,7 +462,10 @@ fn shape(s: &FileSummary) -> String {
         out.push_str(&format!("|v{}:{:?}", v.name, v.kind));
     }
     for f in &s.fields {
-        out.push_str(&format!("|f{}.{}:{:?}", f.type_name, f.name, f.kind));
+        out.push_str(&format!(
+            "|f{}.{}:{:?}:{}",
+            f.type_name, f.name, f.kind, f.type_text
+        ));
     }
     for f in &s.funcs {
         out.push_str(&format!("|F{:?}.{}:", f.receiver_type, f.name));

@@ -301,11 +301,17 @@ fn error_channel_fix<'a>(
     let mut edits = Vec::new();
     if stmt.id() == g.stmt.id() {
         // One edit at the go statement: the channel, then the goroutine.
+        let goroutine = if serve_text.contains('\n') {
+            let inner = crate::fix::indent_deeper(serve_text)?;
+            format!("go func() {{\n{indent}\t{ch} <- {inner}\n{indent}}}()")
+        } else {
+            format!("go func() {{ {ch} <- {serve_text} }}()")
+        };
         edits.push(edit(
             cx.file,
             g.stmt.start_byte(),
             g.stmt.end_byte(),
-            format!("{channel}go func() {{ {ch} <- {serve_text} }}()"),
+            format!("{channel}{goroutine}"),
         ));
     } else {
         edits.push(edit(
@@ -349,22 +355,48 @@ fn log_error_fix<'a>(
     let stmt = serve_statement(g, serve)?;
     let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["errors", "log", "net/http"]);
     let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
-    let serve_text = cx.text(serve);
-    let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+    // `go srv.Serve(…)`, or a one-line `go func() { srv.Serve(…) }()`: the
+    // whole statement becomes a literal over several lines, the call one
+    // block deeper than the `go`.
+    let one_line_literal = g.literal.is_some_and(|lit| {
+        lit.start_position().row == lit.end_position().row
+            && lit
+                .child_by_field_name("parameters")
+                .is_some_and(|p| crate::syntax::named_children(p).next().is_none())
+            && g.call
+                .child_by_field_name("arguments")
+                .is_some_and(|a| crate::syntax::named_children(a).next().is_none())
+    });
+    let whole = stmt.id() == g.stmt.id() || one_line_literal;
+    let go_indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
+    let serve_text = if whole {
+        let depth_change = indent_at(cx.file, serve.start_byte()).len() < go_indent.len() + 1;
+        if depth_change {
+            crate::fix::indent_deeper(cx.text(serve))?
+        } else {
+            cx.text(serve).to_string()
+        }
+    } else {
+        cx.text(serve).to_string()
+    };
     let inner = |ind: &str| {
         format!(
             "if err := {serve_text}; err != nil && !{eq}Is(err, {hq}ErrServerClosed) {{\n{ind}\t{lq}Print(err)\n{ind}}}"
         )
     };
-    let new = if stmt.id() == g.stmt.id() {
-        format!(
-            "go func() {{\n{indent}\t{}\n{indent}}}()",
-            inner(&format!("{indent}\t"))
+    let (target, new) = if whole {
+        (
+            g.stmt,
+            format!(
+                "go func() {{\n{go_indent}\t{}\n{go_indent}}}()",
+                inner(&format!("{go_indent}\t"))
+            ),
         )
     } else {
-        inner(&indent)
+        let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+        (stmt, inner(&indent))
     };
-    let mut edits = vec![edit(cx.file, stmt.start_byte(), stmt.end_byte(), new)];
+    let mut edits = vec![edit(cx.file, target.start_byte(), target.end_byte(), new)];
     edits.extend(imps);
     Some(fix(
         "Log the serve error unless the server was closed",

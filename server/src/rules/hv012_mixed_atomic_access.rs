@@ -64,13 +64,18 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for f in &cx.index.files {
         for t in &f.atomic_targets {
             if t.field || cx.index.var(&t.name).is_some() {
-                globals.entry((t.name.clone(), t.field)).or_insert(Target {
+                let e = globals.entry((t.name.clone(), t.field)).or_insert(Target {
                     width: t.width.clone(),
                     first: Related {
                         location: t.location.clone(),
                         message: format!("`{}` is accessed atomically here", t.name),
                     },
                 });
+                // Fields of different structs share a name: without types,
+                // the width is unknown when their atomic calls disagree.
+                if e.width != t.width {
+                    e.width.clear();
+                }
             }
         }
     }
@@ -177,6 +182,13 @@ fn plain_access<'a>(
     globals: &HashMap<(String, bool), Target>,
     locals: &HashMap<(usize, String), Target>,
 ) -> Option<Diagnostic> {
+    // `&x` hands the address on (often to an atomic helper): not an access.
+    if n.parent().is_some_and(|p| {
+        p.kind_name() == "unary_expression"
+            && p.child_by_field_name("operator").map(|o| cx.text(o)) == Some("&")
+    }) {
+        return None;
+    }
     let (_name, target) = match n.kind_name() {
         "identifier" => {
             let name = cx.text(n);
@@ -225,11 +237,16 @@ fn plain_access<'a>(
             "`{}` is updated with sync/atomic elsewhere but {access} here without it: the access races with the atomic updates (use atomic.{}{})",
             cx.text(n),
             if write { "Store" } else { "Load" },
-            target.width
+            if target.width.is_empty() { "…" } else { target.width.as_str() }
         ),
     );
     d.related.push(target.first.clone());
-    d.fixes.extend(atomic_fixes(cx, n, &target.width, write));
+    // Without types, a field is only rewritten when every field of that name
+    // in the package is declared with the integer type of the width.
+    let field_fits = n.kind_name() != "selector_expression" || field_fits(cx, n, &target.width);
+    if !target.width.is_empty() && field_fits {
+        d.fixes.extend(atomic_fixes(cx, n, &target.width, write));
+    }
     Some(d)
 }
 
@@ -313,7 +330,8 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
                 if right.len() != 1 || left != Some(1) {
                     return Vec::new();
                 }
-                let v = cx.text(right[0]);
+                // One of two arguments now: spaced as gofmt spaces arguments.
+                let v = crate::fix::expr_at_depth(right[0], cx.src, 2);
                 match op {
                     "=" => format!("{q}Store{width}(&{expr}, {v})"),
                     "+=" => format!("{q}Add{width}(&{expr}, {v})"),
@@ -359,4 +377,31 @@ fn waited_before(cx: &Context, func: Node, at: Node) -> bool {
         Visit::Descend
     });
     waited
+}
+
+/// Without types, a field `x.f` is only rewritten when its declared type is
+/// the integer type of the width: the struct of the method's receiver when
+/// `x` is the receiver, else every field named `f` in the package.
+fn field_fits(cx: &Context, sel: Node, width: &str) -> bool {
+    let (Some(operand), Some(field)) = (
+        sel.child_by_field_name("operand").map(unparen),
+        sel.child_by_field_name("field"),
+    ) else {
+        return false;
+    };
+    let name = cx.text(field);
+    let want = width.to_ascii_lowercase();
+    let receiver = std::iter::successors(enclosing_function(sel), |f| enclosing_function(*f))
+        .find(|f| f.kind_name() == "method_declaration")
+        .and_then(|m| crate::syntax::handlers::receiver(m, cx.src))
+        .filter(|r| operand.kind_name() == "identifier" && r.name == cx.text(operand));
+    let mut fields = cx
+        .index
+        .files
+        .iter()
+        .flat_map(|s| &s.fields)
+        .filter(|d| d.name == name)
+        .filter(|d| receiver.as_ref().is_none_or(|r| r.type_name == d.type_name))
+        .peekable();
+    fields.peek().is_some() && fields.all(|d| d.type_text == want)
 }

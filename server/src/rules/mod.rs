@@ -228,7 +228,8 @@ impl<'a> Context<'a> {
                 imports.extend(imp);
                 format!("{q}Clone({})", self.text(*a))
             } else {
-                self.text(*a).to_string()
+                // A statement's expression now: spaced as gofmt spaces those.
+                crate::fix::expr_at_depth(*a, self.src, 1)
             };
             let base = match unparen(*a).kind_name() {
                 "selector_expression" => a
