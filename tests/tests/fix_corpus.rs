@@ -72,3 +72,99 @@ fn check_fix_clears_most_findings_and_keeps_code_building() {
     assert!(cleared >= 90.0, "only {cleared:.1}% cleared");
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// `check --fix` on every package of the Go tree (`$(go env GOROOT)/src`)
+/// that has findings, on a copy: the fixed files must be gofmt-clean and
+/// `go vet` (through an overlay, so the real tree is untouched) must accept
+/// the packages, tests included. Prints how many findings were fixed.
+#[test]
+fn check_fix_on_the_go_tree_keeps_it_vet_clean() {
+    let goroot = run_ok(go_tool("go").args(["env", "GOROOT"]));
+    let src = PathBuf::from(goroot.trim()).join("src");
+    let out = Command::new(httpvet_bin!())
+        .args(["check", "--format", "json"])
+        .arg(&src)
+        .output()
+        .unwrap();
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut dirs: Vec<PathBuf> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            Path::new(f["path"].as_str().unwrap())
+                .parent()
+                .unwrap()
+                .to_path_buf()
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    assert!(!dirs.is_empty(), "the Go tree has findings; none were read");
+    let work = std::env::temp_dir().join(format!("httpvet-goroot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    for d in &dirs {
+        let rel = d.strip_prefix(&src).unwrap();
+        std::fs::create_dir_all(work.join(rel)).unwrap();
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "go") {
+                std::fs::copy(&p, work.join(rel).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let before = findings(&work);
+    let fixed = Command::new(httpvet_bin!())
+        .args(["check", "--fix"])
+        .arg(&work)
+        .output()
+        .unwrap();
+    assert!(fixed.status.code().is_some_and(|c| c <= 1));
+    let after = findings(&work);
+    let gofmt = run_ok(go_tool("gofmt").arg("-l").arg(&work));
+    assert!(gofmt.trim().is_empty(), "not gofmt-clean:\n{gofmt}");
+    // Overlay the changed files onto the real tree and vet those packages.
+    let mut replace = serde_json::Map::new();
+    for d in &dirs {
+        let rel = d.strip_prefix(&src).unwrap();
+        for e in std::fs::read_dir(work.join(rel)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_none_or(|x| x != "go") {
+                continue;
+            }
+            let orig = d.join(p.file_name().unwrap());
+            if std::fs::read(&p).unwrap() != std::fs::read(&orig).unwrap() {
+                replace.insert(
+                    orig.to_string_lossy().into_owned(),
+                    serde_json::Value::String(p.to_string_lossy().into_owned()),
+                );
+            }
+        }
+    }
+    let changed = replace.len();
+    let overlay = work.join("overlay.json");
+    std::fs::write(
+        &overlay,
+        serde_json::json!({ "Replace": replace }).to_string(),
+    )
+    .unwrap();
+    let packages: Vec<String> = dirs
+        .iter()
+        .map(|d| d.strip_prefix(&src).unwrap().to_string_lossy().into_owned())
+        .collect();
+    run_ok(
+        go_tool("go")
+            .arg("vet")
+            .arg(format!("-overlay={}", overlay.display()))
+            .args(&packages)
+            // The standard library is its own module: no -mod flag there.
+            .env("GOFLAGS", "")
+            .current_dir(&src),
+    );
+    println!(
+        "Go tree: {before} findings in {} packages; check --fix changed {changed} files, {after} left; gofmt and go vet clean",
+        packages.len()
+    );
+    assert!(after < before);
+    let _ = std::fs::remove_dir_all(&work);
+}
