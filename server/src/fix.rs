@@ -33,6 +33,19 @@ pub fn fix(
     }
 }
 
+/// Fixes in order of preference: the first is marked preferred, the rest are
+/// alternatives.
+pub fn ranked(fixes: impl IntoIterator<Item = Fix>) -> Vec<Fix> {
+    fixes
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut f)| {
+            f.preferred = i == 0;
+            f
+        })
+        .collect()
+}
+
 /// The leading whitespace of the line that holds `offset`.
 pub fn indent_at(file: &SourceFile, offset: usize) -> &str {
     let (line, _) = file.line_col(offset);

@@ -80,15 +80,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if uses.is_empty() || !outlives(&g, cx.src) {
                 continue;
             }
-            let fixes: Vec<_> = handoff_fix(cx, h, &g, &uses)
-                .into_iter()
-                .chain(synchronous_fix(cx, &g))
-                .enumerate()
-                .map(|(i, mut f)| {
-                    f.preferred = i == 0;
-                    f
-                })
-                .collect();
+            let fixes = crate::fix::ranked(
+                handoff_fix(cx, h, &g, &uses)
+                    .into_iter()
+                    .chain(synchronous_fix(cx, &g)),
+            );
             for u in uses {
                 let mut d = cx.diag(
                     &RULE,

@@ -89,15 +89,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
                 d.related
                     .push(cx.related(serve, "serve call whose error is dropped"));
-                let fixes: Vec<_> = error_channel_fix(cx, &g, serve)
-                    .into_iter()
-                    .chain(log_error_fix(cx, &g, serve))
-                    .enumerate()
-                    .map(|(i, mut f)| {
-                        f.preferred = i == 0;
-                        f
-                    })
-                    .collect();
+                let fixes = crate::fix::ranked(error_channel_fix(cx, &g, serve).into_iter().chain(log_error_fix(cx, &g, serve)));
                 d.fixes.extend(fixes);
                 out.push(d);
             }

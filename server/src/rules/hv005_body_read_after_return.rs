@@ -224,7 +224,7 @@ fn hoist_fix<'a>(
     requests: &HashSet<String>,
     bodies: &HashSet<String>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, import, indent_at};
+    use crate::fix::{edit, fix, indent_at};
     let w = h.writer.as_deref().filter(|w| *w != "_")?;
     let r = h.request.as_deref().filter(|r| *r != "_")?;
     if crate::syntax::statement_of(g.stmt) != Some(g.stmt) || g.stmt.kind() != "go_statement" {
@@ -281,12 +281,8 @@ fn hoist_fix<'a>(
         return None; // neither, or both (parsing the form consumes the body)
     }
     let func = h.func;
-    let (hq, _) = import(cx.file, cx.imports, "net/http");
     let at_stmt = cx.insertion_before_writes(h, g.stmt)?;
     let indent = indent_at(cx.file, at_stmt.start_byte()).to_string();
-    let bad_request = format!(
-        "{indent}\t{hq}Error({w}, err.Error(), {hq}StatusBadRequest)\n{indent}\treturn\n{indent}}}\n{indent}"
-    );
     let mut edits = Vec::new();
     let at = at_stmt.start_byte();
     if form {
@@ -294,7 +290,11 @@ fn hoist_fix<'a>(
             cx.file,
             at,
             at,
-            format!("if err := {r}.ParseForm(); err != nil {{\n{bad_request}"),
+            cx.bad_request_unless(
+                &format!("if err := {r}.ParseForm(); err != nil"),
+                w,
+                &indent,
+            ),
         ));
         return Some(fix(
             "Parse the form before starting the goroutine",
@@ -316,7 +316,10 @@ fn hoist_fix<'a>(
         cx.file,
         at,
         at,
-        format!("{body}, err := {iq}ReadAll({source})\n{indent}if err != nil {{\n{bad_request}"),
+        format!(
+            "{body}, err := {iq}ReadAll({source})\n{indent}{}",
+            cx.bad_request_unless("if err != nil", w, &indent)
+        ),
     ));
     for (site, bound) in body_sites {
         let reader = format!("{bq}NewReader({body})");

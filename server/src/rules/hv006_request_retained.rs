@@ -221,7 +221,7 @@ fn detach_fix<'a>(
     stmt: Node<'a>,
     requests: &HashSet<String>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, import, indent_at};
+    use crate::fix::{edit, fix, indent_at};
     let w = h.writer.as_deref().filter(|w| *w != "_")?;
     let r = h.request.as_deref().filter(|r| *r != "_")?;
     if crate::syntax::statement_of(stmt) != Some(stmt) {
@@ -265,7 +265,6 @@ fn detach_fix<'a>(
     let func = h.func;
     let body = cx.fresh_name(func, &["body", "reqBody", "payload"]);
     let detached = cx.fresh_name(func, &["detached", "kept", "saved"]);
-    let (hq, _) = import(cx.file, cx.imports, "net/http");
     let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["io", "bytes", "context"]);
     let (iq, bq, cq) = (&q[0], &q[1], &q[2]);
     let ctx = if cx.go_version().at_least(1, 21) {
@@ -274,18 +273,10 @@ fn detach_fix<'a>(
         format!("{cq}Background()")
     };
     let indent = indent_at(cx.file, at.start_byte()).to_string();
-    let setup = [
-        format!("{body}, err := {iq}ReadAll({r}.Body)"),
-        "if err != nil {".to_string(),
-        format!("\t{hq}Error({w}, err.Error(), {hq}StatusBadRequest)"),
-        "\treturn".to_string(),
-        "}".to_string(),
-        format!("{detached} := {r}.Clone({ctx})"),
-        format!("{detached}.Body = {iq}NopCloser({bq}NewReader({body}))"),
-    ]
-    .iter()
-    .map(|l| format!("{l}\n{indent}"))
-    .collect::<String>();
+    let setup = format!(
+        "{body}, err := {iq}ReadAll({r}.Body)\n{indent}{}{detached} := {r}.Clone({ctx})\n{indent}{detached}.Body = {iq}NopCloser({bq}NewReader({body}))\n{indent}",
+        cx.bad_request_unless("if err != nil", w, &indent)
+    );
     let mut edits = vec![edit(cx.file, at.start_byte(), at.start_byte(), setup)];
     for s in sites {
         edits.push(edit(

@@ -91,8 +91,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if let Some(l) = lock_site(cx, h.body, &lock, call) {
                 d.related
                     .push(cx.related(l, format!("`{lock}` is locked here")));
-                d.fixes
-                    .extend(unlock_first_fix(cx, h, &writers, &lock, l, call));
+                d.fixes.extend(unlock_first_fix(cx, h, &writers, &lock, l));
             }
             out.push(d);
         }
@@ -136,7 +135,6 @@ fn unlock_first_fix(
     writers: &std::collections::HashSet<String>,
     lock: &str,
     site: Node,
-    write: Node,
 ) -> Option<crate::diagnostic::Fix> {
     use crate::fix::{delete_statement, edit, fix, indent_at};
     let block = site.parent()?;
@@ -181,9 +179,6 @@ fn unlock_first_fix(
     let first = (at_lock + 1..stmts.len())
         .filter(|i| *i != release_at || !is_defer)
         .find(|i| writes(stmts[*i]))?;
-    if !crate::syntax::contains(stmts[first], write) && !is_defer && first > release_at {
-        return None;
-    }
     if !is_defer && first > release_at {
         return None;
     }

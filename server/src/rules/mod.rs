@@ -286,6 +286,16 @@ impl<'a> Context<'a> {
         (at.parent().map(|p| p.id()) == stmt.parent().map(|p| p.id())).then_some(at)
     }
 
+    /// `{check} {{ http.Error(w, err.Error(), 400); return }}` over lines at
+    /// `indent`, followed by a newline and `indent` (text to insert before a
+    /// statement): how the body-reading fixes answer a failed read.
+    pub fn bad_request_unless(&self, check: &str, w: &str, indent: &str) -> String {
+        let (hq, _) = crate::fix::import(self.file, self.imports, "net/http");
+        format!(
+            "{check} {{\n{indent}\t{hq}Error({w}, err.Error(), {hq}StatusBadRequest)\n{indent}\treturn\n{indent}}}\n{indent}"
+        )
+    }
+
     /// The Go version of the module the file belongs to, for fixes.
     pub fn go_version(&self) -> crate::gomod::GoVersion {
         crate::gomod::version_for(std::path::Path::new(&*self.file.path))
