@@ -269,52 +269,67 @@ fn top_level(mut n: Node) -> Option<Node> {
     None
 }
 
+type Parsed = (crate::source::SourceFile, crate::syntax::imports::Imports);
+
 /// The file that declares a guarded value: this one, or a sibling read from
 /// disk (its edits then go to that file).
-struct Home<'c> {
-    borrowed: Option<(
+enum Home<'c> {
+    This(
         &'c crate::source::SourceFile,
         &'c crate::syntax::imports::Imports,
-    )>,
-    owned: Option<(crate::source::SourceFile, crate::syntax::imports::Imports)>,
+    ),
+    Sibling(std::sync::Arc<Parsed>),
 }
 
 impl<'c> Home<'c> {
     fn this(cx: &'c Context) -> Home<'c> {
-        Home {
-            borrowed: Some((cx.file, cx.imports)),
-            owned: None,
-        }
+        Home::This(cx.file, cx.imports)
     }
 
     fn of(cx: &'c Context, path: &str) -> Option<Home<'c>> {
         if *path == *cx.file.path {
             return Some(Home::this(cx));
         }
-        let text = std::fs::read_to_string(path).ok()?;
-        let file = crate::source::SourceFile::parse(path.to_string(), text);
-        let imports = crate::syntax::imports::Imports::of(file.tree.root_node(), &file.text);
-        Some(Home {
-            borrowed: None,
-            owned: Some((file, imports)),
-        })
+        sibling(path).map(Home::Sibling)
     }
 
     fn file(&self) -> &crate::source::SourceFile {
-        match (&self.borrowed, &self.owned) {
-            (Some((f, _)), _) => f,
-            (_, Some((f, _))) => f,
-            _ => unreachable!("a home has a file"),
+        match self {
+            Home::This(f, _) => f,
+            Home::Sibling(p) => &p.0,
         }
     }
 
     fn imports(&self) -> &crate::syntax::imports::Imports {
-        match (&self.borrowed, &self.owned) {
-            (Some((_, i)), _) => i,
-            (_, Some((_, i))) => i,
-            _ => unreachable!("a home has imports"),
+        match self {
+            Home::This(_, i) => i,
+            Home::Sibling(p) => &p.1,
         }
     }
+}
+
+/// A sibling file parsed once per modification time: the language server
+/// computes fixes on keystrokes, and the sibling rarely changes meanwhile.
+fn sibling(path: &str) -> Option<std::sync::Arc<Parsed>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use std::time::SystemTime;
+    type Cached = (Option<SystemTime>, Arc<Parsed>);
+    static CACHE: Mutex<Option<HashMap<String, Cached>>> = Mutex::new(None);
+    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    let map = cache.get_or_insert_with(HashMap::new);
+    if let Some((t, parsed)) = map.get(path) {
+        if *t == mtime && mtime.is_some() {
+            return Some(parsed.clone());
+        }
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let file = crate::source::SourceFile::parse(path.to_string(), text);
+    let imports = crate::syntax::imports::Imports::of(file.tree.root_node(), &file.text);
+    let parsed = Arc::new((file, imports));
+    map.insert(path.to_string(), (mtime, parsed.clone()));
+    Some(parsed)
 }
 
 /// True when a method of the file takes `type_name` by value (a mutex in it
