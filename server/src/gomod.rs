@@ -1,10 +1,8 @@
 //! The Go version a module declares (the `go` line of the nearest `go.mod`),
 //! so that fixes never reach for a standard-library API newer than that.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::SystemTime;
+use crate::source::DiskCache;
+use std::path::Path;
 
 /// A Go language version, `1.21` → `GoVersion(1, 21)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,31 +37,16 @@ pub fn parse(text: &str) -> Option<GoVersion> {
     })
 }
 
-type Cached = (Option<SystemTime>, Option<GoVersion>);
-
 /// The version declared by the go.mod nearest above `file` (cached per go.mod
 /// and its modification time); [`GoVersion::UNKNOWN`] when there is none.
 pub fn version_for(file: &Path) -> GoVersion {
-    static CACHE: Mutex<Option<HashMap<PathBuf, Cached>>> = Mutex::new(None);
-    let Some(gomod) = file
-        .ancestors()
+    static CACHE: DiskCache<Option<GoVersion>> = DiskCache::new();
+    file.ancestors()
         .skip(1)
         .map(|d| d.join("go.mod"))
         .find(|p| p.is_file())
-    else {
-        return GoVersion::UNKNOWN;
-    };
-    let mtime = std::fs::metadata(&gomod).and_then(|m| m.modified()).ok();
-    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    let map = cache.get_or_insert_with(HashMap::new);
-    if let Some((t, v)) = map.get(&gomod) {
-        if *t == mtime {
-            return v.unwrap_or(GoVersion::UNKNOWN);
-        }
-    }
-    let v = std::fs::read_to_string(&gomod).ok().and_then(|t| parse(&t));
-    map.insert(gomod, (mtime, v));
-    v.unwrap_or(GoVersion::UNKNOWN)
+        .and_then(|gomod| CACHE.get(&gomod, |text| parse(&text)).flatten())
+        .unwrap_or(GoVersion::UNKNOWN)
 }
 
 #[cfg(test)]

@@ -82,3 +82,41 @@ fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
         .enumerate()
         .filter_map(move |(i, &b)| (b == needle).then_some(i))
 }
+
+/// Values derived from files on disk, kept per path and recomputed when the
+/// file's modification time changes (a go.mod's `go` line, a parsed sibling).
+pub struct DiskCache<T> {
+    map: std::sync::Mutex<Option<std::collections::HashMap<std::path::PathBuf, Entry<T>>>>,
+}
+
+type Entry<T> = (Option<std::time::SystemTime>, T);
+
+impl<T: Clone> Default for DiskCache<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Clone> DiskCache<T> {
+    pub const fn new() -> Self {
+        DiskCache {
+            map: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// `derive(text)` of the file at `path`, from the cache while the file is
+    /// unchanged; `None` when it cannot be read.
+    pub fn get(&self, path: &std::path::Path, derive: impl FnOnce(String) -> T) -> Option<T> {
+        let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let map = map.get_or_insert_with(Default::default);
+        if let Some((t, v)) = map.get(path) {
+            if mtime.is_some() && *t == mtime {
+                return Some(v.clone());
+            }
+        }
+        let value = derive(std::fs::read_to_string(path).ok()?);
+        map.insert(path.to_path_buf(), (mtime, value.clone()));
+        Some(value)
+    }
+}

@@ -311,25 +311,13 @@ impl<'c> Home<'c> {
 /// A sibling file parsed once per modification time: the language server
 /// computes fixes on keystrokes, and the sibling rarely changes meanwhile.
 fn sibling(path: &str) -> Option<std::sync::Arc<Parsed>> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
-    use std::time::SystemTime;
-    type Cached = (Option<SystemTime>, Arc<Parsed>);
-    static CACHE: Mutex<Option<HashMap<String, Cached>>> = Mutex::new(None);
-    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    let map = cache.get_or_insert_with(HashMap::new);
-    if let Some((t, parsed)) = map.get(path) {
-        if *t == mtime && mtime.is_some() {
-            return Some(parsed.clone());
-        }
-    }
-    let text = std::fs::read_to_string(path).ok()?;
-    let file = crate::source::SourceFile::parse(path.to_string(), text);
-    let imports = crate::syntax::imports::Imports::of(file.tree.root_node(), &file.text);
-    let parsed = Arc::new((file, imports));
-    map.insert(path.to_string(), (mtime, parsed.clone()));
-    Some(parsed)
+    static CACHE: crate::source::DiskCache<std::sync::Arc<Parsed>> =
+        crate::source::DiskCache::new();
+    CACHE.get(std::path::Path::new(path), |text| {
+        let file = crate::source::SourceFile::parse(path.to_string(), text);
+        let imports = crate::syntax::imports::Imports::of(file.tree.root_node(), &file.text);
+        std::sync::Arc::new((file, imports))
+    })
 }
 
 /// True when a method of the file takes `type_name` by value (a mutex in it
