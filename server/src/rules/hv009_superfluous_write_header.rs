@@ -199,15 +199,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         };
         flow::run(&mut status, h.body, cx.src, None);
         for (second, first) in status.found.into_values() {
-            let (line, _) = cx.file.line_col(first.start_byte());
+            // No line number in the message: the related location says where,
+            // and stays right while the editor moves it.
             let mut d = cx.diag(
                 &RULE,
                 second,
                 format!(
-                    "`{}` writes the status again: `{}` on line {} already sent it, so this status is ignored",
+                    "`{}` writes the status again: `{}` already sent it, so this status is ignored",
                     super::snippet(cx.text(second)),
                     super::snippet(cx.text(first)),
-                    line + 1
                 ),
             );
             d.related
