@@ -64,13 +64,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for f in &cx.index.files {
         for t in &f.atomic_targets {
             if t.field || cx.index.var(&t.name).is_some() {
-                let e = globals.entry((t.name.clone(), t.field)).or_insert(Target {
-                    width: t.width.clone(),
-                    first: Related {
-                        location: t.location.clone(),
-                        message: format!("`{}` is accessed atomically here", t.name),
-                    },
-                });
+                let e = globals
+                    .entry((t.name.clone(), t.field))
+                    .or_insert_with(|| Target {
+                        width: t.width.clone(),
+                        first: Related {
+                            location: t.location.clone(),
+                            message: format!("`{}` is accessed atomically here", t.name),
+                        },
+                    });
                 // Fields of different structs share a name: without types,
                 // the width is unknown when their atomic calls disagree.
                 if e.width != t.width {
@@ -182,6 +184,22 @@ fn plain_access<'a>(
     globals: &HashMap<(String, bool), Target>,
     locals: &HashMap<(usize, String), Target>,
 ) -> Option<Diagnostic> {
+    // Names first: `parent()` walks down from the root, which is slow in a
+    // file with many declarations, and most nodes are not a target at all.
+    let is_target = match n.kind_name() {
+        "identifier" => {
+            let name = cx.text(n);
+            locals.keys().any(|(_, l)| l == name)
+                || globals.contains_key(&(name.to_string(), false))
+        }
+        "selector_expression" => n
+            .child_by_field_name("field")
+            .is_some_and(|f| globals.contains_key(&(cx.text(f).to_string(), true))),
+        _ => false,
+    };
+    if !is_target {
+        return None;
+    }
     // `&x` hands the address on (often to an atomic helper): not an access.
     if n.parent().is_some_and(|p| {
         p.kind_name() == "unary_expression"
@@ -192,10 +210,6 @@ fn plain_access<'a>(
     let (_name, target) = match n.kind_name() {
         "identifier" => {
             let name = cx.text(n);
-            let maybe_local = locals.keys().any(|(_, l)| l == name);
-            if !maybe_local && !globals.contains_key(&(name.to_string(), false)) {
-                return None;
-            }
             if is_declaration_name(n) {
                 return None;
             }

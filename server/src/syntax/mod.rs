@@ -121,11 +121,32 @@ pub fn text<'s>(node: Node, src: &'s str) -> &'s str {
     src.get(node.byte_range()).unwrap_or("")
 }
 
-/// Named children that are not comments.
+/// Named children that are not comments, found lazily: `find` and `take_while`
+/// stop walking where they stop (the root of a large file has thousands of
+/// children).
 pub fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
     let mut cursor = node.walk();
-    let kids: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
-    kids.into_iter().filter(|n| n.kind_name() != "comment")
+    // Before the first child, at a child, or past the last one.
+    let (mut started, mut done) = (false, false);
+    std::iter::from_fn(move || loop {
+        if done {
+            return None;
+        }
+        let moved = if started {
+            cursor.goto_next_sibling()
+        } else {
+            started = true;
+            cursor.goto_first_child()
+        };
+        if !moved {
+            done = true;
+            return None;
+        }
+        let n = cursor.node();
+        if n.is_named() && n.kind_name() != "comment" {
+            return Some(n);
+        }
+    })
 }
 
 /// The first named child of the given kind.
