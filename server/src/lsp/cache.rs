@@ -9,23 +9,55 @@
 //! every declaration's findings depend on changes (imports, the package's
 //! declarations, settings), every entry is re-checked.
 
+use super::convert::Published;
 use crate::diagnostic::{Diagnostic, Location, Pos};
 use crate::index::FileSummary;
+use crate::syntax::NodeKind;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
-use tree_sitter::InputEdit;
+use std::sync::{Arc, OnceLock};
+use tree_sitter::{InputEdit, Node};
+
+/// A finding and its published form, serialised the first time it is
+/// published and kept until an edit moves the finding.
+#[derive(Clone)]
+pub struct Finding {
+    pub diag: Diagnostic,
+    pub published: OnceLock<Published>,
+}
+
+impl Finding {
+    pub fn new(diag: Diagnostic) -> Finding {
+        Finding {
+            diag,
+            published: OnceLock::new(),
+        }
+    }
+}
+
+impl std::borrow::Borrow<Diagnostic> for &Finding {
+    fn borrow(&self) -> &Diagnostic {
+        &self.diag
+    }
+}
 
 #[derive(Clone)]
 pub struct Entry {
+    /// Where the comments right before the declaration start (else `start`):
+    /// between two entries there is only white space.
+    pub lead: usize,
     pub start: usize,
     pub end: usize,
+    /// The declaration's node kind.
+    pub kind: &'static str,
+    /// The declaration parsed without errors.
+    pub clean: bool,
     pub summary: Arc<FileSummary>,
     /// Hash of the summary without positions.
     pub shape: u64,
     /// `None` until checked in the current context. Shared with the jobs
     /// that read it; an edit copies it only when it moves one of its positions.
-    pub diags: Option<Arc<Vec<Diagnostic>>>,
+    pub diags: Option<Arc<Vec<Finding>>>,
 }
 
 #[derive(Clone, Default)]
@@ -56,8 +88,14 @@ fn shift_pos(p: &mut Pos, e: &InputEdit) {
     }
 }
 
+/// The same path; findings of a document share its path's allocation, so
+/// this is mostly a pointer comparison.
+fn same_path(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 fn shift_location(loc: &mut Location, e: &InputEdit, path: &str) {
-    if &*loc.path == path {
+    if same_path(&loc.path, path) {
         shift_pos(&mut loc.start, e);
         shift_pos(&mut loc.end, e);
     }
@@ -70,7 +108,7 @@ fn shift_diag(d: &mut Diagnostic, e: &InputEdit, path: &str) {
     }
     for f in &mut d.fixes {
         for edit in &mut f.edits {
-            if &*edit.path == path {
+            if same_path(&edit.path, path) {
                 for b in [&mut edit.start, &mut edit.end] {
                     if *b >= e.old_end_byte {
                         *b = *b - e.old_end_byte + e.new_end_byte;
@@ -83,15 +121,32 @@ fn shift_diag(d: &mut Diagnostic, e: &InputEdit, path: &str) {
     }
 }
 
+/// True when an edit changes the line or the column of a position the
+/// published form of a diagnostic shows (its range and related locations).
+/// Typing within a line moves the byte offsets of everything after it, but
+/// only the positions on that line.
+fn shown_moved(d: &Diagnostic, e: &InputEdit, path: &str) -> bool {
+    let rows_shift = e.new_end_position.row != e.old_end_position.row;
+    let pos = |p: &Pos| {
+        p.offset >= e.start_byte
+            && (rows_shift
+                || p.offset < e.old_end_byte
+                || p.line == e.start_position.row
+                || p.line == e.old_end_position.row)
+    };
+    let at = |loc: &Location| (pos(&loc.start) || pos(&loc.end)) && same_path(&loc.path, path);
+    at(&d.location) || d.related.iter().any(|r| at(&r.location))
+}
+
 /// True when an edit moves any position a diagnostic remembers.
 fn moved_by(d: &Diagnostic, e: &InputEdit, path: &str) -> bool {
-    let at = |loc: &Location| &*loc.path == path && loc.end.offset > e.start_byte;
+    let at = |loc: &Location| loc.end.offset > e.start_byte && same_path(&loc.path, path);
     at(&d.location)
         || d.related.iter().any(|r| at(&r.location))
         || d.fixes
             .iter()
             .flat_map(|f| &f.edits)
-            .any(|x| &*x.path == path && (x.end > e.start_byte || x.start > e.start_byte))
+            .any(|x| (x.end > e.start_byte || x.start > e.start_byte) && same_path(&x.path, path))
 }
 
 fn shift_summary(s: &mut FileSummary, e: &InputEdit, path: &str) {
@@ -111,23 +166,144 @@ impl FileCache {
     pub fn adjust(&mut self, e: &InputEdit, path: &str) {
         self.entries.retain_mut(|en| {
             let before = en.end < e.start_byte;
-            let after = en.start > e.old_end_byte;
+            let after = en.lead > e.old_end_byte;
             if !before && !after {
                 return false;
             }
             if after {
+                en.lead = en.lead - e.old_end_byte + e.new_end_byte;
                 en.start = en.start - e.old_end_byte + e.new_end_byte;
                 en.end = en.end - e.old_end_byte + e.new_end_byte;
                 shift_summary(Arc::make_mut(&mut en.summary), e, path);
             }
             if let Some(diags) = &mut en.diags {
-                if diags.iter().any(|d| moved_by(d, e, path)) {
-                    for d in Arc::make_mut(diags) {
-                        shift_diag(d, e, path);
+                if diags.iter().any(|f| moved_by(&f.diag, e, path)) {
+                    for f in Arc::make_mut(diags) {
+                        if moved_by(&f.diag, e, path) {
+                            if shown_moved(&f.diag, e, path) {
+                                f.published = OnceLock::new();
+                            }
+                            shift_diag(&mut f.diag, e, path);
+                        }
                     }
                 }
             }
             true
         });
     }
+}
+
+/// A declaration of the current tree: a remembered entry (with where its
+/// leading comments start now), or a new one.
+pub enum Reused<'e, 't> {
+    Kept(&'e Entry, usize),
+    New(usize, Node<'t>),
+}
+
+/// The declarations of `root` in order, each a remembered entry when it is
+/// one. Edits drop the entries they touch, so an entry left has its text.
+///
+/// When the tree and every remembered declaration parse without errors, only
+/// the text between the entries that is not white space is looked at:
+/// keystrokes in a large file do not walk every declaration. Text re-parses
+/// the same there, unless what precedes it changed so that it no longer
+/// ends a declaration (a deleted `}`, an opened `/*`): then a node of the
+/// changed text reaches over the entry, and every declaration is walked.
+/// With syntax errors, error recovery may re-shape any declaration: every
+/// one is walked, and an entry is kept when a declaration has its range.
+pub fn reuse<'e, 't>(entries: &'e [Entry], root: Node<'t>, text: &str) -> Vec<Reused<'e, 't>> {
+    if !root.has_error() && entries.iter().all(|e| e.clean) {
+        if let Some(found) = between(entries, root, text) {
+            return found;
+        }
+    }
+    let all = declarations_in(root, text, 0..text.len()).unwrap_or_else(|| {
+        crate::syntax::named_children(root)
+            .map(|d| (d.start_byte(), d))
+            .collect()
+    });
+    let mut old = entries.iter().peekable();
+    all.into_iter()
+        .map(|(lead, d)| {
+            while old.next_if(|e| e.start < d.start_byte()).is_some() {}
+            match old.next_if(|e| (e.start, e.end) == (d.start_byte(), d.end_byte())) {
+                Some(e) => Reused::Kept(e, lead),
+                None => Reused::New(lead, d),
+            }
+        })
+        .collect()
+}
+
+/// The entries, and the declarations in the text between them that is not
+/// white space; `None` when a node there reaches over an entry.
+fn between<'e, 't>(
+    entries: &'e [Entry],
+    root: Node<'t>,
+    text: &str,
+) -> Option<Vec<Reused<'e, 't>>> {
+    let mut out = Vec::with_capacity(entries.len() + 4);
+    let mut at = 0;
+    for e in entries.iter().map(Some).chain([None]) {
+        let until = e.map_or(text.len(), |e| e.lead);
+        let gap = text.get(at..until)?;
+        if !gap.bytes().all(is_blank) {
+            let found = declarations_in(root, text, at..until)?;
+            out.extend(found.into_iter().map(|(lead, d)| Reused::New(lead, d)));
+        }
+        if let Some(e) = e {
+            out.push(Reused::Kept(e, e.lead));
+            at = e.end;
+        }
+    }
+    Some(out)
+}
+
+/// The top-level declarations (named children but comments) in `range`,
+/// each with where the comments right before it start.
+///
+/// `None` when a child of the root reaches outside the range, or the tree
+/// does not say which child holds the range's first byte that is not white
+/// space.
+pub fn declarations_in<'t>(
+    root: Node<'t>,
+    text: &str,
+    range: std::ops::Range<usize>,
+) -> Option<Vec<(usize, Node<'t>)>> {
+    let mut out = Vec::new();
+    // tree-sitter finds no child for a byte between two children.
+    let Some(first) = text.as_bytes()[range.clone()]
+        .iter()
+        .position(|b| !is_blank(*b))
+    else {
+        return Some(out);
+    };
+    let mut cursor = root.walk();
+    cursor.goto_first_child_for_byte(range.start + first)?;
+    let mut lead = None;
+    loop {
+        let n = cursor.node();
+        // (A zero-width node, a missing token, may sit at the very end.)
+        if n.start_byte() > range.end || n.start_byte() == range.end && n.end_byte() > range.end {
+            break;
+        }
+        if n.start_byte() < range.start || n.end_byte() > range.end {
+            return None;
+        }
+        if n.is_named() {
+            if n.kind_name() == "comment" {
+                lead.get_or_insert(n.start_byte());
+            } else {
+                out.push((lead.take().unwrap_or(n.start_byte()), n));
+            }
+        }
+        if !cursor.goto_next_sibling() {
+            break;
+        }
+    }
+    Some(out)
+}
+
+/// What may separate two declarations besides comments.
+fn is_blank(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b';'
 }

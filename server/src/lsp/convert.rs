@@ -5,6 +5,7 @@ use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::position::{position_in_line, Encoding};
 use crate::rules::Rule;
 use crate::source::SourceFile;
+use std::sync::Arc;
 use tower_lsp_server::ls_types as lsp;
 
 /// Where each rule's page lives; the page is `docs/rules/<code>.md`.
@@ -78,6 +79,27 @@ pub fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> lsp::Diag
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         data: None,
+    }
+}
+
+/// A finding as published: what hover and code actions look up (code and
+/// range), and the serialised LSP diagnostic that goes into
+/// `publishDiagnostics` as it is.
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub code: &'static str,
+    pub range: lsp::Range,
+    pub json: Arc<str>,
+}
+
+pub fn published(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> Published {
+    let lsp = diagnostic(d, file, enc);
+    Published {
+        code: d.code,
+        range: lsp.range,
+        json: serde_json::to_string(&lsp)
+            .expect("a diagnostic serialises")
+            .into(),
     }
 }
 

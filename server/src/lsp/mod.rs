@@ -39,7 +39,7 @@ struct Doc {
     cache: cache::FileCache,
     path: Option<PathBuf>,
     summary: Option<Arc<FileSummary>>,
-    published: Arc<Vec<Diagnostic>>,
+    published: Arc<Vec<convert::Published>>,
     /// When the last change arrived (for HTTPVET_TRACE timings).
     changed_at: Option<std::time::Instant>,
 }
@@ -302,7 +302,7 @@ fn take_job(st: &mut State) -> Option<Job> {
 }
 
 struct Outcome {
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<convert::Published>,
     /// The file's summary when its package-level shape changed.
     summary: Option<Arc<FileSummary>>,
     cache: cache::FileCache,
@@ -332,36 +332,42 @@ fn analyse(job: Job) -> Outcome {
     let root = file.tree.root_node();
     let imports = Imports::of(root, &file.text);
     let package = package_name(root, &file.text);
-    // An entry the edits did not drop kept its text (edits drop the entries
-    // they overlap and shift the rest): a declaration with the same range is
-    // the same declaration, without hashing its text again.
-    let reuse: HashMap<(usize, usize), &cache::Entry> =
-        old.entries.iter().map(|e| ((e.start, e.end), e)).collect();
-    let decls: Vec<tree_sitter::Node> = crate::syntax::named_children(root).collect();
-    let mut entries: Vec<cache::Entry> = Vec::with_capacity(decls.len());
-    for d in &decls {
-        match reuse.get(&(d.start_byte(), d.end_byte())) {
-            Some(e) => entries.push((*e).clone()),
-            None => {
-                let summary = FileSummary::of_decl(&file, &imports, &package, *d);
-                entries.push(cache::Entry {
-                    start: d.start_byte(),
-                    end: d.end_byte(),
-                    shape: cache::hash_of(shape(&summary)),
-                    summary: Arc::new(summary),
-                    diags: None,
-                });
-            }
+    let t_parts = t0.elapsed();
+    // The entries the edits and the re-parse left are declarations of this
+    // tree as they were; only the text between them that is not white space
+    // holds new or changed declarations.
+    let new_entry = |lead: usize, d: tree_sitter::Node| {
+        let summary = FileSummary::of_decl(&file, &imports, &package, d);
+        cache::Entry {
+            lead,
+            start: d.start_byte(),
+            end: d.end_byte(),
+            kind: d.kind_name(),
+            clean: !d.has_error(),
+            shape: cache::hash_of(shape(&summary)),
+            summary: Arc::new(summary),
+            diags: None,
         }
-    }
+    };
+    let mut fresh: Vec<tree_sitter::Node> = Vec::new();
+    let mut entries: Vec<cache::Entry> = cache::reuse(&old.entries, root, &file.text)
+        .into_iter()
+        .map(|e| match e {
+            cache::Reused::Kept(e, lead) => cache::Entry { lead, ..e.clone() },
+            cache::Reused::New(lead, d) => {
+                fresh.push(d);
+                new_entry(lead, d)
+            }
+        })
+        .collect();
     let siblings: Vec<Arc<FileSummary>> = siblings
         .into_iter()
         .filter(|s| s.package == package)
         .collect();
-    let imports_text: Vec<&str> = decls
+    let imports_text: Vec<&str> = entries
         .iter()
-        .filter(|d| d.kind_name() == "import_declaration")
-        .map(|d| &file.text[d.byte_range()])
+        .filter(|e| e.kind == "import_declaration")
+        .map(|e| &file.text[e.start..e.end])
         .collect();
     let context = cache::hash_of((
         &package,
@@ -371,35 +377,32 @@ fn analyse(job: Job) -> Outcome {
         format!("{settings:?}"),
     ));
     let shape_changed = context != old.context;
-    if shape_changed {
+    let stale: Vec<tree_sitter::Node> = if shape_changed {
         for e in &mut entries {
             e.diags = None;
         }
-    }
+        crate::syntax::named_children(root).collect()
+    } else {
+        fresh
+    };
     let t_entries = t0.elapsed();
     let mut files: Vec<Arc<FileSummary>> = entries.iter().map(|e| e.summary.clone()).collect();
     files.extend(siblings);
     let index = PackageIndex::new(files);
     let t_index = t0.elapsed();
-    let stale: Vec<tree_sitter::Node> = decls
-        .iter()
-        .zip(&entries)
-        .filter(|(_, e)| e.diags.is_none())
-        .map(|(d, _)| *d)
-        .collect();
     let mut panics = Vec::new();
     let stale_count = stale.len();
     if !stale.is_empty() {
         let report = check_scope(&file, &imports, &index, &settings, stale);
         panics = report.panics;
-        let mut fresh: HashMap<usize, Vec<crate::diagnostic::Diagnostic>> = HashMap::new();
+        let mut fresh: HashMap<usize, Vec<cache::Finding>> = HashMap::new();
         for d in report.diagnostics {
             let at = d.location.start.offset;
             let i = entries
                 .partition_point(|e| e.end <= at)
                 .min(entries.len().saturating_sub(1));
             if entries.get(i).is_some_and(|e| e.diags.is_none()) {
-                fresh.entry(i).or_default().push(d);
+                fresh.entry(i).or_default().push(cache::Finding::new(d));
             }
         }
         for (i, e) in entries.iter_mut().enumerate() {
@@ -409,7 +412,7 @@ fn analyse(job: Job) -> Outcome {
         }
     }
     let t_check = t0.elapsed();
-    let mut all: Vec<&crate::diagnostic::Diagnostic> = entries
+    let mut all: Vec<&cache::Finding> = entries
         .iter()
         .flat_map(|e| e.diags.iter().flat_map(|d| d.iter()))
         .collect();
@@ -434,13 +437,19 @@ fn analyse(job: Job) -> Outcome {
         Arc::new(merged)
     });
     let t1 = t0.elapsed();
-    let diagnostics: Vec<Diagnostic> = all
+    // A finding that did not move since it was last published keeps its
+    // serialised form.
+    let diagnostics: Vec<convert::Published> = all
         .iter()
-        .map(|d| convert::diagnostic(d, &file, encoding))
+        .map(|f| {
+            f.published
+                .get_or_init(|| convert::published(&f.diag, &file, encoding))
+                .clone()
+        })
         .collect();
     if std::env::var_os("HTTPVET_TRACE").is_some() {
         eprintln!(
-            "analyse: shape_changed={shape_changed} entries={} stale={} entries {t_entries:?} index {t_index:?} check {t_check:?} finish {t1:?} total {:?}",
+            "analyse: shape_changed={shape_changed} entries={} stale={} parts {t_parts:?} entries {t_entries:?} index {t_index:?} check {t_check:?} finish {t1:?} total {:?}",
             entries.len(),
             stale_count,
             t0.elapsed()
@@ -454,8 +463,9 @@ fn analyse(job: Job) -> Outcome {
     }
 }
 
-/// The package-level shape of a summary, without positions: when it changes,
-/// the other open files of the package need a new check.
+/// The package-level shape of a summary: every fact but positions. When it
+/// changes, the other declarations and open files of the package need a new
+/// check.
 fn shape(s: &FileSummary) -> String {
     let mut out = s.package.clone();
     for v in &s.vars {
@@ -485,6 +495,9 @@ fn shape(s: &FileSummary) -> String {
     }
     for t in &s.atomic_targets {
         out.push_str(&format!("|a{}{}{}", t.name, t.field, t.width));
+    }
+    for m in &s.map_writes {
+        out.push_str(&format!("|m{m}"));
     }
     out
 }
@@ -737,8 +750,15 @@ impl LanguageServer for Backend {
                 Some(d) => {
                     d.changed_at = Some(std::time::Instant::now());
                     let edits = d.doc.apply(&changes, params.text_document.version, enc);
+                    let reparsed = d.changed_at.map(|t| t.elapsed());
                     for e in &edits {
                         d.cache.adjust(e, &d.name);
+                    }
+                    if std::env::var_os("HTTPVET_TRACE").is_some() {
+                        eprintln!(
+                            "change: applied and reparsed {reparsed:?}, positions moved {:?}",
+                            d.changed_at.map(|t| t.elapsed())
+                        );
                     }
                     st.dirty.insert(uri.clone());
                     self.wake.notify_one();
@@ -887,11 +907,7 @@ impl LanguageServer for Backend {
         };
         let found = doc.published.iter().find(|d| inside(&d.range));
         Ok(found.and_then(|d| {
-            let code = match &d.code {
-                Some(NumberOrString::String(c)) => c.clone(),
-                _ => return None,
-            };
-            let rule = crate::rules::find(&code)?;
+            let rule = crate::rules::find(d.code)?;
             Some(Hover {
                 contents: HoverContents::Markup(MarkupContent {
                     kind: MarkupKind::Markdown,
@@ -922,7 +938,7 @@ impl LanguageServer for Backend {
             .cache
             .entries
             .iter()
-            .flat_map(|e| e.diags.iter().flat_map(|d| d.iter()))
+            .flat_map(|e| e.diags.iter().flat_map(|d| d.iter().map(|f| &f.diag)))
             .collect();
         // Edits of this document use its rope; a fix may also edit a sibling
         // (a mutex beside a map declared there): its open buffer, or the file
@@ -1005,19 +1021,16 @@ impl LanguageServer for Backend {
         if wants(FIX_ALL) && params.context.only.is_some() {
             // Every preferred safe fix, skipping those that overlap an earlier one.
             // Only findings that were published (not suppressed).
-            let shown: Vec<(String, Position)> = doc
+            let shown: Vec<(&str, Position)> = doc
                 .published
                 .iter()
-                .filter_map(|p| match &p.code {
-                    Some(NumberOrString::String(c)) => Some((c.clone(), p.range.start)),
-                    _ => None,
-                })
+                .map(|p| (p.code, p.range.start))
                 .collect();
             let safe = engine
                 .iter()
                 .filter(|d| {
                     let at = to_range(d.location.start.offset, d.location.end.offset).start;
-                    shown.iter().any(|(c, p)| c == d.code && *p == at)
+                    shown.iter().any(|(c, p)| *c == d.code && *p == at)
                 })
                 .filter_map(|d| d.fixes.iter().find(|f| f.preferred))
                 .filter(|f| f.applicability == crate::diagnostic::Applicability::Safe);
@@ -1032,5 +1045,203 @@ impl LanguageServer for Backend {
             }
         }
         Ok(Some(actions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-declaration cache, driven without timing: random edits, an
+    /// analysis after a random number of them (as when the worker lags), and
+    /// each analysis equal to a fresh check of the text.
+    #[test]
+    fn cached_analysis_equals_a_fresh_check() {
+        const BASE: &str = "package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\nvar hits = map[string]int{}\n\n// count counts.\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n\tfmt.Fprintf(w, \"%d\", hits[r.URL.Path])\n}\n\nfunc twice(w http.ResponseWriter, r *http.Request) {\n\tw.WriteHeader(200)\n\tw.WriteHeader(500)\n}\n";
+        const SNIPPETS: &[&str] = &[
+            "x",
+            "\n",
+            "}",
+            "{",
+            " ",
+            "go ",
+            "// c\n",
+            "w.Write(nil)\n",
+            "hits[\"k\"] = 1\n",
+            "w.WriteHeader(201)\n",
+            "func f(w http.ResponseWriter, r *http.Request) {\n",
+            ")",
+            "var m = map[int]int{}\n",
+            "/*",
+            "*/",
+            "é",
+            "😀",
+            "`",
+            "\"",
+            "(",
+            "type T struct {\n",
+            "func (s *T) m(w http.ResponseWriter, r *http.Request) {",
+            ";",
+        ];
+        let mut seed: u64 = 0x9E3779B97F4A7C15;
+        let mut below = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        // Edits that keep the file valid Go, so that most analyses take the
+        // path for error-free trees.
+        const STATEMENTS: &[&str] = &[
+            "\tw.WriteHeader(201)\n",
+            "\thits[\"k\"] = 1\n",
+            "\t// c\n",
+            "\tgo func() { w.Write(nil) }()\n",
+            "\tfmt.Println(\"é😀\")\n",
+        ];
+        const DECLARATIONS: &[&str] = &[
+            "var m = map[int]int{}\n\n", "// c\n", "\n", "/* c */\n", "type T struct{ n int }\n\n",
+            "func f(w http.ResponseWriter, r *http.Request) {\n\tw.WriteHeader(201)\n\tw.WriteHeader(202)\n}\n\n",
+        ];
+        let mut error_free = 0;
+        let mut analyses = 0;
+        for seq in 0..400 {
+            let enc = if seq % 2 == 0 {
+                Encoding::Utf8
+            } else {
+                Encoding::Utf16
+            };
+            let structured = seq % 4 != 0;
+            let mut text = BASE.to_string();
+            let mut doc = Document::new(&text, 1);
+            let mut cache = cache::FileCache::default();
+            // A typed character to delete at the next step.
+            let mut undo: Option<usize> = None;
+            for step in 0..20 {
+                let len = text.len();
+                let line_starts: Vec<usize> = std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                    .filter(|&i| i < len)
+                    .collect();
+                let lines_where = |f: &dyn Fn(&str) -> bool| -> Vec<usize> {
+                    line_starts
+                        .iter()
+                        .copied()
+                        .filter(|&i| f(text[i..].split('\n').next().unwrap_or("")))
+                        .collect()
+                };
+                let body = lines_where(&|l| l.starts_with('\t'));
+                let top = lines_where(&|l| {
+                    ["func ", "var ", "// ", "type "]
+                        .iter()
+                        .any(|p| l.starts_with(p))
+                });
+                let (mut a, mut b, new) = match (structured, undo.take(), below(5)) {
+                    (true, Some(at), _) => (at, at + 1, ""),
+                    (true, None, 0 | 1) if !body.is_empty() => {
+                        let at = body[below(body.len())];
+                        (at, at, STATEMENTS[below(STATEMENTS.len())])
+                    }
+                    (true, None, 2) if !top.is_empty() => {
+                        let at = top[below(top.len())];
+                        (at, at, DECLARATIONS[below(DECLARATIONS.len())])
+                    }
+                    (true, None, 3) if !body.is_empty() => {
+                        let at = body[below(body.len())];
+                        let line = text[at..].split('\n').next().unwrap_or("");
+                        if line.contains(['{', '}']) {
+                            (at, at, "")
+                        } else {
+                            (at, at + line.len() + 1, "")
+                        }
+                    }
+                    (true, None, _) if !body.is_empty() => {
+                        let at = body[below(body.len())];
+                        let end = at + text[at..].find('\n').unwrap_or(len - at);
+                        undo = Some(end);
+                        (end, end, if below(2) == 0 { "x" } else { " " })
+                    }
+                    _ => {
+                        let a = below(len + 1);
+                        (
+                            a,
+                            (a + below(12)).min(len),
+                            if below(3) == 0 {
+                                ""
+                            } else {
+                                SNIPPETS[below(SNIPPETS.len())]
+                            },
+                        )
+                    }
+                };
+                b = b.min(len);
+                while !text.is_char_boundary(a) {
+                    a -= 1;
+                }
+                while !text.is_char_boundary(b) {
+                    b -= 1;
+                }
+                let pos = |o: usize| {
+                    let line = text[..o].matches('\n').count() as u32;
+                    let line_start = text[..o].rfind('\n').map_or(0, |i| i + 1);
+                    let col = match enc {
+                        Encoding::Utf8 => o - line_start,
+                        Encoding::Utf16 => text[line_start..o].encode_utf16().count(),
+                    } as u32;
+                    (line, col)
+                };
+                let change = Change {
+                    range: Some((pos(a), pos(b))),
+                    text: new.to_string(),
+                };
+                text.replace_range(a..b, new);
+                for e in &doc.apply(&[change], step + 2, enc) {
+                    cache.adjust(e, "p.go");
+                }
+                if below(3) == 0 || step == 19 {
+                    analyses += 1;
+                    if !doc.tree.root_node().has_error() {
+                        error_free += 1;
+                    }
+                    let outcome = analyse(Job {
+                        uri: "file:///p.go".parse().unwrap(),
+                        version: step + 2,
+                        text: text.clone(),
+                        tree: doc.tree.clone(),
+                        path: "p.go".into(),
+                        siblings: Vec::new(),
+                        settings: Settings::default(),
+                        encoding: enc,
+                        cache: cache.clone(),
+                        excluded: false,
+                        changed_at: None,
+                    });
+                    cache = outcome.cache;
+                    // What was published, serialised, against a fresh check's.
+                    let got: Vec<&str> = outcome.diagnostics.iter().map(|p| &*p.json).collect();
+                    let fresh =
+                        crate::engine::check_source("p.go", text.clone(), &Settings::default());
+                    let file = SourceFile::parse("p.go", text.clone());
+                    let want: Vec<String> = fresh
+                        .diagnostics
+                        .iter()
+                        .map(|d| convert::published(d, &file, enc).json.to_string())
+                        .collect();
+                    let decls: Vec<(usize, usize)> =
+                        crate::syntax::named_children(doc.tree.root_node())
+                            .map(|n| (n.start_byte(), n.end_byte()))
+                            .collect();
+                    let entries: Vec<(usize, usize)> =
+                        cache.entries.iter().map(|e| (e.start, e.end)).collect();
+                    assert_eq!(entries, decls, "sequence {seq}, step {step}, text:\n{text}");
+                    assert_eq!(got, want, "sequence {seq}, step {step}, text:\n{text}");
+                }
+            }
+        }
+        // Both paths of `cache::reuse` ran often.
+        assert!(
+            error_free * 3 > analyses && error_free * 3 < analyses * 2,
+            "{error_free} of {analyses} analyses on error-free trees"
+        );
     }
 }

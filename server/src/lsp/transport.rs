@@ -1,17 +1,17 @@
 //! The server's output: one writer task owns the client's stream and writes
 //! whole frames — tower-lsp-server's (requests, responses, log messages) and
-//! our `publishDiagnostics`, which are serialised once, straight from the
-//! diagnostics to bytes. tower-lsp-server would turn a publish into a
+//! our `publishDiagnostics`, assembled from diagnostics serialised once each
+//! (see [`Published`]). tower-lsp-server would turn a publish into a
 //! `serde_json::Value` and serialise that again: with hundreds of findings
 //! that was most of the time from keystroke to publish.
 
-use serde::Serialize;
+use super::convert::Published;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::sync::oneshot;
-use tower_lsp_server::ls_types::{Diagnostic, Uri};
+use tower_lsp_server::ls_types::Uri;
 
 /// What the writer task receives: a frame, or a request to report once
 /// everything before it is written.
@@ -26,35 +26,30 @@ pub struct Publisher {
     tx: UnboundedSender<Out>,
 }
 
-#[derive(Serialize)]
-struct Notification<'a> {
-    jsonrpc: &'static str,
-    method: &'static str,
-    params: Params<'a>,
-}
-
-#[derive(Serialize)]
-struct Params<'a> {
-    uri: &'a Uri,
-    diagnostics: &'a [Diagnostic],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<i32>,
-}
-
 impl Publisher {
-    /// Queues `textDocument/publishDiagnostics` for `uri`. Frames leave in
-    /// the order they are queued.
-    pub fn publish(&self, uri: &Uri, diagnostics: &[Diagnostic], version: Option<i32>) {
-        let body = serde_json::to_vec(&Notification {
-            jsonrpc: "2.0",
-            method: "textDocument/publishDiagnostics",
-            params: Params {
-                uri,
-                diagnostics,
-                version,
-            },
-        })
-        .expect("diagnostics serialise");
+    /// Queues `textDocument/publishDiagnostics` for `uri`. Each diagnostic
+    /// was serialised when it was first published and is copied in as it is.
+    /// Frames leave in the order they are queued.
+    pub fn publish(&self, uri: &Uri, diagnostics: &[Published], version: Option<i32>) {
+        let mut body = Vec::with_capacity(
+            160 + uri.as_str().len() + diagnostics.iter().map(|d| d.json.len() + 1).sum::<usize>(),
+        );
+        body.extend_from_slice(
+            br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#,
+        );
+        serde_json::to_writer(&mut body, uri.as_str()).expect("a string serialises");
+        body.extend_from_slice(br#","diagnostics":["#);
+        for (i, d) in diagnostics.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(d.json.as_bytes());
+        }
+        body.push(b']');
+        if let Some(v) = version {
+            body.extend_from_slice(format!(r#","version":{v}"#).as_bytes());
+        }
+        body.extend_from_slice(b"}}");
         let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
         frame.extend_from_slice(&body);
         // The writer is gone only when the server is shutting down.
