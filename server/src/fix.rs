@@ -204,9 +204,7 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
     let (q, spec) = new_spec(imports, path);
     let root = file.tree.root_node();
     // An import block: insert in sorted position among the standard library group.
-    let mut decls =
-        crate::syntax::named_children(root).filter(|n| n.kind() == "import_declaration");
-    let Some(decl) = decls.next() else {
+    let Some(decl) = crate::syntax::imports::declarations(root).next() else {
         // No imports: after the package clause.
         let pkg = crate::syntax::named_children(root).find(|n| n.kind() == "package_clause");
         let at = pkg.map(|p| p.end_byte()).unwrap_or(0);
@@ -366,9 +364,7 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
     let mut edits: Vec<Edit> = Vec::new();
     // A lone `import "x"` becomes one block with everything.
     let root = file.tree.root_node();
-    let lone = crate::syntax::named_children(root)
-        .filter(|n| n.kind() == "import_declaration")
-        .collect::<Vec<_>>();
+    let lone = crate::syntax::imports::declarations(root).collect::<Vec<_>>();
     if missing.len() > 1 && lone.len() == 1 {
         if let Some(one) = crate::syntax::child_of_kind(lone[0], "import_spec") {
             edits.push(lone_import_to_block(file, imports, lone[0], one, &missing));

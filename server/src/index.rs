@@ -11,8 +11,8 @@ use crate::syntax::imports::Imports;
 use crate::syntax::types::{of_expr, of_type, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{named_children, text, unparen, visit, Call, Visit};
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 use tree_sitter::Node;
 
 /// A package-level variable.
@@ -484,22 +484,38 @@ pub enum Fate {
     Unknown,
 }
 
-/// The summaries of every file of one package.
+/// The summaries of every file of one package (in the editor, of every
+/// declaration of the open file: hundreds), with lookup tables built on
+/// first use.
 #[derive(Clone, Debug, Default)]
 pub struct PackageIndex {
     pub files: Vec<Arc<FileSummary>>,
+    /// Variable name → (file, index) of its first declaration.
+    vars: OnceLock<HashMap<String, (usize, usize)>>,
+    /// (Function name, is a method) → (file, index) of each declaration.
+    funcs: OnceLock<HashMap<(String, bool), Vec<(usize, usize)>>>,
 }
 
 impl PackageIndex {
     pub fn new(files: Vec<Arc<FileSummary>>) -> PackageIndex {
-        PackageIndex { files }
+        PackageIndex {
+            files,
+            ..PackageIndex::default()
+        }
     }
 
     pub fn var(&self, name: &str) -> Option<&VarDecl> {
-        self.files
-            .iter()
-            .flat_map(|f| f.vars.iter())
-            .find(|v| v.name == name)
+        let vars = self.vars.get_or_init(|| {
+            let mut map = HashMap::new();
+            for (i, f) in self.files.iter().enumerate() {
+                for (j, v) in f.vars.iter().enumerate() {
+                    map.entry(v.name.clone()).or_insert((i, j));
+                }
+            }
+            map
+        });
+        let &(i, j) = vars.get(name)?;
+        Some(&self.files[i].vars[j])
     }
 
     /// A field by its struct type and name.
@@ -519,14 +535,22 @@ impl PackageIndex {
     }
 
     pub fn func(&self, name: &str, method: bool) -> Option<&FuncSummary> {
-        let mut found = self
-            .files
-            .iter()
-            .flat_map(|f| f.funcs.iter())
-            .filter(|f| f.name == name && f.receiver_type.is_some() == method);
-        let first = found.next()?;
-        // An ambiguous method name (two types) tells nothing.
-        found.next().is_none().then_some(first)
+        let funcs = self.funcs.get_or_init(|| {
+            let mut map: HashMap<(String, bool), Vec<(usize, usize)>> = HashMap::new();
+            for (i, f) in self.files.iter().enumerate() {
+                for (j, func) in f.funcs.iter().enumerate() {
+                    map.entry((func.name.clone(), func.receiver_type.is_some()))
+                        .or_default()
+                        .push((i, j));
+                }
+            }
+            map
+        });
+        match funcs.get(&(name.to_string(), method))?.as_slice() {
+            &[(i, j)] => Some(&self.files[i].funcs[j]),
+            // An ambiguous method name (two types) tells nothing.
+            _ => None,
+        }
     }
 
     pub fn atomic_target(&self, name: &str, field: bool) -> Option<&AtomicTarget> {

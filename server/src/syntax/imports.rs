@@ -43,26 +43,29 @@ pub fn default_name(path: &str) -> &str {
     last
 }
 
+/// The import declarations of a file: those after the package clause and
+/// before any other declaration (Go allows them nowhere else), found
+/// without walking the rest of the file.
+pub fn declarations<'t>(root: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    named_children(root)
+        .take_while(|d| matches!(d.kind_name(), "package_clause" | "import_declaration"))
+        .filter(|d| d.kind_name() == "import_declaration")
+}
+
 impl Imports {
     pub fn of(root: Node, src: &str) -> Imports {
         let mut imports = Imports::default();
-        for decl in named_children(root) {
-            match decl.kind_name() {
-                "import_declaration" => {
-                    for spec in named_children(decl) {
-                        if spec.kind_name() == "import_spec" {
-                            imports.add(spec, src);
-                        } else if spec.kind_name() == "import_spec_list" {
-                            for s in named_children(spec) {
-                                if s.kind_name() == "import_spec" {
-                                    imports.add(s, src);
-                                }
-                            }
+        for decl in declarations(root) {
+            for spec in named_children(decl) {
+                if spec.kind_name() == "import_spec" {
+                    imports.add(spec, src);
+                } else if spec.kind_name() == "import_spec_list" {
+                    for s in named_children(spec) {
+                        if s.kind_name() == "import_spec" {
+                            imports.add(s, src);
                         }
                     }
                 }
-                "package_clause" | "comment" => {}
-                _ => break,
             }
         }
         imports
