@@ -58,6 +58,31 @@ pub struct Entry {
     /// `None` until checked in the current context. Shared with the jobs
     /// that read it; an edit copies it only when it moves one of its positions.
     pub diags: Option<Arc<Vec<Finding>>>,
+    /// No position the findings remember lies past this offset: an edit
+    /// after it moves none of them.
+    pub reach: usize,
+}
+
+impl Entry {
+    pub fn set_findings(&mut self, findings: Vec<Finding>) {
+        self.reach = findings
+            .iter()
+            .flat_map(|f| {
+                let d = &f.diag;
+                let locations = std::iter::once(&d.location)
+                    .chain(d.related.iter().map(|r| &r.location))
+                    .map(|l| l.end.offset.max(l.start.offset));
+                let edits = d
+                    .fixes
+                    .iter()
+                    .flat_map(|x| &x.edits)
+                    .map(|x| x.end.max(x.start));
+                locations.chain(edits)
+            })
+            .max()
+            .unwrap_or(0);
+        self.diags = Some(Arc::new(findings));
+    }
 }
 
 #[derive(Clone, Default)]
@@ -176,7 +201,11 @@ impl FileCache {
                 en.end = en.end - e.old_end_byte + e.new_end_byte;
                 shift_summary(Arc::make_mut(&mut en.summary), e, path);
             }
-            if let Some(diags) = &mut en.diags {
+            if let Some(diags) = en.diags.as_mut().filter(|_| en.reach > e.start_byte) {
+                // Offsets only grow or shrink together: still an upper bound.
+                if en.reach >= e.old_end_byte {
+                    en.reach = en.reach - e.old_end_byte + e.new_end_byte;
+                }
                 if diags.iter().any(|f| moved_by(&f.diag, e, path)) {
                     for f in Arc::make_mut(diags) {
                         if moved_by(&f.diag, e, path) {

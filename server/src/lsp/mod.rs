@@ -347,6 +347,7 @@ fn analyse(job: Job) -> Outcome {
             shape: cache::hash_of(shape(&summary)),
             summary: Arc::new(summary),
             diags: None,
+            reach: 0,
         }
     };
     let mut fresh: Vec<tree_sitter::Node> = Vec::new();
@@ -407,7 +408,7 @@ fn analyse(job: Job) -> Outcome {
         }
         for (i, e) in entries.iter_mut().enumerate() {
             if e.diags.is_none() {
-                e.diags = Some(Arc::new(fresh.remove(&i).unwrap_or_default()));
+                e.set_findings(fresh.remove(&i).unwrap_or_default());
             }
         }
     }

@@ -7,6 +7,7 @@
 
 use super::convert::Published;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
@@ -24,34 +25,54 @@ enum Out {
 #[derive(Clone)]
 pub struct Publisher {
     tx: UnboundedSender<Out>,
+    spare: Spare,
 }
+
+/// Frame buffers the writer has written, for the next publish: a fresh
+/// buffer of hundreds of KB costs page faults on every keystroke.
+type Spare = Arc<Mutex<Vec<Vec<u8>>>>;
 
 impl Publisher {
     /// Queues `textDocument/publishDiagnostics` for `uri`. Each diagnostic
     /// was serialised when it was first published and is copied in as it is.
     /// Frames leave in the order they are queued.
     pub fn publish(&self, uri: &Uri, diagnostics: &[Published], version: Option<i32>) {
-        let mut body = Vec::with_capacity(
-            160 + uri.as_str().len() + diagnostics.iter().map(|d| d.json.len() + 1).sum::<usize>(),
-        );
-        body.extend_from_slice(
-            br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#,
-        );
-        serde_json::to_writer(&mut body, uri.as_str()).expect("a string serialises");
-        body.extend_from_slice(br#","diagnostics":["#);
+        const HEAD: &str =
+            r#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#;
+        let uri = serde_json::to_string(uri.as_str()).expect("a string serialises");
+        let version = version
+            .map(|v| format!(r#","version":{v}"#))
+            .unwrap_or_default();
+        let items: usize = diagnostics.iter().map(|d| d.json.len()).sum::<usize>()
+            + diagnostics.len().saturating_sub(1);
+        let len = HEAD.len()
+            + uri.len()
+            + r#","diagnostics":["#.len()
+            + items
+            + "]".len()
+            + version.len()
+            + "}}".len();
+        let mut frame = self
+            .spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
+        frame.clear();
+        frame.reserve(len + 32);
+        frame.extend_from_slice(format!("Content-Length: {len}\r\n\r\n").as_bytes());
+        frame.extend_from_slice(HEAD.as_bytes());
+        frame.extend_from_slice(uri.as_bytes());
+        frame.extend_from_slice(br#","diagnostics":["#);
         for (i, d) in diagnostics.iter().enumerate() {
             if i > 0 {
-                body.push(b',');
+                frame.push(b',');
             }
-            body.extend_from_slice(d.json.as_bytes());
+            frame.extend_from_slice(d.json.as_bytes());
         }
-        body.push(b']');
-        if let Some(v) = version {
-            body.extend_from_slice(format!(r#","version":{v}"#).as_bytes());
-        }
-        body.extend_from_slice(b"}}");
-        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-        frame.extend_from_slice(&body);
+        frame.push(b']');
+        frame.extend_from_slice(version.as_bytes());
+        frame.extend_from_slice(b"}}");
         // The writer is gone only when the server is shutting down.
         let _ = self.tx.send(Out::Frame(frame));
     }
@@ -128,6 +149,8 @@ where
     O: AsyncWrite + Unpin + Send + 'static,
 {
     let (tx, mut rx) = unbounded_channel::<Out>();
+    let spare = Spare::default();
+    let written = spare.clone();
     tokio::spawn(async move {
         let mut output = output;
         while let Some(out) = rx.recv().await {
@@ -136,6 +159,11 @@ where
                     if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
                         break;
                     }
+                    if let Ok(mut spare) = written.lock() {
+                        if spare.len() < 2 && frame.capacity() >= 1 << 16 {
+                            spare.push(frame);
+                        }
+                    }
                 }
                 Out::Flushed(done) => {
                     let _ = done.send(());
@@ -143,7 +171,10 @@ where
             }
         }
     });
-    let (service, socket) = super::service(Publisher { tx: tx.clone() });
+    let (service, socket) = super::service(Publisher {
+        tx: tx.clone(),
+        spare,
+    });
     let cutter = FrameCutter {
         pending: Vec::new(),
         tx: tx.clone(),
@@ -184,5 +215,47 @@ mod tests {
             }
         }
         assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_publish_is_one_frame_of_its_length_and_reuses_buffers() {
+        let (tx, mut rx) = unbounded_channel();
+        let p = Publisher {
+            tx,
+            spare: Spare::default(),
+        };
+        let d = Published {
+            code: "HV001",
+            range: Default::default(),
+            json: r#"{"message":"é"}"#.into(),
+        };
+        let uri: Uri = "file:///tmp/a%20b.go".parse().unwrap();
+        let big = vec![d; 5000];
+        p.spare.lock().unwrap().push(Vec::with_capacity(1 << 20));
+        p.publish(&uri, &big, Some(7));
+        let Ok(Out::Frame(frame)) = rx.try_recv() else {
+            panic!("expected a frame")
+        };
+        assert!(frame.capacity() >= 1 << 20, "the spare buffer was used");
+        assert!(p.spare.lock().unwrap().is_empty());
+        let text = String::from_utf8(frame).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head, format!("Content-Length: {}", body.len()));
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["method"], "textDocument/publishDiagnostics");
+        assert_eq!(v["params"]["uri"], "file:///tmp/a%20b.go");
+        assert_eq!(v["params"]["version"], 7);
+        assert_eq!(v["params"]["diagnostics"].as_array().unwrap().len(), 5000);
+        assert_eq!(v["params"]["diagnostics"][4999]["message"], "é");
+        p.publish(&uri, &[], None);
+        let Ok(Out::Frame(frame)) = rx.try_recv() else {
+            panic!("expected a frame")
+        };
+        let text = String::from_utf8(frame).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head, format!("Content-Length: {}", body.len()));
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["params"]["diagnostics"], serde_json::json!([]));
+        assert!(v["params"].get("version").is_none());
     }
 }
