@@ -490,11 +490,14 @@ pub enum Fate {
 #[derive(Clone, Debug, Default)]
 pub struct PackageIndex {
     pub files: Vec<Arc<FileSummary>>,
-    /// Variable name → (file, index) of its first declaration.
-    vars: OnceLock<HashMap<String, (usize, usize)>>,
-    /// (Function name, is a method) → (file, index) of each declaration.
-    funcs: OnceLock<HashMap<(String, bool), Vec<(usize, usize)>>>,
+    /// Variable name → where its first declaration is.
+    vars: OnceLock<HashMap<String, At>>,
+    /// (Function name, is a method) → where each declaration is.
+    funcs: OnceLock<HashMap<(String, bool), Vec<At>>>,
 }
+
+/// A summary's index in [`PackageIndex::files`] and an index in one of its lists.
+type At = (usize, usize);
 
 impl PackageIndex {
     pub fn new(files: Vec<Arc<FileSummary>>) -> PackageIndex {
@@ -536,7 +539,7 @@ impl PackageIndex {
 
     pub fn func(&self, name: &str, method: bool) -> Option<&FuncSummary> {
         let funcs = self.funcs.get_or_init(|| {
-            let mut map: HashMap<(String, bool), Vec<(usize, usize)>> = HashMap::new();
+            let mut map: HashMap<(String, bool), Vec<At>> = HashMap::new();
             for (i, f) in self.files.iter().enumerate() {
                 for (j, func) in f.funcs.iter().enumerate() {
                     map.entry((func.name.clone(), func.receiver_type.is_some()))
