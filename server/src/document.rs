@@ -94,7 +94,6 @@ impl Document {
 
     fn reparse(&mut self) {
         let rope = &self.rope;
-        let mut parser = crate::source::new_parser();
         let mut read = |byte: usize, _: Point| -> &[u8] {
             if byte >= rope.len_bytes() {
                 return &[];
@@ -102,9 +101,7 @@ impl Document {
             let (chunk, start, _, _) = rope.chunk_at_byte(byte);
             &chunk.as_bytes()[byte - start..]
         };
-        if let Some(tree) = parser.parse_with_options(&mut read, Some(&self.tree), None) {
-            self.tree = tree;
-        }
+        self.tree = crate::source::reparse(&mut read, &self.tree);
     }
 
     pub fn text(&self) -> String {

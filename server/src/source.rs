@@ -34,6 +34,19 @@ pub fn parse(text: &str) -> Tree {
     })
 }
 
+/// Re-parses an edited tree with this thread's parser (whose buffers are
+/// already grown), reading the new text in chunks.
+pub fn reparse<'a, F>(read: &mut F, old: &Tree) -> Tree
+where
+    F: FnMut(usize, tree_sitter::Point) -> &'a [u8],
+{
+    PARSER.with(|p| {
+        p.borrow_mut()
+            .parse_with_options(read, Some(old), None)
+            .expect("parsing without a timeout or cancellation always yields a tree")
+    })
+}
+
 impl SourceFile {
     pub fn parse(path: impl Into<Arc<str>>, text: String) -> SourceFile {
         let tree = parse(&text);
