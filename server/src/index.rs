@@ -485,19 +485,14 @@ pub enum Fate {
 }
 
 /// The summaries of every file of one package (in the editor, of every
-/// declaration of the open file: hundreds), with lookup tables built on
-/// first use.
+/// declaration of the open file: hundreds), with a table of the variables
+/// built on first use (rules look variables up for most identifiers).
 #[derive(Clone, Debug, Default)]
 pub struct PackageIndex {
     pub files: Vec<Arc<FileSummary>>,
-    /// Variable name → where its first declaration is.
-    vars: OnceLock<HashMap<String, At>>,
-    /// (Function name, is a method) → where each declaration is.
-    funcs: OnceLock<HashMap<(String, bool), Vec<At>>>,
+    /// Variable name → (summary, index) of its first declaration.
+    vars: OnceLock<HashMap<String, (usize, usize)>>,
 }
-
-/// A summary's index in [`PackageIndex::files`] and an index in one of its lists.
-type At = (usize, usize);
 
 impl PackageIndex {
     pub fn new(files: Vec<Arc<FileSummary>>) -> PackageIndex {
@@ -537,23 +532,17 @@ impl PackageIndex {
             .find(|d| d.name == name && pred(&d.kind))
     }
 
+    /// (A scan: a table would cost more to build on every keystroke than
+    /// the few lookups a declaration's check makes.)
     pub fn func(&self, name: &str, method: bool) -> Option<&FuncSummary> {
-        let funcs = self.funcs.get_or_init(|| {
-            let mut map: HashMap<(String, bool), Vec<At>> = HashMap::new();
-            for (i, f) in self.files.iter().enumerate() {
-                for (j, func) in f.funcs.iter().enumerate() {
-                    map.entry((func.name.clone(), func.receiver_type.is_some()))
-                        .or_default()
-                        .push((i, j));
-                }
-            }
-            map
-        });
-        match funcs.get(&(name.to_string(), method))?.as_slice() {
-            &[(i, j)] => Some(&self.files[i].funcs[j]),
-            // An ambiguous method name (two types) tells nothing.
-            _ => None,
-        }
+        let mut found = self
+            .files
+            .iter()
+            .flat_map(|f| f.funcs.iter())
+            .filter(|f| f.name == name && f.receiver_type.is_some() == method);
+        let first = found.next()?;
+        // An ambiguous method name (two types) tells nothing.
+        found.next().is_none().then_some(first)
     }
 
     pub fn atomic_target(&self, name: &str, field: bool) -> Option<&AtomicTarget> {

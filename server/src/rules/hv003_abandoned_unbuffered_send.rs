@@ -57,7 +57,7 @@ loop over `xs`. The meaning is unchanged for the receiver.
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if !cx.src.contains("make(chan") {
+    if !cx.scope_mentions("make(chan") {
         return;
     }
     cx.visit_scope(|n| {

@@ -69,7 +69,7 @@ Imports are added.
 const SERVE_METHODS: &[&str] = &["ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS"];
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if !cx.src.contains("Shutdown") && !cx.src.contains("Serve") {
+    if !cx.scope_mentions("Shutdown") && !cx.scope_mentions("Serve") {
         return;
     }
     cx.visit_scope(|n| {

@@ -56,7 +56,7 @@ connection itself.
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if !cx.src.contains("Hijack()") {
+    if !cx.scope_mentions("Hijack()") {
         return;
     }
     cx.visit_scope(|n| {

@@ -58,21 +58,34 @@ struct Target {
     first: Related,
 }
 
+/// Package variables and struct fields (by name) updated atomically.
+#[derive(Default)]
+struct Globals {
+    vars: HashMap<String, Target>,
+    fields: HashMap<String, Target>,
+}
+
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Package variables and fields, from every file of the package.
-    let mut globals: HashMap<(String, bool), Target> = HashMap::new();
+    let mut globals = Globals::default();
     for f in &cx.index.files {
         for t in &f.atomic_targets {
             if t.field || cx.index.var(&t.name).is_some() {
-                let e = globals
-                    .entry((t.name.clone(), t.field))
-                    .or_insert_with(|| Target {
+                let table = if t.field {
+                    &mut globals.fields
+                } else {
+                    &mut globals.vars
+                };
+                let e = match table.get_mut(t.name.as_str()) {
+                    Some(e) => e,
+                    None => table.entry(t.name.clone()).or_insert_with(|| Target {
                         width: t.width.clone(),
                         first: Related {
                             location: t.location.clone(),
                             message: format!("`{}` is accessed atomically here", t.name),
                         },
-                    });
+                    }),
+                };
                 // Fields of different structs share a name: without types,
                 // the width is unknown when their atomic calls disagree.
                 if e.width != t.width {
@@ -82,13 +95,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     let has_locals = cx.imports.has("sync/atomic");
-    if globals.is_empty() && !has_locals {
+    if globals.vars.is_empty() && globals.fields.is_empty() && !has_locals {
         return;
     }
     if !has_locals
         && !globals
+            .vars
             .keys()
-            .any(|(name, _)| cx.src.contains(name.as_str()))
+            .chain(globals.fields.keys())
+            .any(|name| cx.scope_mentions(name))
     {
         return;
     }
@@ -150,7 +165,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 fn scan<'a>(
     cx: &Context<'a>,
     root: Node<'a>,
-    globals: &HashMap<(String, bool), Target>,
+    globals: &Globals,
     locals: &HashMap<(usize, String), Target>,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -181,7 +196,7 @@ fn declaring_function<'a>(cx: &Context<'a>, at: Node<'a>, name: &str) -> Option<
 fn plain_access<'a>(
     cx: &Context<'a>,
     n: Node<'a>,
-    globals: &HashMap<(String, bool), Target>,
+    globals: &Globals,
     locals: &HashMap<(usize, String), Target>,
 ) -> Option<Diagnostic> {
     // Names first: `parent()` walks down from the root, which is slow in a
@@ -189,12 +204,11 @@ fn plain_access<'a>(
     let is_target = match n.kind_name() {
         "identifier" => {
             let name = cx.text(n);
-            locals.keys().any(|(_, l)| l == name)
-                || globals.contains_key(&(name.to_string(), false))
+            locals.keys().any(|(_, l)| l == name) || globals.vars.contains_key(name)
         }
         "selector_expression" => n
             .child_by_field_name("field")
-            .is_some_and(|f| globals.contains_key(&(cx.text(f).to_string(), true))),
+            .is_some_and(|f| globals.fields.contains_key(cx.text(f))),
         _ => false,
     };
     if !is_target {
@@ -221,7 +235,7 @@ fn plain_access<'a>(
                     }
                     (name, t)
                 }
-                None => (name, globals.get(&(name.to_string(), false))?),
+                None => (name, globals.vars.get(name)?),
             }
         }
         "selector_expression" => {
@@ -238,7 +252,7 @@ fn plain_access<'a>(
             {
                 return None;
             }
-            (field, globals.get(&(field.to_string(), true))?)
+            (field, globals.fields.get(field)?)
         }
         _ => return None,
     };

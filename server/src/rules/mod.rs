@@ -125,6 +125,15 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// True when the text of a declaration in scope contains `needle`: a
+    /// cheap first test (in the editor the scope is the declarations an edit
+    /// touched, not the whole file).
+    pub fn scope_mentions(&self, needle: &str) -> bool {
+        self.scope
+            .iter()
+            .any(|d| self.src[d.byte_range()].contains(needle))
+    }
+
     /// Walks every declaration in scope (pre-order, with a cursor).
     pub fn visit_scope(&self, mut f: impl FnMut(Node<'a>) -> Visit) {
         for d in &self.scope {
