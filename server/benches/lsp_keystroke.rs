@@ -259,7 +259,10 @@ fn main() {
             let body = lsp.wait_publish_of(&uri, version);
             received.push(t.elapsed());
             let value: Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(value["params"]["diagnostics"].as_array().map(Vec::len), Some(findings));
+            assert_eq!(
+                value["params"]["diagnostics"].as_array().map(Vec::len),
+                Some(findings)
+            );
             parsed.push(t.elapsed());
         }
     }

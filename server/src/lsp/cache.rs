@@ -3,11 +3,12 @@
 //!
 //! Each entry holds one declaration's summary and findings. An edit shifts
 //! every remembered position after it (as an editor moves its markers) and
-//! drops the entries it overlaps; the next analysis reuses the entries whose
-//! range is still a declaration's (their text is unchanged), and re-checks
-//! the rest. When anything that
-//! every declaration's findings depend on changes (imports, the package's
-//! declarations, settings), every entry is re-checked.
+//! drops the entries it overlaps; the next analysis reuses the entries that
+//! are still declarations of the tree (see [`reuse`]), and re-checks the
+//! rest. When anything that every declaration's findings depend on changes
+//! (imports, the package's declarations, settings), every entry is
+//! re-checked. Each finding keeps its serialised LSP form until an edit
+//! moves its line or column.
 
 use super::convert::Published;
 use crate::diagnostic::{Diagnostic, Location, Pos};
