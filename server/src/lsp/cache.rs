@@ -294,7 +294,7 @@ fn between<'e, 't>(
 /// `None` when a child of the root reaches outside the range, or the tree
 /// does not say which child holds the range's first byte that is not white
 /// space.
-pub fn declarations_in<'t>(
+fn declarations_in<'t>(
     root: Node<'t>,
     text: &str,
     range: std::ops::Range<usize>,

@@ -55,7 +55,7 @@ pub fn severity(s: Severity) -> lsp::DiagnosticSeverity {
     }
 }
 
-pub fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> lsp::Diagnostic {
+fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> lsp::Diagnostic {
     let rule = crate::rules::find(d.code);
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .related

@@ -448,19 +448,27 @@ fn analyse(job: Job) -> Outcome {
                 .clone()
         })
         .collect();
-    if std::env::var_os("HTTPVET_TRACE").is_some() {
-        eprintln!(
+    trace(|| {
+        format!(
             "analyse: shape_changed={shape_changed} entries={} stale={} parts {t_parts:?} entries {t_entries:?} index {t_index:?} check {t_check:?} finish {t1:?} total {:?}",
             entries.len(),
             stale_count,
             t0.elapsed()
-        );
-    }
+        )
+    });
     Outcome {
         diagnostics,
         summary,
         cache: cache::FileCache { entries, context },
         panics,
+    }
+}
+
+/// With `HTTPVET_TRACE` set, where each keystroke's time goes, on stderr.
+fn trace(message: impl FnOnce() -> String) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("HTTPVET_TRACE").is_some()) {
+        eprintln!("{}", message());
     }
 }
 
@@ -517,12 +525,12 @@ async fn worker(
             };
             let (uri, version) = (job.uri.clone(), job.version);
             let job_start = job.changed_at;
-            if std::env::var_os("HTTPVET_TRACE").is_some() {
-                eprintln!(
+            trace(|| {
+                format!(
                     "job taken {:?} after the change",
                     job_start.map(|j| j.elapsed())
-                );
-            }
+                )
+            });
             let outcome = match catch_unwind(AssertUnwindSafe(|| analyse(job))) {
                 Ok(o) => o,
                 Err(_) => {
@@ -584,13 +592,13 @@ async fn worker(
             if let Some(diags) = publish {
                 let t = std::time::Instant::now();
                 publisher.publish(&uri, &diags, Some(version));
-                if std::env::var_os("HTTPVET_TRACE").is_some() {
-                    eprintln!(
+                trace(|| {
+                    format!(
                         "publish {:?} (since the change {:?})",
                         t.elapsed(),
                         job_start.map(|j| j.elapsed())
-                    );
-                }
+                    )
+                });
             }
         }
     }
@@ -755,12 +763,12 @@ impl LanguageServer for Backend {
                     for e in &edits {
                         d.cache.adjust(e, &d.name);
                     }
-                    if std::env::var_os("HTTPVET_TRACE").is_some() {
-                        eprintln!(
+                    trace(|| {
+                        format!(
                             "change: applied and reparsed {reparsed:?}, positions moved {:?}",
                             d.changed_at.map(|t| t.elapsed())
-                        );
-                    }
+                        )
+                    });
                     st.dirty.insert(uri.clone());
                     self.wake.notify_one();
                     true
