@@ -7,6 +7,8 @@
 
 mod cache;
 mod convert;
+#[cfg(unix)]
+mod pipe;
 pub mod transport;
 
 use crate::diagnostic::Severity;
@@ -81,8 +83,33 @@ pub fn run_stdio() -> i32 {
             return 2;
         }
     };
-    runtime.block_on(transport::serve(tokio::io::stdin(), tokio::io::stdout()));
+    runtime.block_on(async {
+        let (input, output) = stdio();
+        transport::serve(input, output).await
+    });
     0
+}
+
+type Input = Box<dyn tokio::io::AsyncRead + Unpin + Send>;
+type Output = Box<dyn tokio::io::AsyncWrite + Unpin + Send>;
+
+/// Standard input and output: as non-blocking pipes when they are pipes or
+/// sockets (see [`pipe`]), else tokio's blocking standard streams.
+fn stdio() -> (Input, Output) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let input = pipe::Pipe::new(std::io::stdin().as_fd());
+        let output = pipe::Pipe::new(std::io::stdout().as_fd());
+        (
+            input.map_or_else(|| Box::new(tokio::io::stdin()) as Input, |p| Box::new(p)),
+            output.map_or_else(|| Box::new(tokio::io::stdout()) as Output, |p| Box::new(p)),
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        (Box::new(tokio::io::stdin()), Box::new(tokio::io::stdout()))
+    }
 }
 
 /// The service; [`transport::serve`] runs it on a stream (stdio, or an
