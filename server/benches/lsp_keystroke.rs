@@ -195,13 +195,19 @@ fn main() {
         .parent()
         .unwrap()
         .to_path_buf();
-    let bin = root.join("target/release/httpvet");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-p", "httpvet", "--bin", "httpvet"])
-        .current_dir(&root)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    // HTTPVET_BIN names another build to measure (to compare two builds).
+    let bin = match std::env::var_os("HTTPVET_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--release", "-p", "httpvet", "--bin", "httpvet"])
+                .current_dir(&root)
+                .status()
+                .unwrap();
+            assert!(status.success());
+            root.join("target/release/httpvet")
+        }
+    };
 
     let dir = std::env::temp_dir().join(format!("httpvet-keystroke-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
