@@ -55,6 +55,31 @@ impl Client {
         }
     }
 
+    /// The built binary, `httpvet lsp`, with one end of a Unix socket pair as
+    /// both its stdin and stdout (as some editors connect servers).
+    pub fn spawn_binary_over_socket(bin: &std::path::Path) -> Client {
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("a socket pair");
+        let theirs = std::os::fd::OwnedFd::from(theirs);
+        let child = tokio::process::Command::new(bin)
+            .arg("lsp")
+            .stdin(theirs.try_clone().expect("dup"))
+            .stdout(theirs)
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn httpvet lsp");
+        ours.set_nonblocking(true).unwrap();
+        let ours = tokio::net::UnixStream::from_std(ours).unwrap();
+        let (read, write) = ours.into_split();
+        Client {
+            reader: BufReader::new(Box::new(read)),
+            writer: Box::new(write),
+            next_id: 1,
+            notifications: VecDeque::new(),
+            _child: Some(child),
+        }
+    }
+
     pub async fn send(&mut self, msg: &Value) {
         let body = serde_json::to_vec(msg).unwrap();
         let head = format!("Content-Length: {}\r\n\r\n", body.len());

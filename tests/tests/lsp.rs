@@ -356,3 +356,49 @@ async fn the_binary_over_stdio() {
     assert_eq!(codes(&c.diagnostics(&uri, 1).await), ["HV007"]);
     c.shutdown().await;
 }
+
+/// Thousands of findings: a publish of about a megabyte, more than a pipe or
+/// a socket holds, so the server's non-blocking writes must wait for the
+/// client to read.
+fn many_findings(handlers: usize) -> String {
+    let mut text = String::from("package main\n\nimport \"net/http\"\n");
+    for i in 0..handlers {
+        text.push_str(&format!(
+            "\nfunc h{i}(w http.ResponseWriter, r *http.Request) {{\n\tresp, err := http.Get(\"http://example.com\")\n\tif err == nil {{\n\t\tresp.Body.Close()\n\t}}\n}}\n"
+        ));
+    }
+    text
+}
+
+async fn large_publishes_arrive_whole(mut c: Client, name: &str) {
+    let dir = workspace(name);
+    let uri = file_uri(&dir.join("many.go"));
+    c.initialize(false, Value::Null).await;
+    c.open(&uri, &many_findings(4000), 1).await;
+    let diags = c.diagnostics(&uri, 1).await;
+    assert_eq!(diags.len(), 4000);
+    assert!(codes(&diags).iter().all(|c| c == "HV002"));
+    // A comment above the first handler moves every finding down a line.
+    c.change(
+        &uri,
+        2,
+        json!([{"range": {"start": {"line": 3, "character": 0}, "end": {"line": 3, "character": 0}}, "text": "// moved\n"}]),
+    )
+    .await;
+    let diags = c.diagnostics(&uri, 2).await;
+    assert_eq!(diags.len(), 4000);
+    assert_eq!(diags[0]["range"]["start"]["line"], 6);
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_over_stdio_sends_large_publishes_whole() {
+    let c = Client::spawn_binary(&httpvet_tests::httpvet_bin!());
+    large_publishes_arrive_whole(c, "stdio-large").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_over_a_socket_sends_large_publishes_whole() {
+    let c = Client::spawn_binary_over_socket(&httpvet_tests::httpvet_bin!());
+    large_publishes_arrive_whole(c, "socket-large").await;
+}

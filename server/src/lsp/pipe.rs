@@ -195,7 +195,11 @@ mod tests {
             drop(writer);
         });
         let mut got = vec![0; frame.len()];
-        reader.read_exact(&mut got).await.unwrap();
+        let limit = std::time::Duration::from_secs(20);
+        tokio::time::timeout(limit, reader.read_exact(&mut got))
+            .await
+            .expect("the whole frame arrives")
+            .unwrap();
         write.await.unwrap();
         assert!(got == frame, "the bytes arrive unchanged and in order");
         assert_eq!(flags(&w), before, "the writer's flags are restored");
