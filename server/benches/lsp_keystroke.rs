@@ -6,6 +6,10 @@
 //! also built it into a `serde_json::Value`, as a generic client would. Then
 //! it opens every file of the standard library's `net/http` package and
 //! prints the server's resident memory.
+//!
+//! `HTTPVET_BIN=/abs/a:/abs/b` measures those builds instead of this one,
+//! taking turns keystroke by keystroke: on a noisy machine, only builds
+//! measured side by side can be compared.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -195,9 +199,8 @@ fn main() {
         .parent()
         .unwrap()
         .to_path_buf();
-    // HTTPVET_BIN names another build to measure (to compare two builds).
-    let bin = match std::env::var_os("HTTPVET_BIN") {
-        Some(bin) => PathBuf::from(bin),
+    let bins: Vec<PathBuf> = match std::env::var_os("HTTPVET_BIN") {
+        Some(bins) => std::env::split_paths(&bins).collect(),
         None => {
             let status = Command::new(env!("CARGO"))
                 .args(["build", "--release", "-p", "httpvet", "--bin", "httpvet"])
@@ -205,7 +208,7 @@ fn main() {
                 .status()
                 .unwrap();
             assert!(status.success());
-            root.join("target/release/httpvet")
+            vec![root.join("target/release/httpvet")]
         }
     };
 
@@ -221,17 +224,20 @@ fn main() {
     std::fs::write(&path, &text).unwrap();
     let uri = format!("file://{}", path.display());
 
-    let mut lsp = Lsp::start(&bin);
-    lsp.request(
-        "initialize",
-        json!({"processId": null, "rootUri": null, "capabilities": {"general": {"positionEncodings": ["utf-8"]}}}),
-    );
-    lsp.notify("initialized", json!({}));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "go", "version": 1, "text": text}}),
-    );
-    let first = lsp.wait_publish(&uri, Some(1));
+    let mut lsps: Vec<Lsp> = bins.iter().map(|b| Lsp::start(b)).collect();
+    let mut first = Value::Null;
+    for lsp in &mut lsps {
+        lsp.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": {"general": {"positionEncodings": ["utf-8"]}}}),
+        );
+        lsp.notify("initialized", json!({}));
+        lsp.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "go", "version": 1, "text": text}}),
+        );
+        first = lsp.wait_publish(&uri, Some(1));
+    }
     let findings = first["params"]["diagnostics"].as_array().unwrap().len();
     println!("file: {} lines, {findings} findings", text.lines().count());
 
@@ -244,8 +250,8 @@ fn main() {
         .filter(|(_, l)| l.starts_with('\t') && l.trim_end().ends_with(')'))
         .map(|(i, l)| (i, l.len()))
         .collect();
-    let mut received = Vec::new();
-    let mut parsed = Vec::new();
+    let mut received = vec![Vec::new(); lsps.len()];
+    let mut parsed = vec![Vec::new(); lsps.len()];
     let mut version = 1;
     let rounds = 600;
     for k in 0..rounds {
@@ -257,40 +263,51 @@ fn main() {
             } else {
                 json!({"range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col + 1}}, "text": ""})
             };
-            let t = Instant::now();
-            lsp.notify(
-                "textDocument/didChange",
-                json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
-            );
-            let body = lsp.wait_publish_of(&uri, version);
-            received.push(t.elapsed());
-            let value: Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(
-                value["params"]["diagnostics"].as_array().map(Vec::len),
-                Some(findings)
-            );
-            parsed.push(t.elapsed());
+            for (i, lsp) in lsps.iter_mut().enumerate() {
+                let t = Instant::now();
+                lsp.notify(
+                    "textDocument/didChange",
+                    json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
+                );
+                let body = lsp.wait_publish_of(&uri, version);
+                received[i].push(t.elapsed());
+                let value: Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(
+                    value["params"]["diagnostics"].as_array().map(Vec::len),
+                    Some(findings)
+                );
+                parsed[i].push(t.elapsed());
+            }
         }
     }
-    received.sort();
-    parsed.sort();
     let publish_bytes = serde_json::to_vec(&first).unwrap().len();
-    println!(
-        "keystroke → its publish received over {} edits: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (targets: p50 < 2, p99 < 5)",
-        received.len(),
-        percentile(&received, 0.50),
-        percentile(&received, 0.99),
-        percentile(&received, 1.0)
-    );
-    println!(
-        "  (read whole and its JSON parsed, {} KB; building it into a serde_json::Value as well, as a generic client would: p50 {:.2} ms, p99 {:.2} ms)",
-        publish_bytes / 1024,
-        percentile(&parsed, 0.50),
-        percentile(&parsed, 0.99),
-    );
-    lsp.request("shutdown", Value::Null);
-    lsp.notify("exit", Value::Null);
-    let _ = lsp.child.wait();
+    for (i, bin) in bins.iter().enumerate() {
+        if bins.len() > 1 {
+            println!("{}:", bin.display());
+        }
+        let (received, parsed) = (&mut received[i], &mut parsed[i]);
+        received.sort();
+        parsed.sort();
+        println!(
+            "keystroke → its publish received over {} edits: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (targets: p50 < 2, p99 < 5)",
+            received.len(),
+            percentile(received, 0.50),
+            percentile(received, 0.99),
+            percentile(received, 1.0)
+        );
+        println!(
+            "  (read whole and its JSON parsed, {} KB; building it into a serde_json::Value as well, as a generic client would: p50 {:.2} ms, p99 {:.2} ms)",
+            publish_bytes / 1024,
+            percentile(parsed, 0.50),
+            percentile(parsed, 0.99),
+        );
+    }
+    for mut lsp in lsps {
+        lsp.request("shutdown", Value::Null);
+        lsp.notify("exit", Value::Null);
+        let _ = lsp.child.wait();
+    }
+    let bin = &bins[0];
 
     // Memory with every file of net/http open.
     let goroot = Command::new("go")
@@ -299,7 +316,7 @@ fn main() {
         .expect("go env GOROOT");
     let nethttp =
         PathBuf::from(String::from_utf8_lossy(&goroot.stdout).trim()).join("src/net/http");
-    let mut lsp = Lsp::start(&bin);
+    let mut lsp = Lsp::start(bin);
     lsp.request(
         "initialize",
         json!({"processId": null, "rootUri": null, "capabilities": {}}),
