@@ -9,8 +9,10 @@
 //! written by the thread that built it. A terminal or a file is left as it
 //! is, and the server falls back to tokio's blocking standard streams.
 
-use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::unix::fs::FileTypeExt;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::unix::AsyncFd;
@@ -19,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// A pipe or socket of this process (standard input or output) in
 /// non-blocking mode. Its original flags come back when it is dropped.
 pub struct Pipe {
-    fd: AsyncFd<OwnedFd>,
+    fd: AsyncFd<File>,
     flags: libc::c_int,
 }
 
@@ -32,43 +34,56 @@ impl Pipe {
     /// `fd` as a non-blocking pipe, or `None` when it is not a pipe or a
     /// socket (a terminal or a file), or the poller does not take it.
     pub fn new(fd: BorrowedFd<'_>) -> Option<Pipe> {
-        let raw = fd.as_raw_fd();
-        // SAFETY: fstat writes into the zeroed struct it is given; `raw` is
-        // an open descriptor borrowed for this call.
-        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
-        if unsafe { libc::fstat(raw, &mut stat) } != 0 {
+        let file = File::from(fd.try_clone_to_owned().ok()?);
+        let kind = file.metadata().ok()?.file_type();
+        if !kind.is_fifo() && !kind.is_socket() {
             return None;
         }
-        let kind = stat.st_mode & libc::S_IFMT;
-        if kind != libc::S_IFIFO && kind != libc::S_IFSOCK {
+        let raw = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this function owns; plain ints.
+        let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+        if flags < 0 {
             return None;
         }
-        let owned = fd.try_clone_to_owned().ok()?;
-        // SAFETY: fcntl on an open descriptor we own; the flags are plain ints.
-        let flags = unsafe { libc::fcntl(owned.as_raw_fd(), libc::F_GETFL) };
-        if flags < 0
-            || unsafe { libc::fcntl(owned.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) }
-                < 0
-        {
-            return None;
-        }
-        if kind == libc::S_IFIFO {
+        if kind.is_fifo() {
             // Best effort: a larger pipe is an optimisation, and the limit
             // for unprivileged processes may be lower.
             // SAFETY: as above.
-            unsafe { libc::fcntl(owned.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_SIZE) };
+            unsafe { libc::fcntl(raw, libc::F_SETPIPE_SZ, PIPE_SIZE) };
         }
-        let restore = owned.try_clone().ok();
-        // SAFETY: `owned` is an open descriptor that the AsyncFd owns and
-        // nothing replaces or closes while it is registered.
-        match unsafe { AsyncFd::register(owned) } {
-            Ok(fd) => Some(Pipe { fd, flags }),
-            Err(_) => {
-                if let Some(r) = restore {
-                    // SAFETY: as above.
-                    unsafe { libc::fcntl(r.as_raw_fd(), libc::F_SETFL, flags) };
-                }
-                None
+        // SAFETY: the AsyncFd owns the file, and nothing replaces or closes
+        // its descriptor while it is registered.
+        let fd = unsafe { AsyncFd::register(file) }.ok()?;
+        let pipe = Pipe { fd, flags };
+        pipe.set_flags(flags | libc::O_NONBLOCK).then_some(pipe)
+    }
+
+    /// Sets the descriptor's status flags (shared with whoever else holds
+    /// the same pipe); whether that worked.
+    fn set_flags(&self, flags: libc::c_int) -> bool {
+        // SAFETY: fcntl on the descriptor this pipe owns; plain ints.
+        unsafe { libc::fcntl(self.fd.get_ref().as_raw_fd(), libc::F_SETFL, flags) >= 0 }
+    }
+
+    /// Runs one read or write once the poller says the pipe is ready, until
+    /// it neither blocks nor is interrupted.
+    fn poll_io<T>(
+        &self,
+        cx: &mut Context<'_>,
+        write: bool,
+        mut io: impl FnMut(&File) -> io::Result<T>,
+    ) -> Poll<io::Result<T>> {
+        loop {
+            let mut ready = if write {
+                ready!(self.fd.poll_write_ready(cx))?
+            } else {
+                ready!(self.fd.poll_read_ready(cx))?
+            };
+            match ready.try_io(|fd| io(fd.get_ref())) {
+                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Ok(done) => return Poll::Ready(done),
+                // Not ready after all: wait for the poller again.
+                Err(_would_block) => continue,
             }
         }
     }
@@ -76,18 +91,7 @@ impl Pipe {
 
 impl Drop for Pipe {
     fn drop(&mut self) {
-        // The descriptor's flags are shared with whoever else holds it.
-        // SAFETY: fcntl on the descriptor this pipe still owns.
-        unsafe { libc::fcntl(self.fd.get_ref().as_raw_fd(), libc::F_SETFL, self.flags) };
-    }
-}
-
-/// One `read(2)` or `write(2)`, with its result as an `io::Result`.
-fn check(n: libc::ssize_t) -> io::Result<usize> {
-    if n < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
+        self.set_flags(self.flags);
     }
 }
 
@@ -97,30 +101,10 @@ impl AsyncRead for Pipe {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        loop {
-            let mut ready = ready!(self.fd.poll_read_ready(cx))?;
-            let unfilled = buf.initialize_unfilled();
-            let read = ready.try_io(|fd| {
-                // SAFETY: reads at most `unfilled.len()` bytes into it.
-                check(unsafe {
-                    libc::read(
-                        fd.get_ref().as_fd().as_raw_fd(),
-                        unfilled.as_mut_ptr().cast(),
-                        unfilled.len(),
-                    )
-                })
-            });
-            match read {
-                Ok(Ok(n)) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Ok(Err(e)) => return Poll::Ready(Err(e)),
-                // Not ready after all: wait for the poller again.
-                Err(_would_block) => continue,
-            }
-        }
+        let unfilled = buf.initialize_unfilled();
+        let n = ready!(self.poll_io(cx, false, |mut f| f.read(unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -130,25 +114,7 @@ impl AsyncWrite for Pipe {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        loop {
-            let mut ready = ready!(self.fd.poll_write_ready(cx))?;
-            let written = ready.try_io(|fd| {
-                // SAFETY: writes at most `buf.len()` bytes from it.
-                check(unsafe {
-                    libc::write(
-                        fd.get_ref().as_fd().as_raw_fd(),
-                        buf.as_ptr().cast(),
-                        buf.len(),
-                    )
-                })
-            });
-            match written {
-                Ok(Ok(n)) => return Poll::Ready(Ok(n)),
-                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Ok(Err(e)) => return Poll::Ready(Err(e)),
-                Err(_would_block) => continue,
-            }
-        }
+        self.poll_io(cx, true, |mut f| f.write(buf))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -164,25 +130,17 @@ impl AsyncWrite for Pipe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    fn pipe() -> (OwnedFd, OwnedFd) {
-        let mut fds = [0; 2];
-        // SAFETY: pipe writes two new descriptors into the array.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        use std::os::fd::FromRawFd;
-        // SAFETY: both descriptors were just opened and are owned here.
-        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
-    }
-
-    fn flags(fd: &OwnedFd) -> libc::c_int {
+    fn flags(fd: &impl AsRawFd) -> libc::c_int {
         // SAFETY: fcntl on an open descriptor.
         unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_large_frame_crosses_a_pipe_whole_and_the_flags_come_back() {
-        let (r, w) = pipe();
+        let (r, w) = std::io::pipe().unwrap();
         let before = flags(&w);
         let frame: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
         let mut reader = Pipe::new(r.as_fd()).expect("a pipe");
