@@ -1,6 +1,17 @@
 //! An open document: a rope, its syntax tree and its version. Edits are
 //! applied incrementally: the rope changes, the tree is edited and re-parsed
 //! with the old tree.
+//!
+//! tree-sitter's re-parse walks every top-level node of the file, however
+//! small the edit (0.3 ms for 1,300 of them, 1.4 ms for 5,000). So an edit
+//! inside one top-level declaration of an error-free file re-parses only
+//! that declaration, on its own (a *patch*, in microseconds): when it parses
+//! without errors into one declaration of the same kind and extent, the
+//! whole file would parse the same, as nothing before it changed and it
+//! ends where it ended. The tree keeps the edit (so every other node keeps
+//! its place) and is re-parsed only when an edit falls elsewhere: between
+//! declarations, across two, in a file with errors, or when the patch does
+//! not parse as that declaration alone.
 
 use crate::position::{rope_offset, Encoding};
 use ropey::Rope;
@@ -16,8 +27,21 @@ pub struct Change {
 
 pub struct Document {
     pub rope: Rope,
-    pub tree: Tree,
+    /// The tree of the text before the patched declarations were edited,
+    /// with those edits applied (see the module's docs).
+    tree: Tree,
+    /// One tree per re-parsed declaration, in text order.
+    patches: Vec<Tree>,
     pub version: i32,
+}
+
+/// The text from `byte` to the end of its chunk (tree-sitter's reader).
+fn read_rope(rope: &Rope, byte: usize) -> &[u8] {
+    if byte >= rope.len_bytes() {
+        return &[];
+    }
+    let (chunk, start, _, _) = rope.chunk_at_byte(byte);
+    &chunk.as_bytes()[byte - start..]
 }
 
 fn point_of(rope: &Rope, byte: usize) -> Point {
@@ -33,6 +57,7 @@ impl Document {
         Document {
             rope: Rope::from_str(text),
             tree: crate::source::parse(text),
+            patches: Vec::new(),
             version,
         }
     }
@@ -55,6 +80,7 @@ impl Document {
                     });
                     self.rope = Rope::from_str(&change.text);
                     self.tree = crate::source::parse(&change.text);
+                    self.patches.clear();
                     let end = self.rope.len_bytes();
                     if let Some(e) = edits.last_mut() {
                         e.new_end_position = point_of(&self.rope, end);
@@ -83,28 +109,184 @@ impl Document {
                         new_end_position: point_of(&self.rope, new_end),
                     };
                     self.tree.edit(&edit);
+                    for p in &mut self.patches {
+                        p.edit(&edit);
+                    }
                     edits.push(edit);
                 }
             }
         }
-        self.reparse();
+        let patched = matches!(edits.as_slice(), [e] if self.patch(e));
+        if !patched {
+            self.reparse();
+        }
+        #[cfg(debug_assertions)]
+        self.assert_patches_parse_as_the_whole();
         self.version = version;
         edits
     }
 
+    /// The tree, and the trees of the declarations re-parsed on their own.
+    pub fn trees(&self) -> (Tree, Vec<Tree>) {
+        (self.tree.clone(), self.patches.clone())
+    }
+
+    /// Re-parses the whole text (with the old tree); drops the patches.
     fn reparse(&mut self) {
         let rope = &self.rope;
-        let mut read = |byte: usize, _: Point| -> &[u8] {
-            if byte >= rope.len_bytes() {
-                return &[];
-            }
-            let (chunk, start, _, _) = rope.chunk_at_byte(byte);
-            &chunk.as_bytes()[byte - start..]
-        };
+        let mut read = |byte: usize, _: Point| read_rope(rope, byte);
         self.tree = crate::source::reparse(&mut read, &self.tree);
+        self.patches.clear();
+    }
+
+    /// Re-parses only the top-level declaration holding `edit` (already
+    /// applied to the rope and the trees), when the file has no errors and
+    /// the edit lies strictly inside the declaration. True when the result
+    /// is one error-free declaration of the same kind and extent, which is
+    /// then the declaration's patch.
+    fn patch(&mut self, edit: &InputEdit) -> bool {
+        let root = self.tree.root_node();
+        if root.has_error() {
+            return false;
+        }
+        let mut cursor = root.walk();
+        if cursor.goto_first_child_for_byte(edit.start_byte).is_none() {
+            return false;
+        }
+        let decl = cursor.node();
+        let (start, end) = (decl.start_byte(), decl.end_byte());
+        if !decl.is_named() || start >= edit.start_byte || edit.new_end_byte >= end {
+            return false;
+        }
+        let kind = decl.kind_id();
+        let range = tree_sitter::Range {
+            start_byte: start,
+            end_byte: end,
+            start_point: point_of(&self.rope, start),
+            end_point: point_of(&self.rope, end),
+        };
+        let rope = &self.rope;
+        let mut read = |byte: usize, _: Point| read_rope(rope, byte);
+        let Some(tree) = crate::source::parse_range(&mut read, range) else {
+            return false;
+        };
+        let same = {
+            let top = tree.root_node();
+            let mut only = crate::syntax::named_children(top);
+            match (only.next(), only.next()) {
+                (Some(d), None) => {
+                    !top.has_error() && d.kind_id() == kind && d.byte_range() == (start..end)
+                }
+                _ => false,
+            }
+        };
+        if !same {
+            return false;
+        }
+        let i = self
+            .patches
+            .partition_point(|p| p.root_node().start_byte() < start);
+        match self.patches.get_mut(i) {
+            Some(p) if p.root_node().start_byte() == start => *p = tree,
+            _ => self.patches.insert(i, tree),
+        }
+        true
+    }
+
+    /// Debug builds (the tests) check every patch against a re-parse of the
+    /// whole text: the file's top level must be the same nodes.
+    #[cfg(debug_assertions)]
+    fn assert_patches_parse_as_the_whole(&self) {
+        if self.patches.is_empty() {
+            return;
+        }
+        let text = self.text();
+        let whole = crate::source::parse(&text);
+        let file = crate::source::SourceFile::with_patches(
+            "",
+            text.clone(),
+            self.tree.clone(),
+            self.patches.clone(),
+        );
+        let ours: Vec<String> = file
+            .top_level()
+            .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
+            .collect();
+        let theirs: Vec<String> = crate::syntax::named_children(whole.root_node())
+            .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
+            .collect();
+        assert_eq!(
+            ours, theirs,
+            "patched declarations differ from a whole parse of:\n{text}"
+        );
     }
 
     pub fn text(&self) -> String {
         self.rope.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replaces `old` (its first occurrence after `after`) with `new`, in the
+    /// document and in `text`.
+    fn replace(doc: &mut Document, text: &mut String, after: &str, old: &str, new: &str) {
+        let from = text.find(after).unwrap();
+        let a = from + text[from..].find(old).unwrap();
+        let pos = |o: usize| {
+            let line = text[..o].matches('\n').count() as u32;
+            let col = (o - text[..o].rfind('\n').map_or(0, |i| i + 1)) as u32;
+            (line, col)
+        };
+        let change = Change {
+            range: Some((pos(a), pos(a + old.len()))),
+            text: new.to_string(),
+        };
+        text.replace_range(a..a + old.len(), new);
+        doc.apply(&[change], doc.version + 1, Encoding::Utf8);
+        assert_eq!(doc.text(), *text);
+    }
+
+    #[test]
+    fn an_edit_inside_one_declaration_reparses_only_that_declaration() {
+        let mut text =
+            "package p\n\nfunc a() {\n\tx := 1\n\t_ = x\n}\n\n// b.\nfunc b() {\n}\n\nvar c = 1\n"
+                .to_string();
+        let mut doc = Document::new(&text, 1);
+        // (Debug builds also compare each patched tree with a whole parse.)
+        replace(&mut doc, &mut text, "func a", "1", "12");
+        assert_eq!(doc.patches.len(), 1);
+        replace(&mut doc, &mut text, "func b", "{\n", "{\n\tprintln()\n");
+        replace(&mut doc, &mut text, "func a", "12", "123");
+        assert_eq!(doc.patches.len(), 2);
+        replace(&mut doc, &mut text, "var c", "c =", "cc =");
+        assert_eq!(doc.patches.len(), 3);
+        // A raw string left open reaches past the declaration: the whole
+        // file is re-parsed.
+        replace(&mut doc, &mut text, "func b", "println()", "println(`)");
+        assert!(doc.patches.is_empty());
+        assert!(doc.tree.root_node().has_error());
+        replace(&mut doc, &mut text, "func b", "println(`)", "println()");
+        assert!(doc.patches.is_empty());
+        assert!(!doc.tree.root_node().has_error());
+        // So is a `}` that ends the function early, and an edit of a
+        // declaration's first or last byte.
+        replace(&mut doc, &mut text, "func a", "123", "1");
+        assert_eq!(doc.patches.len(), 1);
+        replace(&mut doc, &mut text, "func a", "_ = x", "}");
+        assert!(doc.patches.is_empty());
+        replace(&mut doc, &mut text, "func a", "}", "_ = x");
+        for (decl, first) in [("func b", "func"), ("var c", "var")] {
+            replace(&mut doc, &mut text, "func b", "println()", "println(1)");
+            assert_eq!(doc.patches.len(), 1);
+            replace(&mut doc, &mut text, decl, first, first);
+            assert!(doc.patches.is_empty());
+            replace(&mut doc, &mut text, "func b", "println(1)", "println()");
+        }
+        replace(&mut doc, &mut text, "func b", "println()", "println(1)");
+        replace(&mut doc, &mut text, "func b", "}", "}");
+        assert!(doc.patches.is_empty());
     }
 }

@@ -49,7 +49,7 @@ pub fn check_file(
     index: &PackageIndex,
     settings: &Settings,
 ) -> FileReport {
-    let scope = crate::syntax::named_children(file.tree.root_node()).collect();
+    let scope = file.top_level().collect();
     let mut report = check_scope(file, imports, index, settings, scope);
     finish(file, &mut report.diagnostics);
     report
@@ -151,7 +151,7 @@ pub struct Unit {
 
 impl Unit {
     pub fn new(file: SourceFile) -> Unit {
-        let imports = Imports::of(file.tree.root_node(), &file.text);
+        let imports = Imports::of(&file);
         let summary = std::sync::Arc::new(FileSummary::of(&file, &imports));
         Unit {
             file,

@@ -202,11 +202,10 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
         return (q, None);
     }
     let (q, spec) = new_spec(imports, path);
-    let root = file.tree.root_node();
     // An import block: insert in sorted position among the standard library group.
-    let Some(decl) = crate::syntax::imports::declarations(root).next() else {
+    let Some(decl) = crate::syntax::imports::declarations(file).next() else {
         // No imports: after the package clause.
-        let pkg = crate::syntax::named_children(root).find(|n| n.kind() == "package_clause");
+        let pkg = file.top_level().find(|n| n.kind() == "package_clause");
         let at = pkg.map(|p| p.end_byte()).unwrap_or(0);
         return (q, Some(edit(file, at, at, format!("\n\nimport {spec}"))));
     };
@@ -316,22 +315,21 @@ pub fn drop_import_if_unused(
     removed: (usize, usize),
 ) -> Option<Edit> {
     let (start, end, name) = imports.spec_of(path)?;
-    let used = crate::syntax::any(file.tree.root_node(), |n| {
-        matches!(n.kind(), "identifier" | "package_identifier")
-            && (n.start_byte() < removed.0 || n.start_byte() >= removed.1)
-            && crate::syntax::text(n, &file.text) == name
-            && n.parent().is_some_and(|p| {
-                matches!(p.kind(), "selector_expression" | "qualified_type")
-                    && p.child(0).is_some_and(|c| c.id() == n.id())
-            })
+    let used = file.top_level().any(|decl| {
+        crate::syntax::any(decl, |n| {
+            matches!(n.kind(), "identifier" | "package_identifier")
+                && (n.start_byte() < removed.0 || n.start_byte() >= removed.1)
+                && crate::syntax::text(n, &file.text) == name
+                && n.parent().is_some_and(|p| {
+                    matches!(p.kind(), "selector_expression" | "qualified_type")
+                        && p.child(0).is_some_and(|c| c.id() == n.id())
+                })
+        })
     });
     if used {
         return None;
     }
-    let spec = file
-        .tree
-        .root_node()
-        .descendant_for_byte_range(start, end)?;
+    let spec = file.node_for_range(start, end)?;
     let in_list = spec
         .parent()
         .is_some_and(|p| p.kind() == "import_spec_list");
@@ -363,8 +361,7 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
     let qualifiers = paths.iter().map(|p| import(file, imports, p).0).collect();
     let mut edits: Vec<Edit> = Vec::new();
     // A lone `import "x"` becomes one block with everything.
-    let root = file.tree.root_node();
-    let lone = crate::syntax::imports::declarations(root).collect::<Vec<_>>();
+    let lone = crate::syntax::imports::declarations(file).collect::<Vec<_>>();
     if missing.len() > 1 && lone.len() == 1 {
         if let Some(one) = crate::syntax::child_of_kind(lone[0], "import_spec") {
             edits.push(lone_import_to_block(file, imports, lone[0], one, &missing));
@@ -566,7 +563,7 @@ mod tests {
         let src = format!("package p\n\nvar x = {expr}\n");
         let file = SourceFile::parse("p.go".to_string(), src);
         let mut found = None;
-        crate::syntax::visit(file.tree.root_node(), |n| {
+        crate::syntax::visit(file.root(), |n| {
             if n.kind() == "expression_list" {
                 found = crate::syntax::named_children(n).next();
                 return crate::syntax::Visit::Stop;

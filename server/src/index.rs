@@ -87,11 +87,11 @@ pub struct FileSummary {
 }
 
 /// The package name a file declares.
-pub fn package_name(root: Node, src: &str) -> String {
-    named_children(root)
+pub fn package_name(file: &SourceFile) -> String {
+    file.top_level()
         .find(|n| n.kind_name() == "package_clause")
         .and_then(|p| named_children(p).next())
-        .map(|id| text(id, src).to_string())
+        .map(|id| text(id, &file.text).to_string())
         .unwrap_or_default()
 }
 
@@ -114,13 +114,12 @@ pub fn atomic_func(name: &str) -> Option<(&str, &str)> {
 
 impl FileSummary {
     pub fn of(file: &SourceFile, imports: &Imports) -> FileSummary {
-        let root = file.tree.root_node();
         let mut s = FileSummary {
             path: Some(file.path.clone()),
-            package: package_name(root, &file.text),
+            package: package_name(file),
             ..FileSummary::default()
         };
-        for decl in named_children(root) {
+        for decl in file.top_level() {
             s.add_decl(file, imports, decl);
         }
         s

@@ -2,13 +2,22 @@
 //! byte offsets into 1-based lines and byte columns.
 
 use std::sync::Arc;
-use tree_sitter::{Parser, Tree};
+use tree_sitter::{Node, Parser, Tree};
 
 /// One Go source file with its syntax tree.
+///
+/// In the language server the tree may lag the text inside some top-level
+/// declarations, each then re-parsed on its own (a *patch*, see
+/// [`crate::document::Document`]): read the file's top level through
+/// [`SourceFile::top_level`] and [`SourceFile::node_for_range`], which take
+/// those declarations from their patches, never from `tree` directly.
 pub struct SourceFile {
     pub path: Arc<str>,
     pub text: String,
-    pub tree: Tree,
+    tree: Tree,
+    /// Trees of one top-level declaration each, in text order; each replaces
+    /// the declaration of `tree` that starts where it starts.
+    patches: Vec<Tree>,
     line_starts: Vec<usize>,
 }
 
@@ -47,6 +56,23 @@ where
     })
 }
 
+/// Parses only `range` of a text read in chunks: a tree whose nodes have
+/// their offsets in the whole text. Its cost follows the range's size, not
+/// the text's.
+pub fn parse_range<'a, F>(read: &mut F, range: tree_sitter::Range) -> Option<Tree>
+where
+    F: FnMut(usize, tree_sitter::Point) -> &'a [u8],
+{
+    PARSER.with(|p| {
+        let mut p = p.borrow_mut();
+        p.set_included_ranges(&[range]).ok()?;
+        let tree = p.parse_with_options(read, None, None);
+        p.set_included_ranges(&[])
+            .expect("the whole text is always a valid range");
+        tree
+    })
+}
+
 impl SourceFile {
     pub fn parse(path: impl Into<Arc<str>>, text: String) -> SourceFile {
         let tree = parse(&text);
@@ -54,12 +80,71 @@ impl SourceFile {
     }
 
     pub fn with_tree(path: impl Into<Arc<str>>, text: String, tree: Tree) -> SourceFile {
+        SourceFile::with_patches(path, text, tree, Vec::new())
+    }
+
+    /// A file whose `tree` lags the text inside the declarations `patches`
+    /// hold (in text order).
+    pub fn with_patches(
+        path: impl Into<Arc<str>>,
+        text: String,
+        tree: Tree,
+        patches: Vec<Tree>,
+    ) -> SourceFile {
         let line_starts = line_starts(&text);
         SourceFile {
             path: path.into(),
             text,
             tree,
+            patches,
             line_starts,
+        }
+    }
+
+    /// The root of the syntax tree, for walks that need no more than where
+    /// nodes are (inside a patched declaration its nodes are stale).
+    pub fn root(&self) -> Node<'_> {
+        self.tree.root_node()
+    }
+
+    /// The named nodes of the top level in order: the package clause,
+    /// imports, declarations and comments.
+    pub fn top_level(&self) -> impl Iterator<Item = Node<'_>> + '_ {
+        crate::syntax::named_children(self.tree.root_node()).map(|n| self.patched(n))
+    }
+
+    /// A top-level node of `tree`, or the patch that replaces it.
+    pub fn patched<'t>(&'t self, n: Node<'t>) -> Node<'t> {
+        if self.patches.is_empty() {
+            return n;
+        }
+        let at = n.start_byte();
+        let i = self
+            .patches
+            .partition_point(|p| p.root_node().start_byte() < at);
+        self.patches
+            .get(i)
+            .filter(|p| p.root_node().start_byte() == at)
+            .and_then(|p| p.root_node().named_child(0))
+            .unwrap_or(n)
+    }
+
+    /// True when the file has a syntax error.
+    pub fn has_error(&self) -> bool {
+        self.tree.root_node().has_error() || self.patches.iter().any(|p| p.root_node().has_error())
+    }
+
+    /// The smallest node that spans `start..end`.
+    pub fn node_for_range(&self, start: usize, end: usize) -> Option<Node<'_>> {
+        let root = self.tree.root_node();
+        let mut cursor = root.walk();
+        let top = cursor
+            .goto_first_child_for_byte(start)
+            .map(|_| cursor.node())
+            .filter(|n| n.start_byte() <= start && end <= n.end_byte());
+        match top {
+            Some(top) => self.patched(top).descendant_for_byte_range(start, end),
+            None => root.descendant_for_byte_range(start, end),
         }
     }
 

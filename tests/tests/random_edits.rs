@@ -120,12 +120,22 @@ fn document_text_and_tree_follow_thousands_of_random_edits() {
             doc.apply(&changes, step + 2, enc);
             assert_eq!(doc.text(), text, "sequence {seq}, step {step}");
         }
-        let fresh = httpvet::source::parse(&text);
+        // The top level as the document has it (declarations re-parsed on
+        // their own included) against a fresh parse.
+        let (tree, patches) = doc.trees();
+        let ours = httpvet::source::SourceFile::with_patches("p.go", text.clone(), tree, patches);
+        let fresh = httpvet::source::SourceFile::parse("p.go", text.clone());
+        let top = |f: &httpvet::source::SourceFile| -> Vec<String> {
+            f.top_level()
+                .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
+                .collect()
+        };
         assert_eq!(
-            doc.tree.root_node().to_sexp(),
-            fresh.root_node().to_sexp(),
+            top(&ours),
+            top(&fresh),
             "sequence {seq}: the incremental tree differs from a fresh parse"
         );
+        assert_eq!(ours.has_error(), fresh.has_error(), "sequence {seq}");
     }
 }
 

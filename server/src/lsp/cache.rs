@@ -13,6 +13,7 @@
 use super::convert::Published;
 use crate::diagnostic::{Diagnostic, Location, Pos};
 use crate::index::FileSummary;
+use crate::source::SourceFile;
 use crate::syntax::NodeKind;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -241,17 +242,14 @@ pub enum Reused<'e, 't> {
 /// changed text reaches over the entry, and every declaration is walked.
 /// With syntax errors, error recovery may re-shape any declaration: every
 /// one is walked, and an entry is kept when a declaration has its range.
-pub fn reuse<'e, 't>(entries: &'e [Entry], root: Node<'t>, text: &str) -> Vec<Reused<'e, 't>> {
-    if !root.has_error() && entries.iter().all(|e| e.clean) {
-        if let Some(found) = between(entries, root, text) {
+pub fn reuse<'e, 't>(entries: &'e [Entry], file: &'t SourceFile) -> Vec<Reused<'e, 't>> {
+    if !file.has_error() && entries.iter().all(|e| e.clean) {
+        if let Some(found) = between(entries, file) {
             return found;
         }
     }
-    let all = declarations_in(root, text, 0..text.len()).unwrap_or_else(|| {
-        crate::syntax::named_children(root)
-            .map(|d| (d.start_byte(), d))
-            .collect()
-    });
+    let all = declarations_in(file, 0..file.text.len())
+        .unwrap_or_else(|| file.top_level().map(|d| (d.start_byte(), d)).collect());
     let mut old = entries.iter().peekable();
     all.into_iter()
         .map(|(lead, d)| {
@@ -266,18 +264,15 @@ pub fn reuse<'e, 't>(entries: &'e [Entry], root: Node<'t>, text: &str) -> Vec<Re
 
 /// The entries, and the declarations in the text between them that is not
 /// white space; `None` when a node there reaches over an entry.
-fn between<'e, 't>(
-    entries: &'e [Entry],
-    root: Node<'t>,
-    text: &str,
-) -> Option<Vec<Reused<'e, 't>>> {
+fn between<'e, 't>(entries: &'e [Entry], file: &'t SourceFile) -> Option<Vec<Reused<'e, 't>>> {
+    let text = &file.text;
     let mut out = Vec::with_capacity(entries.len() + 4);
     let mut at = 0;
     for e in entries.iter().map(Some).chain([None]) {
         let until = e.map_or(text.len(), |e| e.lead);
         let gap = text.get(at..until)?;
         if !gap.bytes().all(is_blank) {
-            let found = declarations_in(root, text, at..until)?;
+            let found = declarations_in(file, at..until)?;
             out.extend(found.into_iter().map(|(lead, d)| Reused::New(lead, d)));
         }
         if let Some(e) = e {
@@ -294,20 +289,19 @@ fn between<'e, 't>(
 /// `None` when a child of the root reaches outside the range, or the tree
 /// does not say which child holds the range's first byte that is not white
 /// space.
-fn declarations_in<'t>(
-    root: Node<'t>,
-    text: &str,
+fn declarations_in(
+    file: &SourceFile,
     range: std::ops::Range<usize>,
-) -> Option<Vec<(usize, Node<'t>)>> {
+) -> Option<Vec<(usize, Node<'_>)>> {
     let mut out = Vec::new();
     // tree-sitter finds no child for a byte between two children.
-    let Some(first) = text.as_bytes()[range.clone()]
+    let Some(first) = file.text.as_bytes()[range.clone()]
         .iter()
         .position(|b| !is_blank(*b))
     else {
         return Some(out);
     };
-    let mut cursor = root.walk();
+    let mut cursor = file.root().walk();
     cursor.goto_first_child_for_byte(range.start + first)?;
     let mut lead = None;
     loop {
@@ -323,7 +317,7 @@ fn declarations_in<'t>(
             if n.kind_name() == "comment" {
                 lead.get_or_insert(n.start_byte());
             } else {
-                out.push((lead.take().unwrap_or(n.start_byte()), n));
+                out.push((lead.take().unwrap_or(n.start_byte()), file.patched(n)));
             }
         }
         if !cursor.goto_next_sibling() {

@@ -251,7 +251,7 @@ fn go_files_in(dir: &Path) -> Vec<PathBuf> {
 fn summarise(path: &Path) -> Option<Arc<FileSummary>> {
     let text = std::fs::read_to_string(path).ok()?;
     let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
-    let imports = Imports::of(file.tree.root_node(), &file.text);
+    let imports = Imports::of(&file);
     Some(Arc::new(FileSummary::of(&file, &imports)))
 }
 
@@ -261,6 +261,8 @@ struct Job {
     version: i32,
     text: String,
     tree: tree_sitter::Tree,
+    /// See [`Document`]: declarations re-parsed on their own.
+    patches: Vec<tree_sitter::Tree>,
     path: Arc<str>,
     siblings: Vec<Arc<FileSummary>>,
     settings: Settings,
@@ -313,13 +315,15 @@ fn take_job(st: &mut State) -> Option<Job> {
         ),
         None => (st.settings.clone(), false),
     };
+    let (tree, patches) = doc.doc.trees();
     Some(Job {
         changed_at: doc.changed_at,
         excluded,
         uri: uri.clone(),
         version: doc.doc.version,
         text: doc.doc.text(),
-        tree: doc.doc.tree.clone(),
+        tree,
+        patches,
         path,
         siblings,
         settings,
@@ -342,6 +346,7 @@ fn analyse(job: Job) -> Outcome {
     let Job {
         text,
         tree,
+        patches,
         path,
         siblings,
         mut settings,
@@ -355,10 +360,9 @@ fn analyse(job: Job) -> Outcome {
         settings.select = vec!["-".to_string()];
     }
     let t0 = std::time::Instant::now();
-    let file = SourceFile::with_tree(path, text, tree);
-    let root = file.tree.root_node();
-    let imports = Imports::of(root, &file.text);
-    let package = package_name(root, &file.text);
+    let file = SourceFile::with_patches(path, text, tree, patches);
+    let imports = Imports::of(&file);
+    let package = package_name(&file);
     let t_parts = t0.elapsed();
     // The entries the edits and the re-parse left are declarations of this
     // tree as they were; only the text between them that is not white space
@@ -378,7 +382,7 @@ fn analyse(job: Job) -> Outcome {
         }
     };
     let mut fresh: Vec<tree_sitter::Node> = Vec::new();
-    let mut entries: Vec<cache::Entry> = cache::reuse(&old.entries, root, &file.text)
+    let mut entries: Vec<cache::Entry> = cache::reuse(&old.entries, &file)
         .into_iter()
         .map(|e| match e {
             cache::Reused::Kept(e, lead) => cache::Entry { lead, ..e.clone() },
@@ -409,7 +413,7 @@ fn analyse(job: Job) -> Outcome {
         for e in &mut entries {
             e.diags = None;
         }
-        crate::syntax::named_children(root).collect()
+        file.top_level().collect()
     } else {
         fresh
     };
@@ -1141,6 +1145,8 @@ mod tests {
         ];
         let mut error_free = 0;
         let mut analyses = 0;
+        // Analyses of trees with declarations re-parsed on their own.
+        let mut patched = 0;
         for seq in 0..400 {
             let enc = if seq % 2 == 0 {
                 Encoding::Utf8
@@ -1251,14 +1257,23 @@ mod tests {
                 }
                 if below(3) == 0 || step == 19 {
                     analyses += 1;
-                    if !doc.tree.root_node().has_error() {
+                    let (tree, patches) = doc.trees();
+                    let now = SourceFile::with_patches(
+                        "p.go",
+                        text.clone(),
+                        tree.clone(),
+                        patches.clone(),
+                    );
+                    if !now.has_error() {
                         error_free += 1;
                     }
+                    patched += usize::from(!patches.is_empty());
                     let outcome = analyse(Job {
                         uri: "file:///p.go".parse().unwrap(),
                         version: step + 2,
                         text: text.clone(),
-                        tree: doc.tree.clone(),
+                        tree,
+                        patches,
                         path: "p.go".into(),
                         siblings: Vec::new(),
                         settings: Settings::default(),
@@ -1278,10 +1293,10 @@ mod tests {
                         .iter()
                         .map(|d| convert::published(d, &file, enc).json.to_string())
                         .collect();
-                    let decls: Vec<(usize, usize)> =
-                        crate::syntax::named_children(doc.tree.root_node())
-                            .map(|n| (n.start_byte(), n.end_byte()))
-                            .collect();
+                    let decls: Vec<(usize, usize)> = now
+                        .top_level()
+                        .map(|n| (n.start_byte(), n.end_byte()))
+                        .collect();
                     let entries: Vec<(usize, usize)> =
                         cache.entries.iter().map(|e| (e.start, e.end)).collect();
                     assert_eq!(entries, decls, "sequence {seq}, step {step}, text:\n{text}");
@@ -1293,6 +1308,10 @@ mod tests {
         assert!(
             error_free * 5 > analyses && error_free * 5 < analyses * 4,
             "{error_free} of {analyses} analyses on error-free trees"
+        );
+        assert!(
+            patched * 10 > analyses && patched < error_free,
+            "{patched} of {analyses} analyses with patched declarations"
         );
     }
 }

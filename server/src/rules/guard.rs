@@ -75,9 +75,7 @@ pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Opti
                     let home = Home::of(cx, &decl.path)?;
                     let node = home
                         .file()
-                        .tree
-                        .root_node()
-                        .descendant_for_byte_range(decl.start.offset, decl.end.offset)?;
+                        .node_for_range(decl.start.offset, decl.end.offset)?;
                     if !crate::syntax::text(node, &home.file().text).contains(*name) {
                         return None; // the file changed since it was indexed
                     }
@@ -315,7 +313,7 @@ fn sibling(path: &str) -> Option<std::sync::Arc<Parsed>> {
         crate::source::DiskCache::new();
     CACHE.get(std::path::Path::new(path), |text| {
         let file = crate::source::SourceFile::parse(path.to_string(), text);
-        let imports = crate::syntax::imports::Imports::of(file.tree.root_node(), &file.text);
+        let imports = crate::syntax::imports::Imports::of(&file);
         std::sync::Arc::new((file, imports))
     })
 }
@@ -324,7 +322,7 @@ fn sibling(path: &str) -> Option<std::sync::Arc<Parsed>> {
 /// would be copied).
 fn by_value(home: &Home, type_name: &str) -> bool {
     let src = &home.file().text;
-    named_children(home.file().tree.root_node()).any(|decl| {
+    home.file().top_level().any(|decl| {
         decl.kind() == "method_declaration"
             && decl
                 .child_by_field_name("receiver")
@@ -343,7 +341,7 @@ fn struct_fields<'t>(home: &'t Home, type_name: &str) -> Option<Node<'t>> {
         return None;
     }
     let src = &home.file().text;
-    for decl in named_children(home.file().tree.root_node()) {
+    for decl in home.file().top_level() {
         if decl.kind() != "type_declaration" {
             continue;
         }

@@ -150,9 +150,7 @@ fn log_fix(
     if *decl.path != *cx.file.path {
         return None;
     }
-    let spec = cx
-        .root
-        .descendant_for_byte_range(decl.start.offset, decl.end.offset)?;
+    let spec = cx.file.node_for_range(decl.start.offset, decl.end.offset)?;
     let spec =
         std::iter::successors(Some(spec), |n| n.parent()).find(|n| n.kind() == "var_spec")?;
     let init = Call::of(unparen(

@@ -90,7 +90,6 @@ pub fn find(key: &str) -> Option<&'static Rule> {
 pub struct Context<'a> {
     pub file: &'a SourceFile,
     pub src: &'a str,
-    pub root: Node<'a>,
     pub imports: &'a Imports,
     pub index: &'a PackageIndex,
     /// The top-level declarations to check (all of them, unless the caller
@@ -102,8 +101,7 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(file: &'a SourceFile, imports: &'a Imports, index: &'a PackageIndex) -> Self {
-        let root = file.tree.root_node();
-        Context::scoped(file, imports, index, named_children(root).collect())
+        Context::scoped(file, imports, index, file.top_level().collect())
     }
 
     /// A context that checks only the given top-level declarations.
@@ -116,7 +114,6 @@ impl<'a> Context<'a> {
         Context {
             file,
             src: &file.text,
-            root: file.tree.root_node(),
             imports,
             index,
             scope,

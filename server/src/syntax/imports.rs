@@ -1,6 +1,7 @@
 //! The local names of the standard packages a file imports.
 
 use super::{named_children, text, unparen};
+use crate::source::SourceFile;
 use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
@@ -46,16 +47,17 @@ pub fn default_name(path: &str) -> &str {
 /// The import declarations of a file: those after the package clause and
 /// before any other declaration (Go allows them nowhere else), found
 /// without walking the rest of the file.
-pub fn declarations<'t>(root: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-    named_children(root)
+pub fn declarations(file: &SourceFile) -> impl Iterator<Item = Node<'_>> {
+    file.top_level()
         .take_while(|d| matches!(d.kind_name(), "package_clause" | "import_declaration"))
         .filter(|d| d.kind_name() == "import_declaration")
 }
 
 impl Imports {
-    pub fn of(root: Node, src: &str) -> Imports {
+    pub fn of(file: &SourceFile) -> Imports {
+        let src = &file.text;
         let mut imports = Imports::default();
-        for decl in declarations(root) {
+        for decl in declarations(file) {
             for spec in named_children(decl) {
                 if spec.kind_name() == "import_spec" {
                     imports.add(spec, src);
