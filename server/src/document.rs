@@ -12,6 +12,12 @@
 //! its place) and is re-parsed only when an edit falls elsewhere: between
 //! declarations, across two, in a file with errors, or when the patch does
 //! not parse as that declaration alone.
+//!
+//! Each patch is moved by every later edit after it, so a few are folded
+//! back now and then: the whole text is re-parsed away from the document
+//! (the language server's worker does it between analyses, [`Unfolded`]),
+//! and [`Document::fold`] then applies the edits made meanwhile and keeps
+//! only the patches made after the snapshot.
 
 use crate::position::{rope_offset, Encoding};
 use ropey::Rope;
@@ -31,8 +37,51 @@ pub struct Document {
     /// with those edits applied (see the module's docs).
     tree: Tree,
     /// One tree per re-parsed declaration, in text order.
-    patches: Vec<Tree>,
+    patches: Vec<Patch>,
+    /// The edits since `tree` was last parsed whole, in order.
+    pending: Vec<InputEdit>,
+    /// How many times `tree` was parsed whole.
+    parses: u64,
     pub version: i32,
+}
+
+struct Patch {
+    tree: Tree,
+    /// `pending.len()` when it was made.
+    made: usize,
+}
+
+/// Folding patches back needs more than this many.
+const FOLD_PATCHES: usize = 8;
+/// Or more than this many edits since the whole text was parsed.
+const FOLD_EDITS: usize = 64;
+
+/// A snapshot of a document to re-parse whole away from it.
+pub struct Unfolded {
+    rope: Rope,
+    tree: Tree,
+    at: usize,
+    parses: u64,
+}
+
+/// A whole parse of an [`Unfolded`] snapshot, for [`Document::fold`].
+pub struct Folded {
+    tree: Tree,
+    at: usize,
+    parses: u64,
+}
+
+impl Unfolded {
+    /// Re-parses the snapshot (with its old tree, on this thread's parser).
+    pub fn parse(self) -> Folded {
+        let rope = &self.rope;
+        let mut read = |byte: usize, _: Point| read_rope(rope, byte);
+        Folded {
+            tree: crate::source::reparse(&mut read, &self.tree),
+            at: self.at,
+            parses: self.parses,
+        }
+    }
 }
 
 /// The text from `byte` to the end of its chunk (tree-sitter's reader).
@@ -58,6 +107,8 @@ impl Document {
             rope: Rope::from_str(text),
             tree: crate::source::parse(text),
             patches: Vec::new(),
+            pending: Vec::new(),
+            parses: 0,
             version,
         }
     }
@@ -81,6 +132,8 @@ impl Document {
                     self.rope = Rope::from_str(&change.text);
                     self.tree = crate::source::parse(&change.text);
                     self.patches.clear();
+                    self.pending.clear();
+                    self.parses += 1;
                     let end = self.rope.len_bytes();
                     if let Some(e) = edits.last_mut() {
                         e.new_end_position = point_of(&self.rope, end);
@@ -109,9 +162,13 @@ impl Document {
                         new_end_position: point_of(&self.rope, new_end),
                     };
                     self.tree.edit(&edit);
+                    // (A patch that ends before the edit does not move.)
                     for p in &mut self.patches {
-                        p.edit(&edit);
+                        if p.tree.root_node().end_byte() >= edit.start_byte {
+                            p.tree.edit(&edit);
+                        }
                     }
+                    self.pending.push(edit);
                     edits.push(edit);
                 }
             }
@@ -128,7 +185,8 @@ impl Document {
 
     /// The tree, and the trees of the declarations re-parsed on their own.
     pub fn trees(&self) -> (Tree, Vec<Tree>) {
-        (self.tree.clone(), self.patches.clone())
+        let patches = self.patches.iter().map(|p| p.tree.clone()).collect();
+        (self.tree.clone(), patches)
     }
 
     /// Re-parses the whole text (with the old tree); drops the patches.
@@ -137,6 +195,43 @@ impl Document {
         let mut read = |byte: usize, _: Point| read_rope(rope, byte);
         self.tree = crate::source::reparse(&mut read, &self.tree);
         self.patches.clear();
+        self.pending.clear();
+        self.parses += 1;
+    }
+
+    /// A snapshot to re-parse whole, when enough patches or edits piled up.
+    pub fn unfolded(&self) -> Option<Unfolded> {
+        (self.patches.len() > FOLD_PATCHES || self.pending.len() > FOLD_EDITS).then(|| Unfolded {
+            rope: self.rope.clone(),
+            tree: self.tree.clone(),
+            at: self.pending.len(),
+            parses: self.parses,
+        })
+    }
+
+    /// Takes a whole parse of an earlier snapshot as the tree: the edits
+    /// made since are applied to it, and only the patches made since are
+    /// kept. False (and nothing changes) when the tree was parsed whole
+    /// since the snapshot was taken.
+    pub fn fold(&mut self, folded: Folded) -> bool {
+        if folded.parses != self.parses || folded.at > self.pending.len() {
+            return false;
+        }
+        let mut tree = folded.tree;
+        for e in &self.pending[folded.at..] {
+            tree.edit(e);
+        }
+        self.tree = tree;
+        self.pending.drain(..folded.at);
+        self.patches.retain_mut(|p| {
+            let keep = p.made > folded.at;
+            p.made = p.made.saturating_sub(folded.at);
+            keep
+        });
+        self.parses += 1;
+        #[cfg(debug_assertions)]
+        self.assert_patches_parse_as_the_whole();
+        true
     }
 
     /// Re-parses only the top-level declaration holding `edit` (already
@@ -185,10 +280,14 @@ impl Document {
         }
         let i = self
             .patches
-            .partition_point(|p| p.root_node().start_byte() < start);
+            .partition_point(|p| p.tree.root_node().start_byte() < start);
+        let patch = Patch {
+            tree,
+            made: self.pending.len(),
+        };
         match self.patches.get_mut(i) {
-            Some(p) if p.root_node().start_byte() == start => *p = tree,
-            _ => self.patches.insert(i, tree),
+            Some(p) if p.tree.root_node().start_byte() == start => *p = patch,
+            _ => self.patches.insert(i, patch),
         }
         true
     }
@@ -202,12 +301,8 @@ impl Document {
         }
         let text = self.text();
         let whole = crate::source::parse(&text);
-        let file = crate::source::SourceFile::with_patches(
-            "",
-            text.clone(),
-            self.tree.clone(),
-            self.patches.clone(),
-        );
+        let (tree, patches) = self.trees();
+        let file = crate::source::SourceFile::with_patches("", text.clone(), tree, patches);
         let ours: Vec<String> = file
             .top_level()
             .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
@@ -288,5 +383,52 @@ mod tests {
         replace(&mut doc, &mut text, "func b", "println()", "println(1)");
         replace(&mut doc, &mut text, "func b", "}", "}");
         assert!(doc.patches.is_empty());
+    }
+
+    #[test]
+    fn folding_takes_a_whole_parse_of_a_snapshot_and_keeps_later_patches() {
+        let mut text = String::from("package p\n");
+        for i in 0..12 {
+            text.push_str(&format!("\nfunc f{i}() {{\n\tx := {i}\n\t_ = x\n}}\n"));
+        }
+        let mut doc = Document::new(&text, 1);
+        for i in 0..=FOLD_PATCHES {
+            replace(&mut doc, &mut text, &format!("func f{i}("), ":=", "= ");
+            assert_eq!(doc.patches.len(), i + 1);
+        }
+        let unfolded = doc.unfolded().expect("enough patches to fold");
+        // Meanwhile: one declaration already patched and one not yet.
+        replace(&mut doc, &mut text, "func f0(", "= ", ":=");
+        replace(&mut doc, &mut text, "func f11(", "x := 11", "x := 110");
+        assert_eq!(doc.patches.len(), FOLD_PATCHES + 2);
+        assert!(doc.fold(unfolded.parse()));
+        // (Debug builds compare the patched top level with a whole parse.)
+        let kept: Vec<usize> = doc
+            .patches
+            .iter()
+            .map(|p| p.tree.root_node().start_byte())
+            .collect();
+        let f0 = text.find("func f0(").unwrap();
+        let f11 = text.find("func f11(").unwrap();
+        assert_eq!(kept, [f0, f11]);
+        assert_eq!(doc.pending.len(), 2);
+        replace(&mut doc, &mut text, "func f5(", "= ", ":=");
+        assert_eq!(doc.patches.len(), 3);
+
+        // A snapshot taken before a whole re-parse is stale.
+        for i in 0..=FOLD_PATCHES {
+            replace(
+                &mut doc,
+                &mut text,
+                &format!("func f{i}("),
+                "_ = x",
+                "_ = x ",
+            );
+        }
+        let unfolded = doc.unfolded().expect("enough patches to fold");
+        replace(&mut doc, &mut text, "func f3(", "func", "func");
+        assert!(doc.patches.is_empty());
+        assert!(!doc.fold(unfolded.parse()));
+        assert!(doc.unfolded().is_none());
     }
 }

@@ -552,6 +552,7 @@ async fn worker(
         wake.notified().await;
         loop {
             let Some(job) = take_job(&mut lock(&state)) else {
+                fold_patches(&state);
                 break;
             };
             let (uri, version) = (job.uri.clone(), job.version);
@@ -631,6 +632,34 @@ async fn worker(
                     )
                 });
             }
+        }
+    }
+}
+
+/// While no analysis waits, re-parses whole, away from the lock, each open
+/// document whose re-parsed declarations piled up (see [`Document::fold`]).
+fn fold_patches(state: &Mutex<State>) {
+    loop {
+        let (uri, unfolded) = {
+            let st = lock(state);
+            if !st.dirty.is_empty() {
+                return;
+            }
+            let found = st
+                .docs
+                .iter()
+                .find_map(|(u, d)| Some((u.clone(), d.doc.unfolded()?)));
+            match found {
+                Some(found) => found,
+                None => return,
+            }
+        };
+        let folded = unfolded.parse();
+        let mut st = lock(state);
+        let folded = st.docs.get_mut(&uri).is_some_and(|d| d.doc.fold(folded));
+        if !folded {
+            // Closed, or parsed whole meanwhile: look again later.
+            return;
         }
     }
 }
