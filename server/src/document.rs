@@ -260,9 +260,17 @@ impl Document {
             start_point: point_of(&self.rope, start),
             end_point: point_of(&self.rope, end),
         };
+        let i = self
+            .patches
+            .partition_point(|p| p.tree.root_node().start_byte() < start);
+        let old = self
+            .patches
+            .get(i)
+            .map(|p| &p.tree)
+            .filter(|t| t.root_node().start_byte() == start);
         let rope = &self.rope;
         let mut read = |byte: usize, _: Point| read_rope(rope, byte);
-        let Some(tree) = crate::source::parse_range(&mut read, range) else {
+        let Some(tree) = crate::source::parse_range(&mut read, range, old) else {
             return false;
         };
         let same = {
@@ -278,9 +286,6 @@ impl Document {
         if !same {
             return false;
         }
-        let i = self
-            .patches
-            .partition_point(|p| p.tree.root_node().start_byte() < start);
         let patch = Patch {
             tree,
             made: self.pending.len(),

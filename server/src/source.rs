@@ -56,17 +56,21 @@ where
     })
 }
 
-/// Parses only `range` of a text read in chunks: a tree whose nodes have
-/// their offsets in the whole text. Its cost follows the range's size, not
-/// the text's.
-pub fn parse_range<'a, F>(read: &mut F, range: tree_sitter::Range) -> Option<Tree>
+/// Parses only `range` of a text read in chunks (re-using `old`, an edited
+/// earlier parse of the same range): a tree whose nodes have their offsets
+/// in the whole text. Its cost follows the range's size, not the text's.
+pub fn parse_range<'a, F>(
+    read: &mut F,
+    range: tree_sitter::Range,
+    old: Option<&Tree>,
+) -> Option<Tree>
 where
     F: FnMut(usize, tree_sitter::Point) -> &'a [u8],
 {
     PARSER.with(|p| {
         let mut p = p.borrow_mut();
         p.set_included_ranges(&[range]).ok()?;
-        let tree = p.parse_with_options(read, None, None);
+        let tree = p.parse_with_options(read, old, None);
         p.set_included_ranges(&[])
             .expect("the whole text is always a valid range");
         tree

@@ -208,14 +208,15 @@ impl FileCache {
                 if en.reach >= e.old_end_byte {
                     en.reach = en.reach - e.old_end_byte + e.new_end_byte;
                 }
-                if diags.iter().any(|f| moved_by(&f.diag, e, path)) {
+                // After the edit, every finding moves; before it, look
+                // first, so that findings shared with a job are not copied
+                // for nothing.
+                if after || diags.iter().any(|f| moved_by(&f.diag, e, path)) {
                     for f in Arc::make_mut(diags) {
-                        if moved_by(&f.diag, e, path) {
-                            if shown_moved(&f.diag, e, path) {
-                                f.published = OnceLock::new();
-                            }
-                            shift_diag(&mut f.diag, e, path);
+                        if shown_moved(&f.diag, e, path) {
+                            f.published = OnceLock::new();
                         }
+                        shift_diag(&mut f.diag, e, path);
                     }
                 }
             }

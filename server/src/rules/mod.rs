@@ -573,6 +573,17 @@ pub fn dedupe<D: std::borrow::Borrow<Diagnostic>>(diags: &mut Vec<D>) {
         let (a, b) = (a.borrow(), b.borrow());
         (a.location.start, a.code).cmp(&(b.location.start, b.code))
     });
-    let mut seen = std::collections::HashSet::new();
-    diags.retain(|d| seen.insert((d.borrow().code, d.borrow().location.start.line)));
+    // Sorted by position, the findings of a line are next to each other.
+    let mut line = usize::MAX;
+    let mut codes: Vec<&str> = Vec::new();
+    diags.retain(|d| {
+        let d = d.borrow();
+        if d.location.start.line != line {
+            line = d.location.start.line;
+            codes.clear();
+        }
+        let new = !codes.contains(&d.code);
+        codes.push(d.code);
+        new
+    });
 }
