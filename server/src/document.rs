@@ -33,6 +33,11 @@ pub struct Change {
 
 pub struct Document {
     pub rope: Rope,
+    /// The rope's text in one piece, and where its lines start, kept in
+    /// step with it: an analysis copies them instead of collecting the rope
+    /// and searching it for line ends on every keystroke.
+    text: String,
+    line_starts: Vec<usize>,
     /// The tree of the text before the patched declarations were edited,
     /// with those edits applied (see the module's docs).
     tree: Tree,
@@ -84,6 +89,19 @@ impl Unfolded {
     }
 }
 
+/// Moves the line starts of a text through the replacement of
+/// `start..end` with `new`.
+fn splice_lines(starts: &mut Vec<usize>, start: usize, end: usize, new: &str) {
+    let from = starts.partition_point(|&s| s <= start);
+    let to = starts.partition_point(|&s| s <= end);
+    let added = memchr::memchr_iter(b'\n', new.as_bytes()).map(|i| start + i + 1);
+    let kept = from + added.clone().count();
+    starts.splice(from..to, added);
+    for s in &mut starts[kept..] {
+        *s = *s - end + start + new.len();
+    }
+}
+
 /// The text from `byte` to the end of its chunk (tree-sitter's reader).
 fn read_rope(rope: &Rope, byte: usize) -> &[u8] {
     if byte >= rope.len_bytes() {
@@ -105,6 +123,8 @@ impl Document {
     pub fn new(text: &str, version: i32) -> Document {
         Document {
             rope: Rope::from_str(text),
+            text: text.to_string(),
+            line_starts: crate::source::line_starts(text),
             tree: crate::source::parse(text),
             patches: Vec::new(),
             pending: Vec::new(),
@@ -130,6 +150,8 @@ impl Document {
                         new_end_position: Point { row: 0, column: 0 },
                     });
                     self.rope = Rope::from_str(&change.text);
+                    self.text = change.text.clone();
+                    self.line_starts = crate::source::line_starts(&self.text);
                     self.tree = crate::source::parse(&change.text);
                     self.patches.clear();
                     self.pending.clear();
@@ -152,6 +174,8 @@ impl Document {
                     let ce = self.rope.byte_to_char(end);
                     self.rope.remove(cs..ce);
                     self.rope.insert(cs, &change.text);
+                    self.text.replace_range(start..end, &change.text);
+                    splice_lines(&mut self.line_starts, start, end, &change.text);
                     let new_end = start + change.text.len();
                     let edit = InputEdit {
                         start_byte: start,
@@ -178,9 +202,25 @@ impl Document {
             self.reparse();
         }
         #[cfg(debug_assertions)]
-        self.assert_patches_parse_as_the_whole();
+        {
+            assert!(self.rope == self.text.as_str(), "the text left the rope");
+            assert_eq!(self.line_starts, crate::source::line_starts(&self.text));
+            self.assert_patches_parse_as_the_whole();
+        }
         self.version = version;
         edits
+    }
+
+    /// The document as a parsed file named `path` (a copy of the text).
+    pub fn source(&self, path: impl Into<std::sync::Arc<str>>) -> crate::source::SourceFile {
+        let (tree, patches) = self.trees();
+        crate::source::SourceFile::from_parts(
+            path,
+            self.text.clone(),
+            self.line_starts.clone(),
+            tree,
+            patches,
+        )
     }
 
     /// The tree, and the trees of the declarations re-parsed on their own.
@@ -306,8 +346,7 @@ impl Document {
         }
         let text = self.text();
         let whole = crate::source::parse(&text);
-        let (tree, patches) = self.trees();
-        let file = crate::source::SourceFile::with_patches("", text.clone(), tree, patches);
+        let file = self.source("");
         let ours: Vec<String> = file
             .top_level()
             .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
@@ -322,7 +361,7 @@ impl Document {
     }
 
     pub fn text(&self) -> String {
-        self.rope.to_string()
+        self.text.clone()
     }
 }
 

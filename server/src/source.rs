@@ -96,6 +96,17 @@ impl SourceFile {
         patches: Vec<Tree>,
     ) -> SourceFile {
         let line_starts = line_starts(&text);
+        SourceFile::from_parts(path, text, line_starts, tree, patches)
+    }
+
+    /// A file from its parts, `line_starts` being [`line_starts`] of `text`.
+    pub fn from_parts(
+        path: impl Into<Arc<str>>,
+        text: String,
+        line_starts: Vec<usize>,
+        tree: Tree,
+        patches: Vec<Tree>,
+    ) -> SourceFile {
         SourceFile {
             path: path.into(),
             text,

@@ -259,11 +259,8 @@ fn summarise(path: &Path) -> Option<Arc<FileSummary>> {
 struct Job {
     uri: Uri,
     version: i32,
-    text: String,
-    tree: tree_sitter::Tree,
-    /// See [`Document`]: declarations re-parsed on their own.
-    patches: Vec<tree_sitter::Tree>,
-    path: Arc<str>,
+    /// The document's text and trees, named as findings name it.
+    file: SourceFile,
     siblings: Vec<Arc<FileSummary>>,
     settings: Settings,
     encoding: Encoding,
@@ -302,7 +299,6 @@ fn take_job(st: &mut State) -> Option<Job> {
             }
         }
     }
-    let path = doc.name.clone();
     // The team's httpvet.toml, overridden by the editor's settings.
     let config = dir
         .as_ref()
@@ -315,16 +311,12 @@ fn take_job(st: &mut State) -> Option<Job> {
         ),
         None => (st.settings.clone(), false),
     };
-    let (tree, patches) = doc.doc.trees();
     Some(Job {
         changed_at: doc.changed_at,
         excluded,
         uri: uri.clone(),
         version: doc.doc.version,
-        text: doc.doc.text(),
-        tree,
-        patches,
-        path,
+        file: doc.doc.source(doc.name.clone()),
         siblings,
         settings,
         encoding: st.encoding,
@@ -344,10 +336,7 @@ struct Outcome {
 /// not touch.
 fn analyse(job: Job) -> Outcome {
     let Job {
-        text,
-        tree,
-        patches,
-        path,
+        file,
         siblings,
         mut settings,
         encoding,
@@ -360,7 +349,6 @@ fn analyse(job: Job) -> Outcome {
         settings.select = vec!["-".to_string()];
     }
     let t0 = std::time::Instant::now();
-    let file = SourceFile::with_patches(path, text, tree, patches);
     let imports = Imports::of(&file);
     let package = package_name(&file);
     let t_parts = t0.elapsed();
@@ -1286,24 +1274,15 @@ mod tests {
                 }
                 if below(3) == 0 || step == 19 {
                     analyses += 1;
-                    let (tree, patches) = doc.trees();
-                    let now = SourceFile::with_patches(
-                        "p.go",
-                        text.clone(),
-                        tree.clone(),
-                        patches.clone(),
-                    );
+                    let now = doc.source("p.go");
                     if !now.has_error() {
                         error_free += 1;
                     }
-                    patched += usize::from(!patches.is_empty());
+                    patched += usize::from(!doc.trees().1.is_empty());
                     let outcome = analyse(Job {
                         uri: "file:///p.go".parse().unwrap(),
                         version: step + 2,
-                        text: text.clone(),
-                        tree,
-                        patches,
-                        path: "p.go".into(),
+                        file: doc.source("p.go"),
                         siblings: Vec::new(),
                         settings: Settings::default(),
                         encoding: enc,
