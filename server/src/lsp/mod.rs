@@ -536,11 +536,20 @@ async fn worker(
     state: Arc<Mutex<State>>,
     wake: Arc<Notify>,
 ) {
+    let folding = Arc::new(std::sync::atomic::AtomicBool::new(false));
     loop {
         wake.notified().await;
         loop {
             let Some(job) = take_job(&mut lock(&state)) else {
-                fold_patches(&state);
+                // On its own thread, so that the next keystroke's analysis
+                // does not wait for it; one at a time.
+                if !folding.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    let (state, folding) = (state.clone(), folding.clone());
+                    tokio::task::spawn_blocking(move || {
+                        fold_patches(&state);
+                        folding.store(false, std::sync::atomic::Ordering::Release);
+                    });
+                }
                 break;
             };
             let (uri, version) = (job.uri.clone(), job.version);
@@ -625,7 +634,8 @@ async fn worker(
 }
 
 /// While no analysis waits, re-parses whole, away from the lock, each open
-/// document whose re-parsed declarations piled up (see [`Document::fold`]).
+/// document whose re-parsed declarations piled up (see
+/// [`crate::document::Document::fold`]).
 fn fold_patches(state: &Mutex<State>) {
     loop {
         let (uri, unfolded) = {
