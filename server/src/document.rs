@@ -441,8 +441,9 @@ mod tests {
             assert_eq!(doc.patches.len(), i + 1);
         }
         let unfolded = doc.unfolded().expect("enough patches to fold");
-        // Meanwhile: one declaration already patched and one not yet.
-        replace(&mut doc, &mut text, "func f0(", "= ", ":=");
+        // Meanwhile: one declaration already patched (which moves all the
+        // others) and one not yet.
+        replace(&mut doc, &mut text, "func f0(", "_ = x", "_ = x + 1");
         replace(&mut doc, &mut text, "func f11(", "x := 11", "x := 110");
         assert_eq!(doc.patches.len(), FOLD_PATCHES + 2);
         assert!(doc.fold(unfolded.parse()));

@@ -215,3 +215,70 @@ async fn server_diagnostics_equal_a_fresh_check_after_random_edits() {
         c.shutdown().await;
     }
 }
+
+/// Typing inside the bodies of many declarations of a valid file, as a
+/// developer does: each edit re-parses its declaration on its own, and the
+/// server folds those back into a whole parse now and then, also while more
+/// edits arrive. The publishes equal a fresh check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_inside_many_declarations_equals_a_fresh_check() {
+    let dir = std::env::temp_dir().join(format!("httpvet-typing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("typing.go");
+    let uri = file_uri(&path);
+    let mut text =
+        String::from("package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n");
+    for i in 0..24 {
+        text.push_str(&format!(
+            "\n// h{i} counts.\nfunc h{i}(w http.ResponseWriter, r *http.Request) {{\n\thits[\"é{i}\"]++\n\tw.WriteHeader(200)\n}}\n"
+        ));
+    }
+    let mut rng = Rng(0x94D049BB133111EB);
+    let mut c = Client::in_process();
+    c.initialize(false, Value::Null).await;
+    c.open(&uri, &text, 1).await;
+    // Text that breaks its declaration (an unclosed `{` reaches past it),
+    // typed and then deleted.
+    let mut undo: Option<(usize, usize)> = None;
+    for version in 2..400 {
+        let writes: Vec<usize> = text.match_indices("hits[\"").map(|(i, _)| i).collect();
+        let write = writes[rng.below(writes.len())];
+        let line = text[..write].rfind('\n').unwrap() + 1;
+        let next = write + text[write..].find('\n').unwrap() + 1;
+        const REACHING: &[&str] = &["{\n", "}\n", "`", "/*", "\"", "func() {\n"];
+        let (a, b, new) = match (undo.take(), rng.below(5)) {
+            (Some((a, b)), _) => (a, b, ""),
+            (None, 0) => (line, line, "\tw.WriteHeader(500)\n"),
+            // Delete the status line after the map write, or type in the
+            // statement or in its string.
+            (None, 1) if text[next..].starts_with("\tw.WriteHeader") => {
+                (next, next + text[next..].find('\n').unwrap() + 1, "")
+            }
+            (None, 1 | 2) => (line + 1, line + 1, "_ = 1; "),
+            (None, 3) => {
+                let new = REACHING[rng.below(REACHING.len())];
+                undo = Some((line + 1, line + 1 + new.len()));
+                (line + 1, line + 1, new)
+            }
+            _ => (write + "hits[\"".len(), write + "hits[\"".len(), "2"),
+        };
+        let (start, end) = (
+            lsp_pos(&text, a, Encoding::Utf16),
+            lsp_pos(&text, b, Encoding::Utf16),
+        );
+        text.replace_range(a..b, new);
+        c.change(
+            &uri,
+            version,
+            json!([{"range": {"start": {"line": start.0, "character": start.1}, "end": {"line": end.0, "character": end.1}}, "text": new}]),
+        )
+        .await;
+        // Sometimes a burst of edits: folds then overlap edits.
+        if rng.below(3) == 0 || undo.is_some() || version == 399 {
+            let got = published(&c.diagnostics(&uri, version).await);
+            let want = fresh_diagnostics(&text, &path.to_string_lossy(), Encoding::Utf16);
+            assert_eq!(got, want, "version {version}, text:\n{text}");
+        }
+    }
+    c.shutdown().await;
+}
