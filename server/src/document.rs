@@ -13,11 +13,11 @@
 //! declarations, across two, in a file with errors, or when the patch does
 //! not parse as that declaration alone.
 //!
-//! Each patch is moved by every later edit after it, so a few are folded
-//! back now and then: the whole text is re-parsed away from the document
-//! (the language server's worker does it between analyses, [`Unfolded`]),
-//! and [`Document::fold`] then applies the edits made meanwhile and keeps
-//! only the patches made after the snapshot.
+//! Each patch is moved by every later edit after it, so they are folded
+//! back now and then: a snapshot ([`Unfolded`]) is re-parsed whole away from
+//! the document (the language server does it on a thread of its own), and
+//! [`Document::fold`] then applies the edits made meanwhile and keeps only
+//! the patches made after the snapshot.
 
 use crate::position::{rope_offset, Encoding};
 use ropey::Rope;
@@ -213,20 +213,18 @@ impl Document {
 
     /// The document as a parsed file named `path` (a copy of the text).
     pub fn source(&self, path: impl Into<std::sync::Arc<str>>) -> crate::source::SourceFile {
-        let (tree, patches) = self.trees();
         crate::source::SourceFile::from_parts(
             path,
             self.text.clone(),
             self.line_starts.clone(),
-            tree,
-            patches,
+            self.tree.clone(),
+            self.patches.iter().map(|p| p.tree.clone()).collect(),
         )
     }
 
-    /// The tree, and the trees of the declarations re-parsed on their own.
-    pub fn trees(&self) -> (Tree, Vec<Tree>) {
-        let patches = self.patches.iter().map(|p| p.tree.clone()).collect();
-        (self.tree.clone(), patches)
+    /// How many declarations are re-parsed on their own.
+    pub fn patch_count(&self) -> usize {
+        self.patches.len()
     }
 
     /// Re-parses the whole text (with the old tree); drops the patches.
@@ -402,8 +400,8 @@ mod tests {
         assert_eq!(doc.patches.len(), 2);
         replace(&mut doc, &mut text, "var c", "c =", "cc =");
         assert_eq!(doc.patches.len(), 3);
-        // A raw string left open reaches past the declaration: the whole
-        // file is re-parsed.
+        // A declaration that no longer parses cleanly on its own (here a raw
+        // string left open) is no patch: the whole file is re-parsed.
         replace(&mut doc, &mut text, "func b", "println()", "println(`)");
         assert!(doc.patches.is_empty());
         assert!(doc.tree.root_node().has_error());

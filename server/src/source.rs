@@ -84,22 +84,13 @@ impl SourceFile {
     }
 
     pub fn with_tree(path: impl Into<Arc<str>>, text: String, tree: Tree) -> SourceFile {
-        SourceFile::with_patches(path, text, tree, Vec::new())
-    }
-
-    /// A file whose `tree` lags the text inside the declarations `patches`
-    /// hold (in text order).
-    pub fn with_patches(
-        path: impl Into<Arc<str>>,
-        text: String,
-        tree: Tree,
-        patches: Vec<Tree>,
-    ) -> SourceFile {
         let line_starts = line_starts(&text);
-        SourceFile::from_parts(path, text, line_starts, tree, patches)
+        SourceFile::from_parts(path, text, line_starts, tree, Vec::new())
     }
 
-    /// A file from its parts, `line_starts` being [`line_starts`] of `text`.
+    /// A file from its parts: `line_starts` is [`line_starts`] of `text`, and
+    /// `tree` lags the text inside the declarations `patches` hold (in text
+    /// order).
     pub fn from_parts(
         path: impl Into<Arc<str>>,
         text: String,

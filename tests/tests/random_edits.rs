@@ -122,8 +122,7 @@ fn document_text_and_tree_follow_thousands_of_random_edits() {
         }
         // The top level as the document has it (declarations re-parsed on
         // their own included) against a fresh parse.
-        let (tree, patches) = doc.trees();
-        let ours = httpvet::source::SourceFile::with_patches("p.go", text.clone(), tree, patches);
+        let ours = doc.source("p.go");
         let fresh = httpvet::source::SourceFile::parse("p.go", text.clone());
         let top = |f: &httpvet::source::SourceFile| -> Vec<String> {
             f.top_level()

@@ -1288,7 +1288,7 @@ mod tests {
                     if !now.has_error() {
                         error_free += 1;
                     }
-                    patched += usize::from(!doc.trees().1.is_empty());
+                    patched += usize::from(doc.patch_count() > 0);
                     let outcome = analyse(Job {
                         uri: "file:///p.go".parse().unwrap(),
                         version: step + 2,
