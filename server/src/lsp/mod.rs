@@ -38,7 +38,9 @@ struct Doc {
     doc: Document,
     /// The path as findings name it.
     name: Arc<str>,
-    cache: cache::FileCache,
+    /// Shared with the job that analyses the document: an edit that arrives
+    /// meanwhile copies it.
+    cache: Arc<cache::FileCache>,
     path: Option<PathBuf>,
     summary: Option<Arc<FileSummary>>,
     published: Arc<Vec<convert::Published>>,
@@ -264,7 +266,7 @@ struct Job {
     siblings: Vec<Arc<FileSummary>>,
     settings: Settings,
     encoding: Encoding,
-    cache: cache::FileCache,
+    cache: Arc<cache::FileCache>,
     /// Excluded by the configuration: publish nothing.
     excluded: bool,
     changed_at: Option<std::time::Instant>,
@@ -581,7 +583,7 @@ async fn worker(
                 let mut others = Vec::new();
                 let current = match st.docs.get_mut(&uri) {
                     Some(d) if d.doc.version == version => {
-                        d.cache = outcome.cache;
+                        d.cache = Arc::new(outcome.cache);
                         d.published = Arc::new(outcome.diagnostics);
                         if let Some(summary) = outcome.summary {
                             let changed =
@@ -766,7 +768,7 @@ impl LanguageServer for Backend {
                 Doc {
                     doc: Document::new(&item.text, item.version),
                     name,
-                    cache: cache::FileCache::default(),
+                    cache: Arc::default(),
                     path: path.clone(),
                     summary: None,
                     published: Arc::default(),
@@ -819,7 +821,7 @@ impl LanguageServer for Backend {
                     let edits = d.doc.apply(&changes, params.text_document.version, enc);
                     let reparsed = d.changed_at.map(|t| t.elapsed());
                     for e in &edits {
-                        d.cache.adjust(e, &d.name);
+                        Arc::make_mut(&mut d.cache).adjust(e, &d.name);
                     }
                     trace(|| {
                         format!(
@@ -1296,7 +1298,7 @@ mod tests {
                         siblings: Vec::new(),
                         settings: Settings::default(),
                         encoding: enc,
-                        cache: cache.clone(),
+                        cache: Arc::new(cache.clone()),
                         excluded: false,
                         changed_at: None,
                     });
