@@ -19,19 +19,27 @@ pub struct Client {
 }
 
 impl Client {
+    fn over(
+        read: impl AsyncRead + Unpin + Send + 'static,
+        write: impl AsyncWrite + Unpin + Send + 'static,
+        child: Option<tokio::process::Child>,
+    ) -> Client {
+        Client {
+            reader: BufReader::new(Box::new(read)),
+            writer: Box::new(write),
+            next_id: 1,
+            notifications: VecDeque::new(),
+            _child: child,
+        }
+    }
+
     /// The real service, in-process, over an in-memory pipe.
     pub fn in_process() -> Client {
         let (client_side, server_side) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_side);
         tokio::spawn(httpvet::lsp::transport::serve(server_read, server_write));
         let (read, write) = tokio::io::split(client_side);
-        Client {
-            reader: BufReader::new(Box::new(read)),
-            writer: Box::new(write),
-            next_id: 1,
-            notifications: VecDeque::new(),
-            _child: None,
-        }
+        Client::over(read, write, None)
     }
 
     /// The built binary, `httpvet lsp`, over stdio.
@@ -46,13 +54,7 @@ impl Client {
             .expect("spawn httpvet lsp");
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
-        Client {
-            reader: BufReader::new(Box::new(stdout)),
-            writer: Box::new(stdin),
-            next_id: 1,
-            notifications: VecDeque::new(),
-            _child: Some(child),
-        }
+        Client::over(stdout, stdin, Some(child))
     }
 
     /// The built binary, `httpvet lsp`, with one end of a Unix socket pair as
@@ -71,13 +73,7 @@ impl Client {
         ours.set_nonblocking(true).unwrap();
         let ours = tokio::net::UnixStream::from_std(ours).unwrap();
         let (read, write) = ours.into_split();
-        Client {
-            reader: BufReader::new(Box::new(read)),
-            writer: Box::new(write),
-            next_id: 1,
-            notifications: VecDeque::new(),
-            _child: Some(child),
-        }
+        Client::over(read, write, Some(child))
     }
 
     pub async fn send(&mut self, msg: &Value) {

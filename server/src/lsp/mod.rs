@@ -253,8 +253,7 @@ fn go_files_in(dir: &Path) -> Vec<PathBuf> {
 fn summarise(path: &Path) -> Option<Arc<FileSummary>> {
     let text = std::fs::read_to_string(path).ok()?;
     let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
-    let imports = Imports::of(&file);
-    Some(Arc::new(FileSummary::of(&file, &imports)))
+    Some(crate::engine::Unit::new(file).summary)
 }
 
 /// What the worker needs to analyse one document, taken under the lock.
@@ -820,8 +819,9 @@ impl LanguageServer for Backend {
                     d.changed_at = Some(std::time::Instant::now());
                     let edits = d.doc.apply(&changes, params.text_document.version, enc);
                     let reparsed = d.changed_at.map(|t| t.elapsed());
+                    let cache = Arc::make_mut(&mut d.cache);
                     for e in &edits {
-                        Arc::make_mut(&mut d.cache).adjust(e, &d.name);
+                        cache.adjust(e, &d.name);
                     }
                     trace(|| {
                         format!(
@@ -1291,10 +1291,14 @@ mod tests {
                         error_free += 1;
                     }
                     patched += usize::from(doc.patch_count() > 0);
+                    let decls: Vec<(usize, usize)> = now
+                        .top_level()
+                        .map(|n| (n.start_byte(), n.end_byte()))
+                        .collect();
                     let outcome = analyse(Job {
                         uri: "file:///p.go".parse().unwrap(),
                         version: step + 2,
-                        file: doc.source("p.go"),
+                        file: now,
                         siblings: Vec::new(),
                         settings: Settings::default(),
                         encoding: enc,
@@ -1312,10 +1316,6 @@ mod tests {
                         .diagnostics
                         .iter()
                         .map(|d| convert::published(d, &file, enc).json.to_string())
-                        .collect();
-                    let decls: Vec<(usize, usize)> = now
-                        .top_level()
-                        .map(|n| (n.start_byte(), n.end_byte()))
                         .collect();
                     let entries: Vec<(usize, usize)> =
                         cache.entries.iter().map(|e| (e.start, e.end)).collect();
