@@ -344,14 +344,9 @@ impl Document {
         }
         let ours = self.source("");
         let whole = crate::source::SourceFile::parse("", ours.text.clone());
-        let top = |f: &crate::source::SourceFile| -> Vec<String> {
-            f.top_level()
-                .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
-                .collect()
-        };
         assert_eq!(
-            top(&ours),
-            top(&whole),
+            ours.outline(),
+            whole.outline(),
             "patched declarations differ from a whole parse of:\n{}",
             ours.text
         );

@@ -119,6 +119,15 @@ impl SourceFile {
         crate::syntax::named_children(self.tree.root_node()).map(|n| self.patched(n))
     }
 
+    /// The top level written out, each node as its byte range and
+    /// S-expression: two parses of a text compare equal when their outlines
+    /// do.
+    pub fn outline(&self) -> Vec<String> {
+        self.top_level()
+            .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
+            .collect()
+    }
+
     /// A top-level node of `tree`, or the patch that replaces it.
     pub fn patched<'t>(&'t self, n: Node<'t>) -> Node<'t> {
         if self.patches.is_empty() {

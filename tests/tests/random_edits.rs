@@ -124,14 +124,9 @@ fn document_text_and_tree_follow_thousands_of_random_edits() {
         // their own included) against a fresh parse.
         let ours = doc.source("p.go");
         let fresh = httpvet::source::SourceFile::parse("p.go", text.clone());
-        let top = |f: &httpvet::source::SourceFile| -> Vec<String> {
-            f.top_level()
-                .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
-                .collect()
-        };
         assert_eq!(
-            top(&ours),
-            top(&fresh),
+            ours.outline(),
+            fresh.outline(),
             "sequence {seq}: the incremental tree differs from a fresh parse"
         );
         assert_eq!(ours.has_error(), fresh.has_error(), "sequence {seq}");
