@@ -4,6 +4,7 @@
 //! Walks use a `TreeCursor` (never recursion over arbitrary depth), so deeply
 //! nested input cannot overflow the stack.
 
+pub mod flat;
 pub mod flow;
 pub mod goroutines;
 pub mod handlers;
@@ -48,8 +49,12 @@ pub enum Visit {
     Stop,
 }
 
-/// Pre-order walk of `root` and its descendants with a cursor.
+/// Pre-order walk of `root` and its descendants: from the layout of its
+/// declaration when there is one (see [`flat`]), else with a cursor.
 pub fn visit<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) {
+    if flat::walk(root, &mut f) {
+        return;
+    }
     let root_id = root.id();
     let mut cursor = root.walk();
     loop {
@@ -123,26 +128,29 @@ pub fn text<'s>(node: Node, src: &'s str) -> &'s str {
 
 /// Named children that are not comments, found lazily: `find` and `take_while`
 /// stop walking where they stop (the root of a large file has thousands of
-/// children).
+/// children). From the layout of the node's declaration when there is one
+/// (see [`flat`]), else with a cursor.
 pub fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-    let mut cursor = node.walk();
-    // Before the first child, at a child, or past the last one.
-    let (mut started, mut done) = (false, false);
+    let mut laid_out = flat::children(node);
+    // Made on the first step when the node is not laid out.
+    let mut cursor: Option<tree_sitter::TreeCursor<'t>> = None;
+    let mut done = false;
     std::iter::from_fn(move || loop {
         if done {
             return None;
         }
-        let moved = if started {
-            cursor.goto_next_sibling()
-        } else {
-            started = true;
-            cursor.goto_first_child()
+        let next = match (&mut laid_out, &mut cursor) {
+            (Some(children), _) => children.next(),
+            (None, Some(c)) => c.goto_next_sibling().then(|| c.node()),
+            (None, None) => {
+                let c = cursor.insert(node.walk());
+                c.goto_first_child().then(|| c.node())
+            }
         };
-        if !moved {
+        let Some(n) = next else {
             done = true;
             return None;
-        }
-        let n = cursor.node();
+        };
         if n.is_named() && n.kind_name() != "comment" {
             return Some(n);
         }

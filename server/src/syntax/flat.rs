@@ -1,0 +1,266 @@
+//! Declarations laid out as arrays of their nodes, for walks that read an
+//! array instead of moving a tree cursor.
+//!
+//! The rules walk the declarations they check many times over: each rule,
+//! and each helper it calls, starts its own [`visit`](super::visit) or
+//! [`named_children`](super::named_children). A cursor step costs tens of
+//! nanoseconds; reading the next node of an array costs a few. While a
+//! [`Flattened`] guard lives, walks of any node inside one of its
+//! declarations read that declaration's nodes, laid out once in the order a
+//! cursor visits them, and give the same nodes in the same order. Walks of
+//! other nodes use a cursor as before.
+//!
+//! The layout is kept per thread, so walks on other threads (the CLI checks
+//! files in parallel) are unaffected by each other.
+
+use super::Visit;
+use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
+use std::rc::Rc;
+use tree_sitter::{ffi, Node, Tree};
+
+/// One declaration's nodes, anonymous ones included, in pre-order.
+struct Flat {
+    nodes: Vec<ffi::TSNode>,
+    /// Each node's start byte.
+    starts: Vec<u32>,
+    /// For each node, the index just past its descendants.
+    ends: Vec<u32>,
+    /// The guard that laid it out.
+    guard: u64,
+    /// A copy of the nodes' tree: it shares their memory and keeps it alive
+    /// for as long as the layout is kept.
+    _tree: Tree,
+}
+
+thread_local! {
+    /// The layouts of the live guards, by the start of their declaration.
+    static FLATS: RefCell<Vec<Rc<Flat>>> = const { RefCell::new(Vec::new()) };
+    static GUARDS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Keeps the declarations it was made for laid out until it is dropped.
+pub struct Flattened<'t> {
+    guard: u64,
+    _tree: PhantomData<Node<'t>>,
+}
+
+/// Lays out each of `decls` not laid out already, until the guard drops.
+pub fn flatten<'t>(decls: impl IntoIterator<Item = Node<'t>>) -> Flattened<'t> {
+    let guard = GUARDS.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    });
+    for d in decls {
+        if find(d).is_some() {
+            continue;
+        }
+        let flat = Rc::new(lay_out(d, guard));
+        FLATS.with(|f| {
+            // A walk in progress holds its own reference; only a walk's
+            // callback that flattens while another walk reads the list
+            // could find it borrowed, and then this declaration is walked
+            // with a cursor.
+            if let Ok(mut flats) = f.try_borrow_mut() {
+                let at = flats.partition_point(|x| x.starts[0] <= flat.starts[0]);
+                flats.insert(at, flat);
+            }
+        });
+    }
+    Flattened {
+        guard,
+        _tree: PhantomData,
+    }
+}
+
+impl Drop for Flattened<'_> {
+    fn drop(&mut self) {
+        FLATS.with(|f| {
+            if let Ok(mut flats) = f.try_borrow_mut() {
+                flats.retain(|x| x.guard != self.guard);
+            }
+        });
+    }
+}
+
+fn lay_out(root: Node<'_>, guard: u64) -> Flat {
+    let mut nodes = Vec::new();
+    let mut starts = Vec::new();
+    let mut ends = Vec::new();
+    // The indexes of the nodes whose children are being laid out.
+    let mut open: Vec<usize> = Vec::new();
+    let mut cursor = root.walk();
+    'walk: loop {
+        let n = cursor.node();
+        let i = nodes.len();
+        nodes.push(n.into_raw());
+        starts.push(n.start_byte() as u32);
+        ends.push(i as u32 + 1);
+        if cursor.goto_first_child() {
+            open.push(i);
+            continue;
+        }
+        loop {
+            if open.is_empty() {
+                break 'walk;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            if let Some(p) = open.pop() {
+                ends[p] = nodes.len() as u32;
+            }
+        }
+    }
+    // SAFETY: the tree is alive (`root` borrows it); a copy only adds a
+    // reference to its shared, immutable nodes.
+    let tree = unsafe { Tree::from_raw(ffi::ts_tree_copy(root.into_raw().tree)) };
+    Flat {
+        nodes,
+        starts,
+        ends,
+        guard,
+        _tree: tree,
+    }
+}
+
+fn same(a: &ffi::TSNode, b: &ffi::TSNode) -> bool {
+    a.id == b.id && a.tree == b.tree && a.context == b.context
+}
+
+/// The layout that holds `node`, and where.
+fn find(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
+    let start = u32::try_from(node.start_byte()).ok()?;
+    let raw = node.into_raw();
+    FLATS.with(|f| {
+        let flats = f.try_borrow().ok()?;
+        let at = flats.partition_point(|x| x.starts[0] <= start);
+        let flat = flats.get(at.checked_sub(1)?)?;
+        let first = flat.starts.partition_point(|s| *s < start);
+        let i = (first..flat.nodes.len())
+            .take_while(|&i| flat.starts[i] == start)
+            .find(|&i| same(&flat.nodes[i], &raw))?;
+        Some((flat.clone(), i))
+    })
+}
+
+/// A laid-out node of the same tree as `_like`.
+fn node<'t>(flat: &Flat, i: usize, _like: &Node<'t>) -> Node<'t> {
+    // SAFETY: the node was laid out from the subtree of a node identical to
+    // one the caller holds for 't (same tree, same node, same position), so
+    // it is a node of that tree, alive for 't.
+    unsafe { Node::from_raw(flat.nodes[i]) }
+}
+
+/// Pre-order over `root` and its descendants from the layout, when `root`
+/// is laid out; `false` (and nothing visited) when it is not.
+pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
+    let Some((flat, i)) = find(root) else {
+        return false;
+    };
+    let end = flat.ends[i] as usize;
+    let mut j = i;
+    while j < end {
+        match f(node(&flat, j, &root)) {
+            Visit::Stop => break,
+            Visit::Descend => j += 1,
+            Visit::Skip => j = flat.ends[j] as usize,
+        }
+    }
+    true
+}
+
+/// The children of `parent` (anonymous ones included) from the layout, when
+/// it is laid out.
+pub fn children<'t>(parent: Node<'t>) -> Option<impl Iterator<Item = Node<'t>>> {
+    let (flat, i) = find(parent)?;
+    let end = flat.ends[i] as usize;
+    let mut j = i + 1;
+    Some(std::iter::from_fn(move || {
+        if j >= end {
+            return None;
+        }
+        let n = node(&flat, j, &parent);
+        j = flat.ends[j] as usize;
+        Some(n)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{named_children, visit};
+
+    fn parse(src: &str) -> Tree {
+        let mut p = tree_sitter::Parser::new();
+        p.set_language(&tree_sitter_go::LANGUAGE.into()).unwrap();
+        p.parse(src, None).unwrap()
+    }
+
+    /// Every walk, from every node, with every choice of descending,
+    /// skipping or stopping: what a cursor gives.
+    #[test]
+    fn laid_out_walks_equal_cursor_walks() {
+        let src = "package p\n\n// c\nfunc f(w http.ResponseWriter) {\n\tgo func() { w.Write(nil) }() // x\n\tif a := b; a { return }\n\tx := []int{1, 2}\n\t_ = x\n}\n\nvar v = struct{ a int }{}\n\nfunc g() { h( }\n";
+        let tree = parse(src);
+        let decls: Vec<Node> = tree.root_node().named_children(&mut tree.walk()).collect();
+        let mut all = Vec::new();
+        visit(tree.root_node(), |n| {
+            all.push(n);
+            Visit::Descend
+        });
+        let record = |flat: bool| {
+            let mut out = Vec::new();
+            let _guard = flat.then(|| flatten(decls.iter().copied()));
+            for (k, &root) in all.iter().enumerate() {
+                for mode in 0..3 {
+                    let mut seen = Vec::new();
+                    visit(root, |n| {
+                        seen.push((n.id(), n.start_byte(), n.kind_id()));
+                        match (mode, seen.len() % 3) {
+                            (1, 0) => Visit::Skip,
+                            (2, _) if seen.len() > 5 + k % 4 => Visit::Stop,
+                            _ => Visit::Descend,
+                        }
+                    });
+                    out.push(seen);
+                }
+                out.push(
+                    named_children(root)
+                        .map(|n| (n.id(), n.start_byte(), n.kind_id()))
+                        .collect(),
+                );
+            }
+            out
+        };
+        let by_cursor = record(false);
+        let laid_out = record(true);
+        assert_eq!(by_cursor, laid_out);
+        // The layout was used: every node of a declaration is found in it.
+        let mut in_decls = 0;
+        for d in &decls {
+            visit(*d, |_| {
+                in_decls += 1;
+                Visit::Descend
+            });
+        }
+        let _guard = flatten(decls.iter().copied());
+        let found = all.iter().filter(|n| find(**n).is_some()).count();
+        assert_eq!(found, in_decls);
+    }
+
+    #[test]
+    fn guards_remove_only_their_own_layouts() {
+        let tree = parse("package p\nfunc a() { x() }\nfunc b() { y() }\n");
+        let decls: Vec<Node> = tree.root_node().named_children(&mut tree.walk()).collect();
+        let outer = flatten([decls[1]]);
+        {
+            let _inner = flatten([decls[1], decls[2]]);
+            assert!(find(decls[1]).is_some() && find(decls[2]).is_some());
+        }
+        assert!(find(decls[1]).is_some() && find(decls[2]).is_none());
+        drop(outer);
+        assert!(find(decls[1]).is_none());
+    }
+}
