@@ -15,6 +15,7 @@ use crate::diagnostic::{Diagnostic, Location, Pos};
 use crate::index::FileSummary;
 use crate::source::SourceFile;
 use crate::syntax::NodeKind;
+use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
@@ -55,35 +56,149 @@ pub struct Entry {
     /// The declaration parsed without errors.
     pub clean: bool,
     pub summary: Arc<FileSummary>,
+    /// The summary remembers positions (package-level variables, fields,
+    /// atomic targets): edits before it move them.
+    positioned: bool,
     /// Hash of the summary without positions.
     pub shape: u64,
     /// `None` until checked in the current context. Shared with the jobs
     /// that read it; an edit copies it only when it moves one of its positions.
     pub diags: Option<Arc<Vec<Finding>>>,
-    /// No position the findings remember lies past this offset: an edit
-    /// after it moves none of them.
+    /// No position the findings remember in this document lies past this
+    /// offset: an edit after it moves none of them.
     pub reach: usize,
+    /// Of the positions from the declaration's start on, none lies on a line
+    /// before `first_line`; of those before its start (in declarations
+    /// above, such as an import a fix adds), none lies at or past `below`.
+    first_line: usize,
+    below: usize,
+    /// Bytes still to be added to the findings' offsets (see
+    /// [`FileCache::adjust`]).
+    pending: Pending,
+}
+
+/// `by` bytes to add to each remembered offset from `from` on, in the
+/// findings' own coordinates (before the bytes are added).
+#[derive(Clone, Copy, Default)]
+struct Pending {
+    from: usize,
+    by: isize,
 }
 
 impl Entry {
+    pub fn new(lead: usize, decl: Node, summary: FileSummary, shape: u64) -> Entry {
+        Entry {
+            lead,
+            start: decl.start_byte(),
+            end: decl.end_byte(),
+            kind: decl.kind_name(),
+            clean: !decl.has_error(),
+            positioned: !(summary.vars.is_empty()
+                && summary.fields.is_empty()
+                && summary.atomic_targets.is_empty()),
+            summary: Arc::new(summary),
+            shape,
+            diags: None,
+            reach: 0,
+            first_line: 0,
+            below: 0,
+            pending: Pending::default(),
+        }
+    }
+
     pub fn set_findings(&mut self, findings: Vec<Finding>) {
-        self.reach = findings
-            .iter()
-            .flat_map(|f| {
+        self.diags = Some(Arc::new(findings));
+        self.pending = Pending::default();
+        self.bound();
+    }
+
+    /// Sets `reach`, `first_line` and `below` from the findings.
+    fn bound(&mut self) {
+        let findings = self.diags.as_deref().map_or(&[][..], |d| &d[..]);
+        // Positions in this document (a finding's own location is always in
+        // it; related locations and fixes may be in other files), with the
+        // line of each location's start.
+        let positions = || {
+            findings.iter().flat_map(|f| {
                 let d = &f.diag;
+                let here = move |p: &str| same_path(p, &d.location.path);
                 let locations = std::iter::once(&d.location)
                     .chain(d.related.iter().map(|r| &r.location))
-                    .map(|l| l.end.offset.max(l.start.offset));
+                    .filter(move |l| here(&l.path))
+                    .flat_map(|l| [(l.start.offset, l.start.line), (l.end.offset, usize::MAX)]);
                 let edits = d
                     .fixes
                     .iter()
                     .flat_map(|x| &x.edits)
-                    .map(|x| x.end.max(x.start));
+                    .filter(move |x| here(&x.path))
+                    .flat_map(|x| [(x.start, usize::MAX), (x.end, usize::MAX)]);
                 locations.chain(edits)
             })
+        };
+        let start = self.start;
+        self.reach = positions().map(|(o, _)| o).max().unwrap_or(0);
+        self.first_line = positions()
+            .filter(|(o, _)| *o >= start)
+            .map(|(_, l)| l)
+            .min()
+            .unwrap_or(usize::MAX);
+        self.below = positions()
+            .filter(|(o, _)| *o < start)
+            .map(|(o, _)| o + 1)
             .max()
             .unwrap_or(0);
-        self.diags = Some(Arc::new(findings));
+    }
+
+    /// Adds the pending bytes to the findings' offsets.
+    fn settle(&mut self, path: &str) {
+        if let (Some(diags), true) = (&mut self.diags, self.pending.by != 0) {
+            for f in Arc::make_mut(diags) {
+                add_to_offsets(&mut f.diag, self.pending, path);
+            }
+        }
+        self.pending = Pending::default();
+    }
+}
+
+/// Settles the pending offsets of each entry with a finding that has no
+/// published form yet, before one is made from them.
+pub fn settle_unpublished(entries: &mut [Entry], path: &str) {
+    for en in entries {
+        if en.pending.by != 0
+            && en
+                .diags
+                .iter()
+                .flat_map(|d| d.iter())
+                .any(|f| f.published.get().is_none())
+        {
+            en.settle(path);
+        }
+    }
+}
+
+/// Adds the pending bytes to each offset of a diagnostic in `path` they
+/// apply to.
+fn add_to_offsets(d: &mut Diagnostic, pending: Pending, path: &str) {
+    let moved = |o: &mut usize| {
+        if *o >= pending.from {
+            *o = o.saturating_add_signed(pending.by);
+        }
+    };
+    let location = |l: &mut Location| {
+        if same_path(&l.path, path) {
+            moved(&mut l.start.offset);
+            moved(&mut l.end.offset);
+        }
+    };
+    location(&mut d.location);
+    for r in &mut d.related {
+        location(&mut r.location);
+    }
+    for x in d.fixes.iter_mut().flat_map(|f| &mut f.edits) {
+        if same_path(&x.path, path) {
+            moved(&mut x.start);
+            moved(&mut x.end);
+        }
     }
 }
 
@@ -189,36 +304,81 @@ fn shift_summary(s: &mut FileSummary, e: &InputEdit, path: &str) {
 }
 
 impl FileCache {
+    /// Every finding of the document (before suppression comments and
+    /// de-duplication), with its positions as they are now.
+    pub fn diagnostics(&self, path: &str) -> Vec<Cow<'_, Diagnostic>> {
+        self.entries
+            .iter()
+            .flat_map(|e| {
+                e.diags
+                    .iter()
+                    .flat_map(|d| d.iter())
+                    .map(|f| match e.pending.by {
+                        0 => Cow::Borrowed(&f.diag),
+                        _ => {
+                            let mut d = f.diag.clone();
+                            add_to_offsets(&mut d, e.pending, path);
+                            Cow::Owned(d)
+                        }
+                    })
+            })
+            .collect()
+    }
+
     /// Moves the remembered positions through one edit of the document.
+    ///
+    /// Typing within a line moves only the byte offsets of what follows it.
+    /// An entry after the edit whose findings lie on later lines (apart from
+    /// positions above the edit, which do not move) keeps the shift as
+    /// pending bytes instead of rewriting each finding: their lines, columns
+    /// and published forms stay as they are.
     pub fn adjust(&mut self, e: &InputEdit, path: &str) {
+        let within_line = e.start_position.row == e.old_end_position.row
+            && e.old_end_position.row == e.new_end_position.row;
+        let by = e.new_end_byte as isize - e.old_end_byte as isize;
         self.entries.retain_mut(|en| {
             let before = en.end < e.start_byte;
             let after = en.lead > e.old_end_byte;
             if !before && !after {
                 return false;
             }
+            let start = en.start;
             if after {
                 en.lead = en.lead - e.old_end_byte + e.new_end_byte;
                 en.start = en.start - e.old_end_byte + e.new_end_byte;
                 en.end = en.end - e.old_end_byte + e.new_end_byte;
-                shift_summary(Arc::make_mut(&mut en.summary), e, path);
+                if en.positioned {
+                    shift_summary(Arc::make_mut(&mut en.summary), e, path);
+                }
             }
-            if let Some(diags) = en.diags.as_mut().filter(|_| en.reach > e.start_byte) {
-                // Offsets only grow or shrink together: still an upper bound.
-                if en.reach >= e.old_end_byte {
-                    en.reach = en.reach - e.old_end_byte + e.new_end_byte;
+            if en.diags.is_none() || en.reach <= e.start_byte {
+                return true;
+            }
+            // Offsets only grow or shrink together: still bounds.
+            if en.reach >= e.old_end_byte {
+                en.reach = en.reach - e.old_end_byte + e.new_end_byte;
+            }
+            if within_line && en.below <= e.start_byte && en.first_line > e.old_end_position.row {
+                if en.pending.by == 0 {
+                    en.pending.from = start;
                 }
-                // After the edit, every finding moves; before it, look
-                // first, so that findings shared with a job are not copied
-                // for nothing.
-                if after || diags.iter().any(|f| moved_by(&f.diag, e, path)) {
-                    for f in Arc::make_mut(diags) {
-                        if shown_moved(&f.diag, e, path) {
-                            f.published = OnceLock::new();
-                        }
-                        shift_diag(&mut f.diag, e, path);
+                en.pending.by += by;
+                return true;
+            }
+            en.settle(path);
+            let Some(diags) = en.diags.as_mut() else {
+                return true;
+            };
+            // After the edit, every finding moves; before it, look first, so
+            // that findings shared with a job are not copied for nothing.
+            if after || diags.iter().any(|f| moved_by(&f.diag, e, path)) {
+                for f in Arc::make_mut(diags) {
+                    if shown_moved(&f.diag, e, path) {
+                        f.published = OnceLock::new();
                     }
+                    shift_diag(&mut f.diag, e, path);
                 }
+                en.bound();
             }
             true
         });

@@ -18,7 +18,6 @@ use crate::index::{package_name, FileSummary, PackageIndex};
 use crate::position::Encoding;
 use crate::source::SourceFile;
 use crate::syntax::imports::Imports;
-use crate::syntax::NodeKind;
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -358,23 +357,27 @@ fn analyse(job: Job) -> Outcome {
     // holds new or changed declarations.
     let new_entry = |lead: usize, d: tree_sitter::Node| {
         let summary = FileSummary::of_decl(&file, &imports, &package, d);
-        cache::Entry {
-            lead,
-            start: d.start_byte(),
-            end: d.end_byte(),
-            kind: d.kind_name(),
-            clean: !d.has_error(),
-            shape: cache::hash_of(shape(&summary)),
-            summary: Arc::new(summary),
-            diags: None,
-            reach: 0,
-        }
+        let shape = cache::hash_of(shape(&summary));
+        cache::Entry::new(lead, d, summary, shape)
     };
+    let reused = cache::reuse(&old.entries, &file);
+    // The declarations an edit touched are summarised now and walked by
+    // every rule below: lay them out once for all of these walks. (Laying
+    // out a whole file, as `check` or a change of context would need, costs
+    // about as much as it saves.)
+    let _laid_out = crate::syntax::flat::flatten(reused.iter().filter_map(|r| match r {
+        cache::Reused::New(_, d) => Some(*d),
+        cache::Reused::Kept(..) => None,
+    }));
     let mut fresh: Vec<tree_sitter::Node> = Vec::new();
-    let mut entries: Vec<cache::Entry> = cache::reuse(&old.entries, &file)
+    let mut entries: Vec<cache::Entry> = reused
         .into_iter()
         .map(|e| match e {
-            cache::Reused::Kept(e, lead) => cache::Entry { lead, ..e.clone() },
+            cache::Reused::Kept(e, lead) => {
+                let mut e = e.clone();
+                e.lead = lead;
+                e
+            }
             cache::Reused::New(lead, d) => {
                 fresh.push(d);
                 new_entry(lead, d)
@@ -433,6 +436,7 @@ fn analyse(job: Job) -> Outcome {
         }
     }
     let t_check = t0.elapsed();
+    cache::settle_unpublished(&mut entries, &file.path);
     let mut all: Vec<&cache::Finding> = entries
         .iter()
         .flat_map(|e| e.diags.iter().flat_map(|d| d.iter()))
@@ -1003,12 +1007,7 @@ impl LanguageServer for Backend {
             let (l1, c1) = crate::position::rope_position(rope, end, enc);
             Range::new(Position::new(l0, c0), Position::new(l1, c1))
         };
-        let engine: Vec<&crate::diagnostic::Diagnostic> = doc
-            .cache
-            .entries
-            .iter()
-            .flat_map(|e| e.diags.iter().flat_map(|d| d.iter().map(|f| &f.diag)))
-            .collect();
+        let engine = doc.cache.diagnostics(&doc.name);
         // Edits of this document use its rope; a fix may also edit a sibling
         // (a mutex beside a map declared there): its open buffer, or the file
         // on disk.
@@ -1120,6 +1119,94 @@ impl LanguageServer for Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Analyses `file` (the document's text `text`) with `cache`, checks
+    /// that what is published, and what code actions read, equal a fresh
+    /// check of the text, and returns the new cache.
+    fn analysed_as_fresh(
+        file: SourceFile,
+        cache: cache::FileCache,
+        text: &str,
+        enc: Encoding,
+        context: &str,
+    ) -> cache::FileCache {
+        let decls: Vec<(usize, usize)> = file
+            .top_level()
+            .map(|n| (n.start_byte(), n.end_byte()))
+            .collect();
+        let outcome = analyse(Job {
+            uri: "file:///p.go".parse().unwrap(),
+            version: 0,
+            file,
+            siblings: Vec::new(),
+            settings: Settings::default(),
+            encoding: enc,
+            cache: Arc::new(cache),
+            excluded: false,
+            changed_at: None,
+        });
+        let cache = outcome.cache;
+        // What was published, serialised, against a fresh check's.
+        let got: Vec<&str> = outcome.diagnostics.iter().map(|p| &*p.json).collect();
+        let fresh = crate::engine::check_source("p.go", text.to_string(), &Settings::default());
+        let file = SourceFile::parse("p.go", text.to_string());
+        let want: Vec<String> = fresh
+            .diagnostics
+            .iter()
+            .map(|d| convert::published(d, &file, enc).json.to_string())
+            .collect();
+        let entries: Vec<(usize, usize)> = cache.entries.iter().map(|e| (e.start, e.end)).collect();
+        assert_eq!(entries, decls, "{context}, text:\n{text}");
+        assert_eq!(got, want, "{context}, text:\n{text}");
+        // What code actions read, offsets and fixes included.
+        let mut kept = cache.diagnostics("p.go");
+        finish(&file, &mut kept);
+        let kept: Vec<&crate::diagnostic::Diagnostic> = kept.iter().map(|d| &**d).collect();
+        let fresh: Vec<&crate::diagnostic::Diagnostic> = fresh.diagnostics.iter().collect();
+        assert_eq!(kept, fresh, "{context}, text:\n{text}");
+        cache
+    }
+
+    /// Typing within a line leaves the findings of later lines where they
+    /// are (their offsets move later, see `cache::FileCache::adjust`), but
+    /// moves the columns of those on its line, and what a finding below
+    /// remembers above the edit.
+    #[test]
+    fn typing_within_a_line_moves_what_follows_it() {
+        let mut text = "package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc a() { _ = 1 }; func b(w http.ResponseWriter, r *http.Request) { w.WriteHeader(1); w.WriteHeader(2) }\n\nfunc other() {\n\t_ = 2\n}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n".to_string();
+        let mut doc = Document::new(&text, 1);
+        let mut cache = analysed_as_fresh(
+            doc.source("p.go"),
+            cache::FileCache::default(),
+            &text,
+            Encoding::Utf8,
+            "opened",
+        );
+        // Before a finding on the same line; between a declaration `count`
+        // remembers (`hits`, and where its fix adds an import) and `count`;
+        // before what it remembers.
+        let typing = [
+            ("_ = 1", "xy"),
+            ("_ = 1", "z"),
+            ("\n}\n\nfunc count", " "),
+            ("var hits", "  "),
+            ("hits =", " "),
+        ];
+        for (version, (before, typed)) in typing.into_iter().enumerate() {
+            let at = text.find(before).unwrap();
+            let line = text[..at].matches('\n').count() as u32;
+            let col = (at - text[..at].rfind('\n').unwrap() - 1) as u32;
+            let change = Change {
+                range: Some(((line, col), (line, col))),
+                text: typed.to_string(),
+            };
+            text.insert_str(at, typed);
+            for e in &doc.apply(&[change], version as i32 + 2, Encoding::Utf8) {
+                cache.adjust(e, "p.go");
+            }
+            cache = analysed_as_fresh(doc.source("p.go"), cache, &text, Encoding::Utf8, typed);
+        }
+    }
 
     /// The per-declaration cache, driven without timing: random edits, an
     /// analysis after a random number of them (as when the worker lags), and
@@ -1291,36 +1378,13 @@ mod tests {
                         error_free += 1;
                     }
                     patched += usize::from(doc.patch_count() > 0);
-                    let decls: Vec<(usize, usize)> = now
-                        .top_level()
-                        .map(|n| (n.start_byte(), n.end_byte()))
-                        .collect();
-                    let outcome = analyse(Job {
-                        uri: "file:///p.go".parse().unwrap(),
-                        version: step + 2,
-                        file: now,
-                        siblings: Vec::new(),
-                        settings: Settings::default(),
-                        encoding: enc,
-                        cache: Arc::new(cache.clone()),
-                        excluded: false,
-                        changed_at: None,
-                    });
-                    cache = outcome.cache;
-                    // What was published, serialised, against a fresh check's.
-                    let got: Vec<&str> = outcome.diagnostics.iter().map(|p| &*p.json).collect();
-                    let fresh =
-                        crate::engine::check_source("p.go", text.clone(), &Settings::default());
-                    let file = SourceFile::parse("p.go", text.clone());
-                    let want: Vec<String> = fresh
-                        .diagnostics
-                        .iter()
-                        .map(|d| convert::published(d, &file, enc).json.to_string())
-                        .collect();
-                    let entries: Vec<(usize, usize)> =
-                        cache.entries.iter().map(|e| (e.start, e.end)).collect();
-                    assert_eq!(entries, decls, "sequence {seq}, step {step}, text:\n{text}");
-                    assert_eq!(got, want, "sequence {seq}, step {step}, text:\n{text}");
+                    cache = analysed_as_fresh(
+                        now,
+                        cache,
+                        &text,
+                        enc,
+                        &format!("sequence {seq}, step {step}"),
+                    );
                 }
             }
         }

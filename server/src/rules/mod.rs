@@ -569,9 +569,13 @@ pub fn snippet(code: &str) -> String {
 
 /// Keeps one diagnostic per (code, line): several findings on one line say one thing.
 pub fn dedupe<D: std::borrow::Borrow<Diagnostic>>(diags: &mut Vec<D>) {
+    // By line and column, not offset: the language server may hold
+    // findings whose offsets are not yet moved past an edit (see
+    // `lsp::cache`); in one file the orders are the same.
     diags.sort_by(|a, b| {
         let (a, b) = (a.borrow(), b.borrow());
-        (a.location.start, a.code).cmp(&(b.location.start, b.code))
+        let (p, q) = (&a.location.start, &b.location.start);
+        (p.line, p.column, a.code).cmp(&(q.line, q.column, b.code))
     });
     // Sorted by position, the findings of a line are next to each other.
     let mut line = usize::MAX;
