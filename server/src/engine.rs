@@ -46,7 +46,7 @@ pub struct FileReport {
 pub fn check_file(
     file: &SourceFile,
     imports: &Imports,
-    index: &PackageIndex,
+    index: &PackageIndex<'_>,
     settings: &Settings,
 ) -> FileReport {
     let scope = file.top_level().collect();
@@ -66,7 +66,7 @@ pub fn finish<D: std::borrow::Borrow<Diagnostic>>(file: &SourceFile, diags: &mut
 pub fn check_scope<'a>(
     file: &'a SourceFile,
     imports: &'a Imports,
-    index: &'a PackageIndex,
+    index: &'a PackageIndex<'a>,
     settings: &Settings,
     scope: Vec<tree_sitter::Node<'a>>,
 ) -> FileReport {
@@ -175,9 +175,9 @@ pub fn check_units(
     siblings: &[std::sync::Arc<FileSummary>],
     settings: &Settings,
 ) -> Vec<(usize, FileReport)> {
-    let mut packages: HashMap<&str, Vec<std::sync::Arc<FileSummary>>> = HashMap::new();
+    let mut packages: HashMap<&str, Vec<&FileSummary>> = HashMap::new();
     for s in units.iter().map(|u| &u.summary).chain(siblings) {
-        packages.entry(package_key(s)).or_default().push(s.clone());
+        packages.entry(package_key(s)).or_default().push(s);
     }
     let indexes: HashMap<&str, PackageIndex> = packages
         .into_iter()
@@ -197,6 +197,6 @@ pub fn check_units(
 /// Checks a single Go text on its own (a package of one file).
 pub fn check_source(path: &str, text: String, settings: &Settings) -> FileReport {
     let unit = Unit::new(SourceFile::parse(path, text));
-    let index = PackageIndex::new(vec![unit.summary.clone()]);
+    let index = PackageIndex::new(vec![&unit.summary]);
     check_file(&unit.file, &unit.imports, &index, settings)
 }

@@ -487,14 +487,16 @@ pub enum Fate {
 /// declaration of the open file: hundreds), with a table of the variables
 /// built on first use (rules look variables up for most identifiers).
 #[derive(Clone, Debug, Default)]
-pub struct PackageIndex {
-    pub files: Vec<Arc<FileSummary>>,
+pub struct PackageIndex<'s> {
+    /// Borrowed: the editor builds an index on every keystroke, over the
+    /// summaries it keeps.
+    pub files: Vec<&'s FileSummary>,
     /// Variable name → (summary, index) of its first declaration.
     vars: OnceLock<HashMap<String, (usize, usize)>>,
 }
 
-impl PackageIndex {
-    pub fn new(files: Vec<Arc<FileSummary>>) -> PackageIndex {
+impl<'s> PackageIndex<'s> {
+    pub fn new(files: Vec<&'s FileSummary>) -> PackageIndex<'s> {
         PackageIndex {
             files,
             ..PackageIndex::default()

@@ -160,10 +160,48 @@ impl Entry {
     }
 }
 
+/// An entry of an analysis: one of the cache the analysis read, by its index
+/// there (with where its leading comments start now), or a new or changed
+/// one. An analysis copies only the entries it changes.
+pub enum Slot {
+    Kept(usize, usize),
+    New(Entry),
+}
+
+impl Slot {
+    pub fn entry<'a>(&'a self, read: &'a FileCache) -> &'a Entry {
+        match self {
+            Slot::Kept(i, _) => &read.entries[*i],
+            Slot::New(e) => e,
+        }
+    }
+
+    /// The entry, to change: a kept one is copied first.
+    pub fn own(&mut self, read: &FileCache) -> &mut Entry {
+        if let Slot::Kept(i, lead) = *self {
+            let mut e = read.entries[i].clone();
+            e.lead = lead;
+            *self = Slot::New(e);
+        }
+        match self {
+            Slot::New(e) => e,
+            Slot::Kept(..) => unreachable!("made new above"),
+        }
+    }
+}
+
+/// What an analysis makes of the cache it read: its entries, and the context
+/// their findings were computed in.
+pub struct Update {
+    pub slots: Vec<Slot>,
+    pub context: u64,
+}
+
 /// Settles the pending offsets of each entry with a finding that has no
 /// published form yet, before one is made from them.
-pub fn settle_unpublished(entries: &mut [Entry], path: &str) {
-    for en in entries {
+pub fn settle_unpublished(slots: &mut [Slot], read: &FileCache, path: &str) {
+    for s in slots {
+        let en = s.entry(read);
         if en.pending.by != 0
             && en
                 .diags
@@ -171,7 +209,7 @@ pub fn settle_unpublished(entries: &mut [Entry], path: &str) {
                 .flat_map(|d| d.iter())
                 .any(|f| f.published.get().is_none())
         {
-            en.settle(path);
+            s.own(read).settle(path);
         }
     }
 }
@@ -304,6 +342,27 @@ fn shift_summary(s: &mut FileSummary, e: &InputEdit, path: &str) {
 }
 
 impl FileCache {
+    /// Applies the update of an analysis that read this cache as it is:
+    /// kept entries are moved, not copied.
+    pub fn apply(&mut self, update: Update) {
+        let mut old = std::mem::take(&mut self.entries).into_iter().enumerate();
+        self.entries = update
+            .slots
+            .into_iter()
+            .filter_map(|s| match s {
+                Slot::Kept(i, lead) => {
+                    let found = old.find(|(j, _)| *j == i);
+                    debug_assert!(found.is_some(), "kept entries come in their order");
+                    let (_, mut e) = found?;
+                    e.lead = lead;
+                    Some(e)
+                }
+                Slot::New(e) => Some(e),
+            })
+            .collect();
+        self.context = update.context;
+    }
+
     /// Every finding of the document (before suppression comments and
     /// de-duplication), with its positions as they are now.
     pub fn diagnostics(&self, path: &str) -> Vec<Cow<'_, Diagnostic>> {
@@ -385,10 +444,10 @@ impl FileCache {
     }
 }
 
-/// A declaration of the current tree: a remembered entry (with where its
-/// leading comments start now), or a new one.
-pub enum Reused<'e, 't> {
-    Kept(&'e Entry, usize),
+/// A declaration of the current tree: a remembered entry, by its index
+/// (with where its leading comments start now), or a new one.
+pub enum Reused<'t> {
+    Kept(usize, usize),
     New(usize, Node<'t>),
 }
 
@@ -403,7 +462,7 @@ pub enum Reused<'e, 't> {
 /// changed text reaches over the entry, and every declaration is walked.
 /// With syntax errors, error recovery may re-shape any declaration: every
 /// one is walked, and an entry is kept when a declaration has its range.
-pub fn reuse<'e, 't>(entries: &'e [Entry], file: &'t SourceFile) -> Vec<Reused<'e, 't>> {
+pub fn reuse<'t>(entries: &[Entry], file: &'t SourceFile) -> Vec<Reused<'t>> {
     if !file.has_error() && entries.iter().all(|e| e.clean) {
         if let Some(found) = between(entries, file) {
             return found;
@@ -411,12 +470,12 @@ pub fn reuse<'e, 't>(entries: &'e [Entry], file: &'t SourceFile) -> Vec<Reused<'
     }
     let all = declarations_in(file, 0..file.text.len())
         .unwrap_or_else(|| file.top_level().map(|d| (d.start_byte(), d)).collect());
-    let mut old = entries.iter().peekable();
+    let mut old = entries.iter().enumerate().peekable();
     all.into_iter()
         .map(|(lead, d)| {
-            while old.next_if(|e| e.start < d.start_byte()).is_some() {}
-            match old.next_if(|e| (e.start, e.end) == (d.start_byte(), d.end_byte())) {
-                Some(e) => Reused::Kept(e, lead),
+            while old.next_if(|(_, e)| e.start < d.start_byte()).is_some() {}
+            match old.next_if(|(_, e)| (e.start, e.end) == (d.start_byte(), d.end_byte())) {
+                Some((i, _)) => Reused::Kept(i, lead),
                 None => Reused::New(lead, d),
             }
         })
@@ -425,11 +484,11 @@ pub fn reuse<'e, 't>(entries: &'e [Entry], file: &'t SourceFile) -> Vec<Reused<'
 
 /// The entries, and the declarations in the text between them that is not
 /// white space; `None` when a node there reaches over an entry.
-fn between<'e, 't>(entries: &'e [Entry], file: &'t SourceFile) -> Option<Vec<Reused<'e, 't>>> {
+fn between<'t>(entries: &[Entry], file: &'t SourceFile) -> Option<Vec<Reused<'t>>> {
     let text = &file.text;
     let mut out = Vec::with_capacity(entries.len() + 4);
     let mut at = 0;
-    for e in entries.iter().map(Some).chain([None]) {
+    for (i, e) in entries.iter().map(Some).chain([None]).enumerate() {
         let until = e.map_or(text.len(), |e| e.lead);
         let gap = text.get(at..until)?;
         if !gap.bytes().all(is_blank) {
@@ -437,7 +496,7 @@ fn between<'e, 't>(entries: &'e [Entry], file: &'t SourceFile) -> Option<Vec<Reu
             out.extend(found.into_iter().map(|(lead, d)| Reused::New(lead, d)));
         }
         if let Some(e) = e {
-            out.push(Reused::Kept(e, e.lead));
+            out.push(Reused::Kept(i, e.lead));
             at = e.end;
         }
     }

@@ -328,7 +328,9 @@ struct Outcome {
     diagnostics: Vec<convert::Published>,
     /// The file's summary when its package-level shape changed.
     summary: Option<Arc<FileSummary>>,
-    cache: cache::FileCache,
+    /// The cache the job read, and what to make of it.
+    read: Arc<cache::FileCache>,
+    update: cache::Update,
     panics: Vec<String>,
 }
 
@@ -340,7 +342,7 @@ fn analyse(job: Job) -> Outcome {
         siblings,
         mut settings,
         encoding,
-        cache: old,
+        cache: read,
         excluded,
         ..
     } = job;
@@ -360,7 +362,7 @@ fn analyse(job: Job) -> Outcome {
         let shape = cache::hash_of(shape(&summary));
         cache::Entry::new(lead, d, summary, shape)
     };
-    let reused = cache::reuse(&old.entries, &file);
+    let reused = cache::reuse(&read.entries, &file);
     // The declarations an edit touched are summarised now and walked by
     // every rule below: lay them out once for all of these walks. (Laying
     // out a whole file, as `check` or a change of context would need, costs
@@ -370,17 +372,13 @@ fn analyse(job: Job) -> Outcome {
         cache::Reused::Kept(..) => None,
     }));
     let mut fresh: Vec<tree_sitter::Node> = Vec::new();
-    let mut entries: Vec<cache::Entry> = reused
+    let mut slots: Vec<cache::Slot> = reused
         .into_iter()
         .map(|e| match e {
-            cache::Reused::Kept(e, lead) => {
-                let mut e = e.clone();
-                e.lead = lead;
-                e
-            }
+            cache::Reused::Kept(i, lead) => cache::Slot::Kept(i, lead),
             cache::Reused::New(lead, d) => {
                 fresh.push(d);
-                new_entry(lead, d)
+                cache::Slot::New(new_entry(lead, d))
             }
         })
         .collect();
@@ -388,57 +386,67 @@ fn analyse(job: Job) -> Outcome {
         .into_iter()
         .filter(|s| s.package == package)
         .collect();
-    let imports_text: Vec<&str> = entries
+    let imports_text: Vec<&str> = slots
         .iter()
+        .map(|s| s.entry(&read))
         .filter(|e| e.kind == "import_declaration")
         .map(|e| &file.text[e.start..e.end])
         .collect();
     let context = cache::hash_of((
         &package,
         imports_text,
-        entries.iter().map(|e| e.shape).collect::<Vec<_>>(),
+        slots
+            .iter()
+            .map(|s| s.entry(&read).shape)
+            .collect::<Vec<_>>(),
         siblings.iter().map(|s| shape(s)).collect::<Vec<_>>(),
         format!("{settings:?}"),
     ));
-    let shape_changed = context != old.context;
+    let shape_changed = context != read.context;
     let stale: Vec<tree_sitter::Node> = if shape_changed {
-        for e in &mut entries {
-            e.diags = None;
+        for s in &mut slots {
+            s.own(&read).diags = None;
         }
         file.top_level().collect()
     } else {
         fresh
     };
     let t_entries = t0.elapsed();
-    let mut files: Vec<Arc<FileSummary>> = entries.iter().map(|e| e.summary.clone()).collect();
-    files.extend(siblings);
-    let index = PackageIndex::new(files);
-    let t_index = t0.elapsed();
     let mut panics = Vec::new();
     let stale_count = stale.len();
+    let mut t_index = t_entries;
     if !stale.is_empty() {
+        let files: Vec<&FileSummary> = slots
+            .iter()
+            .map(|s| &*s.entry(&read).summary)
+            .chain(siblings.iter().map(|s| &**s))
+            .collect();
+        let index = PackageIndex::new(files);
+        t_index = t0.elapsed();
         let report = check_scope(&file, &imports, &index, &settings, stale);
+        drop(index);
         panics = report.panics;
         let mut fresh: HashMap<usize, Vec<cache::Finding>> = HashMap::new();
         for d in report.diagnostics {
             let at = d.location.start.offset;
-            let i = entries
-                .partition_point(|e| e.end <= at)
-                .min(entries.len().saturating_sub(1));
-            if entries.get(i).is_some_and(|e| e.diags.is_none()) {
+            let i = slots
+                .partition_point(|s| s.entry(&read).end <= at)
+                .min(slots.len().saturating_sub(1));
+            if slots.get(i).is_some_and(|s| s.entry(&read).diags.is_none()) {
                 fresh.entry(i).or_default().push(cache::Finding::new(d));
             }
         }
-        for (i, e) in entries.iter_mut().enumerate() {
-            if e.diags.is_none() {
-                e.set_findings(fresh.remove(&i).unwrap_or_default());
+        for (i, s) in slots.iter_mut().enumerate() {
+            if s.entry(&read).diags.is_none() {
+                s.own(&read)
+                    .set_findings(fresh.remove(&i).unwrap_or_default());
             }
         }
     }
     let t_check = t0.elapsed();
-    cache::settle_unpublished(&mut entries, &file.path);
-    let mut all: Vec<&cache::Finding> = entries
-        .iter()
+    cache::settle_unpublished(&mut slots, &read, &file.path);
+    let entries = || slots.iter().map(|s| s.entry(&read));
+    let mut all: Vec<&cache::Finding> = entries()
         .flat_map(|e| e.diags.iter().flat_map(|d| d.iter()))
         .collect();
     finish(&file, &mut all);
@@ -448,7 +456,7 @@ fn analyse(job: Job) -> Outcome {
             package: package.clone(),
             ..FileSummary::default()
         };
-        for e in &entries {
+        for e in entries() {
             merged.vars.extend(e.summary.vars.iter().cloned());
             merged.fields.extend(e.summary.fields.iter().cloned());
             merged.funcs.extend(e.summary.funcs.iter().cloned());
@@ -463,7 +471,8 @@ fn analyse(job: Job) -> Outcome {
     });
     let t1 = t0.elapsed();
     // A finding that did not move since it was last published keeps its
-    // serialised form.
+    // serialised form (kept entries are the cache's own: the form made now
+    // stays there).
     let diagnostics: Vec<convert::Published> = all
         .iter()
         .map(|f| {
@@ -475,7 +484,7 @@ fn analyse(job: Job) -> Outcome {
     trace(|| {
         format!(
             "analyse: shape_changed={shape_changed} entries={} stale={} parts {t_parts:?} entries {t_entries:?} index {t_index:?} check {t_check:?} finish {t1:?} total {:?}",
-            entries.len(),
+            slots.len(),
             stale_count,
             t0.elapsed()
         )
@@ -483,7 +492,8 @@ fn analyse(job: Job) -> Outcome {
     Outcome {
         diagnostics,
         summary,
-        cache: cache::FileCache { entries, context },
+        update: cache::Update { slots, context },
+        read,
         panics,
     }
 }
@@ -577,18 +587,30 @@ async fn worker(
                     continue;
                 }
             };
-            for p in &outcome.panics {
+            let Outcome {
+                diagnostics,
+                summary,
+                read,
+                update,
+                panics,
+            } = outcome;
+            for p in &panics {
                 eprintln!("httpvet: {p}");
                 client.log_message(MessageType::ERROR, p.clone()).await;
             }
+            // What this replaces, dropped once published.
+            let mut retired = None;
             let publish = {
                 let mut st = lock(&state);
                 let mut others = Vec::new();
                 let current = match st.docs.get_mut(&uri) {
-                    Some(d) if d.doc.version == version => {
-                        d.cache = Arc::new(outcome.cache);
-                        d.published = Arc::new(outcome.diagnostics);
-                        if let Some(summary) = outcome.summary {
+                    // Not edited since: the cache is still the one the job
+                    // read (an edit meanwhile would have copied it).
+                    Some(d) if d.doc.version == version && Arc::ptr_eq(&d.cache, &read) => {
+                        drop(read);
+                        Arc::make_mut(&mut d.cache).apply(update);
+                        retired = Some(std::mem::replace(&mut d.published, Arc::new(diagnostics)));
+                        if let Some(summary) = summary {
                             let changed =
                                 d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
                             d.summary = Some(summary);
@@ -634,6 +656,7 @@ async fn worker(
                     )
                 });
             }
+            drop(retired);
         }
     }
 }
@@ -1145,7 +1168,9 @@ mod tests {
             excluded: false,
             changed_at: None,
         });
-        let cache = outcome.cache;
+        // The job held the only reference: no copy.
+        let mut cache = Arc::unwrap_or_clone(outcome.read);
+        cache.apply(outcome.update);
         // What was published, serialised, against a fresh check's.
         let got: Vec<&str> = outcome.diagnostics.iter().map(|p| &*p.json).collect();
         let fresh = crate::engine::check_source("p.go", text.to_string(), &Settings::default());

@@ -91,7 +91,7 @@ pub struct Context<'a> {
     pub file: &'a SourceFile,
     pub src: &'a str,
     pub imports: &'a Imports,
-    pub index: &'a PackageIndex,
+    pub index: &'a PackageIndex<'a>,
     /// The top-level declarations to check (all of them, unless the caller
     /// re-checks only what an edit touched).
     scope: Vec<Node<'a>>,
@@ -100,7 +100,7 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(file: &'a SourceFile, imports: &'a Imports, index: &'a PackageIndex) -> Self {
+    pub fn new(file: &'a SourceFile, imports: &'a Imports, index: &'a PackageIndex<'a>) -> Self {
         Context::scoped(file, imports, index, file.top_level().collect())
     }
 
@@ -108,7 +108,7 @@ impl<'a> Context<'a> {
     pub fn scoped(
         file: &'a SourceFile,
         imports: &'a Imports,
-        index: &'a PackageIndex,
+        index: &'a PackageIndex<'a>,
         scope: Vec<Node<'a>>,
     ) -> Self {
         Context {
