@@ -84,10 +84,18 @@ pub fn run_stdio() -> i32 {
             return 2;
         }
     };
-    runtime.block_on(async {
+    // On a worker thread, not `block_on`'s: a task that the handling of a
+    // message wakes (the analysis) then runs next on the same thread, its
+    // data still in that core's caches, instead of waiting for another
+    // thread to be woken.
+    let served = runtime.block_on(async {
         let (input, output) = stdio();
-        transport::serve(input, output).await
+        tokio::spawn(transport::serve(input, output)).await
     });
+    if served.is_err() {
+        eprintln!("httpvet: the server stopped unexpectedly");
+        return 2;
+    }
     0
 }
 
@@ -334,6 +342,9 @@ struct Outcome {
     panics: Vec<String>,
 }
 
+/// How many new declarations an analysis lays out (see [`crate::syntax::flat`]).
+const LAY_OUT_AT_MOST: usize = 16;
+
 /// Checks a document, re-using the findings of the declarations an edit did
 /// not touch.
 fn analyse(job: Job) -> Outcome {
@@ -363,14 +374,19 @@ fn analyse(job: Job) -> Outcome {
         cache::Entry::new(lead, d, summary, shape)
     };
     let reused = cache::reuse(&read.entries, &file);
-    // The declarations an edit touched are summarised now and walked by
+    // The few declarations an edit touched are summarised now and walked by
     // every rule below: lay them out once for all of these walks. (Laying
-    // out a whole file, as `check` or a change of context would need, costs
-    // about as much as it saves.)
-    let _laid_out = crate::syntax::flat::flatten(reused.iter().filter_map(|r| match r {
-        cache::Reused::New(_, d) => Some(*d),
-        cache::Reused::Kept(..) => None,
-    }));
+    // out a whole file, when it is opened, costs about as much time as it
+    // saves, and memory.)
+    let touched: Vec<tree_sitter::Node> = reused
+        .iter()
+        .filter_map(|r| match r {
+            cache::Reused::New(_, d) => Some(*d),
+            cache::Reused::Kept(..) => None,
+        })
+        .collect();
+    let _laid_out =
+        (touched.len() <= LAY_OUT_AT_MOST).then(|| crate::syntax::flat::flatten(touched));
     let mut fresh: Vec<tree_sitter::Node> = Vec::new();
     let mut slots: Vec<cache::Slot> = reused
         .into_iter()
