@@ -21,6 +21,7 @@
 
 use crate::position::{rope_offset, Encoding};
 use ropey::Rope;
+use std::sync::Arc;
 use tree_sitter::{InputEdit, Point, Tree};
 
 /// One change: replace the range (in LSP positions) with text; `None` replaces
@@ -34,10 +35,11 @@ pub struct Change {
 pub struct Document {
     pub rope: Rope,
     /// The rope's text in one piece, and where its lines start, kept in
-    /// step with it: an analysis copies them instead of collecting the rope
-    /// and searching it for line ends on every keystroke.
-    text: String,
-    line_starts: Vec<usize>,
+    /// step with it: an analysis shares them instead of collecting the rope
+    /// and searching it for line ends on every keystroke (an edit copies
+    /// them only while an analysis still holds them).
+    text: Arc<String>,
+    line_starts: Arc<Vec<usize>>,
     /// The tree of the text before the patched declarations were edited,
     /// with those edits applied (see the module's docs).
     tree: Tree,
@@ -123,8 +125,8 @@ impl Document {
     pub fn new(text: &str, version: i32) -> Document {
         Document {
             rope: Rope::from_str(text),
-            text: text.to_string(),
-            line_starts: crate::source::line_starts(text),
+            text: Arc::new(text.to_string()),
+            line_starts: Arc::new(crate::source::line_starts(text)),
             tree: crate::source::parse(text),
             patches: Vec::new(),
             pending: Vec::new(),
@@ -150,8 +152,8 @@ impl Document {
                         new_end_position: Point { row: 0, column: 0 },
                     });
                     self.rope = Rope::from_str(&change.text);
-                    self.text = change.text.clone();
-                    self.line_starts = crate::source::line_starts(&self.text);
+                    self.text = Arc::new(change.text.clone());
+                    self.line_starts = Arc::new(crate::source::line_starts(&self.text));
                     self.tree = crate::source::parse(&change.text);
                     self.patches.clear();
                     self.pending.clear();
@@ -174,8 +176,13 @@ impl Document {
                     let ce = self.rope.byte_to_char(end);
                     self.rope.remove(cs..ce);
                     self.rope.insert(cs, &change.text);
-                    self.text.replace_range(start..end, &change.text);
-                    splice_lines(&mut self.line_starts, start, end, &change.text);
+                    Arc::make_mut(&mut self.text).replace_range(start..end, &change.text);
+                    splice_lines(
+                        Arc::make_mut(&mut self.line_starts),
+                        start,
+                        end,
+                        &change.text,
+                    );
                     let new_end = start + change.text.len();
                     let edit = InputEdit {
                         start_byte: start,
@@ -204,7 +211,7 @@ impl Document {
         #[cfg(debug_assertions)]
         {
             assert!(self.rope == self.text.as_str(), "the text left the rope");
-            assert_eq!(self.line_starts, crate::source::line_starts(&self.text));
+            assert_eq!(*self.line_starts, crate::source::line_starts(&self.text));
             self.assert_patches_parse_as_the_whole();
         }
         self.version = version;
@@ -343,7 +350,7 @@ impl Document {
             return;
         }
         let ours = self.source("");
-        let whole = crate::source::SourceFile::parse("", ours.text.clone());
+        let whole = crate::source::SourceFile::parse("", ours.text.to_string());
         assert_eq!(
             ours.outline(),
             whole.outline(),
@@ -353,7 +360,7 @@ impl Document {
     }
 
     pub fn text(&self) -> String {
-        self.text.clone()
+        self.text.to_string()
     }
 }
 

@@ -13,12 +13,14 @@ use tree_sitter::{Node, Parser, Tree};
 /// those declarations from their patches, never from `tree` directly.
 pub struct SourceFile {
     pub path: Arc<str>,
-    pub text: String,
+    /// Shared with the document it was taken from (the language server's
+    /// analyses read it without a copy).
+    pub text: Arc<String>,
     tree: Tree,
     /// Trees of one top-level declaration each, in text order; each replaces
     /// the declaration of `tree` that starts where it starts.
     patches: Vec<Tree>,
-    line_starts: Vec<usize>,
+    line_starts: Arc<Vec<usize>>,
 }
 
 thread_local! {
@@ -85,7 +87,13 @@ impl SourceFile {
 
     pub fn with_tree(path: impl Into<Arc<str>>, text: String, tree: Tree) -> SourceFile {
         let line_starts = line_starts(&text);
-        SourceFile::from_parts(path, text, line_starts, tree, Vec::new())
+        SourceFile::from_parts(
+            path,
+            Arc::new(text),
+            Arc::new(line_starts),
+            tree,
+            Vec::new(),
+        )
     }
 
     /// A file from its parts: `line_starts` is [`line_starts`] of `text`, and
@@ -93,8 +101,8 @@ impl SourceFile {
     /// order).
     pub fn from_parts(
         path: impl Into<Arc<str>>,
-        text: String,
-        line_starts: Vec<usize>,
+        text: Arc<String>,
+        line_starts: Arc<Vec<usize>>,
         tree: Tree,
         patches: Vec<Tree>,
     ) -> SourceFile {

@@ -434,7 +434,13 @@ fn load(path: &Path) -> Loaded {
         Loaded::Kept(unit)
     } else {
         let Unit { file, summary, .. } = unit;
-        Loaded::Other(summary, (file.path.clone(), file.text))
+        Loaded::Other(
+            summary,
+            (
+                file.path.clone(),
+                std::sync::Arc::unwrap_or_clone(file.text),
+            ),
+        )
     }
 }
 
