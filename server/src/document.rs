@@ -218,8 +218,9 @@ impl Document {
         edits
     }
 
-    /// The document as a parsed file named `path` (a copy of the text).
-    pub fn source(&self, path: impl Into<std::sync::Arc<str>>) -> crate::source::SourceFile {
+    /// The document as a parsed file named `path` (sharing its text, line
+    /// starts and trees).
+    pub fn source(&self, path: impl Into<Arc<str>>) -> crate::source::SourceFile {
         crate::source::SourceFile::from_parts(
             path,
             self.text.clone(),

@@ -112,6 +112,11 @@ impl Entry {
         self.bound();
     }
 
+    /// The entry's findings (none before it is checked).
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.diags.iter().flat_map(|d| d.iter())
+    }
+
     /// Sets `reach`, `first_line` and `below` from the findings.
     fn bound(&mut self) {
         let findings = self.diags.as_deref().map_or(&[][..], |d| &d[..]);
@@ -202,13 +207,7 @@ pub struct Update {
 pub fn settle_unpublished(slots: &mut [Slot], read: &FileCache, path: &str) {
     for s in slots {
         let en = s.entry(read);
-        if en.pending.by != 0
-            && en
-                .diags
-                .iter()
-                .flat_map(|d| d.iter())
-                .any(|f| f.published.get().is_none())
-        {
+        if en.pending.by != 0 && en.findings().any(|f| f.published.get().is_none()) {
             s.own(read).settle(path);
         }
     }
@@ -369,17 +368,14 @@ impl FileCache {
         self.entries
             .iter()
             .flat_map(|e| {
-                e.diags
-                    .iter()
-                    .flat_map(|d| d.iter())
-                    .map(|f| match e.pending.by {
-                        0 => Cow::Borrowed(&f.diag),
-                        _ => {
-                            let mut d = f.diag.clone();
-                            add_to_offsets(&mut d, e.pending, path);
-                            Cow::Owned(d)
-                        }
-                    })
+                e.findings().map(|f| match e.pending.by {
+                    0 => Cow::Borrowed(&f.diag),
+                    _ => {
+                        let mut d = f.diag.clone();
+                        add_to_offsets(&mut d, e.pending, path);
+                        Cow::Owned(d)
+                    }
+                })
             })
             .collect()
     }
@@ -410,7 +406,7 @@ impl FileCache {
                     shift_summary(Arc::make_mut(&mut en.summary), e, path);
                 }
             }
-            if en.diags.is_none() || en.reach <= e.start_byte {
+            if en.reach <= e.start_byte {
                 return true;
             }
             // Offsets only grow or shrink together: still bounds.

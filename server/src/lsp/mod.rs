@@ -462,9 +462,7 @@ fn analyse(job: Job) -> Outcome {
     let t_check = t0.elapsed();
     cache::settle_unpublished(&mut slots, &read, &file.path);
     let entries = || slots.iter().map(|s| s.entry(&read));
-    let mut all: Vec<&cache::Finding> = entries()
-        .flat_map(|e| e.diags.iter().flat_map(|d| d.iter()))
-        .collect();
+    let mut all: Vec<&cache::Finding> = entries().flat_map(|e| e.findings()).collect();
     finish(&file, &mut all);
     let summary = shape_changed.then(|| {
         let mut merged = FileSummary {

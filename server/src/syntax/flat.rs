@@ -190,13 +190,8 @@ pub fn children<'t>(parent: Node<'t>) -> Option<impl Iterator<Item = Node<'t>>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::parse;
     use crate::syntax::{named_children, visit};
-
-    fn parse(src: &str) -> Tree {
-        let mut p = tree_sitter::Parser::new();
-        p.set_language(&tree_sitter_go::LANGUAGE.into()).unwrap();
-        p.parse(src, None).unwrap()
-    }
 
     /// Every walk, from every node, with every choice of descending,
     /// skipping or stopping: what a cursor gives.
