@@ -290,11 +290,9 @@ impl Document {
         if root.has_error() {
             return false;
         }
-        let mut cursor = root.walk();
-        if cursor.goto_first_child_for_byte(edit.start_byte).is_none() {
+        let Some(decl) = crate::syntax::child_at_byte(root, edit.start_byte) else {
             return false;
-        }
-        let decl = cursor.node();
+        };
         let (start, end) = (decl.start_byte(), decl.end_byte());
         if !decl.is_named() || start >= edit.start_byte || edit.new_end_byte >= end {
             return false;

@@ -160,10 +160,7 @@ impl SourceFile {
     /// The smallest node that spans `start..end`.
     pub fn node_for_range(&self, start: usize, end: usize) -> Option<Node<'_>> {
         let root = self.tree.root_node();
-        let mut cursor = root.walk();
-        let top = cursor
-            .goto_first_child_for_byte(start)
-            .map(|_| cursor.node())
+        let top = crate::syntax::child_at_byte(root, start)
             .filter(|n| n.start_byte() <= start && end <= n.end_byte());
         match top {
             Some(top) => self.patched(top).descendant_for_byte_range(start, end),

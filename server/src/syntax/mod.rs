@@ -157,6 +157,14 @@ pub fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
     })
 }
 
+/// The child of `node` that holds `byte`, or the first one after it (a byte
+/// between two children belongs to none).
+pub fn child_at_byte(node: Node<'_>, byte: usize) -> Option<Node<'_>> {
+    let mut cursor = node.walk();
+    cursor.goto_first_child_for_byte(byte)?;
+    Some(cursor.node())
+}
+
 /// The first named child of the given kind.
 pub fn child_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
     named_children(node).find(|n| n.kind_name() == kind)
