@@ -71,8 +71,11 @@ pub fn check_scope<'a>(
     scope: Vec<tree_sitter::Node<'a>>,
 ) -> FileReport {
     let started = std::time::Instant::now();
-    let cx = Context::scoped(file, imports, index, scope);
     let mut report = FileReport::default();
+    if file.is_generated() {
+        return report;
+    }
+    let cx = Context::scoped(file, imports, index, scope);
     for rule in RULES.iter().filter(|r| settings.enabled(r)) {
         let mut found = Vec::new();
         let run = catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found)));

@@ -8,6 +8,7 @@ use crate::source::SourceFile;
 use crate::syntax::handlers::{params, receiver};
 use crate::syntax::http::{reads_body, writer_call, WriterCall};
 use crate::syntax::imports::Imports;
+use crate::syntax::typeref::{normalise, type_ref, TypeRef};
 use crate::syntax::types::{of_expr, of_type, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{named_children, text, unparen, visit, Call, Visit};
@@ -21,6 +22,8 @@ pub struct VarDecl {
     pub name: String,
     pub kind: Kind,
     pub location: Location,
+    /// How its type is known: the declared type, or its initialiser's.
+    pub ty: Option<TypeRef>,
 }
 
 /// A field of a struct type declared in the package.
@@ -32,6 +35,16 @@ pub struct FieldDecl {
     pub location: Location,
     /// The declared type as written (`int64`, `*bufio.Writer`).
     pub type_text: String,
+    /// An embedded field: its fields and methods are promoted.
+    pub embedded: bool,
+}
+
+/// A type declared in the package (`type ID int`, `type S struct{…}`).
+#[derive(Clone, Debug)]
+pub struct TypeDecl {
+    pub name: String,
+    /// The type it is defined from, normalised (`struct{…}` for structs).
+    pub underlying: String,
 }
 
 /// What a function does with one of its parameters.
@@ -60,6 +73,8 @@ pub struct FuncSummary {
     pub name: String,
     pub receiver_type: Option<String>,
     pub params: Vec<ParamFacts>,
+    /// The type of its first result.
+    pub result: Option<TypeRef>,
 }
 
 /// A variable (package-level) or field updated through `sync/atomic` functions.
@@ -70,6 +85,8 @@ pub struct AtomicTarget {
     /// `Int64`, `Uint32`, … taken from the function name.
     pub width: String,
     pub location: Location,
+    /// For a field `x.f`: how the type of `x` is known.
+    pub owner: Option<TypeRef>,
 }
 
 /// The package-level facts of one file.
@@ -79,6 +96,7 @@ pub struct FileSummary {
     pub package: String,
     pub vars: Vec<VarDecl>,
     pub fields: Vec<FieldDecl>,
+    pub types: Vec<TypeDecl>,
     pub funcs: Vec<FuncSummary>,
     pub atomic_targets: Vec<AtomicTarget>,
     /// Shared places whose elements handlers write (`m[k] = v`, `delete(m, k)`),
@@ -202,6 +220,11 @@ impl FileSummary {
             let names: Vec<Node> = spec.children_by_field_name("name", &mut c).collect();
             for (i, name) in names.iter().enumerate() {
                 let mut kind = ty.map(|t| of_type(t, src, imports)).unwrap_or(Kind::Other);
+                let type_ref = match (ty, values.get(i)) {
+                    (Some(t), _) => Some(TypeRef::Named(normalise(text(t, src)))),
+                    (None, Some(v)) if values.len() == names.len() => type_ref(*v, src, imports),
+                    _ => None,
+                };
                 if let Some(v) = values.get(i) {
                     let k = of_expr(*v, src, imports);
                     if kind == Kind::Other || matches!(k, Kind::Chan(Some(_))) {
@@ -212,6 +235,7 @@ impl FileSummary {
                     name: text(*name, src).to_string(),
                     kind,
                     location: Location::of_node(&file.path, *name),
+                    ty: type_ref,
                 });
             }
         }
@@ -229,10 +253,19 @@ impl FileSummary {
             ) else {
                 continue;
             };
+            let type_name = text(name, src).to_string();
+            let underlying = if ty.kind_name() == "struct_type" {
+                "struct{…}".to_string()
+            } else {
+                normalise(text(ty, src))
+            };
+            self.types.push(TypeDecl {
+                name: type_name.clone(),
+                underlying,
+            });
             if ty.kind_name() != "struct_type" {
                 continue;
             }
-            let type_name = text(name, src).to_string();
             let Some(list) = named_children(ty).next() else {
                 continue;
             };
@@ -253,6 +286,7 @@ impl FileSummary {
                         kind: kind.clone(),
                         location: Location::of_node(&file.path, fty),
                         type_text: text(fty, src).to_string(),
+                        embedded: true,
                     });
                 }
                 for n in names {
@@ -262,6 +296,7 @@ impl FileSummary {
                         kind: kind.clone(),
                         location: Location::of_node(&file.path, n),
                         type_text: text(fty, src).to_string(),
+                        embedded: false,
                     });
                 }
             }
@@ -293,10 +328,19 @@ impl FileSummary {
                 }
             })
             .collect();
+        let result = decl.child_by_field_name("result").and_then(|r| {
+            let ty = if r.kind_name() == "parameter_list" {
+                named_children(r).next()?.child_by_field_name("type")?
+            } else {
+                r
+            };
+            Some(TypeRef::Named(normalise(text(ty, src))))
+        });
         self.funcs.push(FuncSummary {
             name: text(name, src).to_string(),
             receiver_type: receiver(decl, src).map(|r| r.type_name),
             params: facts,
+            result,
         });
     }
 
@@ -306,10 +350,16 @@ impl FileSummary {
         visit(decl, |n| {
             if let Some((target, width)) = atomic_target(n, src, imports) {
                 let target = unparen(target);
-                let (name, field) = match target.kind_name() {
-                    "identifier" => (text(target, src), false),
+                let (name, field, owner) = match target.kind_name() {
+                    "identifier" => (text(target, src), false, None),
                     "selector_expression" => match target.child_by_field_name("field") {
-                        Some(f) => (text(f, src), true),
+                        Some(f) => (
+                            text(f, src),
+                            true,
+                            target
+                                .child_by_field_name("operand")
+                                .and_then(|o| type_ref(o, src, imports)),
+                        ),
                         None => return Visit::Descend,
                     },
                     _ => return Visit::Descend,
@@ -323,15 +373,16 @@ impl FileSummary {
                     .any(|f| crate::rules::local_kind(f, name, src, imports).is_some());
                 // Every width is kept: fields of different structs share names.
                 if !local
-                    && !found
-                        .iter()
-                        .any(|t| t.name == name && t.field == field && t.width == width)
+                    && !found.iter().any(|t| {
+                        t.name == name && t.field == field && t.width == width && t.owner == owner
+                    })
                 {
                     found.push(AtomicTarget {
                         name: name.to_string(),
                         field,
                         width: width.to_string(),
                         location: Location::of_node(&file.path, target),
+                        owner,
                     });
                 }
             }
@@ -474,6 +525,34 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
     f
 }
 
+/// The element type of a map, slice, array or channel type text.
+fn element_type(t: &str) -> Option<&str> {
+    let t = t.trim();
+    if let Some(rest) = t.strip_prefix("map[") {
+        // Past the key type's closing bracket.
+        let mut depth = 1;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(&rest[i + 1..]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        return None;
+    }
+    if let Some(rest) = t.strip_prefix('[') {
+        return rest.find(']').map(|i| &rest[i + 1..]);
+    }
+    t.strip_prefix("chan ")
+        .or_else(|| t.strip_prefix("<-chan "))
+        .or_else(|| t.strip_prefix("chan<- "))
+}
+
 /// How a callee treats a value it is given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fate {
@@ -515,6 +594,92 @@ impl<'s> PackageIndex<'s> {
         });
         let &(i, j) = vars.get(name)?;
         Some(&self.files[i].vars[j])
+    }
+
+    /// The package type a [`TypeRef`] stands for, normalised
+    /// ([`normalise`]); `None` when the package does not tell.
+    pub fn resolve(&self, r: &TypeRef) -> Option<String> {
+        self.resolve_at(r, 0)
+    }
+
+    fn resolve_at(&self, r: &TypeRef, depth: usize) -> Option<String> {
+        if depth > 8 {
+            return None;
+        }
+        let next = |r: &TypeRef| self.resolve_at(r, depth + 1);
+        match r {
+            TypeRef::Named(t) => Some(t.clone()),
+            TypeRef::Var(name) => next(self.var(name)?.ty.as_ref()?),
+            TypeRef::Result { func, recv: None } => match self.func(func, false) {
+                Some(f) => next(f.result.as_ref()?),
+                // A conversion to a package type.
+                None => self.type_decl(func).map(|t| t.name.clone()),
+            },
+            TypeRef::Result {
+                func,
+                recv: Some(recv),
+            } => {
+                let t = next(recv)?;
+                let m = self.method(&t, func)?;
+                next(m.result.as_ref()?)
+            }
+            TypeRef::Field(operand, name) => {
+                let t = next(operand)?;
+                Some(normalise(&self.field_of_type(&t, name)?.type_text))
+            }
+            TypeRef::Elem(of) => {
+                let t = next(of)?;
+                let t = match self.type_decl(&t) {
+                    Some(d) if d.underlying != "struct{…}" => d.underlying.clone(),
+                    _ => t,
+                };
+                element_type(&t).map(normalise)
+            }
+        }
+    }
+
+    /// A type declared in the package.
+    pub fn type_decl(&self, name: &str) -> Option<&TypeDecl> {
+        self.files
+            .iter()
+            .flat_map(|f| f.types.iter())
+            .find(|t| t.name == name)
+    }
+
+    /// Method `name` of package type `ty`, or of a type it embeds.
+    pub fn method(&self, ty: &str, name: &str) -> Option<&FuncSummary> {
+        self.promoted(ty, 0, &|t| {
+            self.files
+                .iter()
+                .flat_map(|f| f.funcs.iter())
+                .find(|f| f.name == name && f.receiver_type.as_deref() == Some(t))
+        })
+    }
+
+    /// Field `name` of a value of package type `ty`: its own or one promoted
+    /// from an embedded struct (the declaration says which struct owns it).
+    pub fn field_of_type(&self, ty: &str, name: &str) -> Option<&FieldDecl> {
+        self.promoted(ty, 0, &|t| self.field(t, name))
+    }
+
+    /// `find` on `ty`, then on the types it embeds, breadth first.
+    fn promoted<'x, T>(
+        &'x self,
+        ty: &str,
+        depth: usize,
+        find: &dyn Fn(&str) -> Option<&'x T>,
+    ) -> Option<&'x T> {
+        if let Some(found) = find(ty) {
+            return Some(found);
+        }
+        if depth > 4 {
+            return None;
+        }
+        self.files
+            .iter()
+            .flat_map(|f| f.fields.iter())
+            .filter(|d| d.embedded && d.type_name == ty)
+            .find_map(|d| self.promoted(&normalise(&d.type_text), depth + 1, find))
     }
 
     /// A field by its struct type and name.

@@ -80,6 +80,22 @@ where
 }
 
 impl SourceFile {
+    /// True for a file a tool wrote (`// Code generated … DO NOT EDIT.`
+    /// before the package clause, Go's convention): its findings belong to
+    /// the generator, and an edit to it would be overwritten.
+    pub fn is_generated(&self) -> bool {
+        for line in self.text.lines() {
+            let line = line.trim_end_matches('\r');
+            if line.starts_with("package ") {
+                return false;
+            }
+            if line.starts_with("// Code generated ") && line.ends_with(" DO NOT EDIT.") {
+                return true;
+            }
+        }
+        false
+    }
+
     pub fn parse(path: impl Into<Arc<str>>, text: String) -> SourceFile {
         let tree = parse(&text);
         SourceFile::with_tree(path, text, tree)

@@ -58,11 +58,14 @@ struct Target {
     first: Related,
 }
 
-/// Package variables and struct fields (by name) updated atomically.
+/// Package variables (by name) and struct fields (by name and the struct
+/// that declares them) updated atomically.
 #[derive(Default)]
 struct Globals {
     vars: HashMap<String, Target>,
-    fields: HashMap<String, Target>,
+    fields: HashMap<(String, String), Target>,
+    /// The names of `fields`, for a quick first test.
+    field_names: std::collections::HashSet<String>,
 }
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -70,27 +73,40 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut globals = Globals::default();
     for f in &cx.index.files {
         for t in &f.atomic_targets {
-            if t.field || cx.index.var(&t.name).is_some() {
-                let table = if t.field {
-                    &mut globals.fields
-                } else {
-                    &mut globals.vars
+            let key = if t.field {
+                // Only a field whose struct is known: `a.n` and `b.n` are one
+                // variable only when `a` and `b` have one type.
+                let Some(decl) = t
+                    .owner
+                    .as_ref()
+                    .and_then(|o| cx.index.resolve(o))
+                    .and_then(|ty| cx.index.field_of_type(&ty, &t.name))
+                else {
+                    continue;
                 };
-                let e = match table.get_mut(t.name.as_str()) {
-                    Some(e) => e,
-                    None => table.entry(t.name.clone()).or_insert_with(|| Target {
-                        width: t.width.clone(),
-                        first: Related {
-                            location: t.location.clone(),
-                            message: format!("`{}` is accessed atomically here", t.name),
-                        },
-                    }),
-                };
-                // Fields of different structs share a name: without types,
-                // the width is unknown when their atomic calls disagree.
-                if e.width != t.width {
-                    e.width.clear();
+                Some((decl.type_name.clone(), t.name.clone()))
+            } else if cx.index.var(&t.name).is_some() {
+                None
+            } else {
+                continue;
+            };
+            let target = || Target {
+                width: t.width.clone(),
+                first: Related {
+                    location: t.location.clone(),
+                    message: format!("`{}` is accessed atomically here", t.name),
+                },
+            };
+            let e = match key {
+                Some(key) => {
+                    globals.field_names.insert(t.name.clone());
+                    globals.fields.entry(key).or_insert_with(target)
                 }
+                None => globals.vars.entry(t.name.clone()).or_insert_with(target),
+            };
+            // Atomic calls of two widths on one variable: the width is unknown.
+            if e.width != t.width {
+                e.width.clear();
             }
         }
     }
@@ -102,7 +118,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         && !globals
             .vars
             .keys()
-            .chain(globals.fields.keys())
+            .chain(globals.field_names.iter())
             .any(|name| cx.scope_mentions(name))
     {
         return;
@@ -208,7 +224,7 @@ fn plain_access<'a>(
         }
         "selector_expression" => n
             .child_by_field_name("field")
-            .is_some_and(|f| globals.fields.contains_key(cx.text(f))),
+            .is_some_and(|f| globals.field_names.contains(cx.text(f))),
         _ => false,
     };
     if !is_target {
@@ -252,7 +268,15 @@ fn plain_access<'a>(
             {
                 return None;
             }
-            (field, globals.fields.get(field)?)
+            // A field of a struct passed by value is the function's own copy.
+            if crate::syntax::typeref::is_value_parameter(operand, cx.src) {
+                return None;
+            }
+            let decl = cx.field_decl(n)?;
+            let target = globals
+                .fields
+                .get(&(decl.type_name.clone(), field.to_string()))?;
+            (field, target)
         }
         _ => return None,
     };
@@ -269,8 +293,6 @@ fn plain_access<'a>(
         ),
     );
     d.related.push(target.first.clone());
-    // Without types, a field is only rewritten when every field of that name
-    // in the package is declared with the integer type of the width.
     let field_fits = n.kind_name() != "selector_expression" || field_fits(cx, n, &target.width);
     if !target.width.is_empty() && field_fits {
         d.fixes.extend(atomic_fixes(cx, n, &target.width, write));
@@ -407,29 +429,9 @@ fn waited_before(cx: &Context, func: Node, at: Node) -> bool {
     waited
 }
 
-/// Without types, a field `x.f` is only rewritten when its declared type is
-/// the integer type of the width: the struct of the method's receiver when
-/// `x` is the receiver, else every field named `f` in the package.
+/// A field `x.f` is rewritten only when its declared type is the integer
+/// type of the width: no `atomic.LoadInt32` on a `bool`.
 fn field_fits(cx: &Context, sel: Node, width: &str) -> bool {
-    let (Some(operand), Some(field)) = (
-        sel.child_by_field_name("operand").map(unparen),
-        sel.child_by_field_name("field"),
-    ) else {
-        return false;
-    };
-    let name = cx.text(field);
-    let want = width.to_ascii_lowercase();
-    let receiver = std::iter::successors(enclosing_function(sel), |f| enclosing_function(*f))
-        .find(|f| f.kind_name() == "method_declaration")
-        .and_then(|m| crate::syntax::handlers::receiver(m, cx.src))
-        .filter(|r| operand.kind_name() == "identifier" && r.name == cx.text(operand));
-    let mut fields = cx
-        .index
-        .files
-        .iter()
-        .flat_map(|s| &s.fields)
-        .filter(|d| d.name == name)
-        .filter(|d| receiver.as_ref().is_none_or(|r| r.type_name == d.type_name))
-        .peekable();
-    fields.peek().is_some() && fields.all(|d| d.type_text == want)
+    cx.field_decl(sel)
+        .is_some_and(|d| d.type_text == width.to_ascii_lowercase())
 }

@@ -362,16 +362,35 @@ impl<'a> Context<'a> {
                 {
                     return Kind::HttpClient;
                 }
-                let Some(field) = e.child_by_field_name("field") else {
-                    return Kind::Other;
-                };
-                self.index
-                    .any_field(self.text(field), |k| *k != Kind::Other)
+                // The field of the operand's own type: another struct's
+                // field of the same name says nothing about this one.
+                self.field_decl(e)
                     .map(|f| f.kind.clone())
                     .unwrap_or(Kind::Other)
             }
             _ => of_expr(e, self.src, self.imports),
         }
+    }
+
+    /// The package type of an expression's value (normalised: `Server` for
+    /// a `*Server`), or `None` when neither the file nor the package says.
+    pub fn type_of(&self, expr: Node) -> Option<String> {
+        let r = crate::syntax::typeref::type_ref(expr, self.src, self.imports)?;
+        self.index.resolve(&r)
+    }
+
+    /// The declaration of the field a selector `x.f` names, found through
+    /// the type of `x` (promoted fields included): `None` when `x`'s type
+    /// is unknown or is not a struct of the package.
+    pub fn field_decl(&self, sel: Node) -> Option<&'a crate::index::FieldDecl> {
+        let sel = unparen(sel);
+        if sel.kind_name() != "selector_expression" {
+            return None;
+        }
+        let operand = sel.child_by_field_name("operand")?;
+        let field = self.text(sel.child_by_field_name("field")?);
+        let ty = self.type_of(operand)?;
+        self.index.field_of_type(&ty, field)
     }
 
     /// True for `context.Background()` / `context.TODO()`, directly or through

@@ -12,6 +12,7 @@ pub mod http;
 pub mod imports;
 pub mod locks;
 pub mod scope;
+pub mod typeref;
 pub mod types;
 
 use std::sync::OnceLock;

@@ -1,0 +1,458 @@
+//! Which type an operand has, as far as one file's syntax tells: a
+//! [`TypeRef`], which the package index resolves to a declared type
+//! ([`crate::index::PackageIndex::resolve`]). The two halves keep data
+//! flowing one way: the syntax of a file says *how* a value got its type
+//! (a parameter's declared type, `&T{…}`, the result of `newT()`, a field of
+//! another value), and only the package knows the declarations that finish
+//! the answer.
+//!
+//! Covered: receivers and parameters, `var x T`, `x := T{…}` / `&T{…}` /
+//! `new(T)` / `T(v)`, results of the package's functions and methods,
+//! package variables, fields (promoted ones too, see the index), elements of
+//! maps, slices and ranges, type assertions. Anything else is `None`: the
+//! type is unknown, and a rule that needs identity stays silent.
+
+use super::imports::Imports;
+use super::{enclosing_function, named_children, text, unparen, visit, Visit};
+use crate::syntax::NodeKind;
+use tree_sitter::Node;
+
+/// How an expression gets its type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A type as written, normalised by [`normalise`] (`Server`,
+    /// `http.Server`, `map[string]*Conn`).
+    Named(String),
+    /// A name this file does not declare locally: a package-level variable.
+    Var(String),
+    /// The first result of package function `func`, or of method `func` of
+    /// a value of type `recv`; a conversion `T(v)` when `func` is a type.
+    Result {
+        func: String,
+        recv: Option<Box<TypeRef>>,
+    },
+    /// Field `.1` of a value of type `.0`.
+    Field(Box<TypeRef>, String),
+    /// An element of a map, slice, array or channel of the inner type.
+    Elem(Box<TypeRef>),
+}
+
+/// Type text as it is compared: spaces and leading `*` dropped, type
+/// arguments of a named type dropped (`*List[T]` → `List`).
+pub fn normalise(ty: &str) -> String {
+    let t = ty.trim().trim_start_matches(['*', ' ', '\t', '(']);
+    let t = t.trim_end_matches([')', ' ']);
+    let named = t
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let t = match t.find('[') {
+        Some(i) if named && &t[..i] != "map" => &t[..i],
+        _ => t,
+    };
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Nesting of `x := y` chains followed before giving up.
+const MAX_DEPTH: usize = 8;
+
+/// How `expr` gets its type, or `None` when its syntax does not say.
+pub fn type_ref(expr: Node, src: &str, imports: &Imports) -> Option<TypeRef> {
+    of(expr, src, imports, 0)
+}
+
+fn named(ty: Node, src: &str) -> TypeRef {
+    TypeRef::Named(normalise(text(ty, src)))
+}
+
+fn of(expr: Node, src: &str, imports: &Imports, depth: usize) -> Option<TypeRef> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let e = unparen(expr);
+    match e.kind_name() {
+        "identifier" => {
+            let name = text(e, src);
+            match local(e, name, src) {
+                Some(Decl::Type(t)) => Some(named(t, src)),
+                Some(Decl::Value(v)) => of(v, src, imports, depth + 1),
+                Some(Decl::Elem(v)) => {
+                    Some(TypeRef::Elem(Box::new(of(v, src, imports, depth + 1)?)))
+                }
+                Some(Decl::Unknown) => None,
+                None if imports.path_of(name).is_some() || name == "_" => None,
+                None => Some(TypeRef::Var(name.to_string())),
+            }
+        }
+        "selector_expression" => {
+            let operand = unparen(e.child_by_field_name("operand")?);
+            let field = text(e.child_by_field_name("field")?, src).to_string();
+            if is_package(operand, src, imports) {
+                // Another package's variable: its type is not ours to know.
+                return None;
+            }
+            let inner = of(operand, src, imports, depth + 1)?;
+            Some(TypeRef::Field(Box::new(inner), field))
+        }
+        "composite_literal" => Some(named(e.child_by_field_name("type")?, src)),
+        "unary_expression" => {
+            let op = e.child_by_field_name("operator").map(|o| text(o, src));
+            match op {
+                // Pointers are normalised away: `&v` and `*p` have v's and p's type.
+                Some("&" | "*") => of(e.child_by_field_name("operand")?, src, imports, depth + 1),
+                _ => None,
+            }
+        }
+        "index_expression" => Some(TypeRef::Elem(Box::new(of(
+            e.child_by_field_name("operand")?,
+            src,
+            imports,
+            depth + 1,
+        )?))),
+        "type_assertion_expression" => Some(named(e.child_by_field_name("type")?, src)),
+        "call_expression" => {
+            let function = unparen(e.child_by_field_name("function")?);
+            let args = e.child_by_field_name("arguments");
+            match function.kind_name() {
+                "identifier" => {
+                    let name = text(function, src);
+                    match name {
+                        "new" | "make" => Some(named(named_children(args?).next()?, src)),
+                        _ if local(function, name, src).is_some() => None,
+                        _ => Some(TypeRef::Result {
+                            func: name.to_string(),
+                            recv: None,
+                        }),
+                    }
+                }
+                "selector_expression" => {
+                    let operand = unparen(function.child_by_field_name("operand")?);
+                    if is_package(operand, src, imports) {
+                        return None;
+                    }
+                    let method = text(function.child_by_field_name("field")?, src).to_string();
+                    let recv = of(operand, src, imports, depth + 1)?;
+                    Some(TypeRef::Result {
+                        func: method,
+                        recv: Some(Box::new(recv)),
+                    })
+                }
+                // `(*T)(v)`, `[]byte(s)`: a conversion.
+                "parenthesized_type" | "pointer_type" | "slice_type" | "map_type" => {
+                    Some(named(function, src))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// True when `expr` is a parameter or receiver passed by value (declared
+/// with a type that is not a pointer, map, slice, channel, function or
+/// interface of another package): the function reads its own copy.
+pub fn is_value_parameter(expr: Node, src: &str) -> bool {
+    let e = unparen(expr);
+    if e.kind_name() != "identifier" {
+        return false;
+    }
+    let mut func = enclosing_function(e);
+    while let Some(f) = func {
+        if let Some(d) = declared_in(f, e, text(e, src), src) {
+            let Decl::Type(t) = d else { return false };
+            let is_param = t
+                .parent()
+                .is_some_and(|p| p.kind_name() == "parameter_declaration");
+            return is_param
+                && matches!(t.kind_name(), "type_identifier" | "generic_type")
+                && t.kind_name() != "pointer_type";
+        }
+        func = enclosing_function(f);
+    }
+    false
+}
+
+fn is_package(operand: Node, src: &str, imports: &Imports) -> bool {
+    operand.kind_name() == "identifier"
+        && imports.path_of(text(operand, src)).is_some()
+        && local(operand, text(operand, src), src).is_none()
+}
+
+/// What the declaration of a local says about its type.
+#[derive(Clone, Copy, Debug)]
+enum Decl<'t> {
+    /// Declared with this type.
+    Type(Node<'t>),
+    /// Initialised from this expression.
+    Value(Node<'t>),
+    /// An element of this expression (`for _, v := range xs`).
+    Elem(Node<'t>),
+    /// Declared, with a type the syntax does not tell.
+    Unknown,
+}
+
+/// Scopes that hide what they declare from code outside them.
+fn is_scope(n: Node) -> bool {
+    matches!(
+        n.kind_name(),
+        "block"
+            | "if_statement"
+            | "for_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement"
+            | "select_statement"
+            | "expression_case"
+            | "type_case"
+            | "default_case"
+            | "communication_case"
+            | "func_literal"
+    )
+}
+
+/// The declaration of `name` visible at `at` in the functions around it:
+/// the last one before `at` in a scope that contains it. `None` when no
+/// function around `at` declares it (a package-level name).
+fn local<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
+    let mut func = enclosing_function(at);
+    while let Some(f) = func {
+        if let Some(d) = declared_in(f, at, name, src) {
+            return Some(d);
+        }
+        func = enclosing_function(f);
+    }
+    None
+}
+
+fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
+    let (from, to) = (at.start_byte(), at.end_byte());
+    let func_id = func.id();
+    let mut found = None;
+    visit(func, |n| {
+        if n.start_byte() >= from {
+            return Visit::Stop;
+        }
+        if n.id() != func_id && is_scope(n) && !(n.start_byte() <= from && to <= n.end_byte()) {
+            // A scope that ends before `at`: nothing in it is visible there.
+            // (A literal that holds `at` was searched first, as a function.)
+            return Visit::Skip;
+        }
+        if n.id() != func_id && n.kind_name() == "func_literal" {
+            return Visit::Skip;
+        }
+        // A declaration that holds `at` (`x := f(x)`) is not yet in force.
+        let holds = n.end_byte() > from;
+        match n.kind_name() {
+            "parameter_declaration" | "variadic_parameter_declaration" => {
+                let mut c = n.walk();
+                if n.children_by_field_name("name", &mut c)
+                    .any(|id| text(id, src) == name)
+                {
+                    found = Some(match (n.kind_name(), n.child_by_field_name("type")) {
+                        ("parameter_declaration", Some(t)) => Decl::Type(t),
+                        _ => Decl::Unknown,
+                    });
+                }
+                return Visit::Skip;
+            }
+            "var_spec" | "const_spec" if !holds => {
+                let mut c = n.walk();
+                let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                    let value = n
+                        .child_by_field_name("value")
+                        .filter(|v| named_children(*v).count() == names.len())
+                        .and_then(|v| named_children(v).nth(i));
+                    found = Some(match (n.child_by_field_name("type"), value) {
+                        (Some(t), _) => Decl::Type(t),
+                        (None, Some(v)) if n.kind_name() == "var_spec" => Decl::Value(v),
+                        _ => Decl::Unknown,
+                    });
+                }
+            }
+            "short_var_declaration" if !holds => {
+                if let (Some(left), Some(right)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) {
+                    let names: Vec<Node> = named_children(left).collect();
+                    let values: Vec<Node> = named_children(right).collect();
+                    if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                        found = Some(if values.len() == names.len() {
+                            Decl::Value(values[i])
+                        } else if i == 0 && values.len() == 1 {
+                            // `v, err := f()`, `v, ok := m[k]`: the first result.
+                            Decl::Value(values[0])
+                        } else {
+                            Decl::Unknown
+                        });
+                    }
+                }
+            }
+            "range_clause" => {
+                if let Some(left) = n.child_by_field_name("left") {
+                    let names: Vec<Node> = named_children(left).collect();
+                    if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                        found = Some(match (i, n.child_by_field_name("right")) {
+                            (1, Some(xs)) => Decl::Elem(xs),
+                            _ => Decl::Unknown,
+                        });
+                    }
+                }
+            }
+            "type_switch_statement" | "receive_statement" => {
+                // `switch v := x.(type)`, `v := <-ch`: the type varies or is
+                // not written.
+                if let Some(alias) = n
+                    .child_by_field_name("alias")
+                    .or_else(|| n.child_by_field_name("left"))
+                {
+                    if named_children(alias).any(|id| text(id, src) == name)
+                        || text(alias, src) == name
+                    {
+                        found = Some(Decl::Unknown);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Visit::Descend
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// The TypeRef of the first identifier or selector whose text is `what`
+    /// on the line marked `// here`.
+    fn at(src: &str, what: &str) -> Option<TypeRef> {
+        let file = SourceFile::parse("t.go", src.to_string());
+        let imports = Imports::of(&file);
+        let line = src.find("// here").expect("a marked line");
+        let line_start = src[..line].rfind('\n').map_or(0, |i| i + 1);
+        let mut node = None;
+        for d in file.top_level() {
+            visit(d, |n| {
+                if node.is_none()
+                    && n.start_byte() >= line_start
+                    && n.end_byte() <= line
+                    && text(n, src) == what
+                {
+                    node = Some(n);
+                    return Visit::Stop;
+                }
+                Visit::Descend
+            });
+        }
+        type_ref(node.expect("the expression"), src, &imports)
+    }
+
+    fn named(t: &str) -> Option<TypeRef> {
+        Some(TypeRef::Named(t.into()))
+    }
+
+    #[test]
+    fn normalises_pointers_and_type_arguments() {
+        assert_eq!(normalise("*Server"), "Server");
+        assert_eq!(normalise("*List[T]"), "List");
+        assert_eq!(normalise("[]*Conn"), "[]*Conn");
+        assert_eq!(normalise("map[string]int"), "map[string]int");
+        assert_eq!(normalise("*http.Server"), "http.Server");
+    }
+
+    #[test]
+    fn parameters_receivers_and_literals() {
+        let src = r#"package p
+import "net/http"
+type S struct{ n int64 }
+func (s *S) m(t *T, w http.ResponseWriter) {
+	a := &S{}
+	b := new(U)
+	var c V
+	d, err := newW()
+	_ = err
+	use(s, t, a, b, c, d, w) // here
+}
+"#;
+        assert_eq!(at(src, "s"), named("S"));
+        assert_eq!(at(src, "t"), named("T"));
+        assert_eq!(at(src, "a"), named("S"));
+        assert_eq!(at(src, "b"), named("U"));
+        assert_eq!(at(src, "c"), named("V"));
+        assert_eq!(
+            at(src, "d"),
+            Some(TypeRef::Result {
+                func: "newW".into(),
+                recv: None
+            })
+        );
+        assert_eq!(at(src, "w"), named("http.ResponseWriter"));
+    }
+
+    #[test]
+    fn fields_methods_and_package_names() {
+        let src = r#"package p
+import "os"
+func f(s *S, xs []*T, m map[string]*U) {
+	for _, x := range xs {
+		use(s.a.b, s.get(), x, m["k"], os.Stdout, g) // here
+	}
+}
+"#;
+        let s = || Box::new(TypeRef::Named("S".into()));
+        assert_eq!(
+            at(src, "s.a.b"),
+            Some(TypeRef::Field(
+                Box::new(TypeRef::Field(s(), "a".into())),
+                "b".into()
+            ))
+        );
+        assert_eq!(
+            at(src, "s.get()"),
+            Some(TypeRef::Result {
+                func: "get".into(),
+                recv: Some(s())
+            })
+        );
+        assert_eq!(
+            at(src, "x"),
+            Some(TypeRef::Elem(Box::new(TypeRef::Named("[]*T".into()))))
+        );
+        assert_eq!(
+            at(src, "m[\"k\"]"),
+            Some(TypeRef::Elem(Box::new(TypeRef::Named(
+                "map[string]*U".into()
+            ))))
+        );
+        assert_eq!(at(src, "os.Stdout"), None);
+        assert_eq!(at(src, "g"), Some(TypeRef::Var("g".into())));
+    }
+
+    #[test]
+    fn scopes_and_shadowing() {
+        let src = r#"package p
+func f(x *A) {
+	if true {
+		x := &B{}
+		_ = x
+	}
+	func(x *C) { _ = x }(nil)
+	y := &D{}
+	y2 := y
+	use(x, y2) // here
+}
+"#;
+        assert_eq!(at(src, "x"), named("A"));
+        assert_eq!(at(src, "y2"), named("D"));
+        let inner = r#"package p
+func f(x *A) {
+	go func(x *C) {
+		use(x) // here
+	}(nil)
+}
+"#;
+        assert_eq!(at(inner, "x"), named("C"));
+    }
+}
