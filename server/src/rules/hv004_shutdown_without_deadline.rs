@@ -14,10 +14,12 @@ pub static RULE: Rule = Rule {
     summary: "Server shutdown without a deadline, or a serve error dropped in a goroutine",
     docs: r#"## What it does
 Reports `Shutdown(context.Background())` and `Shutdown(context.TODO())` on an
-`*http.Server`, and `go srv.ListenAndServe()` (also `ListenAndServeTLS`,
-`Serve`, `ServeTLS` and the package-level `http.ListenAndServe…`) whose error
-is dropped. When a fixed `time.Sleep` triggers the shutdown, the message says
-so.
+`*http.Server`, and `go srv.ListenAndServe()` (also `ListenAndServeTLS` and
+the package-level `http.ListenAndServe…`) whose error is dropped. When a fixed
+`time.Sleep` triggers the shutdown, the message says so. `Serve(ln)` on a
+listener the caller already opened is left alone (the failure to listen was
+reported there), and so is a `ListenAndServe` method of a type that is not
+`*http.Server`.
 
 ## Why is this bad?
 `Shutdown` waits for every active connection to go idle. Without a deadline,
@@ -66,7 +68,8 @@ Imports are added.
     check,
 };
 
-const SERVE_METHODS: &[&str] = &["ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS"];
+/// The serve calls that open their own listener.
+const LISTENING: &[&str] = &["ListenAndServe", "ListenAndServeTLS"];
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.scope_mentions("Shutdown") && !cx.scope_mentions("Serve") {
@@ -99,14 +102,21 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 fn is_server<'a>(cx: &Context<'a>, operand: Node<'a>) -> bool {
-    match cx.kind_of(operand) {
-        Kind::HttpServer => true,
-        // Built by a helper httpvet cannot see into: trust a server-like name.
-        Kind::Other => {
+    if cx.kind_of(operand) == Kind::HttpServer {
+        return true;
+    }
+    match cx.type_of(operand) {
+        // A type of the package (or another package's) that is not
+        // net/http's server: its methods are its own.
+        Some(t) => cx
+            .imports
+            .qualifier("net/http")
+            .is_some_and(|q| t == format!("{q}Server")),
+        // Built somewhere httpvet cannot see into: trust a server-like name.
+        None => {
             let name = cx.text(operand).to_ascii_lowercase();
             cx.imports.has("net/http") && (name.contains("srv") || name.contains("server"))
         }
-        _ => false,
     }
 }
 
@@ -177,16 +187,17 @@ fn dropped_serve<'a>(
     None
 }
 
-fn is_serve(cx: &Context, call: Node) -> bool {
+fn is_serve<'a>(cx: &Context<'a>, call: Node<'a>) -> bool {
     let Some(call) = Call::of(unparen(call)) else {
         return false;
     };
+    // `Serve(ln)` on a listener the caller opened already reported the
+    // failure to listen; only the calls that listen themselves are checked.
     if let Some(name) = cx.imports.member(call.function, cx.src, "net/http") {
-        return SERVE_METHODS.contains(&name);
+        return LISTENING.contains(&name);
     }
     match call.method(cx.src) {
-        Some((_, "ListenAndServe" | "ListenAndServeTLS")) => true,
-        Some((srv, "Serve" | "ServeTLS")) => cx.kind_of(srv) == Kind::HttpServer,
+        Some((srv, m)) if LISTENING.contains(&m) => is_server(cx, srv),
         _ => false,
     }
 }

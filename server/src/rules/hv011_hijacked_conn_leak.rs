@@ -4,6 +4,8 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::index::Fate;
 use crate::syntax::handlers::params;
+use crate::syntax::scope::{aliases, derives, WRITER};
+use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
 use tree_sitter::Node;
@@ -91,7 +93,33 @@ fn conn_name<'a>(cx: &Context<'a>, hijack: Node) -> Option<&'a str> {
         .filter(|n| *n != "_")
 }
 
+/// True when the `Hijack()` call hijacks a handler's writer: its operand is
+/// derived from a `http.ResponseWriter` parameter of a function around it
+/// (`w.(http.Hijacker)`, `http.NewResponseController(w)`, a wrapper of `w`,
+/// or a local holding one of those). Other `Hijack` methods (a test's
+/// recorder, another protocol's writer) are not net/http's.
+fn hijacks_handler_writer(cx: &Context, hijack: Node) -> bool {
+    let Some((operand, _)) = Call::of(hijack).and_then(|c| c.method(cx.src)) else {
+        return false;
+    };
+    std::iter::successors(enclosing_function(hijack), |f| enclosing_function(*f)).any(|f| {
+        let writers: Vec<String> = params(f, cx.src)
+            .into_iter()
+            .filter(|p| of_type(p.ty, cx.src, cx.imports) == Kind::Writer)
+            .filter_map(|p| p.name)
+            .collect();
+        if writers.is_empty() {
+            return false;
+        }
+        let names = aliases(f, &writers, cx.src, WRITER);
+        derives(operand, &names, cx.src, WRITER)
+    })
+}
+
 fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
+    if !hijacks_handler_writer(cx, hijack) {
+        return None;
+    }
     let func = enclosing_function(hijack)?;
     // `return h.Hijack()` hands the connection to the caller.
     let returned = hijack

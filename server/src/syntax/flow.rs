@@ -57,6 +57,7 @@ pub fn run<'t, F: Flow<'t>>(flow: &mut F, body: Node<'t>, src: &'t str, init: F:
         src,
         depth: 0,
         loops: 0,
+        test: body.parent().is_some_and(|f| is_test_function(f, src)),
     };
     let out = w.stmt(body, init);
     if let Some(s) = out.next {
@@ -69,6 +70,21 @@ struct Walker<'f, 't, F: Flow<'t>> {
     src: &'t str,
     depth: usize,
     loops: usize,
+    /// Walking a test (a function given a `*testing.T`, `B`, `F` or a
+    /// `testing.TB`): a path that has failed the test ends there.
+    test: bool,
+}
+
+/// True for a function with a `*testing.T` (`B`, `F`) or `testing.TB`
+/// parameter: a test, a benchmark, a fuzz target, a subtest's literal or a
+/// helper of theirs.
+pub fn is_test_function(func: Node, src: &str) -> bool {
+    crate::syntax::handlers::params(func, src).iter().any(|p| {
+        matches!(
+            text(p.ty, src),
+            "*testing.T" | "*testing.B" | "*testing.F" | "testing.TB"
+        )
+    })
 }
 
 impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
@@ -275,10 +291,22 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
             return false;
         };
         let f = text(call.function, self.src);
-        f == "panic"
-            || f == "os.Exit"
-            || f == "runtime.Goexit"
-            || f.starts_with("log.Fatal")
-            || f.starts_with("log.Panic")
+        if f == "panic" || f == "os.Exit" || f == "runtime.Goexit" || f.starts_with("log.Panic") {
+            return true;
+        }
+        // `log.Fatal`, a logger's `Fatalf` (every common one exits), a test's.
+        let method = call.method(self.src).map(|(_, m)| m);
+        if method.is_some_and(|m| m.starts_with("Fatal")) {
+            return true;
+        }
+        // A test that has failed (`FailNow`, `Error…` or `Fail`, then a
+        // return or not) or skipped: what it leaves behind on this path
+        // does not matter. Also testify's `require.Fail…`.
+        self.test
+            && (matches!(
+                method,
+                Some("FailNow" | "Fail" | "SkipNow" | "Skip" | "Skipf" | "Error" | "Errorf")
+            ) || f.starts_with("require.Fail")
+                || f.starts_with("assert.FailNow"))
     }
 }

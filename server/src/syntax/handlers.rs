@@ -90,15 +90,20 @@ pub struct Handler<'t> {
 pub fn handler<'t>(func: Node<'t>, src: &str, imports: &Imports) -> Option<Handler<'t>> {
     let body = func.child_by_field_name("body")?;
     let ps = params(func, src);
-    if ps.len() != 2 {
+    if ps.len() < 2 {
         return None;
     }
+    // One writer and one request, among any other parameters
+    // (`proxy(w, r, target)` is handler code too).
     let kinds: Vec<Kind> = ps.iter().map(|p| of_type(p.ty, src, imports)).collect();
-    let (wi, ri) = match (&kinds[0], &kinds[1]) {
-        (Kind::Writer, Kind::Request) => (0, 1),
-        (Kind::Request, Kind::Writer) => (1, 0),
-        _ => return None,
+    let only = |k: Kind| {
+        let mut at = kinds.iter().enumerate().filter(|(_, x)| **x == k);
+        match (at.next(), at.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
     };
+    let (wi, ri) = (only(Kind::Writer)?, only(Kind::Request)?);
     let receiver = receiver(func, src).or_else(|| {
         let mut cur = func.parent();
         while let Some(n) = cur {
