@@ -63,8 +63,26 @@ pub struct ParamFacts {
     pub writes_status: bool,
     /// Writes a status or a body on `p`.
     pub commits: bool,
+    /// On which of its return paths it commits the status, by what its
+    /// result says.
+    pub commits_when: When,
     /// Passed on to package functions: (function name, is a method, argument index).
     pub passes: Vec<(String, bool, usize)>,
+}
+
+/// On which return paths a helper does something, told by one of its
+/// results (`id, ok := parseID(w, r); if !ok { return }`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum When {
+    /// On every path that does it at all, whatever it returns.
+    #[default]
+    Always,
+    /// Only where result `.0` (an `error`) is non-nil.
+    OnError(usize),
+    /// Only where result `.0` (a `bool`) is false.
+    OnFalse(usize),
+    /// Only where result `.0` (a `bool`) is true.
+    OnTrue(usize),
 }
 
 /// A package-level function or method.
@@ -319,7 +337,11 @@ impl FileSummary {
                 );
                 match (&p.name, body) {
                     (Some(name), Some(body)) if interesting => {
-                        param_facts(name, &kind, body, src, imports)
+                        let mut f = param_facts(name, &kind, body, src, imports);
+                        if f.commits {
+                            f.commits_when = commits_when(decl, name, body, src, imports);
+                        }
+                        f
                     }
                     _ => ParamFacts {
                         name: p.name.clone(),
@@ -551,6 +573,86 @@ fn element_type(t: &str) -> Option<&str> {
     t.strip_prefix("chan ")
         .or_else(|| t.strip_prefix("<-chan "))
         .or_else(|| t.strip_prefix("chan<- "))
+}
+
+/// The result of `decl` that tells whether it wrote to the writer `name`
+/// (its last `error` or `bool` result), and on which paths it does, from a
+/// walk of every path to a return.
+fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports) -> When {
+    let Some(result) = decl.child_by_field_name("result") else {
+        return When::Always;
+    };
+    let types: Vec<&str> = if result.kind_name() == "parameter_list" {
+        crate::syntax::handlers::param_list(result, src)
+            .iter()
+            .map(|p| text(p.ty, src))
+            .collect()
+    } else {
+        vec![text(result, src)]
+    };
+    let Some(idx) = types.iter().rposition(|t| *t == "error" || *t == "bool") else {
+        return When::Always;
+    };
+    let is_error = types[idx] == "error";
+    struct Paths<'s, 'i> {
+        names: HashSet<String>,
+        src: &'s str,
+        imports: &'i Imports,
+        idx: usize,
+        /// (wrote, the returned value's text) per way out.
+        exits: Vec<(bool, String)>,
+    }
+    impl<'t> crate::syntax::flow::Flow<'t> for Paths<'_, '_> {
+        type State = bool;
+        fn join(&mut self, into: &mut bool, other: bool) {
+            *into |= other;
+        }
+        fn step(&mut self, node: Node<'t>, wrote: &mut bool) {
+            crate::syntax::visit_no_funcs(node, |n| {
+                if let Some(c) = Call::of(n) {
+                    if writer_call(&c, self.src, self.imports, &self.names).is_some() {
+                        *wrote = true;
+                    }
+                }
+                Visit::Descend
+            });
+        }
+        fn exit(&mut self, node: Node<'t>, wrote: &bool) {
+            let value = (node.kind_name() == "return_statement")
+                .then(|| named_children(node).next())
+                .flatten()
+                .and_then(|list| named_children(list).nth(self.idx))
+                .map(|v| text(v, self.src).to_string())
+                .unwrap_or_default();
+            self.exits.push((*wrote, value));
+        }
+    }
+    let mut paths = Paths {
+        names: std::iter::once(name.to_string()).collect(),
+        src,
+        imports,
+        idx,
+        exits: Vec::new(),
+    };
+    crate::syntax::flow::run(&mut paths, body, src, false);
+    let exits = &paths.exits;
+    let split = |wrote: &dyn Fn(&str) -> bool, clean: &dyn Fn(&str) -> bool| {
+        exits.iter().any(|(w, _)| *w)
+            && exits.iter().any(|(w, _)| !*w)
+            && exits
+                .iter()
+                .all(|(w, v)| if *w { wrote(v) } else { clean(v) })
+    };
+    if is_error {
+        if split(&|v| !v.is_empty() && v != "nil", &|v| v == "nil") {
+            return When::OnError(idx);
+        }
+    } else if split(&|v| v == "false", &|v| v == "true") {
+        return When::OnFalse(idx);
+    } else if split(&|v| v == "true", &|v| v == "false") {
+        return When::OnTrue(idx);
+    }
+    When::Always
 }
 
 /// How a callee treats a value it is given.

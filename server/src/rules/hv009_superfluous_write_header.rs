@@ -2,6 +2,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
+use crate::index::When;
 use crate::syntax::flow::{self, Flow};
 use crate::syntax::http::{writer_call, WriterCall};
 use crate::syntax::scope::{aliases, AliasRules};
@@ -73,13 +74,39 @@ struct Status<'a, 'c> {
     found: BTreeMap<usize, (Node<'a>, Node<'a>)>,
 }
 
+/// A helper that commits the status only on some return paths, whose result
+/// the code after it has not yet looked at.
+#[derive(Clone, Copy)]
+struct Pending<'a> {
+    call: Node<'a>,
+    /// The variable holding the telling result (`err`, `ok`); `None` when
+    /// the call itself is the condition (`if !parse(w, r) {`).
+    var: Option<Node<'a>>,
+    when: When,
+}
+
+#[derive(Clone, Copy, Default)]
+struct State<'a> {
+    /// The first call that committed the status on this path.
+    first: Option<Node<'a>>,
+    pending: Option<Pending<'a>>,
+}
+
 impl<'a> Status<'a, '_> {
-    fn classify(&self, call: &Call<'a>) -> Option<WriterCall> {
+    /// A helper that writes a status on the branch being taken (not a
+    /// body write whose failure is being reported).
+    fn conditional_status(&self, first: Node<'a>) -> bool {
+        Call::of(first)
+            .and_then(|c| self.classify(&c))
+            .is_some_and(|(k, w)| k == WriterCall::Status && w != When::Always)
+    }
+
+    fn classify(&self, call: &Call<'a>) -> Option<(WriterCall, When)> {
         if let Some(c) = writer_call(call, self.cx.src, self.cx.imports, &self.writers) {
             if informational(self.cx, call) {
                 return None;
             }
-            return Some(c);
+            return Some((c, When::Always));
         }
         // A package helper given the writer: writeJSON(w, 500, v).
         let (name, method) = match call.function.kind_name() {
@@ -91,10 +118,10 @@ impl<'a> Status<'a, '_> {
             if a.kind_name() == "identifier" && self.writers.contains(self.cx.text(a)) {
                 let p = self.cx.index.param(name, method, i)?;
                 if p.writes_status {
-                    return Some(WriterCall::Status);
+                    return Some((WriterCall::Status, p.commits_when));
                 }
                 if p.commits {
-                    return Some(WriterCall::Body);
+                    return Some((WriterCall::Body, p.commits_when));
                 }
             }
         }
@@ -102,13 +129,94 @@ impl<'a> Status<'a, '_> {
     }
 }
 
+/// The variable a call's `idx`-th result is assigned to
+/// (`id, err := parse(w, r)`).
+fn result_var(call: Node, idx: usize) -> Option<Node> {
+    let list = call
+        .parent()
+        .filter(|l| l.kind_name() == "expression_list")?;
+    let stmt = list.parent().filter(|s| {
+        matches!(
+            s.kind_name(),
+            "short_var_declaration" | "assignment_statement"
+        )
+    })?;
+    (crate::syntax::named_children(list).count() == 1).then_some(())?;
+    crate::syntax::named_children(stmt.child_by_field_name("left")?)
+        .nth(idx)
+        .filter(|v| v.kind_name() == "identifier")
+}
+
+/// Whether taking (`taken`) or skipping a branch on `cond` means the pending
+/// helper wrote: `None` when the condition does not test its result.
+fn wrote_on_branch(cx: &Context, p: &Pending, cond: Node, taken: bool) -> Option<bool> {
+    let cond = unparen(cond);
+    let is_result = |n: Node| match p.var {
+        Some(v) => {
+            let n = unparen(n);
+            n.kind_name() == "identifier" && cx.text(n) == cx.text(v)
+        }
+        None => unparen(n).id() == p.call.id(),
+    };
+    // (the result tested, whether the test holds when the result is an
+    // error / true)
+    let (holds_on_error_or_true, tested) = match cond.kind_name() {
+        "binary_expression" => {
+            let op = cond.child_by_field_name("operator").map(|o| cx.text(o));
+            let (l, r) = (
+                cond.child_by_field_name("left")?,
+                cond.child_by_field_name("right")?,
+            );
+            let nil = |n: Node| cx.text(n) == "nil";
+            let (result, other) = if is_result(l) { (l, r) } else { (r, l) };
+            if !is_result(result) || !nil(other) {
+                return None;
+            }
+            match op {
+                Some("!=") => (true, result),
+                Some("==") => (false, result),
+                _ => return None,
+            }
+        }
+        "unary_expression"
+            if cond.child_by_field_name("operator").map(|o| cx.text(o)) == Some("!") =>
+        {
+            let operand = cond.child_by_field_name("operand")?;
+            (false, operand)
+        }
+        _ => (true, cond),
+    };
+    if !is_result(tested) {
+        return None;
+    }
+    // On this branch, is the result an error / true?
+    let error_or_true = holds_on_error_or_true == taken;
+    Some(match p.when {
+        When::OnError(_) | When::OnTrue(_) => error_or_true,
+        When::OnFalse(_) => !error_or_true,
+        When::Always => true,
+    })
+}
+
 impl<'a> Flow<'a> for Status<'a, '_> {
-    /// The first call that committed the status on this path.
-    type State = Option<Node<'a>>;
+    type State = State<'a>;
 
     fn join(&mut self, into: &mut Self::State, other: Self::State) {
-        if into.is_none() {
-            *into = other;
+        if into.first.is_none() {
+            into.first = other.first;
+        }
+        if into.pending.is_none() {
+            into.pending = other.pending;
+        }
+    }
+
+    fn branch(&mut self, cond: Node<'a>, taken: bool, state: &mut Self::State) {
+        let Some(p) = state.pending else { return };
+        if let Some(wrote) = wrote_on_branch(self.cx, &p, cond, taken) {
+            state.pending = None;
+            if wrote && state.first.is_none() {
+                state.first = Some(p.call);
+            }
         }
     }
 
@@ -126,18 +234,35 @@ impl<'a> Flow<'a> for Status<'a, '_> {
         // Inner calls run first: json.NewEncoder(w) before .Encode(v).
         calls.sort_by_key(|c| c.node.end_byte());
         for call in calls {
-            let Some(kind) = self.classify(&call) else {
+            let Some((kind, when)) = self.classify(&call) else {
                 continue;
             };
-            match (kind, *state) {
+            // A helper whose result was never looked at: it may have written.
+            if let Some(p) = state.pending.take() {
+                state.first = state.first.or(Some(p.call));
+            }
+            if state.first.is_none() && when != When::Always {
+                let idx = match when {
+                    When::OnError(i) | When::OnFalse(i) | When::OnTrue(i) => i,
+                    When::Always => 0,
+                };
+                state.pending = Some(Pending {
+                    call: call.node,
+                    var: result_var(call.node, idx),
+                    when,
+                });
+                continue;
+            }
+            match (kind, state.first) {
                 (WriterCall::Status, Some(first))
-                    if !reports_failure_of(self.cx, call.node, first) =>
+                    if !reports_failure_of(self.cx, call.node, first)
+                        || self.conditional_status(first) =>
                 {
                     self.found
                         .entry(call.node.start_byte())
                         .or_insert((call.node, first));
                 }
-                (_, None) => *state = Some(call.node),
+                (_, None) => state.first = Some(call.node),
                 _ => {}
             }
         }
@@ -197,7 +322,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             writers,
             found: BTreeMap::new(),
         };
-        flow::run(&mut status, h.body, cx.src, None);
+        flow::run(&mut status, h.body, cx.src, State::default());
         for (second, first) in status.found.into_values() {
             // No line number in the message: the related location says where,
             // and stays right while the editor moves it.

@@ -20,6 +20,9 @@ pub trait Flow<'t> {
     fn step(&mut self, node: Node<'t>, state: &mut Self::State);
     /// The function returns (explicitly or by reaching its end) in `state`.
     fn exit(&mut self, _node: Node<'t>, _state: &Self::State) {}
+    /// An `if` takes its consequence (`taken`) or its alternative (or the
+    /// way past it) on `condition`: called first thing on that branch.
+    fn branch(&mut self, _condition: Node<'t>, _taken: bool, _state: &mut Self::State) {}
 }
 
 struct Out<S> {
@@ -165,14 +168,21 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
             "goto_statement" => Out::none(),
             "if_statement" => {
                 self.step(node.child_by_field_name("initializer"), &mut state);
-                self.step(node.child_by_field_name("condition"), &mut state);
+                let cond = node.child_by_field_name("condition");
+                self.step(cond, &mut state);
+                let mut taken = state.clone();
+                let mut skipped = state;
+                if let Some(c) = cond {
+                    self.flow.branch(c, true, &mut taken);
+                    self.flow.branch(c, false, &mut skipped);
+                }
                 let then = match node.child_by_field_name("consequence") {
-                    Some(c) => self.stmt(c, state.clone()),
-                    None => Out::next(state.clone()),
+                    Some(c) => self.stmt(c, taken),
+                    None => Out::next(taken),
                 };
                 let els = match node.child_by_field_name("alternative") {
-                    Some(a) => self.stmt(a, state),
-                    None => Out::next(state),
+                    Some(a) => self.stmt(a, skipped),
+                    None => Out::next(skipped),
                 };
                 self.merge_out(then, els)
             }
