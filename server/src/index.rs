@@ -59,6 +59,8 @@ pub struct ParamFacts {
     pub sends: bool,
     /// Reads the request body of `p`.
     pub reads_body: bool,
+    /// Gives the request `p` a context (`p.WithContext(ctx)`).
+    pub attaches_context: bool,
     /// Writes a status on `p` (`WriteHeader`, `http.Error`, …).
     pub writes_status: bool,
     /// Writes a status or a body on `p`.
@@ -492,6 +494,9 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                 if let Some((operand, method)) = call.method(src) {
                     if method == "Close" && is_name(operand, src, name) {
                         f.closes = true;
+                    }
+                    if method == "WithContext" && is_name(operand, src, name) {
+                        f.attaches_context = true;
                     }
                 }
                 if *kind == Kind::Request && reads_body(&call, src, &names, &bodies, false) {
