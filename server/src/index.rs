@@ -8,7 +8,7 @@ use crate::source::SourceFile;
 use crate::syntax::handlers::{params, receiver};
 use crate::syntax::http::{reads_body, writer_call, WriterCall};
 use crate::syntax::imports::Imports;
-use crate::syntax::typeref::{normalise, type_ref, TypeRef};
+use crate::syntax::typeref::{element_type, normalise, result_types, type_ref, TypeRef};
 use crate::syntax::types::{of_expr, of_type, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{named_children, text, unparen, visit, Call, Visit};
@@ -85,6 +85,16 @@ pub enum When {
     OnFalse(usize),
     /// Only where result `.0` (a `bool`) is true.
     OnTrue(usize),
+}
+
+impl When {
+    /// The index of the result that tells, unless it is done always.
+    pub fn result(self) -> Option<usize> {
+        match self {
+            When::Always => None,
+            When::OnError(i) | When::OnFalse(i) | When::OnTrue(i) => Some(i),
+        }
+    }
 }
 
 /// A package-level function or method.
@@ -352,14 +362,9 @@ impl FileSummary {
                 }
             })
             .collect();
-        let result = decl.child_by_field_name("result").and_then(|r| {
-            let ty = if r.kind_name() == "parameter_list" {
-                named_children(r).next()?.child_by_field_name("type")?
-            } else {
-                r
-            };
-            Some(TypeRef::Named(normalise(text(ty, src))))
-        });
+        let result = result_types(decl, src)
+            .first()
+            .map(|t| TypeRef::Named(normalise(text(*t, src))));
         self.funcs.push(FuncSummary {
             name: text(name, src).to_string(),
             receiver_type: receiver(decl, src).map(|r| r.type_name),
@@ -552,49 +557,14 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
     f
 }
 
-/// The element type of a map, slice, array or channel type text.
-fn element_type(t: &str) -> Option<&str> {
-    let t = t.trim();
-    if let Some(rest) = t.strip_prefix("map[") {
-        // Past the key type's closing bracket.
-        let mut depth = 1;
-        for (i, c) in rest.char_indices() {
-            match c {
-                '[' => depth += 1,
-                ']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some(&rest[i + 1..]);
-                    }
-                }
-                _ => {}
-            }
-        }
-        return None;
-    }
-    if let Some(rest) = t.strip_prefix('[') {
-        return rest.find(']').map(|i| &rest[i + 1..]);
-    }
-    t.strip_prefix("chan ")
-        .or_else(|| t.strip_prefix("<-chan "))
-        .or_else(|| t.strip_prefix("chan<- "))
-}
-
 /// The result of `decl` that tells whether it wrote to the writer `name`
 /// (its last `error` or `bool` result), and on which paths it does, from a
 /// walk of every path to a return.
 fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports) -> When {
-    let Some(result) = decl.child_by_field_name("result") else {
-        return When::Always;
-    };
-    let types: Vec<&str> = if result.kind_name() == "parameter_list" {
-        crate::syntax::handlers::param_list(result, src)
-            .iter()
-            .map(|p| text(p.ty, src))
-            .collect()
-    } else {
-        vec![text(result, src)]
-    };
+    let types: Vec<&str> = result_types(decl, src)
+        .into_iter()
+        .map(|t| text(t, src))
+        .collect();
     let Some(idx) = types.iter().rposition(|t| *t == "error" || *t == "bool") else {
         return When::Always;
     };

@@ -80,6 +80,11 @@ where
 }
 
 impl SourceFile {
+    /// True for a `_test.go` file.
+    pub fn is_test(&self) -> bool {
+        self.path.ends_with("_test.go")
+    }
+
     /// True for a file a tool wrote (`// Code generated … DO NOT EDIT.`
     /// before the package clause, Go's convention): its findings belong to
     /// the generator, and an edit to it would be overwritten.

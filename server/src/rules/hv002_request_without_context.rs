@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, text, unparen, visit, Call, Visit};
+use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -145,39 +145,34 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
     };
     let mut attached = false;
     let is_req = |n: Node| {
-        let n = crate::syntax::unparen(n);
+        let n = unparen(n);
         n.kind_name() == "identifier" && cx.text(n) == name
     };
     visit(body, |n| {
         if n.start_byte() > decl.end_byte() {
             // Returned to the caller, which may still give it a context.
             if n.kind_name() == "return_statement"
-                && crate::syntax::named_children(n)
-                    .flat_map(crate::syntax::named_children)
-                    .any(is_req)
+                && named_children(n).flat_map(named_children).any(is_req)
             {
                 attached = true;
                 return Visit::Stop;
             }
             // Handed to a package function that gives it one.
-            if let Some(call) = Call::of(n) {
-                let callee = match call.function.kind_name() {
-                    "identifier" => Some((cx.text(call.function), false)),
-                    _ => None,
-                };
-                if let Some((f, method)) = callee {
-                    let gives = call.args.iter().enumerate().any(|(i, a)| {
+            let gives = Call::of(n)
+                .filter(|c| c.function.kind_name() == "identifier")
+                .is_some_and(|c| {
+                    let f = cx.text(c.function);
+                    c.args.iter().enumerate().any(|(i, a)| {
                         is_req(*a)
                             && cx
                                 .index
-                                .param(f, method, i)
+                                .param(f, false, i)
                                 .is_some_and(|p| p.attaches_context)
-                    });
-                    if gives {
-                        attached = true;
-                        return Visit::Stop;
-                    }
-                }
+                    })
+                });
+            if gives {
+                attached = true;
+                return Visit::Stop;
             }
             if let Some((operand, "WithContext")) = Call::of(n).and_then(|c| c.method(cx.src)) {
                 let bg = Call::of(n)

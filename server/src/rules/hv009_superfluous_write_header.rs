@@ -241,11 +241,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             if let Some(p) = state.pending.take() {
                 state.first = state.first.or(Some(p.call));
             }
-            if state.first.is_none() && when != When::Always {
-                let idx = match when {
-                    When::OnError(i) | When::OnFalse(i) | When::OnTrue(i) => i,
-                    When::Always => 0,
-                };
+            if let (None, Some(idx)) = (state.first, when.result()) {
                 state.pending = Some(Pending {
                     call: call.node,
                     var: result_var(call.node, idx),

@@ -72,7 +72,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // A test's plain reads of what it updated atomically are checks made
     // after the fact; where they do race, `go test -race` runs that very
     // code and says so.
-    if cx.file.path.ends_with("_test.go") {
+    if cx.file.is_test() {
         return;
     }
     // Package variables and fields, from every file of the package.

@@ -81,7 +81,7 @@ struct Walker<'f, 't, F: Flow<'t>> {
 /// True for a function with a `*testing.T` (`B`, `F`) or `testing.TB`
 /// parameter: a test, a benchmark, a fuzz target, a subtest's literal or a
 /// helper of theirs.
-pub fn is_test_function(func: Node, src: &str) -> bool {
+fn is_test_function(func: Node, src: &str) -> bool {
     crate::syntax::handlers::params(func, src).iter().any(|p| {
         matches!(
             text(p.ty, src),

@@ -53,6 +53,47 @@ pub fn normalise(ty: &str) -> String {
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The element type of a map, slice, array or channel type text.
+pub fn element_type(t: &str) -> Option<&str> {
+    let t = t.trim();
+    if let Some(rest) = t.strip_prefix("map[") {
+        // Past the key type's closing bracket.
+        let mut depth = 1;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(&rest[i + 1..]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        return None;
+    }
+    if let Some(rest) = t.strip_prefix('[') {
+        return rest.find(']').map(|i| &rest[i + 1..]);
+    }
+    t.strip_prefix("chan ")
+        .or_else(|| t.strip_prefix("<-chan "))
+        .or_else(|| t.strip_prefix("chan<- "))
+}
+
+/// The result types of a function declaration, one per result (`(n int,
+/// err error)` gives `int`, `error`; a single unnamed type gives itself).
+pub fn result_types<'t>(func: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    match func.child_by_field_name("result") {
+        Some(r) if r.kind_name() == "parameter_list" => super::handlers::param_list(r, src)
+            .into_iter()
+            .map(|p| p.ty)
+            .collect(),
+        Some(r) => vec![r],
+        None => Vec::new(),
+    }
+}
+
 /// Nesting of `x := y` chains followed before giving up.
 const MAX_DEPTH: usize = 8;
 
@@ -163,9 +204,7 @@ pub fn is_value_parameter(expr: Node, src: &str) -> bool {
             let is_param = t
                 .parent()
                 .is_some_and(|p| p.kind_name() == "parameter_declaration");
-            return is_param
-                && matches!(t.kind_name(), "type_identifier" | "generic_type")
-                && t.kind_name() != "pointer_type";
+            return is_param && matches!(t.kind_name(), "type_identifier" | "generic_type");
         }
         func = enclosing_function(f);
     }
