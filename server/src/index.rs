@@ -67,6 +67,8 @@ pub struct ParamFacts {
     pub commits: bool,
     /// On which of its return paths it commits the status, by what its
     /// result says.
+    pub status_when: When,
+    /// On which of its return paths it writes anything (status or body).
     pub commits_when: When,
     /// Passed on to package functions: (function name, is a method, argument index).
     pub passes: Vec<(String, bool, usize)>,
@@ -85,13 +87,16 @@ pub enum When {
     OnFalse(usize),
     /// Only where result `.0` (a `bool`) is true.
     OnTrue(usize),
+    /// On some paths, which its result does not tell (`if !wroteHeader {
+    /// w.WriteHeader(…) }`): callers take it as having no effect.
+    Sometimes,
 }
 
 impl When {
     /// The index of the result that tells, unless it is done always.
     pub fn result(self) -> Option<usize> {
         match self {
-            When::Always => None,
+            When::Always | When::Sometimes => None,
             When::OnError(i) | When::OnFalse(i) | When::OnTrue(i) => Some(i),
         }
     }
@@ -351,7 +356,8 @@ impl FileSummary {
                     (Some(name), Some(body)) if interesting => {
                         let mut f = param_facts(name, &kind, body, src, imports);
                         if f.commits {
-                            f.commits_when = commits_when(decl, name, body, src, imports);
+                            (f.status_when, f.commits_when) =
+                                commits_when(decl, name, body, src, imports);
                         }
                         f
                     }
@@ -557,77 +563,136 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
     f
 }
 
-/// The result of `decl` that tells whether it wrote to the writer `name`
-/// (its last `error` or `bool` result), and on which paths it does, from a
-/// walk of every path to a return.
-fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports) -> When {
+/// On which paths `decl` commits the status of the writer `name`, and on
+/// which it writes anything (status, body), from a walk of every path to a
+/// return, keyed by its last `error` or `bool` result.
+///
+/// A path that hands the writer to another function may have written
+/// through it; it counts as writing when the split is by the result, and
+/// makes the effect [`When::Sometimes`] otherwise.
+fn commits_when(
+    decl: Node,
+    name: &str,
+    body: Node,
+    src: &str,
+    imports: &Imports,
+) -> (When, When) {
     let types: Vec<&str> = result_types(decl, src)
         .into_iter()
         .map(|t| text(t, src))
         .collect();
-    let Some(idx) = types.iter().rposition(|t| *t == "error" || *t == "bool") else {
-        return When::Always;
-    };
-    let is_error = types[idx] == "error";
+    let tell = types.iter().rposition(|t| *t == "error" || *t == "bool");
+    /// What the paths that reach a point did, each as (on some, on all):
+    /// wrote the status, wrote anything, lent the writer to a function.
+    #[derive(Clone, Copy)]
+    struct Did {
+        status: (bool, bool),
+        any: (bool, bool),
+        lent: (bool, bool),
+    }
+    fn meet(a: &mut (bool, bool), b: (bool, bool)) {
+        *a = (a.0 | b.0, a.1 & b.1);
+    }
     struct Paths<'s, 'i> {
         names: HashSet<String>,
         src: &'s str,
         imports: &'i Imports,
-        idx: usize,
-        /// (wrote, the returned value's text) per way out.
-        exits: Vec<(bool, String)>,
+        idx: Option<usize>,
+        /// What each way out did, with the telling result's text.
+        exits: Vec<(Did, String)>,
     }
     impl<'t> crate::syntax::flow::Flow<'t> for Paths<'_, '_> {
-        type State = bool;
-        fn join(&mut self, into: &mut bool, other: bool) {
-            *into |= other;
+        type State = Did;
+        fn join(&mut self, into: &mut Did, other: Did) {
+            meet(&mut into.status, other.status);
+            meet(&mut into.any, other.any);
+            meet(&mut into.lent, other.lent);
         }
-        fn step(&mut self, node: Node<'t>, wrote: &mut bool) {
+        fn step(&mut self, node: Node<'t>, did: &mut Did) {
             crate::syntax::visit_no_funcs(node, |n| {
                 if let Some(c) = Call::of(n) {
-                    if writer_call(&c, self.src, self.imports, &self.names).is_some() {
-                        *wrote = true;
+                    match writer_call(&c, self.src, self.imports, &self.names) {
+                        Some(WriterCall::Status) => {
+                            did.status = (true, true);
+                            did.any = (true, true);
+                        }
+                        Some(WriterCall::Body) => did.any = (true, true),
+                        None => {
+                            let lends = c.function.kind_name() == "identifier"
+                                && c.args.iter().any(|a| {
+                                    let a = unparen(*a);
+                                    a.kind_name() == "identifier"
+                                        && self.names.contains(text(a, self.src))
+                                });
+                            if lends {
+                                did.lent = (true, true);
+                            }
+                        }
                     }
                 }
                 Visit::Descend
             });
         }
-        fn exit(&mut self, node: Node<'t>, wrote: &bool) {
-            let value = (node.kind_name() == "return_statement")
-                .then(|| named_children(node).next())
-                .flatten()
-                .and_then(|list| named_children(list).nth(self.idx))
+        fn exit(&mut self, node: Node<'t>, did: &Did) {
+            let value = self
+                .idx
+                .and_then(|idx| {
+                    (node.kind_name() == "return_statement")
+                        .then(|| named_children(node).next())
+                        .flatten()
+                        .and_then(|list| named_children(list).nth(idx))
+                })
                 .map(|v| text(v, self.src).to_string())
                 .unwrap_or_default();
-            self.exits.push((*wrote, value));
+            self.exits.push((*did, value));
         }
     }
     let mut paths = Paths {
         names: std::iter::once(name.to_string()).collect(),
         src,
         imports,
-        idx,
+        idx: tell,
         exits: Vec::new(),
     };
-    crate::syntax::flow::run(&mut paths, body, src, false);
-    let exits = &paths.exits;
-    let split = |wrote: &dyn Fn(&str) -> bool, clean: &dyn Fn(&str) -> bool| {
-        exits.iter().any(|(w, _)| *w)
-            && exits.iter().any(|(w, _)| !*w)
-            && exits
-                .iter()
-                .all(|(w, v)| if *w { wrote(v) } else { clean(v) })
+    let none = Did {
+        status: (false, false),
+        any: (false, false),
+        lent: (false, false),
     };
-    if is_error {
-        if split(&|v| !v.is_empty() && v != "nil", &|v| v == "nil") {
-            return When::OnError(idx);
+    crate::syntax::flow::run(&mut paths, body, src, none);
+    let exits = &paths.exits;
+    // `wrote` gives (on some path, on every path) to this exit.
+    let when = |wrote: &dyn Fn(&Did) -> (bool, bool)| -> When {
+        if exits.iter().all(|(d, _)| wrote(d).1) {
+            return When::Always;
         }
-    } else if split(&|v| v == "false", &|v| v == "true") {
-        return When::OnFalse(idx);
-    } else if split(&|v| v == "true", &|v| v == "false") {
-        return When::OnTrue(idx);
-    }
-    When::Always
+        let (Some(idx), true) = (tell, exits.iter().any(|(d, _)| wrote(d).0)) else {
+            return When::Sometimes;
+        };
+        // Exits that wrote, or lent the writer, on every path give one
+        // value; exits that did neither on any path give the other.
+        let split = |on: &dyn Fn(&str) -> bool, clean: &dyn Fn(&str) -> bool| {
+            exits.iter().all(|(d, v)| {
+                let w = wrote(d);
+                if w.1 || d.lent.1 {
+                    on(v)
+                } else {
+                    !w.0 && !d.lent.0 && clean(v)
+                }
+            })
+        };
+        if types[idx] == "error" {
+            if split(&|v| !v.is_empty() && v != "nil", &|v| v == "nil") {
+                return When::OnError(idx);
+            }
+        } else if split(&|v| v == "false", &|v| v == "true") {
+            return When::OnFalse(idx);
+        } else if split(&|v| v == "true", &|v| v == "false") {
+            return When::OnTrue(idx);
+        }
+        When::Sometimes
+    };
+    (when(&|d| d.status), when(&|d| d.any))
 }
 
 /// How a callee treats a value it is given.

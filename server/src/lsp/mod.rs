@@ -526,32 +526,23 @@ fn trace(message: impl FnOnce() -> String) {
 fn shape(s: &FileSummary) -> String {
     let mut out = s.package.clone();
     for v in &s.vars {
-        out.push_str(&format!("|v{}:{:?}", v.name, v.kind));
+        out.push_str(&format!("|v{}:{:?}:{:?}", v.name, v.kind, v.ty));
     }
     for f in &s.fields {
         out.push_str(&format!(
-            "|f{}.{}:{:?}:{}",
-            f.type_name, f.name, f.kind, f.type_text
+            "|f{}.{}:{:?}:{}:{}",
+            f.type_name, f.name, f.kind, f.type_text, f.embedded
         ));
     }
+    for t in &s.types {
+        out.push_str(&format!("|t{t:?}"));
+    }
+    // Functions' facts hold no positions: all of them count.
     for f in &s.funcs {
-        out.push_str(&format!("|F{:?}.{}:", f.receiver_type, f.name));
-        for p in &f.params {
-            out.push_str(&format!(
-                "{:?}{}{}{}{}{}{}{:?},",
-                p.name,
-                p.closes,
-                p.hands_off,
-                p.sends,
-                p.reads_body,
-                p.writes_status,
-                p.commits,
-                p.passes
-            ));
-        }
+        out.push_str(&format!("|F{f:?}"));
     }
     for t in &s.atomic_targets {
-        out.push_str(&format!("|a{}{}{}", t.name, t.field, t.width));
+        out.push_str(&format!("|a{}{}{}{:?}", t.name, t.field, t.width, t.owner));
     }
     for m in &s.map_writes {
         out.push_str(&format!("|m{m}"));

@@ -116,13 +116,16 @@ impl<'a> Status<'a, '_> {
         for (i, a) in call.args.iter().enumerate() {
             let a = unparen(*a);
             if a.kind_name() == "identifier" && self.writers.contains(self.cx.text(a)) {
+                // A helper that writes on some paths its result does not
+                // tell has no known effect.
                 let p = self.cx.index.param(name, method, i)?;
-                if p.writes_status {
-                    return Some((WriterCall::Status, p.commits_when));
+                if p.writes_status && p.status_when != When::Sometimes {
+                    return Some((WriterCall::Status, p.status_when));
                 }
-                if p.commits {
+                if p.commits && p.commits_when != When::Sometimes {
                     return Some((WriterCall::Body, p.commits_when));
                 }
+                return None;
             }
         }
         None
@@ -195,6 +198,7 @@ fn wrote_on_branch(cx: &Context, p: &Pending, cond: Node, taken: bool) -> Option
         When::OnError(_) | When::OnTrue(_) => error_or_true,
         When::OnFalse(_) => !error_or_true,
         When::Always => true,
+        When::Sometimes => false,
     })
 }
 
