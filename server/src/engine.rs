@@ -76,7 +76,10 @@ pub fn check_scope<'a>(
         return report;
     }
     let cx = Context::scoped(file, imports, index, scope);
-    for rule in RULES.iter().filter(|r| settings.enabled(r)) {
+    let rules = RULES
+        .iter()
+        .filter(|r| settings.enabled(r) && (r.in_tests || !file.is_test()));
+    for rule in rules {
         let mut found = Vec::new();
         let run = catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found)));
         match run {

@@ -61,6 +61,7 @@ back over a channel of capacity 1 and write them in the handler in a `select`
 that also returns on `<-r.Context().Done()`. Otherwise: run the work
 synchronously (drop the `go`). Both change when the work runs: review them.
 "#,
+    in_tests: true,
     check,
 };
 

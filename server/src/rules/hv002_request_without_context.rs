@@ -65,6 +65,8 @@ the new error is handled the way the function already handles errors. `Post`
 keeps its content type as a header; `PostForm` encodes the form. For
 `http.NewRequest`, the context argument is inserted.
 "#,
+    // Left out of `_test.go` files: a test's outgoing request has no client whose cancellation it should follow.
+    in_tests: false,
     check,
 };
 

@@ -53,6 +53,7 @@ is collected even when nobody reads the result.
 Gives the channel capacity 1, or `len(xs)` when the senders are started in a
 loop over `xs`. The meaning is unchanged for the receiver.
 "#,
+    in_tests: true,
     check,
 };
 

@@ -65,6 +65,8 @@ right after the same function shuts that server down; when no such `Shutdown`
 follows, the goroutine logs the error unless it is `http.ErrServerClosed`.
 Imports are added.
 "#,
+    // Left out of `_test.go` files: a test's server is stopped by the test, and `go test -timeout` ends a hung one.
+    in_tests: false,
     check,
 };
 

@@ -61,6 +61,7 @@ status) and gives the goroutine a reader over the bytes
 parsed before the `go` statement instead. Not offered for `r.Body.Read` loops,
 multipart forms, or a package function handed the whole request.
 "#,
+    in_tests: true,
     check,
 };
 

@@ -63,6 +63,7 @@ the value into a local under the lock and writes after `Unlock()`. Not offered
 when a touching statement returns, breaks or writes the response in its body,
 or when the struct is used by value (the mutex would be copied).
 "#,
+    in_tests: true,
     check,
 };
 

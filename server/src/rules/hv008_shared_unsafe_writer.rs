@@ -58,6 +58,7 @@ Guards the use with a package-level `sync.Mutex` declared beside the value
 alternative writes through the `log` package instead (`fmt.Fprintf(buf, …)`
 becomes `log.Printf(…)`).
 "#,
+    in_tests: true,
     check,
 };
 

@@ -54,6 +54,7 @@ Closes the connection in the goroutine that owns it:
 `defer conn.Close()` after the error check when the handler uses the
 connection itself.
 "#,
+    in_tests: true,
     check,
 };
 

@@ -49,6 +49,8 @@ becomes `n := atomic.Add…(&x, d)` and the read uses `n`. Otherwise a plain
 read becomes `atomic.Load…(&x)` and a plain write `atomic.Store…(&x, v)`, with
 the width taken from the other atomic calls on `x`.
 "#,
+    // Left out of `_test.go` files: a test's plain reads of what it updated atomically are checks made after the fact; where they do race, `go test -race` runs that very code and says so.
+    in_tests: false,
     check,
 };
 
@@ -69,12 +71,6 @@ struct Globals {
 }
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    // A test's plain reads of what it updated atomically are checks made
-    // after the fact; where they do race, `go test -race` runs that very
-    // code and says so.
-    if cx.file.is_test() {
-        return;
-    }
     // Package variables and fields, from every file of the package.
     let mut globals = Globals::default();
     for f in &cx.index.files {

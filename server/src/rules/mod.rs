@@ -39,6 +39,11 @@ pub struct Rule {
     pub summary: &'static str,
     /// Markdown with the sections every rule documents.
     pub docs: &'static str,
+    /// Whether it checks `_test.go` files. A rule whose harm needs a
+    /// long-running server or remote clients (a hung shutdown, a slow
+    /// client, a cancelled request) has none in a test, where the same
+    /// shapes are test doubles.
+    pub in_tests: bool,
     pub check: fn(&Context, &mut Vec<Diagnostic>),
 }
 
@@ -74,7 +79,12 @@ pub fn page(rule: &Rule) -> String {
         rule.code,
         rule.name,
         rule.summary,
-        rule.docs.trim_end().to_string() + "\n"
+        rule.docs.trim_end().to_string()
+            + if rule.in_tests {
+                "\n"
+            } else {
+                "\n\n## Tests\nLeaves `_test.go` files alone: there the same shapes are test doubles or\nchecks made after the fact, and `go test` (its timeout, its race detector)\nreports what harm they do.\n"
+            }
     )
 }
 
