@@ -57,6 +57,9 @@ pub struct ParamFacts {
     pub hands_off: bool,
     /// `p <- v` somewhere in the body.
     pub sends: bool,
+    /// How it receives from `p` (a channel): the `select` that gives up on
+    /// a channel may sit in a helper that was handed it.
+    pub receive: crate::syntax::goroutines::Receive,
     /// Reads the request body of `p`.
     pub reads_body: bool,
     /// Gives the request `p` a context (`p.WithContext(ctx)`).
@@ -355,6 +358,11 @@ impl FileSummary {
                 match (&p.name, body) {
                     (Some(name), Some(body)) if interesting => {
                         let mut f = param_facts(name, &kind, body, src, imports);
+                        if matches!(kind, Kind::Chan(_)) {
+                            f.receive = crate::syntax::goroutines::receives(body, &|n| {
+                                is_name(n, src, name)
+                            });
+                        }
                         if f.commits {
                             (f.status_when, f.commits_when) =
                                 commits_when(decl, name, body, src, imports);
@@ -405,7 +413,7 @@ impl FileSummary {
                     && std::iter::successors(crate::syntax::enclosing_function(target), |f| {
                         crate::syntax::enclosing_function(*f)
                     })
-                    .any(|f| crate::rules::local_kind(f, name, src, imports).is_some());
+                    .any(|f| crate::syntax::types::local_kind(f, name, src, imports).is_some());
                 // Every width is kept: fields of different structs share names.
                 if !local
                     && !found.iter().any(|t| {
@@ -695,15 +703,6 @@ fn commits_when(
     (when(&|d| d.status), when(&|d| d.any))
 }
 
-/// How a callee treats a value it is given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fate {
-    Closed,
-    HandedOff,
-    Kept,
-    Unknown,
-}
-
 /// The summaries of every file of one package (in the editor, of every
 /// declaration of the open file: hundreds), with a table of the variables
 /// built on first use (rules look variables up for most identifiers).
@@ -865,35 +864,6 @@ impl<'s> PackageIndex<'s> {
         self.files
             .iter()
             .any(|f| f.map_writes.iter().any(|k| k == key))
-    }
-
-    /// What a package function does with its `idx`-th argument, following
-    /// calls to other package functions a few levels deep.
-    pub fn fate(&self, name: &str, method: bool, idx: usize, depth: usize) -> Fate {
-        let Some(f) = self.func(name, method) else {
-            return Fate::Unknown;
-        };
-        let Some(p) = f.params.get(idx) else {
-            return Fate::Unknown;
-        };
-        if p.closes {
-            return Fate::Closed;
-        }
-        if p.hands_off {
-            return Fate::HandedOff;
-        }
-        if depth == 0 {
-            return Fate::Unknown;
-        }
-        let mut fate = Fate::Kept;
-        for (callee, m, i) in &p.passes {
-            match self.fate(callee, *m, *i, depth - 1) {
-                Fate::Closed => return Fate::Closed,
-                Fate::HandedOff | Fate::Unknown => fate = Fate::HandedOff,
-                Fate::Kept => {}
-            }
-        }
-        fate
     }
 
     /// A predicate over the facts of a package function's `idx`-th parameter.

@@ -2,7 +2,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::index::Fate;
+use crate::index::PackageIndex;
 use crate::syntax::handlers::params;
 use crate::syntax::scope::{aliases, derives, WRITER};
 use crate::syntax::types::{of_type, Kind};
@@ -308,7 +308,7 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
                 None => Fate::Kept,
             }
         }
-        "identifier" => match cx.index.fate(cx.text(f), false, i, 3) {
+        "identifier" => match fate(cx.index, cx.text(f), false, i, 3) {
             Fate::Unknown => Fate::HandedOff,
             other => other,
         },
@@ -322,7 +322,7 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
                 // The standard library borrows a conn; it never closes it.
                 (Some(path), _) if !path.contains('.') => Fate::Kept,
                 (Some(_), _) => Fate::HandedOff,
-                (None, Some(m)) => match cx.index.fate(m, true, i, 3) {
+                (None, Some(m)) => match fate(cx.index, m, true, i, 3) {
                     Fate::Unknown => Fate::HandedOff,
                     other => other,
                 },
@@ -331,4 +331,42 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
         }
         _ => Fate::HandedOff,
     }
+}
+
+/// How a callee treats a value it is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Closed,
+    HandedOff,
+    Kept,
+    Unknown,
+}
+
+/// What a package function does with its `idx`-th argument, following
+/// calls to other package functions a few levels deep.
+fn fate(index: &PackageIndex, name: &str, method: bool, idx: usize, depth: usize) -> Fate {
+    let Some(f) = index.func(name, method) else {
+        return Fate::Unknown;
+    };
+    let Some(p) = f.params.get(idx) else {
+        return Fate::Unknown;
+    };
+    if p.closes {
+        return Fate::Closed;
+    }
+    if p.hands_off {
+        return Fate::HandedOff;
+    }
+    if depth == 0 {
+        return Fate::Unknown;
+    }
+    let mut out = Fate::Kept;
+    for (callee, m, i) in &p.passes {
+        match fate(index, callee, *m, *i, depth - 1) {
+            Fate::Closed => return Fate::Closed,
+            Fate::HandedOff | Fate::Unknown => out = Fate::HandedOff,
+            Fate::Kept => {}
+        }
+    }
+    out
 }

@@ -26,9 +26,9 @@ use crate::source::SourceFile;
 use crate::syntax::handlers::{handler, Handler};
 use crate::syntax::imports::Imports;
 use crate::syntax::locks::{self, Held};
-use crate::syntax::types::{of_expr, of_type, Kind};
+use crate::syntax::types::{local_kind, of_expr, Kind};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, is_function, named_children, text, unparen, visit, Visit};
+use crate::syntax::{enclosing_function, is_function, named_children, unparen, visit, Visit};
 use std::cell::OnceCell;
 use tree_sitter::Node;
 
@@ -502,81 +502,6 @@ impl Hoist<'_> {
         }
         (lines, edits)
     }
-}
-
-/// The kind of `name` if `func` itself declares it (its own parameters,
-/// receiver and body, not nested literals): `Some(Kind::Other)` when declared
-/// with a type httpvet does not track.
-pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Option<Kind> {
-    let mut found: Option<Kind> = None;
-    let func_id = func.id();
-    visit(func, |n| {
-        if n.kind_name() == "func_literal" && n.id() != func_id {
-            // Its parameters belong to it; its body to it as well.
-            return Visit::Skip;
-        }
-        match n.kind_name() {
-            "parameter_declaration" | "variadic_parameter_declaration" => {
-                let mut c = n.walk();
-                if n.children_by_field_name("name", &mut c)
-                    .any(|id| text(id, src) == name)
-                {
-                    let k = n
-                        .child_by_field_name("type")
-                        .map(|t| of_type(t, src, imports))
-                        .unwrap_or(Kind::Other);
-                    found = Some(k);
-                    return Visit::Stop;
-                }
-            }
-            "var_spec" => {
-                let mut c = n.walk();
-                let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
-                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                    let mut k = n
-                        .child_by_field_name("type")
-                        .map(|t| of_type(t, src, imports))
-                        .unwrap_or(Kind::Other);
-                    if let Some(v) = n
-                        .child_by_field_name("value")
-                        .and_then(|v| named_children(v).nth(i))
-                    {
-                        let vk = of_expr(v, src, imports);
-                        if vk != Kind::Other {
-                            k = vk;
-                        }
-                    }
-                    found = Some(k);
-                    return Visit::Stop;
-                }
-            }
-            "short_var_declaration" | "range_clause" | "receive_statement" => {
-                if let Some(left) = n.child_by_field_name("left") {
-                    let names: Vec<Node> = named_children(left).collect();
-                    if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                        let mut k = Kind::Other;
-                        if n.kind_name() == "short_var_declaration" {
-                            if let Some(v) = n
-                                .child_by_field_name("right")
-                                .and_then(|v| named_children(v).nth(i))
-                            {
-                                k = of_expr(v, src, imports);
-                            }
-                        }
-                        if found.is_none() || k != Kind::Other {
-                            found = Some(k);
-                        }
-                        if found != Some(Kind::Other) {
-                            return Visit::Stop;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-        Visit::Descend
-    });
-    found
 }
 
 /// Code as messages quote it: one line, at most about 60 characters

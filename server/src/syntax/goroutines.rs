@@ -214,3 +214,106 @@ pub fn outlives<'t>(g: &Start<'t>, src: &'t str) -> bool {
     let g2 = *g;
     outlives_with(g, src, move |n| waits_for(n, &g2, src))
 }
+
+/// How a function receives from a channel, over all its receives of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Receive {
+    /// It never receives from it.
+    #[default]
+    Never,
+    /// Some receive waits for the value.
+    Waits,
+    /// Every receive sits in a `select` that can leave without it.
+    GivesUp,
+}
+
+impl Receive {
+    /// Both receives together: one that waits is enough for a sender.
+    pub fn and(self, other: Receive) -> Receive {
+        match (self, other) {
+            (Receive::Waits, _) | (_, Receive::Waits) => Receive::Waits,
+            (Receive::GivesUp, _) | (_, Receive::GivesUp) => Receive::GivesUp,
+            _ => Receive::Never,
+        }
+    }
+}
+
+/// Whether the receive `recv` (a `<-ch` node) can be given up for good: it
+/// heads a case of a `select` with another case that leaves without
+/// waiting on the same channel. Outside a loop, any other case (or a
+/// `default`) leaves; inside a loop, the other case must leave the loop (a
+/// `return`, a labelled `break`, a `goto`): a `for { select }` whose only
+/// way out is the receive itself always gets to it.
+pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
+    let mut n = recv;
+    let case = loop {
+        let Some(p) = n.parent() else { return false };
+        match p.kind_name() {
+            "communication_case" => break p,
+            "receive_statement" | "expression_list" | "parenthesized_expression" => n = p,
+            _ => return false,
+        }
+    };
+    let Some(select) = case.parent() else {
+        return false;
+    };
+    let mut up = select.parent();
+    let mut in_loop = false;
+    while let Some(p) = up {
+        if super::is_function(p) {
+            break;
+        }
+        if p.kind_name() == "for_statement" {
+            in_loop = true;
+            break;
+        }
+        up = p.parent();
+    }
+    let waits_here = |n: Node<'t>| super::any_no_funcs(n, |m| received_by(m, same));
+    named_children(select)
+        .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
+        .filter(|c| c.id() != case.id())
+        .any(|other| {
+            if waits_here(other) {
+                return false;
+            }
+            !in_loop
+                || super::any_no_funcs(other, |m| match m.kind_name() {
+                    "return_statement" | "goto_statement" => true,
+                    "break_statement" => named_children(m).next().is_some(),
+                    _ => false,
+                })
+        })
+}
+
+fn received_by<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
+    match n.kind_name() {
+        "unary_expression" => {
+            n.child_by_field_name("operator")
+                .is_some_and(|o| o.kind() == "<-")
+                && n.child_by_field_name("operand").is_some_and(|o| same(unparen(o)))
+        }
+        "range_clause" => n
+            .child_by_field_name("right")
+            .is_some_and(|r| same(unparen(r))),
+        _ => false,
+    }
+}
+
+/// How `root` receives from the channel `same` picks out (a name, a
+/// field), over every receive in it.
+pub fn receives<'t>(root: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> Receive {
+    let mut out = Receive::Never;
+    super::visit(root, |n| {
+        if received_by(n, same) {
+            let how = if n.kind_name() == "unary_expression" && receive_gives_up(n, same) {
+                Receive::GivesUp
+            } else {
+                Receive::Waits
+            };
+            out = out.and(how);
+        }
+        Visit::Descend
+    });
+    out
+}
