@@ -105,6 +105,16 @@ impl When {
     }
 }
 
+/// A send on, or a receive from, a channel held in a field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldChannelOp {
+    pub field: String,
+    /// The type of the operand `x` in `x.f`, as this file tells it.
+    pub owner: Option<TypeRef>,
+    /// `send`, or `receive:` and whether the receive can be given up.
+    pub how: String,
+}
+
 /// A package-level function or method.
 #[derive(Clone, Debug)]
 pub struct FuncSummary {
@@ -140,6 +150,10 @@ pub struct FileSummary {
     /// Shared places whose elements handlers write (`m[k] = v`, `delete(m, k)`),
     /// by [`crate::syntax::scope::shared_key`].
     pub map_writes: Vec<String>,
+    /// Sends on and receives from channels held in fields (`x.f <- v`,
+    /// `<-x.f`): what a check of a field's channel reads from other
+    /// declarations and files (and, in the editor, a change to re-check on).
+    pub field_channel_ops: Vec<FieldChannelOp>,
 }
 
 /// The package name a file declares.
@@ -204,6 +218,7 @@ impl FileSummary {
         if imports.has("sync/atomic") {
             self.add_atomic_targets(file, imports, decl);
         }
+        self.add_field_channel_ops(decl, src, imports);
         if imports.has("net/http")
             && matches!(
                 decl.kind_name(),
@@ -212,6 +227,40 @@ impl FileSummary {
         {
             self.add_map_writes(decl, src, imports);
         }
+    }
+
+    fn add_field_channel_ops(&mut self, decl: Node, src: &str, imports: &Imports) {
+        visit(decl, |n| {
+            let (chan, how) = match n.kind_name() {
+                "send_statement" => (n.child_by_field_name("channel"), "send".to_string()),
+                "unary_expression" if text(n, src).starts_with("<-") => {
+                    let ch = n.child_by_field_name("operand").map(unparen);
+                    let same = |m: Node| ch.is_some_and(|c| text(m, src) == text(c, src));
+                    let gives_up = crate::syntax::goroutines::receive_gives_up(n, &same);
+                    (ch, format!("receive:{gives_up}"))
+                }
+                _ => return Visit::Descend,
+            };
+            let Some(sel) = chan
+                .map(unparen)
+                .filter(|c| c.kind_name() == "selector_expression")
+            else {
+                return Visit::Descend;
+            };
+            if let Some(field) = sel.child_by_field_name("field") {
+                let op = FieldChannelOp {
+                    field: text(field, src).to_string(),
+                    owner: sel
+                        .child_by_field_name("operand")
+                        .and_then(|o| type_ref(o, src, imports)),
+                    how,
+                };
+                if !self.field_channel_ops.contains(&op) {
+                    self.field_channel_ops.push(op);
+                }
+            }
+            Visit::Descend
+        });
     }
 
     fn add_map_writes(&mut self, decl: Node, src: &str, imports: &Imports) {
@@ -578,13 +627,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
 /// A path that hands the writer to another function may have written
 /// through it; it counts as writing when the split is by the result, and
 /// makes the effect [`When::Sometimes`] otherwise.
-fn commits_when(
-    decl: Node,
-    name: &str,
-    body: Node,
-    src: &str,
-    imports: &Imports,
-) -> (When, When) {
+fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports) -> (When, When) {
     let types: Vec<&str> = result_types(decl, src)
         .into_iter()
         .map(|t| text(t, src))

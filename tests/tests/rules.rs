@@ -67,3 +67,67 @@ fn hv012_mixed_atomic_access() {
 fn suppression_comments() {
     check_fixture("suppress");
 }
+
+/// GoKer (GoBench's reduced real blocking bugs, shipped in the Go tree):
+/// HV003 finds every abandoned unbuffered send there, local or held in a
+/// struct field, and nothing else. Each entry names the file, the line of
+/// the `make`, and why it is an abandoned send.
+#[test]
+fn goker_abandoned_unbuffered_sends() {
+    const WANT: &[(&str, u64)] = &[
+        // Events: sent in a worker's default case, drained by a helper
+        // that returns on stop.
+        ("cockroach1462.go", 116),
+        // status: received only in run's select, which returns on stop.
+        ("etcd6857.go", 61),
+        // done: the caller's select also waits on a timer.
+        ("grpc660.go", 31),
+        // statusCh: Run returns on ctx.Done without receiving.
+        ("istio17860.go", 114),
+        // result: nothing in the package receives from it.
+        ("kubernetes1321.go", 51),
+        // resultChan: never received; errChan: run's select has ctx.Done.
+        ("kubernetes25331.go", 53),
+        ("kubernetes25331.go", 54),
+        // ch and errCh: the receiver's select gives up on a timeout.
+        ("kubernetes5316.go", 29),
+        ("kubernetes5316.go", 30),
+        // doneChan: a select with time.After (the recorded leak is the lock
+        // before the send; the send itself is abandoned on timeout).
+        ("moby17176.go", 46),
+        // results: the receiver returns on the first error.
+        ("moby33781.go", 34),
+        // inbox: dispatcherLoop returns on closed; a send after Close
+        // blocks forever.
+        ("syncthing5795.go", 93),
+    ];
+    let out = httpvet_tests::go_tool("go")
+        .args(["env", "GOROOT"])
+        .output()
+        .expect("go env GOROOT");
+    let goroot = String::from_utf8(out.stdout).unwrap();
+    let dir = std::path::Path::new(goroot.trim())
+        .join("src/runtime/testdata/testgoroutineleakprofile/goker");
+    assert!(dir.is_dir(), "{} is missing", dir.display());
+    let run = std::process::Command::new(httpvet_tests::httpvet_bin!())
+        .args(["check", "--format", "json", "--select", "HV003"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stderr)));
+    let mut found: Vec<(String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let name = path.rsplit('/').next().unwrap().to_string();
+            (name, f["line"].as_u64().unwrap())
+        })
+        .collect();
+    found.sort();
+    let mut want: Vec<(String, u64)> = WANT.iter().map(|(f, l)| (f.to_string(), *l)).collect();
+    want.sort();
+    assert_eq!(found, want);
+}

@@ -547,6 +547,9 @@ fn shape(s: &FileSummary) -> String {
     for m in &s.map_writes {
         out.push_str(&format!("|m{m}"));
     }
+    for c in &s.field_channel_ops {
+        out.push_str(&format!("|c{c:?}"));
+    }
     out
 }
 

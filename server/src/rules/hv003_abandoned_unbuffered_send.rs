@@ -61,6 +61,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.scope_mentions("make(chan") {
         return;
     }
+    check_fields(cx, out);
     cx.visit_scope(|n| {
         let is_make = n.kind_name() == "call_expression"
             && n.child_by_field_name("function").map(|f| cx.text(f)) == Some("make");
@@ -303,4 +304,215 @@ fn declared_type<'a>(cx: &Context<'a>, func: Node<'a>, name: &str) -> Option<&'a
         Visit::Descend
     });
     found
+}
+
+/// Channels held in struct fields: an unexported field (any field in a
+/// `main` package) made unbuffered in
+/// this file (`&job{out: make(chan T)}`, `j.out = make(chan T)`), sent on
+/// through that field of that type, where every receive in the file (or in
+/// a package helper handed the channel) sits in a `select` that can give it
+/// up, or where nothing in the package receives from it at all. Any use the
+/// file cannot follow (the channel stored elsewhere, returned, handed to an
+/// unknown function, or a selector whose operand's type is unknown) leaves
+/// it alone.
+fn check_fields(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // (declaring type, field) -> the make.
+    let mut makes: Vec<((String, String), Node)> = Vec::new();
+    cx.visit_scope(|n| {
+        let is_make = n.kind_name() == "call_expression"
+            && n.child_by_field_name("function").map(|f| cx.text(f)) == Some("make");
+        if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
+            return Visit::Descend;
+        }
+        if let Some(key) = made_field(cx, n) {
+            if !makes.iter().any(|(k, _)| *k == key) {
+                makes.push((key, n));
+            }
+        }
+        Visit::Skip
+    });
+    if makes.is_empty() {
+        return;
+    }
+    for ((ty, field), make) in makes {
+        if let Some(d) = check_field(cx, &ty, &field, make) {
+            out.push(d);
+        }
+    }
+}
+
+/// The unexported field a `make` is stored in: `T{f: make(…)}` or
+/// `x.f = make(…)`, as (declaring type, field).
+fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
+    let p = make.parent()?;
+    let decl = match p.kind_name() {
+        "literal_element" if p.parent()?.kind_name() == "keyed_element" => {
+            let keyed = p.parent()?;
+            let key = named_children(keyed).next()?;
+            let name = cx.text(unparen(key));
+            let lit = keyed.parent()?.parent()?;
+            let ty = cx.type_of(lit)?;
+            cx.index.field_of_type(&ty, name)?
+        }
+        "expression_list" => {
+            let stmt = p
+                .parent()
+                .filter(|s| s.kind_name() == "assignment_statement")?;
+            let idx = named_children(p).position(|e| e.id() == make.id())?;
+            let left = named_children(stmt.child_by_field_name("left")?).nth(idx)?;
+            cx.field_decl(left)?
+        }
+        _ => return None,
+    };
+    // Other packages may receive from an exported field; no package imports
+    // a `main`.
+    let exported = decl.name.chars().next().is_some_and(char::is_uppercase);
+    let main = cx.index.files.first().is_some_and(|f| f.package == "main");
+    // This file must see the field's life: its type is declared here, and
+    // no other file of the package sends or receives through it.
+    let here = *decl.location.path == *cx.file.path;
+    let elsewhere = cx.index.files.iter().any(|f| {
+        f.path.as_deref() != Some(&*cx.file.path)
+            && f.field_channel_ops.iter().any(|op| {
+                op.field == decl.name
+                    && op
+                        .owner
+                        .as_ref()
+                        .and_then(|o| cx.index.resolve(o))
+                        .map_or(true, |t| {
+                            cx.index
+                                .field_of_type(&t, &op.field)
+                                .is_none_or(|d| d.type_name == decl.type_name)
+                        })
+            })
+    });
+    (here && !elsewhere && (!exported || main)).then(|| (decl.type_name.clone(), decl.name.clone()))
+}
+
+fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> Option<Diagnostic> {
+    let root = cx.file.root();
+    let same = |n: Node| {
+        n.kind_name() == "selector_expression"
+            && n.child_by_field_name("field").map(|f| cx.text(f)) == Some(field)
+            && cx
+                .field_decl(n)
+                .is_some_and(|d| d.type_name == ty && d.name == field)
+    };
+    let mut sends: Vec<Node> = Vec::new();
+    let mut receive = crate::syntax::goroutines::Receive::Never;
+    let mut lost = false;
+    visit(root, |n| {
+        if n.kind_name() != "selector_expression"
+            || n.child_by_field_name("field").map(|f| cx.text(f)) != Some(field)
+        {
+            return Visit::Descend;
+        }
+        if cx.field_decl(n).is_none() {
+            // Which struct's field this is cannot be told.
+            lost = true;
+            return Visit::Stop;
+        }
+        if !same(n) {
+            return Visit::Descend;
+        }
+        let mut at = n;
+        while let Some(p) = at
+            .parent()
+            .filter(|p| p.kind_name() == "parenthesized_expression")
+        {
+            at = p;
+        }
+        let Some(p) = at.parent() else {
+            return Visit::Descend;
+        };
+        match p.kind_name() {
+            "send_statement"
+                if p.child_by_field_name("channel").map(|c| c.id()) == Some(at.id()) =>
+            {
+                let guarded = p.parent().is_some_and(|c| {
+                    c.kind_name() == "communication_case"
+                        && c.parent().is_some_and(select_can_give_up)
+                });
+                if !guarded {
+                    sends.push(p);
+                }
+            }
+            "unary_expression" if cx.text(p).starts_with("<-") => {
+                let how = if crate::syntax::goroutines::receive_gives_up(p, &same) {
+                    crate::syntax::goroutines::Receive::GivesUp
+                } else {
+                    crate::syntax::goroutines::Receive::Waits
+                };
+                receive = receive.and(how);
+            }
+            "range_clause" => receive = receive.and(crate::syntax::goroutines::Receive::Waits),
+            // `x.f = make(…)`, `x.f = nil`, `x.f != nil`.
+            "expression_list"
+                if p.parent().is_some_and(|s| {
+                    s.kind_name() == "assignment_statement"
+                        && s.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+                }) => {}
+            "binary_expression" => {}
+            "argument_list" => {
+                let call = p.parent();
+                let f = call
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .map(unparen);
+                let idx = named_children(p).position(|a| a.id() == at.id());
+                let (Some(call), Some(f), Some(idx)) = (call, f, idx) else {
+                    lost = true;
+                    return Visit::Stop;
+                };
+                if f.kind_name() == "identifier" && matches!(cx.text(f), "close" | "len" | "cap") {
+                    return Visit::Descend;
+                }
+                // A package helper handed the channel: how it sends and receives.
+                let facts = match f.kind_name() {
+                    "identifier" => cx.index.param(cx.text(f), false, idx),
+                    "selector_expression" => f
+                        .child_by_field_name("field")
+                        .and_then(|m| cx.index.param(cx.text(m), true, idx)),
+                    _ => None,
+                };
+                match facts {
+                    // One that passes it on again is not followed.
+                    Some(facts) if !facts.hands_off && facts.passes.is_empty() => {
+                        if facts.sends {
+                            sends.push(call);
+                        }
+                        receive = receive.and(facts.receive);
+                    }
+                    _ => {
+                        lost = true;
+                        return Visit::Stop;
+                    }
+                }
+            }
+            _ => {
+                lost = true;
+                return Visit::Stop;
+            }
+        }
+        Visit::Descend
+    });
+    if lost || sends.is_empty() || receive == crate::syntax::goroutines::Receive::Waits {
+        return None;
+    }
+    let why = if receive == crate::syntax::goroutines::Receive::Never {
+        "nothing in the package receives from it"
+    } else {
+        "every receive sits in a select that can give up on it"
+    };
+    let mut d = cx.diag(
+        &RULE,
+        make,
+        format!(
+            "unbuffered channel in field `{field}` of `{ty}`: {why}, so a send on it can block forever"
+        ),
+    );
+    for s in sends.iter().take(3) {
+        d.related
+            .push(cx.related(*s, "a send that can block forever"));
+    }
+    Some(d)
 }

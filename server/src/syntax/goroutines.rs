@@ -291,7 +291,8 @@ fn received_by<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
         "unary_expression" => {
             n.child_by_field_name("operator")
                 .is_some_and(|o| o.kind() == "<-")
-                && n.child_by_field_name("operand").is_some_and(|o| same(unparen(o)))
+                && n.child_by_field_name("operand")
+                    .is_some_and(|o| same(unparen(o)))
         }
         "range_clause" => n
             .child_by_field_name("right")
