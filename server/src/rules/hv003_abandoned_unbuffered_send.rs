@@ -379,7 +379,7 @@ fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
                         .owner
                         .as_ref()
                         .and_then(|o| cx.index.resolve(o))
-                        .map_or(true, |t| {
+                        .is_none_or(|t| {
                             cx.index
                                 .field_of_type(&t, &op.field)
                                 .is_none_or(|d| d.type_name == decl.type_name)
