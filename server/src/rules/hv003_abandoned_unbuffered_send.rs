@@ -21,6 +21,14 @@ function that made it can stop receiving before the send happens: the only
 receive is a `select` with another way out (`ctx.Done()`, `time.After`,
 another channel), or the function can return before it receives.
 
+It also follows a channel held in a struct field: made unbuffered in a
+literal or an assignment in the file that declares the type
+(`&job{out: make(chan T)}`), sent on through that field, and received only
+in `select`s that can leave without it (directly, or in a package helper
+handed the channel), or never received in the package at all. A use it
+cannot follow (the channel returned, stored elsewhere, handed to an unknown
+function, an exported field outside `main`) leaves the field alone.
+
 ## Why is this bad?
 A send on an unbuffered channel blocks until someone receives. Once the
 receiver has gone, the sending goroutine blocks forever: it leaks, with
@@ -51,7 +59,9 @@ is collected even when nobody reads the result.
 
 ## Fix
 Gives the channel capacity 1, or `len(xs)` when the senders are started in a
-loop over `xs`. The meaning is unchanged for the receiver.
+loop over `xs`. The meaning is unchanged for the receiver. A field's channel
+gets no fix: its senders are not counted, so no capacity is known to be
+enough; give each send a `select` on the same way out, by hand.
 "#,
     in_tests: true,
     check,
