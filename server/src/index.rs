@@ -230,6 +230,9 @@ impl FileSummary {
     }
 
     fn add_field_channel_ops(&mut self, decl: Node, src: &str, imports: &Imports) {
+        if !src[decl.byte_range()].contains("<-") {
+            return;
+        }
         visit(decl, |n| {
             let (chan, how) = match n.kind_name() {
                 "send_statement" => (n.child_by_field_name("channel"), "send".to_string()),
