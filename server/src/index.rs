@@ -111,7 +111,7 @@ pub struct FieldChannelOp {
     pub field: String,
     /// The type of the operand `x` in `x.f`, as this file tells it.
     pub owner: Option<TypeRef>,
-    /// `send`, or `receive:` and whether the receive can be given up.
+    /// `send`, or `receive:` and how it receives (`Waits`, `GivesUp`).
     pub how: String,
 }
 
@@ -236,11 +236,13 @@ impl FileSummary {
         visit(decl, |n| {
             let (chan, how) = match n.kind_name() {
                 "send_statement" => (n.child_by_field_name("channel"), "send".to_string()),
-                "unary_expression" if text(n, src).starts_with("<-") => {
+                "unary_expression" => {
                     let ch = n.child_by_field_name("operand").map(unparen);
                     let same = |m: Node| ch.is_some_and(|c| text(m, src) == text(c, src));
-                    let gives_up = crate::syntax::goroutines::receive_gives_up(n, &same);
-                    (ch, format!("receive:{gives_up}"))
+                    match crate::syntax::goroutines::receive_at(n, &same) {
+                        Some(how) => (ch, format!("receive:{how:?}")),
+                        None => return Visit::Descend,
+                    }
                 }
                 _ => return Visit::Descend,
             };
@@ -638,7 +640,7 @@ fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports
     let tell = types.iter().rposition(|t| *t == "error" || *t == "bool");
     /// What the paths that reach a point did, each as (on some, on all):
     /// wrote the status, wrote anything, lent the writer to a function.
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, Default)]
     struct Did {
         status: (bool, bool),
         any: (bool, bool),
@@ -708,12 +710,7 @@ fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports
         idx: tell,
         exits: Vec::new(),
     };
-    let none = Did {
-        status: (false, false),
-        any: (false, false),
-        lent: (false, false),
-    };
-    crate::syntax::flow::run(&mut paths, body, src, none);
+    crate::syntax::flow::run(&mut paths, body, src, Did::default());
     let exits = &paths.exits;
     // `wrote` gives (on some path, on every path) to this exit.
     let when = |wrote: &dyn Fn(&Did) -> (bool, bool)| -> When {

@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::{
-    outlives_with, received_channel, select_can_give_up, starts, waits, Start,
+    outlives_with, receive_at, received_channel, send_can_give_up, starts, waits, Receive, Start,
 };
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
@@ -71,7 +71,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.scope_mentions("make(chan") {
         return;
     }
-    check_fields(cx, out);
+    // A local channel is checked where it is made; a field's, once per
+    // field, against the whole file.
+    let mut fields: Vec<((String, String), Node)> = Vec::new();
     cx.visit_scope(|n| {
         let is_make = n.kind_name() == "call_expression"
             && n.child_by_field_name("function").map(|f| cx.text(f)) == Some("make");
@@ -80,9 +82,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         if let Some(d) = check_make(cx, n) {
             out.push(d);
+        } else if let Some(key) = made_field(cx, n) {
+            if !fields.iter().any(|(k, _)| *k == key) {
+                fields.push((key, n));
+            }
         }
         Visit::Skip
     });
+    for ((ty, field), make) in fields {
+        out.extend(check_field(cx, &ty, &field, make));
+    }
 }
 
 /// The variable a `make` call is assigned to.
@@ -179,14 +188,10 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
             && n.child_by_field_name("channel")
                 .map(|c| cx.text(unparen(c)))
                 == Some(name.as_str())
+            && !send_can_give_up(n)
         {
-            let guarded = n.parent().is_some_and(|p| {
-                p.kind_name() == "communication_case" && p.parent().is_some_and(select_can_give_up)
-            });
-            if !guarded {
-                found = Some(n);
-                return Visit::Stop;
-            }
+            found = Some(n);
+            return Visit::Stop;
         }
         Visit::Descend
     });
@@ -316,41 +321,6 @@ fn declared_type<'a>(cx: &Context<'a>, func: Node<'a>, name: &str) -> Option<&'a
     found
 }
 
-/// Channels held in struct fields: an unexported field (any field in a
-/// `main` package) made unbuffered in
-/// this file (`&job{out: make(chan T)}`, `j.out = make(chan T)`), sent on
-/// through that field of that type, where every receive in the file (or in
-/// a package helper handed the channel) sits in a `select` that can give it
-/// up, or where nothing in the package receives from it at all. Any use the
-/// file cannot follow (the channel stored elsewhere, returned, handed to an
-/// unknown function, or a selector whose operand's type is unknown) leaves
-/// it alone.
-fn check_fields(cx: &Context, out: &mut Vec<Diagnostic>) {
-    // (declaring type, field) -> the make.
-    let mut makes: Vec<((String, String), Node)> = Vec::new();
-    cx.visit_scope(|n| {
-        let is_make = n.kind_name() == "call_expression"
-            && n.child_by_field_name("function").map(|f| cx.text(f)) == Some("make");
-        if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
-            return Visit::Descend;
-        }
-        if let Some(key) = made_field(cx, n) {
-            if !makes.iter().any(|(k, _)| *k == key) {
-                makes.push((key, n));
-            }
-        }
-        Visit::Skip
-    });
-    if makes.is_empty() {
-        return;
-    }
-    for ((ty, field), make) in makes {
-        if let Some(d) = check_field(cx, &ty, &field, make) {
-            out.push(d);
-        }
-    }
-}
-
 /// The unexported field a `make` is stored in: `T{f: make(…)}` or
 /// `x.f = make(…)`, as (declaring type, field).
 fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
@@ -399,6 +369,15 @@ fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
     (here && !elsewhere && (!exported || main)).then(|| (decl.type_name.clone(), decl.name.clone()))
 }
 
+/// Channels held in struct fields: an unexported field (any field in a
+/// `main` package) made unbuffered in
+/// this file (`&job{out: make(chan T)}`, `j.out = make(chan T)`), sent on
+/// through that field of that type, where every receive in the file (or in
+/// a package helper handed the channel) sits in a `select` that can give it
+/// up, or where nothing in the package receives from it at all. Any use the
+/// file cannot follow (the channel stored elsewhere, returned, handed to an
+/// unknown function, or a selector whose operand's type is unknown) leaves
+/// it alone.
 fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> Option<Diagnostic> {
     let root = cx.file.root();
     let same = |n: Node| {
@@ -409,7 +388,7 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
                 .is_some_and(|d| d.type_name == ty && d.name == field)
     };
     let mut sends: Vec<Node> = Vec::new();
-    let mut receive = crate::syntax::goroutines::Receive::Never;
+    let mut receive = Receive::Never;
     let mut lost = false;
     visit(root, |n| {
         if n.kind_name() != "selector_expression"
@@ -417,13 +396,14 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         {
             return Visit::Descend;
         }
-        if cx.field_decl(n).is_none() {
-            // Which struct's field this is cannot be told.
-            lost = true;
-            return Visit::Stop;
-        }
-        if !same(n) {
-            return Visit::Descend;
+        match cx.field_decl(n) {
+            Some(d) if d.type_name == ty => {}
+            Some(_) => return Visit::Descend,
+            None => {
+                // Which struct's field this is cannot be told.
+                lost = true;
+                return Visit::Stop;
+            }
         }
         let mut at = n;
         while let Some(p) = at
@@ -439,23 +419,18 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
             "send_statement"
                 if p.child_by_field_name("channel").map(|c| c.id()) == Some(at.id()) =>
             {
-                let guarded = p.parent().is_some_and(|c| {
-                    c.kind_name() == "communication_case"
-                        && c.parent().is_some_and(select_can_give_up)
-                });
-                if !guarded {
+                if !send_can_give_up(p) {
                     sends.push(p);
                 }
             }
-            "unary_expression" if cx.text(p).starts_with("<-") => {
-                let how = if crate::syntax::goroutines::receive_gives_up(p, &same) {
-                    crate::syntax::goroutines::Receive::GivesUp
-                } else {
-                    crate::syntax::goroutines::Receive::Waits
-                };
-                receive = receive.and(how);
-            }
-            "range_clause" => receive = receive.and(crate::syntax::goroutines::Receive::Waits),
+            "unary_expression" | "range_clause" => match receive_at(p, &same) {
+                Some(how) => receive = receive.and(how),
+                // `&x.f`, `for _, x.f = range …`: not followed.
+                None => {
+                    lost = true;
+                    return Visit::Stop;
+                }
+            },
             // `x.f = make(…)`, `x.f = nil`, `x.f != nil`.
             "expression_list"
                 if p.parent().is_some_and(|s| {
@@ -505,10 +480,10 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         }
         Visit::Descend
     });
-    if lost || sends.is_empty() || receive == crate::syntax::goroutines::Receive::Waits {
+    if lost || sends.is_empty() || receive == Receive::Waits {
         return None;
     }
-    let why = if receive == crate::syntax::goroutines::Receive::Never {
+    let why = if receive == Receive::Never {
         "nothing in the package receives from it"
     } else {
         "every receive sits in a select that can give up on it"

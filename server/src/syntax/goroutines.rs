@@ -301,20 +301,38 @@ fn received_by<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
     }
 }
 
+/// How `n` receives from the channel `same` picks out, if it is a receive
+/// from it (`<-ch`, `range ch`).
+pub fn receive_at<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> Option<Receive> {
+    if !received_by(n, same) {
+        return None;
+    }
+    Some(
+        if n.kind_name() == "unary_expression" && receive_gives_up(n, same) {
+            Receive::GivesUp
+        } else {
+            Receive::Waits
+        },
+    )
+}
+
 /// How `root` receives from the channel `same` picks out (a name, a
 /// field), over every receive in it.
 pub fn receives<'t>(root: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> Receive {
     let mut out = Receive::Never;
     super::visit(root, |n| {
-        if received_by(n, same) {
-            let how = if n.kind_name() == "unary_expression" && receive_gives_up(n, same) {
-                Receive::GivesUp
-            } else {
-                Receive::Waits
-            };
+        if let Some(how) = receive_at(n, same) {
             out = out.and(how);
         }
         Visit::Descend
     });
     out
+}
+
+/// True for a send that is a case of a `select` with another way out: it
+/// never blocks for good.
+pub fn send_can_give_up(send: Node) -> bool {
+    send.parent().is_some_and(|c| {
+        c.kind_name() == "communication_case" && c.parent().is_some_and(select_can_give_up)
+    })
 }
