@@ -76,12 +76,24 @@ pub struct Related {
 }
 
 /// Whether applying a fix keeps the program's meaning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Applicability {
-    /// Same meaning apart from the bug; safe to apply in bulk.
+    /// Same behaviour apart from the bug: `check --fix` and the editor's
+    /// *Fix All* apply it.
     Safe,
-    /// Valid Go, but the behaviour changes: review before applying.
-    NeedsReview,
+    /// Valid Go, but what the program does may change (its title says how):
+    /// applied only when asked (`--unsafe-fixes`, or one code action).
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
 }
 
 /// Replace bytes `start..end` of `path` with `new_text`.
@@ -100,6 +112,54 @@ pub struct Fix {
     pub preferred: bool,
     pub applicability: Applicability,
     pub edits: Vec<Edit>,
+    /// An import this fix removes a use of, when other uses remain: fixes
+    /// applied together that remove them all drop the import too.
+    pub unused_import: Option<ImportDrop>,
+}
+
+impl Fix {
+    /// Calls `f` on every byte offset the fix holds in the file `path`:
+    /// its edits' bounds, and those of its import drop and the uses it counts.
+    pub fn each_offset(&mut self, path: &str, mut f: impl FnMut(&mut usize)) {
+        let drop = self.unused_import.as_mut();
+        let (uses, drop_edit) = match drop {
+            Some(d) => (Some(&mut d.uses), Some(&mut d.edit)),
+            None => (None, None),
+        };
+        for e in self.edits.iter_mut().chain(drop_edit) {
+            if *e.path == *path {
+                f(&mut e.start);
+                f(&mut e.end);
+            }
+        }
+        if let Some(uses) = uses {
+            if self.edits.first().is_some_and(|e| *e.path == *path) {
+                uses.iter_mut().for_each(f);
+            }
+        }
+    }
+
+    /// The greatest byte offset [`Fix::each_offset`] visits in `path`.
+    pub fn last_offset(&self, path: &str) -> Option<usize> {
+        let drop = self.unused_import.as_ref();
+        let edits = self.edits.iter().chain(drop.map(|d| &d.edit));
+        let ends = edits
+            .filter(|e| *e.path == *path)
+            .map(|e| e.end.max(e.start));
+        let uses = drop
+            .filter(|_| self.edits.first().is_some_and(|e| *e.path == *path))
+            .and_then(|d| d.uses.last().copied());
+        ends.chain(uses).max()
+    }
+}
+
+/// Deleting an import once none of its uses is left.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportDrop {
+    /// Where each use of the import's name starts.
+    pub uses: Vec<usize>,
+    /// The edit that deletes the import's line.
+    pub edit: Edit,
 }
 
 /// One finding.

@@ -2,7 +2,7 @@
 //! file's aliases, indentation with tabs, fresh names, and applying a set of
 //! non-overlapping edits to a text.
 
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::{Applicability, Edit, Fix, ImportDrop};
 use crate::source::SourceFile;
 use crate::syntax::imports::{default_name, Imports};
 use std::collections::HashSet;
@@ -30,6 +30,7 @@ pub fn fix(
         preferred,
         applicability,
         edits,
+        unused_import: None,
     }
 }
 
@@ -44,6 +45,17 @@ pub fn ranked(fixes: impl IntoIterator<Item = Fix>) -> Vec<Fix> {
             f
         })
         .collect()
+}
+
+/// The fix to apply in bulk (`check --fix`, the editor's *Fix All*) among a
+/// finding's `fixes`: the preferred one when it is allowed, else the first
+/// allowed alternative. Safe fixes only, unless `unsafe_ok`.
+pub fn to_apply(fixes: &[Fix], unsafe_ok: bool) -> Option<&Fix> {
+    let allowed = |f: &&Fix| unsafe_ok || f.applicability == Applicability::Safe;
+    let preferred = fixes.iter().filter(|f| f.preferred);
+    preferred
+        .chain(fixes.iter().filter(|f| !f.preferred))
+        .find(allowed)
 }
 
 /// The leading whitespace of the line that holds `offset`.
@@ -306,45 +318,87 @@ fn lone_import_to_block(
     )
 }
 
-/// The edit that deletes the import of `path` when the text in `removed`
-/// (about to be replaced) holds its only uses.
+/// What removing the text in the `removed` ranges (about to be replaced)
+/// does to the import of `path`: `Some(Ok(edit))` deletes it (they held all
+/// its uses); `Some(Err(drop))` when other uses remain, for [`combine`] to
+/// delete it once fixes applied together remove them all.
 pub fn drop_import_if_unused(
     file: &SourceFile,
     imports: &Imports,
     path: &str,
-    removed: (usize, usize),
-) -> Option<Edit> {
+    removed: &[(usize, usize)],
+) -> Option<Result<Edit, ImportDrop>> {
     let (start, end, name) = imports.spec_of(path)?;
-    let used = file.top_level().any(|decl| {
-        crate::syntax::any(decl, |n| {
-            matches!(n.kind(), "identifier" | "package_identifier")
-                && (n.start_byte() < removed.0 || n.start_byte() >= removed.1)
+    let mut uses = Vec::new();
+    for decl in file.top_level() {
+        crate::syntax::visit(decl, |n| {
+            if matches!(n.kind(), "identifier" | "package_identifier")
                 && crate::syntax::text(n, &file.text) == name
                 && n.parent().is_some_and(|p| {
                     matches!(p.kind(), "selector_expression" | "qualified_type")
                         && p.child(0).is_some_and(|c| c.id() == n.id())
                 })
-        })
-    });
-    if used {
-        return None;
+            {
+                uses.push(n.start_byte());
+            }
+            crate::syntax::Visit::Descend
+        });
     }
-    let spec = file.node_for_range(start, end)?;
-    let in_list = spec
-        .parent()
-        .is_some_and(|p| p.kind() == "import_spec_list");
-    if in_list {
-        // The whole line, with its newline.
-        let (line, _) = file.line_col(start);
-        let from = file.line_start(line);
-        let to = file.text[end..]
-            .find('\n')
-            .map_or(file.text.len(), |i| end + i + 1);
-        Some(edit(file, from, to, ""))
+    let mut spec = file.node_for_range(start, end)?;
+    while spec.kind() != "import_spec" {
+        spec = spec.parent()?;
+    }
+    let parent = spec.parent()?;
+    let others = parent.kind() == "import_spec_list"
+        && crate::syntax::named_children(parent)
+            .any(|s| s.kind() == "import_spec" && s.id() != spec.id());
+    let edit = if others {
+        delete_lines(file, spec.start_byte(), spec.end_byte())
     } else {
-        let decl = spec.parent()?;
-        Some(edit(file, decl.start_byte(), decl.end_byte(), ""))
+        // The whole declaration goes, with its line and a blank line after.
+        let decl = if parent.kind() == "import_declaration" {
+            parent
+        } else {
+            parent.parent()?
+        };
+        delete_lines(file, decl.start_byte(), decl.end_byte())
+    };
+    if uses.iter().all(|u| covered(*u, removed)) {
+        Some(Ok(edit))
+    } else {
+        Some(Err(ImportDrop { uses, edit }))
     }
+}
+
+fn covered(at: usize, ranges: &[(usize, usize)]) -> bool {
+    ranges.iter().any(|(s, e)| *s <= at && at < *e)
+}
+
+/// Deletes whole lines `start..end` (with a trailing comment and the
+/// newline), and one blank line beside them when they sat between a blank
+/// line and a blank line or a line that opens or closes a block: gofmt
+/// keeps neither a doubled blank line nor one after `(` or before `)`.
+fn delete_lines(file: &SourceFile, start: usize, end: usize) -> Edit {
+    let text = &file.text;
+    let (line, _) = file.line_col(start);
+    let mut from = file.line_start(line);
+    let mut to = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+    let blank_after = text[to..].starts_with('\n');
+    let before = &text[..from];
+    let prev_line = before
+        .strip_suffix('\n')
+        .map(|b| &b[b.rfind('\n').map_or(0, |i| i + 1)..]);
+    let blank_before = prev_line.is_some_and(|l| l.trim().is_empty());
+    let opens =
+        prev_line.is_some_and(|l| l.trim_end().ends_with('(') || l.trim_end().ends_with('{'));
+    let next_line = &text[to..text[to..].find('\n').map_or(text.len(), |i| to + i)];
+    let closes = next_line.trim_start().starts_with(')') || next_line.trim_start().starts_with('}');
+    if blank_after && (blank_before || opens || to == text.len()) {
+        to += 1;
+    } else if blank_before && (closes || to >= text.len()) {
+        from -= 1;
+    }
+    edit(file, from, to, "")
 }
 
 /// The qualifiers for several import paths (in the order given) and the
@@ -382,6 +436,7 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
     let mut sorted: Vec<&Fix> = fixes.into_iter().collect();
     sorted.sort_by_key(|f| f.edits.first().map(|e| e.start).unwrap_or(0));
     let mut taken: Vec<Edit> = Vec::new();
+    let mut chosen: Vec<&Fix> = Vec::new();
     let (mut applied, mut skipped) = (0, 0);
     for f in sorted {
         // Two insertions at one point both apply (in the order of their
@@ -406,7 +461,30 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
                 taken.push(e.clone());
             }
         }
+        chosen.push(f);
         applied += 1;
+    }
+    // An import whose uses the taken fixes all remove goes too.
+    let mut drops: Vec<&ImportDrop> = Vec::new();
+    for f in &chosen {
+        if let Some(d) = &f.unused_import {
+            if !drops.contains(&d) {
+                drops.push(d);
+            }
+        }
+    }
+    for d in drops {
+        let removed: Vec<(usize, usize)> = taken
+            .iter()
+            .filter(|t| t.path == d.edit.path)
+            .map(|t| (t.start, t.end))
+            .collect();
+        let clear = !taken
+            .iter()
+            .any(|t| t.path == d.edit.path && t.start < d.edit.end && d.edit.start < t.end);
+        if clear && d.uses.iter().all(|u| covered(*u, &removed)) && !taken.contains(&d.edit) {
+            taken.push(d.edit.clone());
+        }
     }
     // The order `apply` uses, so that an editor applying them in array order
     // gets the same text.

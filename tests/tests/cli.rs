@@ -40,14 +40,23 @@ fn example_reports_every_rule_and_exits_1() {
         assert!(text.contains(&code), "example lacks {code}:\n{text}");
     }
     let first = text.lines().next().unwrap();
-    // path:line:col: CODE message
-    let parts: Vec<&str> = first.splitn(4, ':').collect();
+    // path:line:col: severity: CODE [*] message
+    let parts: Vec<&str> = first.splitn(5, ':').collect();
     assert!(parts[0].starts_with("examples/bookshop/"), "{first}");
     assert!(
         parts[1].parse::<usize>().is_ok() && parts[2].parse::<usize>().is_ok(),
         "{first}"
     );
-    assert!(parts[3].starts_with(" HV"), "{first}");
+    assert!(
+        ["error", "warning", "info", "hint"].contains(&parts[3].trim()),
+        "{first}"
+    );
+    assert!(parts[4].starts_with(" HV"), "{first}");
+    // Findings with a safe fix are marked [*], with only unsafe fixes [~].
+    assert!(
+        text.contains(" HV004 [~] ") && text.contains(" HV007 [*] "),
+        "{text}"
+    );
     assert!(
         text.lines().last().unwrap().starts_with("httpvet: "),
         "summary line"
@@ -218,4 +227,155 @@ fn select_and_ignore_filter_rules() {
         &repo_root(),
     );
     assert!(!stdout(&out).contains("HV007"));
+}
+
+const ACCEPTED: &str = r#"package accepted
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// enqueue answers 202 at once and reports from a goroutine: the late write
+// is HV001's bug. Its only fix runs the work in the handler, which changes
+// the status: unsafe.
+func enqueue(w http.ResponseWriter, r *http.Request) {
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		fmt.Fprintln(w, "queued")
+	}()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// enqueueBytes is the same with one w.Write: the bytes can come back over
+// a channel and be written after the 202, which is safe.
+func enqueueBytes(w http.ResponseWriter, r *http.Request) {
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		w.Write([]byte("queued\n"))
+	}()
+	w.WriteHeader(http.StatusAccepted)
+}
+"#;
+
+const ACCEPTED_TEST: &str = r#"package accepted
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func answers202(t *testing.T, h http.HandlerFunc) {
+	rec := httptest.NewRecorder()
+	h(rec, httptest.NewRequest(http.MethodPost, "/jobs", nil))
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("status %d, want 202", rec.Code)
+	}
+}
+
+func TestEnqueue(t *testing.T)      { answers202(t, enqueue) }
+func TestEnqueueBytes(t *testing.T) { answers202(t, enqueueBytes) }
+"#;
+
+/// `check --fix` applies safe fixes only. HV001's "drop the `go`" changes
+/// when the handler answers (a 202 written after the `go` becomes a
+/// superfluous status behind the work's 200), so that handler keeps its 202
+/// until `--unsafe-fixes` is given, and the summary says why the finding is
+/// left; the safe hand-off fix keeps the 202 and is applied.
+#[test]
+fn fix_never_applies_an_unsafe_fix_unasked() {
+    use httpvet_tests::{go_tool, run_ok};
+    let dir = temp_dir("accepted");
+    std::fs::write(
+        dir.join("go.mod"),
+        "module example.com/accepted\n\ngo 1.22\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("accepted.go"), ACCEPTED).unwrap();
+    std::fs::write(dir.join("accepted_test.go"), ACCEPTED_TEST).unwrap();
+    let go_test = || {
+        let out = go_tool("go")
+            .args(["test", "-count=1", "."])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert!(go_test().0, "both handlers answer 202");
+
+    let listed = stdout(&httpvet(&["check", "."], &dir));
+    assert!(listed.contains(":15:16: warning: HV001 [~] "), "{listed}");
+    assert!(listed.contains(":25:3: warning: HV001 [*] "), "{listed}");
+    assert!(
+        listed.contains("1 fixable with --fix [*]; 1 more with --unsafe-fixes [~]"),
+        "{listed}"
+    );
+
+    // JSON carries each fix's class; --diff shows the safe ones only.
+    let json = httpvet(&["check", "--format", "json", "."], &dir);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let classes = |i: usize| -> Vec<String> {
+        v[i]["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["applicability"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(classes(0), ["unsafe"]);
+    assert_eq!(classes(1)[0], "safe");
+    let diff = stdout(&httpvet(&["check", "--diff", "."], &dir));
+    assert!(
+        diff.contains("--- a/accepted.go") && !diff.contains("-\t\tfmt.Fprintln"),
+        "{diff}"
+    );
+
+    let out = httpvet(&["check", "--fix", "."], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("fixed 1 finding in 1 file; 1 left: 1 with only an unsafe fix"),
+        "{said}"
+    );
+    assert!(stderr(&out).contains("not fixed (only an unsafe fix)"));
+    let fixed = std::fs::read_to_string(dir.join("accepted.go")).unwrap();
+    assert!(
+        fixed.contains("\t\tfmt.Fprintln(w, \"queued\")\n\t}()\n"),
+        "{fixed}"
+    );
+    run_ok(go_tool("gofmt").arg("-l").arg(&dir))
+        .is_empty()
+        .then_some(())
+        .expect("gofmt");
+    run_ok(go_tool("go").args(["vet", "."]).current_dir(&dir));
+    assert!(go_test().0, "still 202 after check --fix");
+
+    // Asked for, the unsafe fix removes the race and changes the status.
+    let out = httpvet(&["check", "--fix", "--unsafe-fixes", "."], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    run_ok(go_tool("go").args(["vet", "."]).current_dir(&dir));
+    let (ok, said) = go_test();
+    assert!(
+        !ok && said.contains("TestEnqueue ")
+            && said.contains("want 202")
+            && !said.contains("TestEnqueueBytes "),
+        "the unsafe fix changes the status, which is why it is unsafe:\n{said}"
+    );
+}
+
+/// `--fix --format json` prints the findings left as JSON (the summary goes
+/// to stderr).
+#[test]
+fn fix_with_json_prints_json() {
+    let dir = temp_dir("fixjson");
+    std::fs::write(dir.join("main.go"), BUGGY).unwrap();
+    let out = httpvet(&["check", "--fix", "--format", "json", "."], &dir);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert!(v.as_array().is_some(), "{v}");
+    assert!(stderr(&out).contains("httpvet: fixed "), "{}", stderr(&out));
 }

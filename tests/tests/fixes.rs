@@ -45,7 +45,7 @@ fn preferred_fixes_match_goldens_and_build() {
         // What `check --fix` does, on the copy: passes until nothing applies;
         // a fix may edit a sibling (a mutex beside a map declared there).
         let recheck = || check_paths(std::slice::from_ref(&out_dir), &Settings::default());
-        let report = fix_in_place(recheck().unwrap(), recheck).unwrap();
+        let report = fix_in_place(recheck().unwrap(), true, recheck).unwrap();
         fixed_any += report.files.len();
         for file in go_files(&dir) {
             let golden = file.with_extension("go.golden");
@@ -101,11 +101,10 @@ fn alternative_fixes_match_goldens_and_build() {
         let run = check_paths(std::slice::from_ref(&dir), &Settings::default()).unwrap();
         let out_dir = work.join(pkg);
         std::fs::create_dir_all(&out_dir).unwrap();
-        let (changed, applied, skipped) =
-            apply_to_files(run.alternatives.values().flatten()).unwrap();
+        let (changed, applied, skipped) = apply_to_files(run.alternatives()).unwrap();
         assert_eq!(skipped, 0, "{pkg}: alternatives overlap");
         applied_any += applied;
-        let expected_gone: usize = run.alternatives.values().map(Vec::len).sum();
+        let expected_gone = run.alternatives().len();
         for file in go_files(&dir) {
             let text = std::fs::read_to_string(&file).unwrap();
             let key = file.to_string_lossy().into_owned();
@@ -184,8 +183,8 @@ fn fixes_respect_the_modules_go_version() {
         let run = check_paths(std::slice::from_ref(&work), &Settings::default()).unwrap();
         let file = work.join("hv006.go");
         let text = std::fs::read_to_string(&file).unwrap();
-        let fixes = &run.fixes[&file.to_string_lossy().into_owned()];
-        let (new, applied, _) = fixed_text(&text, fixes);
+        let fixes = run.fixes_in(&file.to_string_lossy(), false);
+        let (new, applied, _) = fixed_text(&text, &fixes);
         assert!(applied > 0);
         assert!(new.contains(want), "go {version}: expected {want}:\n{new}");
         assert!(

@@ -62,12 +62,17 @@ struct CheckArgs {
     /// Print the count per rule and the time spent parsing and checking (on stderr).
     #[arg(long)]
     statistics: bool,
-    /// Apply the preferred fix of each finding; write each changed file atomically.
+    /// Apply the safe fix of each finding (the preferred one when safe);
+    /// write each changed file atomically.
     #[arg(long, conflicts_with = "diff")]
     fix: bool,
     /// Print the preferred fixes as a unified diff; write nothing.
     #[arg(long)]
     diff: bool,
+    /// With --fix or --diff, apply unsafe fixes too (they may change what
+    /// the program does; each one's title says how).
+    #[arg(long)]
+    unsafe_fixes: bool,
     /// Use this configuration file instead of searching for httpvet.toml.
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
@@ -131,10 +136,34 @@ pub struct Run {
     pub warnings: Vec<String>,
     pub parse_time: Duration,
     pub check_time: Duration,
-    /// The preferred fix of each finding, by file (byte offsets).
-    pub fixes: BTreeMap<String, Vec<crate::diagnostic::Fix>>,
+}
+
+impl Run {
+    /// The fix `--fix` applies for each finding that has one allowed (see
+    /// [`Finding::fix_to_apply`]).
+    pub fn fixes(&self, unsafe_ok: bool) -> Vec<&crate::diagnostic::Fix> {
+        self.findings
+            .iter()
+            .filter_map(|f| f.fix_to_apply(unsafe_ok))
+            .collect()
+    }
+
+    /// The fixes [`Run::fixes`] picks in one file.
+    pub fn fixes_in(&self, path: &str, unsafe_ok: bool) -> Vec<crate::diagnostic::Fix> {
+        self.findings
+            .iter()
+            .filter(|f| f.path == path)
+            .filter_map(|f| f.fix_to_apply(unsafe_ok).cloned())
+            .collect()
+    }
+
     /// The first alternative (non-preferred) fix of each finding that has one.
-    pub alternatives: BTreeMap<String, Vec<crate::diagnostic::Fix>>,
+    pub fn alternatives(&self) -> Vec<&crate::diagnostic::Fix> {
+        self.findings
+            .iter()
+            .filter_map(|f| f.raw_fixes.iter().find(|x| !x.preferred))
+            .collect()
+    }
 }
 
 fn check(args: CheckArgs) -> i32 {
@@ -145,14 +174,14 @@ fn check(args: CheckArgs) -> i32 {
         }
     }
     let settings = Settings {
-        select: args.select,
-        ignore: args.ignore,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
         ..Settings::default()
     };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths
+        args.paths.clone()
     };
     let run = match check_paths_with(&paths, &settings, args.config.as_deref()) {
         Ok(r) => r,
@@ -167,7 +196,7 @@ fn check(args: CheckArgs) -> i32 {
     if args.fix || args.diff {
         let config = args.config.clone();
         let recheck = || check_paths_with(&paths, &settings, config.as_deref());
-        return apply_fixes(run, args.diff, recheck);
+        return apply_fixes(run, &args, recheck);
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -218,14 +247,29 @@ fn summary_line(run: &Run) -> String {
         .collect::<std::collections::HashSet<_>>()
         .len();
     let checked = plural(run.files, "file");
-    match run.findings.len() {
-        0 => format!("httpvet: no findings in {checked}"),
-        n => format!(
-            "httpvet: {} in {} ({checked} checked)",
-            plural(n, "finding"),
-            plural(files, "file")
-        ),
+    if run.findings.is_empty() {
+        return format!("httpvet: no findings in {checked}");
     }
+    let safe = run.fixes(false).len();
+    let unsafe_only = run.fixes(true).len() - safe;
+    let mut s = format!(
+        "httpvet: `httpvet explain {}` tells what a rule catches and how to fix it\n",
+        run.findings[0].code
+    );
+    s.push_str(&format!(
+        "httpvet: {} in {} ({checked} checked)",
+        plural(run.findings.len(), "finding"),
+        plural(files, "file")
+    ));
+    if safe > 0 {
+        s.push_str(&format!("; {safe} fixable with --fix [*]"));
+    }
+    if unsafe_only > 0 {
+        s.push_str(&format!(
+            "; {unsafe_only} more with --unsafe-fixes [~] (may change behaviour)"
+        ));
+    }
+    s
 }
 
 fn plural(n: usize, what: &str) -> String {
@@ -324,12 +368,6 @@ pub fn check_paths_with(
         run.findings.extend(r.findings);
         run.files += r.files;
         run.warnings.extend(r.warnings);
-        for (k, v) in r.fixes {
-            run.fixes.entry(k).or_default().extend(v);
-        }
-        for (k, v) in r.alternatives {
-            run.alternatives.entry(k).or_default().extend(v);
-        }
         run.parse_time += r.parse_time;
         run.check_time += r.check_time;
     }
@@ -388,18 +426,6 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
         }
         for d in &report.diagnostics {
             run.findings.push(Finding::new(d, &u.file, &u.file.path));
-            if let Some(f) = d.fixes.iter().find(|f| f.preferred) {
-                run.fixes
-                    .entry(u.file.path.to_string())
-                    .or_default()
-                    .push(f.clone());
-            }
-            if let Some(f) = d.fixes.iter().find(|f| !f.preferred) {
-                run.alternatives
-                    .entry(u.file.path.to_string())
-                    .or_default()
-                    .push(f.clone());
-            }
         }
     }
     run
@@ -469,12 +495,73 @@ pub struct FixReport {
     pub initial: usize,
     pub files: std::collections::BTreeSet<String>,
     pub left: Run,
+    /// Whether unsafe fixes were allowed.
+    pub unsafe_ok: bool,
 }
 
-/// Applies the preferred fixes and writes the files, pass after pass (each
-/// on fresh findings) until nothing more applies or [`FIX_PASSES`] passes.
+/// Why a finding is left after `--fix`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Left {
+    /// httpvet offers no fix for it.
+    NoFix,
+    /// Only unsafe fixes, and `--unsafe-fixes` was not given.
+    OnlyUnsafe,
+    /// Its fix touched the same code as another fix in every pass.
+    Conflict,
+}
+
+impl FixReport {
+    /// Why `f` (one of the findings left) was not fixed.
+    pub fn why(&self, f: &Finding) -> Left {
+        if f.raw_fixes.is_empty() {
+            Left::NoFix
+        } else if f.fix_to_apply(self.unsafe_ok).is_none() {
+            Left::OnlyUnsafe
+        } else {
+            Left::Conflict
+        }
+    }
+
+    /// `fixed 3 findings in 2 files; 2 left: 1 with no fix, 1 with only an
+    /// unsafe fix (--unsafe-fixes applies it)`.
+    pub fn summary(&self) -> String {
+        let left = self.left.findings.len();
+        let mut s = format!(
+            "httpvet: fixed {} in {}; {left} left",
+            plural(self.initial.saturating_sub(left), "finding"),
+            plural(self.files.len(), "file"),
+        );
+        let mut why: BTreeMap<Left, usize> = BTreeMap::new();
+        for f in &self.left.findings {
+            *why.entry(self.why(f)).or_default() += 1;
+        }
+        let parts: Vec<String> = why
+            .iter()
+            .map(|(w, n)| match w {
+                Left::NoFix => format!("{n} with no fix"),
+                Left::OnlyUnsafe if *n == 1 => {
+                    "1 with only an unsafe fix (--unsafe-fixes applies it)".to_string()
+                }
+                Left::OnlyUnsafe => {
+                    format!("{n} with only unsafe fixes (--unsafe-fixes applies them)")
+                }
+                Left::Conflict => format!("{n} whose fix conflicts with another"),
+            })
+            .collect();
+        if !parts.is_empty() {
+            s.push_str(": ");
+            s.push_str(&parts.join(", "));
+        }
+        s
+    }
+}
+
+/// Applies the fixes [`Run::fixes`] picks (safe ones only unless
+/// `unsafe_ok`) and writes the files, pass after pass (each on fresh
+/// findings) until nothing more applies or [`FIX_PASSES`] passes.
 pub fn fix_in_place(
     run: Run,
+    unsafe_ok: bool,
     recheck: impl Fn() -> Result<Run, String>,
 ) -> Result<FixReport, String> {
     let initial = run.findings.len();
@@ -482,7 +569,7 @@ pub fn fix_in_place(
     let mut files = std::collections::BTreeSet::new();
     for _ in 0..FIX_PASSES {
         let (changed, applied, _) =
-            crate::fix::apply_to_files(run.fixes.values().flatten()).map_err(|e| e.to_string())?;
+            crate::fix::apply_to_files(run.fixes(unsafe_ok)).map_err(|e| e.to_string())?;
         for (path, (_, new)) in &changed {
             write_atomically(Path::new(path), new).map_err(|e| format!("{path}: {e}"))?;
             files.insert(path.clone());
@@ -491,7 +578,7 @@ pub fn fix_in_place(
             break;
         }
         run = recheck()?;
-        if run.fixes.is_empty() {
+        if run.fixes(unsafe_ok).is_empty() {
             break;
         }
     }
@@ -499,14 +586,15 @@ pub fn fix_in_place(
         initial,
         files,
         left: run,
+        unsafe_ok,
     })
 }
 
 /// `--fix` (write, see [`fix_in_place`]) or `--diff` (print the first pass).
 /// Exit 0 when every finding was fixed, 1 when some remain, 2 on an I/O error.
-fn apply_fixes(run: Run, diff_only: bool, recheck: impl Fn() -> Result<Run, String>) -> i32 {
-    if diff_only {
-        let (changed, applied, _) = match crate::fix::apply_to_files(run.fixes.values().flatten()) {
+fn apply_fixes(run: Run, args: &CheckArgs, recheck: impl Fn() -> Result<Run, String>) -> i32 {
+    if args.diff {
+        let (changed, applied, _) = match crate::fix::apply_to_files(run.fixes(args.unsafe_fixes)) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("httpvet: {e}");
@@ -515,38 +603,61 @@ fn apply_fixes(run: Run, diff_only: bool, recheck: impl Fn() -> Result<Run, Stri
         };
         let mut out = String::new();
         for (path, (old, new)) in &changed {
+            let shown = diff_path(path);
             let d = similar::TextDiff::from_lines(old, new);
             out.push_str(
                 &d.unified_diff()
-                    .header(&format!("a/{path}"), &format!("b/{path}"))
+                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
                     .to_string(),
             );
         }
         let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
         return if applied == run.findings.len() { 0 } else { 1 };
     }
-    let report = match fix_in_place(run, recheck) {
+    let report = match fix_in_place(run, args.unsafe_fixes, recheck) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("httpvet: {e}");
             return 2;
         }
     };
-    for f in &report.left.findings {
-        eprintln!("httpvet: not fixed: {}", f.text_line());
-    }
     let left = report.left.findings.len();
-    println!(
-        "httpvet: fixed {} in {}; {} left",
-        plural(report.initial.saturating_sub(left), "finding"),
-        plural(report.files.len(), "file"),
-        left
-    );
+    if args.format == Format::Json {
+        // The findings left, as `check --format json` prints them.
+        let mut out = std::io::stdout().lock();
+        let written = serde_json::to_writer_pretty(&mut out, &report.left.findings)
+            .map_err(std::io::Error::other)
+            .and_then(|_| out.write_all(b"\n"));
+        eprintln!("{}", report.summary());
+        if written.is_err() {
+            return 2;
+        }
+    } else {
+        for f in &report.left.findings {
+            let why = match report.why(f) {
+                Left::NoFix => "no fix",
+                Left::OnlyUnsafe => "only an unsafe fix",
+                Left::Conflict => "conflict",
+            };
+            eprintln!("httpvet: not fixed ({why}): {}", f.text_line());
+        }
+        println!("{}", report.summary());
+    }
     if left == 0 {
         0
     } else {
         1
     }
+}
+
+/// A path as a diff header shows it after `a/` and `b/`: relative, without
+/// a leading `./`, so `git apply` accepts it.
+fn diff_path(path: &str) -> &str {
+    let mut p = path;
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest.trim_start_matches('/');
+    }
+    p
 }
 
 /// Writes through a temporary file in the same directory, then renames.

@@ -1,7 +1,7 @@
 //! Output formats of `httpvet check`: text (like `go vet`) and JSON.
 //! Positions are 1-based lines and byte columns.
 
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Location};
 use crate::source::SourceFile;
 use serde::Serialize;
 
@@ -27,6 +27,9 @@ pub struct JsonEdit {
 pub struct JsonFix {
     pub title: String,
     pub preferred: bool,
+    /// `safe` (same behaviour, only the bug removed; `--fix` applies it) or
+    /// `unsafe` (may change what the program does; `--unsafe-fixes`).
+    pub applicability: Applicability,
     pub edits: Vec<JsonEdit>,
 }
 
@@ -44,6 +47,9 @@ pub struct Finding {
     pub end_column: usize,
     pub related: Vec<JsonRelated>,
     pub fixes: Vec<JsonFix>,
+    /// The fixes themselves (byte offsets), in order of preference.
+    #[serde(skip)]
+    pub raw_fixes: Vec<Fix>,
     /// Columns in Unicode code points (SARIF), 1-based.
     #[serde(skip)]
     pub char_column: usize,
@@ -92,20 +98,39 @@ impl Finding {
                     message: r.message.clone(),
                 })
                 .collect(),
+            raw_fixes: d.fixes.clone(),
             fixes: d
                 .fixes
                 .iter()
                 .map(|f| JsonFix {
                     title: f.title.clone(),
                     preferred: f.preferred,
+                    applicability: f.applicability,
                     edits: f
                         .edits
                         .iter()
                         .map(|e| {
-                            let (l, c) = file.line_col(e.start);
-                            let (el, ec) = file.line_col(e.end);
+                            // An edit of a sibling file (a mutex beside the
+                            // map it guards) is placed in that file's text.
+                            let other = (*e.path != *file.path)
+                                .then(|| std::fs::read_to_string(&*e.path).ok())
+                                .flatten()
+                                .map(|t| crate::source::line_starts(&t));
+                            let line_col = |offset: usize| match &other {
+                                Some(starts) => {
+                                    let line = starts.partition_point(|s| *s <= offset) - 1;
+                                    (line, offset - starts[line])
+                                }
+                                None => file.line_col(offset),
+                            };
+                            let (l, c) = line_col(e.start);
+                            let (el, ec) = line_col(e.end);
                             JsonEdit {
-                                path: shown.to_string(),
+                                path: if other.is_some() {
+                                    e.path.to_string()
+                                } else {
+                                    shown.to_string()
+                                },
                                 line: l + 1,
                                 column: c + 1,
                                 end_line: el + 1,
@@ -138,10 +163,32 @@ impl Finding {
         )
     }
 
+    /// The fix `--fix` applies (see [`crate::fix::to_apply`]).
+    pub fn fix_to_apply(&self, unsafe_ok: bool) -> Option<&Fix> {
+        crate::fix::to_apply(&self.raw_fixes, unsafe_ok)
+    }
+
+    /// `[*]` when `--fix` can fix it, `[~]` when only `--unsafe-fixes` can.
+    pub fn fix_mark(&self) -> &'static str {
+        if self.fix_to_apply(false).is_some() {
+            " [*]"
+        } else if self.raw_fixes.is_empty() {
+            ""
+        } else {
+            " [~]"
+        }
+    }
+
     pub fn text_line(&self) -> String {
         format!(
-            "{}:{}:{}: {} {}",
-            self.path, self.line, self.column, self.code, self.message
+            "{}:{}:{}: {}: {}{} {}",
+            self.path,
+            self.line,
+            self.column,
+            self.severity,
+            self.code,
+            self.fix_mark(),
+            self.message
         )
     }
 }

@@ -66,18 +66,32 @@ pub fn log(findings: &[Finding]) -> Value {
                 .fixes
                 .iter()
                 .map(|fix| {
+                    // One change per file, in the order the edits come.
+                    let mut paths: Vec<&str> = Vec::new();
+                    for e in &fix.edits {
+                        if !paths.contains(&e.path.as_str()) {
+                            paths.push(&e.path);
+                        }
+                    }
+                    let changes: Vec<Value> = paths
+                        .iter()
+                        .map(|p| {
+                            json!({
+                                "artifactLocation": artifact(p),
+                                "replacements": fix.edits.iter().filter(|e| e.path == *p).map(|e| json!({
+                                    "deletedRegion": {
+                                        "startLine": e.line, "startColumn": e.column,
+                                        "endLine": e.end_line, "endColumn": e.end_column
+                                    },
+                                    "insertedContent": { "text": e.new_text }
+                                })).collect::<Vec<_>>()
+                            })
+                        })
+                        .collect();
                     json!({
                         "description": { "text": fix.title },
-                        "artifactChanges": [{
-                            "artifactLocation": artifact(&f.path),
-                            "replacements": fix.edits.iter().map(|e| json!({
-                                "deletedRegion": {
-                                    "startLine": e.line, "startColumn": e.column,
-                                    "endLine": e.end_line, "endColumn": e.end_column
-                                },
-                                "insertedContent": { "text": e.new_text }
-                            })).collect::<Vec<_>>()
-                        }]
+                        "artifactChanges": changes,
+                        "properties": { "applicability": fix.applicability.as_str() }
                     })
                 })
                 .collect();

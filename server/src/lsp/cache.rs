@@ -216,7 +216,7 @@ pub fn settle_unpublished(slots: &mut [Slot], read: &FileCache, path: &str) {
 /// Adds the pending bytes to each offset of a diagnostic in `path` they
 /// apply to.
 fn add_to_offsets(d: &mut Diagnostic, pending: Pending, path: &str) {
-    let moved = |o: &mut usize| {
+    let mut moved = |o: &mut usize| {
         if *o >= pending.from {
             *o = o.saturating_add_signed(pending.by);
         }
@@ -231,11 +231,8 @@ fn add_to_offsets(d: &mut Diagnostic, pending: Pending, path: &str) {
     for r in &mut d.related {
         location(&mut r.location);
     }
-    for x in d.fixes.iter_mut().flat_map(|f| &mut f.edits) {
-        if same_path(&x.path, path) {
-            moved(&mut x.start);
-            moved(&mut x.end);
-        }
+    for f in &mut d.fixes {
+        f.each_offset(path, &mut moved);
     }
 }
 
@@ -286,17 +283,13 @@ fn shift_diag(d: &mut Diagnostic, e: &InputEdit, path: &str) {
         shift_location(&mut r.location, e, path);
     }
     for f in &mut d.fixes {
-        for edit in &mut f.edits {
-            if same_path(&edit.path, path) {
-                for b in [&mut edit.start, &mut edit.end] {
-                    if *b >= e.old_end_byte {
-                        *b = *b - e.old_end_byte + e.new_end_byte;
-                    } else if *b > e.start_byte {
-                        *b = e.start_byte;
-                    }
-                }
+        f.each_offset(path, |b| {
+            if *b >= e.old_end_byte {
+                *b = *b - e.old_end_byte + e.new_end_byte;
+            } else if *b > e.start_byte {
+                *b = e.start_byte;
             }
-        }
+        });
     }
 }
 
@@ -324,8 +317,7 @@ fn moved_by(d: &Diagnostic, e: &InputEdit, path: &str) -> bool {
         || d.related.iter().any(|r| at(&r.location))
         || d.fixes
             .iter()
-            .flat_map(|f| &f.edits)
-            .any(|x| (x.end > e.start_byte || x.start > e.start_byte) && same_path(&x.path, path))
+            .any(|f| f.last_offset(path).is_some_and(|o| o > e.start_byte))
 }
 
 fn shift_summary(s: &mut FileSummary, e: &InputEdit, path: &str) {

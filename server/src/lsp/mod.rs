@@ -1131,8 +1131,7 @@ impl LanguageServer for Backend {
                     let at = to_range(d.location.start.offset, d.location.end.offset).start;
                     shown.iter().any(|(c, p)| *c == d.code && *p == at)
                 })
-                .filter_map(|d| d.fixes.iter().find(|f| f.preferred))
-                .filter(|f| f.applicability == crate::diagnostic::Applicability::Safe);
+                .filter_map(|d| crate::fix::to_apply(&d.fixes, false));
             let (taken, _, _) = crate::fix::combine(safe);
             if !taken.is_empty() {
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {

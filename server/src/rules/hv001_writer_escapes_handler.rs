@@ -59,7 +59,11 @@ func report(w http.ResponseWriter, r *http.Request) {
 Preferred when the goroutine's writes are `w.Write(x)` calls: hand the bytes
 back over a channel of capacity 1 and write them in the handler in a `select`
 that also returns on `<-r.Context().Done()`. Otherwise: run the work
-synchronously (drop the `go`). Both change when the work runs: review them.
+synchronously (drop the `go`). Both are unsafe fixes: the handler now waits
+for the work, and with the second the work's writes (its status included)
+come before the handler's later ones, so a 202 written after the `go`
+becomes a superfluous status. `check --fix` leaves them to `--unsafe-fixes`
+or to one code action in the editor.
 "#,
     in_tests: true,
     check,
@@ -163,30 +167,80 @@ fn handoff_fix(
     let b = cx.fresh_name(func, &["b", "data", "buf"]);
     let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
     let at = g.stmt.start_byte();
-    let end = g.stmt.end_byte();
-    let edits = vec![
-        edit(cx.file, at, at, format!("{ch} := make(chan []byte, 1)\n{indent}")),
+    let mut edits = vec![
+        edit(
+            cx.file,
+            at,
+            at,
+            format!("{ch} := make(chan []byte, 1)\n{indent}"),
+        ),
         edit(
             cx.file,
             stmt.start_byte(),
             stmt.end_byte(),
             format!("{ch} <- {}", cx.text(call.args[0])),
         ),
-        edit(
-            cx.file,
-            end,
-            end,
-            format!(
-                "\n{indent}select {{\n{indent}case {b} := <-{ch}:\n{indent}\t{w}.Write({b})\n{indent}case <-{r}.Context().Done():\n{indent}\treturn\n{indent}}}"
-            ),
-        ),
     ];
-    Some(fix(
-        "Hand the bytes back over a channel and write them in the handler",
-        true,
-        crate::diagnostic::Applicability::NeedsReview,
-        edits,
-    ))
+    let case = format!("\n{indent}select {{\n{indent}case {b} := <-{ch}:\n{indent}\t{w}.Write({b})\n{indent}case <-{r}.Context().Done():");
+    Some(match last_write_point(cx, h, g.stmt) {
+        // The handler's own writes keep their order and status; the bytes
+        // come last, as the goroutine meant them to, while it still runs.
+        Some(end) => {
+            edits.push(edit(cx.file, end, end, format!("{case}\n{indent}}}")));
+            fix(
+                "Hand the bytes back over a channel and write them at the end of the handler",
+                true,
+                crate::diagnostic::Applicability::Safe,
+                edits,
+            )
+        }
+        None => {
+            let end = g.stmt.end_byte();
+            edits.push(edit(
+                cx.file,
+                end,
+                end,
+                format!("{case}\n{indent}\treturn\n{indent}}}"),
+            ));
+            fix(
+                "Hand the bytes back over a channel and write them right after the `go` (unsafe: the handler waits there, and its later writes, status included, come after these bytes)",
+                true,
+                crate::diagnostic::Applicability::Unsafe,
+                edits,
+            )
+        }
+    })
+}
+
+/// Where the handler's last statement ends, when `go_stmt` is a statement of
+/// the handler's body, no `return` follows it, and the body ends in a
+/// statement that completes (not `panic`, not an endless `for`): a `select`
+/// appended there runs after every write of the handler.
+fn last_write_point(
+    cx: &Context,
+    h: &crate::syntax::handlers::Handler,
+    go_stmt: Node,
+) -> Option<usize> {
+    let stmts = crate::syntax::statements(h.body);
+    let i = stmts.iter().position(|s| s.id() == go_stmt.id())?;
+    let after = &stmts[i + 1..];
+    if after
+        .iter()
+        .any(|s| crate::syntax::any_no_funcs(*s, |n| n.kind() == "return_statement"))
+    {
+        return None;
+    }
+    let last = *stmts.iter().rev().find(|s| s.kind() != "comment")?;
+    let exits = crate::syntax::statement_call(last).is_some_and(|c| {
+        matches!(
+            cx.text(c.function),
+            "os.Exit" | "log.Fatal" | "log.Fatalf" | "log.Fatalln"
+        )
+    });
+    if exits || crate::syntax::is_terminating(last, cx.src) {
+        return None;
+    }
+    Some(crate::fix::after_statement(cx.file, last.end_byte()))
 }
 
 /// Runs the work in the handler: `go f(w)` becomes `f(w)`. Not offered when
@@ -199,9 +253,9 @@ fn synchronous_fix(cx: &Context, g: &Start) -> Option<crate::diagnostic::Fix> {
         return None;
     }
     Some(crate::fix::fix(
-        "Run the work in the handler (drop the `go`)",
+        "Run the work in the handler, dropping the `go` (unsafe: the handler waits, and the work writes first)",
         true,
-        crate::diagnostic::Applicability::NeedsReview,
+        crate::diagnostic::Applicability::Unsafe,
         vec![crate::fix::edit(
             cx.file,
             g.stmt.start_byte(),

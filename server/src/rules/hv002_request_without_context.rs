@@ -246,13 +246,21 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
         (Some("NewRequestWithContext"), _) | (None, Some((_, "WithContext"))) => {
             let arg = call.arg(0)?;
             let mut edits = vec![edit(cx.file, arg.start_byte(), arg.end_byte(), ctx)];
-            edits.extend(crate::fix::drop_import_if_unused(
+            let drop = crate::fix::drop_import_if_unused(
                 cx.file,
                 cx.imports,
                 "context",
-                (arg.start_byte(), arg.end_byte()),
-            ));
-            return Some(fix(format!("Use `{ctx}`"), true, Safe, edits));
+                &[(arg.start_byte(), arg.end_byte())],
+            );
+            let mut unused_import = None;
+            match drop {
+                Some(Ok(e)) => edits.push(e),
+                Some(Err(d)) => unused_import = Some(d),
+                None => {}
+            }
+            let mut f = fix(format!("Use `{ctx}`"), true, Safe, edits);
+            f.unused_import = unused_import;
+            return Some(f);
         }
         _ => {}
     }
@@ -297,7 +305,11 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     let url_arg = call.arg(0)?;
     let url = if unparen(url_arg).kind() == "binary_expression" {
         let name = cx.fresh_name(func, &["target", "endpoint", "upstreamURL"]);
-        lines.push(format!("{name} := {}", cx.text(url_arg)));
+        // A statement's expression now: spaced as gofmt spaces those.
+        lines.push(format!(
+            "{name} := {}",
+            crate::fix::expr_at_depth(url_arg, cx.src, 1)
+        ));
         name
     } else {
         cx.text(url_arg).to_string()

@@ -59,11 +59,12 @@ func main() {
 ## Fix
 Replaces the context with `context.WithTimeout(context.Background(),
 30*time.Second)` and `defer cancel()`, with `Close()` as the fallback when
-`Shutdown` fails. The dropped serve error goes to
+`Shutdown` fails: an unsafe fix, since requests still running after 30
+seconds are then cut off (`--unsafe-fixes`). The dropped serve error goes to
 `errCh := make(chan error, 1)` and is checked against `http.ErrServerClosed`
 right after the same function shuts that server down; when no such `Shutdown`
 follows, the goroutine logs the error unless it is `http.ErrServerClosed`.
-Imports are added.
+Both are safe fixes. Imports are added.
 "#,
     // Left out of `_test.go` files: a test's server is stopped by the test, and `go test -timeout` ends a hung one.
     in_tests: false,
@@ -214,16 +215,15 @@ fn deadline_fix<'a>(
     srv: Node<'a>,
     arg: Node<'a>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, fresh_name, indent_at};
+    use crate::fix::{edit, fix, indent_at};
     Call::of(unparen(arg))?;
     let stmt = crate::syntax::statement_of(call.node)?;
     if stmt.kind() == "defer_statement" || stmt.kind() == "go_statement" {
         return None;
     }
     let func = enclosing_function(stmt)?;
-    let taken = crate::syntax::scope::declared_names(func, cx.src);
-    let ctx = fresh_name(&["ctx", "shutdownCtx"], &taken);
-    let cancel = fresh_name(&["cancel", "cancelShutdown"], &taken);
+    let ctx = cx.fresh_name(func, &["ctx", "shutdownCtx"]);
+    let cancel = cx.fresh_name(func, &["cancel", "cancelShutdown"]);
     let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["context", "time"]);
     let (cq, tq) = (&q[0], &q[1]);
     let indent = indent_at(cx.file, stmt.start_byte()).to_string();
@@ -248,9 +248,9 @@ fn deadline_fix<'a>(
     }
     edits.extend(imps);
     Some(fix(
-        "Shut down with a 30-second deadline",
+        "Shut down with a 30-second deadline (unsafe: requests still running after 30 s are cut off)",
         true,
-        crate::diagnostic::Applicability::NeedsReview,
+        crate::diagnostic::Applicability::Unsafe,
         edits,
     ))
 }

@@ -56,7 +56,8 @@ Guards the use with a package-level `sync.Mutex` declared beside the value
 (as HV007 does, in whichever file declares it). When the value is a
 `bufio.Writer` over `os.Stdout` or `os.Stderr` used for logging, the
 alternative writes through the `log` package instead (`fmt.Fprintf(buf, …)`
-becomes `log.Printf(…)`).
+becomes `log.Printf(…)`): an unsafe fix, since the text then goes to the
+log's output with its prefix.
 "#,
     in_tests: true,
     check,
@@ -197,9 +198,9 @@ fn log_fix(
                     return None;
                 }
                 return Some(fix(
-                    "Drop the flush (the log package writes at once)",
+                    "Drop the flush (unsafe: only right once every write goes through the log package, which writes at once)",
                     false,
-                    crate::diagnostic::Applicability::NeedsReview,
+                    crate::diagnostic::Applicability::Unsafe,
                     vec![crate::fix::delete_statement(cx.file, stmt)],
                 ));
             }
@@ -214,9 +215,9 @@ fn log_fix(
     )];
     edits.extend(limp);
     Some(fix(
-        "Write it with the log package instead",
+        "Write it with the log package instead (unsafe: the text goes to the log's output, with its prefix, not to this writer)",
         false,
-        crate::diagnostic::Applicability::NeedsReview,
+        crate::diagnostic::Applicability::Unsafe,
         edits,
     ))
 }

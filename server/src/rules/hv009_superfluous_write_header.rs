@@ -368,7 +368,9 @@ fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
         "expression_case" | "default_case" | "type_case" | "communication_case" => true,
         _ => false,
     };
-    if !branch {
+    // The code after the branching statement must stay reachable through
+    // another branch, or `go vet` reports it unreachable.
+    if !branch || !another_branch_falls_through(cx, owner) {
         return None;
     }
     let indent = crate::fix::indent_at(cx.file, stmt.start_byte()).to_string();
@@ -386,6 +388,49 @@ fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
             format!("\n{indent}return"),
         )],
     ))
+}
+
+/// Whether, once `branch` (an `if` block or a case clause) returns, the code
+/// after its statement still runs on some path: another branch completes
+/// normally, an `if` chain lacks an `else`, or a `switch` lacks a `default`.
+fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
+    use crate::syntax::is_terminating;
+    let Some(stmt) = branch.parent() else {
+        return false;
+    };
+    if stmt.kind() == "if_statement" {
+        // The top of an `else if` chain, then every block of it.
+        let mut top = stmt;
+        while let Some(p) = top.parent().filter(|p| p.kind() == "if_statement") {
+            top = p;
+        }
+        let mut cur = Some(top);
+        while let Some(i) = cur {
+            let then = i.child_by_field_name("consequence");
+            if then.is_some_and(|b| b.id() != branch.id() && !is_terminating(b, cx.src)) {
+                return true;
+            }
+            match i.child_by_field_name("alternative") {
+                None => return true,
+                Some(a) if a.kind() == "if_statement" => cur = Some(a),
+                Some(a) => return a.id() != branch.id() && !is_terminating(a, cx.src),
+            }
+        }
+        return false;
+    }
+    let clauses: Vec<Node> = crate::syntax::named_children(stmt)
+        .filter(|c| c.kind().ends_with("_case"))
+        .collect();
+    let has_default =
+        stmt.kind() == "select_statement" || clauses.iter().any(|c| c.kind() == "default_case");
+    !has_default
+        || clauses.iter().any(|c| {
+            c.id() != branch.id()
+                && !crate::syntax::statements(*c)
+                    .last()
+                    .is_some_and(|s| is_terminating(*s, cx.src))
+        })
+        || crate::syntax::any_no_funcs(stmt, |n| n.kind() == "break_statement")
 }
 
 /// `w.WriteHeader(http.StatusOK)` as the first write: the first body write

@@ -324,7 +324,7 @@ fn own_copy(cx: &Context, operand: Node) -> bool {
 /// a write.
 fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::diagnostic::Fix> {
     use crate::diagnostic::Applicability::Safe;
-    use crate::fix::{edit, fix, fresh_name, import};
+    use crate::fix::{edit, fix, import};
     let (q, imp) = import(cx.file, cx.imports, "sync/atomic");
     let expr = cx.text(n);
     let mut edits = Vec::new();
@@ -342,10 +342,10 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
             })
         });
         if let Some(add) = dropped_add {
-            let taken = enclosing_function(n)
-                .map(|f| crate::syntax::scope::declared_names(f, cx.src))
-                .unwrap_or_default();
-            let name = fresh_name(&["n", "count", "total"], &taken);
+            let Some(func) = enclosing_function(n) else {
+                return Vec::new();
+            };
+            let name = cx.fresh_name(func, &["n", "count", "total"]);
             let mut e = vec![
                 edit(
                     cx.file,

@@ -107,6 +107,10 @@ pub struct Context<'a> {
     scope: Vec<Node<'a>>,
     handlers: OnceCell<Vec<Handler<'a>>>,
     functions: OnceCell<Vec<Node<'a>>>,
+    /// Names that fixes of this check already introduce, with the byte range
+    /// of the function each is declared in: one pass, one namespace, so two
+    /// fixes in one handler never both declare `req`.
+    claimed: std::cell::RefCell<Vec<(usize, usize, String)>>,
 }
 
 impl<'a> Context<'a> {
@@ -129,6 +133,7 @@ impl<'a> Context<'a> {
             scope,
             handlers: OnceCell::new(),
             functions: OnceCell::new(),
+            claimed: Default::default(),
         }
     }
 
@@ -199,7 +204,9 @@ impl<'a> Context<'a> {
     }
 
     /// A name for a new local of `func` that collides with nothing in scope:
-    /// its locals, package-level variables and import names.
+    /// its locals, package-level variables, import names, and the names that
+    /// earlier fixes of this check introduce in `func`, an enclosing function
+    /// or one nested in it. The name is then claimed for later fixes.
     pub fn fresh_name(&self, func: Node, candidates: &[&str]) -> String {
         let mut taken = crate::syntax::scope::declared_names(func, self.src);
         for c in candidates {
@@ -209,7 +216,17 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        crate::fix::fresh_name(candidates, &taken)
+        let (start, end) = (func.start_byte(), func.end_byte());
+        let mut claimed = self.claimed.borrow_mut();
+        taken.extend(
+            claimed
+                .iter()
+                .filter(|(s, e, _)| *s < end && start < *e)
+                .map(|(_, _, n)| n.clone()),
+        );
+        let name = crate::fix::fresh_name(candidates, &taken);
+        claimed.push((start, end, name.clone()));
+        name
     }
 
     /// For a fix that must release a lock before a write: the arguments of

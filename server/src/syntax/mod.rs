@@ -343,3 +343,101 @@ pub fn next_statement(stmt: Node) -> Option<Node> {
     }
     next
 }
+
+/// Go's terminating statement (the spec's list, which `go vet`'s unreachable
+/// check follows): code after it in the same list never runs. `return`,
+/// `goto`, `panic(…)`, a block or labelled statement ending so, an `if`
+/// whose branches both terminate, a `for` with no condition, and a `switch`
+/// (with `default`) or `select` whose clauses all terminate; none of the
+/// loops or switches may hold a `break` that leaves them.
+pub fn is_terminating(stmt: Node, src: &str) -> bool {
+    let list_terminates = |n: Node| {
+        statements(n)
+            .into_iter()
+            .rev()
+            .find(|s| s.kind() != "comment")
+            .is_some_and(|s| is_terminating(s, src) || s.kind() == "fallthrough_statement")
+    };
+    match stmt.kind() {
+        "return_statement" | "goto_statement" => true,
+        "expression_statement" => {
+            statement_call(stmt).is_some_and(|c| text(c.function, src) == "panic")
+        }
+        "block" => list_terminates(stmt),
+        "labeled_statement" => named_children(stmt)
+            .last()
+            .is_some_and(|s| s.kind() != "label_name" && is_terminating(s, src)),
+        "if_statement" => {
+            let (Some(then), Some(alt)) = (
+                stmt.child_by_field_name("consequence"),
+                stmt.child_by_field_name("alternative"),
+            ) else {
+                return false;
+            };
+            is_terminating(then, src) && is_terminating(alt, src)
+        }
+        "for_statement" => {
+            let endless = named_children(stmt)
+                .filter(|c| c.kind() != "block" && c.kind() != "comment")
+                .all(|c| c.kind() == "for_clause" && c.child_by_field_name("condition").is_none());
+            endless && !breaks_out(stmt, src)
+        }
+        "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
+            let clauses: Vec<Node> = named_children(stmt)
+                .filter(|c| c.kind().ends_with("_case"))
+                .collect();
+            let has_default = stmt.kind() == "select_statement"
+                || clauses.iter().any(|c| c.kind() == "default_case");
+            has_default && clauses.iter().all(|c| list_terminates(*c)) && !breaks_out(stmt, src)
+        }
+        _ => false,
+    }
+}
+
+/// A `break` that leaves `stmt` (a loop, switch or select): unlabelled and
+/// not inside a nested one, or naming `stmt`'s label.
+fn breaks_out(stmt: Node, src: &str) -> bool {
+    let label = stmt
+        .parent()
+        .filter(|p| p.kind() == "labeled_statement")
+        .and_then(|p| p.child_by_field_name("label"))
+        .map(|l| text(l, src));
+    let breakable = |k: &str| {
+        matches!(
+            k,
+            "for_statement"
+                | "expression_switch_statement"
+                | "type_switch_statement"
+                | "select_statement"
+        )
+    };
+    let mut found = false;
+    visit(stmt, |n| {
+        if n.kind() == "func_literal" {
+            return Visit::Skip;
+        }
+        if n.kind() == "break_statement" {
+            let named = named_children(n).next().map(|l| text(l, src));
+            let leaves = match named {
+                Some(l) => Some(l) == label,
+                None => {
+                    // The nearest breakable ancestor is `stmt` itself.
+                    let mut p = n.parent();
+                    while let Some(q) = p {
+                        if breakable(q.kind()) {
+                            break;
+                        }
+                        p = q.parent();
+                    }
+                    p.is_some_and(|q| q.id() == stmt.id())
+                }
+            };
+            if leaves {
+                found = true;
+                return Visit::Stop;
+            }
+        }
+        Visit::Descend
+    });
+    found
+}
