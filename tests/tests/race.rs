@@ -21,6 +21,7 @@ const PROOFS: &[(&str, &str, &str)] = &[
     ("hv005", "TestDecodeAfterReturn", "DATA RACE"),
     ("hv007", "TestReserveAndLevelConcurrently", "DATA RACE"),
     ("hv007", "TestRegistryConcurrently", "DATA RACE"),
+    ("hv007", "TestHeaderReadsConcurrently", "DATA RACE"),
     ("hv008", "TestAuditBufferConcurrently", "DATA RACE"),
     ("hv008", "TestTrailWriterConcurrently", "DATA RACE"),
     ("hv012", "TestSeedCounterConcurrently", "DATA RACE"),

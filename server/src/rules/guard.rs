@@ -165,20 +165,114 @@ pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Opti
     ))
 }
 
-/// A write to the client that takes the value as an argument: read it into a
-/// local under the lock, write after.
+/// A statement that cannot run under the lock (it writes to the client or
+/// leaves early) but reads the value only in its header: a write's
+/// arguments, an `if` condition, a `switch` value, a `range` operand, or
+/// the results of a `return`. Each read is copied into a local under the
+/// lock, and the statement runs after the unlock on the copies. `None` when
+/// the value is also used elsewhere in the statement.
 fn hoistable<'t>(
     cx: &Context,
     h: &Handler,
     s: Node<'t>,
     touches: &dyn Fn(Node) -> bool,
 ) -> Option<(Vec<super::Hoist<'t>>, Vec<crate::diagnostic::Edit>)> {
-    if s.kind() != "expression_statement" {
+    let mentions = |n: Node| any_no_funcs(n, touches);
+    let field = |name: &str| s.child_by_field_name(name);
+    let header: Vec<Node<'t>> = match s.kind() {
+        "expression_statement" => {
+            let call = crate::syntax::statement_call(s)?;
+            let (hoists, imports) = cx.hoisted_arguments(h.func, &call, touches)?;
+            return (!hoists.is_empty()).then_some((hoists, imports));
+        }
+        "if_statement" | "expression_switch_statement" => {
+            let head = field(if s.kind() == "if_statement" {
+                "condition"
+            } else {
+                "value"
+            })?;
+            vec![head]
+        }
+        "for_statement" => {
+            let range = crate::syntax::child_of_kind(s, "range_clause")?;
+            if range.child_by_field_name("left").is_some_and(mentions) {
+                return None;
+            }
+            vec![range.child_by_field_name("right")?]
+        }
+        "return_statement" => named_children(s)
+            .flat_map(named_children)
+            .filter(|e| mentions(*e))
+            .collect(),
+        _ => return None,
+    };
+    // Nothing but the header may touch the value.
+    let outside = {
+        let mut found = false;
+        crate::syntax::visit_no_funcs(s, |n| {
+            if header.iter().any(|x| x.id() == n.id()) {
+                return Visit::Skip;
+            }
+            if touches(n) {
+                found = true;
+                return Visit::Stop;
+            }
+            Visit::Descend
+        });
+        found
+    };
+    if outside {
         return None;
     }
-    let call = crate::syntax::statement_call(s)?;
-    let (hoists, imports) = cx.hoisted_arguments(h.func, &call, touches)?;
-    (!hoists.is_empty()).then_some((hoists, imports))
+    let reads = reads_in(&header, touches, cx.src);
+    if reads.is_empty() {
+        return None;
+    }
+    cx.hoisted(h.func, &reads)
+}
+
+/// The smallest expressions in `roots` that read the value: `m[k]` (and
+/// `m[a][b]`), `len(m)` / `cap(m)`, `s.field…` the same way, else the value
+/// itself.
+fn reads_in<'t>(roots: &[Node<'t>], touches: &dyn Fn(Node) -> bool, src: &str) -> Vec<Node<'t>> {
+    let mut out: Vec<Node<'t>> = Vec::new();
+    for root in roots {
+        crate::syntax::visit_no_funcs(*root, |n| {
+            if !touches(n) {
+                return Visit::Descend;
+            }
+            let mut read = n;
+            let climb = |read: Node<'t>| -> Option<Node<'t>> {
+                if read.id() == root.id() {
+                    return None;
+                }
+                let p = read.parent()?;
+                let first = |f: &str| {
+                    p.child_by_field_name(f)
+                        .is_some_and(|c| c.id() == read.id())
+                };
+                match p.kind() {
+                    "selector_expression" if first("field") => Some(p),
+                    "index_expression" if first("operand") => Some(p),
+                    "argument_list" => {
+                        let call = p.parent()?;
+                        let f = call.child_by_field_name("function")?;
+                        let builtin = matches!(crate::syntax::text(f, src), "len" | "cap");
+                        (builtin && named_children(p).count() == 1).then_some(call)
+                    }
+                    _ => None,
+                }
+            };
+            while let Some(up) = climb(read) {
+                read = up;
+            }
+            if !out.iter().any(|o| crate::syntax::contains(*o, read)) {
+                out.push(read);
+            }
+            Visit::Skip
+        });
+    }
+    out
 }
 
 /// The statement to wrap: the one holding `access`, widened to an enclosing

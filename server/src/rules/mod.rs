@@ -230,11 +230,9 @@ impl<'a> Context<'a> {
     }
 
     /// For a fix that must release a lock before a write: the arguments of
-    /// `call` that `touches` (guarded state), each with a fresh local and the
-    /// expression to read into it while the lock is held (a map is copied
-    /// with `maps.Clone` from Go 1.21: copying the reference copies nothing),
-    /// and the import edits that needs. `None` when an argument cannot be
-    /// snapshotted or the called function itself touches the state.
+    /// `call` that `touches` (guarded state), hoisted (see [`Context::hoisted`]).
+    /// `None` when one cannot be, or the called function itself touches the
+    /// state.
     pub fn hoisted_arguments<'n>(
         &self,
         func: Node,
@@ -244,14 +242,39 @@ impl<'a> Context<'a> {
         if crate::syntax::any_no_funcs(call.function, touches) {
             return None;
         }
+        let args: Vec<Node<'n>> = call
+            .args
+            .iter()
+            .copied()
+            .filter(|a| crate::syntax::any_no_funcs(*a, touches))
+            .collect();
+        self.hoisted(func, &args)
+    }
+
+    /// Expressions that read guarded state, each with a fresh local of
+    /// `func` and the expression to read into it while the lock is held (a
+    /// map is copied with `maps.Clone` from Go 1.21: copying the reference
+    /// copies nothing), and the import edits that needs. Expressions with
+    /// the same text share one local. `None` when one cannot be snapshotted.
+    pub fn hoisted<'n>(
+        &self,
+        func: Node,
+        exprs: &[Node<'n>],
+    ) -> Option<(Vec<Hoist<'n>>, Vec<crate::diagnostic::Edit>)> {
         let mut out: Vec<Hoist<'n>> = Vec::new();
         let mut imports = Vec::new();
-        for a in &call.args {
-            if !crate::syntax::any_no_funcs(*a, touches) {
-                continue;
-            }
+        for a in exprs {
             if unparen(*a).kind_name() == "func_literal" {
                 return None;
+            }
+            if let Some(same) = out.iter().find(|h| self.text(h.arg) == self.text(*a)) {
+                let name = same.name.clone();
+                out.push(Hoist {
+                    arg: *a,
+                    name,
+                    init: None,
+                });
+                continue;
             }
             let init = if self.kind_of(*a) == Kind::Map {
                 if !self.go_version().at_least(1, 21) {
@@ -269,6 +292,9 @@ impl<'a> Context<'a> {
                     .child_by_field_name("field")
                     .map(|f| self.text(f).to_string())
                     .unwrap_or_else(|| "v".into()),
+                "call_expression" => "n".into(),
+                // The whole value (a map copied for a `range`): named after it.
+                "identifier" => self.text(*a).to_string(),
                 _ => "v".into(),
             };
             let cands: Vec<String> = [base.clone(), format!("{base}Copy"), "snapshot".into()]
@@ -279,7 +305,7 @@ impl<'a> Context<'a> {
             out.push(Hoist {
                 arg: *a,
                 name: self.fresh_name(func, &refs),
-                init,
+                init: Some(init),
             });
         }
         imports.dedup();
@@ -495,8 +521,9 @@ impl<'a> Context<'a> {
 pub struct Hoist<'n> {
     pub arg: Node<'n>,
     pub name: String,
-    /// What the local is set to: the argument, or a copy of it.
-    pub init: String,
+    /// What the local is set to: the argument, or a copy of it; `None` when
+    /// an earlier hoist of the same expression declares the local.
+    pub init: Option<String>,
 }
 
 impl Hoist<'_> {
@@ -509,7 +536,9 @@ impl Hoist<'_> {
         let mut lines = String::new();
         let mut edits = Vec::new();
         for h in hoists {
-            lines.push_str(&format!("{} := {}\n{indent}", h.name, h.init));
+            if let Some(init) = &h.init {
+                lines.push_str(&format!("{} := {init}\n{indent}", h.name));
+            }
             edits.push(crate::fix::edit(
                 file,
                 h.arg.start_byte(),
