@@ -2,6 +2,7 @@
 //! comments, the real Go toolchain, and the built binary.
 
 pub mod lsp_client;
+pub mod realworld;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

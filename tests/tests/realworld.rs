@@ -13,7 +13,8 @@
 //! `UPDATE_REALWORLD=1` rewrites the snapshot: entries that stay keep their
 //! verdict and reason, new ones come in as `unreviewed`.
 
-use httpvet_tests::{go_tool, httpvet_bin, repo_root};
+use httpvet_tests::realworld::{download, manifest};
+use httpvet_tests::{httpvet_bin, repo_root};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
@@ -28,53 +29,6 @@ struct Entry {
     reason: String,
     /// The message, for a reviewer reading the snapshot.
     message: String,
-}
-
-fn manifest() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(repo_root().join("tests/realworld/modules.txt")).unwrap();
-    text.lines()
-        .map(|l| l.split('#').next().unwrap().trim())
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let mut w = l.split_whitespace();
-            let path = w.next().unwrap().to_string();
-            let version = w
-                .next()
-                .expect("a version after the module path")
-                .to_string();
-            (path, version)
-        })
-        .collect()
-}
-
-/// Downloads every module (a no-op when cached) and returns its directory.
-fn download(modules: &[(String, String)]) -> Vec<PathBuf> {
-    let out = go_tool("go")
-        .args(["mod", "download", "-json"])
-        .args(modules.iter().map(|(p, v)| format!("{p}@{v}")))
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("go mod download");
-    let mut dirs: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for v in serde_json::Deserializer::from_slice(&out.stdout).into_iter::<serde_json::Value>() {
-        let v = v.expect("go mod download -json");
-        let id = format!(
-            "{}@{}",
-            v["Path"].as_str().unwrap(),
-            v["Version"].as_str().unwrap()
-        );
-        if let Some(err) = v["Error"].as_str() {
-            panic!("{id}: {err}");
-        }
-        dirs.insert(id, PathBuf::from(v["Dir"].as_str().unwrap()));
-    }
-    modules
-        .iter()
-        .map(|(p, v)| {
-            dirs.remove(&format!("{p}@{v}"))
-                .unwrap_or_else(|| panic!("{p}@{v} was not downloaded"))
-        })
-        .collect()
 }
 
 fn binary() -> PathBuf {

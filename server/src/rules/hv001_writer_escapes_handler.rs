@@ -103,6 +103,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 d.related
                     .push(cx.related(g.stmt, "goroutine started here and not waited for"));
                 d.fixes.extend(fixes.iter().cloned());
+                super::by_hand(&mut d, || {
+                    format!("have the goroutine hand its output back over a channel and write it in `{}` before it returns, or wait for the goroutine there", h.name)
+                });
                 out.push(d);
             }
         }

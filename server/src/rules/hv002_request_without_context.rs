@@ -123,6 +123,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             format!("{what} does not use `{ctx}`: the request keeps running after it is cancelled"),
         );
         d.fixes.extend(context_fix(cx, &call, &ctx));
+        super::by_hand(&mut d, || {
+            format!("build the request with `http.NewRequestWithContext({ctx}, …)` and send it with the client's `Do`")
+        });
         out.push(d);
         Visit::Descend
     });

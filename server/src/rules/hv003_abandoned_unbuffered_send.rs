@@ -147,6 +147,9 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
     if let Some(f) = capacity_fix(cx, make, g) {
         d.fixes.push(f);
     }
+    super::by_hand(&mut d, || {
+        format!("give `{ch}` room for every send (`make(chan T, n)`), or let the sender give up too (`select` with `<-ctx.Done()`)")
+    });
     Some(d)
 }
 
@@ -499,5 +502,8 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         d.related
             .push(cx.related(*s, "a send that can block forever"));
     }
+    super::by_hand(&mut d, || {
+        format!("make `{field}` with room for every send, or send in a `select` that also gives up (`<-ctx.Done()`, a done channel)")
+    });
     Some(d)
 }

@@ -97,6 +97,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .push(cx.related(serve, "serve call whose error is dropped"));
                 let fixes = crate::fix::ranked(error_channel_fix(cx, &g, serve).into_iter().chain(log_error_fix(cx, &g, serve)));
                 d.fixes.extend(fixes);
+                super::by_hand(&mut d, || {
+                    format!("check what `{}` returns and report it unless it is `http.ErrServerClosed`", super::snippet(cx.text(serve)))
+                });
                 out.push(d);
             }
         }
@@ -145,6 +148,9 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
             .push(cx.related(s, "fixed sleep used as the shutdown trigger"));
     }
     d.fixes.extend(deadline_fix(cx, call, srv, arg));
+    super::by_hand(&mut d, || {
+        "pass a context made with `context.WithTimeout` (and `defer cancel()`)".to_string()
+    });
     Some(d)
 }
 

@@ -106,6 +106,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 d.related
                     .push(cx.related(g.stmt, "goroutine started here and not waited for"));
                 d.fixes.extend(fix.clone());
+                super::by_hand(&mut d, || {
+                    format!("read the body in `{}` before the `go` (`io.ReadAll`) and hand the goroutine the bytes", h.name)
+                });
                 out.push(d);
             }
         }

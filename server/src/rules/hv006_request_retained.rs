@@ -99,6 +99,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         ),
                     );
                     d.fixes.extend(detach_fix(cx, h, n, &requests));
+                    super::by_hand(&mut d, || {
+                        format!("keep only what is needed from `{r}` (read its body and copy its fields before the handler returns), or store `{r}.Clone(context.WithoutCancel({r}.Context()))`")
+                    });
                     out.push(d);
                     Visit::Skip
                 }

@@ -172,6 +172,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 d.fixes
                     .extend(guard_fix(cx, &cx.handlers()[a.owner], a.node, g));
             }
+            super::by_hand(&mut d, || {
+                format!(
+                    "hold one `sync.Mutex` around every use of `{}` (or use a `sync.Map`)",
+                    a.map
+                )
+            });
             out.push(d);
         }
     }

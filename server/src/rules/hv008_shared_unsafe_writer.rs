@@ -100,6 +100,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     d.fixes.extend(super::guard::guard_fix(cx, h, n, g));
                     d.fixes.extend(log_fix(cx, &call, value, &v.location));
                 }
+                super::by_hand(&mut d, || {
+                    format!("hold one `sync.Mutex` around every use of `{name}`, or give each request its own")
+                });
                 found.entry(n.start_byte()).or_insert(d);
                 Visit::Skip
             });

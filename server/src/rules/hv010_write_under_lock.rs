@@ -95,6 +95,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .push(cx.related(l, format!("`{lock}` is locked here")));
                 d.fixes.extend(unlock_first_fix(cx, h, &writers, &lock, l));
             }
+            super::by_hand(&mut d, || {
+                format!("copy what the write needs into locals while `{lock}` is held, unlock, then write")
+            });
             out.push(d);
         }
     }

@@ -151,6 +151,9 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
     let mut d = cx.diag(&RULE, hijack, message);
     if let Some(conn) = conn_name(cx, hijack) {
         d.fixes.extend(close_fix(cx, func, hijack, conn));
+        super::by_hand(&mut d, || {
+            format!("close `{conn}` where its last use ends: `defer {conn}.Close()` in the goroutine that owns it")
+        });
     }
     Some(d)
 }

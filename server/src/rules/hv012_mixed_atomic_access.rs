@@ -298,6 +298,12 @@ fn plain_access<'a>(
     if !target.width.is_empty() && field_fits {
         d.fixes.extend(atomic_fixes(cx, n, &target.width, write));
     }
+    super::by_hand(&mut d, || {
+        format!(
+            "access `{}` only through sync/atomic, or declare it as an `atomic.Int64`-style type",
+            cx.text(n)
+        )
+    });
     Some(d)
 }
 

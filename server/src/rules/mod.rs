@@ -550,6 +550,15 @@ impl Hoist<'_> {
     }
 }
 
+/// When `d` has no fix: says what to do by hand, in the terms of the code
+/// in front of the user (`advice` names its variables).
+pub fn by_hand(d: &mut Diagnostic, advice: impl FnOnce() -> String) {
+    if d.fixes.is_empty() && !d.message.contains("no safe fix") {
+        d.message
+            .push_str(&format!("; no automatic fix: {}", advice()));
+    }
+}
+
 /// Code as messages quote it: one line, at most about 60 characters
 /// (`Serve(ln, HandlerFunc(func(…` becomes `Serve(…)`).
 pub fn snippet(code: &str) -> String {
