@@ -106,6 +106,19 @@ pub fn go_tool(name: &str) -> Command {
     cmd
 }
 
+/// `goroutineleakprofile` where the toolchain knows the experiment (Go
+/// 1.26); from Go 1.27 the profile is on by default and the tests find it
+/// either way.
+pub fn leak_experiment() -> &'static str {
+    let v = go_tool("go").args(["env", "GOVERSION"]).output().unwrap();
+    let v = String::from_utf8_lossy(&v.stdout);
+    if v.trim().starts_with("go1.26") {
+        "goroutineleakprofile"
+    } else {
+        ""
+    }
+}
+
 /// Runs a command, panicking with its output when it fails.
 pub fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));

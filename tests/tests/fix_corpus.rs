@@ -3,7 +3,7 @@
 //! stays gofmt-clean and vet-clean and the module builds, and at least 90% of
 //! the findings are cleared. Prints what it measured.
 
-use httpvet_tests::{go_tool, httpvet_bin, repo_root, run_ok};
+use httpvet_tests::{go_tool, httpvet_bin, leak_experiment, repo_root, run_ok};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -30,6 +30,33 @@ fn findings(dir: &Path) -> usize {
     v.as_array().unwrap().len()
 }
 
+/// The tests of a corpus module's `runtime_test.go`.
+fn runtime_tests(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("runtime_test.go")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("func Test"))
+        .map(|rest| format!("Test{}", &rest[..rest.find('(').unwrap()]))
+        .collect()
+}
+
+/// `go test -race` with Go's goroutine leak profile where it is an
+/// experiment: success and output.
+fn go_test_race(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = go_tool("go")
+        .args(["test", "-race", "-count=1"])
+        .args(args)
+        .env("GOEXPERIMENT", leak_experiment())
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 #[test]
 fn check_fix_clears_most_findings_and_keeps_code_building() {
     let mut modules: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/corpus"))
@@ -48,6 +75,12 @@ fn check_fix_clears_most_findings_and_keeps_code_building() {
         copy_tree(m, &dir);
         let before = findings(&dir);
         assert!(before > 0, "{name}: nothing to fix proves nothing");
+        // The runtime proofs: each fails on the code as written.
+        let proofs = runtime_tests(&dir);
+        for test in &proofs {
+            let (ok, out) = go_test_race(&dir, &["-run", &format!("^{test}$"), "."]);
+            assert!(!ok, "{name}/{test} should fail before --fix:\n{out}");
+        }
         let out = Command::new(httpvet_bin!())
             .args(["check", "--fix"])
             .arg(&dir)
@@ -63,7 +96,17 @@ fn check_fix_clears_most_findings_and_keeps_code_building() {
         assert!(gofmt.trim().is_empty(), "{name}: not gofmt-clean:\n{gofmt}");
         run_ok(go_tool("go").args(["vet", "./..."]).current_dir(&dir));
         run_ok(go_tool("go").args(["build", "./..."]).current_dir(&dir));
-        println!("{name}: {before} findings, {after} left after check --fix");
+        if !proofs.is_empty() {
+            let (ok, out) = go_test_race(&dir, &["./..."]);
+            assert!(
+                ok,
+                "{name}: the runtime proofs should pass after --fix:\n{out}"
+            );
+        }
+        println!(
+            "{name}: {before} findings, {after} left after check --fix; {} runtime proofs fail before and pass after",
+            proofs.len()
+        );
         total_before += before;
         total_after += after;
     }

@@ -1,10 +1,12 @@
-//! Race proofs: the fixture packages ship `_test.go` files that drive their
-//! handlers concurrently through `net/http/httptest`. Under `go test -race`
-//! each named test fails on the fixture (a data race, or for HV003 leaked
-//! goroutines) and the package passes once its files are replaced by their
-//! golden (fixed) versions.
+//! Runtime proofs: the fixture packages ship `_test.go` files that drive
+//! their handlers through `net/http/httptest`. Under `go test -race`, built
+//! with `GOEXPERIMENT=goroutineleakprofile` (Go 1.26; the default from
+//! 1.27), each named test fails on the fixture (a data race; for HV003
+//! goroutines the leak profile reports; for HV011 a hijacked connection the
+//! client never sees closed) and the package passes once its files are
+//! replaced by their golden (fixed) versions.
 
-use httpvet_tests::{fixtures, go_files, go_tool};
+use httpvet_tests::{fixtures, go_files, go_tool, leak_experiment};
 use std::path::Path;
 
 /// (package, test, what the failure must say)
@@ -24,6 +26,13 @@ const PROOFS: &[(&str, &str, &str)] = &[
     ("hv007", "TestHeaderReadsConcurrently", "DATA RACE"),
     ("hv008", "TestAuditBufferConcurrently", "DATA RACE"),
     ("hv008", "TestTrailWriterConcurrently", "DATA RACE"),
+    ("hv011", "TestSeedClosesConn", "connection never closed"),
+    (
+        "hv011",
+        "TestControllerClosesConn",
+        "connection never closed",
+    ),
+    ("hv011", "TestTunnelClosesConn", "connection never closed"),
     ("hv012", "TestSeedCounterConcurrently", "DATA RACE"),
     ("hv012", "TestFieldReadWhileIncremented", "DATA RACE"),
 ];
@@ -47,6 +56,7 @@ fn copy_package(pkg: &str, to: &Path, fixed: bool) {
 fn go_test(module: &Path, args: &[&str]) -> (bool, String) {
     let out = go_tool("go")
         .args(["test", "-race", "-count=1"])
+        .env("GOEXPERIMENT", leak_experiment())
         .args(args)
         .current_dir(module)
         .output()

@@ -4,8 +4,8 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::{outlives, starts, Start};
 use crate::syntax::scope::{aliases, is_declaration, WRITER};
-use crate::syntax::NodeKind;
 use crate::syntax::{text, visit, Visit};
+use crate::syntax::{Call, NodeKind};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -133,8 +133,11 @@ fn writer_uses<'t>(g: &Start<'t>, writers: &HashSet<String>, src: &str) -> Vec<N
 
 /// The seed's shape: `go func() { …; w.Write(x) }()` sends `x` on a channel
 /// of capacity 1 instead, and the handler writes it in a `select` that gives
-/// up when the request is cancelled. Only for one `w.Write` at the top level
-/// of a literal that never returns early.
+/// up when the request is cancelled. When the literal writes more than one
+/// `w.Write(x)` (`fmt.Fprintf(w, …)`, `io.WriteString(w, …)`, several
+/// writes), it writes into a `bytes.Buffer` of its own and sends the bytes
+/// at its end. Only for a literal that never returns early and uses `w`
+/// only as an `io.Writer`.
 fn handoff_fix(
     cx: &Context,
     h: &crate::syntax::handlers::Handler,
@@ -148,42 +151,78 @@ fn handoff_fix(
     if g.stmt.kind() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
         return None;
     }
-    let [only] = uses else { return None };
-    if cx.text(*only) != w {
-        return None;
-    }
-    let stmt = crate::syntax::statement_of(*only)?;
-    let call = crate::syntax::statement_call(stmt)?;
-    let (operand, "Write") = call.method(cx.src)? else {
-        return None;
-    };
     let lit_body = lit.child_by_field_name("body")?;
-    if operand.id() != only.id()
-        || stmt.parent().and_then(|l| l.parent()).map(|b| b.id()) != Some(lit_body.id())
-        || call.args.len() != 1
+    if uses.iter().any(|u| cx.text(*u) != w)
         || crate::syntax::any_no_funcs(lit_body, |n| n.kind() == "return_statement")
     {
         return None;
     }
     let func = h.func;
-    let ch = cx.fresh_name(func, &["result", "out", "written"]);
-    let b = cx.fresh_name(func, &["b", "data", "buf"]);
     let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
     let at = g.stmt.start_byte();
-    let mut edits = vec![
-        edit(
-            cx.file,
-            at,
-            at,
-            format!("{ch} := make(chan []byte, 1)\n{indent}"),
-        ),
-        edit(
+    // One `w.Write(x)` at the top of the literal: send `x` itself.
+    let single = match uses {
+        [only] => crate::syntax::statement_of(*only).and_then(|stmt| {
+            let call = crate::syntax::statement_call(stmt)?;
+            let (operand, "Write") = call.method(cx.src)? else {
+                return None;
+            };
+            (operand.id() == only.id()
+                && stmt.parent().and_then(|l| l.parent()).map(|b| b.id()) == Some(lit_body.id())
+                && call.args.len() == 1)
+                .then_some((stmt, call))
+        }),
+        _ => None,
+    };
+    let ch = cx.fresh_name(func, &["result", "out", "written"]);
+    let b = cx.fresh_name(func, &["b", "data", "buf"]);
+    let mut edits = vec![edit(
+        cx.file,
+        at,
+        at,
+        format!("{ch} := make(chan []byte, 1)\n{indent}"),
+    )];
+    match single {
+        Some((stmt, call)) => edits.push(edit(
             cx.file,
             stmt.start_byte(),
             stmt.end_byte(),
             format!("{ch} <- {}", cx.text(call.args[0])),
-        ),
-    ];
+        )),
+        None => {
+            let buf = cx.fresh_name(func, &["buf", "output", "body"]);
+            for u in uses {
+                edits.push(edit(
+                    cx.file,
+                    u.start_byte(),
+                    u.end_byte(),
+                    as_writer(cx, *u, &buf)?,
+                ));
+            }
+            let (q, imp) = crate::fix::import(cx.file, cx.imports, "bytes");
+            edits.extend(imp);
+            let open = lit_body.start_byte() + 1;
+            let close = lit_body.end_byte() - 1;
+            let inner = format!("{indent}\t");
+            edits.push(edit(
+                cx.file,
+                open,
+                open,
+                format!("\n{inner}var {buf} {q}Buffer"),
+            ));
+            // Before the literal's closing brace, on a line of its own.
+            let line_start = cx.file.line_start(cx.file.line_col(close).0);
+            if !cx.src[line_start..close].trim().is_empty() {
+                return None;
+            }
+            edits.push(edit(
+                cx.file,
+                line_start,
+                line_start,
+                format!("{inner}{ch} <- {buf}.Bytes()\n"),
+            ));
+        }
+    }
     let case = format!("\n{indent}select {{\n{indent}case {b} := <-{ch}:\n{indent}\t{w}.Write({b})\n{indent}case <-{r}.Context().Done():");
     Some(match last_write_point(cx, h, g.stmt) {
         // The handler's own writes keep their order and status; the bytes
@@ -213,6 +252,33 @@ fn handoff_fix(
             )
         }
     })
+}
+
+/// What a use of the writer becomes when the goroutine writes into a local
+/// buffer `buf`: the operand of `w.Write(…)` / `w.WriteString(…)` becomes
+/// `buf`, the writer argument of `fmt.Fprint…`, `io.WriteString`,
+/// `io.Copy` (as destination) or `json.NewEncoder` becomes `&buf`. `None`
+/// for any other use (headers, status, flushing, handing `w` on).
+fn as_writer(cx: &Context, u: Node, buf: &str) -> Option<String> {
+    let p = u.parent()?;
+    if p.kind() == "selector_expression" {
+        let call = p.parent().and_then(Call::of)?;
+        let (_, m) = call.method(cx.src)?;
+        return matches!(m, "Write" | "WriteString").then(|| buf.to_string());
+    }
+    let call = p.parent().and_then(Call::of)?;
+    let first = call.args.first().is_some_and(|a| a.id() == u.id());
+    let writer_arg = first
+        && (cx
+            .imports
+            .member(call.function, cx.src, "fmt")
+            .is_some_and(|m| m.starts_with("Fprint"))
+            || cx
+                .imports
+                .member(call.function, cx.src, "io")
+                .is_some_and(|m| matches!(m, "WriteString" | "Copy"))
+            || cx.imports.member(call.function, cx.src, "encoding/json") == Some("NewEncoder"));
+    writer_arg.then(|| format!("&{buf}"))
 }
 
 /// Where the handler's last statement ends, when `go_stmt` is a statement of
