@@ -203,7 +203,7 @@ fn fix_module(name: &str, orig: &Path, work: &Path, unsafe_ok: bool, t: &mut Tal
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&fixed.stdout).into_owned();
-    if !fixed.status.code().is_some_and(|c| c <= 1) {
+    if fixed.status.code().is_none_or(|c| c > 1) {
         t.problems.push(format!(
             "{name}: check --fix failed:\n{}",
             String::from_utf8_lossy(&fixed.stderr)
