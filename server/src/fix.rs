@@ -80,7 +80,8 @@ pub fn after_statement(file: &SourceFile, offset: usize) -> usize {
 }
 
 /// Deletes the line(s) a statement occupies, newline included, when it is
-/// alone on them (a trailing comment goes with it); else just the statement.
+/// alone on them (a trailing comment goes with it, and a blank line that
+/// would be left doubled or against a brace); else just the statement.
 pub fn delete_statement(file: &SourceFile, stmt: tree_sitter::Node) -> Edit {
     let (line, _) = file.line_col(stmt.start_byte());
     let from = file.line_start(line);
@@ -88,7 +89,7 @@ pub fn delete_statement(file: &SourceFile, stmt: tree_sitter::Node) -> Edit {
     let alone =
         file.text[from..stmt.start_byte()].trim().is_empty() && file.text[end..].starts_with('\n');
     if alone {
-        edit(file, from, end + 1, "")
+        delete_lines(file, stmt.start_byte(), end)
     } else {
         edit(file, stmt.start_byte(), stmt.end_byte(), "")
     }

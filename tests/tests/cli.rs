@@ -238,12 +238,14 @@ import (
 )
 
 // enqueue answers 202 at once and reports from a goroutine: the late write
-// is HV001's bug. Its only fix runs the work in the handler, which changes
-// the status: unsafe.
+// is HV001's bug. It also flushes the writer, so its output cannot go
+// through a buffer: the only fix runs the work in the handler, which
+// changes the status: unsafe.
 func enqueue(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		time.Sleep(10 * time.Millisecond)
 		fmt.Fprintln(w, "queued")
+		w.(http.Flusher).Flush()
 	}()
 	w.WriteHeader(http.StatusAccepted)
 }
@@ -309,10 +311,10 @@ fn fix_never_applies_an_unsafe_fix_unasked() {
     assert!(go_test().0, "both handlers answer 202");
 
     let listed = stdout(&httpvet(&["check", "."], &dir));
-    assert!(listed.contains(":15:16: warning: HV001 [~] "), "{listed}");
-    assert!(listed.contains(":25:3: warning: HV001 [*] "), "{listed}");
+    assert!(listed.contains(":16:16: warning: HV001 [~] "), "{listed}");
+    assert!(listed.contains(":27:3: warning: HV001 [*] "), "{listed}");
     assert!(
-        listed.contains("1 fixable with --fix [*]; 1 more with --unsafe-fixes [~]"),
+        listed.contains("1 fixable with --fix [*]; 2 more with --unsafe-fixes [~]"),
         "{listed}"
     );
 
@@ -328,7 +330,8 @@ fn fix_never_applies_an_unsafe_fix_unasked() {
             .collect()
     };
     assert_eq!(classes(0), ["unsafe"]);
-    assert_eq!(classes(1)[0], "safe");
+    assert_eq!(classes(1), ["unsafe"]);
+    assert_eq!(classes(2)[0], "safe");
     let diff = stdout(&httpvet(&["check", "--diff", "."], &dir));
     assert!(
         diff.contains("--- a/accepted.go") && !diff.contains("-\t\tfmt.Fprintln"),
@@ -339,13 +342,13 @@ fn fix_never_applies_an_unsafe_fix_unasked() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let said = stdout(&out);
     assert!(
-        said.contains("fixed 1 finding in 1 file; 1 left: 1 with only an unsafe fix"),
+        said.contains("fixed 1 finding in 1 file; 2 left: 2 with only unsafe fixes"),
         "{said}"
     );
     assert!(stderr(&out).contains("not fixed (only an unsafe fix)"));
     let fixed = std::fs::read_to_string(dir.join("accepted.go")).unwrap();
     assert!(
-        fixed.contains("\t\tfmt.Fprintln(w, \"queued\")\n\t}()\n"),
+        fixed.contains("\t\tfmt.Fprintln(w, \"queued\")\n\t\tw.(http.Flusher).Flush()\n\t}()\n"),
         "{fixed}"
     );
     run_ok(go_tool("gofmt").arg("-l").arg(&dir))

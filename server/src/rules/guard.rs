@@ -8,6 +8,7 @@ use crate::fix::{edit, fix, import, indent_at};
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::{aliases, WRITER};
 use crate::syntax::{any_no_funcs, named_children, statement_of, visit, Call, Visit};
+use std::collections::HashSet;
 use tree_sitter::Node;
 
 /// What is guarded: a package-level variable, or a field of the handler's
@@ -37,14 +38,56 @@ impl Guarded<'_> {
 pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Option<Fix> {
     let name = what.name().to_string();
     let stmt = statement_around(cx, h, access, &name)?;
+    // Every access in one run of statements gets the same fix: computed
+    // once, so a run of n accesses costs n, not n².
+    let key = (stmt.id(), name.clone());
+    if let Some(f) = cx.guard_fixes.borrow().get(&key) {
+        return f.clone();
+    }
+    let (fix, run) = guard_fix_of(cx, h, stmt, what, &name);
+    let mut memo = cx.guard_fixes.borrow_mut();
+    for s in run {
+        memo.insert((s, name.clone()), fix.clone());
+    }
+    memo.insert(key, fix.clone());
+    fix
+}
+
+/// The fix for the run around `stmt`, and the ids of the run's statements.
+fn guard_fix_of(
+    cx: &Context,
+    h: &Handler,
+    stmt: Node,
+    what: Guarded,
+    name: &str,
+) -> (Option<Fix>, Vec<usize>) {
+    let mut run = Vec::new();
+    let fix = guard_run(cx, h, stmt, what, name, &mut run);
+    (fix, run)
+}
+
+fn guard_run(
+    cx: &Context,
+    h: &Handler,
+    stmt: Node,
+    what: Guarded,
+    name: &str,
+    run: &mut Vec<usize>,
+) -> Option<Fix> {
+    let name = name.to_string();
+    let writers: HashSet<String> = match &h.writer {
+        Some(w) => aliases(h.func, std::slice::from_ref(w), cx.src, WRITER),
+        None => Default::default(),
+    };
     let touches =
         |n: Node| matches!(n.kind(), "identifier" | "field_identifier") && cx.text(n) == name;
     let mentions = |n: Node| crate::syntax::any_no_funcs(n, touches);
-    let wrappable = |s: Node| s.kind() != "comment" && mentions(s) && !unsafe_to_wrap(cx, h, s);
+    let wrappable =
+        |s: Node| s.kind() != "comment" && mentions(s) && !unsafe_to_wrap(cx, &writers, s);
     // The run of adjacent statements that use the value, and a hoisted write
     // right after it.
     let (mut first, mut last, mut tail) = (stmt, stmt, None);
-    if unsafe_to_wrap(cx, h, stmt) {
+    if unsafe_to_wrap(cx, &writers, stmt) {
         tail = Some((stmt, hoistable(cx, h, stmt, &touches)?));
         first = stmt;
         while let Some(p) = crate::syntax::prev_statement(first).filter(|p| wrappable(*p)) {
@@ -58,10 +101,21 @@ pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Opti
             last = n;
         }
         if let Some(n) = crate::syntax::next_statement(last).filter(|n| mentions(*n)) {
-            if unsafe_to_wrap(cx, h, n) {
+            if unsafe_to_wrap(cx, &writers, n) {
                 tail = hoistable(cx, h, n, &touches).map(|hs| (n, hs));
             }
         }
+    }
+    // The statements wrapped: an access in any of them gets this same fix.
+    let mut cur = Some(first);
+    while let Some(c) = cur {
+        if tail.as_ref().is_none_or(|(t, _)| t.id() != c.id()) {
+            run.push(c.id());
+        }
+        if c.id() == last.id() {
+            break;
+        }
+        cur = crate::syntax::next_statement(c);
     }
     let mut edits = Vec::new();
     let lock = match &what {
@@ -318,7 +372,7 @@ fn mentions_outside(cx: &Context, outer: Node, inner: Node, name: &str) -> bool 
 
 /// A statement that leaves early, writes to the client, or starts work that
 /// outlives it cannot simply be wrapped.
-fn unsafe_to_wrap(cx: &Context, h: &Handler, stmt: Node) -> bool {
+fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
     if matches!(
         stmt.kind(),
         "defer_statement" | "go_statement" | "return_statement" | "labeled_statement"
@@ -337,13 +391,9 @@ fn unsafe_to_wrap(cx: &Context, h: &Handler, stmt: Node) -> bool {
     }) {
         return true;
     }
-    let writers = match &h.writer {
-        Some(w) => aliases(h.func, std::slice::from_ref(w), cx.src, WRITER),
-        None => Default::default(),
-    };
     any_no_funcs(stmt, |n| {
         Call::of(n).is_some_and(|c| {
-            crate::syntax::http::writes_to_client(&c, cx.src, cx.imports, &writers)
+            crate::syntax::http::writes_to_client(&c, cx.src, cx.imports, writers)
                 || cx.text(c.function).ends_with(".Lock")
                 || cx.text(c.function).ends_with(".RLock")
         })

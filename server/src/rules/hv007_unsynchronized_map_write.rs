@@ -8,7 +8,7 @@ use crate::syntax::locks::Held;
 use crate::syntax::types::Kind;
 use crate::syntax::NodeKind;
 use crate::syntax::{text, unparen, visit_no_funcs, Call, Visit};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -94,12 +94,21 @@ struct Access<'t> {
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut accesses: BTreeMap<usize, Access> = BTreeMap::new();
+    // What a map expression names, once per expression text and function:
+    // a handler with n accesses to one map resolves it once, not n times.
+    let mut resolved: HashMap<(usize, usize, String), Option<Shared>> = HashMap::new();
     for (hi, h) in cx.handlers().iter().enumerate() {
         cx.each_statement(h, |stmt, held: &Held| {
             let locked = !held.is_empty();
             visit_no_funcs(stmt, |n| {
                 if let Some((target, write)) = map_access(cx, n) {
-                    if let Some(shared) = shared_map(cx, h, target) {
+                    let func = crate::syntax::enclosing_function(target).map_or(0, |f| f.id());
+                    let key = (h.func.id(), func, cx.text(target).to_string());
+                    let shared = resolved
+                        .entry(key)
+                        .or_insert_with(|| shared_map(cx, h, target))
+                        .clone();
+                    if let Some(shared) = shared {
                         let e = accesses.entry(n.start_byte()).or_insert(Access {
                             node: n,
                             map: shared.name.clone(),
@@ -119,21 +128,26 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         });
     }
     let mut lines = HashSet::new();
+    let written_keys: HashSet<&str> = accesses
+        .values()
+        .filter(|o| o.write)
+        .map(|o| o.key.as_str())
+        .collect();
+    let write_lines: HashSet<usize> = accesses
+        .values()
+        .filter(|o| o.write)
+        .map(|o| o.node.start_position().row)
+        .collect();
     for a in accesses.values() {
         // Reads matter when some handler of the package writes the map.
-        let written = a.write
-            || cx.index.map_written(&a.key)
-            || accesses.values().any(|o| o.write && o.key == a.key);
+        let written =
+            a.write || cx.index.map_written(&a.key) || written_keys.contains(a.key.as_str());
         if a.locked || !written {
             continue;
         }
         let line = a.node.start_position().row;
         // A write and a read on one line are one finding.
-        if a.write
-            || !accesses
-                .values()
-                .any(|o| o.write && o.node.start_position().row == line)
-        {
+        if a.write || !write_lines.contains(&line) {
             if !lines.insert(line) {
                 continue;
             }

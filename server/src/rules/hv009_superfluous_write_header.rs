@@ -339,8 +339,19 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
             d.related
                 .push(cx.related(first, "the status was first written here"));
-            match remove_explicit_ok(cx, first).or_else(|| return_fix(cx, first)) {
+            // A first write reached around a loop (an earlier iteration)
+            // is no place to remove or return: the iterations differ.
+            let looped = around_a_loop(first, second);
+            let fix = if looped {
+                None
+            } else {
+                remove_explicit_ok(cx, first).or_else(|| return_fix(cx, first))
+            };
+            match fix {
                 Some(f) => d.fixes.push(f),
+                None if looped => d.message.push_str(
+                    " on a later iteration (no safe fix: write the status once, before the loop, or only on the first iteration)",
+                ),
                 None => d
                     .message
                     .push_str(" (no safe fix: add the missing return by hand)"),
@@ -388,6 +399,25 @@ fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
             format!("\n{indent}return"),
         )],
     ))
+}
+
+/// True when a loop holds both writes, or `first` is `second` itself: the
+/// second may follow the first only from an earlier iteration.
+fn around_a_loop(first: Node, second: Node) -> bool {
+    if first.id() == second.id() {
+        return true;
+    }
+    let mut cur = first.parent();
+    while let Some(p) = cur {
+        if crate::syntax::is_function(p) {
+            return false;
+        }
+        if p.kind() == "for_statement" && crate::syntax::contains(p, second) {
+            return true;
+        }
+        cur = p.parent();
+    }
+    false
 }
 
 /// Whether, once `branch` (an `if` block or a case clause) returns, the code
@@ -461,6 +491,6 @@ fn remove_explicit_ok(cx: &Context, first: Node) -> Option<crate::diagnostic::Fi
         "Remove the explicit 200: the first write sends it",
         true,
         crate::diagnostic::Applicability::Safe,
-        vec![crate::fix::edit(cx.file, start, end, "")],
+        vec![crate::fix::delete_statement(cx.file, stmt)],
     ))
 }

@@ -111,7 +111,14 @@ pub struct Context<'a> {
     /// of the function each is declared in: one pass, one namespace, so two
     /// fixes in one handler never both declare `req`.
     claimed: std::cell::RefCell<Vec<(usize, usize, String)>>,
+    /// The guard fix of each statement a guard run covers, by statement id
+    /// and guarded name (see [`guard::guard_fix`]).
+    pub(crate) guard_fixes: std::cell::RefCell<GuardFixes>,
+    /// The function nodes of [`Context::handlers`].
+    handler_ids: OnceCell<std::collections::HashSet<usize>>,
 }
+
+type GuardFixes = std::collections::HashMap<(usize, String), Option<crate::diagnostic::Fix>>;
 
 impl<'a> Context<'a> {
     pub fn new(file: &'a SourceFile, imports: &'a Imports, index: &'a PackageIndex<'a>) -> Self {
@@ -134,6 +141,8 @@ impl<'a> Context<'a> {
             handlers: OnceCell::new(),
             functions: OnceCell::new(),
             claimed: Default::default(),
+            guard_fixes: Default::default(),
+            handler_ids: OnceCell::new(),
         }
     }
 
@@ -195,7 +204,11 @@ impl<'a> Context<'a> {
             if f.id() == h.func.id() {
                 return true;
             }
-            if self.handlers().iter().any(|o| o.func.id() == f.id()) {
+            if self
+                .handler_ids
+                .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect())
+                .contains(&f.id())
+            {
                 return false;
             }
             cur = enclosing_function(f);
@@ -503,13 +516,22 @@ impl<'a> Context<'a> {
     /// [`crate::syntax::visit_no_funcs`].
     pub fn each_statement(&self, h: &Handler<'a>, mut f: impl FnMut(Node<'a>, &Held)) {
         locks::each_statement(h.body, self.src, &mut f);
-        for lit in crate::syntax::functions_in(h.body) {
-            if self.handlers().iter().any(|o| o.func.id() == lit.id()) {
-                continue;
+        // The literals `h` owns: one walk that skips nested handlers whole
+        // (asking `owned_by` per literal climbs the tree each time).
+        let nested = self
+            .handler_ids
+            .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect());
+        let mut lits = Vec::new();
+        crate::syntax::visit(h.body, |n| {
+            if n.kind_name() == "func_literal" {
+                if nested.contains(&n.id()) {
+                    return Visit::Skip;
+                }
+                lits.push(n);
             }
-            if !self.owned_by(lit, h) {
-                continue;
-            }
+            Visit::Descend
+        });
+        for lit in lits {
             if let Some(body) = lit.child_by_field_name("body") {
                 locks::each_statement(body, self.src, &mut f);
             }

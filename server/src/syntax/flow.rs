@@ -60,7 +60,8 @@ pub fn run<'t, F: Flow<'t>>(flow: &mut F, body: Node<'t>, src: &'t str, init: F:
         src,
         depth: 0,
         loops: 0,
-        test: body.parent().is_some_and(|f| is_test_function(f, src)),
+        body,
+        test: std::cell::Cell::new(None),
     };
     let out = w.stmt(body, init);
     if let Some(s) = out.next {
@@ -73,9 +74,13 @@ struct Walker<'f, 't, F: Flow<'t>> {
     src: &'t str,
     depth: usize,
     loops: usize,
+    /// The body walked.
+    body: Node<'t>,
     /// Walking a test (a function given a `*testing.T`, `B`, `F` or a
-    /// `testing.TB`): a path that has failed the test ends there.
-    test: bool,
+    /// `testing.TB`): a path that has failed the test ends there. Asked
+    /// only at a call that may fail a test: finding the body's function
+    /// climbs the tree, which costs its depth.
+    test: std::cell::Cell<Option<bool>>,
 }
 
 /// True for a function with a `*testing.T` (`B`, `F`) or `testing.TB`
@@ -312,11 +317,23 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         // A test that has failed (`FailNow`, `Error…` or `Fail`, then a
         // return or not) or skipped: what it leaves behind on this path
         // does not matter. Also testify's `require.Fail…`.
-        self.test
-            && (matches!(
-                method,
-                Some("FailNow" | "Fail" | "SkipNow" | "Skip" | "Skipf" | "Error" | "Errorf")
-            ) || f.starts_with("require.Fail")
-                || f.starts_with("assert.FailNow"))
+        let fails = matches!(
+            method,
+            Some("FailNow" | "Fail" | "SkipNow" | "Skip" | "Skipf" | "Error" | "Errorf")
+        ) || f.starts_with("require.Fail")
+            || f.starts_with("assert.FailNow");
+        fails && self.in_test()
+    }
+
+    fn in_test(&self) -> bool {
+        if let Some(t) = self.test.get() {
+            return t;
+        }
+        let t = self
+            .body
+            .parent()
+            .is_some_and(|f| is_test_function(f, self.src));
+        self.test.set(Some(t));
+        t
     }
 }

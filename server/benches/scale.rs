@@ -1,0 +1,203 @@
+//! `cargo bench --bench scale`: how `httpvet check` scales with its input.
+//! Generates Go files of 1, 5 and 50 MB of handlers, nestings of 1,000,
+//! 5,000 and 20,000 (blocks, `if`s, function literals, parentheses), lines
+//! up to 5 MB long and a file with 100,000 findings. For each it prints the
+//! tree-sitter parse alone and the whole check of the same bytes, their
+//! ratio, and the peak resident memory of each (every measurement runs in a
+//! process of its own, so peaks do not mix). Targets (issue 16): check at
+//! most 2× parse everywhere and 1.5× on 50 MB; peak memory at most 1.5×
+//! parse's. `cargo bench --bench scale -- NAME` runs the inputs whose name
+//! contains NAME.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+const HEAD: &str = "package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\n";
+
+/// Handlers, each with a shared-map write (a finding), to about `bytes`.
+fn handlers(bytes: usize) -> String {
+    let mut s = String::from(HEAD);
+    let mut i = 0;
+    while s.len() < bytes {
+        let _ = write!(
+            s,
+            "var hits{i} = map[string]int{{}}\n\nfunc handle{i}(w http.ResponseWriter, r *http.Request) {{\n\thits{i}[r.URL.Path]++\n\tif r.Method == http.MethodPost {{\n\t\tfmt.Fprintln(w, \"posted\", {i})\n\t\treturn\n\t}}\n\tfmt.Fprintln(w, \"ok\")\n}}\n\n"
+        );
+        i += 1;
+    }
+    s
+}
+
+/// A handler whose body nests `depth` times `open … close`.
+fn nested(depth: usize, open: &str, close: &str) -> String {
+    let mut s = String::from(HEAD);
+    s.push_str("var seen = map[string]int{}\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tx := 0\n");
+    for _ in 0..depth {
+        s.push_str(open);
+    }
+    s.push_str("seen[r.URL.Path]++\nx++\n");
+    for _ in 0..depth {
+        s.push_str(close);
+    }
+    s.push_str("\tfmt.Fprintln(w, x)\n}\n");
+    s
+}
+
+/// A package-level expression nested `depth` parentheses deep.
+fn parens(depth: usize) -> String {
+    let mut s = String::from(HEAD);
+    s.push_str("var v = ");
+    s.push_str(&"(".repeat(depth));
+    s.push('1');
+    s.push_str(&")".repeat(depth));
+    s.push_str("\n\nfunc h(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, v) }\n");
+    s
+}
+
+/// A handler whose one statement is a line of about `bytes`.
+fn long_line(bytes: usize) -> String {
+    let mut s = String::from(HEAD);
+    s.push_str("var seen = map[string]int{}\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tseen[r.URL.Path] = 0");
+    let mut i = 0;
+    while s.len() < bytes {
+        let _ = write!(s, " + len(r.URL.Path)*{i}");
+        i += 1;
+    }
+    s.push_str("\n\tfmt.Fprintln(w, seen)\n}\n");
+    s
+}
+
+/// One handler with `n` unguarded map writes, one per line.
+fn findings(n: usize) -> String {
+    let mut s = String::from(HEAD);
+    s.push_str("var seen = map[string]int{}\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n");
+    for i in 0..n {
+        let _ = writeln!(s, "\tseen[r.URL.Path] += {i}");
+    }
+    s.push_str("\tfmt.Fprintln(w, len(seen))\n}\n");
+    s
+}
+
+fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
+    let mut v: Vec<(String, Box<dyn Fn() -> String>)> = Vec::new();
+    for mb in [1, 5, 50] {
+        v.push((
+            format!("size {mb} MB"),
+            Box::new(move || handlers(mb << 20)),
+        ));
+    }
+    for depth in [1_000, 5_000, 20_000] {
+        v.push((
+            format!("blocks {depth}"),
+            Box::new(move || nested(depth, "{\n", "}\n")),
+        ));
+        v.push((
+            format!("ifs {depth}"),
+            Box::new(move || nested(depth, "if x >= 0 {\n", "}\n")),
+        ));
+        v.push((
+            format!("func literals {depth}"),
+            Box::new(move || nested(depth, "func() {\n", "}()\n")),
+        ));
+        v.push((format!("parens {depth}"), Box::new(move || parens(depth))));
+    }
+    for mb in [1, 5] {
+        v.push((
+            format!("line {mb} MB"),
+            Box::new(move || long_line(mb << 20)),
+        ));
+    }
+    v.push(("findings 100000".into(), Box::new(|| findings(100_000))));
+    v
+}
+
+/// In a child process: parse or check `file`; prints `seconds peak_mb`.
+fn one(what: &str, file: &Path) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let t = Instant::now();
+    let detail = if what == "parse" {
+        let tree = httpvet::source::parse(&text);
+        format!("{} nodes", tree.root_node().descendant_count())
+    } else {
+        drop(text);
+        let run =
+            httpvet::cli::check_paths(&[file.to_path_buf()], &Default::default()).expect("check");
+        format!("{} findings", run.findings.len())
+    };
+    println!(
+        "{:.3} {:.1} {detail}",
+        t.elapsed().as_secs_f64(),
+        peak_rss_mb()
+    );
+}
+
+fn measure(what: &str, file: &Path) -> (f64, f64, String) {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--one", what])
+        .arg(file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut w = text.split_whitespace();
+    let secs = w.next().and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
+    let mb = w.next().and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
+    (secs, mb, w.collect::<Vec<_>>().join(" "))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--one") {
+        one(&args[i + 1], Path::new(&args[i + 2]));
+        return;
+    }
+    let only = args.iter().find(|a| !a.starts_with('-'));
+    let dir: PathBuf = std::env::temp_dir().join(format!("httpvet-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    println!(
+        "{:<20} {:>9} {:>9} {:>9} {:>6} {:>10} {:>10} {:>6}  result",
+        "input", "size", "parse s", "check s", "ratio", "parse MB", "check MB", "ratio"
+    );
+    for (name, make) in inputs() {
+        if only.is_some_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
+        let text = make();
+        let file = dir.join("input.go");
+        std::fs::write(&file, &text).unwrap();
+        // The faster of two runs counts for time (the machine is shared).
+        let (mut p, mut c) = (measure("parse", &file), measure("check", &file));
+        let (p2, c2) = (measure("parse", &file), measure("check", &file));
+        if p2.0 < p.0 {
+            p = p2;
+        }
+        if c2.0 < c.0 {
+            c = c2;
+        }
+        println!(
+            "{name:<20} {:>7.1}MB {:>9.3} {:>9.3} {:>5.2}x {:>10.1} {:>10.1} {:>5.2}x  {}, {}",
+            text.len() as f64 / 1e6,
+            p.0,
+            c.0,
+            c.0 / p.0,
+            p.1,
+            c.1,
+            c.1 / p.1,
+            p.2,
+            c.2
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
