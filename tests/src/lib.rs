@@ -109,7 +109,7 @@ pub fn go_tool(name: &str) -> Command {
 /// `goroutineleakprofile` where the toolchain knows the experiment (Go
 /// 1.26); from Go 1.27 the profile is on by default and the tests find it
 /// either way.
-pub fn leak_experiment() -> &'static str {
+fn leak_experiment() -> &'static str {
     let v = go_tool("go").args(["env", "GOVERSION"]).output().unwrap();
     let v = String::from_utf8_lossy(&v.stdout);
     if v.trim().starts_with("go1.26") {
@@ -119,16 +119,34 @@ pub fn leak_experiment() -> &'static str {
     }
 }
 
-/// Runs a command, panicking with its output when it fails.
-pub fn run_ok(cmd: &mut Command) -> String {
+/// Runs a command: whether it succeeded, and its stdout then stderr.
+pub fn output(cmd: &mut Command) -> (bool, String) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    (out.status.success(), text)
+}
+
+/// Runs a command, panicking with its output when it fails.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let (ok, text) = output(cmd);
+    assert!(ok, "{cmd:?} failed:\n{text}");
     text
+}
+
+/// `go test -race -count=1 ARGS` in `dir`, with Go's goroutine leak profile
+/// where it is an experiment ([`leak_experiment`]).
+pub fn go_test_race(dir: &Path, args: &[&str]) -> (bool, String) {
+    output(
+        go_tool("go")
+            .args(["test", "-race", "-count=1"])
+            .env("GOEXPERIMENT", leak_experiment())
+            .args(args)
+            .current_dir(dir),
+    )
 }
 
 /// The `httpvet` binary under test: the command line's `main`, built by cargo

@@ -3,7 +3,7 @@
 //! stays gofmt-clean and vet-clean and the module builds, and at least 90% of
 //! the findings are cleared. Prints what it measured.
 
-use httpvet_tests::{go_tool, httpvet_bin, leak_experiment, repo_root, run_ok};
+use httpvet_tests::{go_test_race, go_tool, httpvet_bin, repo_root, run_ok};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -37,24 +37,6 @@ fn runtime_tests(dir: &Path) -> Vec<String> {
         .filter_map(|l| l.strip_prefix("func Test"))
         .map(|rest| format!("Test{}", &rest[..rest.find('(').unwrap()]))
         .collect()
-}
-
-/// `go test -race` with Go's goroutine leak profile where it is an
-/// experiment: success and output.
-fn go_test_race(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = go_tool("go")
-        .args(["test", "-race", "-count=1"])
-        .args(args)
-        .env("GOEXPERIMENT", leak_experiment())
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! client never sees closed) and the package passes once its files are
 //! replaced by their golden (fixed) versions.
 
-use httpvet_tests::{fixtures, go_files, go_tool, leak_experiment};
+use httpvet_tests::{fixtures, go_files, go_test_race};
 use std::path::Path;
 
 /// (package, test, what the failure must say)
@@ -53,22 +53,6 @@ fn copy_package(pkg: &str, to: &Path, fixed: bool) {
     }
 }
 
-fn go_test(module: &Path, args: &[&str]) -> (bool, String) {
-    let out = go_tool("go")
-        .args(["test", "-race", "-count=1"])
-        .env("GOEXPERIMENT", leak_experiment())
-        .args(args)
-        .current_dir(module)
-        .output()
-        .expect("go test");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 #[test]
 fn race_detector_fails_before_and_passes_after_the_fix() {
     let work = std::env::temp_dir().join(format!("httpvet-race-{}", std::process::id()));
@@ -85,7 +69,7 @@ fn race_detector_fails_before_and_passes_after_the_fix() {
     }
     let mut problems = Vec::new();
     for (pkg, test, says) in PROOFS {
-        let (ok, out) = go_test(
+        let (ok, out) = go_test_race(
             &before,
             &["-run", &format!("^{test}$"), &format!("./{pkg}")],
         );
@@ -97,7 +81,7 @@ fn race_detector_fails_before_and_passes_after_the_fix() {
     }
     let dirs: Vec<String> = packages.iter().map(|p| format!("./{p}")).collect();
     let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
-    let (ok, out) = go_test(&after, &dirs);
+    let (ok, out) = go_test_race(&after, &dirs);
     if !ok {
         problems.push(format!(
             "the fixed packages should pass go test -race:\n{out}"

@@ -13,7 +13,7 @@
 //! picks others; `HTTPVET_BIN` names the binary, as for the snapshot test.
 
 use httpvet_tests::realworld::{download, manifest};
-use httpvet_tests::{go_tool, httpvet_bin};
+use httpvet_tests::{go_tool, httpvet_bin, output};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -115,19 +115,9 @@ fn go(module: &Path, verb: &str, pkg: &str) -> (bool, String) {
     } else {
         format!("./{pkg}")
     };
-    let out = go_tool("go")
-        .args([verb, &target])
-        .current_dir(module)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tail: Vec<&str> = text.lines().rev().take(12).collect();
-    let tail: Vec<&str> = tail.into_iter().rev().collect();
-    (out.status.success(), tail.join("\n"))
+    let (ok, text) = output(go_tool("go").args([verb, &target]).current_dir(module));
+    let lines: Vec<&str> = text.lines().collect();
+    (ok, lines[lines.len().saturating_sub(12)..].join("\n"))
 }
 
 /// Go files below `dir` whose bytes differ from the same path below `orig`.

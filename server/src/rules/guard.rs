@@ -44,7 +44,8 @@ pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Opti
     if let Some(f) = cx.guard_fixes.borrow().get(&key) {
         return f.clone();
     }
-    let (fix, run) = guard_fix_of(cx, h, stmt, what, &name);
+    let mut run = Vec::new();
+    let fix = guard_run(cx, h, stmt, what, &name, &mut run);
     let mut memo = cx.guard_fixes.borrow_mut();
     for s in run {
         memo.insert((s, name.clone()), fix.clone());
@@ -53,19 +54,8 @@ pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Opti
     fix
 }
 
-/// The fix for the run around `stmt`, and the ids of the run's statements.
-fn guard_fix_of(
-    cx: &Context,
-    h: &Handler,
-    stmt: Node,
-    what: Guarded,
-    name: &str,
-) -> (Option<Fix>, Vec<usize>) {
-    let mut run = Vec::new();
-    let fix = guard_run(cx, h, stmt, what, name, &mut run);
-    (fix, run)
-}
-
+/// The fix for the run of statements around `stmt`; pushes the ids of the
+/// statements it wraps onto `run`.
 fn guard_run(
     cx: &Context,
     h: &Handler,
