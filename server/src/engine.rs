@@ -75,6 +75,13 @@ pub fn check_scope<'a>(
     if file.is_generated() {
         return report;
     }
+    // Deeply nested declarations answer parent climbs from a layout.
+    let deep = scope
+        .iter()
+        .copied()
+        .filter(|d| crate::syntax::flat::is_deep(&file.text.as_bytes()[d.byte_range()]))
+        .collect::<Vec<_>>();
+    let _laid_out = crate::syntax::flat::flatten(deep);
     let cx = Context::scoped(file, imports, index, scope);
     let rules = RULES
         .iter()

@@ -5,6 +5,7 @@
 use crate::diagnostic::{Applicability, Edit, Fix, ImportDrop};
 use crate::source::SourceFile;
 use crate::syntax::imports::{default_name, Imports};
+use crate::syntax::NodeKind;
 use std::collections::HashSet;
 
 /// An edit of `file`.
@@ -335,7 +336,7 @@ pub fn drop_import_if_unused(
         crate::syntax::visit(decl, |n| {
             if matches!(n.kind(), "identifier" | "package_identifier")
                 && crate::syntax::text(n, &file.text) == name
-                && n.parent().is_some_and(|p| {
+                && n.up().is_some_and(|p| {
                     matches!(p.kind(), "selector_expression" | "qualified_type")
                         && p.child(0).is_some_and(|c| c.id() == n.id())
                 })
@@ -347,9 +348,9 @@ pub fn drop_import_if_unused(
     }
     let mut spec = file.node_for_range(start, end)?;
     while spec.kind() != "import_spec" {
-        spec = spec.parent()?;
+        spec = spec.up()?;
     }
-    let parent = spec.parent()?;
+    let parent = spec.up()?;
     let others = parent.kind() == "import_spec_list"
         && crate::syntax::named_children(parent)
             .any(|s| s.kind() == "import_spec" && s.id() != spec.id());
@@ -360,7 +361,7 @@ pub fn drop_import_if_unused(
         let decl = if parent.kind() == "import_declaration" {
             parent
         } else {
-            parent.parent()?
+            parent.up()?
         };
         delete_lines(file, decl.start_byte(), decl.end_byte())
     };

@@ -7,7 +7,7 @@ use crate::diagnostic::{Applicability, Fix, Location};
 use crate::fix::{edit, fix, import, indent_at};
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::{aliases, WRITER};
-use crate::syntax::{any_no_funcs, named_children, statement_of, visit, Call, Visit};
+use crate::syntax::{any_no_funcs, named_children, statement_of, visit, Call, NodeKind, Visit};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -290,7 +290,7 @@ fn reads_in<'t>(roots: &[Node<'t>], touches: &dyn Fn(Node) -> bool, src: &str) -
                 if read.id() == root.id() {
                     return None;
                 }
-                let p = read.parent()?;
+                let p = read.up()?;
                 let first = |f: &str| {
                     p.child_by_field_name(f)
                         .is_some_and(|c| c.id() == read.id())
@@ -299,7 +299,7 @@ fn reads_in<'t>(roots: &[Node<'t>], touches: &dyn Fn(Node) -> bool, src: &str) -
                     "selector_expression" if first("field") => Some(p),
                     "index_expression" if first("operand") => Some(p),
                     "argument_list" => {
-                        let call = p.parent()?;
+                        let call = p.up()?;
                         let f = call.child_by_field_name("function")?;
                         let builtin = matches!(crate::syntax::text(f, src), "len" | "cap");
                         (builtin && named_children(p).count() == 1).then_some(call)
@@ -329,29 +329,38 @@ fn statement_around<'t>(
     name: &str,
 ) -> Option<Node<'t>> {
     let mut stmt = statement_of(access)?;
-    let mut cur = stmt.parent();
+    // Whether the nodes between `stmt` and the climb so far mention `name`:
+    // each ancestor adds only its own nodes beside the child climbed from,
+    // so the climb reads every node once, however deep.
+    let mut between = false;
+    let mut prev = stmt;
+    let mut cur = stmt.up();
     while let Some(p) = cur {
         if p.id() == h.body.id() || crate::syntax::is_function(p) {
             break;
         }
-        if !matches!(p.kind(), "statement_list" | "block")
-            && crate::syntax::statement_of(p) == Some(p)
-            && mentions_outside(cx, p, stmt, name)
-        {
+        between = between || mentions_beside(cx, p, prev, name);
+        let is_statement = !matches!(p.kind_name(), "statement_list" | "block")
+            && p.up()
+                .is_some_and(|b| matches!(b.kind_name(), "statement_list" | "block"));
+        if is_statement && between {
             stmt = p;
+            between = false;
         }
-        cur = p.parent();
+        prev = p;
+        cur = p.up();
     }
     (!crate::syntax::is_function(stmt)).then_some(stmt)
 }
 
-fn mentions_outside(cx: &Context, outer: Node, inner: Node, name: &str) -> bool {
+/// True when `outer` mentions `name` outside its child `inner`.
+fn mentions_beside(cx: &Context, outer: Node, inner: Node, name: &str) -> bool {
     let mut found = false;
     visit(outer, |n| {
         if n.id() == inner.id() {
             return Visit::Skip;
         }
-        if matches!(n.kind(), "identifier" | "field_identifier") && cx.text(n) == name {
+        if matches!(n.kind_name(), "identifier" | "field_identifier") && cx.text(n) == name {
             found = true;
             return Visit::Stop;
         }
@@ -392,7 +401,7 @@ fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
 
 /// The top-level declaration holding `n`.
 fn top_level(mut n: Node) -> Option<Node> {
-    while let Some(p) = n.parent() {
+    while let Some(p) = n.up() {
         if p.kind() == "source_file" {
             return Some(n);
         }

@@ -168,7 +168,7 @@ fn handoff_fix(
                 return None;
             };
             (operand.id() == only.id()
-                && stmt.parent().and_then(|l| l.parent()).map(|b| b.id()) == Some(lit_body.id())
+                && stmt.up().and_then(|l| l.up()).map(|b| b.id()) == Some(lit_body.id())
                 && call.args.len() == 1)
                 .then_some((stmt, call))
         }),
@@ -260,13 +260,13 @@ fn handoff_fix(
 /// `io.Copy` (as destination) or `json.NewEncoder` becomes `&buf`. `None`
 /// for any other use (headers, status, flushing, handing `w` on).
 fn as_writer(cx: &Context, u: Node, buf: &str) -> Option<String> {
-    let p = u.parent()?;
+    let p = u.up()?;
     if p.kind() == "selector_expression" {
-        let call = p.parent().and_then(Call::of)?;
+        let call = p.up().and_then(Call::of)?;
         let (_, m) = call.method(cx.src)?;
         return matches!(m, "Write" | "WriteString").then(|| buf.to_string());
     }
-    let call = p.parent().and_then(Call::of)?;
+    let call = p.up().and_then(Call::of)?;
     let first = call.args.first().is_some_and(|a| a.id() == u.id());
     let writer_arg = first
         && (cx

@@ -134,7 +134,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// `req, err := http.NewRequest(…)` followed by `req = req.WithContext(ctx)`
 /// (or `req.WithContext(ctx)` passed on): the context is attached after all.
 fn context_attached_later(cx: &Context, new_request: Node) -> bool {
-    let Some(decl) = new_request.parent().and_then(|l| l.parent()) else {
+    let Some(decl) = new_request.up().and_then(|l| l.up()) else {
         return false;
     };
     let Some(name) = decl
@@ -275,7 +275,7 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     let (hq, _) = crate::fix::import(cx.file, cx.imports, "net/http");
     let client = client.map_or(format!("{hq}DefaultClient"), str::to_string);
     // The statement: `resp, err := call` or `resp, err = call`.
-    let stmt = call.node.parent()?.parent()?;
+    let stmt = call.node.up()?.up()?;
     if crate::syntax::statement_of(stmt) != Some(stmt) {
         return None; // an `if` initializer, a `for` clause: no room for the check
     }

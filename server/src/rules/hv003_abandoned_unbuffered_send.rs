@@ -96,11 +96,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// The variable a `make` call is assigned to.
 fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
-    let list = make.parent()?;
+    let list = make.up()?;
     if list.kind_name() != "expression_list" {
         return None;
     }
-    let decl = list.parent()?;
+    let decl = list.up()?;
     let idx = named_children(list).position(|e| e.id() == make.id())?;
     let name = match decl.kind_name() {
         "short_var_declaration" | "assignment_statement" => {
@@ -220,7 +220,7 @@ fn escapes(
         if n.kind_name() != "identifier" || cx.text(n) != ch || in_sender(n) {
             return Visit::Descend;
         }
-        let Some(p) = n.parent() else {
+        let Some(p) = n.up() else {
             return Visit::Descend;
         };
         let ok = match p.kind_name() {
@@ -231,10 +231,10 @@ fn escapes(
                     .any(|g| crate::syntax::contains(g.stmt, n))
             }
             "argument_list" => p
-                .parent()
+                .up()
                 .and_then(|c| c.child_by_field_name("function"))
                 .is_some_and(|f| matches!(text(f, cx.src), "close" | "len" | "cap")),
-            "expression_list" => p.parent().is_some_and(|d| {
+            "expression_list" => p.up().is_some_and(|d| {
                 matches!(
                     d.kind_name(),
                     "short_var_declaration" | "assignment_statement" | "var_spec"
@@ -284,7 +284,7 @@ fn capacity_fix<'a>(
 /// `len(xs)` when `stmt` sits in `for … range xs` and `xs` is declared as a
 /// slice, array or map.
 fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Option<String> {
-    let mut cur = stmt.parent();
+    let mut cur = stmt.up();
     while let Some(n) = cur {
         if crate::syntax::is_function(n) {
             return None;
@@ -301,7 +301,7 @@ fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Option<String> {
             let t = declared.trim_start();
             return (t.starts_with('[') || t.starts_with("map[")).then(|| format!("len({name})"));
         }
-        cur = n.parent();
+        cur = n.up();
     }
     None
 }
@@ -327,19 +327,19 @@ fn declared_type<'a>(cx: &Context<'a>, func: Node<'a>, name: &str) -> Option<&'a
 /// The unexported field a `make` is stored in: `T{f: make(…)}` or
 /// `x.f = make(…)`, as (declaring type, field).
 fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
-    let p = make.parent()?;
+    let p = make.up()?;
     let decl = match p.kind_name() {
-        "literal_element" if p.parent()?.kind_name() == "keyed_element" => {
-            let keyed = p.parent()?;
+        "literal_element" if p.up()?.kind_name() == "keyed_element" => {
+            let keyed = p.up()?;
             let key = named_children(keyed).next()?;
             let name = cx.text(unparen(key));
-            let lit = keyed.parent()?.parent()?;
+            let lit = keyed.up()?.up()?;
             let ty = cx.type_of(lit)?;
             cx.index.field_of_type(&ty, name)?
         }
         "expression_list" => {
             let stmt = p
-                .parent()
+                .up()
                 .filter(|s| s.kind_name() == "assignment_statement")?;
             let idx = named_children(p).position(|e| e.id() == make.id())?;
             let left = named_children(stmt.child_by_field_name("left")?).nth(idx)?;
@@ -410,12 +410,12 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         }
         let mut at = n;
         while let Some(p) = at
-            .parent()
+            .up()
             .filter(|p| p.kind_name() == "parenthesized_expression")
         {
             at = p;
         }
-        let Some(p) = at.parent() else {
+        let Some(p) = at.up() else {
             return Visit::Descend;
         };
         match p.kind_name() {
@@ -436,13 +436,13 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
             },
             // `x.f = make(…)`, `x.f = nil`, `x.f != nil`.
             "expression_list"
-                if p.parent().is_some_and(|s| {
+                if p.up().is_some_and(|s| {
                     s.kind_name() == "assignment_statement"
                         && s.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
                 }) => {}
             "binary_expression" => {}
             "argument_list" => {
-                let call = p.parent();
+                let call = p.up();
                 let f = call
                     .and_then(|c| c.child_by_field_name("function"))
                     .map(unparen);

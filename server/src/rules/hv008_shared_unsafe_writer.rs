@@ -157,7 +157,7 @@ fn log_fix(
     }
     let spec = cx.file.node_for_range(decl.start.offset, decl.end.offset)?;
     let spec =
-        std::iter::successors(Some(spec), |n| n.parent()).find(|n| n.kind() == "var_spec")?;
+        std::iter::successors(Some(spec), |n| n.up()).find(|n| n.kind() == "var_spec")?;
     let init = Call::of(unparen(
         crate::syntax::named_children(spec.child_by_field_name("value")?).next()?,
     ))?;

@@ -138,9 +138,9 @@ impl<'a> Status<'a, '_> {
 /// (`id, err := parse(w, r)`).
 fn result_var(call: Node, idx: usize) -> Option<Node> {
     let list = call
-        .parent()
+        .up()
         .filter(|l| l.kind_name() == "expression_list")?;
-    let stmt = list.parent().filter(|s| {
+    let stmt = list.up().filter(|s| {
         matches!(
             s.kind_name(),
             "short_var_declaration" | "assignment_statement"
@@ -290,7 +290,7 @@ fn informational(cx: &Context, call: &Call) -> bool {
 /// path of the write itself. Nothing could be sent to fix the status by then,
 /// and no `return` is missing; the idiom is left alone.
 fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
-    let mut cur = second.parent();
+    let mut cur = second.up();
     while let Some(n) = cur {
         if n.kind_name() == "if_statement" {
             let in_header = ["initializer", "condition"].iter().any(|f| {
@@ -310,7 +310,7 @@ fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
         if crate::syntax::is_function(n) {
             return false;
         }
-        cur = n.parent();
+        cur = n.up();
     }
     false
 }
@@ -369,13 +369,13 @@ fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
     if stmt.kind() != "expression_statement" {
         return None;
     }
-    let list = stmt.parent()?;
+    let list = stmt.up()?;
     if crate::syntax::next_statement(stmt).is_some() {
         return None;
     }
-    let owner = list.parent()?;
+    let owner = list.up()?;
     let branch = match owner.kind() {
-        "block" => owner.parent().is_some_and(|i| i.kind() == "if_statement"),
+        "block" => owner.up().is_some_and(|i| i.kind() == "if_statement"),
         "expression_case" | "default_case" | "type_case" | "communication_case" => true,
         _ => false,
     };
@@ -407,7 +407,7 @@ fn around_a_loop(first: Node, second: Node) -> bool {
     if first.id() == second.id() {
         return true;
     }
-    let mut cur = first.parent();
+    let mut cur = first.up();
     while let Some(p) = cur {
         if crate::syntax::is_function(p) {
             return false;
@@ -415,7 +415,7 @@ fn around_a_loop(first: Node, second: Node) -> bool {
         if p.kind() == "for_statement" && crate::syntax::contains(p, second) {
             return true;
         }
-        cur = p.parent();
+        cur = p.up();
     }
     false
 }
@@ -425,13 +425,13 @@ fn around_a_loop(first: Node, second: Node) -> bool {
 /// normally, an `if` chain lacks an `else`, or a `switch` lacks a `default`.
 fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
     use crate::syntax::is_terminating;
-    let Some(stmt) = branch.parent() else {
+    let Some(stmt) = branch.up() else {
         return false;
     };
     if stmt.kind() == "if_statement" {
         // The top of an `else if` chain, then every block of it.
         let mut top = stmt;
-        while let Some(p) = top.parent().filter(|p| p.kind() == "if_statement") {
+        while let Some(p) = top.up().filter(|p| p.kind() == "if_statement") {
             top = p;
         }
         let mut cur = Some(top);
@@ -475,7 +475,7 @@ fn remove_explicit_ok(cx: &Context, first: Node) -> Option<crate::diagnostic::Fi
         return None;
     }
     let stmt = first
-        .parent()
+        .up()
         .filter(|s| s.kind() == "expression_statement")?;
     let (line, _) = cx.file.line_col(stmt.start_byte());
     let (end_line, _) = cx.file.line_col(stmt.end_byte());

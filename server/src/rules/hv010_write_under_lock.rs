@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::http::writes_to_client;
 use crate::syntax::locks::{lock_op, Held};
 use crate::syntax::scope::{aliases, declared_names, WRITER};
-use crate::syntax::{visit, visit_no_funcs, Call, Visit};
+use crate::syntax::{visit, visit_no_funcs, Call, NodeKind, Visit};
 use std::collections::BTreeMap;
 use tree_sitter::Node;
 
@@ -142,7 +142,7 @@ fn unlock_first_fix(
     site: Node,
 ) -> Option<crate::diagnostic::Fix> {
     use crate::fix::{delete_statement, edit, fix, indent_at};
-    let block = site.parent()?;
+    let block = site.up()?;
     let stmts = crate::syntax::statements(block);
     let at_lock = stmts.iter().position(|s| s.id() == site.id())?;
     let acquire = crate::syntax::statement_call(site)?.method(cx.src)?.1;
@@ -172,7 +172,7 @@ fn unlock_first_fix(
         (None, Some(e)) => (at_lock + 1 + e, false),
         _ => return None,
     };
-    if is_defer && block.parent().map(|b| b.id()) != Some(h.body.id()) && block.id() != h.body.id()
+    if is_defer && block.up().map(|b| b.id()) != Some(h.body.id()) && block.id() != h.body.id()
     {
         return None; // a deferred unlock in a nested block: the region is unclear
     }

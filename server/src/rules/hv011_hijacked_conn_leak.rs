@@ -78,8 +78,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// The variable the hijacked connection is assigned to.
 fn conn_name<'a>(cx: &Context<'a>, hijack: Node) -> Option<&'a str> {
-    let list = hijack.parent()?;
-    let decl = list.parent()?;
+    let list = hijack.up()?;
+    let decl = list.up()?;
     if list.kind_name() != "expression_list"
         || !matches!(
             decl.kind_name(),
@@ -124,8 +124,8 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
     let func = enclosing_function(hijack)?;
     // `return h.Hijack()` hands the connection to the caller.
     let returned = hijack
-        .parent()
-        .and_then(|l| l.parent())
+        .up()
+        .and_then(|l| l.up())
         .is_some_and(|r| r.kind_name() == "return_statement");
     if returned {
         return None;

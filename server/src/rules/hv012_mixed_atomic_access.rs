@@ -152,7 +152,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         match n.kind_name() {
             // Package-level initialisers run before any goroutine.
             "var_declaration" | "const_declaration"
-                if n.parent().map(|p| p.kind_name()) == Some("source_file") =>
+                if n.up().map(|p| p.kind_name()) == Some("source_file") =>
             {
                 return Visit::Skip
             }
@@ -233,7 +233,7 @@ fn plain_access<'a>(
         return None;
     }
     // `&x` hands the address on (often to an atomic helper): not an access.
-    if n.parent().is_some_and(|p| {
+    if n.up().is_some_and(|p| {
         p.kind_name() == "unary_expression"
             && p.child_by_field_name("operator").map(|o| cx.text(o)) == Some("&")
     }) {
@@ -259,7 +259,7 @@ fn plain_access<'a>(
         "selector_expression" => {
             let field = text(n.child_by_field_name("field")?, cx.src);
             // `x.n.Load()`: a typed atomic field, whose methods are the only way in.
-            if n.parent()
+            if n.up()
                 .is_some_and(|p| p.kind_name() == "selector_expression")
             {
                 return None;
@@ -377,11 +377,11 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
         ));
         format!("Read `{expr}` with atomic.Load{width}")
     } else {
-        let Some(p) = n.parent() else {
+        let Some(p) = n.up() else {
             return Vec::new();
         };
         let stmt = if p.kind() == "expression_list" {
-            p.parent()
+            p.up()
         } else {
             Some(p)
         };
@@ -426,11 +426,11 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
 /// `x` in `x := …`, `var x`, a parameter, or a struct literal key.
 fn is_declaration_name(id: Node) -> bool {
     crate::syntax::scope::is_declaration(id)
-        || id.parent().is_some_and(|p| {
+        || id.up().is_some_and(|p| {
             matches!(p.kind_name(), "keyed_element" | "literal_element")
-                && p.parent()
+                && p.up()
                     .is_some_and(|kv| kv.kind_name() == "keyed_element")
-                && p.parent()
+                && p.up()
                     .and_then(|kv| kv.child_by_field_name("key"))
                     .map(|k| k.id())
                     == Some(p.id())

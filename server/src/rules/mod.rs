@@ -355,7 +355,7 @@ impl<'a> Context<'a> {
             return Some(stmt);
         };
         let at = crate::syntax::statement_of(write)?;
-        (at.parent().map(|p| p.id()) == stmt.parent().map(|p| p.id())).then_some(at)
+        (at.up().map(|p| p.id()) == stmt.up().map(|p| p.id())).then_some(at)
     }
 
     /// `{check} {{ http.Error(w, err.Error(), 400); return }}` over lines at

@@ -26,6 +26,8 @@ struct Flat {
     starts: Vec<u32>,
     /// For each node, the index just past its descendants.
     ends: Vec<u32>,
+    /// For each node, its parent's index (`NO_PARENT` for the declaration).
+    parents: Vec<u32>,
     /// The guard that laid it out.
     guard: u64,
     /// A copy of the nodes' tree: it shares their memory and keeps it alive
@@ -83,10 +85,45 @@ impl Drop for Flattened<'_> {
     }
 }
 
+const NO_PARENT: u32 = u32::MAX;
+
+/// Bracket nesting from which a declaration is worth laying out for its
+/// parents: climbing from a node `d` deep costs `d²` in the tree.
+const DEEP: usize = 48;
+
+/// True when `text` (a declaration's) nests brackets at least [`DEEP`]
+/// deep, or chains binary operators as long: a byte scan, much cheaper
+/// than a walk. A guess only decides speed, never an answer: a laid-out
+/// declaration answers every question as its tree does.
+pub fn is_deep(text: &[u8]) -> bool {
+    let (mut depth, mut ops) = (0usize, 0usize);
+    for &b in text {
+        match b {
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth >= DEEP {
+                    return true;
+                }
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            b'+' | b'*' | b'|' | b'&' | b'.' => {
+                ops += 1;
+                if ops >= 4 * DEEP {
+                    return true;
+                }
+            }
+            b'\n' => ops = 0,
+            _ => {}
+        }
+    }
+    false
+}
+
 fn lay_out(root: Node<'_>, guard: u64) -> Flat {
     let mut nodes = Vec::new();
     let mut starts = Vec::new();
     let mut ends = Vec::new();
+    let mut parents = Vec::new();
     // The indexes of the nodes whose children are being laid out.
     let mut open: Vec<usize> = Vec::new();
     let mut cursor = root.walk();
@@ -96,6 +133,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         nodes.push(n.into_raw());
         starts.push(n.start_byte() as u32);
         ends.push(i as u32 + 1);
+        parents.push(open.last().map_or(NO_PARENT, |&p| p as u32));
         if cursor.goto_first_child() {
             open.push(i);
             continue;
@@ -120,6 +158,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         nodes,
         starts,
         ends,
+        parents,
         guard,
         _tree: tree,
     }
@@ -169,6 +208,15 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
         }
     }
     true
+}
+
+/// The parent of a laid-out node from the layout, in constant time (a tree
+/// finds a parent by descending from its root, which costs the node's
+/// depth); `None` when `node` is not laid out or is a declaration.
+pub fn parent<'t>(node: Node<'t>) -> Option<Node<'t>> {
+    let (flat, i) = find(node)?;
+    let p = flat.parents[i];
+    (p != NO_PARENT).then(|| self::node(&flat, p as usize, &node))
 }
 
 /// The children of `parent` (anonymous ones included) from the layout, when
@@ -243,6 +291,20 @@ mod tests {
         let _guard = flatten(decls.iter().copied());
         let found = all.iter().filter(|n| find(**n).is_some()).count();
         assert_eq!(found, in_decls);
+        // And every node's parent is the tree's.
+        use crate::syntax::NodeKind;
+        for n in &all {
+            assert_eq!(n.up(), n.parent(), "{}", n.kind());
+        }
+        assert!(all.iter().filter(|n| parent(**n).is_some()).count() > in_decls / 2);
+    }
+
+    #[test]
+    fn deep_declarations_are_told_from_text() {
+        assert!(!is_deep(b"func f() { if a { g(b[0]) } }"));
+        assert!(is_deep("func f() {".repeat(60).as_bytes()));
+        assert!(is_deep(" + x".repeat(400).as_bytes()));
+        assert!(!is_deep("x + y\n".repeat(400).as_bytes()));
     }
 
     #[test]

@@ -331,7 +331,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         }
         let t = self
             .body
-            .parent()
+            .up()
             .is_some_and(|f| is_test_function(f, self.src));
         self.test.set(Some(t));
         t

@@ -111,10 +111,10 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
     }
     // `for range xs { <-ch }`: the header step stands for the whole loop.
     let header_of = |n: Node<'t>| -> Option<Node<'t>> {
-        let p = n.parent()?;
+        let p = n.up()?;
         match p.kind_name() {
             "for_statement" => Some(p),
-            "for_clause" => p.parent(),
+            "for_clause" => p.up(),
             _ => None,
         }
     };
@@ -247,17 +247,17 @@ impl Receive {
 pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
     let mut n = recv;
     let case = loop {
-        let Some(p) = n.parent() else { return false };
+        let Some(p) = n.up() else { return false };
         match p.kind_name() {
             "communication_case" => break p,
             "receive_statement" | "expression_list" | "parenthesized_expression" => n = p,
             _ => return false,
         }
     };
-    let Some(select) = case.parent() else {
+    let Some(select) = case.up() else {
         return false;
     };
-    let mut up = select.parent();
+    let mut up = select.up();
     let mut in_loop = false;
     while let Some(p) = up {
         if super::is_function(p) {
@@ -267,7 +267,7 @@ pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> 
             in_loop = true;
             break;
         }
-        up = p.parent();
+        up = p.up();
     }
     let waits_here = |n: Node<'t>| super::any_no_funcs(n, |m| received_by(m, same));
     named_children(select)
@@ -332,7 +332,7 @@ pub fn receives<'t>(root: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> Receive 
 /// True for a send that is a case of a `select` with another way out: it
 /// never blocks for good.
 pub fn send_can_give_up(send: Node) -> bool {
-    send.parent().is_some_and(|c| {
-        c.kind_name() == "communication_case" && c.parent().is_some_and(select_can_give_up)
+    send.up().is_some_and(|c| {
+        c.kind_name() == "communication_case" && c.up().is_some_and(select_can_give_up)
     })
 }

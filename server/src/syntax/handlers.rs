@@ -105,12 +105,12 @@ pub fn handler<'t>(func: Node<'t>, src: &str, imports: &Imports) -> Option<Handl
     };
     let (wi, ri) = (only(Kind::Writer)?, only(Kind::Request)?);
     let receiver = receiver(func, src).or_else(|| {
-        let mut cur = func.parent();
+        let mut cur = func.up();
         while let Some(n) = cur {
             if n.kind_name() == "method_declaration" {
                 return receiver(n, src);
             }
-            cur = n.parent();
+            cur = n.up();
         }
         None
     });
@@ -147,10 +147,10 @@ pub fn display_name(func: Node, src: &str) -> String {
 
 fn literal_name(func: Node, src: &str) -> String {
     // `mux.HandleFunc("/path", func(...))` → `handler for "/path"`.
-    let mut cur = func.parent();
+    let mut cur = func.up();
     if let Some(p) = cur {
         if p.kind_name() == "argument_list" {
-            if let Some(call) = p.parent().and_then(Call::of) {
+            if let Some(call) = p.up().and_then(Call::of) {
                 if let Some(first) = call.arg(0) {
                     if first.kind_name() == "interpreted_string_literal" {
                         return format!("handler for {}", text(first, src));
@@ -179,7 +179,7 @@ fn literal_name(func: Node, src: &str) -> String {
                     .map_or(1, |i| i + 1);
                 return format!("{}.func{n}", display_name(p, src));
             }
-            _ => cur = p.parent(),
+            _ => cur = p.up(),
         }
     }
     format!("literal at line {}", func.start_position().row + 1)

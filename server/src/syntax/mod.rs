@@ -20,11 +20,21 @@ use tree_sitter::Node;
 
 /// `Node::kind` validates a C string on every call; this reads a table
 /// built once from the grammar instead.
-pub trait NodeKind {
+pub trait NodeKind<'t> {
     fn kind_name(&self) -> &'static str;
+    /// The node's parent: from the layout when the node is laid out (see
+    /// [`flat`]), in constant time, else from the tree, which costs the
+    /// node's depth. Use it instead of `Node::parent` in anything that
+    /// climbs.
+    fn up(&self) -> Option<Node<'t>>;
 }
 
-impl NodeKind for Node<'_> {
+impl<'t> NodeKind<'t> for Node<'t> {
+    #[inline]
+    fn up(&self) -> Option<Node<'t>> {
+        flat::parent(*self).or_else(|| self.parent())
+    }
+
     #[inline]
     fn kind_name(&self) -> &'static str {
         static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
@@ -248,12 +258,12 @@ pub fn statement_call(stmt: Node) -> Option<Call> {
 
 /// The nearest enclosing function (declaration, method or literal) of a node, itself excluded.
 pub fn enclosing_function(node: Node) -> Option<Node> {
-    let mut cur = node.parent();
+    let mut cur = node.up();
     while let Some(n) = cur {
         if is_function(n) {
             return Some(n);
         }
-        cur = n.parent();
+        cur = n.up();
     }
     None
 }
@@ -315,7 +325,7 @@ pub fn functions_in(root: Node) -> Vec<Node> {
 pub fn statement_of(n: Node) -> Option<Node> {
     let mut cur = n;
     loop {
-        let p = cur.parent()?;
+        let p = cur.up()?;
         if matches!(p.kind_name(), "statement_list" | "block") {
             return Some(cur);
         }
@@ -398,7 +408,7 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
 /// not inside a nested one, or naming `stmt`'s label.
 fn breaks_out(stmt: Node, src: &str) -> bool {
     let label = stmt
-        .parent()
+        .up()
         .filter(|p| p.kind() == "labeled_statement")
         .and_then(|p| p.child_by_field_name("label"))
         .map(|l| text(l, src));
@@ -422,12 +432,12 @@ fn breaks_out(stmt: Node, src: &str) -> bool {
                 Some(l) => Some(l) == label,
                 None => {
                     // The nearest breakable ancestor is `stmt` itself.
-                    let mut p = n.parent();
+                    let mut p = n.up();
                     while let Some(q) = p {
                         if breakable(q.kind()) {
                             break;
                         }
-                        p = q.parent();
+                        p = q.up();
                     }
                     p.is_some_and(|q| q.id() == stmt.id())
                 }

@@ -251,11 +251,11 @@ fn pair_up<'t>(left: Node<'t>, right: Node<'t>, out: &mut Vec<(Node<'t>, Node<'t
 
 /// True for the name being declared in `x := …`, `var x …` or a parameter.
 pub fn is_declaration(id: Node) -> bool {
-    let Some(p) = id.parent() else { return false };
+    let Some(p) = id.up() else { return false };
     match p.kind_name() {
         "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" => true,
         "expression_list" => p
-            .parent()
+            .up()
             .map(|gp| {
                 matches!(gp.kind_name(), "short_var_declaration" | "range_clause")
                     && gp.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
@@ -313,10 +313,10 @@ pub fn shared_key(
 /// True when the expression is the target of an assignment (`x = v`,
 /// `x += v`) or of `x++` / `x--`.
 pub fn is_assigned(n: Node) -> bool {
-    let Some(p) = n.parent() else { return false };
+    let Some(p) = n.up() else { return false };
     match p.kind_name() {
         "inc_statement" | "dec_statement" => true,
-        "expression_list" => p.parent().is_some_and(|a| {
+        "expression_list" => p.up().is_some_and(|a| {
             a.kind_name() == "assignment_statement"
                 && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
         }),

@@ -202,7 +202,7 @@ pub fn is_value_parameter(expr: Node, src: &str) -> bool {
         if let Some(d) = declared_in(f, e, text(e, src), src) {
             let Decl::Type(t) = d else { return false };
             let is_param = t
-                .parent()
+                .up()
                 .is_some_and(|p| p.kind_name() == "parameter_declaration");
             return is_param && matches!(t.kind_name(), "type_identifier" | "generic_type");
         }
