@@ -5,6 +5,9 @@
 //! ignore = ["HV004"]
 //! exclude = ["gen/**", "**/*_gen.go"]              # relative to this file
 //!
+//! report-unused-ignores = true                     # an ignore that silences nothing
+//! require-reason = false                            # an ignore without a reason
+//!
 //! [severity]
 //! HV007 = "error"                                   # error, warning, info, hint
 //! ```
@@ -75,6 +78,15 @@ pub fn find(path: &Path) -> Option<PathBuf> {
 impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        // Never open what is not a regular file: a FIFO would block the read.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: "not a regular file; not read".to_string(),
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             line: 1,
@@ -151,10 +163,20 @@ impl Config {
                         settings.severity.insert(rule.code.to_string(), level);
                     }
                 }
+                "report-unused-ignores" | "require-reason" => {
+                    let on = value.as_bool().ok_or_else(|| {
+                        err(key_at(key), format!("`{key}`: expected true or false, found {}", value.type_str()))
+                    })?;
+                    if key == "require-reason" {
+                        settings.require_reason = on;
+                    } else {
+                        settings.unused_ignores = Some(on);
+                    }
+                }
                 other => {
                     return Err(err(
                         key_at(other),
-                        format!("unknown key `{other}`; expected `select`, `ignore`, `severity` or `exclude`"),
+                        format!("unknown key `{other}`; expected `select`, `ignore`, `severity`, `exclude`, `report-unused-ignores` or `require-reason`"),
                     ))
                 }
             }
@@ -198,6 +220,8 @@ pub fn merge(file: &Settings, over: &Settings) -> Settings {
     for (k, v) in &over.severity {
         s.severity.insert(k.clone(), *v);
     }
+    s.unused_ignores = over.unused_ignores.or(s.unused_ignores);
+    s.require_reason |= over.require_reason;
     s
 }
 

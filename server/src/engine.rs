@@ -18,6 +18,10 @@ pub struct Settings {
     pub ignore: Vec<String>,
     /// Severity per code.
     pub severity: HashMap<String, Severity>,
+    /// Report suppression comments that silence nothing (default: yes).
+    pub unused_ignores: Option<bool>,
+    /// Report suppression comments that give no reason.
+    pub require_reason: bool,
 }
 
 fn matches(rule: &Rule, keys: &[String]) -> bool {
@@ -29,6 +33,10 @@ impl Settings {
     pub fn enabled(&self, rule: &Rule) -> bool {
         (self.select.is_empty() || matches(rule, &self.select)) && !matches(rule, &self.ignore)
     }
+
+    pub fn report_unused_ignores(&self) -> bool {
+        self.unused_ignores.unwrap_or(true)
+    }
 }
 
 /// The result of checking one file.
@@ -37,6 +45,9 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Rules that panicked, with the panic message.
     pub panics: Vec<String>,
+    /// What to tell about the file's suppression comments (see
+    /// [`crate::suppress::apply`]).
+    pub notes: Vec<String>,
     /// Time spent checking (not parsing).
     pub elapsed: std::time::Duration,
 }
@@ -51,7 +62,9 @@ pub fn check_file(
 ) -> FileReport {
     let scope = file.top_level().collect();
     let mut report = check_scope(file, imports, index, settings, scope);
-    finish(file, &mut report.diagnostics);
+    let ran = |r: &Rule| settings.enabled(r) && (r.in_tests || !file.is_test());
+    report.notes = crate::suppress::apply(file, &mut report.diagnostics, settings, ran);
+    dedupe(&mut report.diagnostics);
     report
 }
 
@@ -114,45 +127,10 @@ pub fn check_scope<'a>(
     report
 }
 
-/// Drops diagnostics silenced by `//httpvet:ignore [CODE…] [reason]` on their
-/// line or the line above.
+/// Drops the diagnostics that suppression comments silence (see
+/// [`crate::suppress`]).
 pub fn suppress<D: std::borrow::Borrow<Diagnostic>>(file: &SourceFile, diags: &mut Vec<D>) {
-    const MARK: &str = "httpvet:ignore";
-    if diags.is_empty() || !file.text.contains(MARK) {
-        return;
-    }
-    // line → codes silenced there (empty = all)
-    let mut silenced: HashMap<usize, Vec<String>> = HashMap::new();
-    for (pos, _) in file.text.match_indices(MARK) {
-        let before = file.text[..pos].trim_end_matches(' ');
-        if !before.ends_with("//") {
-            continue;
-        }
-        let (line, _) = file.line_col(pos);
-        let rest = &file.text[pos + MARK.len()..];
-        let rest = rest.split('\n').next().unwrap_or("");
-        let codes: Vec<String> = rest
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter(|w| !w.is_empty())
-            .take_while(|w| crate::rules::find(w).is_some())
-            .map(|w| {
-                crate::rules::find(w)
-                    .map(|r| r.code.to_string())
-                    .unwrap_or_default()
-            })
-            .collect();
-        // Applies to its own line and to the next one.
-        for l in [line, line + 1] {
-            silenced.entry(l).or_default().extend(codes.iter().cloned());
-            if codes.is_empty() {
-                silenced.insert(l, Vec::new());
-            }
-        }
-    }
-    diags.retain(|d| match silenced.get(&d.borrow().location.start.line) {
-        Some(codes) => !(codes.is_empty() || codes.iter().any(|c| c == d.borrow().code)),
-        None => true,
-    });
+    crate::suppress::apply(file, diags, &Settings::default(), |_| false);
 }
 
 /// A parsed file with its imports and summary, ready to be checked.

@@ -149,7 +149,7 @@ pub struct FileSummary {
     pub atomic_targets: Vec<AtomicTarget>,
     /// Shared places whose elements handlers write (`m[k] = v`, `delete(m, k)`),
     /// by [`crate::syntax::scope::shared_key`].
-    pub map_writes: Vec<String>,
+    pub map_writes: std::collections::BTreeSet<String>,
     /// Sends on and receives from channels held in fields (`x.f <- v`,
     /// `<-x.f`): what a check of a field's channel reads from other
     /// declarations and files (and, in the editor, a change to re-check on).
@@ -281,9 +281,7 @@ impl FileSummary {
                     if let Some(key) =
                         crate::syntax::scope::shared_key(target, h.receiver.as_ref(), src)
                     {
-                        if !self.map_writes.contains(&key) {
-                            self.map_writes.push(key);
-                        }
+                        self.map_writes.insert(key);
                     }
                 }
                 Visit::Descend
@@ -747,8 +745,9 @@ fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports
 }
 
 /// The summaries of every file of one package (in the editor, of every
-/// declaration of the open file: hundreds), with a table of the variables
-/// built on first use (rules look variables up for most identifiers).
+/// declaration of the open file: hundreds), with tables of its declarations
+/// built on first use: a lookup costs the same in a package of ten
+/// functions or of a hundred thousand.
 #[derive(Clone, Debug, Default)]
 pub struct PackageIndex<'s> {
     /// Borrowed: the editor builds an index on every keystroke, over the
@@ -756,6 +755,71 @@ pub struct PackageIndex<'s> {
     pub files: Vec<&'s FileSummary>,
     /// Variable name → (summary, index) of its first declaration.
     vars: OnceLock<HashMap<String, (usize, usize)>>,
+    tables: OnceLock<Tables>,
+}
+
+/// The package's declarations by what rules look them up by, as (file,
+/// position) pairs; each keeps the first declaration in file order, as a
+/// scan would find it. Owned keys: the index stays covariant in its
+/// summaries' lifetime.
+#[derive(Clone, Debug, Default)]
+struct Tables {
+    types: HashMap<String, At>,
+    /// By name and whether it is a method: every declaration.
+    funcs: HashMap<(String, bool), Vec<At>>,
+    methods: HashMap<(String, String), At>,
+    fields: HashMap<(String, String), At>,
+    fields_named: HashMap<String, Vec<At>>,
+    embedded_in: HashMap<String, Vec<At>>,
+    atomic_targets: HashMap<(String, bool), At>,
+    map_writes: HashSet<String>,
+}
+
+/// A declaration's file and position in that file's list.
+type At = (usize, usize);
+
+impl Tables {
+    fn of(files: &[&FileSummary]) -> Tables {
+        let mut t = Tables::default();
+        for (i, f) in files.iter().enumerate() {
+            for (j, d) in f.types.iter().enumerate() {
+                t.types.entry(d.name.clone()).or_insert((i, j));
+            }
+            for (j, func) in f.funcs.iter().enumerate() {
+                t.funcs
+                    .entry((func.name.clone(), func.receiver_type.is_some()))
+                    .or_default()
+                    .push((i, j));
+                if let Some(r) = &func.receiver_type {
+                    t.methods
+                        .entry((r.clone(), func.name.clone()))
+                        .or_insert((i, j));
+                }
+            }
+            for (j, d) in f.fields.iter().enumerate() {
+                t.fields
+                    .entry((d.type_name.clone(), d.name.clone()))
+                    .or_insert((i, j));
+                t.fields_named
+                    .entry(d.name.clone())
+                    .or_default()
+                    .push((i, j));
+                if d.embedded {
+                    t.embedded_in
+                        .entry(d.type_name.clone())
+                        .or_default()
+                        .push((i, j));
+                }
+            }
+            for (j, a) in f.atomic_targets.iter().enumerate() {
+                t.atomic_targets
+                    .entry((a.name.clone(), a.field))
+                    .or_insert((i, j));
+            }
+            t.map_writes.extend(f.map_writes.iter().cloned());
+        }
+        t
+    }
 }
 
 impl<'s> PackageIndex<'s> {
@@ -822,21 +886,29 @@ impl<'s> PackageIndex<'s> {
         }
     }
 
+    fn tables(&self) -> &Tables {
+        self.tables.get_or_init(|| Tables::of(&self.files))
+    }
+
+    fn func_at(&self, (i, j): At) -> &FuncSummary {
+        &self.files[i].funcs[j]
+    }
+
+    fn field_at(&self, (i, j): At) -> &FieldDecl {
+        &self.files[i].fields[j]
+    }
+
     /// A type declared in the package.
     pub fn type_decl(&self, name: &str) -> Option<&TypeDecl> {
-        self.files
-            .iter()
-            .flat_map(|f| f.types.iter())
-            .find(|t| t.name == name)
+        let &(i, j) = self.tables().types.get(name)?;
+        Some(&self.files[i].types[j])
     }
 
     /// Method `name` of package type `ty`, or of a type it embeds.
     pub fn method(&self, ty: &str, name: &str) -> Option<&FuncSummary> {
         self.promoted(ty, 0, &|t| {
-            self.files
-                .iter()
-                .flat_map(|f| f.funcs.iter())
-                .find(|f| f.name == name && f.receiver_type.as_deref() == Some(t))
+            let key = (t.to_string(), name.to_string());
+            self.tables().methods.get(&key).map(|&at| self.func_at(at))
         })
     }
 
@@ -859,54 +931,56 @@ impl<'s> PackageIndex<'s> {
         if depth > 4 {
             return None;
         }
-        self.files
-            .iter()
-            .flat_map(|f| f.fields.iter())
-            .filter(|d| d.embedded && d.type_name == ty)
+        self.tables()
+            .embedded_in
+            .get(ty)
+            .into_iter()
+            .flatten()
+            .map(|&at| self.field_at(at))
             .find_map(|d| self.promoted(&normalise(&d.type_text), depth + 1, find))
     }
 
     /// A field by its struct type and name.
     pub fn field(&self, type_name: &str, name: &str) -> Option<&FieldDecl> {
-        self.files
-            .iter()
-            .flat_map(|f| f.fields.iter())
-            .find(|d| d.type_name == type_name && d.name == name)
+        let key = (type_name.to_string(), name.to_string());
+        self.tables().fields.get(&key).map(|&at| self.field_at(at))
     }
 
     /// Any struct field of that name whose kind matches.
     pub fn any_field(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<&FieldDecl> {
-        self.files
+        let named = self.tables().fields_named.get(name)?;
+        named
             .iter()
-            .flat_map(|f| f.fields.iter())
-            .find(|d| d.name == name && pred(&d.kind))
+            .map(|&at| self.field_at(at))
+            .find(|d| pred(&d.kind))
     }
 
-    /// (A scan: a table would cost more to build on every keystroke than
-    /// the few lookups a declaration's check makes.)
+    /// A package function (or, with `method`, a method of any type) by name:
+    /// `None` when no declaration or several have it.
     pub fn func(&self, name: &str, method: bool) -> Option<&FuncSummary> {
-        let mut found = self
-            .files
-            .iter()
-            .flat_map(|f| f.funcs.iter())
-            .filter(|f| f.name == name && f.receiver_type.is_some() == method);
-        let first = found.next()?;
-        // An ambiguous method name (two types) tells nothing.
-        found.next().is_none().then_some(first)
+        match self
+            .tables()
+            .funcs
+            .get(&(name.to_string(), method))?
+            .as_slice()
+        {
+            &[one] => Some(self.func_at(one)),
+            // An ambiguous method name (two types) tells nothing.
+            _ => None,
+        }
     }
 
     pub fn atomic_target(&self, name: &str, field: bool) -> Option<&AtomicTarget> {
-        self.files
-            .iter()
-            .flat_map(|f| f.atomic_targets.iter())
-            .find(|t| t.name == name && t.field == field)
+        let &(i, j) = self
+            .tables()
+            .atomic_targets
+            .get(&(name.to_string(), field))?;
+        Some(&self.files[i].atomic_targets[j])
     }
 
     /// True when some handler of the package writes elements of this place.
     pub fn map_written(&self, key: &str) -> bool {
-        self.files
-            .iter()
-            .any(|f| f.map_writes.iter().any(|k| k == key))
+        self.tables().map_writes.contains(key)
     }
 
     /// A predicate over the facts of a package function's `idx`-th parameter.

@@ -16,6 +16,7 @@ pub mod lsp;
 pub mod position;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod syntax;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -189,6 +189,28 @@ impl SourceFile {
         }
     }
 
+    /// The 0-based line of the first syntax error (an unparsable or a
+    /// missing token), if any: one descent through the nodes that hold one.
+    pub fn first_syntax_error(&self) -> Option<usize> {
+        let mut n = self.root();
+        if !n.has_error() {
+            return None;
+        }
+        'down: loop {
+            if n.is_error() || n.is_missing() {
+                return Some(n.start_position().row);
+            }
+            let mut cursor = n.walk();
+            for c in n.children(&mut cursor) {
+                if c.has_error() {
+                    n = c;
+                    continue 'down;
+                }
+            }
+            return Some(n.start_position().row);
+        }
+    }
+
     /// 0-based line and byte column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

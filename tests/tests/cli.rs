@@ -169,7 +169,8 @@ fn bad_files_are_named_and_the_run_goes_on() {
     std::fs::write(dir.join("latin1.go"), b"package x\n// caf\xe9\n").unwrap();
     std::fs::write(dir.join("notgo.go"), "This is not Go at all.\n").unwrap();
     let out = httpvet(&["check", "."], &dir);
-    assert_eq!(out.status.code(), Some(1));
+    // Files that could not be checked are errors: exit 2, after the findings.
+    assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("latin1.go") && err.contains("UTF-8"), "{err}");
     assert!(err.contains("notgo.go"), "{err}");
@@ -184,6 +185,170 @@ fn unparsable_go_still_reports_its_well_formed_parts() {
     let out = httpvet(&["check", "."], &dir);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stdout(&out).contains("HV007"));
+    // One warning, naming the first line in error.
+    let err = stderr(&out);
+    let warned: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("does not parse"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{err}");
+    assert!(warned[0].contains("a.go:11: warning:"), "{err}");
+}
+
+#[test]
+fn package_patterns_walk_like_the_go_tool() {
+    let dir = temp_dir("patterns");
+    std::fs::create_dir_all(dir.join("pkg/sub")).unwrap();
+    std::fs::write(dir.join("a.go"), BUGGY).unwrap();
+    std::fs::write(dir.join("pkg/sub/b.go"), BUGGY).unwrap();
+    for (pattern, files) in [("./...", 2), ("./pkg/...", 1), ("pkg/...", 1), ("...", 2)] {
+        let out = httpvet(&["check", "--format", "json", pattern], &dir);
+        assert_eq!(out.status.code(), Some(1), "{pattern}: {}", stderr(&out));
+        let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(found.as_array().unwrap().len(), files, "{pattern}");
+    }
+    let out = httpvet(&["check", "./nowhere/..."], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nowhere"), "{}", stderr(&out));
+}
+
+/// A FIFO: reading it would block forever.
+#[cfg(unix)]
+fn fifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(ok.success(), "mkfifo {}", path.display());
+}
+
+/// Runs httpvet, failing the test if it has not finished within 20 s.
+fn httpvet_within(args: &[&str], dir: &Path) -> Output {
+    let mut child = Command::new(httpvet_bin!())
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run httpvet");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("httpvet {args:?} hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn files_that_cannot_be_read_exit_2_by_name() {
+    let dir = temp_dir("fifo");
+    std::fs::write(dir.join("a.go"), BUGGY).unwrap();
+    fifo(&dir.join("x.go"));
+    for args in [
+        &["check", "."][..],
+        &["check", "x.go"],
+        &["check", "--format", "json", "."],
+    ] {
+        let out = httpvet_within(args, &dir);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("x.go: not a regular file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A configuration that is a FIFO is refused, not read.
+    fifo(&dir.join("cfg.toml"));
+    let out = httpvet_within(&["check", "--config", "cfg.toml", "a.go"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cfg.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_run_that_excludes_every_file_says_so() {
+    let dir = temp_dir("excluded");
+    std::fs::write(dir.join("go.mod"), "module x\n").unwrap();
+    std::fs::write(dir.join("a.go"), BUGGY).unwrap();
+    std::fs::write(dir.join("httpvet.toml"), "exclude = [\"*.go\"]\n").unwrap();
+    let out = httpvet(&["check", "."], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("every Go file found (1) is excluded"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("0 files checked, 1 excluded"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn suppression_comments_in_every_form() {
+    let dir = temp_dir("nolint");
+    let src = "package main\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc a(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++ //nolint:httpvet\n\thits[r.URL.Path]++ //nolint:HV007\n\t//lint:ignore HV007 counted once per process\n\thits[r.URL.Path]++\n\thits[r.URL.Path]++ //nolint:errcheck\n\thits[r.URL.Path]++ //nolint:HV001 // wrong rule\n}\n";
+    std::fs::write(dir.join("a.go"), src).unwrap();
+    let out = httpvet(&["check", "--format", "json", "."], &dir);
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![12, 13], "{}", stdout(&out));
+    // The HV001 ignore silences nothing, and is reported.
+    let err = stderr(&out);
+    assert!(
+        err.contains("a.go:13:21: warning: `//nolint:HV001 // wrong rule` silences nothing"),
+        "{err}"
+    );
+    assert_eq!(err.matches("silences nothing").count(), 1, "{err}");
+    // The file-level form.
+    std::fs::write(
+        dir.join("a.go"),
+        format!("//httpvet:file-ignore HV007 reviewed\n{src}"),
+    )
+    .unwrap();
+    let out = httpvet(&["check", "."], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // Opting out of the report, and requiring a reason.
+    std::fs::write(dir.join("a.go"), src).unwrap();
+    std::fs::write(dir.join("go.mod"), "module x\n").unwrap();
+    std::fs::write(
+        dir.join("httpvet.toml"),
+        "report-unused-ignores = false\nrequire-reason = true\n",
+    )
+    .unwrap();
+    let err = stderr(&httpvet(&["check", "."], &dir));
+    assert!(!err.contains("silences nothing"), "{err}");
+    assert_eq!(err.matches("gives no reason").count(), 2, "{err}");
+}
+
+#[test]
+fn diff_paths_apply_with_git_and_exit_1() {
+    let dir = temp_dir("diff");
+    std::fs::write(dir.join("a.go"), BUGGY).unwrap();
+    let out = httpvet(&["check", "--diff", "./a.go"], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(diff.contains("--- a/a.go\n+++ b/a.go"), "{diff}");
+    std::fs::write(dir.join("fix.patch"), &diff).unwrap();
+    let git = Command::new("git")
+        .args(["apply", "fix.patch"])
+        .current_dir(&dir)
+        .output()
+        .expect("git");
+    assert!(
+        git.status.success(),
+        "{}",
+        String::from_utf8_lossy(&git.stderr)
+    );
+    let out = httpvet(&["check", "--diff", "."], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty());
 }
 
 #[test]

@@ -134,6 +134,11 @@ pub struct Run {
     pub findings: Vec<Finding>,
     pub files: usize,
     pub warnings: Vec<String>,
+    /// Files that could not be checked (unreadable, not a regular file, not
+    /// UTF-8, not Go): each makes `check` exit 2.
+    pub errors: Vec<String>,
+    /// Go files left out by a configuration's `exclude`.
+    pub excluded: usize,
     pub parse_time: Duration,
     pub check_time: Duration,
 }
@@ -193,10 +198,21 @@ fn check(args: CheckArgs) -> i32 {
     for w in &run.warnings {
         eprintln!("httpvet: {w}");
     }
+    for e in &run.errors {
+        eprintln!("httpvet: error: {e}");
+    }
+    if run.files == 0 && run.excluded > 0 {
+        eprintln!(
+            "httpvet: warning: every Go file found ({}) is excluded by the configuration's `exclude`; nothing was checked",
+            run.excluded
+        );
+    }
+    let failed = if run.errors.is_empty() { None } else { Some(2) };
     if args.fix || args.diff {
         let config = args.config.clone();
         let recheck = || check_paths_with(&paths, &settings, config.as_deref());
-        return apply_fixes(run, &args, recheck);
+        let code = apply_fixes(run, &args, recheck);
+        return failed.unwrap_or(code).max(code);
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -232,6 +248,9 @@ fn check(args: CheckArgs) -> i32 {
     if args.statistics {
         eprint!("{}", statistics(&run));
     }
+    if let Some(code) = failed {
+        return code;
+    }
     if run.findings.is_empty() {
         0
     } else {
@@ -246,21 +265,30 @@ fn summary_line(run: &Run) -> String {
         .map(|f| f.path.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len();
-    let checked = plural(run.files, "file");
-    if run.findings.is_empty() {
-        return format!("httpvet: no findings in {checked}");
+    let mut checked = format!("{} checked", plural(run.files, "file"));
+    if run.excluded > 0 {
+        checked.push_str(&format!(", {} excluded", run.excluded));
     }
-    let safe = run.fixes(false).len();
-    let unsafe_only = run.fixes(true).len() - safe;
+    if !run.errors.is_empty() {
+        checked.push_str(&format!(
+            ", {} not checked (see the errors above)",
+            run.errors.len()
+        ));
+    }
+    if run.findings.is_empty() {
+        return format!("httpvet: no findings ({checked})");
+    }
     let mut s = format!(
         "httpvet: `httpvet explain {}` tells what a rule catches and how to fix it\n",
         run.findings[0].code
     );
     s.push_str(&format!(
-        "httpvet: {} in {} ({checked} checked)",
+        "httpvet: {} in {} ({checked})",
         plural(run.findings.len(), "finding"),
         plural(files, "file")
     ));
+    let safe = run.fixes(false).len();
+    let unsafe_only = run.fixes(true).len() - safe;
     if safe > 0 {
         s.push_str(&format!("; {safe} fixable with --fix [*]"));
     }
@@ -334,6 +362,7 @@ pub fn check_paths_with(
     };
     let mut loaded: HashMap<PathBuf, Arc<Config>> = HashMap::new();
     let mut dirs: Vec<(PathBuf, Vec<PathBuf>, Settings)> = Vec::new();
+    let mut excluded = 0;
     for (dir, files) in walk::go_files(paths)? {
         let cfg = match &explicit {
             Some(c) => Some(c.clone()),
@@ -349,13 +378,15 @@ pub fn check_paths_with(
                 None => None,
             },
         };
-        let (settings, files) = match &cfg {
+        let found = files.len();
+        let (settings, files): (Settings, Vec<PathBuf>) = match &cfg {
             Some(c) => (
                 crate::config::merge(&c.settings, overrides),
                 files.into_iter().filter(|f| !c.excludes(f)).collect(),
             ),
             None => (overrides.clone(), files),
         };
+        excluded += found - files.len();
         dirs.push((dir, files, settings));
     }
     dirs.sort_by_key(|(_, files, _)| std::cmp::Reverse(files.len()));
@@ -363,11 +394,15 @@ pub fn check_paths_with(
         .into_par_iter()
         .map(|(_, files, settings)| check_dir(&files, &settings))
         .collect();
-    let mut run = Run::default();
+    let mut run = Run {
+        excluded,
+        ..Run::default()
+    };
     for r in results {
         run.findings.extend(r.findings);
         run.files += r.files;
         run.warnings.extend(r.warnings);
+        run.errors.extend(r.errors);
         run.parse_time += r.parse_time;
         run.check_time += r.check_time;
     }
@@ -384,7 +419,7 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
     // Files a rule may look at, and the others: summary and text only.
     let mut kept: Vec<Unit> = Vec::new();
     let mut others: Vec<(Arc<FileSummary>, SourceText)> = Vec::new();
-    let loaded: Vec<(Loaded, Duration)> = files
+    let loaded: Vec<((Loaded, Option<String>), Duration)> = files
         .par_iter()
         .map(|path| {
             let t = Instant::now();
@@ -392,13 +427,14 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
             (l, t.elapsed())
         })
         .collect();
-    for (l, took) in loaded {
+    for ((l, warning), took) in loaded {
         run.parse_time += took;
+        run.warnings.extend(warning);
         match l {
             Loaded::Kept(u) => kept.push(u),
             Loaded::Other(summary, text) => others.push((summary, text)),
-            Loaded::Skipped(w) => {
-                run.warnings.push(w);
+            Loaded::Skipped(e) => {
+                run.errors.push(e);
                 continue;
             }
         }
@@ -424,6 +460,7 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
         for p in &report.panics {
             run.warnings.push(p.clone());
         }
+        run.warnings.extend(report.notes.iter().cloned());
         for d in &report.diagnostics {
             run.findings.push(Finding::new(d, &u.file, &u.file.path));
         }
@@ -441,22 +478,50 @@ enum Loaded {
     Skipped(String),
 }
 
-fn load(path: &Path) -> Loaded {
+/// A file loaded, and a warning about it (its first syntax error).
+fn load(path: &Path) -> (Loaded, Option<String>) {
+    // Never open what is not a regular file: a FIFO would block the read.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            let e = format!(
+                "{}: not a regular file (a FIFO, socket or device); not read",
+                path.display()
+            );
+            return (Loaded::Skipped(e), None);
+        }
+        Err(e) => {
+            let e = format!("{}: {}", path.display(), walk::io_reason(&e));
+            return (Loaded::Skipped(e), None);
+        }
+        Ok(_) => {}
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return Loaded::Skipped(format!("{}: {}", path.display(), walk::io_reason(&e))),
+        Err(e) => {
+            let e = format!("{}: {}", path.display(), walk::io_reason(&e));
+            return (Loaded::Skipped(e), None);
+        }
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        return Loaded::Skipped(format!("{}: not valid UTF-8; skipped", path.display()));
+        let e = format!("{}: not valid UTF-8; not checked", path.display());
+        return (Loaded::Skipped(e), None);
     };
     let unit = Unit::new(SourceFile::parse(path.to_string_lossy().into_owned(), text));
     if unit.summary.package.is_empty() {
-        return Loaded::Skipped(format!(
-            "{}: not a Go file (no package clause); skipped",
+        let e = format!(
+            "{}: not a Go file (no package clause); not checked",
             path.display()
-        ));
+        );
+        return (Loaded::Skipped(e), None);
     }
-    if TRIGGERS.iter().any(|t| unit.file.text.contains(t)) {
+    let warning = unit.file.first_syntax_error().map(|line| {
+        format!(
+            "{}:{}: warning: this line does not parse (a syntax error, or syntax newer than httpvet's parser); the findings in this file may be incomplete",
+            path.display(),
+            line + 1
+        )
+    });
+    let loaded = if TRIGGERS.iter().any(|t| unit.file.text.contains(t)) {
         Loaded::Kept(unit)
     } else {
         let Unit { file, summary, .. } = unit;
@@ -467,7 +532,8 @@ fn load(path: &Path) -> Loaded {
                 std::sync::Arc::unwrap_or_clone(file.text),
             ),
         )
-    }
+    };
+    (loaded, warning)
 }
 
 /// Checks a path; the result in JSON form (used by tests and benchmarks).
@@ -594,7 +660,7 @@ pub fn fix_in_place(
 /// Exit 0 when every finding was fixed, 1 when some remain, 2 on an I/O error.
 fn apply_fixes(run: Run, args: &CheckArgs, recheck: impl Fn() -> Result<Run, String>) -> i32 {
     if args.diff {
-        let (changed, applied, _) = match crate::fix::apply_to_files(run.fixes(args.unsafe_fixes)) {
+        let (changed, _, _) = match crate::fix::apply_to_files(run.fixes(args.unsafe_fixes)) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("httpvet: {e}");
@@ -612,7 +678,9 @@ fn apply_fixes(run: Run, args: &CheckArgs, recheck: impl Fn() -> Result<Run, Str
             );
         }
         let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
-        return if applied == run.findings.len() { 0 } else { 1 };
+        // As `check`: 1 when there are findings, whether the diff fixes them
+        // all or not (it changes nothing on disk).
+        return if run.findings.is_empty() { 0 } else { 1 };
     }
     let report = match fix_in_place(run, args.unsafe_fixes, recheck) {
         Ok(r) => r,

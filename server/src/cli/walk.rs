@@ -10,17 +10,35 @@ pub fn skipped_dir(name: &str) -> bool {
     name == "vendor" || name == "testdata" || name.starts_with('.') || name.starts_with('_')
 }
 
+/// A path as given, with the go tool's package pattern `DIR/...` (and `...`)
+/// read as the directory `DIR`, walked with everything below it.
+pub fn pattern_dir(p: &Path) -> PathBuf {
+    let s = p.to_string_lossy();
+    let s = s.trim_end_matches(['/', '\\']);
+    if s == "..." {
+        return PathBuf::from(".");
+    }
+    match s.strip_suffix("/...").or_else(|| s.strip_suffix("\\...")) {
+        Some("") => PathBuf::from("/"),
+        Some(dir) => PathBuf::from(dir),
+        None => p.to_path_buf(),
+    }
+}
+
 /// The Go files under `paths`, grouped by directory (one package set each).
 /// A path that does not exist is an error; explicit files are always taken.
+/// A `.go` name that is not a regular file (a FIFO, a socket) is taken too,
+/// so that reading refuses it by name instead of hiding it.
 pub fn go_files(paths: &[PathBuf]) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, String> {
-    for p in paths {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| pattern_dir(p)).collect();
+    for p in &paths {
         if let Err(e) = std::fs::metadata(p) {
             return Err(format!("{}: {}", p.display(), io_reason(&e)));
         }
     }
     let mut dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-    for p in paths {
-        if p.is_file() {
+    for p in &paths {
+        if !p.is_dir() {
             let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
             dirs.entry(dir).or_default().push(p.clone());
             continue;
@@ -42,7 +60,9 @@ pub fn go_files(paths: &[PathBuf]) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, St
         for entry in walker {
             let entry = entry.map_err(|e| format!("{}: {e}", p.display()))?;
             let path = entry.path();
-            let is_go = entry.file_type().is_some_and(|t| t.is_file())
+            let is_go = entry
+                .file_type()
+                .is_some_and(|t| !t.is_dir() && !t.is_symlink())
                 && path.extension().is_some_and(|x| x == "go");
             if is_go {
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -55,6 +75,27 @@ pub fn go_files(paths: &[PathBuf]) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, St
         files.dedup();
     }
     Ok(dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern_dir;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn package_patterns_name_their_directory() {
+        for (given, dir) in [
+            ("./...", "."),
+            ("...", "."),
+            ("./pkg/...", "./pkg"),
+            ("pkg/sub/...", "pkg/sub"),
+            ("pkg/", "pkg/"),
+            ("main.go", "main.go"),
+            ("/...", "/"),
+        ] {
+            assert_eq!(pattern_dir(Path::new(given)), PathBuf::from(dir), "{given}");
+        }
+    }
 }
 
 pub fn io_reason(e: &std::io::Error) -> String {

@@ -338,9 +338,7 @@ fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
             cx.index.field_of_type(&ty, name)?
         }
         "expression_list" => {
-            let stmt = p
-                .up()
-                .filter(|s| s.kind_name() == "assignment_statement")?;
+            let stmt = p.up().filter(|s| s.kind_name() == "assignment_statement")?;
             let idx = named_children(p).position(|e| e.id() == make.id())?;
             let left = named_children(stmt.child_by_field_name("left")?).nth(idx)?;
             cx.field_decl(left)?

@@ -156,8 +156,7 @@ fn log_fix(
         return None;
     }
     let spec = cx.file.node_for_range(decl.start.offset, decl.end.offset)?;
-    let spec =
-        std::iter::successors(Some(spec), |n| n.up()).find(|n| n.kind() == "var_spec")?;
+    let spec = std::iter::successors(Some(spec), |n| n.up()).find(|n| n.kind() == "var_spec")?;
     let init = Call::of(unparen(
         crate::syntax::named_children(spec.child_by_field_name("value")?).next()?,
     ))?;

@@ -137,9 +137,7 @@ impl<'a> Status<'a, '_> {
 /// The variable a call's `idx`-th result is assigned to
 /// (`id, err := parse(w, r)`).
 fn result_var(call: Node, idx: usize) -> Option<Node> {
-    let list = call
-        .up()
-        .filter(|l| l.kind_name() == "expression_list")?;
+    let list = call.up().filter(|l| l.kind_name() == "expression_list")?;
     let stmt = list.up().filter(|s| {
         matches!(
             s.kind_name(),
@@ -474,9 +472,7 @@ fn remove_explicit_ok(cx: &Context, first: Node) -> Option<crate::diagnostic::Fi
     if code != "200" && !code.ends_with("StatusOK") {
         return None;
     }
-    let stmt = first
-        .up()
-        .filter(|s| s.kind() == "expression_statement")?;
+    let stmt = first.up().filter(|s| s.kind() == "expression_statement")?;
     let (line, _) = cx.file.line_col(stmt.start_byte());
     let (end_line, _) = cx.file.line_col(stmt.end_byte());
     let start = cx.file.line_start(line);

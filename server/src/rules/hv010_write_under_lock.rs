@@ -172,8 +172,7 @@ fn unlock_first_fix(
         (None, Some(e)) => (at_lock + 1 + e, false),
         _ => return None,
     };
-    if is_defer && block.up().map(|b| b.id()) != Some(h.body.id()) && block.id() != h.body.id()
-    {
+    if is_defer && block.up().map(|b| b.id()) != Some(h.body.id()) && block.id() != h.body.id() {
         return None; // a deferred unlock in a nested block: the region is unclear
     }
     let writes = |s: Node| {

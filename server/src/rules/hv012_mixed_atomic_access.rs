@@ -428,8 +428,7 @@ fn is_declaration_name(id: Node) -> bool {
     crate::syntax::scope::is_declaration(id)
         || id.up().is_some_and(|p| {
             matches!(p.kind_name(), "keyed_element" | "literal_element")
-                && p.up()
-                    .is_some_and(|kv| kv.kind_name() == "keyed_element")
+                && p.up().is_some_and(|kv| kv.kind_name() == "keyed_element")
                 && p.up()
                     .and_then(|kv| kv.child_by_field_name("key"))
                     .map(|k| k.id())
