@@ -82,7 +82,7 @@ fn main() {
         run.files
     );
     println!(
-        "ratio check / parse:             {:.2} (target <= 1.50)",
+        "ratio check / parse:             {:.2} (target <= 1.30)",
         check / parse
     );
     println!("peak resident memory of check:   {rss:.0} MB (target < 300 MB)");

@@ -64,6 +64,12 @@ log's output with its prefix.
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // Only a package variable of an unsafe type is shared: without one,
+    // there is nothing to look for.
+    let any = cx.index.files.iter().flat_map(|f| &f.vars);
+    if !any.into_iter().any(|v| matches!(v.kind, Kind::Unsafe(_))) {
+        return;
+    }
     let mut found: BTreeMap<usize, Diagnostic> = BTreeMap::new();
     for h in cx.handlers() {
         cx.each_statement(h, |stmt, held: &Held| {
