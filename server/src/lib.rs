@@ -12,6 +12,7 @@ pub mod engine;
 pub mod fix;
 pub mod gomod;
 pub mod index;
+pub mod links;
 pub mod lsp;
 pub mod position;
 pub mod rules;

@@ -70,14 +70,49 @@ fn rule_pages_are_up_to_date() {
     }
 }
 
-/// The language server links each diagnostic to its rule's page.
+/// Every rule's page has the sections the hover and SARIF read.
 #[test]
-fn diagnostics_link_to_the_pages() {
+fn every_page_has_the_sections_the_tools_quote() {
     for rule in RULES {
-        let link = httpvet::lsp::rule_page(rule);
-        assert!(
-            link.ends_with(&format!("docs/rules/{}.md", rule.code)),
-            "{link}"
-        );
+        for heading in ["What it does", "Why is this bad?"] {
+            let text = httpvet::rules::section(rule, heading);
+            assert!(
+                text.is_some_and(|t| t.len() > 20),
+                "{} lacks {heading}",
+                rule.code
+            );
+        }
+    }
+}
+
+/// A build from a clone has no `repository` set: nothing httpvet prints or
+/// writes holds an address that may not exist (the SARIF schema's aside).
+#[test]
+fn no_address_without_a_repository() {
+    assert!(
+        httpvet::links::repository().is_none(),
+        "set only at release"
+    );
+    let dir = std::env::temp_dir().join(format!("httpvet-links-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.go"),
+        "package main\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n",
+    )
+    .unwrap();
+    for format in ["text", "json", "sarif", "github"] {
+        let out = std::process::Command::new(httpvet_tests::httpvet_bin!())
+            .args(["check", "--format", format, "."])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let all = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        let urls: Vec<&str> = all
+            .split(|c: char| c.is_whitespace() || c == '"')
+            .filter(|w| w.contains("://") && !w.starts_with("file://"))
+            .filter(|w| *w != "https://json.schemastore.org/sarif-2.1.0.json")
+            .collect();
+        assert!(urls.is_empty(), "{format}: {urls:?}");
     }
 }

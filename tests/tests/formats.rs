@@ -92,6 +92,10 @@ fn sarif_snapshot_and_validator() {
     let errors: Vec<&str> = out
         .lines()
         .filter(|l| l.contains(": error ") || l.contains(": warning "))
+        // Without a repository set (a build from a clone) there is no
+        // address to give: the validator's advice to name one is declined
+        // rather than answered with a link that may not exist.
+        .filter(|l| httpvet::links::repository().is_some() || !l.contains("SARIF2005"))
         .collect();
     assert!(
         errors.is_empty(),

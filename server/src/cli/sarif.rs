@@ -4,8 +4,6 @@ use super::Finding;
 use crate::rules::RULES;
 use serde_json::{json, Value};
 
-const INFO_URI: &str = "https://github.com/httpvet/httpvet";
-
 fn level(severity: &str) -> &'static str {
     match severity {
         "error" => "error",
@@ -23,24 +21,22 @@ pub fn log(findings: &[Finding]) -> Value {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
-            let what = r
-                .docs
-                .split("## What it does\n")
-                .nth(1)
-                .and_then(|s| s.split("\n## ").next())
+            let what = crate::rules::section(r, "What it does")
                 .unwrap_or(r.summary)
-                .trim()
                 .replace('\n', " ");
-            json!({
+            let mut rule = json!({
                 "id": r.code,
                 "name": pascal(r.name),
                 "shortDescription": { "text": format!("{}.", r.summary) },
                 "fullDescription": { "text": what },
                 "help": { "text": format!("{}.", r.summary), "markdown": crate::rules::page(r) },
-                "helpUri": crate::lsp::rule_page(r),
                 "defaultConfiguration": { "level": "warning" },
                 "properties": { "tags": ["concurrency", "net/http"] }
-            })
+            });
+            if let Some(url) = crate::links::rule_page(r) {
+                rule["helpUri"] = url.into();
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = findings
@@ -123,8 +119,7 @@ pub fn log(findings: &[Finding]) -> Value {
             result
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+    let mut log = json!({
         "version": "2.1.0",
         "runs": [{
             "tool": {
@@ -132,7 +127,6 @@ pub fn log(findings: &[Finding]) -> Value {
                     "name": "httpvet",
                     "version": crate::VERSION,
                     "semanticVersion": crate::VERSION,
-                    "informationUri": INFO_URI,
                     "rules": rules
                 }
             },
@@ -142,7 +136,12 @@ pub fn log(findings: &[Finding]) -> Value {
             "columnKind": "unicodeCodePoints",
             "results": results
         }]
-    })
+    });
+    log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json".into();
+    if let Some(url) = crate::links::repository() {
+        log["runs"][0]["tool"]["driver"]["informationUri"] = url.into();
+    }
+    log
 }
 
 /// `writer-escapes-handler` → `WriterEscapesHandler` (SARIF's rule name style).

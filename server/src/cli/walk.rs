@@ -77,6 +77,14 @@ pub fn go_files(paths: &[PathBuf]) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, St
     Ok(dirs)
 }
 
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::pattern_dir;
@@ -95,13 +103,5 @@ mod tests {
         ] {
             assert_eq!(pattern_dir(Path::new(given)), PathBuf::from(dir), "{given}");
         }
-    }
-}
-
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
     }
 }

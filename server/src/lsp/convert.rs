@@ -8,13 +8,6 @@ use crate::source::SourceFile;
 use std::sync::Arc;
 use tower_lsp_server::ls_types as lsp;
 
-/// Where each rule's page lives; the page is `docs/rules/<code>.md`.
-pub const DOCS_BASE: &str = "https://github.com/httpvet/httpvet/blob/main/docs/rules/";
-
-pub fn rule_page(rule: &Rule) -> String {
-    format!("{DOCS_BASE}{}.md", rule.code)
-}
-
 pub fn position(file: &SourceFile, offset: usize, enc: Encoding) -> lsp::Position {
     let (line, _) = file.line_col(offset);
     let start = file.line_start(line);
@@ -72,7 +65,7 @@ fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> lsp::Diagnost
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.code.to_string())),
         code_description: rule
-            .and_then(|r| rule_page(r).parse().ok())
+            .and_then(|r| crate::links::rule_page(r)?.parse().ok())
             .map(|href| lsp::CodeDescription { href }),
         source: Some("httpvet".to_string()),
         message: d.message.clone(),
@@ -104,12 +97,18 @@ pub fn published(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> Published 
 }
 
 /// The hover text of a rule: its name, summary and documentation.
-pub fn hover_markdown(rule: &Rule) -> String {
+/// The hover over a finding: its message, why it matters (the rule's
+/// "Why is this bad?" paragraph), and where to read more: the rule's page
+/// when this build links one, else `httpvet explain`.
+pub fn hover_markdown(rule: &Rule, message: &str) -> String {
+    let why = crate::rules::section(rule, "Why is this bad?").unwrap_or(rule.summary);
+    let more = match crate::links::rule_page(rule) {
+        Some(url) => format!("[{} {}]({url})", rule.code, rule.name),
+        None => format!("`httpvet explain {}`", rule.code),
+    };
     format!(
-        "**{} {}** — {}\n\n{}",
+        "**{}** {message}\n\n{}\n\nMore: {more}",
         rule.code,
-        rule.name,
-        rule.summary,
-        rule.docs.trim_end()
+        why.split_whitespace().collect::<Vec<_>>().join(" ")
     )
 }

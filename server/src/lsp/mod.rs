@@ -27,8 +27,6 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
-pub use convert::{rule_page, DOCS_BASE};
-
 /// The code action kind that applies every preferred safe fix of a document.
 pub const FIX_ALL: &str = "source.fixAll.httpvet";
 
@@ -1012,10 +1010,13 @@ impl LanguageServer for Backend {
         let found = doc.published.iter().find(|d| inside(&d.range));
         Ok(found.and_then(|d| {
             let rule = crate::rules::find(d.code)?;
+            // The message as published (read back: hovers are rare).
+            let sent: serde_json::Value = serde_json::from_str(&d.json).ok()?;
+            let message = sent["message"].as_str().unwrap_or(rule.summary).to_string();
             Some(Hover {
                 contents: HoverContents::Markup(MarkupContent {
                     kind: MarkupKind::Markdown,
-                    value: convert::hover_markdown(rule),
+                    value: convert::hover_markdown(rule, &message),
                 }),
                 range: Some(d.range),
             })

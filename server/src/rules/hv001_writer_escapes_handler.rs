@@ -93,7 +93,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             for u in uses {
                 let mut d = cx.diag(
                     &RULE,
-                    u,
+                    use_span(u),
                     format!(
                         "`{}` is used by a goroutine that may still run after handler `{}` returns",
                         text(u, cx.src),
@@ -110,6 +110,25 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The whole use of the writer at `u`: the outermost call chain it takes
+/// part in (`w.Header().Set(k, v)`, `fmt.Fprintln(w, x)`), else `u`.
+fn use_span(u: Node) -> Node {
+    let mut span = u;
+    let mut n = u;
+    while let Some(p) = n.up() {
+        match p.kind_name() {
+            "call_expression" => span = p,
+            "selector_expression"
+            | "argument_list"
+            | "parenthesized_expression"
+            | "unary_expression" => {}
+            _ => break,
+        }
+        n = p;
+    }
+    span
 }
 
 /// Identifiers in the goroutine that use the writer (declarations and the

@@ -73,6 +73,14 @@ pub const DOC_SECTIONS: &[&str] = &[
 ];
 
 /// The rule's page, `docs/rules/<code>.md`: generated from its docs.
+/// The text of one `## heading` section of a rule's documentation.
+pub fn section(rule: &Rule, heading: &str) -> Option<&'static str> {
+    let docs: &'static str = rule.docs;
+    let start = docs.find(&format!("## {heading}\n"))? + heading.len() + 4;
+    let body = &docs[start..];
+    Some(body.split("\n## ").next().unwrap_or(body).trim())
+}
+
 pub fn page(rule: &Rule) -> String {
     format!(
         "<!-- Generated from server/src/rules/ by `UPDATE_DOCS=1 cargo test -p httpvet-tests --test docs`; do not edit. -->\n\n# {} {}\n\n{}.\n\n{}",
