@@ -1,5 +1,6 @@
 //! The command line front door: `check`, `rules`, `explain`, `--version`.
 
+mod baseline;
 mod output;
 mod sarif;
 pub mod walk;
@@ -76,6 +77,13 @@ struct CheckArgs {
     /// Use this configuration file instead of searching for httpvet.toml.
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// Report only the findings this baseline does not record.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (then `--baseline FILE` hides them);
+    /// prints nothing else and exits 0.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff", "baseline"])]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -139,6 +147,8 @@ pub struct Run {
     pub errors: Vec<String>,
     /// Go files left out by a configuration's `exclude`.
     pub excluded: usize,
+    /// Findings hidden because `--baseline` records them.
+    pub known: usize,
     pub parse_time: Duration,
     pub check_time: Duration,
 }
@@ -188,13 +198,34 @@ fn check(args: CheckArgs) -> i32 {
     } else {
         args.paths.clone()
     };
-    let run = match check_paths_with(&paths, &settings, args.config.as_deref()) {
+    let mut run = match check_paths_with(&paths, &settings, args.config.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("httpvet: {e}");
             return 2;
         }
     };
+    if let Some(file) = &args.write_baseline {
+        if let Err(e) = baseline::write(file, &run.findings) {
+            eprintln!("httpvet: {e}");
+            return 2;
+        }
+        eprintln!(
+            "httpvet: {} recorded in {}",
+            plural(run.findings.len(), "finding"),
+            file.display()
+        );
+        return if run.errors.is_empty() { 0 } else { 2 };
+    }
+    if let Some(file) = &args.baseline {
+        match baseline::filter(file, &mut run.findings) {
+            Ok(n) => run.known = n,
+            Err(e) => {
+                eprintln!("httpvet: {e}");
+                return 2;
+            }
+        }
+    }
     for w in &run.warnings {
         eprintln!("httpvet: {w}");
     }
@@ -210,7 +241,15 @@ fn check(args: CheckArgs) -> i32 {
     let failed = if run.errors.is_empty() { None } else { Some(2) };
     if args.fix || args.diff {
         let config = args.config.clone();
-        let recheck = || check_paths_with(&paths, &settings, config.as_deref());
+        let known = args.baseline.clone();
+        // Later passes see the baseline too: only new findings are fixed.
+        let recheck = || {
+            let mut run = check_paths_with(&paths, &settings, config.as_deref())?;
+            if let Some(file) = &known {
+                run.known = baseline::filter(file, &mut run.findings)?;
+            }
+            Ok(run)
+        };
         let code = apply_fixes(run, &args, recheck);
         return failed.unwrap_or(code).max(code);
     }
@@ -274,6 +313,9 @@ fn summary_line(run: &Run) -> String {
             ", {} not checked (see the errors above)",
             run.errors.len()
         ));
+    }
+    if run.known > 0 {
+        checked.push_str(&format!("; {} in the baseline not shown", run.known));
     }
     if run.findings.is_empty() {
         return format!("httpvet: no findings ({checked})");

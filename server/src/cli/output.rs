@@ -55,6 +55,10 @@ pub struct Finding {
     pub char_column: usize,
     #[serde(skip)]
     pub char_end_column: usize,
+    /// The finding's first line of code, trimmed: what a baseline matches
+    /// on, so that edits elsewhere in the file keep the match.
+    #[serde(skip)]
+    pub source_line: String,
 }
 
 impl Finding {
@@ -79,6 +83,11 @@ impl Finding {
         Finding {
             char_column: chars(d.location.start.line, d.location.start.offset),
             char_end_column: chars(d.location.end.line, d.location.end.offset),
+            source_line: {
+                let start = file.line_start(d.location.start.line);
+                let end = file.line_start(d.location.start.line + 1);
+                file.text.get(start..end).unwrap_or("").trim().to_string()
+            },
             path: shown.to_string(),
             code: d.code,
             name: d.name,
