@@ -553,13 +553,23 @@ fn a_baseline_hides_todays_findings_and_keeps_matching_after_edits() {
     let dir = temp_dir("baseline");
     std::fs::create_dir_all(dir.join("ci")).unwrap();
     std::fs::write(dir.join("a.go"), BUGGY).unwrap();
-    let out = httpvet(&["check", "--write-baseline", "ci/httpvet-baseline.json", "."], &dir);
+    let out = httpvet(
+        &["check", "--write-baseline", "ci/httpvet-baseline.json", "."],
+        &dir,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
-    assert!(stderr(&out).contains("1 finding recorded"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 finding recorded"),
+        "{}",
+        stderr(&out)
+    );
 
     let check = |from: &Path, baseline: &str| {
-        let out = httpvet(&["check", "--format", "json", "--baseline", baseline, "."], from);
+        let out = httpvet(
+            &["check", "--format", "json", "--baseline", baseline, "."],
+            from,
+        );
         let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         (out.status.code(), found.as_array().unwrap().len())
     };
@@ -572,11 +582,21 @@ fn a_baseline_hides_todays_findings_and_keeps_matching_after_edits() {
     );
     std::fs::write(dir.join("a.go"), &edited).unwrap();
     assert_eq!(check(&dir, "ci/httpvet-baseline.json"), (Some(0), 0));
-    let out = httpvet(&["check", "--baseline", "httpvet-baseline.json", ".."], &dir.join("ci"));
+    let out = httpvet(
+        &["check", "--baseline", "httpvet-baseline.json", ".."],
+        &dir.join("ci"),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).contains("1 in the baseline not shown"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 in the baseline not shown"),
+        "{}",
+        stdout(&out)
+    );
     // A new finding, even a copy of a known line, is reported.
-    let twice = edited.replace("\thits[r.URL.Path]++\n", "\thits[r.URL.Path]++\n\thits[r.URL.Path]++\n");
+    let twice = edited.replace(
+        "\thits[r.URL.Path]++\n",
+        "\thits[r.URL.Path]++\n\thits[r.URL.Path]++\n",
+    );
     std::fs::write(dir.join("a.go"), &twice).unwrap();
     assert_eq!(check(&dir, "ci/httpvet-baseline.json"), (Some(1), 1));
     // A broken baseline is an error.

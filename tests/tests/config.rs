@@ -174,7 +174,7 @@ fn broken_files_have_exact_messages() {
     );
     assert_eq!(
         error_of("selct = []\n"),
-        "httpvet.toml:1:1: unknown key `selct`; expected `select`, `ignore`, `severity` or `exclude`"
+        "httpvet.toml:1:1: unknown key `selct`; expected `select`, `ignore`, `severity`, `exclude`, `report-unused-ignores` or `require-reason`"
     );
 }
 

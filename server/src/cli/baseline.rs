@@ -123,8 +123,17 @@ mod tests {
 
     #[test]
     fn paths_are_relative_to_the_baseline() {
-        assert_eq!(relative("/no/such/dir/a.go", Path::new("/no/such")), "dir/a.go");
-        assert_eq!(relative("/no/such/a.go", Path::new("/no/such/ci")), "../a.go");
-        assert_eq!(relative("/no/other/a.go", Path::new("/no/such/ci")), "../../other/a.go");
+        assert_eq!(
+            relative("/no/such/dir/a.go", Path::new("/no/such")),
+            "dir/a.go"
+        );
+        assert_eq!(
+            relative("/no/such/a.go", Path::new("/no/such/ci")),
+            "../a.go"
+        );
+        assert_eq!(
+            relative("/no/other/a.go", Path::new("/no/such/ci")),
+            "../../other/a.go"
+        );
     }
 }

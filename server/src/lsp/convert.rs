@@ -27,7 +27,7 @@ pub fn range(file: &SourceFile, start: usize, end: usize, enc: Encoding) -> lsp:
 /// A location in `file` when it is that file, else by line and byte column
 /// (other files are not loaded; their columns are exact for ASCII).
 fn location(loc: &Location, file: &SourceFile, enc: Encoding) -> Option<lsp::Location> {
-    let uri = lsp::Uri::from_file_path(&*loc.path)?;
+    let uri: lsp::Uri = super::uri::uri_of(&loc.path)?.parse().ok()?;
     let range = if loc.path == file.path {
         range(file, loc.start.offset, loc.end.offset, enc)
     } else {

@@ -10,6 +10,7 @@ mod convert;
 #[cfg(unix)]
 mod pipe;
 pub mod transport;
+pub mod uri;
 
 use crate::diagnostic::Severity;
 use crate::document::{Change, Document};
@@ -697,7 +698,7 @@ fn fold_patches(state: &Mutex<State>) {
 }
 
 fn uri_path(uri: &Uri) -> Option<PathBuf> {
-    uri.to_file_path().map(|p| p.into_owned())
+    uri::path_of(uri.as_str())
 }
 
 impl LanguageServer for Backend {
@@ -1056,7 +1057,8 @@ impl LanguageServer for Backend {
                         .push(TextEdit::new(to_range(e.start, e.end), e.new_text.clone()));
                     continue;
                 }
-                let Some(other_uri) = Uri::from_file_path(&*e.path) else {
+                let Some(other_uri) = uri::uri_of(&e.path).and_then(|u| u.parse::<Uri>().ok())
+                else {
                     continue;
                 };
                 let rope = others.entry(e.path.to_string()).or_insert_with(|| {
