@@ -407,3 +407,39 @@ async fn the_binary_over_a_socket_sends_large_publishes_whole() {
     let c = Client::spawn_binary_over_socket(&httpvet_tests::httpvet_bin!());
     large_publishes_arrive_whole(c, "socket-large").await;
 }
+
+/// A file over 2 MB is analysed on open, on save and after a pause in
+/// typing, not on every keystroke.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_file_is_analysed_after_a_pause_and_on_save() {
+    let dir = workspace("huge");
+    let uri = file_uri(&dir.join("big.go"));
+    let filler = "// a line of a generated table, here to make the file large\n".repeat(50_000);
+    let text = format!("package shop\n\n{filler}\nimport \"net/http\"\n\nvar hits = map[string]int{{}}\n\nfunc count(w http.ResponseWriter, r *http.Request) {{\n\thits[r.URL.Path]++\n}}\n");
+    assert!(text.len() > 2 << 20);
+    let mut c = Client::in_process();
+    c.initialize(true, Value::Null).await;
+    c.open(&uri, &text, 1).await;
+    assert_eq!(codes(&c.diagnostics(&uri, 1).await), ["HV007"]);
+    // Two keystrokes in a comment: only the last version is analysed, once
+    // typing has paused.
+    let at = |col: u32| json!([{"range": {"start": {"line": 2, "character": col}, "end": {"line": 2, "character": col}}, "text": "x"}]);
+    let typed = std::time::Instant::now();
+    c.change(&uri, 2, at(2)).await;
+    c.change(&uri, 3, at(3)).await;
+    assert_eq!(codes(&c.diagnostics(&uri, 3).await), ["HV007"]);
+    assert!(typed.elapsed() >= std::time::Duration::from_millis(500));
+    assert!(
+        !c.notifications.iter().any(|m| m["params"]["version"] == 2),
+        "version 2 was analysed"
+    );
+    // Saving analyses at once.
+    c.change(&uri, 4, at(4)).await;
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    )
+    .await;
+    assert_eq!(codes(&c.diagnostics(&uri, 4).await), ["HV007"]);
+    c.shutdown().await;
+}

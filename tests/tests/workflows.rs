@@ -14,7 +14,11 @@ fn actionlint() -> PathBuf {
     let bin = repo_root().join("target/tools");
     let exe = bin.join("actionlint");
     if !exe.exists() {
-        run_ok(go_tool("go").args(["install", ACTIONLINT]).env("GOBIN", &bin));
+        run_ok(
+            go_tool("go")
+                .args(["install", ACTIONLINT])
+                .env("GOBIN", &bin),
+        );
     }
     exe
 }
@@ -40,7 +44,10 @@ fn every_workflow_passes_actionlint() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert!(files.iter().any(|f| f.ends_with("release.yml")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("release.yml")),
+        "{files:?}"
+    );
     files.push(flows.join("httpvet.yml"));
     let (ok, text) = output(Command::new(actionlint()).args(&files).current_dir(&dir));
     assert!(ok, "actionlint:\n{text}");
@@ -74,7 +81,11 @@ fn the_readme_job_uploads_sarif_and_fails_on_findings() {
             .unwrap()
     };
     let sarif = run(&step("--format sarif"));
-    assert!(sarif.status.success(), "{}", String::from_utf8_lossy(&sarif.stderr));
+    assert!(
+        sarif.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sarif.stderr)
+    );
     let log: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("httpvet.sarif")).unwrap()).unwrap();
     assert!(!log["runs"][0]["results"].as_array().unwrap().is_empty());

@@ -697,6 +697,12 @@ fn fold_patches(state: &Mutex<State>) {
     }
 }
 
+/// A document larger than this is too large to analyse on every keystroke
+/// within the keystroke target: it is analysed on open, on save, and
+/// [`HUGE_PAUSE`] after the last change (the deal gopls makes).
+const HUGE: usize = 2 << 20;
+const HUGE_PAUSE: std::time::Duration = std::time::Duration::from_millis(600);
+
 fn uri_path(uri: &Uri) -> Option<PathBuf> {
     uri::path_of(uri.as_str())
 }
@@ -740,6 +746,7 @@ impl LanguageServer for Backend {
                     TextDocumentSyncOptions {
                         open_close: Some(true),
                         change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..Default::default()
                     },
                 )),
@@ -863,8 +870,23 @@ impl LanguageServer for Backend {
                             d.changed_at.map(|t| t.elapsed())
                         )
                     });
-                    st.dirty.insert(uri.clone());
-                    self.wake.notify_one();
+                    if d.doc.rope.len_bytes() > HUGE {
+                        // Analysed after a pause in typing (and on save).
+                        let version = d.doc.version;
+                        let (state, wake, uri) =
+                            (self.state.clone(), self.wake.clone(), uri.clone());
+                        tokio::spawn(async move {
+                            tokio::time::sleep(HUGE_PAUSE).await;
+                            let mut st = lock(&state);
+                            if st.docs.get(&uri).is_some_and(|d| d.doc.version == version) {
+                                st.dirty.insert(uri);
+                                wake.notify_one();
+                            }
+                        });
+                    } else {
+                        st.dirty.insert(uri.clone());
+                        self.wake.notify_one();
+                    }
                     true
                 }
                 None => false,
@@ -879,6 +901,14 @@ impl LanguageServer for Backend {
                 ),
             )
             .await;
+        }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let mut st = lock(&self.state);
+        if st.docs.contains_key(&params.text_document.uri) {
+            st.dirty.insert(params.text_document.uri);
+            self.wake.notify_one();
         }
     }
 
