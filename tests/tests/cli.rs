@@ -476,7 +476,7 @@ fn fix_never_applies_an_unsafe_fix_unasked() {
     assert!(go_test().0, "both handlers answer 202");
 
     let listed = stdout(&httpvet(&["check", "."], &dir));
-    assert!(listed.contains(":16:16: warning: HV001 [~] "), "{listed}");
+    assert!(listed.contains(":16:3: warning: HV001 [~] "), "{listed}");
     assert!(listed.contains(":27:3: warning: HV001 [*] "), "{listed}");
     assert!(
         listed.contains("1 fixable with --fix [*]; 2 more with --unsafe-fixes [~]"),
