@@ -44,6 +44,9 @@ struct Doc {
     published: Arc<Vec<convert::Published>>,
     /// When the last change arrived (for HTTPVET_TRACE timings).
     changed_at: Option<std::time::Instant>,
+    /// Published from a check of only the declarations an edit touched,
+    /// after a change of the file's shape: a whole re-check is due.
+    full_pending: bool,
 }
 
 #[derive(Default)]
@@ -275,11 +278,45 @@ struct Job {
     /// Excluded by the configuration: publish nothing.
     excluded: bool,
     changed_at: Option<std::time::Instant>,
+    /// Re-check every declaration when the shape changed (else only those
+    /// an edit touched, and [`Doc::full_pending`] is set).
+    full: bool,
 }
 
 fn take_job(st: &mut State) -> Option<Job> {
     let uri = st.dirty.pop_first()?;
-    let doc = st.docs.get(&uri)?;
+    job_for(st, &uri, false)
+}
+
+/// How long typing must pause before a whole re-check starts: it would
+/// take a core from the keystrokes while they come.
+const FULL_PAUSE: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// A whole re-check that a document's last analysis left due, once typing
+/// in it has paused; else how long until the first one is due.
+fn take_full_job(st: &mut State) -> std::result::Result<Job, Option<std::time::Duration>> {
+    let mut wait: Option<std::time::Duration> = None;
+    let mut due = None;
+    for (u, d) in &st.docs {
+        if !d.full_pending {
+            continue;
+        }
+        let since = d.changed_at.map_or(FULL_PAUSE, |t| t.elapsed());
+        if since >= FULL_PAUSE {
+            due = Some(u.clone());
+            break;
+        }
+        let left = FULL_PAUSE - since;
+        wait = Some(wait.map_or(left, |w| w.min(left)));
+    }
+    match due {
+        Some(uri) => job_for(st, &uri, true).ok_or(wait),
+        None => Err(wait),
+    }
+}
+
+fn job_for(st: &State, uri: &Uri, full: bool) -> Option<Job> {
+    let doc = st.docs.get(uri)?;
     let dir = doc
         .path
         .as_ref()
@@ -319,6 +356,7 @@ fn take_job(st: &mut State) -> Option<Job> {
         None => (st.settings.clone(), false),
     };
     Some(Job {
+        full,
         changed_at: doc.changed_at,
         excluded,
         uri: uri.clone(),
@@ -333,6 +371,8 @@ fn take_job(st: &mut State) -> Option<Job> {
 
 struct Outcome {
     diagnostics: Vec<convert::Published>,
+    /// Only the touched declarations were re-checked after a shape change.
+    partial: bool,
     /// The file's summary when its package-level shape changed.
     summary: Option<Arc<FileSummary>>,
     /// The cache the job read, and what to make of it.
@@ -354,6 +394,7 @@ fn analyse(job: Job) -> Outcome {
         encoding,
         cache: read,
         excluded,
+        full,
         ..
     } = job;
     if excluded {
@@ -405,6 +446,7 @@ fn analyse(job: Job) -> Outcome {
         .iter()
         .map(|s| s.entry(&read))
         .filter(|e| e.kind == "import_declaration")
+        // Its exact text: where a fix adds an import depends on it.
         .map(|e| &file.text[e.start..e.end])
         .collect();
     let context = cache::hash_of((
@@ -418,7 +460,10 @@ fn analyse(job: Job) -> Outcome {
         format!("{settings:?}"),
     ));
     let shape_changed = context != read.context;
-    let stale: Vec<tree_sitter::Node> = if shape_changed {
+    // After a change of shape by an edit, a keystroke re-checks only what it touched
+    // and publishes at once; the whole re-check follows off its path.
+    let partial = shape_changed && !full && !fresh.is_empty() && fresh.len() < slots.len();
+    let stale: Vec<tree_sitter::Node> = if shape_changed && !partial {
         for s in &mut slots {
             s.own(&read).diags = None;
         }
@@ -463,7 +508,9 @@ fn analyse(job: Job) -> Outcome {
     let entries = || slots.iter().map(|s| s.entry(&read));
     let mut all: Vec<&cache::Finding> = entries().flat_map(|e| e.findings()).collect();
     finish(&file, &mut all);
-    let summary = shape_changed.then(|| {
+    // A partial check leaves the summary, and the other documents of the
+    // package, to the whole re-check that follows.
+    let summary = (shape_changed && !partial).then(|| {
         let mut merged = FileSummary {
             path: Some(file.path.clone()),
             package: package.clone(),
@@ -502,8 +549,12 @@ fn analyse(job: Job) -> Outcome {
             t0.elapsed()
         )
     });
+    // A partial check keeps the context it was told: the next check still
+    // sees the change of shape.
+    let context = if partial { read.context } else { context };
     Outcome {
         diagnostics,
+        partial,
         summary,
         update: cache::Update { slots, context },
         read,
@@ -559,10 +610,54 @@ async fn worker(
     wake: Arc<Notify>,
 ) {
     let folding = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let full = Arc::new(std::sync::atomic::AtomicBool::new(false));
     loop {
         wake.notified().await;
         loop {
             let Some(job) = take_job(&mut lock(&state)) else {
+                // A re-check of the whole document after a change of its
+                // shape, away from the keystroke path: on its own task, so
+                // that the next keystroke's analysis never waits for it;
+                // one at a time, and discarded if the document changed
+                // meanwhile (then it runs again).
+                if !full.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    let next = take_full_job(&mut lock(&state));
+                    match next {
+                        Ok(job) => {
+                            let (client, publisher) = (client.clone(), publisher.clone());
+                            let (state, wake, full) = (state.clone(), wake.clone(), full.clone());
+                            tokio::spawn(async move {
+                                let (uri, version, start) =
+                                    (job.uri.clone(), job.version, job.changed_at);
+                                let outcome = tokio::task::spawn_blocking(move || {
+                                    catch_unwind(AssertUnwindSafe(|| analyse(job))).ok()
+                                })
+                                .await
+                                .ok()
+                                .flatten();
+                                if let Some(o) = outcome {
+                                    settle(
+                                        &client, &publisher, &state, &wake, uri, version, start, o,
+                                    )
+                                    .await;
+                                }
+                                full.store(false, std::sync::atomic::Ordering::Release);
+                                wake.notify_one();
+                            });
+                        }
+                        Err(wait) => {
+                            full.store(false, std::sync::atomic::Ordering::Release);
+                            if let Some(wait) = wait {
+                                // Look again once typing may have paused.
+                                let wake = wake.clone();
+                                tokio::spawn(async move {
+                                    tokio::time::sleep(wait).await;
+                                    wake.notify_one();
+                                });
+                            }
+                        }
+                    }
+                }
                 // On its own thread, so that the next keystroke's analysis
                 // does not wait for it; one at a time.
                 if !folding.swap(true, std::sync::atomic::Ordering::AcqRel) {
@@ -594,78 +689,98 @@ async fn worker(
                     continue;
                 }
             };
-            let Outcome {
-                diagnostics,
-                summary,
-                read,
-                update,
-                panics,
-            } = outcome;
-            for p in &panics {
-                eprintln!("httpvet: {p}");
-                client.log_message(MessageType::ERROR, p.clone()).await;
-            }
-            // What this replaces, dropped once published.
-            let mut retired = None;
-            let publish = {
-                let mut st = lock(&state);
-                let mut others = Vec::new();
-                let current = match st.docs.get_mut(&uri) {
-                    // Not edited since: the cache is still the one the job
-                    // read (an edit meanwhile would have copied it).
-                    Some(d) if d.doc.version == version && Arc::ptr_eq(&d.cache, &read) => {
-                        drop(read);
-                        Arc::make_mut(&mut d.cache).apply(update);
-                        retired = Some(std::mem::replace(&mut d.published, Arc::new(diagnostics)));
-                        if let Some(summary) = summary {
-                            let changed =
-                                d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
-                            d.summary = Some(summary);
-                            if changed {
-                                let dir = d
-                                    .path
-                                    .as_ref()
-                                    .and_then(|p| p.parent())
-                                    .map(Path::to_path_buf);
-                                others = st
-                                    .docs
-                                    .iter()
-                                    .filter(|(u, o)| {
-                                        **u != uri
-                                            && o.path
-                                                .as_ref()
-                                                .and_then(|p| p.parent())
-                                                .map(Path::to_path_buf)
-                                                == dir
-                                    })
-                                    .map(|(u, _)| u.clone())
-                                    .collect();
-                            }
-                        }
-                        Some(st.docs[&uri].published.clone())
-                    }
-                    _ => None,
-                };
-                if !others.is_empty() {
-                    st.dirty.extend(others);
-                    wake.notify_one();
-                }
-                current
-            };
-            if let Some(diags) = publish {
-                let t = std::time::Instant::now();
-                publisher.publish(&uri, &diags, Some(version));
-                trace(|| {
-                    format!(
-                        "publish {:?} (since the change {:?})",
-                        t.elapsed(),
-                        job_start.map(|j| j.elapsed())
-                    )
-                });
-            }
-            drop(retired);
+            settle(
+                &client, &publisher, &state, &wake, uri, version, job_start, outcome,
+            )
+            .await;
         }
     }
+}
+
+/// Applies an analysis to its document and publishes it, when the document
+/// is still the version the analysis read.
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    client: &Client,
+    publisher: &transport::Publisher,
+    state: &Arc<Mutex<State>>,
+    wake: &Arc<Notify>,
+    uri: Uri,
+    version: i32,
+    job_start: Option<std::time::Instant>,
+    outcome: Outcome,
+) {
+    let Outcome {
+        diagnostics,
+        partial,
+        summary,
+        read,
+        update,
+        panics,
+    } = outcome;
+    for p in &panics {
+        eprintln!("httpvet: {p}");
+        client.log_message(MessageType::ERROR, p.clone()).await;
+    }
+    // What this replaces, dropped once published.
+    let mut retired = None;
+    let publish = {
+        let mut st = lock(state);
+        let mut others = Vec::new();
+        let current = match st.docs.get_mut(&uri) {
+            // Not edited since: the cache is still the one the job
+            // read (an edit meanwhile would have copied it).
+            Some(d) if d.doc.version == version && Arc::ptr_eq(&d.cache, &read) => {
+                drop(read);
+                Arc::make_mut(&mut d.cache).apply(update);
+                d.full_pending = partial;
+                retired = Some(std::mem::replace(&mut d.published, Arc::new(diagnostics)));
+                if let Some(summary) = summary {
+                    let changed = d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
+                    d.summary = Some(summary);
+                    if changed {
+                        let dir = d
+                            .path
+                            .as_ref()
+                            .and_then(|p| p.parent())
+                            .map(Path::to_path_buf);
+                        others = st
+                            .docs
+                            .iter()
+                            .filter(|(u, o)| {
+                                **u != uri
+                                    && o.path
+                                        .as_ref()
+                                        .and_then(|p| p.parent())
+                                        .map(Path::to_path_buf)
+                                        == dir
+                            })
+                            .map(|(u, _)| u.clone())
+                            .collect();
+                    }
+                }
+                Some(st.docs[&uri].published.clone())
+            }
+            _ => None,
+        };
+        if !others.is_empty() {
+            st.dirty.extend(others);
+            wake.notify_one();
+        }
+        current
+    };
+    if let Some(diags) = publish {
+        let t = std::time::Instant::now();
+        publisher.publish(&uri, &diags, Some(version));
+        trace(|| {
+            format!(
+                "publish {:?} (since the change {:?})",
+                t.elapsed(),
+                job_start.map(|j| j.elapsed())
+            )
+        });
+    }
+    drop(retired);
 }
 
 /// While no analysis waits, re-parses whole, away from the lock, each open
@@ -813,6 +928,7 @@ impl LanguageServer for Backend {
                     summary: None,
                     published: Arc::default(),
                     changed_at: None,
+                    full_pending: false,
                 },
             );
             let dir = path
@@ -1207,6 +1323,9 @@ mod tests {
             cache: Arc::new(cache),
             excluded: false,
             changed_at: None,
+            // The whole re-check a change of shape leads to (a keystroke's
+            // partial one is followed by it; see random_edits.rs).
+            full: true,
         });
         // The job held the only reference: no copy.
         let mut cache = Arc::unwrap_or_clone(outcome.read);
