@@ -98,11 +98,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // a handler with n accesses to one map resolves it once, not n times.
     let mut resolved: HashMap<(usize, usize, String), Option<Shared>> = HashMap::new();
     for (hi, h) in cx.handlers().iter().enumerate() {
-        cx.each_statement(h, |stmt, held: &Held| {
+        cx.each_statement(h, |owner, stmt, held: &Held| {
             let locked = !held.is_empty();
             visit_no_funcs(stmt, |n| {
                 if let Some((target, write)) = map_access(cx, n) {
-                    let func = crate::syntax::enclosing_function(target).map_or(0, |f| f.id());
+                    // The function around `target`: the body being walked.
+                    let func = owner.id();
                     let key = (h.func.id(), func, cx.text(target).to_string());
                     let shared = resolved
                         .entry(key)

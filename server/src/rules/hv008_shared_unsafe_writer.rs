@@ -72,7 +72,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let mut found: BTreeMap<usize, Diagnostic> = BTreeMap::new();
     for h in cx.handlers() {
-        cx.each_statement(h, |stmt, held: &Held| {
+        cx.each_statement(h, |_, stmt, held: &Held| {
             let locked = !held.is_empty();
             visit_no_funcs(stmt, |n| {
                 let Some(call) = Call::of(n) else {

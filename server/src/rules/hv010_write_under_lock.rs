@@ -67,7 +67,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let writers = aliases(h.func, std::slice::from_ref(w), cx.src, WRITER);
         let locals = declared_names(h.body, cx.src);
         let mut found: BTreeMap<usize, (Node, String)> = BTreeMap::new();
-        cx.each_statement(h, |stmt, held: &Held| {
+        cx.each_statement(h, |_, stmt, held: &Held| {
             let shared: Vec<&String> = held.iter().filter(|l| !is_local_lock(l, &locals)).collect();
             let Some(lock) = shared.first() else { return };
             visit_no_funcs(stmt, |n| {

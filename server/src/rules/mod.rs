@@ -518,12 +518,14 @@ impl<'a> Context<'a> {
         false
     }
 
-    /// Calls `f(statement, held)` for every statement of the handler and of
-    /// the function literals inside it (each literal starting with no lock
-    /// held), skipping handlers nested in it. Inspect statements with
-    /// [`crate::syntax::visit_no_funcs`].
-    pub fn each_statement(&self, h: &Handler<'a>, mut f: impl FnMut(Node<'a>, &Held)) {
-        locks::each_statement(h.body, self.src, &mut f);
+    /// Calls `f(function, statement, held)` for every statement of the
+    /// handler and of the function literals inside it (each literal starting
+    /// with no lock held), skipping handlers nested in it; `function` is the
+    /// handler or literal whose body holds the statement. Inspect statements
+    /// with [`crate::syntax::visit_no_funcs`]: every node it visits has that
+    /// function around it, no climb needed.
+    pub fn each_statement(&self, h: &Handler<'a>, mut f: impl FnMut(Node<'a>, Node<'a>, &Held)) {
+        locks::each_statement(h.body, self.src, |s, held| f(h.func, s, held));
         // The literals `h` owns: one walk that skips nested handlers whole
         // (asking `owned_by` per literal climbs the tree each time).
         let nested = self
@@ -541,7 +543,7 @@ impl<'a> Context<'a> {
         });
         for lit in lits {
             if let Some(body) = lit.child_by_field_name("body") {
-                locks::each_statement(body, self.src, &mut f);
+                locks::each_statement(body, self.src, |s, held| f(lit, s, held));
             }
         }
     }
