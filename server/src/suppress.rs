@@ -250,9 +250,12 @@ fn covered_until(file: &SourceFile, pos: usize, line: usize) -> usize {
     let mut last = line + 1;
     let root = file.root();
     if let Some(mut n) = root.named_descendant_for_byte_range(first, first) {
-        // The outermost node that starts there.
+        // The outermost node that starts there, short of the list of
+        // statements (or the file) that holds it: the first statement of a
+        // block starts where the block's statement list does.
         while let Some(p) = n.up() {
-            if p.start_byte() != first || p.id() == root.id() {
+            let holds = matches!(p.kind_name(), "statement_list" | "block" | "source_file");
+            if p.start_byte() != first || holds {
                 break;
             }
             n = p;
@@ -355,6 +358,15 @@ mod tests {
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(notes[0].contains("`//nolint:HV007` gives no reason"));
         assert!(notes[1].contains("`//nolint` gives no reason"));
+    }
+
+    #[test]
+    fn an_ignore_above_the_first_statement_covers_that_statement_only() {
+        let src = "package p\n\nfunc f() {\n\t//nolint:HV007\n\ta()\n\tb()\n\tif x {\n\t\t//nolint:HV007\n\t\tc()\n\t\td()\n\t}\n}\n";
+        let found = [("HV007", 4), ("HV007", 5), ("HV007", 8), ("HV007", 9)];
+        let (left, notes) = run(src, &found, &Settings::default());
+        assert_eq!(left, vec![("HV007", 5), ("HV007", 9)]);
+        assert!(notes.is_empty(), "{notes:?}");
     }
 
     #[test]
