@@ -78,21 +78,14 @@ pub fn find(path: &Path) -> Option<PathBuf> {
 impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        // Never open what is not a regular file: a FIFO would block the read.
-        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-            return Err(ConfigError {
+        let text = crate::source::read_regular(path)
+            .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+            .map_err(|e| ConfigError {
                 path: path.to_path_buf(),
                 line: 1,
                 column: 1,
-                message: "not a regular file; not read".to_string(),
-            });
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            path: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            message: format!("cannot read: {e}"),
-        })?;
+                message: format!("cannot read: {e}"),
+            })?;
         Config::parse(path, &text)
     }
 

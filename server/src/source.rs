@@ -231,6 +231,18 @@ impl SourceFile {
 }
 
 /// Offsets where each line begins.
+/// Reads a file, refusing what is not a regular file (a FIFO, a socket, a
+/// device) without opening it: reading a FIFO would block.
+pub fn read_regular(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device); not read",
+        ));
+    }
+    std::fs::read(path)
+}
+
 pub fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::with_capacity(text.len() / 32 + 1);
     starts.push(0);

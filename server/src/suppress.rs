@@ -254,7 +254,7 @@ fn covered_until(file: &SourceFile, pos: usize, line: usize) -> usize {
         // statements (or the file) that holds it: the first statement of a
         // block starts where the block's statement list does.
         while let Some(p) = n.up() {
-            let holds = matches!(p.kind_name(), "statement_list" | "block" | "source_file");
+            let holds = crate::syntax::holds_statements(p) || p.id() == root.id();
             if p.start_byte() != first || holds {
                 break;
             }

@@ -85,10 +85,9 @@ pub fn write(baseline: &Path, findings: &[Finding]) -> Result<(), String> {
 /// Drops the findings `baseline` records; returns how many it dropped.
 pub fn filter(baseline: &Path, findings: &mut Vec<Finding>) -> Result<usize, String> {
     let shown = baseline.display();
-    if std::fs::metadata(baseline).is_ok_and(|m| !m.is_file()) {
-        return Err(format!("{shown}: not a regular file; not read"));
-    }
-    let text = std::fs::read_to_string(baseline).map_err(|e| format!("{shown}: {e}"))?;
+    let text = crate::source::read_regular(baseline)
+        .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+        .map_err(|e| format!("{shown}: {e}"))?;
     let file: File = serde_json::from_str(&text)
         .map_err(|e| format!("{shown}: not a baseline httpvet wrote: {e}"))?;
     if file.version != VERSION {

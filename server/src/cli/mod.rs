@@ -522,39 +522,17 @@ enum Loaded {
 
 /// A file loaded, and a warning about it (its first syntax error).
 fn load(path: &Path) -> (Loaded, Option<String>) {
-    // Never open what is not a regular file: a FIFO would block the read.
-    match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => {
-            let e = format!(
-                "{}: not a regular file (a FIFO, socket or device); not read",
-                path.display()
-            );
-            return (Loaded::Skipped(e), None);
-        }
-        Err(e) => {
-            let e = format!("{}: {}", path.display(), walk::io_reason(&e));
-            return (Loaded::Skipped(e), None);
-        }
-        Ok(_) => {}
-    }
-    let bytes = match std::fs::read(path) {
+    let skipped = |why: String| (Loaded::Skipped(format!("{}: {why}", path.display())), None);
+    let bytes = match crate::source::read_regular(path) {
         Ok(b) => b,
-        Err(e) => {
-            let e = format!("{}: {}", path.display(), walk::io_reason(&e));
-            return (Loaded::Skipped(e), None);
-        }
+        Err(e) => return skipped(walk::io_reason(&e)),
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        let e = format!("{}: not valid UTF-8; not checked", path.display());
-        return (Loaded::Skipped(e), None);
+        return skipped("not valid UTF-8; not checked".into());
     };
     let unit = Unit::new(SourceFile::parse(path.to_string_lossy().into_owned(), text));
     if unit.summary.package.is_empty() {
-        let e = format!(
-            "{}: not a Go file (no package clause); not checked",
-            path.display()
-        );
-        return (Loaded::Skipped(e), None);
+        return skipped("not a Go file (no package clause); not checked".into());
     }
     let warning = unit.file.first_syntax_error().map(|line| {
         format!(

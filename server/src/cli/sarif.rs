@@ -120,6 +120,7 @@ pub fn log(findings: &[Finding]) -> Value {
         })
         .collect();
     let mut log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {
@@ -137,7 +138,6 @@ pub fn log(findings: &[Finding]) -> Value {
             "results": results
         }]
     });
-    log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json".into();
     if let Some(url) = crate::links::repository() {
         log["runs"][0]["tool"]["driver"]["informationUri"] = url.into();
     }

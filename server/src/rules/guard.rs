@@ -340,9 +340,8 @@ fn statement_around<'t>(
             break;
         }
         between = between || mentions_beside(cx, p, prev, name);
-        let is_statement = !matches!(p.kind_name(), "statement_list" | "block")
-            && p.up()
-                .is_some_and(|b| matches!(b.kind_name(), "statement_list" | "block"));
+        let is_statement = !crate::syntax::holds_statements(p)
+            && p.up().is_some_and(crate::syntax::holds_statements);
         if is_statement && between {
             stmt = p;
             between = false;

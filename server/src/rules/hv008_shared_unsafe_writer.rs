@@ -66,8 +66,8 @@ log's output with its prefix.
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Only a package variable of an unsafe type is shared: without one,
     // there is nothing to look for.
-    let any = cx.index.files.iter().flat_map(|f| &f.vars);
-    if !any.into_iter().any(|v| matches!(v.kind, Kind::Unsafe(_))) {
+    let mut vars = cx.index.files.iter().flat_map(|f| &f.vars);
+    if !vars.any(|v| matches!(v.kind, Kind::Unsafe(_))) {
         return;
     }
     let mut found: BTreeMap<usize, Diagnostic> = BTreeMap::new();

@@ -320,13 +320,18 @@ pub fn functions_in(root: Node) -> Vec<Node> {
     out
 }
 
+/// A node whose children are statements: a block or its statement list.
+pub fn holds_statements(n: Node) -> bool {
+    matches!(n.kind_name(), "statement_list" | "block")
+}
+
 /// The statement of a block that contains `n` (or `n` itself); `None` when `n`
 /// is not inside a function body.
 pub fn statement_of(n: Node) -> Option<Node> {
     let mut cur = n;
     loop {
         let p = cur.up()?;
-        if matches!(p.kind_name(), "statement_list" | "block") {
+        if holds_statements(p) {
             return Some(cur);
         }
         if is_function(p) {
