@@ -603,65 +603,39 @@ fn shape(s: &FileSummary) -> String {
     out
 }
 
+/// What the analysis tasks share: the client, the publisher, the state and
+/// the worker's wake-up.
+#[derive(Clone)]
+struct Worker {
+    client: Client,
+    publisher: transport::Publisher,
+    state: Arc<Mutex<State>>,
+    wake: Arc<Notify>,
+}
+
 async fn worker(
     client: Client,
     publisher: transport::Publisher,
     state: Arc<Mutex<State>>,
     wake: Arc<Notify>,
 ) {
+    let w = Worker {
+        client,
+        publisher,
+        state,
+        wake,
+    };
     let folding = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let full = Arc::new(std::sync::atomic::AtomicBool::new(false));
     loop {
-        wake.notified().await;
+        w.wake.notified().await;
         loop {
-            let Some(job) = take_job(&mut lock(&state)) else {
-                // A re-check of the whole document after a change of its
-                // shape, away from the keystroke path: on its own task, so
-                // that the next keystroke's analysis never waits for it;
-                // one at a time, and discarded if the document changed
-                // meanwhile (then it runs again).
-                if !full.swap(true, std::sync::atomic::Ordering::AcqRel) {
-                    let next = take_full_job(&mut lock(&state));
-                    match next {
-                        Ok(job) => {
-                            let (client, publisher) = (client.clone(), publisher.clone());
-                            let (state, wake, full) = (state.clone(), wake.clone(), full.clone());
-                            tokio::spawn(async move {
-                                let (uri, version, start) =
-                                    (job.uri.clone(), job.version, job.changed_at);
-                                let outcome = tokio::task::spawn_blocking(move || {
-                                    catch_unwind(AssertUnwindSafe(|| analyse(job))).ok()
-                                })
-                                .await
-                                .ok()
-                                .flatten();
-                                if let Some(o) = outcome {
-                                    settle(
-                                        &client, &publisher, &state, &wake, uri, version, start, o,
-                                    )
-                                    .await;
-                                }
-                                full.store(false, std::sync::atomic::Ordering::Release);
-                                wake.notify_one();
-                            });
-                        }
-                        Err(wait) => {
-                            full.store(false, std::sync::atomic::Ordering::Release);
-                            if let Some(wait) = wait {
-                                // Look again once typing may have paused.
-                                let wake = wake.clone();
-                                tokio::spawn(async move {
-                                    tokio::time::sleep(wait).await;
-                                    wake.notify_one();
-                                });
-                            }
-                        }
-                    }
-                }
+            let Some(job) = take_job(&mut lock(&w.state)) else {
+                w.start_full_recheck(&full);
                 // On its own thread, so that the next keystroke's analysis
                 // does not wait for it; one at a time.
                 if !folding.swap(true, std::sync::atomic::Ordering::AcqRel) {
-                    let (state, folding) = (state.clone(), folding.clone());
+                    let (state, folding) = (w.state.clone(), folding.clone());
                     tokio::task::spawn_blocking(move || {
                         fold_patches(&state);
                         folding.store(false, std::sync::atomic::Ordering::Release);
@@ -669,118 +643,156 @@ async fn worker(
                 }
                 break;
             };
-            let (uri, version) = (job.uri.clone(), job.version);
-            let job_start = job.changed_at;
+            let (uri, version, job_start) = (job.uri.clone(), job.version, job.changed_at);
             trace(|| {
                 format!(
                     "job taken {:?} after the change",
                     job_start.map(|j| j.elapsed())
                 )
             });
-            let outcome = match catch_unwind(AssertUnwindSafe(|| analyse(job))) {
-                Ok(o) => o,
-                Err(_) => {
-                    let msg = format!(
-                        "analysis of {} failed; the server keeps running",
-                        uri.as_str()
-                    );
-                    eprintln!("httpvet: {msg}");
-                    client.log_message(MessageType::ERROR, msg).await;
-                    continue;
-                }
-            };
-            settle(
-                &client, &publisher, &state, &wake, uri, version, job_start, outcome,
-            )
-            .await;
+            let outcome = catch_unwind(AssertUnwindSafe(|| analyse(job))).ok();
+            w.settle(uri, version, job_start, outcome).await;
         }
     }
 }
 
-/// Applies an analysis to its document and publishes it, when the document
-/// is still the version the analysis read.
-#[allow(clippy::too_many_arguments)]
-async fn settle(
-    client: &Client,
-    publisher: &transport::Publisher,
-    state: &Arc<Mutex<State>>,
-    wake: &Arc<Notify>,
-    uri: Uri,
-    version: i32,
-    job_start: Option<std::time::Instant>,
-    outcome: Outcome,
-) {
-    let Outcome {
-        diagnostics,
-        partial,
-        summary,
-        read,
-        update,
-        panics,
-    } = outcome;
-    for p in &panics {
-        eprintln!("httpvet: {p}");
-        client.log_message(MessageType::ERROR, p.clone()).await;
-    }
-    // What this replaces, dropped once published.
-    let mut retired = None;
-    let publish = {
-        let mut st = lock(state);
-        let mut others = Vec::new();
-        let current = match st.docs.get_mut(&uri) {
-            // Not edited since: the cache is still the one the job
-            // read (an edit meanwhile would have copied it).
-            Some(d) if d.doc.version == version && Arc::ptr_eq(&d.cache, &read) => {
-                drop(read);
-                Arc::make_mut(&mut d.cache).apply(update);
-                d.full_pending = partial;
-                retired = Some(std::mem::replace(&mut d.published, Arc::new(diagnostics)));
-                if let Some(summary) = summary {
-                    let changed = d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
-                    d.summary = Some(summary);
-                    if changed {
-                        let dir = d
-                            .path
-                            .as_ref()
-                            .and_then(|p| p.parent())
-                            .map(Path::to_path_buf);
-                        others = st
-                            .docs
-                            .iter()
-                            .filter(|(u, o)| {
-                                **u != uri
-                                    && o.path
-                                        .as_ref()
-                                        .and_then(|p| p.parent())
-                                        .map(Path::to_path_buf)
-                                        == dir
-                            })
-                            .map(|(u, _)| u.clone())
-                            .collect();
-                    }
-                }
-                Some(st.docs[&uri].published.clone())
-            }
-            _ => None,
-        };
-        if !others.is_empty() {
-            st.dirty.extend(others);
-            wake.notify_one();
+impl Worker {
+    /// A re-check of a whole document after a change of its shape, away
+    /// from the keystroke path: on its own task, so that the next
+    /// keystroke's analysis never waits for it; one at a time (`busy`), once
+    /// typing has paused, and discarded by [`Worker::settle`] if the
+    /// document changed meanwhile (then it runs again).
+    fn start_full_recheck(&self, busy: &Arc<std::sync::atomic::AtomicBool>) {
+        use std::sync::atomic::Ordering;
+        if busy.swap(true, Ordering::AcqRel) {
+            return;
         }
-        current
-    };
-    if let Some(diags) = publish {
-        let t = std::time::Instant::now();
-        publisher.publish(&uri, &diags, Some(version));
-        trace(|| {
-            format!(
-                "publish {:?} (since the change {:?})",
-                t.elapsed(),
-                job_start.map(|j| j.elapsed())
-            )
-        });
+        let next = take_full_job(&mut lock(&self.state));
+        let (w, busy) = (self.clone(), busy.clone());
+        match next {
+            Ok(job) => {
+                tokio::spawn(async move {
+                    let (uri, version, start) = (job.uri.clone(), job.version, job.changed_at);
+                    let outcome = tokio::task::spawn_blocking(move || {
+                        catch_unwind(AssertUnwindSafe(|| analyse(job))).ok()
+                    })
+                    .await
+                    .ok()
+                    .flatten();
+                    w.settle(uri, version, start, outcome).await;
+                    busy.store(false, Ordering::Release);
+                    w.wake.notify_one();
+                });
+            }
+            Err(wait) => {
+                busy.store(false, Ordering::Release);
+                if let Some(wait) = wait {
+                    // Look again once typing may have paused.
+                    tokio::spawn(async move {
+                        tokio::time::sleep(wait).await;
+                        w.wake.notify_one();
+                    });
+                }
+            }
+        }
     }
-    drop(retired);
+
+    /// Applies an analysis (`None`: it panicked) to its document and
+    /// publishes it, when the document is still the version it read.
+    async fn settle(
+        &self,
+        uri: Uri,
+        version: i32,
+        job_start: Option<std::time::Instant>,
+        outcome: Option<Outcome>,
+    ) {
+        let Some(outcome) = outcome else {
+            let msg = format!(
+                "analysis of {} failed; the server keeps running",
+                uri.as_str()
+            );
+            eprintln!("httpvet: {msg}");
+            self.client.log_message(MessageType::ERROR, msg).await;
+            return;
+        };
+        let Worker {
+            client,
+            publisher,
+            state,
+            wake,
+        } = self;
+        let Outcome {
+            diagnostics,
+            partial,
+            summary,
+            read,
+            update,
+            panics,
+        } = outcome;
+        for p in &panics {
+            eprintln!("httpvet: {p}");
+            client.log_message(MessageType::ERROR, p.clone()).await;
+        }
+        // What this replaces, dropped once published.
+        let mut retired = None;
+        let publish = {
+            let mut st = lock(state);
+            let mut others = Vec::new();
+            let current = match st.docs.get_mut(&uri) {
+                // Not edited since: the cache is still the one the job
+                // read (an edit meanwhile would have copied it).
+                Some(d) if d.doc.version == version && Arc::ptr_eq(&d.cache, &read) => {
+                    drop(read);
+                    Arc::make_mut(&mut d.cache).apply(update);
+                    d.full_pending = partial;
+                    retired = Some(std::mem::replace(&mut d.published, Arc::new(diagnostics)));
+                    if let Some(summary) = summary {
+                        let changed = d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
+                        d.summary = Some(summary);
+                        if changed {
+                            let dir = d
+                                .path
+                                .as_ref()
+                                .and_then(|p| p.parent())
+                                .map(Path::to_path_buf);
+                            others = st
+                                .docs
+                                .iter()
+                                .filter(|(u, o)| {
+                                    **u != uri
+                                        && o.path
+                                            .as_ref()
+                                            .and_then(|p| p.parent())
+                                            .map(Path::to_path_buf)
+                                            == dir
+                                })
+                                .map(|(u, _)| u.clone())
+                                .collect();
+                        }
+                    }
+                    Some(st.docs[&uri].published.clone())
+                }
+                _ => None,
+            };
+            if !others.is_empty() {
+                st.dirty.extend(others);
+                wake.notify_one();
+            }
+            current
+        };
+        if let Some(diags) = publish {
+            let t = std::time::Instant::now();
+            publisher.publish(&uri, &diags, Some(version));
+            trace(|| {
+                format!(
+                    "publish {:?} (since the change {:?})",
+                    t.elapsed(),
+                    job_start.map(|j| j.elapsed())
+                )
+            });
+        }
+        drop(retired);
+    }
 }
 
 /// While no analysis waits, re-parses whole, away from the lock, each open
