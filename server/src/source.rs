@@ -230,7 +230,6 @@ impl SourceFile {
     }
 }
 
-/// Offsets where each line begins.
 /// Reads a file, refusing what is not a regular file (a FIFO, a socket, a
 /// device) without opening it: reading a FIFO would block.
 pub fn read_regular(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
@@ -243,6 +242,7 @@ pub fn read_regular(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)
 }
 
+/// Offsets where each line begins.
 pub fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::with_capacity(text.len() / 32 + 1);
     starts.push(0);

@@ -49,6 +49,13 @@ struct Doc {
     full_pending: bool,
 }
 
+impl Doc {
+    /// The directory of the document's file: its package.
+    fn dir(&self) -> Option<&Path> {
+        self.path.as_ref().and_then(|p| p.parent())
+    }
+}
+
 #[derive(Default)]
 struct State {
     encoding: Encoding,
@@ -317,11 +324,7 @@ fn take_full_job(st: &mut State) -> std::result::Result<Job, Option<std::time::D
 
 fn job_for(st: &State, uri: &Uri, full: bool) -> Option<Job> {
     let doc = st.docs.get(uri)?;
-    let dir = doc
-        .path
-        .as_ref()
-        .and_then(|p| p.parent())
-        .map(Path::to_path_buf);
+    let dir = doc.dir().map(Path::to_path_buf);
     let own = doc.path.clone();
     let mut siblings: Vec<Arc<FileSummary>> = Vec::new();
     if let Some(dir) = &dir {
@@ -750,22 +753,11 @@ impl Worker {
                         let changed = d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
                         d.summary = Some(summary);
                         if changed {
-                            let dir = d
-                                .path
-                                .as_ref()
-                                .and_then(|p| p.parent())
-                                .map(Path::to_path_buf);
+                            let dir = d.dir().map(Path::to_path_buf);
                             others = st
                                 .docs
                                 .iter()
-                                .filter(|(u, o)| {
-                                    **u != uri
-                                        && o.path
-                                            .as_ref()
-                                            .and_then(|p| p.parent())
-                                            .map(Path::to_path_buf)
-                                            == dir
-                                })
+                                .filter(|(u, o)| **u != uri && o.dir() == dir.as_deref())
                                 .map(|(u, _)| u.clone())
                                 .collect();
                         }
@@ -1115,13 +1107,7 @@ impl LanguageServer for Backend {
             let st = lock(&self.state);
             st.docs
                 .iter()
-                .filter(|(_, d)| {
-                    config_changed
-                        || d.path
-                            .as_ref()
-                            .and_then(|p| p.parent())
-                            .is_some_and(|p| dirs.contains(p))
-                })
+                .filter(|(_, d)| config_changed || d.dir().is_some_and(|p| dirs.contains(p)))
                 .map(|(u, _)| u.clone())
                 .collect()
         };
