@@ -7,6 +7,9 @@
 //! it opens every file of the standard library's `net/http` package and
 //! prints the server's resident memory.
 //!
+//! `cargo bench --bench lsp_keystroke -- top` types only in the kinds of
+//! place whose name holds `top`.
+//!
 //! `HTTPVET_BIN=/abs/a:/abs/b` measures those builds instead of this one,
 //! taking turns keystroke by keystroke: on a noisy machine, only builds
 //! measured side by side can be compared.
@@ -294,7 +297,11 @@ fn main() {
 
     // Type a character (and delete it again) in every kind of place, at
     // places spread over the file.
-    let kinds = places(&text, 100);
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let kinds: Vec<_> = places(&text, 100)
+        .into_iter()
+        .filter(|(kind, _)| only.as_ref().is_none_or(|o| kind.contains(o.as_str())))
+        .collect();
     let mut version = 1;
     let rounds = 150;
     println!("targets: p50 < 2 ms, p99 < 5 ms, max < 20 ms, in every kind of place");
