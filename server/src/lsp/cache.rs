@@ -310,6 +310,14 @@ fn shown_moved(d: &Diagnostic, e: &InputEdit, path: &str) -> bool {
     at(&d.location) || d.related.iter().any(|r| at(&r.location))
 }
 
+/// True when every position in `path` that a diagnostic shows is before an
+/// edit, or on a line after it: the edit changes lines only, no column.
+fn only_rows_moved(d: &Diagnostic, e: &InputEdit, path: &str) -> bool {
+    let pos = |p: &Pos| p.offset < e.start_byte || p.line > e.old_end_position.row;
+    let at = |loc: &Location| !same_path(&loc.path, path) || (pos(&loc.start) && pos(&loc.end));
+    at(&d.location) && d.related.iter().all(|r| at(&r.location))
+}
+
 /// True when an edit moves any position a diagnostic remembers.
 fn moved_by(d: &Diagnostic, e: &InputEdit, path: &str) -> bool {
     let at = |loc: &Location| loc.end.offset > e.start_byte && same_path(&loc.path, path);
@@ -419,9 +427,17 @@ impl FileCache {
             // After the edit, every finding moves; before it, look first, so
             // that findings shared with a job are not copied for nothing.
             if after || diags.iter().any(|f| moved_by(&f.diag, e, path)) {
+                let by = e.new_end_position.row as isize - e.old_end_position.row as isize;
                 for f in Arc::make_mut(diags) {
                     if shown_moved(&f.diag, e, path) {
-                        f.published = OnceLock::new();
+                        // Moved down or up whole, it keeps its form with
+                        // new line numbers; else it is made anew.
+                        f.published = match f.published.get() {
+                            Some(p) if only_rows_moved(&f.diag, e, path) => {
+                                OnceLock::from(p.moved(e.old_end_position.row, by))
+                            }
+                            _ => OnceLock::new(),
+                        };
                     }
                     shift_diag(&mut f.diag, e, path);
                 }

@@ -48,19 +48,24 @@ pub fn severity(s: Severity) -> lsp::DiagnosticSeverity {
     }
 }
 
-fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> lsp::Diagnostic {
+/// The LSP diagnostic, and for each related location it shows, whether the
+/// location is in `file`.
+fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> (lsp::Diagnostic, Vec<bool>) {
     let rule = crate::rules::find(d.code);
+    let mut here = Vec::new();
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .related
         .iter()
         .filter_map(|r| {
+            let location = location(&r.location, file, enc)?;
+            here.push(r.location.path == file.path);
             Some(lsp::DiagnosticRelatedInformation {
-                location: location(&r.location, file, enc)?,
+                location,
                 message: r.message.clone(),
             })
         })
         .collect();
-    lsp::Diagnostic {
+    let lsp = lsp::Diagnostic {
         range: range(file, d.location.start.offset, d.location.end.offset, enc),
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.code.to_string())),
@@ -72,7 +77,8 @@ fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> lsp::Diagnost
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         data: None,
-    }
+    };
+    (lsp, here)
 }
 
 /// A finding as published: what hover and code actions look up (code and
@@ -83,16 +89,73 @@ pub struct Published {
     pub code: &'static str,
     pub range: lsp::Range,
     pub json: Arc<str>,
+    /// Where the line numbers of this document's positions sit in `json`
+    /// (byte offset and length of the digits), in order: an edit that only
+    /// moves lines rewrites these and copies the rest (see [`Self::moved`]).
+    pub lines: Arc<[(u32, u8)]>,
 }
 
 pub fn published(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> Published {
-    let lsp = diagnostic(d, file, enc);
+    let (lsp, related_here) = diagnostic(d, file, enc);
+    let json: Arc<str> = serde_json::to_string(&lsp)
+        .expect("a diagnostic serialises")
+        .into();
+    // The shown positions in the order they are serialised: the range, then
+    // each related location kept; `"line":` can only be a key (a quote
+    // inside a string is escaped).
+    let shown = [true, true]
+        .into_iter()
+        .chain(related_here.into_iter().flat_map(|here| [here; 2]));
+    let keys = json
+        .match_indices("\"line\":")
+        .map(|(at, key)| at + key.len());
+    let lines = shown
+        .zip(keys)
+        .filter(|(here, _)| *here)
+        .map(|(_, at)| {
+            let digits = json[at..].bytes().take_while(u8::is_ascii_digit).count();
+            (at as u32, digits as u8)
+        })
+        .collect();
     Published {
         code: d.code,
         range: lsp.range,
-        json: serde_json::to_string(&lsp)
-            .expect("a diagnostic serialises")
-            .into(),
+        json,
+        lines,
+    }
+}
+
+impl Published {
+    /// The same diagnostic after an edit that moved every line of this
+    /// document past `row` by `by` lines and changed no column the form
+    /// shows: its line numbers rewritten, the rest copied.
+    pub fn moved(&self, row: usize, by: isize) -> Published {
+        let line = |l: u32| match l as usize > row {
+            true => (l as usize).saturating_add_signed(by) as u32,
+            false => l,
+        };
+        let mut json = String::with_capacity(self.json.len() + 4 * self.lines.len());
+        let mut lines = Vec::with_capacity(self.lines.len());
+        let mut copied = 0;
+        for &(at, len) in self.lines.iter() {
+            let (at, end) = (at as usize, at as usize + len as usize);
+            json.push_str(&self.json[copied..at]);
+            let old: u32 = self.json[at..end].parse().unwrap_or(0);
+            let start = json.len();
+            json.push_str(&line(old).to_string());
+            lines.push((start as u32, (json.len() - start) as u8));
+            copied = end;
+        }
+        json.push_str(&self.json[copied..]);
+        let mut range = self.range;
+        range.start.line = line(range.start.line);
+        range.end.line = line(range.end.line);
+        Published {
+            code: self.code,
+            range,
+            json: json.into(),
+            lines: lines.into(),
+        }
     }
 }
 

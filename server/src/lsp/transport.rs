@@ -228,6 +228,7 @@ mod tests {
             code: "HV001",
             range: Default::default(),
             json: r#"{"message":"é"}"#.into(),
+            lines: Default::default(),
         };
         let uri: Uri = "file:///tmp/a%20b.go".parse().unwrap();
         let big = vec![d; 5000];
