@@ -92,6 +92,9 @@ fn goker_abandoned_unbuffered_sends() {
         // ch and errCh: the receiver's select gives up on a timeout.
         ("kubernetes5316.go", 29),
         ("kubernetes5316.go", 30),
+        // resetChan: monitor only closes it, through a local copy
+        // (`var resetChan = i.resetChan`); nothing receives from it.
+        ("kubernetes6632.go", 61),
         // doneChan: a select with time.After (the recorded leak is the lock
         // before the send; the send itself is abandoned on timeout).
         ("moby17176.go", 46),

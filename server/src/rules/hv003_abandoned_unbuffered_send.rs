@@ -370,6 +370,126 @@ fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
     (here && !elsewhere && (!exported || main)).then(|| (decl.type_name.clone(), decl.name.clone()))
 }
 
+/// What the uses of a field's channel (or of a local holding it) do.
+struct Uses<'a> {
+    /// Sends that cannot give up, and calls of helpers that send on it.
+    sends: Vec<Node<'a>>,
+    receive: Receive,
+    /// Locals declared from the field (`ch := x.f`, `var ch = x.f`), by
+    /// name and the declared name's node.
+    aliases: Vec<(&'a str, Node<'a>)>,
+}
+
+impl<'a> Uses<'a> {
+    /// Records one use of the channel (`at`, which `same` picks out); false
+    /// when the use cannot be followed. A field may be held in a local
+    /// (`may_alias`); a local is not followed into another.
+    fn add(
+        &mut self,
+        cx: &Context<'a>,
+        mut at: Node<'a>,
+        same: &dyn Fn(Node<'a>) -> bool,
+        may_alias: bool,
+    ) -> bool {
+        while let Some(p) = at
+            .up()
+            .filter(|p| p.kind_name() == "parenthesized_expression")
+        {
+            at = p;
+        }
+        let Some(p) = at.up() else {
+            return true;
+        };
+        let assigned = |s: Node| {
+            s.kind_name() == "assignment_statement"
+                && s.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+        };
+        match p.kind_name() {
+            "send_statement"
+                if p.child_by_field_name("channel").map(|c| c.id()) == Some(at.id()) =>
+            {
+                if !send_can_give_up(p) {
+                    self.sends.push(p);
+                }
+                true
+            }
+            "unary_expression" | "range_clause" => match receive_at(p, same) {
+                Some(how) => {
+                    self.receive = self.receive.and(how);
+                    true
+                }
+                // `&x.f`, `for _, x.f = range …`: not followed.
+                None => false,
+            },
+            // `x.f = make(…)`, `x.f = nil` (not a local: it would then hold
+            // another channel).
+            "expression_list" if p.up().is_some_and(assigned) => may_alias,
+            // `ch := x.f`, `var ch = x.f`: one name, one value.
+            "expression_list" if may_alias => {
+                let Some(decl) = p.up() else {
+                    return false;
+                };
+                let names = match decl.kind_name() {
+                    "short_var_declaration"
+                        if decl.child_by_field_name("right").map(|r| r.id()) == Some(p.id()) =>
+                    {
+                        decl.child_by_field_name("left")
+                            .map(|l| named_children(l).collect::<Vec<_>>())
+                    }
+                    "var_spec" => Some(
+                        named_children(decl)
+                            .filter(|n| n.kind_name() == "identifier")
+                            .collect(),
+                    ),
+                    _ => None,
+                };
+                match names.as_deref() {
+                    Some([name]) if named_children(p).count() == 1 => {
+                        self.aliases.push((cx.text(*name), *name));
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            // `x.f != nil`.
+            "binary_expression" => true,
+            "argument_list" => {
+                let call = p.up();
+                let f = call
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .map(unparen);
+                let idx = named_children(p).position(|a| a.id() == at.id());
+                let (Some(call), Some(f), Some(idx)) = (call, f, idx) else {
+                    return false;
+                };
+                if f.kind_name() == "identifier" && matches!(cx.text(f), "close" | "len" | "cap") {
+                    return true;
+                }
+                // A package helper handed the channel: how it sends and receives.
+                let facts = match f.kind_name() {
+                    "identifier" => cx.index.param(cx.text(f), false, idx),
+                    "selector_expression" => f
+                        .child_by_field_name("field")
+                        .and_then(|m| cx.index.param(cx.text(m), true, idx)),
+                    _ => None,
+                };
+                match facts {
+                    // One that passes it on again is not followed.
+                    Some(facts) if !facts.hands_off && facts.passes.is_empty() => {
+                        if facts.sends {
+                            self.sends.push(call);
+                        }
+                        self.receive = self.receive.and(facts.receive);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Channels held in struct fields: an unexported field (any field in a
 /// `main` package) made unbuffered in
 /// this file (`&job{out: make(chan T)}`, `j.out = make(chan T)`), sent on
@@ -388,8 +508,11 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
                 .field_decl(n)
                 .is_some_and(|d| d.type_name == ty && d.name == field)
     };
-    let mut sends: Vec<Node> = Vec::new();
-    let mut receive = Receive::Never;
+    let mut uses = Uses {
+        sends: Vec::new(),
+        receive: Receive::Never,
+        aliases: Vec::new(),
+    };
     let mut lost = false;
     visit(root, |n| {
         if n.kind_name() != "selector_expression"
@@ -406,81 +529,34 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
                 return Visit::Stop;
             }
         }
-        let mut at = n;
-        while let Some(p) = at
-            .up()
-            .filter(|p| p.kind_name() == "parenthesized_expression")
-        {
-            at = p;
-        }
-        let Some(p) = at.up() else {
-            return Visit::Descend;
-        };
-        match p.kind_name() {
-            "send_statement"
-                if p.child_by_field_name("channel").map(|c| c.id()) == Some(at.id()) =>
-            {
-                if !send_can_give_up(p) {
-                    sends.push(p);
-                }
-            }
-            "unary_expression" | "range_clause" => match receive_at(p, &same) {
-                Some(how) => receive = receive.and(how),
-                // `&x.f`, `for _, x.f = range …`: not followed.
-                None => {
-                    lost = true;
-                    return Visit::Stop;
-                }
-            },
-            // `x.f = make(…)`, `x.f = nil`, `x.f != nil`.
-            "expression_list"
-                if p.up().is_some_and(|s| {
-                    s.kind_name() == "assignment_statement"
-                        && s.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
-                }) => {}
-            "binary_expression" => {}
-            "argument_list" => {
-                let call = p.up();
-                let f = call
-                    .and_then(|c| c.child_by_field_name("function"))
-                    .map(unparen);
-                let idx = named_children(p).position(|a| a.id() == at.id());
-                let (Some(call), Some(f), Some(idx)) = (call, f, idx) else {
-                    lost = true;
-                    return Visit::Stop;
-                };
-                if f.kind_name() == "identifier" && matches!(cx.text(f), "close" | "len" | "cap") {
-                    return Visit::Descend;
-                }
-                // A package helper handed the channel: how it sends and receives.
-                let facts = match f.kind_name() {
-                    "identifier" => cx.index.param(cx.text(f), false, idx),
-                    "selector_expression" => f
-                        .child_by_field_name("field")
-                        .and_then(|m| cx.index.param(cx.text(m), true, idx)),
-                    _ => None,
-                };
-                match facts {
-                    // One that passes it on again is not followed.
-                    Some(facts) if !facts.hands_off && facts.passes.is_empty() => {
-                        if facts.sends {
-                            sends.push(call);
-                        }
-                        receive = receive.and(facts.receive);
-                    }
-                    _ => {
-                        lost = true;
-                        return Visit::Stop;
-                    }
-                }
-            }
-            _ => {
-                lost = true;
-                return Visit::Stop;
-            }
+        if !uses.add(cx, n, &same, true) {
+            lost = true;
+            return Visit::Stop;
         }
         Visit::Descend
     });
+    // A local that holds the channel (`ch := x.f`) is the field under
+    // another name, in its function.
+    for (name, decl) in std::mem::take(&mut uses.aliases) {
+        if lost {
+            break;
+        }
+        let Some(func) = enclosing_function(decl) else {
+            return None;
+        };
+        let alias = |n: Node| n.kind_name() == "identifier" && cx.text(n) == name;
+        visit(func, |n| {
+            if n.id() == decl.id() || !alias(n) {
+                return Visit::Descend;
+            }
+            if !uses.add(cx, n, &alias, false) {
+                lost = true;
+                return Visit::Stop;
+            }
+            Visit::Descend
+        });
+    }
+    let Uses { sends, receive, .. } = uses;
     if lost || sends.is_empty() || receive == Receive::Waits {
         return None;
     }
