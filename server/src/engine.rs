@@ -88,43 +88,68 @@ pub fn check_scope<'a>(
     if file.is_generated() {
         return report;
     }
-    // Deeply nested declarations answer parent climbs from a layout.
-    let deep = scope
-        .iter()
-        .copied()
-        .filter(|d| crate::syntax::flat::is_deep(&file.text.as_bytes()[d.byte_range()]))
-        .collect::<Vec<_>>();
-    let _laid_out = crate::syntax::flat::flatten(deep);
-    let cx = Context::scoped(file, imports, index, scope);
-    let rules = RULES
-        .iter()
-        .filter(|r| settings.enabled(r) && (r.in_tests || !file.is_test()));
-    for rule in rules {
-        let mut found = Vec::new();
-        let run = catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found)));
-        match run {
-            Ok(()) => {
-                if let Some(sev) = settings.severity.get(rule.code) {
-                    for d in &mut found {
-                        d.severity = *sev;
+    // Every rule walks the declarations it checks, many times over: a
+    // batch of them at a time is laid out as arrays (see
+    // [`crate::syntax::flat`]), which walks and parent climbs read instead
+    // of moving a cursor, and dropped before the next batch, so the
+    // layouts never hold more than a batch's nodes.
+    for batch in batches(scope) {
+        let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
+        let cx = Context::scoped(file, imports, index, batch);
+        let rules = RULES
+            .iter()
+            .filter(|r| settings.enabled(r) && (r.in_tests || !file.is_test()));
+        for rule in rules {
+            let mut found = Vec::new();
+            let run = catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found)));
+            match run {
+                Ok(()) => {
+                    if let Some(sev) = settings.severity.get(rule.code) {
+                        for d in &mut found {
+                            d.severity = *sev;
+                        }
+                    }
+                    report.diagnostics.extend(found);
+                }
+                Err(payload) => {
+                    let msg = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".to_string());
+                    let said = format!("{} panicked on {}: {msg}", rule.code, file.path);
+                    // Once, whichever batches it panicked on.
+                    if !report.panics.contains(&said) {
+                        report.panics.push(said);
                     }
                 }
-                report.diagnostics.extend(found);
-            }
-            Err(payload) => {
-                let msg = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                report
-                    .panics
-                    .push(format!("{} panicked on {}: {msg}", rule.code, file.path));
             }
         }
     }
     report.elapsed = started.elapsed();
     report
+}
+
+/// About this many bytes of source are laid out at once.
+const BATCH_BYTES: usize = 256 << 10;
+
+/// `scope` in runs of declarations of about [`BATCH_BYTES`] of source (a
+/// larger declaration on its own).
+fn batches<'a>(
+    scope: Vec<tree_sitter::Node<'a>>,
+) -> impl Iterator<Item = Vec<tree_sitter::Node<'a>>> {
+    let mut scope = scope.into_iter().peekable();
+    std::iter::from_fn(move || {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while let Some(d) =
+            scope.next_if(|d| batch.is_empty() || bytes + d.byte_range().len() <= BATCH_BYTES)
+        {
+            bytes += d.byte_range().len();
+            batch.push(d);
+        }
+        (!batch.is_empty()).then_some(batch)
+    })
 }
 
 /// Drops the diagnostics that suppression comments silence (see
