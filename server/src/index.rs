@@ -239,7 +239,7 @@ impl FileSummary {
                 "unary_expression" => {
                     let ch = n.child_by_field_name("operand").map(unparen);
                     let same = |m: Node| ch.is_some_and(|c| text(m, src) == text(c, src));
-                    match crate::syntax::goroutines::receive_at(n, &same) {
+                    match crate::syntax::goroutines::receive_at(n, &same, src) {
                         Some(how) => (ch, format!("receive:{how:?}")),
                         None => return Visit::Descend,
                     }
@@ -411,9 +411,11 @@ impl FileSummary {
                     (Some(name), Some(body)) if interesting => {
                         let mut f = param_facts(name, &kind, body, src, imports);
                         if matches!(kind, Kind::Chan(_)) {
-                            f.receive = crate::syntax::goroutines::receives(body, &|n| {
-                                is_name(n, src, name)
-                            });
+                            f.receive = crate::syntax::goroutines::receives(
+                                body,
+                                &|n| is_name(n, src, name),
+                                src,
+                            );
                         }
                         if f.commits {
                             (f.status_when, f.commits_when) =

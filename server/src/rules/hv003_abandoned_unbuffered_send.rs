@@ -133,7 +133,7 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
     let receives = |n: Node| received_channel(n, cx.src) == Some(ch);
     let (g, send) = senders
         .iter()
-        .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, &receives)))?;
+        .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, &receives, cx.src)))?;
     let mut d = cx.diag(
         &RULE,
         make,
@@ -413,7 +413,7 @@ impl<'a> Uses<'a> {
                 }
                 true
             }
-            "unary_expression" | "range_clause" => match receive_at(p, same) {
+            "unary_expression" | "range_clause" => match receive_at(p, same, cx.src) {
                 Some(how) => {
                     self.receive = self.receive.and(how);
                     true

@@ -6,7 +6,7 @@
 //! clause header) once per path state through [`Flow::step`], and every
 //! way out of the function through [`Flow::exit`].
 
-use super::{child_of_kind, named_children, statement_call, statements, text};
+use super::{child_of_kind, named_children, statement_call, statements, text, Call};
 use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
@@ -81,6 +81,56 @@ struct Walker<'f, 't, F: Flow<'t>> {
     /// only at a call that may fail a test: finding the body's function
     /// climbs the tree, which costs its depth.
     test: std::cell::Cell<Option<bool>>,
+}
+
+/// Whether a call ends the path it is on.
+#[derive(PartialEq, Eq)]
+pub enum Ends {
+    No,
+    /// `panic`, `os.Exit`, `runtime.Goexit`, `log.Panic…`, any `….Fatal…`
+    /// (`log.Fatal`, every common logger's, a test's).
+    Always,
+    /// In a test: a call that fails or skips it (`FailNow`, `Fail`,
+    /// `Error…`, `Skip…`, testify's `require.Fail…`). What a failed test
+    /// leaves behind on that path does not matter.
+    InTest,
+}
+
+pub fn ends_path(call: &Call, src: &str) -> Ends {
+    let f = text(call.function, src);
+    if f == "panic" || f == "os.Exit" || f == "runtime.Goexit" || f.starts_with("log.Panic") {
+        return Ends::Always;
+    }
+    let method = call.method(src).map(|(_, m)| m);
+    if method.is_some_and(|m| m.starts_with("Fatal")) {
+        return Ends::Always;
+    }
+    let fails = matches!(
+        method,
+        Some("FailNow" | "Fail" | "SkipNow" | "Skip" | "Skipf" | "Error" | "Errorf")
+    ) || f.starts_with("require.Fail")
+        || f.starts_with("assert.FailNow");
+    if fails {
+        Ends::InTest
+    } else {
+        Ends::No
+    }
+}
+
+/// True when one of the statements of `block` (a block or a case, one
+/// level deep) ends the path: a case of a `select` that fails the test is
+/// no way out of it.
+pub fn block_ends_path(block: Node, src: &str) -> bool {
+    let mut in_test = None;
+    statements(block)
+        .into_iter()
+        .any(|s| match statement_call(s).map(|c| ends_path(&c, src)) {
+            Some(Ends::Always) => true,
+            Some(Ends::InTest) => *in_test.get_or_insert_with(|| {
+                crate::syntax::enclosing_function(block).is_some_and(|f| is_test_function(f, src))
+            }),
+            _ => false,
+        })
 }
 
 /// True for a function with a `*testing.T` (`B`, `F`) or `testing.TB`
@@ -305,24 +355,11 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         let Some(call) = statement_call(stmt) else {
             return false;
         };
-        let f = text(call.function, self.src);
-        if f == "panic" || f == "os.Exit" || f == "runtime.Goexit" || f.starts_with("log.Panic") {
-            return true;
+        match ends_path(&call, self.src) {
+            Ends::Always => true,
+            Ends::InTest => self.in_test(),
+            Ends::No => false,
         }
-        // `log.Fatal`, a logger's `Fatalf` (every common one exits), a test's.
-        let method = call.method(self.src).map(|(_, m)| m);
-        if method.is_some_and(|m| m.starts_with("Fatal")) {
-            return true;
-        }
-        // A test that has failed (`FailNow`, `Error…` or `Fail`, then a
-        // return or not) or skipped: what it leaves behind on this path
-        // does not matter. Also testify's `require.Fail…`.
-        let fails = matches!(
-            method,
-            Some("FailNow" | "Fail" | "SkipNow" | "Skip" | "Skipf" | "Error" | "Errorf")
-        ) || f.starts_with("require.Fail")
-            || f.starts_with("assert.FailNow");
-        fails && self.in_test()
     }
 
     fn in_test(&self) -> bool {

@@ -70,25 +70,36 @@ pub fn starts<'t>(root: Node<'t>, src: &str) -> Vec<Start<'t>> {
 
 /// True when `stmt` (a step of the enclosing function) waits for `g`.
 pub fn waits_for(stmt: Node, g: &Start, src: &str) -> bool {
-    waits(stmt, &|n| {
-        if let Some((operand, "Wait")) = super::Call::of(n).and_then(|c| c.method(src)) {
-            return mentions(g.stmt, src, text(operand, src));
-        }
-        match received_channel(n, src) {
-            Some(ch) => mentions(g.stmt, src, ch),
-            None => false,
-        }
-    })
+    waits(
+        stmt,
+        &|n| {
+            if let Some((operand, "Wait")) = super::Call::of(n).and_then(|c| c.method(src)) {
+                return mentions(g.stmt, src, text(operand, src));
+            }
+            match received_channel(n, src) {
+                Some(ch) => mentions(g.stmt, src, ch),
+                None => false,
+            }
+        },
+        src,
+    )
 }
 
 /// True when evaluating `stmt` certainly reaches a node satisfying `pred`:
 /// nodes inside function literals, or inside a `select` that has another way
 /// out, do not count. A loop header counts when the loop's body waits.
-pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
+pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool, src: &str) -> bool {
     let mut found = false;
     visit_no_funcs(stmt, |n| {
         if n.kind_name() == "select_statement" && select_can_give_up(n) {
-            return Visit::Skip;
+            // Every case reaches it, but those that end the path (a test
+            // that fails on a timeout): the select waits.
+            found = named_children(n)
+                .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
+                .all(|c| {
+                    flow::block_ends_path(c, src) || named_children(c).any(|s| waits(s, pred, src))
+                });
+            return if found { Visit::Stop } else { Visit::Skip };
         }
         if matches!(
             n.kind_name(),
@@ -120,7 +131,9 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool) -> bool {
     };
     if let Some(lp) = header_of(stmt) {
         if let Some(body) = lp.child_by_field_name("body") {
-            return super::statements(body).into_iter().any(|s| waits(s, pred));
+            return super::statements(body)
+                .into_iter()
+                .any(|s| waits(s, pred, src));
         }
     }
     false
@@ -244,7 +257,7 @@ impl Receive {
 /// `default`) leaves; inside a loop, the other case must leave the loop (a
 /// `return`, a labelled `break`, a `goto`): a `for { select }` whose only
 /// way out is the receive itself always gets to it.
-pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
+pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src: &str) -> bool {
     let mut n = recv;
     let case = loop {
         let Some(p) = n.up() else { return false };
@@ -274,7 +287,7 @@ pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> 
         .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
         .filter(|c| c.id() != case.id())
         .any(|other| {
-            if waits_here(other) {
+            if waits_here(other) || flow::block_ends_path(other, src) {
                 return false;
             }
             !in_loop
@@ -303,12 +316,12 @@ fn received_by<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
 
 /// How `n` receives from the channel `same` picks out, if it is a receive
 /// from it (`<-ch`, `range ch`).
-pub fn receive_at<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> Option<Receive> {
+pub fn receive_at<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src: &str) -> Option<Receive> {
     if !received_by(n, same) {
         return None;
     }
     Some(
-        if n.kind_name() == "unary_expression" && receive_gives_up(n, same) {
+        if n.kind_name() == "unary_expression" && receive_gives_up(n, same, src) {
             Receive::GivesUp
         } else {
             Receive::Waits
@@ -318,10 +331,10 @@ pub fn receive_at<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> Option<Re
 
 /// How `root` receives from the channel `same` picks out (a name, a
 /// field), over every receive in it.
-pub fn receives<'t>(root: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> Receive {
+pub fn receives<'t>(root: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src: &str) -> Receive {
     let mut out = Receive::Never;
     super::visit(root, |n| {
-        if let Some(how) = receive_at(n, same) {
+        if let Some(how) = receive_at(n, same, src) {
             out = out.and(how);
         }
         Visit::Descend
