@@ -541,9 +541,7 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         if lost {
             break;
         }
-        let Some(func) = enclosing_function(decl) else {
-            return None;
-        };
+        let func = enclosing_function(decl)?;
         let alias = |n: Node| n.kind_name() == "identifier" && cx.text(n) == name;
         visit(func, |n| {
             if n.id() == decl.id() || !alias(n) {
