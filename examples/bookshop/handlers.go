@@ -25,6 +25,22 @@ func (s *shop) reserve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// processPending is the batch job: it reads orders from bodies the server
+// closed when their handlers returned.
+func (s *shop) processPending() {
+	s.mu.Lock()
+	batch := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	for _, r := range batch {
+		var order map[string]int
+		if err := json.NewDecoder(r.Body).Decode(&order); err != nil {
+			continue
+		}
+		fmt.Println("order", order)
+	}
+}
+
 // placeOrder confirms in the background, after the handler has returned.
 func (s *shop) placeOrder(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)

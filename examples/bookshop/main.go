@@ -23,6 +23,11 @@ func main() {
 	mux.HandleFunc("/recommend", recommend)
 	mux.HandleFunc("/tunnel", tunnel)
 	mux.HandleFunc("/audit", audit)
+	go func() {
+		for range time.Tick(time.Minute) {
+			shop.processPending()
+		}
+	}()
 
 	srv := &http.Server{Addr: ":8080", Handler: mux}
 	go srv.ListenAndServe()

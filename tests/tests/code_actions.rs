@@ -61,7 +61,7 @@ const CASES: &[(&str, &str)] = &[
     ("HV003", "package p\n\nimport \"context\"\n\nfunc f(ctx context.Context) int {\n\tch := make(chan int)\n\tgo func() { ch <- 1 }()\n\tselect {\n\tcase v := <-ch:\n\t\treturn v\n\tcase <-ctx.Done():\n\t\treturn 0\n\t}\n}\n"),
     ("HV004", "package p\n\nimport (\n\t\"context\"\n\t\"net/http\"\n)\n\nfunc stop(srv *http.Server) {\n\tsrv.Shutdown(context.Background())\n}\n"),
     ("HV005", "package p\n\nimport (\n\t\"io\"\n\t\"log\"\n\t\"net/http\"\n)\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tgo func() {\n\t\tb, _ := io.ReadAll(r.Body)\n\t\tlog.Print(len(b))\n\t}()\n}\n"),
-    ("HV006", "package p\n\nimport \"net/http\"\n\nvar last *http.Request\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tlast = r\n}\n"),
+    ("HV006", "package p\n\nimport \"net/http\"\n\nvar last *http.Request\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tlast = r\n}\n\nfunc expired() bool { return last.Context().Err() != nil }\n"),
     ("HV007", "package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n"),
     ("HV008", "package p\n\nimport (\n\t\"bytes\"\n\t\"net/http\"\n)\n\nvar buf bytes.Buffer\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tbuf.WriteString(r.URL.Path)\n}\n"),
     ("HV009", "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tif r.URL.Path == \"\" {\n\t\thttp.Error(w, \"no\", 400)\n\t}\n\tw.WriteHeader(201)\n}\n"),

@@ -58,10 +58,13 @@ With room for the value, the goroutine's send never blocks; it finishes and
 is collected even when nobody reads the result.
 
 ## Fix
-Gives the channel capacity 1, or `len(xs)` when the senders are started in a
-loop over `xs`. The meaning is unchanged for the receiver. A field's channel
-gets no fix: its senders are not counted, so no capacity is known to be
-enough; give each send a `select` on the same way out, by hand.
+Gives the channel capacity 1, or the number of senders when they are
+started in a loop whose count is known before it runs: `len(xs)` for a loop
+over `xs`, `N` for `for i := 0; i < N; i++` with a constant `N`. The meaning
+is unchanged for the receiver. Senders started in any other loop get no fix
+(capacity 1 would leave the rest blocked), and neither does a field's
+channel: its senders are not counted, so no capacity is known to be enough;
+give each send a `select` on the same way out, by hand.
 "#,
     in_tests: true,
     check,
@@ -92,6 +95,50 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for ((ty, field), make) in fields {
         out.extend(check_field(cx, &ty, &field, make));
     }
+}
+
+/// What the package function called by `call` does with its argument
+/// `idx` (a channel), when the package knows it and the function does not
+/// pass it on.
+fn helper_facts<'c>(
+    cx: &'c Context,
+    call: Node,
+    idx: usize,
+) -> Option<&'c crate::index::ParamFacts> {
+    let f = call.child_by_field_name("function").map(unparen)?;
+    let facts = match f.kind_name() {
+        "identifier" => cx.index.param(cx.text(f), false, idx),
+        // A method of the operand's own type (an interface's method, or one
+        // of a type the package cannot resolve, may be anything).
+        "selector_expression" => {
+            let ty = cx.type_of(f.child_by_field_name("operand")?)?;
+            let method = cx.text(f.child_by_field_name("field")?);
+            cx.index.method(&ty, method)?.params.get(idx)
+        }
+        _ => None,
+    }?;
+    (!facts.hands_off && facts.passes.is_empty()).then_some(facts)
+}
+
+/// The index of `ch` among the arguments of `call`, when it is one.
+fn arg_index(cx: &Context, call: Node, ch: &str) -> Option<usize> {
+    let args = call.child_by_field_name("arguments")?;
+    named_children(args).position(|a| {
+        let a = unparen(a);
+        a.kind_name() == "identifier" && cx.text(a) == ch
+    })
+}
+
+/// True when `n` waits for a value on `ch`: `<-ch`, `range ch`, or a call
+/// of a package function that receives from it without giving up.
+fn waits_on(cx: &Context, n: Node, ch: &str) -> bool {
+    if received_channel(n, cx.src) == Some(ch) {
+        return true;
+    }
+    n.kind_name() == "call_expression"
+        && arg_index(cx, n, ch)
+            .and_then(|i| helper_facts(cx, n, i))
+            .is_some_and(|f| f.receive == Receive::Waits)
 }
 
 /// The variable a `make` call is assigned to.
@@ -130,7 +177,7 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
     if senders.is_empty() || escapes(cx, body, ch, &goroutines, &senders) {
         return None;
     }
-    let receives = |n: Node| received_channel(n, cx.src) == Some(ch);
+    let receives = |n: Node| waits_on(cx, n, ch);
     let (g, send) = senders
         .iter()
         .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, &receives, cx.src)))?;
@@ -156,26 +203,10 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
 /// The goroutine's send on `ch` (or on the parameter it is bound to) that is
 /// not itself guarded by a `select` with another way out.
 fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<'a>> {
-    let args: Vec<Node> = g
-        .call
-        .child_by_field_name("arguments")
-        .map(|a| named_children(a).collect())
-        .unwrap_or_default();
-    let arg_idx = args
-        .iter()
-        .position(|a| unparen(*a).kind_name() == "identifier" && cx.text(unparen(*a)) == ch);
+    let arg_idx = arg_index(cx, g.call, ch);
     let Some(lit) = g.literal else {
         // `go worker(ch)`: ask the package index whether it sends.
-        let idx = arg_idx?;
-        let f = g.call.child_by_field_name("function").map(unparen)?;
-        let facts = match f.kind_name() {
-            "identifier" => cx.index.param(cx.text(f), false, idx),
-            "selector_expression" => {
-                cx.index
-                    .param(cx.text(f.child_by_field_name("field")?), true, idx)
-            }
-            _ => None,
-        }?;
+        let facts = helper_facts(cx, g.call, arg_idx?)?;
         return facts.sends.then_some(g.call);
     };
     let mut name = ch.to_string();
@@ -187,12 +218,20 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
     let mut found = None;
     // Goroutines nested in this one are goroutines of their own.
     crate::syntax::visit_no_funcs(lit, |n| {
-        if n.kind_name() == "send_statement"
-            && n.child_by_field_name("channel")
-                .map(|c| cx.text(unparen(c)))
-                == Some(name.as_str())
-            && !send_can_give_up(n)
-        {
+        let send = match n.kind_name() {
+            "send_statement" => {
+                n.child_by_field_name("channel")
+                    .map(|c| cx.text(unparen(c)))
+                    == Some(name.as_str())
+                    && !send_can_give_up(n)
+            }
+            // `go func() { produce(ch) }()`: a package helper that sends.
+            "call_expression" => arg_index(cx, n, &name)
+                .and_then(|i| helper_facts(cx, n, i))
+                .is_some_and(|f| f.sends),
+            _ => false,
+        };
+        if send {
             found = Some(n);
             return Visit::Stop;
         }
@@ -230,10 +269,19 @@ fn escapes(
                     .iter()
                     .any(|g| crate::syntax::contains(g.stmt, n))
             }
-            "argument_list" => p
-                .up()
-                .and_then(|c| c.child_by_field_name("function"))
-                .is_some_and(|f| matches!(text(f, cx.src), "close" | "len" | "cap")),
+            // `close(ch)`, or a package helper that only sends on it or
+            // receives from it (waiting or not: see `waits_on`), in this
+            // goroutine.
+            "argument_list" => p.up().is_some_and(|call| {
+                call.child_by_field_name("function")
+                    .is_some_and(|f| matches!(text(f, cx.src), "close" | "len" | "cap"))
+                    || (arg_index(cx, call, ch)
+                        .and_then(|i| helper_facts(cx, call, i))
+                        .is_some()
+                        && !goroutines
+                            .iter()
+                            .any(|g| crate::syntax::contains(g.stmt, n)))
+            }),
             "expression_list" => p.up().is_some_and(|d| {
                 matches!(
                     d.kind_name(),
@@ -260,7 +308,13 @@ fn capacity_fix<'a>(
     g: &Start<'a>,
 ) -> Option<crate::diagnostic::Fix> {
     let args = make.child_by_field_name("arguments")?;
-    let capacity = loop_length(cx, g.stmt).unwrap_or_else(|| "1".to_string());
+    // Started in a loop, it sends once per iteration: room for one send
+    // would leave the rest blocked.
+    let capacity = match loop_length(cx, g.stmt) {
+        Senders::One => "1".to_string(),
+        Senders::Counted(n) => n,
+        Senders::Unknown => return None,
+    };
     let edit = match named_children(args).nth(1) {
         Some(zero) => crate::fix::edit(
             cx.file,
@@ -281,29 +335,60 @@ fn capacity_fix<'a>(
     ))
 }
 
-/// `len(xs)` when `stmt` sits in `for … range xs` and `xs` is declared as a
-/// slice, array or map.
-fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Option<String> {
+/// How many goroutines a `go` statement starts.
+enum Senders {
+    /// It is in no loop of its function.
+    One,
+    /// One per iteration of a loop whose count is known before it runs:
+    /// `len(xs)` for `for … range xs` over a slice, array or map declared
+    /// as such, `N` for `for i := 0; i < N; i++` with an integer `N`.
+    Counted(String),
+    Unknown,
+}
+
+fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Senders {
     let mut cur = stmt.up();
     while let Some(n) = cur {
         if crate::syntax::is_function(n) {
-            return None;
+            return Senders::One;
         }
         if n.kind() == "for_statement" {
-            let range = crate::syntax::child_of_kind(n, "range_clause")?;
-            let xs = unparen(range.child_by_field_name("right")?);
-            if xs.kind() != "identifier" {
-                return None;
-            }
-            let name = cx.text(xs);
-            let func = enclosing_function(n)?;
-            let declared = declared_type(cx, func, name)?;
-            let t = declared.trim_start();
-            return (t.starts_with('[') || t.starts_with("map[")).then(|| format!("len({name})"));
+            return counted(cx, n).map_or(Senders::Unknown, Senders::Counted);
         }
         cur = n.up();
     }
-    None
+    Senders::One
+}
+
+/// The number of iterations of loop `n` as an expression, when it is known
+/// before the loop runs.
+fn counted<'a>(cx: &Context<'a>, n: Node<'a>) -> Option<String> {
+    if let Some(range) = crate::syntax::child_of_kind(n, "range_clause") {
+        let xs = unparen(range.child_by_field_name("right")?);
+        if xs.kind() != "identifier" {
+            return None;
+        }
+        let name = cx.text(xs);
+        let func = enclosing_function(n)?;
+        let declared = declared_type(cx, func, name)?;
+        let t = declared.trim_start();
+        return (t.starts_with('[') || t.starts_with("map[")).then(|| format!("len({name})"));
+    }
+    // `for i := 0; i < 4; i++`
+    let clause = crate::syntax::child_of_kind(n, "for_clause")?;
+    let text = |f: &str| clause.child_by_field_name(f).map(|x| cx.text(x));
+    let cond = clause.child_by_field_name("condition")?;
+    let (left, right) = (
+        cond.child_by_field_name("left")?,
+        cond.child_by_field_name("right")?,
+    );
+    let i = cx.text(left);
+    let operator = cond.child_by_field_name("operator").map(|o| cx.text(o));
+    (text("initializer") == Some(&format!("{i} := 0"))
+        && operator == Some("<")
+        && text("update") == Some(&format!("{i}++"))
+        && right.kind() == "int_literal")
+        .then(|| cx.text(right).to_string())
 }
 
 /// The declared type text of a parameter or `var` of `func`.
@@ -466,16 +551,8 @@ impl<'a> Uses<'a> {
                     return true;
                 }
                 // A package helper handed the channel: how it sends and receives.
-                let facts = match f.kind_name() {
-                    "identifier" => cx.index.param(cx.text(f), false, idx),
-                    "selector_expression" => f
-                        .child_by_field_name("field")
-                        .and_then(|m| cx.index.param(cx.text(m), true, idx)),
-                    _ => None,
-                };
-                match facts {
-                    // One that passes it on again is not followed.
-                    Some(facts) if !facts.hands_off && facts.passes.is_empty() => {
+                match helper_facts(cx, call, idx) {
+                    Some(facts) => {
                         if facts.sends {
                             self.sends.push(call);
                         }

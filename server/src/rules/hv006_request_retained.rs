@@ -5,8 +5,10 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::{aliases, literal_values, RETAINED_REQUEST};
 use crate::syntax::NodeKind;
-use crate::syntax::{mentions, named_children, root_ident, text, unparen, visit, Call, Visit};
-use std::collections::HashSet;
+use crate::syntax::{
+    is_function, mentions, named_children, root_ident, text, unparen, visit, Call, Visit,
+};
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -15,9 +17,16 @@ pub static RULE: Rule = Rule {
     summary: "The *http.Request is stored where it outlives the handler",
     docs: r#"## What it does
 Reports a handler that stores its `*http.Request` (or the request's `Body`)
-where it outlives the handler: appended to or assigned into a struct field, a
-package-level variable or a map, sent on a channel, or captured by a closure
-that is stored for later.
+where it outlives the handler — appended to or assigned into a struct field,
+a package-level variable or a map, sent on a channel, or captured by a
+closure that is stored for later — when something may read what dies with
+the handler after it returns: the body, the context (`Context()`), form and
+multipart parsing, `GetBody`. That is, when a function of the file that uses
+the place reads one of these (itself, or in a package function it hands a
+value to) or returns the place, when the place is exported or holds values
+as `any` (a `sync.Map`, a list), and always for a stored body. A request
+kept only for its method, URL, headers or `RemoteAddr`, which stay valid,
+is left alone.
 
 ## Why is this bad?
 When the handler returns, the server closes the body and cancels the
@@ -69,6 +78,9 @@ readers keep working.
 const STORE_METHODS: &[&str] = &["Store", "LoadOrStore", "Swap", "PushBack", "PushFront"];
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // Whether a place is read after a handler returns, by its name (the
+    // file is walked once per place, not once per store).
+    let mut read: HashMap<String, bool> = HashMap::new();
     for h in cx.handlers() {
         let Some(r) = &h.request else { continue };
         let requests = aliases(h.func, std::slice::from_ref(r), cx.src, RETAINED_REQUEST);
@@ -84,12 +96,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .child_by_field_name("value")
                     .filter(|v| retains(cx, *v, &requests))
                     .and(n.child_by_field_name("channel"))
-                    .map(|c| format!("channel `{}`", cx.text(c))),
+                    .map(|c| Stored {
+                        place: format!("channel `{}`", cx.text(c)),
+                        at: At::Place(c),
+                    }),
                 "expression_statement" => stored_by_call(cx, h, n, &requests),
                 _ => None,
             };
+            let place = place.filter(|p| read_after_return(cx, h, n, p, &requests, &mut read));
             match place {
-                Some(place) => {
+                Some(Stored { place, .. }) => {
                     let mut d = cx.diag(
                         &RULE,
                         n,
@@ -111,39 +127,60 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Where a handler stores its request: how the message names the place,
+/// and where that is.
+struct Stored<'a> {
+    place: String,
+    at: At<'a>,
+}
+
+enum At<'a> {
+    /// A field, a variable, a map or a channel (`s.f`, `v`, `m[k]`, `ch`).
+    Place(Node<'a>),
+    /// A closure run later (the `func` literal).
+    Later(Node<'a>),
+    /// A value stored as `any` (a `sync.Map`, a list): its readers are out
+    /// of sight.
+    OutOfSight,
+}
+
 /// `x = …r…` where `x` outlives the handler.
-fn stored_by_assignment(
-    cx: &Context,
+fn stored_by_assignment<'a>(
+    cx: &Context<'a>,
     h: &Handler,
-    n: Node,
+    n: Node<'a>,
     requests: &HashSet<String>,
-) -> Option<String> {
+) -> Option<Stored<'a>> {
     let left: Vec<Node> = named_children(n.child_by_field_name("left")?).collect();
     let right: Vec<Node> = named_children(n.child_by_field_name("right")?).collect();
     if left.len() != right.len() {
         return None;
     }
     left.iter().zip(&right).find_map(|(l, v)| {
-        (retains(cx, *v, requests) && outlives_handler(cx, h, *l))
-            .then(|| format!("`{}`", cx.text(*l)))
+        (retains(cx, *v, requests) && outlives_handler(cx, h, *l)).then(|| Stored {
+            place: format!("`{}`", cx.text(*l)),
+            at: At::Place(*l),
+        })
     })
 }
 
 /// `m.Store(k, r)`, `l.PushBack(r)`, `time.AfterFunc(d, func() { …r… })`.
-fn stored_by_call(
-    cx: &Context,
+fn stored_by_call<'a>(
+    cx: &Context<'a>,
     h: &Handler,
-    n: Node,
+    n: Node<'a>,
     requests: &HashSet<String>,
-) -> Option<String> {
+) -> Option<Stored<'a>> {
     let call = crate::syntax::statement_call(n)?;
     if cx
         .imports
         .is_member(call.function, cx.src, "time", "AfterFunc")
     {
         let f = call.arg(1)?;
-        return (f.kind_name() == "func_literal" && captures(cx, f, requests))
-            .then(|| "a closure run later by `time.AfterFunc`".to_string());
+        return (f.kind_name() == "func_literal" && captures(cx, f, requests)).then(|| Stored {
+            place: "a closure run later by `time.AfterFunc`".to_string(),
+            at: At::Later(f),
+        });
     }
     let (operand, method) = call.method(cx.src)?;
     if !STORE_METHODS.contains(&method) || !outlives_handler(cx, h, operand) {
@@ -152,7 +189,151 @@ fn stored_by_call(
     call.args
         .iter()
         .any(|a| retains(cx, *a, requests))
-        .then(|| format!("`{}`", cx.text(operand)))
+        .then(|| Stored {
+            place: format!("`{}`", cx.text(operand)),
+            at: At::OutOfSight,
+        })
+}
+
+/// What dies with the handler: the body, the context, and the form and
+/// multipart parsing that read the body. Method, URL, headers and
+/// `RemoteAddr` stay valid.
+const DYING: &[&str] = &[
+    "Body",
+    "GetBody",
+    "Context",
+    "ParseForm",
+    "ParseMultipartForm",
+    "FormValue",
+    "PostFormValue",
+    "FormFile",
+    "MultipartReader",
+    "Form",
+    "PostForm",
+    "MultipartForm",
+];
+
+/// True when a stored request is worth a finding: something may read what
+/// dies with the handler after it returns. That holds for a stored body;
+/// for a closure run later that reads it; for a place whose readers the
+/// package cannot see (exported, or a value stored as `any`); and for a
+/// place that a function of the file reads while it reads a request's body,
+/// context or form (itself, or through a package function it hands a value
+/// to), or hands out (returns).
+fn read_after_return(
+    cx: &Context,
+    h: &Handler,
+    stmt: Node,
+    stored: &Stored,
+    requests: &HashSet<String>,
+    read: &mut HashMap<String, bool>,
+) -> bool {
+    let stores_body = crate::syntax::any(stmt, |n| {
+        n.kind_name() == "selector_expression"
+            && n.child_by_field_name("field").map(|f| cx.text(f)) == Some("Body")
+            && n.child_by_field_name("operand")
+                .is_some_and(|o| requests.contains(cx.text(unparen(o))))
+    });
+    if stores_body {
+        return true;
+    }
+    let at = match stored.at {
+        At::Place(at) => at,
+        At::Later(f) => return reads_dying(cx, f) || functions_in_reach(cx, f),
+        At::OutOfSight => return true,
+    };
+    // The place's name: a field, a variable, a map or a channel.
+    let Some(key) = place_name(cx, at) else {
+        return true;
+    };
+    if key.starts_with(|c: char| c.is_uppercase()) {
+        return true;
+    }
+    if let Some(known) = read.get(key) {
+        return *known;
+    }
+    // The functions of the file that use the place, but the storing one.
+    let mut readers = Vec::new();
+    visit(cx.file.root(), |n| {
+        if is_function(n) && n.id() != h.func.id() && uses_own(cx, n, key) {
+            readers.push(n);
+        }
+        Visit::Descend
+    });
+    let found = readers.iter().any(|f| {
+        reads_dying(cx, *f)
+            || crate::syntax::any_no_funcs(*f, |n| {
+                n.kind_name() == "return_statement"
+                    && named_children(n)
+                        .flat_map(named_children)
+                        .chain(named_children(n))
+                        .any(|e| place_name(cx, e) == Some(key))
+            })
+            || functions_in_reach(cx, *f)
+    });
+    read.insert(key.to_string(), found);
+    found
+}
+
+/// True when `name` (a variable or a field) appears in `func`'s own body.
+fn uses_own(cx: &Context, func: Node, name: &str) -> bool {
+    func.child_by_field_name("body")
+        .is_some_and(|b| mentions_name(cx, b, name))
+}
+
+/// The name of a place: `v`, `x.f`, `m[k]` (`v`, `f`, `m`).
+fn place_name<'a>(cx: &Context<'a>, e: Node) -> Option<&'a str> {
+    let mut e = unparen(e);
+    while e.kind_name() == "index_expression" {
+        e = unparen(e.child_by_field_name("operand")?);
+    }
+    let name = match e.kind_name() {
+        "selector_expression" => e.child_by_field_name("field")?,
+        "identifier" => e,
+        _ => return None,
+    };
+    Some(cx.text(name))
+}
+
+fn mentions_name(cx: &Context, root: Node, name: &str) -> bool {
+    crate::syntax::any_no_funcs(root, |n| {
+        matches!(n.kind_name(), "identifier" | "field_identifier") && cx.text(n) == name
+    })
+}
+
+/// True when `func` hands a value to a function of this file (by name)
+/// that reads a request's body, context or form.
+fn functions_in_reach(cx: &Context, func: Node) -> bool {
+    let mut called = Vec::new();
+    crate::syntax::visit_no_funcs(func, |n| {
+        if let Some(call) = Call::of(n).filter(|c| !c.args.is_empty()) {
+            let name = match call.function.kind_name() {
+                "identifier" => Some(call.function),
+                "selector_expression" => call.function.child_by_field_name("field"),
+                _ => None,
+            };
+            called.extend(name.map(|f| cx.text(f)));
+        }
+        Visit::Descend
+    });
+    if called.is_empty() {
+        return false;
+    }
+    cx.file.top_level().any(|d| {
+        matches!(d.kind_name(), "function_declaration" | "method_declaration")
+            && d.child_by_field_name("name")
+                .is_some_and(|n| called.contains(&cx.text(n)))
+            && reads_dying(cx, d)
+    })
+}
+
+/// True when `func`'s own body reads a body, a context or a form.
+fn reads_dying(cx: &Context, func: Node) -> bool {
+    crate::syntax::any_no_funcs(func, |n| {
+        n.kind_name() == "selector_expression"
+            && n.child_by_field_name("field")
+                .is_some_and(|f| DYING.contains(&cx.text(f)))
+    })
 }
 
 /// True when the place (`s.f`, `pkgVar`, `m[k]`) lives beyond the handler:

@@ -28,6 +28,9 @@ pub trait Flow<'t> {
 struct Out<S> {
     next: Option<S>,
     brk: Option<S>,
+    /// `break label`: it leaves a loop, not the `select` or `switch` it
+    /// sits in (taken as leaving the nearest loop).
+    brk_label: Option<S>,
     cont: Option<S>,
 }
 
@@ -35,14 +38,14 @@ impl<S> Out<S> {
     fn next(s: S) -> Self {
         Out {
             next: Some(s),
-            brk: None,
-            cont: None,
+            ..Out::none()
         }
     }
     fn none() -> Self {
         Out {
             next: None,
             brk: None,
+            brk_label: None,
             cont: None,
         }
     }
@@ -161,6 +164,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         Out {
             next: self.merge(a.next, b.next),
             brk: self.merge(a.brk, b.brk),
+            brk_label: self.merge(a.brk_label, b.brk_label),
             cont: self.merge(a.cont, b.cont),
         }
     }
@@ -174,6 +178,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
             let out = self.stmt(s, cur);
             acc.next = out.next;
             acc.brk = self.merge(acc.brk.take(), out.brk);
+            acc.brk_label = self.merge(acc.brk_label.take(), out.brk_label);
             acc.cont = self.merge(acc.cont.take(), out.cont);
         }
         acc
@@ -210,15 +215,17 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                 self.flow.exit(node, &state);
                 Out::none()
             }
+            "break_statement" if named_children(node).next().is_some() => Out {
+                brk_label: Some(state),
+                ..Out::none()
+            },
             "break_statement" => Out {
-                next: None,
                 brk: Some(state),
-                cont: None,
+                ..Out::none()
             },
             "continue_statement" => Out {
-                next: None,
-                brk: None,
                 cont: Some(state),
+                ..Out::none()
             },
             "goto_statement" => Out::none(),
             "if_statement" => {
@@ -330,6 +337,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         for _ in 0..rounds {
             let out = self.stmt(body, cur);
             exit = self.merge(exit, out.brk);
+            exit = self.merge(exit, out.brk_label);
             let Some(mut next) = self.merge(out.next, out.cont) else {
                 break;
             };
@@ -345,8 +353,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         self.loops -= 1;
         Out {
             next: exit,
-            brk: None,
-            cont: None,
+            ..Out::none()
         }
     }
 

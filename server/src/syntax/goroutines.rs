@@ -166,6 +166,9 @@ struct Pending<'a, 't, W> {
     target: Node<'t>,
     waits: &'a W,
     outlives: bool,
+    src: &'t str,
+    /// The function walked.
+    body: Node<'t>,
 }
 
 impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
@@ -188,6 +191,77 @@ impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
     fn exit(&mut self, _node: Node<'t>, pending: &bool) {
         self.outlives |= *pending;
     }
+
+    /// `if !ok` after `v, ok := <-c`, where the function closes `c`: it was
+    /// closed, which its closer does once production is over. A path that
+    /// leaves on that has seen the goroutines finish.
+    fn branch(&mut self, condition: Node<'t>, taken: bool, pending: &mut bool) {
+        if *pending && saw_closed(condition, taken, self.body, self.src) {
+            *pending = false;
+        }
+    }
+}
+
+/// True when the branch of `condition` taken (`!ok` taken, `ok` not) says
+/// that the channel `ok` was received from, in the `select` case or the
+/// statement just before, was closed, and `body` closes that channel.
+fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
+    let c = unparen(condition);
+    let ok = match (c.kind_name(), taken) {
+        ("unary_expression", true)
+            if c.child_by_field_name("operator").map(|o| text(o, src)) == Some("!") =>
+        {
+            c.child_by_field_name("operand").map(unparen)
+        }
+        ("identifier", false) => Some(c),
+        _ => None,
+    };
+    let Some(ok) = ok
+        .filter(|o| o.kind_name() == "identifier")
+        .map(|o| text(o, src))
+    else {
+        return false;
+    };
+    // `v, ok := <-ch` or `v, ok = <-ch`: the receive's channel.
+    let received = |stmt: Node| -> Option<String> {
+        if !matches!(
+            stmt.kind_name(),
+            "receive_statement" | "short_var_declaration" | "assignment_statement"
+        ) {
+            return None;
+        }
+        let left = stmt.child_by_field_name("left")?;
+        let right = stmt.child_by_field_name("right")?;
+        let names: Vec<Node> = named_children(left).collect();
+        if names.len() != 2 || text(names[1], src) != ok {
+            return None;
+        }
+        let recv = match right.kind_name() {
+            "expression_list" => unparen(named_children(right).next()?),
+            _ => unparen(right),
+        };
+        received_channel(recv, src).map(str::to_string)
+    };
+    // The `if` and what precedes it.
+    let Some(stmt) = condition.up() else {
+        return false;
+    };
+    let before = stmt.prev_named_sibling();
+    let in_case = std::iter::successors(stmt.up(), |n| n.up())
+        .take_while(|n| !super::is_function(*n))
+        .find(|n| n.kind_name() == "communication_case")
+        .and_then(|case| case.child_by_field_name("communication"));
+    let Some(ch) = before
+        .and_then(received)
+        .or_else(|| in_case.and_then(received))
+    else {
+        return false;
+    };
+    super::any(body, |n| {
+        super::statement_call(n).is_some_and(|c| {
+            text(c.function, src) == "close" && c.arg(0).is_some_and(|a| text(a, src) == ch)
+        })
+    })
 }
 
 /// True when the goroutine started by `g` may still run after its enclosing
@@ -217,6 +291,8 @@ pub fn outlives_with<'t>(g: &Start<'t>, src: &'t str, waits: impl Fn(Node<'t>) -
         target: g.stmt,
         waits: &waits,
         outlives: false,
+        src,
+        body,
     };
     flow::run(&mut p, body, src, false);
     p.outlives
