@@ -3,10 +3,10 @@
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::{outlives, starts, Start};
-use crate::syntax::scope::{aliases, is_declaration, WRITER};
+use crate::syntax::scope::{aliases, is_declaration, own_declared_names, WRITER};
 use crate::syntax::{text, visit, Visit};
 use crate::syntax::{Call, NodeKind};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -77,11 +77,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let writers = aliases(h.func, std::slice::from_ref(w), cx.src, WRITER);
+        // The names the handler declares itself: a literal that declares one
+        // again shadows it.
+        let outer = own_declared_names(h.func, cx.src);
         for g in starts(h.body, cx.src) {
             if !cx.owned_by(g.stmt, h) {
                 continue;
             }
-            let uses = writer_uses(&g, &writers, cx.src);
+            let uses = writer_uses(&g, &writers, &outer, cx.src);
             if uses.is_empty() || !outlives(&g, cx.src) {
                 continue;
             }
@@ -131,18 +134,57 @@ fn use_span(u: Node) -> Node {
     span
 }
 
-/// Identifiers in the goroutine that use the writer (declarations and the
-/// arguments that only bind a literal's parameters excluded).
-fn writer_uses<'t>(g: &Start<'t>, writers: &HashSet<String>, src: &str) -> Vec<Node<'t>> {
+/// Identifiers in the goroutine that use the writer (declarations, the
+/// arguments that only bind a literal's parameters, and names a literal
+/// declares again over the handler's `outer` ones excluded).
+fn writer_uses<'t>(
+    g: &Start<'t>,
+    writers: &HashSet<String>,
+    outer: &HashSet<String>,
+    src: &str,
+) -> Vec<Node<'t>> {
     let binding_args = g
         .literal
         .and_then(|_| g.call.child_by_field_name("arguments"));
     let mut uses = Vec::new();
+    // A function literal's own parameters and declarations shadow the
+    // handler's names: `go func(w io.Writer) {…}(os.Stderr)`, a handler
+    // literal registered inside the goroutine.
+    // (The goroutine's own parameters bound to the writer are the writer:
+    // `go func(w http.ResponseWriter) {…}(w)`.)
+    let mut own: HashMap<usize, HashSet<String>> = HashMap::new();
+    if let (Some(lit), Some(args)) = (g.literal, binding_args) {
+        let mut names = own_declared_names(lit, src);
+        let args: Vec<Node> = crate::syntax::named_children(args).collect();
+        for (p, a) in crate::syntax::handlers::params(lit, src).iter().zip(&args) {
+            if let Some(name) = &p.name {
+                if writers.contains(text(crate::syntax::unparen(*a), src)) {
+                    names.remove(name);
+                }
+            }
+        }
+        own.insert(lit.id(), names);
+    }
+    let mut shadowed = |n: Node<'t>, name: &str| {
+        outer.contains(name)
+            && std::iter::successors(Some(n), |x| x.up())
+                .take_while(|x| x.id() != g.stmt.id())
+                .filter(|x| x.kind_name() == "func_literal")
+                .any(|lit| {
+                    own.entry(lit.id())
+                        .or_insert_with(|| own_declared_names(lit, src))
+                        .contains(name)
+                })
+    };
     visit(g.stmt, |n| {
         if Some(n.id()) == binding_args.map(|a| a.id()) {
             return Visit::Skip;
         }
-        if n.kind_name() == "identifier" && writers.contains(text(n, src)) && !is_declaration(n) {
+        if n.kind_name() == "identifier"
+            && writers.contains(text(n, src))
+            && !is_declaration(n)
+            && !shadowed(n, text(n, src))
+        {
             uses.push(n);
         }
         Visit::Descend

@@ -10,8 +10,21 @@ use tree_sitter::Node;
 /// Every name declared in `func` (parameters, results, receivers, `:=`, `var`,
 /// range variables, select receives), nested literals included.
 pub fn declared_names(func: Node, src: &str) -> HashSet<String> {
+    names_declared(func, src, true)
+}
+
+/// The names `func` declares itself: those of [`declared_names`] but the
+/// ones nested function literals declare.
+pub fn own_declared_names(func: Node, src: &str) -> HashSet<String> {
+    names_declared(func, src, false)
+}
+
+fn names_declared(func: Node, src: &str, nested: bool) -> HashSet<String> {
     let mut names = HashSet::new();
     visit(func, |n| {
+        if !nested && n.kind_name() == "func_literal" && n.id() != func.id() {
+            return Visit::Skip;
+        }
         match n.kind_name() {
             "parameter_declaration"
             | "variadic_parameter_declaration"
