@@ -2,10 +2,11 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::handlers::params;
+use crate::syntax::handlers::{params, Param};
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
+use std::collections::HashMap;
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -63,7 +64,9 @@ and sends it with the same client's `Do`, where `ctx` is `r.Context()` in a
 handler and the context parameter elsewhere. The `resp, err :=` shape stays;
 the new error is handled the way the function already handles errors. `Post`
 keeps its content type as a header; `PostForm` encodes the form. For
-`http.NewRequest`, the context argument is inserted.
+`http.NewRequest`, the context argument is inserted. A `context.Context`
+parameter with no name, or named `_`, is named (`ctx` when that is free; its
+unnamed siblings become `_`, since Go wants all parameters named or none).
 "#,
     // Left out of `_test.go` files: a test's outgoing request has no client whose cancellation it should follow.
     in_tests: false,
@@ -77,6 +80,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let http = "net/http";
+    let mut named = HashMap::new();
     cx.visit_scope(|n| {
         let Some(call) = Call::of(n) else {
             return Visit::Descend;
@@ -114,15 +118,22 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(what) = what else {
             return Visit::Descend;
         };
-        let Some(ctx) = context_in_reach(cx, n) else {
+        let Some(Reach { ctx, naming }) = context_in_reach(cx, n, &mut named) else {
             return Visit::Descend;
         };
         let mut d = cx.diag(
             &RULE,
             n,
-            format!("{what} does not use `{ctx}`: the request keeps running after it is cancelled"),
+            match naming.is_empty() {
+                true => format!("{what} does not use `{ctx}`: the request keeps running after it is cancelled"),
+                false => format!("{what} does not use the function's `context.Context` parameter: the request keeps running after it is cancelled"),
+            },
         );
-        d.fixes.extend(context_fix(cx, &call, &ctx));
+        d.fixes.extend(context_fix(cx, &call, &ctx).map(|mut f| {
+            f.edits.extend(naming.iter().cloned());
+            f.edits.sort_by_key(|e| (e.start, e.end));
+            f
+        }));
         super::by_hand(&mut d, || {
             format!("build the request with `http.NewRequestWithContext({ctx}, …)` and send it with the client's `Do`")
         });
@@ -194,26 +205,87 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
     attached
 }
 
+/// The context in reach: how code names it, and the edits that give the
+/// `context.Context` parameter a name when it has none (or is `_`).
+#[derive(Clone)]
+struct Reach {
+    ctx: String,
+    naming: Vec<crate::diagnostic::Edit>,
+}
+
 /// How the context in reach is named: `r.Context()` in a handler (or any
-/// function with a named `*http.Request`), else the `context.Context` parameter.
-fn context_in_reach(cx: &Context, at: Node) -> Option<String> {
+/// function with a named `*http.Request`), else the `context.Context`
+/// parameter. A context parameter with no name, or named `_`, is still in
+/// reach: it is named (`ctx` when free; unnamed siblings become `_`, as Go
+/// wants all or none named), once per function (`named`).
+fn context_in_reach(
+    cx: &Context,
+    at: Node,
+    named: &mut HashMap<usize, Option<Reach>>,
+) -> Option<Reach> {
     let mut f = enclosing_function(at);
     while let Some(func) = f {
-        for p in params(func, cx.src) {
-            let Some(name) = &p.name else { continue };
-            match of_type(p.ty, cx.src, cx.imports) {
-                Kind::Request => return Some(format!("{name}.Context()")),
-                _ if cx.imports.type_member(p.ty, cx.src, "context")
-                    == Some(("Context", false)) =>
-                {
-                    return Some(name.to_string())
-                }
-                _ => {}
-            }
+        let found = named
+            .entry(func.id())
+            .or_insert_with(|| reach_of(cx, func))
+            .clone();
+        if found.is_some() {
+            return found;
         }
         f = enclosing_function(func);
     }
     None
+}
+
+fn reach_of(cx: &Context, func: Node) -> Option<Reach> {
+    let params = params(func, cx.src);
+    let is_context =
+        |p: &Param| cx.imports.type_member(p.ty, cx.src, "context") == Some(("Context", false));
+    for p in &params {
+        match (&p.name, of_type(p.ty, cx.src, cx.imports)) {
+            (Some(name), Kind::Request) if name != "_" => {
+                return Some(Reach {
+                    ctx: format!("{name}.Context()"),
+                    naming: Vec::new(),
+                })
+            }
+            (Some(name), _) if name != "_" && is_context(p) => {
+                return Some(Reach {
+                    ctx: name.to_string(),
+                    naming: Vec::new(),
+                })
+            }
+            _ => {}
+        }
+    }
+    let unnamed = params.iter().find(|p| is_context(p))?;
+    let ctx = cx.fresh_name(func, &["ctx", "reqCtx"]);
+    fn decl<'t>(p: &Param<'t>) -> Option<Node<'t>> {
+        p.ty.up()
+            .filter(|d| d.kind_name().ends_with("parameter_declaration"))
+    }
+    let naming = match decl(unnamed)?.child_by_field_name("name") {
+        // `_ context.Context`: the blank name is replaced.
+        Some(blank) => vec![crate::fix::edit(
+            cx.file,
+            blank.start_byte(),
+            blank.end_byte(),
+            ctx.clone(),
+        )],
+        // `(context.Context, string)`: every parameter gets a name.
+        None => params
+            .iter()
+            .map(|p| {
+                let at = decl(p)?.start_byte();
+                let name = match p.ty.id() == unnamed.ty.id() {
+                    true => format!("{ctx} "),
+                    false => "_ ".to_string(),
+                };
+                Some(crate::fix::edit(cx.file, at, at, name))
+            })
+            .collect::<Option<Vec<_>>>()?,
+    };
+    Some(Reach { ctx, naming })
 }
 
 /// The fix: the context goes into the request. `NewRequest` gains it as its

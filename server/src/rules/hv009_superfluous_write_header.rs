@@ -21,7 +21,11 @@ a loop counts as its body run twice) and reports a status write —
 `WriteHeader`, `http.Error`, `http.Redirect`, `http.NotFound`, or a package
 helper that writes the status — made after the status was already committed
 by an earlier `WriteHeader` or by a body write (`Write`, `fmt.Fprint*(w, …)`,
-`io.Copy(w, …)`, `json.NewEncoder(w).Encode`).
+`io.Copy(w, …)`, `json.NewEncoder(w).Encode`). A write in an `if`
+initializer commits the status too: `if _, err := w.Write(b); err != nil {
+http.Error(w, …) }` sends no 500. Only writers that can fail before writing
+anything (an encoder that marshals first, a template, `io.Copy` from a source
+that can fail on its first read) are left alone in their own error branch.
 
 ## Why is this bad?
 The status line can be sent once. The second call is ignored (the server only
@@ -284,10 +288,42 @@ fn informational(cx: &Context, call: &Call) -> bool {
     ) || t.parse::<u32>().is_ok_and(|n| (100..200).contains(&n))
 }
 
+/// True when `second` sits in an `if` whose header holds `first`.
+fn in_error_branch_of(second: Node, first: Node) -> bool {
+    std::iter::successors(second.up(), |n| n.up())
+        .take_while(|n| !crate::syntax::is_function(*n))
+        .find(|n| n.kind_name() == "if_statement")
+        .and_then(|n| n.child_by_field_name("initializer"))
+        .is_some_and(|h| crate::syntax::contains(h, first))
+}
+
+/// True for a write that sends the status before it can fail: `w.Write`,
+/// `w.WriteString`, `fmt.Fprint…(w, …)`, `io.WriteString(w, …)`. Its error
+/// comes from the connection, after the status went out, so a status written
+/// in its error branch is superfluous too (unlike an encoder's, a
+/// template's or `io.Copy`'s, which can fail before writing anything).
+fn commits_at_once(cx: &Context, first: Node) -> bool {
+    let Some(call) = Call::of(first) else {
+        return false;
+    };
+    if let Some((_, "Write" | "WriteString")) = call.method(cx.src) {
+        return true;
+    }
+    cx.imports
+        .member(call.function, cx.src, "fmt")
+        .is_some_and(|m| m.starts_with("Fprint"))
+        || cx
+            .imports
+            .is_member(call.function, cx.src, "io", "WriteString")
+}
+
 /// `if err := tmpl.Execute(w, v); err != nil { http.Error(…) }`: the error
 /// path of the write itself. Nothing could be sent to fix the status by then,
 /// and no `return` is missing; the idiom is left alone.
 fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
+    if commits_at_once(cx, first) {
+        return false;
+    }
     let mut cur = second.up();
     while let Some(n) = cur {
         if n.kind_name() == "if_statement" {
@@ -349,6 +385,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 Some(f) => d.fixes.push(f),
                 None if looped => d.message.push_str(
                     " on a later iteration (no safe fix: write the status once, before the loop, or only on the first iteration)",
+                ),
+                // `if _, err := w.Write(b); err != nil { http.Error(…) }`:
+                // the write failed on the connection, after the status.
+                None if in_error_branch_of(second, first) => d.message.push_str(
+                    " (no safe fix: the write failed after the status went out; log the error instead of writing a status)",
                 ),
                 None => d
                     .message
