@@ -19,7 +19,14 @@ pub static RULE: Rule = Rule {
 Reports a channel made without capacity that a goroutine sends on, when the
 function that made it can stop receiving before the send happens: the only
 receive is a `select` with another way out (`ctx.Done()`, `time.After`,
-another channel), or the function can return before it receives.
+another channel, a labelled `break` out of the loop around it), or the
+function can return before it receives. The sender may send through a
+package helper (`go func() { produce(ch) }()`), and the `select` that gives
+up may sit in a helper handed the channel. Goroutines started one per
+iteration of a loop whose channel is then received fewer times (`return
+<-ch` after one goroutine per mirror) leak the rest too. A loop left only
+once a channel the function closes turns out closed has seen its senders
+finish; in a test, a case that fails the test is no way out.
 
 It also follows a channel held in a struct field: made unbuffered in a
 literal or an assignment in the file that declares the type
@@ -178,16 +185,22 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
         return None;
     }
     let receives = |n: Node| waits_on(cx, n, ch);
-    let (g, send) = senders
+    let outlived = senders
         .iter()
-        .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, &receives, cx.src)))?;
-    let mut d = cx.diag(
-        &RULE,
-        make,
-        format!(
-            "unbuffered channel `{ch}`: the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)"
+        .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, &receives, cx.src)));
+    let (why, (g, send)) = match outlived {
+        Some(found) => (
+            "the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)",
+            found,
         ),
-    );
+        None => (
+            "goroutines started in a loop send on it, but it is received fewer times: the sends left over block forever",
+            senders
+                .iter()
+                .find(|(g, _)| received_fewer_times(cx, make, body, g, ch, &goroutines))?,
+        ),
+    };
+    let mut d = cx.diag(&RULE, make, format!("unbuffered channel `{ch}`: {why}"));
     d.related
         .push(cx.related(*send, "the send that can block forever"));
     d.related.push(cx.related(g.stmt, "goroutine started here"));
@@ -198,6 +211,52 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
         format!("give `{ch}` room for every send (`make(chan T, n)`), or let the sender give up too (`select` with `<-ctx.Done()`)")
     });
     Some(d)
+}
+
+/// True when `g` is started in a loop (one that does not make a new channel
+/// each time), once per iteration, and `body` receives from `ch` only
+/// outside any loop, fewer times than a known count of senders (or at all,
+/// when the count is unknown): `return <-ch` after starting one goroutine
+/// per URL.
+fn received_fewer_times<'a>(
+    cx: &Context<'a>,
+    make: Node<'a>,
+    body: Node<'a>,
+    g: &Start<'a>,
+    ch: &str,
+    goroutines: &[Start<'a>],
+) -> bool {
+    let per_iteration = std::iter::successors(g.stmt.up(), |p| p.up())
+        .take_while(|p| p.id() != body.id())
+        .find(|p| p.kind_name() == "for_statement")
+        .is_some_and(|l| crate::syntax::contains(l, make));
+    if per_iteration {
+        return false;
+    }
+    let count = match loop_length(cx, g.stmt) {
+        Senders::One => return false,
+        Senders::Counted(n) => n.parse::<usize>().ok(),
+        Senders::Unknown => None,
+    };
+    let mut receives = 0;
+    let mut in_loop = false;
+    crate::syntax::visit(body, |n| {
+        if goroutines.iter().any(|o| o.stmt.id() == n.id()) {
+            return Visit::Skip;
+        }
+        if n.kind_name() == "select_statement" && crate::syntax::goroutines::select_can_give_up(n) {
+            // The other rule's case: a receive that can be given up.
+            return Visit::Skip;
+        }
+        if waits_on(cx, n, ch) {
+            receives += 1;
+            in_loop |= std::iter::successors(n.up(), |p| p.up())
+                .take_while(|p| p.id() != body.id())
+                .any(|p| p.kind_name() == "for_statement");
+        }
+        Visit::Descend
+    });
+    receives > 0 && !in_loop && count.is_none_or(|n| receives < n)
 }
 
 /// The goroutine's send on `ch` (or on the parameter it is bound to) that is
