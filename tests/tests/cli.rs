@@ -605,3 +605,40 @@ fn a_baseline_hides_todays_findings_and_keeps_matching_after_edits() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad.json"), "{}", stderr(&out));
 }
+
+/// `check dir/a.go` checks `a.go` against its whole package, as the editor
+/// does: the map it writes is declared in a sibling, whose own findings are
+/// not reported.
+#[test]
+fn a_file_named_alone_is_checked_against_its_package() {
+    let dir = temp_dir("single");
+    std::fs::write(
+        dir.join("state.go"),
+        "package main\n\nvar hits = map[string]int{}\n",
+    )
+    .unwrap();
+    let handler = |name: &str| {
+        format!("package main\n\nimport \"net/http\"\n\nfunc {name}(w http.ResponseWriter, r *http.Request) {{\n\thits[r.URL.Path]++\n}}\n")
+    };
+    std::fs::write(dir.join("a.go"), handler("a")).unwrap();
+    std::fs::write(dir.join("b.go"), handler("b")).unwrap();
+    let parent = dir.parent().unwrap();
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    for (args, at) in [
+        (vec!["check".to_string(), "a.go".to_string()], dir.as_path()),
+        (vec!["check".to_string(), format!("{name}/a.go")], parent),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = httpvet(&args, at);
+        let text = stdout(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {text}{}",
+            stderr(&out)
+        );
+        assert!(text.contains("a.go:6:2: warning: HV007"), "{text}");
+        assert!(!text.contains("b.go"), "{text}");
+        assert!(text.contains("(1 file checked)"), "{text}");
+    }
+}

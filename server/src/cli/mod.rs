@@ -405,6 +405,14 @@ pub fn check_paths_with(
     let mut loaded: HashMap<PathBuf, Arc<Config>> = HashMap::new();
     let mut dirs: Vec<(PathBuf, Vec<PathBuf>, Settings)> = Vec::new();
     let mut excluded = 0;
+    // A file named on its own is checked against its whole package: the
+    // other files of its directory are read for the package's declarations,
+    // not reported.
+    let named_files: std::collections::HashSet<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_file())
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
     for (dir, files) in walk::go_files(paths)? {
         let cfg = match &explicit {
             Some(c) => Some(c.clone()),
@@ -434,7 +442,13 @@ pub fn check_paths_with(
     dirs.sort_by_key(|(_, files, _)| std::cmp::Reverse(files.len()));
     let results: Vec<Run> = dirs
         .into_par_iter()
-        .map(|(_, files, settings)| check_dir(&files, &settings))
+        .map(|(dir, files, settings)| {
+            let context = match named_files.contains(&dir) {
+                true => walk::other_go_files(&dir, &files),
+                false => Vec::new(),
+            };
+            check_dir(&files, &context, &settings)
+        })
         .collect();
     let mut run = Run {
         excluded,
@@ -456,7 +470,9 @@ pub fn check_paths_with(
 
 /// Checks the Go files of one directory against their packages: parse each
 /// file once and summarise it; keep its tree only when a rule may look at it.
-pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
+/// The `context` files (of the same directory) are only read for their
+/// package's declarations: never reported, nor counted.
+pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) -> Run {
     let mut run = Run::default();
     // Files a rule may look at, and the others: summary and text only.
     let mut kept: Vec<Unit> = Vec::new();
@@ -488,7 +504,14 @@ pub fn check_dir(files: &[PathBuf], settings: &Settings) -> Run {
         .iter()
         .flat_map(|u| u.summary.atomic_targets.iter().map(|t| t.name.clone()))
         .collect();
-    let mut siblings: Vec<Arc<FileSummary>> = Vec::new();
+    let mut siblings: Vec<Arc<FileSummary>> = context
+        .par_iter()
+        .filter_map(|path| match load(path).0 {
+            Loaded::Kept(u) => Some(u.summary),
+            Loaded::Other(summary, _) => Some(summary),
+            Loaded::Skipped(_) => None,
+        })
+        .collect();
     for (summary, (path, text)) in others {
         if atomic_names.iter().any(|n| text.contains(n.as_str())) {
             kept.push(Unit::new(SourceFile::parse(path, text)));

@@ -77,6 +77,36 @@ pub fn go_files(paths: &[PathBuf]) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, St
     Ok(dirs)
 }
 
+/// The other `.go` files of `dir` (regular files only, not below it), for
+/// the package a file named on its own belongs to.
+pub fn other_go_files(dir: &Path, named: &[PathBuf]) -> Vec<PathBuf> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "go"))
+        .filter(|p| !named.iter().any(|n| same_file(n, p)))
+        .collect();
+    out.sort();
+    out
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+}
+
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
