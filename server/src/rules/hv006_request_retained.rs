@@ -196,22 +196,16 @@ fn stored_by_call<'a>(
 }
 
 /// What dies with the handler: the body, the context, and the form and
-/// multipart parsing that read the body. Method, URL, headers and
-/// `RemoteAddr` stay valid.
-const DYING: &[&str] = &[
-    "Body",
-    "GetBody",
-    "Context",
-    "ParseForm",
-    "ParseMultipartForm",
-    "FormValue",
-    "PostFormValue",
-    "FormFile",
-    "MultipartReader",
-    "Form",
-    "PostForm",
-    "MultipartForm",
-];
+/// multipart parsing that read the body (the methods of
+/// [`BODY_METHODS`](crate::syntax::http::BODY_METHODS) and what they fill
+/// in). Method, URL, headers and `RemoteAddr` stay valid.
+fn dies(member: &str) -> bool {
+    crate::syntax::http::BODY_METHODS.contains(&member)
+        || matches!(
+            member,
+            "Body" | "GetBody" | "Context" | "Form" | "PostForm" | "MultipartForm"
+        )
+}
 
 /// True when a stored request is worth a finding: something may read what
 /// dies with the handler after it returns. That holds for a stored body;
@@ -332,7 +326,7 @@ fn reads_dying(cx: &Context, func: Node) -> bool {
     crate::syntax::any_no_funcs(func, |n| {
         n.kind_name() == "selector_expression"
             && n.child_by_field_name("field")
-                .is_some_and(|f| DYING.contains(&cx.text(f)))
+                .is_some_and(|f| dies(cx.text(f)))
     })
 }
 

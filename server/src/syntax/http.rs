@@ -126,7 +126,7 @@ pub fn writes_to_client(
 }
 
 /// Request methods that read the body.
-const BODY_METHODS: &[&str] = &[
+pub const BODY_METHODS: &[&str] = &[
     "ParseForm",
     "ParseMultipartForm",
     "FormValue",
