@@ -177,6 +177,7 @@ fn big_file(root: &Path) -> String {
             "audit",
             "lookupEvent",
             "storeCover",
+            "processPending",
         ] {
             b = b.replace(&format!("{name}("), &format!("{name}{i}("));
         }

@@ -246,25 +246,28 @@ fn read_after_return(
     if let Some(known) = read.get(key) {
         return *known;
     }
-    // The functions of the file that use the place, but the storing one.
-    let mut readers = Vec::new();
-    visit(cx.file.root(), |n| {
-        if is_function(n) && n.id() != h.func.id() && uses_own(cx, n, key) {
-            readers.push(n);
-        }
-        Visit::Descend
-    });
-    let found = readers.iter().any(|f| {
-        reads_dying(cx, *f)
-            || crate::syntax::any_no_funcs(*f, |n| {
-                n.kind_name() == "return_statement"
-                    && named_children(n)
-                        .flat_map(named_children)
-                        .chain(named_children(n))
-                        .any(|e| place_name(cx, e) == Some(key))
-            })
-            || functions_in_reach(cx, *f)
-    });
+    // A function of the file that uses the place (but the storing one) and
+    // reads what dies, returns the place, or hands a value to a package
+    // function that reads what dies. Only declarations whose text names
+    // the place are walked, and the walk stops at the first such reader.
+    let reader = |f: Node| {
+        f.id() != h.func.id()
+            && uses_own(cx, f, key)
+            && (reads_dying(cx, f)
+                || crate::syntax::any_no_funcs(f, |n| {
+                    n.kind_name() == "return_statement"
+                        && named_children(n)
+                            .flat_map(named_children)
+                            .chain(named_children(n))
+                            .any(|e| place_name(cx, e) == Some(key))
+                })
+                || functions_in_reach(cx, f))
+    };
+    let found = cx
+        .file
+        .top_level()
+        .filter(|d| cx.text(*d).contains(key))
+        .any(|d| crate::syntax::any(d, |n| is_function(n) && reader(n)));
     read.insert(key.to_string(), found);
     found
 }
