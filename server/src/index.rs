@@ -165,23 +165,6 @@ pub fn package_name(file: &SourceFile) -> String {
         .unwrap_or_default()
 }
 
-/// The atomic function names of `sync/atomic`: `AddInt64` → `Some(("Add", "Int64"))`.
-pub fn atomic_func(name: &str) -> Option<(&str, &str)> {
-    const OPS: &[&str] = &[
-        "CompareAndSwap",
-        "Add",
-        "Load",
-        "Store",
-        "Swap",
-        "And",
-        "Or",
-    ];
-    const WIDTHS: &[&str] = &["Int32", "Int64", "Uint32", "Uint64", "Uintptr", "Pointer"];
-    let op = OPS.iter().find(|op| name.starts_with(**op))?;
-    let width = &name[op.len()..];
-    WIDTHS.contains(&width).then_some((*op, width))
-}
-
 impl FileSummary {
     pub fn of(file: &SourceFile, imports: &Imports) -> FileSummary {
         let mut s = FileSummary {
@@ -445,7 +428,7 @@ impl FileSummary {
         let src = file.text.as_str();
         let mut found: Vec<AtomicTarget> = std::mem::take(&mut self.atomic_targets);
         visit(decl, |n| {
-            if let Some((target, width)) = atomic_target(n, src, imports) {
+            if let Some((target, width)) = crate::syntax::atomics::target(n, src, imports) {
                 let target = unparen(target);
                 let (name, field, owner) = match target.kind_name() {
                     "identifier" => (text(target, src), false, None),
@@ -489,29 +472,6 @@ impl FileSummary {
         // rule checks that against the whole package.
         self.atomic_targets = found;
     }
-}
-
-/// For `atomic.AddInt64(&x, 1)`: the operand `x` of `&x` and the width `Int64`.
-pub fn atomic_target<'t, 's>(
-    n: Node<'t>,
-    src: &'s str,
-    imports: &Imports,
-) -> Option<(Node<'t>, &'s str)> {
-    if n.kind_name() != "call_expression" {
-        return None;
-    }
-    let name = imports.member(n.child_by_field_name("function")?, src, "sync/atomic")?;
-    let call = Call::of(n)?;
-    let (_, width) = atomic_func(name)?;
-    let first = call.arg(0)?;
-    if first.kind_name() != "unary_expression" {
-        return None;
-    }
-    let op = first.child_by_field_name("operator").map(|o| text(o, src));
-    if op != Some("&") {
-        return None;
-    }
-    Some((unparen(first.child_by_field_name("operand")?), width))
 }
 
 fn is_name(n: Node, src: &str, name: &str) -> bool {

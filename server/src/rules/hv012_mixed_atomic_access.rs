@@ -2,7 +2,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Related};
-use crate::index::atomic_target;
+use crate::syntax::atomics::target as atomic_target;
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
 use std::collections::HashMap;

@@ -4,6 +4,7 @@
 //! Walks use a `TreeCursor` (never recursion over arbitrary depth), so deeply
 //! nested input cannot overflow the stack.
 
+pub mod atomics;
 pub mod flat;
 pub mod flow;
 pub mod goroutines;
