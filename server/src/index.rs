@@ -582,7 +582,51 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
         }
         Visit::Descend
     });
+    // A function that closes its parameter on some paths only leaves it
+    // open on the others: it is no closer.
+    f.closes = f.closes && closes_on_every_path(name, body, src);
     f
+}
+
+/// True when every way out of `body` has closed `name`: `name.Close()` on
+/// the path, a `defer` that closes it, or a goroutine started on the path
+/// that closes it.
+fn closes_on_every_path(name: &str, body: Node, src: &str) -> bool {
+    struct Closes<'s> {
+        name: &'s str,
+        src: &'s str,
+        every: bool,
+    }
+    impl<'t> crate::syntax::flow::Flow<'t> for Closes<'_> {
+        type State = bool;
+        fn join(&mut self, into: &mut bool, other: bool) {
+            *into &= other;
+        }
+        fn step(&mut self, node: Node<'t>, closed: &mut bool) {
+            let close = |n: Node| {
+                Call::of(n)
+                    .and_then(|c| c.method(self.src))
+                    .is_some_and(|(operand, m)| {
+                        m == "Close" && is_name(operand, self.src, self.name)
+                    })
+            };
+            *closed |= match node.kind_name() {
+                // What a deferred or started literal does counts too.
+                "defer_statement" | "go_statement" => crate::syntax::any(node, close),
+                _ => crate::syntax::any_no_funcs(node, close),
+            };
+        }
+        fn exit(&mut self, _node: Node<'t>, closed: &bool) {
+            self.every &= *closed;
+        }
+    }
+    let mut c = Closes {
+        name,
+        src,
+        every: true,
+    };
+    crate::syntax::flow::run(&mut c, body, src, false);
+    c.every
 }
 
 /// On which paths `decl` commits the status of the writer `name`, and on

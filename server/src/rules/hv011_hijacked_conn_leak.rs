@@ -18,7 +18,11 @@ pub static RULE: Rule = Rule {
 Reports a `Hijack()` (on `w.(http.Hijacker)` or on
 `http.NewResponseController(w)`) whose `net.Conn` is not closed: there is no
 `conn.Close()` or `defer conn.Close()` in the handler, and the goroutine or
-package function the connection is handed to does not close it either.
+package function the connection is handed to does not close it either. A
+package function counts as closing it only when it closes it on every way
+out (itself, in a `defer`, or in a goroutine it starts), also when it takes
+the conn as an `io.Closer`, `io.ReadCloser`, `io.WriteCloser` or
+`io.ReadWriteCloser`.
 
 ## Why is this bad?
 After `Hijack` the server forgets the connection: the handler owns it. If
