@@ -520,6 +520,13 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                     f.hands_off |= stored;
                 }
             }
+            // `p.(io.Closer)`: taken as another type, it is not followed.
+            "type_assertion_expression"
+                if n.child_by_field_name("operand")
+                    .is_some_and(|o| is_name(o, src, name)) =>
+            {
+                f.hands_off = true;
+            }
             "call_expression" => {
                 let Some(call) = Call::of(n) else {
                     return Visit::Descend;

@@ -140,10 +140,21 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
         }
         Some(conn) => {
             let (fate, given_to) = fate_in(cx, func, conn);
-            if matches!(fate, Fate::Closed | Fate::HandedOff | Fate::Unknown) {
-                return None;
+            match fate {
+                // Paths are followed only where the conn stays in sight:
+                // no closure or goroutine literal of the handler uses it.
+                Fate::Closed
+                    if !crate::syntax::functions_in(func)
+                        .iter()
+                        .any(|f| crate::syntax::mentions(*f, cx.src, conn))
+                        && open_on_some_path(cx, func, hijack, conn) => {}
+                Fate::Closed | Fate::HandedOff | Fate::Unknown => return None,
+                Fate::Kept => {}
             }
             match given_to {
+                _ if fate == Fate::Closed => format!(
+                    "`{conn}` from `Hijack()` is not closed on every path: one way out of the handler leaves it open"
+                ),
                 Some(g) => format!(
                     "`{conn}` from `Hijack()` is never closed: the handler owns it now, and `{}` does not close it either",
                     cx.text(g)
@@ -245,6 +256,83 @@ fn close_fix<'a>(
     ))
 }
 
+/// True when some way out of `func` after a successful `hijack` leaves
+/// `conn` open: no `Close()` (or `defer`), no hand-off to a goroutine or
+/// function that takes it over, on that path. The branch where the
+/// hijack's error is set has no conn to close.
+fn open_on_some_path<'a>(cx: &Context<'a>, func: Node<'a>, hijack: Node<'a>, conn: &str) -> bool {
+    struct Open<'c, 'a> {
+        cx: &'c Context<'a>,
+        hijack: Node<'a>,
+        conn: &'c str,
+        err: Option<&'a str>,
+        leaked: bool,
+    }
+    impl<'a> crate::syntax::flow::Flow<'a> for Open<'_, 'a> {
+        type State = bool;
+        fn join(&mut self, into: &mut bool, other: bool) {
+            *into |= other;
+        }
+        fn step(&mut self, node: Node<'a>, open: &mut bool) {
+            if crate::syntax::contains(node, self.hijack) {
+                *open = true;
+                return;
+            }
+            if !*open {
+                return;
+            }
+            // Closed, deferred closed, or handed to what takes it over
+            // (the caller checks that no literal of the handler uses it).
+            if fate_in(self.cx, node, self.conn).0 != Fate::Kept {
+                *open = false;
+            }
+        }
+        /// On the branch where the hijack's error is set (`err != nil`
+        /// taken, `err == nil` not, `errors.Is(err, …)` taken) there is no
+        /// conn to close.
+        fn branch(&mut self, cond: Node<'a>, taken: bool, open: &mut bool) {
+            let Some(err) = self.err else {
+                return;
+            };
+            let cond = unparen(cond);
+            if !crate::syntax::mentions(cond, self.cx.src, err) {
+                return;
+            }
+            let is_nil_test = cond.kind_name() == "binary_expression"
+                && cond
+                    .child_by_field_name("operator")
+                    .map(|o| self.cx.text(o))
+                    == Some("==");
+            if taken != is_nil_test {
+                *open = false;
+            }
+        }
+        fn exit(&mut self, _node: Node<'a>, open: &bool) {
+            self.leaked |= *open;
+        }
+    }
+    let Some(body) = func.child_by_field_name("body") else {
+        return false;
+    };
+    // `conn, rw, err := ….Hijack()`: the error's name.
+    let err = hijack
+        .up()
+        .and_then(|l| l.up())
+        .and_then(|d| d.child_by_field_name("left"))
+        .and_then(|l| named_children(l).last())
+        .map(|e| cx.text(e))
+        .filter(|e| *e != "_" && *e != conn);
+    let mut flow = Open {
+        cx,
+        hijack,
+        conn,
+        err,
+        leaked: false,
+    };
+    crate::syntax::flow::run(&mut flow, body, cx.src, false);
+    flow.leaked
+}
+
 /// What happens to `conn` in `func`: closed, handed off, or kept unclosed;
 /// with the call it is handed to, if any.
 fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<Node<'a>>) {
@@ -288,9 +376,16 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<No
                 return Visit::Stop;
             }
             "assignment_statement" => {
+                // `x = conn`, `x, ok = conn.(*net.TCPConn)`.
+                let held = |e: Node| {
+                    let e = unparen(e);
+                    is_conn(e)
+                        || (e.kind_name() == "type_assertion_expression"
+                            && e.child_by_field_name("operand").is_some_and(is_conn))
+                };
                 let stored = n
                     .child_by_field_name("right")
-                    .is_some_and(|r| named_children(r).any(is_conn));
+                    .is_some_and(|r| named_children(r).any(held));
                 if stored {
                     fate = Fate::HandedOff;
                     return Visit::Stop;

@@ -15,8 +15,8 @@ pub enum Kind {
     Mutex,
     /// A channel; `Some(0)` for an unbuffered `make`, `Some(n)` for a literal capacity.
     Chan(Option<u64>),
-    /// A `net.Conn`, or an `io` interface that can close one (`io.Closer`,
-    /// `io.ReadWriteCloser`, …) it is handed on as.
+    /// A `net.Conn`, or an `io` interface a conn may be handed on as
+    /// (`io.ReadWriteCloser`, `io.Writer`, …).
     Conn,
     Request,
     Writer,
@@ -118,10 +118,13 @@ pub fn of_type(ty: Node, src: &str, imports: &Imports) -> Kind {
         ("net/http", "ResponseWriter", false) => return Kind::Writer,
         ("sync", "Mutex" | "RWMutex", _) => return Kind::Mutex,
         ("net", "Conn", false) => return Kind::Conn,
-        // A conn handed on as one of the io interfaces that can close it.
-        ("io", "Closer" | "ReadCloser" | "WriteCloser" | "ReadWriteCloser", false) => {
-            return Kind::Conn
-        }
+        // A conn handed on as one of the io interfaces.
+        (
+            "io",
+            "Closer" | "ReadCloser" | "WriteCloser" | "ReadWriteCloser" | "Reader" | "Writer"
+            | "ReadWriter",
+            false,
+        ) => return Kind::Conn,
         _ => {}
     }
     for (p, n, shown) in UNSAFE_TYPES {
