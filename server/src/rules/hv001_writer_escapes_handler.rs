@@ -167,7 +167,7 @@ fn writer_uses<'t>(
     }
     let mut shadowed = |n: Node<'t>, name: &str| {
         outer.contains(name)
-            && std::iter::successors(Some(n), |x| x.up())
+            && n.ancestors()
                 .take_while(|x| x.id() != g.stmt.id())
                 .filter(|x| x.kind_name() == "func_literal")
                 .any(|lit| {

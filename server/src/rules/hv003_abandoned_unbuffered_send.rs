@@ -226,7 +226,9 @@ fn received_fewer_times<'a>(
     ch: &str,
     goroutines: &[Start<'a>],
 ) -> bool {
-    let per_iteration = std::iter::successors(g.stmt.up(), |p| p.up())
+    let per_iteration = g
+        .stmt
+        .ancestors()
         .take_while(|p| p.id() != body.id())
         .find(|p| p.kind_name() == "for_statement")
         .is_some_and(|l| crate::syntax::contains(l, make));
@@ -238,10 +240,12 @@ fn received_fewer_times<'a>(
         Senders::Counted(n) => n.parse::<usize>().ok(),
         Senders::Unknown => None,
     };
+    let started: std::collections::HashSet<usize> =
+        goroutines.iter().map(|o| o.stmt.id()).collect();
     let mut receives = 0;
     let mut in_loop = false;
     crate::syntax::visit(body, |n| {
-        if goroutines.iter().any(|o| o.stmt.id() == n.id()) {
+        if started.contains(&n.id()) {
             return Visit::Skip;
         }
         if n.kind_name() == "select_statement" && crate::syntax::goroutines::select_can_give_up(n) {
@@ -250,7 +254,8 @@ fn received_fewer_times<'a>(
         }
         if waits_on(cx, n, ch) {
             receives += 1;
-            in_loop |= std::iter::successors(n.up(), |p| p.up())
+            in_loop |= n
+                .ancestors()
                 .take_while(|p| p.id() != body.id())
                 .any(|p| p.kind_name() == "for_statement");
         }

@@ -290,8 +290,8 @@ fn informational(cx: &Context, call: &Call) -> bool {
 
 /// True when `second` sits in an `if` whose header holds `first`.
 fn in_error_branch_of(second: Node, first: Node) -> bool {
-    std::iter::successors(second.up(), |n| n.up())
-        .take_while(|n| !crate::syntax::is_function(*n))
+    second
+        .ancestors_in_function()
         .find(|n| n.kind_name() == "if_statement")
         .and_then(|n| n.child_by_field_name("initializer"))
         .is_some_and(|h| crate::syntax::contains(h, first))

@@ -247,8 +247,8 @@ fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
         return false;
     };
     let before = stmt.prev_named_sibling();
-    let in_case = std::iter::successors(stmt.up(), |n| n.up())
-        .take_while(|n| !super::is_function(*n))
+    let in_case = stmt
+        .ancestors_in_function()
         .find(|n| n.kind_name() == "communication_case")
         .and_then(|case| case.child_by_field_name("communication"));
     let Some(ch) = before

@@ -28,12 +28,22 @@ pub trait NodeKind<'t> {
     /// node's depth. Use it instead of `Node::parent` in anything that
     /// climbs.
     fn up(&self) -> Option<Node<'t>>;
+    /// The node's ancestors, nearest first (through [`NodeKind::up`]).
+    fn ancestors(&self) -> impl Iterator<Item = Node<'t>>;
+    /// The ancestors up to, not including, the nearest enclosing function.
+    fn ancestors_in_function(&self) -> impl Iterator<Item = Node<'t>> {
+        self.ancestors().take_while(|n| !is_function(*n))
+    }
 }
 
 impl<'t> NodeKind<'t> for Node<'t> {
     #[inline]
     fn up(&self) -> Option<Node<'t>> {
         flat::parent(*self).or_else(|| self.parent())
+    }
+
+    fn ancestors(&self) -> impl Iterator<Item = Node<'t>> {
+        std::iter::successors(self.up(), |n| n.up())
     }
 
     #[inline]
