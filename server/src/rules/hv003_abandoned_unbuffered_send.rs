@@ -187,7 +187,7 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
     let receives = |n: Node| waits_on(cx, n, ch);
     let outlived = senders
         .iter()
-        .find(|(g, _)| outlives_with(g, cx.src, |n| waits(n, &receives, cx.src)));
+        .find(|(g, _)| outlives_with(&hoisted(g, func), cx.src, |n| waits(n, &receives, cx.src)));
     let (why, (g, send)) = match outlived {
         Some(found) => (
             "the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)",
@@ -211,6 +211,23 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
         format!("give `{ch}` room for every send (`make(chan T, n)`), or let the sender give up too (`select` with `<-ctx.Done()`)")
     });
     Some(d)
+}
+
+/// `g` as seen from `func`, the function that made the channel: a goroutine
+/// started inside a function literal (a callback, a subtest) starts, for
+/// `func`, at the statement of `func` that holds the literal, and what
+/// `func` does after that statement decides whether the send is awaited.
+/// The literal alone never receives: judged on its own, every such sender
+/// would look abandoned.
+fn hoisted<'a>(g: &Start<'a>, func: Node<'a>) -> Start<'a> {
+    let mut stmt = g.stmt;
+    while let Some(f) = enclosing_function(stmt).filter(|f| f.id() != func.id()) {
+        match crate::syntax::statement_of(f) {
+            Some(s) => stmt = s,
+            None => break,
+        }
+    }
+    Start { stmt, ..*g }
 }
 
 /// True when `g` is started in a loop (one that does not make a new channel
