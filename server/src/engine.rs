@@ -92,37 +92,23 @@ pub fn check_scope<'a>(
     // batch of them at a time is laid out as arrays (see
     // [`crate::syntax::flat`]), which walks and parent climbs read instead
     // of moving a cursor, and dropped before the next batch, so the
-    // layouts never hold more than a batch's nodes.
-    for batch in batches(scope) {
-        let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
-        let cx = Context::scoped(file, imports, index, batch);
-        let rules = RULES
-            .iter()
-            .filter(|r| settings.enabled(r) && (r.in_tests || !file.is_test()));
-        for rule in rules {
-            let mut found = Vec::new();
-            let run = catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found)));
-            match run {
-                Ok(()) => {
-                    if let Some(sev) = settings.severity.get(rule.code) {
-                        for d in &mut found {
-                            d.severity = *sev;
-                        }
-                    }
-                    report.diagnostics.extend(found);
-                }
-                Err(payload) => {
-                    let msg = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".to_string());
-                    let said = format!("{} panicked on {}: {msg}", rule.code, file.path);
-                    // Once, whichever batches it panicked on.
-                    if !report.panics.contains(&said) {
-                        report.panics.push(said);
-                    }
-                }
+    // layouts never hold more than a batch's nodes per thread. Batches
+    // are independent: a large file's are checked on all threads (the
+    // layouts are per thread), their findings kept in file order.
+    use rayon::prelude::*;
+    let batches: Vec<Vec<tree_sitter::Node<'a>>> = crate::syntax::batches(scope).collect();
+    let check =
+        |batch: Vec<tree_sitter::Node<'a>>| check_batch(file, imports, index, settings, batch);
+    let results: Vec<(Vec<Diagnostic>, Vec<String>)> = match batches.len() {
+        0 | 1 => batches.into_iter().map(check).collect(),
+        _ => batches.into_par_iter().map(check).collect(),
+    };
+    for (diagnostics, panics) in results {
+        report.diagnostics.extend(diagnostics);
+        // Once, whichever batches it panicked on.
+        for said in panics {
+            if !report.panics.contains(&said) {
+                report.panics.push(said);
             }
         }
     }
@@ -130,26 +116,43 @@ pub fn check_scope<'a>(
     report
 }
 
-/// About this many bytes of source are laid out at once.
-const BATCH_BYTES: usize = 256 << 10;
-
-/// `scope` in runs of declarations of about [`BATCH_BYTES`] of source (a
-/// larger declaration on its own).
-fn batches<'a>(
-    scope: Vec<tree_sitter::Node<'a>>,
-) -> impl Iterator<Item = Vec<tree_sitter::Node<'a>>> {
-    let mut scope = scope.into_iter().peekable();
-    std::iter::from_fn(move || {
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        while let Some(d) =
-            scope.next_if(|d| batch.is_empty() || bytes + d.byte_range().len() <= BATCH_BYTES)
-        {
-            bytes += d.byte_range().len();
-            batch.push(d);
+/// The enabled rules over one batch of declarations, laid out while they
+/// run: the findings, and what the rules that panicked said.
+fn check_batch<'a>(
+    file: &'a SourceFile,
+    imports: &'a Imports,
+    index: &'a PackageIndex<'a>,
+    settings: &Settings,
+    batch: Vec<tree_sitter::Node<'a>>,
+) -> (Vec<Diagnostic>, Vec<String>) {
+    let (mut diagnostics, mut panics) = (Vec::new(), Vec::new());
+    let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
+    let cx = Context::scoped(file, imports, index, batch);
+    let rules = RULES
+        .iter()
+        .filter(|r| settings.enabled(r) && (r.in_tests || !file.is_test()));
+    for rule in rules {
+        let mut found = Vec::new();
+        match catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found))) {
+            Ok(()) => {
+                if let Some(sev) = settings.severity.get(rule.code) {
+                    for d in &mut found {
+                        d.severity = *sev;
+                    }
+                }
+                diagnostics.extend(found);
+            }
+            Err(payload) => {
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                panics.push(format!("{} panicked on {}: {msg}", rule.code, file.path));
+            }
         }
-        (!batch.is_empty()).then_some(batch)
-    })
+    }
+    (diagnostics, panics)
 }
 
 /// Drops the diagnostics that suppression comments silence (see

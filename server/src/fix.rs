@@ -134,7 +134,7 @@ fn binary_prec(node: tree_sitter::Node, src: &str) -> Option<usize> {
     if node.kind() != "binary_expression" {
         return None;
     }
-    let op = node.child_by_field_name("operator")?;
+    let op = node.field("operator")?;
     Some(match crate::syntax::text(op, src) {
         "||" => 1,
         "&&" => 2,
@@ -150,14 +150,14 @@ fn walk_binary(node: tree_sitter::Node, src: &str) -> (bool, bool) {
         return (false, false);
     };
     let (mut has4, mut has5) = (prec == 4, prec == 5);
-    if let Some(l) = node.child_by_field_name("left") {
+    if let Some(l) = node.field("left") {
         if binary_prec(l, src).is_some_and(|lp| lp >= prec) {
             let (a, b) = walk_binary(l, src);
             has4 |= a;
             has5 |= b;
         }
     }
-    if let Some(r) = node.child_by_field_name("right") {
+    if let Some(r) = node.field("right") {
         if binary_prec(r, src).is_some_and(|rp| rp > prec) {
             let (a, b) = walk_binary(r, src);
             has4 |= a;
@@ -172,9 +172,9 @@ fn render_binary(node: tree_sitter::Node, src: &str, depth: usize) -> String {
         return crate::syntax::text(node, src).to_string();
     };
     let (Some(l), Some(op), Some(r)) = (
-        node.child_by_field_name("left"),
-        node.child_by_field_name("operator"),
-        node.child_by_field_name("right"),
+        node.field("left"),
+        node.field("operator"),
+        node.field("right"),
     ) else {
         return crate::syntax::text(node, src).to_string();
     };
@@ -232,13 +232,13 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
             let std_specs: Vec<_> = specs
                 .iter()
                 .filter(|s| {
-                    s.child_by_field_name("path")
+                    s.field("path")
                         .map(|p| !crate::syntax::text(p, &file.text).contains('.'))
                         .unwrap_or(false)
                 })
                 .collect();
             let after = std_specs.iter().rev().find(|s| {
-                s.child_by_field_name("path")
+                s.field("path")
                     .map(|p| crate::syntax::text(p, &file.text).trim_matches('"') < path)
                     .unwrap_or(false)
             });
@@ -295,7 +295,7 @@ fn lone_import_to_block(
     paths: &[&str],
 ) -> Edit {
     let existing_path = one
-        .child_by_field_name("path")
+        .field("path")
         .map(|p| {
             crate::syntax::text(p, &file.text)
                 .trim_matches('"')

@@ -167,15 +167,60 @@ pub fn package_name(file: &SourceFile) -> String {
 
 impl FileSummary {
     pub fn of(file: &SourceFile, imports: &Imports) -> FileSummary {
-        let mut s = FileSummary {
-            path: Some(file.path.clone()),
-            package: package_name(file),
-            ..FileSummary::default()
+        let package = package_name(file);
+        let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
+        let summarise = |batch: Vec<Node>| {
+            let mut s = FileSummary {
+                path: Some(file.path.clone()),
+                package: package.clone(),
+                ..FileSummary::default()
+            };
+            for decl in batch {
+                s.add_decl(file, imports, decl);
+            }
+            s
         };
-        for decl in file.top_level() {
-            s.add_decl(file, imports, decl);
+        // A large file's batches are summarised on all threads, then
+        // joined in file order.
+        use rayon::prelude::*;
+        let mut parts: Vec<FileSummary> = match batches.len() {
+            0 | 1 => batches.into_iter().map(summarise).collect(),
+            _ => batches.into_par_iter().map(summarise).collect(),
+        };
+        let mut s = match parts.is_empty() {
+            true => FileSummary {
+                path: Some(file.path.clone()),
+                package,
+                ..FileSummary::default()
+            },
+            false => parts.remove(0),
+        };
+        for p in parts {
+            s.append(p);
         }
         s
+    }
+
+    /// Adds `other`'s declarations (of the same file, later in it) to these.
+    fn append(&mut self, other: FileSummary) {
+        let FileSummary {
+            path: _,
+            package: _,
+            vars,
+            fields,
+            types,
+            funcs,
+            atomic_targets,
+            map_writes,
+            field_channel_ops,
+        } = other;
+        self.vars.extend(vars);
+        self.fields.extend(fields);
+        self.types.extend(types);
+        self.funcs.extend(funcs);
+        self.atomic_targets.extend(atomic_targets);
+        self.map_writes.extend(map_writes);
+        self.field_channel_ops.extend(field_channel_ops);
     }
 
     /// The summary of one top-level declaration (the language server keeps
@@ -218,9 +263,9 @@ impl FileSummary {
         }
         visit(decl, |n| {
             let (chan, how) = match n.kind_name() {
-                "send_statement" => (n.child_by_field_name("channel"), "send".to_string()),
+                "send_statement" => (n.field("channel"), "send".to_string()),
                 "unary_expression" => {
-                    let ch = n.child_by_field_name("operand").map(unparen);
+                    let ch = n.field("operand").map(unparen);
                     let same = |m: Node| ch.is_some_and(|c| text(m, src) == text(c, src));
                     match crate::syntax::goroutines::receive_at(n, &same, src) {
                         Some(how) => (ch, format!("receive:{how:?}")),
@@ -235,12 +280,10 @@ impl FileSummary {
             else {
                 return Visit::Descend;
             };
-            if let Some(field) = sel.child_by_field_name("field") {
+            if let Some(field) = sel.field("field") {
                 let op = FieldChannelOp {
                     field: text(field, src).to_string(),
-                    owner: sel
-                        .child_by_field_name("operand")
-                        .and_then(|o| type_ref(o, src, imports)),
+                    owner: sel.field("operand").and_then(|o| type_ref(o, src, imports)),
                     how,
                 };
                 if !self.field_channel_ops.contains(&op) {
@@ -284,9 +327,9 @@ impl FileSummary {
             }
         }
         for spec in specs {
-            let ty = spec.child_by_field_name("type");
+            let ty = spec.field("type");
             let values: Vec<Node> = spec
-                .child_by_field_name("value")
+                .field("value")
                 .map(|v| named_children(v).collect())
                 .unwrap_or_default();
             let mut c = spec.walk();
@@ -320,10 +363,7 @@ impl FileSummary {
             if spec.kind_name() != "type_spec" {
                 continue;
             }
-            let (Some(name), Some(ty)) = (
-                spec.child_by_field_name("name"),
-                spec.child_by_field_name("type"),
-            ) else {
+            let (Some(name), Some(ty)) = (spec.field("name"), spec.field("type")) else {
                 continue;
             };
             let type_name = text(name, src).to_string();
@@ -343,7 +383,7 @@ impl FileSummary {
                 continue;
             };
             for field in named_children(list) {
-                let Some(fty) = field.child_by_field_name("type") else {
+                let Some(fty) = field.field("type") else {
                     continue;
                 };
                 let kind = of_type(fty, src, imports);
@@ -377,10 +417,10 @@ impl FileSummary {
     }
 
     fn add_func(&mut self, decl: Node, src: &str, imports: &Imports) {
-        let Some(name) = decl.child_by_field_name("name") else {
+        let Some(name) = decl.field("name") else {
             return;
         };
-        let body = decl.child_by_field_name("body");
+        let body = decl.field("body");
         let ps = params(decl, src);
         let facts = ps
             .iter()
@@ -432,12 +472,12 @@ impl FileSummary {
                 let target = unparen(target);
                 let (name, field, owner) = match target.kind_name() {
                     "identifier" => (text(target, src), false, None),
-                    "selector_expression" => match target.child_by_field_name("field") {
+                    "selector_expression" => match target.field("field") {
                         Some(f) => (
                             text(f, src),
                             true,
                             target
-                                .child_by_field_name("operand")
+                                .field("operand")
                                 .and_then(|o| type_ref(o, src, imports)),
                         ),
                         None => return Visit::Descend,
@@ -489,16 +529,10 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
     visit(body, |n| {
         match n.kind_name() {
             "send_statement" => {
-                if n.child_by_field_name("channel")
-                    .map(|c| is_name(c, src, name))
-                    == Some(true)
-                {
+                if n.field("channel").map(|c| is_name(c, src, name)) == Some(true) {
                     f.sends = true;
                 }
-                if n.child_by_field_name("value")
-                    .map(|c| is_name(c, src, name))
-                    == Some(true)
-                {
+                if n.field("value").map(|c| is_name(c, src, name)) == Some(true) {
                     f.hands_off = true;
                 }
             }
@@ -508,9 +542,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                 f.hands_off = true;
             }
             "assignment_statement" | "short_var_declaration" | "keyed_element" => {
-                let right = n
-                    .child_by_field_name("right")
-                    .or_else(|| n.child_by_field_name("value"));
+                let right = n.field("right").or_else(|| n.field("value"));
                 if let Some(r) = right {
                     let stored = if r.kind_name() == "expression_list" {
                         named_children(r).any(|e| is_name(e, src, name))
@@ -522,8 +554,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
             }
             // `p.(io.Closer)`: taken as another type, it is not followed.
             "type_assertion_expression"
-                if n.child_by_field_name("operand")
-                    .is_some_and(|o| is_name(o, src, name)) =>
+                if n.field("operand").is_some_and(|o| is_name(o, src, name)) =>
             {
                 f.hands_off = true;
             }
@@ -562,7 +593,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                                 .push((text(call.function, src).to_string(), false, i));
                         }
                         "selector_expression" => {
-                            let operand = call.function.child_by_field_name("operand");
+                            let operand = call.function.field("operand");
                             let pkg = operand
                                 .filter(|o| o.kind_name() == "identifier")
                                 .and_then(|o| imports.path_of(text(o, src)));
@@ -573,7 +604,7 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
                                 None => {
                                     let m = call
                                         .function
-                                        .child_by_field_name("field")
+                                        .field("field")
                                         .map(|m| text(m, src).to_string())
                                         .unwrap_or_default();
                                     f.passes.push((m, true, i));

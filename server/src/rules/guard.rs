@@ -152,7 +152,7 @@ fn guard_run(
             let mu = format!("{field}Mu");
             let declared = named_children(fields).any(|f| {
                 f.kind() == "field_declaration"
-                    && f.child_by_field_name("name")
+                    && f.field("name")
                         .map(|n| crate::syntax::text(n, &home.file().text))
                         == Some(mu.as_str())
             });
@@ -222,7 +222,7 @@ fn hoistable<'t>(
     touches: &dyn Fn(Node) -> bool,
 ) -> Option<(Vec<super::Hoist<'t>>, Vec<crate::diagnostic::Edit>)> {
     let mentions = |n: Node| any_no_funcs(n, touches);
-    let field = |name: &str| s.child_by_field_name(name);
+    let field = |name: &str| s.field(name);
     let header: Vec<Node<'t>> = match s.kind() {
         "expression_statement" => {
             let call = crate::syntax::statement_call(s)?;
@@ -239,10 +239,10 @@ fn hoistable<'t>(
         }
         "for_statement" => {
             let range = crate::syntax::child_of_kind(s, "range_clause")?;
-            if range.child_by_field_name("left").is_some_and(mentions) {
+            if range.field("left").is_some_and(mentions) {
                 return None;
             }
-            vec![range.child_by_field_name("right")?]
+            vec![range.field("right")?]
         }
         "return_statement" => named_children(s)
             .flat_map(named_children)
@@ -291,16 +291,13 @@ fn reads_in<'t>(roots: &[Node<'t>], touches: &dyn Fn(Node) -> bool, src: &str) -
                     return None;
                 }
                 let p = read.up()?;
-                let first = |f: &str| {
-                    p.child_by_field_name(f)
-                        .is_some_and(|c| c.id() == read.id())
-                };
+                let first = |f: &str| p.field(f).is_some_and(|c| c.id() == read.id());
                 match p.kind() {
                     "selector_expression" if first("field") => Some(p),
                     "index_expression" if first("operand") => Some(p),
                     "argument_list" => {
                         let call = p.up()?;
-                        let f = call.child_by_field_name("function")?;
+                        let f = call.field("function")?;
                         let builtin = matches!(crate::syntax::text(f, src), "len" | "cap");
                         (builtin && named_children(p).count() == 1).then_some(call)
                     }
@@ -467,9 +464,9 @@ fn by_value(home: &Home, type_name: &str) -> bool {
     home.file().top_level().any(|decl| {
         decl.kind() == "method_declaration"
             && decl
-                .child_by_field_name("receiver")
+                .field("receiver")
                 .and_then(|r| named_children(r).next())
-                .and_then(|p| p.child_by_field_name("type"))
+                .and_then(|p| p.field("type"))
                 .is_some_and(|t| {
                     t.kind() != "pointer_type" && crate::syntax::text(t, src) == type_name
                 })
@@ -489,13 +486,10 @@ fn struct_fields<'t>(home: &'t Home, type_name: &str) -> Option<Node<'t>> {
         }
         for spec in named_children(decl) {
             if spec.kind() == "type_spec"
-                && spec
-                    .child_by_field_name("name")
-                    .map(|n| crate::syntax::text(n, src))
-                    == Some(type_name)
+                && spec.field("name").map(|n| crate::syntax::text(n, src)) == Some(type_name)
             {
                 return spec
-                    .child_by_field_name("type")
+                    .field("type")
                     .filter(|t| t.kind() == "struct_type")
                     .and_then(|t| crate::syntax::child_of_kind(t, "field_declaration_list"));
             }

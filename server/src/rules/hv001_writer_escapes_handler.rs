@@ -143,9 +143,7 @@ fn writer_uses<'t>(
     outer: &HashSet<String>,
     src: &str,
 ) -> Vec<Node<'t>> {
-    let binding_args = g
-        .literal
-        .and_then(|_| g.call.child_by_field_name("arguments"));
+    let binding_args = g.literal.and_then(|_| g.call.field("arguments"));
     let mut uses = Vec::new();
     // A function literal's own parameters and declarations shadow the
     // handler's names: `go func(w io.Writer) {…}(os.Stderr)`, a handler
@@ -212,7 +210,7 @@ fn handoff_fix(
     if g.stmt.kind() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
         return None;
     }
-    let lit_body = lit.child_by_field_name("body")?;
+    let lit_body = lit.field("body")?;
     if uses.iter().any(|u| cx.text(*u) != w)
         || crate::syntax::any_no_funcs(lit_body, |n| n.kind() == "return_statement")
     {

@@ -149,14 +149,13 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
         return false;
     };
     let Some(name) = decl
-        .child_by_field_name("left")
+        .field("left")
         .and_then(|l| crate::syntax::named_children(l).next())
         .map(|n| cx.text(n))
     else {
         return false;
     };
-    let Some(body) = enclosing_function(new_request).and_then(|f| f.child_by_field_name("body"))
-    else {
+    let Some(body) = enclosing_function(new_request).and_then(|f| f.field("body")) else {
         return false;
     };
     let mut attached = false;
@@ -264,7 +263,7 @@ fn reach_of(cx: &Context, func: Node) -> Option<Reach> {
         p.ty.up()
             .filter(|d| d.kind_name().ends_with("parameter_declaration"))
     }
-    let naming = match decl(unnamed)?.child_by_field_name("name") {
+    let naming = match decl(unnamed)?.field("name") {
         // `_ context.Context`: the blank name is replaced.
         Some(blank) => vec![crate::fix::edit(
             cx.file,
@@ -300,8 +299,8 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     let method = call.method(cx.src);
     match (http_name, method) {
         (Some("NewRequest"), _) => {
-            let name = call.function.child_by_field_name("field")?;
-            let args = call.node.child_by_field_name("arguments")?;
+            let name = call.function.field("field")?;
+            let args = call.node.field("arguments")?;
             let open = args.start_byte() + 1;
             return Some(fix(
                 format!("Pass `{ctx}` with `http.NewRequestWithContext`"),
@@ -353,18 +352,13 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     }
     let op = match stmt.kind() {
         "short_var_declaration" => ":=",
-        "assignment_statement"
-            if stmt.child_by_field_name("operator").map(|o| cx.text(o)) == Some("=") =>
-        {
-            "="
-        }
+        "assignment_statement" if stmt.field("operator").map(|o| cx.text(o)) == Some("=") => "=",
         _ => return None,
     };
-    if crate::syntax::named_children(stmt.child_by_field_name("right")?).count() != 1 {
+    if crate::syntax::named_children(stmt.field("right")?).count() != 1 {
         return None;
     }
-    let left: Vec<Node> =
-        crate::syntax::named_children(stmt.child_by_field_name("left")?).collect();
+    let left: Vec<Node> = crate::syntax::named_children(stmt.field("left")?).collect();
     let [_, err_node] = left[..] else { return None };
     let err = cx.text(err_node);
     if err == "_" {
@@ -421,7 +415,7 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     if let Some(ct) = content_type {
         lines.push(format!("{req}.Header.Set(\"Content-Type\", {ct})"));
     }
-    let lhs = cx.text(stmt.child_by_field_name("left")?);
+    let lhs = cx.text(stmt.field("left")?);
     lines.push(format!("{lhs} {op} {client}.Do({req})"));
     edits.push(edit(
         cx.file,
@@ -443,10 +437,10 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
 /// function returns only an error.
 fn error_handling(cx: &Context, stmt: Node, func: Node, err: &str, indent: &str) -> Option<String> {
     if let Some(next) = crate::syntax::next_statement(stmt) {
-        if next.kind() == "if_statement" && next.child_by_field_name("initializer").is_none() {
-            let cond = next.child_by_field_name("condition").map(|c| cx.text(c));
+        if next.kind() == "if_statement" && next.field("initializer").is_none() {
+            let cond = next.field("condition").map(|c| cx.text(c));
             if cond == Some(&format!("{err} != nil")) {
-                let block = next.child_by_field_name("consequence")?;
+                let block = next.field("consequence")?;
                 let last = crate::syntax::statements(block).last().copied();
                 let leaves = last.is_some_and(|l| {
                     matches!(
@@ -478,13 +472,13 @@ fn error_handling(cx: &Context, stmt: Node, func: Node, err: &str, indent: &str)
         .find(|p| of_type(p.ty, cx.src, cx.imports) == Kind::Writer)
         .and_then(|p| p.name.clone())
     {
-        if func.child_by_field_name("result").is_none() {
+        if func.field("result").is_none() {
             let (hq, _) = crate::fix::import(cx.file, cx.imports, "net/http");
             return Some(format!(
                 "{indent}\t{hq}Error({w}, {err}.Error(), {hq}StatusInternalServerError)\n{indent}\treturn"
             ));
         }
     }
-    let result = func.child_by_field_name("result").map(|r| cx.text(r));
+    let result = func.field("result").map(|r| cx.text(r));
     (result == Some("error")).then(|| format!("{indent}\treturn {err}"))
 }

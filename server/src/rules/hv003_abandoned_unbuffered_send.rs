@@ -86,7 +86,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut fields: Vec<((String, String), Node)> = Vec::new();
     cx.visit_scope(|n| {
         let is_make = n.kind_name() == "call_expression"
-            && n.child_by_field_name("function").map(|f| cx.text(f)) == Some("make");
+            && n.field("function").map(|f| cx.text(f)) == Some("make");
         if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
             return Visit::Descend;
         }
@@ -112,14 +112,14 @@ fn helper_facts<'c>(
     call: Node,
     idx: usize,
 ) -> Option<&'c crate::index::ParamFacts> {
-    let f = call.child_by_field_name("function").map(unparen)?;
+    let f = call.field("function").map(unparen)?;
     let facts = match f.kind_name() {
         "identifier" => cx.index.param(cx.text(f), false, idx),
         // A method of the operand's own type (an interface's method, or one
         // of a type the package cannot resolve, may be anything).
         "selector_expression" => {
-            let ty = cx.type_of(f.child_by_field_name("operand")?)?;
-            let method = cx.text(f.child_by_field_name("field")?);
+            let ty = cx.type_of(f.field("operand")?)?;
+            let method = cx.text(f.field("field")?);
             cx.index.method(&ty, method)?.params.get(idx)
         }
         _ => None,
@@ -129,7 +129,7 @@ fn helper_facts<'c>(
 
 /// The index of `ch` among the arguments of `call`, when it is one.
 fn arg_index(cx: &Context, call: Node, ch: &str) -> Option<usize> {
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.field("arguments")?;
     named_children(args).position(|a| {
         let a = unparen(a);
         a.kind_name() == "identifier" && cx.text(a) == ch
@@ -158,7 +158,7 @@ fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
     let idx = named_children(list).position(|e| e.id() == make.id())?;
     let name = match decl.kind_name() {
         "short_var_declaration" | "assignment_statement" => {
-            named_children(decl.child_by_field_name("left")?).nth(idx)?
+            named_children(decl.field("left")?).nth(idx)?
         }
         "var_spec" => {
             let mut c = decl.walk();
@@ -173,7 +173,7 @@ fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
 fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
     let ch = assigned_name(cx, make)?;
     let func = enclosing_function(make)?;
-    let body = func.child_by_field_name("body")?;
+    let body = func.field("body")?;
     let goroutines = starts(body, cx.src);
     let mut senders: Vec<(Start, Node)> = Vec::new();
     for g in &goroutines {
@@ -301,9 +301,7 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
     crate::syntax::visit_no_funcs(lit, |n| {
         let send = match n.kind_name() {
             "send_statement" => {
-                n.child_by_field_name("channel")
-                    .map(|c| cx.text(unparen(c)))
-                    == Some(name.as_str())
+                n.field("channel").map(|c| cx.text(unparen(c))) == Some(name.as_str())
                     && !send_can_give_up(n)
             }
             // `go func() { produce(ch) }()`: a package helper that sends.
@@ -354,7 +352,7 @@ fn escapes(
             // receives from it (waiting or not: see `waits_on`), in this
             // goroutine.
             "argument_list" => p.up().is_some_and(|call| {
-                call.child_by_field_name("function")
+                call.field("function")
                     .is_some_and(|f| matches!(text(f, cx.src), "close" | "len" | "cap"))
                     || (arg_index(cx, call, ch)
                         .and_then(|i| helper_facts(cx, call, i))
@@ -367,7 +365,7 @@ fn escapes(
                 matches!(
                     d.kind_name(),
                     "short_var_declaration" | "assignment_statement" | "var_spec"
-                ) && d.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+                ) && d.field("left").map(|l| l.id()) == Some(p.id())
             }),
             "var_spec" => true,
             _ => false,
@@ -388,7 +386,7 @@ fn capacity_fix<'a>(
     make: Node<'a>,
     g: &Start<'a>,
 ) -> Option<crate::diagnostic::Fix> {
-    let args = make.child_by_field_name("arguments")?;
+    let args = make.field("arguments")?;
     // Started in a loop, it sends once per iteration: room for one send
     // would leave the rest blocked.
     let capacity = match loop_length(cx, g.stmt) {
@@ -445,7 +443,7 @@ fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Senders {
 /// before the loop runs.
 fn counted<'a>(cx: &Context<'a>, n: Node<'a>) -> Option<String> {
     if let Some(range) = crate::syntax::child_of_kind(n, "range_clause") {
-        let xs = unparen(range.child_by_field_name("right")?);
+        let xs = unparen(range.field("right")?);
         if xs.kind() != "identifier" {
             return None;
         }
@@ -457,14 +455,11 @@ fn counted<'a>(cx: &Context<'a>, n: Node<'a>) -> Option<String> {
     }
     // `for i := 0; i < 4; i++`
     let clause = crate::syntax::child_of_kind(n, "for_clause")?;
-    let text = |f: &str| clause.child_by_field_name(f).map(|x| cx.text(x));
-    let cond = clause.child_by_field_name("condition")?;
-    let (left, right) = (
-        cond.child_by_field_name("left")?,
-        cond.child_by_field_name("right")?,
-    );
+    let text = |f: &str| clause.field(f).map(|x| cx.text(x));
+    let cond = clause.field("condition")?;
+    let (left, right) = (cond.field("left")?, cond.field("right")?);
     let i = cx.text(left);
-    let operator = cond.child_by_field_name("operator").map(|o| cx.text(o));
+    let operator = cond.field("operator").map(|o| cx.text(o));
     (text("initializer") == Some(&format!("{i} := 0"))
         && operator == Some("<")
         && text("update") == Some(&format!("{i}++"))
@@ -481,7 +476,7 @@ fn declared_type<'a>(cx: &Context<'a>, func: Node<'a>, name: &str) -> Option<&'a
             if n.children_by_field_name("name", &mut c)
                 .any(|id| cx.text(id) == name)
             {
-                found = n.child_by_field_name("type").map(|t| cx.text(t));
+                found = n.field("type").map(|t| cx.text(t));
                 return Visit::Stop;
             }
         }
@@ -506,7 +501,7 @@ fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
         "expression_list" => {
             let stmt = p.up().filter(|s| s.kind_name() == "assignment_statement")?;
             let idx = named_children(p).position(|e| e.id() == make.id())?;
-            let left = named_children(stmt.child_by_field_name("left")?).nth(idx)?;
+            let left = named_children(stmt.field("left")?).nth(idx)?;
             cx.field_decl(left)?
         }
         _ => return None,
@@ -568,12 +563,10 @@ impl<'a> Uses<'a> {
         };
         let assigned = |s: Node| {
             s.kind_name() == "assignment_statement"
-                && s.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+                && s.field("left").map(|l| l.id()) == Some(p.id())
         };
         match p.kind_name() {
-            "send_statement"
-                if p.child_by_field_name("channel").map(|c| c.id()) == Some(at.id()) =>
-            {
+            "send_statement" if p.field("channel").map(|c| c.id()) == Some(at.id()) => {
                 if !send_can_give_up(p) {
                     self.sends.push(p);
                 }
@@ -597,9 +590,9 @@ impl<'a> Uses<'a> {
                 };
                 let names = match decl.kind_name() {
                     "short_var_declaration"
-                        if decl.child_by_field_name("right").map(|r| r.id()) == Some(p.id()) =>
+                        if decl.field("right").map(|r| r.id()) == Some(p.id()) =>
                     {
-                        decl.child_by_field_name("left")
+                        decl.field("left")
                             .map(|l| named_children(l).collect::<Vec<_>>())
                     }
                     "var_spec" => Some(
@@ -621,9 +614,7 @@ impl<'a> Uses<'a> {
             "binary_expression" => true,
             "argument_list" => {
                 let call = p.up();
-                let f = call
-                    .and_then(|c| c.child_by_field_name("function"))
-                    .map(unparen);
+                let f = call.and_then(|c| c.field("function")).map(unparen);
                 let idx = named_children(p).position(|a| a.id() == at.id());
                 let (Some(call), Some(f), Some(idx)) = (call, f, idx) else {
                     return false;
@@ -661,7 +652,7 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
     let root = cx.file.root();
     let same = |n: Node| {
         n.kind_name() == "selector_expression"
-            && n.child_by_field_name("field").map(|f| cx.text(f)) == Some(field)
+            && n.field("field").map(|f| cx.text(f)) == Some(field)
             && cx
                 .field_decl(n)
                 .is_some_and(|d| d.type_name == ty && d.name == field)
@@ -674,7 +665,7 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
     let mut lost = false;
     visit(root, |n| {
         if n.kind_name() != "selector_expression"
-            || n.child_by_field_name("field").map(|f| cx.text(f)) != Some(field)
+            || n.field("field").map(|f| cx.text(f)) != Some(field)
         {
             return Visit::Descend;
         }

@@ -156,7 +156,7 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
 
 /// A `time.Sleep(...)` statement of `func` that runs before `at`.
 fn sleep_before<'a>(cx: &Context<'a>, func: Node<'a>, at: Node) -> Option<Node<'a>> {
-    let body = func.child_by_field_name("body")?;
+    let body = func.field("body")?;
     statements(body).into_iter().find(|s| {
         s.end_byte() <= at.start_byte()
             && statement_call(*s)
@@ -174,15 +174,15 @@ fn dropped_serve<'a>(
     let Some(lit) = literal else {
         return is_serve(cx, call).then_some(call);
     };
-    let body = lit.child_by_field_name("body")?;
+    let body = lit.field("body")?;
     for s in statements(body) {
         let candidate = match s.kind_name() {
             "expression_statement" => statement_call(s).map(|c| c.node),
             "assignment_statement" => {
-                let left = s.child_by_field_name("left").map(|l| text(l, cx.src));
+                let left = s.field("left").map(|l| text(l, cx.src));
                 match left {
                     Some("_") => s
-                        .child_by_field_name("right")
+                        .field("right")
                         .and_then(|r| crate::syntax::named_children(r).next()),
                     _ => None,
                 }
@@ -372,10 +372,10 @@ fn log_error_fix<'a>(
     let one_line_literal = g.literal.is_some_and(|lit| {
         lit.start_position().row == lit.end_position().row
             && lit
-                .child_by_field_name("parameters")
+                .field("parameters")
                 .is_some_and(|p| crate::syntax::named_children(p).next().is_none())
             && g.call
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .is_some_and(|a| crate::syntax::named_children(a).next().is_none())
     });
     let whole = stmt.id() == g.stmt.id() || one_line_literal;

@@ -143,9 +143,7 @@ fn body_reads<'a>(
     parsed: bool,
 ) -> Vec<Node<'a>> {
     let mut reads = Vec::new();
-    let binding_args = g
-        .literal
-        .and_then(|_| g.call.child_by_field_name("arguments"));
+    let binding_args = g.literal.and_then(|_| g.call.field("arguments"));
     // Parameters of the literal bound to the request count as the request.
     let mut requests = requests.clone();
     let mut bodies = bodies.clone();
@@ -201,15 +199,10 @@ fn package_callee<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(&'a str, boo
     match call.function.kind_name() {
         "identifier" => Some((cx.text(call.function), false)),
         "selector_expression" => {
-            let operand = call.function.child_by_field_name("operand")?;
+            let operand = call.function.field("operand")?;
             let is_import = operand.kind_name() == "identifier"
                 && cx.imports.path_of(cx.text(operand)).is_some();
-            (!is_import).then(|| {
-                (
-                    cx.text(call.function.child_by_field_name("field").unwrap()),
-                    true,
-                )
-            })
+            (!is_import).then(|| (cx.text(call.function.field("field").unwrap()), true))
         }
         _ => None,
     }
@@ -256,8 +249,8 @@ fn hoist_fix<'a>(
         for a in &call.args {
             let a = unparen(*a);
             let is_req_body = a.kind() == "selector_expression"
-                && a.child_by_field_name("field").map(|f| cx.text(f)) == Some("Body")
-                && a.child_by_field_name("operand")
+                && a.field("field").map(|f| cx.text(f)) == Some("Body")
+                && a.field("operand")
                     .is_some_and(|o| requests.contains(cx.text(unparen(o))));
             if is_req_body || (a.kind() == "identifier" && bodies.contains(cx.text(a))) {
                 body_sites.push((a, false));
@@ -269,11 +262,11 @@ fn hoist_fix<'a>(
         }
     }
     // A body bound to the literal's parameter: `go func(rc io.ReadCloser){…}(r.Body)`.
-    if let (Some(_), Some(args)) = (g.literal, g.call.child_by_field_name("arguments")) {
+    if let (Some(_), Some(args)) = (g.literal, g.call.field("arguments")) {
         for a in crate::syntax::named_children(args) {
             let a = unparen(a);
             if a.kind() == "selector_expression"
-                && a.child_by_field_name("field").map(|f| cx.text(f)) == Some("Body")
+                && a.field("field").map(|f| cx.text(f)) == Some("Body")
             {
                 body_sites.push((a, true));
             }

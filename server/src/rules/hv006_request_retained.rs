@@ -93,9 +93,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let place = match n.kind_name() {
                 "assignment_statement" => stored_by_assignment(cx, h, n, &requests),
                 "send_statement" => n
-                    .child_by_field_name("value")
+                    .field("value")
                     .filter(|v| retains(cx, *v, &requests))
-                    .and(n.child_by_field_name("channel"))
+                    .and(n.field("channel"))
                     .map(|c| Stored {
                         place: format!("channel `{}`", cx.text(c)),
                         at: At::Place(c),
@@ -151,8 +151,8 @@ fn stored_by_assignment<'a>(
     n: Node<'a>,
     requests: &HashSet<String>,
 ) -> Option<Stored<'a>> {
-    let left: Vec<Node> = named_children(n.child_by_field_name("left")?).collect();
-    let right: Vec<Node> = named_children(n.child_by_field_name("right")?).collect();
+    let left: Vec<Node> = named_children(n.field("left")?).collect();
+    let right: Vec<Node> = named_children(n.field("right")?).collect();
     if left.len() != right.len() {
         return None;
     }
@@ -224,8 +224,8 @@ fn read_after_return(
 ) -> bool {
     let stores_body = crate::syntax::any(stmt, |n| {
         n.kind_name() == "selector_expression"
-            && n.child_by_field_name("field").map(|f| cx.text(f)) == Some("Body")
-            && n.child_by_field_name("operand")
+            && n.field("field").map(|f| cx.text(f)) == Some("Body")
+            && n.field("operand")
                 .is_some_and(|o| requests.contains(cx.text(unparen(o))))
     });
     if stores_body {
@@ -274,7 +274,7 @@ fn read_after_return(
 
 /// True when `name` (a variable or a field) appears in `func`'s own body.
 fn uses_own(cx: &Context, func: Node, name: &str) -> bool {
-    func.child_by_field_name("body")
+    func.field("body")
         .is_some_and(|b| mentions_name(cx, b, name))
 }
 
@@ -282,10 +282,10 @@ fn uses_own(cx: &Context, func: Node, name: &str) -> bool {
 fn place_name<'a>(cx: &Context<'a>, e: Node) -> Option<&'a str> {
     let mut e = unparen(e);
     while e.kind_name() == "index_expression" {
-        e = unparen(e.child_by_field_name("operand")?);
+        e = unparen(e.field("operand")?);
     }
     let name = match e.kind_name() {
-        "selector_expression" => e.child_by_field_name("field")?,
+        "selector_expression" => e.field("field")?,
         "identifier" => e,
         _ => return None,
     };
@@ -306,7 +306,7 @@ fn functions_in_reach(cx: &Context, func: Node) -> bool {
         if let Some(call) = Call::of(n).filter(|c| !c.args.is_empty()) {
             let name = match call.function.kind_name() {
                 "identifier" => Some(call.function),
-                "selector_expression" => call.function.child_by_field_name("field"),
+                "selector_expression" => call.function.field("field"),
                 _ => None,
             };
             called.extend(name.map(|f| cx.text(f)));
@@ -318,7 +318,7 @@ fn functions_in_reach(cx: &Context, func: Node) -> bool {
     }
     cx.file.top_level().any(|d| {
         matches!(d.kind_name(), "function_declaration" | "method_declaration")
-            && d.child_by_field_name("name")
+            && d.field("name")
                 .is_some_and(|n| called.contains(&cx.text(n)))
             && reads_dying(cx, d)
     })
@@ -327,9 +327,7 @@ fn functions_in_reach(cx: &Context, func: Node) -> bool {
 /// True when `func`'s own body reads a body, a context or a form.
 fn reads_dying(cx: &Context, func: Node) -> bool {
     crate::syntax::any_no_funcs(func, |n| {
-        n.kind_name() == "selector_expression"
-            && n.child_by_field_name("field")
-                .is_some_and(|f| dies(cx.text(f)))
+        n.kind_name() == "selector_expression" && n.field("field").is_some_and(|f| dies(cx.text(f)))
     })
 }
 
@@ -366,15 +364,12 @@ fn retains(cx: &Context, v: Node, requests: &HashSet<String>) -> bool {
     match v.kind_name() {
         "identifier" => requests.contains(cx.text(v)),
         "selector_expression" => {
-            v.child_by_field_name("field").map(|f| text(f, cx.src)) == Some("Body")
-                && v.child_by_field_name("operand")
-                    .is_some_and(|o| retains(cx, o, requests))
+            v.field("field").map(|f| text(f, cx.src)) == Some("Body")
+                && v.field("operand").is_some_and(|o| retains(cx, o, requests))
         }
-        "unary_expression" => v
-            .child_by_field_name("operand")
-            .is_some_and(|o| retains(cx, o, requests)),
+        "unary_expression" => v.field("operand").is_some_and(|o| retains(cx, o, requests)),
         "composite_literal" => v
-            .child_by_field_name("body")
+            .field("body")
             .is_some_and(|b| literal_values(b).any(|e| retains(cx, e, requests))),
         "call_expression" => {
             let Some(call) = Call::of(v) else {
@@ -412,11 +407,11 @@ fn detach_fix<'a>(
     }
     // The part of the statement that holds the stored value.
     let value = match stmt.kind() {
-        "assignment_statement" => stmt.child_by_field_name("right")?,
-        "send_statement" => stmt.child_by_field_name("value")?,
+        "assignment_statement" => stmt.field("right")?,
+        "send_statement" => stmt.field("value")?,
         _ => crate::syntax::statement_call(stmt)?
             .node
-            .child_by_field_name("arguments")?,
+            .field("arguments")?,
     };
     let mut sites = Vec::new();
     visit(value, |n| {

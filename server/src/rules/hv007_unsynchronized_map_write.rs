@@ -203,7 +203,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
     match n.kind_name() {
         "index_expression" => {
-            let operand = unparen(n.child_by_field_name("operand")?);
+            let operand = unparen(n.field("operand")?);
             Some((operand, crate::syntax::scope::is_assigned(n)))
         }
         "call_expression" => {
@@ -217,7 +217,7 @@ fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
                 _ => None,
             }
         }
-        "range_clause" => Some((unparen(n.child_by_field_name("right")?), false)),
+        "range_clause" => Some((unparen(n.field("right")?), false)),
         _ => None,
     }
 }
@@ -252,8 +252,8 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
             })
         }
         "selector_expression" => {
-            let operand = unparen(target.child_by_field_name("operand")?);
-            let field = text(target.child_by_field_name("field")?, cx.src);
+            let operand = unparen(target.field("operand")?);
+            let field = text(target.field("field")?, cx.src);
             if operand.kind_name() != "identifier" {
                 return None;
             }

@@ -127,7 +127,7 @@ fn shared_value<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(Node<'a>, &'st
         .chain(call.args.iter().map(|a| {
             let a = unparen(*a);
             if a.kind_name() == "unary_expression" {
-                a.child_by_field_name("operand").map(unparen).unwrap_or(a)
+                a.field("operand").map(unparen).unwrap_or(a)
             } else {
                 a
             }
@@ -164,7 +164,7 @@ fn log_fix(
     let spec = cx.file.node_for_range(decl.start.offset, decl.end.offset)?;
     let spec = std::iter::successors(Some(spec), |n| n.up()).find(|n| n.kind() == "var_spec")?;
     let init = Call::of(unparen(
-        crate::syntax::named_children(spec.child_by_field_name("value")?).next()?,
+        crate::syntax::named_children(spec.field("value")?).next()?,
     ))?;
     let over_std = cx
         .imports

@@ -149,7 +149,7 @@ fn result_var(call: Node, idx: usize) -> Option<Node> {
         )
     })?;
     (crate::syntax::named_children(list).count() == 1).then_some(())?;
-    crate::syntax::named_children(stmt.child_by_field_name("left")?)
+    crate::syntax::named_children(stmt.field("left")?)
         .nth(idx)
         .filter(|v| v.kind_name() == "identifier")
 }
@@ -169,11 +169,8 @@ fn wrote_on_branch(cx: &Context, p: &Pending, cond: Node, taken: bool) -> Option
     // error / true)
     let (holds_on_error_or_true, tested) = match cond.kind_name() {
         "binary_expression" => {
-            let op = cond.child_by_field_name("operator").map(|o| cx.text(o));
-            let (l, r) = (
-                cond.child_by_field_name("left")?,
-                cond.child_by_field_name("right")?,
-            );
+            let op = cond.field("operator").map(|o| cx.text(o));
+            let (l, r) = (cond.field("left")?, cond.field("right")?);
             let nil = |n: Node| cx.text(n) == "nil";
             let (result, other) = if is_result(l) { (l, r) } else { (r, l) };
             if !is_result(result) || !nil(other) {
@@ -185,10 +182,8 @@ fn wrote_on_branch(cx: &Context, p: &Pending, cond: Node, taken: bool) -> Option
                 _ => return None,
             }
         }
-        "unary_expression"
-            if cond.child_by_field_name("operator").map(|o| cx.text(o)) == Some("!") =>
-        {
-            let operand = cond.child_by_field_name("operand")?;
+        "unary_expression" if cond.field("operator").map(|o| cx.text(o)) == Some("!") => {
+            let operand = cond.field("operand")?;
             (false, operand)
         }
         _ => (true, cond),
@@ -293,7 +288,7 @@ fn in_error_branch_of(second: Node, first: Node) -> bool {
     second
         .ancestors_in_function()
         .find(|n| n.kind_name() == "if_statement")
-        .and_then(|n| n.child_by_field_name("initializer"))
+        .and_then(|n| n.field("initializer"))
         .is_some_and(|h| crate::syntax::contains(h, first))
 }
 
@@ -328,7 +323,7 @@ fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
     while let Some(n) = cur {
         if n.kind_name() == "if_statement" {
             let in_header = ["initializer", "condition"].iter().any(|f| {
-                n.child_by_field_name(f)
+                n.field(f)
                     .is_some_and(|h| crate::syntax::contains(h, first))
             });
             let just_before = n.prev_named_sibling().is_some_and(|p| {
@@ -336,7 +331,7 @@ fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
                     p.kind_name(),
                     "short_var_declaration" | "assignment_statement"
                 ) && crate::syntax::contains(p, first)
-                    && n.child_by_field_name("condition")
+                    && n.field("condition")
                         .is_some_and(|c| cx.text(c).contains("err"))
             });
             return in_header || just_before;
@@ -475,11 +470,11 @@ fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
         }
         let mut cur = Some(top);
         while let Some(i) = cur {
-            let then = i.child_by_field_name("consequence");
+            let then = i.field("consequence");
             if then.is_some_and(|b| b.id() != branch.id() && !is_terminating(b, cx.src)) {
                 return true;
             }
-            match i.child_by_field_name("alternative") {
+            match i.field("alternative") {
                 None => return true,
                 Some(a) if a.kind() == "if_statement" => cur = Some(a),
                 Some(a) => return a.id() != branch.id() && !is_terminating(a, cx.src),

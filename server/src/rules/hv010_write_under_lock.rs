@@ -192,8 +192,8 @@ fn unlock_first_fix(
         match lock.rsplit_once('.') {
             Some((root, field)) => {
                 n.kind() == "selector_expression"
-                    && n.child_by_field_name("operand").map(|o| cx.text(o)) == Some(root)
-                    && n.child_by_field_name("field").map(|f| cx.text(f)) != Some(field)
+                    && n.field("operand").map(|o| cx.text(o)) == Some(root)
+                    && n.field("field").map(|f| cx.text(f)) != Some(field)
             }
             None => {
                 n.kind() == "identifier"

@@ -92,7 +92,7 @@ fn conn_name<'a>(cx: &Context<'a>, hijack: Node) -> Option<&'a str> {
     {
         return None;
     }
-    let first = named_children(decl.child_by_field_name("left")?).next()?;
+    let first = named_children(decl.field("left")?).next()?;
     (first.kind_name() == "identifier")
         .then(|| cx.text(first))
         .filter(|n| *n != "_")
@@ -200,7 +200,7 @@ fn close_fix<'a>(
         let close = format!("defer {conn}.Close()");
         return Some(match start.literal {
             Some(lit) => {
-                let body = lit.child_by_field_name("body")?;
+                let body = lit.field("body")?;
                 let at = body.start_byte() + 1;
                 fix(
                     format!("Close `{conn}` in the goroutine that owns it"),
@@ -231,7 +231,7 @@ fn close_fix<'a>(
     let after = match next {
         Some(n)
             if n.kind() == "if_statement"
-                && n.child_by_field_name("condition")
+                && n.field("condition")
                     .is_some_and(|c| cx.text(c).contains("err")) =>
         {
             n
@@ -299,10 +299,7 @@ fn open_on_some_path<'a>(cx: &Context<'a>, func: Node<'a>, hijack: Node<'a>, con
                 return;
             }
             let is_nil_test = cond.kind_name() == "binary_expression"
-                && cond
-                    .child_by_field_name("operator")
-                    .map(|o| self.cx.text(o))
-                    == Some("==");
+                && cond.field("operator").map(|o| self.cx.text(o)) == Some("==");
             if taken != is_nil_test {
                 *open = false;
             }
@@ -311,14 +308,14 @@ fn open_on_some_path<'a>(cx: &Context<'a>, func: Node<'a>, hijack: Node<'a>, con
             self.leaked |= *open;
         }
     }
-    let Some(body) = func.child_by_field_name("body") else {
+    let Some(body) = func.field("body") else {
         return false;
     };
     // `conn, rw, err := ….Hijack()`: the error's name.
     let err = hijack
         .up()
         .and_then(|l| l.up())
-        .and_then(|d| d.child_by_field_name("left"))
+        .and_then(|d| d.field("left"))
         .and_then(|l| named_children(l).last())
         .map(|e| cx.text(e))
         .filter(|e| *e != "_" && *e != conn);
@@ -368,7 +365,7 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<No
             }
             "send_statement" | "return_statement" | "keyed_element" | "literal_element"
                 if named_children(n).any(is_conn)
-                    || n.child_by_field_name("value").is_some_and(is_conn)
+                    || n.field("value").is_some_and(is_conn)
                     || (n.kind_name() == "return_statement"
                         && named_children(n).any(|l| named_children(l).any(is_conn))) =>
             {
@@ -381,10 +378,10 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conn: &str) -> (Fate, Option<No
                     let e = unparen(e);
                     is_conn(e)
                         || (e.kind_name() == "type_assertion_expression"
-                            && e.child_by_field_name("operand").is_some_and(is_conn))
+                            && e.field("operand").is_some_and(is_conn))
                 };
                 let stored = n
-                    .child_by_field_name("right")
+                    .field("right")
                     .is_some_and(|r| named_children(r).any(held));
                 if stored {
                     fate = Fate::HandedOff;
@@ -415,8 +412,8 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
             other => other,
         },
         "selector_expression" => {
-            let operand = f.child_by_field_name("operand");
-            let name = f.child_by_field_name("field").map(|m| text(m, cx.src));
+            let operand = f.field("operand");
+            let name = f.field("field").map(|m| text(m, cx.src));
             let import = operand
                 .filter(|o| o.kind_name() == "identifier")
                 .and_then(|o| cx.imports.path_of(cx.text(o)));

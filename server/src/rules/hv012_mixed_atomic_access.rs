@@ -156,16 +156,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             {
                 return Visit::Skip
             }
-            "function_declaration"
-                if n.child_by_field_name("name").map(|i| cx.text(i)) == Some("init") =>
-            {
+            "function_declaration" if n.field("name").map(|i| cx.text(i)) == Some("init") => {
                 return Visit::Skip
             }
             _ => {}
         }
         if let Some((_, _)) = atomic_target(n, cx.src, cx.imports) {
             // The atomic call's own `&x`: skip it, look at the other arguments.
-            if let Some(args) = n.child_by_field_name("arguments") {
+            if let Some(args) = n.field("arguments") {
                 for a in named_children(args).skip(1) {
                     scan(cx, a, &globals, &locals, out);
                 }
@@ -225,7 +223,7 @@ fn plain_access<'a>(
             locals.keys().any(|(_, l)| l == name) || globals.vars.contains_key(name)
         }
         "selector_expression" => n
-            .child_by_field_name("field")
+            .field("field")
             .is_some_and(|f| globals.field_names.contains(cx.text(f))),
         _ => false,
     };
@@ -234,8 +232,7 @@ fn plain_access<'a>(
     }
     // `&x` hands the address on (often to an atomic helper): not an access.
     if n.up().is_some_and(|p| {
-        p.kind_name() == "unary_expression"
-            && p.child_by_field_name("operator").map(|o| cx.text(o)) == Some("&")
+        p.kind_name() == "unary_expression" && p.field("operator").map(|o| cx.text(o)) == Some("&")
     }) {
         return None;
     }
@@ -257,7 +254,7 @@ fn plain_access<'a>(
             }
         }
         "selector_expression" => {
-            let field = text(n.child_by_field_name("field")?, cx.src);
+            let field = text(n.field("field")?, cx.src);
             // `x.n.Load()`: a typed atomic field, whose methods are the only way in.
             if n.up()
                 .is_some_and(|p| p.kind_name() == "selector_expression")
@@ -265,7 +262,7 @@ fn plain_access<'a>(
                 return None;
             }
             // pkg.Name is not a field access.
-            let operand = unparen(n.child_by_field_name("operand")?);
+            let operand = unparen(n.field("operand")?);
             if operand.kind_name() == "identifier" && cx.imports.path_of(cx.text(operand)).is_some()
             {
                 return None;
@@ -317,9 +314,7 @@ fn own_copy(cx: &Context, operand: Node) -> bool {
         "selector_expression" => {
             cx.field_decl(operand)
                 .is_some_and(|d| !d.type_text.starts_with('*'))
-                && operand
-                    .child_by_field_name("operand")
-                    .is_some_and(|o| own_copy(cx, o))
+                && operand.field("operand").is_some_and(|o| own_copy(cx, o))
         }
         _ => false,
     }
@@ -391,17 +386,12 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
             "inc_statement" => format!("{q}Add{width}(&{expr}, 1)"),
             "dec_statement" if signed => format!("{q}Add{width}(&{expr}, -1)"),
             "assignment_statement" => {
-                let op = stmt
-                    .child_by_field_name("operator")
-                    .map(|o| cx.text(o))
-                    .unwrap_or("");
+                let op = stmt.field("operator").map(|o| cx.text(o)).unwrap_or("");
                 let right: Vec<Node> = stmt
-                    .child_by_field_name("right")
+                    .field("right")
                     .map(|r| named_children(r).collect())
                     .unwrap_or_default();
-                let left = stmt
-                    .child_by_field_name("left")
-                    .map(|l| named_children(l).count());
+                let left = stmt.field("left").map(|l| named_children(l).count());
                 if right.len() != 1 || left != Some(1) {
                     return Vec::new();
                 }
@@ -429,10 +419,7 @@ fn is_declaration_name(id: Node) -> bool {
         || id.up().is_some_and(|p| {
             matches!(p.kind_name(), "keyed_element" | "literal_element")
                 && p.up().is_some_and(|kv| kv.kind_name() == "keyed_element")
-                && p.up()
-                    .and_then(|kv| kv.child_by_field_name("key"))
-                    .map(|k| k.id())
-                    == Some(p.id())
+                && p.up().and_then(|kv| kv.field("key")).map(|k| k.id()) == Some(p.id())
         })
 }
 

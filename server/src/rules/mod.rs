@@ -310,7 +310,7 @@ impl<'a> Context<'a> {
             };
             let base = match unparen(*a).kind_name() {
                 "selector_expression" => a
-                    .child_by_field_name("field")
+                    .field("field")
                     .map(|f| self.text(f).to_string())
                     .unwrap_or_else(|| "v".into()),
                 "call_expression" => "n".into(),
@@ -461,8 +461,8 @@ impl<'a> Context<'a> {
         if sel.kind_name() != "selector_expression" {
             return None;
         }
-        let operand = sel.child_by_field_name("operand")?;
-        let field = self.text(sel.child_by_field_name("field")?);
+        let operand = sel.field("operand")?;
+        let field = self.text(sel.field("field")?);
         let ty = self.type_of(operand)?;
         self.index.field_of_type(&ty, field)
     }
@@ -489,9 +489,9 @@ impl<'a> Context<'a> {
             if matches!(
                 n.kind_name(),
                 "short_var_declaration" | "assignment_statement"
-            ) && n.child_by_field_name("left").map(|l| self.text(l)) == Some(name)
+            ) && n.field("left").map(|l| self.text(l)) == Some(name)
             {
-                init = n.child_by_field_name("right");
+                init = n.field("right");
                 return Visit::Stop;
             }
             Visit::Descend
@@ -542,7 +542,7 @@ impl<'a> Context<'a> {
             Visit::Descend
         });
         for lit in lits {
-            if let Some(body) = lit.child_by_field_name("body") {
+            if let Some(body) = lit.field("body") {
                 locks::each_statement(body, self.src, |s, held| f(lit, s, held));
             }
         }

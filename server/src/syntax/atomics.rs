@@ -28,16 +28,16 @@ pub fn target<'t, 's>(n: Node<'t>, src: &'s str, imports: &Imports) -> Option<(N
     if n.kind_name() != "call_expression" {
         return None;
     }
-    let name = imports.member(n.child_by_field_name("function")?, src, "sync/atomic")?;
+    let name = imports.member(n.field("function")?, src, "sync/atomic")?;
     let call = Call::of(n)?;
     let (_, width) = func(name)?;
     let first = call.arg(0)?;
     if first.kind_name() != "unary_expression" {
         return None;
     }
-    let op = first.child_by_field_name("operator").map(|o| text(o, src));
+    let op = first.field("operator").map(|o| text(o, src));
     if op != Some("&") {
         return None;
     }
-    Some((unparen(first.child_by_field_name("operand")?), width))
+    Some((unparen(first.field("operand")?), width))
 }

@@ -229,8 +229,8 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
             },
             "goto_statement" => Out::none(),
             "if_statement" => {
-                self.step(node.child_by_field_name("initializer"), &mut state);
-                let cond = node.child_by_field_name("condition");
+                self.step(node.field("initializer"), &mut state);
+                let cond = node.field("condition");
                 self.step(cond, &mut state);
                 let mut taken = state.clone();
                 let mut skipped = state;
@@ -238,19 +238,19 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                     self.flow.branch(c, true, &mut taken);
                     self.flow.branch(c, false, &mut skipped);
                 }
-                let then = match node.child_by_field_name("consequence") {
+                let then = match node.field("consequence") {
                     Some(c) => self.stmt(c, taken),
                     None => Out::next(taken),
                 };
-                let els = match node.child_by_field_name("alternative") {
+                let els = match node.field("alternative") {
                     Some(a) => self.stmt(a, skipped),
                     None => Out::next(skipped),
                 };
                 self.merge_out(then, els)
             }
             "expression_switch_statement" | "type_switch_statement" => {
-                self.step(node.child_by_field_name("initializer"), &mut state);
-                self.step(node.child_by_field_name("value"), &mut state);
+                self.step(node.field("initializer"), &mut state);
+                self.step(node.field("value"), &mut state);
                 let mut has_default = false;
                 let mut acc: Out<F::State> = Out::none();
                 for case in named_children(node) {
@@ -263,7 +263,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                     has_default |= case.kind_name() == "default_case";
                     let mut s = state.clone();
                     if case.kind_name() == "expression_case" {
-                        self.step(case.child_by_field_name("value"), &mut s);
+                        self.step(case.field("value"), &mut s);
                     }
                     let out = self.seq(&statements(case), s);
                     acc = self.merge_out(acc, out);
@@ -282,7 +282,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                     let mut s = state.clone();
                     match case.kind_name() {
                         "communication_case" => {
-                            self.step(case.child_by_field_name("communication"), &mut s);
+                            self.step(case.field("communication"), &mut s);
                         }
                         "default_case" => {}
                         _ => continue,
@@ -319,15 +319,15 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                 && n.kind_name() != "range_clause"
         });
         let infinite = clause
-            .map(|c| c.child_by_field_name("condition").is_none())
+            .map(|c| c.field("condition").is_none())
             .unwrap_or(range.is_none() && cond.is_none());
         if let Some(c) = clause {
-            self.step(c.child_by_field_name("initializer"), &mut state);
-            self.step(c.child_by_field_name("condition"), &mut state);
+            self.step(c.field("initializer"), &mut state);
+            self.step(c.field("condition"), &mut state);
         }
         self.step(range, &mut state);
         self.step(cond, &mut state);
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.field("body") else {
             return Out::next(state);
         };
         let mut exit = (!infinite).then(|| state.clone());
@@ -342,8 +342,8 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                 break;
             };
             if let Some(c) = clause {
-                self.step(c.child_by_field_name("update"), &mut next);
-                self.step(c.child_by_field_name("condition"), &mut next);
+                self.step(c.field("update"), &mut next);
+                self.step(c.field("condition"), &mut next);
             }
             if !infinite {
                 exit = self.merge(exit, Some(next.clone()));

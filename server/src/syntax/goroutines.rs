@@ -30,7 +30,7 @@ pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
         "go_statement" => {
             let call = named_children(stmt).next().map(unparen)?;
             let literal = call
-                .child_by_field_name("function")
+                .field("function")
                 .map(unparen)
                 .filter(|f| f.kind_name() == "func_literal");
             Some(Start {
@@ -130,7 +130,7 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool, src: &str) -> 
         }
     };
     if let Some(lp) = header_of(stmt) {
-        if let Some(body) = lp.child_by_field_name("body") {
+        if let Some(body) = lp.field("body") {
             return super::statements(body)
                 .into_iter()
                 .any(|s| waits(s, pred, src));
@@ -151,13 +151,13 @@ pub fn select_can_give_up(select: Node) -> bool {
 pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
     match n.kind_name() {
         "unary_expression" => {
-            let op = n.child_by_field_name("operator").map(|o| text(o, src));
+            let op = n.field("operator").map(|o| text(o, src));
             if op != Some("<-") {
                 return None;
             }
-            Some(text(unparen(n.child_by_field_name("operand")?), src))
+            Some(text(unparen(n.field("operand")?), src))
         }
-        "range_clause" => Some(text(unparen(n.child_by_field_name("right")?), src)),
+        "range_clause" => Some(text(unparen(n.field("right")?), src)),
         _ => None,
     }
 }
@@ -208,10 +208,8 @@ impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
 fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
     let c = unparen(condition);
     let ok = match (c.kind_name(), taken) {
-        ("unary_expression", true)
-            if c.child_by_field_name("operator").map(|o| text(o, src)) == Some("!") =>
-        {
-            c.child_by_field_name("operand").map(unparen)
+        ("unary_expression", true) if c.field("operator").map(|o| text(o, src)) == Some("!") => {
+            c.field("operand").map(unparen)
         }
         ("identifier", false) => Some(c),
         _ => None,
@@ -230,8 +228,8 @@ fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
         ) {
             return None;
         }
-        let left = stmt.child_by_field_name("left")?;
-        let right = stmt.child_by_field_name("right")?;
+        let left = stmt.field("left")?;
+        let right = stmt.field("right")?;
         let names: Vec<Node> = named_children(left).collect();
         if names.len() != 2 || text(names[1], src) != ok {
             return None;
@@ -250,7 +248,7 @@ fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
     let in_case = stmt
         .ancestors_in_function()
         .find(|n| n.kind_name() == "communication_case")
-        .and_then(|case| case.child_by_field_name("communication"));
+        .and_then(|case| case.field("communication"));
     let Some(ch) = before
         .and_then(received)
         .or_else(|| in_case.and_then(received))
@@ -270,7 +268,7 @@ pub fn outlives_with<'t>(g: &Start<'t>, src: &'t str, waits: impl Fn(Node<'t>) -
     let Some(func) = enclosing_function(g.stmt) else {
         return true;
     };
-    let Some(body) = func.child_by_field_name("body") else {
+    let Some(body) = func.field("body") else {
         return true;
     };
     // `defer wg.Wait()` (or a deferred literal that waits) runs on every way out.
@@ -378,14 +376,10 @@ pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src
 fn received_by<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
     match n.kind_name() {
         "unary_expression" => {
-            n.child_by_field_name("operator")
-                .is_some_and(|o| o.kind() == "<-")
-                && n.child_by_field_name("operand")
-                    .is_some_and(|o| same(unparen(o)))
+            n.field("operator").is_some_and(|o| o.kind() == "<-")
+                && n.field("operand").is_some_and(|o| same(unparen(o)))
         }
-        "range_clause" => n
-            .child_by_field_name("right")
-            .is_some_and(|r| same(unparen(r))),
+        "range_clause" => n.field("right").is_some_and(|r| same(unparen(r))),
         _ => false,
     }
 }

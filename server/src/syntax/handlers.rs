@@ -16,7 +16,7 @@ pub struct Param<'t> {
 
 /// The parameters of a function node, one entry per name.
 pub fn params<'t>(func: Node<'t>, src: &str) -> Vec<Param<'t>> {
-    let Some(list) = func.child_by_field_name("parameters") else {
+    let Some(list) = func.field("parameters") else {
         return Vec::new();
     };
     param_list(list, src)
@@ -26,7 +26,7 @@ pub fn params<'t>(func: Node<'t>, src: &str) -> Vec<Param<'t>> {
 pub fn param_list<'t>(list: Node<'t>, src: &str) -> Vec<Param<'t>> {
     let mut out = Vec::new();
     for decl in named_children(list) {
-        let Some(ty) = decl.child_by_field_name("type") else {
+        let Some(ty) = decl.field("type") else {
             continue;
         };
         let mut cursor = decl.walk();
@@ -56,14 +56,14 @@ pub fn receiver(method: Node, src: &str) -> Option<Receiver> {
     if method.kind_name() != "method_declaration" {
         return None;
     }
-    let list = method.child_by_field_name("receiver")?;
+    let list = method.field("receiver")?;
     let p = param_list(list, src).into_iter().next()?;
     let mut ty = p.ty;
     if ty.kind_name() == "pointer_type" {
         ty = named_children(ty).next()?;
     }
     if ty.kind_name() == "generic_type" {
-        ty = ty.child_by_field_name("type")?;
+        ty = ty.field("type")?;
     }
     Some(Receiver {
         name: p.name?,
@@ -88,7 +88,7 @@ pub struct Handler<'t> {
 
 /// The handler view of a function node, if it is one.
 pub fn handler<'t>(func: Node<'t>, src: &str, imports: &Imports) -> Option<Handler<'t>> {
-    let body = func.child_by_field_name("body")?;
+    let body = func.field("body")?;
     let ps = params(func, src);
     if ps.len() < 2 {
         return None;
@@ -128,14 +128,11 @@ pub fn handler<'t>(func: Node<'t>, src: &str, imports: &Imports) -> Option<Handl
 pub fn display_name(func: Node, src: &str) -> String {
     match func.kind_name() {
         "function_declaration" => func
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| text(n, src).to_string())
             .unwrap_or_default(),
         "method_declaration" => {
-            let name = func
-                .child_by_field_name("name")
-                .map(|n| text(n, src))
-                .unwrap_or_default();
+            let name = func.field("name").map(|n| text(n, src)).unwrap_or_default();
             match receiver(func, src) {
                 Some(r) => format!("{}.{}", r.type_name, name),
                 None => name.to_string(),
@@ -163,9 +160,7 @@ fn literal_name(func: Node, src: &str) -> String {
     while let Some(p) = cur {
         match p.kind_name() {
             "short_var_declaration" | "assignment_statement" | "var_spec" => {
-                let left = p
-                    .child_by_field_name("left")
-                    .or_else(|| p.child_by_field_name("name"));
+                let left = p.field("left").or_else(|| p.field("name"));
                 if let Some(l) = left {
                     return text(l, src).to_string();
                 }

@@ -115,7 +115,7 @@ pub fn writes_to_client(
         let name = match call.function.kind_name() {
             "selector_expression" => call
                 .function
-                .child_by_field_name("field")
+                .field("field")
                 .map(|f| text(f, src))
                 .unwrap_or(""),
             _ => text(call.function, src),
@@ -170,8 +170,8 @@ fn is_req_body(n: Node, requests: &HashSet<String>, src: &str) -> bool {
     if n.kind_name() != "selector_expression" {
         return false;
     }
-    let field = n.child_by_field_name("field").map(|f| text(f, src));
-    let operand = n.child_by_field_name("operand").map(unparen);
+    let field = n.field("field").map(|f| text(f, src));
+    let operand = n.field("operand").map(unparen);
     field == Some("Body")
         && operand
             .map(|o| o.kind_name() == "identifier" && requests.contains(text(o, src)))

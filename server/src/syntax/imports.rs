@@ -74,11 +74,11 @@ impl Imports {
     }
 
     fn add(&mut self, spec: Node, src: &str) {
-        let Some(path_node) = spec.child_by_field_name("path") else {
+        let Some(path_node) = spec.field("path") else {
             return;
         };
         let path = text(path_node, src).trim_matches(|c| c == '"' || c == '`');
-        let local = match spec.child_by_field_name("name") {
+        let local = match spec.field("name") {
             Some(n) if n.kind_name() == "dot" => Some(Local::Dot),
             Some(n) if n.kind_name() == "blank_identifier" => None,
             Some(n) => Some(Local::Name(text(n, src).to_string())),
@@ -132,14 +132,14 @@ impl Imports {
         let node = unparen(node);
         match node.kind_name() {
             "selector_expression" => {
-                let operand = node.child_by_field_name("operand")?;
+                let operand = node.field("operand")?;
                 if operand.kind_name() != "identifier" {
                     return None;
                 }
                 if self.path_of(text(operand, src)) != Some(path) {
                     return None;
                 }
-                Some(text(node.child_by_field_name("field")?, src))
+                Some(text(node.field("field")?, src))
             }
             "identifier" => self.has_dot(path).then(|| text(node, src)),
             _ => None,
@@ -162,15 +162,9 @@ impl Imports {
         match ty.kind_name() {
             "qualified_type" | "selector_expression" => {
                 let (pkg, name) = if ty.kind_name() == "qualified_type" {
-                    (
-                        ty.child_by_field_name("package")?,
-                        ty.child_by_field_name("name")?,
-                    )
+                    (ty.field("package")?, ty.field("name")?)
                 } else {
-                    (
-                        ty.child_by_field_name("operand")?,
-                        ty.child_by_field_name("field")?,
-                    )
+                    (ty.field("operand")?, ty.field("field")?)
                 };
                 (self.path_of(text(pkg, src)) == Some(path)).then(|| (text(name, src), ptr))
             }
@@ -189,14 +183,8 @@ impl Imports {
             (ty, false)
         };
         let (pkg, name) = match ty.kind_name() {
-            "qualified_type" => (
-                ty.child_by_field_name("package")?,
-                ty.child_by_field_name("name")?,
-            ),
-            "selector_expression" => (
-                ty.child_by_field_name("operand")?,
-                ty.child_by_field_name("field")?,
-            ),
+            "qualified_type" => (ty.field("package")?, ty.field("name")?),
+            "selector_expression" => (ty.field("operand")?, ty.field("field")?),
             _ => return None,
         };
         Some((self.path_of(text(pkg, src))?, text(name, src), ptr))

@@ -30,6 +30,10 @@ pub trait NodeKind<'t> {
     fn up(&self) -> Option<Node<'t>>;
     /// The node's ancestors, nearest first (through [`NodeKind::up`]).
     fn ancestors(&self) -> impl Iterator<Item = Node<'t>>;
+    /// The child in field `name`: `Node::child_by_field_name`, but the
+    /// field's id comes from a table built once (the tree looks the name up
+    /// among the grammar's field names, comparing strings, on every call).
+    fn field(&self, name: &str) -> Option<Node<'t>>;
     /// The ancestors up to, not including, the nearest enclosing function.
     fn ancestors_in_function(&self) -> impl Iterator<Item = Node<'t>> {
         self.ancestors().take_while(|n| !is_function(*n))
@@ -47,17 +51,37 @@ impl<'t> NodeKind<'t> for Node<'t> {
     }
 
     #[inline]
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        static FIELDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+        let fields = FIELDS.get_or_init(|| {
+            let lang = language();
+            (0..=lang.field_count() as u16)
+                .map(|id| lang.field_name_for_id(id).unwrap_or(""))
+                .collect()
+        });
+        match fields.iter().skip(1).position(|f| *f == name) {
+            Some(i) => self.child_by_field_id(i as u16 + 1),
+            None => None,
+        }
+    }
+
+    #[inline]
     fn kind_name(&self) -> &'static str {
         static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
         let names = NAMES.get_or_init(|| {
-            let lang: &'static tree_sitter::Language =
-                Box::leak(Box::new(tree_sitter_go::LANGUAGE.into()));
+            let lang = language();
             (0..lang.node_kind_count())
                 .map(|id| lang.node_kind_for_id(id as u16).unwrap_or(""))
                 .collect()
         });
         names.get(self.kind_id() as usize).copied().unwrap_or("")
     }
+}
+
+/// The Go grammar, made once.
+fn language() -> &'static tree_sitter::Language {
+    static LANGUAGE: OnceLock<tree_sitter::Language> = OnceLock::new();
+    LANGUAGE.get_or_init(|| tree_sitter_go::LANGUAGE.into())
 }
 
 /// What to do after visiting a node.
@@ -229,9 +253,9 @@ impl<'t> Call<'t> {
         if node.kind_name() != "call_expression" {
             return None;
         }
-        let function = node.child_by_field_name("function")?;
+        let function = node.field("function")?;
         let args = node
-            .child_by_field_name("arguments")
+            .field("arguments")
             .map(|a| named_children(a).collect())
             .unwrap_or_default();
         Some(Call {
@@ -246,8 +270,8 @@ impl<'t> Call<'t> {
         if self.function.kind_name() != "selector_expression" {
             return None;
         }
-        let operand = self.function.child_by_field_name("operand")?;
-        let field = self.function.child_by_field_name("field")?;
+        let operand = self.function.field("operand")?;
+        let field = self.function.field("field")?;
         Some((unparen(operand), text(field, src)))
     }
 
@@ -297,11 +321,9 @@ pub fn root_ident(mut node: Node) -> Option<Node> {
         node = unparen(node);
         match node.kind_name() {
             "identifier" => return Some(node),
-            "selector_expression" => node = node.child_by_field_name("operand")?,
-            "index_expression" | "slice_expression" => {
-                node = node.child_by_field_name("operand")?
-            }
-            "unary_expression" => node = node.child_by_field_name("operand")?,
+            "selector_expression" => node = node.field("operand")?,
+            "index_expression" | "slice_expression" => node = node.field("operand")?,
+            "unary_expression" => node = node.field("operand")?,
             _ => return None,
         }
     }
@@ -312,6 +334,27 @@ pub fn root_ident(mut node: Node) -> Option<Node> {
 pub fn mentions(node: Node, src: &str, name: &str) -> bool {
     any(node, |n| {
         matches!(n.kind_name(), "identifier" | "selector_expression") && text(n, src) == name
+    })
+}
+
+/// About this many bytes of source make a batch of declarations.
+pub const BATCH_BYTES: usize = 256 << 10;
+
+/// `scope` (top-level declarations) in runs of about [`BATCH_BYTES`] of
+/// source, a larger declaration on its own: what is laid out at once, and
+/// what one thread summarises or checks of a large file.
+pub fn batches<'a>(scope: Vec<Node<'a>>) -> impl Iterator<Item = Vec<Node<'a>>> {
+    let mut scope = scope.into_iter().peekable();
+    std::iter::from_fn(move || {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while let Some(d) =
+            scope.next_if(|d| batch.is_empty() || bytes + d.byte_range().len() <= BATCH_BYTES)
+        {
+            bytes += d.byte_range().len();
+            batch.push(d);
+        }
+        (!batch.is_empty()).then_some(batch)
     })
 }
 
@@ -394,10 +437,8 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
             .last()
             .is_some_and(|s| s.kind() != "label_name" && is_terminating(s, src)),
         "if_statement" => {
-            let (Some(then), Some(alt)) = (
-                stmt.child_by_field_name("consequence"),
-                stmt.child_by_field_name("alternative"),
-            ) else {
+            let (Some(then), Some(alt)) = (stmt.field("consequence"), stmt.field("alternative"))
+            else {
                 return false;
             };
             is_terminating(then, src) && is_terminating(alt, src)
@@ -405,7 +446,7 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
         "for_statement" => {
             let endless = named_children(stmt)
                 .filter(|c| c.kind() != "block" && c.kind() != "comment")
-                .all(|c| c.kind() == "for_clause" && c.child_by_field_name("condition").is_none());
+                .all(|c| c.kind() == "for_clause" && c.field("condition").is_none());
             endless && !breaks_out(stmt, src)
         }
         "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
@@ -426,7 +467,7 @@ fn breaks_out(stmt: Node, src: &str) -> bool {
     let label = stmt
         .up()
         .filter(|p| p.kind() == "labeled_statement")
-        .and_then(|p| p.child_by_field_name("label"))
+        .and_then(|p| p.field("label"))
         .map(|l| text(l, src));
     let breakable = |k: &str| {
         matches!(

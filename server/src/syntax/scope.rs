@@ -36,7 +36,7 @@ fn names_declared(func: Node, src: &str, nested: bool) -> HashSet<String> {
                 }
             }
             "short_var_declaration" | "range_clause" | "receive_statement" => {
-                if let Some(left) = n.child_by_field_name("left") {
+                if let Some(left) = n.field("left") {
                     for id in named_children(left) {
                         if id.kind_name() == "identifier" {
                             names.insert(text(id, src).to_string());
@@ -45,7 +45,7 @@ fn names_declared(func: Node, src: &str, nested: bool) -> HashSet<String> {
                 }
             }
             "type_switch_statement" => {
-                if let Some(alias) = n.child_by_field_name("alias") {
+                if let Some(alias) = n.field("alias") {
                     for id in named_children(alias) {
                         names.insert(text(id, src).to_string());
                     }
@@ -102,27 +102,27 @@ pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules
     match expr.kind_name() {
         "identifier" => names.contains(text(expr, src)),
         "selector_expression" => {
-            let field = expr.child_by_field_name("field").map(|f| text(f, src));
-            let operand = expr.child_by_field_name("operand");
+            let field = expr.field("field").map(|f| text(f, src));
+            let operand = expr.field("operand");
             match (operand, field) {
                 (Some(o), Some(f)) if rules.fields.contains(&f) => derives(o, names, src, rules),
                 _ => false,
             }
         }
         "call_expression" => {
-            let Some(func) = expr.child_by_field_name("function").map(unparen) else {
+            let Some(func) = expr.field("function").map(unparen) else {
                 return false;
             };
             if func.kind_name() == "selector_expression" {
-                let method = func.child_by_field_name("field").map(|f| text(f, src));
-                if let (Some(o), Some(m)) = (func.child_by_field_name("operand"), method) {
+                let method = func.field("field").map(|f| text(f, src));
+                if let (Some(o), Some(m)) = (func.field("operand"), method) {
                     if rules.methods.contains(&m) && derives(o, names, src, rules) {
                         return true;
                     }
                 }
             }
             let name = match func.kind_name() {
-                "selector_expression" => func.child_by_field_name("field").map(|f| text(f, src)),
+                "selector_expression" => func.field("field").map(|f| text(f, src)),
                 "identifier" => Some(text(func, src)),
                 _ => None,
             }
@@ -132,26 +132,26 @@ pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules
             rules.wrappers
                 && wraps
                 && expr
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .map(|args| named_children(args).any(|a| derives(a, names, src, rules)))
                     .unwrap_or(false)
         }
         "composite_literal" => {
             rules.wrappers
                 && expr
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| literal_values(b).any(|v| derives(v, names, src, rules)))
                     .unwrap_or(false)
         }
         "type_assertion_expression" => expr
-            .child_by_field_name("operand")
+            .field("operand")
             .map(|o| derives(o, names, src, rules))
             .unwrap_or(false),
         "unary_expression" => {
-            let op = expr.child_by_field_name("operator").map(|o| text(o, src));
+            let op = expr.field("operator").map(|o| text(o, src));
             op == Some("&")
                 && expr
-                    .child_by_field_name("operand")
+                    .field("operand")
                     .map(|o| derives(o, names, src, rules))
                     .unwrap_or(false)
         }
@@ -164,7 +164,7 @@ pub fn literal_values<'t>(body: Node<'t>) -> impl Iterator<Item = Node<'t>> {
     let mut out = Vec::new();
     for el in named_children(body) {
         let el = if el.kind_name() == "keyed_element" {
-            match el.child_by_field_name("value") {
+            match el.field("value") {
                 Some(v) => v,
                 None => continue,
             }
@@ -191,15 +191,12 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
     visit(root, |n| {
         match n.kind_name() {
             "short_var_declaration" | "assignment_statement" => {
-                if let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) {
+                if let (Some(l), Some(r)) = (n.field("left"), n.field("right")) {
                     pair_up(l, r, &mut bindings);
                 }
             }
             "var_spec" => {
-                if let Some(r) = n.child_by_field_name("value") {
+                if let Some(r) = n.field("value") {
                     let mut c = n.walk();
                     let left: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
                     let right: Vec<Node> = named_children(r).collect();
@@ -209,9 +206,7 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
                 }
             }
             "call_expression"
-                if n.child_by_field_name("function")
-                    .map(|f| unparen(f).kind_name())
-                    == Some("func_literal") =>
+                if n.field("function").map(|f| unparen(f).kind_name()) == Some("func_literal") =>
             {
                 literal_calls.push(n);
             }
@@ -227,12 +222,12 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
             }
         }
         for call in &literal_calls {
-            let Some(func) = call.child_by_field_name("function").map(unparen) else {
+            let Some(func) = call.field("function").map(unparen) else {
                 continue;
             };
             let ps = params(func, src);
             let args: Vec<Node> = call
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .map(|a| named_children(a).collect())
                 .unwrap_or_default();
             for (p, a) in ps.iter().zip(args) {
@@ -271,7 +266,7 @@ pub fn is_declaration(id: Node) -> bool {
             .up()
             .map(|gp| {
                 matches!(gp.kind_name(), "short_var_declaration" | "range_clause")
-                    && gp.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+                    && gp.field("left").map(|l| l.id()) == Some(p.id())
             })
             .unwrap_or(false),
         _ => false,
@@ -283,14 +278,14 @@ pub fn is_declaration(id: Node) -> bool {
 pub fn map_write_target<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
     match n.kind_name() {
         "index_expression" => is_assigned(n)
-            .then(|| n.child_by_field_name("operand").map(unparen))
+            .then(|| n.field("operand").map(unparen))
             .flatten(),
         "call_expression" => {
-            let f = n.child_by_field_name("function")?;
+            let f = n.field("function")?;
             if f.kind_name() != "identifier" || !matches!(text(f, src), "delete" | "clear") {
                 return None;
             }
-            let args = n.child_by_field_name("arguments")?;
+            let args = n.field("arguments")?;
             named_children(args).next().map(unparen)
         }
         _ => None,
@@ -308,8 +303,8 @@ pub fn shared_key(
     match target.kind_name() {
         "identifier" => Some(text(target, src).to_string()),
         "selector_expression" => {
-            let operand = unparen(target.child_by_field_name("operand")?);
-            let field = text(target.child_by_field_name("field")?, src);
+            let operand = unparen(target.field("operand")?);
+            let field = text(target.field("field")?, src);
             if operand.kind_name() != "identifier" {
                 return None;
             }
@@ -331,7 +326,7 @@ pub fn is_assigned(n: Node) -> bool {
         "inc_statement" | "dec_statement" => true,
         "expression_list" => p.up().is_some_and(|a| {
             a.kind_name() == "assignment_statement"
-                && a.child_by_field_name("left").map(|l| l.id()) == Some(p.id())
+                && a.field("left").map(|l| l.id()) == Some(p.id())
         }),
         _ => false,
     }

@@ -84,7 +84,7 @@ pub fn element_type(t: &str) -> Option<&str> {
 /// The result types of a function declaration, one per result (`(n int,
 /// err error)` gives `int`, `error`; a single unnamed type gives itself).
 pub fn result_types<'t>(func: Node<'t>, src: &str) -> Vec<Node<'t>> {
-    match func.child_by_field_name("result") {
+    match func.field("result") {
         Some(r) if r.kind_name() == "parameter_list" => super::handlers::param_list(r, src)
             .into_iter()
             .map(|p| p.ty)
@@ -126,8 +126,8 @@ fn of(expr: Node, src: &str, imports: &Imports, depth: usize) -> Option<TypeRef>
             }
         }
         "selector_expression" => {
-            let operand = unparen(e.child_by_field_name("operand")?);
-            let field = text(e.child_by_field_name("field")?, src).to_string();
+            let operand = unparen(e.field("operand")?);
+            let field = text(e.field("field")?, src).to_string();
             if is_package(operand, src, imports) {
                 // Another package's variable: its type is not ours to know.
                 return None;
@@ -135,25 +135,25 @@ fn of(expr: Node, src: &str, imports: &Imports, depth: usize) -> Option<TypeRef>
             let inner = of(operand, src, imports, depth + 1)?;
             Some(TypeRef::Field(Box::new(inner), field))
         }
-        "composite_literal" => Some(named(e.child_by_field_name("type")?, src)),
+        "composite_literal" => Some(named(e.field("type")?, src)),
         "unary_expression" => {
-            let op = e.child_by_field_name("operator").map(|o| text(o, src));
+            let op = e.field("operator").map(|o| text(o, src));
             match op {
                 // Pointers are normalised away: `&v` and `*p` have v's and p's type.
-                Some("&" | "*") => of(e.child_by_field_name("operand")?, src, imports, depth + 1),
+                Some("&" | "*") => of(e.field("operand")?, src, imports, depth + 1),
                 _ => None,
             }
         }
         "index_expression" => Some(TypeRef::Elem(Box::new(of(
-            e.child_by_field_name("operand")?,
+            e.field("operand")?,
             src,
             imports,
             depth + 1,
         )?))),
-        "type_assertion_expression" => Some(named(e.child_by_field_name("type")?, src)),
+        "type_assertion_expression" => Some(named(e.field("type")?, src)),
         "call_expression" => {
-            let function = unparen(e.child_by_field_name("function")?);
-            let args = e.child_by_field_name("arguments");
+            let function = unparen(e.field("function")?);
+            let args = e.field("arguments");
             match function.kind_name() {
                 "identifier" => {
                     let name = text(function, src);
@@ -167,11 +167,11 @@ fn of(expr: Node, src: &str, imports: &Imports, depth: usize) -> Option<TypeRef>
                     }
                 }
                 "selector_expression" => {
-                    let operand = unparen(function.child_by_field_name("operand")?);
+                    let operand = unparen(function.field("operand")?);
                     if is_package(operand, src, imports) {
                         return None;
                     }
-                    let method = text(function.child_by_field_name("field")?, src).to_string();
+                    let method = text(function.field("field")?, src).to_string();
                     let recv = of(operand, src, imports, depth + 1)?;
                     Some(TypeRef::Result {
                         func: method,
@@ -286,7 +286,7 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
                 if n.children_by_field_name("name", &mut c)
                     .any(|id| text(id, src) == name)
                 {
-                    found = Some(match (n.kind_name(), n.child_by_field_name("type")) {
+                    found = Some(match (n.kind_name(), n.field("type")) {
                         ("parameter_declaration", Some(t)) => Decl::Type(t),
                         _ => Decl::Unknown,
                     });
@@ -298,10 +298,10 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
                 let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
                 if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
                     let value = n
-                        .child_by_field_name("value")
+                        .field("value")
                         .filter(|v| named_children(*v).count() == names.len())
                         .and_then(|v| named_children(v).nth(i));
-                    found = Some(match (n.child_by_field_name("type"), value) {
+                    found = Some(match (n.field("type"), value) {
                         (Some(t), _) => Decl::Type(t),
                         (None, Some(v)) if n.kind_name() == "var_spec" => Decl::Value(v),
                         _ => Decl::Unknown,
@@ -309,10 +309,7 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
                 }
             }
             "short_var_declaration" if !holds => {
-                if let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                     let names: Vec<Node> = named_children(left).collect();
                     let values: Vec<Node> = named_children(right).collect();
                     if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
@@ -328,10 +325,10 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
                 }
             }
             "range_clause" => {
-                if let Some(left) = n.child_by_field_name("left") {
+                if let Some(left) = n.field("left") {
                     let names: Vec<Node> = named_children(left).collect();
                     if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                        found = Some(match (i, n.child_by_field_name("right")) {
+                        found = Some(match (i, n.field("right")) {
                             (1, Some(xs)) => Decl::Elem(xs),
                             _ => Decl::Unknown,
                         });
@@ -341,10 +338,7 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
             "type_switch_statement" | "receive_statement" => {
                 // `switch v := x.(type)`, `v := <-ch`: the type varies or is
                 // not written.
-                if let Some(alias) = n
-                    .child_by_field_name("alias")
-                    .or_else(|| n.child_by_field_name("left"))
-                {
+                if let Some(alias) = n.field("alias").or_else(|| n.field("left")) {
                     if named_children(alias).any(|id| text(id, src) == name)
                         || text(alias, src) == name
                     {

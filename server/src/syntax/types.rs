@@ -139,13 +139,13 @@ pub fn of_type(ty: Node, src: &str, imports: &Imports) -> Kind {
 pub fn of_expr(expr: Node, src: &str, imports: &Imports) -> Kind {
     let expr = unparen(expr);
     match expr.kind_name() {
-        "composite_literal" => match expr.child_by_field_name("type") {
+        "composite_literal" => match expr.field("type") {
             Some(ty) => of_type(ty, src, imports),
             None => Kind::Other,
         },
         "unary_expression" => {
-            let op = expr.child_by_field_name("operator").map(|o| text(o, src));
-            match (op, expr.child_by_field_name("operand")) {
+            let op = expr.field("operator").map(|o| text(o, src));
+            match (op, expr.field("operand")) {
                 (Some("&"), Some(inner)) if unparen(inner).kind_name() == "composite_literal" => {
                     of_expr(inner, src, imports)
                 }
@@ -194,10 +194,8 @@ fn of_call(expr: Node, src: &str, imports: &Imports) -> Kind {
     if call.function.kind_name() != "selector_expression" {
         return Kind::Other;
     }
-    let (Some(pkg), Some(func)) = (
-        call.function.child_by_field_name("operand"),
-        call.function.child_by_field_name("field"),
-    ) else {
+    let (Some(pkg), Some(func)) = (call.function.field("operand"), call.function.field("field"))
+    else {
         return Kind::Other;
     };
     let Some(path) = imports.path_of(text(pkg, src)) else {
@@ -230,7 +228,7 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
                     .any(|id| text(id, src) == name)
                 {
                     let k = n
-                        .child_by_field_name("type")
+                        .field("type")
                         .map(|t| of_type(t, src, imports))
                         .unwrap_or(Kind::Other);
                     found = Some(k);
@@ -242,13 +240,10 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
                 let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
                 if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
                     let mut k = n
-                        .child_by_field_name("type")
+                        .field("type")
                         .map(|t| of_type(t, src, imports))
                         .unwrap_or(Kind::Other);
-                    if let Some(v) = n
-                        .child_by_field_name("value")
-                        .and_then(|v| named_children(v).nth(i))
-                    {
+                    if let Some(v) = n.field("value").and_then(|v| named_children(v).nth(i)) {
                         let vk = of_expr(v, src, imports);
                         if vk != Kind::Other {
                             k = vk;
@@ -259,14 +254,12 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
                 }
             }
             "short_var_declaration" | "range_clause" | "receive_statement" => {
-                if let Some(left) = n.child_by_field_name("left") {
+                if let Some(left) = n.field("left") {
                     let names: Vec<Node> = named_children(left).collect();
                     if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
                         let mut k = Kind::Other;
                         if n.kind_name() == "short_var_declaration" {
-                            if let Some(v) = n
-                                .child_by_field_name("right")
-                                .and_then(|v| named_children(v).nth(i))
+                            if let Some(v) = n.field("right").and_then(|v| named_children(v).nth(i))
                             {
                                 k = of_expr(v, src, imports);
                             }
