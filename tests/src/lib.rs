@@ -53,7 +53,7 @@ pub fn reported(dir: &Path) -> BTreeSet<Mark> {
     findings
         .into_iter()
         .map(|f| {
-            let name = Path::new(&f.path)
+            let name = Path::new(&*f.path)
                 .file_name()
                 .unwrap()
                 .to_string_lossy()

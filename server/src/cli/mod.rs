@@ -167,7 +167,7 @@ impl Run {
     pub fn fixes_in(&self, path: &str, unsafe_ok: bool) -> Vec<crate::diagnostic::Fix> {
         self.findings
             .iter()
-            .filter(|f| f.path == path)
+            .filter(|f| &*f.path == path)
             .filter_map(|f| f.fix_to_apply(unsafe_ok).cloned())
             .collect()
     }
@@ -301,7 +301,7 @@ fn summary_line(run: &Run) -> String {
     let files = run
         .findings
         .iter()
-        .map(|f| f.path.as_str())
+        .map(|f| &*f.path)
         .collect::<std::collections::HashSet<_>>()
         .len();
     let mut checked = format!("{} checked", plural(run.files, "file"));
@@ -522,11 +522,10 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
     for (i, report) in check_units(&kept, &siblings, settings) {
         let u = &kept[i];
         run.check_time += report.elapsed;
-        for p in &report.panics {
-            run.warnings.push(p.clone());
-        }
-        run.warnings.extend(report.notes.iter().cloned());
-        for d in &report.diagnostics {
+        run.warnings.extend(report.panics);
+        run.warnings.extend(report.notes);
+        // Each diagnostic is freed as its finding is made.
+        for d in report.diagnostics {
             run.findings.push(Finding::new(d, &u.file, &u.file.path));
         }
     }

@@ -4,10 +4,11 @@
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Location};
 use crate::source::SourceFile;
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Serialize, Clone, Debug)]
 pub struct JsonRelated {
-    pub path: String,
+    pub path: Arc<str>,
     pub line: usize,
     pub column: usize,
     pub message: String,
@@ -15,7 +16,7 @@ pub struct JsonRelated {
 
 #[derive(Serialize, Clone, Debug)]
 pub struct JsonEdit {
-    pub path: String,
+    pub path: Arc<str>,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
@@ -36,7 +37,8 @@ pub struct JsonFix {
 /// One finding as `--format json` prints it.
 #[derive(Serialize, Clone, Debug)]
 pub struct Finding {
-    pub path: String,
+    /// Shared by the finding's related locations and edits in that file.
+    pub path: Arc<str>,
     pub code: &'static str,
     pub name: &'static str,
     pub severity: &'static str,
@@ -64,12 +66,16 @@ pub struct Finding {
 impl Finding {
     /// Resolves a diagnostic of `file`, shown under `shown` (the path as the
     /// user named it).
-    pub fn new(d: &Diagnostic, file: &SourceFile, shown: &str) -> Finding {
+    pub fn new(d: Diagnostic, file: &SourceFile, shown: &str) -> Finding {
+        let shown: Arc<str> = match *file.path == *shown {
+            true => file.path.clone(),
+            false => shown.into(),
+        };
         let show = |loc: &Location| {
             if *loc.path == *file.path {
-                shown.to_string()
+                shown.clone()
             } else {
-                loc.path.to_string()
+                loc.path.clone()
             }
         };
         let chars = |line: usize, offset: usize| {
@@ -88,11 +94,11 @@ impl Finding {
                 let end = file.line_start(d.location.start.line + 1);
                 file.text.get(start..end).unwrap_or("").trim().to_string()
             },
-            path: shown.to_string(),
+            path: shown.clone(),
             code: d.code,
             name: d.name,
             severity: d.severity.as_str(),
-            message: d.message.clone(),
+            message: d.message,
             line: d.location.start.line + 1,
             column: d.location.start.column + 1,
             end_line: d.location.end.line + 1,
@@ -107,7 +113,6 @@ impl Finding {
                     message: r.message.clone(),
                 })
                 .collect(),
-            raw_fixes: d.fixes.clone(),
             fixes: d
                 .fixes
                 .iter()
@@ -136,9 +141,9 @@ impl Finding {
                             let (el, ec) = line_col(e.end);
                             JsonEdit {
                                 path: if other.is_some() {
-                                    e.path.to_string()
+                                    e.path.clone()
                                 } else {
-                                    shown.to_string()
+                                    shown.clone()
                                 },
                                 line: l + 1,
                                 column: c + 1,
@@ -150,6 +155,7 @@ impl Finding {
                         .collect(),
                 })
                 .collect(),
+            raw_fixes: d.fixes,
         }
     }
 

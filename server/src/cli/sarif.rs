@@ -65,7 +65,7 @@ pub fn log(findings: &[Finding]) -> Value {
                     // One change per file, in the order the edits come.
                     let mut paths: Vec<&str> = Vec::new();
                     for e in &fix.edits {
-                        if !paths.contains(&e.path.as_str()) {
+                        if !paths.contains(&&*e.path) {
                             paths.push(&e.path);
                         }
                     }
@@ -74,7 +74,7 @@ pub fn log(findings: &[Finding]) -> Value {
                         .map(|p| {
                             json!({
                                 "artifactLocation": artifact(p),
-                                "replacements": fix.edits.iter().filter(|e| e.path == *p).map(|e| json!({
+                                "replacements": fix.edits.iter().filter(|e| &*e.path == *p).map(|e| json!({
                                     "deletedRegion": {
                                         "startLine": e.line, "startColumn": e.column,
                                         "endLine": e.end_line, "endColumn": e.end_column
