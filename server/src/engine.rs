@@ -62,7 +62,7 @@ pub fn check_file(
 ) -> FileReport {
     let scope = file.top_level().collect();
     let mut report = check_scope(file, imports, index, settings, scope);
-    let ran = |r: &Rule| settings.enabled(r) && (r.in_tests || !file.is_test());
+    let ran = |r: &Rule| runs(r, file, imports, settings);
     report.notes = crate::suppress::apply(file, &mut report.diagnostics, settings, ran);
     dedupe(&mut report.diagnostics);
     report
@@ -116,6 +116,14 @@ pub fn check_scope<'a>(
     report
 }
 
+/// True when `rule` is enabled and checks `file`: a rule that leaves tests
+/// alone skips test code, `_test.go` files and the test helpers beside the
+/// code (files that import `testing`: harnesses, fake servers, fixtures,
+/// compiled only into tests in practice).
+fn runs(rule: &Rule, file: &SourceFile, imports: &Imports, settings: &Settings) -> bool {
+    settings.enabled(rule) && (rule.in_tests || !(file.is_test() || imports.has("testing")))
+}
+
 /// The enabled rules over one batch of declarations, laid out while they
 /// run: the findings, and what the rules that panicked said.
 fn check_batch<'a>(
@@ -128,9 +136,7 @@ fn check_batch<'a>(
     let (mut diagnostics, mut panics) = (Vec::new(), Vec::new());
     let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
     let cx = Context::scoped(file, imports, index, batch);
-    let rules = RULES
-        .iter()
-        .filter(|r| settings.enabled(r) && (r.in_tests || !file.is_test()));
+    let rules = RULES.iter().filter(|r| runs(r, file, imports, settings));
     for rule in rules {
         let mut found = Vec::new();
         match catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found))) {

@@ -39,7 +39,8 @@ pub struct Rule {
     pub summary: &'static str,
     /// Markdown with the sections every rule documents.
     pub docs: &'static str,
-    /// Whether it checks `_test.go` files. A rule whose harm needs a
+    /// Whether it checks test code (`_test.go` files, and files that import
+    /// `testing`: test helpers). A rule whose harm needs a
     /// long-running server or remote clients (a hung shutdown, a slow
     /// client, a cancelled request) has none in a test, where the same
     /// shapes are test doubles.
@@ -91,7 +92,7 @@ pub fn page(rule: &Rule) -> String {
             + if rule.in_tests {
                 "\n"
             } else {
-                "\n\n## Tests\nLeaves `_test.go` files alone: there the same shapes are test doubles or\nchecks made after the fact, and `go test` (its timeout, its race detector)\nreports what harm they do.\n"
+                "\n\n## Tests\nLeaves test code alone (`_test.go` files, and test helpers: files that\nimport `testing`): there the same shapes are test doubles or checks made\nafter the fact, and `go test` (its timeout, its race detector) reports\nwhat harm they do.\n"
             }
     )
 }
