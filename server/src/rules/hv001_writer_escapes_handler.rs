@@ -16,7 +16,10 @@ pub static RULE: Rule = Rule {
     docs: r#"## What it does
 Reports a use of a handler's `http.ResponseWriter` (or of a local alias or a
 wrapper built from it, such as a `bufio.Writer` or a `json.Encoder`) inside a
-goroutine that the handler does not wait for.
+goroutine that the handler does not wait for. A struct that holds the writer
+among other things (`u := &upload{out: w, body: r.Body}`) is the writer only
+where the goroutine reaches it whole, calls its methods, or reads a field the
+handler sets to the writer or never sets: `u.body.Close()` is left alone.
 
 ## Why is this bad?
 The server reuses the writer as soon as the handler returns. A goroutine that
@@ -84,7 +87,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if !cx.owned_by(g.stmt, h) {
                 continue;
             }
-            let uses = writer_uses(&g, &writers, &outer, cx.src);
+            let uses = writer_uses(&g, &writers, &outer, h.func, cx.src);
             if uses.is_empty() || !outlives(&g, cx.src) {
                 continue;
             }
@@ -141,7 +144,8 @@ fn writer_uses<'t>(
     g: &Start<'t>,
     writers: &HashSet<String>,
     outer: &HashSet<String>,
-    src: &str,
+    func: Node<'t>,
+    src: &'t str,
 ) -> Vec<Node<'t>> {
     let binding_args = g.literal.and_then(|_| g.call.field("arguments"));
     let mut uses = Vec::new();
@@ -174,6 +178,7 @@ fn writer_uses<'t>(
                         .contains(name)
                 })
     };
+    let mut other_fields: HashMap<&str, bool> = HashMap::new();
     visit(g.stmt, |n| {
         if Some(n.id()) == binding_args.map(|a| a.id()) {
             return Visit::Skip;
@@ -182,12 +187,60 @@ fn writer_uses<'t>(
             && writers.contains(text(n, src))
             && !is_declaration(n)
             && !shadowed(n, text(n, src))
+            && !reads_other_field(n, writers, func, src, &mut other_fields)
         {
             uses.push(n);
         }
         Visit::Descend
     });
     uses
+}
+
+/// True when `n`, a wrapper of the writer (`c := &reqCtx{w: w, body: b}`),
+/// is used only for a field the handler never sets to the writer: `c.body`
+/// (read, or a method of the field called) reaches no client. Every keyed
+/// element of that field in `func` must hold something else; a field the
+/// handler never sets is unknown and still counts, as does a method of the
+/// wrapper itself (`c.fail()`) or the wrapper passed on whole.
+fn reads_other_field<'t>(
+    n: Node<'t>,
+    writers: &HashSet<String>,
+    func: Node<'t>,
+    src: &'t str,
+    memo: &mut HashMap<&'t str, bool>,
+) -> bool {
+    let Some(sel) = n.up().filter(|p| p.kind_name() == "selector_expression") else {
+        return false;
+    };
+    if sel.field("operand").map(|o| o.id()) != Some(n.id()) {
+        return false;
+    }
+    let called = sel.up().is_some_and(|c| {
+        c.kind_name() == "call_expression" && c.field("function").map(|f| f.id()) == Some(sel.id())
+    });
+    let Some(field) = sel.field("field").filter(|_| !called) else {
+        return false;
+    };
+    let field = text(field, src);
+    *memo.entry(field).or_insert_with(|| {
+        let mut set = false;
+        let mut to_writer = false;
+        visit(func, |k| {
+            if k.kind_name() == "keyed_element" {
+                let mut parts = crate::syntax::named_children(k);
+                if let (Some(key), Some(value)) = (parts.next(), parts.next()) {
+                    if text(key, src) == field {
+                        set = true;
+                        to_writer |= crate::syntax::any(value, |v| {
+                            v.kind_name() == "identifier" && writers.contains(text(v, src))
+                        });
+                    }
+                }
+            }
+            Visit::Descend
+        });
+        set && !to_writer
+    })
 }
 
 /// The seed's shape: `go func() { …; w.Write(x) }()` sends `x` on a channel
