@@ -51,8 +51,11 @@ pub struct TypeDecl {
 #[derive(Clone, Debug, Default)]
 pub struct ParamFacts {
     pub name: Option<String>,
-    /// `p.Close()` somewhere in the body.
+    /// Closes `p` on every way out.
     pub closes: bool,
+    /// On which ways out it closes `p`, by what its result says; `None`
+    /// when it never closes it.
+    pub closes_when: Option<When>,
     /// Stored, sent, returned or given to code outside the package.
     pub hands_off: bool,
     /// `p <- v` somewhere in the body.
@@ -432,7 +435,7 @@ impl FileSummary {
                 );
                 match (&p.name, body) {
                     (Some(name), Some(body)) if interesting => {
-                        let mut f = param_facts(name, &kind, body, src, imports);
+                        let mut f = param_facts(decl, name, &kind, body, src, imports);
                         if matches!(kind, Kind::Chan(_)) {
                             f.receive = crate::syntax::goroutines::receives(
                                 body,
@@ -519,7 +522,14 @@ fn is_name(n: Node, src: &str, name: &str) -> bool {
     n.kind_name() == "identifier" && text(n, src) == name
 }
 
-fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports) -> ParamFacts {
+fn param_facts(
+    decl: Node,
+    name: &str,
+    kind: &Kind,
+    body: Node,
+    src: &str,
+    imports: &Imports,
+) -> ParamFacts {
     let mut f = ParamFacts {
         name: Some(name.to_string()),
         ..ParamFacts::default()
@@ -621,26 +631,35 @@ fn param_facts(name: &str, kind: &Kind, body: Node, src: &str, imports: &Imports
         Visit::Descend
     });
     // A function that closes its parameter on some paths only leaves it
-    // open on the others: it is no closer.
-    f.closes = f.closes && closes_on_every_path(name, body, src);
+    // open on the others: it is no closer, though its result may tell
+    // where it closed it.
+    if f.closes {
+        let when = closes_when(decl, name, body, src);
+        f.closes = when == When::Always;
+        f.closes_when = Some(when);
+    }
     f
 }
 
-/// True when every way out of `body` has closed `name`: `name.Close()` on
-/// the path, a `defer` that closes it, or a goroutine started on the path
-/// that closes it.
-fn closes_on_every_path(name: &str, body: Node, src: &str) -> bool {
+/// On which ways out of `body` (of `decl`) `name` has been closed:
+/// `name.Close()` on the path, a `defer` that closes it, or a goroutine
+/// started on the path that closes it; keyed by its result when it closes
+/// on some paths only (`handshake` closes the conn when it fails).
+fn closes_when(decl: Node, name: &str, body: Node, src: &str) -> When {
     struct Closes<'s> {
         name: &'s str,
         src: &'s str,
-        every: bool,
+        idx: Option<usize>,
+        /// (closed on some path, on every path) at each way out, with the
+        /// telling result's text.
+        exits: Vec<((bool, bool), String)>,
     }
     impl<'t> crate::syntax::flow::Flow<'t> for Closes<'_> {
-        type State = bool;
-        fn join(&mut self, into: &mut bool, other: bool) {
-            *into &= other;
+        type State = (bool, bool);
+        fn join(&mut self, into: &mut (bool, bool), other: (bool, bool)) {
+            *into = (into.0 | other.0, into.1 & other.1);
         }
-        fn step(&mut self, node: Node<'t>, closed: &mut bool) {
+        fn step(&mut self, node: Node<'t>, closed: &mut (bool, bool)) {
             let close = |n: Node| {
                 Call::of(n)
                     .and_then(|c| c.method(self.src))
@@ -648,23 +667,37 @@ fn closes_on_every_path(name: &str, body: Node, src: &str) -> bool {
                         m == "Close" && is_name(operand, self.src, self.name)
                     })
             };
-            *closed |= match node.kind_name() {
+            let now = match node.kind_name() {
                 // What a deferred or started literal does counts too.
                 "defer_statement" | "go_statement" => crate::syntax::any(node, close),
                 _ => crate::syntax::any_no_funcs(node, close),
             };
+            if now {
+                *closed = (true, true);
+            }
         }
-        fn exit(&mut self, _node: Node<'t>, closed: &bool) {
-            self.every &= *closed;
+        fn exit(&mut self, node: Node<'t>, closed: &(bool, bool)) {
+            self.exits
+                .push((*closed, returned(node, self.idx, self.src)));
         }
     }
+    let types: Vec<&str> = result_types(decl, src)
+        .into_iter()
+        .map(|t| text(t, src))
+        .collect();
     let mut c = Closes {
         name,
         src,
-        every: true,
+        idx: telling_result(&types),
+        exits: Vec::new(),
     };
-    crate::syntax::flow::run(&mut c, body, src, false);
-    c.every
+    crate::syntax::flow::run(&mut c, body, src, (false, false));
+    let exits: Vec<Exit> = c
+        .exits
+        .iter()
+        .map(|(closed, v)| (*closed, (false, false), v.as_str()))
+        .collect();
+    when_of(&types, c.idx, &exits)
 }
 
 /// On which paths `decl` commits the status of the writer `name`, and on
@@ -679,7 +712,7 @@ fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports
         .into_iter()
         .map(|t| text(t, src))
         .collect();
-    let tell = types.iter().rposition(|t| *t == "error" || *t == "bool");
+    let tell = telling_result(&types);
     /// What the paths that reach a point did, each as (on some, on all):
     /// wrote the status, wrote anything, lent the writer to a function.
     #[derive(Clone, Copy, Default)]
@@ -732,17 +765,7 @@ fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports
             });
         }
         fn exit(&mut self, node: Node<'t>, did: &Did) {
-            let value = self
-                .idx
-                .and_then(|idx| {
-                    (node.kind_name() == "return_statement")
-                        .then(|| named_children(node).next())
-                        .flatten()
-                        .and_then(|list| named_children(list).nth(idx))
-                })
-                .map(|v| text(v, self.src).to_string())
-                .unwrap_or_default();
-            self.exits.push((*did, value));
+            self.exits.push((*did, returned(node, self.idx, self.src)));
         }
     }
     let mut paths = Paths {
@@ -754,38 +777,71 @@ fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports
     };
     crate::syntax::flow::run(&mut paths, body, src, Did::default());
     let exits = &paths.exits;
-    // `wrote` gives (on some path, on every path) to this exit.
-    let when = |wrote: &dyn Fn(&Did) -> (bool, bool)| -> When {
-        if exits.iter().all(|(d, _)| wrote(d).1) {
-            return When::Always;
-        }
-        let (Some(idx), true) = (tell, exits.iter().any(|(d, _)| wrote(d).0)) else {
-            return When::Sometimes;
-        };
-        // Exits that wrote, or lent the writer, on every path give one
-        // value; exits that did neither on any path give the other.
-        let split = |on: &dyn Fn(&str) -> bool, clean: &dyn Fn(&str) -> bool| {
-            exits.iter().all(|(d, v)| {
-                let w = wrote(d);
-                if w.1 || d.lent.1 {
-                    on(v)
-                } else {
-                    !w.0 && !d.lent.0 && clean(v)
-                }
-            })
-        };
-        if types[idx] == "error" {
-            if split(&|v| !v.is_empty() && v != "nil", &|v| v == "nil") {
-                return When::OnError(idx);
-            }
-        } else if split(&|v| v == "false", &|v| v == "true") {
-            return When::OnFalse(idx);
-        } else if split(&|v| v == "true", &|v| v == "false") {
-            return When::OnTrue(idx);
-        }
-        When::Sometimes
+    let when = |wrote: &dyn Fn(&Did) -> (bool, bool)| {
+        let exits: Vec<Exit> = exits
+            .iter()
+            .map(|(d, v)| (wrote(d), d.lent, v.as_str()))
+            .collect();
+        when_of(&types, tell, &exits)
     };
     (when(&|d| d.status), when(&|d| d.any))
+}
+
+/// One way out of a function: whether it did something (on some path to
+/// it, on every path), whether it lent the value on to another function
+/// (the same), and the text of its telling result.
+type Exit<'s> = ((bool, bool), (bool, bool), &'s str);
+
+/// On which paths a function whose results are `types` did something,
+/// told by result `tell` (its last `error` or `bool`), from its ways out.
+/// A path that lent the value may have done it: it counts as doing it
+/// when the split is by the result.
+fn when_of(types: &[&str], tell: Option<usize>, exits: &[Exit]) -> When {
+    if exits.iter().all(|(did, _, _)| did.1) {
+        return When::Always;
+    }
+    let (Some(idx), true) = (tell, exits.iter().any(|(did, _, _)| did.0)) else {
+        return When::Sometimes;
+    };
+    // Exits that did it, or lent the value, on every path give one value;
+    // exits that did neither on any path give the other.
+    let split = |on: &dyn Fn(&str) -> bool, clean: &dyn Fn(&str) -> bool| {
+        exits.iter().all(|(did, lent, v)| {
+            if did.1 || lent.1 {
+                on(v)
+            } else {
+                !did.0 && !lent.0 && clean(v)
+            }
+        })
+    };
+    if types[idx] == "error" {
+        if split(&|v| !v.is_empty() && v != "nil", &|v| v == "nil") {
+            return When::OnError(idx);
+        }
+    } else if split(&|v| v == "false", &|v| v == "true") {
+        return When::OnFalse(idx);
+    } else if split(&|v| v == "true", &|v| v == "false") {
+        return When::OnTrue(idx);
+    }
+    When::Sometimes
+}
+
+/// The index of the result that can tell on which paths a function did
+/// something: its last `error` or `bool`.
+fn telling_result(types: &[&str]) -> Option<usize> {
+    types.iter().rposition(|t| *t == "error" || *t == "bool")
+}
+
+/// The text of result `idx` at a way out (empty when it returns no list).
+fn returned(node: Node, idx: Option<usize>, src: &str) -> String {
+    idx.and_then(|idx| {
+        (node.kind_name() == "return_statement")
+            .then(|| named_children(node).next())
+            .flatten()
+            .and_then(|list| named_children(list).nth(idx))
+    })
+    .map(|v| text(v, src).to_string())
+    .unwrap_or_default()
 }
 
 /// The summaries of every file of one package (in the editor, of every

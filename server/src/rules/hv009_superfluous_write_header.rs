@@ -1,5 +1,6 @@
 //! HV009 superfluous-write-header.
 
+use super::keyed::Pending;
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::index::When;
@@ -80,17 +81,6 @@ struct Status<'a, 'c> {
     found: BTreeMap<usize, (Node<'a>, Node<'a>)>,
 }
 
-/// A helper that commits the status only on some return paths, whose result
-/// the code after it has not yet looked at.
-#[derive(Clone, Copy)]
-struct Pending<'a> {
-    call: Node<'a>,
-    /// The variable holding the telling result (`err`, `ok`); `None` when
-    /// the call itself is the condition (`if !parse(w, r) {`).
-    var: Option<Node<'a>>,
-    when: When,
-}
-
 #[derive(Clone, Copy, Default)]
 struct State<'a> {
     /// The first call that committed the status on this path.
@@ -138,69 +128,6 @@ impl<'a> Status<'a, '_> {
     }
 }
 
-/// The variable a call's `idx`-th result is assigned to
-/// (`id, err := parse(w, r)`).
-fn result_var(call: Node, idx: usize) -> Option<Node> {
-    let list = call.up().filter(|l| l.kind_name() == "expression_list")?;
-    let stmt = list.up().filter(|s| {
-        matches!(
-            s.kind_name(),
-            "short_var_declaration" | "assignment_statement"
-        )
-    })?;
-    (crate::syntax::named_children(list).count() == 1).then_some(())?;
-    crate::syntax::named_children(stmt.field("left")?)
-        .nth(idx)
-        .filter(|v| v.kind_name() == "identifier")
-}
-
-/// Whether taking (`taken`) or skipping a branch on `cond` means the pending
-/// helper wrote: `None` when the condition does not test its result.
-fn wrote_on_branch(cx: &Context, p: &Pending, cond: Node, taken: bool) -> Option<bool> {
-    let cond = unparen(cond);
-    let is_result = |n: Node| match p.var {
-        Some(v) => {
-            let n = unparen(n);
-            n.kind_name() == "identifier" && cx.text(n) == cx.text(v)
-        }
-        None => unparen(n).id() == p.call.id(),
-    };
-    // (the result tested, whether the test holds when the result is an
-    // error / true)
-    let (holds_on_error_or_true, tested) = match cond.kind_name() {
-        "binary_expression" => {
-            let op = cond.field("operator").map(|o| cx.text(o));
-            let (l, r) = (cond.field("left")?, cond.field("right")?);
-            let nil = |n: Node| cx.text(n) == "nil";
-            let (result, other) = if is_result(l) { (l, r) } else { (r, l) };
-            if !is_result(result) || !nil(other) {
-                return None;
-            }
-            match op {
-                Some("!=") => (true, result),
-                Some("==") => (false, result),
-                _ => return None,
-            }
-        }
-        "unary_expression" if cond.field("operator").map(|o| cx.text(o)) == Some("!") => {
-            let operand = cond.field("operand")?;
-            (false, operand)
-        }
-        _ => (true, cond),
-    };
-    if !is_result(tested) {
-        return None;
-    }
-    // On this branch, is the result an error / true?
-    let error_or_true = holds_on_error_or_true == taken;
-    Some(match p.when {
-        When::OnError(_) | When::OnTrue(_) => error_or_true,
-        When::OnFalse(_) => !error_or_true,
-        When::Always => true,
-        When::Sometimes => false,
-    })
-}
-
 impl<'a> Flow<'a> for Status<'a, '_> {
     type State = State<'a>;
 
@@ -215,7 +142,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
 
     fn branch(&mut self, cond: Node<'a>, taken: bool, state: &mut Self::State) {
         let Some(p) = state.pending else { return };
-        if let Some(wrote) = wrote_on_branch(self.cx, &p, cond, taken) {
+        if let Some(wrote) = p.on_branch(self.cx, cond, taken) {
             state.pending = None;
             if wrote && state.first.is_none() {
                 state.first = Some(p.call);
@@ -245,11 +172,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
                 state.first = state.first.or(Some(p.call));
             }
             if let (None, Some(idx)) = (state.first, when.result()) {
-                state.pending = Some(Pending {
-                    call: call.node,
-                    var: result_var(call.node, idx),
-                    when,
-                });
+                state.pending = Some(Pending::new(call.node, idx, when));
                 continue;
             }
             match (kind, state.first) {

@@ -1,5 +1,6 @@
 //! HV011 hijacked-conn-leak.
 
+use super::keyed::Pending;
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::index::PackageIndex;
@@ -22,7 +23,10 @@ package function the connection is handed to does not close it either. A
 package function counts as closing it only when it closes it on every way
 out (itself, in a `defer`, or in a goroutine it starts), also when it takes
 the conn as an `io.Closer`, `io.ReadCloser`, `io.WriteCloser` or
-`io.ReadWriteCloser`.
+`io.ReadWriteCloser`. One that closes it on the ways out its result tells
+(an `error` set, a `bool` false or true) closes it on that branch of the
+caller only: after `if err := handshake(conn); err != nil { return }` the
+conn is still open, and every later way out must close it.
 
 ## Why is this bad?
 After `Hijack` the server forgets the connection: the handler owns it. If
@@ -269,31 +273,58 @@ fn open_on_some_path<'a>(cx: &Context<'a>, func: Node<'a>, hijack: Node<'a>, con
         leaked: bool,
     }
     impl<'a> crate::syntax::flow::Flow<'a> for Open<'_, 'a> {
-        type State = bool;
-        fn join(&mut self, into: &mut bool, other: bool) {
-            *into |= other;
+        /// Open on this path; a helper call that closes it on the paths its
+        /// result tells, its result not yet tested.
+        type State = (bool, Option<Pending<'a>>);
+        fn join(&mut self, into: &mut Self::State, other: Self::State) {
+            into.0 |= other.0;
+            into.1 = into.1.or(other.1);
         }
-        fn step(&mut self, node: Node<'a>, open: &mut bool) {
+        fn step(&mut self, node: Node<'a>, state: &mut Self::State) {
             if crate::syntax::contains(node, self.hijack) {
-                *open = true;
+                state.0 = true;
                 return;
             }
-            if !*open {
+            if !state.0 {
                 return;
             }
             // Closed, deferred closed, or handed to what takes it over
             // (the caller checks that no literal of the handler uses it).
             if fate_in(self.cx, node, self.conn).0 != Fate::Kept {
-                *open = false;
+                state.0 = false;
+                return;
+            }
+            if let Some(p) = keyed_close(self.cx, node, self.conn) {
+                state.1 = Some(p);
             }
         }
         /// On the branch where the hijack's error is set (`err != nil`
         /// taken, `err == nil` not, `errors.Is(err, …)` taken) there is no
-        /// conn to close.
-        fn branch(&mut self, cond: Node<'a>, taken: bool, open: &mut bool) {
+        /// conn to close; on a branch that tests a closing helper's result,
+        /// the helper closed it or not.
+        fn branch(&mut self, cond: Node<'a>, taken: bool, state: &mut Self::State) {
+            if let Some(p) = state.1 {
+                if let Some(closed) = p.on_branch(self.cx, cond, taken) {
+                    state.1 = None;
+                    if closed {
+                        state.0 = false;
+                    }
+                    return;
+                }
+            }
             let Some(err) = self.err else {
                 return;
             };
+            // `if err := other(); err != nil`: another error of that name.
+            let shadowed = cond
+                .up()
+                .and_then(|i| i.field("initializer"))
+                .filter(|i| i.kind_name() == "short_var_declaration")
+                .and_then(|i| i.field("left"))
+                .is_some_and(|l| named_children(l).any(|n| self.cx.text(n) == err));
+            if shadowed {
+                return;
+            }
             let cond = unparen(cond);
             if !crate::syntax::mentions(cond, self.cx.src, err) {
                 return;
@@ -301,11 +332,11 @@ fn open_on_some_path<'a>(cx: &Context<'a>, func: Node<'a>, hijack: Node<'a>, con
             let is_nil_test = cond.kind_name() == "binary_expression"
                 && cond.field("operator").map(|o| self.cx.text(o)) == Some("==");
             if taken != is_nil_test {
-                *open = false;
+                state.0 = false;
             }
         }
-        fn exit(&mut self, _node: Node<'a>, open: &bool) {
-            self.leaked |= *open;
+        fn exit(&mut self, _node: Node<'a>, state: &Self::State) {
+            self.leaked |= state.0;
         }
     }
     let Some(body) = func.field("body") else {
@@ -326,8 +357,55 @@ fn open_on_some_path<'a>(cx: &Context<'a>, func: Node<'a>, hijack: Node<'a>, con
         err,
         leaked: false,
     };
-    crate::syntax::flow::run(&mut flow, body, cx.src, false);
+    crate::syntax::flow::run(&mut flow, body, cx.src, (false, None));
     flow.leaked
+}
+
+/// A call in `node` that hands `conn` to a package function which closes
+/// it on the ways out its result tells (`if err := handshake(conn); err !=
+/// nil { return }`: closed on the `return` branch only).
+fn keyed_close<'a>(cx: &Context<'a>, node: Node<'a>, conn: &str) -> Option<Pending<'a>> {
+    let mut found = None;
+    crate::syntax::visit_no_funcs(node, |n| {
+        let Some(call) = Call::of(n) else {
+            return Visit::Descend;
+        };
+        let (name, method) = match call.function.kind_name() {
+            "identifier" => (cx.text(call.function), false),
+            "selector_expression" => {
+                let operand = call.function.field("operand");
+                if operand
+                    .filter(|o| o.kind_name() == "identifier")
+                    .and_then(|o| cx.imports.path_of(cx.text(o)))
+                    .is_some()
+                {
+                    return Visit::Descend;
+                }
+                match call.function.field("field") {
+                    Some(m) => (cx.text(m), true),
+                    None => return Visit::Descend,
+                }
+            }
+            _ => return Visit::Descend,
+        };
+        for (i, a) in call.args.iter().enumerate() {
+            let a = unparen(*a);
+            if a.kind_name() != "identifier" || cx.text(a) != conn {
+                continue;
+            }
+            let when = cx
+                .index
+                .func(name, method)
+                .and_then(|f| f.params.get(i))
+                .and_then(|p| p.closes_when);
+            if let Some(idx) = when.and_then(|w| w.result()) {
+                found = when.map(|w| Pending::new(n, idx, w));
+                return Visit::Stop;
+            }
+        }
+        Visit::Descend
+    });
+    found
 }
 
 /// What happens to `conn` in `func`: closed, handed off, or kept unclosed;

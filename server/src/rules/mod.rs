@@ -19,6 +19,7 @@ mod hv011_hijacked_conn_leak;
 mod hv012_mixed_atomic_access;
 
 mod guard;
+mod keyed;
 
 use crate::diagnostic::{Diagnostic, Location, Related, Severity};
 use crate::index::PackageIndex;
