@@ -26,7 +26,12 @@ up may sit in a helper handed the channel. Goroutines started one per
 iteration of a loop whose channel is then received fewer times (`return
 <-ch` after one goroutine per mirror) leak the rest too. A loop left only
 once a channel the function closes turns out closed has seen its senders
-finish; in a test, a case that fails the test is no way out.
+finish; in a test, a case that fails the test is no way out. A `select`
+that only receives, in a loop no case leaves that runs forever or at least
+once per case (`for i := 0; i < 2; i++` over two channels), gathers every
+value. A goroutine started inside a function literal (a callback, a
+subtest) is judged from the statement of the channel's function that holds
+the literal.
 
 It also follows a channel held in a struct field: made unbuffered in a
 literal or an assignment in the file that declares the type

@@ -94,11 +94,13 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool, src: &str) -> 
         if n.kind_name() == "select_statement" && select_can_give_up(n) {
             // Every case reaches it, but those that end the path (a test
             // that fails on a timeout): the select waits.
-            found = named_children(n)
-                .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
-                .all(|c| {
-                    flow::block_ends_path(c, src) || named_children(c).any(|s| waits(s, pred, src))
-                });
+            let cases = || {
+                named_children(n)
+                    .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
+            };
+            let reaches = |c: Node<'t>| named_children(c).any(|s| waits(s, pred, src));
+            found = cases().all(|c| flow::block_ends_path(c, src) || reaches(c))
+                || (cases().any(reaches) && comes_back(n, src));
             return if found { Visit::Stop } else { Visit::Skip };
         }
         if matches!(
@@ -137,6 +139,69 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool, src: &str) -> 
         }
     }
     false
+}
+
+/// True when a `select` that can take another case comes back to every
+/// case until each is taken: it sits in a loop that no case leaves (no
+/// `return`, `goto` or labelled `break`), it has no `default`, each case
+/// receives from a channel variable (not `time.After(…)` or `ctx.Done()`),
+/// and the loop runs forever or a known number of times at least the
+/// number of cases. Gathering the results of goroutines that each send
+/// once (`for i := 0; i < 2; i++ { select { case a = <-ch1: case b =
+/// <-ch2: } }`) receives them all.
+fn comes_back(select: Node, src: &str) -> bool {
+    let Some(lp) = select
+        .ancestors_in_function()
+        .find(|p| p.kind_name() == "for_statement")
+    else {
+        return false;
+    };
+    let mut count = 0;
+    for c in named_children(select) {
+        if c.kind_name() != "communication_case" {
+            return false;
+        }
+        count += 1;
+        let plain_receive = c.field("communication").is_some_and(|comm| {
+            let recv = match comm.kind_name() {
+                "receive_statement" => comm.field("right"),
+                "expression_statement" => named_children(comm).next(),
+                _ => None,
+            };
+            recv.map(unparen).is_some_and(|r| {
+                r.kind_name() == "unary_expression"
+                    && r.field("operand").map(unparen).is_some_and(|o| {
+                        matches!(o.kind_name(), "identifier" | "selector_expression")
+                    })
+            })
+        });
+        let leaves = super::any_no_funcs(c, |m| match m.kind_name() {
+            "return_statement" | "goto_statement" => true,
+            "break_statement" => named_children(m).next().is_some(),
+            _ => false,
+        });
+        if !plain_receive || leaves {
+            return false;
+        }
+    }
+    match named_children(lp).find(|c| c.kind_name() != "block") {
+        // `for { … }`
+        None => true,
+        // `for i := 0; i < K; i++` with a literal K.
+        Some(clause) if clause.kind_name() == "for_clause" => {
+            let from_zero = clause
+                .field("initializer")
+                .and_then(|i| i.field("right"))
+                .is_some_and(|r| text(r, src) == "0");
+            let bound = clause
+                .field("condition")
+                .filter(|c| c.field("operator").is_some_and(|o| o.kind() == "<"))
+                .and_then(|c| c.field("right"))
+                .and_then(|r| text(r, src).parse::<usize>().ok());
+            from_zero && bound.is_some_and(|k| k >= count)
+        }
+        _ => false,
+    }
 }
 
 /// A `select` with more than one case, or with a default, can skip any one case.
