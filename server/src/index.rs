@@ -157,6 +157,10 @@ pub struct FileSummary {
     /// `<-x.f`): what a check of a field's channel reads from other
     /// declarations and files (and, in the editor, a change to re-check on).
     pub field_channel_ops: Vec<FieldChannelOp>,
+    /// The names (variables, fields) that functions reading what dies with
+    /// a handler (a request's body, context or form) use: where a request
+    /// a handler stores may be read after it returns, from another file.
+    pub dying_readers_use: std::collections::BTreeSet<String>,
 }
 
 /// The package name a file declares.
@@ -216,6 +220,7 @@ impl FileSummary {
             atomic_targets,
             map_writes,
             field_channel_ops,
+            dying_readers_use,
         } = other;
         self.vars.extend(vars);
         self.fields.extend(fields);
@@ -224,6 +229,7 @@ impl FileSummary {
         self.atomic_targets.extend(atomic_targets);
         self.map_writes.extend(map_writes);
         self.field_channel_ops.extend(field_channel_ops);
+        self.dying_readers_use.extend(dying_readers_use);
     }
 
     /// The summary of one top-level declaration (the language server keeps
@@ -250,6 +256,7 @@ impl FileSummary {
             self.add_atomic_targets(file, imports, decl);
         }
         self.add_field_channel_ops(decl, src, imports);
+        self.add_dying_readers(decl, src);
         if imports.has("net/http")
             && matches!(
                 decl.kind_name(),
@@ -258,6 +265,31 @@ impl FileSummary {
         {
             self.add_map_writes(decl, src, imports);
         }
+    }
+
+    /// The names a function uses when it reads what dies with a handler.
+    fn add_dying_readers(&mut self, decl: Node, src: &str) {
+        if !matches!(
+            decl.kind_name(),
+            "function_declaration" | "method_declaration"
+        ) || !crate::syntax::http::may_read_dying(&src[decl.byte_range()])
+        {
+            return;
+        }
+        let reads = crate::syntax::any(decl, |n| {
+            n.kind_name() == "selector_expression"
+                && n.field("field")
+                    .is_some_and(|f| crate::syntax::http::dies_with_handler(text(f, src)))
+        });
+        let Some(body) = decl.field("body").filter(|_| reads) else {
+            return;
+        };
+        visit(body, |n| {
+            if matches!(n.kind_name(), "identifier" | "field_identifier") {
+                self.dying_readers_use.insert(text(n, src).to_string());
+            }
+            Visit::Descend
+        });
     }
 
     fn add_field_channel_ops(&mut self, decl: Node, src: &str, imports: &Imports) {

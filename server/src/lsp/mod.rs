@@ -603,6 +603,9 @@ fn shape(s: &FileSummary) -> String {
     for c in &s.field_channel_ops {
         out.push_str(&format!("|c{c:?}"));
     }
+    for n in &s.dying_readers_use {
+        out.push_str(&format!("|d{n}"));
+    }
     out
 }
 

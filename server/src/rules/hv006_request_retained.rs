@@ -23,7 +23,8 @@ closure that is stored for later — when something may read what dies with
 the handler after it returns: the body, the context (`Context()`), form and
 multipart parsing, `GetBody`. That is, when a function of the file that uses
 the place reads one of these (itself, or in a package function it hands a
-value to) or returns the place, when the place is exported or holds values
+value to) or returns the place, when a function of another file of the
+package uses the place and reads one of these, when the place is exported or holds values
 as `any` (a `sync.Map`, a list), and always for a stored body. A request
 kept only for its method, URL, headers or `RemoteAddr`, which stay valid,
 is left alone.
@@ -195,23 +196,11 @@ fn stored_by_call<'a>(
         })
 }
 
-/// What dies with the handler: the body, the context, and the form and
-/// multipart parsing that read the body (the methods of
-/// [`BODY_METHODS`](crate::syntax::http::BODY_METHODS) and what they fill
-/// in). Method, URL, headers and `RemoteAddr` stay valid.
-fn dies(member: &str) -> bool {
-    crate::syntax::http::BODY_METHODS.contains(&member)
-        || matches!(
-            member,
-            "Body" | "GetBody" | "Context" | "Form" | "PostForm" | "MultipartForm"
-        )
-}
-
 /// True when a stored request is worth a finding: something may read what
 /// dies with the handler after it returns. That holds for a stored body;
 /// for a closure run later that reads it; for a place whose readers the
 /// package cannot see (exported, or a value stored as `any`); and for a
-/// place that a function of the file reads while it reads a request's body,
+/// place that a function of the package reads while it reads a request's body,
 /// context or form (itself, or through a package function it hands a value
 /// to), or hands out (returns).
 fn read_after_return(
@@ -267,7 +256,12 @@ fn read_after_return(
         .file
         .top_level()
         .filter(|d| cx.text(*d).contains(key))
-        .any(|d| crate::syntax::any(d, |n| is_function(n) && reader(n)));
+        .any(|d| crate::syntax::any(d, |n| is_function(n) && reader(n)))
+        // A function of another file of the package that reads what dies
+        // and names the place.
+        || cx.index.files.iter().any(|s| {
+            s.path.as_deref() != Some(&*cx.file.path) && s.dying_readers_use.contains(key)
+        });
     read.insert(key.to_string(), found);
     found
 }
@@ -327,7 +321,9 @@ fn functions_in_reach(cx: &Context, func: Node) -> bool {
 /// True when `func`'s own body reads a body, a context or a form.
 fn reads_dying(cx: &Context, func: Node) -> bool {
     crate::syntax::any_no_funcs(func, |n| {
-        n.kind_name() == "selector_expression" && n.field("field").is_some_and(|f| dies(cx.text(f)))
+        n.kind_name() == "selector_expression"
+            && n.field("field")
+                .is_some_and(|f| crate::syntax::http::dies_with_handler(cx.text(f)))
     })
 }
 

@@ -126,6 +126,38 @@ pub fn writes_to_client(
 }
 
 /// Request methods that read the body.
+/// What dies with the handler, by a request's member: the body, the
+/// context, and the form and multipart parsing that read the body (the
+/// methods of [`BODY_METHODS`] and what they fill in). Method, URL,
+/// headers and `RemoteAddr` stay valid.
+pub fn dies_with_handler(member: &str) -> bool {
+    BODY_METHODS.contains(&member)
+        || matches!(
+            member,
+            "Body" | "GetBody" | "Context" | "Form" | "PostForm" | "MultipartForm"
+        )
+}
+
+/// True when `text` selects a member that dies with the handler
+/// (`x.Body`, `r.Context()`, …) somewhere: a byte scan that rules out most
+/// declarations before any walk.
+pub fn may_read_dying(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(at) = b[i..].iter().position(|&c| c == b'.') {
+        let start = i + at + 1;
+        let end = b[start..]
+            .iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+            .map_or(b.len(), |k| start + k);
+        if end > start && dies_with_handler(&text[start..end]) {
+            return true;
+        }
+        i = end.max(start);
+    }
+    false
+}
+
 pub const BODY_METHODS: &[&str] = &[
     "ParseForm",
     "ParseMultipartForm",
@@ -176,4 +208,19 @@ fn is_req_body(n: Node, requests: &HashSet<String>, src: &str) -> bool {
         && operand
             .map(|o| o.kind_name() == "identifier" && requests.contains(text(o, src)))
             .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_read_dying;
+
+    #[test]
+    fn dying_members_are_found_by_their_selector() {
+        assert!(may_read_dying("io.ReadAll(r.Body)"));
+        assert!(may_read_dying("x := q.req.Context()"));
+        assert!(may_read_dying("r.FormValue(\"a\")"));
+        assert!(!may_read_dying("r.URL.Path + r.Method + r.Header.Get(k)"));
+        assert!(!may_read_dying("Body := 1; x.Bodyguard()"));
+        assert!(!may_read_dying("trailing dot."));
+    }
 }
