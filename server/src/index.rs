@@ -177,6 +177,10 @@ impl FileSummary {
         let package = package_name(file);
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
         let summarise = |batch: Vec<Node>| {
+            // Laid out, the declarations' walks read arrays and their
+            // parent climbs cost nothing (a tree finds a parent from its
+            // root, past every top-level declaration before it).
+            let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
             let mut s = FileSummary {
                 path: Some(file.path.clone()),
                 package: package.clone(),
@@ -888,6 +892,30 @@ pub struct PackageIndex<'s> {
     /// Variable name → (summary, index) of its first declaration.
     vars: OnceLock<HashMap<String, (usize, usize)>>,
     tables: OnceLock<Tables>,
+    memos: Memos,
+}
+
+/// How many values rules may derive once per package ([`PackageIndex::memo`]).
+pub const MEMO_SLOTS: usize = 4;
+
+/// Values rules derive from the whole package once, not once per batch of
+/// declarations checked (a scan of every summary per batch costs the
+/// square of the package's size). The index holds them without knowing
+/// what they are: each rule owns its slot and its type.
+#[derive(Default)]
+struct Memos([OnceLock<Box<dyn std::any::Any + Send + Sync>>; MEMO_SLOTS]);
+
+impl Clone for Memos {
+    /// A copy of the index derives its values anew.
+    fn clone(&self) -> Self {
+        Memos::default()
+    }
+}
+
+impl std::fmt::Debug for Memos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memos")
+    }
 }
 
 /// The package's declarations by what rules look them up by, as (file,
@@ -960,6 +988,19 @@ impl<'s> PackageIndex<'s> {
             files,
             ..PackageIndex::default()
         }
+    }
+
+    /// The value in `slot`, made by `make` the first time it is asked for.
+    /// Each slot holds one type, the one its rule gives it.
+    pub fn memo<T: std::any::Any + Send + Sync>(
+        &self,
+        slot: usize,
+        make: impl FnOnce() -> T,
+    ) -> &T {
+        self.memos.0[slot]
+            .get_or_init(|| Box::new(make()))
+            .downcast_ref()
+            .expect("a memo slot holds one type")
     }
 
     pub fn var(&self, name: &str) -> Option<&VarDecl> {

@@ -424,7 +424,7 @@ fn detach_fix<'a>(
     }
     // Insert before the lock the statement runs under, if any.
     let mut at = stmt;
-    let mut prev = stmt.prev_named_sibling();
+    let mut prev = stmt.prev_named();
     while let Some(p) = prev {
         match crate::syntax::locks::lock_op(p, cx.src) {
             Some((_, true)) => {
@@ -432,7 +432,7 @@ fn detach_fix<'a>(
                 break;
             }
             Some((_, false)) => break,
-            None => prev = p.prev_named_sibling(),
+            None => prev = p.prev_named(),
         }
     }
     let at = cx.insertion_before_writes(h, at)?;

@@ -66,8 +66,14 @@ log's output with its prefix.
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Only a package variable of an unsafe type is shared: without one,
     // there is nothing to look for.
-    let mut vars = cx.index.files.iter().flat_map(|f| &f.vars);
-    if !vars.any(|v| matches!(v.kind, Kind::Unsafe(_))) {
+    let shared = cx.index.memo(super::memo::UNSAFE_VARS, || {
+        cx.index
+            .files
+            .iter()
+            .flat_map(|f| &f.vars)
+            .any(|v| matches!(v.kind, Kind::Unsafe(_)))
+    });
+    if !shared {
         return;
     }
     let mut found: BTreeMap<usize, Diagnostic> = BTreeMap::new();

@@ -249,7 +249,7 @@ fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
                 n.field(f)
                     .is_some_and(|h| crate::syntax::contains(h, first))
             });
-            let just_before = n.prev_named_sibling().is_some_and(|p| {
+            let just_before = n.prev_named().is_some_and(|p| {
                 matches!(
                     p.kind_name(),
                     "short_var_declaration" | "assignment_statement"

@@ -70,10 +70,11 @@ struct Globals {
     field_names: std::collections::HashSet<String>,
 }
 
-fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    // Package variables and fields, from every file of the package.
+/// The package variables and fields updated atomically anywhere in the
+/// package.
+fn globals_of(index: &crate::index::PackageIndex) -> Globals {
     let mut globals = Globals::default();
-    for f in &cx.index.files {
+    for f in &index.files {
         for t in &f.atomic_targets {
             let key = if t.field {
                 // Only a field whose struct is known: `a.n` and `b.n` are one
@@ -81,13 +82,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 let Some(decl) = t
                     .owner
                     .as_ref()
-                    .and_then(|o| cx.index.resolve(o))
-                    .and_then(|ty| cx.index.field_of_type(&ty, &t.name))
+                    .and_then(|o| index.resolve(o))
+                    .and_then(|ty| index.field_of_type(&ty, &t.name))
                 else {
                     continue;
                 };
                 Some((decl.type_name.clone(), t.name.clone()))
-            } else if cx.index.var(&t.name).is_some() {
+            } else if index.var(&t.name).is_some() {
                 None
             } else {
                 continue;
@@ -112,6 +113,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    globals
+}
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // Package variables and fields, from every file of the package: once
+    // per package.
+    let globals = cx
+        .index
+        .memo(super::memo::ATOMIC_GLOBALS, || globals_of(cx.index));
     let has_locals = cx.imports.has("sync/atomic");
     if globals.vars.is_empty() && globals.fields.is_empty() && !has_locals {
         return;
@@ -165,12 +175,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // The atomic call's own `&x`: skip it, look at the other arguments.
             if let Some(args) = n.field("arguments") {
                 for a in named_children(args).skip(1) {
-                    scan(cx, a, &globals, &locals, out);
+                    scan(cx, a, globals, &locals, out);
                 }
             }
             return Visit::Skip;
         }
-        if let Some(d) = plain_access(cx, n, &globals, &locals) {
+        if let Some(d) = plain_access(cx, n, globals, &locals) {
             out.push(d);
             return Visit::Skip;
         }
@@ -332,7 +342,7 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
     let title = if !write {
         let stmt = crate::syntax::statement_of(n);
         let prev = stmt
-            .and_then(|s| s.prev_named_sibling())
+            .and_then(|s| s.prev_named())
             .filter(|p| p.kind() == "expression_statement");
         let dropped_add = prev.filter(|p| {
             crate::syntax::statement_call(*p).is_some_and(|c| {

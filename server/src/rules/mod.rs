@@ -49,6 +49,17 @@ pub struct Rule {
     pub check: fn(&Context, &mut Vec<Diagnostic>),
 }
 
+/// The rules' slots in [`PackageIndex::memo`]: what each derives from the
+/// whole package once.
+pub(crate) mod memo {
+    /// HV008: whether the package has a variable of a type unsafe for
+    /// concurrent use.
+    pub const UNSAFE_VARS: usize = 0;
+    /// HV012: the package variables and fields updated atomically.
+    pub const ATOMIC_GLOBALS: usize = 1;
+    const _: () = assert!(ATOMIC_GLOBALS < crate::index::MEMO_SLOTS);
+}
+
 /// Every rule, in code order.
 pub static RULES: &[&Rule] = &[
     &hv001_writer_escapes_handler::RULE,

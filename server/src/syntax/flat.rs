@@ -28,6 +28,8 @@ struct Flat {
     ends: Vec<u32>,
     /// For each node, its parent's index (`NO_PARENT` for the declaration).
     parents: Vec<u32>,
+    /// For each node, its previous sibling's index (`NO_PARENT` for none).
+    prevs: Vec<u32>,
     /// The guard that laid it out.
     guard: u64,
     /// A copy of the nodes' tree: it shares their memory and keeps it alive
@@ -124,8 +126,11 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
     let mut starts = Vec::new();
     let mut ends = Vec::new();
     let mut parents = Vec::new();
-    // The indexes of the nodes whose children are being laid out.
+    let mut prevs = Vec::new();
+    // The indexes of the nodes whose children are being laid out, each
+    // with the last of its children laid out so far.
     let mut open: Vec<usize> = Vec::new();
+    let mut last: Vec<u32> = Vec::new();
     let mut cursor = root.walk();
     'walk: loop {
         let n = cursor.node();
@@ -134,8 +139,13 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         starts.push(n.start_byte() as u32);
         ends.push(i as u32 + 1);
         parents.push(open.last().map_or(NO_PARENT, |&p| p as u32));
+        prevs.push(match last.last_mut() {
+            Some(l) => std::mem::replace(l, i as u32),
+            None => NO_PARENT,
+        });
         if cursor.goto_first_child() {
             open.push(i);
+            last.push(NO_PARENT);
             continue;
         }
         loop {
@@ -148,6 +158,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
             cursor.goto_parent();
             if let Some(p) = open.pop() {
                 ends[p] = nodes.len() as u32;
+                last.pop();
             }
         }
     }
@@ -159,6 +170,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         starts,
         ends,
         parents,
+        prevs,
         guard,
         _tree: tree,
     }
@@ -217,6 +229,26 @@ pub fn parent<'t>(node: Node<'t>) -> Option<Node<'t>> {
     let (flat, i) = find(node)?;
     let p = flat.parents[i];
     (p != NO_PARENT).then(|| self::node(&flat, p as usize, &node))
+}
+
+/// The sibling after (`forward`) or before a laid-out node, anonymous ones
+/// included, in constant time (a tree finds a sibling through the parent,
+/// which it finds from its root): `None` when `node` is not laid out or is
+/// a declaration, `Some(None)` when it has no such sibling.
+pub fn sibling<'t>(node: Node<'t>, forward: bool) -> Option<Option<Node<'t>>> {
+    let (flat, i) = find(node)?;
+    let p = flat.parents[i];
+    if p == NO_PARENT {
+        return None;
+    }
+    let j = if forward {
+        let e = flat.ends[i];
+        (e < flat.ends[p as usize]).then_some(e)
+    } else {
+        let q = flat.prevs[i];
+        (q != NO_PARENT).then_some(q)
+    };
+    Some(j.map(|j| self::node(&flat, j as usize, &node)))
 }
 
 /// The children of `parent` (anonymous ones included) from the layout, when
@@ -297,6 +329,17 @@ mod tests {
             assert_eq!(n.up(), n.parent(), "{}", n.kind());
         }
         assert!(all.iter().filter(|n| parent(**n).is_some()).count() > in_decls / 2);
+        // And every sibling is the tree's.
+        for n in &all {
+            if let Some(next) = sibling(*n, true) {
+                assert_eq!(next, n.next_sibling(), "{}", n.kind());
+            }
+            if let Some(prev) = sibling(*n, false) {
+                assert_eq!(prev, n.prev_sibling(), "{}", n.kind());
+            }
+            assert_eq!(n.next_named(), n.next_named_sibling());
+            assert_eq!(n.prev_named(), n.prev_named_sibling());
+        }
     }
 
     #[test]

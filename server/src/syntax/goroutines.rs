@@ -309,7 +309,7 @@ fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
     let Some(stmt) = condition.up() else {
         return false;
     };
-    let before = stmt.prev_named_sibling();
+    let before = stmt.prev_named();
     let in_case = stmt
         .ancestors_in_function()
         .find(|n| n.kind_name() == "communication_case")

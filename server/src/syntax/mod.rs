@@ -34,6 +34,11 @@ pub trait NodeKind<'t> {
     /// field's id comes from a table built once (the tree looks the name up
     /// among the grammar's field names, comparing strings, on every call).
     fn field(&self, name: &str) -> Option<Node<'t>>;
+    /// The next named sibling (`Node::next_named_sibling`), from the layout
+    /// when the node is laid out (a tree finds it through the parent).
+    fn next_named(&self) -> Option<Node<'t>>;
+    /// The previous named sibling, likewise.
+    fn prev_named(&self) -> Option<Node<'t>>;
     /// The ancestors up to, not including, the nearest enclosing function.
     fn ancestors_in_function(&self) -> impl Iterator<Item = Node<'t>> {
         self.ancestors().take_while(|n| !is_function(*n))
@@ -48,6 +53,14 @@ impl<'t> NodeKind<'t> for Node<'t> {
 
     fn ancestors(&self) -> impl Iterator<Item = Node<'t>> {
         std::iter::successors(self.up(), |n| n.up())
+    }
+
+    fn next_named(&self) -> Option<Node<'t>> {
+        named_sibling(*self, true)
+    }
+
+    fn prev_named(&self) -> Option<Node<'t>> {
+        named_sibling(*self, false)
     }
 
     #[inline]
@@ -76,6 +89,22 @@ impl<'t> NodeKind<'t> for Node<'t> {
         });
         names.get(self.kind_id() as usize).copied().unwrap_or("")
     }
+}
+
+fn named_sibling(node: Node<'_>, forward: bool) -> Option<Node<'_>> {
+    let Some(mut next) = flat::sibling(node, forward) else {
+        return match forward {
+            true => node.next_named_sibling(),
+            false => node.prev_named_sibling(),
+        };
+    };
+    while let Some(n) = next {
+        if n.is_named() {
+            return Some(n);
+        }
+        next = flat::sibling(n, forward).flatten();
+    }
+    None
 }
 
 /// The Go grammar, made once.
@@ -400,18 +429,18 @@ pub fn statement_of(n: Node) -> Option<Node> {
 
 /// The statement before `stmt` in its block, comments skipped.
 pub fn prev_statement(stmt: Node) -> Option<Node> {
-    let mut prev = stmt.prev_named_sibling();
+    let mut prev = stmt.prev_named();
     while let Some(n) = prev.filter(|n| n.kind_name() == "comment") {
-        prev = n.prev_named_sibling();
+        prev = n.prev_named();
     }
     prev
 }
 
 /// The statement after `stmt` in its block, comments skipped.
 pub fn next_statement(stmt: Node) -> Option<Node> {
-    let mut next = stmt.next_named_sibling();
+    let mut next = stmt.next_named();
     while let Some(n) = next.filter(|n| n.kind_name() == "comment") {
-        next = n.next_named_sibling();
+        next = n.next_named();
     }
     next
 }
