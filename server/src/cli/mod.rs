@@ -97,7 +97,16 @@ enum Format {
 }
 
 /// Runs the command line; returns the exit code.
+/// The stack of every thread that checks code: the flow walker recurses as
+/// deep as statements nest (to a bound), and a debug build's frames are
+/// large. Only the pages used are ever touched.
+pub const STACK_BYTES: usize = 16 << 20;
+
 pub fn main() -> i32 {
+    // The global pool's threads check files and batches of declarations.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_BYTES)
+        .build_global();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -84,6 +84,7 @@ pub struct Backend {
 pub fn run_stdio() -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_stack_size(crate::cli::STACK_BYTES)
         .enable_all()
         .build()
     {

@@ -1,9 +1,12 @@
 //! HV003 abandoned-unbuffered-send.
 
+use super::keyed::Pending;
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
+use crate::index::When;
+use crate::syntax::flow::block_ends_path;
 use crate::syntax::goroutines::{
-    outlives_with, receive_at, received_channel, send_can_give_up, starts, waits, Receive, Start,
+    left_running_at, receive_at, received_channel, send_can_give_up, starts, waits, Receive, Start,
 };
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
@@ -31,7 +34,10 @@ that only receives, in a loop no case leaves that runs forever or at least
 once per case (`for i := 0; i < 2; i++` over two channels), gathers every
 value. A goroutine started inside a function literal (a callback, a
 subtest) is judged from the statement of the channel's function that holds
-the literal.
+the literal. In test code, a helper that gives up on the sender only on
+ways out whose result reports a failure, when every caller in the file
+fails the test on that result (`require.NoError(t, err)`, `if err != nil {
+t.Fatal(err) }`), leaves it only behind a test that has already failed.
 
 It also follows a channel held in a struct field: made unbuffered in a
 literal or an assignment in the file that declares the type
@@ -190,9 +196,10 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
         return None;
     }
     let receives = |n: Node| waits_on(cx, n, ch);
-    let outlived = senders
-        .iter()
-        .find(|(g, _)| outlives_with(&hoisted(g, func), cx.src, |n| waits(n, &receives, cx.src)));
+    let outlived = senders.iter().find(|(g, _)| {
+        let left = left_running_at(&hoisted(g, func), cx.src, |n| waits(n, &receives, cx.src));
+        !left.is_empty() && !abandoned_only_when_test_fails(cx, func, &left)
+    });
     let (why, (g, send)) = match outlived {
         Some(found) => (
             "the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)",
@@ -216,6 +223,130 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
         format!("give `{ch}` room for every send (`make(chan T, n)`), or let the sender give up too (`select` with `<-ctx.Done()`)")
     });
     Some(d)
+}
+
+/// True when `func`, in test code, leaves the sender running only on ways
+/// out (`left`) whose result reports a failure (an `error` set, the same
+/// `bool` on each), and every call of `func` in the file fails the test on
+/// that result: `require.NoError(t, err)`, `if err != nil { t.Fatal(err)
+/// }`, `if timedOut { t.Fatalf(…) }`. The sender is then left only on a
+/// path where the test has already failed.
+fn abandoned_only_when_test_fails(cx: &Context, func: Node, left: &[Node]) -> bool {
+    if !(cx.file.is_test() || cx.imports.has("testing")) {
+        return false;
+    }
+    let Some(name) = func.field("name").map(|n| cx.text(n)) else {
+        return false;
+    };
+    let types: Vec<&str> = crate::syntax::typeref::result_types(func, cx.src)
+        .into_iter()
+        .map(|t| cx.text(t))
+        .collect();
+    let Some(idx) = types.iter().rposition(|t| *t == "error" || *t == "bool") else {
+        return false;
+    };
+    let value = |exit: &Node| {
+        (exit.kind_name() == "return_statement")
+            .then(|| named_children(*exit).next())
+            .flatten()
+            .and_then(|list| named_children(list).nth(idx))
+            .map(|v| cx.text(v))
+    };
+    let values: Vec<Option<&str>> = left.iter().map(value).collect();
+    let when = match types[idx] {
+        "error" if values.iter().all(|v| v.is_some_and(|v| v != "nil")) => When::OnError(idx),
+        "bool" if values.iter().all(|v| *v == Some("true")) => When::OnTrue(idx),
+        "bool" if values.iter().all(|v| *v == Some("false")) => When::OnFalse(idx),
+        _ => return false,
+    };
+    let method = func.kind_name() == "method_declaration";
+    let mut calls = Vec::new();
+    visit(cx.file.root(), |n| {
+        if n.id() == func.id() {
+            return Visit::Skip;
+        }
+        if let Some(call) = crate::syntax::Call::of(n) {
+            let callee = match (call.function.kind_name(), method) {
+                ("identifier", false) => Some(call.function),
+                ("selector_expression", true) => call.function.field("field"),
+                _ => None,
+            };
+            if callee.is_some_and(|c| cx.text(c) == name) {
+                calls.push(n);
+            }
+        }
+        Visit::Descend
+    });
+    !calls.is_empty() && calls.iter().all(|c| fails_test_on(cx, *c, idx, when))
+}
+
+/// True when the code around `call` fails the test when its result `idx`
+/// says `when`.
+fn fails_test_on(cx: &Context, call: Node, idx: usize, when: When) -> bool {
+    // `require.NoError(t, f())`, `require.False(t, f())`: the assertion
+    // that fails on that result.
+    let asserts = |assertion: Node, arg_is: &dyn Fn(Node) -> bool| {
+        crate::syntax::Call::of(assertion).is_some_and(|a| {
+            let f = cx.text(a.function);
+            let fails_on = match f.split_once('.') {
+                Some(("require" | "assert", "NoError" | "Nil")) => When::OnError(idx),
+                Some(("require" | "assert", "True")) => When::OnFalse(idx),
+                Some(("require" | "assert", "False")) => When::OnTrue(idx),
+                _ => return false,
+            };
+            fails_on == when && a.args.iter().any(|x| arg_is(unparen(*x)))
+        })
+    };
+    if let Some(outer) = call
+        .up()
+        .filter(|a| a.kind_name() == "argument_list")
+        .and_then(|a| a.up())
+    {
+        return asserts(outer, &|x| x.id() == call.id());
+    }
+    let pending = Pending::new(call, idx, when);
+    // The condition holds whenever the result says `when`: off its branch
+    // (or off both sides of an `||`), the helper did not give up.
+    fn implied(cx: &Context, p: &Pending, cond: Node) -> bool {
+        let cond = unparen(cond);
+        if cond.kind_name() == "binary_expression"
+            && cond.field("operator").is_some_and(|o| o.kind() == "||")
+        {
+            return [cond.field("left"), cond.field("right")]
+                .into_iter()
+                .flatten()
+                .any(|c| implied(cx, p, c));
+        }
+        p.on_branch(cx, cond, false) == Some(false)
+    }
+    // `if err := f(); err != nil { t.Fatal(err) }`, `if f() { t.Fatal(…) }`.
+    let ends_when_failed = |ifs: Node| {
+        let (Some(cond), Some(then)) = (ifs.field("condition"), ifs.field("consequence")) else {
+            return false;
+        };
+        implied(cx, &pending, cond) && block_ends_path(then, cx.src)
+    };
+    let Some(stmt) = crate::syntax::statement_of(call) else {
+        return false;
+    };
+    if stmt.kind_name() == "if_statement" {
+        return ends_when_failed(stmt);
+    }
+    // `v, err := f()`, then `require.NoError(t, err)` or the `if`.
+    let Some(next) = crate::syntax::next_statement(stmt) else {
+        return false;
+    };
+    match next.kind_name() {
+        "if_statement" => ends_when_failed(next),
+        "expression_statement" => named_children(next).next().is_some_and(|a| {
+            asserts(unparen(a), &|x| {
+                pending
+                    .var
+                    .is_some_and(|v| x.kind_name() == "identifier" && cx.text(x) == cx.text(v))
+            })
+        }),
+        _ => false,
+    }
 }
 
 /// `g` as seen from `func`, the function that made the channel: a goroutine

@@ -24,10 +24,10 @@ the handler after it returns: the body, the context (`Context()`), form and
 multipart parsing, `GetBody`. That is, when a function of the file that uses
 the place reads one of these (itself, or in a package function it hands a
 value to) or returns the place, when a function of another file of the
-package uses the place and reads one of these, when the place is exported or holds values
-as `any` (a `sync.Map`, a list), and always for a stored body. A request
-kept only for its method, URL, headers or `RemoteAddr`, which stay valid,
-is left alone.
+package uses the place and reads one of these, when the place is exported
+or holds values as `any` (a `sync.Map`, a list), and always for a stored
+body. A request kept only for its method, URL, headers or `RemoteAddr`,
+which stay valid, is left alone.
 
 ## Why is this bad?
 When the handler returns, the server closes the body and cancels the

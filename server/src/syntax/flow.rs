@@ -112,7 +112,7 @@ pub fn ends_path(call: &Call, src: &str) -> Ends {
         method,
         Some("FailNow" | "Fail" | "SkipNow" | "Skip" | "Skipf" | "Error" | "Errorf")
     ) || f.starts_with("require.Fail")
-        || f.starts_with("assert.FailNow");
+        || f.starts_with("assert.Fail");
     if fails {
         Ends::InTest
     } else {

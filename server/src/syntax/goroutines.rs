@@ -230,7 +230,9 @@ pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
 struct Pending<'a, 't, W> {
     target: Node<'t>,
     waits: &'a W,
-    outlives: bool,
+    /// The ways out (a `return`, or the body for its end) reached with the
+    /// goroutine not waited for.
+    outlives: Vec<Node<'t>>,
     src: &'t str,
     /// The function walked.
     body: Node<'t>,
@@ -253,8 +255,10 @@ impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
         }
     }
 
-    fn exit(&mut self, _node: Node<'t>, pending: &bool) {
-        self.outlives |= *pending;
+    fn exit(&mut self, node: Node<'t>, pending: &bool) {
+        if *pending {
+            self.outlives.push(node);
+        }
     }
 
     /// `if !ok` after `v, ok := <-c`, where the function closes `c`: it was
@@ -330,11 +334,22 @@ fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
 /// True when the goroutine started by `g` may still run after its enclosing
 /// function returns, given what counts as waiting for it.
 pub fn outlives_with<'t>(g: &Start<'t>, src: &'t str, waits: impl Fn(Node<'t>) -> bool) -> bool {
+    !left_running_at(g, src, waits).is_empty()
+}
+
+/// The ways out of `g`'s enclosing function (a `return`, or the body for
+/// its end) that leave the goroutine running: none when it is waited for
+/// on every path.
+pub fn left_running_at<'t>(
+    g: &Start<'t>,
+    src: &'t str,
+    waits: impl Fn(Node<'t>) -> bool,
+) -> Vec<Node<'t>> {
     let Some(func) = enclosing_function(g.stmt) else {
-        return true;
+        return vec![g.stmt];
     };
     let Some(body) = func.field("body") else {
-        return true;
+        return vec![g.stmt];
     };
     // `defer wg.Wait()` (or a deferred literal that waits) runs on every way out.
     let deferred = any_no_funcs(body, |n| {
@@ -348,12 +363,12 @@ pub fn outlives_with<'t>(g: &Start<'t>, src: &'t str, waits: impl Fn(Node<'t>) -
                 }))
     });
     if deferred {
-        return false;
+        return Vec::new();
     }
     let mut p = Pending {
         target: g.stmt,
         waits: &waits,
-        outlives: false,
+        outlives: Vec::new(),
         src,
         body,
     };
