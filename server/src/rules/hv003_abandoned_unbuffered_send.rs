@@ -261,22 +261,26 @@ fn abandoned_only_when_test_fails(cx: &Context, func: Node, left: &[Node]) -> bo
     };
     let method = func.kind_name() == "method_declaration";
     let mut calls = Vec::new();
-    visit(cx.file.root(), |n| {
-        if n.id() == func.id() {
-            return Visit::Skip;
-        }
-        if let Some(call) = crate::syntax::Call::of(n) {
-            let callee = match (call.function.kind_name(), method) {
-                ("identifier", false) => Some(call.function),
-                ("selector_expression", true) => call.function.field("field"),
-                _ => None,
-            };
-            if callee.is_some_and(|c| cx.text(c) == name) {
-                calls.push(n);
+    // Only the declarations whose text names the helper are walked.
+    let callers = cx
+        .file
+        .top_level()
+        .filter(|d| d.id() != func.id() && cx.text(*d).contains(name));
+    for d in callers {
+        visit(d, |n| {
+            if let Some(call) = crate::syntax::Call::of(n) {
+                let callee = match (call.function.kind_name(), method) {
+                    ("identifier", false) => Some(call.function),
+                    ("selector_expression", true) => call.function.field("field"),
+                    _ => None,
+                };
+                if callee.is_some_and(|c| cx.text(c) == name) {
+                    calls.push(n);
+                }
             }
-        }
-        Visit::Descend
-    });
+            Visit::Descend
+        });
+    }
     !calls.is_empty() && calls.iter().all(|c| fails_test_on(cx, *c, idx, when))
 }
 
