@@ -277,7 +277,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             found: BTreeMap::new(),
         };
         flow::run(&mut status, h.body, cx.src, State::default());
-        for (second, first) in status.found.into_values() {
+        let found = std::mem::take(&mut status.found);
+        for (second, first) in found.into_values() {
+            // A write on the way that sent the status at once (`w.Write`,
+            // not an encoder that may fail before writing) is the one the
+            // second write follows, with or without `first`.
+            let first = written_between(cx, &status.writers, h.body, first, second)
+                .filter(|n| commits_at_once(cx, *n))
+                .unwrap_or(first);
             // No line number in the message: the related location says where,
             // and stays right while the editor moves it.
             let mut d = cx.diag(
@@ -420,8 +427,46 @@ fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
         || crate::syntax::any_no_funcs(stmt, |n| n.kind() == "break_statement")
 }
 
+/// The last call between `first` and `second` (in the text of `body`)
+/// that writes to the client: `second` comes after it even without
+/// `first`, so it is the write the message names, and removing `first`
+/// would leave `second` superfluous (RULES.md: the 200 goes only with
+/// nothing written before the second).
+fn written_between<'a>(
+    cx: &Context<'a>,
+    writers: &HashSet<String>,
+    body: Node<'a>,
+    first: Node<'a>,
+    second: Node<'a>,
+) -> Option<Node<'a>> {
+    let (from, to) = (first.end_byte(), second.start_byte());
+    let mut last = None;
+    crate::syntax::visit_no_funcs(body, |n| {
+        if n.end_byte() <= from || n.start_byte() >= to {
+            return Visit::Skip;
+        }
+        // On the way to `second`: its statement sits in a block that holds
+        // `second` (not in a branch that leaves it out).
+        let on_the_way = || {
+            crate::syntax::statement_of(n)
+                .and_then(|st| st.up())
+                .is_some_and(|b| crate::syntax::contains(b, second))
+        };
+        if n.start_byte() >= from
+            && n.end_byte() <= to
+            && Call::of(n).is_some_and(|c| writer_call(&c, cx.src, cx.imports, writers).is_some())
+            && on_the_way()
+        {
+            last = Some(n);
+        }
+        Visit::Descend
+    });
+    last
+}
+
 /// `w.WriteHeader(http.StatusOK)` as the first write: the first body write
-/// sends 200 anyway, so the explicit one can go.
+/// sends 200 anyway, so the explicit one can go (RULES.md: only with
+/// nothing written before the second, see [`written_between`]).
 fn remove_explicit_ok(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
     let call = Call::of(first)?;
     let (_, "WriteHeader") = call.method(cx.src)? else {
