@@ -717,10 +717,7 @@ fn closes_when(decl: Node, name: &str, body: Node, src: &str) -> When {
                 .push((*closed, returned(node, self.idx, self.src)));
         }
     }
-    let types: Vec<&str> = result_types(decl, src)
-        .into_iter()
-        .map(|t| text(t, src))
-        .collect();
+    let types = result_texts(decl, src);
     let mut c = Closes {
         name,
         src,
@@ -744,10 +741,7 @@ fn closes_when(decl: Node, name: &str, body: Node, src: &str) -> When {
 /// through it; it counts as writing when the split is by the result, and
 /// makes the effect [`When::Sometimes`] otherwise.
 fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports) -> (When, When) {
-    let types: Vec<&str> = result_types(decl, src)
-        .into_iter()
-        .map(|t| text(t, src))
-        .collect();
+    let types = result_texts(decl, src);
     let tell = telling_result(&types);
     /// What the paths that reach a point did, each as (on some, on all):
     /// wrote the status, wrote anything, lent the writer to a function.
@@ -862,14 +856,22 @@ fn when_of(types: &[&str], tell: Option<usize>, exits: &[Exit]) -> When {
     When::Sometimes
 }
 
+/// The texts of a function's result types.
+pub fn result_texts<'s>(decl: Node, src: &'s str) -> Vec<&'s str> {
+    result_types(decl, src)
+        .into_iter()
+        .map(|t| text(t, src))
+        .collect()
+}
+
 /// The index of the result that can tell on which paths a function did
 /// something: its last `error` or `bool`.
-fn telling_result(types: &[&str]) -> Option<usize> {
+pub fn telling_result(types: &[&str]) -> Option<usize> {
     types.iter().rposition(|t| *t == "error" || *t == "bool")
 }
 
 /// The text of result `idx` at a way out (empty when it returns no list).
-fn returned(node: Node, idx: Option<usize>, src: &str) -> String {
+pub fn returned(node: Node, idx: Option<usize>, src: &str) -> String {
     idx.and_then(|idx| {
         (node.kind_name() == "return_statement")
             .then(|| named_children(node).next())

@@ -238,25 +238,18 @@ fn abandoned_only_when_test_fails(cx: &Context, func: Node, left: &[Node]) -> bo
     let Some(name) = func.field("name").map(|n| cx.text(n)) else {
         return false;
     };
-    let types: Vec<&str> = crate::syntax::typeref::result_types(func, cx.src)
-        .into_iter()
-        .map(|t| cx.text(t))
-        .collect();
-    let Some(idx) = types.iter().rposition(|t| *t == "error" || *t == "bool") else {
+    let types = crate::index::result_texts(func, cx.src);
+    let Some(idx) = crate::index::telling_result(&types) else {
         return false;
     };
-    let value = |exit: &Node| {
-        (exit.kind_name() == "return_statement")
-            .then(|| named_children(*exit).next())
-            .flatten()
-            .and_then(|list| named_children(list).nth(idx))
-            .map(|v| cx.text(v))
-    };
-    let values: Vec<Option<&str>> = left.iter().map(value).collect();
+    let values: Vec<String> = left
+        .iter()
+        .map(|exit| crate::index::returned(*exit, Some(idx), cx.src))
+        .collect();
     let when = match types[idx] {
-        "error" if values.iter().all(|v| v.is_some_and(|v| v != "nil")) => When::OnError(idx),
-        "bool" if values.iter().all(|v| *v == Some("true")) => When::OnTrue(idx),
-        "bool" if values.iter().all(|v| *v == Some("false")) => When::OnFalse(idx),
+        "error" if values.iter().all(|v| !v.is_empty() && v != "nil") => When::OnError(idx),
+        "bool" if values.iter().all(|v| v == "true") => When::OnTrue(idx),
+        "bool" if values.iter().all(|v| v == "false") => When::OnFalse(idx),
         _ => return false,
     };
     let method = func.kind_name() == "method_declaration";
