@@ -17,6 +17,10 @@ pub struct SourceFile {
     /// analyses read it without a copy).
     pub text: Arc<String>,
     tree: Tree,
+    /// The rest of a large file's top level, parsed on all threads (see
+    /// [`SourceFile::parse`]): trees of consecutive top-level declarations,
+    /// in text order, each after the one before and all after `tree`'s.
+    pieces: Vec<Tree>,
     /// Trees of one top-level declaration each, in text order; each replaces
     /// the declaration of `tree` that starts where it starts.
     patches: Vec<Tree>,
@@ -101,9 +105,31 @@ impl SourceFile {
         false
     }
 
+    /// Parses `text`. A file of [`PIECES_FROM`] bytes or more is parsed in
+    /// pieces of consecutive top-level declarations, on all threads: each
+    /// piece is a tree of its own whose nodes have their offsets in the whole
+    /// text, and the file's top level reads them in order. When a piece
+    /// holds a syntax error the split may be what broke it, and the file is
+    /// parsed whole instead.
     pub fn parse(path: impl Into<Arc<str>>, text: String) -> SourceFile {
-        let tree = parse(&text);
-        SourceFile::with_tree(path, text, tree)
+        let line_starts = line_starts(&text);
+        let mut trees = match text.len() >= PIECES_FROM {
+            true => parse_pieces(&text, &line_starts),
+            false => Vec::new(),
+        };
+        if trees.is_empty() {
+            trees.push(parse(&text));
+        }
+        let tree = trees.remove(0);
+        let mut file = SourceFile::from_parts(
+            path,
+            Arc::new(text),
+            Arc::new(line_starts),
+            tree,
+            Vec::new(),
+        );
+        file.pieces = trees;
+        file
     }
 
     pub fn with_tree(path: impl Into<Arc<str>>, text: String, tree: Tree) -> SourceFile {
@@ -131,21 +157,43 @@ impl SourceFile {
             path: path.into(),
             text,
             tree,
+            pieces: Vec::new(),
             patches,
             line_starts,
         }
     }
 
     /// The root of the syntax tree, for walks that need no more than where
-    /// nodes are (inside a patched declaration its nodes are stale).
+    /// nodes are (inside a patched declaration its nodes are stale). A file
+    /// parsed in pieces has a root per piece: see [`SourceFile::roots`].
     pub fn root(&self) -> Node<'_> {
         self.tree.root_node()
+    }
+
+    /// The roots of the file's trees in text order: one, or one per piece.
+    pub fn roots(&self) -> impl Iterator<Item = Node<'_>> + '_ {
+        std::iter::once(&self.tree)
+            .chain(&self.pieces)
+            .map(|t| t.root_node())
+    }
+
+    /// The root of the tree that holds byte `at`.
+    pub fn root_at(&self, at: usize) -> Node<'_> {
+        let i = self
+            .pieces
+            .partition_point(|p| p.root_node().start_byte() <= at);
+        match i {
+            0 => self.tree.root_node(),
+            _ => self.pieces[i - 1].root_node(),
+        }
     }
 
     /// The named nodes of the top level in order: the package clause,
     /// imports, declarations and comments.
     pub fn top_level(&self) -> impl Iterator<Item = Node<'_>> + '_ {
-        crate::syntax::named_children(self.tree.root_node()).map(|n| self.patched(n))
+        self.roots()
+            .flat_map(crate::syntax::named_children)
+            .map(|n| self.patched(n))
     }
 
     /// The top level written out, each node as its byte range and
@@ -175,12 +223,13 @@ impl SourceFile {
 
     /// True when the file has a syntax error.
     pub fn has_error(&self) -> bool {
-        self.tree.root_node().has_error() || self.patches.iter().any(|p| p.root_node().has_error())
+        self.roots().any(|r| r.has_error())
+            || self.patches.iter().any(|p| p.root_node().has_error())
     }
 
     /// The smallest node that spans `start..end`.
     pub fn node_for_range(&self, start: usize, end: usize) -> Option<Node<'_>> {
-        let root = self.tree.root_node();
+        let root = self.root_at(start);
         let top = crate::syntax::child_at_byte(root, start)
             .filter(|n| n.start_byte() <= start && end <= n.end_byte());
         match top {
@@ -192,10 +241,7 @@ impl SourceFile {
     /// The 0-based line of the first syntax error (an unparsable or a
     /// missing token), if any: one descent through the nodes that hold one.
     pub fn first_syntax_error(&self) -> Option<usize> {
-        let mut n = self.root();
-        if !n.has_error() {
-            return None;
-        }
+        let mut n = self.roots().find(|r| r.has_error())?;
         'down: loop {
             if n.is_error() || n.is_missing() {
                 return Some(n.start_position().row);
@@ -228,6 +274,111 @@ impl SourceFile {
             .copied()
             .unwrap_or(self.text.len())
     }
+}
+
+/// Files from this size are parsed in pieces (see [`SourceFile::parse`]).
+pub const PIECES_FROM: usize = 512 << 10;
+
+/// About how many bytes of declarations a piece holds.
+const PIECE_BYTES: usize = 256 << 10;
+
+/// The trees of `text` parsed in pieces on all threads; none when the text
+/// has no place to split or a piece holds a syntax error.
+fn parse_pieces(text: &str, line_starts: &[usize]) -> Vec<Tree> {
+    use rayon::prelude::*;
+    let every = PIECE_BYTES.max(text.len() / 256);
+    let mut cuts = declaration_starts(text.as_bytes(), every);
+    if cuts.is_empty() {
+        return Vec::new();
+    }
+    cuts.insert(0, 0);
+    cuts.push(text.len());
+    let point = |at: usize| {
+        let row = line_starts.partition_point(|&s| s <= at) - 1;
+        tree_sitter::Point::new(row, at - line_starts[row])
+    };
+    let ranges: Vec<tree_sitter::Range> = cuts
+        .windows(2)
+        .map(|w| tree_sitter::Range {
+            start_byte: w[0],
+            end_byte: w[1],
+            start_point: point(w[0]),
+            end_point: point(w[1]),
+        })
+        .collect();
+    let bytes = text.as_bytes();
+    let trees: Vec<Option<Tree>> = ranges
+        .into_par_iter()
+        .map(|range| parse_range(&mut |at, _| &bytes[at.min(bytes.len())..], range, None))
+        .collect();
+    match trees
+        .iter()
+        .all(|t| t.as_ref().is_some_and(|t| !t.root_node().has_error()))
+    {
+        true => trees.into_iter().flatten().collect(),
+        false => Vec::new(),
+    }
+}
+
+/// Offsets of the lines, at least `every` bytes apart, where a top-level
+/// declaration (`func`, `type`, `var`, `const`) starts, or the run of `//`
+/// lines just above it: a byte scan that follows Go's comments, strings and
+/// brackets, so a line inside any of them is never taken.
+fn declaration_starts(text: &[u8], every: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let (mut depth, mut last, mut doc) = (0usize, 0usize, None::<usize>);
+    let mut i = 0;
+    // Past the closing `quote` of a string or rune starting at `i`.
+    let close = |mut i: usize, quote: u8| {
+        i += 1;
+        while i < text.len() && text[i] != quote && text[i] != b'\n' {
+            i += if text[i] == b'\\' { 2 } else { 1 };
+        }
+        i + 1
+    };
+    while i < text.len() {
+        if depth == 0 && (i == 0 || text[i - 1] == b'\n') {
+            let line = &text[i..];
+            let keyword = ["func", "type", "var", "const"].iter().any(|k| {
+                line.starts_with(k.as_bytes())
+                    && matches!(line.get(k.len()), Some(b' ' | b'\t' | b'('))
+            });
+            if line.starts_with(b"//") {
+                doc = doc.or(Some(i));
+            } else if keyword {
+                let at = doc.unwrap_or(i);
+                if at >= last + every {
+                    out.push(at);
+                    last = at;
+                }
+                doc = None;
+            } else {
+                doc = None;
+            }
+        }
+        match text[i] {
+            b'/' if text.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |e| i + e);
+            }
+            b'/' if text.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&text[i + 2..], b"*/").map_or(text.len(), |e| i + e + 4);
+            }
+            b'`' => {
+                i = memchr::memchr(b'`', &text[i + 1..]).map_or(text.len(), |e| i + e + 2);
+            }
+            q @ (b'"' | b'\'') => i = close(i, q),
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
 }
 
 /// Reads a file, refusing what is not a regular file (a FIFO, a socket, a
@@ -285,5 +436,69 @@ impl<T: Clone> DiskCache<T> {
         let value = derive(std::fs::read_to_string(path).ok()?);
         map.insert(path.to_path_buf(), (mtime, value.clone()));
         Some(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Declarations whose lines inside comments, strings and brackets look
+    /// like the start of another declaration.
+    fn tricky(i: usize) -> String {
+        format!(
+            "// doc of f{i}\n// more doc\nfunc f{i}() string {{\n\tx := `\nfunc raw{i}() {{\n`\n\ty := \"\\\"{{\"\n\tz := '{{'\n\t/*\nvar hidden{i} = 1\n*/\n\treturn x + y + string(z)\n}}\n\nvar (\n\tv{i} = 1\n)\n\ntype t{i} struct{{ a int }}\n\nconst c{i} = \"}}\"\n\n"
+        )
+    }
+
+    #[test]
+    fn declarations_start_only_at_the_top_level() {
+        let text = format!("package p\n\n{}{}", tricky(0), tricky(1));
+        let starts = declaration_starts(text.as_bytes(), 0);
+        let lines: Vec<&str> = starts
+            .iter()
+            .map(|&s| text[s..].lines().next().unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "// doc of f0",
+                "var (",
+                "type t0 struct{ a int }",
+                "const c0 = \"}\"",
+                "// doc of f1",
+                "var (",
+                "type t1 struct{ a int }",
+                "const c1 = \"}\"",
+            ]
+        );
+        // Far enough apart only.
+        assert!(declaration_starts(text.as_bytes(), text.len()).is_empty());
+    }
+
+    #[test]
+    fn a_file_parsed_in_pieces_reads_as_the_whole_parse() {
+        let mut text = String::from("package p\n\nimport \"fmt\"\n\n");
+        let mut i = 0;
+        while text.len() < 3 * PIECES_FROM {
+            text.push_str(&tricky(i));
+            i += 1;
+        }
+        let pieces = SourceFile::parse("p.go", text.clone());
+        assert!(pieces.pieces.len() > 4, "{} pieces", pieces.pieces.len());
+        let whole = SourceFile::with_tree("p.go", text.clone(), parse(&text));
+        assert_eq!(pieces.outline(), whole.outline());
+        let at = text.rfind("const c").unwrap();
+        assert_eq!(
+            pieces.node_for_range(at, at + 5).map(|n| n.byte_range()),
+            whole.node_for_range(at, at + 5).map(|n| n.byte_range())
+        );
+        assert!(!pieces.has_error());
+        // A syntax error anywhere: parsed whole, the error where it is.
+        let broken = text.replacen("func f7()", "func f7(", 1);
+        let file = SourceFile::parse("p.go", broken.clone());
+        assert!(file.pieces.is_empty());
+        let line = broken[..broken.find("func f7(").unwrap()].lines().count();
+        assert_eq!(file.first_syntax_error(), Some(line));
     }
 }

@@ -117,7 +117,6 @@ fn ignores(file: &SourceFile) -> Vec<Ignore> {
     if !FORMS.iter().any(|(f, _)| text.contains(f)) {
         return out;
     }
-    let root = file.root();
     let mut start = 0;
     while let Some(found) = text[start..].find("//") {
         let pos = start + found;
@@ -135,7 +134,7 @@ fn ignores(file: &SourceFile) -> Vec<Ignore> {
             continue;
         };
         // Only in a comment (not in a string, not in the middle of one).
-        let node = root.descendant_for_byte_range(pos, pos + 2);
+        let node = file.root_at(pos).descendant_for_byte_range(pos, pos + 2);
         if !node.is_some_and(|n| n.kind_name() == "comment" && n.start_byte() == pos) {
             continue;
         }
@@ -248,7 +247,7 @@ fn covered_until(file: &SourceFile, pos: usize, line: usize) -> usize {
     };
     let first = next + (text[next..].len() - text[next..].trim_start_matches([' ', '\t']).len());
     let mut last = line + 1;
-    let root = file.root();
+    let root = file.root_at(first);
     if let Some(mut n) = root.named_descendant_for_byte_range(first, first) {
         // The outermost node that starts there, short of the list of
         // statements (or the file) that holds it: the first statement of a

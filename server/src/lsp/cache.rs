@@ -525,7 +525,7 @@ fn declarations_in(
     else {
         return Some(out);
     };
-    let mut cursor = file.root().walk();
+    let mut cursor = file.root_at(range.start + first).walk();
     cursor.goto_first_child_for_byte(range.start + first)?;
     let mut lead = None;
     loop {

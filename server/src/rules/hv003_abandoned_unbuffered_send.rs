@@ -782,7 +782,6 @@ impl<'a> Uses<'a> {
 /// unknown function, or a selector whose operand's type is unknown) leaves
 /// it alone.
 fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> Option<Diagnostic> {
-    let root = cx.file.root();
     let same = |n: Node| {
         n.kind_name() == "selector_expression"
             && n.field("field").map(|f| cx.text(f)) == Some(field)
@@ -796,27 +795,29 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         aliases: Vec::new(),
     };
     let mut lost = false;
-    visit(root, |n| {
-        if n.kind_name() != "selector_expression"
-            || n.field("field").map(|f| cx.text(f)) != Some(field)
-        {
-            return Visit::Descend;
-        }
-        match cx.field_decl(n) {
-            Some(d) if d.type_name == ty => {}
-            Some(_) => return Visit::Descend,
-            None => {
-                // Which struct's field this is cannot be told.
+    for root in cx.file.roots() {
+        visit(root, |n| {
+            if n.kind_name() != "selector_expression"
+                || n.field("field").map(|f| cx.text(f)) != Some(field)
+            {
+                return Visit::Descend;
+            }
+            match cx.field_decl(n) {
+                Some(d) if d.type_name == ty => {}
+                Some(_) => return Visit::Descend,
+                None => {
+                    // Which struct's field this is cannot be told.
+                    lost = true;
+                    return Visit::Stop;
+                }
+            }
+            if !uses.add(cx, n, &same, true) {
                 lost = true;
                 return Visit::Stop;
             }
-        }
-        if !uses.add(cx, n, &same, true) {
-            lost = true;
-            return Visit::Stop;
-        }
-        Visit::Descend
-    });
+            Visit::Descend
+        });
+    }
     // A local that holds the channel (`ch := x.f`) is the field under
     // another name, in its function.
     for (name, decl) in std::mem::take(&mut uses.aliases) {
