@@ -5,6 +5,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::{FileSummary, PackageIndex};
 use crate::rules::{dedupe, Context, Rule, RULES};
 use crate::source::SourceFile;
+use crate::syntax::flat::Kept;
 use crate::syntax::imports::Imports;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -60,8 +61,20 @@ pub fn check_file(
     index: &PackageIndex<'_>,
     settings: &Settings,
 ) -> FileReport {
+    check_file_kept(file, imports, index, settings, Kept::default())
+}
+
+/// [`check_file`], reading the layouts in `kept` (of the file's
+/// declarations, made by its summary) instead of laying them out again.
+fn check_file_kept(
+    file: &SourceFile,
+    imports: &Imports,
+    index: &PackageIndex<'_>,
+    settings: &Settings,
+    kept: Kept,
+) -> FileReport {
     let scope = file.top_level().collect();
-    let mut report = check_scope(file, imports, index, settings, scope);
+    let mut report = check_scope_kept(file, imports, index, settings, scope, kept);
     let ran = |r: &Rule| runs(r, file, imports, settings);
     report.notes = crate::suppress::apply(file, &mut report.diagnostics, settings, ran);
     dedupe(&mut report.diagnostics);
@@ -83,6 +96,17 @@ pub fn check_scope<'a>(
     settings: &Settings,
     scope: Vec<tree_sitter::Node<'a>>,
 ) -> FileReport {
+    check_scope_kept(file, imports, index, settings, scope, Kept::default())
+}
+
+fn check_scope_kept<'a>(
+    file: &'a SourceFile,
+    imports: &'a Imports,
+    index: &'a PackageIndex<'a>,
+    settings: &Settings,
+    scope: Vec<tree_sitter::Node<'a>>,
+    kept: Kept,
+) -> FileReport {
     let started = std::time::Instant::now();
     let mut report = FileReport::default();
     if file.is_generated() {
@@ -97,8 +121,13 @@ pub fn check_scope<'a>(
     // layouts are per thread), their findings kept in file order.
     use rayon::prelude::*;
     let batches: Vec<Vec<tree_sitter::Node<'a>>> = crate::syntax::batches(scope).collect();
-    let check =
-        |batch: Vec<tree_sitter::Node<'a>>| check_batch(file, imports, index, settings, batch);
+    // Each batch takes its kept layouts to the thread that checks it.
+    let kept = std::sync::Mutex::new(kept);
+    let check = |batch: Vec<tree_sitter::Node<'a>>| {
+        let mine = kept.lock().map(|mut k| k.take(&batch)).unwrap_or_default();
+        let _laid_out = crate::syntax::flat::adopt(mine);
+        check_batch(file, imports, index, settings, batch)
+    };
     let results: Vec<(Vec<Diagnostic>, Vec<String>)> = match batches.len() {
         0 | 1 => batches.into_iter().map(check).collect(),
         _ => batches.into_par_iter().map(check).collect(),
@@ -172,17 +201,28 @@ pub struct Unit {
     pub file: SourceFile,
     pub imports: Imports,
     pub summary: std::sync::Arc<FileSummary>,
+    /// The layout the summary made, when the check may read it (see
+    /// [`FileSummary::keeping`]).
+    laid_out: std::sync::Mutex<Option<crate::syntax::flat::Kept>>,
 }
 
 impl Unit {
     pub fn new(file: SourceFile) -> Unit {
         let imports = Imports::of(&file);
-        let summary = std::sync::Arc::new(FileSummary::of(&file, &imports));
+        let (summary, laid_out) = FileSummary::keeping(&file, &imports);
         Unit {
             file,
             imports,
-            summary,
+            summary: std::sync::Arc::new(summary),
+            laid_out: std::sync::Mutex::new(laid_out),
         }
+    }
+
+    /// Checks the file against its package's index.
+    pub fn check(&self, index: &PackageIndex<'_>, settings: &Settings) -> FileReport {
+        let kept = self.laid_out.lock().map(|mut k| k.take()).ok().flatten();
+        let kept = kept.unwrap_or_default();
+        check_file_kept(&self.file, &self.imports, index, settings, kept)
     }
 }
 
@@ -214,7 +254,7 @@ pub fn check_units(
         .enumerate()
         .map(|(i, u)| {
             let index = &indexes[package_key(&u.summary)];
-            (i, check_file(&u.file, &u.imports, index, settings))
+            (i, u.check(index, settings))
         })
         .collect()
 }
@@ -223,5 +263,5 @@ pub fn check_units(
 pub fn check_source(path: &str, text: String, settings: &Settings) -> FileReport {
     let unit = Unit::new(SourceFile::parse(path, text));
     let index = PackageIndex::new(vec![&unit.summary]);
-    check_file(&unit.file, &unit.imports, &index, settings)
+    unit.check(&index, settings)
 }

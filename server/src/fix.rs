@@ -131,7 +131,7 @@ pub fn expr_at_depth(node: tree_sitter::Node, src: &str, depth: usize) -> String
 }
 
 fn binary_prec(node: tree_sitter::Node, src: &str) -> Option<usize> {
-    if node.kind() != "binary_expression" {
+    if node.kind_name() != "binary_expression" {
         return None;
     }
     let op = node.field("operator")?;
@@ -219,14 +219,14 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
     // An import block: insert in sorted position among the standard library group.
     let Some(decl) = crate::syntax::imports::declarations(file).next() else {
         // No imports: after the package clause.
-        let pkg = file.top_level().find(|n| n.kind() == "package_clause");
+        let pkg = file.top_level().find(|n| n.kind_name() == "package_clause");
         let at = pkg.map(|p| p.end_byte()).unwrap_or(0);
         return (q, Some(edit(file, at, at, format!("\n\nimport {spec}"))));
     };
     match crate::syntax::child_of_kind(decl, "import_spec_list") {
         Some(list) => {
             let specs: Vec<_> = crate::syntax::named_children(list)
-                .filter(|n| n.kind() == "import_spec")
+                .filter(|n| n.kind_name() == "import_spec")
                 .collect();
             // Standard-library specs come first in gofmt/goimports layout; keep sorted.
             let std_specs: Vec<_> = specs
@@ -334,10 +334,10 @@ pub fn drop_import_if_unused(
     let mut uses = Vec::new();
     for decl in file.top_level() {
         crate::syntax::visit(decl, |n| {
-            if matches!(n.kind(), "identifier" | "package_identifier")
+            if matches!(n.kind_name(), "identifier" | "package_identifier")
                 && crate::syntax::text(n, &file.text) == name
                 && n.up().is_some_and(|p| {
-                    matches!(p.kind(), "selector_expression" | "qualified_type")
+                    matches!(p.kind_name(), "selector_expression" | "qualified_type")
                         && p.child(0).is_some_and(|c| c.id() == n.id())
                 })
             {
@@ -347,18 +347,18 @@ pub fn drop_import_if_unused(
         });
     }
     let mut spec = file.node_for_range(start, end)?;
-    while spec.kind() != "import_spec" {
+    while spec.kind_name() != "import_spec" {
         spec = spec.up()?;
     }
     let parent = spec.up()?;
-    let others = parent.kind() == "import_spec_list"
+    let others = parent.kind_name() == "import_spec_list"
         && crate::syntax::named_children(parent)
-            .any(|s| s.kind() == "import_spec" && s.id() != spec.id());
+            .any(|s| s.kind_name() == "import_spec" && s.id() != spec.id());
     let edit = if others {
         delete_lines(file, spec.start_byte(), spec.end_byte())
     } else {
         // The whole declaration goes, with its line and a blank line after.
-        let decl = if parent.kind() == "import_declaration" {
+        let decl = if parent.kind_name() == "import_declaration" {
             parent
         } else {
             parent.up()?
@@ -644,7 +644,7 @@ mod tests {
         let file = SourceFile::parse("p.go".to_string(), src);
         let mut found = None;
         crate::syntax::visit(file.root(), |n| {
-            if n.kind() == "expression_list" {
+            if n.kind_name() == "expression_list" {
                 found = crate::syntax::named_children(n).next();
                 return crate::syntax::Visit::Stop;
             }

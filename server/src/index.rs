@@ -5,6 +5,7 @@
 
 use crate::diagnostic::Location;
 use crate::source::SourceFile;
+use crate::syntax::flat::Kept;
 use crate::syntax::handlers::{params, receiver};
 use crate::syntax::http::{reads_body, writer_call, WriterCall};
 use crate::syntax::imports::Imports;
@@ -174,13 +175,25 @@ pub fn package_name(file: &SourceFile) -> String {
 
 impl FileSummary {
     pub fn of(file: &SourceFile, imports: &Imports) -> FileSummary {
+        FileSummary::keeping(file, imports).0
+    }
+
+    /// The summary, and the layouts of the file's declarations when they
+    /// are no more batches than there are threads (a small file, or a few
+    /// large declarations): the check that follows reads them instead of
+    /// laying them out again, and would hold as many at once anyway. A file
+    /// of more batches keeps none, so that the layouts of a large file are
+    /// never all held at once.
+    pub fn keeping(file: &SourceFile, imports: &Imports) -> (FileSummary, Option<Kept>) {
         let package = package_name(file);
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
+        let keep = batches.len() <= rayon::current_num_threads().max(2);
+        let kept = std::sync::Mutex::new(Kept::default());
         let summarise = |batch: Vec<Node>| {
             // Laid out, the declarations' walks read arrays and their
             // parent climbs cost nothing (a tree finds a parent from its
             // root, past every top-level declaration before it).
-            let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
+            let laid_out = crate::syntax::flat::flatten(batch.iter().copied());
             let mut s = FileSummary {
                 path: Some(file.path.clone()),
                 package: package.clone(),
@@ -188,6 +201,10 @@ impl FileSummary {
             };
             for decl in batch {
                 s.add_decl(file, imports, decl);
+            }
+            if keep {
+                let mine = laid_out.keep();
+                kept.lock().unwrap_or_else(|p| p.into_inner()).join(mine);
             }
             s
         };
@@ -209,7 +226,8 @@ impl FileSummary {
         for p in parts {
             s.append(p);
         }
-        s
+        let kept = kept.into_inner().unwrap_or_else(|p| p.into_inner());
+        (s, keep.then_some(kept))
     }
 
     /// Adds `other`'s declarations (of the same file, later in it) to these.

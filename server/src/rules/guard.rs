@@ -70,10 +70,10 @@ fn guard_run(
         None => Default::default(),
     };
     let touches =
-        |n: Node| matches!(n.kind(), "identifier" | "field_identifier") && cx.text(n) == name;
+        |n: Node| matches!(n.kind_name(), "identifier" | "field_identifier") && cx.text(n) == name;
     let mentions = |n: Node| crate::syntax::any_no_funcs(n, touches);
     let wrappable =
-        |s: Node| s.kind() != "comment" && mentions(s) && !unsafe_to_wrap(cx, &writers, s);
+        |s: Node| s.kind_name() != "comment" && mentions(s) && !unsafe_to_wrap(cx, &writers, s);
     // The run of adjacent statements that use the value, and a hoisted write
     // right after it.
     let (mut first, mut last, mut tail) = (stmt, stmt, None);
@@ -151,7 +151,7 @@ fn guard_run(
             }
             let mu = format!("{field}Mu");
             let declared = named_children(fields).any(|f| {
-                f.kind() == "field_declaration"
+                f.kind_name() == "field_declaration"
                     && f.field("name")
                         .map(|n| crate::syntax::text(n, &home.file().text))
                         == Some(mu.as_str())
@@ -223,14 +223,14 @@ fn hoistable<'t>(
 ) -> Option<(Vec<super::Hoist<'t>>, Vec<crate::diagnostic::Edit>)> {
     let mentions = |n: Node| any_no_funcs(n, touches);
     let field = |name: &str| s.field(name);
-    let header: Vec<Node<'t>> = match s.kind() {
+    let header: Vec<Node<'t>> = match s.kind_name() {
         "expression_statement" => {
             let call = crate::syntax::statement_call(s)?;
             let (hoists, imports) = cx.hoisted_arguments(h.func, &call, touches)?;
             return (!hoists.is_empty()).then_some((hoists, imports));
         }
         "if_statement" | "expression_switch_statement" => {
-            let head = field(if s.kind() == "if_statement" {
+            let head = field(if s.kind_name() == "if_statement" {
                 "condition"
             } else {
                 "value"
@@ -292,7 +292,7 @@ fn reads_in<'t>(roots: &[Node<'t>], touches: &dyn Fn(Node) -> bool, src: &str) -
                 }
                 let p = read.up()?;
                 let first = |f: &str| p.field(f).is_some_and(|c| c.id() == read.id());
-                match p.kind() {
+                match p.kind_name() {
                     "selector_expression" if first("field") => Some(p),
                     "index_expression" if first("operand") => Some(p),
                     "argument_list" => {
@@ -369,14 +369,14 @@ fn mentions_beside(cx: &Context, outer: Node, inner: Node, name: &str) -> bool {
 /// outlives it cannot simply be wrapped.
 fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
     if matches!(
-        stmt.kind(),
+        stmt.kind_name(),
         "defer_statement" | "go_statement" | "return_statement" | "labeled_statement"
     ) {
         return true;
     }
     if any_no_funcs(stmt, |n| {
         matches!(
-            n.kind(),
+            n.kind_name(),
             "return_statement"
                 | "break_statement"
                 | "continue_statement"
@@ -398,7 +398,7 @@ fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
 /// The top-level declaration holding `n`.
 fn top_level(mut n: Node) -> Option<Node> {
     while let Some(p) = n.up() {
-        if p.kind() == "source_file" {
+        if p.kind_name() == "source_file" {
             return Some(n);
         }
         n = p;
@@ -462,13 +462,13 @@ fn sibling(path: &str) -> Option<std::sync::Arc<Parsed>> {
 fn by_value(home: &Home, type_name: &str) -> bool {
     let src = &home.file().text;
     home.file().top_level().any(|decl| {
-        decl.kind() == "method_declaration"
+        decl.kind_name() == "method_declaration"
             && decl
                 .field("receiver")
                 .and_then(|r| named_children(r).next())
                 .and_then(|p| p.field("type"))
                 .is_some_and(|t| {
-                    t.kind() != "pointer_type" && crate::syntax::text(t, src) == type_name
+                    t.kind_name() != "pointer_type" && crate::syntax::text(t, src) == type_name
                 })
     })
 }
@@ -481,16 +481,16 @@ fn struct_fields<'t>(home: &'t Home, type_name: &str) -> Option<Node<'t>> {
     }
     let src = &home.file().text;
     for decl in home.file().top_level() {
-        if decl.kind() != "type_declaration" {
+        if decl.kind_name() != "type_declaration" {
             continue;
         }
         for spec in named_children(decl) {
-            if spec.kind() == "type_spec"
+            if spec.kind_name() == "type_spec"
                 && spec.field("name").map(|n| crate::syntax::text(n, src)) == Some(type_name)
             {
                 return spec
                     .field("type")
-                    .filter(|t| t.kind() == "struct_type")
+                    .filter(|t| t.kind_name() == "struct_type")
                     .and_then(|t| crate::syntax::child_of_kind(t, "field_declaration_list"));
             }
         }

@@ -260,12 +260,12 @@ fn handoff_fix(
     let w = h.writer.as_deref()?;
     let r = h.request.as_deref().filter(|r| *r != "_")?;
     let lit = g.literal?;
-    if g.stmt.kind() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
+    if g.stmt.kind_name() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
         return None;
     }
     let lit_body = lit.field("body")?;
     if uses.iter().any(|u| cx.text(*u) != w)
-        || crate::syntax::any_no_funcs(lit_body, |n| n.kind() == "return_statement")
+        || crate::syntax::any_no_funcs(lit_body, |n| n.kind_name() == "return_statement")
     {
         return None;
     }
@@ -373,7 +373,7 @@ fn handoff_fix(
 /// for any other use (headers, status, flushing, handing `w` on).
 fn as_writer(cx: &Context, u: Node, buf: &str) -> Option<String> {
     let p = u.up()?;
-    if p.kind() == "selector_expression" {
+    if p.kind_name() == "selector_expression" {
         let call = p.up().and_then(Call::of)?;
         let (_, m) = call.method(cx.src)?;
         return matches!(m, "Write" | "WriteString").then(|| buf.to_string());
@@ -407,11 +407,11 @@ fn last_write_point(
     let after = &stmts[i + 1..];
     if after
         .iter()
-        .any(|s| crate::syntax::any_no_funcs(*s, |n| n.kind() == "return_statement"))
+        .any(|s| crate::syntax::any_no_funcs(*s, |n| n.kind_name() == "return_statement"))
     {
         return None;
     }
-    let last = *stmts.iter().rev().find(|s| s.kind() != "comment")?;
+    let last = *stmts.iter().rev().find(|s| s.kind_name() != "comment")?;
     let exits = crate::syntax::statement_call(last).is_some_and(|c| {
         matches!(
             cx.text(c.function),
@@ -427,10 +427,10 @@ fn last_write_point(
 /// Runs the work in the handler: `go f(w)` becomes `f(w)`. Not offered when
 /// the goroutine sends on a channel (the handler may be what receives it).
 fn synchronous_fix(cx: &Context, g: &Start) -> Option<crate::diagnostic::Fix> {
-    if g.stmt.kind() != "go_statement" {
+    if g.stmt.kind_name() != "go_statement" {
         return None;
     }
-    if crate::syntax::any(g.stmt, |n| n.kind() == "send_statement") {
+    if crate::syntax::any(g.stmt, |n| n.kind_name() == "send_statement") {
         return None;
     }
     Some(crate::fix::fix(

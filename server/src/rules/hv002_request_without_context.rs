@@ -350,7 +350,7 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     if crate::syntax::statement_of(stmt) != Some(stmt) {
         return None; // an `if` initializer, a `for` clause: no room for the check
     }
-    let op = match stmt.kind() {
+    let op = match stmt.kind_name() {
         "short_var_declaration" => ":=",
         "assignment_statement" if stmt.field("operator").map(|o| cx.text(o)) == Some("=") => "=",
         _ => return None,
@@ -372,7 +372,7 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
     // operator expression becomes a local first.
     let mut lines = Vec::new();
     let url_arg = call.arg(0)?;
-    let url = if unparen(url_arg).kind() == "binary_expression" {
+    let url = if unparen(url_arg).kind_name() == "binary_expression" {
         let name = cx.fresh_name(func, &["target", "endpoint", "upstreamURL"]);
         // A statement's expression now: spaced as gofmt spaces those.
         lines.push(format!(
@@ -437,14 +437,14 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
 /// function returns only an error.
 fn error_handling(cx: &Context, stmt: Node, func: Node, err: &str, indent: &str) -> Option<String> {
     if let Some(next) = crate::syntax::next_statement(stmt) {
-        if next.kind() == "if_statement" && next.field("initializer").is_none() {
+        if next.kind_name() == "if_statement" && next.field("initializer").is_none() {
             let cond = next.field("condition").map(|c| cx.text(c));
             if cond == Some(&format!("{err} != nil")) {
                 let block = next.field("consequence")?;
                 let last = crate::syntax::statements(block).last().copied();
                 let leaves = last.is_some_and(|l| {
                     matches!(
-                        l.kind(),
+                        l.kind_name(),
                         "return_statement"
                             | "continue_statement"
                             | "break_statement"

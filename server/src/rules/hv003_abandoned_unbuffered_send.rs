@@ -307,7 +307,9 @@ fn fails_test_on(cx: &Context, call: Node, idx: usize, when: When) -> bool {
     fn implied(cx: &Context, p: &Pending, cond: Node) -> bool {
         let cond = unparen(cond);
         if cond.kind_name() == "binary_expression"
-            && cond.field("operator").is_some_and(|o| o.kind() == "||")
+            && cond
+                .field("operator")
+                .is_some_and(|o| o.kind_name() == "||")
         {
             return [cond.field("left"), cond.field("right")]
                 .into_iter()
@@ -564,7 +566,7 @@ fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Senders {
         if crate::syntax::is_function(n) {
             return Senders::One;
         }
-        if n.kind() == "for_statement" {
+        if n.kind_name() == "for_statement" {
             return counted(cx, n).map_or(Senders::Unknown, Senders::Counted);
         }
         cur = n.up();
@@ -577,7 +579,7 @@ fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Senders {
 fn counted<'a>(cx: &Context<'a>, n: Node<'a>) -> Option<String> {
     if let Some(range) = crate::syntax::child_of_kind(n, "range_clause") {
         let xs = unparen(range.field("right")?);
-        if xs.kind() != "identifier" {
+        if xs.kind_name() != "identifier" {
             return None;
         }
         let name = cx.text(xs);
@@ -596,7 +598,7 @@ fn counted<'a>(cx: &Context<'a>, n: Node<'a>) -> Option<String> {
     (text("initializer") == Some(&format!("{i} := 0"))
         && operator == Some("<")
         && text("update") == Some(&format!("{i}++"))
-        && right.kind() == "int_literal")
+        && right.kind_name() == "int_literal")
         .then(|| cx.text(right).to_string())
 }
 
@@ -604,7 +606,7 @@ fn counted<'a>(cx: &Context<'a>, n: Node<'a>) -> Option<String> {
 fn declared_type<'a>(cx: &Context<'a>, func: Node<'a>, name: &str) -> Option<&'a str> {
     let mut found = None;
     visit(func, |n| {
-        if matches!(n.kind(), "parameter_declaration" | "var_spec") {
+        if matches!(n.kind_name(), "parameter_declaration" | "var_spec") {
             let mut c = n.walk();
             if n.children_by_field_name("name", &mut c)
                 .any(|id| cx.text(id) == name)

@@ -224,7 +224,7 @@ fn deadline_fix<'a>(
     use crate::fix::{edit, fix, indent_at};
     Call::of(unparen(arg))?;
     let stmt = crate::syntax::statement_of(call.node)?;
-    if stmt.kind() == "defer_statement" || stmt.kind() == "go_statement" {
+    if stmt.kind_name() == "defer_statement" || stmt.kind_name() == "go_statement" {
         return None;
     }
     let func = enclosing_function(stmt)?;
@@ -238,7 +238,7 @@ fn deadline_fix<'a>(
     );
     let srv_text = cx.text(srv);
     let mut edits = Vec::new();
-    if stmt.kind() == "expression_statement" {
+    if stmt.kind_name() == "expression_statement" {
         // The result was dropped: close when the graceful shutdown fails.
         edits.push(edit(
             cx.file,
@@ -267,7 +267,7 @@ fn serve_statement<'a>(
     g: &crate::syntax::goroutines::Start<'a>,
     serve: Node<'a>,
 ) -> Option<Node<'a>> {
-    if g.stmt.kind() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
+    if g.stmt.kind_name() != "go_statement" || crate::syntax::statement_of(g.stmt) != Some(g.stmt) {
         return None;
     }
     match g.literal {
@@ -299,7 +299,7 @@ fn error_channel_fix<'a>(
                 .is_some_and(|(op, m)| m == "Shutdown" && cx.text(op) == server)
         })
     })?;
-    if shutdown.kind() == "return_statement" {
+    if shutdown.kind_name() == "return_statement" {
         return None;
     }
     let func = enclosing_function(g.stmt)?;

@@ -224,7 +224,7 @@ fn hoist_fix<'a>(
     use crate::fix::{edit, fix, indent_at};
     let w = h.writer.as_deref().filter(|w| *w != "_")?;
     let r = h.request.as_deref().filter(|r| *r != "_")?;
-    if crate::syntax::statement_of(g.stmt) != Some(g.stmt) || g.stmt.kind() != "go_statement" {
+    if crate::syntax::statement_of(g.stmt) != Some(g.stmt) || g.stmt.kind_name() != "go_statement" {
         return None;
     }
     // What each read needs: the form parsed, or the body's bytes.
@@ -248,11 +248,11 @@ fn hoist_fix<'a>(
         let mut found = false;
         for a in &call.args {
             let a = unparen(*a);
-            let is_req_body = a.kind() == "selector_expression"
+            let is_req_body = a.kind_name() == "selector_expression"
                 && a.field("field").map(|f| cx.text(f)) == Some("Body")
                 && a.field("operand")
                     .is_some_and(|o| requests.contains(cx.text(unparen(o))));
-            if is_req_body || (a.kind() == "identifier" && bodies.contains(cx.text(a))) {
+            if is_req_body || (a.kind_name() == "identifier" && bodies.contains(cx.text(a))) {
                 body_sites.push((a, false));
                 found = true;
             }
@@ -265,7 +265,7 @@ fn hoist_fix<'a>(
     if let (Some(_), Some(args)) = (g.literal, g.call.field("arguments")) {
         for a in crate::syntax::named_children(args) {
             let a = unparen(a);
-            if a.kind() == "selector_expression"
+            if a.kind_name() == "selector_expression"
                 && a.field("field").map(|f| cx.text(f)) == Some("Body")
             {
                 body_sites.push((a, true));
@@ -307,7 +307,7 @@ fn hoist_fix<'a>(
     // the alias stays used), else `r.Body`.
     let source = body_sites
         .iter()
-        .find(|(a, bound)| !bound && a.kind() == "identifier")
+        .find(|(a, bound)| !bound && a.kind_name() == "identifier")
         .map_or(format!("{r}.Body"), |(a, _)| cx.text(*a).to_string());
     edits.push(edit(
         cx.file,

@@ -402,7 +402,7 @@ fn detach_fix<'a>(
         return None;
     }
     // The part of the statement that holds the stored value.
-    let value = match stmt.kind() {
+    let value = match stmt.kind_name() {
         "assignment_statement" => stmt.field("right")?,
         "send_statement" => stmt.field("value")?,
         _ => crate::syntax::statement_call(stmt)?
@@ -411,7 +411,7 @@ fn detach_fix<'a>(
     };
     let mut sites = Vec::new();
     visit(value, |n| {
-        if n.kind() == "identifier"
+        if n.kind_name() == "identifier"
             && requests.contains(cx.text(n))
             && !crate::syntax::scope::is_declaration(n)
         {

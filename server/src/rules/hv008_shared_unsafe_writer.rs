@@ -168,7 +168,8 @@ fn log_fix(
         return None;
     }
     let spec = cx.file.node_for_range(decl.start.offset, decl.end.offset)?;
-    let spec = std::iter::successors(Some(spec), |n| n.up()).find(|n| n.kind() == "var_spec")?;
+    let spec =
+        std::iter::successors(Some(spec), |n| n.up()).find(|n| n.kind_name() == "var_spec")?;
     let init = Call::of(unparen(
         crate::syntax::named_children(spec.field("value")?).next()?,
     ))?;
@@ -208,7 +209,7 @@ fn log_fix(
             (op, "WriteString") if op.id() == value.id() => format!("{lq}Print({})", args_after(0)),
             (op, "Flush") if op.id() == value.id() => {
                 let stmt = crate::syntax::statement_of(call.node)?;
-                if stmt.kind() != "expression_statement" {
+                if stmt.kind_name() != "expression_statement" {
                     return None;
                 }
                 return Some(fix(

@@ -330,7 +330,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// which is what wrote the status again.
 fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
     let stmt = crate::syntax::statement_of(first)?;
-    if stmt.kind() != "expression_statement" {
+    if stmt.kind_name() != "expression_statement" {
         return None;
     }
     let list = stmt.up()?;
@@ -338,8 +338,8 @@ fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
         return None;
     }
     let owner = list.up()?;
-    let branch = match owner.kind() {
-        "block" => owner.up().is_some_and(|i| i.kind() == "if_statement"),
+    let branch = match owner.kind_name() {
+        "block" => owner.up().is_some_and(|i| i.kind_name() == "if_statement"),
         "expression_case" | "default_case" | "type_case" | "communication_case" => true,
         _ => false,
     };
@@ -376,7 +376,7 @@ fn around_a_loop(first: Node, second: Node) -> bool {
         if crate::syntax::is_function(p) {
             return false;
         }
-        if p.kind() == "for_statement" && crate::syntax::contains(p, second) {
+        if p.kind_name() == "for_statement" && crate::syntax::contains(p, second) {
             return true;
         }
         cur = p.up();
@@ -392,10 +392,10 @@ fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
     let Some(stmt) = branch.up() else {
         return false;
     };
-    if stmt.kind() == "if_statement" {
+    if stmt.kind_name() == "if_statement" {
         // The top of an `else if` chain, then every block of it.
         let mut top = stmt;
-        while let Some(p) = top.up().filter(|p| p.kind() == "if_statement") {
+        while let Some(p) = top.up().filter(|p| p.kind_name() == "if_statement") {
             top = p;
         }
         let mut cur = Some(top);
@@ -406,17 +406,17 @@ fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
             }
             match i.field("alternative") {
                 None => return true,
-                Some(a) if a.kind() == "if_statement" => cur = Some(a),
+                Some(a) if a.kind_name() == "if_statement" => cur = Some(a),
                 Some(a) => return a.id() != branch.id() && !is_terminating(a, cx.src),
             }
         }
         return false;
     }
     let clauses: Vec<Node> = crate::syntax::named_children(stmt)
-        .filter(|c| c.kind().ends_with("_case"))
+        .filter(|c| c.kind_name().ends_with("_case"))
         .collect();
-    let has_default =
-        stmt.kind() == "select_statement" || clauses.iter().any(|c| c.kind() == "default_case");
+    let has_default = stmt.kind_name() == "select_statement"
+        || clauses.iter().any(|c| c.kind_name() == "default_case");
     !has_default
         || clauses.iter().any(|c| {
             c.id() != branch.id()
@@ -424,7 +424,7 @@ fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
                     .last()
                     .is_some_and(|s| is_terminating(*s, cx.src))
         })
-        || crate::syntax::any_no_funcs(stmt, |n| n.kind() == "break_statement")
+        || crate::syntax::any_no_funcs(stmt, |n| n.kind_name() == "break_statement")
 }
 
 /// The last call between `first` and `second` (in the text of `body`)
@@ -476,7 +476,9 @@ fn remove_explicit_ok(cx: &Context, first: Node) -> Option<crate::diagnostic::Fi
     if code != "200" && !code.ends_with("StatusOK") {
         return None;
     }
-    let stmt = first.up().filter(|s| s.kind() == "expression_statement")?;
+    let stmt = first
+        .up()
+        .filter(|s| s.kind_name() == "expression_statement")?;
     let (line, _) = cx.file.line_col(stmt.start_byte());
     let (end_line, _) = cx.file.line_col(stmt.end_byte());
     let start = cx.file.line_start(line);

@@ -157,7 +157,7 @@ fn unlock_first_fix(
             .is_some_and(|(op, m)| cx.text(op) == lock && m == release)
     };
     let deferred = stmts[at_lock + 1..].iter().position(|s| {
-        s.kind() == "defer_statement"
+        s.kind_name() == "defer_statement"
             && crate::syntax::named_children(*s).next().is_some_and(|c| {
                 Call::of(c)
                     .and_then(|c| c.method(cx.src))
@@ -166,7 +166,7 @@ fn unlock_first_fix(
     });
     let explicit = stmts[at_lock + 1..]
         .iter()
-        .position(|s| s.kind() == "expression_statement" && is_release(*s));
+        .position(|s| s.kind_name() == "expression_statement" && is_release(*s));
     let (release_at, is_defer) = match (deferred, explicit) {
         (Some(d), _) => (at_lock + 1 + d, true),
         (None, Some(e)) => (at_lock + 1 + e, false),
@@ -191,12 +191,12 @@ fn unlock_first_fix(
     let guarded = |n: Node| -> bool {
         match lock.rsplit_once('.') {
             Some((root, field)) => {
-                n.kind() == "selector_expression"
+                n.kind_name() == "selector_expression"
                     && n.field("operand").map(|o| cx.text(o)) == Some(root)
                     && n.field("field").map(|f| cx.text(f)) != Some(field)
             }
             None => {
-                n.kind() == "identifier"
+                n.kind_name() == "identifier"
                     && cx.text(n) != lock
                     && !cx.is_local(n, cx.text(n))
                     && cx.index.var(cx.text(n)).is_some()
@@ -222,7 +222,7 @@ fn unlock_first_fix(
     let first_stmt = stmts[first];
     if touches(first_stmt) {
         let call = crate::syntax::statement_call(first_stmt)?;
-        if first_stmt.kind() != "expression_statement" {
+        if first_stmt.kind_name() != "expression_statement" {
             return None;
         }
         let (found, imports) = cx.hoisted_arguments(h.func, &call, &guarded)?;
@@ -249,7 +249,7 @@ fn unlock_first_fix(
         // Early returns before the new unlock must release it themselves.
         for s in &stmts[at_lock + 1..first] {
             crate::syntax::visit_no_funcs(*s, |n| {
-                if n.kind() == "return_statement" {
+                if n.kind_name() == "return_statement" {
                     let ind = indent_at(cx.file, n.start_byte()).to_string();
                     edits.push(edit(
                         cx.file,

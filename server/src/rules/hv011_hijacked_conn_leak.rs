@@ -192,7 +192,8 @@ fn close_fix<'a>(
     // A goroutine that gets the conn.
     let mut go_stmt = None;
     visit(func, |n| {
-        if n.kind() == "go_statement" && n.start_byte() > hijack.end_byte() && mentions_conn(n) {
+        if n.kind_name() == "go_statement" && n.start_byte() > hijack.end_byte() && mentions_conn(n)
+        {
             go_stmt = Some(n);
             return Visit::Stop;
         }
@@ -234,7 +235,7 @@ fn close_fix<'a>(
     let next = crate::syntax::next_statement(stmt);
     let after = match next {
         Some(n)
-            if n.kind() == "if_statement"
+            if n.kind_name() == "if_statement"
                 && n.field("condition")
                     .is_some_and(|c| cx.text(c).contains("err")) =>
         {

@@ -343,7 +343,7 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
         let stmt = crate::syntax::statement_of(n);
         let prev = stmt
             .and_then(|s| s.prev_named())
-            .filter(|p| p.kind() == "expression_statement");
+            .filter(|p| p.kind_name() == "expression_statement");
         let dropped_add = prev.filter(|p| {
             crate::syntax::statement_call(*p).is_some_and(|c| {
                 cx.imports
@@ -385,14 +385,14 @@ fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::d
         let Some(p) = n.up() else {
             return Vec::new();
         };
-        let stmt = if p.kind() == "expression_list" {
+        let stmt = if p.kind_name() == "expression_list" {
             p.up()
         } else {
             Some(p)
         };
         let Some(stmt) = stmt else { return Vec::new() };
         let signed = width.starts_with("Int");
-        let new = match stmt.kind() {
+        let new = match stmt.kind_name() {
             "inc_statement" => format!("{q}Add{width}(&{expr}, 1)"),
             "dec_statement" if signed => format!("{q}Add{width}(&{expr}, -1)"),
             "assignment_statement" => {

@@ -19,11 +19,18 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 use tree_sitter::{ffi, Node, Tree};
 
-/// One declaration's nodes, anonymous ones included, in pre-order.
+/// One declaration's nodes, anonymous ones included, in pre-order: each
+/// node as its subtree and its context (start byte, row, column, alias),
+/// which with the tree make a `TSNode`. 36 bytes a node.
 struct Flat {
-    nodes: Vec<ffi::TSNode>,
-    /// Each node's start byte.
-    starts: Vec<u32>,
+    ids: Vec<*const std::ffi::c_void>,
+    contexts: Vec<[u32; 4]>,
+    /// Each node's kind: read here, a walk's test of a node's kind does not
+    /// touch the tree's memory (scattered: on a large declaration, a cache
+    /// miss per node per walk).
+    kinds: Vec<u16>,
+    /// The tree all the nodes belong to.
+    tree: *const ffi::TSTree,
     /// For each node, the index just past its descendants.
     ends: Vec<u32>,
     /// For each node, its parent's index (`NO_PARENT` for the declaration).
@@ -41,6 +48,24 @@ thread_local! {
     /// The layouts of the live guards, by the start of their declaration.
     static FLATS: RefCell<Vec<Rc<Flat>>> = const { RefCell::new(Vec::new()) };
     static GUARDS: Cell<u64> = const { Cell::new(0) };
+    /// The node a laid-out walk is visiting, with its kind (see [`kind`]).
+    static CURRENT: Cell<Current> = const { Cell::new(Current { id: std::ptr::null(), context: [0; 4], kind: 0 }) };
+}
+
+#[derive(Clone, Copy)]
+struct Current {
+    id: *const std::ffi::c_void,
+    context: [u32; 4],
+    kind: u16,
+}
+
+/// The kind of the node a laid-out walk is visiting, when `node` is that
+/// node: what a walk's callback asks first, answered without reading the
+/// tree.
+pub fn kind(node: &Node<'_>) -> Option<u16> {
+    let raw = node.into_raw();
+    let c = CURRENT.with(|c| c.get());
+    (c.id == raw.id && c.context == raw.context).then_some(c.kind)
 }
 
 /// Keeps the declarations it was made for laid out until it is dropped.
@@ -66,11 +91,90 @@ pub fn flatten<'t>(decls: impl IntoIterator<Item = Node<'t>>) -> Flattened<'t> {
             // could find it borrowed, and then this declaration is walked
             // with a cursor.
             if let Ok(mut flats) = f.try_borrow_mut() {
-                let at = flats.partition_point(|x| x.starts[0] <= flat.starts[0]);
+                let at = flats.partition_point(|x| x.start(0) <= flat.start(0));
                 flats.insert(at, flat);
             }
         });
     }
+    Flattened {
+        guard,
+        _tree: PhantomData,
+    }
+}
+
+/// Layouts taken from the thread that made them, to be read on another
+/// (see [`Flattened::keep`]).
+#[derive(Default)]
+pub struct Kept(Vec<Flat>);
+
+impl Kept {
+    /// Adds `other`'s layouts to these.
+    pub fn join(&mut self, other: Kept) {
+        self.0.extend(other.0);
+    }
+
+    /// Takes the layouts of `decls` out of these.
+    pub fn take(&mut self, decls: &[Node<'_>]) -> Kept {
+        let theirs = |f: &Flat| {
+            decls
+                .iter()
+                .any(|d| d.into_raw().id == f.ids[0] && d.into_raw().context == f.contexts[0])
+        };
+        let (mine, rest) = std::mem::take(&mut self.0).into_iter().partition(theirs);
+        self.0 = rest;
+        Kept(mine)
+    }
+}
+
+// SAFETY: a layout holds pointers into its tree's nodes, which are
+// immutable and shared by every copy of the tree; the layout holds one
+// copy, so they live as long as it does, on whichever thread.
+unsafe impl Send for Kept {}
+
+impl<'t> Flattened<'t> {
+    /// Hands this guard's layouts over instead of dropping them: a second
+    /// pass over the same declarations (the check after the summary),
+    /// perhaps on another thread, reads them without laying them out
+    /// again (see [`adopt`]).
+    pub fn keep(self) -> Kept {
+        let guard = self.guard;
+        std::mem::forget(self);
+        let mine = FLATS.with(|f| match f.try_borrow_mut() {
+            Ok(mut flats) => {
+                let (mine, rest) = std::mem::take(&mut *flats)
+                    .into_iter()
+                    .partition(|x| x.guard == guard);
+                *flats = rest;
+                mine
+            }
+            Err(_) => Vec::new(),
+        });
+        // A layout a walk still reads is not handed over (never the case
+        // between passes).
+        Kept(
+            mine.into_iter()
+                .filter_map(|x| Rc::try_unwrap(x).ok())
+                .collect(),
+        )
+    }
+}
+
+/// Lays out again, on this thread, what [`Flattened::keep`] kept, until the
+/// guard drops. The declarations must be of a tree that lives for `'t`.
+pub fn adopt<'t>(kept: Kept) -> Flattened<'t> {
+    let guard = GUARDS.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    });
+    FLATS.with(|f| {
+        if let Ok(mut flats) = f.try_borrow_mut() {
+            for mut flat in kept.0 {
+                flat.guard = guard;
+                let at = flats.partition_point(|x| x.start(0) <= flat.start(0));
+                flats.insert(at, Rc::new(flat));
+            }
+        }
+    });
     Flattened {
         guard,
         _tree: PhantomData,
@@ -122,21 +226,26 @@ pub fn is_deep(text: &[u8]) -> bool {
 }
 
 fn lay_out(root: Node<'_>, guard: u64) -> Flat {
-    let mut nodes = Vec::new();
-    let mut starts = Vec::new();
-    let mut ends = Vec::new();
-    let mut parents = Vec::new();
-    let mut prevs = Vec::new();
+    // A cursor visits the visible nodes, as many as the tree counts.
+    let count = root.descendant_count();
+    let mut ids = Vec::with_capacity(count);
+    let mut contexts = Vec::with_capacity(count);
+    let mut kinds = Vec::with_capacity(count);
+    let mut ends = Vec::with_capacity(count);
+    let mut parents = Vec::with_capacity(count);
+    let mut prevs = Vec::with_capacity(count);
     // The indexes of the nodes whose children are being laid out, each
     // with the last of its children laid out so far.
     let mut open: Vec<usize> = Vec::new();
     let mut last: Vec<u32> = Vec::new();
     let mut cursor = root.walk();
     'walk: loop {
-        let n = cursor.node();
-        let i = nodes.len();
-        nodes.push(n.into_raw());
-        starts.push(n.start_byte() as u32);
+        let node = cursor.node();
+        kinds.push(node.kind_id());
+        let n = node.into_raw();
+        let i = ids.len();
+        ids.push(n.id);
+        contexts.push(n.context);
         ends.push(i as u32 + 1);
         parents.push(open.last().map_or(NO_PARENT, |&p| p as u32));
         prevs.push(match last.last_mut() {
@@ -157,17 +266,21 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
             }
             cursor.goto_parent();
             if let Some(p) = open.pop() {
-                ends[p] = nodes.len() as u32;
+                ends[p] = ids.len() as u32;
                 last.pop();
             }
         }
     }
+    debug_assert_eq!(ids.len(), count);
+    let raw = root.into_raw().tree;
     // SAFETY: the tree is alive (`root` borrows it); a copy only adds a
     // reference to its shared, immutable nodes.
-    let tree = unsafe { Tree::from_raw(ffi::ts_tree_copy(root.into_raw().tree)) };
+    let tree = unsafe { Tree::from_raw(ffi::ts_tree_copy(raw)) };
     Flat {
-        nodes,
-        starts,
+        ids,
+        contexts,
+        kinds,
+        tree: raw,
         ends,
         parents,
         prevs,
@@ -176,8 +289,19 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
     }
 }
 
-fn same(a: &ffi::TSNode, b: &ffi::TSNode) -> bool {
-    a.id == b.id && a.tree == b.tree && a.context == b.context
+impl Flat {
+    /// The start byte of node `i`.
+    fn start(&self, i: usize) -> u32 {
+        self.contexts[i][0]
+    }
+
+    fn raw(&self, i: usize) -> ffi::TSNode {
+        ffi::TSNode {
+            context: self.contexts[i],
+            id: self.ids[i],
+            tree: self.tree,
+        }
+    }
 }
 
 /// The layout that holds `node`, and where.
@@ -186,12 +310,15 @@ fn find(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
     let raw = node.into_raw();
     FLATS.with(|f| {
         let flats = f.try_borrow().ok()?;
-        let at = flats.partition_point(|x| x.starts[0] <= start);
+        let at = flats.partition_point(|x| x.start(0) <= start);
         let flat = flats.get(at.checked_sub(1)?)?;
-        let first = flat.starts.partition_point(|s| *s < start);
-        let i = (first..flat.nodes.len())
-            .take_while(|&i| flat.starts[i] == start)
-            .find(|&i| same(&flat.nodes[i], &raw))?;
+        if flat.tree != raw.tree {
+            return None;
+        }
+        let first = flat.contexts.partition_point(|c| c[0] < start);
+        let i = (first..flat.ids.len())
+            .take_while(|&i| flat.start(i) == start)
+            .find(|&i| flat.ids[i] == raw.id && flat.contexts[i] == raw.context)?;
         Some((flat.clone(), i))
     })
 }
@@ -201,7 +328,7 @@ fn node<'t>(flat: &Flat, i: usize, _like: &Node<'t>) -> Node<'t> {
     // SAFETY: the node was laid out from the subtree of a node identical to
     // one the caller holds for 't (same tree, same node, same position), so
     // it is a node of that tree, alive for 't.
-    unsafe { Node::from_raw(flat.nodes[i]) }
+    unsafe { Node::from_raw(flat.raw(i)) }
 }
 
 /// Pre-order over `root` and its descendants from the layout, when `root`
@@ -212,13 +339,24 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
     };
     let end = flat.ends[i] as usize;
     let mut j = i;
+    // A walk inside the callback moves the current node; it is put back
+    // for whatever visits after this walk.
+    let outer = CURRENT.with(|c| c.get());
     while j < end {
+        CURRENT.with(|c| {
+            c.set(Current {
+                id: flat.ids[j],
+                context: flat.contexts[j],
+                kind: flat.kinds[j],
+            })
+        });
         match f(node(&flat, j, &root)) {
             Visit::Stop => break,
             Visit::Descend => j += 1,
             Visit::Skip => j = flat.ends[j] as usize,
         }
     }
+    CURRENT.with(|c| c.set(outer));
     true
 }
 
@@ -326,16 +464,16 @@ mod tests {
         // And every node's parent is the tree's.
         use crate::syntax::NodeKind;
         for n in &all {
-            assert_eq!(n.up(), n.parent(), "{}", n.kind());
+            assert_eq!(n.up(), n.parent(), "{}", n.kind_name());
         }
         assert!(all.iter().filter(|n| parent(**n).is_some()).count() > in_decls / 2);
         // And every sibling is the tree's.
         for n in &all {
             if let Some(next) = sibling(*n, true) {
-                assert_eq!(next, n.next_sibling(), "{}", n.kind());
+                assert_eq!(next, n.next_sibling(), "{}", n.kind_name());
             }
             if let Some(prev) = sibling(*n, false) {
-                assert_eq!(prev, n.prev_sibling(), "{}", n.kind());
+                assert_eq!(prev, n.prev_sibling(), "{}", n.kind_name());
             }
             assert_eq!(n.next_named(), n.next_named_sibling());
             assert_eq!(n.prev_named(), n.prev_named_sibling());

@@ -195,7 +195,7 @@ fn comes_back(select: Node, src: &str) -> bool {
                 .is_some_and(|r| text(r, src) == "0");
             let bound = clause
                 .field("condition")
-                .filter(|c| c.field("operator").is_some_and(|o| o.kind() == "<"))
+                .filter(|c| c.field("operator").is_some_and(|o| o.kind_name() == "<"))
                 .and_then(|c| c.field("right"))
                 .and_then(|r| text(r, src).parse::<usize>().ok());
             from_zero && bound.is_some_and(|k| k >= count)
@@ -456,7 +456,7 @@ pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src
 fn received_by<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
     match n.kind_name() {
         "unary_expression" => {
-            n.field("operator").is_some_and(|o| o.kind() == "<-")
+            n.field("operator").is_some_and(|o| o.kind_name() == "<-")
                 && n.field("operand").is_some_and(|o| same(unparen(o)))
         }
         "range_clause" => n.field("right").is_some_and(|r| same(unparen(r))),

@@ -87,7 +87,8 @@ impl<'t> NodeKind<'t> for Node<'t> {
                 .map(|id| lang.node_kind_for_id(id as u16).unwrap_or(""))
                 .collect()
         });
-        names.get(self.kind_id() as usize).copied().unwrap_or("")
+        let id = flat::kind(self).unwrap_or_else(|| self.kind_id());
+        names.get(id as usize).copied().unwrap_or("")
     }
 }
 
@@ -456,10 +457,10 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
         statements(n)
             .into_iter()
             .rev()
-            .find(|s| s.kind() != "comment")
-            .is_some_and(|s| is_terminating(s, src) || s.kind() == "fallthrough_statement")
+            .find(|s| s.kind_name() != "comment")
+            .is_some_and(|s| is_terminating(s, src) || s.kind_name() == "fallthrough_statement")
     };
-    match stmt.kind() {
+    match stmt.kind_name() {
         "return_statement" | "goto_statement" => true,
         "expression_statement" => {
             statement_call(stmt).is_some_and(|c| text(c.function, src) == "panic")
@@ -467,7 +468,7 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
         "block" => list_terminates(stmt),
         "labeled_statement" => named_children(stmt)
             .last()
-            .is_some_and(|s| s.kind() != "label_name" && is_terminating(s, src)),
+            .is_some_and(|s| s.kind_name() != "label_name" && is_terminating(s, src)),
         "if_statement" => {
             let (Some(then), Some(alt)) = (stmt.field("consequence"), stmt.field("alternative"))
             else {
@@ -477,16 +478,16 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
         }
         "for_statement" => {
             let endless = named_children(stmt)
-                .filter(|c| c.kind() != "block" && c.kind() != "comment")
-                .all(|c| c.kind() == "for_clause" && c.field("condition").is_none());
+                .filter(|c| c.kind_name() != "block" && c.kind_name() != "comment")
+                .all(|c| c.kind_name() == "for_clause" && c.field("condition").is_none());
             endless && !breaks_out(stmt, src)
         }
         "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
             let clauses: Vec<Node> = named_children(stmt)
-                .filter(|c| c.kind().ends_with("_case"))
+                .filter(|c| c.kind_name().ends_with("_case"))
                 .collect();
-            let has_default = stmt.kind() == "select_statement"
-                || clauses.iter().any(|c| c.kind() == "default_case");
+            let has_default = stmt.kind_name() == "select_statement"
+                || clauses.iter().any(|c| c.kind_name() == "default_case");
             has_default && clauses.iter().all(|c| list_terminates(*c)) && !breaks_out(stmt, src)
         }
         _ => false,
@@ -498,7 +499,7 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
 fn breaks_out(stmt: Node, src: &str) -> bool {
     let label = stmt
         .up()
-        .filter(|p| p.kind() == "labeled_statement")
+        .filter(|p| p.kind_name() == "labeled_statement")
         .and_then(|p| p.field("label"))
         .map(|l| text(l, src));
     let breakable = |k: &str| {
@@ -512,10 +513,10 @@ fn breaks_out(stmt: Node, src: &str) -> bool {
     };
     let mut found = false;
     visit(stmt, |n| {
-        if n.kind() == "func_literal" {
+        if n.kind_name() == "func_literal" {
             return Visit::Skip;
         }
-        if n.kind() == "break_statement" {
+        if n.kind_name() == "break_statement" {
             let named = named_children(n).next().map(|l| text(l, src));
             let leaves = match named {
                 Some(l) => Some(l) == label,
@@ -523,7 +524,7 @@ fn breaks_out(stmt: Node, src: &str) -> bool {
                     // The nearest breakable ancestor is `stmt` itself.
                     let mut p = n.up();
                     while let Some(q) = p {
-                        if breakable(q.kind()) {
+                        if breakable(q.kind_name()) {
                             break;
                         }
                         p = q.up();
