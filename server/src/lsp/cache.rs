@@ -537,7 +537,7 @@ fn declarations_in(
         if n.start_byte() < range.start || n.end_byte() > range.end {
             return None;
         }
-        if n.is_named() {
+        if n.named() {
             if n.kind_name() == "comment" {
                 lead.get_or_insert(n.start_byte());
             } else {

@@ -6,7 +6,7 @@ use super::Context;
 use crate::diagnostic::{Applicability, Fix, Location};
 use crate::fix::{edit, fix, import, indent_at};
 use crate::syntax::handlers::Handler;
-use crate::syntax::scope::{aliases, WRITER};
+use crate::syntax::scope::WRITER;
 use crate::syntax::{any_no_funcs, named_children, statement_of, visit, Call, NodeKind, Visit};
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -35,7 +35,12 @@ impl Guarded<'_> {
 }
 
 /// The fix for an unguarded use of `what` at `access` in handler `h`.
-pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Option<Fix> {
+pub fn guard_fix<'a>(
+    cx: &Context<'a>,
+    h: &Handler<'a>,
+    access: Node<'a>,
+    what: Guarded,
+) -> Option<Fix> {
     let name = what.name().to_string();
     let stmt = statement_around(cx, h, access, &name)?;
     // Every access in one run of statements gets the same fix: computed
@@ -56,17 +61,17 @@ pub fn guard_fix(cx: &Context, h: &Handler, access: Node, what: Guarded) -> Opti
 
 /// The fix for the run of statements around `stmt`; pushes the ids of the
 /// statements it wraps onto `run`.
-fn guard_run(
-    cx: &Context,
-    h: &Handler,
-    stmt: Node,
+fn guard_run<'a>(
+    cx: &Context<'a>,
+    h: &Handler<'a>,
+    stmt: Node<'a>,
     what: Guarded,
     name: &str,
     run: &mut Vec<usize>,
 ) -> Option<Fix> {
     let name = name.to_string();
     let writers: HashSet<String> = match &h.writer {
-        Some(w) => aliases(h.func, std::slice::from_ref(w), cx.src, WRITER),
+        Some(w) => cx.aliases(h.func, std::slice::from_ref(w), WRITER),
         None => Default::default(),
     };
     let touches =

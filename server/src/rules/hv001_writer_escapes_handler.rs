@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::{outlives, starts, Start};
-use crate::syntax::scope::{aliases, is_declaration, own_declared_names, WRITER};
+use crate::syntax::scope::{is_declaration, own_declared_names, WRITER};
 use crate::syntax::{text, visit, Visit};
 use crate::syntax::{Call, NodeKind};
 use std::collections::{HashMap, HashSet};
@@ -79,7 +79,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if !body.contains("go ") && !body.contains(".Go(") {
             continue;
         }
-        let writers = aliases(h.func, std::slice::from_ref(w), cx.src, WRITER);
+        let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);
         // The names the handler declares itself: a literal that declares one
         // again shadows it.
         let outer = own_declared_names(h.func, cx.src);

@@ -4,7 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::goroutines::{outlives, starts, Start};
 use crate::syntax::http::reads_body;
-use crate::syntax::scope::{aliases, BODY, REQUEST};
+use crate::syntax::scope::{BODY, REQUEST};
 use crate::syntax::NodeKind;
 use crate::syntax::{unparen, visit, visit_no_funcs, Call, Visit};
 use std::collections::HashSet;
@@ -79,9 +79,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if !body.contains("go ") && !body.contains(".Go(") {
             continue;
         }
-        let requests = aliases(h.func, std::slice::from_ref(r), cx.src, REQUEST);
+        let requests = cx.aliases(h.func, std::slice::from_ref(r), REQUEST);
         let seeds: Vec<String> = requests.iter().cloned().collect();
-        let mut bodies = aliases(h.func, &seeds, cx.src, BODY);
+        let mut bodies = cx.aliases(h.func, &seeds, BODY);
         bodies.retain(|b| !requests.contains(b));
         for g in starts(h.body, cx.src) {
             if !cx.owned_by(g.stmt, h) {

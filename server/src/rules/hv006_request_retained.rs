@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::Handler;
-use crate::syntax::scope::{aliases, literal_values, RETAINED_REQUEST};
+use crate::syntax::scope::{literal_values, RETAINED_REQUEST};
 use crate::syntax::NodeKind;
 use crate::syntax::{
     is_function, mentions, named_children, root_ident, text, unparen, visit, Call, Visit,
@@ -84,7 +84,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut read: HashMap<String, bool> = HashMap::new();
     for h in cx.handlers() {
         let Some(r) = &h.request else { continue };
-        let requests = aliases(h.func, std::slice::from_ref(r), cx.src, RETAINED_REQUEST);
+        let requests = cx.aliases(h.func, std::slice::from_ref(r), RETAINED_REQUEST);
         visit(h.body, |n| {
             if n.kind_name() == "func_literal"
                 && cx.handlers().iter().any(|o| o.func.id() == n.id())

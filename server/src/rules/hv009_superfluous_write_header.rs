@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::index::When;
 use crate::syntax::flow::{self, Flow};
 use crate::syntax::http::{writer_call, WriterCall};
-use crate::syntax::scope::{aliases, AliasRules};
+use crate::syntax::scope::AliasRules;
 use crate::syntax::NodeKind;
 use crate::syntax::{unparen, visit_no_funcs, Call, Visit};
 use std::collections::{BTreeMap, HashSet};
@@ -270,7 +270,7 @@ fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(w) = &h.writer else { continue };
-        let writers = aliases(h.func, std::slice::from_ref(w), cx.src, PLAIN);
+        let writers = cx.aliases(h.func, std::slice::from_ref(w), PLAIN);
         let mut status = Status {
             cx,
             writers,

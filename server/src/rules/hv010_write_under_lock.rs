@@ -4,7 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::http::writes_to_client;
 use crate::syntax::locks::{lock_op, Held};
-use crate::syntax::scope::{aliases, declared_names, WRITER};
+use crate::syntax::scope::{declared_names, WRITER};
 use crate::syntax::{visit, visit_no_funcs, Call, NodeKind, Visit};
 use std::collections::BTreeMap;
 use tree_sitter::Node;
@@ -64,7 +64,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if !crate::syntax::locks::takes_locks(h.body, cx.src) {
             continue;
         }
-        let writers = aliases(h.func, std::slice::from_ref(w), cx.src, WRITER);
+        let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);
         let locals = declared_names(h.body, cx.src);
         let mut found: BTreeMap<usize, (Node, String)> = BTreeMap::new();
         cx.each_statement(h, |_, stmt, held: &Held| {

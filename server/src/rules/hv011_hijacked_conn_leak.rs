@@ -5,7 +5,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::index::PackageIndex;
 use crate::syntax::handlers::params;
-use crate::syntax::scope::{aliases, derives, WRITER};
+use crate::syntax::scope::{derives, WRITER};
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
@@ -107,7 +107,7 @@ fn conn_name<'a>(cx: &Context<'a>, hijack: Node) -> Option<&'a str> {
 /// (`w.(http.Hijacker)`, `http.NewResponseController(w)`, a wrapper of `w`,
 /// or a local holding one of those). Other `Hijack` methods (a test's
 /// recorder, another protocol's writer) are not net/http's.
-fn hijacks_handler_writer(cx: &Context, hijack: Node) -> bool {
+fn hijacks_handler_writer<'a>(cx: &Context<'a>, hijack: Node<'a>) -> bool {
     let Some((operand, _)) = Call::of(hijack).and_then(|c| c.method(cx.src)) else {
         return false;
     };
@@ -120,7 +120,7 @@ fn hijacks_handler_writer(cx: &Context, hijack: Node) -> bool {
         if writers.is_empty() {
             return false;
         }
-        let names = aliases(f, &writers, cx.src, WRITER);
+        let names = cx.aliases(f, &writers, WRITER);
         derives(operand, &names, cx.src, WRITER)
     })
 }

@@ -27,6 +27,7 @@ use crate::source::SourceFile;
 use crate::syntax::handlers::{handler, Handler};
 use crate::syntax::imports::Imports;
 use crate::syntax::locks::{self, Held};
+use crate::syntax::scope::Bindings;
 use crate::syntax::types::{local_kind, of_expr, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, is_function, named_children, unparen, visit, Visit};
@@ -137,6 +138,9 @@ pub struct Context<'a> {
     pub(crate) guard_fixes: std::cell::RefCell<GuardFixes>,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
+    /// The bindings of each function aliases were asked of, by node id:
+    /// several rules follow the writer or the request through one handler.
+    bindings: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Bindings<'a>>>>,
 }
 
 type GuardFixes = std::collections::HashMap<(usize, String), Option<crate::diagnostic::Fix>>;
@@ -164,7 +168,28 @@ impl<'a> Context<'a> {
             claimed: Default::default(),
             guard_fixes: Default::default(),
             handler_ids: OnceCell::new(),
+            bindings: Default::default(),
         }
+    }
+
+    /// [`crate::syntax::scope::aliases`], reading the bindings of `root`
+    /// walked once per check.
+    pub fn aliases(
+        &self,
+        root: Node<'a>,
+        seeds: &[String],
+        rules: crate::syntax::scope::AliasRules,
+    ) -> std::collections::HashSet<String> {
+        if seeds.is_empty() {
+            return Default::default();
+        }
+        let b = self.bindings.borrow().get(&root.id()).cloned();
+        let b = b.unwrap_or_else(|| {
+            let b = std::rc::Rc::new(Bindings::of(root));
+            self.bindings.borrow_mut().insert(root.id(), b.clone());
+            b
+        });
+        b.aliases(seeds, self.src, rules)
     }
 
     /// True when the text of a declaration in scope contains `needle`: a
@@ -353,10 +378,9 @@ impl<'a> Context<'a> {
     /// when a write happens earlier somewhere else.
     pub fn insertion_before_writes(&self, h: &Handler<'a>, stmt: Node<'a>) -> Option<Node<'a>> {
         let w = h.writer.as_ref()?;
-        let writers = crate::syntax::scope::aliases(
+        let writers = self.aliases(
             h.func,
             std::slice::from_ref(w),
-            self.src,
             crate::syntax::scope::WRITER,
         );
         let mut first_write = None;

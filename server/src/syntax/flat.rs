@@ -29,6 +29,9 @@ struct Flat {
     /// touch the tree's memory (scattered: on a large declaration, a cache
     /// miss per node per walk).
     kinds: Vec<u16>,
+    /// Each node's field in its parent (0 for none), and [`NAMED`] for a
+    /// named node: a child in a field is found in the layout too.
+    fields: Vec<u16>,
     /// The tree all the nodes belong to.
     tree: *const ffi::TSTree,
     /// For each node, the index just past its descendants.
@@ -48,24 +51,66 @@ thread_local! {
     /// The layouts of the live guards, by the start of their declaration.
     static FLATS: RefCell<Vec<Rc<Flat>>> = const { RefCell::new(Vec::new()) };
     static GUARDS: Cell<u64> = const { Cell::new(0) };
-    /// The node a laid-out walk is visiting, with its kind (see [`kind`]).
-    static CURRENT: Cell<Current> = const { Cell::new(Current { id: std::ptr::null(), context: [0; 4], kind: 0 }) };
+    /// Where the nodes this thread took from layouts lately are laid out.
+    static RECENT: [Cell<Slot>; SLOTS] = const { [const { Cell::new(EMPTY) }; SLOTS] };
 }
 
+/// How many recent nodes are remembered (a few kilobytes, in cache).
+const SLOTS: usize = 512;
+
+/// A node taken from a layout: its kind, and where it is laid out. `flat`
+/// is alive while the slot is filled: the slots are emptied whenever a
+/// layout is dropped or leaves the thread.
 #[derive(Clone, Copy)]
-struct Current {
+struct Slot {
     id: *const std::ffi::c_void,
     context: [u32; 4],
+    flat: *const Flat,
+    index: u32,
     kind: u16,
+    named: bool,
 }
 
-/// The kind of the node a laid-out walk is visiting, when `node` is that
-/// node: what a walk's callback asks first, answered without reading the
-/// tree.
+const EMPTY: Slot = Slot {
+    id: std::ptr::null(),
+    context: [0; 4],
+    flat: std::ptr::null(),
+    index: 0,
+    kind: 0,
+    named: false,
+};
+
+fn slot_of(id: *const std::ffi::c_void) -> usize {
+    let a = id as usize;
+    ((a >> 3) ^ (a >> 13)) & (SLOTS - 1)
+}
+
+/// The slot that remembers `raw`, if one does.
+fn recent(raw: &ffi::TSNode) -> Option<Slot> {
+    let s = RECENT.with(|r| r[slot_of(raw.id)].get());
+    (s.id == raw.id && s.context == raw.context && !s.flat.is_null()).then_some(s)
+}
+
+/// Forgets every recent node (a layout is going away).
+fn forget_recent() {
+    RECENT.with(|r| r.iter().for_each(|s| s.set(EMPTY)));
+}
+
+impl Drop for Flat {
+    fn drop(&mut self) {
+        forget_recent();
+    }
+}
+
+/// The kind of a node taken from a layout lately (a walk's callback asks
+/// first), answered without reading the tree's memory.
 pub fn kind(node: &Node<'_>) -> Option<u16> {
-    let raw = node.into_raw();
-    let c = CURRENT.with(|c| c.get());
-    (c.id == raw.id && c.context == raw.context).then_some(c.kind)
+    recent(&node.into_raw()).map(|s| s.kind)
+}
+
+/// Whether a node taken from a layout lately is named, likewise.
+pub fn named(node: &Node<'_>) -> Option<bool> {
+    recent(&node.into_raw()).map(|s| s.named)
 }
 
 /// Keeps the declarations it was made for laid out until it is dropped.
@@ -149,6 +194,7 @@ impl<'t> Flattened<'t> {
             }
             Err(_) => Vec::new(),
         });
+        forget_recent();
         // A layout a walk still reads is not handed over (never the case
         // between passes).
         Kept(
@@ -193,6 +239,9 @@ impl Drop for Flattened<'_> {
 
 const NO_PARENT: u32 = u32::MAX;
 
+/// The bit of [`Flat::fields`] that marks a named node (field ids are fewer).
+const NAMED: u16 = 1 << 15;
+
 /// Bracket nesting from which a declaration is worth laying out for its
 /// parents: climbing from a node `d` deep costs `d²` in the tree.
 const DEEP: usize = 48;
@@ -231,6 +280,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
     let mut ids = Vec::with_capacity(count);
     let mut contexts = Vec::with_capacity(count);
     let mut kinds = Vec::with_capacity(count);
+    let mut fields = Vec::with_capacity(count);
     let mut ends = Vec::with_capacity(count);
     let mut parents = Vec::with_capacity(count);
     let mut prevs = Vec::with_capacity(count);
@@ -242,6 +292,8 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
     'walk: loop {
         let node = cursor.node();
         kinds.push(node.kind_id());
+        let named = if node.is_named() { NAMED } else { 0 };
+        fields.push(cursor.field_id().map_or(0, |f| f.get()) | named);
         let n = node.into_raw();
         let i = ids.len();
         ids.push(n.id);
@@ -280,6 +332,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         ids,
         contexts,
         kinds,
+        fields,
         tree: raw,
         ends,
         parents,
@@ -306,8 +359,17 @@ impl Flat {
 
 /// The layout that holds `node`, and where.
 fn find(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
-    let start = u32::try_from(node.start_byte()).ok()?;
     let raw = node.into_raw();
+    if let Some(s) = recent(&raw) {
+        // SAFETY: a filled slot's layout is alive (see `Slot`), held by an
+        // `Rc`; this adds a reference.
+        let flat = unsafe {
+            Rc::increment_strong_count(s.flat);
+            Rc::from_raw(s.flat)
+        };
+        return Some((flat, s.index as usize));
+    }
+    let start = u32::try_from(node.start_byte()).ok()?;
     FLATS.with(|f| {
         let flats = f.try_borrow().ok()?;
         let at = flats.partition_point(|x| x.start(0) <= start);
@@ -324,11 +386,22 @@ fn find(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
 }
 
 /// A laid-out node of the same tree as `_like`.
-fn node<'t>(flat: &Flat, i: usize, _like: &Node<'t>) -> Node<'t> {
+fn node<'t>(flat: &Rc<Flat>, i: usize, _like: &Node<'t>) -> Node<'t> {
+    let raw = flat.raw(i);
+    RECENT.with(|r| {
+        r[slot_of(raw.id)].set(Slot {
+            id: raw.id,
+            context: raw.context,
+            flat: Rc::as_ptr(flat),
+            index: i as u32,
+            kind: flat.kinds[i],
+            named: flat.fields[i] & NAMED != 0,
+        })
+    });
     // SAFETY: the node was laid out from the subtree of a node identical to
     // one the caller holds for 't (same tree, same node, same position), so
     // it is a node of that tree, alive for 't.
-    unsafe { Node::from_raw(flat.raw(i)) }
+    unsafe { Node::from_raw(raw) }
 }
 
 /// Pre-order over `root` and its descendants from the layout, when `root`
@@ -339,24 +412,13 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
     };
     let end = flat.ends[i] as usize;
     let mut j = i;
-    // A walk inside the callback moves the current node; it is put back
-    // for whatever visits after this walk.
-    let outer = CURRENT.with(|c| c.get());
     while j < end {
-        CURRENT.with(|c| {
-            c.set(Current {
-                id: flat.ids[j],
-                context: flat.contexts[j],
-                kind: flat.kinds[j],
-            })
-        });
         match f(node(&flat, j, &root)) {
             Visit::Stop => break,
             Visit::Descend => j += 1,
             Visit::Skip => j = flat.ends[j] as usize,
         }
     }
-    CURRENT.with(|c| c.set(outer));
     true
 }
 
@@ -387,6 +449,22 @@ pub fn sibling<'t>(node: Node<'t>, forward: bool) -> Option<Option<Node<'t>>> {
         (q != NO_PARENT).then_some(q)
     };
     Some(j.map(|j| self::node(&flat, j as usize, &node)))
+}
+
+/// The first child of a laid-out `node` in field `field` (an id of the
+/// grammar's), from the layout: `None` when `node` is not laid out,
+/// `Some(None)` when it has no such child.
+pub fn field<'t>(node: Node<'t>, field: u16) -> Option<Option<Node<'t>>> {
+    let (flat, i) = find(node)?;
+    let end = flat.ends[i] as usize;
+    let mut j = i + 1;
+    while j < end {
+        if flat.fields[j] & !NAMED == field {
+            return Some(Some(self::node(&flat, j, &node)));
+        }
+        j = flat.ends[j] as usize;
+    }
+    Some(None)
 }
 
 /// The children of `parent` (anonymous ones included) from the layout, when
@@ -477,6 +555,27 @@ mod tests {
             }
             assert_eq!(n.next_named(), n.next_named_sibling());
             assert_eq!(n.prev_named(), n.prev_named_sibling());
+        }
+        // And every child in a field is the tree's, asked of the node a
+        // walk visits or of any other.
+        let fields = tree.language().field_count() as u16;
+        let mut asked = 0;
+        for d in &decls {
+            visit(*d, |n| {
+                for id in 1..=fields {
+                    assert_eq!(field(n, id), Some(n.child_by_field_id(id)), "{}", n.kind());
+                    asked += 1;
+                }
+                Visit::Descend
+            });
+        }
+        assert!(asked > 0);
+        for n in &all {
+            for id in 1..=fields {
+                if let Some(child) = field(*n, id) {
+                    assert_eq!(child, n.child_by_field_id(id), "{}", n.kind());
+                }
+            }
         }
     }
 

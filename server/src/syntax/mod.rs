@@ -23,6 +23,9 @@ use tree_sitter::Node;
 /// built once from the grammar instead.
 pub trait NodeKind<'t> {
     fn kind_name(&self) -> &'static str;
+    /// `Node::is_named`, from the layout when the node was taken from one
+    /// lately (see [`flat`]).
+    fn named(&self) -> bool;
     /// The node's parent: from the layout when the node is laid out (see
     /// [`flat`]), in constant time, else from the tree, which costs the
     /// node's depth. Use it instead of `Node::parent` in anything that
@@ -72,10 +75,13 @@ impl<'t> NodeKind<'t> for Node<'t> {
                 .map(|id| lang.field_name_for_id(id).unwrap_or(""))
                 .collect()
         });
-        match fields.iter().skip(1).position(|f| *f == name) {
-            Some(i) => self.child_by_field_id(i as u16 + 1),
-            None => None,
-        }
+        let id = fields.iter().skip(1).position(|f| *f == name)? as u16 + 1;
+        flat::field(*self, id).unwrap_or_else(|| self.child_by_field_id(id))
+    }
+
+    #[inline]
+    fn named(&self) -> bool {
+        flat::named(self).unwrap_or_else(|| self.is_named())
     }
 
     #[inline]
@@ -100,7 +106,7 @@ fn named_sibling(node: Node<'_>, forward: bool) -> Option<Node<'_>> {
         };
     };
     while let Some(n) = next {
-        if n.is_named() {
+        if n.named() {
             return Some(n);
         }
         next = flat::sibling(n, forward).flatten();
@@ -227,7 +233,7 @@ pub fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
             done = true;
             return None;
         };
-        if n.is_named() && n.kind_name() != "comment" {
+        if n.named() && n.kind_name() != "comment" {
             return Some(n);
         }
     })

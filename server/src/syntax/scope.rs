@@ -182,64 +182,92 @@ pub fn literal_values<'t>(body: Node<'t>) -> impl Iterator<Item = Node<'t>> {
 
 /// The names in `root` that alias one of `seeds` (seeds included), to a fixpoint.
 pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> HashSet<String> {
-    let mut names: HashSet<String> = seeds.iter().cloned().collect();
-    if names.is_empty() {
-        return names;
+    if seeds.is_empty() {
+        return HashSet::new();
     }
-    let mut bindings: Vec<(Node, Node)> = Vec::new();
-    let mut literal_calls: Vec<Node> = Vec::new();
-    visit(root, |n| {
-        match n.kind_name() {
-            "short_var_declaration" | "assignment_statement" => {
-                if let (Some(l), Some(r)) = (n.field("left"), n.field("right")) {
-                    pair_up(l, r, &mut bindings);
-                }
-            }
-            "var_spec" => {
-                if let Some(r) = n.field("value") {
-                    let mut c = n.walk();
-                    let left: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
-                    let right: Vec<Node> = named_children(r).collect();
-                    if left.len() == right.len() {
-                        bindings.extend(left.into_iter().zip(right));
+    Bindings::of(root).aliases(seeds, src, rules)
+}
+
+/// What a function binds to what, as [`aliases`] follows it: one walk,
+/// which any number of seeds and rules then read.
+pub struct Bindings<'t> {
+    /// `left = right` pairs of assignments, declarations and `var` specs.
+    pairs: Vec<(Node<'t>, Node<'t>)>,
+    /// Calls of function literals, whose parameters bind the arguments.
+    literal_calls: Vec<Node<'t>>,
+}
+
+impl<'t> Bindings<'t> {
+    pub fn of(root: Node<'t>) -> Bindings<'t> {
+        let mut bindings: Vec<(Node, Node)> = Vec::new();
+        let mut literal_calls: Vec<Node> = Vec::new();
+        visit(root, |n| {
+            match n.kind_name() {
+                "short_var_declaration" | "assignment_statement" => {
+                    if let (Some(l), Some(r)) = (n.field("left"), n.field("right")) {
+                        pair_up(l, r, &mut bindings);
                     }
                 }
-            }
-            "call_expression"
-                if n.field("function").map(|f| unparen(f).kind_name()) == Some("func_literal") =>
-            {
-                literal_calls.push(n);
-            }
-            _ => {}
-        }
-        Visit::Descend
-    });
-    loop {
-        let before = names.len();
-        for (l, r) in &bindings {
-            if l.kind_name() == "identifier" && derives(*r, &names, src, rules) {
-                names.insert(text(*l, src).to_string());
-            }
-        }
-        for call in &literal_calls {
-            let Some(func) = call.field("function").map(unparen) else {
-                continue;
-            };
-            let ps = params(func, src);
-            let args: Vec<Node> = call
-                .field("arguments")
-                .map(|a| named_children(a).collect())
-                .unwrap_or_default();
-            for (p, a) in ps.iter().zip(args) {
-                if let Some(name) = &p.name {
-                    if derives(a, &names, src, rules) {
-                        names.insert(name.clone());
+                "var_spec" => {
+                    if let Some(r) = n.field("value") {
+                        let mut c = n.walk();
+                        let left: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                        let right: Vec<Node> = named_children(r).collect();
+                        if left.len() == right.len() {
+                            bindings.extend(left.into_iter().zip(right));
+                        }
                     }
                 }
+                "call_expression"
+                    if n.field("function").map(|f| unparen(f).kind_name())
+                        == Some("func_literal") =>
+                {
+                    literal_calls.push(n);
+                }
+                _ => {}
             }
+            Visit::Descend
+        });
+        Bindings {
+            pairs: bindings,
+            literal_calls,
         }
-        if names.len() == before {
+    }
+
+    /// The names that alias one of `seeds` (seeds included), to a fixpoint.
+    pub fn aliases(&self, seeds: &[String], src: &str, rules: AliasRules) -> HashSet<String> {
+        let mut names: HashSet<String> = seeds.iter().cloned().collect();
+        if names.is_empty() {
             return names;
+        }
+        let (bindings, literal_calls) = (&self.pairs, &self.literal_calls);
+        loop {
+            let before = names.len();
+            for (l, r) in bindings {
+                if l.kind_name() == "identifier" && derives(*r, &names, src, rules) {
+                    names.insert(text(*l, src).to_string());
+                }
+            }
+            for call in literal_calls {
+                let Some(func) = call.field("function").map(unparen) else {
+                    continue;
+                };
+                let ps = params(func, src);
+                let args: Vec<Node> = call
+                    .field("arguments")
+                    .map(|a| named_children(a).collect())
+                    .unwrap_or_default();
+                for (p, a) in ps.iter().zip(args) {
+                    if let Some(name) = &p.name {
+                        if derives(a, &names, src, rules) {
+                            names.insert(name.clone());
+                        }
+                    }
+                }
+            }
+            if names.len() == before {
+                return names;
+            }
         }
     }
 }
