@@ -111,7 +111,9 @@ pub struct Fix {
     pub title: String,
     pub preferred: bool,
     pub applicability: Applicability,
-    pub edits: Vec<Edit>,
+    /// Shared by the copies of the fix: every finding in a run of
+    /// statements one guard covers carries the same edits.
+    pub edits: Arc<Vec<Edit>>,
     /// An import this fix removes a use of, when other uses remain: fixes
     /// applied together that remove them all drop the import too.
     pub unused_import: Option<ImportDrop>,
@@ -126,7 +128,7 @@ impl Fix {
             Some(d) => (Some(&mut d.uses), Some(&mut d.edit)),
             None => (None, None),
         };
-        for e in self.edits.iter_mut().chain(drop_edit) {
+        for e in Arc::make_mut(&mut self.edits).iter_mut().chain(drop_edit) {
             if *e.path == *path {
                 f(&mut e.start);
                 f(&mut e.end);

@@ -175,7 +175,10 @@ fn check_batch<'a>(
                         d.severity = *sev;
                     }
                 }
-                diagnostics.extend(found);
+                match diagnostics.is_empty() {
+                    true => diagnostics = found,
+                    false => diagnostics.extend(found),
+                }
             }
             Err(payload) => {
                 let msg = payload

@@ -30,7 +30,7 @@ pub fn fix(
         title: title.into(),
         preferred,
         applicability,
-        edits,
+        edits: std::sync::Arc::new(edits),
         unused_import: None,
     }
 }
@@ -458,7 +458,7 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
             skipped += 1;
             continue;
         }
-        for e in &f.edits {
+        for e in f.edits.iter() {
             if !taken.contains(e) {
                 taken.push(e.clone());
             }

@@ -534,8 +534,10 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         run.warnings.extend(report.panics);
         run.warnings.extend(report.notes);
         // Each diagnostic is freed as its finding is made.
+        let mut done = output::Edits::default();
         for d in report.diagnostics {
-            run.findings.push(Finding::new(d, &u.file, &u.file.path));
+            let f = Finding::sharing(d, &u.file, &u.file.path, &mut done);
+            run.findings.push(f);
         }
     }
     run

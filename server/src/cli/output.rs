@@ -31,8 +31,17 @@ pub struct JsonFix {
     /// `safe` (same behaviour, only the bug removed; `--fix` applies it) or
     /// `unsafe` (may change what the program does; `--unsafe-fixes`).
     pub applicability: Applicability,
-    pub edits: Vec<JsonEdit>,
+    /// Shared, like the fix's own edits, by the findings that carry the
+    /// same fix (see [`Edits`]).
+    pub edits: Arc<Vec<JsonEdit>>,
 }
+
+/// The edits of the fixes already resolved for one file, by the edits they
+/// were resolved from: findings that share a fix share its lines too.
+#[derive(Default)]
+pub struct Edits(
+    std::collections::HashMap<usize, (Arc<Vec<crate::diagnostic::Edit>>, Arc<Vec<JsonEdit>>)>,
+);
 
 /// One finding as `--format json` prints it.
 #[derive(Serialize, Clone, Debug)]
@@ -67,6 +76,11 @@ impl Finding {
     /// Resolves a diagnostic of `file`, shown under `shown` (the path as the
     /// user named it).
     pub fn new(d: Diagnostic, file: &SourceFile, shown: &str) -> Finding {
+        Finding::sharing(d, file, shown, &mut Edits::default())
+    }
+
+    /// [`Finding::new`], resolving each fix's edits once per `done`.
+    pub fn sharing(d: Diagnostic, file: &SourceFile, shown: &str, done: &mut Edits) -> Finding {
         let shown: Arc<str> = match *file.path == *shown {
             true => file.path.clone(),
             false => shown.into(),
@@ -120,39 +134,51 @@ impl Finding {
                     title: f.title.clone(),
                     preferred: f.preferred,
                     applicability: f.applicability,
-                    edits: f
-                        .edits
-                        .iter()
-                        .map(|e| {
-                            // An edit of a sibling file (a mutex beside the
-                            // map it guards) is placed in that file's text.
-                            let other = (*e.path != *file.path)
-                                .then(|| std::fs::read_to_string(&*e.path).ok())
-                                .flatten()
-                                .map(|t| crate::source::line_starts(&t));
-                            let line_col = |offset: usize| match &other {
-                                Some(starts) => {
-                                    let line = starts.partition_point(|s| *s <= offset) - 1;
-                                    (line, offset - starts[line])
-                                }
-                                None => file.line_col(offset),
-                            };
-                            let (l, c) = line_col(e.start);
-                            let (el, ec) = line_col(e.end);
-                            JsonEdit {
-                                path: if other.is_some() {
-                                    e.path.clone()
-                                } else {
-                                    shown.clone()
-                                },
-                                line: l + 1,
-                                column: c + 1,
-                                end_line: el + 1,
-                                end_column: ec + 1,
-                                new_text: e.new_text.clone(),
-                            }
-                        })
-                        .collect(),
+                    edits: match done.0.get(&(Arc::as_ptr(&f.edits) as usize)) {
+                        Some((_, json)) => json.clone(),
+                        None => {
+                            let json: Arc<Vec<JsonEdit>> = Arc::new(
+                                f.edits
+                                    .iter()
+                                    .map(|e| {
+                                        // An edit of a sibling file (a mutex beside the
+                                        // map it guards) is placed in that file's text.
+                                        let other = (*e.path != *file.path)
+                                            .then(|| std::fs::read_to_string(&*e.path).ok())
+                                            .flatten()
+                                            .map(|t| crate::source::line_starts(&t));
+                                        let line_col = |offset: usize| match &other {
+                                            Some(starts) => {
+                                                let line =
+                                                    starts.partition_point(|s| *s <= offset) - 1;
+                                                (line, offset - starts[line])
+                                            }
+                                            None => file.line_col(offset),
+                                        };
+                                        let (l, c) = line_col(e.start);
+                                        let (el, ec) = line_col(e.end);
+                                        JsonEdit {
+                                            path: if other.is_some() {
+                                                e.path.clone()
+                                            } else {
+                                                shown.clone()
+                                            },
+                                            line: l + 1,
+                                            column: c + 1,
+                                            end_line: el + 1,
+                                            end_column: ec + 1,
+                                            new_text: e.new_text.clone(),
+                                        }
+                                    })
+                                    .collect(),
+                            );
+                            done.0.insert(
+                                Arc::as_ptr(&f.edits) as usize,
+                                (f.edits.clone(), json.clone()),
+                            );
+                            json
+                        }
+                    },
                 })
                 .collect(),
             raw_fixes: d.fixes,

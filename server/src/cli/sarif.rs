@@ -64,7 +64,7 @@ pub fn log(findings: &[Finding]) -> Value {
                 .map(|fix| {
                     // One change per file, in the order the edits come.
                     let mut paths: Vec<&str> = Vec::new();
-                    for e in &fix.edits {
+                    for e in fix.edits.iter() {
                         if !paths.contains(&&*e.path) {
                             paths.push(&e.path);
                         }

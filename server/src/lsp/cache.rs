@@ -134,7 +134,7 @@ impl Entry {
                 let edits = d
                     .fixes
                     .iter()
-                    .flat_map(|x| &x.edits)
+                    .flat_map(|x| x.edits.iter())
                     .filter(move |x| here(&x.path))
                     .flat_map(|x| [(x.start, usize::MAX), (x.end, usize::MAX)]);
                 locations.chain(edits)

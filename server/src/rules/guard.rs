@@ -45,18 +45,19 @@ pub fn guard_fix<'a>(
     let stmt = statement_around(cx, h, access, &name)?;
     // Every access in one run of statements gets the same fix: computed
     // once, so a run of n accesses costs n, not n².
+    let name: std::rc::Rc<str> = name.into();
     let key = (stmt.id(), name.clone());
     if let Some(f) = cx.guard_fixes.borrow().get(&key) {
-        return f.clone();
+        return (**f).clone();
     }
     let mut run = Vec::new();
-    let fix = guard_run(cx, h, stmt, what, &name, &mut run);
+    let fix = std::rc::Rc::new(guard_run(cx, h, stmt, what, &name, &mut run));
     let mut memo = cx.guard_fixes.borrow_mut();
     for s in run {
         memo.insert((s, name.clone()), fix.clone());
     }
     memo.insert(key, fix.clone());
-    fix
+    (*fix).clone()
 }
 
 /// The fix for the run of statements around `stmt`; pushes the ids of the

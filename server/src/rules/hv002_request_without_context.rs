@@ -130,8 +130,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             },
         );
         d.fixes.extend(context_fix(cx, &call, &ctx).map(|mut f| {
-            f.edits.extend(naming.iter().cloned());
-            f.edits.sort_by_key(|e| (e.start, e.end));
+            let edits = std::sync::Arc::make_mut(&mut f.edits);
+            edits.extend(naming.iter().cloned());
+            edits.sort_by_key(|e| (e.start, e.end));
             f
         }));
         super::by_hand(&mut d, || {

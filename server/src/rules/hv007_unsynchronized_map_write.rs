@@ -81,22 +81,19 @@ struct Shared {
 
 struct Access<'t> {
     node: Node<'t>,
-    map: String,
-    key: String,
+    /// The map, shared by every access to it.
+    shared: std::rc::Rc<Shared>,
     write: bool,
     locked: bool,
-    handler: String,
-    decl: Option<Location>,
-    /// The handler (index into `cx.handlers()`) and what a guard would name.
+    /// The handler (index into `cx.handlers()`).
     owner: usize,
-    field: Option<(String, String, String)>,
 }
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut accesses: BTreeMap<usize, Access> = BTreeMap::new();
     // What a map expression names, once per expression text and function:
     // a handler with n accesses to one map resolves it once, not n times.
-    let mut resolved: HashMap<(usize, usize, String), Option<Shared>> = HashMap::new();
+    let mut resolved: HashMap<(usize, usize, String), Option<std::rc::Rc<Shared>>> = HashMap::new();
     for (hi, h) in cx.handlers().iter().enumerate() {
         cx.each_statement(h, |owner, stmt, held: &Held| {
             let locked = !held.is_empty();
@@ -107,19 +104,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     let key = (h.func.id(), func, cx.text(target).to_string());
                     let shared = resolved
                         .entry(key)
-                        .or_insert_with(|| shared_map(cx, h, target))
+                        .or_insert_with(|| shared_map(cx, h, target).map(std::rc::Rc::new))
                         .clone();
                     if let Some(shared) = shared {
                         let e = accesses.entry(n.start_byte()).or_insert(Access {
                             node: n,
-                            map: shared.name.clone(),
-                            key: shared.key.clone(),
+                            shared,
                             write,
                             locked,
-                            handler: h.name.clone(),
-                            decl: shared.decl.clone(),
                             owner: hi,
-                            field: shared.field.clone(),
                         });
                         e.locked &= locked;
                     }
@@ -132,7 +125,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let written_keys: HashSet<&str> = accesses
         .values()
         .filter(|o| o.write)
-        .map(|o| o.key.as_str())
+        .map(|o| o.shared.key.as_str())
         .collect();
     let write_lines: HashSet<usize> = accesses
         .values()
@@ -140,9 +133,17 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         .map(|o| o.node.start_position().row)
         .collect();
     for a in accesses.values() {
+        let Shared {
+            name: map,
+            decl,
+            field,
+            ..
+        } = &*a.shared;
+        let handler = &cx.handlers()[a.owner].name;
         // Reads matter when some handler of the package writes the map.
-        let written =
-            a.write || cx.index.map_written(&a.key) || written_keys.contains(a.key.as_str());
+        let written = a.write
+            || cx.index.map_written(&a.shared.key)
+            || written_keys.contains(a.shared.key.as_str());
         if a.locked || !written {
             continue;
         }
@@ -163,34 +164,36 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 a.node,
                 format!(
                     "map `{}` is {what} by handler `{}` without holding a lock; {tail}",
-                    a.map, a.handler
+                    map, handler
                 ),
             );
-            if let Some(loc) = &a.decl {
-                d.related.push(crate::diagnostic::Related {
+            // One related location and at most one fix: sized exactly (a
+            // pushed-to vector takes room for four), as a handler may make
+            // thousands of these.
+            if let Some(loc) = decl {
+                d.related = vec![crate::diagnostic::Related {
                     location: loc.clone(),
-                    message: format!("`{}` is shared by every request", a.map),
-                });
+                    message: format!("`{map}` is shared by every request"),
+                }];
             }
-            let guarded = match (&a.field, &a.decl) {
+            let guarded = match (field, decl) {
                 (Some((root, type_name, field)), _) => Some(Guarded::Field {
                     root,
                     type_name,
                     field,
                 }),
-                (None, Some(decl)) if !a.map.contains('.') => {
-                    Some(Guarded::Var { name: &a.map, decl })
-                }
+                (None, Some(decl)) if !map.contains('.') => Some(Guarded::Var { name: map, decl }),
                 _ => None,
             };
             if let Some(g) = guarded {
-                d.fixes
-                    .extend(guard_fix(cx, &cx.handlers()[a.owner], a.node, g));
+                d.fixes = guard_fix(cx, &cx.handlers()[a.owner], a.node, g)
+                    .into_iter()
+                    .collect();
             }
             super::by_hand(&mut d, || {
                 format!(
                     "hold one `sync.Mutex` around every use of `{}` (or use a `sync.Map`)",
-                    a.map
+                    map
                 )
             });
             out.push(d);

@@ -143,7 +143,10 @@ pub struct Context<'a> {
     bindings: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Bindings<'a>>>>,
 }
 
-type GuardFixes = std::collections::HashMap<(usize, String), Option<crate::diagnostic::Fix>>;
+type GuardFixes = std::collections::HashMap<
+    (usize, std::rc::Rc<str>),
+    std::rc::Rc<Option<crate::diagnostic::Fix>>,
+>;
 
 impl<'a> Context<'a> {
     pub fn new(file: &'a SourceFile, imports: &'a Imports, index: &'a PackageIndex<'a>) -> Self {
