@@ -188,7 +188,7 @@ impl<'a> Context<'a> {
         }
         let b = self.bindings.borrow().get(&root.id()).cloned();
         let b = b.unwrap_or_else(|| {
-            let b = std::rc::Rc::new(Bindings::of(root));
+            let b = std::rc::Rc::new(Bindings::of(root, self.src));
             self.bindings.borrow_mut().insert(root.id(), b.clone());
             b
         });

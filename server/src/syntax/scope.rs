@@ -185,7 +185,7 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
     if seeds.is_empty() {
         return HashSet::new();
     }
-    Bindings::of(root).aliases(seeds, src, rules)
+    Bindings::of(root, src).aliases(seeds, src, rules)
 }
 
 /// What a function binds to what, as [`aliases`] follows it: one walk,
@@ -193,12 +193,13 @@ pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> Ha
 pub struct Bindings<'t> {
     /// `left = right` pairs of assignments, declarations and `var` specs.
     pairs: Vec<(Node<'t>, Node<'t>)>,
-    /// Calls of function literals, whose parameters bind the arguments.
-    literal_calls: Vec<Node<'t>>,
+    /// The parameters of called function literals, each with the argument
+    /// it binds.
+    params: Vec<(String, Node<'t>)>,
 }
 
 impl<'t> Bindings<'t> {
-    pub fn of(root: Node<'t>) -> Bindings<'t> {
+    pub fn of(root: Node<'t>, src: &str) -> Bindings<'t> {
         let mut bindings: Vec<(Node, Node)> = Vec::new();
         let mut literal_calls: Vec<Node> = Vec::new();
         visit(root, |n| {
@@ -228,9 +229,22 @@ impl<'t> Bindings<'t> {
             }
             Visit::Descend
         });
+        bindings.retain(|(l, _)| l.kind_name() == "identifier");
+        let mut bound = Vec::new();
+        for call in literal_calls {
+            let Some(func) = call.field("function").map(unparen) else {
+                continue;
+            };
+            let args = call.field("arguments").into_iter().flat_map(named_children);
+            for (p, a) in params(func, src).into_iter().zip(args) {
+                if let Some(name) = p.name {
+                    bound.push((name, a));
+                }
+            }
+        }
         Bindings {
             pairs: bindings,
-            literal_calls,
+            params: bound,
         }
     }
 
@@ -240,29 +254,16 @@ impl<'t> Bindings<'t> {
         if names.is_empty() {
             return names;
         }
-        let (bindings, literal_calls) = (&self.pairs, &self.literal_calls);
         loop {
             let before = names.len();
-            for (l, r) in bindings {
-                if l.kind_name() == "identifier" && derives(*r, &names, src, rules) {
+            for (l, r) in &self.pairs {
+                if derives(*r, &names, src, rules) {
                     names.insert(text(*l, src).to_string());
                 }
             }
-            for call in literal_calls {
-                let Some(func) = call.field("function").map(unparen) else {
-                    continue;
-                };
-                let ps = params(func, src);
-                let args: Vec<Node> = call
-                    .field("arguments")
-                    .map(|a| named_children(a).collect())
-                    .unwrap_or_default();
-                for (p, a) in ps.iter().zip(args) {
-                    if let Some(name) = &p.name {
-                        if derives(a, &names, src, rules) {
-                            names.insert(name.clone());
-                        }
-                    }
+            for (name, a) in &self.params {
+                if !names.contains(name) && derives(*a, &names, src, rules) {
+                    names.insert(name.clone());
                 }
             }
             if names.len() == before {
