@@ -146,11 +146,25 @@ fn check_scope_kept<'a>(
 }
 
 /// True when `rule` is enabled and checks `file`: a rule that leaves tests
-/// alone skips test code, `_test.go` files and the test helpers beside the
-/// code (files that import `testing`: harnesses, fake servers, fixtures,
-/// compiled only into tests in practice).
+/// alone skips test code (see [`is_test_code`]).
 fn runs(rule: &Rule, file: &SourceFile, imports: &Imports, settings: &Settings) -> bool {
-    settings.enabled(rule) && (rule.in_tests || !(file.is_test() || imports.has("testing")))
+    settings.enabled(rule) && (rule.in_tests || !is_test_code(file, imports))
+}
+
+/// True for test code: a `_test.go` file; a test helper beside the code (a
+/// file that imports `testing`: harnesses, fake servers, fixtures, compiled
+/// only into tests in practice); or a file of a test-support package, named
+/// `test`, `testutil` or, as Go names them, `…test` (`httptest`, `iotest`).
+pub fn is_test_code(file: &SourceFile, imports: &Imports) -> bool {
+    file.is_test() || imports.has("testing") || is_test_package(&crate::index::package_name(file))
+}
+
+/// True for the name of a package that supports tests (see [`is_test_code`]).
+pub fn is_test_package(name: &str) -> bool {
+    let name = name.strip_suffix('s').unwrap_or(name);
+    let word = ["latest", "contest", "attest", "protest", "detest"];
+    name.ends_with("test") && !word.contains(&name)
+        || matches!(name, "testutil" | "testhelper" | "testing" | "testdata")
 }
 
 /// The enabled rules over one batch of declarations, laid out while they

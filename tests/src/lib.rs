@@ -47,11 +47,15 @@ pub fn wants(dir: &Path) -> BTreeSet<Mark> {
     out
 }
 
-/// What httpvet reports for the package in `dir`.
+/// What httpvet reports for the package in `dir` (not in the packages
+/// below it, which are fixtures of their own).
 pub fn reported(dir: &Path) -> BTreeSet<Mark> {
     let findings = httpvet::cli::check_path(dir).expect("check fixture");
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let here = canonical(dir);
     findings
         .into_iter()
+        .filter(|f| Path::new(&*f.path).parent().map(canonical) == Some(here.clone()))
         .map(|f| {
             let name = Path::new(&*f.path)
                 .file_name()

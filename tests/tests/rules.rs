@@ -47,6 +47,14 @@ fn hv009_superfluous_write_header() {
     check_fixture("hv009");
 }
 
+/// A test-support package (`…test`) is test code, which HV009 leaves alone;
+/// a package whose name only ends like one is not.
+#[test]
+fn hv009_leaves_test_support_packages_alone() {
+    check_fixture("hv009/fakeapitest");
+    check_fixture("hv009/latest");
+}
+
 #[test]
 fn hv010_write_under_lock() {
     check_fixture("hv010");

@@ -105,7 +105,7 @@ pub fn page(rule: &Rule) -> String {
             + if rule.in_tests {
                 "\n"
             } else {
-                "\n\n## Tests\nLeaves test code alone (`_test.go` files, and test helpers: files that\nimport `testing`): there the same shapes are test doubles or checks made\nafter the fact, and `go test` (its timeout, its race detector) reports\nwhat harm they do.\n"
+                "\n\n## Tests\nLeaves test code alone (`_test.go` files, test helpers: files that\nimport `testing`, and test-support packages: `…test`, `testutil`): there the same shapes are test doubles or checks made\nafter the fact, and `go test` (its timeout, its race detector) reports\nwhat harm they do.\n"
             }
     )
 }
