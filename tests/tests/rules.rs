@@ -51,8 +51,8 @@ fn hv009_superfluous_write_header() {
 /// a package whose name only ends like one is not.
 #[test]
 fn hv009_leaves_test_support_packages_alone() {
-    check_fixture("hv009/fakeapitest");
-    check_fixture("hv009/latest");
+    check_fixture("testsupport/fakeapitest");
+    check_fixture("testsupport/latest");
 }
 
 #[test]
