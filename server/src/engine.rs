@@ -235,6 +235,19 @@ impl Unit {
         }
     }
 
+    /// A unit for its summary only: a file no rule checks.
+    pub fn summarised(file: SourceFile) -> Unit {
+        let imports = Imports::of(&file);
+        let summary = FileSummary::of(&file, &imports);
+        let laid_out = None;
+        Unit {
+            file,
+            imports,
+            summary: std::sync::Arc::new(summary),
+            laid_out: std::sync::Mutex::new(laid_out),
+        }
+    }
+
     /// Checks the file against its package's index.
     pub fn check(&self, index: &PackageIndex<'_>, settings: &Settings) -> FileReport {
         let kept = self.laid_out.lock().map(|mut k| k.take()).ok().flatten();

@@ -174,8 +174,12 @@ pub fn package_name(file: &SourceFile) -> String {
 }
 
 impl FileSummary {
+    /// The summary of a file no rule checks: its declarations are laid out
+    /// only when deep (a walk that climbs parents in a deep tree costs the
+    /// square of the depth); the summary's few walks cost less than a
+    /// layout.
     pub fn of(file: &SourceFile, imports: &Imports) -> FileSummary {
-        FileSummary::keeping(file, imports).0
+        FileSummary::build(file, imports, false).0
     }
 
     /// The summary, and the layouts of the file's declarations when they
@@ -185,15 +189,26 @@ impl FileSummary {
     /// of more batches keeps none, so that the layouts of a large file are
     /// never all held at once.
     pub fn keeping(file: &SourceFile, imports: &Imports) -> (FileSummary, Option<Kept>) {
+        FileSummary::build(file, imports, true)
+    }
+
+    fn build(file: &SourceFile, imports: &Imports, checked: bool) -> (FileSummary, Option<Kept>) {
         let package = package_name(file);
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
-        let keep = batches.len() <= rayon::current_num_threads().max(2);
+        let keep = checked && batches.len() <= rayon::current_num_threads().max(2);
         let kept = std::sync::Mutex::new(Kept::default());
         let summarise = |batch: Vec<Node>| {
             // Laid out, the declarations' walks read arrays and their
             // parent climbs cost nothing (a tree finds a parent from its
             // root, past every top-level declaration before it).
-            let laid_out = crate::syntax::flat::flatten(batch.iter().copied());
+            let deep = || {
+                let bytes = file.text.as_bytes();
+                batch
+                    .iter()
+                    .any(|d| crate::syntax::flat::is_deep(&bytes[d.byte_range()]))
+            };
+            let lay = checked || deep();
+            let laid_out = crate::syntax::flat::flatten(batch.iter().copied().filter(|_| lay));
             let mut s = FileSummary {
                 path: Some(file.path.clone()),
                 package: package.clone(),

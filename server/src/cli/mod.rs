@@ -563,7 +563,13 @@ fn load(path: &Path) -> (Loaded, Option<String>) {
     let Ok(text) = String::from_utf8(bytes) else {
         return skipped("not valid UTF-8; not checked".into());
     };
-    let unit = Unit::new(SourceFile::parse(path.to_string_lossy().into_owned(), text));
+    // A file no rule looks at is only summarised.
+    let checked = TRIGGERS.iter().any(|t| text.contains(t));
+    let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
+    let unit = match checked {
+        true => Unit::new(file),
+        false => Unit::summarised(file),
+    };
     if unit.summary.package.is_empty() {
         return skipped("not a Go file (no package clause); not checked".into());
     }
@@ -574,7 +580,7 @@ fn load(path: &Path) -> (Loaded, Option<String>) {
             line + 1
         )
     });
-    let loaded = if TRIGGERS.iter().any(|t| unit.file.text.contains(t)) {
+    let loaded = if checked {
         Loaded::Kept(unit)
     } else {
         let Unit { file, summary, .. } = unit;

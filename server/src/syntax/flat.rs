@@ -53,20 +53,24 @@ thread_local! {
     static GUARDS: Cell<u64> = const { Cell::new(0) };
     /// Where the nodes this thread took from layouts lately are laid out.
     static RECENT: [Cell<Slot>; SLOTS] = const { [const { Cell::new(EMPTY) }; SLOTS] };
+    /// Moves on whenever a layout is dropped or leaves the thread: a slot
+    /// filled in an earlier epoch is empty.
+    static EPOCH: Cell<u64> = const { Cell::new(1) };
 }
 
 /// How many recent nodes are remembered (a few kilobytes, in cache).
 const SLOTS: usize = 512;
 
 /// A node taken from a layout: its kind, and where it is laid out. `flat`
-/// is alive while the slot is filled: the slots are emptied whenever a
-/// layout is dropped or leaves the thread.
+/// is alive while the slot is filled: every slot is emptied (its epoch
+/// passes) whenever a layout is dropped or leaves the thread.
 #[derive(Clone, Copy)]
 struct Slot {
     id: *const std::ffi::c_void,
     context: [u32; 4],
     flat: *const Flat,
     index: u32,
+    epoch: u64,
     kind: u16,
     named: bool,
 }
@@ -76,6 +80,7 @@ const EMPTY: Slot = Slot {
     context: [0; 4],
     flat: std::ptr::null(),
     index: 0,
+    epoch: 0,
     kind: 0,
     named: false,
 };
@@ -88,12 +93,13 @@ fn slot_of(id: *const std::ffi::c_void) -> usize {
 /// The slot that remembers `raw`, if one does.
 fn recent(raw: &ffi::TSNode) -> Option<Slot> {
     let s = RECENT.with(|r| r[slot_of(raw.id)].get());
-    (s.id == raw.id && s.context == raw.context && !s.flat.is_null()).then_some(s)
+    let now = EPOCH.with(|e| e.get());
+    (s.id == raw.id && s.context == raw.context && s.epoch == now).then_some(s)
 }
 
-/// Forgets every recent node (a layout is going away).
+/// Forgets every recent node (a layout is going away), in constant time.
 fn forget_recent() {
-    RECENT.with(|r| r.iter().for_each(|s| s.set(EMPTY)));
+    EPOCH.with(|e| e.set(e.get() + 1));
 }
 
 impl Drop for Flat {
@@ -394,6 +400,7 @@ fn node<'t>(flat: &Rc<Flat>, i: usize, _like: &Node<'t>) -> Node<'t> {
             context: raw.context,
             flat: Rc::as_ptr(flat),
             index: i as u32,
+            epoch: EPOCH.with(|e| e.get()),
             kind: flat.kinds[i],
             named: flat.fields[i] & NAMED != 0,
         })
