@@ -39,9 +39,10 @@ pub struct JsonFix {
 /// The edits of the fixes already resolved for one file, by the edits they
 /// were resolved from: findings that share a fix share its lines too.
 #[derive(Default)]
-pub struct Edits(
-    std::collections::HashMap<usize, (Arc<Vec<crate::diagnostic::Edit>>, Arc<Vec<JsonEdit>>)>,
-);
+pub struct Edits(std::collections::HashMap<usize, (SharedEdits, Arc<Vec<JsonEdit>>)>);
+
+/// A fix's edits, shared by its copies.
+type SharedEdits = Arc<Vec<crate::diagnostic::Edit>>;
 
 /// One finding as `--format json` prints it.
 #[derive(Serialize, Clone, Debug)]
