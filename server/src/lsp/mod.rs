@@ -270,7 +270,7 @@ fn go_files_in(dir: &Path) -> Vec<PathBuf> {
 fn summarise(path: &Path) -> Option<Arc<FileSummary>> {
     let text = std::fs::read_to_string(path).ok()?;
     let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
-    Some(crate::engine::Unit::new(file).summary)
+    Some(crate::engine::Unit::summarised(file).summary)
 }
 
 /// What the worker needs to analyse one document, taken under the lock.
