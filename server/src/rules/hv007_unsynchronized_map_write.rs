@@ -93,7 +93,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut accesses: BTreeMap<usize, Access> = BTreeMap::new();
     // What a map expression names, once per expression text and function:
     // a handler with n accesses to one map resolves it once, not n times.
-    let mut resolved: HashMap<(usize, usize, String), Option<std::rc::Rc<Shared>>> = HashMap::new();
+    let mut resolved: HashMap<(usize, usize, &str), Option<std::rc::Rc<Shared>>> = HashMap::new();
     for (hi, h) in cx.handlers().iter().enumerate() {
         cx.each_statement(h, |owner, stmt, held: &Held| {
             let locked = !held.is_empty();
@@ -101,7 +101,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 if let Some((target, write)) = map_access(cx, n) {
                     // The function around `target`: the body being walked.
                     let func = owner.id();
-                    let key = (h.func.id(), func, cx.text(target).to_string());
+                    let key = (h.func.id(), func, cx.text(target));
                     let shared = resolved
                         .entry(key)
                         .or_insert_with(|| shared_map(cx, h, target).map(std::rc::Rc::new))
