@@ -21,7 +21,8 @@ use tree_sitter::{ffi, Node, Tree};
 
 /// One declaration's nodes, anonymous ones included, in pre-order: each
 /// node as its subtree and its context (start byte, row, column, alias),
-/// which with the tree make a `TSNode`. 36 bytes a node.
+/// which with the tree make a `TSNode`; with its kind, field, end, parent
+/// and previous sibling, 40 bytes a node.
 struct Flat {
     ids: Vec<*const std::ffi::c_void>,
     contexts: Vec<[u32; 4]>,
@@ -127,30 +128,39 @@ pub struct Flattened<'t> {
 
 /// Lays out each of `decls` not laid out already, until the guard drops.
 pub fn flatten<'t>(decls: impl IntoIterator<Item = Node<'t>>) -> Flattened<'t> {
-    let guard = GUARDS.with(|g| {
-        g.set(g.get() + 1);
-        g.get()
-    });
+    let guard = new_guard();
     for d in decls {
         if find(d).is_some() {
             continue;
         }
-        let flat = Rc::new(lay_out(d, guard));
-        FLATS.with(|f| {
-            // A walk in progress holds its own reference; only a walk's
-            // callback that flattens while another walk reads the list
-            // could find it borrowed, and then this declaration is walked
-            // with a cursor.
-            if let Ok(mut flats) = f.try_borrow_mut() {
-                let at = flats.partition_point(|x| x.start(0) <= flat.start(0));
-                flats.insert(at, flat);
-            }
-        });
+        insert(lay_out(d, guard));
     }
     Flattened {
         guard,
         _tree: PhantomData,
     }
+}
+
+/// A guard id no layout of this thread has yet.
+fn new_guard() -> u64 {
+    GUARDS.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    })
+}
+
+/// Adds a layout to this thread's, in order of where it starts.
+fn insert(flat: Flat) {
+    FLATS.with(|f| {
+        // A walk in progress holds its own reference; only a walk's
+        // callback that flattens while another walk reads the list could
+        // find it borrowed, and then the declaration is walked with a
+        // cursor.
+        if let Ok(mut flats) = f.try_borrow_mut() {
+            let at = flats.partition_point(|x| x.start(0) <= flat.start(0));
+            flats.insert(at, Rc::new(flat));
+        }
+    });
 }
 
 /// Layouts taken from the thread that made them, to be read on another
@@ -166,11 +176,7 @@ impl Kept {
 
     /// Takes the layouts of `decls` out of these.
     pub fn take(&mut self, decls: &[Node<'_>]) -> Kept {
-        let theirs = |f: &Flat| {
-            decls
-                .iter()
-                .any(|d| d.into_raw().id == f.ids[0] && d.into_raw().context == f.contexts[0])
-        };
+        let theirs = |f: &Flat| decls.iter().any(|d| f.holds(0, &d.into_raw()));
         let (mine, rest) = std::mem::take(&mut self.0).into_iter().partition(theirs);
         self.0 = rest;
         Kept(mine)
@@ -214,19 +220,11 @@ impl<'t> Flattened<'t> {
 /// Lays out again, on this thread, what [`Flattened::keep`] kept, until the
 /// guard drops. The declarations must be of a tree that lives for `'t`.
 pub fn adopt<'t>(kept: Kept) -> Flattened<'t> {
-    let guard = GUARDS.with(|g| {
-        g.set(g.get() + 1);
-        g.get()
-    });
-    FLATS.with(|f| {
-        if let Ok(mut flats) = f.try_borrow_mut() {
-            for mut flat in kept.0 {
-                flat.guard = guard;
-                let at = flats.partition_point(|x| x.start(0) <= flat.start(0));
-                flats.insert(at, Rc::new(flat));
-            }
-        }
-    });
+    let guard = new_guard();
+    for mut flat in kept.0 {
+        flat.guard = guard;
+        insert(flat);
+    }
     Flattened {
         guard,
         _tree: PhantomData,
@@ -354,6 +352,11 @@ impl Flat {
         self.contexts[i][0]
     }
 
+    /// True when node `i` is `raw` (of this layout's tree).
+    fn holds(&self, i: usize, raw: &ffi::TSNode) -> bool {
+        self.ids[i] == raw.id && self.contexts[i] == raw.context
+    }
+
     fn raw(&self, i: usize) -> ffi::TSNode {
         ffi::TSNode {
             context: self.contexts[i],
@@ -386,7 +389,7 @@ fn find(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
         let first = flat.contexts.partition_point(|c| c[0] < start);
         let i = (first..flat.ids.len())
             .take_while(|&i| flat.start(i) == start)
-            .find(|&i| flat.ids[i] == raw.id && flat.contexts[i] == raw.context)?;
+            .find(|&i| flat.holds(i, &raw))?;
         Some((flat.clone(), i))
     })
 }
