@@ -259,12 +259,7 @@ impl SourceFile {
 
     /// 0-based line and byte column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(l) => l,
-            Err(l) => l - 1,
-        };
-        (line, offset - self.line_starts[line])
+        line_col_in(&self.line_starts, offset.min(self.text.len()))
     }
 
     /// Byte offset of the start of a 0-based line (the end of the text past the last line).
@@ -294,8 +289,8 @@ fn parse_pieces(text: &str, line_starts: &[usize]) -> Vec<Tree> {
     cuts.insert(0, 0);
     cuts.push(text.len());
     let point = |at: usize| {
-        let row = line_starts.partition_point(|&s| s <= at) - 1;
-        tree_sitter::Point::new(row, at - line_starts[row])
+        let (row, column) = line_col_in(line_starts, at);
+        tree_sitter::Point::new(row, column)
     };
     let ranges: Vec<tree_sitter::Range> = cuts
         .windows(2)
@@ -391,6 +386,12 @@ pub fn read_regular(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
         ));
     }
     std::fs::read(path)
+}
+
+/// 0-based line and byte column of `offset`, given [`line_starts`].
+pub fn line_col_in(starts: &[usize], offset: usize) -> (usize, usize) {
+    let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+    (line, offset - starts[line])
 }
 
 /// Offsets where each line begins.

@@ -135,51 +135,12 @@ impl Finding {
                     title: f.title.clone(),
                     preferred: f.preferred,
                     applicability: f.applicability,
-                    edits: match done.0.get(&(Arc::as_ptr(&f.edits) as usize)) {
-                        Some((_, json)) => json.clone(),
-                        None => {
-                            let json: Arc<Vec<JsonEdit>> = Arc::new(
-                                f.edits
-                                    .iter()
-                                    .map(|e| {
-                                        // An edit of a sibling file (a mutex beside the
-                                        // map it guards) is placed in that file's text.
-                                        let other = (*e.path != *file.path)
-                                            .then(|| std::fs::read_to_string(&*e.path).ok())
-                                            .flatten()
-                                            .map(|t| crate::source::line_starts(&t));
-                                        let line_col = |offset: usize| match &other {
-                                            Some(starts) => {
-                                                let line =
-                                                    starts.partition_point(|s| *s <= offset) - 1;
-                                                (line, offset - starts[line])
-                                            }
-                                            None => file.line_col(offset),
-                                        };
-                                        let (l, c) = line_col(e.start);
-                                        let (el, ec) = line_col(e.end);
-                                        JsonEdit {
-                                            path: if other.is_some() {
-                                                e.path.clone()
-                                            } else {
-                                                shown.clone()
-                                            },
-                                            line: l + 1,
-                                            column: c + 1,
-                                            end_line: el + 1,
-                                            end_column: ec + 1,
-                                            new_text: e.new_text.clone(),
-                                        }
-                                    })
-                                    .collect(),
-                            );
-                            done.0.insert(
-                                Arc::as_ptr(&f.edits) as usize,
-                                (f.edits.clone(), json.clone()),
-                            );
-                            json
-                        }
-                    },
+                    edits: done
+                        .0
+                        .entry(Arc::as_ptr(&f.edits) as usize)
+                        .or_insert_with(|| (f.edits.clone(), json_edits(&f.edits, file, &shown)))
+                        .1
+                        .clone(),
                 })
                 .collect(),
             raw_fixes: d.fixes,
@@ -233,6 +194,39 @@ impl Finding {
             self.message
         )
     }
+}
+
+/// `edits` in lines and columns, each in the text of its file: a sibling
+/// file's (a mutex beside the map it guards) read from disk.
+fn json_edits(
+    edits: &[crate::diagnostic::Edit],
+    file: &SourceFile,
+    shown: &Arc<str>,
+) -> Arc<Vec<JsonEdit>> {
+    let json = edits.iter().map(|e| {
+        let other = (*e.path != *file.path)
+            .then(|| std::fs::read_to_string(&*e.path).ok())
+            .flatten()
+            .map(|t| crate::source::line_starts(&t));
+        let line_col = |offset: usize| match &other {
+            Some(starts) => crate::source::line_col_in(starts, offset),
+            None => file.line_col(offset),
+        };
+        let (l, c) = line_col(e.start);
+        let (el, ec) = line_col(e.end);
+        JsonEdit {
+            path: match other {
+                Some(_) => e.path.clone(),
+                None => shown.clone(),
+            },
+            line: l + 1,
+            column: c + 1,
+            end_line: el + 1,
+            end_column: ec + 1,
+            new_text: e.new_text.clone(),
+        }
+    });
+    Arc::new(json.collect())
 }
 
 fn escape_data(s: &str) -> String {
