@@ -55,18 +55,9 @@ pub struct FileReport {
 
 /// Parses nothing: checks an already parsed file against its package, then
 /// applies suppression comments and keeps one finding per code and line.
+/// `kept` holds layouts of the file's declarations its summary made (see
+/// [`FileSummary::keeping`]), read instead of laying them out again.
 pub fn check_file(
-    file: &SourceFile,
-    imports: &Imports,
-    index: &PackageIndex<'_>,
-    settings: &Settings,
-) -> FileReport {
-    check_file_kept(file, imports, index, settings, Kept::default())
-}
-
-/// [`check_file`], reading the layouts in `kept` (of the file's
-/// declarations, made by its summary) instead of laying them out again.
-fn check_file_kept(
     file: &SourceFile,
     imports: &Imports,
     index: &PackageIndex<'_>,
@@ -74,7 +65,7 @@ fn check_file_kept(
     kept: Kept,
 ) -> FileReport {
     let scope = file.top_level().collect();
-    let mut report = check_scope_kept(file, imports, index, settings, scope, kept);
+    let mut report = check_scope(file, imports, index, settings, scope, kept);
     let ran = |r: &Rule| runs(r, file, imports, settings);
     report.notes = crate::suppress::apply(file, &mut report.diagnostics, settings, ran);
     dedupe(&mut report.diagnostics);
@@ -88,18 +79,9 @@ pub fn finish<D: std::borrow::Borrow<Diagnostic>>(file: &SourceFile, diags: &mut
 }
 
 /// Runs the enabled rules over some top-level declarations of a file: the
-/// raw findings, before suppression (see [`finish`]).
+/// raw findings, before suppression (see [`finish`]). Layouts in `kept`
+/// are read instead of laying those declarations out again.
 pub fn check_scope<'a>(
-    file: &'a SourceFile,
-    imports: &'a Imports,
-    index: &'a PackageIndex<'a>,
-    settings: &Settings,
-    scope: Vec<tree_sitter::Node<'a>>,
-) -> FileReport {
-    check_scope_kept(file, imports, index, settings, scope, Kept::default())
-}
-
-fn check_scope_kept<'a>(
     file: &'a SourceFile,
     imports: &'a Imports,
     index: &'a PackageIndex<'a>,
@@ -227,32 +209,31 @@ impl Unit {
     pub fn new(file: SourceFile) -> Unit {
         let imports = Imports::of(&file);
         let (summary, laid_out) = FileSummary::keeping(&file, &imports);
-        Unit {
-            file,
-            imports,
-            summary: std::sync::Arc::new(summary),
-            laid_out: std::sync::Mutex::new(laid_out),
-        }
+        Unit::of(file, imports, summary, laid_out)
     }
 
     /// A unit for its summary only: a file no rule checks.
     pub fn summarised(file: SourceFile) -> Unit {
         let imports = Imports::of(&file);
         let summary = FileSummary::of(&file, &imports);
-        let laid_out = None;
+        Unit::of(file, imports, summary, None)
+    }
+
+    fn of(file: SourceFile, imports: Imports, summary: FileSummary, kept: Option<Kept>) -> Unit {
         Unit {
             file,
             imports,
             summary: std::sync::Arc::new(summary),
-            laid_out: std::sync::Mutex::new(laid_out),
+            laid_out: std::sync::Mutex::new(kept),
         }
     }
 
-    /// Checks the file against its package's index.
+    /// Checks the file against its package's index, reading the layouts
+    /// its summary kept.
     pub fn check(&self, index: &PackageIndex<'_>, settings: &Settings) -> FileReport {
         let kept = self.laid_out.lock().map(|mut k| k.take()).ok().flatten();
         let kept = kept.unwrap_or_default();
-        check_file_kept(&self.file, &self.imports, index, settings, kept)
+        check_file(&self.file, &self.imports, index, settings, kept)
     }
 }
 

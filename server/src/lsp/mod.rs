@@ -487,7 +487,8 @@ fn analyse(job: Job) -> Outcome {
             .collect();
         let index = PackageIndex::new(files);
         t_index = t0.elapsed();
-        let report = check_scope(&file, &imports, &index, &settings, stale);
+        let kept = Default::default();
+        let report = check_scope(&file, &imports, &index, &settings, stale, kept);
         drop(index);
         panics = report.panics;
         let mut fresh: HashMap<usize, Vec<cache::Finding>> = HashMap::new();
