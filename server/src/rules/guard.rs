@@ -25,8 +25,8 @@ pub enum Guarded<'s> {
     },
 }
 
-impl Guarded<'_> {
-    fn name(&self) -> &str {
+impl<'s> Guarded<'s> {
+    fn name(&self) -> &'s str {
         match self {
             Guarded::Var { name, .. } => name,
             Guarded::Field { field, .. } => field,
@@ -41,8 +41,8 @@ pub fn guard_fix<'a>(
     access: Node<'a>,
     what: Guarded,
 ) -> Option<Fix> {
-    let name = what.name().to_string();
-    let stmt = statement_around(cx, h, access, &name)?;
+    let name = what.name();
+    let stmt = statement_around(cx, h, access, name)?;
     // Every access in one run of statements gets the same fix: computed
     // once, so a run of n accesses costs n, not n².
     let name: std::rc::Rc<str> = name.into();
@@ -70,7 +70,6 @@ fn guard_run<'a>(
     name: &str,
     run: &mut Vec<usize>,
 ) -> Option<Fix> {
-    let name = name.to_string();
     let writers: HashSet<String> = match &h.writer {
         Some(w) => cx.aliases(h.func, std::slice::from_ref(w), WRITER),
         None => Default::default(),

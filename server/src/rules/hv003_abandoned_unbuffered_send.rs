@@ -232,7 +232,7 @@ fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
 /// }`, `if timedOut { t.Fatalf(…) }`. The sender is then left only on a
 /// path where the test has already failed.
 fn abandoned_only_when_test_fails(cx: &Context, func: Node, left: &[Node]) -> bool {
-    if !(cx.file.is_test() || cx.imports.has("testing")) {
+    if !crate::engine::is_test_code(cx.file, cx.imports) {
         return false;
     }
     let Some(name) = func.field("name").map(|n| cx.text(n)) else {
