@@ -208,14 +208,15 @@ pub struct Unit {
 impl Unit {
     pub fn new(file: SourceFile) -> Unit {
         let imports = Imports::of(&file);
-        let (summary, laid_out) = FileSummary::keeping(&file, &imports);
+        let (summary, laid_out) =
+            FileSummary::keeping(&file, &imports, crate::rules::collect_facts);
         Unit::of(file, imports, summary, laid_out)
     }
 
     /// A unit for its summary only: a file no rule checks.
     pub fn summarised(file: SourceFile) -> Unit {
         let imports = Imports::of(&file);
-        let summary = FileSummary::of(&file, &imports);
+        let summary = FileSummary::of(&file, &imports, crate::rules::collect_facts);
         Unit::of(file, imports, summary, None)
     }
 

@@ -109,16 +109,6 @@ impl When {
     }
 }
 
-/// A send on, or a receive from, a channel held in a field.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FieldChannelOp {
-    pub field: String,
-    /// The type of the operand `x` in `x.f`, as this file tells it.
-    pub owner: Option<TypeRef>,
-    /// `send`, or `receive:` and how it receives (`Waits`, `GivesUp`).
-    pub how: String,
-}
-
 /// A package-level function or method.
 #[derive(Clone, Debug)]
 pub struct FuncSummary {
@@ -129,17 +119,79 @@ pub struct FuncSummary {
     pub result: Option<TypeRef>,
 }
 
-/// A variable (package-level) or field updated through `sync/atomic` functions.
-#[derive(Clone, Debug)]
-pub struct AtomicTarget {
-    pub name: String,
-    pub field: bool,
-    /// `Int64`, `Uint32`, … taken from the function name.
-    pub width: String,
-    pub location: Location,
-    /// For a field `x.f`: how the type of `x` is known.
-    pub owner: Option<TypeRef>,
+/// What a rule records about one declaration for the checks of other
+/// declarations and files of its package (and, in the editor, what a change
+/// must re-check on). The index keeps facts without knowing what they mean:
+/// each rule declares its own types, records them ([`Collect`]) and reads
+/// back only those ([`Facts::of`]).
+pub trait Fact: CopyFact + std::any::Any + std::fmt::Debug + Send + Sync {
+    /// Where it is in the file, if that is part of it.
+    fn location(&self) -> Option<&Location> {
+        None
+    }
+    fn location_mut(&mut self) -> Option<&mut Location> {
+        None
+    }
+    /// What it says, without its position: while the shapes of a
+    /// declaration's facts stay the same, the checks of other files that
+    /// read them need not run again.
+    fn shape(&self) -> String {
+        format!("{self:?}")
+    }
+    /// A word whose presence makes another file of the package worth
+    /// checking although no rule's trigger is in it (a package variable
+    /// some file updates atomically, read plainly in one that imports
+    /// nothing of interest).
+    fn wakes(&self) -> Option<&str> {
+        None
+    }
 }
+
+/// A copy of a fact: every fact type is `Clone`.
+pub trait CopyFact {
+    fn copy(&self) -> Box<dyn Fact>;
+}
+
+impl<T: Fact + Clone> CopyFact for T {
+    fn copy(&self) -> Box<dyn Fact> {
+        Box::new(self.clone())
+    }
+}
+
+/// The facts the rules recorded about a file's declarations, in file order.
+#[derive(Debug, Default)]
+pub struct Facts(Vec<Box<dyn Fact>>);
+
+impl Clone for Facts {
+    fn clone(&self) -> Facts {
+        Facts(self.0.iter().map(|f| f.copy()).collect())
+    }
+}
+
+impl Facts {
+    pub fn push(&mut self, fact: impl Fact) {
+        self.0.push(Box::new(fact));
+    }
+
+    /// The facts of one type: those its rule recorded.
+    pub fn of<T: Fact>(&self) -> impl Iterator<Item = &T> {
+        self.0
+            .iter()
+            .filter_map(|f| (&**f as &dyn std::any::Any).downcast_ref())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &dyn Fact> {
+        self.0.iter().map(|f| &**f)
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut dyn Fact> {
+        self.0.iter_mut().map(|f| &mut **f)
+    }
+}
+
+/// What the rules record about a declaration: the index calls it on every
+/// top-level declaration it summarises (`crate::rules::collect_facts`).
+pub type Collect = fn(&SourceFile, &Imports, Node, &mut Facts);
 
 /// The package-level facts of one file.
 #[derive(Clone, Debug, Default)]
@@ -150,18 +202,9 @@ pub struct FileSummary {
     pub fields: Vec<FieldDecl>,
     pub types: Vec<TypeDecl>,
     pub funcs: Vec<FuncSummary>,
-    pub atomic_targets: Vec<AtomicTarget>,
-    /// Shared places whose elements handlers write (`m[k] = v`, `delete(m, k)`),
-    /// by [`crate::syntax::scope::shared_key`].
-    pub map_writes: std::collections::BTreeSet<String>,
-    /// Sends on and receives from channels held in fields (`x.f <- v`,
-    /// `<-x.f`): what a check of a field's channel reads from other
-    /// declarations and files (and, in the editor, a change to re-check on).
-    pub field_channel_ops: Vec<FieldChannelOp>,
-    /// The names (variables, fields) that functions reading what dies with
-    /// a handler (a request's body, context or form) use: where a request
-    /// a handler stores may be read after it returns, from another file.
-    pub dying_readers_use: std::collections::BTreeSet<String>,
+    /// What the rules record for the checks of other declarations and
+    /// files ([`Fact`]).
+    pub facts: Facts,
 }
 
 /// The package name a file declares.
@@ -178,8 +221,8 @@ impl FileSummary {
     /// only when deep (a walk that climbs parents in a deep tree costs the
     /// square of the depth); the summary's few walks cost less than a
     /// layout.
-    pub fn of(file: &SourceFile, imports: &Imports) -> FileSummary {
-        FileSummary::build(file, imports, false).0
+    pub fn of(file: &SourceFile, imports: &Imports, collect: Collect) -> FileSummary {
+        FileSummary::build(file, imports, collect, false).0
     }
 
     /// The summary, and the layouts of the file's declarations when they
@@ -188,11 +231,20 @@ impl FileSummary {
     /// laying them out again, and would hold as many at once anyway. A file
     /// of more batches keeps none, so that the layouts of a large file are
     /// never all held at once.
-    pub fn keeping(file: &SourceFile, imports: &Imports) -> (FileSummary, Option<Kept>) {
-        FileSummary::build(file, imports, true)
+    pub fn keeping(
+        file: &SourceFile,
+        imports: &Imports,
+        collect: Collect,
+    ) -> (FileSummary, Option<Kept>) {
+        FileSummary::build(file, imports, collect, true)
     }
 
-    fn build(file: &SourceFile, imports: &Imports, checked: bool) -> (FileSummary, Option<Kept>) {
+    fn build(
+        file: &SourceFile,
+        imports: &Imports,
+        collect: Collect,
+        checked: bool,
+    ) -> (FileSummary, Option<Kept>) {
         let package = package_name(file);
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
         let keep = checked && batches.len() <= rayon::current_num_threads().max(2);
@@ -215,7 +267,7 @@ impl FileSummary {
                 ..FileSummary::default()
             };
             for decl in batch {
-                s.add_decl(file, imports, decl);
+                s.add_decl(file, imports, decl, collect);
             }
             if keep {
                 let mine = laid_out.keep();
@@ -246,7 +298,7 @@ impl FileSummary {
     }
 
     /// Adds `other`'s declarations (of the same file, later in it) to these.
-    fn append(&mut self, other: FileSummary) {
+    pub fn append(&mut self, other: FileSummary) {
         let FileSummary {
             path: _,
             package: _,
@@ -254,34 +306,34 @@ impl FileSummary {
             fields,
             types,
             funcs,
-            atomic_targets,
-            map_writes,
-            field_channel_ops,
-            dying_readers_use,
+            facts,
         } = other;
         self.vars.extend(vars);
         self.fields.extend(fields);
         self.types.extend(types);
         self.funcs.extend(funcs);
-        self.atomic_targets.extend(atomic_targets);
-        self.map_writes.extend(map_writes);
-        self.field_channel_ops.extend(field_channel_ops);
-        self.dying_readers_use.extend(dying_readers_use);
+        self.facts.0.extend(facts.0);
     }
 
     /// The summary of one top-level declaration (the language server keeps
     /// one per declaration and recomputes only those an edit touched).
-    pub fn of_decl(file: &SourceFile, imports: &Imports, package: &str, decl: Node) -> FileSummary {
+    pub fn of_decl(
+        file: &SourceFile,
+        imports: &Imports,
+        package: &str,
+        decl: Node,
+        collect: Collect,
+    ) -> FileSummary {
         let mut s = FileSummary {
             path: Some(file.path.clone()),
             package: package.to_string(),
             ..FileSummary::default()
         };
-        s.add_decl(file, imports, decl);
+        s.add_decl(file, imports, decl, collect);
         s
     }
 
-    fn add_decl(&mut self, file: &SourceFile, imports: &Imports, decl: Node) {
+    fn add_decl(&mut self, file: &SourceFile, imports: &Imports, decl: Node, collect: Collect) {
         let src = file.text.as_str();
         match decl.kind_name() {
             "var_declaration" => self.add_vars(file, decl, imports),
@@ -289,103 +341,7 @@ impl FileSummary {
             "function_declaration" | "method_declaration" => self.add_func(decl, src, imports),
             _ => {}
         }
-        if imports.has("sync/atomic") {
-            self.add_atomic_targets(file, imports, decl);
-        }
-        self.add_field_channel_ops(decl, src, imports);
-        self.add_dying_readers(decl, src);
-        if imports.has("net/http")
-            && matches!(
-                decl.kind_name(),
-                "function_declaration" | "method_declaration"
-            )
-        {
-            self.add_map_writes(decl, src, imports);
-        }
-    }
-
-    /// The names a function uses when it reads what dies with a handler.
-    fn add_dying_readers(&mut self, decl: Node, src: &str) {
-        if !matches!(
-            decl.kind_name(),
-            "function_declaration" | "method_declaration"
-        ) || !crate::syntax::http::may_read_dying(&src[decl.byte_range()])
-        {
-            return;
-        }
-        let reads = crate::syntax::any(decl, |n| {
-            n.kind_name() == "selector_expression"
-                && n.field("field")
-                    .is_some_and(|f| crate::syntax::http::dies_with_handler(text(f, src)))
-        });
-        let Some(body) = decl.field("body").filter(|_| reads) else {
-            return;
-        };
-        visit(body, |n| {
-            if matches!(n.kind_name(), "identifier" | "field_identifier") {
-                self.dying_readers_use.insert(text(n, src).to_string());
-            }
-            Visit::Descend
-        });
-    }
-
-    fn add_field_channel_ops(&mut self, decl: Node, src: &str, imports: &Imports) {
-        if !src[decl.byte_range()].contains("<-") {
-            return;
-        }
-        visit(decl, |n| {
-            let (chan, how) = match n.kind_name() {
-                "send_statement" => (n.field("channel"), "send".to_string()),
-                "unary_expression" => {
-                    let ch = n.field("operand").map(unparen);
-                    let same = |m: Node| ch.is_some_and(|c| text(m, src) == text(c, src));
-                    match crate::syntax::goroutines::receive_at(n, &same, src) {
-                        Some(how) => (ch, format!("receive:{how:?}")),
-                        None => return Visit::Descend,
-                    }
-                }
-                _ => return Visit::Descend,
-            };
-            let Some(sel) = chan
-                .map(unparen)
-                .filter(|c| c.kind_name() == "selector_expression")
-            else {
-                return Visit::Descend;
-            };
-            if let Some(field) = sel.field("field") {
-                let op = FieldChannelOp {
-                    field: text(field, src).to_string(),
-                    owner: sel.field("operand").and_then(|o| type_ref(o, src, imports)),
-                    how,
-                };
-                if !self.field_channel_ops.contains(&op) {
-                    self.field_channel_ops.push(op);
-                }
-            }
-            Visit::Descend
-        });
-    }
-
-    fn add_map_writes(&mut self, decl: Node, src: &str, imports: &Imports) {
-        visit(decl, |n| {
-            if !crate::syntax::is_function(n) {
-                return Visit::Descend;
-            }
-            let Some(h) = crate::syntax::handlers::handler(n, src, imports) else {
-                return Visit::Descend;
-            };
-            visit(h.body, |m| {
-                if let Some(target) = crate::syntax::scope::map_write_target(m, src) {
-                    if let Some(key) =
-                        crate::syntax::scope::shared_key(target, h.receiver.as_ref(), src)
-                    {
-                        self.map_writes.insert(key);
-                    }
-                }
-                Visit::Descend
-            });
-            Visit::Descend
-        });
+        collect(file, imports, decl, &mut self.facts);
     }
 
     fn add_vars(&mut self, file: &SourceFile, decl: Node, imports: &Imports) {
@@ -534,55 +490,6 @@ impl FileSummary {
             params: facts,
             result,
         });
-    }
-
-    fn add_atomic_targets(&mut self, file: &SourceFile, imports: &Imports, decl: Node) {
-        let src = file.text.as_str();
-        let mut found: Vec<AtomicTarget> = std::mem::take(&mut self.atomic_targets);
-        visit(decl, |n| {
-            if let Some((target, width)) = crate::syntax::atomics::target(n, src, imports) {
-                let target = unparen(target);
-                let (name, field, owner) = match target.kind_name() {
-                    "identifier" => (text(target, src), false, None),
-                    "selector_expression" => match target.field("field") {
-                        Some(f) => (
-                            text(f, src),
-                            true,
-                            target
-                                .field("operand")
-                                .and_then(|o| type_ref(o, src, imports)),
-                        ),
-                        None => return Visit::Descend,
-                    },
-                    _ => return Visit::Descend,
-                };
-                // A local of the function around it is not the package's
-                // variable of the same name (the rule follows locals itself).
-                let local = !field
-                    && std::iter::successors(crate::syntax::enclosing_function(target), |f| {
-                        crate::syntax::enclosing_function(*f)
-                    })
-                    .any(|f| crate::syntax::types::local_kind(f, name, src, imports).is_some());
-                // Every width is kept: fields of different structs share names.
-                if !local
-                    && !found.iter().any(|t| {
-                        t.name == name && t.field == field && t.width == width && t.owner == owner
-                    })
-                {
-                    found.push(AtomicTarget {
-                        name: name.to_string(),
-                        field,
-                        width: width.to_string(),
-                        location: Location::of_node(&file.path, target),
-                        owner,
-                    });
-                }
-            }
-            Visit::Descend
-        });
-        // Identifiers count only when they are package-level variables; the
-        // rule checks that against the whole package.
-        self.atomic_targets = found;
     }
 }
 
@@ -966,8 +873,6 @@ struct Tables {
     fields: HashMap<(String, String), At>,
     fields_named: HashMap<String, Vec<At>>,
     embedded_in: HashMap<String, Vec<At>>,
-    atomic_targets: HashMap<(String, bool), At>,
-    map_writes: HashSet<String>,
 }
 
 /// A declaration's file and position in that file's list.
@@ -1006,12 +911,6 @@ impl Tables {
                         .push((i, j));
                 }
             }
-            for (j, a) in f.atomic_targets.iter().enumerate() {
-                t.atomic_targets
-                    .entry((a.name.clone(), a.field))
-                    .or_insert((i, j));
-            }
-            t.map_writes.extend(f.map_writes.iter().cloned());
         }
         t
     }
@@ -1176,19 +1075,6 @@ impl<'s> PackageIndex<'s> {
             // An ambiguous method name (two types) tells nothing.
             _ => None,
         }
-    }
-
-    pub fn atomic_target(&self, name: &str, field: bool) -> Option<&AtomicTarget> {
-        let &(i, j) = self
-            .tables()
-            .atomic_targets
-            .get(&(name.to_string(), field))?;
-        Some(&self.files[i].atomic_targets[j])
-    }
-
-    /// True when some handler of the package writes elements of this place.
-    pub fn map_written(&self, key: &str) -> bool {
-        self.tables().map_writes.contains(key)
     }
 
     /// A predicate over the facts of a package function's `idx`-th parameter.

@@ -116,3 +116,41 @@ fn no_address_without_a_repository() {
         assert!(urls.is_empty(), "{format}: {urls:?}");
     }
 }
+
+/// ARCHITECTURE.md's layers, as the code keeps them: the syntax helpers read
+/// nothing above them, and the package index reads only them (rules record
+/// their facts through the collector the engine hands the index).
+#[test]
+fn lower_layers_never_name_higher_ones() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src");
+    let above_index = ["crate::rules", "crate::engine", "crate::lsp", "crate::cli"];
+    let mut files = vec![(src.join("index.rs"), &above_index[..])];
+    let above_syntax = [
+        "crate::index",
+        "crate::rules",
+        "crate::engine",
+        "crate::lsp",
+        "crate::cli",
+    ];
+    for entry in std::fs::read_dir(src.join("syntax")).expect("server/src/syntax") {
+        files.push((entry.expect("an entry").path(), &above_syntax[..]));
+    }
+    let mut wrong = Vec::new();
+    for (path, above) in files {
+        let text = std::fs::read_to_string(&path).expect("a source file");
+        for (i, line) in text.lines().enumerate() {
+            // Doc links name other layers without depending on them.
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            if let Some(name) = above.iter().find(|a| line.contains(*a)) {
+                wrong.push(format!("{}:{}: {name}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a lower layer names a higher one:\n{}",
+        wrong.join("\n")
+    );
+}

@@ -443,3 +443,38 @@ async fn a_huge_file_is_analysed_after_a_pause_and_on_save() {
     assert_eq!(codes(&c.diagnostics(&uri, 4).await), ["HV007"]);
     c.shutdown().await;
 }
+
+/// What one open document's declarations tell the checks of another
+/// (here HV003's sends and receives on a field's channel) follows its
+/// edits: a receive added in one document clears the other's finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sibling_documents_facts_follow_its_edits() {
+    let dir = workspace("facts");
+    let jobs = file_uri(&dir.join("jobs.go"));
+    let wait = file_uri(&dir.join("wait.go"));
+    let mut c = Client::in_process();
+    c.initialize(true, Value::Null).await;
+    c.open(&wait, "package work\n", 1).await;
+    c.diagnostics(&wait, 1).await;
+    let text = "package work\n\ntype job struct{ out chan int }\n\nfunc newJob() *job { return &job{out: make(chan int)} }\n\nfunc (j *job) run() {\n\tgo func() { j.out <- 1 }()\n}\n";
+    c.open(&jobs, text, 1).await;
+    assert_eq!(codes(&c.diagnostics(&jobs, 1).await), ["HV003"]);
+    c.change(
+        &wait,
+        2,
+        json!([{"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}},
+                "text": "\nfunc (j *job) wait() int { return <-j.out }\n"}]),
+    )
+    .await;
+    let cleared = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        c.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == jobs.as_str()
+                && m["params"]["diagnostics"] == json!([])
+        }),
+    )
+    .await;
+    assert!(cleared.is_ok(), "jobs.go still reports the field's channel");
+    c.shutdown().await;
+}

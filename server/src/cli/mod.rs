@@ -507,11 +507,13 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         }
         run.files += 1;
     }
-    // A file that reads a package variable some sibling updates atomically
-    // needs checking too: parse it again (rare).
-    let atomic_names: Vec<String> = kept
+    // A file that mentions what a checked sibling's facts wake (a package
+    // variable it updates atomically) needs checking too: parse it again
+    // (rare).
+    let woken: Vec<String> = kept
         .iter()
-        .flat_map(|u| u.summary.atomic_targets.iter().map(|t| t.name.clone()))
+        .flat_map(|u| u.summary.facts.iter().filter_map(|f| f.wakes()))
+        .map(str::to_string)
         .collect();
     let mut siblings: Vec<Arc<FileSummary>> = context
         .par_iter()
@@ -522,7 +524,7 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         })
         .collect();
     for (summary, (path, text)) in others {
-        if atomic_names.iter().any(|n| text.contains(n.as_str())) {
+        if woken.iter().any(|n| text.contains(n.as_str())) {
             kept.push(Unit::new(SourceFile::parse(path, text)));
         } else {
             siblings.push(summary);

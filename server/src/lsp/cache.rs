@@ -95,7 +95,7 @@ impl Entry {
             clean: !decl.has_error(),
             positioned: !(summary.vars.is_empty()
                 && summary.fields.is_empty()
-                && summary.atomic_targets.is_empty()),
+                && summary.facts.iter().all(|f| f.location().is_none())),
             summary: Arc::new(summary),
             shape,
             diags: None,
@@ -335,8 +335,8 @@ fn shift_summary(s: &mut FileSummary, e: &InputEdit, path: &str) {
     for f in &mut s.fields {
         shift_location(&mut f.location, e, path);
     }
-    for t in &mut s.atomic_targets {
-        shift_location(&mut t.location, e, path);
+    for l in s.facts.iter_mut().filter_map(|f| f.location_mut()) {
+        shift_location(l, e, path);
     }
 }
 

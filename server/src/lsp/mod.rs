@@ -413,7 +413,8 @@ fn analyse(job: Job) -> Outcome {
     // tree as they were; only the text between them that is not white space
     // holds new or changed declarations.
     let new_entry = |lead: usize, d: tree_sitter::Node| {
-        let summary = FileSummary::of_decl(&file, &imports, &package, d);
+        let summary =
+            FileSummary::of_decl(&file, &imports, &package, d, crate::rules::collect_facts);
         let shape = cache::hash_of(shape(&summary));
         cache::Entry::new(lead, d, summary, shape)
     };
@@ -522,15 +523,7 @@ fn analyse(job: Job) -> Outcome {
             ..FileSummary::default()
         };
         for e in entries() {
-            merged.vars.extend(e.summary.vars.iter().cloned());
-            merged.fields.extend(e.summary.fields.iter().cloned());
-            merged.funcs.extend(e.summary.funcs.iter().cloned());
-            merged
-                .atomic_targets
-                .extend(e.summary.atomic_targets.iter().cloned());
-            merged
-                .map_writes
-                .extend(e.summary.map_writes.iter().cloned());
+            merged.append(FileSummary::clone(&e.summary));
         }
         Arc::new(merged)
     });
@@ -596,17 +589,8 @@ fn shape(s: &FileSummary) -> String {
     for f in &s.funcs {
         out.push_str(&format!("|F{f:?}"));
     }
-    for t in &s.atomic_targets {
-        out.push_str(&format!("|a{}{}{}{:?}", t.name, t.field, t.width, t.owner));
-    }
-    for m in &s.map_writes {
-        out.push_str(&format!("|m{m}"));
-    }
-    for c in &s.field_channel_ops {
-        out.push_str(&format!("|c{c:?}"));
-    }
-    for n in &s.dying_readers_use {
-        out.push_str(&format!("|d{n}"));
+    for f in s.facts.iter() {
+        out.push_str(&format!("|{}", f.shape()));
     }
     out
 }

@@ -70,6 +70,7 @@ or to one code action in the editor.
 "#,
     in_tests: true,
     check,
+    facts: None,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

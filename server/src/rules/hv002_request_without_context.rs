@@ -71,6 +71,7 @@ unnamed siblings become `_`, since Go wants all parameters named or none).
     // Left out of `_test.go` files: a test's outgoing request has no client whose cancellation it should follow.
     in_tests: false,
     check,
+    facts: None,
 };
 
 const SENDERS: &[&str] = &["Get", "Head", "Post", "PostForm"];

@@ -86,6 +86,7 @@ give each send a `select` on the same way out, by hand.
 "#,
     in_tests: true,
     check,
+    facts: Some(collect),
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -650,18 +651,21 @@ fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
     let here = *decl.location.path == *cx.file.path;
     let elsewhere = cx.index.files.iter().any(|f| {
         f.path.as_deref() != Some(&*cx.file.path)
-            && f.field_channel_ops.iter().any(|op| {
-                op.field == decl.name
-                    && op
-                        .owner
-                        .as_ref()
-                        .and_then(|o| cx.index.resolve(o))
-                        .is_none_or(|t| {
-                            cx.index
-                                .field_of_type(&t, &op.field)
-                                .is_none_or(|d| d.type_name == decl.type_name)
-                        })
-            })
+            && f.facts
+                .of::<FieldChannelOps>()
+                .flat_map(|ops| &ops.0)
+                .any(|op| {
+                    op.field == decl.name
+                        && op
+                            .owner
+                            .as_ref()
+                            .and_then(|o| cx.index.resolve(o))
+                            .is_none_or(|t| {
+                                cx.index
+                                    .field_of_type(&t, &op.field)
+                                    .is_none_or(|d| d.type_name == decl.type_name)
+                            })
+                })
     });
     (here && !elsewhere && (!exported || main)).then(|| (decl.type_name.clone(), decl.name.clone()))
 }
@@ -863,4 +867,70 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         format!("make `{field}` with room for every send, or send in a `select` that also gives up (`<-ctx.Done()`, a done channel)")
     });
     Some(d)
+}
+
+/// HV003's fact: the sends on, and receives from, channels held in fields
+/// (`x.f <- v`, `<-x.f`) in one declaration. A field's channel is checked
+/// only when no other file of the package uses it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldChannelOps(Vec<FieldChannelOp>);
+
+#[derive(Clone, Debug, PartialEq)]
+struct FieldChannelOp {
+    field: String,
+    /// The type of the operand `x` in `x.f`, as its file tells it.
+    owner: Option<crate::syntax::typeref::TypeRef>,
+    /// `send`, or `receive:` and how it receives (`Waits`, `GivesUp`).
+    how: String,
+}
+
+impl crate::index::Fact for FieldChannelOps {}
+
+fn collect(
+    file: &crate::source::SourceFile,
+    imports: &crate::syntax::imports::Imports,
+    decl: Node,
+    out: &mut crate::index::Facts,
+) {
+    let src = file.text.as_str();
+    if !src[decl.byte_range()].contains("<-") {
+        return;
+    }
+    let mut ops: Vec<FieldChannelOp> = Vec::new();
+    visit(decl, |n| {
+        let (chan, how) = match n.kind_name() {
+            "send_statement" => (n.field("channel"), "send".to_string()),
+            "unary_expression" => {
+                let ch = n.field("operand").map(unparen);
+                let same = |m: Node| ch.is_some_and(|c| text(m, src) == text(c, src));
+                match crate::syntax::goroutines::receive_at(n, &same, src) {
+                    Some(how) => (ch, format!("receive:{how:?}")),
+                    None => return Visit::Descend,
+                }
+            }
+            _ => return Visit::Descend,
+        };
+        let Some(sel) = chan
+            .map(unparen)
+            .filter(|c| c.kind_name() == "selector_expression")
+        else {
+            return Visit::Descend;
+        };
+        if let Some(field) = sel.field("field") {
+            let op = FieldChannelOp {
+                field: text(field, src).to_string(),
+                owner: sel
+                    .field("operand")
+                    .and_then(|o| crate::syntax::typeref::type_ref(o, src, imports)),
+                how,
+            };
+            if !ops.contains(&op) {
+                ops.push(op);
+            }
+        }
+        Visit::Descend
+    });
+    if !ops.is_empty() {
+        out.push(FieldChannelOps(ops));
+    }
 }

@@ -69,6 +69,7 @@ Both are safe fixes. Imports are added.
     // Left out of `_test.go` files: a test's server is stopped by the test, and `go test -timeout` ends a hung one.
     in_tests: false,
     check,
+    facts: None,
 };
 
 /// The serve calls that open their own listener.

@@ -63,6 +63,7 @@ multipart forms, or a package function handed the whole request.
 "#,
     in_tests: true,
     check,
+    facts: None,
 };
 
 const PARSERS: &[&str] = &[

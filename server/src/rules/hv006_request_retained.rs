@@ -74,6 +74,7 @@ readers keep working.
     // Left out of `_test.go` files: a test's handler that keeps the request is a test double recording what it was sent (method, URL, headers) for the test to check.
     in_tests: false,
     check,
+    facts: Some(collect),
 };
 
 const STORE_METHODS: &[&str] = &["Store", "LoadOrStore", "Swap", "PushBack", "PushFront"];
@@ -260,7 +261,8 @@ fn read_after_return(
         // A function of another file of the package that reads what dies
         // and names the place.
         || cx.index.files.iter().any(|s| {
-            s.path.as_deref() != Some(&*cx.file.path) && s.dying_readers_use.contains(key)
+            s.path.as_deref() != Some(&*cx.file.path)
+                && s.facts.of::<DyingReadersUse>().any(|d| d.0.contains(key))
         });
     read.insert(key.to_string(), found);
     found
@@ -467,4 +469,44 @@ fn detach_fix<'a>(
         crate::diagnostic::Applicability::Safe,
         edits,
     ))
+}
+
+/// HV006's fact: the names (variables, fields) a function that reads what
+/// dies with a handler (a request's body, context or form) uses. A request
+/// a handler stores may be read after it returns from another file.
+#[derive(Clone, Debug)]
+pub struct DyingReadersUse(std::collections::BTreeSet<String>);
+
+impl crate::index::Fact for DyingReadersUse {}
+
+fn collect(
+    file: &crate::source::SourceFile,
+    _: &crate::syntax::imports::Imports,
+    decl: Node,
+    out: &mut crate::index::Facts,
+) {
+    let src = file.text.as_str();
+    if !matches!(
+        decl.kind_name(),
+        "function_declaration" | "method_declaration"
+    ) || !crate::syntax::http::may_read_dying(&src[decl.byte_range()])
+    {
+        return;
+    }
+    let reads = crate::syntax::any(decl, |n| {
+        n.kind_name() == "selector_expression"
+            && n.field("field")
+                .is_some_and(|f| crate::syntax::http::dies_with_handler(text(f, src)))
+    });
+    let Some(body) = decl.field("body").filter(|_| reads) else {
+        return;
+    };
+    let mut names = std::collections::BTreeSet::new();
+    crate::syntax::visit(body, |n| {
+        if matches!(n.kind_name(), "identifier" | "field_identifier") {
+            names.insert(text(n, src).to_string());
+        }
+        crate::syntax::Visit::Descend
+    });
+    out.push(DyingReadersUse(names));
 }

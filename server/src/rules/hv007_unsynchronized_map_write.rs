@@ -65,6 +65,7 @@ or when the struct is used by value (the mutex would be copied).
 "#,
     in_tests: true,
     check,
+    facts: Some(collect),
 };
 
 /// A map shared by the handlers.
@@ -142,7 +143,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let handler = &cx.handlers()[a.owner].name;
         // Reads matter when some handler of the package writes the map.
         let written = a.write
-            || cx.index.map_written(&a.shared.key)
+            || package_map_writes(cx).contains(&a.shared.key)
             || written_keys.contains(a.shared.key.as_str());
         if a.locked || !written {
             continue;
@@ -296,4 +297,66 @@ fn r_type(h: &Handler) -> String {
         .as_ref()
         .map(|r| r.type_name.clone())
         .unwrap_or_default()
+}
+
+/// HV007's fact: the shared places whose elements the handlers in one
+/// declaration write (`m[k] = v`, `delete(m, k)`), by
+/// [`crate::syntax::scope::shared_key`]. A handler's read of such a map in
+/// another file races with them.
+#[derive(Clone, Debug)]
+pub struct MapWrites(std::collections::BTreeSet<String>);
+
+impl crate::index::Fact for MapWrites {}
+
+fn collect(
+    file: &crate::source::SourceFile,
+    imports: &crate::syntax::imports::Imports,
+    decl: Node,
+    out: &mut crate::index::Facts,
+) {
+    if !imports.has("net/http")
+        || !matches!(
+            decl.kind_name(),
+            "function_declaration" | "method_declaration"
+        )
+    {
+        return;
+    }
+    let src = file.text.as_str();
+    let mut keys = std::collections::BTreeSet::new();
+    crate::syntax::visit(decl, |n| {
+        if !crate::syntax::is_function(n) {
+            return Visit::Descend;
+        }
+        let Some(h) = crate::syntax::handlers::handler(n, src, imports) else {
+            return Visit::Descend;
+        };
+        crate::syntax::visit(h.body, |m| {
+            if let Some(target) = crate::syntax::scope::map_write_target(m, src) {
+                if let Some(key) =
+                    crate::syntax::scope::shared_key(target, h.receiver.as_ref(), src)
+                {
+                    keys.insert(key);
+                }
+            }
+            Visit::Descend
+        });
+        Visit::Descend
+    });
+    if !keys.is_empty() {
+        out.push(MapWrites(keys));
+    }
+}
+
+/// The places whose elements some handler of the package writes: once per
+/// package.
+fn package_map_writes<'i>(cx: &'i Context) -> &'i HashSet<String> {
+    cx.index.memo(super::memo::MAP_WRITES, || {
+        cx.index
+            .files
+            .iter()
+            .flat_map(|f| f.facts.of::<MapWrites>())
+            .flat_map(|w| w.0.iter().cloned())
+            .collect::<HashSet<String>>()
+    })
 }

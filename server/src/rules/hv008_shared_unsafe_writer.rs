@@ -61,6 +61,7 @@ log's output with its prefix.
 "#,
     in_tests: true,
     check,
+    facts: None,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

@@ -65,6 +65,7 @@ offered and the message says so.
     // Left out of `_test.go` files: a test's handler is a double, often answering twice on purpose; a wrong status there fails the test that reads it.
     in_tests: false,
     check,
+    facts: None,
 };
 
 /// Only plain aliases (`rw := w`): wrappers that record the status are left alone.

@@ -56,6 +56,7 @@ enclosing function (it may serialise the handler on purpose).
     // Left out of `_test.go` files: a test's handler has one in-process client: no slow client can stall anyone.
     in_tests: false,
     check,
+    facts: None,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

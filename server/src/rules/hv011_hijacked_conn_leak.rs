@@ -64,6 +64,7 @@ connection itself.
 "#,
     in_tests: true,
     check,
+    facts: None,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

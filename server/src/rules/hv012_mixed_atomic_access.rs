@@ -52,6 +52,7 @@ the width taken from the other atomic calls on `x`.
     // Left out of `_test.go` files: a test's plain reads of what it updated atomically are checks made after the fact; where they do race, `go test -race` runs that very code and says so.
     in_tests: false,
     check,
+    facts: Some(collect),
 };
 
 /// An atomically accessed name and where it was first seen.
@@ -75,7 +76,7 @@ struct Globals {
 fn globals_of(index: &crate::index::PackageIndex) -> Globals {
     let mut globals = Globals::default();
     for f in &index.files {
-        for t in &f.atomic_targets {
+        for t in f.facts.of::<AtomicTarget>() {
             let key = if t.field {
                 // Only a field whose struct is known: `a.n` and `b.n` are one
                 // variable only when `a` and `b` have one type.
@@ -455,4 +456,101 @@ fn waited_before(cx: &Context, func: Node, at: Node) -> bool {
 fn field_fits(cx: &Context, sel: Node, width: &str) -> bool {
     cx.field_decl(sel)
         .is_some_and(|d| d.type_text == width.to_ascii_lowercase())
+}
+
+/// HV012's fact: a package variable or a field updated through `sync/atomic`
+/// functions. Identifiers count only when they are package-level variables;
+/// the check tells that against the whole package.
+#[derive(Clone, Debug)]
+pub struct AtomicTarget {
+    name: String,
+    field: bool,
+    /// `Int64`, `Uint32`, … taken from the function name.
+    width: String,
+    location: crate::diagnostic::Location,
+    /// For a field `x.f`: how the type of `x` is known.
+    owner: Option<crate::syntax::typeref::TypeRef>,
+}
+
+impl crate::index::Fact for AtomicTarget {
+    fn location(&self) -> Option<&crate::diagnostic::Location> {
+        Some(&self.location)
+    }
+
+    fn location_mut(&mut self) -> Option<&mut crate::diagnostic::Location> {
+        Some(&mut self.location)
+    }
+
+    fn shape(&self) -> String {
+        let AtomicTarget {
+            name,
+            field,
+            width,
+            location: _,
+            owner,
+        } = self;
+        format!("atomic {name} {field} {width} {owner:?}")
+    }
+
+    /// A file that reads the variable plainly needs a check, whatever it
+    /// imports.
+    fn wakes(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+}
+
+fn collect(
+    file: &crate::source::SourceFile,
+    imports: &crate::syntax::imports::Imports,
+    decl: Node,
+    out: &mut crate::index::Facts,
+) {
+    if !imports.has("sync/atomic") {
+        return;
+    }
+    let src = file.text.as_str();
+    let mut found: Vec<AtomicTarget> = Vec::new();
+    visit(decl, |n| {
+        let Some((target, width)) = atomic_target(n, src, imports) else {
+            return Visit::Descend;
+        };
+        let target = unparen(target);
+        let (name, field, owner) = match target.kind_name() {
+            "identifier" => (text(target, src), false, None),
+            "selector_expression" => match target.field("field") {
+                Some(f) => (
+                    text(f, src),
+                    true,
+                    target
+                        .field("operand")
+                        .and_then(|o| crate::syntax::typeref::type_ref(o, src, imports)),
+                ),
+                None => return Visit::Descend,
+            },
+            _ => return Visit::Descend,
+        };
+        // A local of the function around it is not the package's variable
+        // of the same name (the check follows locals itself).
+        let local = !field
+            && std::iter::successors(enclosing_function(target), |f| enclosing_function(*f))
+                .any(|f| crate::syntax::types::local_kind(f, name, src, imports).is_some());
+        // Every width is kept: fields of different structs share names.
+        if !local
+            && !found
+                .iter()
+                .any(|t| t.name == name && t.field == field && t.width == width && t.owner == owner)
+        {
+            found.push(AtomicTarget {
+                name: name.to_string(),
+                field,
+                width: width.to_string(),
+                location: crate::diagnostic::Location::of_node(&file.path, target),
+                owner,
+            });
+        }
+        Visit::Descend
+    });
+    for t in found {
+        out.push(t);
+    }
 }

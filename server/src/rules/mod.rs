@@ -48,6 +48,23 @@ pub struct Rule {
     /// shapes are test doubles.
     pub in_tests: bool,
     pub check: fn(&Context, &mut Vec<Diagnostic>),
+    /// What it records about each top-level declaration for the checks of
+    /// other declarations and files of the package: its own fact types,
+    /// which the index keeps without knowing them.
+    pub facts: Option<crate::index::Collect>,
+}
+
+/// Every rule's facts about a top-level declaration (the index's
+/// [`crate::index::Collect`]).
+pub fn collect_facts(
+    file: &crate::source::SourceFile,
+    imports: &crate::syntax::imports::Imports,
+    decl: tree_sitter::Node,
+    out: &mut crate::index::Facts,
+) {
+    for collect in RULES.iter().filter_map(|r| r.facts) {
+        collect(file, imports, decl, out);
+    }
 }
 
 /// The rules' slots in [`PackageIndex::memo`]: what each derives from the
@@ -58,7 +75,9 @@ pub(crate) mod memo {
     pub const UNSAFE_VARS: usize = 0;
     /// HV012: the package variables and fields updated atomically.
     pub const ATOMIC_GLOBALS: usize = 1;
-    const _: () = assert!(ATOMIC_GLOBALS < crate::index::MEMO_SLOTS);
+    /// HV007: the shared places whose elements handlers write.
+    pub const MAP_WRITES: usize = 2;
+    const _: () = assert!(MAP_WRITES < crate::index::MEMO_SLOTS);
 }
 
 /// Every rule, in code order.
