@@ -18,6 +18,11 @@ elsewhere in the package through `sync/atomic` functions
 (`atomic.AddInt64(&x, 1)`, `Store…`, `Load…`, `Swap…`, `CompareAndSwap…`, of
 any width).
 
+Initialisation is left alone: package-level initialisers, and a function
+filling in a value it just made (`g := &gauge{}; g.value = n`) before
+anything could share it. A field of another struct type that shares the
+name is a different variable.
+
 ## Why is this bad?
 Atomic operations only order memory with other atomic operations on the same
 word. A plain access beside them is a data race: the read may tear or miss
@@ -278,7 +283,7 @@ fn plain_access<'a>(
             {
                 return None;
             }
-            if own_copy(cx, operand) {
+            if own_copy(cx, operand) || fresh(cx, operand, n) {
                 return None;
             }
             let decl = cx.field_decl(n)?;
@@ -313,6 +318,120 @@ fn plain_access<'a>(
         )
     });
     Some(d)
+}
+
+/// True when `operand` is a local that holds a value this function just
+/// made (`x := &T{…}`, `T{…}`, `new(T)`, `var x T`) and `at` comes before
+/// anything could share it: every statement between the two only sets
+/// `x`'s fields to values that do not name `x` (a constructor filling in
+/// its value). No other goroutine can see it yet.
+fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
+    /// A constructor sets a few fields; a longer run is not followed.
+    const LOOKBACK: usize = 64;
+    if operand.kind_name() != "identifier" {
+        return false;
+    }
+    let name = cx.text(operand);
+    let Some(stmt) = crate::syntax::statement_of(at) else {
+        return false;
+    };
+    let mut prev = stmt.prev_named_sibling();
+    for _ in 0..LOOKBACK {
+        let Some(s) = prev else { return false };
+        if makes(cx, s, name) {
+            return true;
+        }
+        if cx.text(s).contains(name) && !sets_own_field(cx, s, name) {
+            return false;
+        }
+        prev = s.prev_named_sibling();
+    }
+    false
+}
+
+/// True when `stmt` declares `name` alone, as a new value: `name := &T{…}`,
+/// `T{…}`, `new(T)`, or `var name T`.
+fn makes(cx: &Context, stmt: Node, name: &str) -> bool {
+    let new_value = |v: Node| {
+        let v = unparen(v);
+        let v = match v.kind_name() {
+            "unary_expression" if v.field("operator").map(|o| cx.text(o)) == Some("&") => {
+                match v.field("operand") {
+                    Some(o) => unparen(o),
+                    None => return false,
+                }
+            }
+            _ => v,
+        };
+        match v.kind_name() {
+            "composite_literal" => true,
+            "call_expression" => v.field("function").is_some_and(|f| cx.text(f) == "new"),
+            _ => false,
+        }
+    };
+    let one = |names: Option<Node>, values: Option<Node>| {
+        let names: Vec<Node> = names
+            .map(|l| named_children(l).collect())
+            .unwrap_or_default();
+        let values: Vec<Node> = values
+            .map(|l| named_children(l).collect())
+            .unwrap_or_default();
+        matches!(names.as_slice(), [n] if cx.text(*n) == name)
+            && match values.as_slice() {
+                [] => true,
+                [v] => new_value(*v),
+                _ => false,
+            }
+    };
+    match stmt.kind_name() {
+        "short_var_declaration" => {
+            stmt.field("right").is_some() && one(stmt.field("left"), stmt.field("right"))
+        }
+        "var_declaration" => {
+            let specs: Vec<Node> = named_children(stmt).collect();
+            match specs.as_slice() {
+                [spec] if spec.kind_name() == "var_spec" => {
+                    let mut c = spec.walk();
+                    let names: Vec<Node> = spec.children_by_field_name("name", &mut c).collect();
+                    let value: Vec<Node> = spec
+                        .field("value")
+                        .map(|v| named_children(v).collect())
+                        .unwrap_or_default();
+                    matches!(names.as_slice(), [n] if cx.text(*n) == name)
+                        && match value.as_slice() {
+                            [] => spec.field("type").is_some(),
+                            [v] => new_value(*v),
+                            _ => false,
+                        }
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// True when `stmt` is `name.f = v` (or `name.f.g = v`) with a `v` that
+/// does not name `name`.
+fn sets_own_field(cx: &Context, stmt: Node, name: &str) -> bool {
+    if stmt.kind_name() != "assignment_statement" {
+        return false;
+    }
+    let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right")) else {
+        return false;
+    };
+    let own = |n: Node| {
+        let mut n = unparen(n);
+        while n.kind_name() == "selector_expression" {
+            match n.field("operand") {
+                Some(o) => n = unparen(o),
+                None => return false,
+            }
+        }
+        n.kind_name() == "identifier" && cx.text(n) == name
+    };
+    named_children(left).all(|l| l.kind_name() == "selector_expression" && own(l))
+        && !crate::syntax::mentions(right, cx.src, name)
 }
 
 /// True when `operand` is a struct the function holds by value: a value
