@@ -501,10 +501,22 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
                 // The standard library borrows a conn; it never closes it.
                 (Some(path), _) if !path.contains('.') => Fate::Kept,
                 (Some(_), _) => Fate::HandedOff,
-                (None, Some(m)) => match fate(cx.index, m, true, i, 3) {
-                    Fate::Unknown => Fate::HandedOff,
-                    other => other,
-                },
+                (None, Some(m)) => {
+                    let ty = operand.and_then(|o| cx.type_of(o));
+                    let own = ty.as_deref().and_then(|t| cx.index.method(t, m));
+                    let fate = match own {
+                        // The method of the operand's own package type.
+                        Some(func) => fate_of(cx.index, func, i, 3),
+                        // A value of a standard-library type (`resp.Write(conn)`
+                        // on an `*http.Response`) borrows the conn.
+                        None if ty.as_deref().is_some_and(|t| standard_type(cx, t)) => Fate::Kept,
+                        None => fate(cx.index, m, true, i, 3),
+                    };
+                    match fate {
+                        Fate::Unknown => Fate::HandedOff,
+                        other => other,
+                    }
+                }
                 _ => Fate::HandedOff,
             }
         }
@@ -524,9 +536,22 @@ pub enum Fate {
 /// What a package function does with its `idx`-th argument, following
 /// calls to other package functions a few levels deep.
 fn fate(index: &PackageIndex, name: &str, method: bool, idx: usize, depth: usize) -> Fate {
-    let Some(f) = index.func(name, method) else {
-        return Fate::Unknown;
-    };
+    match index.func(name, method) {
+        Some(f) => fate_of(index, f, idx, depth),
+        None => Fate::Unknown,
+    }
+}
+
+/// True for a type of the standard library (`http.Response`): qualified by
+/// an import whose path has no dot.
+fn standard_type(cx: &Context, ty: &str) -> bool {
+    ty.split_once('.')
+        .and_then(|(pkg, _)| cx.imports.path_of(pkg))
+        .is_some_and(|path| !path.contains('.'))
+}
+
+/// What package function `f` does with its `idx`-th argument.
+fn fate_of(index: &PackageIndex, f: &crate::index::FuncSummary, idx: usize, depth: usize) -> Fate {
     let Some(p) = f.params.get(idx) else {
         return Fate::Unknown;
     };
