@@ -64,6 +64,10 @@ pub struct ParamFacts {
     /// How it receives from `p` (a channel): the `select` that gives up on
     /// a channel may sit in a helper that was handed it.
     pub receive: crate::syntax::goroutines::Receive,
+    /// When it receives only in a `select` that can give up: on which of
+    /// its return paths it gave up (did not receive), by what its result
+    /// says (`waitFor(ch)` returns an error on its timeout).
+    pub gives_up_when: When,
     /// Reads the request body of `p`.
     pub reads_body: bool,
     /// Gives the request `p` a context (`p.WithContext(ctx)`).
@@ -462,11 +466,11 @@ impl FileSummary {
                     (Some(name), Some(body)) if interesting => {
                         let mut f = param_facts(decl, name, &kind, body, src, imports);
                         if matches!(kind, Kind::Chan(_)) {
-                            f.receive = crate::syntax::goroutines::receives(
-                                body,
-                                &|n| is_name(n, src, name),
-                                src,
-                            );
+                            let same = |n: Node| is_name(n, src, name);
+                            f.receive = crate::syntax::goroutines::receives(body, &same, src);
+                            if f.receive == crate::syntax::goroutines::Receive::GivesUp {
+                                f.gives_up_when = gives_up_when(decl, name, body, src);
+                            }
                         }
                         if f.commits {
                             (f.status_when, f.commits_when) =
@@ -671,6 +675,54 @@ fn closes_when(decl: Node, name: &str, body: Node, src: &str) -> When {
         .map(|(closed, v)| (*closed, (false, false), v.as_str()))
         .collect();
     when_of(&types, c.idx, &exits)
+}
+
+/// On which ways out of `body` (of `decl`) it has not received from the
+/// channel `name`: keyed by its result when that tells (`select {
+/// case v := <-ch: return v, nil; case <-ctx.Done(): return 0, ctx.Err() }`).
+fn gives_up_when(decl: Node, name: &str, body: Node, src: &str) -> When {
+    struct Receives<'s> {
+        name: &'s str,
+        src: &'s str,
+        idx: Option<usize>,
+        /// (received on some path, on every path) at each way out, with the
+        /// telling result's text.
+        exits: Vec<((bool, bool), String)>,
+    }
+    impl<'t> crate::syntax::flow::Flow<'t> for Receives<'_> {
+        type State = (bool, bool);
+        fn join(&mut self, into: &mut (bool, bool), other: (bool, bool)) {
+            *into = (into.0 | other.0, into.1 & other.1);
+        }
+        fn step(&mut self, node: Node<'t>, received: &mut (bool, bool)) {
+            let same = |n: Node| is_name(n, self.src, self.name);
+            let now = crate::syntax::any_no_funcs(node, |n| {
+                crate::syntax::goroutines::receive_at(n, &same, self.src).is_some()
+            });
+            if now {
+                *received = (true, true);
+            }
+        }
+        fn exit(&mut self, node: Node<'t>, received: &(bool, bool)) {
+            self.exits
+                .push((*received, returned(node, self.idx, self.src)));
+        }
+    }
+    let types = result_texts(decl, src);
+    let mut r = Receives {
+        name,
+        src,
+        idx: telling_result(&types),
+        exits: Vec::new(),
+    };
+    crate::syntax::flow::run(&mut r, body, src, (false, false));
+    // Gave up on some path where it did not receive on every one.
+    let exits: Vec<Exit> = r
+        .exits
+        .iter()
+        .map(|((some, all), v)| ((!all, !some), (false, false), v.as_str()))
+        .collect();
+    when_of(&types, r.idx, &exits)
 }
 
 /// On which paths `decl` commits the status of the writer `name`, and on

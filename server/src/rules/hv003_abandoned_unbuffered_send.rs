@@ -149,15 +149,28 @@ fn arg_index(cx: &Context, call: Node, ch: &str) -> Option<usize> {
 }
 
 /// True when `n` waits for a value on `ch`: `<-ch`, `range ch`, or a call
-/// of a package function that receives from it without giving up.
+/// of a package function that receives from it without giving up. In a
+/// test, a helper that gives up only where its result says so waits too
+/// when the test fails on that result (`if err := waitFor(ch); err != nil
+/// { t.Fatal(err) }`): the sender is left only once the test has failed.
 fn waits_on(cx: &Context, n: Node, ch: &str) -> bool {
     if received_channel(n, cx.src) == Some(ch) {
         return true;
     }
-    n.kind_name() == "call_expression"
-        && arg_index(cx, n, ch)
-            .and_then(|i| helper_facts(cx, n, i))
-            .is_some_and(|f| f.receive == Receive::Waits)
+    if n.kind_name() != "call_expression" {
+        return false;
+    }
+    let Some(f) = arg_index(cx, n, ch).and_then(|i| helper_facts(cx, n, i)) else {
+        return false;
+    };
+    match (f.receive, f.gives_up_when.result()) {
+        (Receive::Waits, _) => true,
+        (Receive::GivesUp, Some(idx)) => {
+            crate::engine::is_test_code(cx.file, cx.imports)
+                && fails_test_on(cx, n, idx, f.gives_up_when)
+        }
+        _ => false,
+    }
 }
 
 /// The variable a `make` call is assigned to.
