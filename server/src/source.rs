@@ -27,6 +27,22 @@ pub struct SourceFile {
     line_starts: Arc<Vec<usize>>,
 }
 
+impl Drop for SourceFile {
+    /// A file parsed in pieces, dropped by a worker of the thread pool,
+    /// frees them on all its threads: freeing a tree takes about a tenth of
+    /// the time parsing it did. (Elsewhere, as on the thread that frees a
+    /// finished check's leftovers, waiting for the pool could wait for a
+    /// worker that waits for this thread.)
+    fn drop(&mut self) {
+        if self.pieces.len() > 1 && rayon::current_thread_index().is_some() {
+            use rayon::prelude::*;
+            std::mem::take(&mut self.pieces)
+                .into_par_iter()
+                .for_each(drop);
+        }
+    }
+}
+
 thread_local! {
     static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new(new_parser());
 }
