@@ -5,6 +5,7 @@ use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::position::{position_in_line, Encoding};
 use crate::rules::Rule;
 use crate::source::SourceFile;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use tower_lsp_server::ls_types as lsp;
 
@@ -142,7 +143,7 @@ impl Published {
             json.push_str(&self.json[copied..at]);
             let old: u32 = self.json[at..end].parse().unwrap_or(0);
             let start = json.len();
-            json.push_str(&line(old).to_string());
+            let _ = write!(json, "{}", line(old));
             lines.push((start as u32, (json.len() - start) as u8));
             copied = end;
         }
