@@ -96,7 +96,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // A local channel is checked where it is made; a field's, once per
     // field, against the whole file.
     let mut fields: Vec<((String, String), Node)> = Vec::new();
-    cx.visit_scope(|n| {
+    cx.visit_scope_mentioning("make(chan", |n| {
         let is_make = n.kind_name() == "call_expression"
             && n.field("function").map(|f| cx.text(f)) == Some("make");
         if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {

@@ -224,8 +224,18 @@ impl<'a> Context<'a> {
     }
 
     /// Walks every declaration in scope (pre-order, with a cursor).
-    pub fn visit_scope(&self, mut f: impl FnMut(Node<'a>) -> Visit) {
-        for d in &self.scope {
+    pub fn visit_scope(&self, f: impl FnMut(Node<'a>) -> Visit) {
+        self.visit_scope_mentioning("", f)
+    }
+
+    /// Walks the declarations in scope whose text holds `needle`: a rule
+    /// whose every finding needs that text skips the rest unread.
+    pub fn visit_scope_mentioning(&self, needle: &str, mut f: impl FnMut(Node<'a>) -> Visit) {
+        let scope = self
+            .scope
+            .iter()
+            .filter(|d| needle.is_empty() || self.src[d.byte_range()].contains(needle));
+        for d in scope {
             let mut stopped = false;
             visit(*d, |n| {
                 let v = f(n);
