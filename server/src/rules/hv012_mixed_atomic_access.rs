@@ -141,10 +141,22 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     {
         return;
     }
+    // Only declarations that call sync/atomic (`atomic.`, or anything under
+    // a dot import) or name a variable or field some file updates with it
+    // are read.
+    let qualifier = cx.imports.qualifier("sync/atomic");
+    let calls_atomic = |text: &str| qualifier.as_deref().is_some_and(|q| text.contains(q));
+    let names_global = |text: &str| {
+        globals
+            .vars
+            .keys()
+            .chain(globals.field_names.iter())
+            .any(|name| text.contains(name.as_str()))
+    };
     // Local variables updated atomically, per declaring function.
     let mut locals: HashMap<(usize, String), Target> = HashMap::new();
     if has_locals {
-        cx.visit_scope(|n| {
+        cx.visit_scope_where(calls_atomic, |n| {
             if let Some((target, width)) = atomic_target(n, cx.src, cx.imports) {
                 if target.kind_name() == "identifier" {
                     let name = cx.text(target);
@@ -164,7 +176,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             Visit::Descend
         });
     }
-    cx.visit_scope(|n| {
+    let wanted = |text: &str| calls_atomic(text) || names_global(text);
+    cx.visit_scope_where(wanted, |n| {
         match n.kind_name() {
             // Package-level initialisers run before any goroutine.
             "var_declaration" | "const_declaration"

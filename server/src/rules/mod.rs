@@ -230,11 +230,20 @@ impl<'a> Context<'a> {
 
     /// Walks the declarations in scope whose text holds `needle`: a rule
     /// whose every finding needs that text skips the rest unread.
-    pub fn visit_scope_mentioning(&self, needle: &str, mut f: impl FnMut(Node<'a>) -> Visit) {
+    pub fn visit_scope_mentioning(&self, needle: &str, f: impl FnMut(Node<'a>) -> Visit) {
+        self.visit_scope_where(|text| text.contains(needle), f)
+    }
+
+    /// Walks the declarations in scope whose text `wanted` accepts.
+    pub fn visit_scope_where(
+        &self,
+        wanted: impl Fn(&str) -> bool,
+        mut f: impl FnMut(Node<'a>) -> Visit,
+    ) {
         let scope = self
             .scope
             .iter()
-            .filter(|d| needle.is_empty() || self.src[d.byte_range()].contains(needle));
+            .filter(|d| wanted(&self.src[d.byte_range()]));
         for d in scope {
             let mut stopped = false;
             visit(*d, |n| {
