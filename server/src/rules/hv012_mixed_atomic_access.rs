@@ -637,10 +637,15 @@ fn collect(
     decl: Node,
     out: &mut crate::index::Facts,
 ) {
-    if !imports.has("sync/atomic") {
+    // Only a declaration that calls sync/atomic (`atomic.`, or anything
+    // under a dot import) records a target.
+    let Some(qualifier) = imports.qualifier("sync/atomic") else {
+        return;
+    };
+    let src = file.text.as_str();
+    if !src[decl.byte_range()].contains(&qualifier) {
         return;
     }
-    let src = file.text.as_str();
     let mut found: Vec<AtomicTarget> = Vec::new();
     visit(decl, |n| {
         let Some((target, width)) = atomic_target(n, src, imports) else {
