@@ -626,103 +626,81 @@ fn param_facts(
 /// started on the path that closes it; keyed by its result when it closes
 /// on some paths only (`handshake` closes the conn when it fails).
 fn closes_when(decl: Node, name: &str, body: Node, src: &str) -> When {
-    struct Closes<'s> {
-        name: &'s str,
-        src: &'s str,
-        idx: Option<usize>,
-        /// (closed on some path, on every path) at each way out, with the
-        /// telling result's text.
-        exits: Vec<((bool, bool), String)>,
-    }
-    impl<'t> crate::syntax::flow::Flow<'t> for Closes<'_> {
-        type State = (bool, bool);
-        fn join(&mut self, into: &mut (bool, bool), other: (bool, bool)) {
-            *into = (into.0 | other.0, into.1 & other.1);
-        }
-        fn step(&mut self, node: Node<'t>, closed: &mut (bool, bool)) {
-            let close = |n: Node| {
-                Call::of(n)
-                    .and_then(|c| c.method(self.src))
-                    .is_some_and(|(operand, m)| {
-                        m == "Close" && is_name(operand, self.src, self.name)
-                    })
-            };
-            let now = match node.kind_name() {
-                // What a deferred or started literal does counts too.
-                "defer_statement" | "go_statement" => crate::syntax::any(node, close),
-                _ => crate::syntax::any_no_funcs(node, close),
-            };
-            if now {
-                *closed = (true, true);
-            }
-        }
-        fn exit(&mut self, node: Node<'t>, closed: &(bool, bool)) {
-            self.exits
-                .push((*closed, returned(node, self.idx, self.src)));
-        }
-    }
-    let types = result_texts(decl, src);
-    let mut c = Closes {
-        name,
-        src,
-        idx: telling_result(&types),
-        exits: Vec::new(),
+    let close = |n: Node| {
+        Call::of(n)
+            .and_then(|c| c.method(src))
+            .is_some_and(|(operand, m)| m == "Close" && is_name(operand, src, name))
     };
-    crate::syntax::flow::run(&mut c, body, src, (false, false));
-    let exits: Vec<Exit> = c
-        .exits
+    let (types, idx, exits) = at_exits(decl, body, src, |node| match node.kind_name() {
+        // What a deferred or started literal does counts too.
+        "defer_statement" | "go_statement" => crate::syntax::any(node, close),
+        _ => crate::syntax::any_no_funcs(node, close),
+    });
+    let exits: Vec<Exit> = exits
         .iter()
         .map(|(closed, v)| (*closed, (false, false), v.as_str()))
         .collect();
-    when_of(&types, c.idx, &exits)
+    when_of(&types, idx, &exits)
 }
 
 /// On which ways out of `body` (of `decl`) it has not received from the
 /// channel `name`: keyed by its result when that tells (`select {
 /// case v := <-ch: return v, nil; case <-ctx.Done(): return 0, ctx.Err() }`).
 fn gives_up_when(decl: Node, name: &str, body: Node, src: &str) -> When {
-    struct Receives<'s> {
-        name: &'s str,
+    let same = |n: Node| is_name(n, src, name);
+    let (types, idx, exits) = at_exits(decl, body, src, |node| {
+        crate::syntax::any_no_funcs(node, |n| {
+            crate::syntax::goroutines::receive_at(n, &same, src).is_some()
+        })
+    });
+    // Gave up on some path where it did not receive on every one.
+    let exits: Vec<Exit> = exits
+        .iter()
+        .map(|((some, all), v)| ((!all, !some), (false, false), v.as_str()))
+        .collect();
+    when_of(&types, idx, &exits)
+}
+
+/// Whether a statement or clause header of `body` (of `decl`) that `does`
+/// accepts was reached, at each way out: (on some path, on every path),
+/// with the text of the result that tells ([`telling_result`], whose index
+/// comes back with the result types).
+#[allow(clippy::type_complexity)]
+fn at_exits<'s>(
+    decl: Node,
+    body: Node,
+    src: &'s str,
+    does: impl Fn(Node) -> bool,
+) -> (Vec<&'s str>, Option<usize>, Vec<((bool, bool), String)>) {
+    struct Did<'s, F> {
+        does: F,
         src: &'s str,
         idx: Option<usize>,
-        /// (received on some path, on every path) at each way out, with the
-        /// telling result's text.
         exits: Vec<((bool, bool), String)>,
     }
-    impl<'t> crate::syntax::flow::Flow<'t> for Receives<'_> {
+    impl<'t, F: Fn(Node) -> bool> crate::syntax::flow::Flow<'t> for Did<'_, F> {
         type State = (bool, bool);
         fn join(&mut self, into: &mut (bool, bool), other: (bool, bool)) {
             *into = (into.0 | other.0, into.1 & other.1);
         }
-        fn step(&mut self, node: Node<'t>, received: &mut (bool, bool)) {
-            let same = |n: Node| is_name(n, self.src, self.name);
-            let now = crate::syntax::any_no_funcs(node, |n| {
-                crate::syntax::goroutines::receive_at(n, &same, self.src).is_some()
-            });
-            if now {
-                *received = (true, true);
+        fn step(&mut self, node: Node<'t>, did: &mut (bool, bool)) {
+            if (self.does)(node) {
+                *did = (true, true);
             }
         }
-        fn exit(&mut self, node: Node<'t>, received: &(bool, bool)) {
-            self.exits
-                .push((*received, returned(node, self.idx, self.src)));
+        fn exit(&mut self, node: Node<'t>, did: &(bool, bool)) {
+            self.exits.push((*did, returned(node, self.idx, self.src)));
         }
     }
     let types = result_texts(decl, src);
-    let mut r = Receives {
-        name,
+    let mut d = Did {
+        does,
         src,
         idx: telling_result(&types),
         exits: Vec::new(),
     };
-    crate::syntax::flow::run(&mut r, body, src, (false, false));
-    // Gave up on some path where it did not receive on every one.
-    let exits: Vec<Exit> = r
-        .exits
-        .iter()
-        .map(|((some, all), v)| ((!all, !some), (false, false), v.as_str()))
-        .collect();
-    when_of(&types, r.idx, &exits)
+    crate::syntax::flow::run(&mut d, body, src, (false, false));
+    (types, d.idx, d.exits)
 }
 
 /// On which paths `decl` commits the status of the writer `name`, and on
