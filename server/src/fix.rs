@@ -233,7 +233,9 @@ pub fn import(file: &SourceFile, imports: &Imports, path: &str) -> (String, Opti
                 .iter()
                 .filter(|s| {
                     s.field("path")
-                        .map(|p| !crate::syntax::text(p, &file.text).contains('.'))
+                        .map(|p| {
+                            crate::syntax::imports::is_standard(crate::syntax::text(p, &file.text))
+                        })
                         .unwrap_or(false)
                 })
                 .collect();

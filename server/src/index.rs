@@ -589,7 +589,7 @@ fn param_facts(
                                 .and_then(|o| imports.path_of(text(o, src)));
                             match pkg {
                                 // The standard library never closes what it is lent.
-                                Some(path) if !path.contains('.') => {}
+                                Some(path) if crate::syntax::imports::is_standard(path) => {}
                                 Some(_) => f.hands_off = true,
                                 None => {
                                     let m = call

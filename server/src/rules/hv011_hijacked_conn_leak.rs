@@ -5,6 +5,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::index::PackageIndex;
 use crate::syntax::handlers::params;
+use crate::syntax::imports::is_standard;
 use crate::syntax::scope::{derives, WRITER};
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
@@ -499,7 +500,7 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
                 .and_then(|o| cx.imports.path_of(cx.text(o)));
             match (import, name) {
                 // The standard library borrows a conn; it never closes it.
-                (Some(path), _) if !path.contains('.') => Fate::Kept,
+                (Some(path), _) if is_standard(path) => Fate::Kept,
                 (Some(_), _) => Fate::HandedOff,
                 (None, Some(m)) => {
                     let ty = operand.and_then(|o| cx.type_of(o));
@@ -542,12 +543,11 @@ fn fate(index: &PackageIndex, name: &str, method: bool, idx: usize, depth: usize
     }
 }
 
-/// True for a type of the standard library (`http.Response`): qualified by
-/// an import whose path has no dot.
+/// True for a type of the standard library (`http.Response`).
 fn standard_type(cx: &Context, ty: &str) -> bool {
     ty.split_once('.')
         .and_then(|(pkg, _)| cx.imports.path_of(pkg))
-        .is_some_and(|path| !path.contains('.'))
+        .is_some_and(is_standard)
 }
 
 /// What package function `f` does with its `idx`-th argument.

@@ -345,26 +345,42 @@ fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
         return false;
     }
     let name = cx.text(operand);
-    let Some(stmt) = crate::syntax::statement_of(at) else {
-        return false;
-    };
-    let mut prev = stmt.prev_named_sibling();
-    for _ in 0..LOOKBACK {
-        let Some(s) = prev else { return false };
+    let before = std::iter::successors(crate::syntax::statement_of(at), |s| {
+        crate::syntax::prev_statement(*s)
+    });
+    for s in before.skip(1).take(LOOKBACK) {
         if makes(cx, s, name) {
             return true;
         }
         if cx.text(s).contains(name) && !sets_own_field(cx, s, name) {
             return false;
         }
-        prev = s.prev_named_sibling();
     }
     false
 }
 
 /// True when `stmt` declares `name` alone, as a new value: `name := &T{…}`,
 /// `T{…}`, `new(T)`, or `var name T`.
-fn makes(cx: &Context, stmt: Node, name: &str) -> bool {
+fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
+    let list = |l: Option<Node<'t>>| -> Vec<Node<'t>> {
+        l.map(|l| named_children(l).collect()).unwrap_or_default()
+    };
+    let (names, values, typed) = match stmt.kind_name() {
+        "short_var_declaration" => (list(stmt.field("left")), list(stmt.field("right")), false),
+        "var_declaration" => match named_children(stmt).collect::<Vec<_>>().as_slice() {
+            [spec] if spec.kind_name() == "var_spec" => {
+                let mut c = spec.walk();
+                let names = spec.children_by_field_name("name", &mut c).collect();
+                (
+                    names,
+                    list(spec.field("value")),
+                    spec.field("type").is_some(),
+                )
+            }
+            _ => return false,
+        },
+        _ => return false,
+    };
     let new_value = |v: Node| {
         let v = unparen(v);
         let v = match v.kind_name() {
@@ -382,46 +398,12 @@ fn makes(cx: &Context, stmt: Node, name: &str) -> bool {
             _ => false,
         }
     };
-    let one = |names: Option<Node>, values: Option<Node>| {
-        let names: Vec<Node> = names
-            .map(|l| named_children(l).collect())
-            .unwrap_or_default();
-        let values: Vec<Node> = values
-            .map(|l| named_children(l).collect())
-            .unwrap_or_default();
-        matches!(names.as_slice(), [n] if cx.text(*n) == name)
-            && match values.as_slice() {
-                [] => true,
-                [v] => new_value(*v),
-                _ => false,
-            }
-    };
-    match stmt.kind_name() {
-        "short_var_declaration" => {
-            stmt.field("right").is_some() && one(stmt.field("left"), stmt.field("right"))
+    matches!(names.as_slice(), [n] if cx.text(*n) == name)
+        && match values.as_slice() {
+            [] => typed,
+            [v] => new_value(*v),
+            _ => false,
         }
-        "var_declaration" => {
-            let specs: Vec<Node> = named_children(stmt).collect();
-            match specs.as_slice() {
-                [spec] if spec.kind_name() == "var_spec" => {
-                    let mut c = spec.walk();
-                    let names: Vec<Node> = spec.children_by_field_name("name", &mut c).collect();
-                    let value: Vec<Node> = spec
-                        .field("value")
-                        .map(|v| named_children(v).collect())
-                        .unwrap_or_default();
-                    matches!(names.as_slice(), [n] if cx.text(*n) == name)
-                        && match value.as_slice() {
-                            [] => spec.field("type").is_some(),
-                            [v] => new_value(*v),
-                            _ => false,
-                        }
-                }
-                _ => false,
-            }
-        }
-        _ => false,
-    }
 }
 
 /// True when `stmt` is `name.f = v` (or `name.f.g = v`) with a `v` that
@@ -433,18 +415,11 @@ fn sets_own_field(cx: &Context, stmt: Node, name: &str) -> bool {
     let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right")) else {
         return false;
     };
-    let own = |n: Node| {
-        let mut n = unparen(n);
-        while n.kind_name() == "selector_expression" {
-            match n.field("operand") {
-                Some(o) => n = unparen(o),
-                None => return false,
-            }
-        }
-        n.kind_name() == "identifier" && cx.text(n) == name
+    let own = |l: Node| {
+        l.kind_name() == "selector_expression"
+            && crate::syntax::root_ident(l).is_some_and(|r| cx.text(r) == name)
     };
-    named_children(left).all(|l| l.kind_name() == "selector_expression" && own(l))
-        && !crate::syntax::mentions(right, cx.src, name)
+    named_children(left).all(own) && !crate::syntax::mentions(right, cx.src, name)
 }
 
 /// True when `operand` is a struct the function holds by value: a value

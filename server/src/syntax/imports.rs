@@ -30,6 +30,13 @@ pub struct Imports {
     pub list: Vec<Import>,
 }
 
+/// True for an import path of the standard library: its first element has
+/// no dot, unlike a module path's host (`github.com/…`). Quotes around the
+/// path change nothing.
+pub fn is_standard(path: &str) -> bool {
+    !path.contains('.')
+}
+
 /// The name a package is known by when imported without an alias.
 pub fn default_name(path: &str) -> &str {
     let mut parts = path.rsplit('/');
