@@ -195,7 +195,23 @@ impl Facts {
 
 /// What the rules record about a declaration: the index calls it on every
 /// top-level declaration it summarises (`crate::rules::collect_facts`).
-pub type Collect = fn(&SourceFile, &Imports, Node, &mut Facts);
+pub type Collect = fn(&Declaration, &mut Facts);
+
+/// A top-level declaration, as the rules' collectors see it.
+pub struct Declaration<'a> {
+    pub node: Node<'a>,
+    pub file: &'a SourceFile,
+    pub imports: &'a Imports,
+    /// The file's text.
+    pub src: &'a str,
+}
+
+impl<'a> Declaration<'a> {
+    /// The declaration's own text.
+    pub fn text(&self) -> &'a str {
+        &self.src[self.node.byte_range()]
+    }
+}
 
 /// The package-level facts of one file.
 #[derive(Clone, Debug, Default)]
@@ -345,7 +361,13 @@ impl FileSummary {
             "function_declaration" | "method_declaration" => self.add_func(decl, src, imports),
             _ => {}
         }
-        collect(file, imports, decl, &mut self.facts);
+        let at = Declaration {
+            node: decl,
+            file,
+            imports,
+            src,
+        };
+        collect(&at, &mut self.facts);
     }
 
     fn add_vars(&mut self, file: &SourceFile, decl: Node, imports: &Imports) {

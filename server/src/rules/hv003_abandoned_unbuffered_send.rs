@@ -96,21 +96,24 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // A local channel is checked where it is made; a field's, once per
     // field, against the whole file.
     let mut fields: Vec<((String, String), Node)> = Vec::new();
-    cx.visit_scope_mentioning("make(chan", |n| {
-        let is_make = n.kind_name() == "call_expression"
-            && n.field("function").map(|f| cx.text(f)) == Some("make");
-        if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
-            return Visit::Descend;
-        }
-        if let Some(d) = check_make(cx, n) {
-            out.push(d);
-        } else if let Some(key) = made_field(cx, n) {
-            if !fields.iter().any(|(k, _)| *k == key) {
-                fields.push((key, n));
+    cx.visit_scope_where(
+        |text| text.contains("make(chan"),
+        |n| {
+            let is_make = n.kind_name() == "call_expression"
+                && n.field("function").map(|f| cx.text(f)) == Some("make");
+            if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
+                return Visit::Descend;
             }
-        }
-        Visit::Skip
-    });
+            if let Some(d) = check_make(cx, n) {
+                out.push(d);
+            } else if let Some(key) = made_field(cx, n) {
+                if !fields.iter().any(|(k, _)| *k == key) {
+                    fields.push((key, n));
+                }
+            }
+            Visit::Skip
+        },
+    );
     for ((ty, field), make) in fields {
         out.extend(check_field(cx, &ty, &field, make));
     }
@@ -899,14 +902,9 @@ struct FieldChannelOp {
 
 impl crate::index::Fact for FieldChannelOps {}
 
-fn collect(
-    file: &crate::source::SourceFile,
-    imports: &crate::syntax::imports::Imports,
-    decl: Node,
-    out: &mut crate::index::Facts,
-) {
-    let src = file.text.as_str();
-    if !src[decl.byte_range()].contains("<-") {
+fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
+    let (decl, src, imports) = (at.node, at.src, at.imports);
+    if !at.text().contains("<-") {
         return;
     }
     let mut ops: Vec<FieldChannelOp> = Vec::new();

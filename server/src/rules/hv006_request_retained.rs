@@ -479,18 +479,9 @@ pub struct DyingReadersUse(std::collections::BTreeSet<String>);
 
 impl crate::index::Fact for DyingReadersUse {}
 
-fn collect(
-    file: &crate::source::SourceFile,
-    _: &crate::syntax::imports::Imports,
-    decl: Node,
-    out: &mut crate::index::Facts,
-) {
-    let src = file.text.as_str();
-    if !matches!(
-        decl.kind_name(),
-        "function_declaration" | "method_declaration"
-    ) || !crate::syntax::http::may_read_dying(&src[decl.byte_range()])
-    {
+fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
+    let (decl, src) = (at.node, at.src);
+    if !is_function(decl) || !crate::syntax::http::may_read_dying(at.text()) {
         return;
     }
     let reads = crate::syntax::any(decl, |n| {

@@ -308,21 +308,11 @@ pub struct MapWrites(std::collections::BTreeSet<String>);
 
 impl crate::index::Fact for MapWrites {}
 
-fn collect(
-    file: &crate::source::SourceFile,
-    imports: &crate::syntax::imports::Imports,
-    decl: Node,
-    out: &mut crate::index::Facts,
-) {
-    if !imports.has("net/http")
-        || !matches!(
-            decl.kind_name(),
-            "function_declaration" | "method_declaration"
-        )
-    {
+fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
+    let (decl, src, imports) = (at.node, at.src, at.imports);
+    if !imports.has("net/http") || !crate::syntax::is_function(decl) {
         return;
     }
-    let src = file.text.as_str();
     let mut keys = std::collections::BTreeSet::new();
     crate::syntax::visit(decl, |n| {
         if !crate::syntax::is_function(n) {

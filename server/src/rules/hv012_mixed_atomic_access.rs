@@ -606,19 +606,14 @@ impl crate::index::Fact for AtomicTarget {
     }
 }
 
-fn collect(
-    file: &crate::source::SourceFile,
-    imports: &crate::syntax::imports::Imports,
-    decl: Node,
-    out: &mut crate::index::Facts,
-) {
+fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
+    let (decl, src, imports) = (at.node, at.src, at.imports);
     // Only a declaration that calls sync/atomic (`atomic.`, or anything
     // under a dot import) records a target.
     let Some(qualifier) = imports.qualifier("sync/atomic") else {
         return;
     };
-    let src = file.text.as_str();
-    if !src[decl.byte_range()].contains(&qualifier) {
+    if !at.text().contains(&qualifier) {
         return;
     }
     let mut found: Vec<AtomicTarget> = Vec::new();
@@ -656,7 +651,7 @@ fn collect(
                 name: name.to_string(),
                 field,
                 width: width.to_string(),
-                location: crate::diagnostic::Location::of_node(&file.path, target),
+                location: crate::diagnostic::Location::of_node(&at.file.path, target),
                 owner,
             });
         }

@@ -56,14 +56,9 @@ pub struct Rule {
 
 /// Every rule's facts about a top-level declaration (the index's
 /// [`crate::index::Collect`]).
-pub fn collect_facts(
-    file: &crate::source::SourceFile,
-    imports: &crate::syntax::imports::Imports,
-    decl: tree_sitter::Node,
-    out: &mut crate::index::Facts,
-) {
+pub fn collect_facts(decl: &crate::index::Declaration, out: &mut crate::index::Facts) {
     for collect in RULES.iter().filter_map(|r| r.facts) {
-        collect(file, imports, decl, out);
+        collect(decl, out);
     }
 }
 
@@ -225,16 +220,11 @@ impl<'a> Context<'a> {
 
     /// Walks every declaration in scope (pre-order, with a cursor).
     pub fn visit_scope(&self, f: impl FnMut(Node<'a>) -> Visit) {
-        self.visit_scope_mentioning("", f)
+        self.visit_scope_where(|_| true, f)
     }
 
-    /// Walks the declarations in scope whose text holds `needle`: a rule
-    /// whose every finding needs that text skips the rest unread.
-    pub fn visit_scope_mentioning(&self, needle: &str, f: impl FnMut(Node<'a>) -> Visit) {
-        self.visit_scope_where(|text| text.contains(needle), f)
-    }
-
-    /// Walks the declarations in scope whose text `wanted` accepts.
+    /// Walks the declarations in scope whose text `wanted` accepts: a rule
+    /// whose every finding needs some text skips the rest unread.
     pub fn visit_scope_where(
         &self,
         wanted: impl Fn(&str) -> bool,
