@@ -6,7 +6,6 @@ use crate::diagnostic::{Applicability, Edit, Fix, ImportDrop};
 use crate::source::SourceFile;
 use crate::syntax::imports::{default_name, Imports};
 use crate::syntax::NodeKind;
-use std::collections::HashSet;
 
 /// An edit of `file`.
 pub fn edit(file: &SourceFile, start: usize, end: usize, new_text: impl Into<String>) -> Edit {
@@ -193,20 +192,6 @@ fn render_binary(node: tree_sitter::Node, src: &str, depth: usize) -> String {
         crate::syntax::text(op, src),
         render_binary(r, src, depth + 1)
     )
-}
-
-/// The first of `candidates` not in `taken`, else the first with a number.
-pub fn fresh_name(candidates: &[&str], taken: &HashSet<String>) -> String {
-    for c in candidates {
-        if !taken.contains(*c) {
-            return c.to_string();
-        }
-    }
-    let base = candidates.first().copied().unwrap_or("v");
-    (2..)
-        .map(|i| format!("{base}{i}"))
-        .find(|n| !taken.contains(n))
-        .unwrap_or_else(|| base.to_string())
 }
 
 /// The qualifier to use for `path` (`atomic.`), with the edit that imports it

@@ -8,7 +8,7 @@ use crate::fix::{edit, fix, import, indent_at};
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::WRITER;
 use crate::syntax::{any_no_funcs, named_children, statement_of, visit, Call, NodeKind, Visit};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 /// What is guarded: a package-level variable, or a field of the handler's
@@ -331,9 +331,11 @@ fn statement_around<'t>(
     name: &str,
 ) -> Option<Node<'t>> {
     let mut stmt = statement_of(access)?;
+    let mentions = mentions_in(cx, h.body);
     // Whether the nodes between `stmt` and the climb so far mention `name`:
-    // each ancestor adds only its own nodes beside the child climbed from,
-    // so the climb reads every node once, however deep.
+    // each ancestor adds its own nodes beside the child climbed from, counted
+    // from the body's list of mentions, so a climb costs its depth, however
+    // many statements sit beside it.
     let mut between = false;
     let mut prev = stmt;
     let mut cur = stmt.up();
@@ -341,7 +343,7 @@ fn statement_around<'t>(
         if p.id() == h.body.id() || crate::syntax::is_function(p) {
             break;
         }
-        between = between || mentions_beside(cx, p, prev, name);
+        between = between || mentions.within(name, p) > mentions.within(name, prev);
         let is_statement = !crate::syntax::holds_statements(p)
             && p.up().is_some_and(crate::syntax::holds_statements);
         if is_statement && between {
@@ -354,20 +356,40 @@ fn statement_around<'t>(
     (!crate::syntax::is_function(stmt)).then_some(stmt)
 }
 
-/// True when `outer` mentions `name` outside its child `inner`.
-fn mentions_beside(cx: &Context, outer: Node, inner: Node, name: &str) -> bool {
-    let mut found = false;
-    visit(outer, |n| {
-        if n.id() == inner.id() {
-            return Visit::Skip;
-        }
-        if matches!(n.kind_name(), "identifier" | "field_identifier") && cx.text(n) == name {
-            found = true;
-            return Visit::Stop;
-        }
-        Visit::Descend
-    });
-    found
+/// Where each name occurs in a handler's body (identifiers and field names,
+/// function literals included), by start byte in order: read once per body,
+/// then how often a name occurs in any node of it is two binary searches.
+pub(crate) struct Mentions(HashMap<String, Vec<usize>>);
+
+impl Mentions {
+    fn of(cx: &Context, body: Node) -> Mentions {
+        let mut at: HashMap<String, Vec<usize>> = HashMap::new();
+        visit(body, |n| {
+            if matches!(n.kind_name(), "identifier" | "field_identifier") {
+                at.entry(cx.text(n).to_string())
+                    .or_default()
+                    .push(n.start_byte());
+            }
+            Visit::Descend
+        });
+        Mentions(at)
+    }
+
+    /// How many times `name` occurs inside `n`.
+    fn within(&self, name: &str, n: Node) -> usize {
+        self.0.get(name).map_or(0, |v| {
+            v.partition_point(|&b| b < n.end_byte()) - v.partition_point(|&b| b < n.start_byte())
+        })
+    }
+}
+
+fn mentions_in(cx: &Context, body: Node) -> std::rc::Rc<Mentions> {
+    if let Some(m) = cx.mentions.borrow().get(&body.id()) {
+        return m.clone();
+    }
+    let m = std::rc::Rc::new(Mentions::of(cx, body));
+    cx.mentions.borrow_mut().insert(body.id(), m.clone());
+    m
 }
 
 /// A statement that leaves early, writes to the client, or starts work that

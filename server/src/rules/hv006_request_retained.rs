@@ -344,11 +344,7 @@ fn outlives_handler(cx: &Context, h: &Handler, place: Node) -> bool {
     if h.receiver.as_ref().is_some_and(|r| r.name == name) {
         return place.kind_name() != "identifier";
     }
-    let local_to_handler = cx.declared_in(h.func, name)
-        || crate::syntax::functions_in(h.body)
-            .iter()
-            .any(|f| crate::syntax::contains(*f, place) && cx.declared_in(*f, name));
-    if local_to_handler {
+    if cx.declared_around(h.func, place, name) {
         return false;
     }
     // A package variable, or a variable captured from the function around a

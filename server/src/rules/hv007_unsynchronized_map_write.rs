@@ -231,11 +231,7 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
     match target.kind_name() {
         "identifier" => {
             let name = cx.text(target);
-            if cx.declared_in(h.func, name)
-                || crate::syntax::functions_in(h.body)
-                    .iter()
-                    .any(|f| crate::syntax::contains(*f, target) && cx.declared_in(*f, name))
-            {
+            if cx.declared_around(h.func, target, name) {
                 return None;
             }
             // Captured from the function that built the handler literal.

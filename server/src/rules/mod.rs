@@ -28,7 +28,7 @@ use crate::syntax::handlers::{handler, Handler};
 use crate::syntax::imports::Imports;
 use crate::syntax::locks::{self, Held};
 use crate::syntax::scope::Bindings;
-use crate::syntax::types::{local_kind, of_expr, Kind};
+use crate::syntax::types::{of_expr, Kind, Locals};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, is_function, named_children, unparen, visit, Visit};
 use std::cell::OnceCell;
@@ -146,15 +146,42 @@ pub struct Context<'a> {
     /// Names that fixes of this check already introduce, with the byte range
     /// of the function each is declared in: one pass, one namespace, so two
     /// fixes in one handler never both declare `req`.
-    claimed: std::cell::RefCell<Vec<(usize, usize, String)>>,
+    claimed: std::cell::RefCell<Claimed>,
+    /// The names each function asked for a fresh name declares, by node id.
+    declared: std::cell::RefCell<
+        std::collections::HashMap<usize, std::rc::Rc<std::collections::HashSet<String>>>,
+    >,
     /// The guard fix of each statement a guard run covers, by statement id
     /// and guarded name (see [`guard::guard_fix`]).
     pub(crate) guard_fixes: std::cell::RefCell<GuardFixes>,
+    /// Where each name occurs in a handler body a guard fix was asked for,
+    /// by the body's node id (see [`guard::Mentions`]).
+    pub(crate) mentions:
+        std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<guard::Mentions>>>,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
     /// The bindings of each function aliases were asked of, by node id:
     /// several rules follow the writer or the request through one handler.
     bindings: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Bindings<'a>>>>,
+    /// The names each function asked about declares, by node id: one walk
+    /// per function, however many names are asked.
+    locals: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Locals>>>,
+    /// For each function asked about, the literals inside it that declare
+    /// each name, as byte ranges (see [`Context::declared_around`]).
+    literal_locals:
+        std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<LiteralLocals>>>,
+}
+
+/// The byte ranges of the function literals that declare each name.
+type LiteralLocals = std::collections::HashMap<String, Vec<(usize, usize)>>;
+
+/// The names fixes claimed, each with the byte ranges of the functions it
+/// was claimed in; and per function and first candidate, the next numbered
+/// name to try.
+#[derive(Default)]
+struct Claimed {
+    names: std::collections::HashMap<String, Vec<(usize, usize)>>,
+    next: std::collections::HashMap<(usize, String), usize>,
 }
 
 type GuardFixes = std::collections::HashMap<
@@ -183,9 +210,13 @@ impl<'a> Context<'a> {
             handlers: OnceCell::new(),
             functions: OnceCell::new(),
             claimed: Default::default(),
+            declared: Default::default(),
             guard_fixes: Default::default(),
+            mentions: Default::default(),
             handler_ids: OnceCell::new(),
             bindings: Default::default(),
+            locals: Default::default(),
+            literal_locals: Default::default(),
         }
     }
 
@@ -298,24 +329,46 @@ impl<'a> Context<'a> {
     /// earlier fixes of this check introduce in `func`, an enclosing function
     /// or one nested in it. The name is then claimed for later fixes.
     pub fn fresh_name(&self, func: Node, candidates: &[&str]) -> String {
-        let mut taken = crate::syntax::scope::declared_names(func, self.src);
-        for c in candidates {
-            for n in std::iter::once(c.to_string()).chain((2..10).map(|i| format!("{c}{i}"))) {
-                if self.index.var(&n).is_some() || self.imports.path_of(&n).is_some() {
-                    taken.insert(n);
-                }
-            }
-        }
+        let declared = {
+            let cached = self.declared.borrow().get(&func.id()).cloned();
+            cached.unwrap_or_else(|| {
+                let d = std::rc::Rc::new(crate::syntax::scope::declared_names(func, self.src));
+                self.declared.borrow_mut().insert(func.id(), d.clone());
+                d
+            })
+        };
         let (start, end) = (func.start_byte(), func.end_byte());
         let mut claimed = self.claimed.borrow_mut();
-        taken.extend(
-            claimed
-                .iter()
-                .filter(|(s, e, _)| *s < end && start < *e)
-                .map(|(_, _, n)| n.clone()),
-        );
-        let name = crate::fix::fresh_name(candidates, &taken);
-        claimed.push((start, end, name.clone()));
+        let taken = |n: &str| {
+            declared.contains(n)
+                || self.index.var(n).is_some()
+                || self.imports.path_of(n).is_some()
+                || claimed
+                    .names
+                    .get(n)
+                    .is_some_and(|rs| rs.iter().any(|&(s, e)| s < end && start < e))
+        };
+        // Numbered names below the hint were all taken in `func` when it was
+        // set, and names are never given back: n fixes in one function try
+        // n names in all, not n².
+        let base = candidates.first().copied().unwrap_or("v");
+        let hint = claimed.next.get(&(func.id(), base.to_string())).copied();
+        let name = match candidates.iter().find(|c| !taken(c)) {
+            Some(c) => c.to_string(),
+            None => {
+                let mut i = hint.unwrap_or(2);
+                while taken(&format!("{base}{i}")) {
+                    i += 1;
+                }
+                claimed.next.insert((func.id(), base.to_string()), i + 1);
+                format!("{base}{i}")
+            }
+        };
+        claimed
+            .names
+            .entry(name.clone())
+            .or_default()
+            .push((start, end));
         name
     }
 
@@ -487,8 +540,8 @@ impl<'a> Context<'a> {
                 let name = self.text(e);
                 let mut f = enclosing_function(e);
                 while let Some(func) = f {
-                    if let Some(k) = local_kind(func, name, self.src, self.imports) {
-                        return k;
+                    if let Some(k) = self.locals(func).kind(name) {
+                        return k.clone();
                     }
                     f = enclosing_function(func);
                 }
@@ -570,7 +623,47 @@ impl<'a> Context<'a> {
 
     /// True when `name` is declared inside `func` (parameters included).
     pub fn declared_in(&self, func: Node, name: &str) -> bool {
-        local_kind(func, name, self.src, self.imports).is_some()
+        self.locals(func).declares(name)
+    }
+
+    /// The names `func` itself declares, walked once per function.
+    fn locals(&self, func: Node) -> std::rc::Rc<Locals> {
+        if let Some(l) = self.locals.borrow().get(&func.id()) {
+            return l.clone();
+        }
+        let l = std::rc::Rc::new(Locals::of(func, self.src, self.imports));
+        self.locals.borrow_mut().insert(func.id(), l.clone());
+        l
+    }
+
+    /// True when `name` at `at` is declared by `func` or by a function
+    /// literal inside `func` that holds `at`. The literals are read once per
+    /// `func`; asking per literal around `at` would climb the tree, or walk
+    /// every literal, per question.
+    pub fn declared_around(&self, func: Node, at: Node, name: &str) -> bool {
+        if self.declared_in(func, name) {
+            return true;
+        }
+        let cached = self.literal_locals.borrow().get(&func.id()).cloned();
+        let lits = cached.unwrap_or_else(|| {
+            let mut by_name = LiteralLocals::new();
+            for lit in crate::syntax::functions_in(func) {
+                for (n, _) in self.locals(lit).names() {
+                    by_name
+                        .entry(n.to_string())
+                        .or_default()
+                        .push((lit.start_byte(), lit.end_byte()));
+                }
+            }
+            let lits = std::rc::Rc::new(by_name);
+            self.literal_locals
+                .borrow_mut()
+                .insert(func.id(), lits.clone());
+            lits
+        });
+        let (s, e) = (at.start_byte(), at.end_byte());
+        lits.get(name)
+            .is_some_and(|rs| rs.iter().any(|&(ls, le)| ls <= s && e <= le))
     }
 
     /// True when `name`, used at `at`, is declared by a function around it

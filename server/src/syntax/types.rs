@@ -214,31 +214,83 @@ fn of_call(expr: Node, src: &str, imports: &Imports) -> Kind {
 /// receiver and body, not nested literals): `Some(Kind::Other)` when declared
 /// with a type httpvet does not track.
 pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Option<Kind> {
-    let mut found: Option<Kind> = None;
+    let mut found = Locals::default();
+    scan_locals(func, src, imports, Some(name), &mut found);
+    found.0.remove(name).map(|(k, _)| k)
+}
+
+/// Every name a function itself declares, with its kind as [`local_kind`]
+/// gives it: one walk of the function answers every name, where a
+/// [`local_kind`] per name walks it per name.
+#[derive(Default, Debug)]
+pub struct Locals(std::collections::HashMap<String, (Kind, bool)>);
+
+impl Locals {
+    pub fn of(func: Node, src: &str, imports: &Imports) -> Locals {
+        let mut found = Locals::default();
+        scan_locals(func, src, imports, None, &mut found);
+        found
+    }
+
+    pub fn kind(&self, name: &str) -> Option<&Kind> {
+        self.0.get(name).map(|(k, _)| k)
+    }
+
+    pub fn declares(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = (&str, &Kind)> {
+        self.0.iter().map(|(n, (k, _))| (n.as_str(), k))
+    }
+}
+
+/// The declarations of `func` (of `only`, or of every name) in order. A
+/// parameter or `var` settles its name's kind; a `:=`, range or receive
+/// settles it when it tells a kind, else holds it until one does. With
+/// `only`, the walk stops once that name is settled.
+fn scan_locals(func: Node, src: &str, imports: &Imports, only: Option<&str>, out: &mut Locals) {
     let func_id = func.id();
+    let wanted = |id: Node| only.is_none_or(|o| text(id, src) == o);
+    // Records `k` for `name`; true when `only` is settled.
+    let mut record = |name: &str, k: Kind, settles: bool| {
+        let e = out
+            .0
+            .entry(name.to_string())
+            .or_insert((Kind::Other, false));
+        if !e.1 {
+            if settles || k != Kind::Other {
+                *e = (k, true);
+            }
+        }
+        only.is_some() && e.1
+    };
     visit(func, |n| {
         if n.kind_name() == "func_literal" && n.id() != func_id {
             // Its parameters belong to it; its body to it as well.
             return Visit::Skip;
         }
-        match n.kind_name() {
+        let settled = match n.kind_name() {
             "parameter_declaration" | "variadic_parameter_declaration" => {
                 let mut c = n.walk();
-                if n.children_by_field_name("name", &mut c)
-                    .any(|id| text(id, src) == name)
-                {
-                    let k = n
-                        .field("type")
+                let names: Vec<Node> = n
+                    .children_by_field_name("name", &mut c)
+                    .filter(|id| wanted(*id))
+                    .collect();
+                let k = || {
+                    n.field("type")
                         .map(|t| of_type(t, src, imports))
-                        .unwrap_or(Kind::Other);
-                    found = Some(k);
-                    return Visit::Stop;
-                }
+                        .unwrap_or(Kind::Other)
+                };
+                names
+                    .into_iter()
+                    .fold(false, |s, id| record(text(id, src), k(), true) || s)
             }
             "var_spec" => {
                 let mut c = n.walk();
                 let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
-                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                let mut settled = false;
+                for (i, id) in names.iter().enumerate().filter(|(_, id)| wanted(**id)) {
                     let mut k = n
                         .field("type")
                         .map(|t| of_type(t, src, imports))
@@ -249,14 +301,17 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
                             k = vk;
                         }
                     }
-                    found = Some(k);
-                    return Visit::Stop;
+                    settled |= record(text(*id, src), k, true);
                 }
+                settled
             }
             "short_var_declaration" | "range_clause" | "receive_statement" => {
+                let mut settled = false;
                 if let Some(left) = n.field("left") {
-                    let names: Vec<Node> = named_children(left).collect();
-                    if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                    for (i, id) in named_children(left)
+                        .enumerate()
+                        .filter(|(_, id)| wanted(*id))
+                    {
                         let mut k = Kind::Other;
                         if n.kind_name() == "short_var_declaration" {
                             if let Some(v) = n.field("right").and_then(|v| named_children(v).nth(i))
@@ -264,18 +319,17 @@ pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Optio
                                 k = of_expr(v, src, imports);
                             }
                         }
-                        if found.is_none() || k != Kind::Other {
-                            found = Some(k);
-                        }
-                        if found != Some(Kind::Other) {
-                            return Visit::Stop;
-                        }
+                        settled |= record(text(id, src), k, false);
                     }
                 }
+                settled
             }
-            _ => {}
+            _ => false,
+        };
+        if settled {
+            Visit::Stop
+        } else {
+            Visit::Descend
         }
-        Visit::Descend
     });
-    found
 }
