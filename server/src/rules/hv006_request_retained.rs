@@ -82,7 +82,7 @@ const STORE_METHODS: &[&str] = &["Store", "LoadOrStore", "Swap", "PushBack", "Pu
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Whether a place is read after a handler returns, by its name (the
     // file is walked once per place, not once per store).
-    let mut read: HashMap<String, bool> = HashMap::new();
+    let mut read = Reads::default();
     for h in cx.handlers() {
         let Some(r) = &h.request else { continue };
         let requests = cx.aliases(h.func, std::slice::from_ref(r), RETAINED_REQUEST);
@@ -204,13 +204,13 @@ fn stored_by_call<'a>(
 /// place that a function of the package reads while it reads a request's body,
 /// context or form (itself, or through a package function it hands a value
 /// to), or hands out (returns).
-fn read_after_return(
-    cx: &Context,
+fn read_after_return<'a>(
+    cx: &Context<'a>,
     h: &Handler,
     stmt: Node,
     stored: &Stored,
     requests: &HashSet<String>,
-    read: &mut HashMap<String, bool>,
+    read: &mut Reads<'a>,
 ) -> bool {
     let stores_body = crate::syntax::any(stmt, |n| {
         n.kind_name() == "selector_expression"
@@ -233,7 +233,7 @@ fn read_after_return(
     if key.starts_with(|c: char| c.is_uppercase()) {
         return true;
     }
-    if let Some(known) = read.get(key) {
+    if let Some(known) = read.known.get(key) {
         return *known;
     }
     // A function of the file that uses the place (but the storing one) and
@@ -242,7 +242,6 @@ fn read_after_return(
     // the place are walked, and the walk stops at the first such reader.
     let reader = |f: Node| {
         f.id() != h.func.id()
-            && uses_own(cx, f, key)
             && (reads_dying(cx, f)
                 || crate::syntax::any_no_funcs(f, |n| {
                     n.kind_name() == "return_statement"
@@ -253,25 +252,63 @@ fn read_after_return(
                 })
                 || functions_in_reach(cx, f))
     };
-    let found = cx
-        .file
-        .top_level()
-        .filter(|d| cx.text(*d).contains(key))
-        .any(|d| crate::syntax::any(d, |n| is_function(n) && reader(n)))
+    let found = read
+        .users
+        .get_or_insert_with(|| users(cx))
+        .get(key)
+        .is_some_and(|fs| fs.iter().any(|f| reader(*f)))
         // A function of another file of the package that reads what dies
         // and names the place.
         || cx.index.files.iter().any(|s| {
             s.path.as_deref() != Some(&*cx.file.path)
                 && s.facts.of::<DyingReadersUse>().any(|d| d.0.contains(key))
         });
-    read.insert(key.to_string(), found);
+    read.known.insert(key.to_string(), found);
     found
 }
 
-/// True when `name` (a variable or a field) appears in `func`'s own body.
-fn uses_own(cx: &Context, func: Node, name: &str) -> bool {
-    func.field("body")
-        .is_some_and(|b| mentions_name(cx, b, name))
+/// What [`read_after_return`] learnt in one check: whether each place is
+/// read after a handler returns, and which functions use each name.
+#[derive(Default)]
+struct Reads<'a> {
+    known: HashMap<String, bool>,
+    users: Option<HashMap<&'a str, Vec<Node<'a>>>>,
+}
+
+/// For each name (a variable or a field), the functions of the file whose
+/// own bodies use it (not through a literal inside them): one walk of the
+/// file, where asking per name and function walks the file per name.
+fn users<'a>(cx: &Context<'a>) -> HashMap<&'a str, Vec<Node<'a>>> {
+    let mut users: HashMap<&'a str, Vec<Node<'a>>> = HashMap::new();
+    for d in cx.file.top_level() {
+        // The functions around the node visited, innermost last, each with
+        // its body's end.
+        let mut around: Vec<(Node<'a>, usize)> = Vec::new();
+        crate::syntax::visit(d, |n| {
+            while around.last().is_some_and(|(_, end)| n.start_byte() >= *end) {
+                around.pop();
+            }
+            if is_function(n) {
+                if let Some(b) = n.field("body") {
+                    around.push((n, b.end_byte()));
+                }
+                return Visit::Descend;
+            }
+            if matches!(n.kind_name(), "identifier" | "field_identifier") {
+                if let Some((f, _)) = around.last() {
+                    let in_body = f
+                        .field("body")
+                        .is_some_and(|b| n.start_byte() >= b.start_byte());
+                    let fs = users.entry(cx.text(n)).or_default();
+                    if in_body && fs.last().is_none_or(|l| l.id() != f.id()) {
+                        fs.push(*f);
+                    }
+                }
+            }
+            Visit::Descend
+        });
+    }
+    users
 }
 
 /// The name of a place: `v`, `x.f`, `m[k]` (`v`, `f`, `m`).
@@ -286,12 +323,6 @@ fn place_name<'a>(cx: &Context<'a>, e: Node) -> Option<&'a str> {
         _ => return None,
     };
     Some(cx.text(name))
-}
-
-fn mentions_name(cx: &Context, root: Node, name: &str) -> bool {
-    crate::syntax::any_no_funcs(root, |n| {
-        matches!(n.kind_name(), "identifier" | "field_identifier") && cx.text(n) == name
-    })
 }
 
 /// True when `func` hands a value to a function of this file (by name)

@@ -440,28 +440,50 @@ fn written_between<'a>(
     first: Node<'a>,
     second: Node<'a>,
 ) -> Option<Node<'a>> {
-    let (from, to) = (first.end_byte(), second.start_byte());
+    let to = second.start_byte();
     let mut last = None;
-    crate::syntax::visit_no_funcs(body, |n| {
-        if n.end_byte() <= from || n.start_byte() >= to {
-            return Visit::Skip;
+    // The nodes after `first` and before `second`, in order: the way from
+    // one to the other, not the whole body (a body of many writes would be
+    // read once per write).
+    let after = |mut n: Node<'a>| loop {
+        if n.id() == body.id() {
+            return None;
         }
-        // On the way to `second`: its statement sits in a block that holds
-        // `second` (not in a branch that leaves it out).
-        let on_the_way = || {
-            crate::syntax::statement_of(n)
-                .and_then(|st| st.up())
-                .is_some_and(|b| crate::syntax::contains(b, second))
-        };
-        if n.start_byte() >= from
-            && n.end_byte() <= to
-            && Call::of(n).is_some_and(|c| writer_call(&c, cx.src, cx.imports, writers).is_some())
-            && on_the_way()
-        {
-            last = Some(n);
+        if let Some(s) = n.next_named() {
+            return Some(s);
         }
-        Visit::Descend
-    });
+        n = n.up()?;
+    };
+    let mut next = after(first);
+    while let Some(s) = next {
+        if s.start_byte() >= to {
+            break;
+        }
+        if s.end_byte() > to {
+            // It holds `second`: go in.
+            next = crate::syntax::named_children(s).next().or_else(|| after(s));
+            continue;
+        }
+        crate::syntax::visit_no_funcs(s, |n| {
+            if n.kind_name() == "func_literal" {
+                return Visit::Skip;
+            }
+            // On the way to `second`: its statement sits in a block that
+            // holds `second` (not in a branch that leaves it out).
+            let on_the_way = || {
+                crate::syntax::statement_of(n)
+                    .and_then(|st| st.up())
+                    .is_some_and(|b| crate::syntax::contains(b, second))
+            };
+            if Call::of(n).is_some_and(|c| writer_call(&c, cx.src, cx.imports, writers).is_some())
+                && on_the_way()
+            {
+                last = Some(n);
+            }
+            Visit::Descend
+        });
+        next = after(s);
+    }
     last
 }
 

@@ -68,6 +68,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);
         let locals = declared_names(h.body, cx.src);
         let mut found: BTreeMap<usize, (Node, String)> = BTreeMap::new();
+        let mut sites = None;
         cx.each_statement(h, |_, stmt, held: &Held| {
             let shared: Vec<&String> = held.iter().filter(|l| !is_local_lock(l, &locals)).collect();
             let Some(lock) = shared.first() else { return };
@@ -91,10 +92,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     super::snippet(cx.text(call))
                 ),
             );
-            if let Some(l) = lock_site(cx, h.body, &lock, call) {
+            let sites = sites.get_or_insert_with(|| LockSites::of(cx, h.body));
+            if let Some(l) = sites.before(&lock, call) {
                 d.related
                     .push(cx.related(l, format!("`{lock}` is locked here")));
-                d.fixes.extend(unlock_first_fix(cx, h, &writers, &lock, l));
+                d.fixes
+                    .extend(unlock_first_fix(cx, h, &writers, &lock, l, sites));
             }
             super::by_hand(&mut d, || {
                 format!("copy what the write needs into locals while `{lock}` is held, unlock, then write")
@@ -111,21 +114,85 @@ fn is_local_lock(lock: &str, locals: &std::collections::HashSet<String>) -> bool
     locals.contains(root)
 }
 
-/// The last `lock.Lock()` / `lock.RLock()` statement before `at`.
-fn lock_site<'a>(cx: &Context<'a>, body: Node<'a>, lock: &str, at: Node) -> Option<Node<'a>> {
-    let mut site = None;
-    visit(body, |n| {
-        if n.start_byte() >= at.start_byte() {
-            return Visit::Stop;
-        }
-        if let Some((l, true)) = lock_op(n, cx.src) {
-            if l == lock {
-                site = Some(n);
+/// The `Lock()` / `RLock()` statements of a body, per lock, in order, and
+/// the blocks that hold them: each read once per handler, however many
+/// writes under a lock it has.
+struct LockSites<'a>(
+    std::collections::HashMap<&'a str, Vec<Node<'a>>>,
+    std::collections::HashMap<usize, std::rc::Rc<Block<'a>>>,
+);
+
+/// A block's statements, where each sits, and where each lock is released
+/// (by lock and method), plainly or deferred.
+struct Block<'a> {
+    stmts: Vec<Node<'a>>,
+    at: std::collections::HashMap<usize, usize>,
+    releases: std::collections::HashMap<(&'a str, &'a str), Vec<usize>>,
+    defers: std::collections::HashMap<(&'a str, &'a str), Vec<usize>>,
+}
+
+impl<'a> Block<'a> {
+    fn of(cx: &Context<'a>, block: Node<'a>) -> Block<'a> {
+        let stmts = crate::syntax::statements(block);
+        let mut b = Block {
+            at: stmts.iter().enumerate().map(|(i, s)| (s.id(), i)).collect(),
+            releases: Default::default(),
+            defers: Default::default(),
+            stmts,
+        };
+        for (i, s) in b.stmts.iter().enumerate() {
+            let (call, into) = match s.kind_name() {
+                "expression_statement" => (crate::syntax::statement_call(*s), &mut b.releases),
+                "defer_statement" => (
+                    crate::syntax::named_children(*s).next().and_then(Call::of),
+                    &mut b.defers,
+                ),
+                _ => continue,
+            };
+            if let Some((op, m)) = call.and_then(|c| c.method(cx.src)) {
+                into.entry((cx.text(op), m)).or_default().push(i);
             }
         }
-        Visit::Descend
-    });
-    site
+        b
+    }
+
+    /// The first release of `lock` by `method` after statement `after`.
+    fn released(&self, deferred: bool, lock: &str, method: &str, after: usize) -> Option<usize> {
+        let v = if deferred {
+            &self.defers
+        } else {
+            &self.releases
+        }
+        .get(&(lock, method))?;
+        v.get(v.partition_point(|&i| i <= after)).copied()
+    }
+}
+
+impl<'a> LockSites<'a> {
+    fn of(cx: &Context<'a>, body: Node<'a>) -> Self {
+        let mut sites: std::collections::HashMap<&'a str, Vec<Node<'a>>> = Default::default();
+        visit(body, |n| {
+            if let Some((l, true)) = lock_op(n, cx.src) {
+                sites.entry(l).or_default().push(n);
+            }
+            Visit::Descend
+        });
+        LockSites(sites, Default::default())
+    }
+
+    fn block(&mut self, cx: &Context<'a>, block: Node<'a>) -> std::rc::Rc<Block<'a>> {
+        self.1
+            .entry(block.id())
+            .or_insert_with(|| std::rc::Rc::new(Block::of(cx, block)))
+            .clone()
+    }
+
+    /// The last `lock.Lock()` / `lock.RLock()` statement before `at`.
+    fn before(&self, lock: &str, at: Node) -> Option<Node<'a>> {
+        let v = self.0.get(lock)?;
+        let i = v.partition_point(|n| n.start_byte() < at.start_byte());
+        i.checked_sub(1).map(|i| v[i])
+    }
 }
 
 /// The fix: release the lock before the first statement that writes to the
@@ -135,42 +202,30 @@ fn lock_site<'a>(cx: &Context<'a>, body: Node<'a>, lock: &str, at: Node) -> Opti
 /// state are read into locals under the lock. Not offered when statements
 /// after the new unlock still touch the guarded state, or when a map would
 /// be handed to the writer (a copy of the reference is no snapshot).
-fn unlock_first_fix(
-    cx: &Context,
+fn unlock_first_fix<'a>(
+    cx: &Context<'a>,
     h: &crate::syntax::handlers::Handler,
     writers: &std::collections::HashSet<String>,
     lock: &str,
-    site: Node,
+    site: Node<'a>,
+    sites: &mut LockSites<'a>,
 ) -> Option<crate::diagnostic::Fix> {
     use crate::fix::{delete_statement, edit, fix, indent_at};
     let block = site.up()?;
-    let stmts = crate::syntax::statements(block);
-    let at_lock = stmts.iter().position(|s| s.id() == site.id())?;
+    let b = sites.block(cx, block);
+    let stmts = &b.stmts;
+    let at_lock = *b.at.get(&site.id())?;
     let acquire = crate::syntax::statement_call(site)?.method(cx.src)?.1;
     let release = if acquire == "RLock" {
         "RUnlock"
     } else {
         "Unlock"
     };
-    let is_release = |s: Node| {
-        crate::syntax::statement_call(s)
-            .and_then(|c| c.method(cx.src))
-            .is_some_and(|(op, m)| cx.text(op) == lock && m == release)
-    };
-    let deferred = stmts[at_lock + 1..].iter().position(|s| {
-        s.kind_name() == "defer_statement"
-            && crate::syntax::named_children(*s).next().is_some_and(|c| {
-                Call::of(c)
-                    .and_then(|c| c.method(cx.src))
-                    .is_some_and(|(op, m)| cx.text(op) == lock && m == release)
-            })
-    });
-    let explicit = stmts[at_lock + 1..]
-        .iter()
-        .position(|s| s.kind_name() == "expression_statement" && is_release(*s));
+    let deferred = b.released(true, lock, release, at_lock);
+    let explicit = b.released(false, lock, release, at_lock);
     let (release_at, is_defer) = match (deferred, explicit) {
-        (Some(d), _) => (at_lock + 1 + d, true),
-        (None, Some(e)) => (at_lock + 1 + e, false),
+        (Some(d), _) => (d, true),
+        (None, Some(e)) => (e, false),
         _ => return None,
     };
     if is_defer && block.up().map(|b| b.id()) != Some(h.body.id()) && block.id() != h.body.id() {

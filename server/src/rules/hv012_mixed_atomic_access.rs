@@ -617,6 +617,10 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
         return;
     }
     let mut found: Vec<AtomicTarget> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // The names each function declares, read once per function.
+    let mut locals: std::collections::HashMap<usize, crate::syntax::types::Locals> =
+        Default::default();
     visit(decl, |n| {
         let Some((target, width)) = atomic_target(n, src, imports) else {
             return Visit::Descend;
@@ -639,14 +643,16 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
         // A local of the function around it is not the package's variable
         // of the same name (the check follows locals itself).
         let local = !field
-            && std::iter::successors(enclosing_function(target), |f| enclosing_function(*f))
-                .any(|f| crate::syntax::types::local_kind(f, name, src, imports).is_some());
+            && std::iter::successors(enclosing_function(target), |f| enclosing_function(*f)).any(
+                |f| {
+                    locals
+                        .entry(f.id())
+                        .or_insert_with(|| crate::syntax::types::Locals::of(f, src, imports))
+                        .declares(name)
+                },
+            );
         // Every width is kept: fields of different structs share names.
-        if !local
-            && !found
-                .iter()
-                .any(|t| t.name == name && t.field == field && t.width == width && t.owner == owner)
-        {
+        if !local && seen.insert((name, field, width, owner.clone())) {
             found.push(AtomicTarget {
                 name: name.to_string(),
                 field,

@@ -18,7 +18,7 @@ use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// How an expression gets its type.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TypeRef {
     /// A type as written, normalised by [`normalise`] (`Server`,
     /// `http.Server`, `map[string]*Conn`).
