@@ -2,7 +2,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::goroutines::{outlives, starts, Start};
+use crate::syntax::goroutines::{outliving, starts, Start};
 use crate::syntax::scope::{is_declaration, own_declared_names, WRITER};
 use crate::syntax::{text, visit, Visit};
 use crate::syntax::{Call, NodeKind};
@@ -84,12 +84,18 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // The names the handler declares itself: a literal that declares one
         // again shadows it.
         let outer = own_declared_names(h.func, cx.src);
-        for g in starts(h.body, cx.src) {
+        let all = starts(h.body, cx.src);
+        let mut outlive = None;
+        for &g in &all {
             if !cx.owned_by(g.stmt, h) {
                 continue;
             }
             let uses = writer_uses(&g, &writers, &outer, h.func, cx.src);
-            if uses.is_empty() || !outlives(&g, cx.src) {
+            if uses.is_empty()
+                || !outlive
+                    .get_or_insert_with(|| outliving(&all, cx.src))
+                    .contains(&g.stmt.id())
+            {
                 continue;
             }
             let fixes = crate::fix::ranked(

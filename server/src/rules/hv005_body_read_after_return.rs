@@ -2,7 +2,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::goroutines::{outlives, starts, Start};
+use crate::syntax::goroutines::{outliving, starts, Start};
 use crate::syntax::http::reads_body;
 use crate::syntax::scope::{BODY, REQUEST};
 use crate::syntax::NodeKind;
@@ -84,13 +84,22 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let seeds: Vec<String> = requests.iter().cloned().collect();
         let mut bodies = cx.aliases(h.func, &seeds, BODY);
         bodies.retain(|b| !requests.contains(b));
-        for g in starts(h.body, cx.src) {
+        let all = starts(h.body, cx.src);
+        let mut outlive = None;
+        let mut first_parse = None;
+        for &g in &all {
             if !cx.owned_by(g.stmt, h) {
                 continue;
             }
-            let parsed = form_parsed_before(cx, h.body, g.stmt, &requests);
+            let parsed = *first_parse
+                .get_or_insert_with(|| first_form_parse(cx, h.body, &requests))
+                < g.stmt.start_byte();
             let reads = body_reads(cx, &g, &requests, &bodies, parsed);
-            if reads.is_empty() || !outlives(&g, cx.src) {
+            if reads.is_empty()
+                || !outlive
+                    .get_or_insert_with(|| outliving(&all, cx.src))
+                    .contains(&g.stmt.id())
+            {
                 continue;
             }
             let fix = hoist_fix(cx, h, &g, &reads, &requests, &bodies);
@@ -116,22 +125,21 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// True when the handler parsed the form before starting the goroutine, so
-/// `FormValue` inside it reads only the parsed form.
-fn form_parsed_before(cx: &Context, body: Node, go: Node, requests: &HashSet<String>) -> bool {
-    let mut parsed = false;
+/// Where the handler first parses the request's form (`ParseForm`,
+/// `FormValue`, …) outside function literals; past the end when it never
+/// does. A goroutine started after it reads the parsed form, not the body.
+fn first_form_parse(cx: &Context, body: Node, requests: &HashSet<String>) -> usize {
+    let mut first = usize::MAX;
     visit_no_funcs(body, |n| {
-        if n.start_byte() >= go.start_byte() {
-            return Visit::Stop;
-        }
         if let Some((op, m)) = Call::of(n).and_then(|c| c.method(cx.src)) {
             if PARSERS.contains(&m) && requests.contains(cx.text(unparen(op))) {
-                parsed = true;
+                first = n.start_byte();
+                return Visit::Stop;
             }
         }
         Visit::Descend
     });
-    parsed
+    first
 }
 
 /// The calls inside the goroutine that read the body, and the arguments that

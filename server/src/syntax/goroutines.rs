@@ -236,6 +236,8 @@ struct Pending<'a, 't, W> {
     src: &'t str,
     /// The function walked.
     body: Node<'t>,
+    /// The channels it closes, read at the first `if` that needs them.
+    closed: std::cell::OnceCell<std::collections::HashSet<&'t str>>,
 }
 
 impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
@@ -265,8 +267,11 @@ impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
     /// closed, which its closer does once production is over. A path that
     /// leaves on that has seen the goroutines finish.
     fn branch(&mut self, condition: Node<'t>, taken: bool, pending: &mut bool) {
-        if *pending && saw_closed(condition, taken, self.body, self.src) {
-            *pending = false;
+        if *pending {
+            let closed = self.closed.get_or_init(|| closed_in(self.body, self.src));
+            if saw_closed(condition, taken, &|ch| closed.contains(ch), self.src) {
+                *pending = false;
+            }
         }
     }
 }
@@ -274,7 +279,7 @@ impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
 /// True when the branch of `condition` taken (`!ok` taken, `ok` not) says
 /// that the channel `ok` was received from, in the `select` case or the
 /// statement just before, was closed, and `body` closes that channel.
-fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
+fn saw_closed(condition: Node, taken: bool, closes: &dyn Fn(&str) -> bool, src: &str) -> bool {
     let c = unparen(condition);
     let ok = match (c.kind_name(), taken) {
         ("unary_expression", true) if c.field("operator").map(|o| text(o, src)) == Some("!") => {
@@ -324,11 +329,22 @@ fn saw_closed(condition: Node, taken: bool, body: Node, src: &str) -> bool {
     else {
         return false;
     };
-    super::any(body, |n| {
-        super::statement_call(n).is_some_and(|c| {
-            text(c.function, src) == "close" && c.arg(0).is_some_and(|a| text(a, src) == ch)
-        })
-    })
+    closes(&ch)
+}
+
+/// The channels `body` closes (`close(ch)`, function literals included),
+/// by their text.
+fn closed_in<'s>(body: Node, src: &'s str) -> std::collections::HashSet<&'s str> {
+    let mut out = std::collections::HashSet::new();
+    super::visit(body, |n| {
+        if let Some(c) = super::statement_call(n) {
+            if text(c.function, src) == "close" {
+                out.extend(c.arg(0).map(|a| text(a, src)));
+            }
+        }
+        Visit::Descend
+    });
+    out
 }
 
 /// True when the goroutine started by `g` may still run after its enclosing
@@ -371,15 +387,207 @@ pub fn left_running_at<'t>(
         outlives: Vec::new(),
         src,
         body,
+        closed: Default::default(),
     };
     flow::run(&mut p, body, src, false);
     p.outlives
 }
 
-/// True when the goroutine started by `g` outlives its enclosing function.
-pub fn outlives<'t>(g: &Start<'t>, src: &'t str) -> bool {
-    let g2 = *g;
-    outlives_with(g, src, move |n| waits_for(n, &g2, src))
+/// The statements (by id) of the goroutines in `gs` that outlive their
+/// enclosing function, as [`waits_for`] tells waiting. One walk of each
+/// function answers for all the goroutines it starts: asking goroutine by
+/// goroutine walks the function once per goroutine.
+pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSet<usize> {
+    let mut by_body: Vec<(Node<'t>, Vec<Start<'t>>)> = Vec::new();
+    let mut out = std::collections::HashSet::new();
+    for g in gs {
+        let body = enclosing_function(g.stmt).and_then(|f| f.field("body"));
+        let Some(body) = body else {
+            out.insert(g.stmt.id());
+            continue;
+        };
+        match by_body.iter_mut().find(|(b, _)| b.id() == body.id()) {
+            Some((_, v)) => v.push(*g),
+            None => by_body.push((body, vec![*g])),
+        }
+    }
+    for (body, gs) in by_body {
+        let mut all = Lifetimes::new(body, &gs, src);
+        all.deferred_waits();
+        flow::run(&mut all, body, src, Bits::default());
+        out.extend(all.outlive.iter().map(|&i| gs[i].stmt.id()));
+    }
+    out
+}
+
+/// Goroutines pending on a path, by their index in [`Lifetimes::gs`].
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn set(&mut self, i: usize, on: bool) {
+        if self.0.len() <= i / 64 {
+            self.0.resize(i / 64 + 1, 0);
+        }
+        if on {
+            self.0[i / 64] |= 1 << (i % 64);
+        } else {
+            self.0[i / 64] &= !(1 << (i % 64));
+        }
+    }
+    fn get(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+    fn any(&self) -> bool {
+        self.0.iter().any(|w| *w != 0)
+    }
+    fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(k, w)| {
+            (0..64)
+                .filter(move |b| w & (1 << b) != 0)
+                .map(move |b| k * 64 + b)
+        })
+    }
+}
+
+/// The lifetimes of all the goroutines one function starts.
+struct Lifetimes<'t> {
+    gs: Vec<Start<'t>>,
+    /// Each goroutine's index, by its statement's id.
+    index: std::collections::HashMap<usize, usize>,
+    /// For each name a goroutine's statement mentions (identifiers and
+    /// selectors, as [`mentions`] reads them), the goroutines that do.
+    mentioned_by: std::collections::HashMap<&'t str, Vec<usize>>,
+    /// Goroutines a deferred statement waits for: they never outlive it.
+    waited: Vec<bool>,
+    outlive: std::collections::BTreeSet<usize>,
+    src: &'t str,
+    body: Node<'t>,
+    closed: std::cell::OnceCell<std::collections::HashSet<&'t str>>,
+}
+
+impl<'t> Lifetimes<'t> {
+    fn new(body: Node<'t>, gs: &[Start<'t>], src: &'t str) -> Self {
+        let mut mentioned_by: std::collections::HashMap<&'t str, Vec<usize>> = Default::default();
+        for (i, g) in gs.iter().enumerate() {
+            super::visit(g.stmt, |n| {
+                if matches!(n.kind_name(), "identifier" | "selector_expression") {
+                    let v = mentioned_by.entry(text(n, src)).or_default();
+                    if v.last() != Some(&i) {
+                        v.push(i);
+                    }
+                }
+                Visit::Descend
+            });
+        }
+        Lifetimes {
+            index: gs
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.stmt.id(), i))
+                .collect(),
+            waited: vec![false; gs.len()],
+            gs: gs.to_vec(),
+            mentioned_by,
+            outlive: Default::default(),
+            src,
+            body,
+            closed: Default::default(),
+        }
+    }
+
+    /// The goroutines `node` may wait for: those that mention a WaitGroup
+    /// it waits on or a channel it receives from, anywhere inside it. The
+    /// exact test ([`waits_for`]) is asked of these only.
+    fn candidates(&self, node: Node<'t>) -> Vec<usize> {
+        let mut out = Vec::new();
+        super::visit(node, |n| {
+            let key = match super::Call::of(n).and_then(|c| c.method(self.src)) {
+                Some((operand, "Wait")) => Some(text(operand, self.src)),
+                _ => received_channel(n, self.src),
+            };
+            if let Some(v) = key.and_then(|k| self.mentioned_by.get(k)) {
+                out.extend(v.iter().copied());
+            }
+            Visit::Descend
+        });
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// `defer wg.Wait()` (or a deferred literal that waits) runs on every
+    /// way out: the goroutines it waits for never outlive the function.
+    fn deferred_waits(&mut self) {
+        let mut defers = Vec::new();
+        visit_no_funcs(self.body, |n| {
+            if n.kind_name() == "defer_statement" {
+                defers.push(n);
+            }
+            Visit::Descend
+        });
+        for d in defers {
+            for i in self.candidates(d) {
+                let g = self.gs[i];
+                let waits = |n| waits_for(n, &g, self.src);
+                if waits(d)
+                    || super::any(d, |m| {
+                        matches!(
+                            m.kind_name(),
+                            "expression_statement"
+                                | "short_var_declaration"
+                                | "assignment_statement"
+                        ) && waits(m)
+                    })
+                {
+                    self.waited[i] = true;
+                }
+            }
+        }
+    }
+}
+
+impl<'t> Flow<'t> for Lifetimes<'t> {
+    type State = Bits;
+
+    fn join(&mut self, into: &mut Bits, other: Bits) {
+        if into.0.len() < other.0.len() {
+            into.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in into.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+
+    fn step(&mut self, node: Node<'t>, pending: &mut Bits) {
+        // A goroutine's own start leaves it pending; it may wait for others.
+        let starts = self.index.get(&node.id()).copied();
+        if pending.any() {
+            for i in self.candidates(node) {
+                if Some(i) != starts && pending.get(i) && waits_for(node, &self.gs[i], self.src) {
+                    pending.set(i, false);
+                }
+            }
+        }
+        if let Some(i) = starts.filter(|&i| !self.waited[i]) {
+            pending.set(i, true);
+        }
+    }
+
+    fn exit(&mut self, _node: Node<'t>, pending: &Bits) {
+        self.outlive.extend(pending.ones());
+    }
+
+    /// As [`Pending::branch`]: a path that saw the channel closed has seen
+    /// the goroutines finish.
+    fn branch(&mut self, condition: Node<'t>, taken: bool, pending: &mut Bits) {
+        if pending.any() {
+            let closed = self.closed.get_or_init(|| closed_in(self.body, self.src));
+            if saw_closed(condition, taken, &|ch| closed.contains(ch), self.src) {
+                *pending = Bits::default();
+            }
+        }
+    }
 }
 
 /// How a function receives from a channel, over all its receives of it.
