@@ -1,7 +1,8 @@
 //! `cargo bench --bench scale`: how `httpvet check` scales with its input.
 //! Generates Go files of 1, 5 and 50 MB of handlers, nestings of 1,000,
 //! 5,000 and 20,000 (blocks, `if`s, function literals, parentheses), lines
-//! up to 5 MB long and a file with 100,000 findings. For each it prints the
+//! up to 5 MB long and files with 100,000 findings (of one map, and each on
+//! a map, goroutine, channel or lock of its own). For each it prints the
 //! tree-sitter parse alone and the whole check of the same bytes, their
 //! ratio, and the peak resident memory of each (every measurement runs in a
 //! process of its own, so peaks do not mix). Targets (issue 16): check at
@@ -83,6 +84,37 @@ fn findings(n: usize) -> String {
     s
 }
 
+/// One handler with `n` findings of `rule`, each on a place of its own
+/// (a map, a goroutine, a channel, a lock), so no two share a fix or a name.
+fn distinct(rule: &str, n: usize) -> String {
+    let mut s = String::from(
+        "package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync\"\n\t\"time\"\n)\n\n",
+    );
+    for i in 0..n {
+        match rule {
+            "maps" => writeln!(s, "var m{i} = map[string]int{{}}"),
+            "locks" => writeln!(s, "var mu{i} sync.Mutex"),
+            _ => Ok(()),
+        }
+        .unwrap();
+    }
+    s.push_str("\nfunc h(w http.ResponseWriter, r *http.Request) {\n");
+    for i in 0..n {
+        match rule {
+            "maps" => writeln!(s, "\tm{i}[r.URL.Path]++"),
+            "goroutines" => writeln!(s, "\tgo func() {{ fmt.Fprintln(w, {i}) }}()"),
+            "channels" => writeln!(
+                s,
+                "\tc{i} := make(chan int)\n\tgo func() {{ c{i} <- {i} }}()\n\tselect {{\n\tcase <-c{i}:\n\tcase <-time.After(time.Second):\n\t}}"
+            ),
+            _ => writeln!(s, "\tmu{i}.Lock()\n\tfmt.Fprintln(w, {i})\n\tmu{i}.Unlock()"),
+        }
+        .unwrap();
+    }
+    s.push_str("\t_ = time.Second\n\tvar _ sync.Mutex\n}\n");
+    s
+}
+
 fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
     let mut v: Vec<(String, Box<dyn Fn() -> String>)> = Vec::new();
     for mb in [1, 5, 50] {
@@ -113,6 +145,13 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
         ));
     }
     v.push(("findings 100000".into(), Box::new(|| findings(100_000))));
+    // Each finding on a place of its own: a cost per finding that reads the
+    // handler again would show here as a square.
+    for rule in ["maps", "goroutines", "channels", "locks"] {
+        for n in [10_000, 100_000] {
+            v.push((format!("{rule} {n}"), Box::new(move || distinct(rule, n))));
+        }
+    }
     v
 }
 

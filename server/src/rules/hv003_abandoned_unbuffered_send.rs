@@ -6,12 +6,15 @@ use crate::diagnostic::Diagnostic;
 use crate::index::When;
 use crate::syntax::flow::block_ends_path;
 use crate::syntax::goroutines::{
-    left_running_at, receive_at, received_channel, send_can_give_up, starts, waits, Receive, Start,
+    left_running, receive_at, received_channel, send_can_give_up, starts, waits, Receive, Start,
+    Tracked,
 };
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
+use std::collections::HashMap;
+use std::rc::Rc;
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -96,6 +99,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // A local channel is checked where it is made; a field's, once per
     // field, against the whole file.
     let mut fields: Vec<((String, String), Node)> = Vec::new();
+    let mut makes = Vec::new();
     cx.visit_scope_where(
         |text| text.contains("make(chan"),
         |n| {
@@ -104,16 +108,25 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
                 return Visit::Descend;
             }
-            if let Some(d) = check_make(cx, n) {
-                out.push(d);
-            } else if let Some(key) = made_field(cx, n) {
-                if !fields.iter().any(|(k, _)| *k == key) {
-                    fields.push((key, n));
-                }
-            }
+            makes.push(n);
             Visit::Skip
         },
     );
+    let mut bodies = HashMap::new();
+    let made: Vec<Option<Made>> = makes
+        .iter()
+        .map(|m| Made::of(cx, *m, &mut bodies))
+        .collect();
+    let left = lifetimes(cx, &made);
+    for (n, m) in makes.into_iter().zip(&made) {
+        if let Some(d) = m.as_ref().and_then(|m| check_make(cx, m, &left)) {
+            out.push(d);
+        } else if let Some(key) = made_field(cx, n) {
+            if !fields.iter().any(|(k, _)| *k == key) {
+                fields.push((key, n));
+            }
+        }
+    }
     for ((ty, field), make) in fields {
         out.extend(check_field(cx, &ty, &field, make));
     }
@@ -198,25 +211,159 @@ fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
     (name.kind_name() == "identifier").then(|| cx.text(name))
 }
 
-fn check_make<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<Diagnostic> {
-    let ch = assigned_name(cx, make)?;
-    let func = enclosing_function(make)?;
-    let body = func.field("body")?;
-    let goroutines = starts(body, cx.src);
-    let mut senders: Vec<(Start, Node)> = Vec::new();
-    for g in &goroutines {
-        if let Some(send) = unguarded_send(cx, g, ch) {
-            senders.push((*g, send));
+/// The goroutines of one function body, and for each name the goroutines
+/// whose statements name it: read once per body, however many channels it
+/// makes.
+struct BodyFacts<'a> {
+    goroutines: Vec<Start<'a>>,
+    naming: HashMap<&'a str, Vec<usize>>,
+    /// Every identifier of the body, by name, in order.
+    uses: HashMap<&'a str, Vec<Node<'a>>>,
+}
+
+impl<'a> BodyFacts<'a> {
+    fn of(cx: &Context<'a>, body: Node<'a>) -> Self {
+        let goroutines = starts(body, cx.src);
+        let mut naming: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (i, g) in goroutines.iter().enumerate() {
+            visit(g.stmt, |n| {
+                if n.kind_name() == "identifier" {
+                    let v = naming.entry(cx.text(n)).or_default();
+                    if v.last() != Some(&i) {
+                        v.push(i);
+                    }
+                }
+                Visit::Descend
+            });
+        }
+        let mut uses: HashMap<&'a str, Vec<Node<'a>>> = HashMap::new();
+        visit(body, |n| {
+            if n.kind_name() == "identifier" {
+                uses.entry(cx.text(n)).or_default().push(n);
+            }
+            Visit::Descend
+        });
+        BodyFacts {
+            goroutines,
+            naming,
+            uses,
         }
     }
-    if senders.is_empty() || escapes(cx, body, ch, &goroutines, &senders) {
-        return None;
+}
+
+/// A local unbuffered channel, where it is made, and the goroutines that
+/// send on it unguarded.
+struct Made<'a> {
+    make: Node<'a>,
+    ch: &'a str,
+    func: Node<'a>,
+    body: Node<'a>,
+    facts: Rc<BodyFacts<'a>>,
+    senders: Vec<(Start<'a>, Node<'a>)>,
+}
+
+impl<'a> Made<'a> {
+    /// `None` when no goroutine sends on it, or it escapes the function.
+    fn of(
+        cx: &Context<'a>,
+        make: Node<'a>,
+        bodies: &mut HashMap<usize, Rc<BodyFacts<'a>>>,
+    ) -> Option<Made<'a>> {
+        let ch = assigned_name(cx, make)?;
+        let func = enclosing_function(make)?;
+        let body = func.field("body")?;
+        let facts = bodies
+            .entry(body.id())
+            .or_insert_with(|| Rc::new(BodyFacts::of(cx, body)))
+            .clone();
+        // Only goroutines that name the channel can send on it or receive it.
+        let naming: Vec<Start<'a>> = facts
+            .naming
+            .get(ch)
+            .into_iter()
+            .flatten()
+            .map(|&i| facts.goroutines[i])
+            .collect();
+        let senders: Vec<(Start, Node)> = naming
+            .iter()
+            .filter_map(|g| unguarded_send(cx, g, ch).map(|send| (*g, send)))
+            .collect();
+        let uses = facts.uses.get(ch).map_or(&[][..], |v| &v[..]);
+        if senders.is_empty() || escapes(cx, uses, ch, &naming, &senders) {
+            return None;
+        }
+        Some(Made {
+            make,
+            ch,
+            func,
+            body,
+            facts,
+            senders,
+        })
     }
-    let receives = |n: Node| waits_on(cx, n, ch);
-    let outlived = senders.iter().find(|(g, _)| {
-        let left = left_running_at(&hoisted(g, func), cx.src, |n| waits(n, &receives, cx.src));
-        !left.is_empty() && !abandoned_only_when_test_fails(cx, func, &left)
+}
+
+/// The ways out that leave each sender running, by its make and its
+/// place among the make's senders: the senders of every channel made in one
+/// function are followed in one walk of it (see [`left_running`]).
+fn lifetimes<'a>(
+    cx: &Context<'a>,
+    made: &[Option<Made<'a>>],
+) -> HashMap<(usize, usize), Vec<Node<'a>>> {
+    let mut by_body: Vec<(Node<'a>, Vec<&Made<'a>>)> = Vec::new();
+    for m in made.iter().flatten() {
+        match by_body.iter_mut().find(|(b, _)| b.id() == m.body.id()) {
+            Some((_, v)) => v.push(m),
+            None => by_body.push((m.body, vec![m])),
+        }
+    }
+    // A statement receives from a channel (itself, or through a helper it
+    // hands the channel to) only if it names it.
+    let keys_of = |node: Node<'a>| {
+        let mut keys = Vec::new();
+        visit(node, |n| {
+            if n.kind_name() == "identifier" {
+                keys.push(cx.text(n));
+            }
+            Visit::Descend
+        });
+        keys
+    };
+    let mut out = HashMap::new();
+    for (body, ms) in by_body {
+        let mut keys = Vec::new();
+        let mut tracked = Vec::new();
+        for m in &ms {
+            for (i, (g, _)) in m.senders.iter().enumerate() {
+                let ch = m.ch;
+                keys.push((m.make.id(), i));
+                tracked.push(Tracked {
+                    stmt: hoisted(g, m.func).stmt,
+                    keys: vec![ch],
+                    waits: Box::new(move |n| waits(n, &|r| waits_on(cx, r, ch), cx.src)),
+                });
+            }
+        }
+        out.extend(
+            keys.into_iter()
+                .zip(left_running(body, &tracked, &keys_of, cx.src)),
+        );
+    }
+    out
+}
+
+fn check_make<'a>(
+    cx: &Context<'a>,
+    m: &Made<'a>,
+    left: &HashMap<(usize, usize), Vec<Node<'a>>>,
+) -> Option<Diagnostic> {
+    let (make, ch, func, body, senders) = (m.make, m.ch, m.func, m.body, &m.senders);
+    let outlived = senders.iter().enumerate().find(|(i, _)| {
+        let left = left.get(&(make.id(), *i)).map_or(&[][..], |v| &v[..]);
+        !left.is_empty() && !abandoned_only_when_test_fails(cx, func, left)
     });
+    let outlived = outlived.map(|(_, s)| s);
+    let goroutines = &m.facts.goroutines;
     let (why, (g, send)) = match outlived {
         Some(found) => (
             "the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)",
@@ -475,7 +622,7 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
 /// call, or received by another goroutine; then its receiver is elsewhere.
 fn escapes(
     cx: &Context,
-    body: Node,
+    uses: &[Node],
     ch: &str,
     goroutines: &[Start],
     senders: &[(Start, Node)],
@@ -485,13 +632,12 @@ fn escapes(
             .iter()
             .any(|(g, _)| crate::syntax::contains(g.stmt, n))
     };
-    let mut escaped = false;
-    visit(body, |n| {
-        if n.kind_name() != "identifier" || cx.text(n) != ch || in_sender(n) {
-            return Visit::Descend;
+    for &n in uses {
+        if in_sender(n) {
+            continue;
         }
         let Some(p) = n.up() else {
-            return Visit::Descend;
+            continue;
         };
         let ok = match p.kind_name() {
             "unary_expression" | "range_clause" | "send_statement" => {
@@ -523,12 +669,10 @@ fn escapes(
             _ => false,
         };
         if !ok {
-            escaped = true;
-            return Visit::Stop;
+            return true;
         }
-        Visit::Descend
-    });
-    escaped
+    }
+    false
 }
 
 /// Gives the channel capacity 1, or `len(xs)` when the sender is started in a

@@ -6,8 +6,8 @@
 
 use super::flow::{self, Flow};
 use super::{
-    any_no_funcs, enclosing_function, mentions, named_children, statement_call, text, unparen,
-    visit_no_funcs, Visit,
+    enclosing_function, mentions, named_children, statement_call, text, unparen, visit_no_funcs,
+    Visit,
 };
 use crate::syntax::NodeKind;
 use tree_sitter::Node;
@@ -123,15 +123,7 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool, src: &str) -> 
         return true;
     }
     // `for range xs { <-ch }`: the header step stands for the whole loop.
-    let header_of = |n: Node<'t>| -> Option<Node<'t>> {
-        let p = n.up()?;
-        match p.kind_name() {
-            "for_statement" => Some(p),
-            "for_clause" => p.up(),
-            _ => None,
-        }
-    };
-    if let Some(lp) = header_of(stmt) {
+    if let Some(lp) = loop_of_header(stmt) {
         if let Some(body) = lp.field("body") {
             return super::statements(body)
                 .into_iter()
@@ -139,6 +131,16 @@ pub fn waits<'t>(stmt: Node<'t>, pred: &dyn Fn(Node<'t>) -> bool, src: &str) -> 
         }
     }
     false
+}
+
+/// The loop whose header (a clause, condition or range) `n` is.
+fn loop_of_header(n: Node) -> Option<Node> {
+    let p = n.up()?;
+    match p.kind_name() {
+        "for_statement" => Some(p),
+        "for_clause" => p.up(),
+        _ => None,
+    }
 }
 
 /// True when a `select` that can take another case comes back to every
@@ -227,55 +229,6 @@ pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
     }
 }
 
-struct Pending<'a, 't, W> {
-    target: Node<'t>,
-    waits: &'a W,
-    /// The ways out (a `return`, or the body for its end) reached with the
-    /// goroutine not waited for.
-    outlives: Vec<Node<'t>>,
-    src: &'t str,
-    /// The function walked.
-    body: Node<'t>,
-    /// The channels it closes, read at the first `if` that needs them.
-    closed: std::cell::OnceCell<std::collections::HashSet<&'t str>>,
-}
-
-impl<'t, W: Fn(Node<'t>) -> bool> Flow<'t> for Pending<'_, 't, W> {
-    type State = bool;
-
-    fn join(&mut self, into: &mut bool, other: bool) {
-        *into |= other;
-    }
-
-    fn step(&mut self, node: Node<'t>, pending: &mut bool) {
-        if node.id() == self.target.id() {
-            *pending = true;
-            return;
-        }
-        if *pending && (self.waits)(node) {
-            *pending = false;
-        }
-    }
-
-    fn exit(&mut self, node: Node<'t>, pending: &bool) {
-        if *pending {
-            self.outlives.push(node);
-        }
-    }
-
-    /// `if !ok` after `v, ok := <-c`, where the function closes `c`: it was
-    /// closed, which its closer does once production is over. A path that
-    /// leaves on that has seen the goroutines finish.
-    fn branch(&mut self, condition: Node<'t>, taken: bool, pending: &mut bool) {
-        if *pending {
-            let closed = self.closed.get_or_init(|| closed_in(self.body, self.src));
-            if saw_closed(condition, taken, &|ch| closed.contains(ch), self.src) {
-                *pending = false;
-            }
-        }
-    }
-}
-
 /// True when the branch of `condition` taken (`!ok` taken, `ok` not) says
 /// that the channel `ok` was received from, in the `select` case or the
 /// statement just before, was closed, and `body` closes that channel.
@@ -347,56 +300,8 @@ fn closed_in<'s>(body: Node, src: &'s str) -> std::collections::HashSet<&'s str>
     out
 }
 
-/// True when the goroutine started by `g` may still run after its enclosing
-/// function returns, given what counts as waiting for it.
-pub fn outlives_with<'t>(g: &Start<'t>, src: &'t str, waits: impl Fn(Node<'t>) -> bool) -> bool {
-    !left_running_at(g, src, waits).is_empty()
-}
-
-/// The ways out of `g`'s enclosing function (a `return`, or the body for
-/// its end) that leave the goroutine running: none when it is waited for
-/// on every path.
-pub fn left_running_at<'t>(
-    g: &Start<'t>,
-    src: &'t str,
-    waits: impl Fn(Node<'t>) -> bool,
-) -> Vec<Node<'t>> {
-    let Some(func) = enclosing_function(g.stmt) else {
-        return vec![g.stmt];
-    };
-    let Some(body) = func.field("body") else {
-        return vec![g.stmt];
-    };
-    // `defer wg.Wait()` (or a deferred literal that waits) runs on every way out.
-    let deferred = any_no_funcs(body, |n| {
-        n.kind_name() == "defer_statement"
-            && (waits(n)
-                || super::any(n, |m| {
-                    matches!(
-                        m.kind_name(),
-                        "expression_statement" | "short_var_declaration" | "assignment_statement"
-                    ) && waits(m)
-                }))
-    });
-    if deferred {
-        return Vec::new();
-    }
-    let mut p = Pending {
-        target: g.stmt,
-        waits: &waits,
-        outlives: Vec::new(),
-        src,
-        body,
-        closed: Default::default(),
-    };
-    flow::run(&mut p, body, src, false);
-    p.outlives
-}
-
 /// The statements (by id) of the goroutines in `gs` that outlive their
-/// enclosing function, as [`waits_for`] tells waiting. One walk of each
-/// function answers for all the goroutines it starts: asking goroutine by
-/// goroutine walks the function once per goroutine.
+/// enclosing function, as [`waits_for`] tells waiting.
 pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSet<usize> {
     let mut by_body: Vec<(Node<'t>, Vec<Start<'t>>)> = Vec::new();
     let mut out = std::collections::HashSet::new();
@@ -411,16 +316,101 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
             None => by_body.push((body, vec![*g])),
         }
     }
+    // A statement waits for a goroutine through a WaitGroup it waits on or
+    // a channel it receives from, which the goroutine names.
+    let keys_of = |node: Node<'t>| {
+        let mut keys = Vec::new();
+        super::visit(node, |n| {
+            let key = match super::Call::of(n).and_then(|c| c.method(src)) {
+                Some((operand, "Wait")) => Some(text(operand, src)),
+                _ => received_channel(n, src),
+            };
+            keys.extend(key);
+            Visit::Descend
+        });
+        keys
+    };
     for (body, gs) in by_body {
-        let mut all = Lifetimes::new(body, &gs, src);
-        all.deferred_waits();
-        flow::run(&mut all, body, src, Bits::default());
-        out.extend(all.outlive.iter().map(|&i| gs[i].stmt.id()));
+        let tracked: Vec<Tracked> = gs
+            .iter()
+            .map(|g| {
+                let mut keys = Vec::new();
+                super::visit(g.stmt, |n| {
+                    if matches!(n.kind_name(), "identifier" | "selector_expression") {
+                        keys.push(text(n, src));
+                    }
+                    Visit::Descend
+                });
+                let g = *g;
+                Tracked {
+                    stmt: g.stmt,
+                    keys,
+                    waits: Box::new(move |n| waits_for(n, &g, src)),
+                }
+            })
+            .collect();
+        let left = left_running(body, &tracked, &keys_of, src);
+        out.extend(
+            gs.iter()
+                .zip(left)
+                .filter(|(_, l)| !l.is_empty())
+                .map(|(g, _)| g.stmt.id()),
+        );
     }
     out
 }
 
-/// Goroutines pending on a path, by their index in [`Lifetimes::gs`].
+/// A goroutine whose lifetime [`left_running`] follows.
+pub struct Tracked<'t, 'w> {
+    /// The statement of the function walked that starts it.
+    pub stmt: Node<'t>,
+    /// The names one of which a statement that waits for it names.
+    pub keys: Vec<&'t str>,
+    /// Whether a statement (or a `select` case's communication) waits for it.
+    pub waits: Box<dyn Fn(Node<'t>) -> bool + 'w>,
+}
+
+/// For each of `tracked`, started in `body`: the ways out of the function
+/// (a `return`, or the body for its end) that leave it running, none when
+/// it is waited for on every path after it starts. A deferred wait runs on
+/// every way out. One walk of the function answers for all of them, and a
+/// statement is asked whether it waits for a goroutine only when `keys_of`
+/// (the names it might wait on) meets that goroutine's keys: asking
+/// goroutine by goroutine walks the function once per goroutine.
+pub fn left_running<'t>(
+    body: Node<'t>,
+    tracked: &[Tracked<'t, '_>],
+    keys_of: &dyn Fn(Node<'t>) -> Vec<&'t str>,
+    src: &'t str,
+) -> Vec<Vec<Node<'t>>> {
+    let mut by_key: std::collections::HashMap<&'t str, Vec<usize>> = Default::default();
+    let mut starting: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    for (i, t) in tracked.iter().enumerate() {
+        for k in &t.keys {
+            let v = by_key.entry(k).or_default();
+            if v.last() != Some(&i) {
+                v.push(i);
+            }
+        }
+        starting.entry(t.stmt.id()).or_default().push(i);
+    }
+    let mut all = Lifetimes {
+        tracked,
+        by_key,
+        starting,
+        keys_of,
+        waited: vec![false; tracked.len()],
+        left: vec![Vec::new(); tracked.len()],
+        src,
+        body,
+        closed: Default::default(),
+    };
+    all.deferred_waits();
+    flow::run(&mut all, body, src, Bits::default());
+    all.left
+}
+
+/// Goroutines pending on a path, by their index in [`Lifetimes::tracked`].
 #[derive(Clone, Default, PartialEq, Eq)]
 struct Bits(Vec<u64>);
 
@@ -450,74 +440,43 @@ impl Bits {
     }
 }
 
-/// The lifetimes of all the goroutines one function starts.
-struct Lifetimes<'t> {
-    gs: Vec<Start<'t>>,
-    /// Each goroutine's index, by its statement's id.
-    index: std::collections::HashMap<usize, usize>,
-    /// For each name a goroutine's statement mentions (identifiers and
-    /// selectors, as [`mentions`] reads them), the goroutines that do.
-    mentioned_by: std::collections::HashMap<&'t str, Vec<usize>>,
-    /// Goroutines a deferred statement waits for: they never outlive it.
+/// The flow of [`left_running`].
+struct Lifetimes<'a, 't, 'w> {
+    tracked: &'a [Tracked<'t, 'w>],
+    /// For each key, the goroutines that have it.
+    by_key: std::collections::HashMap<&'t str, Vec<usize>>,
+    /// The goroutines each statement starts, by its id.
+    starting: std::collections::HashMap<usize, Vec<usize>>,
+    keys_of: &'a dyn Fn(Node<'t>) -> Vec<&'t str>,
+    /// Goroutines a deferred statement waits for: never left running.
     waited: Vec<bool>,
-    outlive: std::collections::BTreeSet<usize>,
+    left: Vec<Vec<Node<'t>>>,
     src: &'t str,
     body: Node<'t>,
+    /// The channels the function closes, read at the first `if` that needs them.
     closed: std::cell::OnceCell<std::collections::HashSet<&'t str>>,
 }
 
-impl<'t> Lifetimes<'t> {
-    fn new(body: Node<'t>, gs: &[Start<'t>], src: &'t str) -> Self {
-        let mut mentioned_by: std::collections::HashMap<&'t str, Vec<usize>> = Default::default();
-        for (i, g) in gs.iter().enumerate() {
-            super::visit(g.stmt, |n| {
-                if matches!(n.kind_name(), "identifier" | "selector_expression") {
-                    let v = mentioned_by.entry(text(n, src)).or_default();
-                    if v.last() != Some(&i) {
-                        v.push(i);
-                    }
-                }
-                Visit::Descend
-            });
-        }
-        Lifetimes {
-            index: gs
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (g.stmt.id(), i))
-                .collect(),
-            waited: vec![false; gs.len()],
-            gs: gs.to_vec(),
-            mentioned_by,
-            outlive: Default::default(),
-            src,
-            body,
-            closed: Default::default(),
-        }
-    }
-
-    /// The goroutines `node` may wait for: those that mention a WaitGroup
-    /// it waits on or a channel it receives from, anywhere inside it. The
-    /// exact test ([`waits_for`]) is asked of these only.
+impl<'t> Lifetimes<'_, 't, '_> {
+    /// The goroutines `node` may wait for. A loop's header stands for the
+    /// loop (see [`waits`]): its body's names count.
     fn candidates(&self, node: Node<'t>) -> Vec<usize> {
-        let mut out = Vec::new();
-        super::visit(node, |n| {
-            let key = match super::Call::of(n).and_then(|c| c.method(self.src)) {
-                Some((operand, "Wait")) => Some(text(operand, self.src)),
-                _ => received_channel(n, self.src),
-            };
-            if let Some(v) = key.and_then(|k| self.mentioned_by.get(k)) {
-                out.extend(v.iter().copied());
-            }
-            Visit::Descend
-        });
+        let mut keys = (self.keys_of)(node);
+        if let Some(body) = loop_of_header(node).and_then(|l| l.field("body")) {
+            keys.extend((self.keys_of)(body));
+        }
+        let mut out: Vec<usize> = keys
+            .into_iter()
+            .filter_map(|k| self.by_key.get(k))
+            .flatten()
+            .copied()
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
     }
 
-    /// `defer wg.Wait()` (or a deferred literal that waits) runs on every
-    /// way out: the goroutines it waits for never outlive the function.
+    /// `defer wg.Wait()` (or a deferred literal that waits) runs on every way out.
     fn deferred_waits(&mut self) {
         let mut defers = Vec::new();
         visit_no_funcs(self.body, |n| {
@@ -528,8 +487,7 @@ impl<'t> Lifetimes<'t> {
         });
         for d in defers {
             for i in self.candidates(d) {
-                let g = self.gs[i];
-                let waits = |n| waits_for(n, &g, self.src);
+                let waits = &self.tracked[i].waits;
                 if waits(d)
                     || super::any(d, |m| {
                         matches!(
@@ -547,7 +505,7 @@ impl<'t> Lifetimes<'t> {
     }
 }
 
-impl<'t> Flow<'t> for Lifetimes<'t> {
+impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
     type State = Bits;
 
     fn join(&mut self, into: &mut Bits, other: Bits) {
@@ -561,25 +519,33 @@ impl<'t> Flow<'t> for Lifetimes<'t> {
 
     fn step(&mut self, node: Node<'t>, pending: &mut Bits) {
         // A goroutine's own start leaves it pending; it may wait for others.
-        let starts = self.index.get(&node.id()).copied();
+        let starts = self.starting.get(&node.id());
         if pending.any() {
             for i in self.candidates(node) {
-                if Some(i) != starts && pending.get(i) && waits_for(node, &self.gs[i], self.src) {
+                if pending.get(i)
+                    && !starts.is_some_and(|s| s.contains(&i))
+                    && (self.tracked[i].waits)(node)
+                {
                     pending.set(i, false);
                 }
             }
         }
-        if let Some(i) = starts.filter(|&i| !self.waited[i]) {
-            pending.set(i, true);
+        for &i in starts.into_iter().flatten() {
+            if !self.waited[i] {
+                pending.set(i, true);
+            }
         }
     }
 
-    fn exit(&mut self, _node: Node<'t>, pending: &Bits) {
-        self.outlive.extend(pending.ones());
+    fn exit(&mut self, node: Node<'t>, pending: &Bits) {
+        for i in pending.ones() {
+            self.left[i].push(node);
+        }
     }
 
-    /// As [`Pending::branch`]: a path that saw the channel closed has seen
-    /// the goroutines finish.
+    /// `if !ok` after `v, ok := <-c`, where the function closes `c`: it was
+    /// closed, which its closer does once production is over. A path that
+    /// leaves on that has seen the goroutines finish.
     fn branch(&mut self, condition: Node<'t>, taken: bool, pending: &mut Bits) {
         if pending.any() {
             let closed = self.closed.get_or_init(|| closed_in(self.body, self.src));
