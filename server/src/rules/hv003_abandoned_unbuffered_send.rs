@@ -373,7 +373,7 @@ fn check_make<'a>(
             "goroutines started in a loop send on it, but it is received fewer times: the sends left over block forever",
             senders
                 .iter()
-                .find(|(g, _)| received_fewer_times(cx, make, body, g, ch, &goroutines))?,
+                .find(|(g, _)| received_fewer_times(cx, make, body, g, ch, goroutines))?,
         ),
     };
     let mut d = cx.diag(&RULE, make, format!("unbuffered channel `{ch}`: {why}"));

@@ -258,10 +258,8 @@ fn scan_locals(func: Node, src: &str, imports: &Imports, only: Option<&str>, out
             .0
             .entry(name.to_string())
             .or_insert((Kind::Other, false));
-        if !e.1 {
-            if settles || k != Kind::Other {
-                *e = (k, true);
-            }
+        if !e.1 && (settles || k != Kind::Other) {
+            *e = (k, true);
         }
         only.is_some() && e.1
     };
@@ -282,9 +280,11 @@ fn scan_locals(func: Node, src: &str, imports: &Imports, only: Option<&str>, out
                         .map(|t| of_type(t, src, imports))
                         .unwrap_or(Kind::Other)
                 };
-                names
-                    .into_iter()
-                    .fold(false, |s, id| record(text(id, src), k(), true) || s)
+                let mut settled = false;
+                for id in names {
+                    settled |= record(text(id, src), k(), true);
+                }
+                settled
             }
             "var_spec" => {
                 let mut c = n.walk();
