@@ -359,16 +359,14 @@ fn statement_around<'t>(
 /// Where each name occurs in a handler's body (identifiers and field names,
 /// function literals included), by start byte in order: read once per body,
 /// then how often a name occurs in any node of it is two binary searches.
-pub(crate) struct Mentions(HashMap<String, Vec<usize>>);
+pub(crate) struct Mentions<'a>(HashMap<&'a str, Vec<usize>>);
 
-impl Mentions {
-    fn of(cx: &Context, body: Node) -> Mentions {
-        let mut at: HashMap<String, Vec<usize>> = HashMap::new();
+impl<'a> Mentions<'a> {
+    fn of(cx: &Context<'a>, body: Node) -> Mentions<'a> {
+        let mut at: HashMap<&'a str, Vec<usize>> = HashMap::new();
         visit(body, |n| {
             if matches!(n.kind_name(), "identifier" | "field_identifier") {
-                at.entry(cx.text(n).to_string())
-                    .or_default()
-                    .push(n.start_byte());
+                at.entry(cx.text(n)).or_default().push(n.start_byte());
             }
             Visit::Descend
         });
@@ -383,7 +381,7 @@ impl Mentions {
     }
 }
 
-fn mentions_in(cx: &Context, body: Node) -> std::rc::Rc<Mentions> {
+fn mentions_in<'a>(cx: &Context<'a>, body: Node) -> std::rc::Rc<Mentions<'a>> {
     if let Some(m) = cx.mentions.borrow().get(&body.id()) {
         return m.clone();
     }

@@ -252,11 +252,7 @@ fn read_after_return<'a>(
                 })
                 || functions_in_reach(cx, f))
     };
-    let found = read
-        .users
-        .get_or_insert_with(|| users(cx))
-        .get(key)
-        .is_some_and(|fs| fs.iter().any(|f| reader(*f)))
+    let found = read.any_user(cx, key, reader)
         // A function of another file of the package that reads what dies
         // and names the place.
         || cx.index.files.iter().any(|s| {
@@ -268,47 +264,85 @@ fn read_after_return<'a>(
 }
 
 /// What [`read_after_return`] learnt in one check: whether each place is
-/// read after a handler returns, and which functions use each name.
+/// read after a handler returns, and, once many names were asked, which
+/// functions use each name.
 #[derive(Default)]
 struct Reads<'a> {
     known: HashMap<String, bool>,
-    users: Option<HashMap<&'a str, Vec<Node<'a>>>>,
+    users: Option<Users<'a>>,
 }
 
-/// For each name (a variable or a field), the functions of the file whose
-/// own bodies use it (not through a literal inside them): one walk of the
-/// file, where asking per name and function walks the file per name.
-fn users<'a>(cx: &Context<'a>) -> HashMap<&'a str, Vec<Node<'a>>> {
-    let mut users: HashMap<&'a str, Vec<Node<'a>>> = HashMap::new();
-    for d in cx.file.top_level() {
-        // The functions around the node visited, innermost last, each with
-        // its body's end.
-        let mut around: Vec<(Node<'a>, usize)> = Vec::new();
-        crate::syntax::visit(d, |n| {
-            while around.last().is_some_and(|(_, end)| n.start_byte() >= *end) {
-                around.pop();
+/// For each name (a variable or a field), the functions whose own bodies
+/// use it (not through a literal inside them).
+type Users<'a> = HashMap<&'a str, Vec<Node<'a>>>;
+
+/// Up to this many names, each is looked for in the declarations whose
+/// text holds it, stopping at the first function that passes (in the
+/// editor, the file's other declarations are mostly not walked); past it,
+/// the whole file is read once for the users of every name, so that many
+/// names do not walk the file once each.
+const FEW_NAMES: usize = 16;
+
+impl<'a> Reads<'a> {
+    /// True when a function of the file whose own body uses `key` passes `f`.
+    fn any_user(&mut self, cx: &Context<'a>, key: &str, f: impl Fn(Node<'a>) -> bool) -> bool {
+        if self.known.len() < FEW_NAMES {
+            return cx
+                .file
+                .top_level()
+                .filter(|d| cx.text(*d).contains(key))
+                .any(|d| {
+                    crate::syntax::any(d, |n| {
+                        is_function(n)
+                            && n.field("body").is_some_and(|b| {
+                                crate::syntax::any_no_funcs(b, |m| {
+                                    matches!(m.kind_name(), "identifier" | "field_identifier")
+                                        && cx.text(m) == key
+                                })
+                            })
+                            && f(n)
+                    })
+                });
+        }
+        let users = self.users.get_or_insert_with(|| {
+            let mut all = Users::new();
+            for d in cx.file.top_level() {
+                users_in(cx, d, &mut all);
             }
-            if is_function(n) {
-                if let Some(b) = n.field("body") {
-                    around.push((n, b.end_byte()));
-                }
-                return Visit::Descend;
-            }
-            if matches!(n.kind_name(), "identifier" | "field_identifier") {
-                if let Some((f, _)) = around.last() {
-                    let in_body = f
-                        .field("body")
-                        .is_some_and(|b| n.start_byte() >= b.start_byte());
-                    let fs = users.entry(cx.text(n)).or_default();
-                    if in_body && fs.last().is_none_or(|l| l.id() != f.id()) {
-                        fs.push(*f);
-                    }
-                }
-            }
-            Visit::Descend
+            all
         });
+        users.get(key).is_some_and(|fs| fs.iter().any(|n| f(*n)))
     }
-    users
+}
+
+/// Adds the users of each name in declaration `d` to `users`: one walk.
+fn users_in<'a>(cx: &Context<'a>, d: Node<'a>, users: &mut Users<'a>) {
+    // The functions around the node visited, innermost last, each with its
+    // body's end.
+    let mut around: Vec<(Node<'a>, usize)> = Vec::new();
+    crate::syntax::visit(d, |n| {
+        while around.last().is_some_and(|(_, end)| n.start_byte() >= *end) {
+            around.pop();
+        }
+        if is_function(n) {
+            if let Some(b) = n.field("body") {
+                around.push((n, b.end_byte()));
+            }
+            return Visit::Descend;
+        }
+        if matches!(n.kind_name(), "identifier" | "field_identifier") {
+            if let Some((f, _)) = around.last() {
+                let in_body = f
+                    .field("body")
+                    .is_some_and(|b| n.start_byte() >= b.start_byte());
+                let fs = users.entry(cx.text(n)).or_default();
+                if in_body && fs.last().is_none_or(|l| l.id() != f.id()) {
+                    fs.push(*f);
+                }
+            }
+        }
+        Visit::Descend
+    });
 }
 
 /// The name of a place: `v`, `x.f`, `m[k]` (`v`, `f`, `m`).

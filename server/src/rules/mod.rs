@@ -157,7 +157,7 @@ pub struct Context<'a> {
     /// Where each name occurs in a handler body a guard fix was asked for,
     /// by the body's node id (see [`guard::Mentions`]).
     pub(crate) mentions:
-        std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<guard::Mentions>>>,
+        std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<guard::Mentions<'a>>>>,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
     /// The bindings of each function aliases were asked of, by node id:
