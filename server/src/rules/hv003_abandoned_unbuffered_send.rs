@@ -310,13 +310,6 @@ fn lifetimes<'a>(
     cx: &Context<'a>,
     made: &[Option<Made<'a>>],
 ) -> HashMap<(usize, usize), Vec<Node<'a>>> {
-    let mut by_body: Vec<(Node<'a>, Vec<&Made<'a>>)> = Vec::new();
-    for m in made.iter().flatten() {
-        match by_body.iter_mut().find(|(b, _)| b.id() == m.body.id()) {
-            Some((_, v)) => v.push(m),
-            None => by_body.push((m.body, vec![m])),
-        }
-    }
     // A statement receives from a channel (itself, or through a helper it
     // hands the channel to) only if it names it.
     let keys_of = |node: Node<'a>| {
@@ -329,27 +322,23 @@ fn lifetimes<'a>(
         });
         keys
     };
-    let mut out = HashMap::new();
-    for (body, ms) in by_body {
-        let mut keys = Vec::new();
-        let mut tracked = Vec::new();
-        for m in &ms {
-            for (i, (g, _)) in m.senders.iter().enumerate() {
-                let ch = m.ch;
-                keys.push((m.make.id(), i));
-                tracked.push(Tracked {
-                    stmt: hoisted(g, m.func).stmt,
-                    keys: vec![ch],
-                    waits: Box::new(move |n| waits(n, &|r| waits_on(cx, r, ch), cx.src)),
-                });
-            }
+    let mut keys = Vec::new();
+    let mut tracked = Vec::new();
+    for m in made.iter().flatten() {
+        for (i, (g, _)) in m.senders.iter().enumerate() {
+            let ch = m.ch;
+            keys.push((m.make.id(), i));
+            tracked.push(Tracked {
+                body: m.body,
+                stmt: hoisted(g, m.func).stmt,
+                keys: vec![ch],
+                waits: Box::new(move |n| waits(n, &|r| waits_on(cx, r, ch), cx.src)),
+            });
         }
-        out.extend(
-            keys.into_iter()
-                .zip(left_running(body, &tracked, &keys_of, cx.src)),
-        );
     }
-    out
+    keys.into_iter()
+        .zip(left_running(&tracked, &keys_of, cx.src))
+        .collect()
 }
 
 fn check_make<'a>(

@@ -303,19 +303,6 @@ fn closed_in<'s>(body: Node, src: &'s str) -> std::collections::HashSet<&'s str>
 /// The statements (by id) of the goroutines in `gs` that outlive their
 /// enclosing function, as [`waits_for`] tells waiting.
 pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSet<usize> {
-    let mut by_body: Vec<(Node<'t>, Vec<Start<'t>>)> = Vec::new();
-    let mut out = std::collections::HashSet::new();
-    for g in gs {
-        let body = enclosing_function(g.stmt).and_then(|f| f.field("body"));
-        let Some(body) = body else {
-            out.insert(g.stmt.id());
-            continue;
-        };
-        match by_body.iter_mut().find(|(b, _)| b.id() == body.id()) {
-            Some((_, v)) => v.push(*g),
-            None => by_body.push((body, vec![*g])),
-        }
-    }
     // A statement waits for a goroutine through a WaitGroup it waits on or
     // a channel it receives from, which the goroutine names.
     let keys_of = |node: Node<'t>| {
@@ -330,39 +317,44 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
         });
         keys
     };
-    for (body, gs) in by_body {
-        let tracked: Vec<Tracked> = gs
-            .iter()
-            .map(|g| {
-                let mut keys = Vec::new();
-                super::visit(g.stmt, |n| {
-                    if matches!(n.kind_name(), "identifier" | "selector_expression") {
-                        keys.push(text(n, src));
-                    }
-                    Visit::Descend
-                });
-                let g = *g;
-                Tracked {
-                    stmt: g.stmt,
-                    keys,
-                    waits: Box::new(move |n| waits_for(n, &g, src)),
-                }
-            })
-            .collect();
-        let left = left_running(body, &tracked, &keys_of, src);
-        out.extend(
-            gs.iter()
-                .zip(left)
-                .filter(|(_, l)| !l.is_empty())
-                .map(|(g, _)| g.stmt.id()),
-        );
+    let mut out = std::collections::HashSet::new();
+    let mut tracked = Vec::new();
+    for g in gs {
+        let Some(body) = enclosing_function(g.stmt).and_then(|f| f.field("body")) else {
+            out.insert(g.stmt.id());
+            continue;
+        };
+        let mut keys = Vec::new();
+        super::visit(g.stmt, |n| {
+            if matches!(n.kind_name(), "identifier" | "selector_expression") {
+                keys.push(text(n, src));
+            }
+            Visit::Descend
+        });
+        let g = *g;
+        tracked.push(Tracked {
+            body,
+            stmt: g.stmt,
+            keys,
+            waits: Box::new(move |n| waits_for(n, &g, src)),
+        });
     }
+    let left = left_running(&tracked, &keys_of, src);
+    out.extend(
+        tracked
+            .iter()
+            .zip(left)
+            .filter(|(_, l)| !l.is_empty())
+            .map(|(t, _)| t.stmt.id()),
+    );
     out
 }
 
 /// A goroutine whose lifetime [`left_running`] follows.
 pub struct Tracked<'t, 'w> {
-    /// The statement of the function walked that starts it.
+    /// The body of the function it is followed in.
+    pub body: Node<'t>,
+    /// The statement of that function that starts it.
     pub stmt: Node<'t>,
     /// The names one of which a statement that waits for it names.
     pub keys: Vec<&'t str>,
@@ -370,16 +362,38 @@ pub struct Tracked<'t, 'w> {
     pub waits: Box<dyn Fn(Node<'t>) -> bool + 'w>,
 }
 
-/// For each of `tracked`, started in `body`: the ways out of the function
-/// (a `return`, or the body for its end) that leave it running, none when
-/// it is waited for on every path after it starts. A deferred wait runs on
-/// every way out. One walk of the function answers for all of them, and a
+/// For each of `tracked`: the ways out of its function (a `return`, or the
+/// body for its end) that leave it running, none when it is waited for on
+/// every path after it starts. A deferred wait runs on every way out. One
+/// walk of each function answers for all the goroutines it starts, and a
 /// statement is asked whether it waits for a goroutine only when `keys_of`
 /// (the names it might wait on) meets that goroutine's keys: asking
 /// goroutine by goroutine walks the function once per goroutine.
 pub fn left_running<'t>(
-    body: Node<'t>,
     tracked: &[Tracked<'t, '_>],
+    keys_of: &dyn Fn(Node<'t>) -> Vec<&'t str>,
+    src: &'t str,
+) -> Vec<Vec<Node<'t>>> {
+    let mut by_body: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    for (i, t) in tracked.iter().enumerate() {
+        by_body.entry(t.body.id()).or_default().push(i);
+    }
+    let mut left = vec![Vec::new(); tracked.len()];
+    for members in by_body.into_values() {
+        let group: Vec<&Tracked> = members.iter().map(|&i| &tracked[i]).collect();
+        for (i, l) in members
+            .into_iter()
+            .zip(left_running_in(&group, keys_of, src))
+        {
+            left[i] = l;
+        }
+    }
+    left
+}
+
+/// [`left_running`] for goroutines of one function.
+fn left_running_in<'t>(
+    tracked: &[&Tracked<'t, '_>],
     keys_of: &dyn Fn(Node<'t>) -> Vec<&'t str>,
     src: &'t str,
 ) -> Vec<Vec<Node<'t>>> {
@@ -394,6 +408,7 @@ pub fn left_running<'t>(
         }
         starting.entry(t.stmt.id()).or_default().push(i);
     }
+    let body = tracked[0].body;
     let mut all = Lifetimes {
         tracked,
         by_key,
@@ -411,7 +426,7 @@ pub fn left_running<'t>(
 }
 
 /// Goroutines pending on a path, by their index in [`Lifetimes::tracked`].
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 struct Bits(Vec<u64>);
 
 impl Bits {
@@ -442,7 +457,7 @@ impl Bits {
 
 /// The flow of [`left_running`].
 struct Lifetimes<'a, 't, 'w> {
-    tracked: &'a [Tracked<'t, 'w>],
+    tracked: &'a [&'a Tracked<'t, 'w>],
     /// For each key, the goroutines that have it.
     by_key: std::collections::HashMap<&'t str, Vec<usize>>,
     /// The goroutines each statement starts, by its id.
