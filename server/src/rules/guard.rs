@@ -7,8 +7,10 @@ use crate::diagnostic::{Applicability, Fix, Location};
 use crate::fix::{edit, fix, import, indent_at};
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::WRITER;
-use crate::syntax::{any_no_funcs, named_children, statement_of, visit, Call, NodeKind, Visit};
-use std::collections::{HashMap, HashSet};
+use crate::syntax::{
+    any_no_funcs, named_children, statement_of, Call, NodeKind, Occurrences, Visit,
+};
+use std::collections::HashSet;
 use tree_sitter::Node;
 
 /// What is guarded: a package-level variable, or a field of the handler's
@@ -324,9 +326,9 @@ fn reads_in<'t>(roots: &[Node<'t>], touches: &dyn Fn(Node) -> bool, src: &str) -
 /// The statement to wrap: the one holding `access`, widened to an enclosing
 /// statement of the handler whose own header also mentions `name` (so that
 /// two uses never take the lock twice).
-fn statement_around<'t>(
-    cx: &Context,
-    h: &Handler,
+fn statement_around<'a, 't>(
+    cx: &Context<'a>,
+    h: &Handler<'a>,
     access: Node<'t>,
     name: &str,
 ) -> Option<Node<'t>> {
@@ -356,36 +358,12 @@ fn statement_around<'t>(
     (!crate::syntax::is_function(stmt)).then_some(stmt)
 }
 
-/// Where each name occurs in a handler's body (identifiers and field names,
-/// function literals included), by start byte in order: read once per body,
-/// then how often a name occurs in any node of it is two binary searches.
-pub(crate) struct Mentions<'a>(HashMap<&'a str, Vec<usize>>);
-
-impl<'a> Mentions<'a> {
-    fn of(cx: &Context<'a>, body: Node) -> Mentions<'a> {
-        let mut at: HashMap<&'a str, Vec<usize>> = HashMap::new();
-        visit(body, |n| {
-            if matches!(n.kind_name(), "identifier" | "field_identifier") {
-                at.entry(cx.text(n)).or_default().push(n.start_byte());
-            }
-            Visit::Descend
-        });
-        Mentions(at)
-    }
-
-    /// How many times `name` occurs inside `n`.
-    fn within(&self, name: &str, n: Node) -> usize {
-        self.0.get(name).map_or(0, |v| {
-            v.partition_point(|&b| b < n.end_byte()) - v.partition_point(|&b| b < n.start_byte())
-        })
-    }
-}
-
-fn mentions_in<'a>(cx: &Context<'a>, body: Node) -> std::rc::Rc<Mentions<'a>> {
+/// Where each name occurs in a handler's body, read once per body.
+fn mentions_in<'a>(cx: &Context<'a>, body: Node<'a>) -> std::rc::Rc<Occurrences<'a>> {
     if let Some(m) = cx.mentions.borrow().get(&body.id()) {
         return m.clone();
     }
-    let m = std::rc::Rc::new(Mentions::of(cx, body));
+    let m = std::rc::Rc::new(Occurrences::of(body, cx.src));
     cx.mentions.borrow_mut().insert(body.id(), m.clone());
     m
 }

@@ -12,7 +12,7 @@ use crate::syntax::goroutines::{
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
+use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Occurrences, Visit};
 use std::collections::HashMap;
 use std::rc::Rc;
 use tree_sitter::Node;
@@ -217,8 +217,8 @@ fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
 struct BodyFacts<'a> {
     goroutines: Vec<Start<'a>>,
     naming: HashMap<&'a str, Vec<usize>>,
-    /// Every identifier of the body, by name, in order.
-    uses: HashMap<&'a str, Vec<Node<'a>>>,
+    /// Where each name occurs in the body.
+    uses: Occurrences<'a>,
 }
 
 impl<'a> BodyFacts<'a> {
@@ -236,17 +236,10 @@ impl<'a> BodyFacts<'a> {
                 Visit::Descend
             });
         }
-        let mut uses: HashMap<&'a str, Vec<Node<'a>>> = HashMap::new();
-        visit(body, |n| {
-            if n.kind_name() == "identifier" {
-                uses.entry(cx.text(n)).or_default().push(n);
-            }
-            Visit::Descend
-        });
         BodyFacts {
             goroutines,
             naming,
-            uses,
+            uses: Occurrences::of(body, cx.src),
         }
     }
 }
@@ -288,8 +281,11 @@ impl<'a> Made<'a> {
             .iter()
             .filter_map(|g| unguarded_send(cx, g, ch).map(|send| (*g, send)))
             .collect();
-        let uses = facts.uses.get(ch).map_or(&[][..], |v| &v[..]);
-        if senders.is_empty() || escapes(cx, uses, ch, &naming, &senders) {
+        let uses: Vec<Node> = (facts.uses.of_name(ch).iter())
+            .filter(|n| n.kind_name() == "identifier")
+            .copied()
+            .collect();
+        if senders.is_empty() || escapes(cx, &uses, ch, &naming, &senders) {
             return None;
         }
         Some(Made {

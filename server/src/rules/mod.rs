@@ -155,9 +155,10 @@ pub struct Context<'a> {
     /// and guarded name (see [`guard::guard_fix`]).
     pub(crate) guard_fixes: std::cell::RefCell<GuardFixes>,
     /// Where each name occurs in a handler body a guard fix was asked for,
-    /// by the body's node id (see [`guard::Mentions`]).
-    pub(crate) mentions:
-        std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<guard::Mentions<'a>>>>,
+    /// by the body's node id.
+    pub(crate) mentions: std::cell::RefCell<
+        std::collections::HashMap<usize, std::rc::Rc<crate::syntax::Occurrences<'a>>>,
+    >,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
     /// The bindings of each function aliases were asked of, by node id:

@@ -365,6 +365,36 @@ pub fn root_ident(mut node: Node) -> Option<Node> {
     }
 }
 
+/// Where each name occurs under a node: its identifiers and field names
+/// (function literals included), by their text, in order. One walk answers
+/// where any name occurs, and how often inside any node below it.
+pub struct Occurrences<'t>(std::collections::HashMap<&'t str, Vec<Node<'t>>>);
+
+impl<'t> Occurrences<'t> {
+    pub fn of(root: Node<'t>, src: &'t str) -> Self {
+        let mut at: std::collections::HashMap<&'t str, Vec<Node<'t>>> = Default::default();
+        visit(root, |n| {
+            if matches!(n.kind_name(), "identifier" | "field_identifier") {
+                at.entry(text(n, src)).or_default().push(n);
+            }
+            Visit::Descend
+        });
+        Occurrences(at)
+    }
+
+    /// Where `name` occurs, in order.
+    pub fn of_name(&self, name: &str) -> &[Node<'t>] {
+        self.0.get(name).map_or(&[], |v| &v[..])
+    }
+
+    /// How many times `name` occurs inside `n`.
+    pub fn within(&self, name: &str, n: Node) -> usize {
+        let v = self.of_name(name);
+        v.partition_point(|o| o.start_byte() < n.end_byte())
+            - v.partition_point(|o| o.start_byte() < n.start_byte())
+    }
+}
+
 /// True when the expression mentions `name` as an identifier or a selector
 /// with exactly that text (`s.wg`), function literals included.
 pub fn mentions(node: Node, src: &str, name: &str) -> bool {
