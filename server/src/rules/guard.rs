@@ -360,12 +360,7 @@ fn statement_around<'a, 't>(
 
 /// Where each name occurs in a handler's body, read once per body.
 fn mentions_in<'a>(cx: &Context<'a>, body: Node<'a>) -> std::rc::Rc<Occurrences<'a>> {
-    if let Some(m) = cx.mentions.borrow().get(&body.id()) {
-        return m.clone();
-    }
-    let m = std::rc::Rc::new(Occurrences::of(body, cx.src));
-    cx.mentions.borrow_mut().insert(body.id(), m.clone());
-    m
+    super::per_node(&cx.mentions, body, || Occurrences::of(body, cx.src))
 }
 
 /// A statement that leaves early, writes to the client, or starts work that

@@ -148,29 +148,38 @@ pub struct Context<'a> {
     /// fixes in one handler never both declare `req`.
     claimed: std::cell::RefCell<Claimed>,
     /// The names each function asked for a fresh name declares, by node id.
-    declared: std::cell::RefCell<
-        std::collections::HashMap<usize, std::rc::Rc<std::collections::HashSet<String>>>,
-    >,
+    declared: PerNode<std::collections::HashSet<String>>,
     /// The guard fix of each statement a guard run covers, by statement id
     /// and guarded name (see [`guard::guard_fix`]).
     pub(crate) guard_fixes: std::cell::RefCell<GuardFixes>,
     /// Where each name occurs in a handler body a guard fix was asked for,
     /// by the body's node id.
-    pub(crate) mentions: std::cell::RefCell<
-        std::collections::HashMap<usize, std::rc::Rc<crate::syntax::Occurrences<'a>>>,
-    >,
+    pub(crate) mentions: PerNode<crate::syntax::Occurrences<'a>>,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
     /// The bindings of each function aliases were asked of, by node id:
     /// several rules follow the writer or the request through one handler.
-    bindings: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Bindings<'a>>>>,
+    bindings: PerNode<Bindings<'a>>,
     /// The names each function asked about declares, by node id: one walk
     /// per function, however many names are asked.
-    locals: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Locals>>>,
+    locals: PerNode<Locals>,
     /// For each function asked about, the literals inside it that declare
     /// each name, as byte ranges (see [`Context::declared_around`]).
-    literal_locals:
-        std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<LiteralLocals>>>,
+    literal_locals: PerNode<LiteralLocals>,
+}
+
+/// What a check learnt about each node it asked about, by node id.
+type PerNode<T> = std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<T>>>;
+
+/// The value `memo` holds for `node`, made by `make` the first time.
+fn per_node<T>(memo: &PerNode<T>, node: Node, make: impl FnOnce() -> T) -> std::rc::Rc<T> {
+    if let Some(v) = memo.borrow().get(&node.id()) {
+        return v.clone();
+    }
+    // Not held across `make`: it may ask this memo about other nodes.
+    let v = std::rc::Rc::new(make());
+    memo.borrow_mut().insert(node.id(), v.clone());
+    v
 }
 
 /// The byte ranges of the function literals that declare each name.
@@ -232,13 +241,8 @@ impl<'a> Context<'a> {
         if seeds.is_empty() {
             return Default::default();
         }
-        let b = self.bindings.borrow().get(&root.id()).cloned();
-        let b = b.unwrap_or_else(|| {
-            let b = std::rc::Rc::new(Bindings::of(root, self.src));
-            self.bindings.borrow_mut().insert(root.id(), b.clone());
-            b
-        });
-        b.aliases(seeds, self.src, rules)
+        per_node(&self.bindings, root, || Bindings::of(root, self.src))
+            .aliases(seeds, self.src, rules)
     }
 
     /// True when the text of a declaration in scope contains `needle`: a
@@ -330,14 +334,9 @@ impl<'a> Context<'a> {
     /// earlier fixes of this check introduce in `func`, an enclosing function
     /// or one nested in it. The name is then claimed for later fixes.
     pub fn fresh_name(&self, func: Node, candidates: &[&str]) -> String {
-        let declared = {
-            let cached = self.declared.borrow().get(&func.id()).cloned();
-            cached.unwrap_or_else(|| {
-                let d = std::rc::Rc::new(crate::syntax::scope::declared_names(func, self.src));
-                self.declared.borrow_mut().insert(func.id(), d.clone());
-                d
-            })
-        };
+        let declared = per_node(&self.declared, func, || {
+            crate::syntax::scope::declared_names(func, self.src)
+        });
         let (start, end) = (func.start_byte(), func.end_byte());
         let mut claimed = self.claimed.borrow_mut();
         let taken = |n: &str| {
@@ -629,12 +628,9 @@ impl<'a> Context<'a> {
 
     /// The names `func` itself declares, walked once per function.
     fn locals(&self, func: Node) -> std::rc::Rc<Locals> {
-        if let Some(l) = self.locals.borrow().get(&func.id()) {
-            return l.clone();
-        }
-        let l = std::rc::Rc::new(Locals::of(func, self.src, self.imports));
-        self.locals.borrow_mut().insert(func.id(), l.clone());
-        l
+        per_node(&self.locals, func, || {
+            Locals::of(func, self.src, self.imports)
+        })
     }
 
     /// True when `name` at `at` is declared by `func` or by a function
@@ -645,8 +641,7 @@ impl<'a> Context<'a> {
         if self.declared_in(func, name) {
             return true;
         }
-        let cached = self.literal_locals.borrow().get(&func.id()).cloned();
-        let lits = cached.unwrap_or_else(|| {
+        let lits = per_node(&self.literal_locals, func, || {
             let mut by_name = LiteralLocals::new();
             for lit in crate::syntax::functions_in(func) {
                 for (n, _) in self.locals(lit).names() {
@@ -656,11 +651,7 @@ impl<'a> Context<'a> {
                         .push((lit.start_byte(), lit.end_byte()));
                 }
             }
-            let lits = std::rc::Rc::new(by_name);
-            self.literal_locals
-                .borrow_mut()
-                .insert(func.id(), lits.clone());
-            lits
+            by_name
         });
         let (s, e) = (at.start_byte(), at.end_byte());
         lits.get(name)

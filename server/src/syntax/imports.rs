@@ -30,8 +30,8 @@ pub struct Imports {
     pub list: Vec<Import>,
 }
 
-/// True for an import path of the standard library: its first element has
-/// no dot, unlike a module path's host (`github.com/…`). Quotes around the
+/// True for an import path of the standard library: it has no dot, unlike
+/// a module path, whose host has one (`github.com/…`). Quotes around the
 /// path change nothing.
 pub fn is_standard(path: &str) -> bool {
     !path.contains('.')

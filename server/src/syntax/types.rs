@@ -214,26 +214,25 @@ fn of_call(expr: Node, src: &str, imports: &Imports) -> Kind {
 /// receiver and body, not nested literals): `Some(Kind::Other)` when declared
 /// with a type httpvet does not track.
 pub fn local_kind(func: Node, name: &str, src: &str, imports: &Imports) -> Option<Kind> {
-    let mut found = Locals::default();
-    scan_locals(func, src, imports, Some(name), &mut found);
-    found.0.remove(name).map(|(k, _)| k)
+    scan_locals(func, src, imports, Some(name))
+        .remove(name)
+        .map(|(k, _)| k)
 }
 
 /// Every name a function itself declares, with its kind as [`local_kind`]
 /// gives it: one walk of the function answers every name, where a
 /// [`local_kind`] per name walks it per name.
 #[derive(Default, Debug)]
-pub struct Locals(std::collections::HashMap<String, (Kind, bool)>);
+pub struct Locals(std::collections::HashMap<String, Kind>);
 
 impl Locals {
     pub fn of(func: Node, src: &str, imports: &Imports) -> Locals {
-        let mut found = Locals::default();
-        scan_locals(func, src, imports, None, &mut found);
-        found
+        let found = scan_locals(func, src, imports, None);
+        Locals(found.into_iter().map(|(n, (k, _))| (n, k)).collect())
     }
 
     pub fn kind(&self, name: &str) -> Option<&Kind> {
-        self.0.get(name).map(|(k, _)| k)
+        self.0.get(name)
     }
 
     pub fn declares(&self, name: &str) -> bool {
@@ -241,23 +240,27 @@ impl Locals {
     }
 
     pub fn names(&self) -> impl Iterator<Item = (&str, &Kind)> {
-        self.0.iter().map(|(n, (k, _))| (n.as_str(), k))
+        self.0.iter().map(|(n, k)| (n.as_str(), k))
     }
 }
 
-/// The declarations of `func` (of `only`, or of every name) in order. A
-/// parameter or `var` settles its name's kind; a `:=`, range or receive
-/// settles it when it tells a kind, else holds it until one does. With
-/// `only`, the walk stops once that name is settled.
-fn scan_locals(func: Node, src: &str, imports: &Imports, only: Option<&str>, out: &mut Locals) {
+/// The declarations of `func` (of `only`, or of every name) in order, each
+/// name with its kind and whether that is settled. A parameter or `var`
+/// settles its name's kind; a `:=`, range or receive settles it when it
+/// tells a kind, else holds it until one does. With `only`, the walk stops
+/// once that name is settled.
+fn scan_locals(
+    func: Node,
+    src: &str,
+    imports: &Imports,
+    only: Option<&str>,
+) -> std::collections::HashMap<String, (Kind, bool)> {
+    let mut out = std::collections::HashMap::new();
     let func_id = func.id();
     let wanted = |id: Node| only.is_none_or(|o| text(id, src) == o);
     // Records `k` for `name`; true when `only` is settled.
     let mut record = |name: &str, k: Kind, settles: bool| {
-        let e = out
-            .0
-            .entry(name.to_string())
-            .or_insert((Kind::Other, false));
+        let e = out.entry(name.to_string()).or_insert((Kind::Other, false));
         if !e.1 && (settles || k != Kind::Other) {
             *e = (k, true);
         }
@@ -332,4 +335,5 @@ fn scan_locals(func: Node, src: &str, imports: &Imports, only: Option<&str>, out
             Visit::Descend
         }
     });
+    out
 }
