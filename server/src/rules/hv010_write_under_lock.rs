@@ -117,10 +117,12 @@ fn is_local_lock(lock: &str, locals: &std::collections::HashSet<String>) -> bool
 /// The `Lock()` / `RLock()` statements of a body, per lock, in order, and
 /// the blocks that hold them: each read once per handler, however many
 /// writes under a lock it has.
-struct LockSites<'a>(
-    std::collections::HashMap<&'a str, Vec<Node<'a>>>,
-    std::collections::HashMap<usize, std::rc::Rc<Block<'a>>>,
-);
+struct LockSites<'a> {
+    /// Each lock's `Lock()` / `RLock()` statements, in order.
+    sites: std::collections::HashMap<&'a str, Vec<Node<'a>>>,
+    /// The blocks asked about, by id.
+    blocks: std::collections::HashMap<usize, std::rc::Rc<Block<'a>>>,
+}
 
 /// A block's statements, where each sits, and where each lock is released
 /// (by lock and method), plainly or deferred.
@@ -177,11 +179,14 @@ impl<'a> LockSites<'a> {
             }
             Visit::Descend
         });
-        LockSites(sites, Default::default())
+        LockSites {
+            sites,
+            blocks: Default::default(),
+        }
     }
 
     fn block(&mut self, cx: &Context<'a>, block: Node<'a>) -> std::rc::Rc<Block<'a>> {
-        self.1
+        self.blocks
             .entry(block.id())
             .or_insert_with(|| std::rc::Rc::new(Block::of(cx, block)))
             .clone()
@@ -189,7 +194,7 @@ impl<'a> LockSites<'a> {
 
     /// The last `lock.Lock()` / `lock.RLock()` statement before `at`.
     fn before(&self, lock: &str, at: Node) -> Option<Node<'a>> {
-        let v = self.0.get(lock)?;
+        let v = self.sites.get(lock)?;
         let i = v.partition_point(|n| n.start_byte() < at.start_byte());
         i.checked_sub(1).map(|i| v[i])
     }
