@@ -48,9 +48,21 @@ struct Flat {
     _tree: Tree,
 }
 
+/// A declaration a guard lays out when it is first needed (see [`flatten`]).
+struct Pending {
+    decl: ffi::TSNode,
+    start: u32,
+    end: u32,
+    guard: u64,
+    /// Laid out already (kept in the list: removing would shift the rest).
+    done: Cell<bool>,
+}
+
 thread_local! {
     /// The layouts of the live guards, by the start of their declaration.
     static FLATS: RefCell<Vec<Rc<Flat>>> = const { RefCell::new(Vec::new()) };
+    /// The declarations of the live guards not laid out yet, by start.
+    static PENDING: RefCell<Vec<Pending>> = const { RefCell::new(Vec::new()) };
     static GUARDS: Cell<u64> = const { Cell::new(0) };
     /// Where the nodes this thread took from layouts lately are laid out.
     static RECENT: [Cell<Slot>; SLOTS] = const { [const { Cell::new(EMPTY) }; SLOTS] };
@@ -127,18 +139,82 @@ pub struct Flattened<'t> {
 }
 
 /// Lays out each of `decls` not laid out already, until the guard drops.
+///
+/// A declaration is laid out when it is first needed: when a walk starts
+/// inside it, or a parent or a sibling of one of its nodes is asked for.
+/// A layout costs about what one cursor walk does, so it pays from the
+/// first walk on; a declaration no rule walks (over a third of those in
+/// GOROOT's `net`) is never laid out. Asking for a child in a field
+/// does not lay it out: the tree answers that as fast.
 pub fn flatten<'t>(decls: impl IntoIterator<Item = Node<'t>>) -> Flattened<'t> {
     let guard = new_guard();
-    for d in decls {
-        if find(d).is_some() {
-            continue;
+    PENDING.with(|p| {
+        let Ok(mut pending) = p.try_borrow_mut() else {
+            return;
+        };
+        for d in decls {
+            let (start, end) = (d.start_byte() as u32, d.end_byte() as u32);
+            let at = pending.partition_point(|x| x.start <= start);
+            let raw = d.into_raw();
+            let waiting = pending[..at]
+                .iter()
+                .rev()
+                .take_while(|x| x.start == start)
+                .any(|x| x.decl.id == raw.id && x.decl.tree == raw.tree);
+            if waiting || find(d).is_some() {
+                continue;
+            }
+            pending.insert(
+                at,
+                Pending {
+                    decl: raw,
+                    start,
+                    end,
+                    guard,
+                    done: Cell::new(false),
+                },
+            );
         }
-        insert(lay_out(d, guard));
-    }
+    });
     Flattened {
         guard,
         _tree: PhantomData,
     }
+}
+
+/// Lays out the pending declaration that holds `node`, if one does: true
+/// when it did.
+fn due(node: Node<'_>) -> bool {
+    let raw = node.into_raw();
+    let start = node.start_byte() as u32;
+    let laid_out = PENDING.with(|p| {
+        let pending = p.try_borrow().ok()?;
+        let at = pending
+            .partition_point(|x| x.start <= start)
+            .checked_sub(1)?;
+        let d = &pending[at];
+        if d.done.get() || d.decl.tree != raw.tree || (node.end_byte() as u32) > d.end {
+            return None;
+        }
+        d.done.set(true);
+        // SAFETY: the declaration's guard is alive (its drop removes its
+        // pending declarations), and the guard borrows the tree.
+        let decl = unsafe { Node::from_raw(d.decl) };
+        Some(lay_out(decl, d.guard))
+    });
+    match laid_out {
+        Some(flat) => insert(flat),
+        None => false,
+    }
+}
+
+/// Forgets the pending declarations of `guard`.
+fn drop_pending(guard: u64) {
+    PENDING.with(|p| {
+        if let Ok(mut pending) = p.try_borrow_mut() {
+            pending.retain(|x| x.guard != guard);
+        }
+    });
 }
 
 /// A guard id no layout of this thread has yet.
@@ -150,17 +226,19 @@ fn new_guard() -> u64 {
 }
 
 /// Adds a layout to this thread's, in order of where it starts.
-fn insert(flat: Flat) {
+fn insert(flat: Flat) -> bool {
     FLATS.with(|f| {
         // A walk in progress holds its own reference; only a walk's
         // callback that flattens while another walk reads the list could
         // find it borrowed, and then the declaration is walked with a
         // cursor.
-        if let Ok(mut flats) = f.try_borrow_mut() {
-            let at = flats.partition_point(|x| x.start(0) <= flat.start(0));
-            flats.insert(at, Rc::new(flat));
-        }
-    });
+        let Ok(mut flats) = f.try_borrow_mut() else {
+            return false;
+        };
+        let at = flats.partition_point(|x| x.start(0) <= flat.start(0));
+        flats.insert(at, Rc::new(flat));
+        true
+    })
 }
 
 /// Layouts taken from the thread that made them, to be read on another
@@ -196,6 +274,7 @@ impl<'t> Flattened<'t> {
     pub fn keep(self) -> Kept {
         let guard = self.guard;
         std::mem::forget(self);
+        drop_pending(guard);
         let mine = FLATS.with(|f| match f.try_borrow_mut() {
             Ok(mut flats) => {
                 let (mine, rest) = std::mem::take(&mut *flats)
@@ -233,6 +312,7 @@ pub fn adopt<'t>(kept: Kept) -> Flattened<'t> {
 
 impl Drop for Flattened<'_> {
     fn drop(&mut self) {
+        drop_pending(self.guard);
         FLATS.with(|f| {
             if let Ok(mut flats) = f.try_borrow_mut() {
                 flats.retain(|x| x.guard != self.guard);
@@ -417,7 +497,7 @@ fn node<'t>(flat: &Rc<Flat>, i: usize, _like: &Node<'t>) -> Node<'t> {
 /// Pre-order over `root` and its descendants from the layout, when `root`
 /// is laid out; `false` (and nothing visited) when it is not.
 pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
-    let Some((flat, i)) = find(root) else {
+    let Some((flat, i)) = find(root).or_else(|| due(root).then(|| find(root)).flatten()) else {
         return false;
     };
     let end = flat.ends[i] as usize;
@@ -436,7 +516,7 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
 /// finds a parent by descending from its root, which costs the node's
 /// depth); `None` when `node` is not laid out or is a declaration.
 pub fn parent<'t>(node: Node<'t>) -> Option<Node<'t>> {
-    let (flat, i) = find(node)?;
+    let (flat, i) = find(node).or_else(|| due(node).then(|| find(node)).flatten())?;
     let p = flat.parents[i];
     (p != NO_PARENT).then(|| self::node(&flat, p as usize, &node))
 }
@@ -446,7 +526,7 @@ pub fn parent<'t>(node: Node<'t>) -> Option<Node<'t>> {
 /// which it finds from its root): `None` when `node` is not laid out or is
 /// a declaration, `Some(None)` when it has no such sibling.
 pub fn sibling<'t>(node: Node<'t>, forward: bool) -> Option<Option<Node<'t>>> {
-    let (flat, i) = find(node)?;
+    let (flat, i) = find(node).or_else(|| due(node).then(|| find(node)).flatten())?;
     let p = flat.parents[i];
     if p == NO_PARENT {
         return None;
@@ -547,6 +627,11 @@ mod tests {
             });
         }
         let _guard = flatten(decls.iter().copied());
+        // Nothing is laid out before it is walked; then all of it is.
+        assert!(all.iter().all(|n| find(*n).is_none()));
+        for d in &decls {
+            visit(*d, |_| Visit::Stop);
+        }
         let found = all.iter().filter(|n| find(**n).is_some()).count();
         assert_eq!(found, in_decls);
         // And every node's parent is the tree's.
@@ -601,13 +686,41 @@ mod tests {
     fn guards_remove_only_their_own_layouts() {
         let tree = parse("package p\nfunc a() { x() }\nfunc b() { y() }\n");
         let decls: Vec<Node> = tree.root_node().named_children(&mut tree.walk()).collect();
+        let touch = |d: Node| visit(d, |_| Visit::Stop);
         let outer = flatten([decls[1]]);
+        touch(decls[1]);
         {
             let _inner = flatten([decls[1], decls[2]]);
+            touch(decls[2]);
             assert!(find(decls[1]).is_some() && find(decls[2]).is_some());
         }
         assert!(find(decls[1]).is_some() && find(decls[2]).is_none());
         drop(outer);
         assert!(find(decls[1]).is_none());
+    }
+
+    #[test]
+    fn a_declaration_is_laid_out_when_first_needed() {
+        let tree = parse("package p\nfunc a() { x(1) }\nfunc b() { y(2) }\n");
+        let decls: Vec<Node> = tree.root_node().named_children(&mut tree.walk()).collect();
+        let _guard = flatten([decls[1], decls[2]]);
+        fn last(d: Node<'_>) -> Node<'_> {
+            let mut last = d;
+            visit(d, |n| {
+                last = n;
+                Visit::Descend
+            });
+            last
+        }
+        // Walking `a` lays it out; `b` waits until a parent is asked.
+        let deep_a = last(decls[1]);
+        assert!(find(deep_a).is_some() && find(decls[2]).is_none());
+        let mut deep_b = decls[2];
+        while let Some(c) = deep_b.child(deep_b.child_count().saturating_sub(2)) {
+            deep_b = c;
+        }
+        assert!(find(decls[2]).is_none());
+        assert_eq!(parent(deep_b), deep_b.parent());
+        assert!(find(decls[2]).is_some());
     }
 }
