@@ -19,7 +19,10 @@ outgoing requests that cannot be cancelled: `http.Get`, `http.Head`,
 `http.Post`, `http.PostForm` (as functions, or as methods of
 `http.DefaultClient` or of a known `*http.Client`), `http.NewRequest`, and
 `http.NewRequestWithContext` given `context.Background()` or
-`context.TODO()`.
+`context.TODO()`. A `NewRequest` that gets its context before it is sent is
+left alone: `req.WithContext(ctx)` later (also from a field it was stored
+in, `s.req.WithContext(ctx)`), returned to the caller, or handed to a
+function together with the context in reach (`s.do(ctx, client, req)`).
 
 ## Why is this bad?
 These requests run on `context.Background()`. When the client of the handler
@@ -145,7 +148,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// `req, err := http.NewRequest(…)` followed by `req = req.WithContext(ctx)`
-/// (or `req.WithContext(ctx)` passed on): the context is attached after all.
+/// (or `req.WithContext(ctx)` passed on, also from a field the request was
+/// stored in: `s.req = req; …s.req.WithContext(ctx)`), or handed to a
+/// function together with a context in reach: the context is attached
+/// after all.
 fn context_attached_later(cx: &Context, new_request: Node) -> bool {
     let Some(decl) = new_request.up().and_then(|l| l.up()) else {
         return false;
@@ -157,8 +163,43 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
     else {
         return false;
     };
-    let Some(body) = enclosing_function(new_request).and_then(|f| f.field("body")) else {
+    let Some(func) = enclosing_function(new_request) else {
         return false;
+    };
+    let Some(body) = func.field("body") else {
+        return false;
+    };
+    // The request's names: its variable, and the fields it is stored in
+    // (`s.req = req`).
+    let mut names = vec![name];
+    visit(body, |n| {
+        if n.kind_name() == "assignment_statement" && n.start_byte() > decl.end_byte() {
+            if let (Some(l), Some(r)) = (n.field("left"), n.field("right")) {
+                for (l, r) in named_children(l).zip(named_children(r)) {
+                    let r = unparen(r);
+                    if r.kind_name() == "identifier" && cx.text(r) == name {
+                        names.push(cx.text(l));
+                    }
+                }
+            }
+        }
+        Visit::Descend
+    });
+    // The function's contexts: its named `context.Context` parameters.
+    let contexts: Vec<String> = params(func, cx.src)
+        .into_iter()
+        .filter(|p| cx.imports.type_member(p.ty, cx.src, "context") == Some(("Context", false)))
+        .filter_map(|p| p.name)
+        .filter(|n| n != "_")
+        .collect();
+    // A context in reach: a context parameter, or `r.Context()`.
+    let is_context = |n: Node| {
+        let n = unparen(n);
+        let t = cx.text(n);
+        contexts.iter().any(|c| c == t)
+            || Call::of(n).is_some_and(|c| {
+                c.args.is_empty() && c.method(cx.src).is_some_and(|(_, m)| m == "Context")
+            })
     };
     let mut attached = false;
     let is_req = |n: Node| {
@@ -187,7 +228,12 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
                                 .is_some_and(|p| p.attaches_context)
                     })
                 });
-            if gives {
+            // Handed on with a context in reach, to any function: the
+            // callee can attach it (`s.opts.Do(ctx, client, req)`).
+            let with_context = Call::of(n).is_some_and(|c| {
+                c.args.iter().any(|a| is_req(*a)) && c.args.iter().any(|a| is_context(*a))
+            });
+            if gives || with_context {
                 attached = true;
                 return Visit::Stop;
             }
@@ -195,7 +241,7 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
                 let bg = Call::of(n)
                     .and_then(|c| c.arg(0))
                     .is_some_and(|a| cx.is_background_context(a));
-                if cx.text(operand) == name && !bg {
+                if names.contains(&cx.text(operand)) && !bg {
                     attached = true;
                     return Visit::Stop;
                 }

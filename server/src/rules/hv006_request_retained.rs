@@ -27,7 +27,10 @@ value to) or returns the place, when a function of another file of the
 package uses the place and reads one of these, when the place is exported
 or holds values as `any` (a `sync.Map`, a list), and always for a stored
 body. A request kept only for its method, URL, headers or `RemoteAddr`,
-which stay valid, is left alone.
+which stay valid, is left alone, as is a request stored in a value the
+handler gives its writer too (`c.res = w; c.req = r`, `c.response.reset(w)`):
+a framework's per-request context, made for this request, unless it is a
+package variable.
 
 ## Why is this bad?
 When the handler returns, the server closes the body and cancels the
@@ -86,6 +89,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(r) = &h.request else { continue };
         let requests = cx.aliases(h.func, std::slice::from_ref(r), RETAINED_REQUEST);
+        // The values that receive the handler's writer too, found at the
+        // first store.
+        let mut contexts: Option<HashSet<&str>> = None;
         visit(h.body, |n| {
             if n.kind_name() == "func_literal"
                 && cx.handlers().iter().any(|o| o.func.id() == n.id())
@@ -105,7 +111,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 "expression_statement" => stored_by_call(cx, h, n, &requests),
                 _ => None,
             };
-            let place = place.filter(|p| read_after_return(cx, h, n, p, &requests, &mut read));
+            let place = place
+                .filter(|p| {
+                    let ctxs = contexts.get_or_insert_with(|| per_request_values(cx, h));
+                    !matches!(p.at, At::Place(at) if holder(cx, at).is_some_and(|v| ctxs.contains(v)))
+                })
+                .filter(|p| read_after_return(cx, h, n, p, &requests, &mut read));
             match place {
                 Some(Stored { place, .. }) => {
                     let mut d = cx.diag(
@@ -127,6 +138,80 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         });
     }
+}
+
+/// The value a field is selected from: `c` of `c.req` or `c.ctx.req`;
+/// `None` for a place that is no field.
+fn holder<'a>(cx: &Context<'a>, place: Node<'a>) -> Option<&'a str> {
+    let place = unparen(place);
+    (place.kind_name() == "selector_expression")
+        .then(|| root_ident(place))
+        .flatten()
+        .map(|n| cx.text(n))
+}
+
+/// The locals, parameters and receivers (of `h` or a function around it)
+/// that handler `h` gives its writer as well as its request: `c.res = w`,
+/// `c.response.reset(w)` (a setter of a field).
+/// Such a value is the request's own context (a framework's `Reset(w, r)`,
+/// an event wrapping both), made for this request and done with it; the
+/// request stored in it does not outlive the handler because of it. A
+/// package variable is shared by every request, and is not one.
+fn per_request_values<'a>(cx: &Context<'a>, h: &Handler<'a>) -> HashSet<&'a str> {
+    let mut out = HashSet::new();
+    let Some(w) = &h.writer else {
+        return out;
+    };
+    let writers = cx.aliases(
+        h.func,
+        std::slice::from_ref(w),
+        crate::syntax::scope::WRITER,
+    );
+    let is_writer =
+        |v: Node| crate::syntax::scope::derives(v, &writers, cx.src, crate::syntax::scope::WRITER);
+    visit(h.body, |n| {
+        match n.kind_name() {
+            "assignment_statement" => {
+                let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+                    return Visit::Descend;
+                };
+                for (l, v) in named_children(left).zip(named_children(right)) {
+                    if let Some(root) = holder(cx, l).filter(|_| is_writer(v)) {
+                        out.insert(root);
+                    }
+                }
+            }
+            "call_expression" => {
+                let Some(call) = Call::of(n) else {
+                    return Visit::Descend;
+                };
+                // A setter of one of its fields: `c.response.reset(w)` (not
+                // `s.render(w, x)`, a server's helper that only writes).
+                let setter = call.function.kind_name() == "selector_expression"
+                    && call
+                        .function
+                        .field("operand")
+                        .is_some_and(|o| unparen(o).kind_name() == "selector_expression")
+                    && call.function.field("field").is_some_and(|m| {
+                        let m = cx.text(m).to_ascii_lowercase();
+                        m.starts_with("reset") || m.starts_with("set") || m.starts_with("init")
+                    });
+                if setter && call.args.iter().any(|a| is_writer(*a)) {
+                    if let Some(root) = holder(cx, call.function) {
+                        out.insert(root);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Visit::Descend
+    });
+    // A package variable is no request's own.
+    out.retain(|v| {
+        std::iter::successors(Some(h.func), |f| crate::syntax::enclosing_function(*f))
+            .any(|f| cx.declared_in(f, v))
+    });
+    out
 }
 
 /// Where a handler stores its request: how the message names the place,

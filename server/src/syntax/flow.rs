@@ -80,7 +80,8 @@ struct Walker<'f, 't, F: Flow<'t>> {
     /// The body walked.
     body: Node<'t>,
     /// Walking a test (a function given a `*testing.T`, `B`, `F` or a
-    /// `testing.TB`): a path that has failed the test ends there. Asked
+    /// `testing.TB`, or a literal inside one): a path that has failed the
+    /// test ends there. Asked
     /// only at a call that may fail a test: finding the body's function
     /// climbs the tree, which costs its depth.
     test: std::cell::Cell<Option<bool>>,
@@ -373,10 +374,10 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         if let Some(t) = self.test.get() {
             return t;
         }
-        let t = self
-            .body
-            .up()
-            .is_some_and(|f| is_test_function(f, self.src));
+        // The test's own function, or a function literal inside a test (a
+        // fake server's handler that fails the test through its `t`).
+        let t = std::iter::successors(self.body.up(), |f| crate::syntax::enclosing_function(*f))
+            .any(|f| is_test_function(f, self.src));
         self.test.set(Some(t));
         t
     }
