@@ -134,11 +134,14 @@ fn runs(rule: &Rule, file: &SourceFile, imports: &Imports, settings: &Settings) 
 }
 
 /// True for test code: a `_test.go` file; a test helper beside the code (a
-/// file that imports `testing`: harnesses, fake servers, fixtures, compiled
-/// only into tests in practice); or a file of a test-support package, named
-/// `test`, `testutil` or, as Go names them, `…test` (`httptest`, `iotest`).
+/// file that imports `testing` or a test framework such as testify or
+/// Gomega: harnesses, fake servers, fixtures, compiled only into tests in
+/// practice); or a file of a test-support package, named `test`,
+/// `testutil` or, as Go names them, `…test` (`httptest`, `iotest`).
 pub fn is_test_code(file: &SourceFile, imports: &Imports) -> bool {
-    file.is_test() || imports.has("testing") || is_test_package(&crate::index::package_name(file))
+    file.is_test()
+        || imports.has_test_framework()
+        || is_test_package(&crate::index::package_name(file))
 }
 
 /// True for the name of a package that supports tests (see [`is_test_code`]).
@@ -276,4 +279,40 @@ pub fn check_source(path: &str, text: String, settings: &Settings) -> FileReport
     let unit = Unit::new(SourceFile::parse(path, text));
     let index = PackageIndex::new(vec![&unit.summary]);
     unit.check(&index, settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_code(path: &str, text: &str) -> bool {
+        let file = SourceFile::parse(path, text.to_string());
+        let imports = Imports::of(&file);
+        is_test_code(&file, &imports)
+    }
+
+    #[test]
+    fn test_code_is_told_by_name_imports_and_package() {
+        assert!(test_code("a_test.go", "package a\n"));
+        assert!(test_code("fake.go", "package a\n\nimport \"testing\"\n"));
+        // A helper that asserts with a test framework is compiled into tests.
+        for framework in [
+            "github.com/stretchr/testify/require",
+            "github.com/onsi/gomega",
+            "github.com/onsi/ginkgo/v2",
+            "gotest.tools/v3/assert",
+        ] {
+            let text = format!("package a\n\nimport (\n\t\"net/http\"\n\t\"{framework}\"\n)\n");
+            assert!(test_code("server.go", &text), "{framework}");
+        }
+        assert!(test_code("fake.go", "package apitest\n"));
+        assert!(!test_code(
+            "server.go",
+            "package latest\n\nimport \"net/http\"\n"
+        ));
+        assert!(!test_code(
+            "server.go",
+            "package a\n\nimport \"github.com/stretchr/objx\"\n"
+        ));
+    }
 }

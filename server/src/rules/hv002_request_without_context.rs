@@ -23,6 +23,10 @@ outgoing requests that cannot be cancelled: `http.Get`, `http.Head`,
 left alone: `req.WithContext(ctx)` later (also from a field it was stored
 in, `s.req.WithContext(ctx)`), returned to the caller, or handed to a
 function together with the context in reach (`s.do(ctx, client, req)`).
+So is a request that is never sent (built only to parse a URL: nothing
+takes it, only its fields are read), and a context that becomes
+`context.Background()` only when it is nil (`if ctx == nil { ctx =
+context.Background() }`).
 
 ## Why is this bad?
 These requests run on `context.Background()`. When the client of the handler
@@ -92,7 +96,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let what = if let Some(name) = cx.imports.member(call.function, cx.src, http) {
             match name {
                 _ if SENDERS.contains(&name) => Some(format!("`http.{name}`")),
-                "NewRequest" if !context_attached_later(cx, n) => {
+                "NewRequest" if !context_attached_later(cx, n) && !never_sent(cx, n) => {
                     Some("`http.NewRequest`".to_string())
                 }
                 "NewRequestWithContext"
@@ -252,6 +256,75 @@ fn context_attached_later(cx: &Context, new_request: Node) -> bool {
     attached
 }
 
+/// True when `arg` is a local of the function around `call` that nothing
+/// but this use reads: replacing it leaves it declared and unused.
+fn becomes_unused(cx: &Context, call: Node, arg: Node) -> bool {
+    if arg.kind_name() != "identifier" {
+        return false;
+    }
+    let name = cx.text(arg);
+    let Some(func) = enclosing_function(call) else {
+        return false;
+    };
+    if !cx.declared_in(func, name) {
+        return false;
+    }
+    let mut uses = 0;
+    visit(func, |n| {
+        if n.kind_name() == "identifier" && cx.text(n) == name {
+            uses += 1;
+        }
+        Visit::Descend
+    });
+    // Its declaration and this use.
+    uses <= 2
+}
+
+/// `u, err := http.NewRequest(…)` whose request is only read or set
+/// field by field (`r.URL = u.URL`) and never goes anywhere: no call is
+/// given it, nothing stores it, it never writes itself out. A request
+/// built to parse a URL or a header sends nothing.
+fn never_sent(cx: &Context, new_request: Node) -> bool {
+    let Some(decl) = new_request.up().and_then(|l| l.up()) else {
+        return false;
+    };
+    if decl.kind_name() != "short_var_declaration" {
+        return false;
+    }
+    let Some(name) = decl
+        .field("left")
+        .and_then(|l| crate::syntax::named_children(l).next())
+        .map(|n| cx.text(n))
+    else {
+        return false;
+    };
+    let Some(body) = enclosing_function(new_request).and_then(|f| f.field("body")) else {
+        return false;
+    };
+    let mut sent = false;
+    visit(body, |n| {
+        if n.start_byte() < decl.end_byte() || n.kind_name() != "identifier" || cx.text(n) != name {
+            return Visit::Descend;
+        }
+        let field_of_it = n.up().filter(|p| {
+            p.kind_name() == "selector_expression"
+                && p.field("operand").map(|o| o.id()) == Some(n.id())
+        });
+        sent = match field_of_it {
+            // `req.Write(conn)`: it writes itself out.
+            Some(sel) => sel
+                .field("field")
+                .is_some_and(|f| matches!(cx.text(f), "Write" | "WriteProxy")),
+            None => true,
+        };
+        match sent {
+            true => Visit::Stop,
+            false => Visit::Descend,
+        }
+    });
+    !sent
+}
+
 /// The context in reach: how code names it, and the edits that give the
 /// `context.Context` parameter a name when it has none (or is `_`).
 #[derive(Clone)]
@@ -367,6 +440,11 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
         }
         (Some("NewRequestWithContext"), _) | (None, Some((_, "WithContext"))) => {
             let arg = call.arg(0)?;
+            // `bg := context.Background()` used only here would be left
+            // declared and unused, which does not compile.
+            if becomes_unused(cx, call.node, unparen(arg)) {
+                return None;
+            }
             let mut edits = vec![edit(cx.file, arg.start_byte(), arg.end_byte(), ctx)];
             let drop = crate::fix::drop_import_if_unused(
                 cx.file,

@@ -611,6 +611,7 @@ impl<'a> Context<'a> {
                 n.kind_name(),
                 "short_var_declaration" | "assignment_statement"
             ) && n.field("left").map(|l| self.text(l)) == Some(name)
+                && !self.nil_fallback(n, name)
             {
                 init = n.field("right");
                 return Visit::Stop;
@@ -619,6 +620,29 @@ impl<'a> Context<'a> {
         });
         init.and_then(|v| named_children(v).next())
             .is_some_and(|v| v.id() != e.id() && self.is_background_context(v))
+    }
+
+    /// True when `assign` sits in `if name == nil { … }`: a default for a
+    /// missing value (`if ctx == nil { ctx = context.Background() }`), not
+    /// what `name` holds otherwise.
+    fn nil_fallback(&self, assign: Node, name: &str) -> bool {
+        let Some(block) = assign.up().and_then(|l| l.up()) else {
+            return false;
+        };
+        let Some(stmt) = block.up().filter(|i| i.kind_name() == "if_statement") else {
+            return false;
+        };
+        if stmt.field("consequence").map(|c| c.id()) != Some(block.id()) {
+            return false;
+        }
+        let cond: String = stmt
+            .field("condition")
+            .map(|c| self.text(c))
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        cond == format!("{name}==nil") || cond == format!("nil=={name}")
     }
 
     /// True when `name` is declared inside `func` (parameters included).

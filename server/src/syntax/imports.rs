@@ -133,6 +133,20 @@ impl Imports {
         self.local(path).is_some()
     }
 
+    /// True when the file imports `testing` or a test framework (testify,
+    /// Gomega, Ginkgo, gotest.tools): code that only tests run.
+    pub fn has_test_framework(&self) -> bool {
+        const FRAMEWORKS: &[&str] = &[
+            "github.com/stretchr/testify/",
+            "github.com/onsi/gomega",
+            "github.com/onsi/ginkgo",
+            "gotest.tools/",
+        ];
+        self.list
+            .iter()
+            .any(|i| i.path == "testing" || FRAMEWORKS.iter().any(|f| i.path.starts_with(f)))
+    }
+
     /// If `node` names a member of package `path` (`http.Get`, or `Get` under a
     /// dot import), the member's name.
     pub fn member<'s>(&self, node: Node, src: &'s str, path: &str) -> Option<&'s str> {
