@@ -156,15 +156,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// stored in: `s.req = req; …s.req.WithContext(ctx)`), or handed to a
 /// function together with a context in reach: the context is attached
 /// after all.
-fn context_attached_later(cx: &Context, new_request: Node) -> bool {
-    let Some(decl) = new_request.up().and_then(|l| l.up()) else {
-        return false;
-    };
-    let Some(name) = decl
-        .field("left")
-        .and_then(|l| crate::syntax::named_children(l).next())
-        .map(|n| cx.text(n))
-    else {
+fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
+    let Some((decl, name)) = request_variable(cx, new_request) else {
         return false;
     };
     let Some(func) = enclosing_function(new_request) else {
@@ -280,24 +273,28 @@ fn becomes_unused(cx: &Context, call: Node, arg: Node) -> bool {
     uses <= 2
 }
 
+/// `req, err := http.NewRequest(…)` (or `=`): the statement, and the
+/// variable the request goes to.
+fn request_variable<'a>(cx: &Context<'a>, new_request: Node<'a>) -> Option<(Node<'a>, &'a str)> {
+    let decl = new_request.up().and_then(|l| l.up())?;
+    let name = decl
+        .field("left")
+        .and_then(|l| crate::syntax::named_children(l).next())
+        .map(|n| cx.text(n))?;
+    Some((decl, name))
+}
+
 /// `u, err := http.NewRequest(…)` whose request is only read or set
 /// field by field (`r.URL = u.URL`) and never goes anywhere: no call is
 /// given it, nothing stores it, it never writes itself out. A request
 /// built to parse a URL or a header sends nothing.
-fn never_sent(cx: &Context, new_request: Node) -> bool {
-    let Some(decl) = new_request.up().and_then(|l| l.up()) else {
+fn never_sent<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
+    let Some((decl, name)) = request_variable(cx, new_request) else {
         return false;
     };
     if decl.kind_name() != "short_var_declaration" {
         return false;
     }
-    let Some(name) = decl
-        .field("left")
-        .and_then(|l| crate::syntax::named_children(l).next())
-        .map(|n| cx.text(n))
-    else {
-        return false;
-    };
     let Some(body) = enclosing_function(new_request).and_then(|f| f.field("body")) else {
         return false;
     };
