@@ -26,7 +26,9 @@ Reports a channel made without capacity that a goroutine sends on, when the
 function that made it can stop receiving before the send happens: the only
 receive is a `select` with another way out (`ctx.Done()`, `time.After`,
 another channel, a labelled `break` out of the loop around it), or the
-function can return before it receives. The sender may send through a
+function can return before it receives. A channel the function hands on
+(sent as a value on another channel, `queue <- ch`, or its address taken)
+is received wherever it went, and is left alone. The sender may send through a
 package helper (`go func() { produce(ch) }()`), and the `select` that gives
 up may sit in a helper handed the channel. Goroutines started one per
 iteration of a loop whose channel is then received fewer times (`return
@@ -624,7 +626,15 @@ fn escapes(
         let Some(p) = n.up() else {
             continue;
         };
+        // The channel sent as a value (`queue <- ch`), or its address
+        // taken (`&ch`): whoever gets it may receive.
+        let handed_on = match p.kind_name() {
+            "send_statement" => p.field("channel").map(|c| c.id()) != Some(n.id()),
+            "unary_expression" => p.field("operator").map(|o| o.kind_name()) != Some("<-"),
+            _ => false,
+        };
         let ok = match p.kind_name() {
+            _ if handed_on => false,
             "unary_expression" | "range_clause" | "send_statement" => {
                 // A receive in another goroutine means the receiver lives there.
                 !goroutines
