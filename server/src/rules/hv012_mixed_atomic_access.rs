@@ -21,7 +21,10 @@ any width).
 Initialisation is left alone: package-level initialisers, and a function
 filling in a value it just made (`g := &gauge{}; g.value = n`) before
 anything could share it. A field of another struct type that shares the
-name is a different variable.
+name is a different variable. So is double-checked locking: a plain read
+made holding a lock, in a function whose every atomic write of it is made
+holding a lock too (`mu.Lock(); if t.ready == 1 { return };
+atomic.StoreUint32(&t.ready, 1)`).
 
 ## Why is this bad?
 Atomic operations only order memory with other atomic operations on the same
@@ -177,6 +180,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         });
     }
     let wanted = |text: &str| calls_atomic(text) || names_global(text);
+    let locked = LockedMemo::default();
     cx.visit_scope_where(wanted, |n| {
         match n.kind_name() {
             // Package-level initialisers run before any goroutine.
@@ -194,12 +198,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // The atomic call's own `&x`: skip it, look at the other arguments.
             if let Some(args) = n.field("arguments") {
                 for a in named_children(args).skip(1) {
-                    scan(cx, a, globals, &locals, out);
+                    scan(cx, a, globals, &locals, &locked, out);
                 }
             }
             return Visit::Skip;
         }
-        if let Some(d) = plain_access(cx, n, globals, &locals) {
+        if let Some(d) = plain_access(cx, n, globals, &locals, &locked) {
             out.push(d);
             return Visit::Skip;
         }
@@ -212,18 +216,91 @@ fn scan<'a>(
     root: Node<'a>,
     globals: &Globals,
     locals: &HashMap<(usize, String), Target>,
+    locked: &LockedMemo,
     out: &mut Vec<Diagnostic>,
 ) {
     visit(root, |n| {
         if atomic_target(n, cx.src, cx.imports).is_some() {
             return Visit::Skip;
         }
-        if let Some(d) = plain_access(cx, n, globals, locals) {
+        if let Some(d) = plain_access(cx, n, globals, locals, locked) {
             out.push(d);
             return Visit::Skip;
         }
         Visit::Descend
     });
+}
+
+/// Per function (by node id): whether a lock is held at each statement
+/// and clause header the lock flow visits, and the atomic writes the
+/// function makes, by target text, each with whether a lock is held there.
+#[derive(Default)]
+struct LockedSites {
+    held: HashMap<usize, bool>,
+    writes: Vec<(String, bool)>,
+}
+
+type LockedMemo = std::cell::RefCell<HashMap<usize, std::rc::Rc<LockedSites>>>;
+
+/// True for double-checked locking: a plain read made while holding a
+/// lock, in a function whose every atomic write of the same target is also
+/// made holding a lock (`mu.Lock(); if x.init == done { return }; defer
+/// atomic.StoreUint32(&x.init, done)`). The writes are serialised by the
+/// lock, and this read runs under it: it races with none of them.
+fn double_checked(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
+    let Some(func) = enclosing_function(n) else {
+        return false;
+    };
+    let sites = memo
+        .borrow_mut()
+        .entry(func.id())
+        .or_insert_with(|| std::rc::Rc::new(locked_sites(cx, func)))
+        .clone();
+    let target = cx.text(n);
+    let mut writes = sites.writes.iter().filter(|(t, _)| t == target).peekable();
+    writes.peek().is_some() && writes.all(|(_, held)| *held) && held_at(&sites, n, func)
+}
+
+/// Whether a lock is held where `n` runs: at the innermost statement or
+/// clause header around it that the lock flow visited.
+fn held_at(sites: &LockedSites, n: Node, func: Node) -> bool {
+    let mut at = Some(n);
+    while let Some(a) = at.filter(|a| a.id() != func.id()) {
+        if let Some(held) = sites.held.get(&a.id()) {
+            return *held;
+        }
+        at = a.up();
+    }
+    false
+}
+
+fn locked_sites(cx: &Context, func: Node) -> LockedSites {
+    let mut sites = LockedSites::default();
+    let Some(body) = func.field("body") else {
+        return sites;
+    };
+    if !crate::syntax::locks::takes_locks(body, cx.src) {
+        return sites;
+    }
+    crate::syntax::locks::each_statement(body, cx.src, |stmt, held| {
+        let h = sites.held.entry(stmt.id()).or_insert(true);
+        // Visited more than once (a loop): held only if held every time.
+        *h &= !held.is_empty();
+    });
+    let mut writes = Vec::new();
+    crate::syntax::visit_no_funcs(body, |m| {
+        if let Some((t, _)) = atomic_target(m, cx.src, cx.imports) {
+            let name = m
+                .field("function")
+                .and_then(|f| cx.imports.member(f, cx.src, "sync/atomic"));
+            if name.is_some_and(|f| !f.starts_with("Load")) {
+                writes.push((cx.text(t).to_string(), held_at(&sites, m, func)));
+            }
+        }
+        Visit::Descend
+    });
+    sites.writes = writes;
+    sites
 }
 
 /// The function that declares a local `name` used at `at`, if any.
@@ -243,6 +320,7 @@ fn plain_access<'a>(
     n: Node<'a>,
     globals: &Globals,
     locals: &HashMap<(usize, String), Target>,
+    locked: &LockedMemo,
 ) -> Option<Diagnostic> {
     // Names first: `parent()` walks down from the root, which is slow in a
     // file with many declarations, and most nodes are not a target at all.
@@ -308,6 +386,9 @@ fn plain_access<'a>(
         _ => return None,
     };
     let write = crate::syntax::scope::is_assigned(n);
+    if !write && double_checked(cx, n, locked) {
+        return None;
+    }
     let access = if write { "written" } else { "read" };
     let mut d = cx.diag(
         &RULE,
