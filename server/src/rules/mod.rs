@@ -42,7 +42,7 @@ pub struct Rule {
     /// Markdown with the sections every rule documents.
     pub docs: &'static str,
     /// Whether it checks test code (`_test.go` files, and files that import
-    /// `testing`: test helpers). A rule whose harm needs a
+    /// `testing` or a test framework: test helpers). A rule whose harm needs a
     /// long-running server or remote clients (a hung shutdown, a slow
     /// client, a cancelled request) has none in a test, where the same
     /// shapes are test doubles.
@@ -119,7 +119,7 @@ pub fn page(rule: &Rule) -> String {
             + if rule.in_tests {
                 "\n"
             } else {
-                "\n\n## Tests\nLeaves test code alone (`_test.go` files, test helpers: files that\nimport `testing`, and test-support packages: `…test`, `testutil`): there the same shapes are test doubles or checks made\nafter the fact, and `go test` (its timeout, its race detector) reports\nwhat harm they do.\n"
+                "\n\n## Tests\nLeaves test code alone (`_test.go` files, test helpers: files that\nimport `testing` or a test framework such as testify or Gomega, and test-support packages: `…test`, `testutil`): there the same shapes are test doubles or checks made\nafter the fact, and `go test` (its timeout, its race detector) reports\nwhat harm they do.\n"
             }
     )
 }
