@@ -185,12 +185,12 @@ fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
     // The function's contexts: its named `context.Context` parameters.
     let contexts: Vec<String> = params(func, cx.src)
         .into_iter()
-        .filter(|p| cx.imports.type_member(p.ty, cx.src, "context") == Some(("Context", false)))
+        .filter(|p| is_context(cx, p))
         .filter_map(|p| p.name)
         .filter(|n| n != "_")
         .collect();
     // A context in reach: a context parameter, or `r.Context()`.
-    let is_context = |n: Node| {
+    let live_context = |n: Node| {
         let n = unparen(n);
         let t = cx.text(n);
         contexts.iter().any(|c| c == t)
@@ -228,7 +228,7 @@ fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
             // Handed on with a context in reach, to any function: the
             // callee can attach it (`s.opts.Do(ctx, client, req)`).
             let with_context = Call::of(n).is_some_and(|c| {
-                c.args.iter().any(|a| is_req(*a)) && c.args.iter().any(|a| is_context(*a))
+                c.args.iter().any(|a| is_req(*a)) && c.args.iter().any(|a| live_context(*a))
             });
             if gives || with_context {
                 attached = true;
@@ -354,10 +354,13 @@ fn context_in_reach(
     None
 }
 
+/// True for a parameter of type `context.Context`.
+fn is_context(cx: &Context, p: &Param) -> bool {
+    cx.imports.type_member(p.ty, cx.src, "context") == Some(("Context", false))
+}
+
 fn reach_of(cx: &Context, func: Node) -> Option<Reach> {
     let params = params(func, cx.src);
-    let is_context =
-        |p: &Param| cx.imports.type_member(p.ty, cx.src, "context") == Some(("Context", false));
     for p in &params {
         match (&p.name, of_type(p.ty, cx.src, cx.imports)) {
             (Some(name), Kind::Request) if name != "_" => {
@@ -366,7 +369,7 @@ fn reach_of(cx: &Context, func: Node) -> Option<Reach> {
                     naming: Vec::new(),
                 })
             }
-            (Some(name), _) if name != "_" && is_context(p) => {
+            (Some(name), _) if name != "_" && is_context(cx, p) => {
                 return Some(Reach {
                     ctx: name.to_string(),
                     naming: Vec::new(),
@@ -375,7 +378,7 @@ fn reach_of(cx: &Context, func: Node) -> Option<Reach> {
             _ => {}
         }
     }
-    let unnamed = params.iter().find(|p| is_context(p))?;
+    let unnamed = params.iter().find(|p| is_context(cx, p))?;
     let ctx = cx.fresh_name(func, &["ctx", "reqCtx"]);
     fn decl<'t>(p: &Param<'t>) -> Option<Node<'t>> {
         p.ty.up()

@@ -73,6 +73,7 @@ const PLAIN: AliasRules = AliasRules {
     fields: &[],
     methods: &[],
     wrappers: false,
+    params: true,
 };
 
 struct Status<'a, 'c> {

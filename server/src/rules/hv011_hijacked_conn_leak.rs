@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::index::PackageIndex;
 use crate::syntax::handlers::params;
 use crate::syntax::imports::is_standard;
-use crate::syntax::scope::{derives, WRITER};
+use crate::syntax::scope::{derives, AliasRules, WRITER};
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
@@ -157,7 +157,8 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
             "the connection returned by `Hijack()` is discarded and can never be closed".to_string()
         }
         Some(conn) => {
-            let conns = conn_aliases(cx, func, conn);
+            let aliases = cx.aliases(func, &[conn.to_string()], CONN);
+            let conns: Vec<&str> = aliases.iter().map(String::as_str).collect();
             let (fate, given_to) = fate_in(cx, func, &conns);
             match fate {
                 // Paths are followed only where the conn stays in sight:
@@ -388,49 +389,16 @@ fn hijack_error_name<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<&'a str> 
         .filter(|e| *e != "_")
 }
 
-/// `conn` and the locals `func` declares to hold it: `c := conn`, `tcp,
-/// ok := conn.(*net.TCPConn)` (closing or handing off any of them is
-/// closing or handing off the conn).
-fn conn_aliases<'a>(cx: &Context<'a>, func: Node<'a>, conn: &'a str) -> Vec<&'a str> {
-    let mut names = vec![conn];
-    let mut decls = Vec::new();
-    visit(func, |n| {
-        if n.kind_name() == "short_var_declaration" {
-            decls.push(n);
-        }
-        Visit::Descend
-    });
-    // Aliases of aliases: a few rounds reach every chain in practice.
-    for _ in 0..3 {
-        let before = names.len();
-        for d in &decls {
-            let (Some(left), Some(right)) = (d.field("left"), d.field("right")) else {
-                continue;
-            };
-            let left: Vec<Node> = named_children(left).collect();
-            let right: Vec<Node> = named_children(right).collect();
-            for (i, r) in right.iter().enumerate() {
-                let r = unparen(*r);
-                let held = match r.kind_name() {
-                    "type_assertion_expression" => r.field("operand").map(unparen),
-                    _ => Some(r),
-                };
-                let holds_conn = held
-                    .is_some_and(|h| h.kind_name() == "identifier" && names.contains(&cx.text(h)));
-                let name = left.get(i).map(|l| cx.text(*l)).filter(|l| *l != "_");
-                if let (true, Some(name)) = (holds_conn, name) {
-                    if !names.contains(&name) {
-                        names.push(name);
-                    }
-                }
-            }
-        }
-        if names.len() == before {
-            break;
-        }
-    }
-    names
-}
+/// How a conn is held by another local: `c := conn`, `tcp, ok :=
+/// conn.(*net.TCPConn)` (closing or handing off any of them is closing or
+/// handing off the conn). A literal's parameter bound to it is not one: what
+/// the literal does with it is its callee's fate (see [`callee_fate`]).
+const CONN: AliasRules = AliasRules {
+    fields: &[],
+    methods: &[],
+    wrappers: false,
+    params: false,
+};
 
 /// A call in `node` that hands `conn` to a package function which closes
 /// it on the ways out its result tells (`if err := handshake(conn); err !=

@@ -195,6 +195,7 @@ const BODY_RULES: AliasRules = AliasRules {
     fields: &[],
     methods: &[],
     wrappers: false,
+    params: true,
 };
 
 fn is_req_body(n: Node, requests: &HashSet<String>, src: &str) -> bool {

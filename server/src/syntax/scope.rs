@@ -68,18 +68,23 @@ pub struct AliasRules<'a> {
     /// Whether a call or composite literal that takes the value wraps it
     /// (`bufio.NewWriter(w)`, `&recorder{ResponseWriter: w}`).
     pub wrappers: bool,
+    /// Whether a called literal's parameter bound to the value is an alias
+    /// (`go func(rw http.ResponseWriter) {…}(w)`).
+    pub params: bool,
 }
 
 pub const WRITER: AliasRules = AliasRules {
     fields: &[],
     methods: &["Header"],
     wrappers: true,
+    params: true,
 };
 
 pub const REQUEST: AliasRules = AliasRules {
     fields: &[],
     methods: &["WithContext", "Clone"],
     wrappers: false,
+    params: true,
 };
 
 /// What keeps a request when stored (HV006): `r.Clone(ctx)` is a copy whose
@@ -88,12 +93,14 @@ pub const RETAINED_REQUEST: AliasRules = AliasRules {
     fields: &[],
     methods: &["WithContext"],
     wrappers: false,
+    params: true,
 };
 
 pub const BODY: AliasRules = AliasRules {
     fields: &["Body"],
     methods: &[],
     wrappers: false,
+    params: true,
 };
 
 /// True when `expr` refers to (or wraps) one of `names`.
@@ -261,7 +268,7 @@ impl<'t> Bindings<'t> {
                     names.insert(text(*l, src).to_string());
                 }
             }
-            for (name, a) in &self.params {
+            for (name, a) in self.params.iter().filter(|_| rules.params) {
                 if !names.contains(name) && derives(*a, &names, src, rules) {
                     names.insert(name.clone());
                 }
