@@ -20,6 +20,10 @@ goroutine that the handler does not wait for. A struct that holds the writer
 among other things (`u := &upload{out: w, body: r.Body}`) is the writer only
 where the goroutine reaches it whole, calls its methods, or reads a field the
 handler sets to the writer or never sets: `u.body.Close()` is left alone.
+A goroutine is waited for when every way out of the handler waits for it
+(`wg.Wait()`, a receive from a channel it closes or sends on), or returns a
+function that does: `return func() { close(quit); <-done }` hands the wait
+to the caller, like a stop function.
 
 ## Why is this bad?
 The server reuses the writer as soon as the handler returns. A goroutine that
@@ -356,6 +360,10 @@ fn handoff_fix(
             )
         }
         None => {
+            // A bare `return` leaves only a function without results.
+            if h.func.field("result").is_some() {
+                return None;
+            }
             let end = g.stmt.end_byte();
             edits.push(edit(
                 cx.file,

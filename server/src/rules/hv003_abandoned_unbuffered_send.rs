@@ -28,7 +28,9 @@ receive is a `select` with another way out (`ctx.Done()`, `time.After`,
 another channel, a labelled `break` out of the loop around it), or the
 function can return before it receives. A channel the function hands on
 (sent as a value on another channel, `queue <- ch`, or its address taken)
-is received wherever it went, and is left alone. The sender may send through a
+is received wherever it went, and is left alone; so is one received by a
+function the function returns (`return func() T { return <-ch }`, a
+future), whose caller takes over the wait. The sender may send through a
 package helper (`go func() { produce(ch) }()`), and the `select` that gives
 up may sit in a helper handed the channel. Goroutines started one per
 iteration of a loop whose channel is then received fewer times (`return

@@ -553,8 +553,26 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
     }
 
     fn exit(&mut self, node: Node<'t>, pending: &Bits) {
+        if !pending.any() {
+            return;
+        }
+        let waiters = returned_literals(node, self.body, self.src);
         for i in pending.ones() {
-            self.left[i].push(node);
+            let waits = &self.tracked[i].waits;
+            let waited = waiters.iter().any(|body| {
+                super::any_no_funcs(*body, |s| {
+                    matches!(
+                        s.kind_name(),
+                        "expression_statement"
+                            | "short_var_declaration"
+                            | "assignment_statement"
+                            | "return_statement"
+                    ) && waits(s)
+                })
+            });
+            if !waited {
+                self.left[i].push(node);
+            }
         }
     }
 
@@ -569,6 +587,41 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
             }
         }
     }
+}
+
+/// The bodies of the function literals `exit` (a `return`) hands out:
+/// `return func() { close(quit); <-done }`, or a name the function bound to
+/// a literal (`stop := func() {…}; return stop`). A returned function that
+/// waits for a goroutine hands that wait to the caller, who is told to call
+/// it (a stop function, like `context.WithCancel`'s).
+fn returned_literals<'t>(exit: Node<'t>, body: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    if exit.kind_name() != "return_statement" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for result in named_children(exit).flat_map(named_children) {
+        let result = super::unparen(result);
+        match result.kind_name() {
+            "func_literal" => out.extend(result.field("body")),
+            "identifier" => {
+                let name = text(result, src);
+                visit_no_funcs(body, |n| {
+                    if n.kind_name() == "short_var_declaration" {
+                        let names = n.field("left").into_iter().flat_map(named_children);
+                        let values = n.field("right").into_iter().flat_map(named_children);
+                        for (l, v) in names.zip(values) {
+                            if text(l, src) == name && v.kind_name() == "func_literal" {
+                                out.extend(v.field("body"));
+                            }
+                        }
+                    }
+                    Visit::Descend
+                });
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// How a function receives from a channel, over all its receives of it.
