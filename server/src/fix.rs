@@ -392,7 +392,12 @@ fn delete_lines(file: &SourceFile, start: usize, end: usize) -> Edit {
 
 /// The qualifiers for several import paths (in the order given) and the
 /// edits that import the missing ones (a lone `import "x"` becomes a block).
-pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<String>, Vec<Edit>) {
+pub fn imports(
+    file: &SourceFile,
+    imports: &Imports,
+    paths: &[&str],
+    import: &dyn Fn(&str) -> (String, Option<Edit>),
+) -> (Vec<String>, Vec<Edit>) {
     let mut sorted: Vec<&str> = paths.to_vec();
     sorted.sort();
     sorted.dedup();
@@ -401,7 +406,7 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
         .copied()
         .filter(|p| imports.qualifier(p).is_none())
         .collect();
-    let qualifiers = paths.iter().map(|p| import(file, imports, p).0).collect();
+    let qualifiers = paths.iter().map(|p| import(p).0).collect();
     let mut edits: Vec<Edit> = Vec::new();
     // A lone `import "x"` becomes one block with everything.
     let lone = crate::syntax::imports::declarations(file).collect::<Vec<_>>();
@@ -413,7 +418,7 @@ pub fn imports(file: &SourceFile, imports: &Imports, paths: &[&str]) -> (Vec<Str
     }
     // One edit per import: the same import added by two fixes is then one
     // shared edit, and insertions at one point land sorted by their text.
-    edits.extend(missing.iter().filter_map(|p| import(file, imports, p).1));
+    edits.extend(missing.iter().filter_map(|p| import(p).1));
     (qualifiers, edits)
 }
 

@@ -476,37 +476,52 @@ impl FileSummary {
         };
         let body = decl.field("body");
         let ps = params(decl, src);
-        let facts = ps
+        let kinds: Vec<Kind> = ps.iter().map(|p| of_type(p.ty, src, imports)).collect();
+        // The parameters worth following, all read in one walk of the body.
+        let wanted: Vec<(usize, &str, &Kind)> = ps
             .iter()
-            .map(|p| {
-                let kind = of_type(p.ty, src, imports);
-                let interesting = matches!(
+            .zip(&kinds)
+            .enumerate()
+            .filter(|(_, (_, kind))| {
+                matches!(
                     kind,
                     Kind::Conn | Kind::Chan(_) | Kind::Request | Kind::Writer
-                );
-                match (&p.name, body) {
-                    (Some(name), Some(body)) if interesting => {
-                        let mut f = param_facts(decl, name, &kind, body, src, imports);
-                        if matches!(kind, Kind::Chan(_)) {
-                            let same = |n: Node| is_name(n, src, name);
-                            f.receive = crate::syntax::goroutines::receives(body, &same, src);
-                            if f.receive == crate::syntax::goroutines::Receive::GivesUp {
-                                f.gives_up_when = gives_up_when(decl, name, body, src);
-                            }
-                        }
-                        if f.commits {
-                            (f.status_when, f.commits_when) =
-                                commits_when(decl, name, body, src, imports);
-                        }
-                        f
-                    }
-                    _ => ParamFacts {
-                        name: p.name.clone(),
-                        ..ParamFacts::default()
-                    },
-                }
+                )
+            })
+            .filter_map(|(i, (p, kind))| Some((i, p.name.as_deref()?, kind)))
+            .filter(|_| body.is_some())
+            .collect();
+        let mut followed = match body {
+            Some(body) if !wanted.is_empty() => {
+                let pairs: Vec<(&str, &Kind)> = wanted.iter().map(|&(_, n, k)| (n, k)).collect();
+                param_facts(decl, &pairs, body, src, imports)
+            }
+            _ => Vec::new(),
+        }
+        .into_iter();
+        let mut facts: Vec<ParamFacts> = ps
+            .iter()
+            .map(|p| ParamFacts {
+                name: p.name.clone(),
+                ..ParamFacts::default()
             })
             .collect();
+        for &(i, name, kind) in &wanted {
+            let (Some(mut f), Some(body)) = (followed.next(), body) else {
+                break;
+            };
+            if matches!(kind, Kind::Chan(_)) {
+                let same = |n: Node| is_name(n, src, name);
+                f.receive = crate::syntax::goroutines::receives(body, &same, src);
+                if f.receive == crate::syntax::goroutines::Receive::GivesUp {
+                    f.gives_up_when = gives_up_when(decl, name, body, src);
+                }
+            }
+            if f.commits {
+                (f.status_when, f.commits_when) = commits_when(decl, name, body, src, imports);
+            }
+            facts[i] = f;
+        }
         let result = result_types(decl, src)
             .first()
             .map(|t| TypeRef::Named(normalise(text(*t, src))));
@@ -524,85 +539,118 @@ fn is_name(n: Node, src: &str, name: &str) -> bool {
     n.kind_name() == "identifier" && text(n, src) == name
 }
 
+/// The facts of the parameters `wanted` (name and kind) of `decl`, read in
+/// one walk of its body for all of them.
 fn param_facts(
     decl: Node,
-    name: &str,
-    kind: &Kind,
+    wanted: &[(&str, &Kind)],
     body: Node,
     src: &str,
     imports: &Imports,
-) -> ParamFacts {
-    let mut f = ParamFacts {
-        name: Some(name.to_string()),
-        ..ParamFacts::default()
-    };
-    let names: HashSet<String> = std::iter::once(name.to_string()).collect();
+) -> Vec<ParamFacts> {
+    let mut facts: Vec<ParamFacts> = wanted
+        .iter()
+        .map(|(name, _)| ParamFacts {
+            name: Some(name.to_string()),
+            ..ParamFacts::default()
+        })
+        .collect();
+    let name_sets: Vec<HashSet<String>> = wanted
+        .iter()
+        .map(|(name, _)| std::iter::once(name.to_string()).collect())
+        .collect();
     let bodies: HashSet<String> = HashSet::new();
+    // Which parameter an expression names, if any.
+    let named = |e: Node| {
+        let e = unparen(e);
+        if e.kind_name() != "identifier" {
+            return None;
+        }
+        let t = text(e, src);
+        wanted.iter().position(|(name, _)| *name == t)
+    };
     visit(body, |n| {
         match n.kind_name() {
             "send_statement" => {
-                if n.field("channel").map(|c| is_name(c, src, name)) == Some(true) {
-                    f.sends = true;
+                if let Some(i) = n.field("channel").and_then(named) {
+                    facts[i].sends = true;
                 }
-                if n.field("value").map(|c| is_name(c, src, name)) == Some(true) {
-                    f.hands_off = true;
+                if let Some(i) = n.field("value").and_then(named) {
+                    facts[i].hands_off = true;
                 }
             }
-            "return_statement"
-                if named_children(n).any(|l| named_children(l).any(|e| is_name(e, src, name))) =>
-            {
-                f.hands_off = true;
+            "return_statement" => {
+                for e in named_children(n).flat_map(named_children) {
+                    if let Some(i) = named(e) {
+                        facts[i].hands_off = true;
+                    }
+                }
             }
             "assignment_statement" | "short_var_declaration" | "keyed_element" => {
                 let right = n.field("right").or_else(|| n.field("value"));
                 if let Some(r) = right {
-                    let stored = if r.kind_name() == "expression_list" {
-                        named_children(r).any(|e| is_name(e, src, name))
+                    if r.kind_name() == "expression_list" {
+                        for e in named_children(r) {
+                            if let Some(i) = named(e) {
+                                facts[i].hands_off = true;
+                            }
+                        }
                     } else {
-                        crate::syntax::any(r, |e| is_name(e, src, name))
-                    };
-                    f.hands_off |= stored;
+                        crate::syntax::visit(r, |e| {
+                            if let Some(i) = named(e) {
+                                facts[i].hands_off = true;
+                            }
+                            Visit::Descend
+                        });
+                    }
                 }
             }
             // `p.(io.Closer)`: taken as another type, it is not followed.
-            "type_assertion_expression"
-                if n.field("operand").is_some_and(|o| is_name(o, src, name)) =>
-            {
-                f.hands_off = true;
+            "type_assertion_expression" => {
+                if let Some(i) = n.field("operand").and_then(named) {
+                    facts[i].hands_off = true;
+                }
             }
             "call_expression" => {
                 let Some(call) = Call::of(n) else {
                     return Visit::Descend;
                 };
                 if let Some((operand, method)) = call.method(src) {
-                    if method == "Close" && is_name(operand, src, name) {
-                        f.closes = true;
-                    }
-                    if method == "WithContext" && is_name(operand, src, name) {
-                        f.attaches_context = true;
-                    }
-                }
-                if *kind == Kind::Request && reads_body(&call, src, &names, &bodies, false) {
-                    f.reads_body = true;
-                }
-                if *kind == Kind::Writer {
-                    match writer_call(&call, src, imports, &names) {
-                        Some(WriterCall::Status) => {
-                            f.writes_status = true;
-                            f.commits = true;
+                    if let Some(i) = named(operand) {
+                        match method {
+                            "Close" => facts[i].closes = true,
+                            "WithContext" => facts[i].attaches_context = true,
+                            _ => {}
                         }
-                        Some(WriterCall::Body) => f.commits = true,
-                        None => {}
                     }
                 }
-                for (i, a) in call.args.iter().enumerate() {
-                    if !is_name(*a, src, name) {
-                        continue;
+                for (i, (_, kind)) in wanted.iter().enumerate() {
+                    let f = &mut facts[i];
+                    if **kind == Kind::Request
+                        && reads_body(&call, src, &name_sets[i], &bodies, false)
+                    {
+                        f.reads_body = true;
                     }
+                    if **kind == Kind::Writer {
+                        match writer_call(&call, src, imports, &name_sets[i]) {
+                            Some(WriterCall::Status) => {
+                                f.writes_status = true;
+                                f.commits = true;
+                            }
+                            Some(WriterCall::Body) => f.commits = true,
+                            None => {}
+                        }
+                    }
+                }
+                for (at, a) in call.args.iter().enumerate() {
+                    let Some(i) = named(*a) else {
+                        continue;
+                    };
+                    let f = &mut facts[i];
                     match call.function.kind_name() {
                         "identifier" => {
                             f.passes
-                                .push((text(call.function, src).to_string(), false, i));
+                                .push((text(call.function, src).to_string(), false, at));
                         }
                         "selector_expression" => {
                             let operand = call.function.field("operand");
@@ -619,7 +667,7 @@ fn param_facts(
                                         .field("field")
                                         .map(|m| text(m, src).to_string())
                                         .unwrap_or_default();
-                                    f.passes.push((m, true, i));
+                                    f.passes.push((m, true, at));
                                 }
                             }
                         }
@@ -635,12 +683,14 @@ fn param_facts(
     // A function that closes its parameter on some paths only leaves it
     // open on the others: it is no closer, though its result may tell
     // where it closed it.
-    if f.closes {
-        let when = closes_when(decl, name, body, src);
-        f.closes = when == When::Always;
-        f.closes_when = Some(when);
+    for (f, (name, _)) in facts.iter_mut().zip(wanted) {
+        if f.closes {
+            let when = closes_when(decl, name, body, src);
+            f.closes = when == When::Always;
+            f.closes_when = Some(when);
+        }
     }
-    f
+    facts
 }
 
 /// On which ways out of `body` (of `decl`) `name` has been closed:

@@ -322,7 +322,7 @@ fn handoff_fix(
                     as_writer(cx, *u, &buf)?,
                 ));
             }
-            let (q, imp) = crate::fix::import(cx.file, cx.imports, "bytes");
+            let (q, imp) = cx.import("bytes");
             edits.extend(imp);
             let open = lit_body.start_byte() + 1;
             let close = lit_body.end_byte() - 1;

@@ -469,7 +469,7 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
         (None, Some((client, v))) => (Some(cx.text(client)), v),
         _ => return None,
     };
-    let (hq, _) = crate::fix::import(cx.file, cx.imports, "net/http");
+    let (hq, _) = cx.import("net/http");
     let client = client.map_or(format!("{hq}DefaultClient"), str::to_string);
     // The statement: `resp, err := call` or `resp, err = call`.
     let stmt = call.node.up()?.up()?;
@@ -517,7 +517,7 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
             Some(cx.text(call.arg(1)?).to_string()),
         ),
         "PostForm" => {
-            let (sq, simp) = crate::fix::import(cx.file, cx.imports, "strings");
+            let (sq, simp) = cx.import("strings");
             edits.extend(simp);
             (
                 format!("{sq}NewReader({}.Encode())", cx.text(call.arg(1)?)),
@@ -599,7 +599,7 @@ fn error_handling(cx: &Context, stmt: Node, func: Node, err: &str, indent: &str)
         .and_then(|p| p.name.clone())
     {
         if func.field("result").is_none() {
-            let (hq, _) = crate::fix::import(cx.file, cx.imports, "net/http");
+            let (hq, _) = cx.import("net/http");
             return Some(format!(
                 "{indent}\t{hq}Error({w}, {err}.Error(), {hq}StatusInternalServerError)\n{indent}\treturn"
             ));

@@ -231,7 +231,7 @@ fn deadline_fix<'a>(
     let func = enclosing_function(stmt)?;
     let ctx = cx.fresh_name(func, &["ctx", "shutdownCtx"]);
     let cancel = cx.fresh_name(func, &["cancel", "cancelShutdown"]);
-    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["context", "time"]);
+    let (q, imps) = cx.import_all(&["context", "time"]);
     let (cq, tq) = (&q[0], &q[1]);
     let indent = indent_at(cx.file, stmt.start_byte()).to_string();
     let setup = format!(
@@ -305,7 +305,7 @@ fn error_channel_fix<'a>(
     }
     let func = enclosing_function(g.stmt)?;
     let ch = cx.fresh_name(func, &["errCh", "serveErr", "serveErrCh"]);
-    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["errors", "log", "net/http"]);
+    let (q, imps) = cx.import_all(&["errors", "log", "net/http"]);
     let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
     let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
     let serve_text = cx.text(serve);
@@ -365,7 +365,7 @@ fn log_error_fix<'a>(
 ) -> Option<crate::diagnostic::Fix> {
     use crate::fix::{edit, fix, indent_at};
     let stmt = serve_statement(g, serve)?;
-    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["errors", "log", "net/http"]);
+    let (q, imps) = cx.import_all(&["errors", "log", "net/http"]);
     let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
     // `go srv.Serve(…)`, or a one-line `go func() { srv.Serve(…) }()`: the
     // whole statement becomes a literal over several lines, the call one

@@ -310,7 +310,7 @@ fn hoist_fix<'a>(
         ));
     }
     let body = cx.fresh_name(func, &["body", "reqBody", "payload"]);
-    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["io", "bytes"]);
+    let (q, imps) = cx.import_all(&["io", "bytes"]);
     let (iq, bq) = (&q[0], &q[1]);
     // Read through a local alias of the body when the goroutine used one (so
     // the alias stays used), else `r.Body`.

@@ -587,7 +587,7 @@ fn detach_fix<'a>(
     let func = h.func;
     let body = cx.fresh_name(func, &["body", "reqBody", "payload"]);
     let detached = cx.fresh_name(func, &["detached", "kept", "saved"]);
-    let (q, imps) = crate::fix::imports(cx.file, cx.imports, &["io", "bytes", "context"]);
+    let (q, imps) = cx.import_all(&["io", "bytes", "context"]);
     let (iq, bq, cq) = (&q[0], &q[1], &q[2]);
     let ctx = if cx.go_version().at_least(1, 21) {
         format!("{cq}WithoutCancel({r}.Context())")

@@ -164,7 +164,7 @@ fn log_fix(
     value: Node,
     decl: &crate::diagnostic::Location,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, import};
+    use crate::fix::{edit, fix};
     if *decl.path != *cx.file.path {
         return None;
     }
@@ -186,7 +186,7 @@ fn log_fix(
     if !over_std {
         return None;
     }
-    let (lq, limp) = import(cx.file, cx.imports, "log");
+    let (lq, limp) = cx.import("log");
     let args_after = |skip: usize| {
         call.args[skip..]
             .iter()

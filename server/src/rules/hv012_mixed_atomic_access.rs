@@ -524,8 +524,8 @@ fn own_copy(cx: &Context, operand: Node) -> bool {
 /// a write.
 fn atomic_fixes(cx: &Context, n: Node, width: &str, write: bool) -> Vec<crate::diagnostic::Fix> {
     use crate::diagnostic::Applicability::Safe;
-    use crate::fix::{edit, fix, import};
-    let (q, imp) = import(cx.file, cx.imports, "sync/atomic");
+    use crate::fix::{edit, fix};
+    let (q, imp) = cx.import("sync/atomic");
     let expr = cx.text(n);
     let mut edits = Vec::new();
     let title = if !write {

@@ -166,7 +166,13 @@ pub struct Context<'a> {
     /// For each function asked about, the literals inside it that declare
     /// each name, as byte ranges (see [`Context::declared_around`]).
     literal_locals: PerNode<LiteralLocals>,
+    /// The qualifier and edit of each import a fix asked for, by path: one
+    /// look at the import block per path, however many fixes need it.
+    imported: std::cell::RefCell<std::collections::HashMap<String, Imported>>,
 }
+
+/// What [`crate::fix::import`] answers for one path.
+type Imported = (String, Option<crate::diagnostic::Edit>);
 
 /// What a check learnt about each node it asked about, by node id.
 type PerNode<T> = std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<T>>>;
@@ -227,7 +233,26 @@ impl<'a> Context<'a> {
             bindings: Default::default(),
             locals: Default::default(),
             literal_locals: Default::default(),
+            imported: Default::default(),
         }
+    }
+
+    /// [`crate::fix::import`] of `path` into this file, asked once per check.
+    pub fn import(&self, path: &str) -> Imported {
+        if let Some(known) = self.imported.borrow().get(path) {
+            return known.clone();
+        }
+        let made = crate::fix::import(self.file, self.imports, path);
+        self.imported
+            .borrow_mut()
+            .insert(path.to_string(), made.clone());
+        made
+    }
+
+    /// [`crate::fix::imports`] of `paths` into this file, each asked once
+    /// per check.
+    pub fn import_all(&self, paths: &[&str]) -> (Vec<String>, Vec<crate::diagnostic::Edit>) {
+        crate::fix::imports(self.file, self.imports, paths, &|p| self.import(p))
     }
 
     /// [`crate::syntax::scope::aliases`], reading the bindings of `root`
@@ -423,7 +448,7 @@ impl<'a> Context<'a> {
                 if !self.go_version().at_least(1, 21) {
                     return None;
                 }
-                let (q, imp) = crate::fix::import(self.file, self.imports, "maps");
+                let (q, imp) = self.import("maps");
                 imports.extend(imp);
                 format!("{q}Clone({})", self.text(*a))
             } else {
@@ -491,7 +516,7 @@ impl<'a> Context<'a> {
     /// `indent`, followed by a newline and `indent` (text to insert before a
     /// statement): how the body-reading fixes answer a failed read.
     pub fn bad_request_unless(&self, check: &str, w: &str, indent: &str) -> String {
-        let (hq, _) = crate::fix::import(self.file, self.imports, "net/http");
+        let (hq, _) = self.import("net/http");
         format!(
             "{check} {{\n{indent}\t{hq}Error({w}, err.Error(), {hq}StatusBadRequest)\n{indent}\treturn\n{indent}}}\n{indent}"
         )
