@@ -6,8 +6,8 @@ use crate::diagnostic::Diagnostic;
 use crate::index::When;
 use crate::syntax::flow::block_ends_path;
 use crate::syntax::goroutines::{
-    left_running, receive_at, received_channel, send_can_give_up, starts, waits, Receive, Start,
-    Tracked,
+    done_signals, left_running, receive_at, received_channel, send_can_give_up, starts, waits,
+    Receive, Start, Tracked,
 };
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
@@ -36,7 +36,8 @@ up may sit in a helper handed the channel. Goroutines started one per
 iteration of a loop whose channel is then received fewer times (`return
 <-ch` after one goroutine per mirror) leak the rest too. A loop left only
 once a channel the function closes turns out closed has seen its senders
-finish; in a test, a case that fails the test is no way out. A `select`
+finish, and so has a `select` case that receives from a channel the sender
+closes or sends on when it is done (`close(done)` after its last send); in a test, a case that fails the test is no way out. A `select`
 that only receives, in a loop no case leaves that runs forever or at least
 once per case (`for i := 0; i < 2; i++` over two channels), gathers every
 value. A goroutine started inside a function literal (a callback, a
@@ -328,11 +329,22 @@ fn lifetimes<'a>(
         for (i, (g, _)) in m.senders.iter().enumerate() {
             let ch = m.ch;
             keys.push((m.make.id(), i));
+            // A receive from what the sender closes or sends when it is done
+            // comes after its sends: `case <-done: return`.
+            let signals: Vec<&str> = done_signals(g, m.func, cx.src)
+                .into_iter()
+                .filter(|s| *s != ch)
+                .collect();
+            let mut keys_of_g = vec![ch];
+            keys_of_g.extend(signals.iter().copied());
+            let done = move |r: Node<'a>| {
+                received_channel(r, cx.src).is_some_and(|c| signals.contains(&c))
+            };
             tracked.push(Tracked {
                 body: m.body,
                 stmt: hoisted(g, m.func).stmt,
-                keys: vec![ch],
-                waits: Box::new(move |n| waits(n, &|r| waits_on(cx, r, ch), cx.src)),
+                keys: keys_of_g,
+                waits: Box::new(move |n| waits(n, &|r| waits_on(cx, r, ch) || done(r), cx.src)),
             });
         }
     }

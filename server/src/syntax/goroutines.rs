@@ -229,6 +229,44 @@ pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
     }
 }
 
+/// The channels through which the goroutine `g` (a literal started once,
+/// in no loop of `func`) tells that it is done: it closes one in a `defer`,
+/// or its last statement closes one or sends on one and it has no other
+/// way out (`for _, p := range parts { ch <- p }; close(done)`). A receive
+/// from one of them comes after every one of its sends.
+pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
+    let Some(body) = g.literal.and_then(|l| l.field("body")) else {
+        return Vec::new();
+    };
+    let in_loop = g
+        .stmt
+        .ancestors()
+        .take_while(|a| a.id() != func.id())
+        .any(|a| a.kind_name() == "for_statement");
+    if in_loop {
+        return Vec::new();
+    }
+    let stmts = super::statements(body);
+    let closed = |c: Option<super::Call>| {
+        c.filter(|c| text(c.function, src) == "close")
+            .and_then(|c| c.arg(0))
+            .map(|a| text(unparen(a), src))
+    };
+    let mut out: Vec<&'s str> = stmts
+        .iter()
+        .filter(|s| s.kind_name() == "defer_statement")
+        .filter_map(|s| closed(named_children(*s).next().and_then(super::Call::of)))
+        .collect();
+    let returns = super::any_no_funcs(body, |n| n.kind_name() == "return_statement");
+    if let Some(last) = stmts.last().filter(|_| !returns) {
+        match last.kind_name() {
+            "send_statement" => out.extend(last.field("channel").map(|c| text(unparen(c), src))),
+            _ => out.extend(closed(statement_call(*last))),
+        }
+    }
+    out
+}
+
 /// True when the branch of `condition` taken (`!ok` taken, `ok` not) says
 /// that the channel `ok` was received from, in the `select` case or the
 /// statement just before, was closed, and `body` closes that channel.
