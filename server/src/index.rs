@@ -66,7 +66,8 @@ pub struct ParamFacts {
     pub receive: crate::syntax::goroutines::Receive,
     /// When it receives only in a `select` that can give up: on which of
     /// its return paths it gave up (did not receive), by what its result
-    /// says (`waitFor(ch)` returns an error on its timeout).
+    /// says (`waitFor(ch)` returns an error on its timeout). Only the paths
+    /// that gave up must say so: one that received may return anything.
     pub gives_up_when: When,
     /// Reads the request body of `p`.
     pub reads_body: bool,
@@ -730,7 +731,25 @@ fn gives_up_when(decl: Node, name: &str, body: Node, src: &str) -> When {
         .iter()
         .map(|((some, all), v)| ((!all, !some), (false, false), v.as_str()))
         .collect();
-    when_of(&types, idx, &exits)
+    match when_of(&types, idx, &exits) {
+        // A caller needs only that giving up shows in the result: the ways
+        // out that received may return anything (`case err := <-ch: return
+        // err`).
+        When::Sometimes => idx
+            .and_then(|idx| {
+                let gave_up = || exits.iter().filter(|(did, _, _)| did.0).map(|(_, _, v)| *v);
+                let all =
+                    |on: &dyn Fn(&str) -> bool| gave_up().next().is_some() && gave_up().all(on);
+                match types[idx] {
+                    "error" if all(&|v| !v.is_empty() && v != "nil") => Some(When::OnError(idx)),
+                    "bool" if all(&|v| v == "false") => Some(When::OnFalse(idx)),
+                    "bool" if all(&|v| v == "true") => Some(When::OnTrue(idx)),
+                    _ => None,
+                }
+            })
+            .unwrap_or(When::Sometimes),
+        when => when,
+    }
 }
 
 /// Whether a statement or clause header of `body` (of `decl`) that `does`
