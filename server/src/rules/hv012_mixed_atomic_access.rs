@@ -24,7 +24,12 @@ anything could share it. A field of another struct type that shares the
 name is a different variable. So is double-checked locking: a plain read
 made holding a lock, in a function whose every atomic write of it is made
 holding a lock too (`mu.Lock(); if t.ready == 1 { return };
-atomic.StoreUint32(&t.ready, 1)`).
+atomic.StoreUint32(&t.ready, 1)`). So is a field reached through a pointer
+(`func (t *tally) merge(o tally) { t.hits += o.hits }`) when every atomic
+access reaches it inside a value field of another struct
+(`atomic.AddInt64(&s.live.hits, 1)`, `live tally`) and the file never takes
+`&s.live` nor calls that method on `s.live`: finished counts merged as
+values are not the live ones.
 
 ## Why is this bad?
 Atomic operations only order memory with other atomic operations on the same
@@ -67,7 +72,18 @@ the width taken from the other atomic calls on `x`.
 struct Target {
     width: String,
     first: Related,
+    /// For a field: the struct values its atomic accesses reach it
+    /// through, one chain per access (see [`Chain`]).
+    chains: Vec<Chain>,
 }
+
+/// The value fields a field access goes through, innermost first, up to
+/// the first pointer or non-field operand: `atomic.AddInt64(&c.store.hits,
+/// 1)` with `store Store` a value field of `Context` reaches `hits` inside
+/// the `store` of a `Context` (`[("Context", "store")]`); `s.hits` with `s
+/// *Store` reaches it in any `Store` (`[]`). Each element is the struct
+/// type that declares the field and the field's name.
+type Chain = Vec<(String, String)>;
 
 /// Package variables (by name) and struct fields (by name and the struct
 /// that declares them) updated atomically.
@@ -85,6 +101,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
     let mut globals = Globals::default();
     for f in &index.files {
         for t in f.facts.of::<AtomicTarget>() {
+            let mut chain = Chain::new();
             let key = if t.field {
                 // Only a field whose struct is known: `a.n` and `b.n` are one
                 // variable only when `a` and `b` have one type.
@@ -96,6 +113,9 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                 else {
                     continue;
                 };
+                if let Some(owner) = &t.owner {
+                    chain = chain_of_ref(index, owner);
+                }
                 Some((decl.type_name.clone(), t.name.clone()))
             } else if index.var(&t.name).is_some() {
                 None
@@ -108,6 +128,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                     location: t.location.clone(),
                     message: format!("`{}` is accessed atomically here", t.name),
                 },
+                chains: Vec::new(),
             };
             let e = match key {
                 Some(key) => {
@@ -119,6 +140,9 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
             // Atomic calls of two widths on one variable: the width is unknown.
             if e.width != t.width {
                 e.width.clear();
+            }
+            if !e.chains.contains(&chain) {
+                e.chains.push(chain);
             }
         }
     }
@@ -172,6 +196,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                                     target,
                                     format!("`{name}` is accessed atomically here"),
                                 ),
+                                chains: Vec::new(),
                             });
                     }
                 }
@@ -181,6 +206,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let wanted = |text: &str| calls_atomic(text) || names_global(text);
     let locked = LockedMemo::default();
+    let places = Places::default();
     cx.visit_scope_where(wanted, |n| {
         match n.kind_name() {
             // Package-level initialisers run before any goroutine.
@@ -198,12 +224,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // The atomic call's own `&x`: skip it, look at the other arguments.
             if let Some(args) = n.field("arguments") {
                 for a in named_children(args).skip(1) {
-                    scan(cx, a, globals, &locals, &locked, out);
+                    scan(cx, a, globals, &locals, &locked, &places, out);
                 }
             }
             return Visit::Skip;
         }
-        if let Some(d) = plain_access(cx, n, globals, &locals, &locked) {
+        if let Some(d) = plain_access(cx, n, globals, &locals, &locked, &places) {
             out.push(d);
             return Visit::Skip;
         }
@@ -217,13 +243,14 @@ fn scan<'a>(
     globals: &Globals,
     locals: &HashMap<(usize, String), Target>,
     locked: &LockedMemo,
+    places: &Places<'a>,
     out: &mut Vec<Diagnostic>,
 ) {
     visit(root, |n| {
         if atomic_target(n, cx.src, cx.imports).is_some() {
             return Visit::Skip;
         }
-        if let Some(d) = plain_access(cx, n, globals, locals, locked) {
+        if let Some(d) = plain_access(cx, n, globals, locals, locked, places) {
             out.push(d);
             return Visit::Skip;
         }
@@ -321,6 +348,7 @@ fn plain_access<'a>(
     globals: &Globals,
     locals: &HashMap<(usize, String), Target>,
     locked: &LockedMemo,
+    places: &Places<'a>,
 ) -> Option<Diagnostic> {
     // Names first: `parent()` walks down from the root, which is slow in a
     // file with many declarations, and most nodes are not a target at all.
@@ -381,6 +409,9 @@ fn plain_access<'a>(
             let target = globals
                 .fields
                 .get(&(decl.type_name.clone(), field.to_string()))?;
+            if !may_share(cx, n, operand, &target.chains, places) {
+                return None;
+            }
             (field, target)
         }
         _ => return None,
@@ -412,6 +443,155 @@ fn plain_access<'a>(
         )
     });
     Some(d)
+}
+
+/// The chain (see [`Chain`]) of a field access whose operand has type
+/// reference `owner`.
+fn chain_of_ref(
+    index: &crate::index::PackageIndex,
+    owner: &crate::syntax::typeref::TypeRef,
+) -> Chain {
+    use crate::syntax::typeref::TypeRef;
+    let mut chain = Chain::new();
+    let mut at = owner;
+    while let TypeRef::Field(inner, field) = at {
+        let Some(decl) = index
+            .resolve(inner)
+            .and_then(|ty| index.field_of_type(&ty, field))
+        else {
+            break;
+        };
+        if decl.type_text.trim_start().starts_with('*') {
+            break;
+        }
+        chain.push((decl.type_name.clone(), field.clone()));
+        at = inner;
+    }
+    chain
+}
+
+/// The chain (see [`Chain`]) of a plain field access with operand
+/// `operand`, and the root it starts from (`s` in `s.chunk.n`).
+fn chain_of<'a>(cx: &Context<'a>, operand: Node<'a>) -> (Chain, Node<'a>) {
+    let mut chain = Chain::new();
+    let mut at = unparen(operand);
+    while at.kind_name() == "selector_expression" {
+        let Some(decl) = cx.field_decl(at) else {
+            break;
+        };
+        if decl.type_text.trim_start().starts_with('*') {
+            break;
+        }
+        let Some(inner) = at.field("operand") else {
+            break;
+        };
+        chain.push((decl.type_name.clone(), decl.name.clone()));
+        at = unparen(inner);
+    }
+    (chain, at)
+}
+
+/// Whether the plain access `n` (operand `operand`) may reach memory that
+/// an atomic access with one of `chains` reaches. Each access goes through
+/// value fields (its chain) from a root. When the plain access's chain
+/// stops short of an atomic one's, at a pointer `s *Store` where the
+/// atomic access reaches only the `Store` inside some `Context`'s `store`,
+/// the two meet only if a pointer to that field exists: the file takes
+/// `&x.store`, or calls the method the access sits in on `x.store` (any
+/// method of it, for a root that is not the receiver). Without either, the
+/// rule cannot tell that they touch the same word, and stays silent: query
+/// statistics added to atomically inside a context and merged plainly as
+/// values (`func (s *Store) Merge(o Store)`).
+fn may_share<'a>(
+    cx: &Context<'a>,
+    n: Node<'a>,
+    operand: Node<'a>,
+    chains: &[Chain],
+    places: &Places<'a>,
+) -> bool {
+    if chains.iter().any(|c| c.is_empty()) {
+        return true;
+    }
+    let (plain, root) = chain_of(cx, operand);
+    chains.iter().any(|atomic| {
+        let shared = plain.len().min(atomic.len());
+        if plain[..shared] != atomic[..shared] {
+            return false;
+        }
+        let Some((_, outer)) = atomic.get(plain.len()) else {
+            return true;
+        };
+        let method = enclosing_function(n)
+            .filter(|f| {
+                crate::syntax::handlers::receiver(*f, cx.src)
+                    .is_some_and(|r| r.name == cx.text(root))
+            })
+            .and_then(|f| f.field("name"))
+            .map(|m| cx.text(m));
+        places.escapes(cx, outer, method)
+    })
+}
+
+/// Where the file takes the address of a field, or calls a method on one:
+/// read once per check, when a plain access first needs it.
+#[derive(Default)]
+struct Places<'a> {
+    seen: std::cell::OnceCell<(
+        std::collections::HashSet<&'a str>,
+        std::collections::HashSet<(&'a str, &'a str)>,
+    )>,
+}
+
+impl<'a> Places<'a> {
+    /// True when the file takes `&x.field`, or calls `x.field.method(…)`
+    /// (any method when `method` is `None`).
+    fn escapes(&self, cx: &Context<'a>, field: &str, method: Option<&str>) -> bool {
+        let (addressed, called) = self.seen.get_or_init(|| {
+            let mut addressed = std::collections::HashSet::new();
+            let mut called = std::collections::HashSet::new();
+            for decl in cx.file.top_level() {
+                visit(decl, |m| {
+                    match m.kind_name() {
+                        "unary_expression"
+                            if m.field("operator").map(|o| cx.text(o)) == Some("&") =>
+                        {
+                            if let Some(sel) = m
+                                .field("operand")
+                                .map(unparen)
+                                .filter(|o| o.kind_name() == "selector_expression")
+                            {
+                                addressed.extend(sel.field("field").map(|f| cx.text(f)));
+                            }
+                        }
+                        "call_expression" => {
+                            let callee = m
+                                .field("function")
+                                .filter(|f| f.kind_name() == "selector_expression");
+                            let on = callee
+                                .and_then(|f| f.field("operand"))
+                                .map(unparen)
+                                .filter(|o| o.kind_name() == "selector_expression");
+                            if let (Some(f), Some(on)) = (callee, on) {
+                                if let (Some(name), Some(field)) =
+                                    (f.field("field"), on.field("field"))
+                                {
+                                    called.insert((cx.text(field), cx.text(name)));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    Visit::Descend
+                });
+            }
+            (addressed, called)
+        });
+        addressed.contains(field)
+            || match method {
+                Some(m) => called.contains(&(field, m)),
+                None => called.iter().any(|(f, _)| *f == field),
+            }
+    }
 }
 
 /// True when `operand` is a local that holds a value this function just
