@@ -536,11 +536,15 @@ fn may_share<'a>(
 /// read once per check, when a plain access first needs it.
 #[derive(Default)]
 struct Places<'a> {
-    seen: std::cell::OnceCell<(
-        std::collections::HashSet<&'a str>,
-        std::collections::HashSet<(&'a str, &'a str)>,
-    )>,
+    seen: std::cell::OnceCell<FieldUses<'a>>,
 }
+
+/// The fields whose address a file takes, and the (field, method) pairs
+/// of the methods it calls on fields.
+type FieldUses<'a> = (
+    std::collections::HashSet<&'a str>,
+    std::collections::HashSet<(&'a str, &'a str)>,
+);
 
 impl<'a> Places<'a> {
     /// True when the file takes `&x.field`, or calls `x.field.method(…)`
