@@ -532,70 +532,80 @@ fn may_share<'a>(
     })
 }
 
-/// Where the file takes the address of a field, or calls a method on one:
-/// read once per check, when a plain access first needs it.
+/// Where the file takes the address of a field, or calls a method on one,
+/// per field name: read when a plain access first asks about that field,
+/// from the declarations whose text names it.
 #[derive(Default)]
 struct Places<'a> {
-    seen: std::cell::OnceCell<FieldUses<'a>>,
+    fields: std::cell::RefCell<HashMap<String, std::rc::Rc<FieldUses<'a>>>>,
 }
 
-/// The fields whose address a file takes, and the (field, method) pairs
-/// of the methods it calls on fields.
-type FieldUses<'a> = (
-    std::collections::HashSet<&'a str>,
-    std::collections::HashSet<(&'a str, &'a str)>,
-);
+/// How a file uses one field name: whether it takes `&x.field`, and the
+/// methods it calls on it (`x.field.method(…)`).
+#[derive(Default)]
+struct FieldUses<'a> {
+    addressed: bool,
+    called: std::collections::HashSet<&'a str>,
+}
 
 impl<'a> Places<'a> {
     /// True when the file takes `&x.field`, or calls `x.field.method(…)`
     /// (any method when `method` is `None`).
     fn escapes(&self, cx: &Context<'a>, field: &str, method: Option<&str>) -> bool {
-        let (addressed, called) = self.seen.get_or_init(|| {
-            let mut addressed = std::collections::HashSet::new();
-            let mut called = std::collections::HashSet::new();
-            for decl in cx.file.top_level() {
-                visit(decl, |m| {
-                    match m.kind_name() {
-                        "unary_expression"
-                            if m.field("operator").map(|o| cx.text(o)) == Some("&") =>
-                        {
-                            if let Some(sel) = m
-                                .field("operand")
-                                .map(unparen)
-                                .filter(|o| o.kind_name() == "selector_expression")
-                            {
-                                addressed.extend(sel.field("field").map(|f| cx.text(f)));
-                            }
-                        }
-                        "call_expression" => {
-                            let callee = m
-                                .field("function")
-                                .filter(|f| f.kind_name() == "selector_expression");
-                            let on = callee
-                                .and_then(|f| f.field("operand"))
-                                .map(unparen)
-                                .filter(|o| o.kind_name() == "selector_expression");
-                            if let (Some(f), Some(on)) = (callee, on) {
-                                if let (Some(name), Some(field)) =
-                                    (f.field("field"), on.field("field"))
-                                {
-                                    called.insert((cx.text(field), cx.text(name)));
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                    Visit::Descend
-                });
+        let known = self.fields.borrow().get(field).cloned();
+        let uses = match known {
+            Some(uses) => uses,
+            None => {
+                let uses = std::rc::Rc::new(field_uses(cx, field));
+                self.fields
+                    .borrow_mut()
+                    .insert(field.to_string(), uses.clone());
+                uses
             }
-            (addressed, called)
-        });
-        addressed.contains(field)
+        };
+        uses.addressed
             || match method {
-                Some(m) => called.contains(&(field, m)),
-                None => called.iter().any(|(f, _)| *f == field),
+                Some(m) => uses.called.contains(m),
+                None => !uses.called.is_empty(),
             }
     }
+}
+
+fn field_uses<'a>(cx: &Context<'a>, field: &str) -> FieldUses<'a> {
+    let mut uses = FieldUses::default();
+    let named = |sel: Node| sel.field("field").is_some_and(|f| cx.text(f) == field);
+    let pattern = format!(".{field}");
+    for decl in cx
+        .file
+        .top_level()
+        .filter(|d| cx.text(*d).contains(&pattern))
+    {
+        visit(decl, |m| {
+            match m.kind_name() {
+                "unary_expression" if m.field("operator").map(|o| cx.text(o)) == Some("&") => {
+                    uses.addressed |= m
+                        .field("operand")
+                        .map(unparen)
+                        .is_some_and(|o| o.kind_name() == "selector_expression" && named(o));
+                }
+                "call_expression" => {
+                    let callee = m
+                        .field("function")
+                        .filter(|f| f.kind_name() == "selector_expression");
+                    let on = callee
+                        .and_then(|f| f.field("operand"))
+                        .map(unparen)
+                        .filter(|o| o.kind_name() == "selector_expression" && named(*o));
+                    if let (Some(name), Some(_)) = (callee.and_then(|f| f.field("field")), on) {
+                        uses.called.insert(cx.text(name));
+                    }
+                }
+                _ => {}
+            }
+            Visit::Descend
+        });
+    }
+    uses
 }
 
 /// True when `operand` is a local that holds a value this function just
