@@ -303,7 +303,14 @@ fn read_after_return<'a>(
             && n.field("operand")
                 .is_some_and(|o| requests.contains(cx.text(unparen(o))))
     });
-    if stores_body {
+    // A closure stored with the request in it reads what dies when it runs
+    // later: `q.tasks = append(q.tasks, func() { use(r.FormValue("id")) })`.
+    let stores_reading_closure = || {
+        crate::syntax::any(stmt, |n| {
+            n.kind_name() == "func_literal" && captures(cx, n, requests) && reads_dying(cx, n)
+        })
+    };
+    if stores_body || stores_reading_closure() {
         return true;
     }
     let at = match stored.at {

@@ -29,7 +29,9 @@ the conn as an `io.Closer`, `io.ReadCloser`, `io.WriteCloser` or
 caller only: after `if err := handshake(conn); err != nil { return }` the
 conn is still open, and every later way out must close it. Closing or
 handing off a local that holds the conn (`tcp, ok := conn.(*net.TCPConn)`)
-is closing or handing off the conn. In tests, a way out that has already
+is closing or handing off the conn, and so is storing it: sent on a
+channel, kept in a field or variable, or as a key of a registry
+(`sessions[conn] = time.Now()`), whose owner closes it. In tests, a way out that has already
 failed the test (`t.Errorf` then `return`, `t.Fatal`) needs no close, and a
 `Hijack` whose conn is dropped while its error is kept (`_, _, err :=
 ctrl.Hijack()`) only probes a fake writer.
@@ -500,7 +502,13 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Optio
                 let stored = n
                     .field("right")
                     .is_some_and(|r| named_children(r).any(held));
-                if stored {
+                // `open[conn] = true`: kept as a key of a registry.
+                let keyed = n.field("left").is_some_and(|l| {
+                    named_children(l).any(|e| {
+                        e.kind_name() == "index_expression" && e.field("index").is_some_and(is_conn)
+                    })
+                });
+                if stored || keyed {
                     fate = Fate::HandedOff;
                     return Visit::Stop;
                 }
