@@ -19,7 +19,8 @@ outgoing requests that cannot be cancelled: `http.Get`, `http.Head`,
 `http.Post`, `http.PostForm` (as functions, or as methods of
 `http.DefaultClient` or of a known `*http.Client`), `http.NewRequest`, and
 `http.NewRequestWithContext` given `context.Background()` or
-`context.TODO()`. A `NewRequest` that gets its context before it is sent is
+`context.TODO()`, or a context made from one without the caller's
+(`ctx, cancel := context.WithCancel(context.Background())`). A `NewRequest` that gets its context before it is sent is
 left alone: `req.WithContext(ctx)` later (also from a field it was stored
 in, `s.req.WithContext(ctx)`), returned to the caller, or handed to a
 function together with the context in reach (`s.do(ctx, client, req)`).
@@ -110,7 +111,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 _ => None,
             }
         } else if let Some((client, method)) = call.method(cx.src) {
-            if method == "WithContext" && call.arg(0).is_some_and(|c| cx.is_background_context(c)) {
+            // `req.WithContext(bg)`; not a package's `WithContext`
+            // (`errgroup.WithContext`), which makes no request.
+            let package = client.kind_name() == "identifier"
+                && cx.imports.path_of(cx.text(client)).is_some();
+            if method == "WithContext"
+                && !package
+                && call.arg(0).is_some_and(|c| cx.is_background_context(c))
+            {
                 Some(format!(
                     "`{}.WithContext` given `{}`",
                     text(client, cx.src),

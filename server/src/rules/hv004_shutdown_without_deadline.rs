@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
     summary: "Server shutdown without a deadline, or a serve error dropped in a goroutine",
     docs: r#"## What it does
 Reports `Shutdown(context.Background())` and `Shutdown(context.TODO())` on an
-`*http.Server`, and `go srv.ListenAndServe()` (also `ListenAndServeTLS` and
+`*http.Server` (also through a context made from them without a deadline,
+`context.WithCancel(context.Background())`), and `go srv.ListenAndServe()` (also `ListenAndServeTLS` and
 the package-level `http.ListenAndServe…`) whose error is dropped. When a fixed
 `time.Sleep` triggers the shutdown, the message says so. `Serve(ln)` on a
 listener the caller already opened is left alone (the failure to listen was

@@ -616,12 +616,25 @@ impl<'a> Context<'a> {
     /// True for `context.Background()` / `context.TODO()`, directly or through
     /// a local variable assigned from one.
     pub fn is_background_context(&self, expr: Node) -> bool {
+        self.background_at(expr, 0)
+    }
+
+    /// [`Context::is_background_context`], `depth` steps from where it was
+    /// asked (`ctx, cancel = context.WithCancel(ctx)` names itself).
+    fn background_at(&self, expr: Node, depth: usize) -> bool {
+        if depth > 8 {
+            return false;
+        }
         let e = unparen(expr);
         if let Some(call) = crate::syntax::Call::of(e) {
-            return matches!(
-                self.imports.member(call.function, self.src, "context"),
-                Some("Background" | "TODO")
-            );
+            return match self.imports.member(call.function, self.src, "context") {
+                Some("Background" | "TODO") => true,
+                // Derived without a deadline, and still not the request's.
+                Some("WithCancel" | "WithValue") => call
+                    .arg(0)
+                    .is_some_and(|parent| self.background_at(parent, depth + 1)),
+                _ => false,
+            };
         }
         if e.kind_name() != "identifier" {
             return false;
@@ -630,21 +643,45 @@ impl<'a> Context<'a> {
         let Some(func) = enclosing_function(e) else {
             return false;
         };
+        // `ctx := v`, `ctx = v`, or `ctx, cancel := context.WithCancel(…)`:
+        // the last one before `e` in a block around it (a `ctx :=` in
+        // another branch declares another variable).
         let mut init = None;
         visit(func, |n| {
-            if matches!(
+            if n.start_byte() >= e.start_byte() {
+                return Visit::Stop;
+            }
+            if !matches!(
                 n.kind_name(),
                 "short_var_declaration" | "assignment_statement"
-            ) && n.field("left").map(|l| self.text(l)) == Some(name)
-                && !self.nil_fallback(n, name)
-            {
-                init = n.field("right");
-                return Visit::Stop;
+            ) {
+                return Visit::Descend;
+            }
+            let around = n
+                .up()
+                .is_some_and(|b| b.start_byte() <= e.start_byte() && e.end_byte() <= b.end_byte());
+            if !around {
+                return Visit::Skip;
+            }
+            let left: Vec<Node> = n
+                .field("left")
+                .map(|l| named_children(l).collect())
+                .unwrap_or_default();
+            let right: Vec<Node> = n
+                .field("right")
+                .map(|r| named_children(r).collect())
+                .unwrap_or_default();
+            let value = match left.iter().position(|l| self.text(*l) == name) {
+                Some(i) if left.len() == right.len() => right.get(i).copied(),
+                Some(0) if right.len() == 1 => right.first().copied(),
+                _ => None,
+            };
+            if let Some(v) = value.filter(|_| !self.nil_fallback(n, name)) {
+                init = Some(v);
             }
             Visit::Descend
         });
-        init.and_then(|v| named_children(v).next())
-            .is_some_and(|v| v.id() != e.id() && self.is_background_context(v))
+        init.is_some_and(|v| v.id() != e.id() && self.background_at(v, depth + 1))
     }
 
     /// True when `assign` sits in `if name == nil { … }`: a default for a
