@@ -19,8 +19,7 @@ outgoing requests that cannot be cancelled: `http.Get`, `http.Head`,
 `http.Post`, `http.PostForm` (as functions, or as methods of
 `http.DefaultClient` or of a known `*http.Client`), `http.NewRequest`, and
 `http.NewRequestWithContext` given `context.Background()` or
-`context.TODO()`, or a context made from one without the caller's
-(`ctx, cancel := context.WithCancel(context.Background())`). A `NewRequest` that gets its context before it is sent is
+`context.TODO()`. A `NewRequest` that gets its context before it is sent is
 left alone: `req.WithContext(ctx)` later (also from a field it was stored
 in, `s.req.WithContext(ctx)`), returned to the caller, or handed to a
 function together with the context in reach (`s.do(ctx, client, req)`).

@@ -133,7 +133,7 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
         return None;
     };
     let arg = call.arg(0)?;
-    if !cx.is_background_context(arg) || !is_server(cx, srv) {
+    if !cx.has_no_deadline(arg) || !is_server(cx, srv) {
         return None;
     }
     let sleep = enclosing_function(call.node).and_then(|f| sleep_before(cx, f, call.node));

@@ -616,12 +616,20 @@ impl<'a> Context<'a> {
     /// True for `context.Background()` / `context.TODO()`, directly or through
     /// a local variable assigned from one.
     pub fn is_background_context(&self, expr: Node) -> bool {
-        self.background_at(expr, 0)
+        self.background_at(expr, 0, false)
     }
 
-    /// [`Context::is_background_context`], `depth` steps from where it was
-    /// asked (`ctx, cancel = context.WithCancel(ctx)` names itself).
-    fn background_at(&self, expr: Node, depth: usize) -> bool {
+    /// True for a context without a deadline: [`Context::is_background_context`],
+    /// or one made from it by `context.WithCancel` or `context.WithValue`
+    /// (`ctx, cancel := context.WithCancel(context.Background())`).
+    pub fn has_no_deadline(&self, expr: Node) -> bool {
+        self.background_at(expr, 0, true)
+    }
+
+    /// [`Context::is_background_context`] (with `derived`, also through
+    /// `WithCancel` and `WithValue`), `depth` steps from where it was asked
+    /// (`ctx, cancel = context.WithCancel(ctx)` names itself).
+    fn background_at(&self, expr: Node, depth: usize, derived: bool) -> bool {
         if depth > 8 {
             return false;
         }
@@ -630,9 +638,9 @@ impl<'a> Context<'a> {
             return match self.imports.member(call.function, self.src, "context") {
                 Some("Background" | "TODO") => true,
                 // Derived without a deadline, and still not the request's.
-                Some("WithCancel" | "WithValue") => call
+                Some("WithCancel" | "WithValue") if derived => call
                     .arg(0)
-                    .is_some_and(|parent| self.background_at(parent, depth + 1)),
+                    .is_some_and(|parent| self.background_at(parent, depth + 1, derived)),
                 _ => false,
             };
         }
@@ -681,7 +689,7 @@ impl<'a> Context<'a> {
             }
             Visit::Descend
         });
-        init.is_some_and(|v| v.id() != e.id() && self.background_at(v, depth + 1))
+        init.is_some_and(|v| v.id() != e.id() && self.background_at(v, depth + 1, derived))
     }
 
     /// True when `assign` sits in `if name == nil { … }`: a default for a
