@@ -23,7 +23,8 @@ handler sets to the writer or never sets: `u.body.Close()` is left alone.
 A goroutine is waited for when every way out of the handler waits for it
 (`wg.Wait()`, a receive from a channel it closes or sends on), or returns a
 function that does: `return func() { close(quit); <-done }` hands the wait
-to the caller, like a stop function.
+to the caller, like a stop function. A `time.AfterFunc` callback whose
+timer is dropped runs in a goroutine of its own too.
 
 ## Why is this bad?
 The server reuses the writer as soon as the handler returns. A goroutine that
@@ -81,7 +82,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(w) = &h.writer else { continue };
         let body = cx.text(h.body);
-        if !body.contains("go ") && !body.contains(".Go(") {
+        if !crate::syntax::goroutines::may_start(body) {
             continue;
         }
         let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);

@@ -24,6 +24,15 @@ pub struct Start<'t> {
     pub literal: Option<Node<'t>>,
 }
 
+impl Start<'_> {
+    /// True for a `time.AfterFunc` callback rather than a `go` statement or
+    /// a group's `Go`.
+    pub fn is_timer(&self, src: &str) -> bool {
+        self.stmt.kind_name() == "expression_statement"
+            && statement_call(self.stmt).is_some_and(|c| text(c.function, src) == "time.AfterFunc")
+    }
+}
+
 /// The goroutine started by a statement, if it starts one.
 pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
     match stmt.kind_name() {
@@ -41,11 +50,13 @@ pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
         }
         "expression_statement" => {
             let call = statement_call(stmt)?;
-            let (_, method) = call.method(src)?;
-            if method != "Go" {
-                return None;
-            }
-            let f = call.arg(0)?;
+            // `time.AfterFunc(d, f)` whose timer is dropped: nothing can stop
+            // it, and `f` runs later in a goroutine of its own.
+            let f = match call.method(src)? {
+                (_, "Go") => call.arg(0)?,
+                _ if text(call.function, src) == "time.AfterFunc" => call.arg(1)?,
+                _ => return None,
+            };
             (f.kind_name() == "func_literal").then_some(Start {
                 stmt,
                 call: f,
@@ -54,6 +65,12 @@ pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
         }
         _ => None,
     }
+}
+
+/// Whether `text` may hold a goroutine start ([`start`]): a byte scan that
+/// rules out most bodies before any walk.
+pub fn may_start(text: &str) -> bool {
+    text.contains("go ") || text.contains(".Go(") || text.contains("AfterFunc(")
 }
 
 /// Every goroutine start inside `root` (function literals included).
