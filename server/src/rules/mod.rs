@@ -30,7 +30,7 @@ use crate::syntax::locks::{self, Held};
 use crate::syntax::scope::Bindings;
 use crate::syntax::types::{of_expr, Kind, Locals};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, is_function, named_children, unparen, visit, Visit};
+use crate::syntax::{enclosing_function, is_function, unparen, visit, Visit};
 use std::cell::OnceCell;
 use tree_sitter::Node;
 
@@ -671,19 +671,10 @@ impl<'a> Context<'a> {
             if !around {
                 return Visit::Skip;
             }
-            let left: Vec<Node> = n
-                .field("left")
-                .map(|l| named_children(l).collect())
-                .unwrap_or_default();
-            let right: Vec<Node> = n
-                .field("right")
-                .map(|r| named_children(r).collect())
-                .unwrap_or_default();
-            let value = match left.iter().position(|l| self.text(*l) == name) {
-                Some(i) if left.len() == right.len() => right.get(i).copied(),
-                Some(0) if right.len() == 1 => right.first().copied(),
-                _ => None,
-            };
+            let value = crate::syntax::scope::assigned_pairs(n)
+                .into_iter()
+                .find(|(l, _)| self.text(*l) == name)
+                .map(|(_, v)| v);
             if let Some(v) = value.filter(|_| !self.nil_fallback(n, name)) {
                 init = Some(v);
             }

@@ -558,16 +558,7 @@ impl<'t> Lifetimes<'_, 't, '_> {
         for d in defers {
             for i in self.candidates(d) {
                 let waits = &self.tracked[i].waits;
-                if waits(d)
-                    || super::any(d, |m| {
-                        matches!(
-                            m.kind_name(),
-                            "expression_statement"
-                                | "short_var_declaration"
-                                | "assignment_statement"
-                        ) && waits(m)
-                    })
-                {
+                if waits(d) || super::any(d, |m| waiting_statement(m, waits)) {
                     self.waited[i] = true;
                 }
             }
@@ -614,17 +605,9 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
         let waiters = returned_literals(node, self.body, self.src);
         for i in pending.ones() {
             let waits = &self.tracked[i].waits;
-            let waited = waiters.iter().any(|body| {
-                super::any_no_funcs(*body, |s| {
-                    matches!(
-                        s.kind_name(),
-                        "expression_statement"
-                            | "short_var_declaration"
-                            | "assignment_statement"
-                            | "return_statement"
-                    ) && waits(s)
-                })
-            });
+            let waited = waiters
+                .iter()
+                .any(|body| super::any_no_funcs(*body, |s| waiting_statement(s, waits)));
             if !waited {
                 self.left[i].push(node);
             }
@@ -642,6 +625,18 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
             }
         }
     }
+}
+
+/// A simple statement of a deferred or returned literal that waits for a
+/// goroutine, as `waits` tells.
+fn waiting_statement<'t>(s: Node<'t>, waits: &dyn Fn(Node<'t>) -> bool) -> bool {
+    matches!(
+        s.kind_name(),
+        "expression_statement"
+            | "short_var_declaration"
+            | "assignment_statement"
+            | "return_statement"
+    ) && waits(s)
 }
 
 /// The bodies of the function literals `exit` (a `return`) hands out:
@@ -662,13 +657,12 @@ fn returned_literals<'t>(exit: Node<'t>, body: Node<'t>, src: &str) -> Vec<Node<
                 let name = text(result, src);
                 visit_no_funcs(body, |n| {
                     if n.kind_name() == "short_var_declaration" {
-                        let names = n.field("left").into_iter().flat_map(named_children);
-                        let values = n.field("right").into_iter().flat_map(named_children);
-                        for (l, v) in names.zip(values) {
-                            if text(l, src) == name && v.kind_name() == "func_literal" {
-                                out.extend(v.field("body"));
-                            }
-                        }
+                        let bound = super::scope::assigned_pairs(n)
+                            .into_iter()
+                            .filter(|(l, v)| {
+                                text(*l, src) == name && v.kind_name() == "func_literal"
+                            });
+                        out.extend(bound.filter_map(|(_, v)| v.field("body")));
                     }
                     Visit::Descend
                 });

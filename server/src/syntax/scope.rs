@@ -280,6 +280,16 @@ impl<'t> Bindings<'t> {
     }
 }
 
+/// The `name = value` pairs an assignment or short declaration makes
+/// (`ctx, cancel := context.WithCancel(…)` pairs `ctx` with the call).
+pub fn assigned_pairs<'t>(stmt: Node<'t>) -> Vec<(Node<'t>, Node<'t>)> {
+    let mut out = Vec::new();
+    if let (Some(l), Some(r)) = (stmt.field("left"), stmt.field("right")) {
+        pair_up(l, r, &mut out);
+    }
+    out
+}
+
 fn pair_up<'t>(left: Node<'t>, right: Node<'t>, out: &mut Vec<(Node<'t>, Node<'t>)>) {
     let l: Vec<Node> = named_children(left).collect();
     let r: Vec<Node> = named_children(right).collect();
