@@ -243,6 +243,14 @@ impl SourceFile {
             || self.patches.iter().any(|p| p.root_node().has_error())
     }
 
+    /// The top-level node (declaration, comment, clause) that holds byte
+    /// `at`: one step down from the root of its piece.
+    pub fn top_level_at(&self, at: usize) -> Option<Node<'_>> {
+        crate::syntax::child_at_byte(self.root_at(at), at)
+            .filter(|n| n.start_byte() <= at)
+            .map(|n| self.patched(n))
+    }
+
     /// The smallest node that spans `start..end`.
     pub fn node_for_range(&self, start: usize, end: usize) -> Option<Node<'_>> {
         let root = self.root_at(start);

@@ -124,14 +124,17 @@ fn guard_run<'a>(
                 None => {
                     // Beside the declaration, in whichever file holds it.
                     let home = Home::of(cx, &decl.path)?;
-                    let node = home
-                        .file()
-                        .node_for_range(decl.start.offset, decl.end.offset)?;
-                    if !crate::syntax::text(node, &home.file().text).contains(*name) {
+                    let text = &home.file().text;
+                    if text.get(decl.start.offset..decl.end.offset) != Some(*name) {
                         return None; // the file changed since it was indexed
                     }
-                    let top = top_level(node)?;
-                    let (sq, simp) = import(home.file(), home.imports(), "sync");
+                    let at = decl.start.offset;
+                    let top = match home {
+                        Home::This(_) => cx.declaration_at(at),
+                        Home::Sibling(_) => None,
+                    };
+                    let top = top.or_else(|| home.file().top_level_at(at))?;
+                    let (sq, simp) = home.import(cx, "sync");
                     let at = top.end_byte();
                     edits.extend(simp);
                     edits.push(edit(
@@ -151,22 +154,16 @@ fn guard_run<'a>(
         } => {
             let decl = cx.index.field(type_name, field)?;
             let home = Home::of(cx, &decl.location.path)?;
-            let fields = struct_fields(&home, type_name)?;
-            // A method of this file taking the type by value would copy the mutex.
-            if by_value(&Home::this(cx), type_name) {
+            let facts = struct_facts(cx, &home, type_name);
+            // A method taking the type by value would copy the mutex.
+            if facts.by_value || struct_facts(cx, &Home::this(cx), type_name).by_value {
                 return None;
             }
+            let fields = facts.fields.as_ref()?;
             let mu = format!("{field}Mu");
-            let declared = named_children(fields).any(|f| {
-                f.kind_name() == "field_declaration"
-                    && f.field("name")
-                        .map(|n| crate::syntax::text(n, &home.file().text))
-                        == Some(mu.as_str())
-            });
-            if !declared {
-                let (sq, simp) = import(home.file(), home.imports(), "sync");
-                let last = named_children(fields).last()?;
-                let at = last.end_byte();
+            if !fields.names.contains(&mu) {
+                let (sq, simp) = home.import(cx, "sync");
+                let at = fields.end?;
                 edits.extend(simp);
                 edits.push(edit(
                     home.file(),
@@ -393,32 +390,18 @@ fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
     })
 }
 
-/// The top-level declaration holding `n`.
-fn top_level(mut n: Node) -> Option<Node> {
-    while let Some(p) = n.up() {
-        if p.kind_name() == "source_file" {
-            return Some(n);
-        }
-        n = p;
-    }
-    None
-}
-
 type Parsed = (crate::source::SourceFile, crate::syntax::imports::Imports);
 
 /// The file that declares a guarded value: this one, or a sibling read from
 /// disk (its edits then go to that file).
 enum Home<'c> {
-    This(
-        &'c crate::source::SourceFile,
-        &'c crate::syntax::imports::Imports,
-    ),
+    This(&'c crate::source::SourceFile),
     Sibling(std::sync::Arc<Parsed>),
 }
 
 impl<'c> Home<'c> {
     fn this(cx: &'c Context) -> Home<'c> {
-        Home::This(cx.file, cx.imports)
+        Home::This(cx.file)
     }
 
     fn of(cx: &'c Context, path: &str) -> Option<Home<'c>> {
@@ -430,15 +413,17 @@ impl<'c> Home<'c> {
 
     fn file(&self) -> &crate::source::SourceFile {
         match self {
-            Home::This(f, _) => f,
+            Home::This(f) => f,
             Home::Sibling(p) => &p.0,
         }
     }
 
-    fn imports(&self) -> &crate::syntax::imports::Imports {
+    /// [`crate::fix::import`] of `path` into the file (asked once per check
+    /// for this one).
+    fn import(&self, cx: &Context, path: &str) -> (String, Option<crate::diagnostic::Edit>) {
         match self {
-            Home::This(_, i) => i,
-            Home::Sibling(p) => &p.1,
+            Home::This(..) => cx.import(path),
+            Home::Sibling(p) => import(&p.0, &p.1, path),
         }
     }
 }
@@ -455,43 +440,72 @@ fn sibling(path: &str) -> Option<std::sync::Arc<Parsed>> {
     })
 }
 
-/// True when a method of the file takes `type_name` by value (a mutex in it
-/// would be copied).
-fn by_value(home: &Home, type_name: &str) -> bool {
-    let src = &home.file().text;
-    home.file().top_level().any(|decl| {
-        decl.kind_name() == "method_declaration"
-            && decl
-                .field("receiver")
-                .and_then(|r| named_children(r).next())
-                .and_then(|p| p.field("type"))
-                .is_some_and(|t| {
-                    t.kind_name() != "pointer_type" && crate::syntax::text(t, src) == type_name
-                })
-    })
+/// What a guard fix needs to know of a struct type in a file: whether a
+/// method of the file takes it by value (a mutex in it would be copied),
+/// and the type's fields when the file declares it.
+pub(crate) struct StructFacts {
+    by_value: bool,
+    fields: Option<Fields>,
 }
 
-/// The field list of struct type `type_name` declared in the file, when no
-/// method of the file takes it by value.
-fn struct_fields<'t>(home: &'t Home, type_name: &str) -> Option<Node<'t>> {
-    if by_value(home, type_name) {
-        return None;
+struct Fields {
+    /// Where the last field (or comment) of the list ends.
+    end: Option<usize>,
+    names: HashSet<String>,
+}
+
+/// The [`StructFacts`] of `type_name` in `home`'s file, read once per check
+/// (every fix of a field of the type asks).
+fn struct_facts(cx: &Context, home: &Home, type_name: &str) -> std::rc::Rc<StructFacts> {
+    let key = (home.file().path.clone(), type_name.to_string());
+    if let Some(known) = cx.structs.borrow().get(&key) {
+        return known.clone();
     }
+    let facts = std::rc::Rc::new(read_struct(home, type_name));
+    cx.structs.borrow_mut().insert(key, facts.clone());
+    facts
+}
+
+fn read_struct(home: &Home, type_name: &str) -> StructFacts {
     let src = &home.file().text;
+    let mut by_value = false;
+    let mut list = None;
     for decl in home.file().top_level() {
-        if decl.kind_name() != "type_declaration" {
-            continue;
-        }
-        for spec in named_children(decl) {
-            if spec.kind_name() == "type_spec"
-                && spec.field("name").map(|n| crate::syntax::text(n, src)) == Some(type_name)
-            {
-                return spec
-                    .field("type")
-                    .filter(|t| t.kind_name() == "struct_type")
-                    .and_then(|t| crate::syntax::child_of_kind(t, "field_declaration_list"));
+        match decl.kind_name() {
+            "method_declaration" => {
+                by_value |= decl
+                    .field("receiver")
+                    .and_then(|r| named_children(r).next())
+                    .and_then(|p| p.field("type"))
+                    .is_some_and(|t| {
+                        t.kind_name() != "pointer_type" && crate::syntax::text(t, src) == type_name
+                    })
             }
+            "type_declaration" if list.is_none() => {
+                list = named_children(decl)
+                    .filter(|spec| spec.kind_name() == "type_spec")
+                    .find(|spec| {
+                        spec.field("name").map(|n| crate::syntax::text(n, src)) == Some(type_name)
+                    })
+                    .map(|spec| {
+                        spec.field("type")
+                            .filter(|t| t.kind_name() == "struct_type")
+                            .and_then(|t| crate::syntax::child_of_kind(t, "field_declaration_list"))
+                    })
+            }
+            _ => {}
         }
     }
-    None
+    let fields = list.flatten().map(|list| Fields {
+        end: named_children(list).last().map(|l| l.end_byte()),
+        names: named_children(list)
+            .filter(|f| f.kind_name() == "field_declaration")
+            .flat_map(|f| {
+                let mut c = f.walk();
+                f.children_by_field_name("name", &mut c).collect::<Vec<_>>()
+            })
+            .map(|n| crate::syntax::text(n, src).to_string())
+            .collect(),
+    });
+    StructFacts { by_value, fields }
 }

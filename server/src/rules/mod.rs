@@ -155,6 +155,10 @@ pub struct Context<'a> {
     /// Where each name occurs in a handler body a guard fix was asked for,
     /// by the body's node id.
     pub(crate) mentions: PerNode<crate::syntax::Occurrences<'a>>,
+    /// What guard fixes read of each struct type, by file and type name.
+    pub(crate) structs: std::cell::RefCell<
+        std::collections::HashMap<(std::sync::Arc<str>, String), std::rc::Rc<guard::StructFacts>>,
+    >,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
     /// The bindings of each function aliases were asked of, by node id:
@@ -229,6 +233,7 @@ impl<'a> Context<'a> {
             declared: Default::default(),
             guard_fixes: Default::default(),
             mentions: Default::default(),
+            structs: Default::default(),
             handler_ids: OnceCell::new(),
             bindings: Default::default(),
             locals: Default::default(),
@@ -268,6 +273,14 @@ impl<'a> Context<'a> {
         }
         per_node(&self.bindings, root, || Bindings::of(root, self.src))
             .aliases(seeds, self.src, rules)
+    }
+
+    /// The declaration in scope that holds byte `at`, if one does: a binary
+    /// search (the scope is in file order).
+    pub fn declaration_at(&self, at: usize) -> Option<Node<'a>> {
+        let i = self.scope.partition_point(|d| d.start_byte() <= at);
+        let d = *self.scope.get(i.checked_sub(1)?)?;
+        (d.start_byte() <= at && at < d.end_byte()).then_some(d)
     }
 
     /// True when the text of a declaration in scope contains `needle`: a
