@@ -499,9 +499,22 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Optio
                         || (e.kind_name() == "type_assertion_expression"
                             && e.field("operand").is_some_and(is_conn))
                 };
-                let stored = n
-                    .field("right")
-                    .is_some_and(|r| named_children(r).any(held));
+                // `_ = conn` (or `_, _ = conn.(*net.TCPConn)`) keeps nothing.
+                let lefts: Vec<Node> = n
+                    .field("left")
+                    .map(named_children)
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let blank = |i: usize| {
+                    let l = lefts.get(i).or(lefts.first());
+                    l.is_some_and(|l| l.kind_name() == "identifier" && cx.text(*l) == "_")
+                };
+                let stored = n.field("right").is_some_and(|r| {
+                    named_children(r)
+                        .enumerate()
+                        .any(|(i, e)| held(e) && !blank(i))
+                });
                 // `open[conn] = true`: kept as a key of a registry.
                 let keyed = n.field("left").is_some_and(|l| {
                     named_children(l).any(|e| {
