@@ -196,6 +196,50 @@ fn unparsable_go_still_reports_its_well_formed_parts() {
 }
 
 #[test]
+fn a_directory_no_rule_looks_at_is_counted_and_not_parsed() {
+    // No file says `net/http`, `make(chan`, `Hijack()`, `Shutdown` or
+    // `sync/atomic`: no rule can find anything, so nothing is parsed, and
+    // the broken line that could only hide nothing is not told either.
+    let dir = temp_dir("idle");
+    std::fs::write(
+        dir.join("a.go"),
+        "package idle
+
+func add(a, b int) int { return a + b }
+",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.go"),
+        "package idle
+
+func broken( {
+",
+    )
+    .unwrap();
+    let out = httpvet(&["check", "."], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("no findings (2 files checked)"), "{all}");
+    assert!(!all.contains("does not parse"), "{all}");
+    // One trigger word anywhere in the directory and every file is parsed.
+    std::fs::write(
+        dir.join("c.go"),
+        "package idle
+
+import _ \"sync/atomic\"
+",
+    )
+    .unwrap();
+    let out = httpvet(&["check", "."], &dir);
+    let err = stderr(&out);
+    assert!(
+        err.contains("b.go:3: warning:") && err.contains("does not parse"),
+        "{err}"
+    );
+}
+
+#[test]
 fn package_patterns_walk_like_the_go_tool() {
     let dir = temp_dir("patterns");
     std::fs::create_dir_all(dir.join("pkg/sub")).unwrap();
