@@ -196,7 +196,7 @@ fn unparsable_go_still_reports_its_well_formed_parts() {
 }
 
 #[test]
-fn a_directory_no_rule_looks_at_is_counted_and_not_parsed() {
+fn a_package_no_rule_looks_at_is_counted_and_not_parsed() {
     // No file says `net/http`, `make(chan`, `Hijack()`, `Shutdown` or
     // `sync/atomic`: no rule can find anything, so nothing is parsed, and
     // the broken line that could only hide nothing is not told either.
@@ -222,7 +222,10 @@ func broken( {
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(all.contains("no findings (2 files checked)"), "{all}");
     assert!(!all.contains("does not parse"), "{all}");
-    // One trigger word anywhere in the directory and every file is parsed.
+    // One trigger word in a file of the package and every file of that
+    // package is parsed; the directory's `_test` package, a package of its
+    // own with no trigger word, is still not.
+    std::fs::write(dir.join("d_test.go"), "package idle_test\n\nfunc x( {\n").unwrap();
     std::fs::write(
         dir.join("c.go"),
         "package idle
@@ -233,6 +236,7 @@ import _ \"sync/atomic\"
     .unwrap();
     let out = httpvet(&["check", "."], &dir);
     let err = stderr(&out);
+    assert!(!err.contains("d_test.go"), "{err}");
     assert!(
         err.contains("b.go:3: warning:") && err.contains("does not parse"),
         "{err}"

@@ -487,23 +487,39 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
     let mut kept: Vec<Unit> = Vec::new();
     let mut others: Vec<(Arc<FileSummary>, SourceText)> = Vec::new();
     let texts: Vec<Result<String, String>> = files.par_iter().map(|p| read_go(p)).collect();
-    // No rule looks at any file of the directory (none has a trigger word):
-    // nothing can be found in it, and no file needs parsing. A file that
-    // cannot be read as Go goes the long way, to be told as before.
-    let idle = |t: &Result<String, String>| {
-        t.as_ref().is_ok_and(|t| {
-            !TRIGGERS.iter().any(|w| t.contains(w))
-                && t.lines().any(|l| l.trim_start().starts_with("package "))
-        })
+    // A package (the files of the directory with one package clause) none
+    // of whose files has a trigger word is one no rule looks at: nothing can
+    // be found in it, and its files are not parsed. A file whose clause a
+    // glance cannot find, or that cannot be read as Go, goes the long way
+    // (to be told as before), and so does its directory.
+    let clauses: Vec<Option<&str>> = texts
+        .iter()
+        .map(|t| t.as_ref().ok().and_then(|t| package_clause(t)))
+        .collect();
+    let looked_at: Vec<Option<&str>> = match clauses.contains(&None) {
+        true => vec![None],
+        false => texts
+            .iter()
+            .zip(&clauses)
+            .filter(|(t, _)| {
+                t.as_ref()
+                    .is_ok_and(|t| TRIGGERS.iter().any(|w| t.contains(w)))
+            })
+            .map(|(_, c)| *c)
+            .collect(),
     };
-    if texts.iter().all(idle) {
-        run.files = files.len();
-        return run;
-    }
+    let idle: Vec<bool> = clauses
+        .iter()
+        .map(|c| c.is_some() && !looked_at.contains(c) && !looked_at.contains(&None))
+        .collect();
+    drop(clauses);
+    run.files += idle.iter().filter(|i| **i).count();
     let loaded: Vec<((Loaded, Option<String>), Duration)> = files
         .par_iter()
         .zip(texts)
-        .map(|(path, text)| {
+        .zip(idle)
+        .filter(|(_, idle)| !idle)
+        .map(|((path, text), _)| {
             let t = Instant::now();
             let l = match text {
                 Ok(text) => load_text(path, text),
@@ -619,6 +635,24 @@ fn load(path: &Path) -> (Loaded, Option<String>) {
         Ok(text) => load_text(path, text),
         Err(why) => skipped(path, why),
     }
+}
+
+/// The name in a file's package clause, when a glance finds it: the first
+/// line that starts with `package`, with no block comment before it.
+fn package_clause(text: &str) -> Option<&str> {
+    let at = text
+        .match_indices("package")
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')?;
+    if text[..at].contains("/*") {
+        return None;
+    }
+    let name = text[at + "package".len()..]
+        .split(|c: char| c.is_whitespace() || c == ';' || c == '/')
+        .find(|w| !w.is_empty())?;
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let spaced = text[at + "package".len()..].starts_with([' ', '\t']);
+    (spaced && name.chars().all(word)).then_some(name)
 }
 
 /// The text of a Go file, or why it is not checked.
@@ -870,4 +904,24 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::package_clause;
+
+    #[test]
+    fn a_glance_finds_the_package_clause_or_gives_up() {
+        assert_eq!(package_clause("package a\n"), Some("a"));
+        assert_eq!(
+            package_clause("// Package b does things.\n//go:build linux\n\npackage b_test // x\n"),
+            Some("b_test")
+        );
+        assert_eq!(package_clause("package\tc;"), Some("c"));
+        // A block comment before it could hide a false clause: give up.
+        assert_eq!(package_clause("/*\npackage d\n*/\npackage e\n"), None);
+        assert_eq!(package_clause("packages f\n"), None);
+        assert_eq!(package_clause("no clause here\n"), None);
+        assert_eq!(package_clause("var s = `\npackage g`\n"), None);
+    }
 }
