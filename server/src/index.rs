@@ -84,6 +84,10 @@ pub struct ParamFacts {
     pub commits_when: When,
     /// Passed on to package functions: (function name, is a method, argument index).
     pub passes: Vec<(String, bool, usize)>,
+    /// For a writer passed on: on which of its return paths it was, by what
+    /// its result says (`requireAuth` lends `w` to `deny` and returns
+    /// false).
+    pub lends_when: When,
 }
 
 /// On which return paths a helper does something, told by one of its
@@ -518,8 +522,9 @@ impl FileSummary {
                     f.gives_up_when = gives_up_when(decl, name, body, src);
                 }
             }
-            if f.commits {
-                (f.status_when, f.commits_when) = commits_when(decl, name, body, src, imports);
+            if f.commits || (matches!(kind, Kind::Writer) && !f.passes.is_empty()) {
+                (f.status_when, f.commits_when, f.lends_when) =
+                    commits_when(decl, name, body, src, imports);
             }
             facts[i] = f;
         }
@@ -794,14 +799,21 @@ fn at_exits<'s>(
     (types, d.idx, d.exits)
 }
 
-/// On which paths `decl` commits the status of the writer `name`, and on
-/// which it writes anything (status, body), from a walk of every path to a
-/// return, keyed by its last `error` or `bool` result.
+/// On which paths `decl` commits the status of the writer `name`, on which
+/// it writes anything (status, body), and on which it lends the writer to a
+/// package function, from a walk of every path to a return, keyed by its
+/// last `error` or `bool` result.
 ///
 /// A path that hands the writer to another function may have written
 /// through it; it counts as writing when the split is by the result, and
 /// makes the effect [`When::Sometimes`] otherwise.
-fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports) -> (When, When) {
+fn commits_when(
+    decl: Node,
+    name: &str,
+    body: Node,
+    src: &str,
+    imports: &Imports,
+) -> (When, When, When) {
     let types = result_texts(decl, src);
     let tell = telling_result(&types);
     /// What the paths that reach a point did, each as (on some, on all):
@@ -840,12 +852,23 @@ fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports
                         }
                         Some(WriterCall::Body) => did.any = (true, true),
                         None => {
-                            let lends = c.function.kind_name() == "identifier"
-                                && c.args.iter().any(|a| {
-                                    let a = unparen(*a);
-                                    a.kind_name() == "identifier"
-                                        && self.names.contains(text(a, self.src))
-                                });
+                            // A package function or method (what `passes`
+                            // records), not the standard library's.
+                            let lends = match c.function.kind_name() {
+                                "identifier" => true,
+                                "selector_expression" => c
+                                    .function
+                                    .field("operand")
+                                    .filter(|o| o.kind_name() == "identifier")
+                                    .is_none_or(|o| {
+                                        self.imports.path_of(text(o, self.src)).is_none()
+                                    }),
+                                _ => false,
+                            } && c.args.iter().any(|a| {
+                                let a = unparen(*a);
+                                a.kind_name() == "identifier"
+                                    && self.names.contains(text(a, self.src))
+                            });
                             if lends {
                                 did.lent = (true, true);
                             }
@@ -875,7 +898,7 @@ fn commits_when(decl: Node, name: &str, body: Node, src: &str, imports: &Imports
             .collect();
         when_of(&types, tell, &exits)
     };
-    (when(&|d| d.status), when(&|d| d.any))
+    (when(&|d| d.status), when(&|d| d.any), when(&|d| d.lent))
 }
 
 /// One way out of a function: whether it did something (on some path to

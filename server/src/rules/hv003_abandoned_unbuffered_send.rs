@@ -145,18 +145,7 @@ fn helper_facts<'c>(
     call: Node,
     idx: usize,
 ) -> Option<&'c crate::index::ParamFacts> {
-    let f = call.field("function").map(unparen)?;
-    let facts = match f.kind_name() {
-        "identifier" => cx.index.param(cx.text(f), false, idx),
-        // A method of the operand's own type (an interface's method, or one
-        // of a type the package cannot resolve, may be anything).
-        "selector_expression" => {
-            let ty = cx.type_of(f.field("operand")?)?;
-            let method = cx.text(f.field("field")?);
-            cx.index.method(&ty, method)?.params.get(idx)
-        }
-        _ => None,
-    }?;
+    let facts = cx.callee_param(call.field("function")?, idx)?;
     (!facts.hands_off && facts.passes.is_empty()).then_some(facts)
 }
 

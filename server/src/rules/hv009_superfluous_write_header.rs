@@ -28,6 +28,13 @@ http.Error(w, …) }` sends no 500. Only writers that can fail before writing
 anything (an encoder that marshals first, a template, `io.Copy` from a source
 that can fail on its first read) are left alone in their own error branch.
 
+A helper of the package — a function, or a method of the package's own type
+(`s.fail(w, err)`) — counts where its result says it wrote: after
+`id, ok := parseID(w, r); if !ok { return }` nothing has been written. A
+helper that only hands the writer on to helpers that always write
+(`requireAuth` calling `deny(w)`) writes where it hands it on. A helper whose
+writes its result does not tell has no effect.
+
 ## Why is this bad?
 The status line can be sent once. The second call is ignored (the server only
 logs "superfluous response.WriteHeader call"), so the client receives the
@@ -106,28 +113,55 @@ impl<'a> Status<'a, '_> {
             }
             return Some((c, When::Always));
         }
-        // A package helper given the writer: writeJSON(w, 500, v).
-        let (name, method) = match call.function.kind_name() {
-            "identifier" => (self.cx.text(call.function), false),
-            _ => return None,
-        };
+        // A package helper given the writer: writeJSON(w, 500, v), or
+        // s.fail(w, err) on a type of the package.
         for (i, a) in call.args.iter().enumerate() {
             let a = unparen(*a);
             if a.kind_name() == "identifier" && self.writers.contains(self.cx.text(a)) {
                 // A helper that writes on some paths its result does not
                 // tell has no known effect.
-                let p = self.cx.index.param(name, method, i)?;
-                if p.writes_status && p.status_when != When::Sometimes {
-                    return Some((WriterCall::Status, p.status_when));
-                }
-                if p.commits && p.commits_when != When::Sometimes {
-                    return Some((WriterCall::Body, p.commits_when));
-                }
-                return None;
+                let p = self.cx.callee_param(call.function, i)?;
+                return helper_effect(self.cx.index, p, HELPER_DEPTH);
             }
         }
         None
     }
+}
+
+/// How many helpers deep a writer lent on is followed.
+const HELPER_DEPTH: usize = 3;
+
+/// What a package helper does with the writer it is given (its parameter
+/// `p`): the status or a body, and on which of its paths. A helper that
+/// writes on some paths its result does not tell has no known effect. One
+/// that only lends the writer on, to helpers that each write on every
+/// path, writes where it lends (`requireAuth` calls `deny(w)` and returns
+/// false).
+fn helper_effect(
+    index: &crate::index::PackageIndex,
+    p: &crate::index::ParamFacts,
+    depth: usize,
+) -> Option<(WriterCall, When)> {
+    if p.writes_status && p.status_when != When::Sometimes {
+        return Some((WriterCall::Status, p.status_when));
+    }
+    if p.commits {
+        return (p.commits_when != When::Sometimes).then_some((WriterCall::Body, p.commits_when));
+    }
+    if depth == 0 || p.hands_off || p.passes.is_empty() || p.lends_when == When::Sometimes {
+        return None;
+    }
+    let mut kind = WriterCall::Status;
+    for (name, method, at) in &p.passes {
+        let (k, when) = helper_effect(index, index.param(name, *method, *at)?, depth - 1)?;
+        if when != When::Always {
+            return None;
+        }
+        if k == WriterCall::Body {
+            kind = WriterCall::Body;
+        }
+    }
+    Some((kind, p.lends_when))
 }
 
 impl<'a> Flow<'a> for Status<'a, '_> {

@@ -605,6 +605,24 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// What the package function or method a call names (`function`, the
+    /// call's function) does with its `idx`-th argument: a function by its
+    /// name, a method through its operand's type. `None` when the package
+    /// does not declare it (an interface's method, or one of a type the
+    /// package cannot resolve, may do anything).
+    pub fn callee_param(&self, function: Node, idx: usize) -> Option<&'a crate::index::ParamFacts> {
+        let f = unparen(function);
+        match f.kind_name() {
+            "identifier" => self.index.param(self.text(f), false, idx),
+            "selector_expression" => {
+                let ty = self.type_of(f.field("operand")?)?;
+                let method = self.text(f.field("field")?);
+                self.index.method(&ty, method)?.params.get(idx)
+            }
+            _ => None,
+        }
+    }
+
     /// The package type of an expression's value (normalised: `Server` for
     /// a `*Server`), or `None` when neither the file nor the package says.
     pub fn type_of(&self, expr: Node) -> Option<String> {
