@@ -161,18 +161,34 @@ fn guard_run<'a>(
             }
             let fields = facts.fields.as_ref()?;
             let mu = format!("{field}Mu");
-            if !fields.names.contains(&mu) {
-                let (sq, simp) = home.import(cx, "sync");
-                let at = fields.end?;
-                edits.extend(simp);
-                edits.push(edit(
-                    home.file(),
-                    at,
-                    at,
-                    format!("\n\n\t{mu} {sq}Mutex // guards {field}"),
-                ));
+            // The struct's own mutex, when it has just one and no statement
+            // wrapped calls anything on the value (that could take the
+            // mutex again and deadlock): the accesses that hold it already
+            // elsewhere then exclude this one too.
+            let own = fields
+                .mutex
+                .as_ref()
+                .filter(|_| !fields.names.contains(&mu))
+                .filter(|_| !calls_on(cx, first, last, root));
+            if let Some(own) = own {
+                match own.is_empty() {
+                    true => root.to_string(),
+                    false => format!("{root}.{own}"),
+                }
+            } else {
+                if !fields.names.contains(&mu) {
+                    let (sq, simp) = home.import(cx, "sync");
+                    let at = fields.end?;
+                    edits.extend(simp);
+                    edits.push(edit(
+                        home.file(),
+                        at,
+                        at,
+                        format!("\n\n\t{mu} {sq}Mutex // guards {field}"),
+                    ));
+                }
+                format!("{root}.{mu}")
             }
-            format!("{root}.{mu}")
         }
     };
     let indent = indent_at(cx.file, first.start_byte()).to_string();
@@ -418,6 +434,13 @@ impl<'c> Home<'c> {
         }
     }
 
+    fn imports<'s>(&'s self, cx: &'s Context) -> &'s crate::syntax::imports::Imports {
+        match self {
+            Home::This(_) => cx.imports,
+            Home::Sibling(p) => &p.1,
+        }
+    }
+
     /// [`crate::fix::import`] of `path` into the file (asked once per check
     /// for this one).
     fn import(&self, cx: &Context, path: &str) -> (String, Option<crate::diagnostic::Edit>) {
@@ -452,6 +475,9 @@ struct Fields {
     /// Where the last field (or comment) of the list ends.
     end: Option<usize>,
     names: HashSet<String>,
+    /// The struct's one `sync.Mutex` or `sync.RWMutex` field, when it has
+    /// exactly one: its name, or `""` when embedded.
+    mutex: Option<String>,
 }
 
 /// The [`StructFacts`] of `type_name` in `home`'s file, read once per check
@@ -461,12 +487,12 @@ fn struct_facts(cx: &Context, home: &Home, type_name: &str) -> std::rc::Rc<Struc
     if let Some(known) = cx.structs.borrow().get(&key) {
         return known.clone();
     }
-    let facts = std::rc::Rc::new(read_struct(home, type_name));
+    let facts = std::rc::Rc::new(read_struct(cx, home, type_name));
     cx.structs.borrow_mut().insert(key, facts.clone());
     facts
 }
 
-fn read_struct(home: &Home, type_name: &str) -> StructFacts {
+fn read_struct(cx: &Context, home: &Home, type_name: &str) -> StructFacts {
     let src = &home.file().text;
     let mut by_value = false;
     let mut list = None;
@@ -506,6 +532,59 @@ fn read_struct(home: &Home, type_name: &str) -> StructFacts {
             })
             .map(|n| crate::syntax::text(n, src).to_string())
             .collect(),
+        mutex: {
+            let imports = home.imports(cx);
+            let is_mutex = |t: Node| {
+                let t = crate::syntax::text(t, src);
+                t.split_once('.').is_some_and(|(q, name)| {
+                    matches!(name, "Mutex" | "RWMutex") && imports.path_of(q) == Some("sync")
+                })
+            };
+            let mut found = named_children(list)
+                .filter(|f| f.kind_name() == "field_declaration")
+                .filter(|f| f.field("type").is_some_and(is_mutex))
+                .flat_map(|f| {
+                    let mut c = f.walk();
+                    let names: Vec<String> = f
+                        .children_by_field_name("name", &mut c)
+                        .map(|n| crate::syntax::text(n, src).to_string())
+                        .collect();
+                    match names.is_empty() {
+                        true => vec![String::new()],
+                        false => names,
+                    }
+                });
+            match (found.next(), found.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            }
+        },
     });
     StructFacts { by_value, fields }
+}
+
+/// True when a statement from `first` to `last` calls a method of `root`
+/// or passes `root` to a call.
+fn calls_on(cx: &Context, first: Node, last: Node, root: &str) -> bool {
+    let is_root = |n: Node| {
+        let n = crate::syntax::unparen(n);
+        n.kind_name() == "identifier" && cx.text(n) == root
+    };
+    let mut cur = Some(first);
+    while let Some(stmt) = cur {
+        let found = crate::syntax::any(stmt, |n| {
+            Call::of(n).is_some_and(|c| {
+                c.method(cx.src).is_some_and(|(o, _)| is_root(o))
+                    || c.args.iter().any(|a| is_root(*a))
+            })
+        });
+        if found {
+            return true;
+        }
+        if stmt.id() == last.id() {
+            break;
+        }
+        cur = crate::syntax::next_statement(stmt);
+    }
+    false
 }

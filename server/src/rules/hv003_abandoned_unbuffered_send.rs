@@ -470,7 +470,7 @@ fn fails_test_on(cx: &Context, call: Node, idx: usize, when: When) -> bool {
                 .flatten()
                 .any(|c| implied(cx, p, c));
         }
-        p.on_branch(cx, cond, false) == Some(false)
+        p.on_branch(cx, cond, false) == Some(super::keyed::Effect::Not)
     }
     // `if err := f(); err != nil { t.Fatal(err) }`, `if f() { t.Fatal(…) }`.
     let ends_when_failed = |ifs: Node| {

@@ -58,7 +58,13 @@ For counters, `sync.Map` holding `*atomic.Int64` values is another option.
 Adds a `sync.Mutex` beside the map — a package-level `var mapMu sync.Mutex`
 after the map's declaration, or a `mapMu` field at the end of the struct, in
 whichever file declares it — and wraps the run of statements that touch the
-map in `Lock()` / `Unlock()`. A write to the client that uses the map reads
+map in `Lock()` / `Unlock()`. A map field of a struct that has exactly one
+`sync.Mutex` or `sync.RWMutex` (named or embedded, as `s.mu` or `s.Lock()`)
+takes that one instead, so the accesses that hold it elsewhere exclude this
+one too — unless a wrapped statement calls a method of the value or passes
+it on (that call could take the same mutex and deadlock). A map field
+promoted from an embedded struct is reported, and guarded in the struct that
+declares it. A write to the client that uses the map reads
 the value into a local under the lock and writes after `Unlock()`. Not offered
 when a touching statement returns, breaks or writes the response in its body,
 or when the struct is used by value (the mutex would be copied).
@@ -260,7 +266,8 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
             let root = cx.text(operand);
             let on_receiver = is_receiver(h, root, cx);
             let decl = if on_receiver {
-                cx.index.field(&r_type(h), field)
+                // Its own field or one promoted from an embedded struct.
+                cx.index.field_of_type(&r_type(h), field)
             } else if !cx.is_local(target, root) && cx.index.var(root).is_some() {
                 cx.index.any_field(field, |k| *k == Kind::Map)
             } else {
@@ -271,7 +278,9 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
                 name: format!("{root}.{field}"),
                 key,
                 decl: Some(decl.location.clone()),
-                field: on_receiver.then(|| (root.to_string(), r_type(h), field.to_string())),
+                // The struct that declares it gets the mutex.
+                field: on_receiver
+                    .then(|| (root.to_string(), decl.type_name.clone(), field.to_string())),
             })
         }
         _ => None,

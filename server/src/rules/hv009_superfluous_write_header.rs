@@ -1,6 +1,6 @@
 //! HV009 superfluous-write-header.
 
-use super::keyed::Pending;
+use super::keyed::{Effect, Pending};
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::index::When;
@@ -178,9 +178,10 @@ impl<'a> Flow<'a> for Status<'a, '_> {
 
     fn branch(&mut self, cond: Node<'a>, taken: bool, state: &mut Self::State) {
         let Some(p) = state.pending else { return };
-        if let Some(wrote) = p.on_branch(self.cx, cond, taken) {
+        if let Some(effect) = p.on_branch(self.cx, cond, taken) {
             state.pending = None;
-            if wrote && state.first.is_none() {
+            // A helper that may have written is taken as silent.
+            if effect == Effect::Had && state.first.is_none() {
                 state.first = Some(p.call);
             }
         }

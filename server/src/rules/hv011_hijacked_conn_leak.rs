@@ -328,9 +328,10 @@ fn open_on_some_path<'a>(
         /// the helper closed it or not.
         fn branch(&mut self, cond: Node<'a>, taken: bool, state: &mut Self::State) {
             if let Some(p) = state.1 {
-                if let Some(closed) = p.on_branch(self.cx, cond, taken) {
+                if let Some(effect) = p.on_branch(self.cx, cond, taken) {
                     state.1 = None;
-                    if closed {
+                    // A helper that may have closed it is taken as closing.
+                    if effect != super::keyed::Effect::Not {
                         state.0 = false;
                     }
                     return;

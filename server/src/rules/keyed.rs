@@ -32,9 +32,25 @@ impl<'a> Pending<'a> {
 
     /// Whether taking (`taken`) or skipping a branch on `cond` means the
     /// helper had its effect: `None` when the condition does not test its
-    /// result.
-    pub fn on_branch(&self, cx: &Context, cond: Node, taken: bool) -> Option<bool> {
+    /// result. In `a || !ok` the branch taken may be `a`'s (and in
+    /// `a && ok` the branch skipped): [`Effect::Maybe`] there.
+    pub fn on_branch(&self, cx: &Context, cond: Node, taken: bool) -> Option<Effect> {
         let cond = unparen(cond);
+        if cond.kind_name() == "binary_expression" {
+            let op = cond.field("operator").map(|o| cx.text(o));
+            if let Some(both @ ("||" | "&&")) = op {
+                let side = [cond.field("left"), cond.field("right")]
+                    .into_iter()
+                    .flatten()
+                    .find(|c| self.on_branch(cx, *c, taken).is_some())?;
+                // Either side alone decides the branch one way: the other
+                // way, both sides were evaluated to the same value.
+                return match (both, taken) {
+                    ("||", false) | ("&&", true) => self.on_branch(cx, side, taken),
+                    _ => Some(Effect::Maybe),
+                };
+            }
+        }
         let is_result = |n: Node| match self.var {
             Some(v) => {
                 let n = unparen(n);
@@ -70,13 +86,24 @@ impl<'a> Pending<'a> {
         }
         // On this branch, is the result an error / true?
         let error_or_true = holds_on_error_or_true == taken;
-        Some(match self.when {
+        let had = match self.when {
             When::OnError(_) | When::OnTrue(_) => error_or_true,
             When::OnFalse(_) => !error_or_true,
             When::Always => true,
             When::Sometimes => false,
-        })
+        };
+        Some(if had { Effect::Had } else { Effect::Not })
     }
+}
+
+/// What a branch tells of a pending helper's effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Had,
+    Not,
+    /// On some of the paths into the branch: each rule takes the side that
+    /// keeps it silent.
+    Maybe,
 }
 
 /// The variable a call's `idx`-th result is assigned to
