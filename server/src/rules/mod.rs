@@ -156,9 +156,7 @@ pub struct Context<'a> {
     /// by the body's node id.
     pub(crate) mentions: PerNode<crate::syntax::Occurrences<'a>>,
     /// What guard fixes read of each struct type, by file and type name.
-    pub(crate) structs: std::cell::RefCell<
-        std::collections::HashMap<(std::sync::Arc<str>, String), std::rc::Rc<guard::StructFacts>>,
-    >,
+    pub(crate) structs: std::cell::RefCell<StructMemo>,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
     /// The bindings of each function aliases were asked of, by node id:
@@ -203,6 +201,10 @@ struct Claimed {
     names: std::collections::HashMap<String, Vec<(usize, usize)>>,
     next: std::collections::HashMap<(usize, String), usize>,
 }
+
+/// [`guard::StructFacts`] by file and struct type name.
+type StructMemo =
+    std::collections::HashMap<(std::sync::Arc<str>, String), std::rc::Rc<guard::StructFacts>>;
 
 type GuardFixes = std::collections::HashMap<
     (usize, std::rc::Rc<str>),
