@@ -298,6 +298,25 @@ fn handoff_fix(
         }),
         _ => None,
     };
+    // Everything that can turn the fix down is asked before any name is
+    // claimed: a name claimed for a fix not offered is wasted (later fixes
+    // in the handler would get `result2`).
+    let close = lit_body.end_byte() - 1;
+    if single.is_none() {
+        if uses.iter().any(|u| as_writer(cx, *u, "").is_none()) {
+            return None;
+        }
+        // The bytes are sent before the closing brace, on a line of its own.
+        let line_start = cx.file.line_start(cx.file.line_col(close).0);
+        if !cx.src[line_start..close].trim().is_empty() {
+            return None;
+        }
+    }
+    let end = last_write_point(cx, h, g.stmt);
+    // A bare `return` leaves only a function without results.
+    if end.is_none() && h.func.field("result").is_some() {
+        return None;
+    }
     let ch = cx.fresh_name(func, &["result", "out", "written"]);
     let b = cx.fresh_name(func, &["b", "data", "buf"]);
     let mut edits = vec![edit(
@@ -326,7 +345,6 @@ fn handoff_fix(
             let (q, imp) = cx.import("bytes");
             edits.extend(imp);
             let open = lit_body.start_byte() + 1;
-            let close = lit_body.end_byte() - 1;
             let inner = format!("{indent}\t");
             edits.push(edit(
                 cx.file,
@@ -334,11 +352,7 @@ fn handoff_fix(
                 open,
                 format!("\n{inner}var {buf} {q}Buffer"),
             ));
-            // Before the literal's closing brace, on a line of its own.
             let line_start = cx.file.line_start(cx.file.line_col(close).0);
-            if !cx.src[line_start..close].trim().is_empty() {
-                return None;
-            }
             edits.push(edit(
                 cx.file,
                 line_start,
@@ -348,7 +362,7 @@ fn handoff_fix(
         }
     }
     let case = format!("\n{indent}select {{\n{indent}case {b} := <-{ch}:\n{indent}\t{w}.Write({b})\n{indent}case <-{r}.Context().Done():");
-    Some(match last_write_point(cx, h, g.stmt) {
+    Some(match end {
         // The handler's own writes keep their order and status; the bytes
         // come last, as the goroutine meant them to, while it still runs.
         Some(end) => {
@@ -361,10 +375,6 @@ fn handoff_fix(
             )
         }
         None => {
-            // A bare `return` leaves only a function without results.
-            if h.func.field("result").is_some() {
-                return None;
-            }
             let end = g.stmt.end_byte();
             edits.push(edit(
                 cx.file,
