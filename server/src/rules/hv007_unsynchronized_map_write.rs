@@ -20,7 +20,12 @@ Reports, inside a handler, a write to a map shared by every request (a
 package-level map, a map field reached through the handler's receiver, or a
 map captured from the function that built the handler) made without holding
 a lock: `m[k] = v`, `m[k]++`, `m[k] += v`, `delete(m, k)`, `clear(m)`.
-Unlocked reads of a map that a handler writes are reported too.
+Unlocked reads of a map that a handler writes are reported too. A write
+made holding only a read lock (`mu.RLock()`, and no write lock) is reported
+as well: every handler may hold the read lock at the same time, so it
+guards no write. (RULES.md counts `RLock` as holding the lock; for a write
+it does not exclude anything.) That finding has no automatic fix: the write
+needs `mu.Lock()`, and another mutex would not exclude the readers.
 
 ## Why is this bad?
 Handlers run concurrently, one goroutine per request. Go maps are not safe
@@ -92,6 +97,8 @@ struct Access<'t> {
     shared: std::rc::Rc<Shared>,
     write: bool,
     locked: bool,
+    /// A write made holding only a read lock (`mu.RLock()`): that lock.
+    read_lock: Option<String>,
     /// The handler (index into `cx.handlers()`).
     owner: usize,
 }
@@ -103,9 +110,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut resolved: HashMap<(usize, usize, &str), Option<std::rc::Rc<Shared>>> = HashMap::new();
     for (hi, h) in cx.handlers().iter().enumerate() {
         cx.each_statement(h, |owner, stmt, held: &Held| {
-            let locked = !held.is_empty();
+            let read_only = held.read_only();
             visit_no_funcs(stmt, |n| {
                 if let Some((target, write)) = map_access(cx, n) {
+                    // Every handler may hold a read lock at once: it
+                    // guards no write.
+                    let read_lock = read_only.filter(|_| write);
+                    let locked = !held.is_empty() && read_lock.is_none();
                     // The function around `target`: the body being walked.
                     let func = owner.id();
                     let key = (h.func.id(), func, cx.text(target));
@@ -119,9 +130,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                             shared,
                             write,
                             locked,
+                            read_lock: None,
                             owner: hi,
                         });
                         e.locked &= locked;
+                        if let (Some(l), None) = (read_lock, &e.read_lock) {
+                            e.read_lock = Some(l.to_string());
+                        }
                     }
                 }
                 Visit::Descend
@@ -166,14 +181,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 "handlers write it concurrently"
             };
-            let mut d = cx.diag(
-                &RULE,
-                a.node,
-                format!(
+            let message = match &a.read_lock {
+                Some(lock) => format!(
+                    "map `{map}` is written by handler `{handler}` holding only the read lock `{lock}`: other handlers hold it at the same time"
+                ),
+                None => format!(
                     "map `{}` is {what} by handler `{}` without holding a lock; {tail}",
                     map, handler
                 ),
-            );
+            };
+            let mut d = cx.diag(&RULE, a.node, message);
             // One related location and at most one fix: sized exactly (a
             // pushed-to vector takes room for four), as a handler may make
             // thousands of these.
@@ -192,6 +209,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 (None, Some(decl)) if !map.contains('.') => Some(Guarded::Var { name: map, decl }),
                 _ => None,
             };
+            if let Some(lock) = &a.read_lock {
+                // Another mutex would not exclude the readers under this one.
+                super::by_hand(&mut d, || {
+                    format!("take `{lock}.Lock()` instead of `RLock()` where `{map}` is written")
+                });
+                out.push(d);
+                continue;
+            }
             if let Some(g) = guarded {
                 d.fixes = guard_fix(cx, &cx.handlers()[a.owner], a.node, g)
                     .into_iter()

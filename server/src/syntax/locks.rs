@@ -9,22 +9,53 @@ use super::{statement_call, text};
 use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
-/// The locks held at a statement, by their expression text (`c.mu`).
-pub type Held = Vec<String>;
+/// The locks held at a statement, by their expression text (`c.mu`), each
+/// with whether only its read side is held (`RLock`).
+#[derive(Clone, Debug, Default)]
+pub struct Held {
+    locks: Vec<(String, bool)>,
+}
 
-/// If `stmt` is `X.Lock()`-like: `X` and whether it acquires (`true`) or releases.
-pub fn lock_op<'s>(stmt: Node, src: &'s str) -> Option<(&'s str, bool)> {
+impl Held {
+    pub fn is_empty(&self) -> bool {
+        self.locks.is_empty()
+    }
+
+    /// The locks held, by their expression text.
+    pub fn iter(&self) -> impl Iterator<Item = &String> {
+        self.locks.iter().map(|(l, _)| l)
+    }
+
+    /// When locks are held but only for reading (`RLock` on every path):
+    /// the first of them. Other goroutines may hold the same read lock at
+    /// once, so it excludes no other reader, nor a writer under it.
+    pub fn read_only(&self) -> Option<&str> {
+        let all_read = !self.locks.is_empty() && self.locks.iter().all(|(_, read)| *read);
+        all_read.then(|| self.locks[0].0.as_str())
+    }
+}
+
+/// If `stmt` is `X.Lock()`-like: `X` and the method.
+fn lock_call<'s>(stmt: Node, src: &'s str) -> Option<(&'s str, &'static str)> {
     if stmt.kind_name() != "expression_statement" {
         return None;
     }
     let call = statement_call(stmt)?;
     let (operand, method) = call.method(src)?;
-    let acquire = match method {
-        "Lock" | "RLock" => true,
-        "Unlock" | "RUnlock" => false,
+    let method = match method {
+        "Lock" => "Lock",
+        "RLock" => "RLock",
+        "Unlock" => "Unlock",
+        "RUnlock" => "RUnlock",
         _ => return None,
     };
-    Some((text(operand, src), acquire))
+    Some((text(operand, src), method))
+}
+
+/// If `stmt` is `X.Lock()`-like: `X` and whether it acquires (`true`) or releases.
+pub fn lock_op<'s>(stmt: Node, src: &'s str) -> Option<(&'s str, bool)> {
+    let (lock, method) = lock_call(stmt, src)?;
+    Some((lock, matches!(method, "Lock" | "RLock")))
 }
 
 struct Locks<'s, F> {
@@ -36,22 +67,27 @@ impl<'t, F: FnMut(Node<'t>, &Held)> Flow<'t> for Locks<'t, F> {
     type State = Held;
 
     fn join(&mut self, into: &mut Held, other: Held) {
-        for l in other {
-            if !into.contains(&l) {
-                into.push(l);
+        for (l, read) in other.locks {
+            match into.locks.iter_mut().find(|(h, _)| *h == l) {
+                // Held for writing on either path: not only for reading.
+                Some((_, r)) => *r &= read,
+                None => into.locks.push((l, read)),
             }
         }
     }
 
     fn step(&mut self, node: Node<'t>, held: &mut Held) {
         (self.f)(node, held);
-        if let Some((lock, acquire)) = lock_op(node, self.src) {
-            if acquire {
-                if !held.iter().any(|h| h == lock) {
-                    held.push(lock.to_string());
+        if let Some((lock, method)) = lock_call(node, self.src) {
+            match method {
+                "Lock" | "RLock" => {
+                    let read = method == "RLock";
+                    match held.locks.iter_mut().find(|(h, _)| h == lock) {
+                        Some((_, r)) => *r &= read,
+                        None => held.locks.push((lock.to_string(), read)),
+                    }
                 }
-            } else {
-                held.retain(|h| h != lock);
+                _ => held.locks.retain(|(h, _)| h != lock),
             }
         }
     }
@@ -61,7 +97,7 @@ impl<'t, F: FnMut(Node<'t>, &Held)> Flow<'t> for Locks<'t, F> {
 /// `body`, possibly more than once for statements in loops.
 pub fn each_statement<'t>(body: Node<'t>, src: &'t str, f: impl FnMut(Node<'t>, &Held)) {
     let mut locks = Locks { src, f };
-    flow::run(&mut locks, body, src, Held::new());
+    flow::run(&mut locks, body, src, Held::default());
 }
 
 /// True when the body takes any lock at all (a cheap pre-check).
