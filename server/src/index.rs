@@ -659,11 +659,7 @@ fn param_facts(
                                 .push((text(call.function, src).to_string(), false, at));
                         }
                         "selector_expression" => {
-                            let operand = call.function.field("operand");
-                            let pkg = operand
-                                .filter(|o| o.kind_name() == "identifier")
-                                .and_then(|o| imports.path_of(text(o, src)));
-                            match pkg {
+                            match imports.package_of(call.function, src) {
                                 // The standard library never closes what it is lent.
                                 Some(path) if crate::syntax::imports::is_standard(path) => {}
                                 Some(_) => f.hands_off = true,
@@ -856,13 +852,9 @@ fn commits_when(
                             // records), not the standard library's.
                             let lends = match c.function.kind_name() {
                                 "identifier" => true,
-                                "selector_expression" => c
-                                    .function
-                                    .field("operand")
-                                    .filter(|o| o.kind_name() == "identifier")
-                                    .is_none_or(|o| {
-                                        self.imports.path_of(text(o, self.src)).is_none()
-                                    }),
+                                "selector_expression" => {
+                                    self.imports.package_of(c.function, self.src).is_none()
+                                }
                                 _ => false,
                             } && c.args.iter().any(|a| {
                                 let a = unparen(*a);
@@ -1195,6 +1187,14 @@ impl<'s> PackageIndex<'s> {
     pub fn field(&self, type_name: &str, name: &str) -> Option<&FieldDecl> {
         let key = (type_name.to_string(), name.to_string());
         self.tables().fields.get(&key).map(|&at| self.field_at(at))
+    }
+
+    /// The fields struct type `type_name` declares itself, in order.
+    pub fn fields_of<'q>(&'q self, type_name: &'q str) -> impl Iterator<Item = &'q FieldDecl> {
+        self.files
+            .iter()
+            .flat_map(|f| &f.fields)
+            .filter(move |d| d.type_name == type_name)
     }
 
     /// Any struct field of that name whose kind matches.

@@ -15,7 +15,7 @@ use crate::source::SourceFile;
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -393,6 +393,11 @@ const TRIGGERS: &[&str] = &[
     "sync/atomic",
 ];
 
+/// True when `text` holds a word some rule starts from ([`TRIGGERS`]).
+fn triggered(text: &str) -> bool {
+    TRIGGERS.iter().any(|t| text.contains(t))
+}
+
 /// Checks files and directories with the configuration files found beside them.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Run, String> {
     check_paths_with(paths, settings, None)
@@ -492,27 +497,24 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
     // be found in it, and its files are not parsed. A file whose clause a
     // glance cannot find, or that cannot be read as Go, goes the long way
     // (to be told as before), and so does its directory.
-    let clauses: Vec<Option<&str>> = texts
-        .iter()
-        .map(|t| t.as_ref().ok().and_then(|t| package_clause(t)))
-        .collect();
-    let looked_at: Vec<Option<&str>> = match clauses.contains(&None) {
-        true => vec![None],
-        false => texts
+    let idle: Vec<bool> = {
+        let clauses: Option<Vec<&str>> = texts
             .iter()
-            .zip(&clauses)
-            .filter(|(t, _)| {
-                t.as_ref()
-                    .is_ok_and(|t| TRIGGERS.iter().any(|w| t.contains(w)))
-            })
-            .map(|(_, c)| *c)
-            .collect(),
+            .map(|t| t.as_ref().ok().and_then(|t| package_clause(t)))
+            .collect();
+        match clauses {
+            None => vec![false; texts.len()],
+            Some(clauses) => {
+                let looked_at: HashSet<&str> = texts
+                    .iter()
+                    .zip(&clauses)
+                    .filter(|(t, _)| t.as_ref().is_ok_and(|t| triggered(t)))
+                    .map(|(_, c)| *c)
+                    .collect();
+                clauses.iter().map(|c| !looked_at.contains(c)).collect()
+            }
+        }
     };
-    let idle: Vec<bool> = clauses
-        .iter()
-        .map(|c| c.is_some() && !looked_at.contains(c) && !looked_at.contains(&None))
-        .collect();
-    drop(clauses);
     run.files += idle.iter().filter(|i| **i).count();
     let loaded: Vec<((Loaded, Option<String>), Duration)> = files
         .par_iter()
@@ -648,11 +650,12 @@ fn package_clause(text: &str) -> Option<&str> {
         return None;
     }
     let name = text[at + "package".len()..]
+        .strip_prefix([' ', '\t'])?
         .split(|c: char| c.is_whitespace() || c == ';' || c == '/')
         .find(|w| !w.is_empty())?;
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    let spaced = text[at + "package".len()..].starts_with([' ', '\t']);
-    (spaced && name.chars().all(word)).then_some(name)
+    name.chars()
+        .all(|c| c.is_alphanumeric() || c == '_')
+        .then_some(name)
 }
 
 /// The text of a Go file, or why it is not checked.
@@ -669,7 +672,7 @@ fn skipped(path: &Path, why: String) -> (Loaded, Option<String>) {
 fn load_text(path: &Path, text: String) -> (Loaded, Option<String>) {
     let skipped = |why: String| skipped(path, why);
     // A file no rule looks at is only summarised.
-    let checked = TRIGGERS.iter().any(|t| text.contains(t));
+    let checked = triggered(&text);
     let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
     let unit = match checked {
         true => Unit::new(file),

@@ -159,35 +159,33 @@ fn guard_run<'a>(
             if facts.by_value || struct_facts(cx, &Home::this(cx), type_name).by_value {
                 return None;
             }
-            let fields = facts.fields.as_ref()?;
+            let end = facts.fields_end?;
             let mu = format!("{field}Mu");
+            let declared = cx.index.field(type_name, &mu).is_some();
             // The struct's own mutex, when it has just one and no statement
             // wrapped calls anything on the value (that could take the
             // mutex again and deadlock): the accesses that hold it already
             // elsewhere then exclude this one too.
-            let own = fields
+            let own = facts
                 .mutex
                 .as_ref()
-                .filter(|_| !fields.names.contains(&mu))
-                .filter(|_| !calls_on(cx, first, last, root));
-            if let Some(own) = own {
-                match own.is_empty() {
-                    true => root.to_string(),
-                    false => format!("{root}.{own}"),
+                .filter(|_| !declared && !calls_on(cx, first, last, root));
+            match own {
+                Some((_, true)) => root.to_string(),
+                Some((name, false)) => format!("{root}.{name}"),
+                None => {
+                    if !declared {
+                        let (sq, simp) = home.import(cx, "sync");
+                        edits.extend(simp);
+                        edits.push(edit(
+                            home.file(),
+                            end,
+                            end,
+                            format!("\n\n\t{mu} {sq}Mutex // guards {field}"),
+                        ));
+                    }
+                    format!("{root}.{mu}")
                 }
-            } else {
-                if !fields.names.contains(&mu) {
-                    let (sq, simp) = home.import(cx, "sync");
-                    let at = fields.end?;
-                    edits.extend(simp);
-                    edits.push(edit(
-                        home.file(),
-                        at,
-                        at,
-                        format!("\n\n\t{mu} {sq}Mutex // guards {field}"),
-                    ));
-                }
-                format!("{root}.{mu}")
             }
         }
     };
@@ -434,13 +432,6 @@ impl<'c> Home<'c> {
         }
     }
 
-    fn imports<'s>(&'s self, cx: &'s Context) -> &'s crate::syntax::imports::Imports {
-        match self {
-            Home::This(_) => cx.imports,
-            Home::Sibling(p) => &p.1,
-        }
-    }
-
     /// [`crate::fix::import`] of `path` into the file (asked once per check
     /// for this one).
     fn import(&self, cx: &Context, path: &str) -> (String, Option<crate::diagnostic::Edit>) {
@@ -465,19 +456,14 @@ fn sibling(path: &str) -> Option<std::sync::Arc<Parsed>> {
 
 /// What a guard fix needs to know of a struct type in a file: whether a
 /// method of the file takes it by value (a mutex in it would be copied),
-/// and the type's fields when the file declares it.
+/// and, when the file declares it, where its last field (or comment) ends.
 pub(crate) struct StructFacts {
     by_value: bool,
-    fields: Option<Fields>,
-}
-
-struct Fields {
-    /// Where the last field (or comment) of the list ends.
-    end: Option<usize>,
-    names: HashSet<String>,
-    /// The struct's one `sync.Mutex` or `sync.RWMutex` field, when it has
-    /// exactly one: its name, or `""` when embedded.
-    mutex: Option<String>,
+    fields_end: Option<usize>,
+    /// The struct's one `sync.Mutex` or `sync.RWMutex` field (named,
+    /// embedded or a pointer), when it has exactly one: its name, and
+    /// whether it is embedded.
+    mutex: Option<(String, bool)>,
 }
 
 /// The [`StructFacts`] of `type_name` in `home`'s file, read once per check
@@ -522,45 +508,23 @@ fn read_struct(cx: &Context, home: &Home, type_name: &str) -> StructFacts {
             _ => {}
         }
     }
-    let fields = list.flatten().map(|list| Fields {
-        end: named_children(list).last().map(|l| l.end_byte()),
-        names: named_children(list)
-            .filter(|f| f.kind_name() == "field_declaration")
-            .flat_map(|f| {
-                let mut c = f.walk();
-                f.children_by_field_name("name", &mut c).collect::<Vec<_>>()
-            })
-            .map(|n| crate::syntax::text(n, src).to_string())
-            .collect(),
-        mutex: {
-            let imports = home.imports(cx);
-            let is_mutex = |t: Node| {
-                let t = crate::syntax::text(t, src);
-                t.split_once('.').is_some_and(|(q, name)| {
-                    matches!(name, "Mutex" | "RWMutex") && imports.path_of(q) == Some("sync")
-                })
-            };
-            let mut found = named_children(list)
-                .filter(|f| f.kind_name() == "field_declaration")
-                .filter(|f| f.field("type").is_some_and(is_mutex))
-                .flat_map(|f| {
-                    let mut c = f.walk();
-                    let names: Vec<String> = f
-                        .children_by_field_name("name", &mut c)
-                        .map(|n| crate::syntax::text(n, src).to_string())
-                        .collect();
-                    match names.is_empty() {
-                        true => vec![String::new()],
-                        false => names,
-                    }
-                });
-            match (found.next(), found.next()) {
-                (Some(one), None) => Some(one),
-                _ => None,
-            }
-        },
-    });
-    StructFacts { by_value, fields }
+    let fields_end = list
+        .flatten()
+        .and_then(|list| named_children(list).last())
+        .map(|l| l.end_byte());
+    let mut mutexes = cx
+        .index
+        .fields_of(type_name)
+        .filter(|f| f.kind == crate::syntax::types::Kind::Mutex);
+    let mutex = match (mutexes.next(), mutexes.next()) {
+        (Some(m), None) => Some((m.name.clone(), m.embedded)),
+        _ => None,
+    };
+    StructFacts {
+        by_value,
+        fields_end,
+        mutex,
+    }
 }
 
 /// True when a statement from `first` to `last` calls a method of `root`

@@ -301,16 +301,15 @@ fn handoff_fix(
     // Everything that can turn the fix down is asked before any name is
     // claimed: a name claimed for a fix not offered is wasted (later fixes
     // in the handler would get `result2`).
+    // The bytes are sent before the literal's closing brace, on a line of
+    // its own.
     let close = lit_body.end_byte() - 1;
-    if single.is_none() {
-        if uses.iter().any(|u| as_writer(cx, *u, "").is_none()) {
-            return None;
-        }
-        // The bytes are sent before the closing brace, on a line of its own.
-        let line_start = cx.file.line_start(cx.file.line_col(close).0);
-        if !cx.src[line_start..close].trim().is_empty() {
-            return None;
-        }
+    let close_line = cx.file.line_start(cx.file.line_col(close).0);
+    if single.is_none()
+        && (uses.iter().any(|u| as_writer(cx, *u, "").is_none())
+            || !cx.src[close_line..close].trim().is_empty())
+    {
+        return None;
     }
     let end = last_write_point(cx, h, g.stmt);
     // A bare `return` leaves only a function without results.
@@ -352,11 +351,10 @@ fn handoff_fix(
                 open,
                 format!("\n{inner}var {buf} {q}Buffer"),
             ));
-            let line_start = cx.file.line_start(cx.file.line_col(close).0);
             edits.push(edit(
                 cx.file,
-                line_start,
-                line_start,
+                close_line,
+                close_line,
                 format!("{inner}{ch} <- {buf}.Bytes()\n"),
             ));
         }

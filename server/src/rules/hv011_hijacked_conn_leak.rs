@@ -415,12 +415,7 @@ fn keyed_close<'a>(cx: &Context<'a>, node: Node<'a>, conns: &[&str]) -> Option<P
         let (name, method) = match call.function.kind_name() {
             "identifier" => (cx.text(call.function), false),
             "selector_expression" => {
-                let operand = call.function.field("operand");
-                if operand
-                    .filter(|o| o.kind_name() == "identifier")
-                    .and_then(|o| cx.imports.path_of(cx.text(o)))
-                    .is_some()
-                {
+                if cx.imports.package_of(call.function, cx.src).is_some() {
                     return Visit::Descend;
                 }
                 match call.function.field("field") {
@@ -553,9 +548,7 @@ fn callee_fate<'a>(cx: &Context<'a>, call: &Call<'a>, i: usize) -> Fate {
         "selector_expression" => {
             let operand = f.field("operand");
             let name = f.field("field").map(|m| text(m, cx.src));
-            let import = operand
-                .filter(|o| o.kind_name() == "identifier")
-                .and_then(|o| cx.imports.path_of(cx.text(o)));
+            let import = cx.imports.package_of(f, cx.src);
             match (import, name) {
                 // The standard library borrows a conn; it never closes it.
                 (Some(path), _) if is_standard(path) => Fate::Kept,

@@ -42,13 +42,13 @@ impl<'a> Pending<'a> {
                 let side = [cond.field("left"), cond.field("right")]
                     .into_iter()
                     .flatten()
-                    .find(|c| self.on_branch(cx, *c, taken).is_some())?;
+                    .find_map(|c| self.on_branch(cx, c, taken))?;
                 // Either side alone decides the branch one way: the other
                 // way, both sides were evaluated to the same value.
-                return match (both, taken) {
-                    ("||", false) | ("&&", true) => self.on_branch(cx, side, taken),
-                    _ => Some(Effect::Maybe),
-                };
+                return Some(match (both, taken) {
+                    ("||", false) | ("&&", true) => side,
+                    _ => Effect::Maybe,
+                });
             }
         }
         let is_result = |n: Node| match self.var {

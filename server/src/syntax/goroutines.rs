@@ -29,8 +29,13 @@ impl Start<'_> {
     /// a group's `Go`.
     pub fn is_timer(&self, src: &str) -> bool {
         self.stmt.kind_name() == "expression_statement"
-            && statement_call(self.stmt).is_some_and(|c| text(c.function, src) == "time.AfterFunc")
+            && statement_call(self.stmt).is_some_and(|c| after_func(&c, src))
     }
+}
+
+/// True for a `time.AfterFunc(d, f)` call.
+fn after_func(call: &super::Call, src: &str) -> bool {
+    text(call.function, src) == "time.AfterFunc"
 }
 
 /// The goroutine started by a statement, if it starts one.
@@ -54,7 +59,7 @@ pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
             // it, and `f` runs later in a goroutine of its own.
             let f = match call.method(src)? {
                 (_, "Go") => call.arg(0)?,
-                _ if text(call.function, src) == "time.AfterFunc" => call.arg(1)?,
+                _ if after_func(&call, src) => call.arg(1)?,
                 _ => return None,
             };
             (f.kind_name() == "func_literal").then_some(Start {

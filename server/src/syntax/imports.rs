@@ -167,6 +167,15 @@ impl Imports {
         }
     }
 
+    /// If `node` is a selector on an import's name (`fmt.Fprintln`), that
+    /// package's path.
+    pub fn package_of(&self, node: Node, src: &str) -> Option<&str> {
+        let node = unparen(node);
+        let operand = node.field("operand")?;
+        (node.kind_name() == "selector_expression" && operand.kind_name() == "identifier")
+            .then(|| self.path_of(text(operand, src)))?
+    }
+
     /// True when `node` is `path.name` (or `name` under a dot import).
     pub fn is_member(&self, node: Node, src: &str, path: &str, name: &str) -> bool {
         self.member(node, src, path) == Some(name)

@@ -26,6 +26,15 @@ impl Held {
         self.locks.iter().map(|(l, _)| l)
     }
 
+    /// Adds `lock`, held for reading only (`read`) or for writing: held for
+    /// writing on any path, it is not held only for reading.
+    fn hold(&mut self, lock: &str, read: bool) {
+        match self.locks.iter_mut().find(|(h, _)| h == lock) {
+            Some((_, r)) => *r &= read,
+            None => self.locks.push((lock.to_string(), read)),
+        }
+    }
+
     /// When locks are held but only for reading (`RLock` on every path):
     /// the first of them. Other goroutines may hold the same read lock at
     /// once, so it excludes no other reader, nor a writer under it.
@@ -35,27 +44,27 @@ impl Held {
     }
 }
 
-/// If `stmt` is `X.Lock()`-like: `X` and the method.
-fn lock_call<'s>(stmt: Node, src: &'s str) -> Option<(&'s str, &'static str)> {
+/// If `stmt` is `X.Lock()`-like: `X`, and whether it acquires (with
+/// whether only for reading, `RLock`) or releases (`None`).
+fn lock_call<'s>(stmt: Node, src: &'s str) -> Option<(&'s str, Option<bool>)> {
     if stmt.kind_name() != "expression_statement" {
         return None;
     }
     let call = statement_call(stmt)?;
     let (operand, method) = call.method(src)?;
-    let method = match method {
-        "Lock" => "Lock",
-        "RLock" => "RLock",
-        "Unlock" => "Unlock",
-        "RUnlock" => "RUnlock",
+    let op = match method {
+        "Lock" => Some(false),
+        "RLock" => Some(true),
+        "Unlock" | "RUnlock" => None,
         _ => return None,
     };
-    Some((text(operand, src), method))
+    Some((text(operand, src), op))
 }
 
 /// If `stmt` is `X.Lock()`-like: `X` and whether it acquires (`true`) or releases.
 pub fn lock_op<'s>(stmt: Node, src: &'s str) -> Option<(&'s str, bool)> {
-    let (lock, method) = lock_call(stmt, src)?;
-    Some((lock, matches!(method, "Lock" | "RLock")))
+    let (lock, op) = lock_call(stmt, src)?;
+    Some((lock, op.is_some()))
 }
 
 struct Locks<'s, F> {
@@ -68,27 +77,16 @@ impl<'t, F: FnMut(Node<'t>, &Held)> Flow<'t> for Locks<'t, F> {
 
     fn join(&mut self, into: &mut Held, other: Held) {
         for (l, read) in other.locks {
-            match into.locks.iter_mut().find(|(h, _)| *h == l) {
-                // Held for writing on either path: not only for reading.
-                Some((_, r)) => *r &= read,
-                None => into.locks.push((l, read)),
-            }
+            into.hold(&l, read);
         }
     }
 
     fn step(&mut self, node: Node<'t>, held: &mut Held) {
         (self.f)(node, held);
-        if let Some((lock, method)) = lock_call(node, self.src) {
-            match method {
-                "Lock" | "RLock" => {
-                    let read = method == "RLock";
-                    match held.locks.iter_mut().find(|(h, _)| h == lock) {
-                        Some((_, r)) => *r &= read,
-                        None => held.locks.push((lock.to_string(), read)),
-                    }
-                }
-                _ => held.locks.retain(|(h, _)| h != lock),
-            }
+        match lock_call(node, self.src) {
+            Some((lock, Some(read))) => held.hold(lock, read),
+            Some((lock, None)) => held.locks.retain(|(h, _)| h != lock),
+            None => {}
         }
     }
 }
