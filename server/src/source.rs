@@ -230,10 +230,13 @@ impl SourceFile {
         let i = self
             .patches
             .partition_point(|p| p.root_node().start_byte() < at);
+        // (Of the same kind: a comment an edit emptied may linger where a
+        // declaration starts, until the next whole parse.)
         self.patches
             .get(i)
             .filter(|p| p.root_node().start_byte() == at)
             .and_then(|p| p.root_node().named_child(0))
+            .filter(|d| d.kind_id() == n.kind_id())
             .unwrap_or(n)
     }
 

@@ -110,6 +110,12 @@ pub fn apply<D: Borrow<Diagnostic>>(
     notes
 }
 
+/// True when `text` holds what a suppression comment starts with, or a
+/// generated-file marker: a comment that may change what is reported.
+pub fn may_direct(text: &str) -> bool {
+    FORMS.iter().any(|(f, _)| text.contains(f)) || text.contains("Code generated")
+}
+
 /// The suppression comments of ours in `file`.
 fn ignores(file: &SourceFile) -> Vec<Ignore> {
     let text = &file.text;
