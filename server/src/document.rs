@@ -173,8 +173,9 @@ impl Document {
     /// made, in order (a full replacement is one edit over the whole text).
     pub fn apply(&mut self, changes: &[Change], version: i32, enc: Encoding) -> Vec<InputEdit> {
         let mut edits = Vec::with_capacity(changes.len());
-        // Whether the one edit falls between declarations (see `gap`).
-        let mut gap = false;
+        // Whether the one edit falls between declarations (see `gap`), and
+        // where the declaration starts whose last bytes it replaces.
+        let (mut gap, mut tail) = (false, None);
         for change in changes {
             match change.range {
                 None => {
@@ -209,7 +210,10 @@ impl Document {
                     }
                     let start_position = point_of(&self.rope, start);
                     let old_end_position = point_of(&self.rope, end);
-                    gap = changes.len() == 1 && self.gap(start, end, &change.text);
+                    if changes.len() == 1 {
+                        gap = self.gap(start, end, &change.text);
+                        tail = self.tail(start, end);
+                    }
                     let cs = self.rope.byte_to_char(start);
                     let ce = self.rope.byte_to_char(end);
                     self.rope.remove(cs..ce);
@@ -242,7 +246,7 @@ impl Document {
                 }
             }
         }
-        let patched = matches!(edits.as_slice(), [e] if self.patch(e) || gap);
+        let patched = matches!(edits.as_slice(), [e] if self.patch(e, tail) || gap);
         if gap && patched {
             self.gaps = self.pending.len();
             #[cfg(debug_assertions)]
@@ -325,21 +329,40 @@ impl Document {
         true
     }
 
+    /// Where the top-level declaration starts whose last bytes replacing
+    /// `start..end` (not made yet) replaces, or after whose last byte it
+    /// inserts: typing at the end of a declaration's last line.
+    fn tail(&self, start: usize, end: usize) -> Option<usize> {
+        let root = self.tree.root_node();
+        let decl = root.first_child_for_byte(start.checked_sub(1)?)?;
+        (decl.is_named() && decl.start_byte() < start && decl.end_byte() == end)
+            .then(|| decl.start_byte())
+    }
+
     /// Re-parses only the top-level declaration holding `edit` (already
     /// applied to the rope and the trees), when the file has no errors and
-    /// the edit lies strictly inside the declaration. True when the result
-    /// is one error-free declaration of the same kind and extent, which is
-    /// then the declaration's patch.
-    fn patch(&mut self, edit: &InputEdit) -> bool {
+    /// the edit lies strictly inside the declaration, or replaces its last
+    /// bytes (`tail`: where it starts, see [`Document::tail`]). True when the
+    /// result is one error-free declaration of the same kind and extent
+    /// (the tree's edit takes text typed at a declaration's end into it),
+    /// which is then the declaration's patch. (A declaration whose end is
+    /// typed stays one: text after it that would join it would make its
+    /// patch end unfinished, an error, as an operator or a comma does.)
+    fn patch(&mut self, edit: &InputEdit, tail: Option<usize>) -> bool {
         let root = self.tree.root_node();
         if root.has_error() {
             return false;
         }
-        let Some(decl) = crate::syntax::child_at_byte(root, edit.start_byte) else {
+        let at = tail.unwrap_or(edit.start_byte);
+        let Some(decl) = crate::syntax::child_at_byte(root, at) else {
             return false;
         };
         let (start, end) = (decl.start_byte(), decl.end_byte());
-        if !decl.is_named() || start >= edit.start_byte || edit.new_end_byte >= end {
+        let inside = match tail {
+            Some(t) => start == t && edit.new_end_byte == end,
+            None => edit.new_end_byte < end,
+        };
+        if !decl.is_named() || start >= edit.start_byte || !inside {
             return false;
         }
         let kind = decl.kind_id();
@@ -516,7 +539,7 @@ mod tests {
         assert!(doc.patches.is_empty());
         assert!(!doc.tree.root_node().has_error());
         // So is a `}` that ends the function early, and an edit of a
-        // declaration's first or last byte.
+        // declaration's first byte.
         replace(&mut doc, &mut text, "func a", "123", "1");
         assert_eq!(doc.patches.len(), 1);
         replace(&mut doc, &mut text, "func a", "_ = x", "}");
@@ -529,9 +552,21 @@ mod tests {
             assert!(doc.patches.is_empty());
             replace(&mut doc, &mut text, "func b", "println(1)", "println()");
         }
+        // Its last bytes, typed or deleted, are patched when the declaration
+        // still parses alone; not when it would run on.
         replace(&mut doc, &mut text, "func b", "println()", "println(1)");
         replace(&mut doc, &mut text, "func b", "}", "}");
+        assert_eq!(doc.patches.len(), 1);
+        replace(&mut doc, &mut text, "var cc = 1", "", "0");
+        replace(&mut doc, &mut text, "var cc = 1", "0", "");
+        assert_eq!(doc.patches.len(), 2);
+        replace(&mut doc, &mut text, "var cc = 1", "", " +");
         assert!(doc.patches.is_empty());
+        assert!(doc.tree.root_node().has_error());
+        replace(&mut doc, &mut text, "var cc = 1", " +", "");
+        assert!(!doc.tree.root_node().has_error());
+        replace(&mut doc, &mut text, "var cc = 1", "", "0");
+        assert_eq!(doc.patches.len(), 1);
     }
 
     #[test]
