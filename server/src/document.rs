@@ -366,11 +366,17 @@ impl Document {
             return false;
         }
         let kind = decl.kind_id();
+        // With the line break or `;` that ends it, which the grammar wants
+        // after some declarations (a type's) and takes after any.
+        let ended = match self.text.as_bytes().get(end) {
+            Some(b'\n' | b';') => end + 1,
+            _ => end,
+        };
         let range = tree_sitter::Range {
             start_byte: start,
-            end_byte: end,
+            end_byte: ended,
             start_point: point_of(&self.rope, start),
-            end_point: point_of(&self.rope, end),
+            end_point: point_of(&self.rope, ended),
         };
         let i = self
             .patches
@@ -635,6 +641,16 @@ mod tests {
                 "{old:?} → {new:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_type_declaration_is_patched_with_the_line_break_that_ends_it() {
+        // (Parsed alone without it, a type declaration misses its end.)
+        let mut text = "package p\n\ntype box struct {\n\tn int\n}\n\nfunc f() {}\n".to_string();
+        let mut doc = Document::new(&text, 1);
+        replace(&mut doc, &mut text, "\tn", "", "x");
+        replace(&mut doc, &mut text, "\tn", "x", "");
+        assert_eq!((doc.patches.len(), doc.parses), (1, 0));
     }
 
     #[test]
