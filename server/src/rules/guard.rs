@@ -383,7 +383,8 @@ fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
     ) {
         return true;
     }
-    if any_no_funcs(stmt, |n| {
+    // One walk: a jump out, a write to the client, or a lock taken.
+    any_no_funcs(stmt, |n| {
         matches!(
             n.kind_name(),
             "return_statement"
@@ -391,12 +392,7 @@ fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
                 | "continue_statement"
                 | "goto_statement"
                 | "fallthrough_statement"
-        )
-    }) {
-        return true;
-    }
-    any_no_funcs(stmt, |n| {
-        Call::of(n).is_some_and(|c| {
+        ) || Call::of(n).is_some_and(|c| {
             crate::syntax::http::writes_to_client(&c, cx.src, cx.imports, writers)
                 || cx.text(c.function).ends_with(".Lock")
                 || cx.text(c.function).ends_with(".RLock")
