@@ -575,6 +575,9 @@ mod tests {
         assert_eq!(doc.patches.len(), 1);
     }
 
+    /// Where (after what), what and with what to replace.
+    type Edit = (&'static str, &'static str, &'static str);
+
     #[test]
     fn an_edit_between_declarations_leaving_blanks_and_plain_comments_parses_nothing() {
         let mut text = "package p\n\n// a does a.\nfunc a() {\n\tx := 1\n\t_ = x\n}\n\nvar c = 1\n"
@@ -583,10 +586,12 @@ mod tests {
         // Replaces (see `replace`) and says whether the whole text was
         // parsed. (Debug builds also compare the top level, comments apart,
         // with a whole parse after each edit taken between declarations.)
-        let parsed = |doc: &mut Document, text: &mut String, after: &str, old: &str, new: &str| {
-            let before = doc.parses;
-            replace(doc, text, after, old, new);
-            doc.parses > before
+        let expect = |doc: &mut Document, text: &mut String, edits: &[Edit], parses: bool| {
+            for &(after, old, new) in edits {
+                let before = doc.parses;
+                replace(doc, text, after, old, new);
+                assert_eq!(doc.parses > before, parses, "{old:?} → {new:?}");
+            }
         };
         let kept = [
             ("", "", "// x\n"),
@@ -596,17 +601,12 @@ mod tests {
             ("two */", "", " // d\n"),
             ("var c = 1\n", "", "// c\n"),
         ];
-        for (after, old, new) in kept {
-            assert!(
-                !parsed(&mut doc, &mut text, after, old, new),
-                "{old:?} → {new:?}"
-            );
-        }
+        expect(&mut doc, &mut text, &kept, false);
         // A patched declaration where an emptied comment still starts.
         replace(&mut doc, &mut text, "func a", ":=", "= ");
         assert_eq!(doc.patches.len(), 1);
-        assert!(!parsed(&mut doc, &mut text, "", "// a does a. More\n", ""));
-        assert!(!parsed(&mut doc, &mut text, "", "// x\n", ""));
+        let emptied = [("", "// a does a. More\n", ""), ("", "// x\n", "")];
+        expect(&mut doc, &mut text, &emptied, false);
         let file = doc.source("");
         let funcs = file
             .top_level()
@@ -635,12 +635,7 @@ mod tests {
             ("_ = x\n}", "", "\n"),
             ("var c = 1", "", " // c"),
         ];
-        for (after, old, new) in whole {
-            assert!(
-                parsed(&mut doc, &mut text, after, old, new),
-                "{old:?} → {new:?}"
-            );
-        }
+        expect(&mut doc, &mut text, &whole, true);
     }
 
     #[test]
