@@ -177,5 +177,7 @@ fn literal_name(func: Node, src: &str) -> String {
             _ => cur = p.up(),
         }
     }
-    format!("literal at line {}", func.start_position().row + 1)
+    // (No line number: a finding's message must not change when lines
+    // above it move, or the editor's kept findings would go stale.)
+    "func literal".to_string()
 }
