@@ -117,41 +117,62 @@ impl Entry {
         self.diags.iter().flat_map(|d| d.iter())
     }
 
+    /// The offsets the findings remember in this document (a finding's own
+    /// location is always in it; related locations and fixes may be in other
+    /// files), each with the line of a location's start (`usize::MAX` for
+    /// the others).
+    fn positions(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.findings().flat_map(|f| {
+            let d = &f.diag;
+            let here = move |p: &str| same_path(p, &d.location.path);
+            let locations = std::iter::once(&d.location)
+                .chain(d.related.iter().map(|r| &r.location))
+                .filter(move |l| here(&l.path))
+                .flat_map(|l| [(l.start.offset, l.start.line), (l.end.offset, usize::MAX)]);
+            let edits = d
+                .fixes
+                .iter()
+                .flat_map(|x| x.edits.iter())
+                .filter(move |x| here(&x.path))
+                .flat_map(|x| [(x.start, usize::MAX), (x.end, usize::MAX)]);
+            locations.chain(edits)
+        })
+    }
+
+    /// True when the findings remember an offset outside the declaration
+    /// where `e` is made (from its start to its old end): an import a fix
+    /// adds after the last spec, where the user types. Whether such an
+    /// offset moves with what is typed there depends on what it stands
+    /// for, so the entry is checked again.
+    fn remembers_where(&mut self, e: &InputEdit, path: &str) -> bool {
+        let maybe = if self.start > e.old_end_byte {
+            self.below > e.start_byte
+        } else {
+            self.reach >= e.start_byte
+        };
+        if !maybe {
+            return false;
+        }
+        self.settle(path);
+        let (start, end) = (self.start, self.end);
+        self.positions()
+            .map(|(o, _)| o)
+            .any(|o| (o < start || o > end) && (e.start_byte..=e.old_end_byte).contains(&o))
+    }
+
     /// Sets `reach`, `first_line` and `below` from the findings.
     fn bound(&mut self) {
-        let findings = self.diags.as_deref().map_or(&[][..], |d| &d[..]);
-        // Positions in this document (a finding's own location is always in
-        // it; related locations and fixes may be in other files), with the
-        // line of each location's start.
-        let positions = || {
-            findings.iter().flat_map(|f| {
-                let d = &f.diag;
-                let here = move |p: &str| same_path(p, &d.location.path);
-                let locations = std::iter::once(&d.location)
-                    .chain(d.related.iter().map(|r| &r.location))
-                    .filter(move |l| here(&l.path))
-                    .flat_map(|l| [(l.start.offset, l.start.line), (l.end.offset, usize::MAX)]);
-                let edits = d
-                    .fixes
-                    .iter()
-                    .flat_map(|x| x.edits.iter())
-                    .filter(move |x| here(&x.path))
-                    .flat_map(|x| [(x.start, usize::MAX), (x.end, usize::MAX)]);
-                locations.chain(edits)
-            })
-        };
         let start = self.start;
-        self.reach = positions().map(|(o, _)| o).max().unwrap_or(0);
-        self.first_line = positions()
-            .filter(|(o, _)| *o >= start)
-            .map(|(_, l)| l)
-            .min()
-            .unwrap_or(usize::MAX);
-        self.below = positions()
-            .filter(|(o, _)| *o < start)
-            .map(|(o, _)| o + 1)
-            .max()
-            .unwrap_or(0);
+        let (mut reach, mut first_line, mut below) = (0, usize::MAX, 0);
+        for (o, line) in self.positions() {
+            reach = reach.max(o);
+            if o >= start {
+                first_line = first_line.min(line);
+            } else {
+                below = below.max(o + 1);
+            }
+        }
+        (self.reach, self.first_line, self.below) = (reach, first_line, below);
     }
 
     /// Adds the pending bytes to the findings' offsets.
@@ -394,7 +415,7 @@ impl FileCache {
         self.entries.retain_mut(|en| {
             let before = en.end < e.start_byte;
             let after = en.lead > e.old_end_byte;
-            if !before && !after {
+            if !before && !after || en.remembers_where(e, path) {
                 return false;
             }
             let start = en.start;
@@ -518,10 +539,12 @@ fn declarations_in(
     range: std::ops::Range<usize>,
 ) -> Option<Vec<(usize, Node<'_>)>> {
     let mut out = Vec::new();
-    // tree-sitter finds no child for a byte between two children.
+    // tree-sitter finds no child for a byte between two children. (A `;`
+    // is looked at: one that ends no declaration, as at the top of the
+    // file, is a node of its own.)
     let Some(first) = file.text.as_bytes()[range.clone()]
         .iter()
-        .position(|b| !is_blank(*b))
+        .position(|b| !b.is_ascii_whitespace())
     else {
         return Some(out);
     };

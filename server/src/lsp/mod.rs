@@ -1435,7 +1435,7 @@ mod tests {
         let mut analyses = 0;
         // Analyses of trees with declarations re-parsed on their own.
         let mut patched = 0;
-        for seq in 0..400 {
+        for seq in 0..1200 {
             let enc = if seq % 2 == 0 {
                 Encoding::Utf8
             } else {
