@@ -145,15 +145,14 @@ impl Entry {
     /// offset moves with what is typed there depends on what it stands
     /// for, so the entry is checked again.
     fn remembers_where(&mut self, e: &InputEdit, path: &str) -> bool {
-        let maybe = if self.start > e.old_end_byte {
-            self.below > e.start_byte
-        } else {
-            self.reach >= e.start_byte
-        };
-        if !maybe {
-            return false;
+        // Above an entry after the edit, no offset waits for pending bytes.
+        let after = self.start > e.old_end_byte;
+        match after {
+            true if self.below <= e.start_byte => return false,
+            false if self.reach < e.start_byte => return false,
+            true => {}
+            false => self.settle(path),
         }
-        self.settle(path);
         let (start, end) = (self.start, self.end);
         self.positions()
             .map(|(o, _)| o)
