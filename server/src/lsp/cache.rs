@@ -220,7 +220,11 @@ impl Slot {
 pub struct Update {
     pub slots: Vec<Slot>,
     pub context: u64,
+    pub imports: Imported,
 }
+
+/// A file's imports as its summaries read them: each path with its name.
+pub type Imported = Vec<(String, Option<crate::syntax::imports::Local>)>;
 
 /// Settles the pending offsets of each entry with a finding that has no
 /// published form yet, before one is made from them.
@@ -261,6 +265,8 @@ pub struct FileCache {
     pub entries: Vec<Entry>,
     /// The context the entries' findings were computed in.
     pub context: u64,
+    /// The imports the entries' summaries were made with.
+    pub imports: Imported,
 }
 
 pub fn hash_of(x: impl Hash) -> u64 {
@@ -380,6 +386,7 @@ impl FileCache {
             })
             .collect();
         self.context = update.context;
+        self.imports = update.imports;
     }
 
     /// Every finding of the document (before suppression comments and

@@ -6,7 +6,7 @@ use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// How a package is named in this file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Local {
     /// `http.Get`: the package's name or its alias.
     Name(String),
