@@ -430,20 +430,22 @@ impl Document {
         if root.has_error() {
             return false;
         }
-        // The declarations either side: top-level nodes but comments.
+        // The declarations either side (top-level nodes but comments): one
+        // pass of a cursor, as a node finds its siblings from the first.
         let is_decl = |n: &Node| n.is_named() && n.kind_name() != "comment";
-        // The first that holds `start` or starts after it, and on.
-        let first = root.first_child_for_byte(start);
-        let mut next = first;
-        while let Some(n) = next.filter(|n| !is_decl(n)) {
-            next = n.next_sibling();
-        }
-        let mut prev = match first {
-            Some(n) => n.prev_sibling(),
-            None => root.child(root.child_count().saturating_sub(1)),
-        };
-        while let Some(n) = prev.filter(|n| !is_decl(n)) {
-            prev = n.prev_sibling();
+        let (mut prev, mut next) = (None, None);
+        let mut cursor = root.walk();
+        let mut more = cursor.goto_first_child();
+        while more {
+            let n = cursor.node();
+            if is_decl(&n) {
+                if n.end_byte() > start {
+                    next = Some(n);
+                    break;
+                }
+                prev = Some(n);
+            }
+            more = cursor.goto_next_sibling();
         }
         let lo = prev.map_or(0, |n| n.end_byte());
         let hi = next.map_or(self.text.len(), |n| n.start_byte());
