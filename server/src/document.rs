@@ -65,6 +65,10 @@ struct Patch {
     made: usize,
 }
 
+/// How many comments an edit between declarations steps over either way
+/// before it looks for them in one pass instead (see `Document::gap`).
+const NEAR: usize = 4;
+
 /// Folding patches back needs more than this many.
 const FOLD_PATCHES: usize = 8;
 /// Or more than this many edits since the whole text was parsed.
@@ -211,8 +215,8 @@ impl Document {
                     let start_position = point_of(&self.rope, start);
                     let old_end_position = point_of(&self.rope, end);
                     if changes.len() == 1 {
-                        gap = self.gap(start, end, &change.text);
                         tail = self.tail(start, end);
+                        gap = tail.is_none() && self.gap(start, end, &change.text);
                     }
                     let cs = self.rope.byte_to_char(start);
                     let ce = self.rope.byte_to_char(end);
@@ -335,8 +339,8 @@ impl Document {
     fn tail(&self, start: usize, end: usize) -> Option<usize> {
         let root = self.tree.root_node();
         let decl = root.first_child_for_byte(start.checked_sub(1)?)?;
-        (decl.is_named() && decl.start_byte() < start && decl.end_byte() == end)
-            .then(|| decl.start_byte())
+        let named = decl.is_named() && decl.kind_name() != "comment";
+        (named && decl.start_byte() < start && decl.end_byte() == end).then(|| decl.start_byte())
     }
 
     /// Re-parses only the top-level declaration holding `edit` (already
@@ -433,20 +437,59 @@ impl Document {
         // The declarations either side (top-level nodes but comments): one
         // pass of a cursor, as a node finds its siblings from the first.
         let is_decl = |n: &Node| n.is_named() && n.kind_name() != "comment";
-        let (mut prev, mut next) = (None, None);
-        let mut cursor = root.walk();
-        let mut more = cursor.goto_first_child();
-        while more {
-            let n = cursor.node();
-            if is_decl(&n) {
-                if n.end_byte() > start {
-                    next = Some(n);
-                    break;
-                }
-                prev = Some(n);
-            }
-            more = cursor.goto_next_sibling();
+        // Inside a declaration, as most edits are: no gap (and no pass).
+        if root
+            .first_child_for_byte(start)
+            .is_some_and(|n| is_decl(&n) && n.start_byte() < start)
+        {
+            return false;
         }
+        // Stepping over a few comments either way, asking the root (which
+        // counts its children from the first, in C); else one pass of a
+        // cursor, as a node finds each sibling from the first too.
+        let near = || {
+            let mut next = root.first_child_for_byte(start);
+            for _ in 0..NEAR {
+                match next {
+                    Some(n) if !is_decl(&n) => next = root.first_child_for_byte(n.end_byte()),
+                    _ => break,
+                }
+            }
+            if next.is_some_and(|n| !is_decl(&n)) {
+                return None;
+            }
+            let mut at = start;
+            for _ in 0..NEAR {
+                let bytes = &self.text.as_bytes()[..at];
+                let Some(b) = bytes.iter().rposition(|c| !c.is_ascii_whitespace()) else {
+                    return Some((None, next));
+                };
+                match root.first_child_for_byte(b) {
+                    Some(n) if n.start_byte() <= b && is_decl(&n) => return Some((Some(n), next)),
+                    Some(n) if n.start_byte() <= b => at = n.start_byte(),
+                    // In no node: a `;`, or a comment the tree does not hold.
+                    _ => return None,
+                }
+            }
+            None
+        };
+        let (prev, next) = near().unwrap_or_else(|| {
+            let (mut prev, mut next) = (None, None);
+            let mut cursor = root.walk();
+            let mut more = cursor.goto_first_child();
+            while more {
+                let n = cursor.node();
+                if is_decl(&n) {
+                    if n.end_byte() > start {
+                        next = Some(n);
+                        break;
+                    }
+                    prev = Some(n);
+                }
+                more = cursor.goto_next_sibling();
+            }
+            (prev, next)
+        });
         let lo = prev.map_or(0, |n| n.end_byte());
         let hi = next.map_or(self.text.len(), |n| n.start_byte());
         // (What is typed right after a declaration, the tree's edit takes
