@@ -22,7 +22,7 @@
 //! the patches made after the snapshot.
 
 use crate::position::{rope_offset, Encoding};
-use crate::syntax::NodeKind;
+use crate::syntax::is_code;
 use ropey::Rope;
 use std::sync::Arc;
 use tree_sitter::{InputEdit, Node, Point, Tree};
@@ -339,8 +339,8 @@ impl Document {
     fn tail(&self, start: usize, end: usize) -> Option<usize> {
         let root = self.tree.root_node();
         let decl = root.first_child_for_byte(start.checked_sub(1)?)?;
-        let named = decl.is_named() && decl.kind_name() != "comment";
-        (named && decl.start_byte() < start && decl.end_byte() == end).then(|| decl.start_byte())
+        (is_code(&decl) && decl.start_byte() < start && decl.end_byte() == end)
+            .then(|| decl.start_byte())
     }
 
     /// Re-parses only the top-level declaration holding `edit` (already
@@ -419,6 +419,51 @@ impl Document {
         true
     }
 
+    /// The top-level declarations (not comments) either side of `start`,
+    /// which no declaration holds: stepping over a few comments each way,
+    /// asking the root (which counts its children from the first, in C);
+    /// beyond that, or where the tree holds no node, one pass over the root's
+    /// children (a node finds each sibling from the first too).
+    fn neighbours<'t>(&self, root: Node<'t>, start: usize) -> (Option<Node<'t>>, Option<Node<'t>>) {
+        let near = || {
+            let mut next = root.first_child_for_byte(start);
+            for _ in 0..NEAR {
+                match next {
+                    Some(n) if !is_code(&n) => next = root.first_child_for_byte(n.end_byte()),
+                    _ => break,
+                }
+            }
+            if next.is_some_and(|n| !is_code(&n)) {
+                return None;
+            }
+            let mut at = start;
+            for _ in 0..NEAR {
+                let bytes = &self.text.as_bytes()[..at];
+                let Some(b) = bytes.iter().rposition(|c| !c.is_ascii_whitespace()) else {
+                    return Some((None, next));
+                };
+                match root.first_child_for_byte(b) {
+                    Some(n) if n.start_byte() <= b && is_code(&n) => return Some((Some(n), next)),
+                    Some(n) if n.start_byte() <= b => at = n.start_byte(),
+                    // In no node: a `;`, or a comment the tree does not hold.
+                    _ => return None,
+                }
+            }
+            None
+        };
+        near().unwrap_or_else(|| {
+            let mut prev = None;
+            let next = crate::syntax::named_children(root).find(|n| {
+                let past = n.end_byte() > start;
+                if !past {
+                    prev = Some(*n);
+                }
+                past
+            });
+            (prev, next)
+        })
+    }
+
     /// True when replacing `start..end` with `new` (not made yet) needs no
     /// parse: the edit falls between two top-level declarations (or before
     /// the first, or after the last) and touches neither, and all that lies
@@ -434,62 +479,14 @@ impl Document {
         if root.has_error() {
             return false;
         }
-        // The declarations either side (top-level nodes but comments): one
-        // pass of a cursor, as a node finds its siblings from the first.
-        let is_decl = |n: &Node| n.is_named() && n.kind_name() != "comment";
-        // Inside a declaration, as most edits are: no gap (and no pass).
+        // Inside a declaration, as most edits are: no gap.
         if root
             .first_child_for_byte(start)
-            .is_some_and(|n| is_decl(&n) && n.start_byte() < start)
+            .is_some_and(|n| is_code(&n) && n.start_byte() < start)
         {
             return false;
         }
-        // Stepping over a few comments either way, asking the root (which
-        // counts its children from the first, in C); else one pass of a
-        // cursor, as a node finds each sibling from the first too.
-        let near = || {
-            let mut next = root.first_child_for_byte(start);
-            for _ in 0..NEAR {
-                match next {
-                    Some(n) if !is_decl(&n) => next = root.first_child_for_byte(n.end_byte()),
-                    _ => break,
-                }
-            }
-            if next.is_some_and(|n| !is_decl(&n)) {
-                return None;
-            }
-            let mut at = start;
-            for _ in 0..NEAR {
-                let bytes = &self.text.as_bytes()[..at];
-                let Some(b) = bytes.iter().rposition(|c| !c.is_ascii_whitespace()) else {
-                    return Some((None, next));
-                };
-                match root.first_child_for_byte(b) {
-                    Some(n) if n.start_byte() <= b && is_decl(&n) => return Some((Some(n), next)),
-                    Some(n) if n.start_byte() <= b => at = n.start_byte(),
-                    // In no node: a `;`, or a comment the tree does not hold.
-                    _ => return None,
-                }
-            }
-            None
-        };
-        let (prev, next) = near().unwrap_or_else(|| {
-            let (mut prev, mut next) = (None, None);
-            let mut cursor = root.walk();
-            let mut more = cursor.goto_first_child();
-            while more {
-                let n = cursor.node();
-                if is_decl(&n) {
-                    if n.end_byte() > start {
-                        next = Some(n);
-                        break;
-                    }
-                    prev = Some(n);
-                }
-                more = cursor.goto_next_sibling();
-            }
-            (prev, next)
-        });
+        let (prev, next) = self.neighbours(root, start);
         let lo = prev.map_or(0, |n| n.end_byte());
         let hi = next.map_or(self.text.len(), |n| n.start_byte());
         // (What is typed right after a declaration, the tree's edit takes
@@ -544,6 +541,7 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::NodeKind;
 
     /// Replaces `old` (its first occurrence after `after`) with `new`, in the
     /// document and in `text`; an empty `old` inserts `new` after `after`.

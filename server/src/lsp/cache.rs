@@ -513,6 +513,57 @@ pub fn reuse<'t>(entries: &[Entry], file: &'t SourceFile) -> Vec<Reused<'t>> {
         .collect()
 }
 
+/// The imports of a file as its summaries read them.
+pub fn imported(imports: &crate::syntax::imports::Imports) -> Imported {
+    imports
+        .list
+        .iter()
+        .map(|i| (i.path.clone(), i.local.clone()))
+        .collect()
+}
+
+/// A summary reads the imports (`sync.Mutex` is a mutex only where `sync`
+/// is imported): a kept declaration that names an import added, removed or
+/// renamed since `read`'s summaries were made (any, for a dot import) is
+/// made new, to be summarised again.
+pub fn renew_for_imports<'t>(
+    reused: &mut [Reused<'t>],
+    read: &FileCache,
+    now: &Imported,
+    file: &'t SourceFile,
+) {
+    use crate::syntax::imports::Local;
+    if *now == read.imports {
+        return;
+    }
+    // Each changed name as `name.`; `None` for a dot import, which may name
+    // anything (a blank one names nothing).
+    let changed: Vec<Option<String>> = now
+        .iter()
+        .filter(|i| !read.imports.contains(i))
+        .chain(read.imports.iter().filter(|i| !now.contains(i)))
+        .filter_map(|(_, local)| match local {
+            Some(Local::Name(n)) => Some(Some(format!("{n}."))),
+            Some(Local::Dot) => Some(None),
+            None => None,
+        })
+        .collect();
+    let names = |e: &Entry| {
+        let text = &file.text[e.start..e.end];
+        changed
+            .iter()
+            .any(|n| n.as_ref().is_none_or(|n| text.contains(n.as_str())))
+    };
+    for r in reused.iter_mut() {
+        if let Reused::Kept(i, lead) = *r {
+            let e = &read.entries[i];
+            if let Some(d) = file.top_level_at(e.start).filter(|_| names(e)) {
+                *r = Reused::New(lead, d);
+            }
+        }
+    }
+}
+
 /// The entries, and the declarations in the text between them that is not
 /// white space; `None` when a node there reaches over an entry.
 fn between<'t>(entries: &[Entry], file: &'t SourceFile) -> Option<Vec<Reused<'t>>> {

@@ -419,41 +419,8 @@ fn analyse(job: Job) -> Outcome {
         cache::Entry::new(lead, d, summary, shape)
     };
     let mut reused = cache::reuse(&read.entries, &file);
-    // A summary reads the imports (`sync.Mutex` is a mutex only where `sync`
-    // is imported): a kept declaration that names an import added, removed
-    // or renamed is summarised again.
-    let imported: cache::Imported = imports
-        .list
-        .iter()
-        .map(|i| (i.path.clone(), i.local.clone()))
-        .collect();
-    if imported != read.imports {
-        let changed: Vec<Option<String>> = imported
-            .iter()
-            .filter(|i| !read.imports.contains(i))
-            .chain(read.imports.iter().filter(|i| !imported.contains(i)))
-            .filter_map(|(_, local)| match local {
-                Some(crate::syntax::imports::Local::Name(n)) => Some(Some(format!("{n}."))),
-                // A dot import may name anything; a blank one names nothing.
-                Some(crate::syntax::imports::Local::Dot) => Some(None),
-                None => None,
-            })
-            .collect();
-        let names = |e: &cache::Entry| {
-            let text = &file.text[e.start..e.end];
-            changed
-                .iter()
-                .any(|n| n.as_ref().is_none_or(|n| text.contains(n.as_str())))
-        };
-        for r in &mut reused {
-            if let cache::Reused::Kept(i, lead) = *r {
-                let e = &read.entries[i];
-                if let Some(d) = file.top_level_at(e.start).filter(|_| names(e)) {
-                    *r = cache::Reused::New(lead, d);
-                }
-            }
-        }
-    }
+    let imported = cache::imported(&imports);
+    cache::renew_for_imports(&mut reused, &read, &imported, &file);
     // The few declarations an edit touched are summarised now and walked by
     // every rule below: lay them out once for all of these walks. (Laying
     // out a whole file, when it is opened, costs about as much time as it

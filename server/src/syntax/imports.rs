@@ -6,7 +6,7 @@ use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// How a package is named in this file.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Local {
     /// `http.Get`: the package's name or its alias.
     Name(String),

@@ -233,10 +233,15 @@ pub fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
             done = true;
             return None;
         };
-        if n.named() && n.kind_name() != "comment" {
+        if is_code(&n) {
             return Some(n);
         }
     })
+}
+
+/// A named node that is not a comment: what [`named_children`] gives.
+pub fn is_code(n: &Node) -> bool {
+    n.named() && n.kind_name() != "comment"
 }
 
 /// The child of `node` that holds `byte`, or the first one after it (a byte
