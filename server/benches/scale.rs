@@ -169,7 +169,7 @@ fn one(what: &str, file: &Path) {
         format!("{} findings", run.findings.len())
     };
     println!(
-        "{:.3} {:.1} {detail}",
+        "{:.6} {:.1} {detail}",
         t.elapsed().as_secs_f64(),
         peak_rss_mb()
     );
@@ -218,7 +218,7 @@ fn main() {
             c = c2;
         }
         println!(
-            "{name:<20} {:>7.1}MB {:>9.3} {:>9.3} {:>5.2}x {:>10.1} {:>10.1} {:>5.2}x  {}, {}",
+            "{name:<20} {:>7.1}MB {:>9.4} {:>9.4} {:>5.2}x {:>10.1} {:>10.1} {:>5.2}x  {}, {}",
             text.len() as f64 / 1e6,
             p.0,
             c.0,

@@ -65,10 +65,20 @@ thread_local! {
     static PENDING: RefCell<Vec<Pending>> = const { RefCell::new(Vec::new()) };
     static GUARDS: Cell<u64> = const { Cell::new(0) };
     /// Where the nodes this thread took from layouts lately are laid out.
-    static RECENT: [Cell<Slot>; SLOTS] = const { [const { Cell::new(EMPTY) }; SLOTS] };
+    static RECENT: Recent = const {
+        Recent {
+            slots: [const { Cell::new(EMPTY) }; SLOTS],
+            epoch: Cell::new(1),
+        }
+    };
+}
+
+/// The nodes a thread took from layouts lately, one thread-local access.
+struct Recent {
+    slots: [Cell<Slot>; SLOTS],
     /// Moves on whenever a layout is dropped or leaves the thread: a slot
     /// filled in an earlier epoch is empty.
-    static EPOCH: Cell<u64> = const { Cell::new(1) };
+    epoch: Cell<u64>,
 }
 
 /// How many recent nodes are remembered (a few kilobytes, in cache).
@@ -98,21 +108,24 @@ const EMPTY: Slot = Slot {
     named: false,
 };
 
+#[inline(always)]
 fn slot_of(id: *const std::ffi::c_void) -> usize {
     let a = id as usize;
     ((a >> 3) ^ (a >> 13)) & (SLOTS - 1)
 }
 
 /// The slot that remembers `raw`, if one does.
+#[inline(always)]
 fn recent(raw: &ffi::TSNode) -> Option<Slot> {
-    let s = RECENT.with(|r| r[slot_of(raw.id)].get());
-    let now = EPOCH.with(|e| e.get());
-    (s.id == raw.id && s.context == raw.context && s.epoch == now).then_some(s)
+    RECENT.with(|r| {
+        let s = r.slots[slot_of(raw.id)].get();
+        (s.id == raw.id && s.context == raw.context && s.epoch == r.epoch.get()).then_some(s)
+    })
 }
 
 /// Forgets every recent node (a layout is going away), in constant time.
 fn forget_recent() {
-    EPOCH.with(|e| e.set(e.get() + 1));
+    RECENT.with(|r| r.epoch.set(r.epoch.get() + 1));
 }
 
 impl Drop for Flat {
@@ -123,11 +136,13 @@ impl Drop for Flat {
 
 /// The kind of a node taken from a layout lately (a walk's callback asks
 /// first), answered without reading the tree's memory.
+#[inline]
 pub fn kind(node: &Node<'_>) -> Option<u16> {
     recent(&node.into_raw()).map(|s| s.kind)
 }
 
 /// Whether a node taken from a layout lately is named, likewise.
+#[inline]
 pub fn named(node: &Node<'_>) -> Option<bool> {
     recent(&node.into_raw()).map(|s| s.named)
 }
@@ -478,12 +493,12 @@ fn find(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
 fn node<'t>(flat: &Rc<Flat>, i: usize, _like: &Node<'t>) -> Node<'t> {
     let raw = flat.raw(i);
     RECENT.with(|r| {
-        r[slot_of(raw.id)].set(Slot {
+        r.slots[slot_of(raw.id)].set(Slot {
             id: raw.id,
             context: raw.context,
             flat: Rc::as_ptr(flat),
             index: i as u32,
-            epoch: EPOCH.with(|e| e.get()),
+            epoch: r.epoch.get(),
             kind: flat.kinds[i],
             named: flat.fields[i] & NAMED != 0,
         })
