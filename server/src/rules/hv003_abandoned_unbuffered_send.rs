@@ -34,7 +34,11 @@ future), whose caller takes over the wait. The sender may send through a
 package helper (`go func() { produce(ch) }()`), and the `select` that gives
 up may sit in a helper handed the channel. Goroutines started one per
 iteration of a loop whose channel is then received fewer times (`return
-<-ch` after one goroutine per mirror) leak the rest too. A loop left only
+<-ch` after one goroutine per mirror), or received in a loop that a
+`return` or a `break` can leave early (the first error ends the wait), leak
+the rest too; so do two or more goroutines started once each that all send,
+when the function receives fewer times than there are of them, or can
+return between the first receive and the last it needs. A loop left only
 once a channel the function closes turns out closed has seen its senders
 finish, and so has a `select` case that receives from a channel the sender
 closes or sends on when it is done (`close(done)` after its last send); in a test, a case that fails the test is no way out. A `select`
@@ -84,8 +88,9 @@ With room for the value, the goroutine's send never blocks; it finishes and
 is collected even when nobody reads the result.
 
 ## Fix
-Gives the channel capacity 1, or the number of senders when they are
-started in a loop whose count is known before it runs: `len(xs)` for a loop
+Gives the channel capacity 1 (the number of goroutines, when several are
+started once each), or the number of senders when they are started in a
+loop whose count is known before it runs: `len(xs)` for a loop
 over `xs`, `N` for `for i := 0; i < N; i++` with a constant `N`. The meaning
 is unchanged for the receiver. Senders started in any other loop get no fix
 (capacity 1 would leave the rest blocked), and neither does a field's
@@ -354,23 +359,25 @@ fn check_make<'a>(
     });
     let outlived = outlived.map(|(_, s)| s);
     let goroutines = &m.facts.goroutines;
-    let (why, (g, send)) = match outlived {
+    let (why, (g, send)): (std::borrow::Cow<str>, _) = match outlived {
         Some(found) => (
-            "the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)",
+            "the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)".into(),
             found,
         ),
-        None => (
-            "goroutines started in a loop send on it, but it is received fewer times: the sends left over block forever",
-            senders
-                .iter()
-                .find(|(g, _)| received_fewer_times(cx, make, body, g, ch, goroutines))?,
-        ),
+        None => {
+            let (found, fewer) = senders.iter().find_map(|s| {
+                received_fewer_times(cx, make, body, &s.0, ch, goroutines, senders).map(|f| (s, f))
+            })?;
+            (fewer.why, found)
+        }
     };
+    let why = why.to_string();
     let mut d = cx.diag(&RULE, make, format!("unbuffered channel `{ch}`: {why}"));
     d.related
         .push(cx.related(*send, "the send that can block forever"));
     d.related.push(cx.related(g.stmt, "goroutine started here"));
-    if let Some(f) = capacity_fix(cx, make, g) {
+    let fixed = fixed_senders(cx, body, senders);
+    if let Some(f) = capacity_fix(cx, make, g, fixed) {
         d.fixes.push(f);
     }
     super::by_hand(&mut d, || {
@@ -519,11 +526,40 @@ fn hoisted<'a>(g: &Start<'a>, func: Node<'a>) -> Start<'a> {
     Start { stmt, ..*g }
 }
 
-/// True when `g` is started in a loop (one that does not make a new channel
-/// each time), once per iteration, and `body` receives from `ch` only
-/// outside any loop, fewer times than a known count of senders (or at all,
-/// when the count is unknown): `return <-ch` after starting one goroutine
-/// per URL.
+/// Why the function receives from `ch` fewer times than its goroutines
+/// send on it, on some path.
+struct Fewer {
+    why: std::borrow::Cow<'static, str>,
+}
+
+/// The senders of a channel that are started once each (in no loop, not
+/// inside another goroutine): how many values the function must receive.
+fn fixed_senders<'a>(cx: &Context<'a>, body: Node<'a>, senders: &[(Start<'a>, Node<'a>)]) -> usize {
+    senders
+        .iter()
+        .filter(|(g, _)| {
+            matches!(loop_length(cx, g.stmt), Senders::One)
+                && enclosing_function(g.stmt)
+                    .and_then(|f| f.field("body"))
+                    .is_some_and(|b| b.id() == body.id())
+        })
+        .count()
+}
+
+/// When the function receives from `ch` fewer times than `g` and its
+/// fellow senders send, on some path:
+/// - `g` is started once per iteration of a loop (one that does not make a
+///   new channel each time) and `body` receives only outside any loop,
+///   fewer times than a known count of senders (or at all, when the count
+///   is unknown): `return <-ch` after one goroutine per URL;
+/// - or it receives in a loop that can stop early (a `return` or a `break`
+///   out of it: the first error ends the wait);
+/// - or several goroutines are started once each, and the function
+///   receives fewer times than there are of them (`return <-ch`: the first
+///   answer wins), or can return between the first receive and the last it
+///   needs.
+///
+/// Ways out that fail a test do not count.
 fn received_fewer_times<'a>(
     cx: &Context<'a>,
     make: Node<'a>,
@@ -531,7 +567,8 @@ fn received_fewer_times<'a>(
     g: &Start<'a>,
     ch: &str,
     goroutines: &[Start<'a>],
-) -> bool {
+    senders: &[(Start<'a>, Node<'a>)],
+) -> Option<Fewer> {
     let per_iteration = g
         .stmt
         .ancestors()
@@ -539,35 +576,136 @@ fn received_fewer_times<'a>(
         .find(|p| p.kind_name() == "for_statement")
         .is_some_and(|l| crate::syntax::contains(l, make));
     if per_iteration {
-        return false;
+        return None;
     }
-    let count = match loop_length(cx, g.stmt) {
-        Senders::One => return false,
-        Senders::Counted(n) => n.parse::<usize>().ok(),
-        Senders::Unknown => None,
-    };
     let started: std::collections::HashSet<usize> =
         goroutines.iter().map(|o| o.stmt.id()).collect();
-    let mut receives = 0;
-    let mut in_loop = false;
+    // Each receive, with the loop around it in `body` if any.
+    let mut receives: Vec<(Node, Option<Node>)> = Vec::new();
+    // Whether a `select` that can give up receives from it.
+    let mut in_select = false;
     crate::syntax::visit(body, |n| {
-        if started.contains(&n.id()) {
+        if started.contains(&n.id()) || n.kind_name() == "func_literal" {
             return Visit::Skip;
         }
         if n.kind_name() == "select_statement" && crate::syntax::goroutines::select_can_give_up(n) {
             // The other rule's case: a receive that can be given up.
+            in_select |= crate::syntax::any(n, |r| received_channel(r, cx.src) == Some(ch));
             return Visit::Skip;
         }
         if waits_on(cx, n, ch) {
-            receives += 1;
-            in_loop |= n
+            let in_loop = n
                 .ancestors()
                 .take_while(|p| p.id() != body.id())
-                .any(|p| p.kind_name() == "for_statement");
+                .find(|p| p.kind_name() == "for_statement");
+            receives.push((n, in_loop));
         }
         Visit::Descend
     });
-    receives > 0 && !in_loop && count.is_none_or(|n| receives < n)
+    let first = receives.first()?;
+    let count = match loop_length(cx, g.stmt) {
+        Senders::One => {
+            // Counted only when every one of them sends, whatever happens
+            // in it, and the function receives outside loops and `select`s.
+            let fixed = fixed_senders(cx, body, senders);
+            let unconditional = senders.iter().all(|(o, send)| sends_always(o, *send));
+            if fixed < 2 || !unconditional || in_select || receives.iter().any(|(_, l)| l.is_some())
+            {
+                return None;
+            }
+            if receives.len() < fixed {
+                return Some(Fewer {
+                    why: format!("{fixed} goroutines send on it, but it is received {} time{}: the sends left over block forever", receives.len(), if receives.len() == 1 { "" } else { "s" }).into(),
+                });
+            }
+            let (from, to) = (first.0.end_byte(), receives[fixed - 1].0.start_byte());
+            // A goroutine started after the first receive is not left
+            // behind by a return before it starts.
+            let func = enclosing_function(body)?;
+            if senders
+                .iter()
+                .any(|(o, _)| hoisted(o, func).stmt.start_byte() >= from)
+            {
+                return None;
+            }
+            let exit = early_return(cx, body, from, to, &started)?;
+            return Some(Fewer {
+                why: format!("{fixed} goroutines send on it, but the function can return (line {}) before it has received from all of them: the sends left over block forever", exit.start_position().row + 1).into(),
+            });
+        }
+        Senders::Counted(n) => n.parse::<usize>().ok(),
+        Senders::Unknown => None,
+    };
+    if let Some(receiving) = receives.iter().find_map(|(_, l)| *l) {
+        // The loop that receives, when something leaves it before it is
+        // done.
+        let leaves = early_return(
+            cx,
+            receiving,
+            receiving.start_byte(),
+            receiving.end_byte(),
+            &started,
+        )
+        .or_else(|| crate::syntax::breaks_out(receiving, cx.src).then_some(receiving))?;
+        return Some(Fewer {
+            why: format!("goroutines started in a loop send on it, but the loop that receives can stop early (line {}): the sends left over block forever", leaves.start_position().row + 1).into(),
+        });
+    }
+    (count.is_none_or(|n| receives.len() < n)).then_some(Fewer {
+        why: "goroutines started in a loop send on it, but it is received fewer times: the sends left over block forever".into(),
+    })
+}
+
+/// True when the goroutine `g` reaches its `send` whatever happens in it:
+/// the send sits in no `if`, `switch`, `select` or loop of its literal.
+fn sends_always(g: &Start, send: Node) -> bool {
+    let Some(lit) = g.literal else {
+        return false;
+    };
+    send.ancestors()
+        .take_while(|a| a.id() != lit.id())
+        .all(|a| {
+            !matches!(
+                a.kind_name(),
+                "if_statement"
+                    | "expression_switch_statement"
+                    | "type_switch_statement"
+                    | "select_statement"
+                    | "for_statement"
+                    | "func_literal"
+            )
+        })
+}
+
+/// The first `return` in `within` (not in a function literal or a
+/// goroutine) that starts between `from` and `to`, and does not fail a
+/// test.
+fn early_return<'a>(
+    cx: &Context<'a>,
+    within: Node<'a>,
+    from: usize,
+    to: usize,
+    started: &std::collections::HashSet<usize>,
+) -> Option<Node<'a>> {
+    let mut found = None;
+    crate::syntax::visit(within, |n| {
+        if started.contains(&n.id())
+            || n.kind_name() == "func_literal"
+            || n.end_byte() <= from
+            || n.start_byte() >= to
+        {
+            return Visit::Skip;
+        }
+        if n.kind_name() == "return_statement" && n.start_byte() >= from {
+            let fails = n.up().is_some_and(|b| block_ends_path(b, cx.src));
+            if !fails {
+                found = Some(n);
+                return Visit::Stop;
+            }
+        }
+        Visit::Descend
+    });
+    found
 }
 
 /// The goroutine's send on `ch` (or on the parameter it is bound to) that is
@@ -679,12 +817,13 @@ fn capacity_fix<'a>(
     cx: &Context<'a>,
     make: Node<'a>,
     g: &Start<'a>,
+    fixed: usize,
 ) -> Option<crate::diagnostic::Fix> {
     let args = make.field("arguments")?;
     // Started in a loop, it sends once per iteration: room for one send
     // would leave the rest blocked.
     let capacity = match loop_length(cx, g.stmt) {
-        Senders::One => "1".to_string(),
+        Senders::One => fixed.max(1).to_string(),
         Senders::Counted(n) => n,
         Senders::Unknown => return None,
     };

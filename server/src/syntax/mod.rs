@@ -537,7 +537,7 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
 
 /// A `break` that leaves `stmt` (a loop, switch or select): unlabelled and
 /// not inside a nested one, or naming `stmt`'s label.
-fn breaks_out(stmt: Node, src: &str) -> bool {
+pub fn breaks_out(stmt: Node, src: &str) -> bool {
     let label = stmt
         .up()
         .filter(|p| p.kind_name() == "labeled_statement")
