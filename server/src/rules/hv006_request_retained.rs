@@ -26,7 +26,10 @@ the place reads one of these (itself, or in a package function it hands a
 value to) or returns the place, when a function of another file of the
 package uses the place and reads one of these, when the place is exported
 or holds values as `any` (a `sync.Map`, a list), and always for a stored
-body. A request kept only for its method, URL, headers or `RemoteAddr`,
+body. A field of a package type is followed through values of that type
+only: `u.entries` of an `uploadQueue` read for its bodies says nothing about
+`a.entries` of an `auditLog`. A request kept only for its method, URL,
+headers or `RemoteAddr`,
 which stay valid, is left alone, as is a request stored in a value the
 handler gives its writer too (`c.res = w; c.req = r`, `c.response.reset(w)`):
 a framework's per-request context, made for this request, unless it is a
@@ -325,7 +328,14 @@ fn read_after_return<'a>(
     if key.starts_with(|c: char| c.is_uppercase()) {
         return true;
     }
-    if let Some(known) = read.known.get(key) {
+    // A field of a package type is the same place only through a value of
+    // that type: `q.reqs` of a `queue` is not `b.reqs` of a `batch`.
+    let owner = owner_type(cx, at);
+    let memo = match &owner {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    };
+    if let Some(known) = read.known.get(&memo) {
         return *known;
     }
     // A function of the file that uses the place (but the storing one) and
@@ -334,6 +344,9 @@ fn read_after_return<'a>(
     // the place are walked, and the walk stops at the first such reader.
     let reader = |f: Node| {
         f.id() != h.func.id()
+            && owner
+                .as_deref()
+                .is_none_or(|t| names_field_of(cx, f, key, t))
             && (reads_dying(cx, f)
                 || crate::syntax::any_no_funcs(f, |n| {
                     n.kind_name() == "return_statement"
@@ -351,8 +364,31 @@ fn read_after_return<'a>(
             s.path.as_deref() != Some(&*cx.file.path)
                 && s.facts.of::<DyingReadersUse>().any(|d| d.0.contains(key))
         });
-    read.known.insert(key.to_string(), found);
+    read.known.insert(memo, found);
     found
+}
+
+/// The package type whose field the place `e` (`x.f`, `x.f[k]`) is, when
+/// the type of `x` is known.
+fn owner_type(cx: &Context, e: Node) -> Option<String> {
+    let mut e = unparen(e);
+    while e.kind_name() == "index_expression" {
+        e = unparen(e.field("operand")?);
+    }
+    (e.kind_name() == "selector_expression")
+        .then(|| cx.type_of(e.field("operand")?))
+        .flatten()
+}
+
+/// True when `func` names field `field` through a value of type `owner`,
+/// or of a type it cannot tell.
+fn names_field_of(cx: &Context, func: Node, field: &str, owner: &str) -> bool {
+    crate::syntax::any(func, |n| {
+        n.kind_name() == "selector_expression"
+            && n.field("field").is_some_and(|f| cx.text(f) == field)
+            && n.field("operand")
+                .is_none_or(|o| cx.type_of(o).is_none_or(|t| t == owner))
+    })
 }
 
 /// What [`read_after_return`] learnt in one check: whether each place is
