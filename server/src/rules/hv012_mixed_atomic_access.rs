@@ -19,7 +19,8 @@ elsewhere in the package through `sync/atomic` functions
 any width).
 
 Initialisation is left alone: package-level initialisers, and a function
-filling in a value it just made (`g := &gauge{}; g.value = n`) before
+filling in a value it just made (`g := &gauge{}; g.value = n`, its own map
+entries too) before
 anything could share it. A field of another struct type that shares the
 name is a different variable. So is double-checked locking: a plain read
 made holding a lock, in a function whose every atomic write of it is made
@@ -681,20 +682,31 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
         }
 }
 
-/// True when `stmt` is `name.f = v` (or `name.f.g = v`) with a `v` that
+/// True when `stmt` is `name.f = v` (or `name.f.g = v`, or an entry of
+/// its own map or slice: `name.f[k] = v`, `name.f[k]++`) with a `v` that
 /// does not name `name`.
 fn sets_own_field(cx: &Context, stmt: Node, name: &str) -> bool {
-    if stmt.kind_name() != "assignment_statement" {
-        return false;
-    }
-    let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right")) else {
-        return false;
-    };
     let own = |l: Node| {
+        let mut l = unparen(l);
+        while l.kind_name() == "index_expression" {
+            match l.field("operand") {
+                Some(o) => l = unparen(o),
+                None => return false,
+            }
+        }
         l.kind_name() == "selector_expression"
             && crate::syntax::root_ident(l).is_some_and(|r| cx.text(r) == name)
     };
-    named_children(left).all(own) && !crate::syntax::mentions(right, cx.src, name)
+    match stmt.kind_name() {
+        "inc_statement" | "dec_statement" => named_children(stmt).next().is_some_and(own),
+        "assignment_statement" => {
+            let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right")) else {
+                return false;
+            };
+            named_children(left).all(own) && !crate::syntax::mentions(right, cx.src, name)
+        }
+        _ => false,
+    }
 }
 
 /// True when `operand` is a struct the function holds by value: a value
