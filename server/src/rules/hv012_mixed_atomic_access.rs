@@ -19,9 +19,8 @@ elsewhere in the package through `sync/atomic` functions
 any width).
 
 Initialisation is left alone: package-level initialisers, and a function
-filling in a value it just made (`g := &gauge{}; g.value = n`, its own map
-entries too) before
-anything could share it. A field of another struct type that shares the
+filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
+its own maps too) before anything could share it. A field of another struct type that shares the
 name is a different variable. So is double-checked locking: a plain read
 made holding a lock, in a function whose every atomic write of it is made
 holding a lock too (`mu.Lock(); if t.ready == 1 { return };
