@@ -103,6 +103,9 @@ pub enum When {
     OnFalse(usize),
     /// Only where result `.0` (a `bool`) is true.
     OnTrue(usize),
+    /// Only where result `.0` (a pointer, slice or map) is nil: `u :=
+    /// auth(w, r); if u == nil { return }`.
+    OnNil(usize),
     /// On some paths, which its result does not tell (`if !wroteHeader {
     /// w.WriteHeader(…) }`): callers take it as having no effect.
     Sometimes,
@@ -113,7 +116,7 @@ impl When {
     pub fn result(self) -> Option<usize> {
         match self {
             When::Always | When::Sometimes => None,
-            When::OnError(i) | When::OnFalse(i) | When::OnTrue(i) => Some(i),
+            When::OnError(i) | When::OnFalse(i) | When::OnTrue(i) | When::OnNil(i) => Some(i),
         }
     }
 }
@@ -745,6 +748,7 @@ fn gives_up_when(decl: Node, name: &str, body: Node, src: &str) -> When {
                     "error" if all(&|v| !v.is_empty() && v != "nil") => Some(When::OnError(idx)),
                     "bool" if all(&|v| v == "false") => Some(When::OnFalse(idx)),
                     "bool" if all(&|v| v == "true") => Some(When::OnTrue(idx)),
+                    t if nilable(t) && all(&|v| v == "nil") => Some(When::OnNil(idx)),
                     _ => None,
                 }
             })
@@ -924,10 +928,14 @@ fn when_of(types: &[&str], tell: Option<usize>, exits: &[Exit]) -> When {
         if split(&|v| !v.is_empty() && v != "nil", &|v| v == "nil") {
             return When::OnError(idx);
         }
-    } else if split(&|v| v == "false", &|v| v == "true") {
+    } else if types[idx] == "bool" && split(&|v| v == "false", &|v| v == "true") {
         return When::OnFalse(idx);
-    } else if split(&|v| v == "true", &|v| v == "false") {
-        return When::OnTrue(idx);
+    } else if types[idx] == "bool" {
+        if split(&|v| v == "true", &|v| v == "false") {
+            return When::OnTrue(idx);
+        }
+    } else if split(&|v| v == "nil", &|v| !v.is_empty() && v != "nil") {
+        return When::OnNil(idx);
     }
     When::Sometimes
 }
@@ -941,9 +949,19 @@ pub fn result_texts<'s>(decl: Node, src: &'s str) -> Vec<&'s str> {
 }
 
 /// The index of the result that can tell on which paths a function did
-/// something: its last `error` or `bool`.
+/// something: its last `error` or `bool`, else its last pointer, slice or
+/// map (nil on those paths).
 pub fn telling_result(types: &[&str]) -> Option<usize> {
-    types.iter().rposition(|t| *t == "error" || *t == "bool")
+    types
+        .iter()
+        .rposition(|t| *t == "error" || *t == "bool")
+        .or_else(|| types.iter().rposition(|t| nilable(t)))
+}
+
+/// True for a result type that tells by being nil: a pointer, a slice or a
+/// map (an interface cannot be told from its name).
+fn nilable(ty: &str) -> bool {
+    ty.starts_with('*') || ty.starts_with("[]") || ty.starts_with("map[")
 }
 
 /// The text of result `idx` at a way out (empty when it returns no list).

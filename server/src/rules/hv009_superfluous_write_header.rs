@@ -30,7 +30,9 @@ that can fail on its first read) are left alone in their own error branch.
 
 A helper of the package — a function, or a method of the package's own type
 (`s.fail(w, err)`) — counts where its result says it wrote: after
-`id, ok := parseID(w, r); if !ok { return }` nothing has been written. A
+`id, ok := parseID(w, r); if !ok { return }` nothing has been written, nor
+after `u := currentUser(w, r); if u == nil { return }` for a helper that
+writes only where it returns a nil pointer, slice or map. A
 helper that only hands the writer on to helpers that always write
 (`requireAuth` calling `deny(w)`) writes where it hands it on. A helper whose
 writes its result does not tell has no effect.

@@ -88,7 +88,7 @@ impl<'a> Pending<'a> {
         let error_or_true = holds_on_error_or_true == taken;
         let had = match self.when {
             When::OnError(_) | When::OnTrue(_) => error_or_true,
-            When::OnFalse(_) => !error_or_true,
+            When::OnFalse(_) | When::OnNil(_) => !error_or_true,
             When::Always => true,
             When::Sometimes => false,
         };
