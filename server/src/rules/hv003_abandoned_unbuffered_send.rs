@@ -639,14 +639,7 @@ fn received_fewer_times<'a>(
     if let Some(receiving) = receives.iter().find_map(|(_, l)| *l) {
         // The loop that receives, when something leaves it before it is
         // done.
-        let leaves = early_return(
-            cx,
-            receiving,
-            receiving.start_byte(),
-            receiving.end_byte(),
-            &started,
-        )
-        .or_else(|| crate::syntax::breaks_out(receiving, cx.src).then_some(receiving))?;
+        let leaves = leaves_early(cx, receiving, ch, &started)?;
         return Some(Fewer {
             why: format!("goroutines started in a loop send on it, but the loop that receives can stop early (line {}): the sends left over block forever", leaves.start_position().row + 1).into(),
         });
@@ -675,6 +668,86 @@ fn sends_always(g: &Start, send: Node) -> bool {
                     | "func_literal"
             )
         })
+}
+
+/// The first `return` or `break` that leaves `receiving` (a loop that
+/// receives from `ch`) before it is done: not one taken once the channel
+/// turns out closed (`v, ok := <-ch; if !ok { return }`, after which every
+/// sender has finished), nor one that fails a test.
+fn leaves_early<'a>(
+    cx: &Context<'a>,
+    receiving: Node<'a>,
+    ch: &str,
+    started: &std::collections::HashSet<usize>,
+) -> Option<Node<'a>> {
+    // The names that tell a receive found the channel closed.
+    let mut closed_flags: Vec<&str> = Vec::new();
+    crate::syntax::visit(receiving, |n| {
+        if matches!(
+            n.kind_name(),
+            "short_var_declaration" | "assignment_statement" | "receive_statement"
+        ) {
+            let left = n.field("left");
+            let right = n.field("right");
+            let received = right.is_some_and(|r| {
+                crate::syntax::any(r, |x| received_channel(x, cx.src) == Some(ch))
+            });
+            if let (Some(l), true) = (left, received) {
+                if let Some(flag) = named_children(l).nth(1) {
+                    closed_flags.push(cx.text(flag));
+                }
+            }
+        }
+        Visit::Descend
+    });
+    let on_closed = |exit: Node| {
+        exit.ancestors()
+            .take_while(|a| a.id() != receiving.id())
+            .filter(|a| a.kind_name() == "if_statement")
+            .filter_map(|a| a.field("condition"))
+            .any(|c| {
+                closed_flags
+                    .iter()
+                    .any(|f| crate::syntax::mentions(c, cx.src, f))
+            })
+    };
+    let breakable = |k: &str| {
+        matches!(
+            k,
+            "for_statement"
+                | "expression_switch_statement"
+                | "type_switch_statement"
+                | "select_statement"
+        )
+    };
+    let label = receiving
+        .up()
+        .filter(|p| p.kind_name() == "labeled_statement")
+        .and_then(|p| p.field("label"))
+        .map(|l| cx.text(l));
+    let mut found = None;
+    crate::syntax::visit(receiving, |n| {
+        if started.contains(&n.id()) || n.kind_name() == "func_literal" {
+            return Visit::Skip;
+        }
+        let leaves = match n.kind_name() {
+            "return_statement" => true,
+            "break_statement" => match named_children(n).next() {
+                Some(l) => Some(cx.text(l)) == label,
+                None => n
+                    .ancestors()
+                    .find(|a| breakable(a.kind_name()))
+                    .is_some_and(|a| a.id() == receiving.id()),
+            },
+            _ => false,
+        };
+        if leaves && !on_closed(n) && !n.up().is_some_and(|b| block_ends_path(b, cx.src)) {
+            found = Some(n);
+            return Visit::Stop;
+        }
+        Visit::Descend
+    });
+    found
 }
 
 /// The first `return` in `within` (not in a function literal or a
