@@ -19,6 +19,10 @@ pub enum Guarded<'s> {
     Var {
         name: &'s str,
         decl: &'s Location,
+        /// The locks held around its guarded uses elsewhere (see
+        /// [`package_lock`]): the fix takes that mutex, or is not offered
+        /// when it cannot.
+        guarded_by: Option<&'s std::collections::BTreeSet<String>>,
     },
     Field {
         root: &'s str,
@@ -34,6 +38,22 @@ impl<'s> Guarded<'s> {
             Guarded::Field { field, .. } => field,
         }
     }
+}
+
+/// The mutex that guards a package-level value elsewhere: of the locks
+/// held around its guarded uses (`held`, by their text), the one, when
+/// there is just one and it is a package-level `sync.Mutex` or
+/// `sync.RWMutex`. Another mutex would not exclude those uses.
+fn package_lock<'h>(cx: &Context, held: &'h std::collections::BTreeSet<String>) -> Option<&'h str> {
+    let mut held = held.iter();
+    let lock = held.next()?;
+    (held.next().is_none()
+        && !lock.contains('.')
+        && cx
+            .index
+            .var(lock)
+            .is_some_and(|v| v.kind == crate::syntax::types::Kind::Mutex))
+    .then_some(lock.as_str())
 }
 
 /// The fix for an unguarded use of `what` at `access` in handler `h`.
@@ -116,7 +136,20 @@ fn guard_run<'a>(
     }
     let mut edits = Vec::new();
     let lock = match &what {
-        Guarded::Var { name, decl } => {
+        // Guarded elsewhere: by that mutex too, or by none (one of its own
+        // would not exclude those uses), unless a wrapped statement calls
+        // the package's own code, which could take it again.
+        Guarded::Var {
+            guarded_by: Some(held),
+            ..
+        } => {
+            let lock = package_lock(cx, held)?;
+            if calls_package_code(cx, first, last) {
+                return None;
+            }
+            lock.to_string()
+        }
+        Guarded::Var { name, decl, .. } => {
             let existing = format!("{name}Mu");
             match cx.index.var(&existing) {
                 Some(v) if v.kind == crate::syntax::types::Kind::Mutex => {}
@@ -521,6 +554,40 @@ fn read_struct(cx: &Context, home: &Home, type_name: &str) -> StructFacts {
         fields_end,
         mutex,
     }
+}
+
+/// True when a statement from `first` to `last` calls a function or method
+/// that is not a builtin or a standard package's (`len`, `fmt.Sprint`):
+/// the package's own code, which may take a lock.
+fn calls_package_code(cx: &Context, first: Node, last: Node) -> bool {
+    const BUILTINS: &[&str] = &[
+        "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",
+        "max", "min", "new", "panic", "print", "println", "real", "recover",
+    ];
+    let mut cur = Some(first);
+    while let Some(stmt) = cur {
+        let found = crate::syntax::any(stmt, |n| {
+            Call::of(n).is_some_and(|c| {
+                let f = crate::syntax::unparen(c.function);
+                match f.kind_name() {
+                    "identifier" => !BUILTINS.contains(&cx.text(f)),
+                    "selector_expression" => cx.imports.package_of(f, cx.src).is_none(),
+                    // A conversion (`[]byte(s)`) calls nothing.
+                    "array_type" | "slice_type" | "map_type" | "pointer_type"
+                    | "qualified_type" | "parenthesized_type" => false,
+                    _ => true,
+                }
+            })
+        });
+        if found {
+            return true;
+        }
+        if stmt.id() == last.id() {
+            break;
+        }
+        cur = crate::syntax::next_statement(stmt);
+    }
+    false
 }
 
 /// True when a statement from `first` to `last` calls a method of `root`

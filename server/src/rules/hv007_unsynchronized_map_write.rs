@@ -19,8 +19,8 @@ pub static RULE: Rule = Rule {
 Reports, inside a handler, a write to a map shared by every request (a
 package-level map, a map field reached through the handler's receiver, or a
 map captured from the function that built the handler) made without holding
-a lock: `m[k] = v`, `m[k]++`, `m[k] += v`, `delete(m, k)`, `clear(m)`.
-Unlocked reads of a map that a handler writes are reported too. A write
+a lock: `m[k] = v`, `m[k]++`, `m[k] += v`, `delete(m, k)`, `clear(m)`,
+and `m[a][b] = v` (a map or slice reached through it). Unlocked reads of a map that a handler writes are reported too. A write
 made holding only a read lock (`mu.RLock()`, and no write lock) is reported
 as well: every handler may hold the read lock at the same time, so it
 guards no write. (RULES.md counts `RLock` as holding the lock; for a write
@@ -69,7 +69,10 @@ takes that one instead, so the accesses that hold it elsewhere exclude this
 one too — unless a wrapped statement calls a method of the value or passes
 it on (that call could take the same mutex and deadlock). A map field
 promoted from an embedded struct is reported, and guarded in the struct that
-declares it. A write to the client that uses the map reads
+declares it. Likewise a package map that other handlers of the file use
+holding one package-level mutex (`statsLock.Lock()`) takes that mutex; the
+fix is not offered when they hold several, or when a wrapped statement calls
+the package's own code. A write to the client that uses the map reads
 the value into a local under the lock and writes after `Unlock()`. Not offered
 when a touching statement returns, breaks or writes the response in its body,
 or when the struct is used by value (the mutex would be copied).
@@ -108,6 +111,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // What a map expression names, once per expression text and function:
     // a handler with n accesses to one map resolves it once, not n times.
     let mut resolved: HashMap<(usize, usize, &str), Option<std::rc::Rc<Shared>>> = HashMap::new();
+    // The locks held around the guarded accesses of each map.
+    let mut guards: HashMap<String, std::collections::BTreeSet<String>> = HashMap::new();
     for (hi, h) in cx.handlers().iter().enumerate() {
         cx.each_statement(h, |owner, stmt, held: &Held| {
             let read_only = held.read_only();
@@ -125,6 +130,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         .or_insert_with(|| shared_map(cx, h, target).map(std::rc::Rc::new))
                         .clone();
                     if let Some(shared) = shared {
+                        if locked {
+                            guards
+                                .entry(shared.key.clone())
+                                .or_default()
+                                .extend(held.iter().cloned());
+                        }
                         let e = accesses.entry(n.start_byte()).or_insert(Access {
                             node: n,
                             shared,
@@ -206,7 +217,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     type_name,
                     field,
                 }),
-                (None, Some(decl)) if !map.contains('.') => Some(Guarded::Var { name: map, decl }),
+                (None, Some(decl)) if !map.contains('.') => Some(Guarded::Var {
+                    name: map,
+                    decl,
+                    guarded_by: guards.get(&a.shared.key),
+                }),
                 _ => None,
             };
             if let Some(lock) = &a.read_lock {
@@ -238,8 +253,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
     match n.kind_name() {
         "index_expression" => {
-            let operand = unparen(n.field("operand")?);
-            Some((operand, crate::syntax::scope::is_assigned(n)))
+            let write = crate::syntax::scope::is_assigned(n);
+            let mut operand = unparen(n.field("operand")?);
+            // `m[a][b] = v` writes a map (or slice) reached through `m`.
+            while write && operand.kind_name() == "index_expression" {
+                operand = unparen(operand.field("operand")?);
+            }
+            Some((operand, write))
         }
         "call_expression" => {
             let call = Call::of(n)?;

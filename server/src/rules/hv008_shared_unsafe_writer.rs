@@ -109,6 +109,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     let g = super::guard::Guarded::Var {
                         name,
                         decl: &v.location,
+                        guarded_by: None,
                     };
                     d.fixes.extend(super::guard::guard_fix(cx, h, n, g));
                     d.fixes.extend(log_fix(cx, &call, value, &v.location));

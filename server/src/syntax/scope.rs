@@ -323,9 +323,17 @@ pub fn is_declaration(id: Node) -> bool {
 /// `delete(m, k)`, `clear(m)`.
 pub fn map_write_target<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
     match n.kind_name() {
-        "index_expression" => is_assigned(n)
-            .then(|| n.field("operand").map(unparen))
-            .flatten(),
+        "index_expression" => {
+            if !is_assigned(n) {
+                return None;
+            }
+            // `m[a][b] = v` writes a map (or slice) reached through `m`.
+            let mut operand = unparen(n.field("operand")?);
+            while operand.kind_name() == "index_expression" {
+                operand = unparen(operand.field("operand")?);
+            }
+            Some(operand)
+        }
         "call_expression" => {
             let f = n.field("function")?;
             if f.kind_name() != "identifier" || !matches!(text(f, src), "delete" | "clear") {
