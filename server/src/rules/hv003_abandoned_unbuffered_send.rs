@@ -582,10 +582,17 @@ fn received_fewer_times<'a>(
         goroutines.iter().map(|o| o.stmt.id()).collect();
     // Each receive, with the loop around it in `body` if any.
     let mut receives: Vec<(Node, Option<Node>)> = Vec::new();
-    // Whether a `select` that can give up receives from it.
+    // Whether a `select` that can give up receives from it, and whether a
+    // function literal that is no goroutine (a deferred drain, a callback)
+    // does: either makes the count unknown.
     let mut in_select = false;
+    let mut in_literal = false;
     crate::syntax::visit(body, |n| {
-        if started.contains(&n.id()) || n.kind_name() == "func_literal" {
+        if started.contains(&n.id()) {
+            return Visit::Skip;
+        }
+        if n.kind_name() == "func_literal" {
+            in_literal |= crate::syntax::any(n, |r| received_channel(r, cx.src) == Some(ch));
             return Visit::Skip;
         }
         if n.kind_name() == "select_statement" && crate::syntax::goroutines::select_can_give_up(n) {
@@ -609,7 +616,11 @@ fn received_fewer_times<'a>(
             // in it, and the function receives outside loops and `select`s.
             let fixed = fixed_senders(cx, body, senders);
             let unconditional = senders.iter().all(|(o, send)| sends_always(o, *send));
-            if fixed < 2 || !unconditional || in_select || receives.iter().any(|(_, l)| l.is_some())
+            if fixed < 2
+                || !unconditional
+                || in_select
+                || in_literal
+                || receives.iter().any(|(_, l)| l.is_some())
             {
                 return None;
             }
@@ -636,7 +647,11 @@ fn received_fewer_times<'a>(
         Senders::Counted(n) => n.parse::<usize>().ok(),
         Senders::Unknown => None,
     };
-    if let Some(receiving) = receives.iter().find_map(|(_, l)| *l) {
+    if let Some(receiving) = receives
+        .iter()
+        .find_map(|(_, l)| *l)
+        .filter(|_| !in_literal)
+    {
         // The loop that receives, when something leaves it before it is
         // done.
         let leaves = leaves_early(cx, receiving, ch, &started)?;
