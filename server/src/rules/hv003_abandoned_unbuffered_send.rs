@@ -665,24 +665,29 @@ fn received_fewer_times<'a>(
 }
 
 /// True when the goroutine `g` reaches its `send` whatever happens in it:
-/// the send sits in no `if`, `switch`, `select` or loop of its literal.
+/// the send sits in no `if`, `switch`, `select` or loop of its literal, and
+/// the literal has no `return` that could leave before it.
 fn sends_always(g: &Start, send: Node) -> bool {
     let Some(lit) = g.literal else {
         return false;
     };
-    send.ancestors()
-        .take_while(|a| a.id() != lit.id())
-        .all(|a| {
-            !matches!(
-                a.kind_name(),
-                "if_statement"
-                    | "expression_switch_statement"
-                    | "type_switch_statement"
-                    | "select_statement"
-                    | "for_statement"
-                    | "func_literal"
-            )
-        })
+    let body = lit.field("body").unwrap_or(lit);
+    let returns = crate::syntax::any_no_funcs(body, |n| n.kind_name() == "return_statement");
+    !returns
+        && send
+            .ancestors()
+            .take_while(|a| a.id() != lit.id())
+            .all(|a| {
+                !matches!(
+                    a.kind_name(),
+                    "if_statement"
+                        | "expression_switch_statement"
+                        | "type_switch_statement"
+                        | "select_statement"
+                        | "for_statement"
+                        | "func_literal"
+                )
+            })
 }
 
 /// The first `return` or `break` that leaves `receiving` (a loop that
