@@ -564,30 +564,17 @@ fn calls_package_code(cx: &Context, first: Node, last: Node) -> bool {
         "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",
         "max", "min", "new", "panic", "print", "println", "real", "recover",
     ];
-    let mut cur = Some(first);
-    while let Some(stmt) = cur {
-        let found = crate::syntax::any(stmt, |n| {
-            Call::of(n).is_some_and(|c| {
-                let f = crate::syntax::unparen(c.function);
-                match f.kind_name() {
-                    "identifier" => !BUILTINS.contains(&cx.text(f)),
-                    "selector_expression" => cx.imports.package_of(f, cx.src).is_none(),
-                    // A conversion (`[]byte(s)`) calls nothing.
-                    "array_type" | "slice_type" | "map_type" | "pointer_type"
-                    | "qualified_type" | "parenthesized_type" => false,
-                    _ => true,
-                }
-            })
-        });
-        if found {
-            return true;
+    run_calls(first, last, |c| {
+        let f = crate::syntax::unparen(c.function);
+        match f.kind_name() {
+            "identifier" => !BUILTINS.contains(&cx.text(f)),
+            "selector_expression" => cx.imports.package_of(f, cx.src).is_none(),
+            // A conversion (`[]byte(s)`) calls nothing.
+            "array_type" | "slice_type" | "map_type" | "pointer_type" | "qualified_type"
+            | "parenthesized_type" => false,
+            _ => true,
         }
-        if stmt.id() == last.id() {
-            break;
-        }
-        cur = crate::syntax::next_statement(stmt);
-    }
-    false
+    })
 }
 
 /// True when a statement from `first` to `last` calls a method of `root`
@@ -597,15 +584,17 @@ fn calls_on(cx: &Context, first: Node, last: Node, root: &str) -> bool {
         let n = crate::syntax::unparen(n);
         n.kind_name() == "identifier" && cx.text(n) == root
     };
+    run_calls(first, last, |c| {
+        c.method(cx.src).is_some_and(|(o, _)| is_root(o)) || c.args.iter().any(|a| is_root(*a))
+    })
+}
+
+/// True when a statement from `first` to `last` (siblings, in order) holds
+/// a call that `pred` accepts.
+fn run_calls(first: Node, last: Node, pred: impl Fn(&Call) -> bool) -> bool {
     let mut cur = Some(first);
     while let Some(stmt) = cur {
-        let found = crate::syntax::any(stmt, |n| {
-            Call::of(n).is_some_and(|c| {
-                c.method(cx.src).is_some_and(|(o, _)| is_root(o))
-                    || c.args.iter().any(|a| is_root(*a))
-            })
-        });
-        if found {
+        if crate::syntax::any(stmt, |n| Call::of(n).is_some_and(|c| pred(&c))) {
             return true;
         }
         if stmt.id() == last.id() {

@@ -731,20 +731,6 @@ fn leaves_early<'a>(
                     .any(|f| crate::syntax::mentions(c, cx.src, f))
             })
     };
-    let breakable = |k: &str| {
-        matches!(
-            k,
-            "for_statement"
-                | "expression_switch_statement"
-                | "type_switch_statement"
-                | "select_statement"
-        )
-    };
-    let label = receiving
-        .up()
-        .filter(|p| p.kind_name() == "labeled_statement")
-        .and_then(|p| p.field("label"))
-        .map(|l| cx.text(l));
     let mut found = None;
     crate::syntax::visit(receiving, |n| {
         if started.contains(&n.id()) || n.kind_name() == "func_literal" {
@@ -752,13 +738,7 @@ fn leaves_early<'a>(
         }
         let leaves = match n.kind_name() {
             "return_statement" => true,
-            "break_statement" => match named_children(n).next() {
-                Some(l) => Some(cx.text(l)) == label,
-                None => n
-                    .ancestors()
-                    .find(|a| breakable(a.kind_name()))
-                    .is_some_and(|a| a.id() == receiving.id()),
-            },
+            "break_statement" => crate::syntax::break_leaves(n, receiving, cx.src),
             _ => false,
         };
         if leaves && !on_closed(n) && !n.up().is_some_and(|b| block_ends_path(b, cx.src)) {

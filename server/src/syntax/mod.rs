@@ -538,47 +538,43 @@ pub fn is_terminating(stmt: Node, src: &str) -> bool {
 /// A `break` that leaves `stmt` (a loop, switch or select): unlabelled and
 /// not inside a nested one, or naming `stmt`'s label.
 pub fn breaks_out(stmt: Node, src: &str) -> bool {
-    let label = stmt
-        .up()
-        .filter(|p| p.kind_name() == "labeled_statement")
-        .and_then(|p| p.field("label"))
-        .map(|l| text(l, src));
-    let breakable = |k: &str| {
-        matches!(
-            k,
-            "for_statement"
-                | "expression_switch_statement"
-                | "type_switch_statement"
-                | "select_statement"
-        )
-    };
     let mut found = false;
     visit(stmt, |n| {
         if n.kind_name() == "func_literal" {
             return Visit::Skip;
         }
-        if n.kind_name() == "break_statement" {
-            let named = named_children(n).next().map(|l| text(l, src));
-            let leaves = match named {
-                Some(l) => Some(l) == label,
-                None => {
-                    // The nearest breakable ancestor is `stmt` itself.
-                    let mut p = n.up();
-                    while let Some(q) = p {
-                        if breakable(q.kind_name()) {
-                            break;
-                        }
-                        p = q.up();
-                    }
-                    p.is_some_and(|q| q.id() == stmt.id())
-                }
-            };
-            if leaves {
-                found = true;
-                return Visit::Stop;
-            }
+        if n.kind_name() == "break_statement" && break_leaves(n, stmt, src) {
+            found = true;
+            return Visit::Stop;
         }
         Visit::Descend
     });
     found
+}
+
+/// True when `brk`, a `break` inside `stmt` (a loop, switch or select),
+/// leaves `stmt`: unlabelled with `stmt` the nearest breakable statement
+/// around it, or naming `stmt`'s label.
+pub fn break_leaves(brk: Node, stmt: Node, src: &str) -> bool {
+    match named_children(brk).next().map(|l| text(l, src)) {
+        Some(l) => {
+            stmt.up()
+                .filter(|p| p.kind_name() == "labeled_statement")
+                .and_then(|p| p.field("label"))
+                .map(|l| text(l, src))
+                == Some(l)
+        }
+        None => brk
+            .ancestors()
+            .find(|a| {
+                matches!(
+                    a.kind_name(),
+                    "for_statement"
+                        | "expression_switch_statement"
+                        | "type_switch_statement"
+                        | "select_statement"
+                )
+            })
+            .is_some_and(|a| a.id() == stmt.id()),
+    }
 }
