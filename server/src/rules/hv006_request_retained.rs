@@ -371,10 +371,7 @@ fn read_after_return<'a>(
 /// The package type whose field the place `e` (`x.f`, `x.f[k]`) is, when
 /// the type of `x` is known.
 fn owner_type(cx: &Context, e: Node) -> Option<String> {
-    let mut e = unparen(e);
-    while e.kind_name() == "index_expression" {
-        e = unparen(e.field("operand")?);
-    }
+    let e = crate::syntax::indexed(e)?;
     (e.kind_name() == "selector_expression")
         .then(|| cx.type_of(e.field("operand")?))
         .flatten()
@@ -475,10 +472,7 @@ fn users_in<'a>(cx: &Context<'a>, d: Node<'a>, users: &mut Users<'a>) {
 
 /// The name of a place: `v`, `x.f`, `m[k]` (`v`, `f`, `m`).
 fn place_name<'a>(cx: &Context<'a>, e: Node) -> Option<&'a str> {
-    let mut e = unparen(e);
-    while e.kind_name() == "index_expression" {
-        e = unparen(e.field("operand")?);
-    }
+    let e = crate::syntax::indexed(e)?;
     let name = match e.kind_name() {
         "selector_expression" => e.field("field")?,
         "identifier" => e,

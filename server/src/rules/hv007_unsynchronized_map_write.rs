@@ -254,11 +254,12 @@ fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
     match n.kind_name() {
         "index_expression" => {
             let write = crate::syntax::scope::is_assigned(n);
-            let mut operand = unparen(n.field("operand")?);
+            let operand = n.field("operand")?;
             // `m[a][b] = v` writes a map (or slice) reached through `m`.
-            while write && operand.kind_name() == "index_expression" {
-                operand = unparen(operand.field("operand")?);
-            }
+            let operand = match write {
+                true => crate::syntax::indexed(operand)?,
+                false => unparen(operand),
+            };
             Some((operand, write))
         }
         "call_expression" => {

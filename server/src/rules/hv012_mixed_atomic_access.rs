@@ -686,15 +686,10 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
 /// does not name `name`.
 fn sets_own_field(cx: &Context, stmt: Node, name: &str) -> bool {
     let own = |l: Node| {
-        let mut l = unparen(l);
-        while l.kind_name() == "index_expression" {
-            match l.field("operand") {
-                Some(o) => l = unparen(o),
-                None => return false,
-            }
-        }
-        l.kind_name() == "selector_expression"
-            && crate::syntax::root_ident(l).is_some_and(|r| cx.text(r) == name)
+        crate::syntax::indexed(l).is_some_and(|l| {
+            l.kind_name() == "selector_expression"
+                && crate::syntax::root_ident(l).is_some_and(|r| cx.text(r) == name)
+        })
     };
     match stmt.kind_name() {
         "inc_statement" | "dec_statement" => named_children(stmt).next().is_some_and(own),

@@ -356,6 +356,17 @@ pub fn contains(outer: Node, inner: Node) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
 }
 
+/// What an element expression indexes, through every level: `m` for
+/// `m[a][b]`, `x.f` for `x.f[k]`, and the expression itself (unparenthesised)
+/// when it indexes nothing.
+pub fn indexed(node: Node) -> Option<Node> {
+    let mut node = unparen(node);
+    while node.kind_name() == "index_expression" {
+        node = unparen(node.field("operand")?);
+    }
+    Some(node)
+}
+
 /// The root identifier of an expression such as `a.b.c[i]` (here `a`).
 pub fn root_ident(mut node: Node) -> Option<Node> {
     loop {

@@ -328,11 +328,7 @@ pub fn map_write_target<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
                 return None;
             }
             // `m[a][b] = v` writes a map (or slice) reached through `m`.
-            let mut operand = unparen(n.field("operand")?);
-            while operand.kind_name() == "index_expression" {
-                operand = unparen(operand.field("operand")?);
-            }
-            Some(operand)
+            super::indexed(n.field("operand")?)
         }
         "call_expression" => {
             let f = n.field("function")?;
