@@ -2,7 +2,8 @@
 //! Generates Go files of 1, 5 and 50 MB of handlers, nestings of 1,000,
 //! 5,000 and 20,000 (blocks, `if`s, function literals, parentheses), lines
 //! up to 5 MB long and files with 100,000 findings (of one map, and each on
-//! a map, goroutine, channel or lock of its own). For each it prints the
+//! a map, goroutine, channel or lock of its own), and 100,000 channels each
+//! received in full. For each it prints the
 //! tree-sitter parse alone and the whole check of the same bytes, their
 //! ratio, and the peak resident memory of each (every measurement runs in a
 //! process of its own, so peaks do not mix). Targets (issue 16): check at
@@ -107,6 +108,11 @@ fn distinct(rule: &str, n: usize) -> String {
                 s,
                 "\tc{i} := make(chan int)\n\tgo func() {{ c{i} <- {i} }}()\n\tselect {{\n\tcase <-c{i}:\n\tcase <-time.After(time.Second):\n\t}}"
             ),
+            // Received in full: every channel is counted against its senders.
+            "receives" => writeln!(
+                s,
+                "\tr{i} := make(chan int)\n\tgo func() {{ r{i} <- {i} }}()\n\t_ = <-r{i}"
+            ),
             _ => writeln!(s, "\tmu{i}.Lock()\n\tfmt.Fprintln(w, {i})\n\tmu{i}.Unlock()"),
         }
         .unwrap();
@@ -147,7 +153,7 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
     v.push(("findings 100000".into(), Box::new(|| findings(100_000))));
     // Each finding on a place of its own: a cost per finding that reads the
     // handler again would show here as a square.
-    for rule in ["maps", "goroutines", "channels", "locks"] {
+    for rule in ["maps", "goroutines", "channels", "receives", "locks"] {
         for n in [10_000, 100_000] {
             v.push((format!("{rule} {n}"), Box::new(move || distinct(rule, n))));
         }

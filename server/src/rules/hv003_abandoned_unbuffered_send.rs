@@ -358,25 +358,29 @@ fn check_make<'a>(
         !left.is_empty() && !abandoned_only_when_test_fails(cx, func, left)
     });
     let outlived = outlived.map(|(_, s)| s);
-    let goroutines = &m.facts.goroutines;
+    let fixed = fixed_senders(cx, body, senders);
     let (why, (g, send)): (std::borrow::Cow<str>, _) = match outlived {
         Some(found) => (
             "the goroutine's send blocks forever when the receiver stops waiting (a select with another way out, or an earlier return)".into(),
             found,
         ),
         None => {
-            let (found, fewer) = senders.iter().find_map(|s| {
-                received_fewer_times(cx, make, body, &s.0, ch, goroutines, senders).map(|f| (s, f))
+            // Every sender started once gets the same answer: asked once.
+            let mut once = false;
+            let (found, why) = senders.iter().find_map(|s| {
+                let one = matches!(loop_length(cx, s.0.stmt), Senders::One);
+                if one && std::mem::replace(&mut once, true) {
+                    return None;
+                }
+                received_fewer_times(cx, m, &s.0, fixed).map(|why| (s, why))
             })?;
-            (fewer.why, found)
+            (why, found)
         }
     };
-    let why = why.to_string();
     let mut d = cx.diag(&RULE, make, format!("unbuffered channel `{ch}`: {why}"));
     d.related
         .push(cx.related(*send, "the send that can block forever"));
     d.related.push(cx.related(g.stmt, "goroutine started here"));
-    let fixed = fixed_senders(cx, body, senders);
     if let Some(f) = capacity_fix(cx, make, g, fixed) {
         d.fixes.push(f);
     }
@@ -526,12 +530,6 @@ fn hoisted<'a>(g: &Start<'a>, func: Node<'a>) -> Start<'a> {
     Start { stmt, ..*g }
 }
 
-/// Why the function receives from `ch` fewer times than its goroutines
-/// send on it, on some path.
-struct Fewer {
-    why: std::borrow::Cow<'static, str>,
-}
-
 /// The senders of a channel that are started once each (in no loop, not
 /// inside another goroutine): how many values the function must receive.
 fn fixed_senders<'a>(cx: &Context<'a>, body: Node<'a>, senders: &[(Start<'a>, Node<'a>)]) -> usize {
@@ -546,8 +544,8 @@ fn fixed_senders<'a>(cx: &Context<'a>, body: Node<'a>, senders: &[(Start<'a>, No
         .count()
 }
 
-/// When the function receives from `ch` fewer times than `g` and its
-/// fellow senders send, on some path:
+/// Why the function receives from `ch` fewer times than `g` and its fellow
+/// senders (`fixed` of them started once each) send, on some path:
 /// - `g` is started once per iteration of a loop (one that does not make a
 ///   new channel each time) and `body` receives only outside any loop,
 ///   fewer times than a known count of senders (or at all, when the count
@@ -562,13 +560,12 @@ fn fixed_senders<'a>(cx: &Context<'a>, body: Node<'a>, senders: &[(Start<'a>, No
 /// Ways out that fail a test do not count.
 fn received_fewer_times<'a>(
     cx: &Context<'a>,
-    make: Node<'a>,
-    body: Node<'a>,
+    m: &Made<'a>,
     g: &Start<'a>,
-    ch: &str,
-    goroutines: &[Start<'a>],
-    senders: &[(Start<'a>, Node<'a>)],
-) -> Option<Fewer> {
+    fixed: usize,
+) -> Option<std::borrow::Cow<'static, str>> {
+    let (make, body, ch, senders) = (m.make, m.body, m.ch, &m.senders);
+    let goroutines = &m.facts.goroutines;
     let per_iteration = g
         .stmt
         .ancestors()
@@ -578,6 +575,18 @@ fn received_fewer_times<'a>(
     if per_iteration {
         return None;
     }
+    let count = match loop_length(cx, g.stmt) {
+        // Counted only when every one of them sends, whatever happens in
+        // it (checked before the body is read).
+        Senders::One => {
+            if fixed < 2 || !senders.iter().all(|(o, send)| sends_always(o, *send)) {
+                return None;
+            }
+            None
+        }
+        Senders::Counted(n) => n.parse::<usize>().ok(),
+        Senders::Unknown => None,
+    };
     let started: std::collections::HashSet<usize> =
         goroutines.iter().map(|o| o.stmt.id()).collect();
     // Each receive, with the loop around it in `body` if any.
@@ -587,17 +596,18 @@ fn received_fewer_times<'a>(
     // does: either makes the count unknown.
     let mut in_select = false;
     let mut in_literal = false;
+    let receives_in = |n: Node| crate::syntax::any(n, |r| received_channel(r, cx.src) == Some(ch));
     crate::syntax::visit(body, |n| {
         if started.contains(&n.id()) {
             return Visit::Skip;
         }
         if n.kind_name() == "func_literal" {
-            in_literal |= crate::syntax::any(n, |r| received_channel(r, cx.src) == Some(ch));
+            in_literal |= receives_in(n);
             return Visit::Skip;
         }
         if n.kind_name() == "select_statement" && crate::syntax::goroutines::select_can_give_up(n) {
             // The other rule's case: a receive that can be given up.
-            in_select |= crate::syntax::any(n, |r| received_channel(r, cx.src) == Some(ch));
+            in_select |= receives_in(n);
             return Visit::Skip;
         }
         if waits_on(cx, n, ch) {
@@ -610,43 +620,32 @@ fn received_fewer_times<'a>(
         Visit::Descend
     });
     let first = receives.first()?;
-    let count = match loop_length(cx, g.stmt) {
-        Senders::One => {
-            // Counted only when every one of them sends, whatever happens
-            // in it, and the function receives outside loops and `select`s.
-            let fixed = fixed_senders(cx, body, senders);
-            let unconditional = senders.iter().all(|(o, send)| sends_always(o, *send));
-            if fixed < 2
-                || !unconditional
-                || in_select
-                || in_literal
-                || receives.iter().any(|(_, l)| l.is_some())
-            {
-                return None;
-            }
-            if receives.len() < fixed {
-                return Some(Fewer {
-                    why: format!("{fixed} goroutines send on it, but it is received {} time{}: the sends left over block forever", receives.len(), if receives.len() == 1 { "" } else { "s" }).into(),
-                });
-            }
-            let (from, to) = (first.0.end_byte(), receives[fixed - 1].0.start_byte());
-            // A goroutine started after the first receive is not left
-            // behind by a return before it starts.
-            let func = enclosing_function(body)?;
-            if senders
-                .iter()
-                .any(|(o, _)| hoisted(o, func).stmt.start_byte() >= from)
-            {
-                return None;
-            }
-            let exit = early_return(cx, body, from, to, &started)?;
-            return Some(Fewer {
-                why: format!("{fixed} goroutines send on it, but the function can return (line {}) before it has received from all of them: the sends left over block forever", exit.start_position().row + 1).into(),
-            });
+    if matches!(loop_length(cx, g.stmt), Senders::One) {
+        // And only when the function receives outside loops, `select`s and
+        // literals.
+        if in_select || in_literal || receives.iter().any(|(_, l)| l.is_some()) {
+            return None;
         }
-        Senders::Counted(n) => n.parse::<usize>().ok(),
-        Senders::Unknown => None,
-    };
+        if receives.len() < fixed {
+            let n = receives.len();
+            let times = if n == 1 { "" } else { "s" };
+            return Some(format!("{fixed} goroutines send on it, but it is received {n} time{times}: the sends left over block forever").into());
+        }
+        let (from, to) = (first.0.end_byte(), receives[fixed - 1].0.start_byte());
+        // A goroutine started after the first receive is not left behind by
+        // a return before it starts.
+        let func = enclosing_function(body)?;
+        if senders
+            .iter()
+            .any(|(o, _)| hoisted(o, func).stmt.start_byte() >= from)
+        {
+            return None;
+        }
+        let exit = first_way_out(cx, body, from..to, &started, |n| {
+            n.kind_name() == "return_statement" && n.start_byte() >= from
+        })?;
+        return Some(format!("{fixed} goroutines send on it, but the function can return (line {}) before it has received from all of them: the sends left over block forever", exit.start_position().row + 1).into());
+    }
     if let Some(receiving) = receives
         .iter()
         .find_map(|(_, l)| *l)
@@ -655,13 +654,11 @@ fn received_fewer_times<'a>(
         // The loop that receives, when something leaves it before it is
         // done.
         let leaves = leaves_early(cx, receiving, ch, &started)?;
-        return Some(Fewer {
-            why: format!("goroutines started in a loop send on it, but the loop that receives can stop early (line {}): the sends left over block forever", leaves.start_position().row + 1).into(),
-        });
+        return Some(format!("goroutines started in a loop send on it, but the loop that receives can stop early (line {}): the sends left over block forever", leaves.start_position().row + 1).into());
     }
-    (count.is_none_or(|n| receives.len() < n)).then_some(Fewer {
-        why: "goroutines started in a loop send on it, but it is received fewer times: the sends left over block forever".into(),
-    })
+    (count.is_none_or(|n| receives.len() < n)).then_some(
+        "goroutines started in a loop send on it, but it is received fewer times: the sends left over block forever".into(),
+    )
 }
 
 /// True when the goroutine `g` reaches its `send` whatever happens in it:
@@ -731,50 +728,38 @@ fn leaves_early<'a>(
                     .any(|f| crate::syntax::mentions(c, cx.src, f))
             })
     };
-    let mut found = None;
-    crate::syntax::visit(receiving, |n| {
-        if started.contains(&n.id()) || n.kind_name() == "func_literal" {
-            return Visit::Skip;
-        }
+    first_way_out(cx, receiving, receiving.byte_range(), started, |n| {
         let leaves = match n.kind_name() {
             "return_statement" => true,
             "break_statement" => crate::syntax::break_leaves(n, receiving, cx.src),
             _ => false,
         };
-        if leaves && !on_closed(n) && !n.up().is_some_and(|b| block_ends_path(b, cx.src)) {
-            found = Some(n);
-            return Visit::Stop;
-        }
-        Visit::Descend
-    });
-    found
+        leaves && !on_closed(n)
+    })
 }
 
-/// The first `return` in `within` (not in a function literal or a
-/// goroutine) that starts between `from` and `to`, and does not fail a
-/// test.
-fn early_return<'a>(
+/// The first node in `within` that `leaves` takes for a way out, among
+/// those that overlap `range` outside function literals and goroutines,
+/// and do not fail a test.
+fn first_way_out<'a>(
     cx: &Context<'a>,
     within: Node<'a>,
-    from: usize,
-    to: usize,
+    range: std::ops::Range<usize>,
     started: &std::collections::HashSet<usize>,
+    leaves: impl Fn(Node<'a>) -> bool,
 ) -> Option<Node<'a>> {
     let mut found = None;
     crate::syntax::visit(within, |n| {
         if started.contains(&n.id())
             || n.kind_name() == "func_literal"
-            || n.end_byte() <= from
-            || n.start_byte() >= to
+            || n.end_byte() <= range.start
+            || n.start_byte() >= range.end
         {
             return Visit::Skip;
         }
-        if n.kind_name() == "return_statement" && n.start_byte() >= from {
-            let fails = n.up().is_some_and(|b| block_ends_path(b, cx.src));
-            if !fails {
-                found = Some(n);
-                return Visit::Stop;
-            }
+        if leaves(n) && !n.up().is_some_and(|b| block_ends_path(b, cx.src)) {
+            found = Some(n);
+            return Visit::Stop;
         }
         Visit::Descend
     });
