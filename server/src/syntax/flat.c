@@ -1,0 +1,215 @@
+// Lays out one declaration's nodes as arrays (see flat.rs), reading the
+// tree's own nodes instead of moving a TSTreeCursor one step per call.
+//
+// A cursor step costs about 500 instructions through the public API (it
+// rebuilds its child iterator, looks up aliases and walks up for the field
+// on every call); laying out a large file that way cost as much as a quarter
+// of its parse, twice per check. This walk visits the same nodes in the same
+// order and records what the cursor would report for each (its TSNode, kind,
+// named flag, field, parent, previous sibling and end), in a few dozen
+// instructions a node. It follows tree-sitter's own cursor
+// (tree_cursor.c: ts_tree_cursor_child_iterator_next,
+// ts_tree_cursor_current_node, ts_tree_cursor_current_field_id), and is
+// compiled against the headers of the tree-sitter version Cargo.lock pins;
+// flat.rs checks it against a cursor in its tests.
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "./language.h"
+#include "./subtree.h"
+#include "./tree.h"
+
+// One node whose children are being laid out: a visible node, or a hidden
+// one inside it whose children count as the visible node's.
+typedef struct {
+  Subtree subtree;
+  Length position;
+  uint32_t child_index;
+  uint32_t structural_child_index;
+  const TSSymbol *alias_sequence;
+  const TSFieldMapEntry *fields;
+  const TSFieldMapEntry *fields_end;
+  // The field a hidden node holds in its parent: its visible children's,
+  // when they hold none of their own (0 for a visible node).
+  TSFieldId inherited;
+  // The layout index of the visible node, or UINT32_MAX for a hidden one.
+  uint32_t visible_index;
+} Frame;
+
+typedef struct {
+  const void **ids;
+  uint32_t (*contexts)[4];
+  uint16_t *kinds;
+  uint16_t *fields;
+  uint32_t *ends;
+  uint32_t *parents;
+  uint32_t *prevs;
+} Out;
+
+static Frame frame_of(const TSLanguage *language, Subtree subtree, Length position,
+                      TSFieldId inherited, uint32_t visible_index) {
+  uint32_t production = ts_subtree_production_id(subtree);
+  Frame f = {
+    .subtree = subtree,
+    .position = position,
+    .child_index = 0,
+    .structural_child_index = 0,
+    .alias_sequence = ts_language_alias_sequence(language, production),
+    .fields = NULL,
+    .fields_end = NULL,
+    .inherited = inherited,
+    .visible_index = visible_index,
+  };
+  ts_language_field_map(language, production, &f.fields, &f.fields_end);
+  return f;
+}
+
+// Lays out `root` and every visible node below it into `out`, whose arrays
+// hold `capacity` nodes (the root's descendant count). `named` is the flag
+// or-ed into a named node's field. Returns the number of nodes laid out, or
+// 0 when memory ran out or the tree holds more nodes than `capacity`.
+uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_t no_parent,
+                         const void **ids, uint32_t (*contexts)[4], uint16_t *kinds,
+                         uint16_t *fields, uint32_t *ends, uint32_t *parents, uint32_t *prevs) {
+  if (capacity == 0) return 0;
+  const TSLanguage *language = root.tree->language;
+  const Subtree *root_subtree = (const Subtree *)root.id;
+  TSSymbol root_alias = (TSSymbol)root.context[3];
+  TSSymbol root_symbol = root_alias ? root_alias : ts_subtree_symbol(*root_subtree);
+  ids[0] = root.id;
+  contexts[0][0] = root.context[0];
+  contexts[0][1] = root.context[1];
+  contexts[0][2] = root.context[2];
+  contexts[0][3] = root.context[3];
+  kinds[0] = ts_language_public_symbol(language, root_symbol);
+  bool root_named = root_alias ? ts_language_symbol_metadata(language, root_alias).named
+                               : ts_subtree_named(*root_subtree);
+  fields[0] = root_named ? named : 0;
+  ends[0] = 1;
+  parents[0] = no_parent;
+  prevs[0] = no_parent;
+  if (ts_subtree_child_count(*root_subtree) == 0) return 1;
+
+  // The last child laid out of each open visible node, by its index.
+  uint32_t size = 64;
+  Frame *stack = malloc(size * sizeof(Frame));
+  uint32_t *last = malloc(size * sizeof(uint32_t));
+  if (!stack || !last) {
+    free(stack);
+    free(last);
+    return 0;
+  }
+  Length start = {root.context[0], {root.context[1], root.context[2]}};
+  uint32_t depth = 0, open = 0, count = 1;
+  stack[depth++] = frame_of(language, *root_subtree, start, 0, 0);
+  uint32_t parent = 0;
+  last[0] = no_parent;
+  bool ok = true;
+
+  while (depth > 0) {
+    Frame *f = &stack[depth - 1];
+    uint32_t child_count = f->subtree.ptr->child_count;
+    if (f->child_index == child_count) {
+      if (f->visible_index != UINT32_MAX) {
+        ends[f->visible_index] = count;
+        open--;
+        // The visible node around the one closed, if any, is the parent
+        // of what comes next.
+        parent = 0;
+        for (uint32_t d = depth - 1; d-- > 0;) {
+          if (stack[d].visible_index != UINT32_MAX) {
+            parent = stack[d].visible_index;
+            break;
+          }
+        }
+      }
+      depth--;
+      continue;
+    }
+    const Subtree *children = ts_subtree_children(f->subtree);
+    const Subtree *child = &children[f->child_index];
+    Length position = f->position;
+    bool extra = ts_subtree_extra(*child);
+    bool visible = ts_subtree_visible(*child);
+    TSSymbol alias = 0;
+    TSFieldId field = 0;
+    if (!extra) {
+      uint32_t structural = f->structural_child_index++;
+      if (f->alias_sequence && f->alias_sequence[structural]) {
+        alias = f->alias_sequence[structural];
+        visible = true;
+      }
+      for (const TSFieldMapEntry *m = f->fields; m < f->fields_end; m++) {
+        if (!m->inherited && m->child_index == structural) {
+          field = m->field_id;
+          break;
+        }
+      }
+      if (!field) field = f->inherited;
+    }
+    f->position = length_add(f->position, ts_subtree_size(*child));
+    f->child_index++;
+    if (f->child_index < child_count) {
+      f->position = length_add(f->position, ts_subtree_padding(children[f->child_index]));
+    }
+
+    bool descend = false;
+    uint32_t visible_index = UINT32_MAX;
+    if (visible) {
+      if (count == capacity) {
+        ok = false;
+        break;
+      }
+      uint32_t i = count++;
+      TSSymbol symbol = alias ? alias : ts_subtree_symbol(*child);
+      bool is_named = alias ? ts_language_symbol_metadata(language, alias).named
+                            : ts_subtree_named(*child);
+      ids[i] = child;
+      contexts[i][0] = position.bytes;
+      contexts[i][1] = position.extent.row;
+      contexts[i][2] = position.extent.column;
+      contexts[i][3] = alias;
+      kinds[i] = ts_language_public_symbol(language, symbol);
+      fields[i] = field | (is_named ? named : 0);
+      ends[i] = i + 1;
+      parents[i] = parent;
+      prevs[i] = last[open];
+      last[open] = i;
+      if (ts_subtree_child_count(*child) > 0) {
+        descend = true;
+        visible_index = i;
+        field = 0;
+      }
+    } else if (ts_subtree_visible_child_count(*child) > 0) {
+      descend = true;
+      // A hidden extra breaks the climb for a field.
+      if (extra) field = 0;
+    }
+    if (!descend) continue;
+    if (depth == size || open + 1 == size) {
+      uint32_t grown = size * 2;
+      Frame *s = realloc(stack, grown * sizeof(Frame));
+      if (!s) {
+        ok = false;
+        break;
+      }
+      stack = s;
+      uint32_t *l = realloc(last, grown * sizeof(uint32_t));
+      if (!l) {
+        ok = false;
+        break;
+      }
+      last = l;
+      size = grown;
+    }
+    stack[depth++] = frame_of(language, *child, position, field, visible_index);
+    if (visible_index != UINT32_MAX) {
+      last[++open] = no_parent;
+      parent = visible_index;
+    }
+  }
+  free(stack);
+  free(last);
+  return ok ? count : 0;
+}
