@@ -102,17 +102,31 @@ pub fn check_scope<'a>(
     // are independent: a large file's are checked on all threads (the
     // layouts are per thread), their findings kept in file order.
     use rayon::prelude::*;
-    let batches: Vec<Vec<tree_sitter::Node<'a>>> = crate::syntax::batches(scope).collect();
+    // A batch as large as many (one long function) is checked by two
+    // threads at once, each running half the rules: otherwise a file of
+    // one huge handler is checked on one thread, rule after rule, while
+    // the others wait. Each half lays the batch out for itself (a small
+    // fraction of the rules' work) and derives what its rules share.
+    let halves = rayon::current_num_threads() > 1;
+    let jobs: Vec<(Vec<tree_sitter::Node<'a>>, Rules)> = crate::syntax::batches(scope)
+        .flat_map(|batch| {
+            let bytes: usize = batch.iter().map(|d| d.byte_range().len()).sum();
+            match halves && bytes >= SPLIT_BYTES {
+                true => vec![(batch.clone(), Rules::Half(0)), (batch, Rules::Half(1))],
+                false => vec![(batch, Rules::All)],
+            }
+        })
+        .collect();
     // Each batch takes its kept layouts to the thread that checks it.
     let kept = std::sync::Mutex::new(kept);
-    let check = |batch: Vec<tree_sitter::Node<'a>>| {
+    let check = |(batch, rules): (Vec<tree_sitter::Node<'a>>, Rules)| {
         let mine = kept.lock().map(|mut k| k.take(&batch)).unwrap_or_default();
         let _laid_out = crate::syntax::flat::adopt(mine);
-        check_batch(file, imports, index, settings, batch)
+        check_batch(file, imports, index, settings, batch, rules)
     };
-    let results: Vec<(Vec<Diagnostic>, Vec<String>)> = match batches.len() {
-        0 | 1 => batches.into_iter().map(check).collect(),
-        _ => batches.into_par_iter().map(check).collect(),
+    let results: Vec<(Vec<Diagnostic>, Vec<String>)> = match jobs.len() {
+        0 | 1 => jobs.into_iter().map(check).collect(),
+        _ => jobs.into_par_iter().map(check).collect(),
     };
     for (diagnostics, panics) in results {
         report.diagnostics.extend(diagnostics);
@@ -152,19 +166,50 @@ pub fn is_test_package(name: &str) -> bool {
         || matches!(name, "testutil" | "testhelper" | "testing" | "testdata")
 }
 
-/// The enabled rules over one batch of declarations, laid out while they
-/// run: the findings, and what the rules that panicked said.
+/// A batch of at least this much source is checked by two threads (see
+/// [`check_scope`]): 64 batches' worth, where laying it out twice and
+/// deriving the rules' shared facts twice costs little beside the rules.
+const SPLIT_BYTES: usize = 64 * crate::syntax::BATCH_BYTES;
+
+/// Which of the rules one job runs over its batch.
+#[derive(Clone, Copy)]
+enum Rules {
+    All,
+    /// The first (0) or second (1) half: HV001–HV006 or HV007–HV012, about
+    /// even on a file of handlers (HV001 derives the handlers and locals
+    /// both halves read; HV007 is the costliest rule).
+    Half(usize),
+}
+
+impl Rules {
+    fn runs(self, rule: &Rule) -> bool {
+        match self {
+            Rules::All => true,
+            Rules::Half(half) => {
+                let i = RULES.iter().position(|r| r.code == rule.code).unwrap_or(0);
+                (i >= RULES.len() / 2) as usize == half
+            }
+        }
+    }
+}
+
+/// The enabled rules (those of `part`) over one batch of declarations,
+/// laid out while they run: the findings, and what the rules that
+/// panicked said.
 fn check_batch<'a>(
     file: &'a SourceFile,
     imports: &'a Imports,
     index: &'a PackageIndex<'a>,
     settings: &Settings,
     batch: Vec<tree_sitter::Node<'a>>,
+    part: Rules,
 ) -> (Vec<Diagnostic>, Vec<String>) {
     let (mut diagnostics, mut panics) = (Vec::new(), Vec::new());
     let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
     let cx = Context::scoped(file, imports, index, batch);
-    let rules = RULES.iter().filter(|r| runs(r, file, imports, settings));
+    let rules = RULES
+        .iter()
+        .filter(|r| part.runs(r) && runs(r, file, imports, settings));
     for rule in rules {
         let mut found = Vec::new();
         match catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found))) {
