@@ -651,8 +651,8 @@ fn param_facts(
                         }
                     }
                 }
-                for (at, a) in call.args.iter().enumerate() {
-                    let Some(i) = named(*a) else {
+                for (at, a) in call.args().enumerate() {
+                    let Some(i) = named(a) else {
                         continue;
                     };
                     let f = &mut facts[i];
@@ -860,8 +860,8 @@ fn commits_when(
                                     self.imports.package_of(c.function, self.src).is_none()
                                 }
                                 _ => false,
-                            } && c.args.iter().any(|a| {
-                                let a = unparen(*a);
+                            } && c.args().any(|a| {
+                                let a = unparen(a);
                                 a.kind_name() == "identifier"
                                     && self.names.contains(text(a, self.src))
                             });

@@ -585,7 +585,7 @@ fn calls_on(cx: &Context, first: Node, last: Node, root: &str) -> bool {
         n.kind_name() == "identifier" && cx.text(n) == root
     };
     run_calls(first, last, |c| {
-        c.method(cx.src).is_some_and(|(o, _)| is_root(o)) || c.args.iter().any(|a| is_root(*a))
+        c.method(cx.src).is_some_and(|(o, _)| is_root(o)) || c.args().any(&is_root)
     })
 }
 

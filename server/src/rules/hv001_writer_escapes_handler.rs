@@ -293,7 +293,7 @@ fn handoff_fix(
             };
             (operand.id() == only.id()
                 && stmt.up().and_then(|l| l.up()).map(|b| b.id()) == Some(lit_body.id())
-                && call.args.len() == 1)
+                && call.args().count() == 1)
                 .then_some((stmt, call))
         }),
         _ => None,
@@ -329,7 +329,10 @@ fn handoff_fix(
             cx.file,
             stmt.start_byte(),
             stmt.end_byte(),
-            format!("{ch} <- {}", cx.text(call.args[0])),
+            format!(
+                "{ch} <- {}",
+                cx.text(call.args().next().unwrap_or(call.node))
+            ),
         )),
         None => {
             let buf = cx.fresh_name(func, &["buf", "output", "body"]);
@@ -403,7 +406,7 @@ fn as_writer(cx: &Context, u: Node, buf: &str) -> Option<String> {
         return matches!(m, "Write" | "WriteString").then(|| buf.to_string());
     }
     let call = p.up().and_then(Call::of)?;
-    let first = call.args.first().is_some_and(|a| a.id() == u.id());
+    let first = call.args().next().is_some_and(|a| a.id() == u.id());
     let writer_arg = first
         && (cx
             .imports

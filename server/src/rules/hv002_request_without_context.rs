@@ -202,7 +202,7 @@ fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
         let t = cx.text(n);
         contexts.iter().any(|c| c == t)
             || Call::of(n).is_some_and(|c| {
-                c.args.is_empty() && c.method(cx.src).is_some_and(|(_, m)| m == "Context")
+                c.no_args() && c.method(cx.src).is_some_and(|(_, m)| m == "Context")
             })
     };
     let mut attached = false;
@@ -224,8 +224,8 @@ fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
                 .filter(|c| c.function.kind_name() == "identifier")
                 .is_some_and(|c| {
                     let f = cx.text(c.function);
-                    c.args.iter().enumerate().any(|(i, a)| {
-                        is_req(*a)
+                    c.args().enumerate().any(|(i, a)| {
+                        is_req(a)
                             && cx
                                 .index
                                 .param(f, false, i)
@@ -234,9 +234,8 @@ fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
                 });
             // Handed on with a context in reach, to any function: the
             // callee can attach it (`s.opts.Do(ctx, client, req)`).
-            let with_context = Call::of(n).is_some_and(|c| {
-                c.args.iter().any(|a| is_req(*a)) && c.args.iter().any(|a| live_context(*a))
-            });
+            let with_context =
+                Call::of(n).is_some_and(|c| c.args().any(&is_req) && c.args().any(&live_context));
             if gives || with_context {
                 attached = true;
                 return Visit::Stop;

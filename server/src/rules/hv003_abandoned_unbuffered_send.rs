@@ -456,7 +456,7 @@ fn fails_test_on(cx: &Context, call: Node, idx: usize, when: When) -> bool {
                 Some(("require" | "assert", "False")) => When::OnTrue(idx),
                 _ => return false,
             };
-            fails_on == when && a.args.iter().any(|x| arg_is(unparen(*x)))
+            fails_on == when && a.args().any(|x| arg_is(unparen(x)))
         })
     };
     if let Some(outer) = call

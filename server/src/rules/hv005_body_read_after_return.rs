@@ -187,8 +187,8 @@ fn body_reads<'a>(
         }
         // go process(r): does the package function read its body?
         if let Some(fname) = package_callee(cx, &call) {
-            for (i, a) in call.args.iter().enumerate() {
-                let a = unparen(*a);
+            for (i, a) in call.args().enumerate() {
+                let a = unparen(a);
                 if a.kind_name() == "identifier"
                     && requests.contains(cx.text(a))
                     && cx
@@ -257,8 +257,8 @@ fn hoist_fix<'a>(
             }
         }
         let mut found = false;
-        for a in &call.args {
-            let a = unparen(*a);
+        for a in call.args() {
+            let a = unparen(a);
             let is_req_body = a.kind_name() == "selector_expression"
                 && a.field("field").map(|f| cx.text(f)) == Some("Body")
                 && a.field("operand")

@@ -199,7 +199,7 @@ fn per_request_values<'a>(cx: &Context<'a>, h: &Handler<'a>) -> HashSet<&'a str>
                         let m = cx.text(m).to_ascii_lowercase();
                         m.starts_with("reset") || m.starts_with("set") || m.starts_with("init")
                     });
-                if setter && call.args.iter().any(|a| is_writer(*a)) {
+                if setter && call.args().any(&is_writer) {
                     if let Some(root) = holder(cx, call.function) {
                         out.insert(root);
                     }
@@ -276,9 +276,8 @@ fn stored_by_call<'a>(
     if !STORE_METHODS.contains(&method) || !outlives_handler(cx, h, operand) {
         return None;
     }
-    call.args
-        .iter()
-        .any(|a| retains(cx, *a, requests))
+    call.args()
+        .any(|a| retains(cx, a, requests))
         .then(|| Stored {
             place: format!("`{}`", cx.text(operand)),
             at: At::OutOfSight,
@@ -486,7 +485,7 @@ fn place_name<'a>(cx: &Context<'a>, e: Node) -> Option<&'a str> {
 fn functions_in_reach(cx: &Context, func: Node) -> bool {
     let mut called = Vec::new();
     crate::syntax::visit_no_funcs(func, |n| {
-        if let Some(call) = Call::of(n).filter(|c| !c.args.is_empty()) {
+        if let Some(call) = Call::of(n).filter(|c| !c.no_args()) {
             let name = match call.function.kind_name() {
                 "identifier" => Some(call.function),
                 "selector_expression" => call.function.field("field"),
@@ -558,7 +557,7 @@ fn retains(cx: &Context, v: Node, requests: &HashSet<String>) -> bool {
             };
             call.function.kind_name() == "identifier"
                 && cx.text(call.function) == "append"
-                && call.args.iter().skip(1).any(|a| retains(cx, *a, requests))
+                && call.args().skip(1).any(|a| retains(cx, a, requests))
         }
         "func_literal" => captures(cx, v, requests),
         _ => false,

@@ -132,8 +132,8 @@ fn shared_value<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<(Node<'a>, &'st
         .method(cx.src)
         .map(|(operand, _)| operand)
         .into_iter()
-        .chain(call.args.iter().map(|a| {
-            let a = unparen(*a);
+        .chain(call.args().map(|a| {
+            let a = unparen(a);
             if a.kind_name() == "unary_expression" {
                 a.field("operand").map(unparen).unwrap_or(a)
             } else {
@@ -189,9 +189,9 @@ fn log_fix(
     }
     let (lq, limp) = cx.import("log");
     let args_after = |skip: usize| {
-        call.args[skip..]
-            .iter()
-            .map(|a| cx.text(*a))
+        call.args()
+            .skip(skip)
+            .map(|a| cx.text(a))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -202,7 +202,7 @@ fn log_fix(
             "Fprint" => "Print",
             _ => return None,
         };
-        if call.args.first().map(|a| a.id()) != Some(value.id()) {
+        if call.args().next().map(|a| a.id()) != Some(value.id()) {
             return None;
         }
         format!("{lq}{to}({})", args_after(1))

@@ -117,8 +117,8 @@ impl<'a> Status<'a, '_> {
         }
         // A package helper given the writer: writeJSON(w, 500, v), or
         // s.fail(w, err) on a type of the package.
-        for (i, a) in call.args.iter().enumerate() {
-            let a = unparen(*a);
+        for (i, a) in call.args().enumerate() {
+            let a = unparen(a);
             if a.kind_name() == "identifier" && self.writers.contains(self.cx.text(a)) {
                 // A helper that writes on some paths its result does not
                 // tell has no known effect.

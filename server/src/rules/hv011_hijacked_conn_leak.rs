@@ -83,7 +83,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(call) = Call::of(n) else {
             return Visit::Descend;
         };
-        if call.method(cx.src).map(|m| m.1) != Some("Hijack") || !call.args.is_empty() {
+        if call.method(cx.src).map(|m| m.1) != Some("Hijack") || !call.no_args() {
             return Visit::Descend;
         }
         if let Some(d) = check_hijack(cx, n) {
@@ -425,8 +425,8 @@ fn keyed_close<'a>(cx: &Context<'a>, node: Node<'a>, conns: &[&str]) -> Option<P
             }
             _ => return Visit::Descend,
         };
-        for (i, a) in call.args.iter().enumerate() {
-            let a = unparen(*a);
+        for (i, a) in call.args().enumerate() {
+            let a = unparen(a);
             if a.kind_name() != "identifier" || !conns.contains(&cx.text(a)) {
                 continue;
             }
@@ -466,8 +466,8 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Optio
                         return Visit::Stop;
                     }
                 }
-                for (i, a) in call.args.iter().enumerate() {
-                    if !is_conn(*a) {
+                for (i, a) in call.args().enumerate() {
+                    if !is_conn(a) {
                         continue;
                     }
                     let f = callee_fate(cx, &call, i);

@@ -426,9 +426,7 @@ impl<'a> Context<'a> {
             return None;
         }
         let args: Vec<Node<'n>> = call
-            .args
-            .iter()
-            .copied()
+            .args()
             .filter(|a| crate::syntax::any_no_funcs(*a, touches))
             .collect();
         self.hoisted(func, &args)

@@ -104,7 +104,7 @@ pub fn writes_to_client(
             return false;
         }
     }
-    if call.args.iter().any(|a| is_w(*a)) {
+    if call.args().any(is_w) {
         // Wrapping the writer writes nothing yet.
         let wraps = [
             "NewEncoder",
@@ -188,7 +188,7 @@ pub fn reads_body(
             return BODY_METHODS.contains(&method) && !(form_only && form_parsed);
         }
     }
-    call.args.iter().any(|a| is_body(*a))
+    call.args().any(is_body)
 }
 
 const BODY_RULES: AliasRules = AliasRules {

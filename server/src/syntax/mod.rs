@@ -282,11 +282,13 @@ pub fn statements<'t>(block: Node<'t>) -> Vec<Node<'t>> {
     }
 }
 
-/// The function, argument list and arguments of a call expression.
+/// The function and argument list of a call expression. Its arguments are
+/// read when asked (see [`Call::args`]): most calls looked at are only
+/// asked their function.
 pub struct Call<'t> {
     pub node: Node<'t>,
     pub function: Node<'t>,
-    pub args: Vec<Node<'t>>,
+    arguments: Option<Node<'t>>,
 }
 
 impl<'t> Call<'t> {
@@ -295,14 +297,10 @@ impl<'t> Call<'t> {
             return None;
         }
         let function = node.field("function")?;
-        let args = node
-            .field("arguments")
-            .map(|a| named_children(a).collect())
-            .unwrap_or_default();
         Some(Call {
             node,
             function: unparen(function),
-            args,
+            arguments: node.field("arguments"),
         })
     }
 
@@ -316,8 +314,19 @@ impl<'t> Call<'t> {
         Some((unparen(operand), text(field, src)))
     }
 
+    /// The arguments, as written (parentheses kept).
+    pub fn args(&self) -> impl Iterator<Item = Node<'t>> + 't {
+        self.arguments.into_iter().flat_map(named_children)
+    }
+
+    /// Argument `i`, parentheses removed.
     pub fn arg(&self, i: usize) -> Option<Node<'t>> {
-        self.args.get(i).map(|a| unparen(*a))
+        self.args().nth(i).map(unparen)
+    }
+
+    /// True for a call with no argument.
+    pub fn no_args(&self) -> bool {
+        self.args().next().is_none()
     }
 }
 
