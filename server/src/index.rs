@@ -394,8 +394,7 @@ impl FileSummary {
                 .field("value")
                 .map(|v| named_children(v).collect())
                 .unwrap_or_default();
-            let mut c = spec.walk();
-            let names: Vec<Node> = spec.children_by_field_name("name", &mut c).collect();
+            let names: Vec<Node> = crate::syntax::fields(spec, "name");
             for (i, name) in names.iter().enumerate() {
                 let mut kind = ty.map(|t| of_type(t, src, imports)).unwrap_or(Kind::Other);
                 let type_ref = match (ty, values.get(i)) {
@@ -449,8 +448,7 @@ impl FileSummary {
                     continue;
                 };
                 let kind = of_type(fty, src, imports);
-                let mut c = field.walk();
-                let names: Vec<Node> = field.children_by_field_name("name", &mut c).collect();
+                let names: Vec<Node> = crate::syntax::fields(field, "name");
                 if names.is_empty() {
                     // Embedded field: named after its type.
                     let base = text(fty, src).trim_start_matches('*');

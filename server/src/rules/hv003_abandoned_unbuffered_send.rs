@@ -201,8 +201,7 @@ fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
             named_children(decl.field("left")?).nth(idx)?
         }
         "var_spec" => {
-            let mut c = decl.walk();
-            let names: Vec<Node> = decl.children_by_field_name("name", &mut c).collect();
+            let names: Vec<Node> = crate::syntax::fields(decl, "name");
             *names.get(idx)?
         }
         _ => return None,
@@ -962,14 +961,13 @@ fn counted<'a>(cx: &Context<'a>, n: Node<'a>) -> Option<String> {
 fn declared_type<'a>(cx: &Context<'a>, func: Node<'a>, name: &str) -> Option<&'a str> {
     let mut found = None;
     visit(func, |n| {
-        if matches!(n.kind_name(), "parameter_declaration" | "var_spec") {
-            let mut c = n.walk();
-            if n.children_by_field_name("name", &mut c)
+        if matches!(n.kind_name(), "parameter_declaration" | "var_spec")
+            && crate::syntax::fields(n, "name")
+                .into_iter()
                 .any(|id| cx.text(id) == name)
-            {
-                found = n.field("type").map(|t| cx.text(t));
-                return Visit::Stop;
-            }
+        {
+            found = n.field("type").map(|t| cx.text(t));
+            return Visit::Stop;
         }
         Visit::Descend
     });

@@ -644,8 +644,7 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
         "short_var_declaration" => (list(stmt.field("left")), list(stmt.field("right")), false),
         "var_declaration" => match named_children(stmt).collect::<Vec<_>>().as_slice() {
             [spec] if spec.kind_name() == "var_spec" => {
-                let mut c = spec.walk();
-                let names = spec.children_by_field_name("name", &mut c).collect();
+                let names = crate::syntax::fields(*spec, "name");
                 (
                     names,
                     list(spec.field("value")),

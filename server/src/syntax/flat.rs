@@ -656,6 +656,22 @@ pub fn field<'t>(node: Node<'t>, field: u16) -> Option<Option<Node<'t>>> {
     Some(None)
 }
 
+/// Every child of a laid-out `node` in field `field`, from the layout:
+/// `None` when `node` is not laid out.
+pub fn fields<'t>(node: Node<'t>, field: u16) -> Option<Vec<Node<'t>>> {
+    let (flat, i) = find(node)?;
+    let end = flat.ends[i] as usize;
+    let mut j = i + 1;
+    let mut out = Vec::new();
+    while j < end {
+        if flat.fields[j] & !NAMED == field {
+            out.push(self::node(&flat, j, &node));
+        }
+        j = flat.ends[j] as usize;
+    }
+    Some(out)
+}
+
 /// The children of `parent` (anonymous ones included) from the layout, when
 /// it is laid out.
 pub fn children<'t>(parent: Node<'t>) -> Option<impl Iterator<Item = Node<'t>>> {
@@ -758,6 +774,10 @@ mod tests {
             visit(*d, |n| {
                 for id in 1..=fields {
                     assert_eq!(field(n, id), Some(n.child_by_field_id(id)), "{}", n.kind());
+                    let all: Vec<Node> = n
+                        .children_by_field_id(std::num::NonZeroU16::new(id).unwrap(), &mut n.walk())
+                        .collect();
+                    assert_eq!(self::fields(n, id), Some(all), "{}", n.kind());
                     asked += 1;
                 }
                 Visit::Descend

@@ -29,8 +29,7 @@ pub fn param_list<'t>(list: Node<'t>, src: &str) -> Vec<Param<'t>> {
         let Some(ty) = decl.field("type") else {
             continue;
         };
-        let mut cursor = decl.walk();
-        let names: Vec<Node> = decl.children_by_field_name("name", &mut cursor).collect();
+        let names: Vec<Node> = crate::syntax::fields(decl, "name");
         if names.is_empty() {
             out.push(Param { name: None, ty });
         }

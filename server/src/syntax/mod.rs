@@ -68,14 +68,7 @@ impl<'t> NodeKind<'t> for Node<'t> {
 
     #[inline]
     fn field(&self, name: &str) -> Option<Node<'t>> {
-        static FIELDS: OnceLock<Vec<&'static str>> = OnceLock::new();
-        let fields = FIELDS.get_or_init(|| {
-            let lang = language();
-            (0..=lang.field_count() as u16)
-                .map(|id| lang.field_name_for_id(id).unwrap_or(""))
-                .collect()
-        });
-        let id = fields.iter().skip(1).position(|f| *f == name)? as u16 + 1;
+        let id = field_id(name)?;
         flat::field(*self, id).unwrap_or_else(|| self.child_by_field_id(id))
     }
 
@@ -95,6 +88,43 @@ impl<'t> NodeKind<'t> for Node<'t> {
         });
         let id = flat::kind(self).unwrap_or_else(|| self.kind_id());
         names.get(id as usize).copied().unwrap_or("")
+    }
+}
+
+/// The grammar's id of field `name`, from a table built once: the names
+/// by length, so a lookup compares a few names of the same length (a
+/// scan of all of them, as the tree does, compared dozens).
+fn field_id(name: &str) -> Option<u16> {
+    static BY_LENGTH: OnceLock<Vec<Vec<(&'static str, u16)>>> = OnceLock::new();
+    let by_length = BY_LENGTH.get_or_init(|| {
+        let lang = language();
+        let mut table: Vec<Vec<(&'static str, u16)>> = Vec::new();
+        for id in 1..=lang.field_count() as u16 {
+            let Some(name) = lang.field_name_for_id(id) else {
+                continue;
+            };
+            if table.len() <= name.len() {
+                table.resize(name.len() + 1, Vec::new());
+            }
+            table[name.len()].push((name, id));
+        }
+        table
+    });
+    let names = by_length.get(name.len())?;
+    names.iter().find(|(n, _)| *n == name).map(|&(_, id)| id)
+}
+
+/// Every child of `node` in field `name` (`Node::children_by_field_name`,
+/// which steps a new tree cursor): from the layout when `node` is laid out.
+pub fn fields<'t>(node: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let Some(id) = field_id(name) else {
+        return Vec::new();
+    };
+    match flat::fields(node, id) {
+        Some(found) => found,
+        None => node
+            .children_by_field_name(name, &mut node.walk())
+            .collect(),
     }
 }
 

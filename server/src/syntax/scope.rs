@@ -30,8 +30,7 @@ fn names_declared(func: Node, src: &str, nested: bool) -> HashSet<String> {
             | "variadic_parameter_declaration"
             | "var_spec"
             | "const_spec" => {
-                let mut c = n.walk();
-                for name in n.children_by_field_name("name", &mut c) {
+                for name in crate::syntax::fields(n, "name") {
                     names.insert(text(name, src).to_string());
                 }
             }
@@ -218,8 +217,7 @@ impl<'t> Bindings<'t> {
                 }
                 "var_spec" => {
                     if let Some(r) = n.field("value") {
-                        let mut c = n.walk();
-                        let left: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                        let left: Vec<Node> = crate::syntax::fields(n, "name");
                         let right: Vec<Node> = named_children(r).collect();
                         if left.len() == right.len() {
                             bindings.extend(left.into_iter().zip(right));

@@ -282,8 +282,8 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
         let holds = n.end_byte() > from;
         match n.kind_name() {
             "parameter_declaration" | "variadic_parameter_declaration" => {
-                let mut c = n.walk();
-                if n.children_by_field_name("name", &mut c)
+                if crate::syntax::fields(n, "name")
+                    .into_iter()
                     .any(|id| text(id, src) == name)
                 {
                     found = Some(match (n.kind_name(), n.field("type")) {
@@ -294,8 +294,7 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
                 return Visit::Skip;
             }
             "var_spec" | "const_spec" if !holds => {
-                let mut c = n.walk();
-                let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                let names: Vec<Node> = crate::syntax::fields(n, "name");
                 if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
                     let value = n
                         .field("value")

@@ -273,9 +273,8 @@ fn scan_locals(
         }
         let settled = match n.kind_name() {
             "parameter_declaration" | "variadic_parameter_declaration" => {
-                let mut c = n.walk();
-                let names: Vec<Node> = n
-                    .children_by_field_name("name", &mut c)
+                let names: Vec<Node> = crate::syntax::fields(n, "name")
+                    .into_iter()
                     .filter(|id| wanted(*id))
                     .collect();
                 let k = || {
@@ -290,8 +289,7 @@ fn scan_locals(
                 settled
             }
             "var_spec" => {
-                let mut c = n.walk();
-                let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                let names: Vec<Node> = crate::syntax::fields(n, "name");
                 let mut settled = false;
                 for (i, id) in names.iter().enumerate().filter(|(_, id)| wanted(**id)) {
                     let mut k = n
