@@ -157,10 +157,12 @@ pub struct Flattened<'t> {
 ///
 /// A declaration is laid out when it is first needed: when a walk starts
 /// inside it, or a parent or a sibling of one of its nodes is asked for.
-/// A layout costs about what one cursor walk does, so it pays from the
+/// A layout costs a fraction of one cursor walk, so it pays from the
 /// first walk on; a declaration no rule walks (over a third of those in
-/// GOROOT's `net`) is never laid out. Asking for a child in a field
-/// does not lay it out: the tree answers that as fast.
+/// GOROOT's `net`) is never laid out. Asking for a node's children lays
+/// its declaration out too (a cursor steps slowly through a parameter
+/// list); asking for one child in a field does not: the tree answers that
+/// as fast.
 pub fn flatten<'t>(decls: impl IntoIterator<Item = Node<'t>>) -> Flattened<'t> {
     let guard = new_guard();
     PENDING.with(|p| {
@@ -659,7 +661,7 @@ pub fn field<'t>(node: Node<'t>, field: u16) -> Option<Option<Node<'t>>> {
 /// Every child of a laid-out `node` in field `field`, from the layout:
 /// `None` when `node` is not laid out.
 pub fn fields<'t>(node: Node<'t>, field: u16) -> Option<Vec<Node<'t>>> {
-    let (flat, i) = find(node)?;
+    let (flat, i) = find(node).or_else(|| due(node).then(|| find(node)).flatten())?;
     let end = flat.ends[i] as usize;
     let mut j = i + 1;
     let mut out = Vec::new();
@@ -675,7 +677,7 @@ pub fn fields<'t>(node: Node<'t>, field: u16) -> Option<Vec<Node<'t>>> {
 /// The children of `parent` (anonymous ones included) from the layout, when
 /// it is laid out.
 pub fn children<'t>(parent: Node<'t>) -> Option<impl Iterator<Item = Node<'t>>> {
-    let (flat, i) = find(parent)?;
+    let (flat, i) = find(parent).or_else(|| due(parent).then(|| find(parent)).flatten())?;
     let end = flat.ends[i] as usize;
     let mut j = i + 1;
     Some(std::iter::from_fn(move || {
