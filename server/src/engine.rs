@@ -110,15 +110,11 @@ pub fn check_scope<'a>(
     let halves = rayon::current_num_threads() > 1;
     let jobs: Vec<(Vec<tree_sitter::Node<'a>>, Rules)> = crate::syntax::batches(scope)
         .flat_map(|batch| {
-            let bytes: usize = batch.iter().map(|d| d.byte_range().len()).sum();
-            let lines = || {
-                let text = file.text.as_bytes();
-                batch
-                    .iter()
-                    .map(|d| memchr::memchr_iter(b'\n', &text[d.byte_range()]).count())
-                    .sum::<usize>()
-            };
-            match halves && bytes >= SPLIT_BYTES && lines() >= SPLIT_LINES {
+            // A batch is a run of declarations, in order.
+            let (first, last) = (batch[0], batch[batch.len() - 1]);
+            let bytes = last.end_byte() - first.start_byte();
+            let lines = last.end_position().row - first.start_position().row;
+            match halves && bytes >= SPLIT_BYTES && lines >= SPLIT_LINES {
                 true => vec![(batch.clone(), Rules::Half(0)), (batch, Rules::Half(1))],
                 false => vec![(batch, Rules::All)],
             }
@@ -197,13 +193,11 @@ enum Rules {
 }
 
 impl Rules {
-    fn runs(self, rule: &Rule) -> bool {
+    /// True when this job runs the rule at index `i` of [`RULES`].
+    fn runs(self, i: usize) -> bool {
         match self {
             Rules::All => true,
-            Rules::Half(half) => {
-                let i = RULES.iter().position(|r| r.code == rule.code).unwrap_or(0);
-                (i >= RULES.len() / 2) as usize == half
-            }
+            Rules::Half(half) => (i >= RULES.len() / 2) as usize == half,
         }
     }
 }
@@ -224,7 +218,9 @@ fn check_batch<'a>(
     let cx = Context::scoped(file, imports, index, batch);
     let rules = RULES
         .iter()
-        .filter(|r| part.runs(r) && runs(r, file, imports, settings));
+        .enumerate()
+        .filter(|&(i, r)| part.runs(i) && runs(r, file, imports, settings))
+        .map(|(_, r)| r);
     for rule in rules {
         let mut found = Vec::new();
         match catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found))) {

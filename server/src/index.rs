@@ -743,10 +743,10 @@ fn gives_up_when(decl: Node, name: &str, body: Node, src: &str) -> When {
                 let all =
                     |on: &dyn Fn(&str) -> bool| gave_up().next().is_some() && gave_up().all(on);
                 match types[idx] {
-                    "error" if all(&|v| !v.is_empty() && v != "nil") => Some(When::OnError(idx)),
+                    "error" if all(&not_nil) => Some(When::OnError(idx)),
                     "bool" if all(&|v| v == "false") => Some(When::OnFalse(idx)),
                     "bool" if all(&|v| v == "true") => Some(When::OnTrue(idx)),
-                    t if nilable(t) && all(&|v| v == "nil") => Some(When::OnNil(idx)),
+                    t if nilable(t) && all(&is_nil) => Some(When::OnNil(idx)),
                     _ => None,
                 }
             })
@@ -922,20 +922,23 @@ fn when_of(types: &[&str], tell: Option<usize>, exits: &[Exit]) -> When {
             }
         })
     };
-    if types[idx] == "error" {
-        if split(&|v| !v.is_empty() && v != "nil", &|v| v == "nil") {
-            return When::OnError(idx);
-        }
-    } else if types[idx] == "bool" && split(&|v| v == "false", &|v| v == "true") {
-        return When::OnFalse(idx);
-    } else if types[idx] == "bool" {
-        if split(&|v| v == "true", &|v| v == "false") {
-            return When::OnTrue(idx);
-        }
-    } else if split(&|v| v == "nil", &|v| !v.is_empty() && v != "nil") {
-        return When::OnNil(idx);
+    match types[idx] {
+        "error" if split(&not_nil, &is_nil) => When::OnError(idx),
+        "bool" if split(&|v| v == "false", &|v| v == "true") => When::OnFalse(idx),
+        "bool" if split(&|v| v == "true", &|v| v == "false") => When::OnTrue(idx),
+        t if nilable(t) && split(&is_nil, &not_nil) => When::OnNil(idx),
+        _ => When::Sometimes,
     }
-    When::Sometimes
+}
+
+/// A result's text at a way out that is `nil`.
+fn is_nil(v: &str) -> bool {
+    v == "nil"
+}
+
+/// A result's text at a way out that is a value other than `nil`.
+fn not_nil(v: &str) -> bool {
+    !v.is_empty() && v != "nil"
 }
 
 /// The texts of a function's result types.

@@ -163,6 +163,11 @@ fn arg_index(cx: &Context, call: Node, ch: &str) -> Option<usize> {
     })
 }
 
+/// True when `<-ch` occurs in `n`.
+fn receives_from(n: Node, ch: &str, src: &str) -> bool {
+    crate::syntax::any(n, |r| received_channel(r, src) == Some(ch))
+}
+
 /// True when `n` waits for a value on `ch`: `<-ch`, `range ch`, or a call
 /// of a package function that receives from it without giving up. In a
 /// test, a helper that gives up only where its result says so waits too
@@ -367,11 +372,11 @@ fn check_make<'a>(
             // Every sender started once gets the same answer: asked once.
             let mut once = false;
             let (found, why) = senders.iter().find_map(|s| {
-                let one = matches!(loop_length(cx, s.0.stmt), Senders::One);
-                if one && std::mem::replace(&mut once, true) {
+                let length = loop_length(cx, s.0.stmt);
+                if matches!(length, Senders::One) && std::mem::replace(&mut once, true) {
                     return None;
                 }
-                received_fewer_times(cx, m, &s.0, fixed).map(|why| (s, why))
+                received_fewer_times(cx, m, &s.0, length, fixed).map(|why| (s, why))
             })?;
             (why, found)
         }
@@ -561,6 +566,7 @@ fn received_fewer_times<'a>(
     cx: &Context<'a>,
     m: &Made<'a>,
     g: &Start<'a>,
+    length: Senders,
     fixed: usize,
 ) -> Option<std::borrow::Cow<'static, str>> {
     let (make, body, ch, senders) = (m.make, m.body, m.ch, &m.senders);
@@ -574,7 +580,8 @@ fn received_fewer_times<'a>(
     if per_iteration {
         return None;
     }
-    let count = match loop_length(cx, g.stmt) {
+    let one = matches!(length, Senders::One);
+    let count = match length {
         // Counted only when every one of them sends, whatever happens in
         // it (checked before the body is read).
         Senders::One => {
@@ -595,18 +602,17 @@ fn received_fewer_times<'a>(
     // does: either makes the count unknown.
     let mut in_select = false;
     let mut in_literal = false;
-    let receives_in = |n: Node| crate::syntax::any(n, |r| received_channel(r, cx.src) == Some(ch));
     crate::syntax::visit(body, |n| {
         if started.contains(&n.id()) {
             return Visit::Skip;
         }
         if n.kind_name() == "func_literal" {
-            in_literal |= receives_in(n);
+            in_literal |= receives_from(n, ch, cx.src);
             return Visit::Skip;
         }
         if n.kind_name() == "select_statement" && crate::syntax::goroutines::select_can_give_up(n) {
             // The other rule's case: a receive that can be given up.
-            in_select |= receives_in(n);
+            in_select |= receives_from(n, ch, cx.src);
             return Visit::Skip;
         }
         if waits_on(cx, n, ch) {
@@ -619,7 +625,7 @@ fn received_fewer_times<'a>(
         Visit::Descend
     });
     let first = receives.first()?;
-    if matches!(loop_length(cx, g.stmt), Senders::One) {
+    if one {
         // And only when the function receives outside loops, `select`s and
         // literals.
         if in_select || in_literal || receives.iter().any(|(_, l)| l.is_some()) {
@@ -705,9 +711,7 @@ fn leaves_early<'a>(
         ) {
             let left = n.field("left");
             let right = n.field("right");
-            let received = right.is_some_and(|r| {
-                crate::syntax::any(r, |x| received_channel(x, cx.src) == Some(ch))
-            });
+            let received = right.is_some_and(|r| receives_from(r, ch, cx.src));
             if let (Some(l), true) = (left, received) {
                 if let Some(flag) = named_children(l).nth(1) {
                     closed_flags.push(cx.text(flag));

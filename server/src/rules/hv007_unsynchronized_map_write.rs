@@ -251,27 +251,17 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// If `n` reads or writes an element of a map: the map expression and
 /// whether it writes.
 fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
+    if let Some(target) = crate::syntax::scope::map_write_target(n, cx.src) {
+        return Some((target, true));
+    }
     match n.kind_name() {
-        "index_expression" => {
-            let write = crate::syntax::scope::is_assigned(n);
-            let operand = n.field("operand")?;
-            // `m[a][b] = v` writes a map (or slice) reached through `m`.
-            let operand = match write {
-                true => crate::syntax::indexed(operand)?,
-                false => unparen(operand),
-            };
-            Some((operand, write))
+        "index_expression" if !crate::syntax::scope::is_assigned(n) => {
+            Some((unparen(n.field("operand")?), false))
         }
         "call_expression" => {
             let call = Call::of(n)?;
-            if call.function.kind_name() != "identifier" {
-                return None;
-            }
-            match cx.text(call.function) {
-                "delete" | "clear" => Some((call.arg(0)?, true)),
-                "len" => Some((call.arg(0)?, false)),
-                _ => None,
-            }
+            let len = call.function.kind_name() == "identifier" && cx.text(call.function) == "len";
+            Some((call.arg(0).filter(|_| len)?, false))
         }
         "range_clause" => Some((unparen(n.field("right")?), false)),
         _ => None,

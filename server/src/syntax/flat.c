@@ -33,8 +33,10 @@ typedef struct {
   // The field a hidden node holds in its parent: its visible children's,
   // when they hold none of their own (0 for a visible node).
   TSFieldId inherited;
-  // The layout index of the visible node, or UINT32_MAX for a hidden one.
-  uint32_t visible_index;
+  bool visible;
+  // The layout index of the visible node whose children this one's
+  // children are: itself when visible, else the visible node around it.
+  uint32_t owner;
 } Frame;
 
 typedef struct {
@@ -48,7 +50,7 @@ typedef struct {
 } Out;
 
 static Frame frame_of(const TSLanguage *language, Subtree subtree, Length position,
-                      TSFieldId inherited, uint32_t visible_index) {
+                      TSFieldId inherited, bool visible, uint32_t owner) {
   uint32_t production = ts_subtree_production_id(subtree);
   Frame f = {
     .subtree = subtree,
@@ -59,7 +61,8 @@ static Frame frame_of(const TSLanguage *language, Subtree subtree, Length positi
     .fields = NULL,
     .fields_end = NULL,
     .inherited = inherited,
-    .visible_index = visible_index,
+    .visible = visible,
+    .owner = owner,
   };
   ts_language_field_map(language, production, &f.fields, &f.fields_end);
   return f;
@@ -102,8 +105,7 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
   }
   Length start = {root.context[0], {root.context[1], root.context[2]}};
   uint32_t depth = 0, open = 0, count = 1;
-  stack[depth++] = frame_of(language, *root_subtree, start, 0, 0);
-  uint32_t parent = 0;
+  stack[depth++] = frame_of(language, *root_subtree, start, 0, true, 0);
   last[0] = no_parent;
   bool ok = true;
 
@@ -111,18 +113,9 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
     Frame *f = &stack[depth - 1];
     uint32_t child_count = f->subtree.ptr->child_count;
     if (f->child_index == child_count) {
-      if (f->visible_index != UINT32_MAX) {
-        ends[f->visible_index] = count;
+      if (f->visible) {
+        ends[f->owner] = count;
         open--;
-        // The visible node around the one closed, if any, is the parent
-        // of what comes next.
-        parent = 0;
-        for (uint32_t d = depth - 1; d-- > 0;) {
-          if (stack[d].visible_index != UINT32_MAX) {
-            parent = stack[d].visible_index;
-            break;
-          }
-        }
       }
       depth--;
       continue;
@@ -154,8 +147,10 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
       f->position = length_add(f->position, ts_subtree_padding(children[f->child_index]));
     }
 
+    // Descend into a visible node with children (the owner of its
+    // children), or into a hidden one holding visible nodes.
     bool descend = false;
-    uint32_t visible_index = UINT32_MAX;
+    uint32_t owner = f->owner;
     if (visible) {
       if (count == capacity) {
         ok = false;
@@ -173,12 +168,12 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
       kinds[i] = ts_language_public_symbol(language, symbol);
       fields[i] = field | (is_named ? named : 0);
       ends[i] = i + 1;
-      parents[i] = parent;
+      parents[i] = f->owner;
       prevs[i] = last[open];
       last[open] = i;
       if (ts_subtree_child_count(*child) > 0) {
         descend = true;
-        visible_index = i;
+        owner = i;
         field = 0;
       }
     } else if (ts_subtree_visible_child_count(*child) > 0) {
@@ -203,11 +198,8 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
       last = l;
       size = grown;
     }
-    stack[depth++] = frame_of(language, *child, position, field, visible_index);
-    if (visible_index != UINT32_MAX) {
-      last[++open] = no_parent;
-      parent = visible_index;
-    }
+    stack[depth++] = frame_of(language, *child, position, field, visible, owner);
+    if (visible) last[++open] = no_parent;
   }
   free(stack);
   free(last);

@@ -575,6 +575,12 @@ fn find(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
     })
 }
 
+/// [`find`], laying out the declaration that holds `node` first when it
+/// waits to be (see [`flatten`]).
+fn find_or_lay_out(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
+    find(node).or_else(|| due(node).then(|| find(node)).flatten())
+}
+
 /// A laid-out node of the same tree as `_like`.
 fn node<'t>(flat: &Rc<Flat>, i: usize, _like: &Node<'t>) -> Node<'t> {
     let raw = flat.raw(i);
@@ -598,7 +604,7 @@ fn node<'t>(flat: &Rc<Flat>, i: usize, _like: &Node<'t>) -> Node<'t> {
 /// Pre-order over `root` and its descendants from the layout, when `root`
 /// is laid out; `false` (and nothing visited) when it is not.
 pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
-    let Some((flat, i)) = find(root).or_else(|| due(root).then(|| find(root)).flatten()) else {
+    let Some((flat, i)) = find_or_lay_out(root) else {
         return false;
     };
     let end = flat.ends[i] as usize;
@@ -617,7 +623,7 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
 /// finds a parent by descending from its root, which costs the node's
 /// depth); `None` when `node` is not laid out or is a declaration.
 pub fn parent<'t>(node: Node<'t>) -> Option<Node<'t>> {
-    let (flat, i) = find(node).or_else(|| due(node).then(|| find(node)).flatten())?;
+    let (flat, i) = find_or_lay_out(node)?;
     let p = flat.parents[i];
     (p != NO_PARENT).then(|| self::node(&flat, p as usize, &node))
 }
@@ -627,7 +633,7 @@ pub fn parent<'t>(node: Node<'t>) -> Option<Node<'t>> {
 /// which it finds from its root): `None` when `node` is not laid out or is
 /// a declaration, `Some(None)` when it has no such sibling.
 pub fn sibling<'t>(node: Node<'t>, forward: bool) -> Option<Option<Node<'t>>> {
-    let (flat, i) = find(node).or_else(|| due(node).then(|| find(node)).flatten())?;
+    let (flat, i) = find_or_lay_out(node)?;
     let p = flat.parents[i];
     if p == NO_PARENT {
         return None;
@@ -647,47 +653,39 @@ pub fn sibling<'t>(node: Node<'t>, forward: bool) -> Option<Option<Node<'t>>> {
 /// `Some(None)` when it has no such child.
 pub fn field<'t>(node: Node<'t>, field: u16) -> Option<Option<Node<'t>>> {
     let (flat, i) = find(node)?;
-    let end = flat.ends[i] as usize;
-    let mut j = i + 1;
-    while j < end {
-        if flat.fields[j] & !NAMED == field {
-            return Some(Some(self::node(&flat, j, &node)));
-        }
-        j = flat.ends[j] as usize;
-    }
-    Some(None)
+    let j = child_indexes(&flat, i).find(|&j| flat.fields[j] & !NAMED == field);
+    Some(j.map(|j| self::node(&flat, j, &node)))
 }
 
-/// Every child of a laid-out `node` in field `field`, from the layout:
-/// `None` when `node` is not laid out.
+/// Every child of `node` in field `field`, from the layout (laying its
+/// declaration out when it waits to be): `None` when `node` is not laid out.
 pub fn fields<'t>(node: Node<'t>, field: u16) -> Option<Vec<Node<'t>>> {
-    let (flat, i) = find(node).or_else(|| due(node).then(|| find(node)).flatten())?;
-    let end = flat.ends[i] as usize;
-    let mut j = i + 1;
-    let mut out = Vec::new();
-    while j < end {
-        if flat.fields[j] & !NAMED == field {
-            out.push(self::node(&flat, j, &node));
-        }
-        j = flat.ends[j] as usize;
-    }
-    Some(out)
+    let (flat, i) = find_or_lay_out(node)?;
+    let found = child_indexes(&flat, i)
+        .filter(|&j| flat.fields[j] & !NAMED == field)
+        .map(|j| self::node(&flat, j, &node))
+        .collect();
+    Some(found)
 }
 
-/// The children of `parent` (anonymous ones included) from the layout, when
-/// it is laid out.
+/// The children of `parent` (anonymous ones included) from the layout
+/// (laying its declaration out when it waits to be), when it is laid out.
 pub fn children<'t>(parent: Node<'t>) -> Option<impl Iterator<Item = Node<'t>>> {
-    let (flat, i) = find(parent).or_else(|| due(parent).then(|| find(parent)).flatten())?;
+    let (flat, i) = find_or_lay_out(parent)?;
     let end = flat.ends[i] as usize;
     let mut j = i + 1;
     Some(std::iter::from_fn(move || {
-        if j >= end {
-            return None;
-        }
-        let n = node(&flat, j, &parent);
+        let n = (j < end).then(|| node(&flat, j, &parent))?;
         j = flat.ends[j] as usize;
         Some(n)
     }))
+}
+
+/// The indexes of node `i`'s children in `flat`, in order.
+fn child_indexes(flat: &Flat, i: usize) -> impl Iterator<Item = usize> + '_ {
+    let end = flat.ends[i] as usize;
+    let within = move |j: usize| (j < end).then_some(j);
+    std::iter::successors(within(i + 1), move |&j| within(flat.ends[j] as usize))
 }
 
 #[cfg(test)]
@@ -859,11 +857,8 @@ mod tests {
                     old_end_position: tree_sitter::Point::new(row, 0),
                     new_end_position: tree_sitter::Point::new(row + 1, 0),
                 });
-                let mut parser = tree_sitter::Parser::new();
-                parser
-                    .set_language(&tree_sitter_go::LANGUAGE.into())
-                    .unwrap();
-                tree = parser.parse(&edited, Some(&tree)).unwrap();
+                let bytes = edited.as_bytes();
+                tree = crate::source::reparse(&mut |at, _| &bytes[at.min(bytes.len())..], &tree);
                 compare(&tree);
                 tree = parse(text);
             }
