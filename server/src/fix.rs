@@ -67,6 +67,15 @@ pub fn indent_at(file: &SourceFile, offset: usize) -> &str {
     &rest[..len]
 }
 
+/// The indentation of a statement that begins its line, as every statement
+/// of a gofmt-clean block does but one in a one-line function literal
+/// (`func() { srv.Shutdown(ctx) }`): a fix that puts new lines around it
+/// would need to open that block up first, so it is not offered (`None`).
+pub fn statement_indent(file: &SourceFile, offset: usize) -> Option<&str> {
+    let indent = indent_at(file, offset);
+    (file.line_start(file.line_col(offset).0) + indent.len() == offset).then_some(indent)
+}
+
 /// Where to insert a line after the statement ending at `offset`: past a
 /// trailing `// comment` on its line, so the comment stays with the statement.
 pub fn after_statement(file: &SourceFile, offset: usize) -> usize {

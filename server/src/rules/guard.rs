@@ -4,7 +4,7 @@
 
 use super::Context;
 use crate::diagnostic::{Applicability, Fix, Location};
-use crate::fix::{edit, fix, import, indent_at};
+use crate::fix::{edit, fix, import, statement_indent};
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::WRITER;
 use crate::syntax::{
@@ -222,7 +222,7 @@ fn guard_run<'a>(
             }
         }
     };
-    let indent = indent_at(cx.file, first.start_byte()).to_string();
+    let indent = statement_indent(cx.file, first.start_byte())?.to_string();
     edits.push(edit(
         cx.file,
         first.start_byte(),

@@ -268,7 +268,7 @@ fn handoff_fix(
     g: &Start,
     uses: &[Node],
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, indent_at};
+    use crate::fix::{edit, fix, statement_indent};
     let w = h.writer.as_deref()?;
     let r = h.request.as_deref().filter(|r| *r != "_")?;
     let lit = g.literal?;
@@ -282,7 +282,7 @@ fn handoff_fix(
         return None;
     }
     let func = h.func;
-    let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
+    let indent = statement_indent(cx.file, g.stmt.start_byte())?.to_string();
     let at = g.stmt.start_byte();
     // One `w.Write(x)` at the top of the literal: send `x` itself.
     let single = match uses {

@@ -497,7 +497,7 @@ fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic
         return None;
     }
     let func = enclosing_function(stmt)?;
-    let indent = crate::fix::indent_at(cx.file, stmt.start_byte()).to_string();
+    let indent = crate::fix::statement_indent(cx.file, stmt.start_byte())?.to_string();
     let on_error = error_handling(cx, stmt, func, err, &indent)?;
     let req = cx.fresh_name(func, &["req", "outReq", "upstreamReq"]);
     // gofmt spaces `a + b` differently as one of several arguments: an

@@ -223,7 +223,7 @@ fn deadline_fix<'a>(
     srv: Node<'a>,
     arg: Node<'a>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, indent_at};
+    use crate::fix::{edit, fix, statement_indent};
     Call::of(unparen(arg))?;
     let stmt = crate::syntax::statement_of(call.node)?;
     if stmt.kind_name() == "defer_statement" || stmt.kind_name() == "go_statement" {
@@ -234,7 +234,7 @@ fn deadline_fix<'a>(
     let cancel = cx.fresh_name(func, &["cancel", "cancelShutdown"]);
     let (q, imps) = cx.import_all(&["context", "time"]);
     let (cq, tq) = (&q[0], &q[1]);
-    let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+    let indent = statement_indent(cx.file, stmt.start_byte())?.to_string();
     let setup = format!(
         "{ctx}, {cancel} := {cq}WithTimeout({cq}Background(), 30*{tq}Second)\n{indent}defer {cancel}()\n{indent}"
     );
@@ -286,7 +286,7 @@ fn error_channel_fix<'a>(
     g: &crate::syntax::goroutines::Start<'a>,
     serve: Node<'a>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{after_statement, edit, fix, indent_at};
+    use crate::fix::{after_statement, edit, fix, statement_indent};
     let stmt = serve_statement(g, serve)?;
     let server = Call::of(unparen(serve))?.method(cx.src)?.0;
     let server = cx.text(server);
@@ -308,7 +308,7 @@ fn error_channel_fix<'a>(
     let ch = cx.fresh_name(func, &["errCh", "serveErr", "serveErrCh"]);
     let (q, imps) = cx.import_all(&["errors", "log", "net/http"]);
     let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
-    let indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
+    let indent = statement_indent(cx.file, g.stmt.start_byte())?.to_string();
     let serve_text = cx.text(serve);
     let channel = format!("{ch} := make(chan error, 1)\n{indent}");
     let mut edits = Vec::new();
@@ -364,7 +364,7 @@ fn log_error_fix<'a>(
     g: &crate::syntax::goroutines::Start<'a>,
     serve: Node<'a>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, indent_at};
+    use crate::fix::{edit, fix, statement_indent};
     let stmt = serve_statement(g, serve)?;
     let (q, imps) = cx.import_all(&["errors", "log", "net/http"]);
     let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
@@ -381,9 +381,10 @@ fn log_error_fix<'a>(
                 .is_some_and(|a| crate::syntax::named_children(a).next().is_none())
     });
     let whole = stmt.id() == g.stmt.id() || one_line_literal;
-    let go_indent = indent_at(cx.file, g.stmt.start_byte()).to_string();
+    let go_indent = statement_indent(cx.file, g.stmt.start_byte())?.to_string();
     let serve_text = if whole {
-        let depth_change = indent_at(cx.file, serve.start_byte()).len() < go_indent.len() + 1;
+        let depth_change =
+            crate::fix::indent_at(cx.file, serve.start_byte()).len() < go_indent.len() + 1;
         if depth_change {
             crate::fix::indent_deeper(cx.text(serve))?
         } else {
@@ -406,7 +407,7 @@ fn log_error_fix<'a>(
             ),
         )
     } else {
-        let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+        let indent = statement_indent(cx.file, stmt.start_byte())?.to_string();
         (stmt, inner(&indent))
     };
     let mut edits = vec![edit(cx.file, target.start_byte(), target.end_byte(), new)];

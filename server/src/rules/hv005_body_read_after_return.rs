@@ -232,7 +232,7 @@ fn hoist_fix<'a>(
     requests: &HashSet<String>,
     bodies: &HashSet<String>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, indent_at};
+    use crate::fix::{edit, fix, statement_indent};
     let w = h.writer.as_deref().filter(|w| *w != "_")?;
     let r = h.request.as_deref().filter(|r| *r != "_")?;
     if crate::syntax::statement_of(g.stmt) != Some(g.stmt) || g.stmt.kind_name() != "go_statement" {
@@ -290,7 +290,7 @@ fn hoist_fix<'a>(
     }
     let func = h.func;
     let at_stmt = cx.insertion_before_writes(h, g.stmt)?;
-    let indent = indent_at(cx.file, at_stmt.start_byte()).to_string();
+    let indent = statement_indent(cx.file, at_stmt.start_byte())?.to_string();
     let mut edits = Vec::new();
     let at = at_stmt.start_byte();
     if form {

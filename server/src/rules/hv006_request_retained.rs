@@ -579,7 +579,7 @@ fn detach_fix<'a>(
     stmt: Node<'a>,
     requests: &HashSet<String>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, indent_at};
+    use crate::fix::{edit, fix, statement_indent};
     let w = h.writer.as_deref().filter(|w| *w != "_")?;
     let r = h.request.as_deref().filter(|r| *r != "_")?;
     if crate::syntax::statement_of(stmt) != Some(stmt) {
@@ -630,7 +630,7 @@ fn detach_fix<'a>(
     } else {
         format!("{cq}Background()")
     };
-    let indent = indent_at(cx.file, at.start_byte()).to_string();
+    let indent = statement_indent(cx.file, at.start_byte())?.to_string();
     let setup = format!(
         "{body}, err := {iq}ReadAll({r}.Body)\n{indent}{}{detached} := {r}.Clone({ctx})\n{indent}{detached}.Body = {iq}NopCloser({bq}NewReader({body}))\n{indent}",
         cx.bad_request_unless("if err != nil", w, &indent)

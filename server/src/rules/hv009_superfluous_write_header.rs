@@ -387,7 +387,7 @@ fn return_fix(cx: &Context, first: Node) -> Option<crate::diagnostic::Fix> {
     if !branch || !another_branch_falls_through(cx, owner) {
         return None;
     }
-    let indent = crate::fix::indent_at(cx.file, stmt.start_byte()).to_string();
+    let indent = crate::fix::statement_indent(cx.file, stmt.start_byte())?.to_string();
     let at = cx.src[stmt.end_byte()..]
         .find('\n')
         .map_or(cx.src.len(), |i| stmt.end_byte() + i);

@@ -295,7 +295,7 @@ fn unlock_first_fix<'a>(
             return None;
         }
     }
-    let indent = indent_at(cx.file, first_stmt.start_byte()).to_string();
+    let indent = crate::fix::statement_indent(cx.file, first_stmt.start_byte())?.to_string();
     let (mut prefix, mut edits) = super::Hoist::edits(&hoists, cx.file, &indent);
     edits.extend(hoist_imports);
     prefix.push_str(&format!("{lock}.{release}()\n{indent}"));

@@ -204,7 +204,7 @@ fn close_fix<'a>(
     hijack: Node<'a>,
     conn: &str,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, indent_at};
+    use crate::fix::{edit, fix, statement_indent};
     let safe = crate::diagnostic::Applicability::Safe;
     let mentions_conn = |n: Node| crate::syntax::mentions(n, cx.src, conn);
     // A goroutine that gets the conn.
@@ -219,7 +219,7 @@ fn close_fix<'a>(
     });
     if let Some(g) = go_stmt {
         let start = crate::syntax::goroutines::start(g, cx.src)?;
-        let indent = indent_at(cx.file, g.start_byte()).to_string();
+        let indent = statement_indent(cx.file, g.start_byte())?.to_string();
         let close = format!("defer {conn}.Close()");
         return Some(match start.literal {
             Some(lit) => {
@@ -261,7 +261,7 @@ fn close_fix<'a>(
         }
         _ => stmt,
     };
-    let indent = indent_at(cx.file, stmt.start_byte()).to_string();
+    let indent = statement_indent(cx.file, stmt.start_byte())?.to_string();
     // At the end of the line, after any trailing comment.
     let at = cx.src[after.end_byte()..]
         .find('\n')
