@@ -1,6 +1,7 @@
 //! `cargo bench --bench lsp_keystroke`: drives the real `httpvet lsp` binary
 //! over stdio like an editor. In a 6,000-line Go file with hundreds of
-//! findings it makes single-character edits and times each `didChange` until
+//! findings, beside a 3,000-line file of the same package, it makes
+//! single-character edits and times each `didChange` until
 //! the `publishDiagnostics` of that version has been read and its JSON parsed
 //! (p50 / p99; target p50 < 2 ms, p99 < 5 ms), and again once the client has
 //! also built it into a `serde_json::Value`, as a generic client would. Then
@@ -155,12 +156,14 @@ impl Lsp {
 }
 
 /// A 6,000-line server file: the example's handlers, renamed and repeated.
-fn big_file(root: &Path) -> String {
+/// A file of `lines` lines; `tag` goes into every name it declares, so that
+/// files made with different tags can share a package.
+fn big_file(root: &Path, lines: usize, tag: &str) -> String {
     let src = std::fs::read_to_string(root.join("examples/bookshop/handlers.go")).unwrap();
     let body = &src[src.find("// listBooks").unwrap()..];
     let mut out = String::from("package main\n\nimport (\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"io\"\n\t\"net\"\n\t\"net/http\"\n\t\"sync/atomic\"\n\t\"time\"\n)\n");
     let mut i = 0;
-    while out.lines().count() < 6000 {
+    while out.lines().count() < lines {
         let mut b = body.to_string();
         for name in [
             "listBooks",
@@ -179,12 +182,12 @@ fn big_file(root: &Path) -> String {
             "storeCover",
             "processPending",
         ] {
-            b = b.replace(&format!("{name}("), &format!("{name}{i}("));
+            b = b.replace(&format!("{name}("), &format!("{name}{tag}{i}("));
         }
         out.push_str(&b);
         // Package-level declarations between the handlers.
         out.push_str(&format!(
-            "\n// Block {i}: limits and names.\n\nconst limit{i} = 10\n\nvar names{i} = []string{{\"a\"}}\n\ntype box{i} struct {{\n\tn int\n}}\n"
+            "\n// Block {i}: limits and names.\n\nconst limit{tag}{i} = 10\n\nvar names{tag}{i} = []string{{\"a\"}}\n\ntype box{tag}{i} struct {{\n\tn int\n}}\n"
         ));
         i += 1;
     }
@@ -274,7 +277,10 @@ fn main() {
         dir.join("state.go"),
     )
     .unwrap();
-    let text = big_file(&root);
+    // A sibling of the package, as real packages have: a keystroke must not
+    // cost in proportion to the files around it.
+    std::fs::write(dir.join("sibling.go"), big_file(&root, 3000, "s")).unwrap();
+    let text = big_file(&root, 6000, "");
     let path = dir.join("big.go");
     std::fs::write(&path, &text).unwrap();
     let uri = format!("file://{}", path.display());

@@ -40,7 +40,7 @@ struct Doc {
     /// meanwhile copies it.
     cache: Arc<cache::FileCache>,
     path: Option<PathBuf>,
-    summary: Option<Arc<FileSummary>>,
+    summary: Option<Summary>,
     published: Arc<Vec<convert::Published>>,
     /// When the last change arrived (for HTTPVET_TRACE timings).
     changed_at: Option<std::time::Instant>,
@@ -62,7 +62,7 @@ struct State {
     settings: Settings,
     docs: HashMap<Uri, Doc>,
     /// Summaries of files read from disk (unopened siblings), by path.
-    disk: HashMap<PathBuf, Arc<FileSummary>>,
+    disk: HashMap<PathBuf, Summary>,
     /// Directories whose files are in `disk`.
     loaded_dirs: BTreeSet<PathBuf>,
     /// Documents waiting for analysis.
@@ -267,10 +267,27 @@ fn go_files_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Reads and summarises a file from disk.
-fn summarise(path: &Path) -> Option<Arc<FileSummary>> {
+fn summarise(path: &Path) -> Option<Summary> {
     let text = std::fs::read_to_string(path).ok()?;
     let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
-    Some(crate::engine::Unit::summarised(file).summary)
+    Some(Summary::new(crate::engine::Unit::summarised(file).summary))
+}
+
+/// A file's summary, as the checks of its siblings read it, with the hash
+/// of its [`shape`] made once: every keystroke in a sibling compares the
+/// shapes of the package's other files, and writing one out costs about as
+/// much as checking a declaration.
+#[derive(Clone)]
+struct Summary {
+    of: Arc<FileSummary>,
+    shape: u64,
+}
+
+impl Summary {
+    fn new(of: Arc<FileSummary>) -> Summary {
+        let shape = cache::hash_of(shape(&of));
+        Summary { of, shape }
+    }
 }
 
 /// What the worker needs to analyse one document, taken under the lock.
@@ -279,7 +296,7 @@ struct Job {
     version: i32,
     /// The document's text and trees, named as findings name it.
     file: SourceFile,
-    siblings: Vec<Arc<FileSummary>>,
+    siblings: Vec<Summary>,
     settings: Settings,
     encoding: Encoding,
     cache: Arc<cache::FileCache>,
@@ -327,10 +344,10 @@ fn job_for(st: &State, uri: &Uri, full: bool) -> Option<Job> {
     let doc = st.docs.get(uri)?;
     let dir = doc.dir().map(Path::to_path_buf);
     let own = doc.path.clone();
-    let mut siblings: Vec<Arc<FileSummary>> = Vec::new();
+    let mut siblings: Vec<Summary> = Vec::new();
     if let Some(dir) = &dir {
         // Open documents take precedence over disk.
-        let open: HashMap<&Path, &Arc<FileSummary>> = st
+        let open: HashMap<&Path, &Summary> = st
             .docs
             .values()
             .filter_map(|d| Some((d.path.as_deref()?, d.summary.as_ref()?)))
@@ -445,9 +462,9 @@ fn analyse(job: Job) -> Outcome {
             }
         })
         .collect();
-    let siblings: Vec<Arc<FileSummary>> = siblings
+    let siblings: Vec<Summary> = siblings
         .into_iter()
-        .filter(|s| s.package == package)
+        .filter(|s| s.of.package == package)
         .collect();
     let imports_text: Vec<&str> = slots
         .iter()
@@ -463,7 +480,7 @@ fn analyse(job: Job) -> Outcome {
             .iter()
             .map(|s| s.entry(&read).shape)
             .collect::<Vec<_>>(),
-        siblings.iter().map(|s| shape(s)).collect::<Vec<_>>(),
+        siblings.iter().map(|s| s.shape).collect::<Vec<_>>(),
         format!("{settings:?}"),
     ));
     let shape_changed = context != read.context;
@@ -486,7 +503,7 @@ fn analyse(job: Job) -> Outcome {
         let files: Vec<&FileSummary> = slots
             .iter()
             .map(|s| &*s.entry(&read).summary)
-            .chain(siblings.iter().map(|s| &**s))
+            .chain(siblings.iter().map(|s| &*s.of))
             .collect();
         let index = PackageIndex::new(files);
         t_index = t0.elapsed();
@@ -745,7 +762,8 @@ impl Worker {
                     d.full_pending = partial;
                     retired = Some(std::mem::replace(&mut d.published, Arc::new(diagnostics)));
                     if let Some(summary) = summary {
-                        let changed = d.summary.as_ref().map(|s| shape(s)) != Some(shape(&summary));
+                        let summary = Summary::new(summary);
+                        let changed = d.summary.as_ref().map(|s| s.shape) != Some(summary.shape);
                         d.summary = Some(summary);
                         if changed {
                             let dir = d.dir().map(Path::to_path_buf);
@@ -939,7 +957,7 @@ impl LanguageServer for Backend {
         self.load_config_for(path.as_deref()).await;
         if let Some(dir) = load_dir {
             // Read the package's other files once; later changes arrive as watched-file events.
-            let found: Vec<(PathBuf, Arc<FileSummary>)> = tokio::task::spawn_blocking(move || {
+            let found: Vec<(PathBuf, Summary)> = tokio::task::spawn_blocking(move || {
                 go_files_in(&dir)
                     .into_iter()
                     .filter_map(|p| summarise(&p).map(|s| (p, s)))
