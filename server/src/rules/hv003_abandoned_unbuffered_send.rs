@@ -30,7 +30,11 @@ function can return before it receives. A channel the function hands on
 (sent as a value on another channel, `queue <- ch`, or its address taken)
 is received wherever it went, and is left alone; so is one received by a
 function the function returns (`return func() T { return <-ch }`, a
-future), whose caller takes over the wait. The sender may send through a
+future), whose caller takes over the wait. A channel also received in any
+other function literal that does not run where it is written (a callback
+handed to a poller, a mock or `sync.Once.Do`, or kept in a variable) is left
+alone: how often, and whether, that callback receives is not known here.
+(A deferred `func() {…}()` runs at the return, and is followed.) The sender may send through a
 package helper (`go func() { produce(ch) }()`), and the `select` that gives
 up may sit in a helper handed the channel. Goroutines started one per
 iteration of a loop whose channel is then received fewer times (`return
@@ -288,7 +292,7 @@ impl<'a> Made<'a> {
             .filter(|n| n.kind_name() == "identifier")
             .copied()
             .collect();
-        if senders.is_empty() || escapes(cx, &uses, ch, &naming, &senders) {
+        if senders.is_empty() || escapes(cx, body, &uses, ch, &naming, &senders) {
             return None;
         }
         Some(Made {
@@ -808,9 +812,11 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
 }
 
 /// True when `ch` leaves the function's sight: returned, stored, passed to a
-/// call, or received by another goroutine; then its receiver is elsewhere.
+/// call, received by another goroutine or by a callback; then its receiver
+/// is elsewhere.
 fn escapes(
     cx: &Context,
+    body: Node,
     uses: &[Node],
     ch: &str,
     goroutines: &[Start],
@@ -824,6 +830,9 @@ fn escapes(
     for &n in uses {
         if in_sender(n) {
             continue;
+        }
+        if in_callback(n, body, goroutines) {
+            return true;
         }
         let Some(p) = n.up() else {
             continue;
@@ -868,6 +877,34 @@ fn escapes(
         if !ok {
             return true;
         }
+    }
+    false
+}
+
+/// True when `n` is in a function literal that is not a goroutine, not run
+/// where it is written (`defer func() {…}()`, `func() {…}()`) and not
+/// returned (a future its caller waits on): a callback handed to other code
+/// or kept for later. How often, and whether,
+/// it receives is not known here (a mock that calls it three times for two
+/// sends), so whether a send is left waiting cannot be told.
+fn in_callback(n: Node, body: Node, goroutines: &[Start]) -> bool {
+    let mut at = n;
+    while let Some(up) = at.up().filter(|u| u.id() != body.id()) {
+        if up.kind_name() == "func_literal" {
+            let run_here = up.up().is_some_and(|call| {
+                call.kind_name() == "call_expression"
+                    && call.field("function").map(|f| f.id()) == Some(up.id())
+            });
+            // A function handed back is a future: its caller receives.
+            let returned = up
+                .up()
+                .filter(|l| l.kind_name() == "expression_list")
+                .and_then(|l| l.up())
+                .is_some_and(|r| r.kind_name() == "return_statement");
+            let started = goroutines.iter().any(|g| g.literal.map(|l| l.id()) == Some(up.id()));
+            return !run_here && !returned && !started;
+        }
+        at = up;
     }
     false
 }
