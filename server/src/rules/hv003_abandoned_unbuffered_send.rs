@@ -46,9 +46,12 @@ return between the first receive and the last it needs. A loop left only
 once a channel the function closes turns out closed has seen its senders
 finish, and so has a `select` case that receives from a channel the sender
 closes or sends on when it is done (`close(done)` after its last send); in a test, a case that fails the test is no way out. A `select`
-that only receives, in a loop no case leaves that runs forever or at least
-once per case (`for i := 0; i < 2; i++` over two channels), gathers every
-value. A goroutine started inside a function literal (a callback, a
+that only receives, in a loop nothing leaves early (no `return` or `break`
+out of it), gathers every value (`for range names { select { case a :=
+<-addrs: … case err := <-failures: … } }`): whether the loop runs as often
+as the goroutines send cannot be told, unless it runs a literal number of
+times, which must then be at least the number of cases (`for i := 0; i <
+2; i++` over two channels). A goroutine started inside a function literal (a callback, a
 subtest) is judged from the statement of the channel's function that holds
 the literal. In test code, a helper that gives up on the sender only on
 ways out whose result reports a failure, when every caller in the file
@@ -901,7 +904,9 @@ fn in_callback(n: Node, body: Node, goroutines: &[Start]) -> bool {
                 .filter(|l| l.kind_name() == "expression_list")
                 .and_then(|l| l.up())
                 .is_some_and(|r| r.kind_name() == "return_statement");
-            let started = goroutines.iter().any(|g| g.literal.map(|l| l.id()) == Some(up.id()));
+            let started = goroutines
+                .iter()
+                .any(|g| g.literal.map(|l| l.id()) == Some(up.id()));
             return !run_here && !returned && !started;
         }
         at = up;

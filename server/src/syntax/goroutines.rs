@@ -166,13 +166,14 @@ fn loop_of_header(n: Node) -> Option<Node> {
 }
 
 /// True when a `select` that can take another case comes back to every
-/// case until each is taken: it sits in a loop that no case leaves (no
-/// `return`, `goto` or labelled `break`), it has no `default`, each case
-/// receives from a channel variable (not `time.After(…)` or `ctx.Done()`),
-/// and the loop runs forever or a known number of times at least the
-/// number of cases. Gathering the results of goroutines that each send
-/// once (`for i := 0; i < 2; i++ { select { case a = <-ch1: case b =
-/// <-ch2: } }`) receives them all.
+/// case until each is taken: it sits in a loop that nothing leaves early (no
+/// `return`, `goto` or `break` out of it), it has no `default`, and each case
+/// receives from a channel variable (not `time.After(…)` or `ctx.Done()`).
+/// Such a loop gathers the results of goroutines that each send once
+/// (`for range reqs { select { case r := <-resps: … case err := <-errs: … }
+/// }`); whether it runs as often as they send is not known, unless it runs
+/// a literal number of times (`for i := 0; i < 2; i++`), which must then be
+/// at least the number of cases.
 fn comes_back(select: Node, src: &str) -> bool {
     let Some(lp) = select
         .ancestors_in_function()
@@ -199,32 +200,32 @@ fn comes_back(select: Node, src: &str) -> bool {
                     })
             })
         });
-        let leaves = super::any_no_funcs(c, |m| match m.kind_name() {
-            "return_statement" | "goto_statement" => true,
-            "break_statement" => named_children(m).next().is_some(),
-            _ => false,
-        });
-        if !plain_receive || leaves {
+        if !plain_receive {
             return false;
         }
     }
+    let left_early = super::any_no_funcs(lp, |m| match m.kind_name() {
+        "return_statement" | "goto_statement" => true,
+        "break_statement" => super::break_leaves(m, lp, src),
+        _ => false,
+    });
+    if left_early {
+        return false;
+    }
     match named_children(lp).find(|c| c.kind_name() != "block") {
-        // `for { … }`
-        None => true,
-        // `for i := 0; i < K; i++` with a literal K.
         Some(clause) if clause.kind_name() == "for_clause" => {
-            let from_zero = clause
-                .field("initializer")
-                .and_then(|i| i.field("right"))
-                .is_some_and(|r| text(r, src) == "0");
+            let literal = |n: Option<Node>| n.and_then(|r| text(r, src).parse::<usize>().ok());
+            let from = literal(clause.field("initializer").and_then(|i| i.field("right")));
             let bound = clause
                 .field("condition")
                 .filter(|c| c.field("operator").is_some_and(|o| o.kind_name() == "<"))
-                .and_then(|c| c.field("right"))
-                .and_then(|r| text(r, src).parse::<usize>().ok());
-            from_zero && bound.is_some_and(|k| k >= count)
+                .and_then(|c| literal(c.field("right")));
+            match (from, bound) {
+                (Some(from), Some(bound)) => bound.saturating_sub(from) >= count,
+                _ => true,
+            }
         }
-        _ => false,
+        _ => true,
     }
 }
 
