@@ -255,8 +255,11 @@ pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
 /// The channels through which the goroutine `g` (a literal started once,
 /// in no loop of `func`) tells that it is done: it closes one in a `defer`,
 /// or its last statement closes one or sends on one and it has no other
-/// way out (`for _, p := range parts { ch <- p }; close(done)`). A receive
-/// from one of them comes after every one of its sends.
+/// way out (`for _, p := range parts { ch <- p }; close(done)`), or it sends
+/// on one right before a `return` or as its last statement, on one of its
+/// paths (`if err != nil { errs <- err; return }; conns <- c`: whichever
+/// of the two is received, that path's send was its last). A receive from
+/// one of them comes after every one of its sends.
 pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
     let Some(body) = g.literal.and_then(|l| l.field("body")) else {
         return Vec::new();
@@ -282,11 +285,31 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
         .collect();
     let returns = super::any_no_funcs(body, |n| n.kind_name() == "return_statement");
     if let Some(last) = stmts.last().filter(|_| !returns) {
-        match last.kind_name() {
-            "send_statement" => out.extend(last.field("channel").map(|c| text(unparen(c), src))),
-            _ => out.extend(closed(statement_call(*last))),
+        if last.kind_name() != "send_statement" {
+            out.extend(closed(statement_call(*last)));
         }
     }
+    // Sends that end their path.
+    super::visit_no_funcs(body, |n| {
+        if n.kind_name() != "send_statement" {
+            return super::Visit::Descend;
+        }
+        let mut next = n.next_named_sibling();
+        while let Some(c) = next.filter(|c| c.kind_name() == "comment") {
+            next = c.next_named_sibling();
+        }
+        let ends_path = match next {
+            Some(next) => next.kind_name() == "return_statement",
+            None => n
+                .up()
+                .and_then(|list| list.up())
+                .is_some_and(|b| b.id() == body.id()),
+        };
+        if ends_path {
+            out.extend(n.field("channel").map(|c| text(unparen(c), src)));
+        }
+        super::Visit::Skip
+    });
     out
 }
 
