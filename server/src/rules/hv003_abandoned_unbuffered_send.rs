@@ -46,7 +46,8 @@ return between the first receive and the last it needs. A loop left only
 once a channel the function closes turns out closed has seen its senders
 finish, and so has a `select` case that receives from a channel the sender
 closes or sends on when it is done (`close(done)` after its last send, or
-a send right before a `return`: with `if err != nil { errs <- err; return
+a send with nothing after it in the goroutine, right before a `return` or
+last in a branch of its last `if`: with `if err != nil { errs <- err; return
 }; conns <- c`, a select over both takes whichever send the goroutine made); in a test, a case that fails the test is no way out. A `select`
 that only receives, in a loop nothing leaves early (no `return` or `break`
 out of it), gathers every value (`for range names { select { case a :=

@@ -294,23 +294,54 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
         if n.kind_name() != "send_statement" {
             return super::Visit::Descend;
         }
-        let mut next = n.next_named_sibling();
-        while let Some(c) = next.filter(|c| c.kind_name() == "comment") {
-            next = c.next_named_sibling();
-        }
-        let ends_path = match next {
-            Some(next) => next.kind_name() == "return_statement",
-            None => n
-                .up()
-                .and_then(|list| list.up())
-                .is_some_and(|b| b.id() == body.id()),
-        };
-        if ends_path {
+        if ends_path(n, body) {
             out.extend(n.field("channel").map(|c| text(unparen(c), src)));
         }
         super::Visit::Skip
     });
     out
+}
+
+/// True when nothing runs after `stmt` in the function whose body is
+/// `body`: a `return` follows it, or it is the last statement of that body,
+/// or of a branch of an `if` or a `switch` that itself ends the path.
+fn ends_path(stmt: Node, body: Node) -> bool {
+    let mut next = stmt.next_named_sibling();
+    while let Some(c) = next.filter(|c| c.kind_name() == "comment") {
+        next = c.next_named_sibling();
+    }
+    if let Some(next) = next {
+        return next.kind_name() == "return_statement";
+    }
+    let Some(block) = stmt
+        .up()
+        .filter(|l| l.kind_name() == "statement_list")
+        .and_then(|l| l.up())
+    else {
+        return false;
+    };
+    if block.id() == body.id() {
+        return true;
+    }
+    let mut owner = match block.kind_name() {
+        // `if … { stmt }`, `else { stmt }`.
+        "block" => block.up().filter(|p| p.kind_name() == "if_statement"),
+        "expression_case" | "type_case" | "default_case" => block.up().filter(|p| {
+            matches!(
+                p.kind_name(),
+                "expression_switch_statement" | "type_switch_statement"
+            )
+        }),
+        _ => None,
+    };
+    // An `else if` ends where the `if` above it ends.
+    while let Some(up) = owner
+        .and_then(|o| o.up())
+        .filter(|p| p.kind_name() == "if_statement")
+    {
+        owner = Some(up);
+    }
+    owner.is_some_and(|o| ends_path(o, body))
 }
 
 /// True when the branch of `condition` taken (`!ok` taken, `ok` not) says
