@@ -20,7 +20,9 @@ any width).
 
 Initialisation is left alone: package-level initialisers, and a function
 filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
-its own maps too) before anything could share it. A field of another struct type that shares the
+its own maps too, in loops that only reach into its fields) before anything
+could share it: it is not yet passed on, captured by a function literal, or
+asked a method. A field of another struct type that shares the
 name is a different variable. So is double-checked locking: a plain read
 made holding a lock, in a function whose every atomic write of it is made
 holding a lock too (`mu.Lock(); if t.ready == 1 { return };
@@ -610,9 +612,9 @@ fn field_uses<'a>(cx: &Context<'a>, field: &str) -> FieldUses<'a> {
 
 /// True when `operand` is a local that holds a value this function just
 /// made (`x := &T{…}`, `T{…}`, `new(T)`, `var x T`) and `at` comes before
-/// anything could share it: every statement between the two only sets
-/// `x`'s fields to values that do not name `x` (a constructor filling in
-/// its value). No other goroutine can see it yet.
+/// anything could share it: every statement between the two only reaches
+/// into `x`'s fields (a constructor filling in its value, in loops too).
+/// No other goroutine can see it yet.
 fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
     /// A constructor sets a few fields; a longer run is not followed.
     const LOOKBACK: usize = 64;
@@ -627,7 +629,7 @@ fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
         if makes(cx, s, name) {
             return true;
         }
-        if cx.text(s).contains(name) && !sets_own_field(cx, s, name) {
+        if cx.text(s).contains(name) && !keeps_to_itself(cx, s, name) {
             return false;
         }
     }
@@ -680,26 +682,48 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
         }
 }
 
-/// True when `stmt` is `name.f = v` (or `name.f.g = v`, or an entry of
-/// its own map or slice: `name.f[k] = v`, `name.f[k]++`) with a `v` that
-/// does not name `name`.
-fn sets_own_field(cx: &Context, stmt: Node, name: &str) -> bool {
-    let own = |l: Node| {
-        crate::syntax::indexed(l).is_some_and(|l| {
-            l.kind_name() == "selector_expression"
-                && crate::syntax::root_ident(l).is_some_and(|r| cx.text(r) == name)
-        })
-    };
-    match stmt.kind_name() {
-        "inc_statement" | "dec_statement" => named_children(stmt).next().is_some_and(own),
-        "assignment_statement" => {
-            let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right")) else {
-                return false;
-            };
-            named_children(left).all(own) && !crate::syntax::mentions(right, cx.src, name)
+/// True when `stmt` does not let the value in `name` out: it names it only
+/// to reach its fields (`name.f = v`, `name.f[k]++`, `n := name.g.h`, in
+/// loops and conditions too), never bare (passed, stored, returned), never
+/// to call a method on it or on its fields (the method could hand it on),
+/// never to take a field's address, and never inside a function literal.
+fn keeps_to_itself(cx: &Context, stmt: Node, name: &str) -> bool {
+    let mut kept = true;
+    visit(stmt, |n| {
+        if n.kind_name() == "func_literal" {
+            kept = !crate::syntax::mentions(n, cx.src, name);
+            return if kept { Visit::Skip } else { Visit::Stop };
         }
-        _ => false,
-    }
+        if n.kind_name() != "identifier" || cx.text(n) != name {
+            return Visit::Descend;
+        }
+        // The chain of field selections and indexes rooted at `name`.
+        let mut top = n;
+        while let Some(up) = top.up() {
+            let through = match up.kind_name() {
+                "selector_expression" | "index_expression" => "operand",
+                _ => break,
+            };
+            if up.field(through).map(|o| o.id()) != Some(top.id()) {
+                break;
+            }
+            top = up;
+        }
+        let used = top.up();
+        kept = top.id() != n.id()
+            && !used.is_some_and(|u| {
+                (u.kind_name() == "call_expression"
+                    && u.field("function").map(|f| f.id()) == Some(top.id()))
+                    || (u.kind_name() == "unary_expression"
+                        && u.field("operator").map(|o| cx.text(o)) == Some("&"))
+            });
+        if kept {
+            Visit::Descend
+        } else {
+            Visit::Stop
+        }
+    });
+    kept
 }
 
 /// True when `operand` is a struct the function holds by value: a value
