@@ -114,6 +114,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // The locks held around the guarded accesses of each map.
     let mut guards: HashMap<String, std::collections::BTreeSet<String>> = HashMap::new();
     for (hi, h) in cx.handlers().iter().enumerate() {
+        if !may_touch_maps(cx, cx.text(h.body)) {
+            continue;
+        }
         cx.each_statement(h, |owner, stmt, held: &Held| {
             let read_only = held.read_only();
             visit_no_funcs(stmt, |n| {
@@ -248,6 +251,21 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// True when code with this text may write a map (`m[k] = v`, `delete`,
+/// `clear`), or read one that a handler of the package writes (`m[k]`,
+/// `len(m)`, `range m`): a handler that can do neither is not walked with
+/// its locks.
+fn may_touch_maps(cx: &Context, text: &str) -> bool {
+    may_write_maps(text)
+        || ((text.contains("len(") || text.contains("range")) && !package_map_writes(cx).is_empty())
+}
+
+/// True when code with this text may write an element of a map: it indexes
+/// something, or calls `delete` or `clear`.
+fn may_write_maps(text: &str) -> bool {
+    text.contains('[') || text.contains("delete(") || text.contains("clear(")
+}
+
 /// If `n` reads or writes an element of a map: the map expression and
 /// whether it writes.
 fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
@@ -351,7 +369,10 @@ impl crate::index::Fact for MapWrites {}
 
 fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
     let (decl, src, imports) = (at.node, at.src, at.imports);
-    if !imports.has("net/http") || !crate::syntax::is_function(decl) {
+    if !imports.has("net/http")
+        || !crate::syntax::is_function(decl)
+        || !may_write_maps(crate::syntax::text(decl, src))
+    {
         return;
     }
     let mut keys = std::collections::BTreeSet::new();
