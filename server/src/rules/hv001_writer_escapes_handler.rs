@@ -82,7 +82,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(w) = &h.writer else { continue };
         let body = cx.text(h.body);
-        if !crate::syntax::goroutines::may_start(body) {
+        if !crate::syntax::goroutines::may_start(body) || !crate::syntax::may_name(body, w) {
             continue;
         }
         let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);

@@ -77,7 +77,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(r) = &h.request else { continue };
         let body = cx.text(h.body);
-        if !crate::syntax::goroutines::may_start(body) {
+        if !crate::syntax::goroutines::may_start(body) || !crate::syntax::may_name(body, r) {
             continue;
         }
         let requests = cx.aliases(h.func, std::slice::from_ref(r), REQUEST);
