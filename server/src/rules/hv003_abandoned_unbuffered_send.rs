@@ -65,7 +65,11 @@ It also follows a channel held in a struct field: made unbuffered in a
 literal or an assignment in the file that declares the type
 (`&job{out: make(chan T)}`), sent on through that field, and received only
 in `select`s that can leave without it (directly, or in a package helper
-handed the channel), or never received in the package at all. A use it
+handed the channel), or never received in the package at all. Sends made
+only while a `bool` field says the loop runs, holding a lock under which
+the stopping code clears that field (`mu.Lock(); defer mu.Unlock(); if
+c.running { c.add <- e }`, and `c.running = false` as it stops the loop),
+cannot come after the loop has gone, and are left alone. A use it
 cannot follow (the channel returned, stored elsewhere, handed to an unknown
 function, an exported field outside `main`) leaves the field alone.
 
@@ -255,6 +259,94 @@ impl<'a> BodyFacts<'a> {
             uses: Occurrences::of(body, cx.src),
         }
     }
+}
+
+/// True when every send on a field's channel is made holding a lock and
+/// only while a `bool` field of the same type says the receiver runs (`mu.Lock();
+/// defer mu.Unlock(); if c.running { c.add <- e }`), and some function of
+/// the file clears that field holding the same lock (`c.running = false`
+/// as it stops the loop): the receiver's way out and the sends are ordered
+/// by the lock, so no send comes after it has gone.
+fn sent_while_running(cx: &Context, ty: &str, sends: &[Node]) -> bool {
+    // The lock acquired by a statement before `at` in its function, by its
+    // field name (`c.runningMu` → `runningMu`), still held at `at`.
+    let held_at = |at: Node| -> Option<String> {
+        let func = enclosing_function(at)?;
+        let body = func.field("body")?;
+        let mut held = None;
+        for stmt in crate::syntax::statements(body) {
+            if stmt.start_byte() >= at.start_byte() {
+                break;
+            }
+            match crate::syntax::locks::lock_op(stmt, cx.src) {
+                Some((lock, true)) => held = Some(lock.rsplit('.').next()?.to_string()),
+                Some((_, false)) => held = None,
+                None => {}
+            }
+        }
+        held
+    };
+    // `if c.flag { send }`, or `if !c.flag {…} else { send }`, around a
+    // send: the flag's field name.
+    let flag_of = |send: Node| -> Option<String> {
+        let stmt = send
+            .ancestors_in_function()
+            .find(|a| a.kind_name() == "if_statement")?;
+        let mut cond = unparen(stmt.field("condition")?);
+        let negated = cond.kind_name() == "unary_expression"
+            && cond.field("operator").is_some_and(|o| cx.text(o) == "!");
+        if negated {
+            cond = unparen(cond.field("operand")?);
+        }
+        let branch = stmt.field(if negated {
+            "alternative"
+        } else {
+            "consequence"
+        })?;
+        if !crate::syntax::contains(branch, send) || cond.kind_name() != "selector_expression" {
+            return None;
+        }
+        let decl = cx.field_decl(cond)?;
+        (decl.type_name == ty && decl.type_text == "bool").then(|| decl.name.clone())
+    };
+    let mut gate: Option<(String, String)> = None;
+    for &send in sends {
+        let (Some(flag), Some(lock)) = (flag_of(send), held_at(send)) else {
+            return false;
+        };
+        if gate.get_or_insert_with(|| (flag.clone(), lock.clone())) != &(flag, lock) {
+            return false;
+        }
+    }
+    let Some((flag, lock)) = gate else {
+        return false;
+    };
+    // `x.flag = false`, holding the lock.
+    let mut cleared = false;
+    for root in cx.file.roots() {
+        visit(root, |n| {
+            if n.kind_name() != "assignment_statement" {
+                return Visit::Descend;
+            }
+            let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+                return Visit::Skip;
+            };
+            let sets_flag = named_children(left).next().is_some_and(|l| {
+                l.kind_name() == "selector_expression"
+                    && l.field("field").is_some_and(|f| cx.text(f) == flag)
+                    && cx.field_decl(l).is_some_and(|d| d.type_name == ty)
+            });
+            if sets_flag
+                && cx.text(right) == "false"
+                && held_at(n).as_deref() == Some(lock.as_str())
+            {
+                cleared = true;
+                return Visit::Stop;
+            }
+            Visit::Skip
+        });
+    }
+    cleared
 }
 
 /// A local unbuffered channel, where it is made, and the goroutines that
@@ -1247,6 +1339,9 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
     }
     let Uses { sends, receive, .. } = uses;
     if lost || sends.is_empty() || receive == Receive::Waits {
+        return None;
+    }
+    if receive == Receive::GivesUp && sent_while_running(cx, ty, &sends) {
         return None;
     }
     let why = if receive == Receive::Never {
