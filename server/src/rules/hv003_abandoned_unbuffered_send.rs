@@ -22,7 +22,9 @@ pub static RULE: Rule = Rule {
     name: "abandoned-unbuffered-send",
     summary: "A goroutine sends on an unbuffered channel whose receiver can give up",
     docs: r#"## What it does
-Reports a channel made without capacity that a goroutine sends on, when the
+Reports a channel made without capacity (or with a size its function takes
+as a parameter, where a call in the file passes `0`) that a goroutine sends
+on, when the
 function that made it can stop receiving before the send happens: the only
 receive is a `select` with another way out (`ctx.Done()`, `time.After`,
 another channel, a labelled `break` out of the loop around it), or the
@@ -124,13 +126,19 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // field, against the whole file.
     let mut fields: Vec<((String, String), Node)> = Vec::new();
     let mut makes = Vec::new();
+    let zero_args = std::cell::OnceCell::new();
     cx.visit_scope_where(
         |text| text.contains("make(chan"),
         |n| {
             let is_make = n.kind_name() == "call_expression"
                 && n.field("function").map(|f| cx.text(f)) == Some("make");
-            if !is_make || of_expr(n, cx.src, cx.imports) != Kind::Chan(Some(0)) {
+            if !is_make {
                 return Visit::Descend;
+            }
+            match of_expr(n, cx.src, cx.imports) {
+                Kind::Chan(Some(0)) => {}
+                Kind::Chan(None) if sized_zero_by_a_caller(cx, n, &zero_args) => {}
+                _ => return Visit::Descend,
             }
             makes.push(n);
             Visit::Skip
@@ -154,6 +162,71 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for ((ty, field), make) in fields {
         out.extend(check_field(cx, &ty, &field, make));
     }
+}
+
+/// The calls of plain functions in the file that pass a literal `0`: each
+/// function's name with the places of those arguments. Read once per check.
+type ZeroArgs<'a> = HashMap<&'a str, Vec<usize>>;
+
+fn zero_args<'a>(cx: &Context<'a>) -> ZeroArgs<'a> {
+    let mut out: ZeroArgs<'a> = HashMap::new();
+    for root in cx.file.roots() {
+        visit(root, |n| {
+            if let Some(c) =
+                crate::syntax::Call::of(n).filter(|c| c.function.kind_name() == "identifier")
+            {
+                for (i, a) in c.args().enumerate() {
+                    if cx.text(unparen(a)) == "0" {
+                        out.entry(cx.text(c.function)).or_default().push(i);
+                    }
+                }
+            }
+            Visit::Descend
+        });
+    }
+    out
+}
+
+/// True when `make(chan T, n)` takes its size from a parameter `n` of the
+/// plain function it is in, and a call of that function in the file passes
+/// `0` for it (`newWatcher(0, events)`): made that way, the channel is
+/// unbuffered.
+fn sized_zero_by_a_caller<'a>(
+    cx: &Context<'a>,
+    make: Node,
+    zero: &std::cell::OnceCell<ZeroArgs<'a>>,
+) -> bool {
+    let Some(size) = crate::syntax::Call::of(make)
+        .and_then(|c| c.arg(1))
+        .map(unparen)
+    else {
+        return false;
+    };
+    let Some(func) = enclosing_function(make).filter(|f| f.kind_name() == "function_declaration")
+    else {
+        return false;
+    };
+    let Some(idx) = crate::syntax::handlers::params(func, cx.src)
+        .iter()
+        .position(|p| p.name.as_deref() == Some(cx.text(size)))
+    else {
+        return false;
+    };
+    let Some(name) = func.field("name").map(|n| cx.text(n)) else {
+        return false;
+    };
+    let passed_zero = zero
+        .get_or_init(|| zero_args(cx))
+        .get(name)
+        .is_some_and(|places| places.contains(&idx));
+    // A parameter assigned in the function (`if size < 1 { size = 1 }`) is
+    // no longer what callers pass.
+    passed_zero
+        && !crate::syntax::any(func, |n| {
+            n.kind_name() == "identifier"
+                && cx.text(n) == cx.text(size)
+                && crate::syntax::scope::is_assigned(n)
+        })
 }
 
 /// What the package function called by `call` does with its argument
@@ -1026,6 +1099,8 @@ fn capacity_fix<'a>(
         Senders::Unknown => return None,
     };
     let edit = match named_children(args).nth(1) {
+        // A size the callers choose (`make(chan T, size)`) is theirs to change.
+        Some(size) if cx.text(size) != "0" => return None,
         Some(zero) => crate::fix::edit(
             cx.file,
             zero.start_byte(),
