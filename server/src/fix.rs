@@ -72,8 +72,11 @@ pub fn indent_at(file: &SourceFile, offset: usize) -> &str {
 /// (`func() { srv.Shutdown(ctx) }`): a fix that puts new lines around it
 /// would need to open that block up first, so it is not offered (`None`).
 pub fn statement_indent(file: &SourceFile, offset: usize) -> Option<&str> {
-    let indent = indent_at(file, offset);
-    (file.line_start(file.line_col(offset).0) + indent.len() == offset).then_some(indent)
+    let before = &file.text[file.line_start(file.line_col(offset).0)..offset];
+    before
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
+        .then_some(before)
 }
 
 /// Where to insert a line after the statement ending at `offset`: past a

@@ -341,22 +341,20 @@ impl<'a> BodyFacts<'a> {
 /// as it stops the loop): the receiver's way out and the sends are ordered
 /// by the lock, so no send comes after it has gone.
 fn sent_while_running(cx: &Context, ty: &str, sends: &[Node]) -> bool {
-    // The lock acquired by a statement before `at` in its function, by its
-    // field name (`c.runningMu` → `runningMu`), still held at `at`.
+    // The lock held at the statement `at`, by its field name (`c.runningMu`
+    // → `runningMu`: methods name their receivers as they like).
     let held_at = |at: Node| -> Option<String> {
-        let func = enclosing_function(at)?;
-        let body = func.field("body")?;
+        let body = enclosing_function(at)?.field("body")?;
         let mut held = None;
-        for stmt in crate::syntax::statements(body) {
-            if stmt.start_byte() >= at.start_byte() {
-                break;
+        crate::syntax::locks::each_statement(body, cx.src, |stmt, locks| {
+            if stmt.id() == at.id() {
+                held = locks
+                    .iter()
+                    .next()
+                    .and_then(|l| l.rsplit('.').next())
+                    .map(str::to_string);
             }
-            match crate::syntax::locks::lock_op(stmt, cx.src) {
-                Some((lock, true)) => held = Some(lock.rsplit('.').next()?.to_string()),
-                Some((_, false)) => held = None,
-                None => {}
-            }
-        }
+        });
         held
     };
     // `if c.flag { send }`, or `if !c.flag {…} else { send }`, around a

@@ -306,11 +306,7 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
 /// `body`: a `return` follows it, or it is the last statement of that body,
 /// or of a branch of an `if` or a `switch` that itself ends the path.
 fn ends_path(stmt: Node, body: Node) -> bool {
-    let mut next = stmt.next_named_sibling();
-    while let Some(c) = next.filter(|c| c.kind_name() == "comment") {
-        next = c.next_named_sibling();
-    }
-    if let Some(next) = next {
+    if let Some(next) = super::next_statement(stmt) {
         return next.kind_name() == "return_statement";
     }
     let Some(block) = stmt
