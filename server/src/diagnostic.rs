@@ -175,3 +175,30 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     pub fixes: Vec<Fix>,
 }
+
+/// A finding as suppression comments and de-duplication read it: its rule,
+/// and the line and column where it starts now. (The language server holds
+/// findings whose lines an edit has moved without rewriting them.)
+pub trait Found {
+    fn code(&self) -> &'static str;
+    /// 0-based line and byte column.
+    fn start(&self) -> (usize, usize);
+}
+
+impl Found for Diagnostic {
+    fn code(&self) -> &'static str {
+        self.code
+    }
+    fn start(&self) -> (usize, usize) {
+        (self.location.start.line, self.location.start.column)
+    }
+}
+
+impl<T: Found + Clone> Found for std::borrow::Cow<'_, T> {
+    fn code(&self) -> &'static str {
+        (**self).code()
+    }
+    fn start(&self) -> (usize, usize) {
+        (**self).start()
+    }
+}

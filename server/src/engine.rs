@@ -73,7 +73,7 @@ pub fn check_file(
 }
 
 /// Suppression comments, then one finding per code and line, in order.
-pub fn finish<D: std::borrow::Borrow<Diagnostic>>(file: &SourceFile, diags: &mut Vec<D>) {
+pub fn finish<D: crate::diagnostic::Found>(file: &SourceFile, diags: &mut Vec<D>) {
     suppress(file, diags);
     dedupe(diags);
 }
@@ -250,7 +250,7 @@ fn check_batch<'a>(
 
 /// Drops the diagnostics that suppression comments silence (see
 /// [`crate::suppress`]).
-pub fn suppress<D: std::borrow::Borrow<Diagnostic>>(file: &SourceFile, diags: &mut Vec<D>) {
+pub fn suppress<D: crate::diagnostic::Found>(file: &SourceFile, diags: &mut Vec<D>) {
     crate::suppress::apply(file, diags, &Settings::default(), |_| false);
 }
 

@@ -986,10 +986,19 @@ pub struct PackageIndex<'s> {
     /// Borrowed: the editor builds an index on every keystroke, over the
     /// summaries it keeps.
     pub files: Vec<&'s FileSummary>,
+    lookup: Arc<Lookup>,
+    memos: Memos,
+}
+
+/// The package's declarations by name, made the first time a rule asks.
+/// They hold no positions, only where each declaration sits in the list of
+/// summaries: summaries of the same shapes in the same order may share them
+/// ([`PackageIndex::with_lookup`]).
+#[derive(Debug, Default)]
+pub struct Lookup {
     /// Variable name → (summary, index) of its first declaration.
     vars: OnceLock<HashMap<String, (usize, usize)>>,
     tables: OnceLock<Tables>,
-    memos: Memos,
 }
 
 /// How many values rules may derive once per package ([`PackageIndex::memo`]).
@@ -1079,6 +1088,22 @@ impl<'s> PackageIndex<'s> {
         }
     }
 
+    /// An index that looks declarations up in `lookup`, made for summaries
+    /// of the same shapes as `files` (the same declarations, in the same
+    /// order): the language server keeps it while typing changes no shape.
+    pub fn with_lookup(files: Vec<&'s FileSummary>, lookup: Arc<Lookup>) -> PackageIndex<'s> {
+        PackageIndex {
+            files,
+            lookup,
+            memos: Memos::default(),
+        }
+    }
+
+    /// The lookup tables, to share with a later index of the same shapes.
+    pub fn lookup(&self) -> Arc<Lookup> {
+        self.lookup.clone()
+    }
+
     /// The value in `slot`, made by `make` the first time it is asked for.
     /// Each slot holds one type, the one its rule gives it.
     pub fn memo<T: std::any::Any + Send + Sync>(
@@ -1093,7 +1118,7 @@ impl<'s> PackageIndex<'s> {
     }
 
     pub fn var(&self, name: &str) -> Option<&VarDecl> {
-        let vars = self.vars.get_or_init(|| {
+        let vars = self.lookup.vars.get_or_init(|| {
             let mut map = HashMap::new();
             for (i, f) in self.files.iter().enumerate() {
                 for (j, v) in f.vars.iter().enumerate() {
@@ -1149,7 +1174,7 @@ impl<'s> PackageIndex<'s> {
     }
 
     fn tables(&self) -> &Tables {
-        self.tables.get_or_init(|| Tables::of(&self.files))
+        self.lookup.tables.get_or_init(|| Tables::of(&self.files))
     }
 
     fn func_at(&self, (i, j): At) -> &FuncSummary {

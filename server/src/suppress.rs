@@ -16,12 +16,11 @@
 //! reason when the configuration requires one. A bare `//nolint` (every
 //! linter) is honoured but never reported: it may be there for another one.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Found;
 use crate::engine::Settings;
 use crate::rules::{Rule, RULES};
 use crate::source::SourceFile;
 use crate::syntax::NodeKind;
-use std::borrow::Borrow;
 use std::ops::RangeInclusive;
 
 /// The comment forms, as written after `//`.
@@ -60,7 +59,7 @@ struct Ignore {
 /// to tell about the comments themselves (unused, missing a reason), as
 /// `path:line:column: warning: …` lines. `ran(rule)` says whether a rule ran
 /// on this file: an ignore of a rule that did not run is not unused.
-pub fn apply<D: Borrow<Diagnostic>>(
+pub fn apply<D: Found>(
     file: &SourceFile,
     diags: &mut Vec<D>,
     settings: &Settings,
@@ -71,13 +70,12 @@ pub fn apply<D: Borrow<Diagnostic>>(
         return Vec::new();
     }
     diags.retain(|d| {
-        let d = d.borrow();
         let mut silenced = false;
         for i in ignores.iter_mut() {
-            let covers = i.lines.contains(&d.location.start.line)
+            let covers = i.lines.contains(&d.start().0)
                 && i.rules
                     .as_ref()
-                    .is_none_or(|rs| rs.iter().any(|r| r.code == d.code));
+                    .is_none_or(|rs| rs.iter().any(|r| r.code == d.code()));
             if covers {
                 i.used = true;
                 silenced = true;
@@ -275,7 +273,7 @@ fn covered_until(file: &SourceFile, pos: usize, line: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Location, Pos, Severity};
+    use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
 
     fn diag(code: &'static str, line: usize) -> Diagnostic {
         let p = Pos {

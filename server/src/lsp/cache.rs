@@ -38,9 +38,36 @@ impl Finding {
     }
 }
 
-impl std::borrow::Borrow<Diagnostic> for &Finding {
-    fn borrow(&self) -> &Diagnostic {
-        &self.diag
+/// A finding of an entry as it is now: its lines moved by the entry's
+/// pending rows (see [`FileCache::adjust`]).
+#[derive(Clone, Copy)]
+pub struct Shown<'a> {
+    pub finding: &'a Finding,
+    pending: Pending,
+}
+
+impl Shown<'_> {
+    /// The published form: made the first time, then kept (in the
+    /// entry's coordinates) and shown moved by the pending rows.
+    pub fn published(&self, file: &SourceFile, enc: crate::position::Encoding) -> Published {
+        let p = self
+            .finding
+            .published
+            .get_or_init(|| super::convert::published(&self.finding.diag, file, enc));
+        match self.pending.rows {
+            0 => p.clone(),
+            rows => p.shown_moved(self.pending.line, rows),
+        }
+    }
+}
+
+impl crate::diagnostic::Found for Shown<'_> {
+    fn code(&self) -> &'static str {
+        self.finding.diag.code
+    }
+    fn start(&self) -> (usize, usize) {
+        let p = &self.finding.diag.location.start;
+        (self.pending.line_of(p), p.column)
     }
 }
 
@@ -69,20 +96,46 @@ pub struct Entry {
     pub reach: usize,
     /// Of the positions from the declaration's start on, none lies on a line
     /// before `first_line`; of those before its start (in declarations
-    /// above, such as an import a fix adds), none lies at or past `below`.
+    /// above, such as an import a fix adds), none lies at or past `below`,
+    /// and none that is shown on a line past `below_line` (`None`: none is
+    /// shown). Of all the positions, none lies before `low`, and none
+    /// that is shown on a line before `low_line`. All in the findings' own
+    /// coordinates (before `pending`).
     first_line: usize,
     below: usize,
-    /// Bytes still to be added to the findings' offsets (see
+    below_line: Option<usize>,
+    low: usize,
+    low_line: usize,
+    /// Bytes and lines still to be added to the findings' positions (see
     /// [`FileCache::adjust`]).
     pending: Pending,
 }
 
-/// `by` bytes to add to each remembered offset from `from` on, in the
-/// findings' own coordinates (before the bytes are added).
+/// `by` bytes and `rows` lines to add to each remembered position from
+/// `from` on, in the findings' own coordinates (before they are added);
+/// those positions lie on line `line` or later, the others before it.
+/// `from` is the entry's start, or 0 (`all`) when every position moves.
 #[derive(Clone, Copy, Default)]
 struct Pending {
     from: usize,
     by: isize,
+    rows: isize,
+    line: usize,
+    all: bool,
+}
+
+impl Pending {
+    fn is_some(&self) -> bool {
+        self.by != 0 || self.rows != 0
+    }
+
+    /// The line a position is on now.
+    fn line_of(&self, p: &Pos) -> usize {
+        match p.offset >= self.from {
+            true => p.line.saturating_add_signed(self.rows),
+            false => p.line,
+        }
+    }
 }
 
 impl Entry {
@@ -102,6 +155,9 @@ impl Entry {
             reach: 0,
             first_line: 0,
             below: 0,
+            below_line: None,
+            low: 0,
+            low_line: 0,
             pending: Pending::default(),
         }
     }
@@ -117,10 +173,17 @@ impl Entry {
         self.diags.iter().flat_map(|d| d.iter())
     }
 
+    /// The entry's findings as they are now.
+    pub fn shown(&self) -> impl Iterator<Item = Shown<'_>> {
+        let pending = self.pending;
+        self.findings()
+            .map(move |finding| Shown { finding, pending })
+    }
+
     /// The offsets the findings remember in this document (a finding's own
     /// location is always in it; related locations and fixes may be in other
-    /// files), each with the line of a location's start (`usize::MAX` for
-    /// the others).
+    /// files), each with its line when a location shows it (`usize::MAX`
+    /// for a fix's).
     fn positions(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.findings().flat_map(|f| {
             let d = &f.diag;
@@ -128,7 +191,7 @@ impl Entry {
             let locations = std::iter::once(&d.location)
                 .chain(d.related.iter().map(|r| &r.location))
                 .filter(move |l| here(&l.path))
-                .flat_map(|l| [(l.start.offset, l.start.line), (l.end.offset, usize::MAX)]);
+                .flat_map(|l| [(l.start.offset, l.start.line), (l.end.offset, l.end.line)]);
             let edits = d
                 .fixes
                 .iter()
@@ -144,44 +207,97 @@ impl Entry {
     /// adds after the last spec, where the user types. Whether such an
     /// offset moves with what is typed there depends on what it stands
     /// for, so the entry is checked again.
-    fn remembers_where(&mut self, e: &InputEdit, path: &str) -> bool {
+    fn remembers_where(&self, e: &InputEdit) -> bool {
         // Above an entry after the edit, no offset waits for pending bytes.
         let after = self.start > e.old_end_byte;
         match after {
-            true if self.below <= e.start_byte => return false,
+            true if self.below_now() <= e.start_byte => return false,
             false if self.reach < e.start_byte => return false,
-            true => {}
-            false => self.settle(path),
+            _ => {}
         }
-        let (start, end) = (self.start, self.end);
+        let (start, end, p) = (self.start, self.end, self.pending);
         self.positions()
-            .map(|(o, _)| o)
+            .map(|(o, _)| match o >= p.from {
+                true => o.saturating_add_signed(p.by),
+                false => o,
+            })
             .any(|o| (o < start || o > end) && (e.start_byte..=e.old_end_byte).contains(&o))
     }
 
-    /// Sets `reach`, `first_line` and `below` from the findings.
+    /// Sets `reach`, `first_line`, `below`, `below_line`, `low` and
+    /// `low_line` from the findings.
     fn bound(&mut self) {
         let start = self.start;
         let (mut reach, mut first_line, mut below) = (0, usize::MAX, 0);
+        let (mut below_line, mut low, mut low_line) = (None, usize::MAX, usize::MAX);
         for (o, line) in self.positions() {
             reach = reach.max(o);
+            low = low.min(o);
+            low_line = low_line.min(line);
             if o >= start {
                 first_line = first_line.min(line);
             } else {
                 below = below.max(o + 1);
+                if line != usize::MAX {
+                    below_line = below_line.max(Some(line));
+                }
             }
         }
         (self.reach, self.first_line, self.below) = (reach, first_line, below);
+        (self.below_line, self.low, self.low_line) = (below_line, low, low_line);
     }
 
-    /// Adds the pending bytes to the findings' offsets.
+    /// `first_line`, `below`, `low` and `low_line` as they are now.
+    fn first_line_now(&self) -> usize {
+        moved(self.first_line, self.pending.rows)
+    }
+
+    fn below_now(&self) -> usize {
+        match (self.below, self.pending.all) {
+            (0, _) | (_, false) => self.below,
+            (b, true) => b.saturating_add_signed(self.pending.by),
+        }
+    }
+
+    fn low_now(&self) -> usize {
+        match self.pending.all || !self.pending.is_some() {
+            true => moved(self.low, self.pending.by),
+            false => 0,
+        }
+    }
+
+    fn low_line_now(&self) -> usize {
+        match self.pending.all || !self.pending.is_some() {
+            true => moved(self.low_line, self.pending.rows),
+            false => 0,
+        }
+    }
+
+    /// Adds the pending bytes and lines to the findings' positions, and the
+    /// lines to their published forms.
     fn settle(&mut self, path: &str) {
-        if let (Some(diags), true) = (&mut self.diags, self.pending.by != 0) {
+        let pending = self.pending;
+        if !pending.is_some() {
+            return;
+        }
+        if let Some(diags) = &mut self.diags {
             for f in Arc::make_mut(diags) {
-                add_to_offsets(&mut f.diag, self.pending, path);
+                add_to_offsets(&mut f.diag, pending, path);
+                if let (Some(p), true) = (f.published.get(), pending.rows != 0) {
+                    f.published = OnceLock::from(p.rows_from(pending.line, pending.rows));
+                }
             }
         }
         self.pending = Pending::default();
+        self.bound();
+    }
+}
+
+/// A bound moved (`usize::MAX`: none).
+fn moved(bound: usize, by: isize) -> usize {
+    match bound {
+        usize::MAX => usize::MAX,
+        b => b.saturating_add_signed(by),
     }
 }
 
@@ -221,7 +337,12 @@ pub struct Update {
     pub slots: Vec<Slot>,
     pub context: u64,
     pub imports: Imported,
+    pub lookup: Option<Shared>,
 }
+
+/// The package index's lookup tables, with the context whose summaries they
+/// were made for: an analysis in the same context reads them again.
+pub type Shared = (u64, Arc<crate::index::Lookup>);
 
 /// A file's imports as its summaries read them: each path with its name.
 pub type Imported = Vec<(String, Option<crate::syntax::imports::Local>)>;
@@ -231,24 +352,30 @@ pub type Imported = Vec<(String, Option<crate::syntax::imports::Local>)>;
 pub fn settle_unpublished(slots: &mut [Slot], read: &FileCache, path: &str) {
     for s in slots {
         let en = s.entry(read);
-        if en.pending.by != 0 && en.findings().any(|f| f.published.get().is_none()) {
+        if en.pending.is_some() && en.findings().any(|f| f.published.get().is_none()) {
             s.own(read).settle(path);
         }
     }
 }
 
-/// Adds the pending bytes to each offset of a diagnostic in `path` they
-/// apply to.
+/// Adds the pending bytes (and lines) to each offset (and line) of a
+/// diagnostic in `path` they apply to.
 fn add_to_offsets(d: &mut Diagnostic, pending: Pending, path: &str) {
     let mut moved = |o: &mut usize| {
         if *o >= pending.from {
             *o = o.saturating_add_signed(pending.by);
         }
     };
+    let pos = |p: &mut Pos| {
+        if p.offset >= pending.from {
+            p.offset = p.offset.saturating_add_signed(pending.by);
+            p.line = p.line.saturating_add_signed(pending.rows);
+        }
+    };
     let location = |l: &mut Location| {
         if same_path(&l.path, path) {
-            moved(&mut l.start.offset);
-            moved(&mut l.end.offset);
+            pos(&mut l.start);
+            pos(&mut l.end);
         }
     };
     location(&mut d.location);
@@ -267,6 +394,7 @@ pub struct FileCache {
     pub context: u64,
     /// The imports the entries' summaries were made with.
     pub imports: Imported,
+    pub lookup: Option<Shared>,
 }
 
 pub fn hash_of(x: impl Hash) -> u64 {
@@ -387,6 +515,7 @@ impl FileCache {
             .collect();
         self.context = update.context;
         self.imports = update.imports;
+        self.lookup = update.lookup;
     }
 
     /// Every finding of the document (before suppression comments and
@@ -395,9 +524,9 @@ impl FileCache {
         self.entries
             .iter()
             .flat_map(|e| {
-                e.findings().map(|f| match e.pending.by {
-                    0 => Cow::Borrowed(&f.diag),
-                    _ => {
+                e.findings().map(|f| match e.pending.is_some() {
+                    false => Cow::Borrowed(&f.diag),
+                    true => {
                         let mut d = f.diag.clone();
                         add_to_offsets(&mut d, e.pending, path);
                         Cow::Owned(d)
@@ -409,19 +538,19 @@ impl FileCache {
 
     /// Moves the remembered positions through one edit of the document.
     ///
-    /// Typing within a line moves only the byte offsets of what follows it.
-    /// An entry after the edit whose findings lie on later lines (apart from
+    /// An entry whose findings lie on lines after the edit (apart from
     /// positions above the edit, which do not move) keeps the shift as
-    /// pending bytes instead of rewriting each finding: their lines, columns
-    /// and published forms stay as they are.
+    /// pending bytes and lines instead of rewriting each finding: typing
+    /// within a line moves only the byte offsets of what follows it, and a
+    /// new or deleted line only the lines, no column. The published forms
+    /// are kept, and shown with the pending lines added.
     pub fn adjust(&mut self, e: &InputEdit, path: &str) {
-        let within_line = e.start_position.row == e.old_end_position.row
-            && e.old_end_position.row == e.new_end_position.row;
         let by = e.new_end_byte as isize - e.old_end_byte as isize;
+        let rows = e.new_end_position.row as isize - e.old_end_position.row as isize;
         self.entries.retain_mut(|en| {
             let before = en.end < e.start_byte;
             let after = en.lead > e.old_end_byte;
-            if !before && !after || en.remembers_where(e, path) {
+            if !before && !after || en.remembers_where(e) {
                 return false;
             }
             let start = en.start;
@@ -440,11 +569,33 @@ impl FileCache {
             if en.reach >= e.old_end_byte {
                 en.reach = en.reach - e.old_end_byte + e.new_end_byte;
             }
-            if within_line && en.below <= e.start_byte && en.first_line > e.old_end_position.row {
-                if en.pending.by == 0 {
-                    en.pending.from = start;
+            // Either the positions from the entry's start on move, and
+            // those before it are before the edit (on earlier lines, when
+            // lines are added); or every position moves.
+            let row = e.old_end_position.row;
+            let (some, all) = (en.pending.is_some(), en.pending.all);
+            let lines_apart = rows == 0 || en.below_line.is_none_or(|l| l < en.first_line);
+            let from_start = (!some || !all)
+                && en.below_now() <= e.start_byte
+                && en.first_line_now() > row
+                && lines_apart;
+            let every = (!some || all) && en.low_now() >= e.old_end_byte && en.low_line_now() > row;
+            if from_start || every {
+                if !some {
+                    en.pending = match from_start {
+                        true => Pending {
+                            from: start,
+                            line: en.first_line,
+                            ..Pending::default()
+                        },
+                        false => Pending {
+                            all: true,
+                            ..Pending::default()
+                        },
+                    };
                 }
                 en.pending.by += by;
+                en.pending.rows += rows;
                 return true;
             }
             en.settle(path);

@@ -84,16 +84,35 @@ fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> (lsp::Diagnos
 
 /// A finding as published: what hover and code actions look up (code and
 /// range), and the serialised LSP diagnostic that goes into
-/// `publishDiagnostics` as it is.
+/// `publishDiagnostics` (see [`Published::write`]).
 #[derive(Clone, Debug)]
 pub struct Published {
     pub code: &'static str,
+    /// As shown (with `shift`).
     pub range: lsp::Range,
-    pub json: Arc<str>,
+    json: Arc<str>,
     /// Where the line numbers of this document's positions sit in `json`
     /// (byte offset and length of the digits), in order: an edit that only
     /// moves lines rewrites these and copies the rest (see [`Self::moved`]).
-    pub lines: Arc<[(u32, u8)]>,
+    lines: Arc<[(u32, u8)]>,
+    /// Lines to add, when shown, to the line numbers in `json` from a line
+    /// on: an edit above that moved them without rewriting `json`.
+    shift: Shift,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Shift {
+    from: u32,
+    by: i32,
+}
+
+impl Shift {
+    fn line(self, l: u32) -> u32 {
+        match l >= self.from {
+            true => l.saturating_add_signed(self.by),
+            false => l,
+        }
+    }
 }
 
 pub fn published(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> Published {
@@ -123,6 +142,7 @@ pub fn published(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> Published 
         range: lsp.range,
         json,
         lines,
+        shift: Shift::default(),
     }
 }
 
@@ -131,33 +151,113 @@ impl Published {
     /// document past `row` by `by` lines and changed no column the form
     /// shows: its line numbers rewritten, the rest copied.
     pub fn moved(&self, row: usize, by: isize) -> Published {
-        let line = |l: u32| match l as usize > row {
-            true => (l as usize).saturating_add_signed(by) as u32,
-            false => l,
-        };
-        let mut json = String::with_capacity(self.json.len() + 4 * self.lines.len());
+        self.rows_from(row.saturating_add(1), by)
+    }
+
+    /// The same diagnostic with `by` lines added to the line numbers it
+    /// shows from line `from` on: its line numbers rewritten, the rest copied.
+    pub fn rows_from(&self, from: usize, by: isize) -> Published {
+        let shown = self.shown_moved(from, by);
+        let mut json = String::with_capacity(shown.len());
         let mut lines = Vec::with_capacity(self.lines.len());
-        let mut copied = 0;
-        for &(at, len) in self.lines.iter() {
-            let (at, end) = (at as usize, at as usize + len as usize);
-            json.push_str(&self.json[copied..at]);
-            let old: u32 = self.json[at..end].parse().unwrap_or(0);
-            let start = json.len();
-            let _ = write!(json, "{}", line(old));
-            lines.push((start as u32, (json.len() - start) as u8));
-            copied = end;
+        shown.each_piece(|piece| match piece {
+            Piece::Text(t) => json.push_str(t),
+            Piece::Line(l) => {
+                let start = json.len();
+                let _ = write!(json, "{l}");
+                lines.push((start as u32, (json.len() - start) as u8));
+            }
+        });
+        Published {
+            json: json.into(),
+            lines: lines.into(),
+            shift: Shift::default(),
+            ..shown
         }
-        json.push_str(&self.json[copied..]);
+    }
+
+    /// The same diagnostic with `by` lines added to the line numbers it
+    /// shows from line `from` on, shown so without rewriting them: a copy of
+    /// a form that is shown as it is.
+    pub fn shown_moved(&self, from: usize, by: isize) -> Published {
+        debug_assert_eq!(self.shift.by, 0, "moved twice without rewriting");
+        let shift = Shift {
+            from: u32::try_from(from).unwrap_or(u32::MAX),
+            by: by.clamp(i32::MIN as isize, i32::MAX as isize) as i32,
+        };
         let mut range = self.range;
-        range.start.line = line(range.start.line);
-        range.end.line = line(range.end.line);
+        for p in [&mut range.start, &mut range.end] {
+            p.line = shift.line(p.line);
+        }
         Published {
             code: self.code,
             range,
-            json: json.into(),
-            lines: lines.into(),
+            json: self.json.clone(),
+            lines: self.lines.clone(),
+            shift,
         }
     }
+
+    /// The serialised form, its line numbers shifted.
+    fn each_piece(&self, mut f: impl FnMut(Piece<'_>)) {
+        let mut copied = 0;
+        for &(at, len) in self.lines.iter() {
+            let (at, end) = (at as usize, at as usize + len as usize);
+            f(Piece::Text(&self.json[copied..at]));
+            let old: u32 = self.json[at..end].parse().unwrap_or(0);
+            f(Piece::Line(self.shift.line(old)));
+            copied = end;
+        }
+        f(Piece::Text(&self.json[copied..]));
+    }
+
+    /// The length of the serialised form as shown.
+    pub fn len(&self) -> usize {
+        if self.shift.by == 0 {
+            return self.json.len();
+        }
+        let mut n = 0;
+        self.each_piece(|p| match p {
+            Piece::Text(t) => n += t.len(),
+            Piece::Line(l) => n += digits(l),
+        });
+        n
+    }
+
+    /// Appends the serialised form as shown to `out`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        if self.shift.by == 0 {
+            return out.extend_from_slice(self.json.as_bytes());
+        }
+        self.each_piece(|p| match p {
+            Piece::Text(t) => out.extend_from_slice(t.as_bytes()),
+            Piece::Line(l) => {
+                let _ = std::io::Write::write_fmt(out, format_args!("{l}"));
+            }
+        });
+    }
+
+    /// The serialised form as shown.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self.shift.by {
+            0 => std::borrow::Cow::Borrowed(&self.json),
+            _ => {
+                let mut out = Vec::with_capacity(self.len());
+                self.write(&mut out);
+                std::borrow::Cow::Owned(String::from_utf8(out).expect("copied from a str"))
+            }
+        }
+    }
+}
+
+/// A piece of a serialised form: text as it is, or a line number.
+enum Piece<'a> {
+    Text(&'a str),
+    Line(u32),
+}
+
+fn digits(n: u32) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// The hover text of a rule: its name, summary and documentation.

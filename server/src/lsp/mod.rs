@@ -499,13 +499,20 @@ fn analyse(job: Job) -> Outcome {
     let mut panics = Vec::new();
     let stale_count = stale.len();
     let mut t_index = t_entries;
+    let mut lookup = read.lookup.clone().filter(|(c, _)| *c == context);
     if !stale.is_empty() {
         let files: Vec<&FileSummary> = slots
             .iter()
             .map(|s| &*s.entry(&read).summary)
             .chain(siblings.iter().map(|s| &*s.of))
             .collect();
-        let index = PackageIndex::new(files);
+        // In the same context, the summaries have the same shapes: the
+        // declarations sit where they sat.
+        let index = match lookup {
+            Some((_, l)) => PackageIndex::with_lookup(files, l),
+            None => PackageIndex::new(files),
+        };
+        lookup = Some((context, index.lookup()));
         t_index = t0.elapsed();
         let kept = Default::default();
         let report = check_scope(&file, &imports, &index, &settings, stale, kept);
@@ -531,7 +538,7 @@ fn analyse(job: Job) -> Outcome {
     let t_check = t0.elapsed();
     cache::settle_unpublished(&mut slots, &read, &file.path);
     let entries = || slots.iter().map(|s| s.entry(&read));
-    let mut all: Vec<&cache::Finding> = entries().flat_map(|e| e.findings()).collect();
+    let mut all: Vec<cache::Shown> = entries().flat_map(|e| e.shown()).collect();
     finish(&file, &mut all);
     // A partial check leaves the summary, and the other documents of the
     // package, to the whole re-check that follows.
@@ -550,14 +557,8 @@ fn analyse(job: Job) -> Outcome {
     // A finding that did not move since it was last published keeps its
     // serialised form (kept entries are the cache's own: the form made now
     // stays there).
-    let diagnostics: Vec<convert::Published> = all
-        .iter()
-        .map(|f| {
-            f.published
-                .get_or_init(|| convert::published(&f.diag, &file, encoding))
-                .clone()
-        })
-        .collect();
+    let diagnostics: Vec<convert::Published> =
+        all.iter().map(|f| f.published(&file, encoding)).collect();
     trace(|| {
         format!(
             "analyse: shape_changed={shape_changed} entries={} stale={} parts {t_parts:?} entries {t_entries:?} index {t_index:?} check {t_check:?} finish {t1:?} total {:?}",
@@ -577,6 +578,7 @@ fn analyse(job: Job) -> Outcome {
             slots,
             context,
             imports: imported,
+            lookup,
         },
         read,
         panics,
@@ -1169,7 +1171,7 @@ impl LanguageServer for Backend {
         Ok(found.and_then(|d| {
             let rule = crate::rules::find(d.code)?;
             // The message as published (read back: hovers are rare).
-            let sent: serde_json::Value = serde_json::from_str(&d.json).ok()?;
+            let sent: serde_json::Value = serde_json::from_str(&d.text()).ok()?;
             let message = sent["message"].as_str().unwrap_or(rule.summary).to_string();
             Some(Hover {
                 contents: HoverContents::Markup(MarkupContent {
@@ -1342,13 +1344,17 @@ mod tests {
         let mut cache = Arc::unwrap_or_clone(outcome.read);
         cache.apply(outcome.update);
         // What was published, serialised, against a fresh check's.
-        let got: Vec<&str> = outcome.diagnostics.iter().map(|p| &*p.json).collect();
+        let got: Vec<String> = outcome
+            .diagnostics
+            .iter()
+            .map(|p| p.text().into_owned())
+            .collect();
         let fresh = crate::engine::check_source("p.go", text.to_string(), &Settings::default());
         let file = SourceFile::parse("p.go", text.to_string());
         let want: Vec<String> = fresh
             .diagnostics
             .iter()
-            .map(|d| convert::published(d, &file, enc).json.to_string())
+            .map(|d| convert::published(d, &file, enc).text().into_owned())
             .collect();
         let entries: Vec<(usize, usize)> = cache.entries.iter().map(|e| (e.start, e.end)).collect();
         assert_eq!(entries, decls, "{context}, text:\n{text}");
@@ -1400,6 +1406,69 @@ mod tests {
                 cache.adjust(e, "p.go");
             }
             cache = analysed_as_fresh(doc.source("p.go"), cache, &text, Encoding::Utf8, typed);
+        }
+    }
+
+    /// Adding or deleting lines above declarations moves their findings by
+    /// whole lines without rewriting them: they are shown moved (and
+    /// equal a fresh check's), until an edit in between settles them.
+    #[test]
+    fn new_lines_above_move_what_follows_them() {
+        let mut text = "package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc a() { _ = 1 }; func b(w http.ResponseWriter, r *http.Request) { w.WriteHeader(1); w.WriteHeader(2) }\n\nfunc other() {\n\t_ = 2\n}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n".to_string();
+        let mut doc = Document::new(&text, 1);
+        let mut cache = analysed_as_fresh(
+            doc.source("p.go"),
+            cache::FileCache::default(),
+            &text,
+            Encoding::Utf8,
+            "opened",
+        );
+        let count = |c: &cache::FileCache| {
+            c.entries
+                .iter()
+                .filter(|e| e.diags.as_ref().is_some_and(|d| !d.is_empty()))
+                .map(|e| Arc::as_ptr(e.diags.as_ref().unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let before = count(&cache);
+        // (text where the edit starts, bytes it deletes, text typed)
+        let edits = [
+            ("package", 0, "// one\n"),
+            ("package", 0, "\n\n"),
+            ("\n\npackage", 2, ""),
+            ("\n\nfunc other", 0, "\n// two\n"),
+            ("// one\n", 7, ""),
+            ("func other", 0, "// three\n"),
+            ("var hits", 0, "\n"),
+            ("// three\n", 9, ""),
+        ];
+        let pos = |text: &str, at: usize| {
+            let line = text[..at].matches('\n').count() as u32;
+            (
+                line,
+                (at - text[..at].rfind('\n').map_or(0, |n| n + 1)) as u32,
+            )
+        };
+        for (version, (at_text, deleted, typed)) in edits.into_iter().enumerate() {
+            let at = text.find(at_text).unwrap();
+            let end = at + deleted;
+            let change = Change {
+                range: Some((pos(&text, at), pos(&text, end))),
+                text: typed.to_string(),
+            };
+            text.replace_range(at..end, typed);
+            // As when a job still reads the cache: a finding written to is
+            // copied.
+            let read = cache.clone();
+            for e in &doc.apply(&[change], version as i32 + 2, Encoding::Utf8) {
+                cache.adjust(e, "p.go");
+            }
+            drop(read);
+            cache = analysed_as_fresh(doc.source("p.go"), cache, &text, Encoding::Utf8, typed);
+            if version < 3 {
+                // Above every finding: none was copied.
+                assert_eq!(count(&cache), before, "edit {version}");
+            }
         }
     }
 

@@ -34,7 +34,8 @@ type Spare = Arc<Mutex<Vec<Vec<u8>>>>;
 
 impl Publisher {
     /// Queues `textDocument/publishDiagnostics` for `uri`. Each diagnostic
-    /// was serialised when it was first published and is copied in as it is.
+    /// was serialised when it was first published and is copied in (its
+    /// line numbers shifted when an edit above moved them).
     /// Frames leave in the order they are queued.
     pub fn publish(&self, uri: &Uri, diagnostics: &[Published], version: Option<i32>) {
         const HEAD: &str =
@@ -43,7 +44,7 @@ impl Publisher {
         let version = version
             .map(|v| format!(r#","version":{v}"#))
             .unwrap_or_default();
-        let items: usize = diagnostics.iter().map(|d| d.json.len()).sum::<usize>()
+        let items: usize = diagnostics.iter().map(|d| d.len()).sum::<usize>()
             + diagnostics.len().saturating_sub(1);
         let len = HEAD.len()
             + uri.len()
@@ -68,7 +69,7 @@ impl Publisher {
             if i > 0 {
                 frame.push(b',');
             }
-            frame.extend_from_slice(d.json.as_bytes());
+            d.write(&mut frame);
         }
         frame.push(b']');
         frame.extend_from_slice(version.as_bytes());
@@ -224,14 +225,39 @@ mod tests {
             tx,
             spare: Spare::default(),
         };
-        let d = Published {
-            code: "HV001",
-            range: Default::default(),
-            json: r#"{"message":"é"}"#.into(),
-            lines: Default::default(),
+        // A finding on line 9, and the same shown 91 lines lower (its two
+        // line numbers gain two digits each).
+        let text = "package p\n".repeat(9) + "var é = 1\n";
+        let file = crate::source::SourceFile::parse("/tmp/a b.go", text.clone());
+        let var = text.find("var").unwrap();
+        let at = |offset: usize, column: usize| crate::diagnostic::Pos {
+            offset,
+            line: 9,
+            column,
         };
+        let diag = crate::diagnostic::Diagnostic {
+            code: "HV001",
+            name: "writer-escapes-handler",
+            severity: crate::diagnostic::Severity::Warning,
+            message: "é".into(),
+            location: crate::diagnostic::Location {
+                path: file.path.clone(),
+                start: at(var, 0),
+                end: at(var + 3, 3),
+            },
+            related: Vec::new(),
+            fixes: Vec::new(),
+        };
+        let d = super::super::convert::published(&diag, &file, crate::position::Encoding::Utf16);
+        let lower = d.shown_moved(5, 91);
+        assert_eq!(lower.range.start.line, 100);
+        assert_eq!(
+            (lower.len(), lower.text().len()),
+            (d.len() + 4, d.len() + 4)
+        );
         let uri: Uri = "file:///tmp/a%20b.go".parse().unwrap();
-        let big = vec![d; 5000];
+        let mut big = vec![d; 4999];
+        big.push(lower);
         p.spare.lock().unwrap().push(Vec::with_capacity(1 << 20));
         p.publish(&uri, &big, Some(7));
         let Ok(Out::Frame(frame)) = rx.try_recv() else {
@@ -248,6 +274,8 @@ mod tests {
         assert_eq!(v["params"]["version"], 7);
         assert_eq!(v["params"]["diagnostics"].as_array().unwrap().len(), 5000);
         assert_eq!(v["params"]["diagnostics"][4999]["message"], "é");
+        let line = |i: usize| &v["params"]["diagnostics"][i]["range"]["end"]["line"];
+        assert_eq!((line(0), line(4999)), (&9.into(), &100.into()));
         p.publish(&uri, &[], None);
         let Ok(Out::Frame(frame)) = rx.try_recv() else {
             panic!("expected a frame")

@@ -878,26 +878,21 @@ pub fn snippet(code: &str) -> String {
 }
 
 /// Keeps one diagnostic per (code, line): several findings on one line say one thing.
-pub fn dedupe<D: std::borrow::Borrow<Diagnostic>>(diags: &mut Vec<D>) {
+pub fn dedupe<D: crate::diagnostic::Found>(diags: &mut Vec<D>) {
     // By line and column, not offset: the language server may hold
     // findings whose offsets are not yet moved past an edit (see
     // `lsp::cache`); in one file the orders are the same.
-    diags.sort_by(|a, b| {
-        let (a, b) = (a.borrow(), b.borrow());
-        let (p, q) = (&a.location.start, &b.location.start);
-        (p.line, p.column, a.code).cmp(&(q.line, q.column, b.code))
-    });
+    diags.sort_by_key(|d| (d.start(), d.code()));
     // Sorted by position, the findings of a line are next to each other.
     let mut line = usize::MAX;
     let mut codes: Vec<&str> = Vec::new();
     diags.retain(|d| {
-        let d = d.borrow();
-        if d.location.start.line != line {
-            line = d.location.start.line;
+        if d.start().0 != line {
+            line = d.start().0;
             codes.clear();
         }
-        let new = !codes.contains(&d.code);
-        codes.push(d.code);
+        let new = !codes.contains(&d.code());
+        codes.push(d.code());
         new
     });
 }
