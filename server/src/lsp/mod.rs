@@ -416,6 +416,7 @@ fn analyse(job: Job) -> Outcome {
         cache: read,
         excluded,
         full,
+        changed_at,
         ..
     } = job;
     if excluded {
@@ -512,7 +513,9 @@ fn analyse(job: Job) -> Outcome {
             Some((_, l)) => PackageIndex::with_lookup(files, l),
             None => PackageIndex::new(files),
         };
-        lookup = Some((context, index.lookup()));
+        // Kept for a document being typed in (tables of a large package
+        // weigh megabytes: not one copy per open file).
+        lookup = changed_at.is_some().then(|| (context, index.lookup()));
         t_index = t0.elapsed();
         let kept = Default::default();
         let report = check_scope(&file, &imports, &index, &settings, stale, kept);

@@ -501,12 +501,12 @@ fn functions_in_reach(cx: &Context, func: Node) -> bool {
     if called.is_empty() {
         return false;
     }
-    cx.file.top_level().any(|d| {
-        matches!(d.kind_name(), "function_declaration" | "method_declaration")
-            && d.field("name")
-                .is_some_and(|n| called.contains(&cx.text(n)))
-            && reads_dying(cx, d)
-    })
+    called.sort_unstable();
+    called.dedup();
+    called
+        .iter()
+        .flat_map(|name| cx.declared_functions(name))
+        .any(|d| reads_dying(cx, *d))
 }
 
 /// True when `func`'s own body reads a body, a context or a form.

@@ -143,6 +143,8 @@ pub struct Context<'a> {
     scope: Vec<Node<'a>>,
     handlers: OnceCell<Vec<Handler<'a>>>,
     functions: OnceCell<Vec<Node<'a>>>,
+    /// The file's function and method declarations by name.
+    declared_functions: OnceCell<std::collections::HashMap<&'a str, Vec<Node<'a>>>>,
     /// Names that fixes of this check already introduce, with the byte range
     /// of the function each is declared in: one pass, one namespace, so two
     /// fixes in one handler never both declare `req`.
@@ -231,6 +233,7 @@ impl<'a> Context<'a> {
             scope,
             handlers: OnceCell::new(),
             functions: OnceCell::new(),
+            declared_functions: OnceCell::new(),
             claimed: Default::default(),
             declared: Default::default(),
             guard_fixes: Default::default(),
@@ -335,6 +338,23 @@ impl<'a> Context<'a> {
             });
             out
         })
+    }
+
+    /// The function and method declarations of the whole file (not only
+    /// of the scope) named `name`: the top level is read once per check.
+    pub fn declared_functions(&self, name: &str) -> &[Node<'a>] {
+        let all = self.declared_functions.get_or_init(|| {
+            let mut all = std::collections::HashMap::<&str, Vec<Node>>::new();
+            for d in self.file.top_level() {
+                if matches!(d.kind_name(), "function_declaration" | "method_declaration") {
+                    if let Some(n) = d.field("name") {
+                        all.entry(self.text(n)).or_default().push(d);
+                    }
+                }
+            }
+            all
+        });
+        all.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Every handler of the file (none when it does not import net/http).
