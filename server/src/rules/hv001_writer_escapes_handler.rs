@@ -23,8 +23,11 @@ handler sets to the writer or never sets: `u.body.Close()` is left alone.
 A goroutine is waited for when every way out of the handler waits for it
 (`wg.Wait()`, a receive from a channel it closes or sends on), or returns a
 function that does: `return func() { close(quit); <-done }` hands the wait
-to the caller, like a stop function. A `time.AfterFunc` callback whose
-timer is dropped runs in a goroutine of its own too.
+to the caller, like a stop function. So does a helper handed a
+`*sync.WaitGroup` that adds the goroutine to it before starting it
+(`wg.Add(2); go t.toClient(); go t.toBackend()`): its caller waits. A
+`time.AfterFunc` callback whose timer is dropped runs in a goroutine of its
+own too.
 
 ## Why is this bad?
 The server reuses the writer as soon as the handler returns. A goroutine that

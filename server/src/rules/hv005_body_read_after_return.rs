@@ -20,7 +20,9 @@ wait for: `io.ReadAll(r.Body)` (and `ioutil.ReadAll`), `r.Body.Read`,
 `json.NewDecoder(r.Body)`, `io.Copy(…, r.Body)`, `r.ParseForm`,
 `r.ParseMultipartForm`, `r.FormValue`, `r.PostFormValue`, `r.FormFile`,
 `r.MultipartReader`, and handing the request to a package function that reads
-its body.
+its body. Waiting is read as for HV001: a helper handed a `*sync.WaitGroup`
+that adds the goroutine to it before starting it leaves the wait to its
+caller.
 
 ## Why is this bad?
 When the handler returns, the server closes the request body and may reuse

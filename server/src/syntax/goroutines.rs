@@ -431,10 +431,14 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
     let mut out = std::collections::HashSet::new();
     let mut tracked = Vec::new();
     for g in gs {
-        let Some(body) = enclosing_function(g.stmt).and_then(|f| f.field("body")) else {
+        let func = enclosing_function(g.stmt);
+        let Some(body) = func.and_then(|f| f.field("body")) else {
             out.insert(g.stmt.id());
             continue;
         };
+        if func.is_some_and(|f| counted_for_caller(g, f, body, src)) {
+            continue;
+        }
         let mut keys = Vec::new();
         super::visit(g.stmt, |n| {
             if matches!(n.kind_name(), "identifier" | "selector_expression") {
@@ -459,6 +463,39 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
             .map(|(t, _)| t.stmt.id()),
     );
     out
+}
+
+/// True when `g` is counted on a WaitGroup its function was handed: the
+/// function has a `sync.WaitGroup` parameter `wg` and calls `wg.Add(…)`
+/// before it starts `g` (`wg.Add(2); go c.copyIn(); go c.copyOut()`, with
+/// `c` holding `wg`). Waiting is then the caller's (`helper(&wg, w, r);
+/// wg.Wait()`), which the function cannot see.
+fn counted_for_caller(g: &Start, func: Node, body: Node, src: &str) -> bool {
+    let groups: Vec<String> = super::handlers::params(func, src)
+        .into_iter()
+        .filter(|p| {
+            let ty = text(p.ty, src).trim_start_matches('*');
+            ty == "WaitGroup" || ty.ends_with(".WaitGroup")
+        })
+        .filter_map(|p| p.name)
+        .collect();
+    if groups.is_empty() {
+        return false;
+    }
+    let mut added = false;
+    visit_no_funcs(body, |n| {
+        if n.start_byte() >= g.stmt.start_byte() {
+            return Visit::Stop;
+        }
+        if let Some((operand, "Add")) = super::Call::of(n).and_then(|c| c.method(src)) {
+            added |= groups.iter().any(|w| text(unparen(operand), src) == w);
+        }
+        match added {
+            true => Visit::Stop,
+            false => Visit::Descend,
+        }
+    });
+    added
 }
 
 /// A goroutine whose lifetime [`left_running`] follows.
