@@ -256,10 +256,10 @@ pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
 /// in no loop of `func`) tells that it is done: it closes one in a `defer`,
 /// or its last statement closes one or sends on one and it has no other
 /// way out (`for _, p := range parts { ch <- p }; close(done)`), or it sends
-/// on one right before a `return` or as its last statement, on one of its
-/// paths (`if err != nil { errs <- err; return }; conns <- c`: whichever
-/// of the two is received, that path's send was its last). A receive from
-/// one of them comes after every one of its sends.
+/// on one or closes one right before a `return` or as its last statement,
+/// on one of its paths (`if err != nil { errs <- err; return }; conns <- c`:
+/// whichever of the two is received, that path's send was its last). A
+/// receive from one of them comes after every one of its sends.
 pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
     let Some(body) = g.literal.and_then(|l| l.field("body")) else {
         return Vec::new();
@@ -289,13 +289,18 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
             out.extend(closed(statement_call(*last)));
         }
     }
-    // Sends that end their path.
+    // Sends and closes that end their path.
     super::visit_no_funcs(body, |n| {
-        if n.kind_name() != "send_statement" {
-            return super::Visit::Descend;
-        }
+        let channel = match n.kind_name() {
+            "send_statement" => n.field("channel").map(|c| text(unparen(c), src)),
+            "expression_statement" => match closed(statement_call(n)) {
+                Some(c) => Some(c),
+                None => return super::Visit::Skip,
+            },
+            _ => return super::Visit::Descend,
+        };
         if ends_path(n, body) {
-            out.extend(n.field("channel").map(|c| text(unparen(c), src)));
+            out.extend(channel);
         }
         super::Visit::Skip
     });
