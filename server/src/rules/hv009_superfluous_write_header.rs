@@ -28,6 +28,11 @@ http.Error(w, …) }` sends no 500. Only writers that can fail before writing
 anything (an encoder that marshals first, a template, `io.Copy` from a source
 that can fail on its first read) are left alone in their own error branch.
 
+A status write that misses its `return` (`http.Error(w, …)` and the handler
+goes on) is reported once, at the next status write after it, whose fix adds
+the `return`; the later writes it also makes superfluous are not reported
+again. After a body write, each later status write is reported.
+
 A helper of the package — a function, or a method of the package's own type
 (`s.fail(w, err)`) — counts where its result says it wrote: after
 `id, ok := parseID(w, r); if !ok { return }` nothing has been written, nor
@@ -88,15 +93,30 @@ const PLAIN: AliasRules = AliasRules {
 struct Status<'a, 'c> {
     cx: &'c Context<'a>,
     writers: HashSet<String>,
-    /// second write → first commit
-    found: BTreeMap<usize, (Node<'a>, Node<'a>)>,
+    /// second write → the first commits it follows, on the paths to it
+    found: BTreeMap<usize, (Node<'a>, Vec<Node<'a>>)>,
 }
 
 #[derive(Clone, Copy, Default)]
 struct State<'a> {
     /// The first call that committed the status on this path.
     first: Option<Node<'a>>,
+    /// Another path's first call, joined here: after two writes that each
+    /// miss their `return`, a later write follows either.
+    also: Option<Node<'a>>,
+    /// With `first` set: another path joined here has written nothing yet.
+    unwritten: bool,
     pending: Option<Pending<'a>>,
+}
+
+impl<'a> State<'a> {
+    /// Adds another path's first write.
+    fn add(&mut self, other: Option<Node<'a>>) {
+        match (self.first, other) {
+            (Some(a), Some(b)) if a.id() != b.id() && self.also.is_none() => self.also = Some(b),
+            _ => {}
+        }
+    }
 }
 
 impl<'a> Status<'a, '_> {
@@ -170,8 +190,18 @@ impl<'a> Flow<'a> for Status<'a, '_> {
     type State = State<'a>;
 
     fn join(&mut self, into: &mut Self::State, other: Self::State) {
-        if into.first.is_none() {
-            into.first = other.first;
+        match (into.first, other.first) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                (into.first, into.also) = (other.first, other.also);
+                into.unwritten = true;
+            }
+            (Some(_), None) => into.unwritten = true,
+            (Some(_), Some(_)) => {
+                into.add(other.first);
+                into.add(other.also);
+                into.unwritten |= other.unwritten;
+            }
         }
         if into.pending.is_none() {
             into.pending = other.pending;
@@ -215,16 +245,29 @@ impl<'a> Flow<'a> for Status<'a, '_> {
                 continue;
             }
             match (kind, state.first) {
-                (WriterCall::Status, Some(first))
-                    if !reports_failure_of(self.cx, call.node, first)
-                        || self.conditional_status(first) =>
-                {
-                    self.found
-                        .entry(call.node.start_byte())
-                        .or_insert((call.node, first));
+                (WriterCall::Status, Some(_)) => {
+                    for first in [state.first, state.also].into_iter().flatten() {
+                        if reports_failure_of(self.cx, call.node, first)
+                            && !self.conditional_status(first)
+                        {
+                            continue;
+                        }
+                        let (_, firsts) = self
+                            .found
+                            .entry(call.node.start_byte())
+                            .or_insert((call.node, Vec::new()));
+                        if !firsts.iter().any(|f| f.id() == first.id()) {
+                            firsts.push(first);
+                        }
+                    }
                 }
                 (_, None) => state.first = Some(call.node),
                 _ => {}
+            }
+            // On a path that had written nothing, this write is the first.
+            if state.unwritten && state.first.is_some_and(|f| f.id() != call.node.id()) {
+                state.add(Some(call.node));
+                state.unwritten = false;
             }
         }
     }
@@ -317,13 +360,34 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         };
         flow::run(&mut status, h.body, cx.src, State::default());
         let found = std::mem::take(&mut status.found);
-        for (second, first) in found.into_values() {
-            // A write on the way that sent the status at once (`w.Write`,
-            // not an encoder that may fail before writing) is the one the
-            // second write follows, with or without `first`.
-            let first = written_between(cx, &status.writers, h.body, first, second)
-                .filter(|n| commits_at_once(cx, *n))
-                .unwrap_or(first);
+        // One finding per first status write: the next write after it (on
+        // the same iteration first). A missing `return` after `http.Error`
+        // makes every later status write on the way superfluous; the one
+        // finding, and its fix, name the cause. (After a body write, each
+        // later status is a mistake of its own.)
+        let mut pairs = Vec::new();
+        for (second, firsts) in found.into_values() {
+            for first in firsts {
+                // A write on the way that sent the status at once (`w.Write`,
+                // not an encoder that may fail before writing) is the one the
+                // second write follows, with or without `first`.
+                let first = written_between(cx, &status.writers, h.body, first, second)
+                    .filter(|n| commits_at_once(cx, *n))
+                    .unwrap_or(first);
+                let looped = around_a_loop(first, second);
+                pairs.push((looped, second.start_byte(), second, first));
+            }
+        }
+        pairs.sort_by_key(|&(looped, at, _, _)| (looped, at));
+        let (mut seconds, mut firsts) = (HashSet::new(), HashSet::new());
+        for (looped, _, second, first) in pairs {
+            let status_only = Call::of(first)
+                .and_then(|c| status.classify(&c))
+                .is_some_and(|(k, _)| k == WriterCall::Status);
+            if seconds.contains(&second.id()) || status_only && !firsts.insert(first.id()) {
+                continue;
+            }
+            seconds.insert(second.id());
             // No line number in the message: the related location says where,
             // and stays right while the editor moves it.
             let mut d = cx.diag(
@@ -339,7 +403,6 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .push(cx.related(first, "the status was first written here"));
             // A first write reached around a loop (an earlier iteration)
             // is no place to remove or return: the iterations differ.
-            let looped = around_a_loop(first, second);
             let fix = if looped {
                 None
             } else {
