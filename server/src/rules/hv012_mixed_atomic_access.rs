@@ -20,9 +20,10 @@ any width).
 
 Initialisation is left alone: package-level initialisers, and a function
 filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
-its own maps too, in loops that only reach into its fields) before anything
-could share it: it is not yet passed on, captured by a function literal, or
-asked a method. A field of another struct type that shares the
+its own maps too, in loops that only reach into its fields, or in a branch
+whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
+anything could share it: it is not yet passed on, captured by a function
+literal, or asked a method. A field of another struct type that shares the
 name is a different variable. So is double-checked locking: a plain read
 made holding a lock, in a function whose every atomic write of it is made
 holding a lock too (`mu.Lock(); if t.ready == 1 { return };
@@ -614,7 +615,9 @@ fn field_uses<'a>(cx: &Context<'a>, field: &str) -> FieldUses<'a> {
 /// made (`x := &T{…}`, `T{…}`, `new(T)`, `var x T`) and `at` comes before
 /// anything could share it: every statement between the two only reaches
 /// into `x`'s fields (a constructor filling in its value, in loops too).
-/// No other goroutine can see it yet.
+/// No other goroutine can see it yet. `at` may sit in a branch of an `if`
+/// whose header keeps to `x` too (`if c.Max > 0 { x.unused = c.Max }`), or
+/// in a `switch` or a loop that does throughout.
 fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
     /// A constructor sets a few fields; a longer run is not followed.
     const LOOKBACK: usize = 64;
@@ -622,16 +625,51 @@ fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
         return false;
     }
     let name = cx.text(operand);
-    let before = std::iter::successors(crate::syntax::statement_of(at), |s| {
-        crate::syntax::prev_statement(*s)
-    });
-    for s in before.skip(1).take(LOOKBACK) {
-        if makes(cx, s, name) {
-            return true;
+    let mut looked = 0;
+    let mut stmt = crate::syntax::statement_of(at);
+    while let Some(s) = stmt {
+        let before = std::iter::successors(crate::syntax::prev_statement(s), |p| {
+            crate::syntax::prev_statement(*p)
+        });
+        for p in before {
+            looked += 1;
+            if looked > LOOKBACK {
+                return false;
+            }
+            if makes(cx, p, name) {
+                return true;
+            }
+            if cx.text(p).contains(name) && !keeps_to_itself(cx, p, name) {
+                return false;
+            }
         }
-        if cx.text(s).contains(name) && !keeps_to_itself(cx, s, name) {
+        // The statement around this one's block (a bare block is looked
+        // through).
+        let mut outer = s.up();
+        while let Some(o) = outer.filter(|o| !o.kind_name().ends_with("_statement")) {
+            if crate::syntax::is_function(o) {
+                return false;
+            }
+            outer = o.up();
+        }
+        let Some(outer) = outer else {
+            return false;
+        };
+        let kept = match outer.kind_name() {
+            "if_statement" => ["initializer", "condition"]
+                .into_iter()
+                .filter_map(|f| outer.field(f))
+                .all(|h| keeps_to_itself(cx, h, name)),
+            "for_statement" | "expression_switch_statement" | "type_switch_statement" => {
+                keeps_to_itself(cx, outer, name)
+            }
+            "labeled_statement" => true,
+            _ => false,
+        };
+        if !kept {
             return false;
         }
+        stmt = Some(outer);
     }
     false
 }
