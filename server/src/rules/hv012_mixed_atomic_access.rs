@@ -24,7 +24,8 @@ its own maps too, in loops that only reach into its fields, or in a branch
 whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
 literal, or asked a method. A field of another struct type that shares the
-name is a different variable. So is double-checked locking: a plain read
+name is a different variable, and so is a local declared again in an inner
+block (`next := i % n` in a loop beside the function's `var next int64`). So is double-checked locking: a plain read
 made holding a lock, in a function whose every atomic write of it is made
 holding a lock too (`mu.Lock(); if t.ready == 1 { return };
 atomic.StoreUint32(&t.ready, 1)`). So is a field reached through a pointer
@@ -192,7 +193,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     let name = cx.text(target);
                     if let Some(func) = declaring_function(cx, target, name) {
                         locals
-                            .entry((func.id(), name.to_string()))
+                            .entry((local_scope(cx, func, target, name), name.to_string()))
                             .or_insert(Target {
                                 width: width.to_string(),
                                 first: cx.related(
@@ -334,6 +335,13 @@ fn locked_sites(cx: &Context, func: Node) -> LockedSites {
 }
 
 /// The function that declares a local `name` used at `at`, if any.
+/// The local variable `name` at `at`, declared in `func`: the id of its
+/// declaring scope (a name declared again in an inner block is another
+/// variable), else of `func`.
+fn local_scope(cx: &Context, func: Node, at: Node, name: &str) -> usize {
+    crate::syntax::scope::declaring_scope(at, name, cx.src).map_or(func.id(), |s| s.id())
+}
+
 fn declaring_function<'a>(cx: &Context<'a>, at: Node<'a>, name: &str) -> Option<Node<'a>> {
     let mut f = enclosing_function(at);
     while let Some(func) = f {
@@ -382,7 +390,8 @@ fn plain_access<'a>(
             }
             match declaring_function(cx, n, name) {
                 Some(func) => {
-                    let t = locals.get(&(func.id(), name.to_string()))?;
+                    let scope = local_scope(cx, func, n, name);
+                    let t = locals.get(&(scope, name.to_string()))?;
                     if waited_before(cx, func, n) {
                         return None;
                     }

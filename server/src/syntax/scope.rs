@@ -379,3 +379,73 @@ pub fn is_assigned(n: Node) -> bool {
         _ => false,
     }
 }
+
+/// Where the local `name` used at `at` is declared: the block (statement
+/// list) that declares it before `at`, the `if`, `for`, `switch` or select
+/// case whose header does, or the function whose parameters, receiver or
+/// named results do. `None` when no function around `at` declares it (a
+/// package-level name). Two uses of a name denote one variable only when
+/// they have one declaring scope: `pidx := part(key)` in a loop's body is
+/// not the function's `var pidx uint32`.
+pub fn declaring_scope<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    let named = |id: Node| id.kind_name() == "identifier" && text(id, src) == name;
+    let left_names = |n: Node| {
+        n.field("left")
+            .is_some_and(|l| named_children(l).any(named))
+    };
+    let specs = |d: Node| {
+        let mut found = false;
+        visit(d, |n| match n.kind_name() {
+            "var_spec" | "const_spec" => {
+                found |= crate::syntax::fields(n, "name").into_iter().any(named);
+                Visit::Skip
+            }
+            "func_literal" => Visit::Skip,
+            _ => Visit::Descend,
+        });
+        found
+    };
+    let declares = |s: Node| match s.kind_name() {
+        "short_var_declaration" | "range_clause" | "receive_statement" => left_names(s),
+        "var_declaration" | "const_declaration" => specs(s),
+        "for_clause" => s.field("initializer").is_some_and(left_names),
+        _ => false,
+    };
+    let in_signature = |f: Node| {
+        ["receiver", "parameters", "result"]
+            .into_iter()
+            .filter_map(|field| f.field(field))
+            .flat_map(named_children)
+            .filter(|p| {
+                matches!(
+                    p.kind_name(),
+                    "parameter_declaration" | "variadic_parameter_declaration"
+                )
+            })
+            .any(|p| crate::syntax::fields(p, "name").into_iter().any(named))
+    };
+    let mut child = at;
+    while let Some(p) = child.up() {
+        let here = match p.kind_name() {
+            "statement_list" | "block" => named_children(p)
+                .take_while(|s| s.start_byte() <= child.start_byte())
+                .any(|s| declares(s) && (s.id() != child.id() || is_declaration(at))),
+            "if_statement" | "expression_switch_statement" | "type_switch_statement" => {
+                p.field("initializer").is_some_and(declares)
+                    || p.field("alias")
+                        .is_some_and(|a| named_children(a).any(named))
+            }
+            "for_statement" => named_children(p)
+                .any(|c| matches!(c.kind_name(), "for_clause" | "range_clause") && declares(c)),
+            "communication_case" => p.field("communication").is_some_and(declares),
+            "function_declaration" | "method_declaration" | "func_literal" => in_signature(p),
+            "source_file" => return None,
+            _ => false,
+        };
+        if here {
+            return Some(p);
+        }
+        child = p;
+    }
+    None
+}
