@@ -757,10 +757,14 @@ fn keeps_to_itself(cx: &Context, stmt: Node, name: &str) -> bool {
             top = up;
         }
         let used = top.up();
+        // `x.M()` may hand `x` on; `x.f.M()` hands on `x.f` at most, which
+        // reaches none of `x`'s other fields.
+        let own_method = top.field("operand").map(|o| o.id()) == Some(n.id());
         kept = top.id() != n.id()
             && !used.is_some_and(|u| {
                 (u.kind_name() == "call_expression"
-                    && u.field("function").map(|f| f.id()) == Some(top.id()))
+                    && u.field("function").map(|f| f.id()) == Some(top.id())
+                    && own_method)
                     || (u.kind_name() == "unary_expression"
                         && u.field("operator").map(|o| cx.text(o)) == Some("&"))
             });
