@@ -1124,7 +1124,8 @@ enum Senders {
     One,
     /// One per iteration of a loop whose count is known before it runs:
     /// `len(xs)` for `for … range xs` over a slice, array or map declared
-    /// as such, `N` for `for i := 0; i < N; i++` with an integer `N`.
+    /// as such, `N` for `for i := 0; i < N; i++` or `for range N` with an
+    /// integer `N`.
     Counted(String),
     Unknown,
 }
@@ -1148,6 +1149,10 @@ fn loop_length<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Senders {
 fn counted<'a>(cx: &Context<'a>, n: Node<'a>) -> Option<String> {
     if let Some(range) = crate::syntax::child_of_kind(n, "range_clause") {
         let xs = unparen(range.field("right")?);
+        // `for range 4` (Go 1.22): four iterations.
+        if xs.kind_name() == "int_literal" {
+            return Some(cx.text(xs).to_string());
+        }
         if xs.kind_name() != "identifier" {
             return None;
         }
