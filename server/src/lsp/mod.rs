@@ -1371,21 +1371,26 @@ mod tests {
         cache
     }
 
+    /// A file with findings on a line of two declarations, one remembering
+    /// a package variable above it, and a declaration without any between.
+    const EDITED: &str = "package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc a() { _ = 1 }; func b(w http.ResponseWriter, r *http.Request) { w.WriteHeader(1); w.WriteHeader(2) }\n\nfunc other() {\n\t_ = 2\n}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n";
+
+    /// The document of `text`, and its cache after a first analysis.
+    fn opened(text: &str) -> (Document, cache::FileCache) {
+        let doc = Document::new(text, 1);
+        let fresh = cache::FileCache::default();
+        let cache = analysed_as_fresh(doc.source("p.go"), fresh, text, Encoding::Utf8, "opened");
+        (doc, cache)
+    }
+
     /// Typing within a line leaves the findings of later lines where they
     /// are (their offsets move later, see `cache::FileCache::adjust`), but
     /// moves the columns of those on its line, and what a finding below
     /// remembers above the edit.
     #[test]
     fn typing_within_a_line_moves_what_follows_it() {
-        let mut text = "package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc a() { _ = 1 }; func b(w http.ResponseWriter, r *http.Request) { w.WriteHeader(1); w.WriteHeader(2) }\n\nfunc other() {\n\t_ = 2\n}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n".to_string();
-        let mut doc = Document::new(&text, 1);
-        let mut cache = analysed_as_fresh(
-            doc.source("p.go"),
-            cache::FileCache::default(),
-            &text,
-            Encoding::Utf8,
-            "opened",
-        );
+        let mut text = EDITED.to_string();
+        let (mut doc, mut cache) = opened(&text);
         // Before a finding on the same line; between a declaration `count`
         // remembers (`hits`, and where its fix adds an import) and `count`;
         // before what it remembers.
@@ -1417,15 +1422,8 @@ mod tests {
     /// equal a fresh check's), until an edit in between settles them.
     #[test]
     fn new_lines_above_move_what_follows_them() {
-        let mut text = "package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc a() { _ = 1 }; func b(w http.ResponseWriter, r *http.Request) { w.WriteHeader(1); w.WriteHeader(2) }\n\nfunc other() {\n\t_ = 2\n}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n".to_string();
-        let mut doc = Document::new(&text, 1);
-        let mut cache = analysed_as_fresh(
-            doc.source("p.go"),
-            cache::FileCache::default(),
-            &text,
-            Encoding::Utf8,
-            "opened",
-        );
+        let mut text = EDITED.to_string();
+        let (mut doc, mut cache) = opened(&text);
         let count = |c: &cache::FileCache| {
             c.entries
                 .iter()
