@@ -101,21 +101,38 @@ struct Status<'a, 'c> {
 struct State<'a> {
     /// The first call that committed the status on this path.
     first: Option<Node<'a>>,
-    /// Another path's first call, joined here: after two writes that each
-    /// miss their `return`, a later write follows either.
-    also: Option<Node<'a>>,
+    /// Other paths' first calls, joined here: after writes that each miss
+    /// their `return`, a later write follows any of them (up to
+    /// [`ALSO`] are followed).
+    also: [Option<Node<'a>>; ALSO],
     /// With `first` set: another path joined here has written nothing yet.
     unwritten: bool,
     pending: Option<Pending<'a>>,
 }
 
+/// How many other paths' first writes a point follows.
+const ALSO: usize = 7;
+
 impl<'a> State<'a> {
     /// Adds another path's first write.
     fn add(&mut self, other: Option<Node<'a>>) {
-        match (self.first, other) {
-            (Some(a), Some(b)) if a.id() != b.id() && self.also.is_none() => self.also = Some(b),
-            _ => {}
+        let (Some(first), Some(b)) = (self.first, other) else {
+            return;
+        };
+        let known = |n: &Option<Node>| n.is_some_and(|n| n.id() == b.id());
+        if first.id() == b.id() || self.also.iter().any(known) {
+            return;
         }
+        if let Some(free) = self.also.iter_mut().find(|n| n.is_none()) {
+            *free = Some(b);
+        }
+    }
+
+    /// Every first write that reaches this point.
+    fn firsts(&self) -> impl Iterator<Item = Node<'a>> + '_ {
+        self.first
+            .into_iter()
+            .chain(self.also.iter().flatten().copied())
     }
 }
 
@@ -199,7 +216,9 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             (Some(_), None) => into.unwritten = true,
             (Some(_), Some(_)) => {
                 into.add(other.first);
-                into.add(other.also);
+                for o in other.also {
+                    into.add(o);
+                }
                 into.unwritten |= other.unwritten;
             }
         }
@@ -246,7 +265,8 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             }
             match (kind, state.first) {
                 (WriterCall::Status, Some(_)) => {
-                    for first in [state.first, state.also].into_iter().flatten() {
+                    let firsts: Vec<Node<'a>> = state.firsts().collect();
+                    for first in firsts {
                         if reports_failure_of(self.cx, call.node, first)
                             && !self.conditional_status(first)
                         {
@@ -374,7 +394,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 let first = written_between(cx, &status.writers, h.body, first, second)
                     .filter(|n| commits_at_once(cx, *n))
                     .unwrap_or(first);
-                let looped = around_a_loop(first, second);
+                // Only around the loop when it comes after, or is, the
+                // second write: one before it is reached on the same round.
+                let looped =
+                    around_a_loop(first, second) && first.start_byte() >= second.start_byte();
                 pairs.push((looped, second.start_byte(), second, first));
             }
         }
