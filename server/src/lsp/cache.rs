@@ -129,6 +129,14 @@ impl Pending {
         self.by != 0 || self.rows != 0
     }
 
+    /// Where a remembered offset is now.
+    fn offset_of(&self, o: usize) -> usize {
+        match o >= self.from {
+            true => o.saturating_add_signed(self.by),
+            false => o,
+        }
+    }
+
     /// The line a position is on now.
     fn line_of(&self, p: &Pos) -> usize {
         match p.offset >= self.from {
@@ -215,12 +223,9 @@ impl Entry {
             false if self.reach < e.start_byte => return false,
             _ => {}
         }
-        let (start, end, p) = (self.start, self.end, self.pending);
+        let (start, end) = (self.start, self.end);
         self.positions()
-            .map(|(o, _)| match o >= p.from {
-                true => o.saturating_add_signed(p.by),
-                false => o,
-            })
+            .map(|(o, _)| self.pending.offset_of(o))
             .any(|o| (o < start || o > end) && (e.start_byte..=e.old_end_byte).contains(&o))
     }
 
@@ -361,17 +366,8 @@ pub fn settle_unpublished(slots: &mut [Slot], read: &FileCache, path: &str) {
 /// Adds the pending bytes (and lines) to each offset (and line) of a
 /// diagnostic in `path` they apply to.
 fn add_to_offsets(d: &mut Diagnostic, pending: Pending, path: &str) {
-    let mut moved = |o: &mut usize| {
-        if *o >= pending.from {
-            *o = o.saturating_add_signed(pending.by);
-        }
-    };
-    let pos = |p: &mut Pos| {
-        if p.offset >= pending.from {
-            p.offset = p.offset.saturating_add_signed(pending.by);
-            p.line = p.line.saturating_add_signed(pending.rows);
-        }
-    };
+    let mut moved = |o: &mut usize| *o = pending.offset_of(*o);
+    let pos = |p: &mut Pos| (p.line, p.offset) = (pending.line_of(p), pending.offset_of(p.offset));
     let location = |l: &mut Location| {
         if same_path(&l.path, path) {
             pos(&mut l.start);

@@ -93,8 +93,9 @@ const PLAIN: AliasRules = AliasRules {
 struct Status<'a, 'c> {
     cx: &'c Context<'a>,
     writers: HashSet<String>,
-    /// second write → the first commits it follows, on the paths to it
-    found: BTreeMap<usize, (Node<'a>, Vec<Node<'a>>)>,
+    /// (second write, first commit it follows on a path to it), by where
+    /// each starts
+    found: BTreeMap<(usize, usize), (Node<'a>, Node<'a>)>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -267,17 +268,12 @@ impl<'a> Flow<'a> for Status<'a, '_> {
                 (WriterCall::Status, Some(_)) => {
                     let firsts: Vec<Node<'a>> = state.firsts().collect();
                     for first in firsts {
-                        if reports_failure_of(self.cx, call.node, first)
-                            && !self.conditional_status(first)
+                        if !reports_failure_of(self.cx, call.node, first)
+                            || self.conditional_status(first)
                         {
-                            continue;
-                        }
-                        let (_, firsts) = self
-                            .found
-                            .entry(call.node.start_byte())
-                            .or_insert((call.node, Vec::new()));
-                        if !firsts.iter().any(|f| f.id() == first.id()) {
-                            firsts.push(first);
+                            self.found
+                                .entry((call.node.start_byte(), first.start_byte()))
+                                .or_insert((call.node, first));
                         }
                     }
                 }
@@ -386,20 +382,17 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // finding, and its fix, name the cause. (After a body write, each
         // later status is a mistake of its own.)
         let mut pairs = Vec::new();
-        for (second, firsts) in found.into_values() {
-            for first in firsts {
-                // A write on the way that sent the status at once (`w.Write`,
-                // not an encoder that may fail before writing) is the one the
-                // second write follows, with or without `first`.
-                let first = written_between(cx, &status.writers, h.body, first, second)
-                    .filter(|n| commits_at_once(cx, *n))
-                    .unwrap_or(first);
-                // Only around the loop when it comes after, or is, the
-                // second write: one before it is reached on the same round.
-                let looped =
-                    around_a_loop(first, second) && first.start_byte() >= second.start_byte();
-                pairs.push((looped, second.start_byte(), second, first));
-            }
+        for (second, first) in found.into_values() {
+            // A write on the way that sent the status at once (`w.Write`,
+            // not an encoder that may fail before writing) is the one the
+            // second write follows, with or without `first`.
+            let first = written_between(cx, &status.writers, h.body, first, second)
+                .filter(|n| commits_at_once(cx, *n))
+                .unwrap_or(first);
+            // Only around the loop when it comes after, or is, the second
+            // write: one before it is reached on the same round.
+            let looped = around_a_loop(first, second) && first.start_byte() >= second.start_byte();
+            pairs.push((looped, second.start_byte(), second, first));
         }
         pairs.sort_by_key(|&(looped, at, _, _)| (looped, at));
         let (mut seconds, mut firsts) = (HashSet::new(), HashSet::new());

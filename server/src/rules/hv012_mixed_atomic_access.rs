@@ -732,8 +732,9 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
 /// True when `stmt` does not let the value in `name` out: it names it only
 /// to reach its fields (`name.f = v`, `name.f[k]++`, `n := name.g.h`, in
 /// loops and conditions too), never bare (passed, stored, returned), never
-/// to call a method on it or on its fields (the method could hand it on),
-/// never to take a field's address, and never inside a function literal.
+/// to call a method on it (the method could hand it on; one of a field's
+/// reaches that field only), never to take a field's address, and never
+/// inside a function literal.
 fn keeps_to_itself(cx: &Context, stmt: Node, name: &str) -> bool {
     let mut kept = true;
     visit(stmt, |n| {

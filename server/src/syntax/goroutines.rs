@@ -273,11 +273,7 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
         return Vec::new();
     }
     let stmts = super::statements(body);
-    let closed = |c: Option<super::Call>| {
-        c.filter(|c| text(c.function, src) == "close")
-            .and_then(|c| c.arg(0))
-            .map(|a| text(unparen(a), src))
-    };
+    let closed = |c| closed_by(c, src);
     let mut out: Vec<&'s str> = stmts
         .iter()
         .filter(|s| s.kind_name() == "defer_statement")
@@ -406,14 +402,17 @@ fn saw_closed(condition: Node, taken: bool, closes: &dyn Fn(&str) -> bool, src: 
 fn closed_in<'s>(body: Node, src: &'s str) -> std::collections::HashSet<&'s str> {
     let mut out = std::collections::HashSet::new();
     super::visit(body, |n| {
-        if let Some(c) = super::statement_call(n) {
-            if text(c.function, src) == "close" {
-                out.extend(c.arg(0).map(|a| text(a, src)));
-            }
-        }
+        out.extend(closed_by(super::statement_call(n), src));
         Visit::Descend
     });
     out
+}
+
+/// The channel a call closes: `ch` of `close(ch)`.
+fn closed_by<'s>(call: Option<super::Call>, src: &'s str) -> Option<&'s str> {
+    call.filter(|c| text(c.function, src) == "close")
+        .and_then(|c| c.arg(0))
+        .map(|a| text(unparen(a), src))
 }
 
 /// The statements (by id) of the goroutines in `gs` that outlive their

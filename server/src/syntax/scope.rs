@@ -25,36 +25,32 @@ fn names_declared(func: Node, src: &str, nested: bool) -> HashSet<String> {
         if !nested && n.kind_name() == "func_literal" && n.id() != func.id() {
             return Visit::Skip;
         }
-        match n.kind_name() {
-            "parameter_declaration"
-            | "variadic_parameter_declaration"
-            | "var_spec"
-            | "const_spec" => {
-                for name in crate::syntax::fields(n, "name") {
-                    names.insert(text(name, src).to_string());
-                }
-            }
-            "short_var_declaration" | "range_clause" | "receive_statement" => {
-                if let Some(left) = n.field("left") {
-                    for id in named_children(left) {
-                        if id.kind_name() == "identifier" {
-                            names.insert(text(id, src).to_string());
-                        }
-                    }
-                }
-            }
-            "type_switch_statement" => {
-                if let Some(alias) = n.field("alias") {
-                    for id in named_children(alias) {
-                        names.insert(text(id, src).to_string());
-                    }
-                }
-            }
-            _ => {}
-        }
+        names.extend(names_of(n).into_iter().map(|id| text(id, src).to_string()));
         Visit::Descend
     });
     names
+}
+
+/// The identifiers node `n` itself declares: a parameter's, a `var` or
+/// `const` spec's, the left side of `:=`, of a range clause or of a select
+/// receive, a type switch's alias.
+fn names_of(n: Node) -> Vec<Node> {
+    fn list(l: Option<Node>) -> Vec<Node> {
+        l.map(|l| named_children(l).collect()).unwrap_or_default()
+    }
+    match n.kind_name() {
+        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" | "const_spec" => {
+            crate::syntax::fields(n, "name")
+        }
+        "short_var_declaration" | "range_clause" | "receive_statement" => {
+            let left: Vec<Node> = list(n.field("left"));
+            left.into_iter()
+                .filter(|id| id.kind_name() == "identifier")
+                .collect()
+        }
+        "type_switch_statement" => list(n.field("alias")),
+        _ => Vec::new(),
+    }
 }
 
 /// How aliases of a value are derived.
@@ -388,41 +384,29 @@ pub fn is_assigned(n: Node) -> bool {
 /// they have one declaring scope: `pidx := part(key)` in a loop's body is
 /// not the function's `var pidx uint32`.
 pub fn declaring_scope<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
-    let named = |id: Node| id.kind_name() == "identifier" && text(id, src) == name;
-    let left_names = |n: Node| {
-        n.field("left")
-            .is_some_and(|l| named_children(l).any(named))
-    };
-    let specs = |d: Node| {
-        let mut found = false;
-        visit(d, |n| match n.kind_name() {
-            "var_spec" | "const_spec" => {
-                found |= crate::syntax::fields(n, "name").into_iter().any(named);
-                Visit::Skip
-            }
-            "func_literal" => Visit::Skip,
-            _ => Visit::Descend,
-        });
+    let named = |n: Node| names_of(n).into_iter().any(|id| text(id, src) == name);
+    // A statement that declares it: `:=`, or a `var` or `const` (in a
+    // group too).
+    let declares = |s: Node| {
+        let mut found = s.kind_name() == "short_var_declaration" && named(s);
+        if matches!(s.kind_name(), "var_declaration" | "const_declaration") {
+            visit(s, |n| match n.kind_name() {
+                "var_spec" | "const_spec" => {
+                    found |= named(n);
+                    Visit::Skip
+                }
+                "func_literal" => Visit::Skip,
+                _ => Visit::Descend,
+            });
+        }
         found
-    };
-    let declares = |s: Node| match s.kind_name() {
-        "short_var_declaration" | "range_clause" | "receive_statement" => left_names(s),
-        "var_declaration" | "const_declaration" => specs(s),
-        "for_clause" => s.field("initializer").is_some_and(left_names),
-        _ => false,
     };
     let in_signature = |f: Node| {
         ["receiver", "parameters", "result"]
             .into_iter()
             .filter_map(|field| f.field(field))
             .flat_map(named_children)
-            .filter(|p| {
-                matches!(
-                    p.kind_name(),
-                    "parameter_declaration" | "variadic_parameter_declaration"
-                )
-            })
-            .any(|p| crate::syntax::fields(p, "name").into_iter().any(named))
+            .any(named)
     };
     let mut child = at;
     while let Some(p) = child.up() {
@@ -431,13 +415,13 @@ pub fn declaring_scope<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'
                 .take_while(|s| s.start_byte() <= child.start_byte())
                 .any(|s| declares(s) && (s.id() != child.id() || is_declaration(at))),
             "if_statement" | "expression_switch_statement" | "type_switch_statement" => {
-                p.field("initializer").is_some_and(declares)
-                    || p.field("alias")
-                        .is_some_and(|a| named_children(a).any(named))
+                p.field("initializer").is_some_and(declares) || named(p)
             }
-            "for_statement" => named_children(p)
-                .any(|c| matches!(c.kind_name(), "for_clause" | "range_clause") && declares(c)),
-            "communication_case" => p.field("communication").is_some_and(declares),
+            "for_statement" => named_children(p).any(|c| match c.kind_name() {
+                "for_clause" => c.field("initializer").is_some_and(declares),
+                _ => named(c),
+            }),
+            "communication_case" => p.field("communication").is_some_and(named),
             "function_declaration" | "method_declaration" | "func_literal" => in_signature(p),
             "source_file" => return None,
             _ => false,
