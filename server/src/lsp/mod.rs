@@ -1375,6 +1375,16 @@ mod tests {
     /// a package variable above it, and a declaration without any between.
     const EDITED: &str = "package p\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc a() { _ = 1 }; func b(w http.ResponseWriter, r *http.Request) { w.WriteHeader(1); w.WriteHeader(2) }\n\nfunc other() {\n\t_ = 2\n}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n";
 
+    /// The line and column, in `enc`, of byte `at` of `text`.
+    fn position(text: &str, at: usize, enc: Encoding) -> (u32, u32) {
+        let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+        let col = match enc {
+            Encoding::Utf8 => at - line_start,
+            Encoding::Utf16 => text[line_start..at].encode_utf16().count(),
+        };
+        (text[..at].matches('\n').count() as u32, col as u32)
+    }
+
     /// The document of `text`, and its cache after a first analysis.
     fn opened(text: &str) -> (Document, cache::FileCache) {
         let doc = Document::new(text, 1);
@@ -1403,10 +1413,11 @@ mod tests {
         ];
         for (version, (before, typed)) in typing.into_iter().enumerate() {
             let at = text.find(before).unwrap();
-            let line = text[..at].matches('\n').count() as u32;
-            let col = (at - text[..at].rfind('\n').unwrap() - 1) as u32;
             let change = Change {
-                range: Some(((line, col), (line, col))),
+                range: Some((
+                    position(&text, at, Encoding::Utf8),
+                    position(&text, at, Encoding::Utf8),
+                )),
                 text: typed.to_string(),
             };
             text.insert_str(at, typed);
@@ -1443,18 +1454,14 @@ mod tests {
             ("var hits", 0, "\n"),
             ("// three\n", 9, ""),
         ];
-        let pos = |text: &str, at: usize| {
-            let line = text[..at].matches('\n').count() as u32;
-            (
-                line,
-                (at - text[..at].rfind('\n').map_or(0, |n| n + 1)) as u32,
-            )
-        };
         for (version, (at_text, deleted, typed)) in edits.into_iter().enumerate() {
             let at = text.find(at_text).unwrap();
             let end = at + deleted;
             let change = Change {
-                range: Some((pos(&text, at), pos(&text, end))),
+                range: Some((
+                    position(&text, at, Encoding::Utf8),
+                    position(&text, end, Encoding::Utf8),
+                )),
                 text: typed.to_string(),
             };
             text.replace_range(at..end, typed);
@@ -1624,17 +1631,8 @@ mod tests {
                 while !text.is_char_boundary(b) {
                     b -= 1;
                 }
-                let pos = |o: usize| {
-                    let line = text[..o].matches('\n').count() as u32;
-                    let line_start = text[..o].rfind('\n').map_or(0, |i| i + 1);
-                    let col = match enc {
-                        Encoding::Utf8 => o - line_start,
-                        Encoding::Utf16 => text[line_start..o].encode_utf16().count(),
-                    } as u32;
-                    (line, col)
-                };
                 let change = Change {
-                    range: Some((pos(a), pos(b))),
+                    range: Some((position(&text, a, enc), position(&text, b, enc))),
                     text: new.to_string(),
                 };
                 text.replace_range(a..b, new);
