@@ -59,8 +59,14 @@ pub struct ParamFacts {
     pub closes_when: Option<When>,
     /// Stored, sent, returned or given to code outside the package.
     pub hands_off: bool,
-    /// `p <- v` somewhere in the body.
+    /// `p <- v` somewhere in the body, not in a `select` that can give up.
     pub sends: bool,
+    /// Such a send sits in a loop: it may send any number of times.
+    pub sends_repeatedly: bool,
+    /// Sends on `p` or closes it as the last thing it does on one of its
+    /// paths: run as a goroutine, a receive from `p` comes after its sends
+    /// ([`crate::syntax::goroutines::done_signals`]).
+    pub signals_done: bool,
     /// How it receives from `p` (a channel): the `select` that gives up on
     /// a channel may sit in a helper that was handed it.
     pub receive: crate::syntax::goroutines::Receive,
@@ -512,11 +518,19 @@ impl FileSummary {
                 ..ParamFacts::default()
             })
             .collect();
+        // The channels it sends on or closes as the last thing it does.
+        let last_words = match body {
+            Some(body) if wanted.iter().any(|w| matches!(w.2, Kind::Chan(_))) => {
+                crate::syntax::goroutines::last_words(body, src)
+            }
+            _ => Vec::new(),
+        };
         for &(i, name, kind) in &wanted {
             let (Some(mut f), Some(body)) = (followed.next(), body) else {
                 break;
             };
             if matches!(kind, Kind::Chan(_)) {
+                f.signals_done = last_words.contains(&name);
                 let same = |n: Node| is_name(n, src, name);
                 f.receive = crate::syntax::goroutines::receives(body, &same, src);
                 if f.receive == crate::syntax::goroutines::Receive::GivesUp {
@@ -580,7 +594,11 @@ fn param_facts(
         match n.kind_name() {
             "send_statement" => {
                 if let Some(i) = n.field("channel").and_then(named) {
-                    facts[i].sends = true;
+                    if !crate::syntax::goroutines::send_can_give_up(n) {
+                        facts[i].sends = true;
+                        facts[i].sends_repeatedly |=
+                            crate::syntax::goroutines::sends_in_loop(n, body);
+                    }
                 }
                 if let Some(i) = n.field("value").and_then(named) {
                     facts[i].hands_off = true;

@@ -6,8 +6,8 @@ use crate::diagnostic::Diagnostic;
 use crate::index::When;
 use crate::syntax::flow::block_ends_path;
 use crate::syntax::goroutines::{
-    done_signals, left_running, receive_at, received_channel, send_can_give_up, starts, waits,
-    Receive, Start, Tracked,
+    done_signals, left_running, receive_at, received_channel, send_can_give_up, started_in_loop,
+    starts, waits, Receive, Start, Tracked,
 };
 use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
@@ -37,12 +37,17 @@ other function literal that does not run where it is written (a callback
 handed to a poller, a mock or `sync.Once.Do`, or kept in a variable) is left
 alone: how often, and whether, that callback receives is not known here.
 (A deferred `func() {…}()` runs at the return, and is followed.) The sender may send through a
-package helper (`go func() { produce(ch) }()`), and the `select` that gives
+package helper (`go func() { produce(ch) }()`, or `go produce(ch)`), read
+from its summary like a literal: a send it selects against another way out
+can give up, and a send or close that ends one of its paths is its last
+word. A capacity fix is offered only when each goroutine sends at most
+once (no send in a loop of its own). The `select` that gives
 up may sit in a helper handed the channel. Goroutines started one per
 iteration of a loop whose channel is then received fewer times (`return
 <-ch` after one goroutine per mirror), or received in a loop that a
 `return` or a `break` can leave early (the first error ends the wait), leak
-the rest too; so do two or more goroutines started once each that all send,
+the rest too, as does a `select` in a loop whose case for the channel
+leaves the loop (`case err := <-errs: return err`); so do two or more goroutines started once each that all send,
 when the function receives fewer times than there are of them, or can
 return between the first receive and the last it needs. A loop left only
 once a channel the function closes turns out closed has seen its senders
@@ -502,7 +507,7 @@ fn lifetimes<'a>(
             keys.push((m.make.id(), i));
             // A receive from what the sender closes or sends when it is done
             // comes after its sends: `case <-done: return`.
-            let signals: Vec<&str> = done_signals(g, m.func, cx.src)
+            let signals: Vec<&str> = done_signals_of(cx, g, m.func)
                 .into_iter()
                 .filter(|s| *s != ch)
                 .collect();
@@ -521,6 +526,29 @@ fn lifetimes<'a>(
     }
     keys.into_iter()
         .zip(left_running(&tracked, &keys_of, cx.src))
+        .collect()
+}
+
+/// What `g` closes or sends on when it is done ([`done_signals`]); for a
+/// package function started as a goroutine (`go reader(msgs, errs)`), the
+/// arguments its summary says it signals on last.
+fn done_signals_of<'a>(cx: &Context<'a>, g: &Start<'a>, func: Node<'a>) -> Vec<&'a str> {
+    if g.literal.is_some() {
+        return done_signals(g, func, cx.src);
+    }
+    let (Some(f), Some(args)) = (g.call.field("function"), g.call.field("arguments")) else {
+        return Vec::new();
+    };
+    if started_in_loop(g, func) {
+        return Vec::new();
+    }
+    named_children(args)
+        .enumerate()
+        .filter(|(i, a)| {
+            unparen(*a).kind_name() == "identifier"
+                && cx.callee_param(f, *i).is_some_and(|p| p.signals_done)
+        })
+        .map(|(_, a)| cx.text(unparen(a)))
         .collect()
 }
 
@@ -558,7 +586,7 @@ fn check_make<'a>(
     d.related
         .push(cx.related(*send, "the send that can block forever"));
     d.related.push(cx.related(g.stmt, "goroutine started here"));
-    if let Some(f) = capacity_fix(cx, make, g, fixed) {
+    if let Some(f) = capacity_fix(cx, make, ch, g, fixed) {
         d.fixes.push(f);
     }
     super::by_hand(&mut d, || {
@@ -775,6 +803,9 @@ fn received_fewer_times<'a>(
     // does: either makes the count unknown.
     let mut in_select = false;
     let mut in_literal = false;
+    // A case of a `select` in a loop that receives from it and leaves the
+    // loop: the first value ends the wait.
+    let mut first_ends_wait = None;
     crate::syntax::visit(body, |n| {
         if started.contains(&n.id()) {
             return Visit::Skip;
@@ -786,6 +817,9 @@ fn received_fewer_times<'a>(
         if n.kind_name() == "select_statement" && crate::syntax::goroutines::select_can_give_up(n) {
             // The other rule's case: a receive that can be given up.
             in_select |= receives_from(n, ch, cx.src);
+            if !one && first_ends_wait.is_none() {
+                first_ends_wait = leaves_on_receive(cx, body, n, ch, &started);
+            }
             return Visit::Skip;
         }
         if waits_on(cx, n, ch) {
@@ -797,6 +831,9 @@ fn received_fewer_times<'a>(
         }
         Visit::Descend
     });
+    if let Some(exit) = first_ends_wait.filter(|_| !in_literal) {
+        return Some(format!("goroutines started in a loop send on it, but the loop that receives stops at the first value it takes (line {}): the sends left over block forever", exit.start_position().row + 1).into());
+    }
     let first = receives.first()?;
     if one {
         // And only when the function receives outside loops, `select`s and
@@ -875,6 +912,39 @@ fn leaves_early<'a>(
     ch: &str,
     started: &std::collections::HashSet<usize>,
 ) -> Option<Node<'a>> {
+    leaves_early_within(cx, receiving, receiving.byte_range(), ch, started)
+}
+
+/// The way out of the loop around `select` (in `body`) taken in a case of
+/// it that receives from `ch` (`case err := <-errs: return err`).
+fn leaves_on_receive<'a>(
+    cx: &Context<'a>,
+    body: Node<'a>,
+    select: Node<'a>,
+    ch: &str,
+    started: &std::collections::HashSet<usize>,
+) -> Option<Node<'a>> {
+    let receiving = select
+        .ancestors()
+        .take_while(|p| p.id() != body.id())
+        .find(|p| p.kind_name() == "for_statement")?;
+    named_children(select)
+        .filter(|c| c.kind_name() == "communication_case")
+        .filter(|c| {
+            c.field("communication")
+                .is_some_and(|r| receives_from(r, ch, cx.src))
+        })
+        .find_map(|c| leaves_early_within(cx, receiving, c.byte_range(), ch, started))
+}
+
+/// [`leaves_early`], for the ways out that lie in `range`.
+fn leaves_early_within<'a>(
+    cx: &Context<'a>,
+    receiving: Node<'a>,
+    range: std::ops::Range<usize>,
+    ch: &str,
+    started: &std::collections::HashSet<usize>,
+) -> Option<Node<'a>> {
     // The names that tell a receive found the channel closed.
     let mut closed_flags: Vec<&str> = Vec::new();
     crate::syntax::visit(receiving, |n| {
@@ -904,7 +974,7 @@ fn leaves_early<'a>(
                     .any(|f| crate::syntax::mentions(c, cx.src, f))
             })
     };
-    first_way_out(cx, receiving, receiving.byte_range(), started, |n| {
+    first_way_out(cx, receiving, range, started, |n| {
         let leaves = match n.kind_name() {
             "return_statement" => true,
             "break_statement" => crate::syntax::break_leaves(n, receiving, cx.src),
@@ -1085,10 +1155,15 @@ fn in_callback(n: Node, body: Node, goroutines: &[Start]) -> bool {
 fn capacity_fix<'a>(
     cx: &Context<'a>,
     make: Node<'a>,
+    ch: &str,
     g: &Start<'a>,
     fixed: usize,
 ) -> Option<crate::diagnostic::Fix> {
     let args = make.field("arguments")?;
+    // Room for one send per goroutine: no use to one that sends in a loop.
+    if sends_repeatedly(cx, g, ch) {
+        return None;
+    }
     // Started in a loop, it sends once per iteration: room for one send
     // would leave the rest blocked.
     let capacity = match loop_length(cx, g.stmt) {
@@ -1116,6 +1191,28 @@ fn capacity_fix<'a>(
         crate::diagnostic::Applicability::Safe,
         vec![edit],
     ))
+}
+
+/// True when the goroutine `g` may send on `ch` (or on the parameter it is
+/// bound to) more than once: a send in a loop of its own, or a package
+/// function that sends in a loop.
+fn sends_repeatedly(cx: &Context, g: &Start, ch: &str) -> bool {
+    let arg_idx = arg_index(cx, g.call, ch);
+    let Some(lit) = g.literal else {
+        return arg_idx
+            .and_then(|i| cx.callee_param(g.call.field("function")?, i))
+            .is_some_and(|p| p.sends_repeatedly);
+    };
+    let mut name = ch.to_string();
+    if let Some(Some(p)) = arg_idx.and_then(|i| params(lit, cx.src).get(i).map(|p| p.name.clone()))
+    {
+        name = p;
+    }
+    crate::syntax::any_no_funcs(lit, |n| {
+        n.kind_name() == "send_statement"
+            && n.field("channel").map(|c| cx.text(unparen(c))) == Some(name.as_str())
+            && crate::syntax::goroutines::sends_in_loop(n, lit)
+    })
 }
 
 /// How many goroutines a `go` statement starts.

@@ -264,14 +264,34 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
     let Some(body) = g.literal.and_then(|l| l.field("body")) else {
         return Vec::new();
     };
-    let in_loop = g
-        .stmt
-        .ancestors()
-        .take_while(|a| a.id() != func.id())
-        .any(|a| a.kind_name() == "for_statement");
-    if in_loop {
+    if started_in_loop(g, func) {
         return Vec::new();
     }
+    last_words(body, src)
+}
+
+/// True when `send` (in `body`) may run more than once: it sits in a loop
+/// of `body` and no `return` follows it.
+pub fn sends_in_loop(send: Node, body: Node) -> bool {
+    !super::next_statement(send).is_some_and(|n| n.kind_name() == "return_statement")
+        && send
+            .ancestors()
+            .take_while(|a| a.id() != body.id())
+            .any(|a| a.kind_name() == "for_statement")
+}
+
+/// True when `g` is started in a loop of `func`.
+pub fn started_in_loop(g: &Start, func: Node) -> bool {
+    g.stmt
+        .ancestors()
+        .take_while(|a| a.id() != func.id())
+        .any(|a| a.kind_name() == "for_statement")
+}
+
+/// The channels a function body (a goroutine's, or a function started as
+/// one) closes or sends on as the last thing it does, on one of its paths
+/// (see [`done_signals`]).
+pub fn last_words<'s>(body: Node, src: &'s str) -> Vec<&'s str> {
     let stmts = super::statements(body);
     let closed = |c| closed_by(c, src);
     let mut out: Vec<&'s str> = stmts
