@@ -934,7 +934,38 @@ fn leaves_on_receive<'a>(
             c.field("communication")
                 .is_some_and(|r| receives_from(r, ch, cx.src))
         })
-        .find_map(|c| leaves_early_within(cx, receiving, c.byte_range(), ch, started))
+        .find_map(|c| {
+            let exit = leaves_early_within(cx, receiving, c.byte_range(), ch, started)?;
+            decided_by_the_value(cx, c, exit).then_some(exit)
+        })
+}
+
+/// True when the way out `exit` in the select case `case` is taken
+/// whatever the case received, or on a test of what it received (`case err
+/// := <-errs: if err != nil { return err }`), not on a count kept elsewhere
+/// (`if active == 0 { return }`, which gathers every value).
+fn decided_by_the_value(cx: &Context, case: Node, exit: Node) -> bool {
+    let names: Vec<&str> = case
+        .field("communication")
+        .and_then(|r| r.field("left"))
+        .map(|l| {
+            named_children(l)
+                .filter(|n| n.kind_name() == "identifier")
+                .map(|n| cx.text(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    exit.ancestors()
+        .take_while(|a| a.id() != case.id())
+        .all(|a| match a.kind_name() {
+            "block" | "statement_list" => true,
+            "if_statement" => a.field("condition").is_some_and(|c| {
+                names
+                    .iter()
+                    .any(|name| crate::syntax::mentions(c, cx.src, name))
+            }),
+            _ => false,
+        })
 }
 
 /// [`leaves_early`], for the ways out that lie in `range`.
@@ -945,9 +976,18 @@ fn leaves_early_within<'a>(
     ch: &str,
     started: &std::collections::HashSet<usize>,
 ) -> Option<Node<'a>> {
-    // The names that tell a receive found the channel closed.
-    let mut closed_flags: Vec<&str> = Vec::new();
+    // The names that tell a receive found the channel closed, and the
+    // counters the loop steps (`active--`): a way out once a counter runs
+    // out has gathered what it counted.
+    let mut settling: Vec<&str> = Vec::new();
     crate::syntax::visit(receiving, |n| {
+        if matches!(n.kind_name(), "inc_statement" | "dec_statement") {
+            if let Some(c) = named_children(n).next().map(unparen) {
+                if c.kind_name() == "identifier" {
+                    settling.push(cx.text(c));
+                }
+            }
+        }
         if matches!(
             n.kind_name(),
             "short_var_declaration" | "assignment_statement" | "receive_statement"
@@ -957,19 +997,19 @@ fn leaves_early_within<'a>(
             let received = right.is_some_and(|r| receives_from(r, ch, cx.src));
             if let (Some(l), true) = (left, received) {
                 if let Some(flag) = named_children(l).nth(1) {
-                    closed_flags.push(cx.text(flag));
+                    settling.push(cx.text(flag));
                 }
             }
         }
         Visit::Descend
     });
-    let on_closed = |exit: Node| {
+    let settled = |exit: Node| {
         exit.ancestors()
             .take_while(|a| a.id() != receiving.id())
             .filter(|a| a.kind_name() == "if_statement")
             .filter_map(|a| a.field("condition"))
             .any(|c| {
-                closed_flags
+                settling
                     .iter()
                     .any(|f| crate::syntax::mentions(c, cx.src, f))
             })
@@ -980,7 +1020,7 @@ fn leaves_early_within<'a>(
             "break_statement" => crate::syntax::break_leaves(n, receiving, cx.src),
             _ => false,
         };
-        leaves && !on_closed(n)
+        leaves && !settled(n)
     })
 }
 

@@ -45,9 +45,25 @@ pub fn writer_call(
         if is_w(Some(operand)) {
             return match method {
                 "WriteHeader" => Some(WriterCall::Status),
-                "Write" | "WriteString" | "ReadFrom" => Some(WriterCall::Body),
+                // A flush sends the headers, with a 200 when none was set.
+                "Write" | "WriteString" | "ReadFrom" | "Flush" => Some(WriterCall::Body),
                 _ => None,
             };
+        }
+        // `w.(http.Flusher).Flush()`, `http.NewResponseController(w).Flush()`.
+        if method == "Flush" {
+            let operand = unparen(operand);
+            let of_w = match operand.kind_name() {
+                "type_assertion_expression" => is_w(operand.field("operand")),
+                "call_expression" => Call::of(operand).is_some_and(|c| {
+                    imports.member(c.function, src, "net/http") == Some("NewResponseController")
+                        && is_w(c.arg(0))
+                }),
+                _ => false,
+            };
+            if of_w {
+                return Some(WriterCall::Body);
+            }
         }
         // json.NewEncoder(w).Encode(v), tmpl.Execute(w, v)
         if matches!(method, "Encode") {
