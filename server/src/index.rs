@@ -135,6 +135,9 @@ pub struct FuncSummary {
     pub params: Vec<ParamFacts>,
     /// The type of its first result.
     pub result: Option<TypeRef>,
+    /// Its first result is a type of the package by value (`T`, not `*T`):
+    /// for a struct, the caller gets a copy of its own.
+    pub result_by_value: bool,
 }
 
 /// What a rule records about one declaration for the checks of other
@@ -543,14 +546,16 @@ impl FileSummary {
             }
             facts[i] = f;
         }
-        let result = result_types(decl, src)
-            .first()
-            .map(|t| TypeRef::Named(normalise(text(*t, src))));
+        let first = result_types(decl, src).first().copied();
+        let result = first.map(|t| TypeRef::Named(normalise(text(t, src))));
+        let result_by_value =
+            first.is_some_and(|t| matches!(t.kind_name(), "type_identifier" | "generic_type"));
         self.funcs.push(FuncSummary {
             name: text(name, src).to_string(),
             receiver_type: receiver(decl, src).map(|r| r.type_name),
             params: facts,
             result,
+            result_by_value,
         });
     }
 }

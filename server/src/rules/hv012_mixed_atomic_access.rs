@@ -33,7 +33,11 @@ atomic.StoreUint32(&t.ready, 1)`). So is a field reached through a pointer
 access reaches it inside a value field of another struct
 (`atomic.AddInt64(&s.live.hits, 1)`, `live tally`) and the file never takes
 `&s.live` nor calls that method on `s.live`: finished counts merged as
-values are not the live ones.
+values are not the live ones. So is a copy the function holds alone: a
+struct returned by value from a function of the package (`u :=
+c.snapshot()`, where `snapshot` returns `counts`, not `*counts`), whose
+fields the function only reads or sets, never taking its address, calling
+its methods or handing it on.
 
 ## Why is this bad?
 Atomic operations only order memory with other atomic operations on the same
@@ -736,6 +740,12 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
 /// reaches that field only), never to take a field's address, and never
 /// inside a function literal.
 fn keeps_to_itself(cx: &Context, stmt: Node, name: &str) -> bool {
+    keeps_to_itself_past(cx, stmt, name, None)
+}
+
+/// [`keeps_to_itself`], where the names `declared` declares (its left
+/// side) are not uses.
+fn keeps_to_itself_past(cx: &Context, stmt: Node, name: &str, declared: Option<Node>) -> bool {
     let mut kept = true;
     visit(stmt, |n| {
         if n.kind_name() == "func_literal" {
@@ -743,6 +753,15 @@ fn keeps_to_itself(cx: &Context, stmt: Node, name: &str) -> bool {
             return if kept { Visit::Skip } else { Visit::Stop };
         }
         if n.kind_name() != "identifier" || cx.text(n) != name {
+            return Visit::Descend;
+        }
+        let declaring = declared.is_some_and(|d| {
+            n.up().is_some_and(|l| {
+                (l.id() == d.id() && d.kind_name() == "var_spec")
+                    || d.field("left").is_some_and(|left| left.id() == l.id())
+            })
+        });
+        if declaring {
             return Visit::Descend;
         }
         // The chain of field selections and indexes rooted at `name`.
@@ -779,12 +798,15 @@ fn keeps_to_itself(cx: &Context, stmt: Node, name: &str) -> bool {
 }
 
 /// True when `operand` is a struct the function holds by value: a value
-/// parameter or receiver, or a non-pointer field of one. Its fields are the
-/// function's own copy, which no other goroutine updates.
+/// parameter or receiver, a local copy ([`copied_local`]), or a non-pointer
+/// field of one. Its fields are the function's own copy, which no other
+/// goroutine updates.
 fn own_copy(cx: &Context, operand: Node) -> bool {
     let operand = unparen(operand);
     match operand.kind_name() {
-        "identifier" => crate::syntax::typeref::is_value_parameter(operand, cx.src),
+        "identifier" => {
+            crate::syntax::typeref::is_value_parameter(operand, cx.src) || copied_local(cx, operand)
+        }
         "selector_expression" => {
             cx.field_decl(operand)
                 .is_some_and(|d| !d.type_text.starts_with('*'))
@@ -792,6 +814,32 @@ fn own_copy(cx: &Context, operand: Node) -> bool {
         }
         _ => false,
     }
+}
+
+/// True when the local `name` holds a struct copied by value from a call of
+/// the package that returns one (`u := c.snapshot()`, where `snapshot`
+/// returns a `Counts`, not a `*Counts`), and the function only ever reaches
+/// into its fields: never takes its address, calls its methods, hands it
+/// on or captures it in a literal. No other goroutine can see that copy.
+fn copied_local(cx: &Context, name: Node) -> bool {
+    let Some(value) = crate::syntax::typeref::initial_value(name, cx.src) else {
+        return false;
+    };
+    let by_value = value.kind_name() == "call_expression"
+        && value
+            .field("function")
+            .and_then(|f| cx.callee(f))
+            .is_some_and(|f| f.result_by_value)
+        && cx
+            .type_of(value)
+            .and_then(|t| cx.index.type_decl(&t))
+            .is_some_and(|d| d.underlying == "struct{…}");
+    // `v := f()` or `var v = f()`: the statement or spec that declares it.
+    let declared = value.up().and_then(|list| list.up());
+    by_value
+        && crate::syntax::enclosing_function(name)
+            .and_then(|f| f.field("body"))
+            .is_some_and(|body| keeps_to_itself_past(cx, body, cx.text(name), declared))
 }
 
 /// `n := atomic.Add…(&x, d)` when the read follows a dropped Add (preferred),

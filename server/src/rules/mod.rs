@@ -631,13 +631,19 @@ impl<'a> Context<'a> {
     /// does not declare it (an interface's method, or one of a type the
     /// package cannot resolve, may do anything).
     pub fn callee_param(&self, function: Node, idx: usize) -> Option<&'a crate::index::ParamFacts> {
+        self.callee(function)?.params.get(idx)
+    }
+
+    /// The package function or method a call's `function` names: a
+    /// function by its name, a method through its operand's type.
+    pub fn callee(&self, function: Node) -> Option<&'a crate::index::FuncSummary> {
         let f = unparen(function);
         match f.kind_name() {
-            "identifier" => self.index.param(self.text(f), false, idx),
+            "identifier" => self.index.func(self.text(f), false),
             "selector_expression" => {
                 let ty = self.type_of(f.field("operand")?)?;
                 let method = self.text(f.field("field")?);
-                self.index.method(&ty, method)?.params.get(idx)
+                self.index.method(&ty, method)
             }
             _ => None,
         }

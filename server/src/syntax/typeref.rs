@@ -189,6 +189,20 @@ fn of(expr: Node, src: &str, imports: &Imports, depth: usize) -> Option<TypeRef>
     }
 }
 
+/// The expression the local `expr` (an identifier) was declared from
+/// (`v := f()`, `v, err := f()`, `var v = f()`), when its declaration
+/// gives one.
+pub fn initial_value<'t>(expr: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let e = unparen(expr);
+    if e.kind_name() != "identifier" {
+        return None;
+    }
+    match local(e, text(e, src), src)? {
+        Decl::Value(v) => Some(unparen(v)),
+        _ => None,
+    }
+}
+
 /// True when `expr` is a parameter or receiver passed by value (declared
 /// with a type that is not a pointer, map, slice, channel, function or
 /// interface of another package): the function reads its own copy.
