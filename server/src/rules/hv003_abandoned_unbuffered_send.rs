@@ -51,7 +51,9 @@ leaves the loop (`case err := <-errs: return err`); so do two or more goroutines
 when the function receives fewer times than there are of them, or can
 return between the first receive and the last it needs. A loop left only
 once a channel the function closes turns out closed has seen its senders
-finish, and so has a `select` case that receives from a channel the sender
+finish, as has a path taken once a count of its workers, stepped up as it
+starts them and down as it takes their results, is down to zero (`if
+running == 0 { return }`), and so has a `select` case that receives from a channel the sender
 closes or sends on when it is done (`close(done)` after its last send, or
 a send with nothing after it in the goroutine, right before a `return` or
 last in a branch of its last `if`: with `if err != nil { errs <- err; return

@@ -591,6 +591,7 @@ fn left_running_in<'t>(
         src,
         body,
         closed: Default::default(),
+        counters: Default::default(),
     };
     all.deferred_waits();
     flow::run(&mut all, body, src, Bits::default());
@@ -642,6 +643,10 @@ struct Lifetimes<'a, 't, 'w> {
     body: Node<'t>,
     /// The channels the function closes, read at the first `if` that needs them.
     closed: std::cell::OnceCell<std::collections::HashSet<&'t str>>,
+    /// The counters the function both steps up and down (`running++` where
+    /// it starts a worker, `running--` where it takes a result), read at the
+    /// first `if` that needs them.
+    counters: std::cell::OnceCell<std::collections::HashSet<&'t str>>,
 }
 
 impl<'t> Lifetimes<'_, 't, '_> {
@@ -734,14 +739,74 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
     /// `if !ok` after `v, ok := <-c`, where the function closes `c`: it was
     /// closed, which its closer does once production is over. A path that
     /// leaves on that has seen the goroutines finish.
+    ///
+    /// `if running == 0` (taken), where the function counts its workers up
+    /// as it starts them and down as it takes their results: none is left.
     fn branch(&mut self, condition: Node<'t>, taken: bool, pending: &mut Bits) {
         if pending.any() {
             let closed = self.closed.get_or_init(|| closed_in(self.body, self.src));
-            if saw_closed(condition, taken, &|ch| closed.contains(ch), self.src) {
+            let counters = self
+                .counters
+                .get_or_init(|| counters_in(self.body, self.src));
+            if saw_closed(condition, taken, &|ch| closed.contains(ch), self.src)
+                || counted_out(condition, taken, counters, self.src)
+            {
                 *pending = Bits::default();
             }
         }
     }
+}
+
+/// The names `body` both increments and decrements (`n++`, `n--`).
+fn counters_in<'s>(body: Node, src: &'s str) -> std::collections::HashSet<&'s str> {
+    let (mut up, mut down) = (
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
+    visit_no_funcs(body, |n| {
+        let into = match n.kind_name() {
+            "inc_statement" => &mut up,
+            "dec_statement" => &mut down,
+            _ => return Visit::Descend,
+        };
+        if let Some(c) = named_children(n).next().map(unparen) {
+            if c.kind_name() == "identifier" {
+                into.insert(text(c, src));
+            }
+        }
+        Visit::Skip
+    });
+    up.retain(|n| down.contains(n));
+    up
+}
+
+/// True when the branch of `condition` taken says one of `counters` is
+/// down to zero: `n == 0` or `n <= 0` taken, `n > 0` or `n != 0` not.
+fn counted_out(
+    condition: Node,
+    taken: bool,
+    counters: &std::collections::HashSet<&str>,
+    src: &str,
+) -> bool {
+    let c = unparen(condition);
+    if c.kind_name() != "binary_expression" {
+        return false;
+    }
+    let (Some(l), Some(op), Some(r)) = (
+        c.field("left").map(unparen),
+        c.field("operator").map(|o| text(o, src)),
+        c.field("right").map(unparen),
+    ) else {
+        return false;
+    };
+    let zero_when = match (op, taken) {
+        ("==" | "<=", true) | (">" | "!=", false) => true,
+        _ => false,
+    };
+    zero_when
+        && l.kind_name() == "identifier"
+        && counters.contains(text(l, src))
+        && text(r, src) == "0"
 }
 
 /// A simple statement of a deferred or returned literal that waits for a
