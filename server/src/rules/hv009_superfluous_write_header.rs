@@ -26,7 +26,10 @@ by an earlier `WriteHeader` or by a body write (`Write`, `fmt.Fprint*(w, …)`,
 initializer commits the status too: `if _, err := w.Write(b); err != nil {
 http.Error(w, …) }` sends no 500. Only writers that can fail before writing
 anything (an encoder that marshals first, a template, `io.Copy` from a source
-that can fail on its first read) are left alone in their own error branch.
+that can fail on its first read) are left alone in their own error branch,
+also where their error is tested later (`err = enc.Encode(v); if err == nil
+{ return }` and, after a `switch`, `if err != nil { http.Error(…) }`); a flush
+commits the status too.
 
 A status write that misses its `return` (`http.Error(w, …)` and the handler
 goes on) is reported once, at the next status write after it, whose fix adds
@@ -150,6 +153,11 @@ impl<'a> Status<'a, '_> {
         if let Some(c) = writer_call(call, self.cx.src, self.cx.imports, &self.writers) {
             if informational(self.cx, call) {
                 return None;
+            }
+            // A writer that can fail before writing anything has written
+            // when its error is nil: on its error's branch, nothing was.
+            if let Some(idx) = error_result(self.cx, call) {
+                return Some((c, When::OnNil(idx)));
             }
             return Some((c, When::Always));
         }
@@ -313,6 +321,43 @@ fn in_error_branch_of(second: Node, first: Node) -> bool {
         .is_some_and(|h| crate::syntax::contains(h, first))
 }
 
+/// Which result of `call` is the error of a writer that can fail before
+/// writing anything (an encoder's `Encode`, a template's `Execute`,
+/// `io.Copy` from a source that fails on its first read), when the call
+/// is one.
+fn error_result(cx: &Context, call: &Call) -> Option<usize> {
+    if let Some((_, "Encode" | "Execute" | "ExecuteTemplate")) = call.method(cx.src) {
+        return Some(0);
+    }
+    cx.imports
+        .member(call.function, cx.src, "io")
+        .filter(|m| matches!(*m, "Copy" | "CopyN" | "CopyBuffer"))
+        .map(|_| 1)
+}
+
+/// False when `second` sits on the side of `if_stmt` its condition takes
+/// for no error: the consequence of `err == nil`, the alternative of
+/// `err != nil`.
+fn on_error_side(cx: &Context, if_stmt: Node, second: Node) -> bool {
+    let Some(c) = if_stmt.field("condition").map(unparen) else {
+        return true;
+    };
+    let op = c.field("operator").map(|o| cx.text(o));
+    let nil_test = c.kind_name() == "binary_expression"
+        && [c.field("left"), c.field("right")]
+            .into_iter()
+            .flatten()
+            .any(|s| cx.text(s) == "nil");
+    let error_side = match (nil_test, op) {
+        (true, Some("!=")) => "consequence",
+        (true, Some("==")) => "alternative",
+        _ => return true,
+    };
+    if_stmt
+        .field(error_side)
+        .is_some_and(|b| crate::syntax::contains(b, second))
+}
+
 /// True for a write that sends the status before it can fail: `w.Write`,
 /// `w.WriteString`, `fmt.Fprint…(w, …)`, `io.WriteString(w, …)`. Its error
 /// comes from the connection, after the status went out, so a status written
@@ -355,7 +400,7 @@ fn reports_failure_of(cx: &Context, second: Node, first: Node) -> bool {
                     && n.field("condition")
                         .is_some_and(|c| cx.text(c).contains("err"))
             });
-            return in_header || just_before;
+            return (in_header || just_before) && on_error_side(cx, n, second);
         }
         if crate::syntax::is_function(n) {
             return false;

@@ -15,8 +15,9 @@ pub enum Kind {
     Mutex,
     /// A channel; `Some(0)` for an unbuffered `make`, `Some(n)` for a literal capacity.
     Chan(Option<u64>),
-    /// A `net.Conn`, or an `io` interface a conn may be handed on as
-    /// (`io.ReadWriteCloser`, `io.Writer`, …).
+    /// A `net.Conn`, or an interface a conn may be handed on as
+    /// (`io.ReadWriteCloser`, `io.Writer`, …, or a named non-pointer type
+    /// called `…Conn`, as `derp.Conn`).
     Conn,
     Request,
     Writer,
@@ -108,7 +109,14 @@ pub fn of_type(ty: Node, src: &str, imports: &Imports) -> Kind {
             .chain(UNSAFE_TYPES.iter().map(|t| t.0))
             .find_map(|p| imports.type_member(ty, src, p).map(|(n, ptr)| (p, n, ptr)))
     });
+    // An interface a conn is handed on as: a named type (not a pointer)
+    // called `…Conn`, of another package (`derp.Conn`) or this one. A
+    // `net.Conn` can be passed as one only if it is an interface.
+    let conn_like = |name: &str| name.ends_with("Conn");
     let Some((path, name, ptr)) = resolved else {
+        if ty.kind_name() == "type_identifier" && conn_like(text(ty, src)) {
+            return Kind::Conn;
+        }
         return Kind::Other;
     };
     match (path, name, ptr) {
@@ -131,6 +139,9 @@ pub fn of_type(ty: Node, src: &str, imports: &Imports) -> Kind {
         if *p == path && *n == name {
             return Kind::Unsafe(shown);
         }
+    }
+    if !ptr && conn_like(name) {
+        return Kind::Conn;
     }
     Kind::Other
 }
