@@ -109,6 +109,10 @@ fn goker_abandoned_unbuffered_sends() {
         // doneChan: a select with time.After (the recorded leak is the lock
         // before the send; the send itself is abandoned on timeout).
         ("moby17176.go", 46),
+        // progressChan: its one receiver ranges over it and returns at
+        // random; the watchers send on it through ChanOutput's send-only
+        // parameter.
+        ("moby21233.go", 108),
         // results: the receiver returns on the first error.
         ("moby33781.go", 34),
         // inbox: dispatcherLoop returns on closed; a send after Close

@@ -70,6 +70,14 @@ ways out whose result reports a failure, when every caller in the file
 fails the test on that result (`require.NoError(t, err)`, `if err != nil {
 t.Fatal(err) }`), leaves it only behind a test that has already failed.
 
+The other way round, a channel whose one receiver is a goroutine of the
+function that ranges over it and can stop early (`for u := range updates {
+if … { return } }`) leaks the next send, when every other use of it sends
+plainly: the function's own sends, or a package function that takes it as
+send-only (`chan<- T`), which can send but never receive, and either sends
+on it itself or keeps it, where every send in the file on a channel of that
+element type is plain.
+
 It also follows a channel held in a struct field: made unbuffered in a
 literal or an assignment in the file that declares the type
 (`&job{out: make(chan T)}`), sent on through that field, and received only
@@ -159,6 +167,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let left = lifetimes(cx, &made);
     for (n, m) in makes.into_iter().zip(&made) {
         if let Some(d) = m.as_ref().and_then(|m| check_make(cx, m, &left)) {
+            out.push(d);
+        } else if let Some(d) = m
+            .is_none()
+            .then(|| receiver_stops_early(cx, n, &mut bodies))
+            .flatten()
+        {
             out.push(d);
         } else if let Some(key) = made_field(cx, n) {
             if !fields.iter().any(|(k, _)| *k == key) {
@@ -480,6 +494,173 @@ impl<'a> Made<'a> {
             senders,
         })
     }
+}
+
+/// The other way round: the channel's one receiver is a goroutine of the
+/// function that ranges over it and can stop early (`for p := range ch {
+/// if … { return } }`), while the function sends on it, or hands it only
+/// to package functions that take it as send-only (`chan<- T`), which can
+/// send but never receive. Once the receiver has stopped, the next send
+/// blocks forever. Any other use of the channel leaves it alone.
+fn receiver_stops_early<'a>(
+    cx: &Context<'a>,
+    make: Node<'a>,
+    bodies: &mut HashMap<usize, Rc<BodyFacts<'a>>>,
+) -> Option<Diagnostic> {
+    let ch = assigned_name(cx, make)?;
+    let func = enclosing_function(make)?;
+    let body = func.field("body")?;
+    let facts = bodies
+        .entry(body.id())
+        .or_insert_with(|| Rc::new(BodyFacts::of(cx, body)))
+        .clone();
+    let naming: Vec<Start<'a>> = facts
+        .naming
+        .get(ch)?
+        .iter()
+        .map(|&i| facts.goroutines[i])
+        .collect();
+    let [receiver] = naming.as_slice() else {
+        return None;
+    };
+    let lit = receiver.literal?;
+    // One of a pool started in a loop: the others keep receiving.
+    if started_in_loop(receiver, func)
+        || unguarded_send(cx, receiver, ch).is_some()
+        || arg_index(cx, receiver.call, ch).is_some()
+    {
+        return None;
+    }
+    // The loop over the channel in the receiver, and its early way out.
+    let mut ranging = None;
+    visit(lit, |n| {
+        if n.kind_name() == "func_literal" && n.id() != lit.id() {
+            return Visit::Skip;
+        }
+        let over_ch = n.kind_name() == "for_statement"
+            && crate::syntax::child_of_kind(n, "range_clause")
+                .is_some_and(|r| received_channel(r, cx.src) == Some(ch));
+        if over_ch {
+            ranging = Some(n);
+            return Visit::Stop;
+        }
+        Visit::Descend
+    });
+    let ranging = ranging?;
+    let started: std::collections::HashSet<usize> =
+        facts.goroutines.iter().map(|g| g.stmt.id()).collect();
+    let exit = leaves_early(cx, ranging, ch, &started)?;
+    // Every use outside the receiver sends, closes, or lends it send-only.
+    let mut sends = 0;
+    for u in facts.uses.of_name(ch) {
+        if u.kind_name() != "identifier" || crate::syntax::contains(lit, *u) {
+            continue;
+        }
+        let Some(p) = u.up() else { return None };
+        match p.kind_name() {
+            // Where it is made.
+            "expression_list" if p.up().is_some_and(|d| crate::syntax::contains(d, make)) => {}
+            // A send that can give up (`select` with `<-ctx.Done()`) is none.
+            "send_statement" if p.field("channel").map(|c| c.id()) == Some(u.id()) => {
+                sends += usize::from(!send_can_give_up(p));
+            }
+            "argument_list" => {
+                let call = p.up()?;
+                let f = unparen(call.field("function")?);
+                if f.kind_name() == "identifier" && cx.text(f) == "close" {
+                    continue;
+                }
+                let idx = named_children(p).position(|a| a.id() == u.id())?;
+                if !send_only_param(cx, f, idx) {
+                    return None;
+                }
+                let lent = cx.callee_param(f, idx)?;
+                sends += match lent.hands_off || !lent.passes.is_empty() {
+                    // It sends on it itself, or never without a way out.
+                    false => usize::from(lent.sends),
+                    // Kept, returned or passed on (`chanOutput(ch)`): the
+                    // file's sends on channels of its element type must all
+                    // be plain.
+                    true => usize::from(plain_sends_elsewhere(cx, make, func)?),
+                };
+            }
+            _ => return None,
+        }
+    }
+    if sends == 0 {
+        return None;
+    }
+    let mut d = cx.diag(
+        &RULE,
+        make,
+        format!(
+            "unbuffered channel `{ch}`: its one receiver can stop early (line {}), and a send after that blocks forever",
+            exit.start_position().row + 1
+        ),
+    );
+    d.related.push(cx.related(exit, "the receiver stops here"));
+    d.related
+        .push(cx.related(receiver.stmt, "the receiving goroutine starts here"));
+    super::by_hand(&mut d, || {
+        format!("let the receiver keep draining `{ch}` after it stops using the values, or let the senders give up too (`select` with a way out)")
+    });
+    Some(d)
+}
+
+/// Whether the file's other functions send on channels of `make`'s element
+/// type (a field `reqCh chan<- request`, a receiver of a named `chan<-
+/// progress` type) only plainly: `Some(true)` when they do, `Some(false)`
+/// when one of those sends can give up, `None` when none is found.
+fn plain_sends_elsewhere(cx: &Context, make: Node, func: Node) -> Option<bool> {
+    let elem = make
+        .field("arguments")
+        .and_then(|a| named_children(a).next())
+        .and_then(|t| t.field("value"))
+        .map(|v| cx.text(v))?;
+    let of_elem = |ch: Node| {
+        let ty = match ch.kind_name() {
+            "selector_expression" => cx.field_decl(ch).map(|d| d.type_text.clone()),
+            _ => cx.type_of(ch).map(|t| match cx.index.type_decl(&t) {
+                Some(d) => d.underlying.clone(),
+                None => t,
+            }),
+        };
+        ty.is_some_and(|t| t.starts_with("chan") && t.ends_with(elem))
+    };
+    let (mut plain, mut gives_up) = (0, false);
+    for d in cx.file.top_level().filter(|d| d.id() != func.id()) {
+        visit(d, |n| {
+            if n.kind_name() != "send_statement" {
+                return Visit::Descend;
+            }
+            if n.field("channel").map(unparen).is_some_and(&of_elem) {
+                match send_can_give_up(n) {
+                    true => gives_up = true,
+                    false => plain += 1,
+                }
+            }
+            Visit::Skip
+        });
+    }
+    match (gives_up, plain) {
+        (true, _) => Some(false),
+        (false, 0) => None,
+        _ => Some(true),
+    }
+}
+
+/// True when the package function `f` (a name declared in this file)
+/// declares its parameter `idx` as a send-only channel (`chan<- T`).
+fn send_only_param(cx: &Context, f: Node, idx: usize) -> bool {
+    if f.kind_name() != "identifier" {
+        return false;
+    }
+    let [decl] = cx.declared_functions(cx.text(f)) else {
+        return false;
+    };
+    params(*decl, cx.src)
+        .get(idx)
+        .is_some_and(|p| cx.text(p.ty).replace(' ', "").starts_with("chan<-"))
 }
 
 /// The ways out that leave each sender running, by its make and its
