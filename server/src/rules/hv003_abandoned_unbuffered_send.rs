@@ -556,7 +556,7 @@ fn receiver_stops_early<'a>(
         if u.kind_name() != "identifier" || crate::syntax::contains(lit, *u) {
             continue;
         }
-        let Some(p) = u.up() else { return None };
+        let p = u.up()?;
         match p.kind_name() {
             // Where it is made.
             "expression_list" if p.up().is_some_and(|d| crate::syntax::contains(d, make)) => {}

@@ -273,7 +273,7 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
 /// True when `send` (in `body`) may run more than once: it sits in a loop
 /// of `body` and no `return` follows it.
 pub fn sends_in_loop(send: Node, body: Node) -> bool {
-    !super::next_statement(send).is_some_and(|n| n.kind_name() == "return_statement")
+    super::next_statement(send).is_none_or(|n| n.kind_name() != "return_statement")
         && send
             .ancestors()
             .take_while(|a| a.id() != body.id())
@@ -799,10 +799,7 @@ fn counted_out(
     ) else {
         return false;
     };
-    let zero_when = match (op, taken) {
-        ("==" | "<=", true) | (">" | "!=", false) => true,
-        _ => false,
-    };
+    let zero_when = matches!((op, taken), ("==" | "<=", true) | (">" | "!=", false));
     zero_when
         && l.kind_name() == "identifier"
         && counters.contains(text(l, src))
