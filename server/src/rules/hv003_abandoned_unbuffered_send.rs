@@ -452,13 +452,23 @@ struct Made<'a> {
     senders: Vec<(Start<'a>, Node<'a>)>,
 }
 
-impl<'a> Made<'a> {
-    /// `None` when no goroutine sends on it, or it escapes the function.
+/// A local channel's name, its function and body, the body's facts, and
+/// the goroutines of the body that name it (only they can send on it or
+/// receive from it).
+struct Local<'a> {
+    ch: &'a str,
+    func: Node<'a>,
+    body: Node<'a>,
+    facts: Rc<BodyFacts<'a>>,
+    naming: Vec<Start<'a>>,
+}
+
+impl<'a> Local<'a> {
     fn of(
         cx: &Context<'a>,
         make: Node<'a>,
         bodies: &mut HashMap<usize, Rc<BodyFacts<'a>>>,
-    ) -> Option<Made<'a>> {
+    ) -> Option<Local<'a>> {
         let ch = assigned_name(cx, make)?;
         let func = enclosing_function(make)?;
         let body = func.field("body")?;
@@ -466,14 +476,37 @@ impl<'a> Made<'a> {
             .entry(body.id())
             .or_insert_with(|| Rc::new(BodyFacts::of(cx, body)))
             .clone();
-        // Only goroutines that name the channel can send on it or receive it.
-        let naming: Vec<Start<'a>> = facts
+        let naming = facts
             .naming
             .get(ch)
             .into_iter()
             .flatten()
             .map(|&i| facts.goroutines[i])
             .collect();
+        Some(Local {
+            ch,
+            func,
+            body,
+            facts,
+            naming,
+        })
+    }
+}
+
+impl<'a> Made<'a> {
+    /// `None` when no goroutine sends on it, or it escapes the function.
+    fn of(
+        cx: &Context<'a>,
+        make: Node<'a>,
+        bodies: &mut HashMap<usize, Rc<BodyFacts<'a>>>,
+    ) -> Option<Made<'a>> {
+        let Local {
+            ch,
+            func,
+            body,
+            facts,
+            naming,
+        } = Local::of(cx, make, bodies)?;
         let senders: Vec<(Start, Node)> = naming
             .iter()
             .filter_map(|g| unguarded_send(cx, g, ch).map(|send| (*g, send)))
@@ -507,19 +540,13 @@ fn receiver_stops_early<'a>(
     make: Node<'a>,
     bodies: &mut HashMap<usize, Rc<BodyFacts<'a>>>,
 ) -> Option<Diagnostic> {
-    let ch = assigned_name(cx, make)?;
-    let func = enclosing_function(make)?;
-    let body = func.field("body")?;
-    let facts = bodies
-        .entry(body.id())
-        .or_insert_with(|| Rc::new(BodyFacts::of(cx, body)))
-        .clone();
-    let naming: Vec<Start<'a>> = facts
-        .naming
-        .get(ch)?
-        .iter()
-        .map(|&i| facts.goroutines[i])
-        .collect();
+    let Local {
+        ch,
+        func,
+        facts,
+        naming,
+        ..
+    } = Local::of(cx, make, bodies)?;
     let [receiver] = naming.as_slice() else {
         return None;
     };
