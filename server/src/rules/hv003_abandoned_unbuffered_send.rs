@@ -982,12 +982,8 @@ fn received_fewer_times<'a>(
 ) -> Option<std::borrow::Cow<'static, str>> {
     let (make, body, ch, senders) = (m.make, m.body, m.ch, &m.senders);
     let goroutines = &m.facts.goroutines;
-    let per_iteration = g
-        .stmt
-        .ancestors()
-        .take_while(|p| p.id() != body.id())
-        .find(|p| p.kind_name() == "for_statement")
-        .is_some_and(|l| crate::syntax::contains(l, make));
+    let per_iteration =
+        crate::syntax::loop_around(g.stmt, body).is_some_and(|l| crate::syntax::contains(l, make));
     if per_iteration {
         return None;
     }
@@ -1033,11 +1029,7 @@ fn received_fewer_times<'a>(
             return Visit::Skip;
         }
         if waits_on(cx, n, ch) {
-            let in_loop = n
-                .ancestors()
-                .take_while(|p| p.id() != body.id())
-                .find(|p| p.kind_name() == "for_statement");
-            receives.push((n, in_loop));
+            receives.push((n, crate::syntax::loop_around(n, body)));
         }
         Visit::Descend
     });
@@ -1134,10 +1126,7 @@ fn leaves_on_receive<'a>(
     ch: &str,
     started: &std::collections::HashSet<usize>,
 ) -> Option<Node<'a>> {
-    let receiving = select
-        .ancestors()
-        .take_while(|p| p.id() != body.id())
-        .find(|p| p.kind_name() == "for_statement")?;
+    let receiving = crate::syntax::loop_around(select, body)?;
     named_children(select)
         .filter(|c| c.kind_name() == "communication_case")
         .filter(|c| {
@@ -1191,12 +1180,8 @@ fn leaves_early_within<'a>(
     // out has gathered what it counted.
     let mut settling: Vec<&str> = Vec::new();
     crate::syntax::visit(receiving, |n| {
-        if matches!(n.kind_name(), "inc_statement" | "dec_statement") {
-            if let Some(c) = named_children(n).next().map(unparen) {
-                if c.kind_name() == "identifier" {
-                    settling.push(cx.text(c));
-                }
-            }
+        if let Some((counter, _)) = crate::syntax::goroutines::stepped(n, cx.src) {
+            settling.push(counter);
         }
         if matches!(
             n.kind_name(),
@@ -1262,6 +1247,15 @@ fn first_way_out<'a>(
     found
 }
 
+/// The name `ch` goes by inside the goroutine's literal `lit`: the
+/// parameter it is passed as (argument `arg_idx`), or its own.
+fn bound_name(cx: &Context, lit: Node, arg_idx: Option<usize>, ch: &str) -> String {
+    arg_idx
+        .and_then(|i| params(lit, cx.src).into_iter().nth(i))
+        .and_then(|p| p.name)
+        .unwrap_or_else(|| ch.to_string())
+}
+
 /// The goroutine's send on `ch` (or on the parameter it is bound to) that is
 /// not itself guarded by a `select` with another way out.
 fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<'a>> {
@@ -1271,12 +1265,7 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
         let facts = helper_facts(cx, g.call, arg_idx?)?;
         return facts.sends.then_some(g.call);
     };
-    let mut name = ch.to_string();
-    if let Some(i) = arg_idx {
-        if let Some(Some(p)) = params(lit, cx.src).get(i).map(|p| p.name.clone()) {
-            name = p;
-        }
-    }
+    let name = bound_name(cx, lit, arg_idx, ch);
     let mut found = None;
     // Goroutines nested in this one are goroutines of their own.
     crate::syntax::visit_no_funcs(lit, |n| {
@@ -1453,11 +1442,7 @@ fn sends_repeatedly(cx: &Context, g: &Start, ch: &str) -> bool {
             .and_then(|i| cx.callee_param(g.call.field("function")?, i))
             .is_some_and(|p| p.sends_repeatedly);
     };
-    let mut name = ch.to_string();
-    if let Some(Some(p)) = arg_idx.and_then(|i| params(lit, cx.src).get(i).map(|p| p.name.clone()))
-    {
-        name = p;
-    }
+    let name = bound_name(cx, lit, arg_idx, ch);
     crate::syntax::any_no_funcs(lit, |n| {
         n.kind_name() == "send_statement"
             && n.field("channel").map(|c| cx.text(unparen(c))) == Some(name.as_str())

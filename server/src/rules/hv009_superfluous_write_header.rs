@@ -339,19 +339,13 @@ fn error_result(cx: &Context, call: &Call) -> Option<usize> {
 /// for no error: the consequence of `err == nil`, the alternative of
 /// `err != nil`.
 fn on_error_side(cx: &Context, if_stmt: Node, second: Node) -> bool {
-    let Some(c) = if_stmt.field("condition").map(unparen) else {
-        return true;
-    };
-    let op = c.field("operator").map(|o| cx.text(o));
-    let nil_test = c.kind_name() == "binary_expression"
-        && [c.field("left"), c.field("right")]
-            .into_iter()
-            .flatten()
-            .any(|s| cx.text(s) == "nil");
-    let error_side = match (nil_test, op) {
-        (true, Some("!=")) => "consequence",
-        (true, Some("==")) => "alternative",
-        _ => return true,
+    let test = if_stmt
+        .field("condition")
+        .and_then(|c| crate::syntax::nil_test(c, cx.src));
+    let error_side = match test {
+        Some((_, true)) => "consequence",
+        Some((_, false)) => "alternative",
+        None => return true,
     };
     if_stmt
         .field(error_side)

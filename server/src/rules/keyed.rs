@@ -62,18 +62,8 @@ impl<'a> Pending<'a> {
         // error / true)
         let (holds_on_error_or_true, tested) = match cond.kind_name() {
             "binary_expression" => {
-                let op = cond.field("operator").map(|o| cx.text(o));
-                let (l, r) = (cond.field("left")?, cond.field("right")?);
-                let nil = |n: Node| cx.text(n) == "nil";
-                let (result, other) = if is_result(l) { (l, r) } else { (r, l) };
-                if !is_result(result) || !nil(other) {
-                    return None;
-                }
-                match op {
-                    Some("!=") => (true, result),
-                    Some("==") => (false, result),
-                    _ => return None,
-                }
+                let (result, ne) = crate::syntax::nil_test(cond, cx.src)?;
+                (ne, result)
             }
             "unary_expression" if cond.field("operator").map(|o| cx.text(o)) == Some("!") => {
                 let operand = cond.field("operand")?;

@@ -274,18 +274,24 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
 /// of `body` and no `return` follows it.
 pub fn sends_in_loop(send: Node, body: Node) -> bool {
     super::next_statement(send).is_none_or(|n| n.kind_name() != "return_statement")
-        && send
-            .ancestors()
-            .take_while(|a| a.id() != body.id())
-            .any(|a| a.kind_name() == "for_statement")
+        && super::loop_around(send, body).is_some()
 }
 
 /// True when `g` is started in a loop of `func`.
 pub fn started_in_loop(g: &Start, func: Node) -> bool {
-    g.stmt
-        .ancestors()
-        .take_while(|a| a.id() != func.id())
-        .any(|a| a.kind_name() == "for_statement")
+    super::loop_around(g.stmt, func).is_some()
+}
+
+/// The name an `inc_statement` or `dec_statement` steps (`n` of `n++`),
+/// with true for a step up.
+pub fn stepped<'s>(stmt: Node, src: &'s str) -> Option<(&'s str, bool)> {
+    let up = match stmt.kind_name() {
+        "inc_statement" => true,
+        "dec_statement" => false,
+        _ => return None,
+    };
+    let c = named_children(stmt).next().map(unparen)?;
+    (c.kind_name() == "identifier").then(|| (text(c, src), up))
 }
 
 /// The channels a function body (a goroutine's, or a function started as
@@ -764,16 +770,11 @@ fn counters_in<'s>(body: Node, src: &'s str) -> std::collections::HashSet<&'s st
         std::collections::HashSet::new(),
     );
     visit_no_funcs(body, |n| {
-        let into = match n.kind_name() {
-            "inc_statement" => &mut up,
-            "dec_statement" => &mut down,
-            _ => return Visit::Descend,
+        match stepped(n, src) {
+            Some((name, true)) => up.insert(name),
+            Some((name, false)) => down.insert(name),
+            None => return Visit::Descend,
         };
-        if let Some(c) = named_children(n).next().map(unparen) {
-            if c.kind_name() == "identifier" {
-                into.insert(text(c, src));
-            }
-        }
         Visit::Skip
     });
     up.retain(|n| down.contains(n));

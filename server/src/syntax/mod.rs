@@ -390,6 +390,35 @@ pub fn is_function(node: Node) -> bool {
     )
 }
 
+/// The innermost `for` loop around `node` that lies inside `within` (a
+/// function's body, a literal): `None` when `node` runs once per run of
+/// `within`.
+pub fn loop_around<'t>(node: Node<'t>, within: Node<'t>) -> Option<Node<'t>> {
+    node.ancestors()
+        .take_while(|a| a.id() != within.id())
+        .find(|a| a.kind_name() == "for_statement")
+}
+
+/// `x != nil` (or `nil != x`) or `x == nil`: `x`, and true for `!=`.
+pub fn nil_test<'t>(cond: Node<'t>, src: &str) -> Option<(Node<'t>, bool)> {
+    let c = unparen(cond);
+    if c.kind_name() != "binary_expression" {
+        return None;
+    }
+    let ne = match c.field("operator").map(|o| text(o, src)) {
+        Some("!=") => true,
+        Some("==") => false,
+        _ => return None,
+    };
+    let (l, r) = (c.field("left")?, c.field("right")?);
+    let nil = |n: Node| text(unparen(n), src) == "nil";
+    match (nil(l), nil(r)) {
+        (false, true) => Some((l, ne)),
+        (true, false) => Some((r, ne)),
+        _ => None,
+    }
+}
+
 /// True when `inner` lies inside `outer` (or is it).
 pub fn contains(outer: Node, inner: Node) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
