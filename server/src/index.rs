@@ -94,6 +94,9 @@ pub struct ParamFacts {
     /// its result says (`requireAuth` lends `w` to `deny` and returns
     /// false).
     pub lends_when: When,
+    /// A writer used only through `p.Header()`: it edits the headers and
+    /// writes nothing to the client (`setHeader(w, k, v)`).
+    pub headers_only: bool,
 }
 
 /// On which return paths a helper does something, told by one of its
@@ -595,8 +598,20 @@ fn param_facts(
         let t = text(e, src);
         wanted.iter().position(|(name, _)| *name == t)
     };
+    // Writers used other than through `w.Header()` (set after the walk).
+    let mut used_otherwise = vec![false; wanted.len()];
     visit(body, |n| {
         match n.kind_name() {
+            "identifier" => {
+                if let Some(i) = named(n).filter(|&i| *wanted[i].1 == Kind::Writer) {
+                    let header = n.up().is_some_and(|sel| {
+                        sel.kind_name() == "selector_expression"
+                            && sel.field("field").is_some_and(|f| text(f, src) == "Header")
+                            && sel.up().is_some_and(|c| c.kind_name() == "call_expression")
+                    });
+                    used_otherwise[i] |= !header;
+                }
+            }
             "send_statement" => {
                 if let Some(i) = n.field("channel").and_then(named) {
                     if !crate::syntax::goroutines::send_can_give_up(n) {
@@ -706,6 +721,9 @@ fn param_facts(
         }
         Visit::Descend
     });
+    for ((f, (_, kind)), used) in facts.iter_mut().zip(wanted).zip(used_otherwise) {
+        f.headers_only = **kind == Kind::Writer && !used;
+    }
     // A function that closes its parameter on some paths only leaves it
     // open on the others: it is no closer, though its result may tell
     // where it closed it.

@@ -426,7 +426,7 @@ fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
                 | "goto_statement"
                 | "fallthrough_statement"
         ) || Call::of(n).is_some_and(|c| {
-            crate::syntax::http::writes_to_client(&c, cx.src, cx.imports, writers)
+            cx.writes_to_client(&c, writers)
                 || cx.text(c.function).ends_with(".Lock")
                 || cx.text(c.function).ends_with(".RLock")
         })

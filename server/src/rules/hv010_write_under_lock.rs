@@ -2,7 +2,6 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::http::writes_to_client;
 use crate::syntax::locks::{lock_op, Held};
 use crate::syntax::scope::{declared_names, WRITER};
 use crate::syntax::{visit, visit_no_funcs, Call, NodeKind, Visit};
@@ -18,6 +17,8 @@ Reports, in a handler, a call that writes to the client (`Write`,
 `fmt.Fprint*(w, …)`, `io.Copy(w, …)`, `json.NewEncoder(w).Encode`,
 `http.Error`, flushes, templates) made while a shared lock is held, including
 under `Lock(); defer Unlock()`, which holds it to the end of the function.
+Setting headers writes nothing yet, and neither does a package helper that
+only sets them (`setHeader(w, k, v)` doing `w.Header().Set(k, v)`).
 
 ## Why is this bad?
 A write blocks until the client accepts the bytes. A slow or stalled client
@@ -76,7 +77,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 let Some(call) = Call::of(n) else {
                     return Visit::Descend;
                 };
-                if writes_to_client(&call, cx.src, cx.imports, &writers) {
+                if cx.writes_to_client(&call, &writers) {
                     found.entry(n.start_byte()).or_insert((n, lock.to_string()));
                     return Visit::Skip;
                 }
@@ -238,7 +239,7 @@ fn unlock_first_fix<'a>(
     }
     let writes = |s: Node| {
         crate::syntax::any_no_funcs(s, |n| {
-            Call::of(n).is_some_and(|c| writes_to_client(&c, cx.src, cx.imports, writers))
+            Call::of(n).is_some_and(|c| cx.writes_to_client(&c, writers))
         })
     };
     let first = (at_lock + 1..stmts.len())

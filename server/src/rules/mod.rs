@@ -531,7 +531,7 @@ impl<'a> Context<'a> {
                 return Visit::Stop;
             }
             if let Some(c) = crate::syntax::Call::of(n) {
-                if crate::syntax::http::writes_to_client(&c, self.src, self.imports, &writers) {
+                if self.writes_to_client(&c, &writers) {
                     first_write = Some(n);
                     return Visit::Stop;
                 }
@@ -632,6 +632,33 @@ impl<'a> Context<'a> {
     /// package cannot resolve, may do anything).
     pub fn callee_param(&self, function: Node, idx: usize) -> Option<&'a crate::index::ParamFacts> {
         self.callee(function)?.params.get(idx)
+    }
+
+    /// True when `call` writes to the client through `writers` (see
+    /// [`crate::syntax::http::writes_to_client`]), unless it only hands
+    /// them to package functions that edit nothing but their headers
+    /// (`setHeader(w, k, v)`).
+    pub fn writes_to_client(
+        &self,
+        call: &crate::syntax::Call,
+        writers: &std::collections::HashSet<String>,
+    ) -> bool {
+        if !crate::syntax::http::writes_to_client(call, self.src, self.imports, writers) {
+            return false;
+        }
+        if crate::syntax::http::writer_call(call, self.src, self.imports, writers).is_some() {
+            return true;
+        }
+        let is_w = |n: Node| {
+            let n = unparen(n);
+            n.kind_name() == "identifier" && writers.contains(self.text(n))
+        };
+        let Some(callee) = self.callee(call.function) else {
+            return true;
+        };
+        let mut lent = call.args().enumerate().filter(|(_, a)| is_w(*a)).peekable();
+        lent.peek().is_none()
+            || lent.any(|(i, _)| !callee.params.get(i).is_some_and(|p| p.headers_only))
     }
 
     /// The package function or method a call's `function` names: a
