@@ -53,7 +53,9 @@ return between the first receive and the last it needs. A loop left only
 once a channel the function closes turns out closed has seen its senders
 finish, as has a path taken once a count of its workers, stepped up as it
 starts them and down as it takes their results, is down to zero (`if
-running == 0 { return }`), and so has a `select` case that receives from a channel the sender
+running == 0 { return }`) or once a tally of the values its `select`
+takes reaches the total (`case <-saved: got++` … `if got == 2 { return
+}`), and so has a `select` case that receives from a channel the sender
 closes or sends on when it is done (`close(done)` after its last send, or
 a send with nothing after it in the goroutine, right before a `return` or
 last in a branch of its last `if`: with `if err != nil { errs <- err; return

@@ -649,10 +649,9 @@ struct Lifetimes<'a, 't, 'w> {
     body: Node<'t>,
     /// The channels the function closes, read at the first `if` that needs them.
     closed: std::cell::OnceCell<std::collections::HashSet<&'t str>>,
-    /// The counters the function both steps up and down (`running++` where
-    /// it starts a worker, `running--` where it takes a result), read at the
-    /// first `if` that needs them.
-    counters: std::cell::OnceCell<std::collections::HashSet<&'t str>>,
+    /// The counters the function steps, read at the first `if` that needs
+    /// them.
+    counters: std::cell::OnceCell<Counters<'t>>,
 }
 
 impl<'t> Lifetimes<'_, 't, '_> {
@@ -748,6 +747,8 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
     ///
     /// `if running == 0` (taken), where the function counts its workers up
     /// as it starts them and down as it takes their results: none is left.
+    /// Likewise `if done == 3`, where it counts up the values its `select`
+    /// takes.
     fn branch(&mut self, condition: Node<'t>, taken: bool, pending: &mut Bits) {
         if pending.any() {
             let closed = self.closed.get_or_init(|| closed_in(self.body, self.src));
@@ -763,32 +764,68 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
     }
 }
 
-/// The names `body` both increments and decrements (`n++`, `n--`).
-fn counters_in<'s>(body: Node, src: &'s str) -> std::collections::HashSet<&'s str> {
+/// The counters of a function's goroutines (see [`counted_out`]).
+#[derive(Default)]
+struct Counters<'s> {
+    /// Stepped both up and down (`running++` where it starts a worker,
+    /// `running--` where it takes a result).
+    running: std::collections::HashSet<&'s str>,
+    /// Only ever stepped up, and only in a `select` case that receives
+    /// (`case <-serveCh: done++`): a tally of the values taken.
+    tallies: std::collections::HashSet<&'s str>,
+}
+
+/// The counters `body` steps (`n++`, `n--`).
+fn counters_in<'s>(body: Node, src: &'s str) -> Counters<'s> {
     let (mut up, mut down) = (
         std::collections::HashSet::new(),
         std::collections::HashSet::new(),
     );
+    let mut elsewhere = std::collections::HashSet::new();
     visit_no_funcs(body, |n| {
         match stepped(n, src) {
-            Some((name, true)) => up.insert(name),
-            Some((name, false)) => down.insert(name),
+            Some((name, true)) => {
+                up.insert(name);
+                if !in_receiving_case(n) {
+                    elsewhere.insert(name);
+                }
+            }
+            Some((name, false)) => {
+                down.insert(name);
+            }
             None => return Visit::Descend,
         };
         Visit::Skip
     });
+    let tallies = up
+        .iter()
+        .filter(|n| !down.contains(*n) && !elsewhere.contains(*n))
+        .copied()
+        .collect();
     up.retain(|n| down.contains(n));
-    up
+    Counters {
+        running: up,
+        tallies,
+    }
 }
 
-/// True when the branch of `condition` taken says one of `counters` is
-/// down to zero: `n == 0` or `n <= 0` taken, `n > 0` or `n != 0` not.
-fn counted_out(
-    condition: Node,
-    taken: bool,
-    counters: &std::collections::HashSet<&str>,
-    src: &str,
-) -> bool {
+/// True when `stmt` sits directly in a `select` case that receives.
+fn in_receiving_case(stmt: Node) -> bool {
+    let case = stmt
+        .up()
+        .filter(|b| b.kind_name() == "statement_list")
+        .and_then(|b| b.up())
+        .filter(|c| c.kind_name() == "communication_case");
+    case.and_then(|c| c.field("communication"))
+        .is_some_and(|r| r.kind_name() != "send_statement")
+}
+
+/// True when the branch of `condition` taken says the counters are done:
+/// one that runs workers is down to zero (`n == 0` or `n <= 0` taken,
+/// `n > 0` or `n != 0` not), or a tally of values taken has reached its
+/// total (`done == 3` or `done >= len(xs)` taken, `done < 3` or `done !=
+/// 3` not). A tally counts every value of the channels it is stepped on.
+fn counted_out(condition: Node, taken: bool, counters: &Counters, src: &str) -> bool {
     let c = unparen(condition);
     if c.kind_name() != "binary_expression" {
         return false;
@@ -800,11 +837,14 @@ fn counted_out(
     ) else {
         return false;
     };
+    if l.kind_name() != "identifier" {
+        return false;
+    }
+    let name = text(l, src);
     let zero_when = matches!((op, taken), ("==" | "<=", true) | (">" | "!=", false));
-    zero_when
-        && l.kind_name() == "identifier"
-        && counters.contains(text(l, src))
-        && text(r, src) == "0"
+    let reached = matches!((op, taken), ("==" | ">=", true) | ("<" | "!=", false));
+    zero_when && counters.running.contains(name) && text(r, src) == "0"
+        || reached && counters.tallies.contains(name)
 }
 
 /// A simple statement of a deferred or returned literal that waits for a
