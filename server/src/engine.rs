@@ -266,16 +266,22 @@ pub struct Unit {
 
 impl Unit {
     pub fn new(file: SourceFile) -> Unit {
+        Unit::calling(file, None)
+    }
+
+    /// [`Unit::new`], for a package whose calls name only `called` (see
+    /// [`crate::index::called_names`]); `None` when that is not known.
+    pub fn calling(file: SourceFile, called: Option<&crate::index::Called>) -> Unit {
         let imports = Imports::of(&file);
         let (summary, laid_out) =
-            FileSummary::keeping(&file, &imports, crate::rules::collect_facts);
+            FileSummary::keeping(&file, &imports, crate::rules::collect_facts, called);
         Unit::of(file, imports, summary, laid_out)
     }
 
     /// A unit for its summary only: a file no rule checks.
-    pub fn summarised(file: SourceFile) -> Unit {
+    pub fn summarised(file: SourceFile, called: Option<&crate::index::Called>) -> Unit {
         let imports = Imports::of(&file);
-        let summary = FileSummary::of(&file, &imports, crate::rules::collect_facts);
+        let summary = FileSummary::of(&file, &imports, crate::rules::collect_facts, called);
         Unit::of(file, imports, summary, None)
     }
 

@@ -217,6 +217,52 @@ impl Facts {
 /// top-level declaration it summarises (`crate::rules::collect_facts`).
 pub type Collect = fn(&Declaration, &mut Facts);
 
+/// The names calls of a package may name (see [`called_names`]): a
+/// function none of them names needs no facts about its parameters.
+pub type Called = HashSet<String>;
+
+/// Adds to `into` every name in `text` that a call may name: each
+/// identifier followed by `(` or `[` (a generic instantiation), other than
+/// the name a `func` declaration declares. A glance at the bytes, not a
+/// parse: a name in a comment or a string counts too, which costs only the
+/// facts of a function nothing calls.
+pub fn called_names(text: &str, into: &mut Called) {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    let (mut i, mut line) = (0, 0);
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            line = i + 1;
+        }
+        if !ident(c) || c.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && ident(b[i]) {
+            i += 1;
+        }
+        let mut j = i;
+        while j < b.len() && matches!(b[j], b' ' | b'\t') {
+            j += 1;
+        }
+        if j < b.len() && matches!(b[j], b'(' | b'[') && !declares(&text[line..start]) {
+            let word = &text[start..i];
+            if !into.contains(word) {
+                into.insert(word.to_string());
+            }
+        }
+    }
+}
+
+/// True when `before`, the start of a line up to a name, makes that name
+/// the one a `func` declaration declares: `func ` or `func (r *T) `.
+fn declares(before: &str) -> bool {
+    let t = before.trim_end();
+    t == "func" || t.starts_with("func (") && t.ends_with(')') && t.len() < before.len()
+}
+
 /// A top-level declaration, as the rules' collectors see it.
 pub struct Declaration<'a> {
     pub node: Node<'a>,
@@ -261,8 +307,13 @@ impl FileSummary {
     /// only when deep (a walk that climbs parents in a deep tree costs the
     /// square of the depth); the summary's few walks cost less than a
     /// layout.
-    pub fn of(file: &SourceFile, imports: &Imports, collect: Collect) -> FileSummary {
-        FileSummary::build(file, imports, collect, false).0
+    pub fn of(
+        file: &SourceFile,
+        imports: &Imports,
+        collect: Collect,
+        called: Option<&Called>,
+    ) -> FileSummary {
+        FileSummary::build(file, imports, collect, false, called).0
     }
 
     /// The summary, and the layouts of the file's declarations when they
@@ -275,8 +326,9 @@ impl FileSummary {
         file: &SourceFile,
         imports: &Imports,
         collect: Collect,
+        called: Option<&Called>,
     ) -> (FileSummary, Option<Kept>) {
-        FileSummary::build(file, imports, collect, true)
+        FileSummary::build(file, imports, collect, true, called)
     }
 
     fn build(
@@ -284,6 +336,7 @@ impl FileSummary {
         imports: &Imports,
         collect: Collect,
         checked: bool,
+        called: Option<&Called>,
     ) -> (FileSummary, Option<Kept>) {
         let package = package_name(file);
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
@@ -307,7 +360,7 @@ impl FileSummary {
                 ..FileSummary::default()
             };
             for decl in batch {
-                s.add_decl(file, imports, decl, collect);
+                s.add_decl(file, imports, decl, collect, called);
             }
             if keep {
                 let mine = laid_out.keep();
@@ -369,16 +422,25 @@ impl FileSummary {
             package: package.to_string(),
             ..FileSummary::default()
         };
-        s.add_decl(file, imports, decl, collect);
+        s.add_decl(file, imports, decl, collect, None);
         s
     }
 
-    fn add_decl(&mut self, file: &SourceFile, imports: &Imports, decl: Node, collect: Collect) {
+    fn add_decl(
+        &mut self,
+        file: &SourceFile,
+        imports: &Imports,
+        decl: Node,
+        collect: Collect,
+        called: Option<&Called>,
+    ) {
         let src = file.text.as_str();
         match decl.kind_name() {
             "var_declaration" => self.add_vars(file, decl, imports),
             "type_declaration" => self.add_types(file, decl, imports),
-            "function_declaration" | "method_declaration" => self.add_func(decl, src, imports),
+            "function_declaration" | "method_declaration" => {
+                self.add_func(decl, src, imports, called)
+            }
             _ => {}
         }
         let at = Declaration {
@@ -488,10 +550,13 @@ impl FileSummary {
         }
     }
 
-    fn add_func(&mut self, decl: Node, src: &str, imports: &Imports) {
+    fn add_func(&mut self, decl: Node, src: &str, imports: &Imports, called: Option<&Called>) {
         let Some(name) = decl.field("name") else {
             return;
         };
+        // What it does with its parameters is read only where a call
+        // names it: nothing asks about a function nothing calls.
+        let followed = called.is_none_or(|c| c.contains(text(name, src)));
         let body = decl.field("body");
         let ps = params(decl, src);
         let kinds: Vec<Kind> = ps.iter().map(|p| of_type(p.ty, src, imports)).collect();
@@ -507,7 +572,7 @@ impl FileSummary {
                 )
             })
             .filter_map(|(i, (p, kind))| Some((i, p.name.as_deref()?, kind)))
-            .filter(|_| body.is_some())
+            .filter(|_| body.is_some() && followed)
             .collect();
         let mut followed = match body {
             Some(body) if !wanted.is_empty() => {
@@ -1309,5 +1374,23 @@ impl<'s> PackageIndex<'s> {
     /// A predicate over the facts of a package function's `idx`-th parameter.
     pub fn param(&self, name: &str, method: bool, idx: usize) -> Option<&ParamFacts> {
         self.func(name, method)?.params.get(idx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn called_names_are_the_names_calls_name_not_declarations() {
+        let text = "package p\n\nfunc deny(w http.ResponseWriter) { w.WriteHeader(403) }\n\nfunc (s *srv) serve(w http.ResponseWriter, r *http.Request) {\n\tif !allowed (r) {\n\t\tdeny(w)\n\t}\n\tgo s.pump[int](r)\n}\n\nfunc unused() {}\n";
+        let mut called = Called::new();
+        called_names(text, &mut called);
+        for name in ["WriteHeader", "allowed", "deny", "pump"] {
+            assert!(called.contains(name), "{name} is called");
+        }
+        for name in ["serve", "unused", "srv"] {
+            assert!(!called.contains(name), "{name} is not called");
+        }
     }
 }

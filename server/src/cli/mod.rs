@@ -519,6 +519,20 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         }
     };
     run.files += idle.iter().filter(|i| **i).count();
+    // The names the package's calls name, the context files' too: only
+    // their functions' parameters are followed.
+    let context_texts: Vec<Result<String, String>> =
+        context.par_iter().map(|p| read_go(p)).collect();
+    let called = {
+        let mut called = crate::index::Called::new();
+        let all = texts.iter().zip(&idle).filter(|(_, idle)| !**idle);
+        let all = all.map(|(t, _)| t).chain(&context_texts);
+        for text in all.flatten() {
+            crate::index::called_names(text, &mut called);
+        }
+        called
+    };
+    let called = Some(&called);
     let loaded: Vec<((Loaded, Option<String>), Duration)> = files
         .par_iter()
         .zip(texts)
@@ -527,7 +541,7 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         .map(|((path, text), _)| {
             let t = Instant::now();
             let l = match text {
-                Ok(text) => load_text(path, text),
+                Ok(text) => load_text(path, text, called),
                 Err(why) => skipped(path, why),
             };
             (l, t.elapsed())
@@ -556,15 +570,18 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         .collect();
     let mut siblings: Vec<Arc<FileSummary>> = context
         .par_iter()
-        .filter_map(|path| match load(path).0 {
-            Loaded::Kept(u) => Some(u.summary),
-            Loaded::Other(summary, _) => Some(summary),
-            Loaded::Skipped(_) => None,
-        })
+        .zip(context_texts)
+        .filter_map(
+            |(path, text)| match text.map(|t| load_text(path, t, called).0) {
+                Ok(Loaded::Kept(u)) => Some(u.summary),
+                Ok(Loaded::Other(summary, _)) => Some(summary),
+                Ok(Loaded::Skipped(_)) | Err(_) => None,
+            },
+        )
         .collect();
     for (summary, (path, text)) in others {
         if woken.iter().any(|n| text.contains(n.as_str())) {
-            kept.push(Unit::new(SourceFile::parse(path, text)));
+            kept.push(Unit::calling(SourceFile::parse(path, text), called));
         } else {
             siblings.push(summary);
         }
@@ -634,14 +651,6 @@ enum Loaded {
     Skipped(String),
 }
 
-/// A file loaded, and a warning about it (its first syntax error).
-fn load(path: &Path) -> (Loaded, Option<String>) {
-    match read_go(path) {
-        Ok(text) => load_text(path, text),
-        Err(why) => skipped(path, why),
-    }
-}
-
 /// The name in a file's package clause, when a glance finds it: the first
 /// line that starts with `package`, with no block comment before it.
 fn package_clause(text: &str) -> Option<&str> {
@@ -671,15 +680,21 @@ fn skipped(path: &Path, why: String) -> (Loaded, Option<String>) {
     (Loaded::Skipped(format!("{}: {why}", path.display())), None)
 }
 
-/// [`load`] of a file already read.
-fn load_text(path: &Path, text: String) -> (Loaded, Option<String>) {
+/// A file read, parsed and summarised (its parameters followed in the
+/// functions `called` names), and a warning about it (its first syntax
+/// error).
+fn load_text(
+    path: &Path,
+    text: String,
+    called: Option<&crate::index::Called>,
+) -> (Loaded, Option<String>) {
     let skipped = |why: String| skipped(path, why);
     // A file no rule looks at is only summarised.
     let checked = triggered(&text);
     let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
     let unit = match checked {
-        true => Unit::new(file),
-        false => Unit::summarised(file),
+        true => Unit::calling(file, called),
+        false => Unit::summarised(file, called),
     };
     if unit.summary.package.is_empty() {
         return skipped("not a Go file (no package clause); not checked".into());

@@ -270,7 +270,9 @@ fn go_files_in(dir: &Path) -> Vec<PathBuf> {
 fn summarise(path: &Path) -> Option<Summary> {
     let text = std::fs::read_to_string(path).ok()?;
     let file = SourceFile::parse(path.to_string_lossy().into_owned(), text);
-    Some(Summary::new(crate::engine::Unit::summarised(file).summary))
+    Some(Summary::new(
+        crate::engine::Unit::summarised(file, None).summary,
+    ))
 }
 
 /// A file's summary, as the checks of its siblings read it, with the hash
