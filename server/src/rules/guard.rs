@@ -98,7 +98,8 @@ fn guard_run<'a>(
     };
     let touches =
         |n: Node| matches!(n.kind_name(), "identifier" | "field_identifier") && cx.text(n) == name;
-    let mentions = |n: Node| crate::syntax::any_no_funcs(n, touches);
+    let names = crate::kinds!("identifier", "field_identifier");
+    let mentions = |n: Node| crate::syntax::any_kind_no_funcs(n, names, touches);
     let wrappable =
         |s: Node| s.kind_name() != "comment" && mentions(s) && !unsafe_to_wrap(cx, &writers, s);
     // The run of adjacent statements that use the value, and a hoisted write
@@ -417,7 +418,15 @@ fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
         return true;
     }
     // One walk: a jump out, a write to the client, or a lock taken.
-    any_no_funcs(stmt, |n| {
+    let kinds = crate::kinds!(
+        "return_statement",
+        "break_statement",
+        "continue_statement",
+        "goto_statement",
+        "fallthrough_statement",
+        "call_expression"
+    );
+    crate::syntax::any_kind_no_funcs(stmt, kinds, |n| {
         matches!(
             n.kind_name(),
             "return_statement"

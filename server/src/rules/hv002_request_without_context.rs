@@ -89,7 +89,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let http = "net/http";
     let mut named = HashMap::new();
-    cx.visit_scope(|n| {
+    cx.visit_scope_kinds(|_| true, crate::kinds!("call_expression"), |n| {
         let Some(call) = Call::of(n) else {
             return Visit::Descend;
         };

@@ -144,8 +144,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut fields: Vec<((String, String), Node)> = Vec::new();
     let mut makes = Vec::new();
     let zero_args = std::cell::OnceCell::new();
-    cx.visit_scope_where(
+    cx.visit_scope_kinds(
         |text| text.contains("make(chan"),
+        crate::kinds!("call_expression"),
         |n| {
             let is_make = n.kind_name() == "call_expression"
                 && n.field("function").map(|f| cx.text(f)) == Some("make");

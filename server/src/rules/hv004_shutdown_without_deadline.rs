@@ -80,7 +80,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.scope_mentions("Shutdown") && !cx.scope_mentions("Serve") {
         return;
     }
-    cx.visit_scope(|n| {
+    let kinds = crate::kinds!("call_expression", "go_statement", "expression_statement");
+    cx.visit_scope_kinds(|_| true, kinds, |n| {
         if let Some(call) = Call::of(n) {
             if let Some(d) = check_shutdown(cx, &call) {
                 out.push(d);

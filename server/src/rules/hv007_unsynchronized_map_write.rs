@@ -7,7 +7,7 @@ use crate::syntax::handlers::Handler;
 use crate::syntax::locks::Held;
 use crate::syntax::types::Kind;
 use crate::syntax::NodeKind;
-use crate::syntax::{text, unparen, visit_no_funcs, Call, Visit};
+use crate::syntax::{text, unparen, Call, Visit};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tree_sitter::Node;
 
@@ -119,7 +119,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         cx.each_statement(h, |owner, stmt, held: &Held| {
             let read_only = held.read_only();
-            visit_no_funcs(stmt, |n| {
+            let accessing = crate::kinds!("index_expression", "call_expression", "range_clause");
+            crate::syntax::visit_kinds_no_funcs(stmt, accessing, |n| {
                 if let Some((target, write)) = map_access(cx, n) {
                     // Every handler may hold a read lock at once: it
                     // guards no write.
@@ -376,23 +377,40 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
         return;
     }
     let mut keys = std::collections::BTreeSet::new();
-    crate::syntax::visit(decl, |n| {
-        if !crate::syntax::is_function(n) {
+    // One walk: the handlers around each node (by where their bodies
+    // end), innermost last; a write counts for each of them.
+    let mut around: Vec<(usize, crate::syntax::handlers::Handler)> = Vec::new();
+    let kinds = crate::kinds!(
+        "function_declaration",
+        "method_declaration",
+        "func_literal",
+        "index_expression",
+        "call_expression"
+    );
+    crate::syntax::visit_kinds(decl, kinds, |n| {
+        while around.last().is_some_and(|(end, _)| *end <= n.start_byte()) {
+            around.pop();
+        }
+        if crate::syntax::is_function(n) {
+            if let Some(h) = crate::syntax::handlers::handler(n, src, imports) {
+                around.push((h.body.end_byte(), h));
+            }
             return Visit::Descend;
         }
-        let Some(h) = crate::syntax::handlers::handler(n, src, imports) else {
+        if around.is_empty() {
             return Visit::Descend;
-        };
-        crate::syntax::visit(h.body, |m| {
-            if let Some(target) = crate::syntax::scope::map_write_target(m, src) {
+        }
+        if let Some(target) = crate::syntax::scope::map_write_target(n, src) {
+            for (_, h) in &around {
+                let in_body = h.body.start_byte() <= n.start_byte();
                 if let Some(key) =
                     crate::syntax::scope::shared_key(target, h.receiver.as_ref(), src)
+                        .filter(|_| in_body)
                 {
                     keys.insert(key);
                 }
             }
-            Visit::Descend
-        });
+        }
         Visit::Descend
     });
     if !keys.is_empty() {

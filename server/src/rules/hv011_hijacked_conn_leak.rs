@@ -79,18 +79,22 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.scope_mentions("Hijack()") {
         return;
     }
-    cx.visit_scope(|n| {
-        let Some(call) = Call::of(n) else {
-            return Visit::Descend;
-        };
-        if call.method(cx.src).map(|m| m.1) != Some("Hijack") || !call.no_args() {
-            return Visit::Descend;
-        }
-        if let Some(d) = check_hijack(cx, n) {
-            out.push(d);
-        }
-        Visit::Descend
-    });
+    cx.visit_scope_kinds(
+        |_| true,
+        crate::kinds!("call_expression"),
+        |n| {
+            let Some(call) = Call::of(n) else {
+                return Visit::Descend;
+            };
+            if call.method(cx.src).map(|m| m.1) != Some("Hijack") || !call.no_args() {
+                return Visit::Descend;
+            }
+            if let Some(d) = check_hijack(cx, n) {
+                out.push(d);
+            }
+            Visit::Descend
+        },
+    );
 }
 
 /// The variable the hijacked connection is assigned to.

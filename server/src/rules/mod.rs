@@ -30,7 +30,7 @@ use crate::syntax::locks::{self, Held};
 use crate::syntax::scope::Bindings;
 use crate::syntax::types::{of_expr, Kind, Locals};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, is_function, unparen, visit, Visit};
+use crate::syntax::{enclosing_function, unparen, visit, Visit};
 use std::cell::OnceCell;
 use tree_sitter::Node;
 
@@ -326,16 +326,44 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// [`Context::visit_scope_where`], calling `f` only on the nodes whose
+    /// kind `kinds` holds (see [`crate::syntax::visit_kinds`]).
+    pub fn visit_scope_kinds(
+        &self,
+        wanted: impl Fn(&str) -> bool,
+        kinds: &crate::syntax::KindSet,
+        mut f: impl FnMut(Node<'a>) -> Visit,
+    ) {
+        let scope = self
+            .scope
+            .iter()
+            .filter(|d| wanted(&self.src[d.byte_range()]));
+        for d in scope {
+            let mut stopped = false;
+            crate::syntax::visit_kinds(*d, kinds, |n| {
+                let v = f(n);
+                stopped |= v == Visit::Stop;
+                v
+            });
+            if stopped {
+                return;
+            }
+        }
+    }
+
     /// Every function in scope: declarations, methods and literals.
     pub fn functions(&self) -> &[Node<'a>] {
         self.functions.get_or_init(|| {
             let mut out = Vec::new();
-            self.visit_scope(|n| {
-                if is_function(n) {
+            let kinds = crate::kinds!("function_declaration", "method_declaration", "func_literal");
+            self.visit_scope_kinds(
+                |_| true,
+                kinds,
+                |n| {
                     out.push(n);
-                }
-                Visit::Descend
-            });
+                    Visit::Descend
+                },
+            );
             out
         })
     }

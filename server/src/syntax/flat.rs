@@ -619,6 +619,40 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) -> bool {
     true
 }
 
+/// [`walk`] giving `f` only the nodes whose kind `kinds` holds, and never
+/// entering a node `skip` holds (other than `root`): the others cost a
+/// read of the layout's kinds each, not a node. `false` (and nothing
+/// visited) when `root` is not laid out.
+pub fn walk_kinds<'t>(
+    root: Node<'t>,
+    kinds: &super::KindSet,
+    skip: &super::KindSet,
+    mut f: impl FnMut(Node<'t>) -> Visit,
+) -> bool {
+    let Some((flat, i)) = find_or_lay_out(root) else {
+        return false;
+    };
+    let end = flat.ends[i] as usize;
+    let mut j = i;
+    while j < end {
+        let kind = flat.kinds[j];
+        if j != i && skip.has(kind) {
+            j = flat.ends[j] as usize;
+            continue;
+        }
+        if !kinds.has(kind) {
+            j += 1;
+            continue;
+        }
+        match f(node(&flat, j, &root)) {
+            Visit::Stop => break,
+            Visit::Descend => j += 1,
+            Visit::Skip => j = flat.ends[j] as usize,
+        }
+    }
+    true
+}
+
 /// The parent of a laid-out node from the layout, in constant time (a tree
 /// finds a parent by descending from its root, which costs the node's
 /// depth); `None` when `node` is not laid out or is a declaration.

@@ -205,6 +205,100 @@ pub fn visit_no_funcs<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) 
     });
 }
 
+/// A set of node kinds, by the grammar's ids: a walk tests a node's kind
+/// against it without a string compare (see [`visit_kinds_no_funcs`]).
+pub struct KindSet(Vec<u64>);
+
+impl KindSet {
+    /// The ids of every kind named in `names` (a name may have several).
+    pub fn of(names: &[&str]) -> KindSet {
+        let lang = language();
+        let count = lang.node_kind_count();
+        let mut bits = vec![0u64; count.div_ceil(64)];
+        for id in 0..count {
+            let name = lang.node_kind_for_id(id as u16).unwrap_or("");
+            if names.contains(&name) {
+                bits[id / 64] |= 1 << (id % 64);
+            }
+        }
+        KindSet(bits)
+    }
+
+    #[inline]
+    pub fn has(&self, id: u16) -> bool {
+        let id = id as usize;
+        self.0
+            .get(id / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// Whether `node`'s kind is one of these.
+    #[inline]
+    pub fn holds(&self, node: &Node) -> bool {
+        self.has(flat::kind(node).unwrap_or_else(|| node.kind_id()))
+    }
+}
+
+/// A [`KindSet`] of the kinds named, built once per use site.
+#[macro_export]
+macro_rules! kinds {
+    ($($k:literal),+ $(,)?) => {{
+        static SET: std::sync::OnceLock<$crate::syntax::KindSet> = std::sync::OnceLock::new();
+        SET.get_or_init(|| $crate::syntax::KindSet::of(&[$($k),+]))
+    }};
+}
+
+/// [`visit_no_funcs`], calling `f` only on the nodes whose kind `kinds`
+/// holds: in a laid-out declaration, the others are passed over without
+/// being made into nodes (a walk looking for calls in a huge expression
+/// costs a few instructions per other node).
+pub fn visit_kinds_no_funcs<'t>(
+    root: Node<'t>,
+    kinds: &KindSet,
+    mut f: impl FnMut(Node<'t>) -> Visit,
+) {
+    let funcs = crate::kinds!("func_literal");
+    if flat::walk_kinds(root, kinds, funcs, &mut f) {
+        return;
+    }
+    visit_no_funcs(root, |n| match kinds.holds(&n) {
+        true => f(n),
+        false => Visit::Descend,
+    });
+}
+
+/// [`visit`] (function literals included), calling `f` only on the nodes
+/// whose kind `kinds` holds (see [`visit_kinds_no_funcs`]).
+pub fn visit_kinds<'t>(root: Node<'t>, kinds: &KindSet, mut f: impl FnMut(Node<'t>) -> Visit) {
+    static NONE: KindSet = KindSet(Vec::new());
+    if flat::walk_kinds(root, kinds, &NONE, &mut f) {
+        return;
+    }
+    visit(root, |n| match kinds.holds(&n) {
+        true => f(n),
+        false => Visit::Descend,
+    });
+}
+
+/// [`any_no_funcs`] over the nodes whose kind `kinds` holds (see
+/// [`visit_kinds_no_funcs`]).
+pub fn any_kind_no_funcs<'t>(
+    root: Node<'t>,
+    kinds: &KindSet,
+    mut pred: impl FnMut(Node<'t>) -> bool,
+) -> bool {
+    let mut found = false;
+    visit_kinds_no_funcs(root, kinds, |n| {
+        if pred(n) {
+            found = true;
+            Visit::Stop
+        } else {
+            Visit::Descend
+        }
+    });
+    found
+}
+
 /// True when some node below `root` (outside function literals) satisfies `pred`.
 pub fn any_no_funcs<'t>(root: Node<'t>, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
     let mut found = false;
@@ -533,8 +627,8 @@ pub type Span = std::ops::Range<usize>;
 pub fn functions_in(root: Node) -> Vec<Node> {
     let mut out = Vec::new();
     let root_id = root.id();
-    visit(root, |n| {
-        if n.kind_name() == "func_literal" && n.id() != root_id {
+    visit_kinds(root, crate::kinds!("func_literal"), |n| {
+        if n.id() != root_id {
             out.push(n);
         }
         Visit::Descend
