@@ -280,7 +280,7 @@ fn handoff_fix(
     }
     let lit_body = lit.field("body")?;
     if uses.iter().any(|u| cx.text(*u) != w)
-        || crate::syntax::any_no_funcs(lit_body, |n| n.kind_name() == "return_statement")
+        || crate::syntax::has_kind_no_funcs(lit_body, crate::kinds!("return_statement"))
     {
         return None;
     }
@@ -437,7 +437,7 @@ fn last_write_point(
     let after = &stmts[i + 1..];
     if after
         .iter()
-        .any(|s| crate::syntax::any_no_funcs(*s, |n| n.kind_name() == "return_statement"))
+        .any(|s| crate::syntax::has_kind_no_funcs(*s, crate::kinds!("return_statement")))
     {
         return None;
     }

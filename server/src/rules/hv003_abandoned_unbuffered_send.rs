@@ -1089,7 +1089,7 @@ fn sends_always(g: &Start, send: Node) -> bool {
         return false;
     };
     let body = lit.field("body").unwrap_or(lit);
-    let returns = crate::syntax::any_no_funcs(body, |n| n.kind_name() == "return_statement");
+    let returns = crate::syntax::has_kind_no_funcs(body, crate::kinds!("return_statement"));
     !returns
         && send
             .ancestors()

@@ -6,7 +6,7 @@ use crate::syntax::goroutines::{outliving, starts, Start};
 use crate::syntax::http::reads_body;
 use crate::syntax::scope::{BODY, REQUEST};
 use crate::syntax::NodeKind;
-use crate::syntax::{unparen, visit, visit_no_funcs, Call, Visit};
+use crate::syntax::{unparen, visit, Call, Visit};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -134,8 +134,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// does. A goroutine started after it reads the parsed form, not the body.
 fn first_form_parse(cx: &Context, body: Node, requests: &HashSet<String>) -> usize {
     let mut first = usize::MAX;
-    visit_no_funcs(body, |n| {
-        if let Some((op, m)) = Call::of(n).and_then(|c| c.method(cx.src)) {
+    crate::syntax::visit_calls_no_funcs(body, |c| {
+        let n = c.node;
+        if let Some((op, m)) = c.method(cx.src) {
             if PARSERS.contains(&m) && requests.contains(cx.text(unparen(op))) {
                 first = n.start_byte();
                 return Visit::Stop;

@@ -5,7 +5,7 @@ use crate::diagnostic::{Diagnostic, Related};
 use crate::syntax::locks::Held;
 use crate::syntax::types::Kind;
 use crate::syntax::NodeKind;
-use crate::syntax::{unparen, visit_no_funcs, Call, Visit};
+use crate::syntax::{unparen, Call, Visit};
 use std::collections::BTreeMap;
 use tree_sitter::Node;
 
@@ -81,10 +81,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         cx.each_statement(h, |_, stmt, held: &Held| {
             let locked = !held.is_empty();
-            visit_no_funcs(stmt, |n| {
-                let Some(call) = Call::of(n) else {
-                    return Visit::Descend;
-                };
+            crate::syntax::visit_calls_no_funcs(stmt, |call| {
+                let n = call.node;
                 let Some((value, what)) = shared_value(cx, &call) else {
                     return Visit::Descend;
                 };

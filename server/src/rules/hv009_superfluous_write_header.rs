@@ -8,7 +8,7 @@ use crate::syntax::flow::{self, Flow};
 use crate::syntax::http::{writer_call, WriterCall};
 use crate::syntax::scope::AliasRules;
 use crate::syntax::NodeKind;
-use crate::syntax::{unparen, visit_no_funcs, Call, Visit};
+use crate::syntax::{unparen, Call, Visit};
 use std::collections::{BTreeMap, HashSet};
 use tree_sitter::Node;
 
@@ -252,10 +252,8 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             return;
         }
         let mut calls = Vec::new();
-        visit_no_funcs(node, |n| {
-            if let Some(c) = Call::of(n) {
-                calls.push(c);
-            }
+        crate::syntax::visit_calls_no_funcs(node, |c| {
+            calls.push(c);
             Visit::Descend
         });
         // Inner calls run first: json.NewEncoder(w) before .Encode(v).
@@ -581,7 +579,7 @@ fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
                     .last()
                     .is_some_and(|s| is_terminating(*s, cx.src))
         })
-        || crate::syntax::any_no_funcs(stmt, |n| n.kind_name() == "break_statement")
+        || crate::syntax::has_kind_no_funcs(stmt, crate::kinds!("break_statement"))
 }
 
 /// The last call between `first` and `second` (in the text of `body`)

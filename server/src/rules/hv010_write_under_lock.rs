@@ -4,7 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::locks::{lock_op, Held};
 use crate::syntax::scope::{declared_names, WRITER};
-use crate::syntax::{visit, visit_no_funcs, Call, NodeKind, Visit};
+use crate::syntax::{visit, Call, NodeKind, Visit};
 use std::collections::BTreeMap;
 use tree_sitter::Node;
 
@@ -73,10 +73,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         cx.each_statement(h, |_, stmt, held: &Held| {
             let shared: Vec<&String> = held.iter().filter(|l| !is_local_lock(l, &locals)).collect();
             let Some(lock) = shared.first() else { return };
-            visit_no_funcs(stmt, |n| {
-                let Some(call) = Call::of(n) else {
-                    return Visit::Descend;
-                };
+            crate::syntax::visit_calls_no_funcs(stmt, |call| {
+                let n = call.node;
                 if cx.writes_to_client(&call, &writers) {
                     found.entry(n.start_byte()).or_insert((n, lock.to_string()));
                     return Visit::Skip;
@@ -238,7 +236,8 @@ fn unlock_first_fix<'a>(
         return None; // a deferred unlock in a nested block: the region is unclear
     }
     let writes = |s: Node| {
-        crate::syntax::any_no_funcs(s, |n| {
+        let calls = crate::kinds!("call_expression");
+        crate::syntax::any_kind_no_funcs(s, calls, |n| {
             Call::of(n).is_some_and(|c| cx.writes_to_client(&c, writers))
         })
     };

@@ -412,10 +412,8 @@ const CONN: AliasRules = AliasRules {
 /// nil { return }`: closed on the `return` branch only).
 fn keyed_close<'a>(cx: &Context<'a>, node: Node<'a>, conns: &[&str]) -> Option<Pending<'a>> {
     let mut found = None;
-    crate::syntax::visit_no_funcs(node, |n| {
-        let Some(call) = Call::of(n) else {
-            return Visit::Descend;
-        };
+    crate::syntax::visit_calls_no_funcs(node, |call| {
+        let n = call.node;
         let (name, method) = match call.function.kind_name() {
             "identifier" => (cx.text(call.function), false),
             "selector_expression" => {

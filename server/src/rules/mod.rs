@@ -554,11 +554,12 @@ impl<'a> Context<'a> {
             crate::syntax::scope::WRITER,
         );
         let mut first_write = None;
-        crate::syntax::visit_no_funcs(h.body, |n| {
+        crate::syntax::visit_calls_no_funcs(h.body, |c| {
+            let n = c.node;
             if n.start_byte() >= stmt.start_byte() {
                 return Visit::Stop;
             }
-            if let Some(c) = crate::syntax::Call::of(n) {
+            {
                 if self.writes_to_client(&c, &writers) {
                     first_write = Some(n);
                     return Visit::Stop;

@@ -305,7 +305,7 @@ pub fn last_words<'s>(body: Node, src: &'s str) -> Vec<&'s str> {
         .filter(|s| s.kind_name() == "defer_statement")
         .filter_map(|s| closed(named_children(*s).next().and_then(super::Call::of)))
         .collect();
-    let returns = super::any_no_funcs(body, |n| n.kind_name() == "return_statement");
+    let returns = super::has_kind_no_funcs(body, crate::kinds!("return_statement"));
     if let Some(last) = stmts.last().filter(|_| !returns) {
         if last.kind_name() != "send_statement" {
             out.extend(closed(statement_call(*last)));

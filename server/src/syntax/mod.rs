@@ -280,6 +280,23 @@ pub fn visit_kinds<'t>(root: Node<'t>, kinds: &KindSet, mut f: impl FnMut(Node<'
     });
 }
 
+/// Every call below `root` (outside function literals), in order: `f`
+/// steers the walk as in [`visit`] (see [`visit_kinds_no_funcs`]).
+pub fn visit_calls_no_funcs<'t>(root: Node<'t>, mut f: impl FnMut(Call<'t>) -> Visit) {
+    visit_kinds_no_funcs(root, crate::kinds!("call_expression"), |n| {
+        match Call::of(n) {
+            Some(c) => f(c),
+            None => Visit::Descend,
+        }
+    });
+}
+
+/// True when some node of a kind `kinds` holds lies below `root`, outside
+/// function literals (`return` statements, say).
+pub fn has_kind_no_funcs(root: Node, kinds: &KindSet) -> bool {
+    any_kind_no_funcs(root, kinds, |_| true)
+}
+
 /// [`any_no_funcs`] over the nodes whose kind `kinds` holds (see
 /// [`visit_kinds_no_funcs`]).
 pub fn any_kind_no_funcs<'t>(
