@@ -568,10 +568,8 @@ pub struct Occurrences<'t>(std::collections::HashMap<&'t str, Vec<Node<'t>>>);
 impl<'t> Occurrences<'t> {
     pub fn of(root: Node<'t>, src: &'t str) -> Self {
         let mut at: std::collections::HashMap<&'t str, Vec<Node<'t>>> = Default::default();
-        visit(root, |n| {
-            if matches!(n.kind_name(), "identifier" | "field_identifier") {
-                at.entry(text(n, src)).or_default().push(n);
-            }
+        visit_kinds(root, crate::kinds!("identifier", "field_identifier"), |n| {
+            at.entry(text(n, src)).or_default().push(n);
             Visit::Descend
         });
         Occurrences(at)
@@ -593,9 +591,19 @@ impl<'t> Occurrences<'t> {
 /// True when the expression mentions `name` as an identifier or a selector
 /// with exactly that text (`s.wg`), function literals included.
 pub fn mentions(node: Node, src: &str, name: &str) -> bool {
-    any(node, |n| {
-        matches!(n.kind_name(), "identifier" | "selector_expression") && text(n, src) == name
-    })
+    let mut found = false;
+    visit_kinds(
+        node,
+        crate::kinds!("identifier", "selector_expression"),
+        |n| {
+            found = text(n, src) == name;
+            match found {
+                true => Visit::Stop,
+                false => Visit::Descend,
+            }
+        },
+    );
+    found
 }
 
 /// True when `text` may name the variable `name`: it holds `name` as a

@@ -204,7 +204,13 @@ impl<'t> Bindings<'t> {
     pub fn of(root: Node<'t>, src: &str) -> Bindings<'t> {
         let mut bindings: Vec<(Node, Node)> = Vec::new();
         let mut literal_calls: Vec<Node> = Vec::new();
-        visit(root, |n| {
+        let binding = crate::kinds!(
+            "short_var_declaration",
+            "assignment_statement",
+            "var_spec",
+            "call_expression"
+        );
+        crate::syntax::visit_kinds(root, binding, |n| {
             match n.kind_name() {
                 "short_var_declaration" | "assignment_statement" => {
                     if let (Some(l), Some(r)) = (n.field("left"), n.field("right")) {

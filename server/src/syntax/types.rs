@@ -3,7 +3,7 @@
 //! channel, a mutex, or a value that is unsafe for concurrent use.
 
 use super::imports::Imports;
-use super::{named_children, text, unparen, visit, Call, Visit};
+use super::{named_children, text, unparen, Call, Visit};
 use crate::syntax::NodeKind;
 use tree_sitter::Node;
 
@@ -267,7 +267,6 @@ fn scan_locals(
     only: Option<&str>,
 ) -> std::collections::HashMap<String, (Kind, bool)> {
     let mut out = std::collections::HashMap::new();
-    let func_id = func.id();
     let wanted = |id: Node| only.is_none_or(|o| text(id, src) == o);
     // Records `k` for `name`; true when `only` is settled.
     let mut record = |name: &str, k: Kind, settles: bool| {
@@ -277,11 +276,16 @@ fn scan_locals(
         }
         only.is_some() && e.1
     };
-    visit(func, |n| {
-        if n.kind_name() == "func_literal" && n.id() != func_id {
-            // Its parameters belong to it; its body to it as well.
-            return Visit::Skip;
-        }
+    // A literal's parameters belong to it; its body to it as well.
+    let declaring = crate::kinds!(
+        "parameter_declaration",
+        "variadic_parameter_declaration",
+        "var_spec",
+        "short_var_declaration",
+        "range_clause",
+        "receive_statement"
+    );
+    crate::syntax::visit_kinds_no_funcs(func, declaring, |n| {
         let settled = match n.kind_name() {
             "parameter_declaration" | "variadic_parameter_declaration" => {
                 let names: Vec<Node> = crate::syntax::fields(n, "name")
