@@ -383,21 +383,27 @@ fn statement_around<'a, 't>(
     // each ancestor adds its own nodes beside the child climbed from, counted
     // from the body's list of mentions, so a climb costs its depth, however
     // many statements sit beside it.
+    let occurs = mentions.of_name(name);
+    let count = |n: Node| {
+        occurs.partition_point(|o| o.start_byte() < n.end_byte())
+            - occurs.partition_point(|o| o.start_byte() < n.start_byte())
+    };
     let mut between = false;
-    let mut prev = stmt;
+    let mut prev_count = count(stmt);
     let mut cur = stmt.up();
     while let Some(p) = cur {
         if p.id() == h.body.id() || crate::syntax::is_function(p) {
             break;
         }
-        between = between || mentions.within(name, p) > mentions.within(name, prev);
+        let here = count(p);
+        between = between || here > prev_count;
+        prev_count = here;
         let is_statement = !crate::syntax::holds_statements(p)
             && p.up().is_some_and(crate::syntax::holds_statements);
         if is_statement && between {
             stmt = p;
             between = false;
         }
-        prev = p;
         cur = p.up();
     }
     (!crate::syntax::is_function(stmt)).then_some(stmt)

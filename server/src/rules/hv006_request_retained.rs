@@ -98,7 +98,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // The values that receive the handler's writer too, found at the
         // first store.
         let mut contexts: Option<HashSet<&str>> = None;
-        visit(h.body, |n| {
+        let storing = crate::kinds!(
+            "func_literal",
+            "assignment_statement",
+            "send_statement",
+            "expression_statement"
+        );
+        crate::syntax::visit_kinds(h.body, storing, |n| {
             if n.kind_name() == "func_literal"
                 && cx.handlers().iter().any(|o| o.func.id() == n.id())
             {

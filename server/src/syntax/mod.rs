@@ -579,13 +579,6 @@ impl<'t> Occurrences<'t> {
     pub fn of_name(&self, name: &str) -> &[Node<'t>] {
         self.0.get(name).map_or(&[], |v| &v[..])
     }
-
-    /// How many times `name` occurs inside `n`.
-    pub fn within(&self, name: &str, n: Node) -> usize {
-        let v = self.of_name(name);
-        v.partition_point(|o| o.start_byte() < n.end_byte())
-            - v.partition_point(|o| o.start_byte() < n.start_byte())
-    }
 }
 
 /// True when the expression mentions `name` as an identifier or a selector
