@@ -883,13 +883,11 @@ impl<'a> Context<'a> {
             .handler_ids
             .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect());
         let mut lits = Vec::new();
-        crate::syntax::visit(h.body, |n| {
-            if n.kind_name() == "func_literal" {
-                if nested.contains(&n.id()) {
-                    return Visit::Skip;
-                }
-                lits.push(n);
+        crate::syntax::visit_kinds(h.body, crate::kinds!("func_literal"), |n| {
+            if nested.contains(&n.id()) {
+                return Visit::Skip;
             }
+            lits.push(n);
             Visit::Descend
         });
         for lit in lits {
