@@ -29,7 +29,10 @@ anything (an encoder that marshals first, a template, `io.Copy` from a source
 that can fail on its first read) are left alone in their own error branch,
 also where their error is tested later (`err = enc.Encode(v); if err == nil
 { return }` and, after a `switch`, `if err != nil { http.Error(…) }`); a flush
-commits the status too.
+commits the status too. A local set to `true` where the status is written
+guards the writes taken only while it is false: `if !started {
+w.WriteHeader(200); started = true }` in a loop writes once, and `if
+!answered { … }` after the loop runs only where nothing was written.
 
 A status write that misses its `return` (`http.Error(w, …)` and the handler
 goes on) is reported once, at the next status write after it, whose fix adds
@@ -112,7 +115,19 @@ struct State<'a> {
     /// With `first` set: another path joined here has written nothing yet.
     unwritten: bool,
     pending: Option<Pending<'a>>,
+    /// Locals set to `true` on every path here (`answered = true`): a
+    /// branch taken only while one is false (`if !answered`) is not.
+    set: [Option<&'a str>; FLAGS],
+    /// With `first` set: the flags set to `true` on every path that has
+    /// written (`http.Error(…); answered = true`): a branch taken only
+    /// while one is false has written nothing.
+    implies: [Option<&'a str>; FLAGS],
+    /// No path reaches here (a branch on a flag that cannot hold).
+    dead: bool,
 }
+
+/// How many flags set to `true` a point follows.
+const FLAGS: usize = 4;
 
 /// How many other paths' first writes a point follows.
 const ALSO: usize = 7;
@@ -147,6 +162,38 @@ impl<'a> Status<'a, '_> {
         Call::of(first)
             .and_then(|c| self.classify(&c))
             .is_some_and(|(k, w)| k == WriterCall::Status && w != When::Always)
+    }
+
+    /// Follows `name = true` (and any other value given to a followed
+    /// name) in a simple statement.
+    fn track_flags(&self, node: Node<'a>, state: &mut State<'a>) {
+        if !matches!(
+            node.kind_name(),
+            "assignment_statement" | "short_var_declaration"
+        ) {
+            return;
+        }
+        let pairs = crate::syntax::scope::assigned_pairs(node);
+        for (l, r) in pairs {
+            if l.kind_name() != "identifier" {
+                continue;
+            }
+            let name = self.cx.text(l);
+            let is_true = unparen(r).kind_name() == "true";
+            let written = state.first.is_some();
+            for (flags, follow) in [(&mut state.set, true), (&mut state.implies, written)] {
+                let at = flags.iter().position(|f| *f == Some(name));
+                match (is_true && follow, at) {
+                    (true, None) => {
+                        if let Some(free) = flags.iter_mut().find(|f| f.is_none()) {
+                            *free = Some(name);
+                        }
+                    }
+                    (false, Some(i)) => flags[i] = None,
+                    _ => {}
+                }
+            }
+        }
     }
 
     fn classify(&self, call: &Call<'a>) -> Option<(WriterCall, When)> {
@@ -216,6 +263,29 @@ impl<'a> Flow<'a> for Status<'a, '_> {
     type State = State<'a>;
 
     fn join(&mut self, into: &mut Self::State, other: Self::State) {
+        if other.dead {
+            return;
+        }
+        if into.dead {
+            *into = other;
+            return;
+        }
+        for f in into.set.iter_mut() {
+            if f.is_some_and(|name| !other.set.contains(&Some(name))) {
+                *f = None;
+            }
+        }
+        match (into.first.is_some(), other.first.is_some()) {
+            (true, true) => {
+                for f in into.implies.iter_mut() {
+                    if f.is_some_and(|name| !other.implies.contains(&Some(name))) {
+                        *f = None;
+                    }
+                }
+            }
+            (false, true) => into.implies = other.implies,
+            _ => {}
+        }
         match (into.first, other.first) {
             (None, None) => {}
             (None, Some(_)) => {
@@ -237,20 +307,54 @@ impl<'a> Flow<'a> for Status<'a, '_> {
     }
 
     fn branch(&mut self, cond: Node<'a>, taken: bool, state: &mut Self::State) {
+        // `if !answered` taken, or `if answered` not taken, after
+        // `answered = true` on every path: no path goes this way.
+        let c = unparen(cond);
+        let (flag, wants_true) = match c.kind_name() {
+            "unary_expression" if c.field("operator").map(|o| self.cx.text(o)) == Some("!") => {
+                (c.field("operand").map(unparen), !taken)
+            }
+            _ => (Some(c), taken),
+        };
+        let flag = flag.filter(|f| f.kind_name() == "identifier");
+        if let Some(f) = flag.filter(|_| !wants_true).map(|f| Some(self.cx.text(f))) {
+            if state.set.contains(&f) {
+                state.dead = true;
+                return;
+            }
+            // The paths that wrote set it: this branch has not written.
+            if state.implies.contains(&f) {
+                (state.first, state.also, state.unwritten) = (None, [None; ALSO], false);
+                state.implies = [None; FLAGS];
+            }
+        }
         let Some(p) = state.pending else { return };
         if let Some(effect) = p.on_branch(self.cx, cond, taken) {
             state.pending = None;
             // A helper that may have written is taken as silent.
             if effect == Effect::Had && state.first.is_none() {
                 state.first = Some(p.call);
+                state.implies = state.set;
             }
         }
     }
 
     fn step(&mut self, node: Node<'a>, state: &mut Self::State) {
-        if matches!(node.kind_name(), "go_statement" | "defer_statement") {
+        if state.dead || matches!(node.kind_name(), "go_statement" | "defer_statement") {
             return;
         }
+        self.track_flags(node, state);
+        let had = state.first.is_some();
+        self.step_calls(node, state);
+        if !had && state.first.is_some() {
+            state.implies = state.set;
+        }
+    }
+}
+
+impl<'a> Status<'a, '_> {
+    /// [`Flow::step`] for the writes of a statement.
+    fn step_calls(&mut self, node: Node<'a>, state: &mut State<'a>) {
         let mut calls = Vec::new();
         crate::syntax::visit_calls_no_funcs(node, |c| {
             calls.push(c);
