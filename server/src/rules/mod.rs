@@ -307,23 +307,9 @@ impl<'a> Context<'a> {
     pub fn visit_scope_where(
         &self,
         wanted: impl Fn(&str) -> bool,
-        mut f: impl FnMut(Node<'a>) -> Visit,
+        f: impl FnMut(Node<'a>) -> Visit,
     ) {
-        let scope = self
-            .scope
-            .iter()
-            .filter(|d| wanted(&self.src[d.byte_range()]));
-        for d in scope {
-            let mut stopped = false;
-            visit(*d, |n| {
-                let v = f(n);
-                stopped |= v == Visit::Stop;
-                v
-            });
-            if stopped {
-                return;
-            }
-        }
+        self.visit_scope_kinds(wanted, crate::syntax::KindSet::all(), f)
     }
 
     /// [`Context::visit_scope_where`], calling `f` only on the nodes whose

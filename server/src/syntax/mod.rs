@@ -224,6 +224,12 @@ impl KindSet {
         KindSet(bits)
     }
 
+    /// Every kind.
+    pub fn all() -> &'static KindSet {
+        static ALL: OnceLock<KindSet> = OnceLock::new();
+        ALL.get_or_init(|| KindSet(vec![u64::MAX; language().node_kind_count().div_ceil(64)]))
+    }
+
     #[inline]
     pub fn has(&self, id: u16) -> bool {
         let id = id as usize;
@@ -317,17 +323,8 @@ pub fn any_kind_no_funcs<'t>(
 }
 
 /// True when some node below `root` (outside function literals) satisfies `pred`.
-pub fn any_no_funcs<'t>(root: Node<'t>, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
-    let mut found = false;
-    visit_no_funcs(root, |n| {
-        if pred(n) {
-            found = true;
-            Visit::Stop
-        } else {
-            Visit::Descend
-        }
-    });
-    found
+pub fn any_no_funcs<'t>(root: Node<'t>, pred: impl FnMut(Node<'t>) -> bool) -> bool {
+    any_kind_no_funcs(root, KindSet::all(), pred)
 }
 
 /// True when some node below `root` (function literals included) satisfies `pred`.
