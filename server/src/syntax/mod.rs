@@ -195,14 +195,8 @@ pub fn visit<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) {
 }
 
 /// Walks `root` without entering function literals (other than `root` itself).
-pub fn visit_no_funcs<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> Visit) {
-    let root_id = root.id();
-    visit(root, |n| {
-        if n.kind_name() == "func_literal" && n.id() != root_id {
-            return Visit::Skip;
-        }
-        f(n)
-    });
+pub fn visit_no_funcs<'t>(root: Node<'t>, f: impl FnMut(Node<'t>) -> Visit) {
+    visit_kinds_no_funcs(root, KindSet::all(), f)
 }
 
 /// A set of node kinds, by the grammar's ids: a walk tests a node's kind
@@ -223,6 +217,9 @@ impl KindSet {
         }
         KindSet(bits)
     }
+
+    /// No kind.
+    pub const NONE: KindSet = KindSet(Vec::new());
 
     /// Every kind.
     pub fn all() -> &'static KindSet {
@@ -258,32 +255,57 @@ macro_rules! kinds {
 /// holds: in a laid-out declaration, the others are passed over without
 /// being made into nodes (a walk looking for calls in a huge expression
 /// costs a few instructions per other node).
-pub fn visit_kinds_no_funcs<'t>(
-    root: Node<'t>,
-    kinds: &KindSet,
-    mut f: impl FnMut(Node<'t>) -> Visit,
-) {
-    let funcs = crate::kinds!("func_literal");
-    if flat::walk_kinds(root, kinds, funcs, &mut f) {
-        return;
-    }
-    visit_no_funcs(root, |n| match kinds.holds(&n) {
-        true => f(n),
-        false => Visit::Descend,
-    });
+pub fn visit_kinds_no_funcs<'t>(root: Node<'t>, kinds: &KindSet, f: impl FnMut(Node<'t>) -> Visit) {
+    walk_kinds(root, kinds, crate::kinds!("func_literal"), f)
 }
 
 /// [`visit`] (function literals included), calling `f` only on the nodes
 /// whose kind `kinds` holds (see [`visit_kinds_no_funcs`]).
-pub fn visit_kinds<'t>(root: Node<'t>, kinds: &KindSet, mut f: impl FnMut(Node<'t>) -> Visit) {
-    static NONE: KindSet = KindSet(Vec::new());
-    if flat::walk_kinds(root, kinds, &NONE, &mut f) {
+pub fn visit_kinds<'t>(root: Node<'t>, kinds: &KindSet, f: impl FnMut(Node<'t>) -> Visit) {
+    walk_kinds(root, kinds, &KindSet::NONE, f)
+}
+
+/// The kind walk: `f` on the nodes of `kinds`, never entering a node of
+/// `skip` below `root`; from the layout when `root` is laid out, else with
+/// a cursor.
+fn walk_kinds<'t>(
+    root: Node<'t>,
+    kinds: &KindSet,
+    skip: &KindSet,
+    mut f: impl FnMut(Node<'t>) -> Visit,
+) {
+    if flat::walk_kinds(root, kinds, skip, &mut f) {
         return;
     }
-    visit(root, |n| match kinds.holds(&n) {
-        true => f(n),
-        false => Visit::Descend,
+    let root_id = root.id();
+    visit(root, |n| {
+        if n.id() != root_id && skip.holds(&n) {
+            Visit::Skip
+        } else if kinds.holds(&n) {
+            f(n)
+        } else {
+            Visit::Descend
+        }
     });
+}
+
+/// True when some node of `kinds` below `root` (not inside a node of
+/// `skip`) satisfies `pred`.
+fn any_of_kinds<'t>(
+    root: Node<'t>,
+    kinds: &KindSet,
+    skip: &KindSet,
+    mut pred: impl FnMut(Node<'t>) -> bool,
+) -> bool {
+    let mut found = false;
+    walk_kinds(root, kinds, skip, |n| {
+        found = pred(n);
+        match found {
+            true => Visit::Stop,
+            false => Visit::Descend,
+        }
+    });
+    found
 }
 
 /// Every call below `root` (outside function literals), in order: `f`
@@ -308,18 +330,9 @@ pub fn has_kind_no_funcs(root: Node, kinds: &KindSet) -> bool {
 pub fn any_kind_no_funcs<'t>(
     root: Node<'t>,
     kinds: &KindSet,
-    mut pred: impl FnMut(Node<'t>) -> bool,
+    pred: impl FnMut(Node<'t>) -> bool,
 ) -> bool {
-    let mut found = false;
-    visit_kinds_no_funcs(root, kinds, |n| {
-        if pred(n) {
-            found = true;
-            Visit::Stop
-        } else {
-            Visit::Descend
-        }
-    });
-    found
+    any_of_kinds(root, kinds, crate::kinds!("func_literal"), pred)
 }
 
 /// True when some node below `root` (outside function literals) satisfies `pred`.
@@ -328,17 +341,8 @@ pub fn any_no_funcs<'t>(root: Node<'t>, pred: impl FnMut(Node<'t>) -> bool) -> b
 }
 
 /// True when some node below `root` (function literals included) satisfies `pred`.
-pub fn any<'t>(root: Node<'t>, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
-    let mut found = false;
-    visit(root, |n| {
-        if pred(n) {
-            found = true;
-            Visit::Stop
-        } else {
-            Visit::Descend
-        }
-    });
-    found
+pub fn any<'t>(root: Node<'t>, pred: impl FnMut(Node<'t>) -> bool) -> bool {
+    any_of_kinds(root, KindSet::all(), &KindSet::NONE, pred)
 }
 
 /// The source text of a node.
@@ -581,19 +585,8 @@ impl<'t> Occurrences<'t> {
 /// True when the expression mentions `name` as an identifier or a selector
 /// with exactly that text (`s.wg`), function literals included.
 pub fn mentions(node: Node, src: &str, name: &str) -> bool {
-    let mut found = false;
-    visit_kinds(
-        node,
-        crate::kinds!("identifier", "selector_expression"),
-        |n| {
-            found = text(n, src) == name;
-            match found {
-                true => Visit::Stop,
-                false => Visit::Descend,
-            }
-        },
-    );
-    found
+    let kinds = crate::kinds!("identifier", "selector_expression");
+    any_of_kinds(node, kinds, &KindSet::NONE, |n| text(n, src) == name)
 }
 
 /// True when `text` may name the variable `name`: it holds `name` as a
