@@ -556,7 +556,7 @@ impl FileSummary {
         };
         // What it does with its parameters is read only where a call
         // names it: nothing asks about a function nothing calls.
-        let followed = called.is_none_or(|c| c.contains(text(name, src)));
+        let asked = called.is_none_or(|c| c.contains(text(name, src)));
         let body = decl.field("body");
         let ps = params(decl, src);
         let kinds: Vec<Kind> = ps.iter().map(|p| of_type(p.ty, src, imports)).collect();
@@ -572,7 +572,7 @@ impl FileSummary {
                 )
             })
             .filter_map(|(i, (p, kind))| Some((i, p.name.as_deref()?, kind)))
-            .filter(|_| body.is_some() && followed)
+            .filter(|_| body.is_some() && asked)
             .collect();
         let mut followed = match body {
             Some(body) if !wanted.is_empty() => {

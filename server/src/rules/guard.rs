@@ -432,19 +432,14 @@ fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
         "fallthrough_statement",
         "call_expression"
     );
+    // Every node the walk gives is a jump out, or a call.
     crate::syntax::any_kind_no_funcs(stmt, kinds, |n| {
-        matches!(
-            n.kind_name(),
-            "return_statement"
-                | "break_statement"
-                | "continue_statement"
-                | "goto_statement"
-                | "fallthrough_statement"
-        ) || Call::of(n).is_some_and(|c| {
-            cx.writes_to_client(&c, writers)
-                || cx.text(c.function).ends_with(".Lock")
-                || cx.text(c.function).ends_with(".RLock")
-        })
+        n.kind_name() != "call_expression"
+            || Call::of(n).is_some_and(|c| {
+                cx.writes_to_client(&c, writers)
+                    || cx.text(c.function).ends_with(".Lock")
+                    || cx.text(c.function).ends_with(".RLock")
+            })
     })
 }
 

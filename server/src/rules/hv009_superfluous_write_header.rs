@@ -117,17 +117,47 @@ struct State<'a> {
     pending: Option<Pending<'a>>,
     /// Locals set to `true` on every path here (`answered = true`): a
     /// branch taken only while one is false (`if !answered`) is not.
-    set: [Option<&'a str>; FLAGS],
+    set: Flags<'a>,
     /// With `first` set: the flags set to `true` on every path that has
     /// written (`http.Error(…); answered = true`): a branch taken only
     /// while one is false has written nothing.
-    implies: [Option<&'a str>; FLAGS],
+    implies: Flags<'a>,
     /// No path reaches here (a branch on a flag that cannot hold).
     dead: bool,
 }
 
-/// How many flags set to `true` a point follows.
-const FLAGS: usize = 4;
+/// Up to four local names known to be `true`.
+#[derive(Clone, Copy, Default)]
+struct Flags<'a>([Option<&'a str>; 4]);
+
+impl<'a> Flags<'a> {
+    fn has(&self, name: &str) -> bool {
+        self.0.contains(&Some(name))
+    }
+
+    /// `name` is now `true` (`on`), or may not be.
+    fn set(&mut self, name: &'a str, on: bool) {
+        let at = self.0.iter().position(|f| *f == Some(name));
+        match (on, at) {
+            (true, None) => {
+                if let Some(free) = self.0.iter_mut().find(|f| f.is_none()) {
+                    *free = Some(name);
+                }
+            }
+            (false, Some(i)) => self.0[i] = None,
+            _ => {}
+        }
+    }
+
+    /// Keeps the names `other` knows too (where two paths meet).
+    fn meet(&mut self, other: &Flags) {
+        for f in self.0.iter_mut() {
+            if f.is_some_and(|name| !other.has(name)) {
+                *f = None;
+            }
+        }
+    }
+}
 
 /// How many other paths' first writes a point follows.
 const ALSO: usize = 7;
@@ -180,18 +210,52 @@ impl<'a> Status<'a, '_> {
             }
             let name = self.cx.text(l);
             let is_true = unparen(r).kind_name() == "true";
-            let written = state.first.is_some();
-            for (flags, follow) in [(&mut state.set, true), (&mut state.implies, written)] {
-                let at = flags.iter().position(|f| *f == Some(name));
-                match (is_true && follow, at) {
-                    (true, None) => {
-                        if let Some(free) = flags.iter_mut().find(|f| f.is_none()) {
-                            *free = Some(name);
+            state.set.set(name, is_true);
+            state.implies.set(name, is_true && state.first.is_some());
+        }
+    }
+
+    /// [`Flow::step`] for the writes of a statement.
+    fn step_calls(&mut self, node: Node<'a>, state: &mut State<'a>) {
+        let mut calls = Vec::new();
+        crate::syntax::visit_calls_no_funcs(node, |c| {
+            calls.push(c);
+            Visit::Descend
+        });
+        // Inner calls run first: json.NewEncoder(w) before .Encode(v).
+        calls.sort_by_key(|c| c.node.end_byte());
+        for call in calls {
+            let Some((kind, when)) = self.classify(&call) else {
+                continue;
+            };
+            // A helper whose result was never looked at: it may have written.
+            if let Some(p) = state.pending.take() {
+                state.first = state.first.or(Some(p.call));
+            }
+            if let (None, Some(idx)) = (state.first, when.result()) {
+                state.pending = Some(Pending::new(call.node, idx, when));
+                continue;
+            }
+            match (kind, state.first) {
+                (WriterCall::Status, Some(_)) => {
+                    let firsts: Vec<Node<'a>> = state.firsts().collect();
+                    for first in firsts {
+                        if !reports_failure_of(self.cx, call.node, first)
+                            || self.conditional_status(first)
+                        {
+                            self.found
+                                .entry((call.node.start_byte(), first.start_byte()))
+                                .or_insert((call.node, first));
                         }
                     }
-                    (false, Some(i)) => flags[i] = None,
-                    _ => {}
                 }
+                (_, None) => state.first = Some(call.node),
+                _ => {}
+            }
+            // On a path that had written nothing, this write is the first.
+            if state.unwritten && state.first.is_some_and(|f| f.id() != call.node.id()) {
+                state.add(Some(call.node));
+                state.unwritten = false;
             }
         }
     }
@@ -270,19 +334,9 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             *into = other;
             return;
         }
-        for f in into.set.iter_mut() {
-            if f.is_some_and(|name| !other.set.contains(&Some(name))) {
-                *f = None;
-            }
-        }
+        into.set.meet(&other.set);
         match (into.first.is_some(), other.first.is_some()) {
-            (true, true) => {
-                for f in into.implies.iter_mut() {
-                    if f.is_some_and(|name| !other.implies.contains(&Some(name))) {
-                        *f = None;
-                    }
-                }
-            }
+            (true, true) => into.implies.meet(&other.implies),
             (false, true) => into.implies = other.implies,
             _ => {}
         }
@@ -317,15 +371,15 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             _ => (Some(c), taken),
         };
         let flag = flag.filter(|f| f.kind_name() == "identifier");
-        if let Some(f) = flag.filter(|_| !wants_true).map(|f| Some(self.cx.text(f))) {
-            if state.set.contains(&f) {
+        if let Some(f) = flag.filter(|_| !wants_true).map(|f| self.cx.text(f)) {
+            if state.set.has(f) {
                 state.dead = true;
                 return;
             }
             // The paths that wrote set it: this branch has not written.
-            if state.implies.contains(&f) {
+            if state.implies.has(f) {
                 (state.first, state.also, state.unwritten) = (None, [None; ALSO], false);
-                state.implies = [None; FLAGS];
+                state.implies = Flags::default();
             }
         }
         let Some(p) = state.pending else { return };
@@ -348,53 +402,6 @@ impl<'a> Flow<'a> for Status<'a, '_> {
         self.step_calls(node, state);
         if !had && state.first.is_some() {
             state.implies = state.set;
-        }
-    }
-}
-
-impl<'a> Status<'a, '_> {
-    /// [`Flow::step`] for the writes of a statement.
-    fn step_calls(&mut self, node: Node<'a>, state: &mut State<'a>) {
-        let mut calls = Vec::new();
-        crate::syntax::visit_calls_no_funcs(node, |c| {
-            calls.push(c);
-            Visit::Descend
-        });
-        // Inner calls run first: json.NewEncoder(w) before .Encode(v).
-        calls.sort_by_key(|c| c.node.end_byte());
-        for call in calls {
-            let Some((kind, when)) = self.classify(&call) else {
-                continue;
-            };
-            // A helper whose result was never looked at: it may have written.
-            if let Some(p) = state.pending.take() {
-                state.first = state.first.or(Some(p.call));
-            }
-            if let (None, Some(idx)) = (state.first, when.result()) {
-                state.pending = Some(Pending::new(call.node, idx, when));
-                continue;
-            }
-            match (kind, state.first) {
-                (WriterCall::Status, Some(_)) => {
-                    let firsts: Vec<Node<'a>> = state.firsts().collect();
-                    for first in firsts {
-                        if !reports_failure_of(self.cx, call.node, first)
-                            || self.conditional_status(first)
-                        {
-                            self.found
-                                .entry((call.node.start_byte(), first.start_byte()))
-                                .or_insert((call.node, first));
-                        }
-                    }
-                }
-                (_, None) => state.first = Some(call.node),
-                _ => {}
-            }
-            // On a path that had written nothing, this write is the first.
-            if state.unwritten && state.first.is_some_and(|f| f.id() != call.node.id()) {
-                state.add(Some(call.node));
-                state.unwritten = false;
-            }
         }
     }
 }

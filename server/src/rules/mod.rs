@@ -541,15 +541,12 @@ impl<'a> Context<'a> {
         );
         let mut first_write = None;
         crate::syntax::visit_calls_no_funcs(h.body, |c| {
-            let n = c.node;
-            if n.start_byte() >= stmt.start_byte() {
+            if c.node.start_byte() >= stmt.start_byte() {
                 return Visit::Stop;
             }
-            {
-                if self.writes_to_client(&c, &writers) {
-                    first_write = Some(n);
-                    return Visit::Stop;
-                }
+            if self.writes_to_client(&c, &writers) {
+                first_write = Some(c.node);
+                return Visit::Stop;
             }
             Visit::Descend
         });
@@ -658,22 +655,23 @@ impl<'a> Context<'a> {
         call: &crate::syntax::Call,
         writers: &std::collections::HashSet<String>,
     ) -> bool {
-        if !crate::syntax::http::writes_to_client(call, self.src, self.imports, writers) {
+        let lent: Vec<usize> = call
+            .args()
+            .enumerate()
+            .filter(|(_, a)| {
+                let a = unparen(*a);
+                a.kind_name() == "identifier" && writers.contains(self.text(a))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let headers_only = |f: &crate::index::FuncSummary| {
+            lent.iter()
+                .all(|&i| f.params.get(i).is_some_and(|p| p.headers_only))
+        };
+        if !lent.is_empty() && self.callee(call.function).is_some_and(headers_only) {
             return false;
         }
-        if crate::syntax::http::writer_call(call, self.src, self.imports, writers).is_some() {
-            return true;
-        }
-        let is_w = |n: Node| {
-            let n = unparen(n);
-            n.kind_name() == "identifier" && writers.contains(self.text(n))
-        };
-        let Some(callee) = self.callee(call.function) else {
-            return true;
-        };
-        let mut lent = call.args().enumerate().filter(|(_, a)| is_w(*a)).peekable();
-        lent.peek().is_none()
-            || lent.any(|(i, _)| !callee.params.get(i).is_some_and(|p| p.headers_only))
+        crate::syntax::http::writes_to_client(call, self.src, self.imports, writers)
     }
 
     /// The package function or method a call's `function` names: a
