@@ -105,25 +105,32 @@ pub fn check_scope<'a>(
     // A batch as large as many (one long function) is checked by two
     // threads at once, each running half the rules: otherwise a file of
     // one huge handler is checked on one thread, rule after rule, while
-    // the others wait. Each half lays the batch out for itself (a small
-    // fraction of the rules' work) and derives what its rules share.
+    // the others wait. The halves read one layout of the batch (the one
+    // the summary kept, or one made here first), and each derives what its
+    // rules share.
     let halves = rayon::current_num_threads() > 1;
-    let jobs: Vec<(Vec<tree_sitter::Node<'a>>, Rules)> = crate::syntax::batches(scope)
+    let mut kept = kept;
+    let jobs: Vec<(Vec<tree_sitter::Node<'a>>, Rules, Kept)> = crate::syntax::batches(scope)
         .flat_map(|batch| {
             // A batch is a run of declarations, in order.
             let (first, last) = (batch[0], batch[batch.len() - 1]);
             let bytes = last.end_byte() - first.start_byte();
             let lines = last.end_position().row - first.start_position().row;
+            let mine = kept.take(&batch);
             match halves && bytes >= SPLIT_BYTES && lines >= SPLIT_LINES {
-                true => vec![(batch.clone(), Rules::Half(0)), (batch, Rules::Half(1))],
-                false => vec![(batch, Rules::All)],
+                true => {
+                    let shared = mine.completed(&batch);
+                    vec![
+                        (batch.clone(), Rules::Half(0), shared.clone()),
+                        (batch, Rules::Half(1), shared),
+                    ]
+                }
+                false => vec![(batch, Rules::All, mine)],
             }
         })
         .collect();
-    // Each batch takes its kept layouts to the thread that checks it.
-    let kept = std::sync::Mutex::new(kept);
-    let check = |(batch, rules): (Vec<tree_sitter::Node<'a>>, Rules)| {
-        let mine = kept.lock().map(|mut k| k.take(&batch)).unwrap_or_default();
+    // Each batch takes its layouts to the thread that checks it.
+    let check = |(batch, rules, mine): (Vec<tree_sitter::Node<'a>>, Rules, Kept)| {
         let _laid_out = crate::syntax::flat::adopt(mine);
         check_batch(file, imports, index, settings, batch, rules)
     };

@@ -353,7 +353,11 @@ impl FileSummary {
                     .any(|d| crate::syntax::flat::is_deep(&bytes[d.byte_range()]))
             };
             let lay = checked || deep();
-            let laid_out = crate::syntax::flat::flatten(batch.iter().copied().filter(|_| lay));
+            let worth = batch
+                .iter()
+                .copied()
+                .filter(|d| crate::syntax::flat::worth(*d));
+            let laid_out = crate::syntax::flat::flatten(worth.filter(|_| lay));
             let mut s = FileSummary {
                 path: Some(file.path.clone()),
                 package: package.clone(),

@@ -25,6 +25,9 @@ pub struct SourceFile {
     /// the declaration of `tree` that starts where it starts.
     patches: Vec<Tree>,
     line_starts: Arc<Vec<usize>>,
+    /// Where each node of the top level starts and ends, read once when
+    /// first asked for (see [`SourceFile::top_level_end_at`]).
+    top_spans: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 impl Drop for SourceFile {
@@ -176,6 +179,7 @@ impl SourceFile {
             pieces: Vec::new(),
             patches,
             line_starts,
+            top_spans: std::sync::OnceLock::new(),
         }
     }
 
@@ -254,6 +258,19 @@ impl SourceFile {
             .map(|n| self.patched(n))
     }
 
+    /// Where the named top-level node that holds byte `at` ends: a binary
+    /// search (a tree finds a child by stepping through those before it,
+    /// which for a finding per declaration of a large file is a square).
+    pub fn top_level_end_at(&self, at: usize) -> Option<usize> {
+        let spans = self.top_spans.get_or_init(|| {
+            self.top_level()
+                .map(|n| (n.start_byte(), n.end_byte()))
+                .collect()
+        });
+        let (start, end) = spans[..spans.partition_point(|s| s.0 <= at)].last()?;
+        (*start <= at && at < *end).then_some(*end)
+    }
+
     /// The smallest node that spans `start..end`.
     pub fn node_for_range(&self, start: usize, end: usize) -> Option<Node<'_>> {
         let root = self.root_at(start);
@@ -329,10 +346,22 @@ fn parse_pieces(text: &str, line_starts: &[usize]) -> Vec<Tree> {
         })
         .collect();
     let bytes = text.as_bytes();
-    let trees: Vec<Option<Tree>> = ranges
+    // The largest pieces first: a long function is a piece of its own, and
+    // parsed last it would keep one thread busy after the rest are done.
+    let mut order: Vec<usize> = (0..ranges.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(ranges[i].end_byte - ranges[i].start_byte));
+    let parsed: Vec<(usize, Option<Tree>)> = order
         .into_par_iter()
-        .map(|range| parse_range(&mut |at, _| &bytes[at.min(bytes.len())..], range, None))
+        .with_max_len(1)
+        .map(|i| {
+            let read = &mut |at: usize, _| &bytes[at.min(bytes.len())..];
+            (i, parse_range(read, ranges[i], None))
+        })
         .collect();
+    let mut trees: Vec<Option<Tree>> = (0..ranges.len()).map(|_| None).collect();
+    for (i, tree) in parsed {
+        trees[i] = tree;
+    }
     match trees
         .iter()
         .all(|t| t.as_ref().is_some_and(|t| !t.root_node().has_error()))

@@ -164,12 +164,11 @@ fn guard_run<'a>(
                     }
                     let at = decl.start.offset;
                     let top = match home {
-                        Home::This(_) => cx.declaration_at(at),
+                        Home::This(_) => cx.declaration_at(at).map(|d| d.end_byte()),
                         Home::Sibling(_) => None,
                     };
-                    let top = top.or_else(|| home.file().top_level_at(at))?;
+                    let at = top.or_else(|| home.file().top_level_end_at(at))?;
                     let (sq, simp) = home.import(cx, "sync");
-                    let at = top.end_byte();
                     edits.extend(simp);
                     edits.push(edit(
                         home.file(),

@@ -17,13 +17,30 @@ use super::Visit;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::rc::Rc;
+use std::sync::Arc;
 use tree_sitter::{ffi, Node, Tree};
+
+/// A layout as one thread holds it: shared, read-only nodes (two threads
+/// that check halves of the rules over one declaration read the same
+/// layout), and the guard that keeps it on this thread.
+struct Flat {
+    layout: Arc<Layout>,
+    /// The guard that laid it out, or adopted it.
+    guard: u64,
+}
+
+impl std::ops::Deref for Flat {
+    type Target = Layout;
+    fn deref(&self) -> &Layout {
+        &self.layout
+    }
+}
 
 /// One declaration's nodes, anonymous ones included, in pre-order: each
 /// node as its subtree and its context (start byte, row, column, alias),
 /// which with the tree make a `TSNode`; with its kind, field, end, parent
 /// and previous sibling, 40 bytes a node.
-struct Flat {
+struct Layout {
     ids: Vec<*const std::ffi::c_void>,
     contexts: Vec<[u32; 4]>,
     /// Each node's kind: read here, a walk's test of a node's kind does not
@@ -41,8 +58,6 @@ struct Flat {
     parents: Vec<u32>,
     /// For each node, its previous sibling's index (`NO_PARENT` for none).
     prevs: Vec<u32>,
-    /// The guard that laid it out.
-    guard: u64,
     /// A copy of the nodes' tree: it shares their memory and keeps it alive
     /// for as long as the layout is kept.
     _tree: Tree,
@@ -153,6 +168,21 @@ pub struct Flattened<'t> {
     _tree: PhantomData<Node<'t>>,
 }
 
+/// True for a top-level declaration worth laying out for a summary (see
+/// [`crate::index`]), which walks most declarations once: a function or
+/// method (its parameters are read again and again), or any declaration
+/// of [`WORTH_BYTES`] or more (a table, a deeply nested expression). A
+/// small `var`, `const` or `type` costs a cursor walk less than its layout
+/// would. (The rules walk every declaration many times over: they lay out
+/// them all.)
+pub fn worth(decl: Node<'_>) -> bool {
+    matches!(decl.kind(), "function_declaration" | "method_declaration")
+        || decl.end_byte() - decl.start_byte() >= WORTH_BYTES
+}
+
+/// See [`worth`].
+const WORTH_BYTES: usize = 1024;
+
 /// Lays out each of `decls` not laid out already, until the guard drops.
 ///
 /// A declaration is laid out when it is first needed: when a walk starts
@@ -259,9 +289,9 @@ fn insert(flat: Flat) -> bool {
 }
 
 /// Layouts taken from the thread that made them, to be read on another
-/// (see [`Flattened::keep`]).
-#[derive(Default)]
-pub struct Kept(Vec<Flat>);
+/// (see [`Flattened::keep`]); a clone shares them.
+#[derive(Default, Clone)]
+pub struct Kept(Vec<Arc<Layout>>);
 
 impl Kept {
     /// Adds `other`'s layouts to these.
@@ -269,9 +299,22 @@ impl Kept {
         self.0.extend(other.0);
     }
 
+    /// These layouts, and those of the rest of `decls` (laid out now): for
+    /// threads that will all read them.
+    pub fn completed(self, decls: &[Node<'_>]) -> Kept {
+        let kept = adopt(self);
+        let pending = flatten(decls.iter().copied());
+        for d in decls {
+            find_or_lay_out(*d);
+        }
+        let mut all = kept.keep();
+        all.join(pending.keep());
+        all
+    }
+
     /// Takes the layouts of `decls` out of these.
     pub fn take(&mut self, decls: &[Node<'_>]) -> Kept {
-        let theirs = |f: &Flat| decls.iter().any(|d| f.holds(0, &d.into_raw()));
+        let theirs = |f: &Arc<Layout>| decls.iter().any(|d| f.holds(0, &d.into_raw()));
         let (mine, rest) = std::mem::take(&mut self.0).into_iter().partition(theirs);
         self.0 = rest;
         Kept(mine)
@@ -280,8 +323,10 @@ impl Kept {
 
 // SAFETY: a layout holds pointers into its tree's nodes, which are
 // immutable and shared by every copy of the tree; the layout holds one
-// copy, so they live as long as it does, on whichever thread.
-unsafe impl Send for Kept {}
+// copy, so they live as long as it does, on whichever thread. Nothing in
+// a layout changes once it is made, so threads may read it at once.
+unsafe impl Send for Layout {}
+unsafe impl Sync for Layout {}
 
 impl<'t> Flattened<'t> {
     /// Hands this guard's layouts over instead of dropping them: a second
@@ -308,6 +353,7 @@ impl<'t> Flattened<'t> {
         Kept(
             mine.into_iter()
                 .filter_map(|x| Rc::try_unwrap(x).ok())
+                .map(|x| x.layout.clone())
                 .collect(),
         )
     }
@@ -317,9 +363,8 @@ impl<'t> Flattened<'t> {
 /// guard drops. The declarations must be of a tree that lives for `'t`.
 pub fn adopt<'t>(kept: Kept) -> Flattened<'t> {
     let guard = new_guard();
-    for mut flat in kept.0 {
-        flat.guard = guard;
-        insert(flat);
+    for layout in kept.0 {
+        insert(Flat { layout, guard });
     }
     Flattened {
         guard,
@@ -442,16 +487,18 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         prevs.set_len(count);
     }
     Flat {
-        ids,
-        contexts,
-        kinds,
-        fields,
-        tree: raw.tree,
-        ends,
-        parents,
-        prevs,
+        layout: Arc::new(Layout {
+            ids,
+            contexts,
+            kinds,
+            fields,
+            tree: raw.tree,
+            ends,
+            parents,
+            prevs,
+            _tree: copy_tree(root),
+        }),
         guard,
-        _tree: copy_tree(root),
     }
 }
 
@@ -514,20 +561,22 @@ fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
     }
     debug_assert_eq!(ids.len(), count);
     Flat {
-        ids,
-        contexts,
-        kinds,
-        fields,
-        tree: root.into_raw().tree,
-        ends,
-        parents,
-        prevs,
+        layout: Arc::new(Layout {
+            ids,
+            contexts,
+            kinds,
+            fields,
+            tree: root.into_raw().tree,
+            ends,
+            parents,
+            prevs,
+            _tree: copy_tree(root),
+        }),
         guard,
-        _tree: copy_tree(root),
     }
 }
 
-impl Flat {
+impl Layout {
     /// The start byte of node `i`.
     fn start(&self, i: usize) -> u32 {
         self.contexts[i][0]

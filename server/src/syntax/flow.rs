@@ -25,8 +25,16 @@ pub trait Flow<'t> {
     fn branch(&mut self, _condition: Node<'t>, _taken: bool, _state: &mut Self::State) {}
 }
 
+/// Where a statement leaves its state: the next statement, or a jump.
+/// The walker recurses once per level of nesting, holding a few of these
+/// per frame: the jumps, rare, are boxed, so a frame holds about one state
+/// per `Out` (a first check faults in every page of stack it touches).
 struct Out<S> {
     next: Option<S>,
+    jumps: Option<Box<Jumps<S>>>,
+}
+
+struct Jumps<S> {
     brk: Option<S>,
     /// `break label`: it leaves a loop, not the `select` or `switch` it
     /// sits in (taken as leaving the nearest loop).
@@ -38,16 +46,31 @@ impl<S> Out<S> {
     fn next(s: S) -> Self {
         Out {
             next: Some(s),
-            ..Out::none()
+            jumps: None,
         }
     }
     fn none() -> Self {
         Out {
             next: None,
+            jumps: None,
+        }
+    }
+    /// Only a jump, made by `set`.
+    fn jump(set: impl FnOnce(&mut Jumps<S>)) -> Self {
+        let mut jumps = Box::new(Jumps {
             brk: None,
             brk_label: None,
             cont: None,
+        });
+        set(&mut jumps);
+        Out {
+            next: None,
+            jumps: Some(jumps),
         }
+    }
+    /// Takes the states of `break` (unlabelled) out.
+    fn take_brk(&mut self) -> Option<S> {
+        self.jumps.as_mut().and_then(|j| j.brk.take())
     }
 }
 
@@ -164,9 +187,25 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
     fn merge_out(&mut self, a: Out<F::State>, b: Out<F::State>) -> Out<F::State> {
         Out {
             next: self.merge(a.next, b.next),
-            brk: self.merge(a.brk, b.brk),
-            brk_label: self.merge(a.brk_label, b.brk_label),
-            cont: self.merge(a.cont, b.cont),
+            jumps: self.merge_jumps(a.jumps, b.jumps),
+        }
+    }
+
+    fn merge_jumps(
+        &mut self,
+        a: Option<Box<Jumps<F::State>>>,
+        b: Option<Box<Jumps<F::State>>>,
+    ) -> Option<Box<Jumps<F::State>>> {
+        match (a, b) {
+            (Some(mut a), Some(b)) => {
+                let b = *b;
+                a.brk = self.merge(a.brk.take(), b.brk);
+                a.brk_label = self.merge(a.brk_label.take(), b.brk_label);
+                a.cont = self.merge(a.cont.take(), b.cont);
+                Some(a)
+            }
+            (a, None) => a,
+            (None, b) => b,
         }
     }
 
@@ -178,9 +217,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
             };
             let out = self.stmt(s, cur);
             acc.next = out.next;
-            acc.brk = self.merge(acc.brk.take(), out.brk);
-            acc.brk_label = self.merge(acc.brk_label.take(), out.brk_label);
-            acc.cont = self.merge(acc.cont.take(), out.cont);
+            acc.jumps = self.merge_jumps(acc.jumps.take(), out.jumps);
         }
         acc
     }
@@ -216,18 +253,11 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                 self.flow.exit(node, &state);
                 Out::none()
             }
-            "break_statement" if named_children(node).next().is_some() => Out {
-                brk_label: Some(state),
-                ..Out::none()
-            },
-            "break_statement" => Out {
-                brk: Some(state),
-                ..Out::none()
-            },
-            "continue_statement" => Out {
-                cont: Some(state),
-                ..Out::none()
-            },
+            "break_statement" if named_children(node).next().is_some() => {
+                Out::jump(|j| j.brk_label = Some(state))
+            }
+            "break_statement" => Out::jump(|j| j.brk = Some(state)),
+            "continue_statement" => Out::jump(|j| j.cont = Some(state)),
             "goto_statement" => Out::none(),
             "if_statement" => self.if_stmt(node, state),
             "expression_switch_statement" | "type_switch_statement" => self.switch(node, state),
@@ -301,7 +331,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
             acc.next = self.merge(acc.next, Some(state));
         }
         // `break` leaves the switch.
-        let brk = acc.brk.take();
+        let brk = acc.take_brk();
         acc.next = self.merge(acc.next, brk);
         acc
     }
@@ -321,7 +351,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
             let out = self.seq(&statements(case), s);
             acc = self.merge_out(acc, out);
         }
-        let brk = acc.brk.take();
+        let brk = acc.take_brk();
         acc.next = self.merge(acc.next, brk);
         acc
     }
@@ -353,9 +383,13 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         self.loops += 1;
         for _ in 0..rounds {
             let out = self.stmt(body, cur);
-            exit = self.merge(exit, out.brk);
-            exit = self.merge(exit, out.brk_label);
-            let Some(mut next) = self.merge(out.next, out.cont) else {
+            let (brk, brk_label, cont) = match out.jumps {
+                Some(j) => (j.brk, j.brk_label, j.cont),
+                None => (None, None, None),
+            };
+            exit = self.merge(exit, brk);
+            exit = self.merge(exit, brk_label);
+            let Some(mut next) = self.merge(out.next, cont) else {
                 break;
             };
             if let Some(c) = clause {
@@ -370,7 +404,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         self.loops -= 1;
         Out {
             next: exit,
-            ..Out::none()
+            jumps: None,
         }
     }
 
