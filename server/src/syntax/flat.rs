@@ -27,7 +27,12 @@ struct Flat {
     layout: Arc<Layout>,
     /// The guard that laid it out, or adopted it.
     guard: u64,
+    /// What was derived once from its nodes (see [`memo`]), by node index
+    /// and type.
+    memos: RefCell<Memos>,
 }
+
+type Memos = std::collections::HashMap<(u32, std::any::TypeId), Rc<dyn std::any::Any>>;
 
 impl std::ops::Deref for Flat {
     type Target = Layout;
@@ -364,7 +369,11 @@ impl<'t> Flattened<'t> {
 pub fn adopt<'t>(kept: Kept) -> Flattened<'t> {
     let guard = new_guard();
     for layout in kept.0 {
-        insert(Flat { layout, guard });
+        insert(Flat {
+            layout,
+            guard,
+            memos: RefCell::default(),
+        });
     }
     Flattened {
         guard,
@@ -499,6 +508,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
             _tree: copy_tree(root),
         }),
         guard,
+        memos: RefCell::default(),
     }
 }
 
@@ -573,6 +583,7 @@ fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
             _tree: copy_tree(root),
         }),
         guard,
+        memos: RefCell::default(),
     }
 }
 
@@ -628,6 +639,22 @@ fn find(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
 /// waits to be (see [`flatten`]).
 fn find_or_lay_out(node: Node<'_>) -> Option<(Rc<Flat>, usize)> {
     find(node).or_else(|| due(node).then(|| find(node)).flatten())
+}
+
+/// The value `make` derives from `node`, made once while `node` stays laid
+/// out on this thread (the layout holds its tree, so the node stays the
+/// same node): `None`, and nothing made, when `node` is not laid out.
+pub fn memo<T: 'static>(node: Node<'_>, make: impl FnOnce() -> T) -> Option<Rc<T>> {
+    let (flat, i) = find_or_lay_out(node)?;
+    let key = (i as u32, std::any::TypeId::of::<T>());
+    let known = flat.memos.borrow().get(&key).cloned();
+    if let Some(v) = known.and_then(|v| v.downcast::<T>().ok()) {
+        return Some(v);
+    }
+    // Not borrowed while `make` runs: it may ask about other nodes.
+    let v = Rc::new(make());
+    flat.memos.borrow_mut().insert(key, v.clone());
+    Some(v)
 }
 
 /// A laid-out node of the same tree as `_like`.

@@ -268,12 +268,60 @@ fn is_scope(n: Node) -> bool {
 fn local<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
     let mut func = enclosing_function(at);
     while let Some(f) = func {
-        if let Some(d) = declared_in(f, at, name, src) {
-            return Some(d);
+        // A laid-out function keeps the names it declares: most names asked
+        // about (a package's, a package variable's) are not among them, and
+        // the walk from its start to `at` (for every call in a long
+        // function, the square of its length) is skipped.
+        let declares = crate::syntax::flat::memo(f, || declared_names(f, src))
+            .is_none_or(|names| names.contains(name));
+        if declares {
+            if let Some(d) = declared_in(f, at, name, src) {
+                return Some(d);
+            }
         }
         func = enclosing_function(f);
     }
     None
+}
+
+/// Every name a declaration inside `func` declares (those of the literals
+/// inside it too): all that [`declared_in`] can find there, and more.
+fn declared_names(func: Node, src: &str) -> std::collections::HashSet<String> {
+    let mut names = std::collections::HashSet::new();
+    let kinds = crate::kinds!(
+        "parameter_declaration",
+        "variadic_parameter_declaration",
+        "var_spec",
+        "const_spec",
+        "short_var_declaration",
+        "range_clause",
+        "type_switch_statement",
+        "receive_statement"
+    );
+    crate::syntax::visit_kinds(func, kinds, |n| {
+        let mut add = |id: Node| {
+            names.insert(text(id, src).to_string());
+        };
+        match n.kind_name() {
+            "parameter_declaration"
+            | "variadic_parameter_declaration"
+            | "var_spec"
+            | "const_spec" => crate::syntax::fields(n, "name").into_iter().for_each(add),
+            "short_var_declaration" | "range_clause" => n
+                .field("left")
+                .into_iter()
+                .flat_map(named_children)
+                .for_each(add),
+            _ => {
+                if let Some(alias) = n.field("alias").or_else(|| n.field("left")) {
+                    add(alias);
+                    named_children(alias).for_each(add);
+                }
+            }
+        }
+        Visit::Descend
+    });
+    names
 }
 
 fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
@@ -372,10 +420,18 @@ mod tests {
     use crate::source::SourceFile;
 
     /// The TypeRef of the first identifier or selector whose text is `what`
-    /// on the line marked `// here`.
+    /// on the line marked `// here`: the same with the declarations laid
+    /// out (their functions' declared names then skip walks) as without.
     fn at(src: &str, what: &str) -> Option<TypeRef> {
+        let plain = at_laid_out(src, what, false);
+        assert_eq!(plain, at_laid_out(src, what, true), "laid out: {what}");
+        plain
+    }
+
+    fn at_laid_out(src: &str, what: &str, laid_out: bool) -> Option<TypeRef> {
         let file = SourceFile::parse("t.go", src.to_string());
         let imports = Imports::of(&file);
+        let _flat = laid_out.then(|| crate::syntax::flat::flatten(file.top_level()));
         let line = src.find("// here").expect("a marked line");
         let line_start = src[..line].rfind('\n').map_or(0, |i| i + 1);
         let mut node = None;
@@ -500,5 +556,19 @@ func f(x *A) {
 }
 "#;
         assert_eq!(at(inner, "x"), named("C"));
+        // A local that shadows a package, declared by the function around
+        // a literal; a package not shadowed; a package variable.
+        let packages = r#"package p
+import ("fmt"; "os")
+func f() {
+	fmt := &F{}
+	go func() {
+		use(fmt, os.Stdout, pkgVar) // here
+	}()
+}
+"#;
+        assert_eq!(at(packages, "fmt"), named("F"));
+        assert_eq!(at(packages, "os"), None);
+        assert_eq!(at(packages, "pkgVar"), Some(TypeRef::Var("pkgVar".into())));
     }
 }
