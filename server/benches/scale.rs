@@ -2,8 +2,9 @@
 //! Generates Go files of 1, 5 and 50 MB of handlers, nestings of 1,000,
 //! 5,000 and 20,000 (blocks, `if`s, function literals, parentheses), lines
 //! up to 5 MB long and files with 100,000 findings (of one map, and each on
-//! a map, goroutine, channel or lock of its own), and 100,000 channels each
-//! received in full. For each it prints the
+//! a map, goroutine, channel or lock of its own, or each a request, a
+//! shutdown, a body read, a status or an atomic field of its own kind), and
+//! 100,000 channels each received in full. For each it prints the
 //! tree-sitter parse alone and the whole check of the same bytes, their
 //! ratio, and the peak resident memory of each (every measurement runs in a
 //! process of its own, so peaks do not mix). Targets (issue 16): check at
@@ -85,12 +86,16 @@ fn findings(n: usize) -> String {
     s
 }
 
-/// One handler with `n` findings of `rule`, each on a place of its own
-/// (a map, a goroutine, a channel, a lock), so no two share a fix or a name.
+/// One handler (a method) with `n` findings of `rule`, each on a place of
+/// its own (a map, a goroutine, a channel, a lock, a request), so no two
+/// share a fix or a name; or `n` of one kind in one place (a shutdown, a
+/// body read, a status written twice, an atomic field), each found by a
+/// look at what comes before it.
 fn distinct(rule: &str, n: usize) -> String {
     let mut s = String::from(
-        "package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync\"\n\t\"time\"\n)\n\n",
+        "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"io\"\n\t\"net/http\"\n\t\"sync\"\n\t\"sync/atomic\"\n\t\"time\"\n)\n\n",
     );
+    s.push_str("type S struct {\n\tn int64\n}\n\nvar srv = &http.Server{}\n\n");
     for i in 0..n {
         match rule {
             "maps" => writeln!(s, "var m{i} = map[string]int{{}}"),
@@ -99,7 +104,7 @@ fn distinct(rule: &str, n: usize) -> String {
         }
         .unwrap();
     }
-    s.push_str("\nfunc h(w http.ResponseWriter, r *http.Request) {\n");
+    s.push_str("\nfunc (s *S) h(w http.ResponseWriter, r *http.Request) {\n");
     for i in 0..n {
         match rule {
             "maps" => writeln!(s, "\tm{i}[r.URL.Path]++"),
@@ -113,11 +118,20 @@ fn distinct(rule: &str, n: usize) -> String {
                 s,
                 "\tr{i} := make(chan int)\n\tgo func() {{ r{i} <- {i} }}()\n\t_ = <-r{i}"
             ),
+            // Each request built without the handler's context.
+            "requests" => writeln!(
+                s,
+                "\treq{i}, _ := http.NewRequest(\"GET\", \"http://x/{i}\", nil)\n\t_, _ = http.DefaultClient.Do(req{i})"
+            ),
+            "shutdowns" => writeln!(s, "\t_ = srv.Shutdown(context.Background())"),
+            "body reads" => writeln!(s, "\tgo func() {{ io.ReadAll(r.Body) }}()"),
+            "statuses" => writeln!(s, "\tw.Write([]byte(\"{i}\"))\n\tw.WriteHeader(500)"),
+            "atomics" => writeln!(s, "\tatomic.AddInt64(&s.n, 1)\n\ts.n++"),
             _ => writeln!(s, "\tmu{i}.Lock()\n\tfmt.Fprintln(w, {i})\n\tmu{i}.Unlock()"),
         }
         .unwrap();
     }
-    s.push_str("\t_ = time.Second\n\tvar _ sync.Mutex\n}\n");
+    s.push_str("\t_ = time.Second\n\tvar _ sync.Mutex\n\t_, _ = io.EOF, context.Background\n\t_ = atomic.AddInt64\n}\n");
     s
 }
 
@@ -153,7 +167,18 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
     v.push(("findings 100000".into(), Box::new(|| findings(100_000))));
     // Each finding on a place of its own: a cost per finding that reads the
     // handler again would show here as a square.
-    for rule in ["maps", "goroutines", "channels", "receives", "locks"] {
+    for rule in [
+        "maps",
+        "goroutines",
+        "channels",
+        "receives",
+        "locks",
+        "requests",
+        "shutdowns",
+        "body reads",
+        "statuses",
+        "atomics",
+    ] {
         for n in [10_000, 100_000] {
             v.push((format!("{rule} {n}"), Box::new(move || distinct(rule, n))));
         }

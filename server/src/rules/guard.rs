@@ -7,9 +7,7 @@ use crate::diagnostic::{Applicability, Fix, Location};
 use crate::fix::{edit, fix, import, statement_indent};
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::WRITER;
-use crate::syntax::{
-    any_no_funcs, named_children, statement_of, Call, NodeKind, Occurrences, Visit,
-};
+use crate::syntax::{any_no_funcs, named_children, statement_of, Call, NodeKind, Visit};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -377,7 +375,7 @@ fn statement_around<'a, 't>(
     name: &str,
 ) -> Option<Node<'t>> {
     let mut stmt = statement_of(access)?;
-    let mentions = mentions_in(cx, h.body);
+    let mentions = cx.occurrences(h.body);
     // Whether the nodes between `stmt` and the climb so far mention `name`:
     // each ancestor adds its own nodes beside the child climbed from, counted
     // from the body's list of mentions, so a climb costs its depth, however
@@ -406,11 +404,6 @@ fn statement_around<'a, 't>(
         cur = p.up();
     }
     (!crate::syntax::is_function(stmt)).then_some(stmt)
-}
-
-/// Where each name occurs in a handler's body, read once per body.
-fn mentions_in<'a>(cx: &Context<'a>, body: Node<'a>) -> std::rc::Rc<Occurrences<'a>> {
-    super::per_node(&cx.mentions, body, || Occurrences::of(body, cx.src))
 }
 
 /// A statement that leaves early, writes to the client, or starts work that

@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::{params, Param};
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
+use crate::syntax::{enclosing_function, named_children, text, unparen, Call, Visit};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -173,22 +173,38 @@ fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
     let Some(body) = func.field("body") else {
         return false;
     };
+    // Where the request's variable occurs after it is made, read from the
+    // body's names (one walk per body): a walk of the body per request
+    // costs the square of a long function's length.
+    let uses = cx.occurrences(body);
+    let made = decl.end_byte();
+    let uses_after: Vec<Node<'a>> = uses
+        .of_name(name)
+        .iter()
+        .copied()
+        .filter(|n| n.kind_name() == "identifier" && n.start_byte() > made)
+        .collect();
     // The request's names: its variable, and the fields it is stored in
     // (`s.req = req`).
     let mut names = vec![name];
-    visit(body, |n| {
-        if n.kind_name() == "assignment_statement" && n.start_byte() > decl.end_byte() {
-            if let (Some(l), Some(r)) = (n.field("left"), n.field("right")) {
-                for (l, r) in named_children(l).zip(named_children(r)) {
-                    let r = unparen(r);
-                    if r.kind_name() == "identifier" && cx.text(r) == name {
-                        names.push(cx.text(l));
-                    }
-                }
-            }
+    for &id in &uses_after {
+        let e = outer_parens(id);
+        let Some(list) = e.up() else { continue };
+        let assignment =
+            |s: &Node| s.kind_name() == "assignment_statement" && s.start_byte() > made;
+        let Some(stmt) = list.up().filter(assignment) else {
+            continue;
+        };
+        if stmt.field("right").map(|r| r.id()) != Some(list.id()) {
+            continue;
         }
-        Visit::Descend
-    });
+        let i = named_children(list).position(|x| x.id() == e.id());
+        let left = stmt
+            .field("left")
+            .zip(i)
+            .and_then(|(l, i)| named_children(l).nth(i));
+        names.extend(left.map(|l| cx.text(l)));
+    }
     // The function's contexts: its named `context.Context` parameters.
     let contexts: Vec<String> = params(func, cx.src)
         .into_iter()
@@ -205,59 +221,74 @@ fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
                 c.no_args() && c.method(cx.src).is_some_and(|(_, m)| m == "Context")
             })
     };
-    let mut attached = false;
     let is_req = |n: Node| {
         let n = unparen(n);
         n.kind_name() == "identifier" && cx.text(n) == name
     };
-    visit(body, |n| {
-        if n.start_byte() > decl.end_byte() {
-            // Returned to the caller, which may still give it a context.
-            if n.kind_name() == "return_statement"
-                && named_children(n).flat_map(named_children).any(is_req)
-            {
-                attached = true;
-                return Visit::Stop;
-            }
-            // Handed to a package function that gives it one.
-            let gives = Call::of(n)
-                .filter(|c| c.function.kind_name() == "identifier")
-                .is_some_and(|c| {
-                    let f = cx.text(c.function);
-                    c.args().enumerate().any(|(i, a)| {
-                        is_req(a)
-                            && cx
-                                .index
-                                .param(f, false, i)
-                                .is_some_and(|p| p.attaches_context)
-                    })
-                });
-            // Handed on with a context in reach, to any function: the
-            // callee can attach it (`s.opts.Do(ctx, client, req)`).
-            let with_context =
-                Call::of(n).is_some_and(|c| c.args().any(&is_req) && c.args().any(&live_context));
-            if gives || with_context {
-                attached = true;
-                return Visit::Stop;
-            }
-            if let Some((operand, "WithContext")) = Call::of(n).and_then(|c| c.method(cx.src)) {
-                let bg = Call::of(n)
-                    .and_then(|c| c.arg(0))
-                    .is_some_and(|a| cx.is_background_context(a));
-                if names.contains(&cx.text(operand)) && !bg {
-                    attached = true;
-                    return Visit::Stop;
-                }
-            }
+    let attached_by = |e: Node<'a>| {
+        let Some(list) = e.up() else {
+            return false;
+        };
+        let Some(holder) = list.up().filter(|h| h.start_byte() > made) else {
+            return false;
+        };
+        // Returned to the caller, which may still give it a context.
+        if list.kind_name() == "expression_list" && holder.kind_name() == "return_statement" {
+            return true;
         }
-        Visit::Descend
-    });
-    attached
+        let Some(c) = Call::of(holder).filter(|_| list.kind_name() == "argument_list") else {
+            return false;
+        };
+        // Handed to a package function that gives it one.
+        let gives = c.function.kind_name() == "identifier" && {
+            let f = cx.text(c.function);
+            c.args().enumerate().any(|(i, a)| {
+                is_req(a)
+                    && cx
+                        .index
+                        .param(f, false, i)
+                        .is_some_and(|p| p.attaches_context)
+            })
+        };
+        // Handed on with a context in reach, to any function: the callee
+        // can attach it (`s.opts.Do(ctx, client, req)`).
+        gives || c.args().any(&live_context)
+    };
+    if uses_after.iter().any(|&id| attached_by(outer_parens(id))) {
+        return true;
+    }
+    // `req.WithContext(ctx)`, `s.req.WithContext(ctx)`, not with a
+    // background context.
+    uses.of_name("WithContext").iter().any(|&f| {
+        let call = f
+            .up()
+            .map(outer_parens)
+            .and_then(|sel| sel.up())
+            .and_then(Call::of);
+        call.filter(|c| c.node.start_byte() > made)
+            .and_then(|c| Some((c.method(cx.src)?, c.arg(0))))
+            .is_some_and(|((operand, m), arg)| {
+                m == "WithContext"
+                    && names.contains(&cx.text(operand))
+                    && !arg.is_some_and(|a| cx.is_background_context(a))
+            })
+    })
+}
+
+/// `e` and the parentheses around it, outermost.
+fn outer_parens(mut e: Node) -> Node {
+    while let Some(p) = e
+        .up()
+        .filter(|p| p.kind_name() == "parenthesized_expression")
+    {
+        e = p;
+    }
+    e
 }
 
 /// True when `arg` is a local of the function around `call` that nothing
 /// but this use reads: replacing it leaves it declared and unused.
-fn becomes_unused(cx: &Context, call: Node, arg: Node) -> bool {
+fn becomes_unused<'a>(cx: &Context<'a>, call: Node<'a>, arg: Node<'a>) -> bool {
     if arg.kind_name() != "identifier" {
         return false;
     }
@@ -268,13 +299,12 @@ fn becomes_unused(cx: &Context, call: Node, arg: Node) -> bool {
     if !cx.declared_in(func, name) {
         return false;
     }
-    let mut uses = 0;
-    visit(func, |n| {
-        if n.kind_name() == "identifier" && cx.text(n) == name {
-            uses += 1;
-        }
-        Visit::Descend
-    });
+    let uses = cx
+        .occurrences(func)
+        .of_name(name)
+        .iter()
+        .filter(|n| n.kind_name() == "identifier")
+        .count();
     // Its declaration and this use.
     uses <= 2
 }
@@ -304,28 +334,25 @@ fn never_sent<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
     let Some(body) = enclosing_function(new_request).and_then(|f| f.field("body")) else {
         return false;
     };
-    let mut sent = false;
-    visit(body, |n| {
-        if n.start_byte() < decl.end_byte() || n.kind_name() != "identifier" || cx.text(n) != name {
-            return Visit::Descend;
-        }
+    let uses = cx.occurrences(body);
+    let sent = |n: &Node| {
         let field_of_it = n.up().filter(|p| {
             p.kind_name() == "selector_expression"
                 && p.field("operand").map(|o| o.id()) == Some(n.id())
         });
-        sent = match field_of_it {
+        match field_of_it {
             // `req.Write(conn)`: it writes itself out.
             Some(sel) => sel
                 .field("field")
                 .is_some_and(|f| matches!(cx.text(f), "Write" | "WriteProxy")),
             None => true,
-        };
-        match sent {
-            true => Visit::Stop,
-            false => Visit::Descend,
         }
-    });
-    !sent
+    };
+    !uses
+        .of_name(name)
+        .iter()
+        .filter(|n| n.kind_name() == "identifier" && n.start_byte() >= decl.end_byte())
+        .any(sent)
 }
 
 /// The context in reach: how code names it, and the edits that give the
@@ -419,7 +446,7 @@ fn reach_of(cx: &Context, func: Node) -> Option<Reach> {
 /// `PostForm` become `NewRequestWithContext` + the same client's `Do`, when
 /// the call is a whole `resp, err := …` statement whose error can be handled
 /// like the function already handles it.
-fn context_fix(cx: &Context, call: &Call, ctx: &str) -> Option<crate::diagnostic::Fix> {
+fn context_fix<'a>(cx: &Context<'a>, call: &Call<'a>, ctx: &str) -> Option<crate::diagnostic::Fix> {
     use crate::diagnostic::Applicability::Safe;
     use crate::fix::{edit, fix};
     let http_name = cx.imports.member(call.function, cx.src, "net/http");

@@ -81,9 +81,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let kinds = crate::kinds!("call_expression", "go_statement", "expression_statement");
+    let sleeps = Sleeps::default();
     cx.visit_scope_kinds(|_| true, kinds, |n| {
         if let Some(call) = Call::of(n) {
-            if let Some(d) = check_shutdown(cx, &call) {
+            if let Some(d) = check_shutdown(cx, &sleeps, &call) {
                 out.push(d);
             }
         } else if let Some(g) = start(n, cx.src) {
@@ -129,7 +130,11 @@ fn is_server<'a>(cx: &Context<'a>, operand: Node<'a>) -> bool {
     }
 }
 
-fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
+fn check_shutdown<'a>(
+    cx: &Context<'a>,
+    sleeps: &Sleeps<'a>,
+    call: &Call<'a>,
+) -> Option<Diagnostic> {
     let (srv, "Shutdown") = call.method(cx.src)? else {
         return None;
     };
@@ -137,7 +142,7 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
     if !cx.has_no_deadline(arg) || !is_server(cx, srv) {
         return None;
     }
-    let sleep = enclosing_function(call.node).and_then(|f| sleep_before(cx, f, call.node));
+    let sleep = enclosing_function(call.node).and_then(|f| sleep_before(cx, sleeps, f, call.node));
     let mut msg = format!(
         "`{}` has no deadline: one handler that never returns keeps the program from exiting",
         super::snippet(cx.text(call.node))
@@ -157,14 +162,26 @@ fn check_shutdown<'a>(cx: &Context<'a>, call: &Call<'a>) -> Option<Diagnostic> {
     Some(d)
 }
 
-/// A `time.Sleep(...)` statement of `func` that runs before `at`.
-fn sleep_before<'a>(cx: &Context<'a>, func: Node<'a>, at: Node) -> Option<Node<'a>> {
-    let body = func.field("body")?;
-    statements(body).into_iter().find(|s| {
-        s.end_byte() <= at.start_byte()
-            && statement_call(*s)
+/// The first `time.Sleep(...)` statement of each function asked about, by
+/// the function's id: one look per function, however many calls ask.
+type Sleeps<'a> = std::cell::RefCell<std::collections::HashMap<usize, Option<Node<'a>>>>;
+
+/// A `time.Sleep(...)` statement of `func` that runs before `at`: its first
+/// one, when that one does (any later one ends later).
+fn sleep_before<'a>(
+    cx: &Context<'a>,
+    sleeps: &Sleeps<'a>,
+    func: Node<'a>,
+    at: Node,
+) -> Option<Node<'a>> {
+    let first = *sleeps.borrow_mut().entry(func.id()).or_insert_with(|| {
+        let body = func.field("body")?;
+        statements(body).into_iter().find(|s| {
+            statement_call(*s)
                 .is_some_and(|c| cx.imports.is_member(c.function, cx.src, "time", "Sleep"))
-    })
+        })
+    });
+    first.filter(|s| s.end_byte() <= at.start_byte())
 }
 
 /// The serve call whose error the goroutine drops: `go srv.ListenAndServe()`,

@@ -530,11 +530,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // finding, and its fix, name the cause. (After a body write, each
         // later status is a mistake of its own.)
         let mut pairs = Vec::new();
+        let writes = match found.is_empty() {
+            true => Vec::new(),
+            false => writes_in(cx, &status.writers, h.body),
+        };
         for (second, first) in found.into_values() {
             // A write on the way that sent the status at once (`w.Write`,
             // not an encoder that may fail before writing) is the one the
             // second write follows, with or without `first`.
-            let first = written_between(cx, &status.writers, h.body, first, second)
+            let first = written_between(&writes, first, second)
                 .filter(|n| commits_at_once(cx, *n))
                 .unwrap_or(first);
             // Only around the loop when it comes after, or is, the second
@@ -693,63 +697,42 @@ fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
         || crate::syntax::has_kind_no_funcs(stmt, crate::kinds!("break_statement"))
 }
 
-/// The last call between `first` and `second` (in the text of `body`)
+/// The last call between `first` and `second` (in the text of the body)
 /// that writes to the client: `second` comes after it even without
 /// `first`, so it is the write the message names, and removing `first`
 /// would leave `second` superfluous (RULES.md: the 200 goes only with
-/// nothing written before the second).
-fn written_between<'a>(
-    cx: &Context<'a>,
-    writers: &HashSet<String>,
-    body: Node<'a>,
-    first: Node<'a>,
-    second: Node<'a>,
-) -> Option<Node<'a>> {
+/// nothing written before the second). `writes` are the body's writing
+/// calls in order (function literals left out): the search goes back from
+/// `second`, not through the body once per write.
+fn written_between<'a>(writes: &[Node<'a>], first: Node<'a>, second: Node<'a>) -> Option<Node<'a>> {
     let to = second.start_byte();
-    let mut last = None;
-    // The nodes after `first` and before `second`, in order: the way from
-    // one to the other, not the whole body (a body of many writes would be
-    // read once per write).
-    let after = |mut n: Node<'a>| loop {
-        if n.id() == body.id() {
-            return None;
-        }
-        if let Some(s) = n.next_named() {
-            return Some(s);
-        }
-        n = n.up()?;
-    };
-    let mut next = after(first);
-    while let Some(s) = next {
-        if s.start_byte() >= to {
-            break;
-        }
-        if s.end_byte() > to {
-            // It holds `second`: go in.
-            next = crate::syntax::named_children(s).next().or_else(|| after(s));
-            continue;
-        }
-        crate::syntax::visit_no_funcs(s, |n| {
-            if n.kind_name() == "func_literal" {
-                return Visit::Skip;
-            }
+    let before = writes.partition_point(|w| w.start_byte() < to);
+    writes[..before]
+        .iter()
+        .rev()
+        .take_while(|w| w.start_byte() >= first.end_byte())
+        .filter(|w| w.end_byte() <= to)
+        .find(|w| {
             // On the way to `second`: its statement sits in a block that
             // holds `second` (not in a branch that leaves it out).
-            let on_the_way = || {
-                crate::syntax::statement_of(n)
-                    .and_then(|st| st.up())
-                    .is_some_and(|b| crate::syntax::contains(b, second))
-            };
-            if Call::of(n).is_some_and(|c| writer_call(&c, cx.src, cx.imports, writers).is_some())
-                && on_the_way()
-            {
-                last = Some(n);
-            }
-            Visit::Descend
-        });
-        next = after(s);
-    }
-    last
+            crate::syntax::statement_of(**w)
+                .and_then(|st| st.up())
+                .is_some_and(|b| crate::syntax::contains(b, second))
+        })
+        .copied()
+}
+
+/// The calls of `body` that write to the client through `writers`, in
+/// order; those of function literals left out.
+fn writes_in<'a>(cx: &Context<'a>, writers: &HashSet<String>, body: Node<'a>) -> Vec<Node<'a>> {
+    let mut out = Vec::new();
+    crate::syntax::visit_calls_no_funcs(body, |c| {
+        if writer_call(&c, cx.src, cx.imports, writers).is_some() {
+            out.push(c.node);
+        }
+        Visit::Descend
+    });
+    out
 }
 
 /// `w.WriteHeader(http.StatusOK)` as the first write: the first body write

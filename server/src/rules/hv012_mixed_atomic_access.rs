@@ -181,12 +181,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // are read.
     let qualifier = cx.imports.qualifier("sync/atomic");
     let calls_atomic = |text: &str| qualifier.as_deref().is_some_and(|q| text.contains(q));
+    // Word by word, each looked up: a search of the text for every name
+    // costs the names times the declarations.
     let names_global = |text: &str| {
-        globals
-            .vars
-            .keys()
-            .chain(globals.field_names.iter())
-            .any(|name| text.contains(name.as_str()))
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| globals.vars.contains_key(word) || globals.field_names.contains(word))
     };
     // Local variables updated atomically, per declaring function.
     let mut locals: HashMap<(usize, String), Target> = HashMap::new();

@@ -154,13 +154,16 @@ pub struct Context<'a> {
     /// The guard fix of each statement a guard run covers, by statement id
     /// and guarded name (see [`guard::guard_fix`]).
     pub(crate) guard_fixes: std::cell::RefCell<GuardFixes>,
-    /// Where each name occurs in a handler body a guard fix was asked for,
-    /// by the body's node id.
-    pub(crate) mentions: PerNode<crate::syntax::Occurrences<'a>>,
+    /// Where each name occurs in a body (or function) a rule asked about,
+    /// by its node id (see [`Context::occurrences`]).
+    mentions: PerNode<crate::syntax::Occurrences<'a>>,
     /// What guard fixes read of each struct type, by file and type name.
     pub(crate) structs: std::cell::RefCell<StructMemo>,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
+    /// The first call that writes to the client in each handler body asked
+    /// about, by its id (see [`Context::insertion_before_writes`]).
+    first_writes: PerNode<Option<Node<'a>>>,
     /// The bindings of each function aliases were asked of, by node id:
     /// several rules follow the writer or the request through one handler.
     bindings: PerNode<Bindings<'a>>,
@@ -238,6 +241,7 @@ impl<'a> Context<'a> {
             declared: Default::default(),
             guard_fixes: Default::default(),
             mentions: Default::default(),
+            first_writes: Default::default(),
             structs: Default::default(),
             handler_ids: OnceCell::new(),
             bindings: Default::default(),
@@ -278,6 +282,13 @@ impl<'a> Context<'a> {
         }
         per_node(&self.bindings, root, || Bindings::of(root, self.src))
             .aliases(seeds, self.src, rules)
+    }
+
+    /// Where each name occurs under `root` (a body), read once per check.
+    pub fn occurrences(&self, root: Node<'a>) -> std::rc::Rc<crate::syntax::Occurrences<'a>> {
+        per_node(&self.mentions, root, || {
+            crate::syntax::Occurrences::of(root, self.src)
+        })
     }
 
     /// The declaration in scope that holds byte `at`, if one does: a binary
@@ -534,23 +545,25 @@ impl<'a> Context<'a> {
     /// when a write happens earlier somewhere else.
     pub fn insertion_before_writes(&self, h: &Handler<'a>, stmt: Node<'a>) -> Option<Node<'a>> {
         let w = h.writer.as_ref()?;
-        let writers = self.aliases(
-            h.func,
-            std::slice::from_ref(w),
-            crate::syntax::scope::WRITER,
-        );
-        let mut first_write = None;
-        crate::syntax::visit_calls_no_funcs(h.body, |c| {
-            if c.node.start_byte() >= stmt.start_byte() {
-                return Visit::Stop;
-            }
-            if self.writes_to_client(&c, &writers) {
-                first_write = Some(c.node);
-                return Visit::Stop;
-            }
-            Visit::Descend
+        // The body's first write, found once per handler: the calls come
+        // in order, so one before `stmt` is the first.
+        let first_write = per_node(&self.first_writes, h.body, || {
+            let writers = self.aliases(
+                h.func,
+                std::slice::from_ref(w),
+                crate::syntax::scope::WRITER,
+            );
+            let mut first = None;
+            crate::syntax::visit_calls_no_funcs(h.body, |c| {
+                if self.writes_to_client(&c, &writers) {
+                    first = Some(c.node);
+                    return Visit::Stop;
+                }
+                Visit::Descend
+            });
+            first
         });
-        let Some(write) = first_write else {
+        let Some(write) = first_write.filter(|w| w.start_byte() < stmt.start_byte()) else {
             return Some(stmt);
         };
         let at = crate::syntax::statement_of(write)?;

@@ -657,6 +657,18 @@ pub fn memo<T: 'static>(node: Node<'_>, make: impl FnOnce() -> T) -> Option<Rc<T
     Some(v)
 }
 
+/// Where `node` is laid out: an index [`node_at`] turns back into it
+/// while its layout lasts (a [`memo`] of `within` may keep such indexes).
+pub fn index_of(node: Node<'_>) -> Option<u32> {
+    find(node).map(|(_, i)| i as u32)
+}
+
+/// The node laid out at index `i` of the layout that holds `within`.
+pub fn node_at<'t>(within: Node<'t>, i: u32) -> Option<Node<'t>> {
+    let (flat, _) = find(within)?;
+    ((i as usize) < flat.ids.len()).then(|| node(&flat, i as usize, &within))
+}
+
 /// A laid-out node of the same tree as `_like`.
 fn node<'t>(flat: &Rc<Flat>, i: usize, _like: &Node<'t>) -> Node<'t> {
     let raw = flat.raw(i);

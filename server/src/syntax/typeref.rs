@@ -211,18 +211,13 @@ pub fn is_value_parameter(expr: Node, src: &str) -> bool {
     if e.kind_name() != "identifier" {
         return false;
     }
-    let mut func = enclosing_function(e);
-    while let Some(f) = func {
-        if let Some(d) = declared_in(f, e, text(e, src), src) {
-            let Decl::Type(t) = d else { return false };
-            let is_param = t
-                .up()
-                .is_some_and(|p| p.kind_name() == "parameter_declaration");
-            return is_param && matches!(t.kind_name(), "type_identifier" | "generic_type");
-        }
-        func = enclosing_function(f);
-    }
-    false
+    let Some(Decl::Type(t)) = local(e, text(e, src), src) else {
+        return false;
+    };
+    let is_param = t
+        .up()
+        .is_some_and(|p| p.kind_name() == "parameter_declaration");
+    is_param && matches!(t.kind_name(), "type_identifier" | "generic_type")
 }
 
 fn is_package(operand: Node, src: &str, imports: &Imports) -> bool {
@@ -268,150 +263,219 @@ fn is_scope(n: Node) -> bool {
 fn local<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
     let mut func = enclosing_function(at);
     while let Some(f) = func {
-        // A laid-out function keeps the names it declares: most names asked
-        // about (a package's, a package variable's) are not among them, and
-        // the walk from its start to `at` (for every call in a long
-        // function, the square of its length) is skipped.
-        let declares = crate::syntax::flat::memo(f, || declared_names(f, src))
-            .is_none_or(|names| names.contains(name));
-        if declares {
-            if let Some(d) = declared_in(f, at, name, src) {
-                return Some(d);
-            }
+        // A laid-out function keeps where each name is declared in it: a
+        // look-up reads those declarations, not a walk from the function's
+        // start to `at` (for every look-up in a long function, the square of
+        // its length).
+        let found = match crate::syntax::flat::memo(f, || Declarations::of(f, src)) {
+            Some(decls) => decls
+                .0
+                .get(name)
+                .and_then(|at_indexes| declared_among(f, at, name, src, at_indexes)),
+            None => declared_in(f, at, name, src),
+        };
+        if found.is_some() {
+            return found;
         }
         func = enclosing_function(f);
     }
     None
 }
 
-/// Every name a declaration inside `func` declares (those of the literals
-/// inside it too): all that [`declared_in`] can find there, and more.
-fn declared_names(func: Node, src: &str) -> std::collections::HashSet<String> {
-    let mut names = std::collections::HashSet::new();
-    let kinds = crate::kinds!(
-        "parameter_declaration",
-        "variadic_parameter_declaration",
-        "var_spec",
-        "const_spec",
-        "short_var_declaration",
-        "range_clause",
-        "type_switch_statement",
-        "receive_statement"
-    );
-    crate::syntax::visit_kinds(func, kinds, |n| {
-        let mut add = |id: Node| {
-            names.insert(text(id, src).to_string());
-        };
-        match n.kind_name() {
-            "parameter_declaration"
-            | "variadic_parameter_declaration"
-            | "var_spec"
-            | "const_spec" => crate::syntax::fields(n, "name").into_iter().for_each(add),
-            "short_var_declaration" | "range_clause" => n
-                .field("left")
-                .into_iter()
-                .flat_map(named_children)
-                .for_each(add),
-            _ => {
-                if let Some(alias) = n.field("alias").or_else(|| n.field("left")) {
-                    add(alias);
-                    named_children(alias).for_each(add);
+/// The nodes inside a laid-out function (its literals' too) that may
+/// declare each name (see [`declares`]), by name, as layout indexes in
+/// order.
+struct Declarations(std::collections::HashMap<String, Vec<u32>>);
+
+impl Declarations {
+    fn of(func: Node, src: &str) -> Declarations {
+        let mut by_name: std::collections::HashMap<String, Vec<u32>> = Default::default();
+        let kinds = crate::kinds!(
+            "parameter_declaration",
+            "variadic_parameter_declaration",
+            "var_spec",
+            "const_spec",
+            "short_var_declaration",
+            "range_clause",
+            "type_switch_statement",
+            "receive_statement"
+        );
+        crate::syntax::visit_kinds(func, kinds, |n| {
+            let Some(i) = crate::syntax::flat::index_of(n) else {
+                return Visit::Descend;
+            };
+            let mut names: Vec<&str> = Vec::new();
+            let mut add = |id: Node| names.push(text(id, src));
+            match n.kind_name() {
+                "parameter_declaration"
+                | "variadic_parameter_declaration"
+                | "var_spec"
+                | "const_spec" => crate::syntax::fields(n, "name").into_iter().for_each(add),
+                "short_var_declaration" | "range_clause" => n
+                    .field("left")
+                    .into_iter()
+                    .flat_map(named_children)
+                    .for_each(add),
+                _ => {
+                    if let Some(alias) = n.field("alias").or_else(|| n.field("left")) {
+                        add(alias);
+                        named_children(alias).for_each(add);
+                    }
                 }
             }
-        }
-        Visit::Descend
-    });
-    names
+            names.sort_unstable();
+            names.dedup();
+            for name in names {
+                by_name.entry(name.to_string()).or_default().push(i);
+            }
+            Visit::Descend
+        });
+        Declarations(by_name)
+    }
+}
+
+/// [`declared_in`], from the nodes of `func`'s layout that may declare
+/// `name` (`at_indexes`, in order): the last one before `at` that a walk
+/// from the function's start would reach and that declares it there.
+fn declared_among<'t>(
+    func: Node<'t>,
+    at: Node<'t>,
+    name: &str,
+    src: &str,
+    at_indexes: &[u32],
+) -> Option<Decl<'t>> {
+    let from = at.start_byte();
+    let node = |i: u32| crate::syntax::flat::node_at(func, i);
+    // In order, so those that start before `at` come first.
+    let before = at_indexes.partition_point(|&i| node(i).is_some_and(|n| n.start_byte() < from));
+    at_indexes[..before]
+        .iter()
+        .rev()
+        .filter_map(|&i| node(i))
+        .find_map(|n| {
+            // Reached by the walk: neither it nor a node around it (below
+            // `func`) is skipped.
+            let mut cur = Some(n);
+            while let Some(c) = cur.filter(|c| c.id() != func.id()) {
+                if skipped(func, c, at) || (c.id() != n.id() && is_parameter(c)) {
+                    return None;
+                }
+                cur = c.up();
+            }
+            cur?;
+            declares(n, name, from, src)
+        })
+}
+
+fn is_parameter(n: Node) -> bool {
+    matches!(
+        n.kind_name(),
+        "parameter_declaration" | "variadic_parameter_declaration"
+    )
+}
+
+/// True when the walk of [`declared_in`] over `func` leaves `n` (and what
+/// is inside it) out: a scope that does not hold `at` (nothing in it is
+/// visible there), or a literal (a literal that holds `at` was searched
+/// first, as a function).
+fn skipped(func: Node, n: Node, at: Node) -> bool {
+    let (from, to) = (at.start_byte(), at.end_byte());
+    n.id() != func.id()
+        && (is_scope(n) && !(n.start_byte() <= from && to <= n.end_byte())
+            || n.kind_name() == "func_literal")
 }
 
 fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
-    let (from, to) = (at.start_byte(), at.end_byte());
-    let func_id = func.id();
+    let from = at.start_byte();
     let mut found = None;
     visit(func, |n| {
         if n.start_byte() >= from {
             return Visit::Stop;
         }
-        if n.id() != func_id && is_scope(n) && !(n.start_byte() <= from && to <= n.end_byte()) {
-            // A scope that ends before `at`: nothing in it is visible there.
-            // (A literal that holds `at` was searched first, as a function.)
+        if skipped(func, n, at) {
             return Visit::Skip;
         }
-        if n.id() != func_id && n.kind_name() == "func_literal" {
-            return Visit::Skip;
+        if let Some(d) = declares(n, name, from, src) {
+            found = Some(d);
         }
-        // A declaration that holds `at` (`x := f(x)`) is not yet in force.
-        let holds = n.end_byte() > from;
-        match n.kind_name() {
-            "parameter_declaration" | "variadic_parameter_declaration" => {
-                if crate::syntax::fields(n, "name")
-                    .into_iter()
-                    .any(|id| text(id, src) == name)
-                {
-                    found = Some(match (n.kind_name(), n.field("type")) {
-                        ("parameter_declaration", Some(t)) => Decl::Type(t),
-                        _ => Decl::Unknown,
-                    });
-                }
-                return Visit::Skip;
-            }
-            "var_spec" | "const_spec" if !holds => {
-                let names: Vec<Node> = crate::syntax::fields(n, "name");
-                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                    let value = n
-                        .field("value")
-                        .filter(|v| named_children(*v).count() == names.len())
-                        .and_then(|v| named_children(v).nth(i));
-                    found = Some(match (n.field("type"), value) {
-                        (Some(t), _) => Decl::Type(t),
-                        (None, Some(v)) if n.kind_name() == "var_spec" => Decl::Value(v),
-                        _ => Decl::Unknown,
-                    });
-                }
-            }
-            "short_var_declaration" if !holds => {
-                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
-                    let names: Vec<Node> = named_children(left).collect();
-                    let values: Vec<Node> = named_children(right).collect();
-                    if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                        found = Some(if values.len() == names.len() {
-                            Decl::Value(values[i])
-                        } else if i == 0 && values.len() == 1 {
-                            // `v, err := f()`, `v, ok := m[k]`: the first result.
-                            Decl::Value(values[0])
-                        } else {
-                            Decl::Unknown
-                        });
-                    }
-                }
-            }
-            "range_clause" => {
-                if let Some(left) = n.field("left") {
-                    let names: Vec<Node> = named_children(left).collect();
-                    if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                        found = Some(match (i, n.field("right")) {
-                            (1, Some(xs)) => Decl::Elem(xs),
-                            _ => Decl::Unknown,
-                        });
-                    }
-                }
-            }
-            "type_switch_statement" | "receive_statement" => {
-                // `switch v := x.(type)`, `v := <-ch`: the type varies or is
-                // not written.
-                if let Some(alias) = n.field("alias").or_else(|| n.field("left")) {
-                    if named_children(alias).any(|id| text(id, src) == name)
-                        || text(alias, src) == name
-                    {
-                        found = Some(Decl::Unknown);
-                    }
-                }
-            }
-            _ => {}
+        match is_parameter(n) {
+            true => Visit::Skip,
+            false => Visit::Descend,
         }
-        Visit::Descend
     });
     found
+}
+
+/// What `n` says of `name` when it declares it, seen from byte `from`: a
+/// declaration that holds `from` (`x := f(x)`) is not yet in force.
+fn declares<'t>(n: Node<'t>, name: &str, from: usize, src: &str) -> Option<Decl<'t>> {
+    let holds = n.end_byte() > from;
+    match n.kind_name() {
+        "parameter_declaration" | "variadic_parameter_declaration" => {
+            if crate::syntax::fields(n, "name")
+                .into_iter()
+                .any(|id| text(id, src) == name)
+            {
+                return Some(match (n.kind_name(), n.field("type")) {
+                    ("parameter_declaration", Some(t)) => Decl::Type(t),
+                    _ => Decl::Unknown,
+                });
+            }
+        }
+        "var_spec" | "const_spec" if !holds => {
+            let names: Vec<Node> = crate::syntax::fields(n, "name");
+            if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                let value = n
+                    .field("value")
+                    .filter(|v| named_children(*v).count() == names.len())
+                    .and_then(|v| named_children(v).nth(i));
+                return Some(match (n.field("type"), value) {
+                    (Some(t), _) => Decl::Type(t),
+                    (None, Some(v)) if n.kind_name() == "var_spec" => Decl::Value(v),
+                    _ => Decl::Unknown,
+                });
+            }
+        }
+        "short_var_declaration" if !holds => {
+            if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
+                let names: Vec<Node> = named_children(left).collect();
+                let values: Vec<Node> = named_children(right).collect();
+                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                    return Some(if values.len() == names.len() {
+                        Decl::Value(values[i])
+                    } else if i == 0 && values.len() == 1 {
+                        // `v, err := f()`, `v, ok := m[k]`: the first result.
+                        Decl::Value(values[0])
+                    } else {
+                        Decl::Unknown
+                    });
+                }
+            }
+        }
+        "range_clause" => {
+            if let Some(left) = n.field("left") {
+                let names: Vec<Node> = named_children(left).collect();
+                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
+                    return Some(match (i, n.field("right")) {
+                        (1, Some(xs)) => Decl::Elem(xs),
+                        _ => Decl::Unknown,
+                    });
+                }
+            }
+        }
+        "type_switch_statement" | "receive_statement" => {
+            // `switch v := x.(type)`, `v := <-ch`: the type varies or is
+            // not written.
+            if let Some(alias) = n.field("alias").or_else(|| n.field("left")) {
+                if named_children(alias).any(|id| text(id, src) == name) || text(alias, src) == name
+                {
+                    return Some(Decl::Unknown);
+                }
+            }
+        }
+        _ => {}
+    }
+    None
 }
 
 #[cfg(test)]
@@ -568,6 +632,28 @@ func f() {
 }
 "#;
         assert_eq!(at(packages, "fmt"), named("F"));
+        // The last declaration in force wins; one in a closed scope, or in
+        // a parameter's function type, is not in force.
+        let redeclared = r#"package p
+func f(x *A, cb func(y *Y)) {
+	if true {
+		y := &B{}
+		_ = y
+	}
+	x, err := newX()
+	z := &Z{}
+	use(x, y, z, err) // here
+}
+"#;
+        assert_eq!(
+            at(redeclared, "x"),
+            Some(TypeRef::Result {
+                func: "newX".into(),
+                recv: None
+            })
+        );
+        assert_eq!(at(redeclared, "y"), Some(TypeRef::Var("y".into())));
+        assert_eq!(at(redeclared, "z"), named("Z"));
         assert_eq!(at(packages, "os"), None);
         assert_eq!(at(packages, "pkgVar"), Some(TypeRef::Var("pkgVar".into())));
     }
