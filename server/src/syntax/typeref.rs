@@ -411,16 +411,15 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
 fn declares<'t>(n: Node<'t>, name: &str, from: usize, src: &str) -> Option<Decl<'t>> {
     let holds = n.end_byte() > from;
     match n.kind_name() {
-        "parameter_declaration" | "variadic_parameter_declaration" => {
+        "parameter_declaration" | "variadic_parameter_declaration"
             if crate::syntax::fields(n, "name")
                 .into_iter()
-                .any(|id| text(id, src) == name)
-            {
-                return Some(match (n.kind_name(), n.field("type")) {
-                    ("parameter_declaration", Some(t)) => Decl::Type(t),
-                    _ => Decl::Unknown,
-                });
-            }
+                .any(|id| text(id, src) == name) =>
+        {
+            return Some(match (n.kind_name(), n.field("type")) {
+                ("parameter_declaration", Some(t)) => Decl::Type(t),
+                _ => Decl::Unknown,
+            });
         }
         "var_spec" | "const_spec" if !holds => {
             let names: Vec<Node> = crate::syntax::fields(n, "name");
