@@ -136,7 +136,7 @@ impl Fix {
         }
         if let Some(uses) = uses {
             if self.edits.first().is_some_and(|e| *e.path == *path) {
-                uses.iter_mut().for_each(f);
+                Arc::make_mut(uses).iter_mut().for_each(f);
             }
         }
     }
@@ -158,8 +158,9 @@ impl Fix {
 /// Deleting an import once none of its uses is left.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportDrop {
-    /// Where each use of the import's name starts.
-    pub uses: Vec<usize>,
+    /// Where each use of the import's name starts (shared by the fixes of
+    /// one file: a file of many such fixes holds the list once).
+    pub uses: Arc<Vec<usize>>,
     /// The edit that deletes the import's line.
     pub edit: Edit,
 }

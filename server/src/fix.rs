@@ -6,6 +6,7 @@ use crate::diagnostic::{Applicability, Edit, Fix, ImportDrop};
 use crate::source::SourceFile;
 use crate::syntax::imports::{default_name, Imports};
 use crate::syntax::NodeKind;
+use std::sync::Arc;
 
 /// An edit of `file`.
 pub fn edit(file: &SourceFile, start: usize, end: usize, new_text: impl Into<String>) -> Edit {
@@ -319,17 +320,11 @@ fn lone_import_to_block(
     )
 }
 
-/// What removing the text in the `removed` ranges (about to be replaced)
-/// does to the import of `path`: `Some(Ok(edit))` deletes it (they held all
-/// its uses); `Some(Err(drop))` when other uses remain, for [`combine`] to
-/// delete it once fixes applied together remove them all.
-pub fn drop_import_if_unused(
-    file: &SourceFile,
-    imports: &Imports,
-    path: &str,
-    removed: &[(usize, usize)],
-) -> Option<Result<Edit, ImportDrop>> {
-    let (start, end, name) = imports.spec_of(path)?;
+/// Where each use of the import of `path` starts (`name.X`, `name.T`): a
+/// walk of the whole file, which a check makes once per import (see
+/// [`drop_import_if_unused`]).
+pub fn import_uses(file: &SourceFile, imports: &Imports, path: &str) -> Option<Arc<Vec<usize>>> {
+    let (_, _, name) = imports.spec_of(path)?;
     let mut uses = Vec::new();
     for decl in file.top_level() {
         crate::syntax::visit(decl, |n| {
@@ -345,6 +340,22 @@ pub fn drop_import_if_unused(
             crate::syntax::Visit::Descend
         });
     }
+    Some(Arc::new(uses))
+}
+
+/// What removing the text in the `removed` ranges (about to be replaced)
+/// does to the import of `path`, whose uses are `uses` (see
+/// [`import_uses`]): `Some(Ok(edit))` deletes it (they held all its uses);
+/// `Some(Err(drop))` when other uses remain, for [`combine`] to delete it
+/// once fixes applied together remove them all.
+pub fn drop_import_if_unused(
+    file: &SourceFile,
+    imports: &Imports,
+    path: &str,
+    uses: Arc<Vec<usize>>,
+    removed: &[(usize, usize)],
+) -> Option<Result<Edit, ImportDrop>> {
+    let (start, end, _) = imports.spec_of(path)?;
     let mut spec = file.node_for_range(start, end)?;
     while spec.kind_name() != "import_spec" {
         spec = spec.up()?;
@@ -373,6 +384,13 @@ pub fn drop_import_if_unused(
 
 fn covered(at: usize, ranges: &[(usize, usize)]) -> bool {
     ranges.iter().any(|(s, e)| *s <= at && at < *e)
+}
+
+/// [`covered`] for ranges sorted by start, each with the furthest end of
+/// those up to it: one binary search.
+fn covered_sorted(at: usize, ranges: &[(usize, usize)]) -> bool {
+    let i = ranges.partition_point(|r| r.0 <= at);
+    i > 0 && at < ranges[i - 1].1
 }
 
 /// Deletes whole lines `start..end` (with a trailing comment and the
@@ -480,15 +498,24 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
         }
     }
     for d in drops {
-        let removed: Vec<(usize, usize)> = taken
+        let mut removed: Vec<(usize, usize)> = taken
             .iter()
             .filter(|t| t.path == d.edit.path)
             .map(|t| (t.start, t.end))
             .collect();
+        // Sorted, with the furthest end so far: each use is looked up, not
+        // compared with every edit.
+        removed.sort_unstable();
+        let mut reach = 0;
+        for r in removed.iter_mut() {
+            reach = reach.max(r.1);
+            r.1 = reach;
+        }
         let clear = !taken
             .iter()
             .any(|t| t.path == d.edit.path && t.start < d.edit.end && d.edit.start < t.end);
-        if clear && d.uses.iter().all(|u| covered(*u, &removed)) && !taken.contains(&d.edit) {
+        if clear && d.uses.iter().all(|u| covered_sorted(*u, &removed)) && !taken.contains(&d.edit)
+        {
             taken.push(d.edit.clone());
         }
     }

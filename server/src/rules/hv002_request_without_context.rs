@@ -89,6 +89,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let http = "net/http";
     let mut named = HashMap::new();
+    let with_contexts = WithContexts::default();
     cx.visit_scope_kinds(|_| true, crate::kinds!("call_expression"), |n| {
         let Some(call) = Call::of(n) else {
             return Visit::Descend;
@@ -96,7 +97,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let what = if let Some(name) = cx.imports.member(call.function, cx.src, http) {
             match name {
                 _ if SENDERS.contains(&name) => Some(format!("`http.{name}`")),
-                "NewRequest" if !context_attached_later(cx, n) && !never_sent(cx, n) => {
+                "NewRequest"
+                    if !context_attached_later(cx, &with_contexts, n) && !never_sent(cx, n) =>
+                {
                     Some("`http.NewRequest`".to_string())
                 }
                 "NewRequestWithContext"
@@ -163,7 +166,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// stored in: `s.req = req; …s.req.WithContext(ctx)`), or handed to a
 /// function together with a context in reach: the context is attached
 /// after all.
-fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
+fn context_attached_later<'a>(
+    cx: &Context<'a>,
+    with_contexts: &WithContexts<'a>,
+    new_request: Node<'a>,
+) -> bool {
     let Some((decl, name)) = request_variable(cx, new_request) else {
         return false;
     };
@@ -259,20 +266,49 @@ fn context_attached_later<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
     }
     // `req.WithContext(ctx)`, `s.req.WithContext(ctx)`, not with a
     // background context.
-    uses.of_name("WithContext").iter().any(|&f| {
+    let calls = with_contexts
+        .borrow_mut()
+        .entry(body.id())
+        .or_insert_with(|| std::rc::Rc::new(with_context_calls(cx, &uses)))
+        .clone();
+    names.iter().any(|t| {
+        calls
+            .get(t)
+            .and_then(|at| at.last())
+            .is_some_and(|&at| at > made)
+    })
+}
+
+/// The `x.WithContext(ctx)` calls of each body asked about, by the body's
+/// id: see [`with_context_calls`].
+type WithContexts<'a> = std::cell::RefCell<HashMap<usize, std::rc::Rc<Calls<'a>>>>;
+
+/// Where calls start, sorted, by the text of what they are called on.
+type Calls<'a> = HashMap<&'a str, Vec<usize>>;
+
+/// The `x.WithContext(ctx)` calls among `uses` (a body's names) not given
+/// a background context, by the text of `x`: found once per body, not
+/// once per request in it.
+fn with_context_calls<'a>(cx: &Context<'a>, uses: &crate::syntax::Occurrences<'a>) -> Calls<'a> {
+    let mut calls = Calls::new();
+    for &f in uses.of_name("WithContext") {
         let call = f
             .up()
             .map(outer_parens)
             .and_then(|sel| sel.up())
             .and_then(Call::of);
-        call.filter(|c| c.node.start_byte() > made)
-            .and_then(|c| Some((c.method(cx.src)?, c.arg(0))))
-            .is_some_and(|((operand, m), arg)| {
-                m == "WithContext"
-                    && names.contains(&cx.text(operand))
-                    && !arg.is_some_and(|a| cx.is_background_context(a))
-            })
-    })
+        let Some(c) = call else { continue };
+        if let Some((operand, "WithContext")) = c.method(cx.src) {
+            if !c.arg(0).is_some_and(|a| cx.is_background_context(a)) {
+                calls
+                    .entry(cx.text(operand))
+                    .or_default()
+                    .push(c.node.start_byte());
+            }
+        }
+    }
+    calls.values_mut().for_each(|at| at.sort_unstable());
+    calls
 }
 
 /// `e` and the parentheses around it, outermost.
@@ -479,12 +515,15 @@ fn context_fix<'a>(cx: &Context<'a>, call: &Call<'a>, ctx: &str) -> Option<crate
                 return None;
             }
             let mut edits = vec![edit(cx.file, arg.start_byte(), arg.end_byte(), ctx)];
-            let drop = crate::fix::drop_import_if_unused(
-                cx.file,
-                cx.imports,
-                "context",
-                &[(arg.start_byte(), arg.end_byte())],
-            );
+            let drop = cx.import_uses("context").and_then(|uses| {
+                crate::fix::drop_import_if_unused(
+                    cx.file,
+                    cx.imports,
+                    "context",
+                    uses,
+                    &[(arg.start_byte(), arg.end_byte())],
+                )
+            });
             let mut unused_import = None;
             match drop {
                 Some(Ok(e)) => edits.push(e),

@@ -176,7 +176,13 @@ pub struct Context<'a> {
     /// The qualifier and edit of each import a fix asked for, by path: one
     /// look at the import block per path, however many fixes need it.
     imported: std::cell::RefCell<std::collections::HashMap<String, Imported>>,
+    /// Where each import a fix may drop is used, by path (see
+    /// [`Context::import_uses`]).
+    import_uses: std::cell::RefCell<ImportUses>,
 }
+
+/// See [`Context::import_uses`].
+type ImportUses = std::collections::HashMap<String, Option<std::sync::Arc<Vec<usize>>>>;
 
 /// What [`crate::fix::import`] answers for one path.
 type Imported = (String, Option<crate::diagnostic::Edit>);
@@ -242,6 +248,7 @@ impl<'a> Context<'a> {
             guard_fixes: Default::default(),
             mentions: Default::default(),
             first_writes: Default::default(),
+            import_uses: Default::default(),
             structs: Default::default(),
             handler_ids: OnceCell::new(),
             bindings: Default::default(),
@@ -289,6 +296,16 @@ impl<'a> Context<'a> {
         per_node(&self.mentions, root, || {
             crate::syntax::Occurrences::of(root, self.src)
         })
+    }
+
+    /// Where the file uses the import of `path` ([`crate::fix::import_uses`]),
+    /// read once per check however many fixes ask.
+    pub fn import_uses(&self, path: &str) -> Option<std::sync::Arc<Vec<usize>>> {
+        self.import_uses
+            .borrow_mut()
+            .entry(path.to_string())
+            .or_insert_with(|| crate::fix::import_uses(self.file, self.imports, path))
+            .clone()
     }
 
     /// The declaration in scope that holds byte `at`, if one does: a binary
