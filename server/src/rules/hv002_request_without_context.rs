@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::handlers::{params, Param};
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, named_children, text, unparen, Call, Visit};
+use crate::syntax::{enclosing_function, named_children, outer_parens, text, unparen, Call, Visit};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -194,11 +194,10 @@ fn context_attached_later<'a>(
     // The request's names: its variable, and the fields it is stored in
     // (`s.req = req`).
     let mut names = vec![name];
+    let assignment = |s: &Node| s.kind_name() == "assignment_statement" && s.start_byte() > made;
     for &id in &uses_after {
         let e = outer_parens(id);
         let Some(list) = e.up() else { continue };
-        let assignment =
-            |s: &Node| s.kind_name() == "assignment_statement" && s.start_byte() > made;
         let Some(stmt) = list.up().filter(assignment) else {
             continue;
         };
@@ -266,11 +265,7 @@ fn context_attached_later<'a>(
     }
     // `req.WithContext(ctx)`, `s.req.WithContext(ctx)`, not with a
     // background context.
-    let calls = with_contexts
-        .borrow_mut()
-        .entry(body.id())
-        .or_insert_with(|| std::rc::Rc::new(with_context_calls(cx, &uses)))
-        .clone();
+    let calls = super::per_node(with_contexts, body, || with_context_calls(cx, &uses));
     names.iter().any(|t| {
         calls
             .get(t)
@@ -281,7 +276,7 @@ fn context_attached_later<'a>(
 
 /// The `x.WithContext(ctx)` calls of each body asked about, by the body's
 /// id: see [`with_context_calls`].
-type WithContexts<'a> = std::cell::RefCell<HashMap<usize, std::rc::Rc<Calls<'a>>>>;
+type WithContexts<'a> = super::PerNode<Calls<'a>>;
 
 /// Where calls start, sorted, by the text of what they are called on.
 type Calls<'a> = HashMap<&'a str, Vec<usize>>;
@@ -309,17 +304,6 @@ fn with_context_calls<'a>(cx: &Context<'a>, uses: &crate::syntax::Occurrences<'a
     }
     calls.values_mut().for_each(|at| at.sort_unstable());
     calls
-}
-
-/// `e` and the parentheses around it, outermost.
-fn outer_parens(mut e: Node) -> Node {
-    while let Some(p) = e
-        .up()
-        .filter(|p| p.kind_name() == "parenthesized_expression")
-    {
-        e = p;
-    }
-    e
 }
 
 /// True when `arg` is a local of the function around `call` that nothing

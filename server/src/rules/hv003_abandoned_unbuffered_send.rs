@@ -1598,12 +1598,7 @@ impl<'a> Uses<'a> {
         same: &dyn Fn(Node<'a>) -> bool,
         may_alias: bool,
     ) -> bool {
-        while let Some(p) = at
-            .up()
-            .filter(|p| p.kind_name() == "parenthesized_expression")
-        {
-            at = p;
-        }
+        at = crate::syntax::outer_parens(at);
         let Some(p) = at.up() else {
             return true;
         };

@@ -164,7 +164,7 @@ fn check_shutdown<'a>(
 
 /// The first `time.Sleep(...)` statement of each function asked about, by
 /// the function's id: one look per function, however many calls ask.
-type Sleeps<'a> = std::cell::RefCell<std::collections::HashMap<usize, Option<Node<'a>>>>;
+type Sleeps<'a> = super::PerNode<Option<Node<'a>>>;
 
 /// A `time.Sleep(...)` statement of `func` that runs before `at`: its first
 /// one, when that one does (any later one ends later).
@@ -174,7 +174,7 @@ fn sleep_before<'a>(
     func: Node<'a>,
     at: Node,
 ) -> Option<Node<'a>> {
-    let first = *sleeps.borrow_mut().entry(func.id()).or_insert_with(|| {
+    let first = super::per_node(sleeps, func, || {
         let body = func.field("body")?;
         statements(body).into_iter().find(|s| {
             statement_call(*s)

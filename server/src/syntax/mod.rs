@@ -410,6 +410,17 @@ pub fn unparen(mut node: Node) -> Node {
     node
 }
 
+/// `node` with the parentheses around it, outermost: [`unparen`] upwards.
+pub fn outer_parens(mut node: Node) -> Node {
+    while let Some(p) = node
+        .up()
+        .filter(|p| p.kind_name() == "parenthesized_expression")
+    {
+        node = p;
+    }
+    node
+}
+
 /// The statements of a block (or of a case clause's statement list).
 pub fn statements<'t>(block: Node<'t>) -> Vec<Node<'t>> {
     match block.kind_name() {

@@ -304,25 +304,7 @@ impl Declarations {
             let Some(i) = crate::syntax::flat::index_of(n) else {
                 return Visit::Descend;
             };
-            let mut names: Vec<&str> = Vec::new();
-            let mut add = |id: Node| names.push(text(id, src));
-            match n.kind_name() {
-                "parameter_declaration"
-                | "variadic_parameter_declaration"
-                | "var_spec"
-                | "const_spec" => crate::syntax::fields(n, "name").into_iter().for_each(add),
-                "short_var_declaration" | "range_clause" => n
-                    .field("left")
-                    .into_iter()
-                    .flat_map(named_children)
-                    .for_each(add),
-                _ => {
-                    if let Some(alias) = n.field("alias").or_else(|| n.field("left")) {
-                        add(alias);
-                        named_children(alias).for_each(add);
-                    }
-                }
-            }
+            let mut names: Vec<&str> = names_of(n).into_iter().map(|id| text(id, src)).collect();
             names.sort_unstable();
             names.dedup();
             for name in names {
@@ -406,75 +388,72 @@ fn declared_in<'t>(func: Node<'t>, at: Node<'t>, name: &str, src: &str) -> Optio
     found
 }
 
+/// The names a declaration node (of the kinds [`declares`] reads) gives:
+/// a parameter's, a spec's, the left side of `:=` or of a range, the
+/// alias of a type switch or the left side of a receive (and the names in
+/// it).
+fn names_of(n: Node<'_>) -> Vec<Node<'_>> {
+    match n.kind_name() {
+        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" | "const_spec" => {
+            crate::syntax::fields(n, "name")
+        }
+        "short_var_declaration" | "range_clause" => n
+            .field("left")
+            .into_iter()
+            .flat_map(named_children)
+            .collect(),
+        "type_switch_statement" | "receive_statement" => n
+            .field("alias")
+            .or_else(|| n.field("left"))
+            .into_iter()
+            .flat_map(|a| std::iter::once(a).chain(named_children(a)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// What `n` says of `name` when it declares it, seen from byte `from`: a
 /// declaration that holds `from` (`x := f(x)`) is not yet in force.
 fn declares<'t>(n: Node<'t>, name: &str, from: usize, src: &str) -> Option<Decl<'t>> {
+    let kind = n.kind_name();
     let holds = n.end_byte() > from;
-    match n.kind_name() {
-        "parameter_declaration" | "variadic_parameter_declaration"
-            if crate::syntax::fields(n, "name")
-                .into_iter()
-                .any(|id| text(id, src) == name) =>
-        {
-            return Some(match (n.kind_name(), n.field("type")) {
-                ("parameter_declaration", Some(t)) => Decl::Type(t),
-                _ => Decl::Unknown,
-            });
-        }
-        "var_spec" | "const_spec" if !holds => {
-            let names: Vec<Node> = crate::syntax::fields(n, "name");
-            if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                let value = n
-                    .field("value")
-                    .filter(|v| named_children(*v).count() == names.len())
-                    .and_then(|v| named_children(v).nth(i));
-                return Some(match (n.field("type"), value) {
-                    (Some(t), _) => Decl::Type(t),
-                    (None, Some(v)) if n.kind_name() == "var_spec" => Decl::Value(v),
-                    _ => Decl::Unknown,
-                });
-            }
-        }
-        "short_var_declaration" if !holds => {
-            if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
-                let names: Vec<Node> = named_children(left).collect();
-                let values: Vec<Node> = named_children(right).collect();
-                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                    return Some(if values.len() == names.len() {
-                        Decl::Value(values[i])
-                    } else if i == 0 && values.len() == 1 {
-                        // `v, err := f()`, `v, ok := m[k]`: the first result.
-                        Decl::Value(values[0])
-                    } else {
-                        Decl::Unknown
-                    });
-                }
-            }
-        }
-        "range_clause" => {
-            if let Some(left) = n.field("left") {
-                let names: Vec<Node> = named_children(left).collect();
-                if let Some(i) = names.iter().position(|id| text(*id, src) == name) {
-                    return Some(match (i, n.field("right")) {
-                        (1, Some(xs)) => Decl::Elem(xs),
-                        _ => Decl::Unknown,
-                    });
-                }
-            }
-        }
-        "type_switch_statement" | "receive_statement" => {
-            // `switch v := x.(type)`, `v := <-ch`: the type varies or is
-            // not written.
-            if let Some(alias) = n.field("alias").or_else(|| n.field("left")) {
-                if named_children(alias).any(|id| text(id, src) == name) || text(alias, src) == name
-                {
-                    return Some(Decl::Unknown);
-                }
-            }
-        }
-        _ => {}
+    if holds && matches!(kind, "var_spec" | "const_spec" | "short_var_declaration") {
+        return None;
     }
-    None
+    let names = names_of(n);
+    let i = names.iter().position(|id| text(*id, src) == name)?;
+    Some(match kind {
+        "parameter_declaration" => n.field("type").map_or(Decl::Unknown, Decl::Type),
+        "var_spec" | "const_spec" => {
+            let value = n
+                .field("value")
+                .filter(|v| named_children(*v).count() == names.len())
+                .and_then(|v| named_children(v).nth(i));
+            match (n.field("type"), value) {
+                (Some(t), _) => Decl::Type(t),
+                (None, Some(v)) if kind == "var_spec" => Decl::Value(v),
+                _ => Decl::Unknown,
+            }
+        }
+        "short_var_declaration" => {
+            let values: Vec<Node> = named_children(n.field("right")?).collect();
+            if values.len() == names.len() {
+                Decl::Value(values[i])
+            } else if i == 0 && values.len() == 1 {
+                // `v, err := f()`, `v, ok := m[k]`: the first result.
+                Decl::Value(values[0])
+            } else {
+                Decl::Unknown
+            }
+        }
+        "range_clause" => match (i, n.field("right")) {
+            (1, Some(xs)) => Decl::Elem(xs),
+            _ => Decl::Unknown,
+        },
+        // A variadic parameter; `switch v := x.(type)`, `v := <-ch`: the
+        // type varies or is not written.
+        _ => Decl::Unknown,
+    })
 }
 
 #[cfg(test)]
