@@ -375,6 +375,16 @@ fn statement_around<'a, 't>(
     name: &str,
 ) -> Option<Node<'t>> {
     let mut stmt = statement_of(access)?;
+    // The body, or its list of statements: nothing above it is climbed to.
+    let at_top = |p: Node| {
+        p.id() == h.body.id()
+            || crate::syntax::is_function(p)
+            || (p.kind_name() == "statement_list" && p.up().is_some_and(|b| b.id() == h.body.id()))
+    };
+    // Most accesses sit in a statement of the body itself: nothing to climb.
+    if stmt.up().is_none_or(at_top) {
+        return (!crate::syntax::is_function(stmt)).then_some(stmt);
+    }
     let mentions = cx.occurrences(h.body);
     // Whether the nodes between `stmt` and the climb so far mention `name`:
     // each ancestor adds its own nodes beside the child climbed from, counted
@@ -389,7 +399,7 @@ fn statement_around<'a, 't>(
     let mut prev_count = count(stmt);
     let mut cur = stmt.up();
     while let Some(p) = cur {
-        if p.id() == h.body.id() || crate::syntax::is_function(p) {
+        if at_top(p) {
             break;
         }
         let here = count(p);
