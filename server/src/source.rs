@@ -306,6 +306,11 @@ impl SourceFile {
         line_col_in(&self.line_starts, offset.min(self.text.len()))
     }
 
+    /// Where each line begins ([`line_starts`] of the text).
+    pub fn line_starts(&self) -> &Arc<Vec<usize>> {
+        &self.line_starts
+    }
+
     /// Byte offset of the start of a 0-based line (the end of the text past the last line).
     pub fn line_start(&self, line: usize) -> usize {
         self.line_starts

@@ -185,7 +185,7 @@ impl Run {
     pub fn alternatives(&self) -> Vec<&crate::diagnostic::Fix> {
         self.findings
             .iter()
-            .filter_map(|f| f.raw_fixes.iter().find(|x| !x.preferred))
+            .filter_map(|f| f.fixes.iter().find(|x| !x.preferred))
             .collect()
     }
 }
@@ -479,8 +479,14 @@ pub fn check_paths_with(
         run.parse_time += r.parse_time;
         run.check_time += r.check_time;
     }
-    run.findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code))
+    // In place: a stable sort would take a buffer of half the findings.
+    // Findings at one place by one rule are ordered by where they end,
+    // then by what they say.
+    run.findings.sort_unstable_by(|a, b| {
+        let key = |f: &Finding| (f.line, f.column, f.code, f.end_line, f.end_column);
+        (a.path.cmp(&b.path))
+            .then_with(|| key(a).cmp(&key(b)))
+            .then_with(|| a.message.cmp(&b.message))
     });
     Ok(run)
 }
@@ -592,16 +598,17 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         run.warnings.extend(report.panics);
         run.warnings.extend(report.notes);
         // Each diagnostic is freed as its finding is made; a file's many
-        // findings are made on all threads, a run of them at a time (each
-        // run resolves its fixes' edits once).
+        // findings are made on all threads, a run of them at a time. Their
+        // fixes stay in bytes: lines and columns are worked out only if a
+        // format prints them.
+        let lines = output::FileLines::of(&u.file, &u.file.path);
         let found: Vec<Vec<Finding>> = report
             .diagnostics
             .into_par_iter()
             .chunks(FINDINGS_AT_ONCE)
             .map(|run| {
-                let mut done = output::Edits::default();
                 run.into_iter()
-                    .map(|d| Finding::sharing(d, &u.file, &u.file.path, &mut done))
+                    .map(|d| Finding::of(d, &u.file, &lines))
                     .collect()
             })
             .collect();
@@ -761,7 +768,7 @@ pub enum Left {
 impl FixReport {
     /// Why `f` (one of the findings left) was not fixed.
     pub fn why(&self, f: &Finding) -> Left {
-        if f.raw_fixes.is_empty() {
+        if f.fixes.is_empty() {
             Left::NoFix
         } else if f.fix_to_apply(self.unsafe_ok).is_none() {
             Left::OnlyUnsafe

@@ -1,7 +1,7 @@
 //! Output formats of `httpvet check`: text (like `go vet`) and JSON.
 //! Positions are 1-based lines and byte columns.
 
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Location};
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::source::SourceFile;
 use serde::Serialize;
 use std::sync::Arc;
@@ -24,28 +24,47 @@ pub struct JsonEdit {
     pub new_text: String,
 }
 
-#[derive(Serialize, Clone, Debug)]
-pub struct JsonFix {
-    pub title: String,
+/// A fix as `--format json` prints it: resolved to lines and columns when
+/// printed, not kept per finding.
+#[derive(Serialize, Debug)]
+pub struct JsonFix<'f> {
+    pub title: &'f str,
     pub preferred: bool,
     /// `safe` (same behaviour, only the bug removed; `--fix` applies it) or
     /// `unsafe` (may change what the program does; `--unsafe-fixes`).
     pub applicability: Applicability,
-    /// Shared, like the fix's own edits, by the findings that carry the
-    /// same fix (see [`Edits`]).
-    pub edits: Arc<Vec<JsonEdit>>,
+    pub edits: Vec<JsonEdit>,
 }
 
-/// The edits of the fixes already resolved for one file, by the edits they
-/// were resolved from: findings that share a fix share its lines too.
-#[derive(Default)]
-pub struct Edits(std::collections::HashMap<usize, (SharedEdits, Arc<Vec<JsonEdit>>)>);
+/// What a finding needs of its file to print its fixes' edits in lines and
+/// columns: shared by the file's findings.
+#[derive(Debug)]
+pub struct FileLines {
+    /// The file's path as its edits name it.
+    path: Arc<str>,
+    /// The path shown for it (as the user named it).
+    shown: Arc<str>,
+    starts: Arc<Vec<usize>>,
+    len: usize,
+}
 
-/// A fix's edits, shared by its copies.
-type SharedEdits = Arc<Vec<crate::diagnostic::Edit>>;
+impl FileLines {
+    /// `file`, shown under `shown`.
+    pub fn of(file: &SourceFile, shown: &str) -> Arc<FileLines> {
+        Arc::new(FileLines {
+            path: file.path.clone(),
+            shown: match *file.path == *shown {
+                true => file.path.clone(),
+                false => shown.into(),
+            },
+            starts: file.line_starts().clone(),
+            len: file.text.len(),
+        })
+    }
+}
 
 /// One finding as `--format json` prints it.
-#[derive(Serialize, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub struct Finding {
     /// Shared by the finding's related locations and edits in that file.
     pub path: Arc<str>,
@@ -58,41 +77,41 @@ pub struct Finding {
     pub end_line: usize,
     pub end_column: usize,
     pub related: Vec<JsonRelated>,
-    pub fixes: Vec<JsonFix>,
     /// The fixes themselves (byte offsets), in order of preference.
-    #[serde(skip)]
-    pub raw_fixes: Vec<Fix>,
+    pub fixes: Vec<Fix>,
+    /// Its file's lines, to print the fixes' edits by (see [`Finding::json_fixes`]).
+    lines: Arc<FileLines>,
     /// Columns in Unicode code points (SARIF), 1-based.
-    #[serde(skip)]
     pub char_column: usize,
-    #[serde(skip)]
     pub char_end_column: usize,
     /// The finding's first line of code, trimmed: what a baseline matches
     /// on, so that edits elsewhere in the file keep the match.
-    #[serde(skip)]
     pub source_line: String,
 }
 
-impl Finding {
-    /// Resolves a diagnostic of `file`, shown under `shown` (the path as the
-    /// user named it).
-    pub fn new(d: Diagnostic, file: &SourceFile, shown: &str) -> Finding {
-        Finding::sharing(d, file, shown, &mut Edits::default())
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Finding", 11)?;
+        st.serialize_field("path", &self.path)?;
+        st.serialize_field("code", self.code)?;
+        st.serialize_field("name", self.name)?;
+        st.serialize_field("severity", self.severity)?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("column", &self.column)?;
+        st.serialize_field("end_line", &self.end_line)?;
+        st.serialize_field("end_column", &self.end_column)?;
+        st.serialize_field("related", &self.related)?;
+        st.serialize_field("fixes", &self.json_fixes())?;
+        st.end()
     }
+}
 
-    /// [`Finding::new`], resolving each fix's edits once per `done`.
-    pub fn sharing(d: Diagnostic, file: &SourceFile, shown: &str, done: &mut Edits) -> Finding {
-        let shown: Arc<str> = match *file.path == *shown {
-            true => file.path.clone(),
-            false => shown.into(),
-        };
-        let show = |loc: &Location| {
-            if *loc.path == *file.path {
-                shown.clone()
-            } else {
-                loc.path.clone()
-            }
-        };
+impl Finding {
+    /// Resolves a diagnostic of `file`, whose `lines` its findings share.
+    pub fn of(d: Diagnostic, file: &SourceFile, lines: &Arc<FileLines>) -> Finding {
+        let shown = &lines.shown;
         let chars = |line: usize, offset: usize| {
             let start = file.line_start(line);
             file.text
@@ -120,31 +139,34 @@ impl Finding {
             end_column: d.location.end.column + 1,
             related: d
                 .related
-                .iter()
+                .into_iter()
                 .map(|r| JsonRelated {
-                    path: show(&r.location),
+                    path: match *r.location.path == *file.path {
+                        true => shown.clone(),
+                        false => r.location.path,
+                    },
                     line: r.location.start.line + 1,
                     column: r.location.start.column + 1,
-                    message: r.message.clone(),
+                    message: r.message,
                 })
                 .collect(),
-            fixes: d
-                .fixes
-                .iter()
-                .map(|f| JsonFix {
-                    title: f.title.clone(),
-                    preferred: f.preferred,
-                    applicability: f.applicability,
-                    edits: done
-                        .0
-                        .entry(Arc::as_ptr(&f.edits) as usize)
-                        .or_insert_with(|| (f.edits.clone(), json_edits(&f.edits, file, &shown)))
-                        .1
-                        .clone(),
-                })
-                .collect(),
-            raw_fixes: d.fixes,
+            fixes: d.fixes,
+            lines: lines.clone(),
         }
+    }
+
+    /// The fixes in lines and columns, as `--format json` and SARIF print
+    /// them.
+    pub fn json_fixes(&self) -> Vec<JsonFix<'_>> {
+        self.fixes
+            .iter()
+            .map(|f| JsonFix {
+                title: &f.title,
+                preferred: f.preferred,
+                applicability: f.applicability,
+                edits: json_edits(&f.edits, &self.lines),
+            })
+            .collect()
     }
 
     /// A GitHub Actions workflow command: one annotation.
@@ -168,14 +190,14 @@ impl Finding {
 
     /// The fix `--fix` applies (see [`crate::fix::to_apply`]).
     pub fn fix_to_apply(&self, unsafe_ok: bool) -> Option<&Fix> {
-        crate::fix::to_apply(&self.raw_fixes, unsafe_ok)
+        crate::fix::to_apply(&self.fixes, unsafe_ok)
     }
 
     /// `[*]` when `--fix` can fix it, `[~]` when only `--unsafe-fixes` can.
     pub fn fix_mark(&self) -> &'static str {
         if self.fix_to_apply(false).is_some() {
             " [*]"
-        } else if self.raw_fixes.is_empty() {
+        } else if self.fixes.is_empty() {
             ""
         } else {
             " [~]"
@@ -198,11 +220,7 @@ impl Finding {
 
 /// `edits` in lines and columns, each in the text of its file: a sibling
 /// file's (a mutex beside the map it guards) read from disk.
-fn json_edits(
-    edits: &[crate::diagnostic::Edit],
-    file: &SourceFile,
-    shown: &Arc<str>,
-) -> Arc<Vec<JsonEdit>> {
+fn json_edits(edits: &[crate::diagnostic::Edit], file: &FileLines) -> Vec<JsonEdit> {
     let json = edits.iter().map(|e| {
         let other = (*e.path != *file.path)
             .then(|| std::fs::read_to_string(&*e.path).ok())
@@ -210,14 +228,14 @@ fn json_edits(
             .map(|t| crate::source::line_starts(&t));
         let line_col = |offset: usize| match &other {
             Some(starts) => crate::source::line_col_in(starts, offset),
-            None => file.line_col(offset),
+            None => crate::source::line_col_in(&file.starts, offset.min(file.len)),
         };
         let (l, c) = line_col(e.start);
         let (el, ec) = line_col(e.end);
         JsonEdit {
             path: match other {
                 Some(_) => e.path.clone(),
-                None => shown.clone(),
+                None => file.shown.clone(),
             },
             line: l + 1,
             column: c + 1,
@@ -226,7 +244,7 @@ fn json_edits(
             new_text: e.new_text.clone(),
         }
     });
-    Arc::new(json.collect())
+    json.collect()
 }
 
 fn escape_data(s: &str) -> String {

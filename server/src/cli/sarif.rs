@@ -59,7 +59,7 @@ pub fn log(findings: &[Finding]) -> Value {
                 })
                 .collect();
             let fixes: Vec<Value> = f
-                .fixes
+                .json_fixes()
                 .iter()
                 .map(|fix| {
                     // One change per file, in the order the edits come.
