@@ -3,11 +3,11 @@
 //! 5,000 and 20,000 (blocks, `if`s, function literals, parentheses), lines
 //! up to 5 MB long and files with 100,000 findings (of one map, and each on
 //! a map, goroutine, channel or lock of its own, or each a request, a
-//! shutdown, a body read, a status or an atomic field of its own kind), and
-//! 100,000 channels each received in full. For each it prints the
-//! tree-sitter parse alone and the whole check of the same bytes, their
-//! ratio, and the peak resident memory of each (every measurement runs in a
-//! process of its own, so peaks do not mix). Targets (issue 16): check at
+//! shutdown, a body read, a status, an atomic field or a hijacked conn of
+//! its own kind), and 100,000 channels each received in full. For each it
+//! prints the tree-sitter parse alone and the whole check of the same
+//! bytes, their ratio, and the peak resident memory of each (every
+//! measurement runs in a process of its own, so peaks do not mix). Targets (issue 16): check at
 //! most 2× parse everywhere and 1.5× on 50 MB; peak memory at most 1.5×
 //! parse's. `cargo bench --bench scale -- NAME` runs the inputs whose name
 //! contains NAME.
@@ -87,7 +87,8 @@ fn findings(n: usize) -> String {
 }
 
 /// One handler (a method) with `n` findings of `rule`, each on a place of
-/// its own (a map, a goroutine, a channel, a lock, a request), so no two
+/// its own (a map, a goroutine, a channel, a lock, a request, a hijacked
+/// conn), so no two
 /// share a fix or a name; or `n` of one kind in one place (a shutdown, a
 /// body read, a status written twice, an atomic field), each found by a
 /// look at what comes before it.
@@ -127,6 +128,10 @@ fn distinct(rule: &str, n: usize) -> String {
             "body reads" => writeln!(s, "\tgo func() {{ io.ReadAll(r.Body) }}()"),
             "statuses" => writeln!(s, "\tw.Write([]byte(\"{i}\"))\n\tw.WriteHeader(500)"),
             "atomics" => writeln!(s, "\tatomic.AddInt64(&s.n, 1)\n\ts.n++"),
+            "hijacks" => writeln!(
+                s,
+                "\tconn{i}, _, _ := w.(http.Hijacker).Hijack()\n\t_ = conn{i}"
+            ),
             _ => writeln!(s, "\tmu{i}.Lock()\n\tfmt.Fprintln(w, {i})\n\tmu{i}.Unlock()"),
         }
         .unwrap();
@@ -178,6 +183,7 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
         "body reads",
         "statuses",
         "atomics",
+        "hijacks",
     ] {
         for n in [10_000, 100_000] {
             v.push((format!("{rule} {n}"), Box::new(move || distinct(rule, n))));

@@ -139,7 +139,11 @@ pub fn check_scope<'a>(
         _ => jobs.into_par_iter().map(check).collect(),
     };
     for (diagnostics, panics) in results {
-        report.diagnostics.extend(diagnostics);
+        // The first batch's list is taken as it is, not copied.
+        match report.diagnostics.is_empty() {
+            true => report.diagnostics = diagnostics,
+            false => report.diagnostics.extend(diagnostics),
+        }
         // Once, whichever batches it panicked on.
         for said in panics {
             if !report.panics.contains(&said) {

@@ -210,17 +210,20 @@ fn close_fix<'a>(
 ) -> Option<crate::diagnostic::Fix> {
     use crate::fix::{edit, fix, statement_indent};
     let safe = crate::diagnostic::Applicability::Safe;
-    let mentions_conn = |n: Node| crate::syntax::mentions(n, cx.src, conn);
-    // A goroutine that gets the conn.
-    let mut go_stmt = None;
-    visit(func, |n| {
-        if n.kind_name() == "go_statement" && n.start_byte() > hijack.end_byte() && mentions_conn(n)
-        {
-            go_stmt = Some(n);
-            return Visit::Stop;
-        }
-        Visit::Descend
-    });
+    // A goroutine that gets the conn: the first a walk of `func` meets after
+    // the hijack, which holds the first use after it that is in one. Its
+    // outermost `go` after the hijack is that goroutine.
+    let after = |n: &Node| n.start_byte() > hijack.end_byte();
+    let uses = cx.occurrences(func);
+    let go_stmt = (uses.of_name(conn).iter())
+        .filter(|u| u.kind_name() == "identifier" && after(u))
+        .find_map(|u| {
+            let climb = std::iter::successors(Some(*u), |n| n.up().filter(|_| n.id() != func.id()));
+            climb
+                .take_while(after)
+                .filter(|n| n.kind_name() == "go_statement")
+                .last()
+        });
     if let Some(g) = go_stmt {
         let start = crate::syntax::goroutines::start(g, cx.src)?;
         let indent = statement_indent(cx.file, g.start_byte())?.to_string();
@@ -456,7 +459,7 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Optio
         let n = unparen(n);
         n.kind_name() == "identifier" && conns.contains(&cx.text(n))
     };
-    visit(func, |n| {
+    let look = |n: Node<'a>| {
         match n.kind_name() {
             "call_expression" => {
                 let Some(call) = Call::of(n) else {
@@ -527,8 +530,59 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Optio
             _ => {}
         }
         Visit::Descend
-    });
+    };
+    match around_uses(cx, func, conns) {
+        Some(nodes) => {
+            let mut look = look;
+            for n in nodes {
+                if look(n) == Visit::Stop {
+                    break;
+                }
+            }
+        }
+        None => visit(func, look),
+    }
     (fate, given_to)
+}
+
+/// The nodes of `func` that hold a use of one of `names` within the few
+/// levels [`fate_in`] reads (the use, parenthesised, as an operand, an
+/// argument, an element, an assigned value, an index), in the order a walk
+/// of `func` meets them: what `fate_in` would find by walking the whole
+/// function, found from the function's index of names. `None` when `func`
+/// is not laid out.
+fn around_uses<'a>(cx: &Context<'a>, func: Node<'a>, names: &[&str]) -> Option<Vec<Node<'a>>> {
+    let uses = cx.occurrences(func);
+    let mut found: Vec<(u32, Node<'a>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        for &id in uses.of_name(name) {
+            if id.kind_name() != "identifier" {
+                continue;
+            }
+            let mut cur = Some(id);
+            while let Some(n) = cur {
+                if !seen.insert(n.id()) {
+                    break;
+                }
+                found.push((crate::syntax::flat::index_of(n)?, n));
+                let through = matches!(
+                    n.kind_name(),
+                    "identifier"
+                        | "parenthesized_expression"
+                        | "selector_expression"
+                        | "argument_list"
+                        | "expression_list"
+                        | "type_assertion_expression"
+                        | "index_expression"
+                        | "literal_element"
+                );
+                cur = n.up().filter(|_| through && n.id() != func.id());
+            }
+        }
+    }
+    found.sort_unstable_by_key(|(i, _)| *i);
+    Some(found.into_iter().map(|(_, n)| n).collect())
 }
 
 /// What the callee does with its `i`-th argument.

@@ -167,6 +167,9 @@ pub struct Context<'a> {
     /// The bindings of each function aliases were asked of, by node id:
     /// several rules follow the writer or the request through one handler.
     bindings: PerNode<Bindings<'a>>,
+    /// Each alias set asked for, by root, seeds and rules (see
+    /// [`Context::aliases`]): a rule asking once per finding asks once.
+    alias_sets: std::cell::RefCell<std::collections::HashMap<(usize, String), AliasSet>>,
     /// The names each function asked about declares, by node id: one walk
     /// per function, however many names are asked.
     locals: PerNode<Locals>,
@@ -217,6 +220,8 @@ struct Claimed {
 type StructMemo =
     std::collections::HashMap<(std::sync::Arc<str>, String), std::rc::Rc<guard::StructFacts>>;
 
+type AliasSet = std::collections::HashSet<String>;
+
 type GuardFixes = std::collections::HashMap<
     (usize, std::rc::Rc<str>),
     std::rc::Rc<Option<crate::diagnostic::Fix>>,
@@ -252,6 +257,7 @@ impl<'a> Context<'a> {
             structs: Default::default(),
             handler_ids: OnceCell::new(),
             bindings: Default::default(),
+            alias_sets: Default::default(),
             locals: Default::default(),
             literal_locals: Default::default(),
             imported: Default::default(),
@@ -287,8 +293,14 @@ impl<'a> Context<'a> {
         if seeds.is_empty() {
             return Default::default();
         }
-        per_node(&self.bindings, root, || Bindings::of(root, self.src))
-            .aliases(seeds, self.src, rules)
+        let key = (root.id(), format!("{seeds:?}{rules:?}"));
+        if let Some(known) = self.alias_sets.borrow().get(&key) {
+            return known.clone();
+        }
+        let found = per_node(&self.bindings, root, || Bindings::of(root, self.src))
+            .aliases(seeds, self.src, rules);
+        self.alias_sets.borrow_mut().insert(key, found.clone());
+        found
     }
 
     /// Where each name occurs under `root` (a body), read once per check.

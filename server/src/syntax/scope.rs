@@ -54,7 +54,7 @@ fn names_of(n: Node) -> Vec<Node> {
 }
 
 /// How aliases of a value are derived.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct AliasRules<'a> {
     /// Fields whose selection still refers to the value (`r.Body`).
     pub fields: &'a [&'a str],
@@ -198,6 +198,9 @@ pub struct Bindings<'t> {
     /// The parameters of called function literals, each with the argument
     /// it binds.
     params: Vec<(String, Node<'t>)>,
+    /// Which bindings each name may flow through (see [`Bindings::index`]),
+    /// made when first asked.
+    index: std::cell::OnceCell<std::collections::HashMap<String, Vec<u32>>>,
 }
 
 impl<'t> Bindings<'t> {
@@ -236,7 +239,8 @@ impl<'t> Bindings<'t> {
             }
             Visit::Descend
         });
-        bindings.retain(|(l, _)| l.kind_name() == "identifier");
+        // `_ = v` binds nothing: `_` can never be read back.
+        bindings.retain(|(l, _)| l.kind_name() == "identifier" && text(*l, src) != "_");
         let mut bound = Vec::new();
         for call in literal_calls {
             let Some(func) = call.field("function").map(unparen) else {
@@ -244,7 +248,7 @@ impl<'t> Bindings<'t> {
             };
             let args = call.field("arguments").into_iter().flat_map(named_children);
             for (p, a) in params(func, src).into_iter().zip(args) {
-                if let Some(name) = p.name {
+                if let Some(name) = p.name.filter(|n| n != "_") {
                     bound.push((name, a));
                 }
             }
@@ -252,31 +256,90 @@ impl<'t> Bindings<'t> {
         Bindings {
             pairs: bindings,
             params: bound,
+            index: Default::default(),
         }
     }
 
     /// The names that alias one of `seeds` (seeds included), to a fixpoint.
+    /// A name joins when a binding's value derives from one already in:
+    /// only the bindings whose value names that one are tried again, so a
+    /// function of n bindings answers in the bindings that concern the
+    /// seeds, not n per round.
     pub fn aliases(&self, seeds: &[String], src: &str, rules: AliasRules) -> HashSet<String> {
         let mut names: HashSet<String> = seeds.iter().cloned().collect();
         if names.is_empty() {
             return names;
         }
-        loop {
-            let before = names.len();
-            for (l, r) in &self.pairs {
-                if derives(*r, &names, src, rules) {
-                    names.insert(text(*l, src).to_string());
+        let index = self.index.get_or_init(|| self.index(src));
+        let mut queue: Vec<String> = names.iter().cloned().collect();
+        while let Some(name) = queue.pop() {
+            for &i in index.get(name.as_str()).into_iter().flatten() {
+                let (left, value) = match self.pairs.get(i as usize) {
+                    Some((l, r)) => (text(*l, src), *r),
+                    None if rules.params => {
+                        let (name, a) = &self.params[i as usize - self.pairs.len()];
+                        (name.as_str(), *a)
+                    }
+                    None => continue,
+                };
+                if !names.contains(left) && derives(value, &names, src, rules) {
+                    names.insert(left.to_string());
+                    queue.push(left.to_string());
                 }
-            }
-            for (name, a) in self.params.iter().filter(|_| rules.params) {
-                if !names.contains(name) && derives(*a, &names, src, rules) {
-                    names.insert(name.clone());
-                }
-            }
-            if names.len() == before {
-                return names;
             }
         }
+        names
+    }
+
+    /// For each name, the bindings (pairs, then parameters) whose value
+    /// [`derives`] could find it in: the identifiers its walk reaches,
+    /// whatever the rules.
+    fn index(&self, src: &str) -> std::collections::HashMap<String, Vec<u32>> {
+        let mut index: std::collections::HashMap<String, Vec<u32>> = Default::default();
+        let values = self.pairs.iter().map(|(_, r)| *r);
+        let values = values.chain(self.params.iter().map(|(_, a)| *a));
+        for (i, value) in values.enumerate() {
+            let mut reached = Vec::new();
+            derivable(value, &mut reached);
+            for id in reached {
+                let at = index.entry(text(id, src).to_string()).or_default();
+                if at.last() != Some(&(i as u32)) {
+                    at.push(i as u32);
+                }
+            }
+        }
+        index
+    }
+}
+
+/// The identifiers [`derives`] may look at in `expr`, under any rules.
+fn derivable<'t>(expr: Node<'t>, out: &mut Vec<Node<'t>>) {
+    let expr = unparen(expr);
+    match expr.kind_name() {
+        "identifier" => out.push(expr),
+        "selector_expression" | "type_assertion_expression" | "unary_expression" => {
+            if let Some(o) = expr.field("operand") {
+                derivable(o, out);
+            }
+        }
+        "call_expression" => {
+            if let Some(func) = expr.field("function").map(unparen) {
+                if func.kind_name() == "selector_expression" {
+                    if let Some(o) = func.field("operand") {
+                        derivable(o, out);
+                    }
+                }
+            }
+            for a in expr.field("arguments").into_iter().flat_map(named_children) {
+                derivable(a, out);
+            }
+        }
+        "composite_literal" => {
+            for v in expr.field("body").into_iter().flat_map(literal_values) {
+                derivable(v, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -438,4 +501,89 @@ pub fn declaring_scope<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'
         child = p;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// The fixpoint [`Bindings::aliases`] reaches, the long way: every
+    /// binding tried again in every round until no name joins.
+    fn every_round(
+        b: &Bindings,
+        seeds: &[String],
+        src: &str,
+        rules: AliasRules,
+    ) -> HashSet<String> {
+        let mut names: HashSet<String> = seeds.iter().cloned().collect();
+        loop {
+            let before = names.len();
+            for (l, r) in &b.pairs {
+                if derives(*r, &names, src, rules) {
+                    names.insert(text(*l, src).to_string());
+                }
+            }
+            for (name, a) in b.params.iter().filter(|_| rules.params) {
+                if derives(*a, &names, src, rules) {
+                    names.insert(name.clone());
+                }
+            }
+            if names.len() == before {
+                return names;
+            }
+        }
+    }
+
+    #[test]
+    fn aliases_reach_the_fixpoint_of_every_binding() {
+        // Bindings met before the ones they depend on (a loop carries them
+        // round), wrappers, methods, fields, literal parameters, `_`.
+        let src = r#"package p
+
+func h(w http.ResponseWriter, r *http.Request) {
+	for {
+		d := c
+		c := bufio.NewWriter(b)
+		b := &rec{ResponseWriter: a}
+		a := w
+		hd := a.Header()
+		_ = a
+		body := r.Body
+		rd := io.NopCloser(body)
+		req := r.WithContext(ctx)
+		clone := req.Clone(ctx)
+		go func(out http.ResponseWriter, in *http.Request, _ int) {
+			_ = out
+			_ = in
+		}(d, clone, 1)
+		x, y := r.Body, w
+		var z = (y)
+		_, _, _, _, _, _ = hd, rd, x, z, d, clone
+	}
+}
+"#;
+        let file = SourceFile::parse("a.go", src.to_string());
+        let func = named_children(file.root())
+            .find(|n| n.kind() == "function_declaration")
+            .unwrap();
+        let b = Bindings::of(func, src);
+        let cases: [(&str, AliasRules, &[&str]); 4] = [
+            (
+                "w",
+                WRITER,
+                &["w", "a", "b", "c", "d", "hd", "out", "y", "z"],
+            ),
+            ("r", REQUEST, &["r", "req", "clone", "in"]),
+            ("r", RETAINED_REQUEST, &["r", "req"]),
+            ("r", BODY, &["r", "body", "x"]),
+        ];
+        for (seed, rules, want) in cases {
+            let seeds = [seed.to_string()];
+            let got = b.aliases(&seeds, src, rules);
+            assert_eq!(got, every_round(&b, &seeds, src, rules), "{seed} {rules:?}");
+            let want: HashSet<String> = want.iter().map(|s| s.to_string()).collect();
+            assert_eq!(got, want, "{seed} {rules:?}");
+        }
+    }
 }
