@@ -18,8 +18,9 @@ elsewhere in the package through `sync/atomic` functions
 (`atomic.AddInt64(&x, 1)`, `Store…`, `Load…`, `Swap…`, `CompareAndSwap…`, of
 any width).
 
-Initialisation is left alone: package-level initialisers, and a function
-filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
+Initialisation is left alone: package-level initialisers, the function a
+`sync.Once` runs (`once.Do(func() { next = base })`: it ends before `Do`
+returns to any caller), and a function filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
 its own maps too, in loops that only reach into its fields, or in a branch
 whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
@@ -225,6 +226,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             "function_declaration" if n.field("name").map(|i| cx.text(i)) == Some("init") => {
                 return Visit::Skip
             }
+            // So does a `sync.Once`'s function before `Do` returns to anyone.
+            "call_expression" if runs_once(cx, n) => return Visit::Skip,
             _ => {}
         }
         if let Some((_, _)) = atomic_target(n, cx.src, cx.imports) {
@@ -242,6 +245,44 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         Visit::Descend
     });
+}
+
+/// `once.Do(func() { … })` on a `sync.Once` (or a value whose type is not
+/// known here): the function runs to its end before `Do` returns to any
+/// caller, so what it sets is set before any code after `Do` can touch it
+/// atomically. Initialisation, like a package-level initialiser.
+fn runs_once(cx: &Context, call: Node) -> bool {
+    use crate::syntax::typeref::{type_ref, TypeRef};
+    let Some(c) = crate::syntax::Call::of(call) else {
+        return false;
+    };
+    let Some((operand, "Do")) = c.method(cx.src) else {
+        return false;
+    };
+    let mut args = c.args();
+    let (Some(f), None) = (args.next().map(unparen), args.next()) else {
+        return false;
+    };
+    // `func()`: no parameters, no result.
+    let bare = f.kind_name() == "func_literal"
+        && f.field("result").is_none()
+        && f.field("parameters")
+            .is_some_and(|p| named_children(p).next().is_none());
+    if !bare {
+        return false;
+    }
+    let ty = match type_ref(operand, cx.src, cx.imports) {
+        Some(TypeRef::Var(v)) => cx.index.var(&v).and_then(|d| d.ty.clone()),
+        other => other,
+    };
+    match ty {
+        Some(TypeRef::Named(t)) => t
+            .trim_start_matches('*')
+            .strip_suffix(".Once")
+            .is_some_and(|q| cx.imports.path_of(q) == Some("sync")),
+        Some(_) => false,
+        None => true,
+    }
 }
 
 fn scan<'a>(
