@@ -16,7 +16,10 @@ pub static RULE: Rule = Rule {
 Reports `Shutdown(context.Background())` and `Shutdown(context.TODO())` on an
 `*http.Server` (also through a context made from them without a deadline,
 `context.WithCancel(context.Background())`), and `go srv.ListenAndServe()` (also `ListenAndServeTLS` and
-the package-level `http.ListenAndServe…`) whose error is dropped. When a fixed
+the package-level `http.ListenAndServe…`) whose error is dropped, and the
+same call made as a statement of a function (`http.ListenAndServe(addr, mux)`
+in `main`, or `_ = srv.ListenAndServe()`), whose error is dropped too: with
+the port in use it returns at once, and `main` ends with status 0. When a fixed
 `time.Sleep` triggers the shutdown, the message says so. `Serve(ln)` on a
 listener the caller already opened is left alone (the failure to listen was
 reported there), and so is a `ListenAndServe` method of a type that is not
@@ -65,7 +68,8 @@ seconds are then cut off (`--unsafe-fixes`). The dropped serve error goes to
 `errCh := make(chan error, 1)` and is checked against `http.ErrServerClosed`
 right after the same function shuts that server down; when no such `Shutdown`
 follows, the goroutine logs the error unless it is `http.ErrServerClosed`.
-Both are safe fixes. Imports are added.
+A call made as a statement logs its error the same way, where it stands.
+These are safe fixes. Imports are added.
 "#,
     // Left out of `_test.go` files: a test's server is stopped by the test, and `go test -timeout` ends a hung one.
     in_tests: false,
@@ -80,7 +84,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.scope_mentions("Shutdown") && !cx.scope_mentions("Serve") {
         return;
     }
-    let kinds = crate::kinds!("call_expression", "go_statement", "expression_statement");
+    let kinds = crate::kinds!(
+        "call_expression",
+        "go_statement",
+        "expression_statement",
+        "assignment_statement"
+    );
     let sleeps = Sleeps::default();
     cx.visit_scope_kinds(|_| true, kinds, |n| {
         if let Some(call) = Call::of(n) {
@@ -106,9 +115,76 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 });
                 out.push(d);
             }
+        } else if let Some(serve) = dropped_here(cx, n) {
+            let mut d = cx.diag(
+                &RULE,
+                n,
+                format!(
+                    "the error of `{}` is dropped: if the server cannot listen (port in use), it returns at once and nothing reports it",
+                    super::snippet(cx.text(serve))
+                ),
+            );
+            d.fixes.extend(log_here_fix(cx, n, serve));
+            out.push(d);
         }
         Visit::Descend
     });
+}
+
+/// A serve call made as a statement of a declared function (`main`), its
+/// error dropped: `http.ListenAndServe(addr, h)` or `_ = srv.ListenAndServe()`.
+/// When the port is taken, it returns at once and the function goes on (or
+/// the program ends with status 0) as if the server had stopped. Inside a
+/// function literal it is left to the goroutine check above, which knows
+/// whether the literal is a goroutine.
+fn dropped_here<'a>(cx: &Context<'a>, stmt: Node<'a>) -> Option<Node<'a>> {
+    let call = match stmt.kind_name() {
+        "expression_statement" => statement_call(stmt)?.node,
+        "assignment_statement" if stmt.field("left").map(|l| text(l, cx.src)) == Some("_") => {
+            let mut right = crate::syntax::named_children(stmt.field("right")?);
+            match (right.next(), right.next()) {
+                (Some(c), None) => c,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let func = enclosing_function(stmt)?;
+    let declared = matches!(
+        func.kind_name(),
+        "function_declaration" | "method_declaration"
+    );
+    (declared && is_serve(cx, call)).then_some(unparen(call))
+}
+
+/// Logs what the dropped serve call returns, unless it is
+/// `http.ErrServerClosed`: the function goes on as before, and a port in
+/// use is told.
+fn log_here_fix<'a>(
+    cx: &Context<'a>,
+    stmt: Node<'a>,
+    serve: Node<'a>,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::fix::{edit, fix, statement_indent};
+    let indent = statement_indent(cx.file, stmt.start_byte())?.to_string();
+    let (q, imps) = cx.import_all(&["errors", "log", "net/http"]);
+    let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
+    let mut edits = vec![edit(
+        cx.file,
+        stmt.start_byte(),
+        stmt.end_byte(),
+        format!(
+            "if err := {}; err != nil && !{eq}Is(err, {hq}ErrServerClosed) {{\n{indent}\t{lq}Print(err)\n{indent}}}",
+            cx.text(serve)
+        ),
+    )];
+    edits.extend(imps);
+    Some(fix(
+        "Log the serve error unless the server was closed",
+        true,
+        crate::diagnostic::Applicability::Safe,
+        edits,
+    ))
 }
 
 fn is_server<'a>(cx: &Context<'a>, operand: Node<'a>) -> bool {
