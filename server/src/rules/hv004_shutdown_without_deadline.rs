@@ -165,26 +165,43 @@ fn log_here_fix<'a>(
     stmt: Node<'a>,
     serve: Node<'a>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, statement_indent};
-    let indent = statement_indent(cx.file, stmt.start_byte())?.to_string();
+    let indent = crate::fix::statement_indent(cx.file, stmt.start_byte())?.to_string();
+    Some(logging_fix(cx, stmt, cx.text(serve), |inner| {
+        inner(&indent)
+    }))
+}
+
+/// Replaces `target` with what `place` makes of the logging `if` (given
+/// the indent of its line): `if err := serve; err != nil &&
+/// !errors.Is(err, http.ErrServerClosed) { log.Print(err) }`, imports
+/// added.
+fn logging_fix(
+    cx: &Context,
+    target: Node,
+    serve: &str,
+    place: impl FnOnce(&dyn Fn(&str) -> String) -> String,
+) -> crate::diagnostic::Fix {
     let (q, imps) = cx.import_all(&["errors", "log", "net/http"]);
     let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
-    let mut edits = vec![edit(
-        cx.file,
-        stmt.start_byte(),
-        stmt.end_byte(),
+    let inner = |ind: &str| {
         format!(
-            "if err := {}; err != nil && !{eq}Is(err, {hq}ErrServerClosed) {{\n{indent}\t{lq}Print(err)\n{indent}}}",
-            cx.text(serve)
-        ),
+            "if err := {serve}; err != nil && !{eq}Is(err, {hq}ErrServerClosed) {{\n{ind}\t{lq}Print(err)\n{ind}}}"
+        )
+    };
+    let new = place(&inner);
+    let mut edits = vec![crate::fix::edit(
+        cx.file,
+        target.start_byte(),
+        target.end_byte(),
+        new,
     )];
     edits.extend(imps);
-    Some(fix(
+    crate::fix::fix(
         "Log the serve error unless the server was closed",
         true,
         crate::diagnostic::Applicability::Safe,
         edits,
-    ))
+    )
 }
 
 fn is_server<'a>(cx: &Context<'a>, operand: Node<'a>) -> bool {
@@ -458,10 +475,8 @@ fn log_error_fix<'a>(
     g: &crate::syntax::goroutines::Start<'a>,
     serve: Node<'a>,
 ) -> Option<crate::diagnostic::Fix> {
-    use crate::fix::{edit, fix, statement_indent};
+    use crate::fix::statement_indent;
     let stmt = serve_statement(g, serve)?;
-    let (q, imps) = cx.import_all(&["errors", "log", "net/http"]);
-    let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
     // `go srv.Serve(…)`, or a one-line `go func() { srv.Serve(…) }()`: the
     // whole statement becomes a literal over several lines, the call one
     // block deeper than the `go`.
@@ -487,29 +502,15 @@ fn log_error_fix<'a>(
     } else {
         cx.text(serve).to_string()
     };
-    let inner = |ind: &str| {
-        format!(
-            "if err := {serve_text}; err != nil && !{eq}Is(err, {hq}ErrServerClosed) {{\n{ind}\t{lq}Print(err)\n{ind}}}"
-        )
-    };
-    let (target, new) = if whole {
-        (
-            g.stmt,
+    Some(if whole {
+        logging_fix(cx, g.stmt, &serve_text, |inner| {
             format!(
                 "go func() {{\n{go_indent}\t{}\n{go_indent}}}()",
                 inner(&format!("{go_indent}\t"))
-            ),
-        )
+            )
+        })
     } else {
         let indent = statement_indent(cx.file, stmt.start_byte())?.to_string();
-        (stmt, inner(&indent))
-    };
-    let mut edits = vec![edit(cx.file, target.start_byte(), target.end_byte(), new)];
-    edits.extend(imps);
-    Some(fix(
-        "Log the serve error unless the server was closed",
-        true,
-        crate::diagnostic::Applicability::Safe,
-        edits,
-    ))
+        logging_fix(cx, stmt, &serve_text, |inner| inner(&indent))
+    })
 }
