@@ -35,5 +35,5 @@ func stock(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	http.HandleFunc("/stock", stock)
-	http.ListenAndServe(":8080", nil)
+	panic(http.ListenAndServe(":8080", nil))
 }

@@ -22,5 +22,5 @@ func handler(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	http.HandleFunc("/", handler)
-	http.ListenAndServe(":8080", nil)
+	panic(http.ListenAndServe(":8080", nil))
 }
