@@ -293,12 +293,16 @@ impl<'a> Context<'a> {
         if seeds.is_empty() {
             return Default::default();
         }
+        let bindings = per_node(&self.bindings, root, || Bindings::of(root, self.src));
+        // A small function answers faster than a look-up would.
+        if bindings.is_small() {
+            return bindings.aliases(seeds, self.src, rules);
+        }
         let key = (root.id(), format!("{seeds:?}{rules:?}"));
         if let Some(known) = self.alias_sets.borrow().get(&key) {
             return known.clone();
         }
-        let found = per_node(&self.bindings, root, || Bindings::of(root, self.src))
-            .aliases(seeds, self.src, rules);
+        let found = bindings.aliases(seeds, self.src, rules);
         self.alias_sets.borrow_mut().insert(key, found.clone());
         found
     }

@@ -261,15 +261,29 @@ impl<'t> Bindings<'t> {
     }
 
     /// The names that alias one of `seeds` (seeds included), to a fixpoint.
-    /// A name joins when a binding's value derives from one already in:
-    /// only the bindings whose value names that one are tried again, so a
-    /// function of n bindings answers in the bindings that concern the
-    /// seeds, not n per round.
+    /// A name joins when a binding's value derives from one already in. In
+    /// a function of many bindings only those whose value names a new one
+    /// are tried again, so it answers in the bindings that concern the
+    /// seeds, not all of them per round.
     pub fn aliases(&self, seeds: &[String], src: &str, rules: AliasRules) -> HashSet<String> {
-        let mut names: HashSet<String> = seeds.iter().cloned().collect();
+        let names: HashSet<String> = seeds.iter().cloned().collect();
         if names.is_empty() {
             return names;
         }
+        match self.is_small() {
+            true => self.every_round(names, src, rules),
+            false => self.by_index(names, src, rules),
+        }
+    }
+
+    /// [`Bindings::aliases`] through the index: a binding is tried again
+    /// only when a name its value may derive from joins.
+    fn by_index(
+        &self,
+        mut names: HashSet<String>,
+        src: &str,
+        rules: AliasRules,
+    ) -> HashSet<String> {
         let index = self.index.get_or_init(|| self.index(src));
         let mut queue: Vec<String> = names.iter().cloned().collect();
         while let Some(name) = queue.pop() {
@@ -289,6 +303,38 @@ impl<'t> Bindings<'t> {
             }
         }
         names
+    }
+
+    /// Few enough bindings that trying them all, round after round, costs
+    /// less than indexing them (most functions).
+    pub fn is_small(&self) -> bool {
+        self.pairs.len() + self.params.len() <= SMALL
+    }
+
+    /// The fixpoint the long way: every binding tried again in every round
+    /// until no name joins.
+    fn every_round(
+        &self,
+        mut names: HashSet<String>,
+        src: &str,
+        rules: AliasRules,
+    ) -> HashSet<String> {
+        loop {
+            let before = names.len();
+            for (l, r) in &self.pairs {
+                if derives(*r, &names, src, rules) {
+                    names.insert(text(*l, src).to_string());
+                }
+            }
+            for (name, a) in self.params.iter().filter(|_| rules.params) {
+                if !names.contains(name) && derives(*a, &names, src, rules) {
+                    names.insert(name.clone());
+                }
+            }
+            if names.len() == before {
+                return names;
+            }
+        }
     }
 
     /// For each name, the bindings (pairs, then parameters) whose value
@@ -311,6 +357,9 @@ impl<'t> Bindings<'t> {
         index
     }
 }
+
+/// Up to this many bindings, [`Bindings::aliases`] tries them all.
+const SMALL: usize = 32;
 
 /// The identifiers [`derives`] may look at in `expr`, under any rules.
 fn derivable<'t>(expr: Node<'t>, out: &mut Vec<Node<'t>>) {
@@ -508,33 +557,6 @@ mod tests {
     use super::*;
     use crate::source::SourceFile;
 
-    /// The fixpoint [`Bindings::aliases`] reaches, the long way: every
-    /// binding tried again in every round until no name joins.
-    fn every_round(
-        b: &Bindings,
-        seeds: &[String],
-        src: &str,
-        rules: AliasRules,
-    ) -> HashSet<String> {
-        let mut names: HashSet<String> = seeds.iter().cloned().collect();
-        loop {
-            let before = names.len();
-            for (l, r) in &b.pairs {
-                if derives(*r, &names, src, rules) {
-                    names.insert(text(*l, src).to_string());
-                }
-            }
-            for (name, a) in b.params.iter().filter(|_| rules.params) {
-                if derives(*a, &names, src, rules) {
-                    names.insert(name.clone());
-                }
-            }
-            if names.len() == before {
-                return names;
-            }
-        }
-    }
-
     #[test]
     fn aliases_reach_the_fixpoint_of_every_binding() {
         // Bindings met before the ones they depend on (a loop carries them
@@ -580,8 +602,10 @@ func h(w http.ResponseWriter, r *http.Request) {
         ];
         for (seed, rules, want) in cases {
             let seeds = [seed.to_string()];
-            let got = b.aliases(&seeds, src, rules);
-            assert_eq!(got, every_round(&b, &seeds, src, rules), "{seed} {rules:?}");
+            let names: HashSet<String> = seeds.iter().cloned().collect();
+            let got = b.by_index(names.clone(), src, rules);
+            assert_eq!(got, b.every_round(names, src, rules), "{seed} {rules:?}");
+            assert_eq!(got, b.aliases(&seeds, src, rules), "{seed} {rules:?}");
             let want: HashSet<String> = want.iter().map(|s| s.to_string()).collect();
             assert_eq!(got, want, "{seed} {rules:?}");
         }
