@@ -288,13 +288,8 @@ impl<'t> Bindings<'t> {
         let mut queue: Vec<String> = names.iter().cloned().collect();
         while let Some(name) = queue.pop() {
             for &i in index.get(name.as_str()).into_iter().flatten() {
-                let (left, value) = match self.pairs.get(i as usize) {
-                    Some((l, r)) => (text(*l, src), *r),
-                    None if rules.params => {
-                        let (name, a) = &self.params[i as usize - self.pairs.len()];
-                        (name.as_str(), *a)
-                    }
-                    None => continue,
+                let Some((left, value)) = self.binding(i as usize, src, rules) else {
+                    continue;
                 };
                 if !names.contains(left) && derives(value, &names, src, rules) {
                     names.insert(left.to_string());
@@ -321,19 +316,36 @@ impl<'t> Bindings<'t> {
     ) -> HashSet<String> {
         loop {
             let before = names.len();
-            for (l, r) in &self.pairs {
-                if derives(*r, &names, src, rules) {
-                    names.insert(text(*l, src).to_string());
-                }
-            }
-            for (name, a) in self.params.iter().filter(|_| rules.params) {
-                if !names.contains(name) && derives(*a, &names, src, rules) {
-                    names.insert(name.clone());
+            for i in 0..self.pairs.len() + self.params.len() {
+                let Some((left, value)) = self.binding(i, src, rules) else {
+                    continue;
+                };
+                if !names.contains(left) && derives(value, &names, src, rules) {
+                    names.insert(left.to_string());
                 }
             }
             if names.len() == before {
                 return names;
             }
+        }
+    }
+
+    /// Binding `i` (the pairs, then the literals' parameters) as the name it
+    /// binds and its value; `None` for a parameter when `rules` do not
+    /// follow parameters.
+    fn binding<'s>(
+        &'s self,
+        i: usize,
+        src: &'s str,
+        rules: AliasRules,
+    ) -> Option<(&'s str, Node<'t>)> {
+        match self.pairs.get(i) {
+            Some((l, r)) => Some((text(*l, src), *r)),
+            None if rules.params => {
+                let (name, a) = self.params.get(i - self.pairs.len())?;
+                Some((name.as_str(), *a))
+            }
+            None => None,
         }
     }
 
