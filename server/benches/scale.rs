@@ -4,7 +4,8 @@
 //! up to 5 MB long and files with 100,000 findings (of one map, and each on
 //! a map, goroutine, channel or lock of its own, or each a request, a
 //! shutdown, a body read, a status, an atomic field or a hijacked conn of
-//! its own kind), and 100,000 channels each received in full. For each it
+//! its own kind), 100,000 channels each received in full and 100,000
+//! hijacked conns each closed on every way out. For each it
 //! prints the tree-sitter parse alone and the whole check of the same
 //! bytes, their ratio, and the peak resident memory of each (every
 //! measurement runs in a process of its own, so peaks do not mix). Targets (issue 16): check at
@@ -91,7 +92,8 @@ fn findings(n: usize) -> String {
 /// conn), so no two
 /// share a fix or a name; or `n` of one kind in one place (a shutdown, a
 /// body read, a status written twice, an atomic field), each found by a
-/// look at what comes before it.
+/// look at what comes before it; or `n` with no finding whose proof
+/// follows the handler's paths (channels received, hijacks closed).
 fn distinct(rule: &str, n: usize) -> String {
     let mut s = String::from(
         "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"io\"\n\t\"net/http\"\n\t\"sync\"\n\t\"sync/atomic\"\n\t\"time\"\n)\n\n",
@@ -131,6 +133,12 @@ fn distinct(rule: &str, n: usize) -> String {
             "hijacks" => writeln!(
                 s,
                 "\tconn{i}, _, _ := w.(http.Hijacker).Hijack()\n\t_ = conn{i}"
+            ),
+            // Each closed on every way out: one walk of the handler's
+            // paths follows them all.
+            "closed hijacks" => writeln!(
+                s,
+                "\tconn{i}, _, err{i} := w.(http.Hijacker).Hijack()\n\tif err{i} != nil {{\n\t\treturn\n\t}}\n\tdefer conn{i}.Close()"
             ),
             _ => writeln!(s, "\tmu{i}.Lock()\n\tfmt.Fprintln(w, {i})\n\tmu{i}.Unlock()"),
         }
@@ -184,6 +192,7 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
         "statuses",
         "atomics",
         "hijacks",
+        "closed hijacks",
     ] {
         for n in [10_000, 100_000] {
             v.push((format!("{rule} {n}"), Box::new(move || distinct(rule, n))));

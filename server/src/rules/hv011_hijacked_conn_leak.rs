@@ -75,10 +75,11 @@ connection itself.
     facts: None,
 };
 
-fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+fn check<'a>(cx: &Context<'a>, out: &mut Vec<Diagnostic>) {
     if !cx.scope_mentions("Hijack()") {
         return;
     }
+    let mut found = Vec::new();
     cx.visit_scope_kinds(
         |_| true,
         crate::kinds!("call_expression"),
@@ -89,12 +90,59 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if call.method(cx.src).map(|m| m.1) != Some("Hijack") || !call.no_args() {
                 return Visit::Descend;
             }
-            if let Some(d) = check_hijack(cx, n) {
-                out.push(d);
-            }
+            found.extend(assess(cx, n));
             Visit::Descend
         },
     );
+    // The conns closed on some paths: one walk of each function follows
+    // all of its hijacks at once.
+    let mut tracked: std::collections::HashMap<usize, (Node<'a>, Vec<Tracked<'a>>)> =
+        Default::default();
+    for f in &found {
+        if let Found::Closed(t) = f {
+            let func = enclosing_function(t.hijack).expect("assessed in a function");
+            tracked
+                .entry(func.id())
+                .or_insert((func, Vec::new()))
+                .1
+                .push(t.clone());
+        }
+    }
+    let mut leaked = std::collections::HashSet::new();
+    for (func, ts) in tracked.into_values() {
+        leaked.extend(open_on_some_path(cx, func, ts));
+    }
+    for f in found {
+        match f {
+            Found::Leak(d) => out.push(d),
+            Found::Closed(t) if leaked.contains(&t.hijack.id()) => {
+                let message = format!(
+                    "`{}` from `Hijack()` is not closed on every path: one way out of the handler leaves it open",
+                    t.conn
+                );
+                out.push(finish(cx, t.hijack, message));
+            }
+            Found::Closed(_) => {}
+        }
+    }
+}
+
+/// What a look at one hijack found: a leak, or a conn closed on some
+/// paths, which a walk of its function's paths settles.
+enum Found<'a> {
+    Leak(Diagnostic),
+    Closed(Tracked<'a>),
+}
+
+/// A hijack whose conn is closed somewhere in its function.
+#[derive(Clone)]
+struct Tracked<'a> {
+    hijack: Node<'a>,
+    conn: &'a str,
+    /// The conn and its aliases.
+    conns: Vec<String>,
+    /// The name of the hijack's error, unless it is a conn's.
+    err: Option<&'a str>,
 }
 
 /// The variable the hijacked connection is assigned to.
@@ -138,7 +186,7 @@ fn hijacks_handler_writer<'a>(cx: &Context<'a>, hijack: Node<'a>) -> bool {
     })
 }
 
-fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
+fn assess<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Found<'a>> {
     if !hijacks_handler_writer(cx, hijack) {
         return None;
     }
@@ -169,18 +217,20 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
             match fate {
                 // Paths are followed only where the conn stays in sight:
                 // no closure or goroutine literal of the handler uses it.
-                Fate::Closed
-                    if !crate::syntax::functions_in(func)
-                        .iter()
-                        .any(|f| conns.iter().any(|c| crate::syntax::mentions(*f, cx.src, c)))
-                        && open_on_some_path(cx, func, hijack, &conns) => {}
+                Fate::Closed if !in_literals(cx, func, &conns) => {
+                    let err = hijack_error_name(cx, hijack).filter(|e| !conns.contains(e));
+                    let conns = aliases.into_iter().collect();
+                    return Some(Found::Closed(Tracked {
+                        hijack,
+                        conn,
+                        conns,
+                        err,
+                    }));
+                }
                 Fate::Closed | Fate::HandedOff | Fate::Unknown => return None,
                 Fate::Kept => {}
             }
             match given_to {
-                _ if fate == Fate::Closed => format!(
-                    "`{conn}` from `Hijack()` is not closed on every path: one way out of the handler leaves it open"
-                ),
                 Some(g) => format!(
                     "`{conn}` from `Hijack()` is never closed: the handler owns it now, and `{}` does not close it either",
                     cx.text(g)
@@ -189,14 +239,20 @@ fn check_hijack<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Diagnostic> {
             }
         }
     };
+    Some(Found::Leak(finish(cx, hijack, message)))
+}
+
+/// The finding on `hijack`, with its fix.
+fn finish<'a>(cx: &Context<'a>, hijack: Node<'a>, message: String) -> Diagnostic {
     let mut d = cx.diag(&RULE, hijack, message);
-    if let Some(conn) = conn_name(cx, hijack) {
+    let func = enclosing_function(hijack);
+    if let (Some(conn), Some(func)) = (conn_name(cx, hijack), func) {
         d.fixes.extend(close_fix(cx, func, hijack, conn));
         super::by_hand(&mut d, || {
             format!("close `{conn}` where its last use ends: `defer {conn}.Close()` in the goroutine that owns it")
         });
     }
-    Some(d)
+    d
 }
 
 /// Closes the connection in the goroutine that owns it
@@ -286,104 +342,257 @@ fn close_fix<'a>(
     ))
 }
 
-/// True when some way out of `func` after a successful `hijack` leaves
-/// `conn` open: no `Close()` (or `defer`), no hand-off to a goroutine or
-/// function that takes it over, on that path. The branch where the
-/// hijack's error is set has no conn to close.
+/// True when a function literal inside `func` uses one of `conns`: its
+/// paths are not the handler's to follow.
+fn in_literals<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> bool {
+    let outermost = || {
+        let mut spans = Vec::new();
+        let id = func.id();
+        crate::syntax::visit_kinds(func, crate::kinds!("func_literal"), |n| {
+            if n.id() == id {
+                return Visit::Descend;
+            }
+            spans.push((n.start_byte(), n.end_byte()));
+            Visit::Skip
+        });
+        spans
+    };
+    let spans =
+        crate::syntax::flat::memo(func, outermost).unwrap_or_else(|| std::rc::Rc::new(outermost()));
+    if spans.is_empty() {
+        return false;
+    }
+    let uses = cx.occurrences(func);
+    (conns.iter().flat_map(|c| uses.of_name(c)))
+        .filter(|u| u.kind_name() == "identifier")
+        .any(|u| {
+            let at = u.start_byte();
+            let i = spans.partition_point(|s| s.0 <= at);
+            i > 0 && at < spans[i - 1].1
+        })
+}
+
+/// The hijacks of `tracked` (all in `func`) whose conn some way out of
+/// `func` after a successful hijack leaves open: no `Close()` (or `defer`),
+/// no hand-off to a goroutine or function that takes it over, on that path.
+/// The branch where the hijack's error is set has no conn to close. One
+/// walk follows every hijack: a handler that hijacks many times is walked
+/// once, not once per hijack.
 fn open_on_some_path<'a>(
     cx: &Context<'a>,
     func: Node<'a>,
-    hijack: Node<'a>,
-    conns: &[&str],
-) -> bool {
+    mut tracked: Vec<Tracked<'a>>,
+) -> Vec<usize> {
+    /// A hijack's conn on one path: open, or closed with a helper's call
+    /// whose result is not yet tested (`None` when neither: not held).
+    #[derive(Clone, Copy)]
+    struct Held<'a> {
+        open: bool,
+        pending: Option<Pending<'a>>,
+    }
     struct Open<'c, 'a> {
         cx: &'c Context<'a>,
-        hijack: Node<'a>,
-        conns: &'c [&'c str],
-        err: Option<&'a str>,
-        leaked: bool,
+        tracked: &'c [Tracked<'a>],
+        /// Each hijack's conn names.
+        conns: Vec<Vec<&'c str>>,
+        /// The hijacks each name is a conn of.
+        by_name: std::collections::HashMap<&'c str, Vec<u32>>,
+        leaked: Vec<bool>,
+    }
+    impl<'a> Open<'_, 'a> {
+        /// The hijack `k` with the state `held` on `state`'s path.
+        fn set(state: &mut Vec<(u32, Held<'a>)>, k: u32, held: Held<'a>) {
+            let keep = held.open || held.pending.is_some();
+            match state.binary_search_by_key(&k, |e| e.0) {
+                Ok(i) if keep => state[i].1 = held,
+                Ok(i) => {
+                    state.remove(i);
+                }
+                Err(i) if keep => state.insert(i, (k, held)),
+                Err(_) => {}
+            }
+        }
     }
     impl<'a> crate::syntax::flow::Flow<'a> for Open<'_, 'a> {
-        /// Open on this path; a helper call that closes it on the paths its
-        /// result tells, its result not yet tested.
-        type State = (bool, Option<Pending<'a>>);
+        /// The hijacks held on this path, by their place in `tracked`.
+        type State = Vec<(u32, Held<'a>)>;
         fn join(&mut self, into: &mut Self::State, other: Self::State) {
-            into.0 |= other.0;
-            into.1 = into.1.or(other.1);
+            if other.is_empty() {
+                return;
+            }
+            let mine = std::mem::take(into);
+            let (mut a, mut b) = (mine.into_iter().peekable(), other.into_iter().peekable());
+            loop {
+                let next = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) if x.0 == y.0 => {
+                        let (k, x) = a.next().unwrap();
+                        let (_, y) = b.next().unwrap();
+                        let pending = x.pending.or(y.pending);
+                        (
+                            k,
+                            Held {
+                                open: x.open | y.open,
+                                pending,
+                            },
+                        )
+                    }
+                    (Some(x), Some(y)) if x.0 < y.0 => a.next().unwrap(),
+                    (Some(_), Some(_)) | (None, Some(_)) => b.next().unwrap(),
+                    (Some(_), None) => a.next().unwrap(),
+                    (None, None) => break,
+                };
+                into.push(next);
+            }
         }
         fn step(&mut self, node: Node<'a>, state: &mut Self::State) {
-            if crate::syntax::contains(node, self.hijack) {
-                state.0 = true;
+            // The hijacks made here: open from now on.
+            let (start, end) = (node.start_byte(), node.end_byte());
+            let first = self
+                .tracked
+                .partition_point(|t| t.hijack.start_byte() < start);
+            let made: Vec<u32> = (first..self.tracked.len())
+                .take_while(|&k| self.tracked[k].hijack.start_byte() < end)
+                .filter(|&k| crate::syntax::contains(node, self.tracked[k].hijack))
+                .map(|k| k as u32)
+                .collect();
+            for &k in &made {
+                let pending = state
+                    .binary_search_by_key(&k, |e| e.0)
+                    .ok()
+                    .and_then(|i| state[i].1.pending);
+                Self::set(
+                    state,
+                    k,
+                    Held {
+                        open: true,
+                        pending,
+                    },
+                );
+            }
+            if state.iter().all(|e| !e.1.open) {
                 return;
             }
-            if !state.0 {
-                return;
-            }
-            // Closed, deferred closed, or handed to what takes it over
-            // (the caller checks that no literal of the handler uses it).
-            if fate_in(self.cx, node, self.conns).0 != Fate::Kept {
-                state.0 = false;
-                return;
-            }
-            if let Some(p) = keyed_close(self.cx, node, self.conns) {
-                state.1 = Some(p);
+            // The open conns this node names: only those can change.
+            let mut named: Vec<u32> = Vec::new();
+            crate::syntax::visit_kinds(node, crate::kinds!("identifier"), |n| {
+                if let Some(ks) = self.by_name.get(self.cx.text(n)) {
+                    named.extend(ks.iter().filter(|k| !made.contains(k)));
+                }
+                Visit::Descend
+            });
+            named.sort_unstable();
+            named.dedup();
+            for k in named {
+                let Ok(i) = state.binary_search_by_key(&k, |e| e.0) else {
+                    continue;
+                };
+                if !state[i].1.open {
+                    continue;
+                }
+                let conns = &self.conns[k as usize];
+                // Closed, deferred closed, or handed to what takes it over
+                // (the caller checks that no literal of the handler uses it).
+                if fate_in(self.cx, node, conns).0 != Fate::Kept {
+                    let pending = state[i].1.pending;
+                    Self::set(
+                        state,
+                        k,
+                        Held {
+                            open: false,
+                            pending,
+                        },
+                    );
+                } else if let Some(p) = keyed_close(self.cx, node, conns) {
+                    state[i].1.pending = Some(p);
+                }
             }
         }
-        /// On the branch where the hijack's error is set (`err != nil`
+        /// On the branch where a hijack's error is set (`err != nil`
         /// taken, `err == nil` not, `errors.Is(err, …)` taken) there is no
         /// conn to close; on a branch that tests a closing helper's result,
         /// the helper closed it or not.
         fn branch(&mut self, cond: Node<'a>, taken: bool, state: &mut Self::State) {
-            if let Some(p) = state.1 {
-                if let Some(effect) = p.on_branch(self.cx, cond, taken) {
-                    state.1 = None;
-                    // A helper that may have closed it is taken as closing.
-                    if effect != super::keyed::Effect::Not {
-                        state.0 = false;
+            let cx = self.cx;
+            let mut i = 0;
+            while i < state.len() {
+                let (k, mut held) = state[i];
+                let t = &self.tracked[k as usize];
+                match held.pending.and_then(|p| p.on_branch(cx, cond, taken)) {
+                    Some(effect) => {
+                        held.pending = None;
+                        // A helper that may have closed it is taken as closing.
+                        if effect != super::keyed::Effect::Not {
+                            held.open = false;
+                        }
                     }
-                    return;
+                    None if t.err.is_some_and(|err| error_set(cx, cond, taken, err)) => {
+                        held.open = false;
+                    }
+                    None => {}
                 }
-            }
-            let Some(err) = self.err else {
-                return;
-            };
-            // `if err := other(); err != nil`: another error of that name.
-            let shadowed = cond
-                .up()
-                .and_then(|i| i.field("initializer"))
-                .filter(|i| i.kind_name() == "short_var_declaration")
-                .and_then(|i| i.field("left"))
-                .is_some_and(|l| named_children(l).any(|n| self.cx.text(n) == err));
-            if shadowed {
-                return;
-            }
-            let cond = unparen(cond);
-            if !crate::syntax::mentions(cond, self.cx.src, err) {
-                return;
-            }
-            let is_nil_test = cond.kind_name() == "binary_expression"
-                && cond.field("operator").map(|o| self.cx.text(o)) == Some("==");
-            if taken != is_nil_test {
-                state.0 = false;
+                if held.open || held.pending.is_some() {
+                    state[i].1 = held;
+                    i += 1;
+                } else {
+                    state.remove(i);
+                }
             }
         }
         fn exit(&mut self, _node: Node<'a>, state: &Self::State) {
-            self.leaked |= state.0;
+            for (k, held) in state {
+                self.leaked[*k as usize] |= held.open;
+            }
         }
     }
     let Some(body) = func.field("body") else {
-        return false;
+        return Vec::new();
     };
-    let err = hijack_error_name(cx, hijack).filter(|e| !conns.contains(e));
+    tracked.sort_by_key(|t| t.hijack.start_byte());
+    let conns: Vec<Vec<&str>> = (tracked.iter())
+        .map(|t| t.conns.iter().map(String::as_str).collect())
+        .collect();
+    let mut by_name: std::collections::HashMap<&str, Vec<u32>> = Default::default();
+    for (k, names) in conns.iter().enumerate() {
+        for n in names {
+            by_name.entry(n).or_default().push(k as u32);
+        }
+    }
     let mut flow = Open {
         cx,
-        hijack,
+        tracked: &tracked,
         conns,
-        err,
-        leaked: false,
+        by_name,
+        leaked: vec![false; tracked.len()],
     };
-    crate::syntax::flow::run(&mut flow, body, cx.src, (false, None));
-    flow.leaked
+    crate::syntax::flow::run(&mut flow, body, cx.src, Vec::new());
+    let leaked = flow.leaked;
+    (tracked.iter().zip(leaked))
+        .filter(|(_, l)| *l)
+        .map(|(t, _)| t.hijack.id())
+        .collect()
+}
+
+/// True when taking (`taken`) or skipping a branch on `cond` means the
+/// error `err` is set: `err != nil` taken, `err == nil` skipped,
+/// `errors.Is(err, …)` taken. Not when the `if` declares an `err` of its
+/// own (`if err := other(); err != nil`).
+fn error_set(cx: &Context, cond: Node, taken: bool, err: &str) -> bool {
+    let shadowed = cond
+        .up()
+        .and_then(|i| i.field("initializer"))
+        .filter(|i| i.kind_name() == "short_var_declaration")
+        .and_then(|i| i.field("left"))
+        .is_some_and(|l| named_children(l).any(|n| cx.text(n) == err));
+    if shadowed {
+        return false;
+    }
+    let cond = unparen(cond);
+    if !crate::syntax::mentions(cond, cx.src, err) {
+        return false;
+    }
+    let is_nil_test = cond.kind_name() == "binary_expression"
+        && cond.field("operator").map(|o| cx.text(o)) == Some("==");
+    taken != is_nil_test
 }
 
 /// `conn, rw, err := ….Hijack()`: the error's name, unless it is `_`.
