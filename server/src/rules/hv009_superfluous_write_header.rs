@@ -9,7 +9,7 @@ use crate::syntax::http::{writer_call, WriterCall};
 use crate::syntax::scope::AliasRules;
 use crate::syntax::NodeKind;
 use crate::syntax::{unparen, Call, Visit};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -530,15 +530,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // finding, and its fix, name the cause. (After a body write, each
         // later status is a mistake of its own.)
         let mut pairs = Vec::new();
-        let writes = match found.is_empty() {
-            true => Vec::new(),
-            false => writes_in(cx, &status.writers, h.body),
+        let homes = match found.is_empty() {
+            true => Homes::new(),
+            false => homes(&writes_in(cx, &status.writers, h.body)),
         };
         for (second, first) in found.into_values() {
             // A write on the way that sent the status at once (`w.Write`,
             // not an encoder that may fail before writing) is the one the
             // second write follows, with or without `first`.
-            let first = written_between(&writes, first, second)
+            let first = written_between(&homes, first, second)
                 .filter(|n| commits_at_once(cx, *n))
                 .unwrap_or(first);
             // Only around the loop when it comes after, or is, the second
@@ -701,25 +701,46 @@ fn another_branch_falls_through(cx: &Context, branch: Node) -> bool {
 /// that writes to the client: `second` comes after it even without
 /// `first`, so it is the write the message names, and removing `first`
 /// would leave `second` superfluous (RULES.md: the 200 goes only with
-/// nothing written before the second). `writes` are the body's writing
-/// calls in order (function literals left out): the search goes back from
-/// `second`, not through the body once per write.
-fn written_between<'a>(writes: &[Node<'a>], first: Node<'a>, second: Node<'a>) -> Option<Node<'a>> {
+/// nothing written before the second). Only a write on the way to `second`
+/// counts: its statement sits in a block that holds `second` (not in a
+/// branch that leaves it out). `homes` are the body's writing calls by the
+/// block their statement sits in (see [`homes`]): the search climbs from
+/// `second` through the blocks around it, not through every write between.
+fn written_between<'a>(homes: &Homes<'a>, first: Node<'a>, second: Node<'a>) -> Option<Node<'a>> {
     let to = second.start_byte();
-    let before = writes.partition_point(|w| w.start_byte() < to);
-    writes[..before]
-        .iter()
-        .rev()
-        .take_while(|w| w.start_byte() >= first.end_byte())
-        .filter(|w| w.end_byte() <= to)
-        .find(|w| {
-            // On the way to `second`: its statement sits in a block that
-            // holds `second` (not in a branch that leaves it out).
-            crate::syntax::statement_of(**w)
-                .and_then(|st| st.up())
-                .is_some_and(|b| crate::syntax::contains(b, second))
-        })
-        .copied()
+    let mut best: Option<Node<'a>> = None;
+    let mut cur = second.up();
+    while let Some(b) = cur {
+        if crate::syntax::is_function(b) {
+            break;
+        }
+        if let Some(writes) = homes.get(&b.id()) {
+            let before = writes.partition_point(|w| w.start_byte() < to);
+            let last = writes[..before].iter().rev().find(|w| w.end_byte() <= to);
+            if let Some(&w) = last.filter(|w| w.start_byte() >= first.end_byte()) {
+                if best.is_none_or(|x| w.start_byte() > x.start_byte()) {
+                    best = Some(w);
+                }
+            }
+        }
+        cur = b.up();
+    }
+    best
+}
+
+/// Writing calls by the id of the block (or statement list) their
+/// statement sits in, each list in order.
+type Homes<'a> = HashMap<usize, Vec<Node<'a>>>;
+
+/// `writes` (in order) by the block their statement sits in.
+fn homes<'a>(writes: &[Node<'a>]) -> Homes<'a> {
+    let mut homes = Homes::new();
+    for &w in writes {
+        if let Some(b) = crate::syntax::statement_of(w).and_then(|st| st.up()) {
+            homes.entry(b.id()).or_default().push(w);
+        }
+    }
+    homes
 }
 
 /// The calls of `body` that write to the client through `writers`, in

@@ -30,7 +30,7 @@ use crate::syntax::locks::{self, Held};
 use crate::syntax::scope::Bindings;
 use crate::syntax::types::{of_expr, Kind, Locals};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, unparen, visit, Visit};
+use crate::syntax::{enclosing_function, unparen, Visit};
 use std::cell::OnceCell;
 use tree_sitter::Node;
 
@@ -157,6 +157,9 @@ pub struct Context<'a> {
     /// Where each name occurs in a body (or function) a rule asked about,
     /// by its node id (see [`Context::occurrences`]).
     mentions: PerNode<crate::syntax::Occurrences<'a>>,
+    /// The assignments and short declarations of each function asked
+    /// about, by the names they assign (see [`Context::background_at`]).
+    assignments: PerNode<Assignments<'a>>,
     /// What guard fixes read of each struct type, by file and type name.
     pub(crate) structs: std::cell::RefCell<StructMemo>,
     /// The function nodes of [`Context::handlers`].
@@ -183,6 +186,10 @@ pub struct Context<'a> {
     /// [`Context::import_uses`]).
     import_uses: std::cell::RefCell<ImportUses>,
 }
+
+/// A function's `x := …` and `x = …` statements by the names on their
+/// left, in walk order.
+type Assignments<'a> = std::collections::HashMap<&'a str, Vec<Node<'a>>>;
 
 /// See [`Context::import_uses`].
 type ImportUses = std::collections::HashMap<String, Option<std::sync::Arc<Vec<usize>>>>;
@@ -252,6 +259,7 @@ impl<'a> Context<'a> {
             declared: Default::default(),
             guard_fixes: Default::default(),
             mentions: Default::default(),
+            assignments: Default::default(),
             first_writes: Default::default(),
             import_uses: Default::default(),
             structs: Default::default(),
@@ -758,21 +766,21 @@ impl<'a> Context<'a> {
 
     /// True for `context.Background()` / `context.TODO()`, directly or through
     /// a local variable assigned from one.
-    pub fn is_background_context(&self, expr: Node) -> bool {
+    pub fn is_background_context(&self, expr: Node<'a>) -> bool {
         self.background_at(expr, 0, false)
     }
 
     /// True for a context without a deadline: [`Context::is_background_context`],
     /// or one made from it by `context.WithCancel` or `context.WithValue`
     /// (`ctx, cancel := context.WithCancel(context.Background())`).
-    pub fn has_no_deadline(&self, expr: Node) -> bool {
+    pub fn has_no_deadline(&self, expr: Node<'a>) -> bool {
         self.background_at(expr, 0, true)
     }
 
     /// [`Context::is_background_context`] (with `derived`, also through
     /// `WithCancel` and `WithValue`), `depth` steps from where it was asked
-    /// (`ctx, cancel = context.WithCancel(ctx)` names itself).
-    fn background_at(&self, expr: Node, depth: usize, derived: bool) -> bool {
+    /// (a chain of derivations deeper than 8 is taken as having a deadline).
+    fn background_at(&self, expr: Node<'a>, depth: usize, derived: bool) -> bool {
         if depth > 8 {
             return false;
         }
@@ -796,32 +804,40 @@ impl<'a> Context<'a> {
         };
         // `ctx := v`, `ctx = v`, or `ctx, cancel := context.WithCancel(…)`:
         // the last one before `e` in a block around it (a `ctx :=` in
-        // another branch declares another variable).
-        let mut init = None;
-        visit(func, |n| {
-            if n.start_byte() >= e.start_byte() {
-                return Visit::Stop;
-            }
-            if !matches!(
-                n.kind_name(),
-                "short_var_declaration" | "assignment_statement"
-            ) {
-                return Visit::Descend;
-            }
+        // another branch declares another variable). Found from the
+        // function's index of names: a walk per question would cost the
+        // function's size per `ctx` asked about.
+        let assignments = per_node(&self.assignments, func, || {
+            let mut at = Assignments::new();
+            let kinds = crate::kinds!("short_var_declaration", "assignment_statement");
+            crate::syntax::visit_kinds(func, kinds, |n| {
+                let left = n
+                    .field("left")
+                    .into_iter()
+                    .flat_map(crate::syntax::named_children);
+                for l in left.filter(|l| l.kind_name() == "identifier") {
+                    at.entry(self.text(l)).or_default().push(n);
+                }
+                Visit::Descend
+            });
+            at
+        });
+        let named = assignments.get(name).map_or(&[][..], |v| &v[..]);
+        let before = named.partition_point(|n| n.start_byte() < e.start_byte());
+        let init = named[..before].iter().rev().find_map(|&n| {
             let around = n
                 .up()
                 .is_some_and(|b| b.start_byte() <= e.start_byte() && e.end_byte() <= b.end_byte());
-            if !around {
-                return Visit::Skip;
+            // `ctx, cancel := context.WithCancel(ctx)`: the `ctx` inside is
+            // the one before.
+            let holds_e = e.start_byte() < n.end_byte();
+            if !around || holds_e || self.nil_fallback(n, name) {
+                return None;
             }
-            let value = crate::syntax::scope::assigned_pairs(n)
+            crate::syntax::scope::assigned_pairs(n)
                 .into_iter()
                 .find(|(l, _)| self.text(*l) == name)
-                .map(|(_, v)| v);
-            if let Some(v) = value.filter(|_| !self.nil_fallback(n, name)) {
-                init = Some(v);
-            }
-            Visit::Descend
+                .map(|(_, v)| v)
         });
         init.is_some_and(|v| v.id() != e.id() && self.background_at(v, depth + 1, derived))
     }
