@@ -302,8 +302,9 @@ fn hoistable<'t>(
     // Nothing but the header may touch the value.
     let outside = {
         let mut found = false;
+        let header_ids: std::collections::HashSet<usize> = header.iter().map(|x| x.id()).collect();
         crate::syntax::visit_no_funcs(s, |n| {
-            if header.iter().any(|x| x.id() == n.id()) {
+            if header_ids.contains(&n.id()) {
                 return Visit::Skip;
             }
             if touches(n) {
@@ -356,7 +357,12 @@ fn reads_in<'t>(roots: &[Node<'t>], touches: &dyn Fn(Node) -> bool, src: &str) -
             while let Some(up) = climb(read) {
                 read = up;
             }
-            if !out.iter().any(|o| crate::syntax::contains(*o, read)) {
+            // The roots are apart and in order, and so are the reads: a
+            // read inside one found before is inside the last one.
+            if !out
+                .last()
+                .is_some_and(|o| crate::syntax::contains(*o, read))
+            {
                 out.push(read);
             }
             Visit::Skip

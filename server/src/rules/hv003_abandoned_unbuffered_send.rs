@@ -13,7 +13,7 @@ use crate::syntax::handlers::params;
 use crate::syntax::types::{of_expr, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Occurrences, Visit};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use tree_sitter::Node;
 
@@ -714,6 +714,7 @@ fn lifetimes<'a>(
     };
     let mut keys = Vec::new();
     let mut tracked = Vec::new();
+    let mut classes: HashMap<(usize, Vec<&str>), usize> = HashMap::new();
     for m in made.iter().flatten() {
         for (i, (g, _)) in m.senders.iter().enumerate() {
             let ch = m.ch;
@@ -726,6 +727,11 @@ fn lifetimes<'a>(
                 .collect();
             let mut keys_of_g = vec![ch];
             keys_of_g.extend(signals.iter().copied());
+            // The senders of one channel with the same signals wait alike.
+            let next = classes.len();
+            let class = *classes
+                .entry((m.make.id(), keys_of_g.clone()))
+                .or_insert(next);
             let done = move |r: Node<'a>| {
                 received_channel(r, cx.src).is_some_and(|c| signals.contains(&c))
             };
@@ -734,6 +740,7 @@ fn lifetimes<'a>(
                 stmt: hoisted(g, m.func).stmt,
                 keys: keys_of_g,
                 waits: Box::new(move |n| waits(n, &|r| waits_on(cx, r, ch) || done(r), cx.src)),
+                class,
             });
         }
     }
@@ -1303,16 +1310,19 @@ fn escapes(
     goroutines: &[Start],
     senders: &[(Start, Node)],
 ) -> bool {
-    let in_sender = |n: Node| {
-        senders
-            .iter()
-            .any(|(g, _)| crate::syntax::contains(g.stmt, n))
-    };
+    // Asked per use: read once into ranges and ids.
+    let in_sender = crate::syntax::Spans::of(senders.iter().map(|(g, _)| g.stmt));
+    let in_goroutine = crate::syntax::Spans::of(goroutines.iter().map(|g| g.stmt));
+    let literals: HashSet<usize> = goroutines
+        .iter()
+        .filter_map(|g| g.literal)
+        .map(|l| l.id())
+        .collect();
     for &n in uses {
-        if in_sender(n) {
+        if in_sender.hold(n) {
             continue;
         }
-        if in_callback(n, body, goroutines) {
+        if in_callback(n, body, &literals) {
             return true;
         }
         let Some(p) = n.up() else {
@@ -1329,9 +1339,7 @@ fn escapes(
             _ if handed_on => false,
             "unary_expression" | "range_clause" | "send_statement" => {
                 // A receive in another goroutine means the receiver lives there.
-                !goroutines
-                    .iter()
-                    .any(|g| crate::syntax::contains(g.stmt, n))
+                !in_goroutine.hold(n)
             }
             // `close(ch)`, or a package helper that only sends on it or
             // receives from it (waiting or not: see `waits_on`), in this
@@ -1342,9 +1350,7 @@ fn escapes(
                     || (arg_index(cx, call, ch)
                         .and_then(|i| helper_facts(cx, call, i))
                         .is_some()
-                        && !goroutines
-                            .iter()
-                            .any(|g| crate::syntax::contains(g.stmt, n)))
+                        && !in_goroutine.hold(n))
             }),
             "expression_list" => p.up().is_some_and(|d| {
                 matches!(
@@ -1368,7 +1374,7 @@ fn escapes(
 /// or kept for later. How often, and whether,
 /// it receives is not known here (a mock that calls it three times for two
 /// sends), so whether a send is left waiting cannot be told.
-fn in_callback(n: Node, body: Node, goroutines: &[Start]) -> bool {
+fn in_callback(n: Node, body: Node, goroutine_literals: &HashSet<usize>) -> bool {
     let mut at = n;
     while let Some(up) = at.up().filter(|u| u.id() != body.id()) {
         if up.kind_name() == "func_literal" {
@@ -1382,9 +1388,7 @@ fn in_callback(n: Node, body: Node, goroutines: &[Start]) -> bool {
                 .filter(|l| l.kind_name() == "expression_list")
                 .and_then(|l| l.up())
                 .is_some_and(|r| r.kind_name() == "return_statement");
-            let started = goroutines
-                .iter()
-                .any(|g| g.literal.map(|l| l.id()) == Some(up.id()));
+            let started = goroutine_literals.contains(&up.id());
             return !run_here && !returned && !started;
         }
         at = up;

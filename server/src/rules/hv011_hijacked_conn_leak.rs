@@ -345,31 +345,26 @@ fn close_fix<'a>(
 /// True when a function literal inside `func` uses one of `conns`: its
 /// paths are not the handler's to follow.
 fn in_literals<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> bool {
-    let outermost = || {
-        let mut spans = Vec::new();
+    let literals = || {
+        let mut found = Vec::new();
         let id = func.id();
         crate::syntax::visit_kinds(func, crate::kinds!("func_literal"), |n| {
-            if n.id() == id {
-                return Visit::Descend;
+            if n.id() != id {
+                found.push(n);
             }
-            spans.push((n.start_byte(), n.end_byte()));
-            Visit::Skip
+            Visit::Descend
         });
-        spans
+        crate::syntax::Spans::of(found)
     };
     let spans =
-        crate::syntax::flat::memo(func, outermost).unwrap_or_else(|| std::rc::Rc::new(outermost()));
+        crate::syntax::flat::memo(func, literals).unwrap_or_else(|| std::rc::Rc::new(literals()));
     if spans.is_empty() {
         return false;
     }
     let uses = cx.occurrences(func);
     (conns.iter().flat_map(|c| uses.of_name(c)))
         .filter(|u| u.kind_name() == "identifier")
-        .any(|u| {
-            let at = u.start_byte();
-            let i = spans.partition_point(|s| s.0 <= at);
-            i > 0 && at < spans[i - 1].1
-        })
+        .any(|u| spans.hold(*u))
 }
 
 /// The hijacks of `tracked` (all in `func`) whose conn some way out of

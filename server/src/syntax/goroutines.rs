@@ -482,6 +482,7 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
             stmt: g.stmt,
             keys,
             waits: Box::new(move |n| waits_for(n, &g, src)),
+            class: tracked.len(),
         });
     }
     let left = left_running(&tracked, &keys_of, src);
@@ -538,6 +539,10 @@ pub struct Tracked<'t, 'w> {
     pub keys: Vec<&'t str>,
     /// Whether a statement (or a `select` case's communication) waits for it.
     pub waits: Box<dyn Fn(Node<'t>) -> bool + 'w>,
+    /// Goroutines of one function with the same class have the same `keys`
+    /// and the same `waits` (the senders of one channel): a statement is
+    /// asked once whether it waits for all of them.
+    pub class: usize,
 }
 
 /// For each of `tracked`: the ways out of its function (a `return`, or the
@@ -569,26 +574,45 @@ pub fn left_running<'t>(
     left
 }
 
-/// [`left_running`] for goroutines of one function.
+/// [`left_running`] for goroutines of one function. The goroutines of a
+/// class take neighbouring bits of the flow's state, so a statement that
+/// waits for a class clears them at once, and is asked once, however many
+/// goroutines the class has.
 fn left_running_in<'t>(
     tracked: &[&Tracked<'t, '_>],
     keys_of: &dyn Fn(Node<'t>) -> Vec<&'t str>,
     src: &'t str,
 ) -> Vec<Vec<Node<'t>>> {
+    // Bit `b` of the state stands for `tracked[order[b]]`.
+    let mut order: Vec<usize> = (0..tracked.len()).collect();
+    order.sort_by_key(|&i| tracked[i].class);
+    let mut classes: Vec<Class> = Vec::new();
+    for (b, &i) in order.iter().enumerate() {
+        match classes.last_mut() {
+            Some(c) if tracked[order[c.bits.start]].class == tracked[i].class => c.bits.end = b + 1,
+            _ => classes.push(Class {
+                bits: b..b + 1,
+                first: i,
+            }),
+        }
+    }
     let mut by_key: std::collections::HashMap<&'t str, Vec<usize>> = Default::default();
-    let mut starting: std::collections::HashMap<usize, Vec<usize>> = Default::default();
-    for (i, t) in tracked.iter().enumerate() {
-        for k in &t.keys {
+    for (c, class) in classes.iter().enumerate() {
+        for k in &tracked[class.first].keys {
             let v = by_key.entry(k).or_default();
-            if v.last() != Some(&i) {
-                v.push(i);
+            if v.last() != Some(&c) {
+                v.push(c);
             }
         }
-        starting.entry(t.stmt.id()).or_default().push(i);
+    }
+    let mut starting: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    for (b, &i) in order.iter().enumerate() {
+        starting.entry(tracked[i].stmt.id()).or_default().push(b);
     }
     let body = tracked[0].body;
     let mut all = Lifetimes {
         tracked,
+        classes,
         by_key,
         starting,
         keys_of,
@@ -601,10 +625,21 @@ fn left_running_in<'t>(
     };
     all.deferred_waits();
     flow::run(&mut all, body, src, Bits::default());
-    all.left
+    let mut left = vec![Vec::new(); tracked.len()];
+    for (b, l) in all.left.into_iter().enumerate() {
+        left[order[b]] = l;
+    }
+    left
 }
 
-/// Goroutines pending on a path, by their index in [`Lifetimes::tracked`].
+/// Goroutines of one class (see [`Tracked::class`]): their bits, and one
+/// of them to ask.
+struct Class {
+    bits: std::ops::Range<usize>,
+    first: usize,
+}
+
+/// Goroutines pending on a path, by their bit (see [`left_running_in`]).
 #[derive(Clone, Default)]
 struct Bits(Vec<u64>);
 
@@ -619,11 +654,38 @@ impl Bits {
             self.0[i / 64] &= !(1 << (i % 64));
         }
     }
-    fn get(&self, i: usize) -> bool {
-        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
-    }
     fn any(&self) -> bool {
         self.0.iter().any(|w| *w != 0)
+    }
+    /// The words of `bits` (a range of bit positions), each with the mask
+    /// of its bits in the range.
+    fn words(&self, bits: &std::ops::Range<usize>) -> impl Iterator<Item = (usize, u64)> {
+        let (start, end) = (bits.start, bits.end.min(self.0.len() * 64));
+        let words = match start < end {
+            true => start / 64..(end - 1) / 64 + 1,
+            false => 0..0,
+        };
+        words.map(move |w| {
+            let lo = start.max(w * 64) - w * 64;
+            let hi = end.min(w * 64 + 64) - w * 64;
+            let mask = if hi - lo == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << (hi - lo)) - 1) << lo
+            };
+            (w, mask)
+        })
+    }
+    /// True when a bit in `bits` is set.
+    fn any_in(&self, bits: &std::ops::Range<usize>) -> bool {
+        self.words(bits).any(|(w, m)| self.0[w] & m != 0)
+    }
+    /// Clears the bits in `bits`.
+    fn clear(&mut self, bits: &std::ops::Range<usize>) {
+        let words: Vec<(usize, u64)> = self.words(bits).collect();
+        for (w, m) in words {
+            self.0[w] &= !m;
+        }
     }
     fn ones(&self) -> impl Iterator<Item = usize> + '_ {
         self.0.iter().enumerate().flat_map(|(k, w)| {
@@ -637,13 +699,16 @@ impl Bits {
 /// The flow of [`left_running`].
 struct Lifetimes<'a, 't, 'w> {
     tracked: &'a [&'a Tracked<'t, 'w>],
-    /// For each key, the goroutines that have it.
+    classes: Vec<Class>,
+    /// For each key, the classes whose goroutines have it.
     by_key: std::collections::HashMap<&'t str, Vec<usize>>,
-    /// The goroutines each statement starts, by its id.
+    /// The bits of the goroutines each statement starts, by its id.
     starting: std::collections::HashMap<usize, Vec<usize>>,
     keys_of: &'a dyn Fn(Node<'t>) -> Vec<&'t str>,
-    /// Goroutines a deferred statement waits for: never left running.
+    /// Goroutines (by bit) a deferred statement waits for: never left
+    /// running.
     waited: Vec<bool>,
+    /// By bit.
     left: Vec<Vec<Node<'t>>>,
     src: &'t str,
     body: Node<'t>,
@@ -655,7 +720,7 @@ struct Lifetimes<'a, 't, 'w> {
 }
 
 impl<'t> Lifetimes<'_, 't, '_> {
-    /// The goroutines `node` may wait for. A loop's header stands for the
+    /// The classes `node` may wait for. A loop's header stands for the
     /// loop (see [`waits`]): its body's names count.
     fn candidates(&self, node: Node<'t>) -> Vec<usize> {
         let mut keys = (self.keys_of)(node);
@@ -673,6 +738,11 @@ impl<'t> Lifetimes<'_, 't, '_> {
         out
     }
 
+    /// The `waits` of class `c`.
+    fn waits(&self, c: usize) -> &dyn Fn(Node<'t>) -> bool {
+        &self.tracked[self.classes[c].first].waits
+    }
+
     /// `defer wg.Wait()` (or a deferred literal that waits) runs on every way out.
     fn deferred_waits(&mut self) {
         let mut defers = Vec::new();
@@ -683,10 +753,11 @@ impl<'t> Lifetimes<'_, 't, '_> {
             Visit::Descend
         });
         for d in defers {
-            for i in self.candidates(d) {
-                let waits = &self.tracked[i].waits;
+            for c in self.candidates(d) {
+                let waits = self.waits(c);
                 if waits(d) || super::any(d, |m| waiting_statement(m, waits)) {
-                    self.waited[i] = true;
+                    let bits = self.classes[c].bits.clone();
+                    self.waited[bits].fill(true);
                 }
             }
         }
@@ -706,21 +777,19 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
     }
 
     fn step(&mut self, node: Node<'t>, pending: &mut Bits) {
-        // A goroutine's own start leaves it pending; it may wait for others.
-        let starts = self.starting.get(&node.id());
+        // A goroutine's own start leaves it pending; it may wait for
+        // others, and for those of its class started before.
         if pending.any() {
-            for i in self.candidates(node) {
-                if pending.get(i)
-                    && !starts.is_some_and(|s| s.contains(&i))
-                    && (self.tracked[i].waits)(node)
-                {
-                    pending.set(i, false);
+            for c in self.candidates(node) {
+                let bits = &self.classes[c].bits;
+                if pending.any_in(bits) && (self.waits(c))(node) {
+                    pending.clear(bits);
                 }
             }
         }
-        for &i in starts.into_iter().flatten() {
-            if !self.waited[i] {
-                pending.set(i, true);
+        for &b in self.starting.get(&node.id()).into_iter().flatten() {
+            if !self.waited[b] {
+                pending.set(b, true);
             }
         }
     }
@@ -730,13 +799,22 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
             return;
         }
         let waiters = returned_literals(node, self.body, self.src);
-        for i in pending.ones() {
-            let waits = &self.tracked[i].waits;
-            let waited = waiters
-                .iter()
-                .any(|body| super::any_no_funcs(*body, |s| waiting_statement(s, waits)));
+        let mut asked: Option<(usize, bool)> = None;
+        for b in pending.ones() {
+            let c = self.classes.partition_point(|c| c.bits.start <= b) - 1;
+            let waited = match asked {
+                Some((known, waited)) if known == c => waited,
+                _ => {
+                    let waits = self.waits(c);
+                    let waited = waiters
+                        .iter()
+                        .any(|body| super::any_no_funcs(*body, |s| waiting_statement(s, waits)));
+                    asked = Some((c, waited));
+                    waited
+                }
+            };
             if !waited {
-                self.left[i].push(node);
+                self.left[b].push(node);
             }
         }
     }

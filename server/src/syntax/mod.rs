@@ -547,6 +547,39 @@ pub fn contains(outer: Node, inner: Node) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
 }
 
+/// The byte ranges of some nodes, only the outermost of each nest, in
+/// order: whether one of the nodes holds another node is a binary search,
+/// not a look at each.
+pub struct Spans(Vec<(usize, usize)>);
+
+impl Spans {
+    pub fn of<'t>(nodes: impl IntoIterator<Item = Node<'t>>) -> Spans {
+        let mut all: Vec<(usize, usize)> = (nodes.into_iter())
+            .map(|n| (n.start_byte(), n.end_byte()))
+            .collect();
+        all.sort_unstable_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
+        let mut outer: Vec<(usize, usize)> = Vec::with_capacity(all.len());
+        for r in all {
+            // Syntax nodes nest or stay apart: a range that starts inside
+            // the last one kept lies inside it.
+            if outer.last().is_none_or(|l| r.0 >= l.1) {
+                outer.push(r);
+            }
+        }
+        Spans(outer)
+    }
+
+    /// True when one of the nodes holds `n` ([`contains`]).
+    pub fn hold(&self, n: Node) -> bool {
+        let i = self.0.partition_point(|s| s.0 <= n.start_byte());
+        i > 0 && n.end_byte() <= self.0[i - 1].1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// What an element expression indexes, through every level: `m` for
 /// `m[a][b]`, `x.f` for `x.f[k]`, and the expression itself (unparenthesised)
 /// when it indexes nothing.
@@ -788,7 +821,35 @@ pub fn break_leaves(brk: Node, stmt: Node, src: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::may_name;
+    use super::{may_name, NodeKind};
+
+    #[test]
+    fn spans_hold_what_some_node_holds() {
+        let src = "package p\n\nfunc f() {\n\tgo func() { a() }()\n\tb()\n\tgo func() { func() { c() }() }()\n\td(func() {})\n}\n";
+        let tree = crate::source::parse(src);
+        let root = tree.root_node();
+        let mut literals = Vec::new();
+        let mut calls = std::collections::HashMap::new();
+        super::visit(root, |n| {
+            match n.kind_name() {
+                "func_literal" => literals.push(n),
+                "call_expression" => {
+                    let f = n.child_by_field_name("function").unwrap();
+                    calls.insert(super::text(f, src).to_string(), n);
+                }
+                _ => {}
+            }
+            super::Visit::Descend
+        });
+        assert_eq!(literals.len(), 4);
+        let spans = super::Spans::of(literals.iter().copied());
+        // The nested literal folds into the one around it.
+        assert_eq!(spans.0.len(), 3);
+        assert!(spans.hold(calls["a"]) && spans.hold(calls["c"]));
+        assert!(!spans.hold(calls["b"]) && !spans.hold(calls["d"]));
+        assert!(spans.hold(literals[3]));
+        assert!(!super::Spans::of([]).hold(calls["a"]));
+    }
 
     #[test]
     fn may_name_finds_the_variable_as_a_whole_word() {
