@@ -364,6 +364,36 @@ mod tests {
         is_test_code(&file, &imports)
     }
 
+    /// A handler whose `if` has `n` `else if`s, each writing a status; then
+    /// `tail`.
+    fn else_if_chain(n: usize, tail: &str) -> String {
+        let mut s = String::from("package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tif r.URL.Path == \"\" {\n\t\tw.WriteHeader(400)\n");
+        for i in 0..n {
+            s.push_str(&format!(
+                "\t}} else if r.URL.Path == \"/{i}\" {{\n\t\tw.WriteHeader(201)\n"
+            ));
+        }
+        s.push_str(&format!("\t}}\n{tail}}}\n"));
+        s
+    }
+
+    #[test]
+    fn an_else_if_chain_is_followed_branch_by_branch_however_long() {
+        let settings = Settings::default();
+        // Longer than the flow walker's nesting bound: still one level.
+        for n in [3, 1_000] {
+            let quiet = check_source("a.go", else_if_chain(n, ""), &settings);
+            assert!(quiet.diagnostics.is_empty(), "{n}: {:?}", quiet.diagnostics);
+            let again = check_source(
+                "a.go",
+                else_if_chain(n, "\tw.WriteHeader(500)\n"),
+                &settings,
+            );
+            let codes: Vec<&str> = again.diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(codes, ["HV009"], "{n}");
+        }
+    }
+
     #[test]
     fn test_code_is_told_by_name_imports_and_package() {
         assert!(test_code("a_test.go", "package a\n"));

@@ -401,21 +401,35 @@ fn error_channel_fix<'a>(
     let stmt = serve_statement(g, serve)?;
     let server = Call::of(unparen(serve))?.method(cx.src)?.0;
     let server = cx.text(server);
-    // `srv.Shutdown(…)` as a later statement of the same block, not a return.
-    let shutdown = std::iter::successors(crate::syntax::next_statement(g.stmt), |s| {
-        crate::syntax::next_statement(*s)
-    })
-    .find(|s| {
-        crate::syntax::any_no_funcs(*s, |n| {
-            Call::of(n)
-                .and_then(|c| c.method(cx.src))
-                .is_some_and(|(op, m)| m == "Shutdown" && cx.text(op) == server)
-        })
-    })?;
+    // `srv.Shutdown(…)` as a later statement of the same block, not a
+    // return: found from the function's names, not by walking every later
+    // statement per serve.
+    let func = enclosing_function(g.stmt)?;
+    let block = g.stmt.up()?;
+    let uses = cx.occurrences(func);
+    let shutdown = (uses.of_name("Shutdown").iter())
+        .filter(|m| m.start_byte() > g.stmt.end_byte())
+        .find_map(|m| {
+            let call = Call::of(m.up()?.up()?)?;
+            let (op, "Shutdown") = call.method(cx.src)? else {
+                return None;
+            };
+            if cx.text(op) != server {
+                return None;
+            }
+            // The statement of `block` that holds it, outside any literal.
+            let mut at = call.node;
+            while at.up()?.id() != block.id() {
+                at = at.up()?;
+                if at.kind_name() == "func_literal" {
+                    return None;
+                }
+            }
+            Some(at)
+        })?;
     if shutdown.kind_name() == "return_statement" {
         return None;
     }
-    let func = enclosing_function(g.stmt)?;
     let ch = cx.fresh_name(func, &["errCh", "serveErr", "serveErrCh"]);
     let (q, imps) = cx.import_all(&["errors", "log", "net/http"]);
     let (eq, lq, hq) = (&q[0], &q[1], &q[2]);
