@@ -545,9 +545,14 @@ pub struct Tracked<'t, 'w> {
     pub class: usize,
 }
 
+/// At most this many ways out are kept per goroutine by [`left_running`],
+/// and one more that says there are more: a function with thousands of
+/// goroutines and thousands of `return`s would hold the product.
+pub const EXITS_KEPT: usize = 32;
+
 /// For each of `tracked`: the ways out of its function (a `return`, or the
-/// body for its end) that leave it running, none when it is waited for on
-/// every path after it starts. A deferred wait runs on every way out. One
+/// body for its end) that leave it running (see [`EXITS_KEPT`]), none when
+/// it is waited for on every path after it starts. A deferred wait runs on every way out. One
 /// walk of each function answers for all the goroutines it starts, and a
 /// statement is asked whether it waits for a goroutine only when `keys_of`
 /// (the names it might wait on) meets that goroutine's keys: asking
@@ -618,6 +623,7 @@ fn left_running_in<'t>(
         keys_of,
         waited: vec![false; tracked.len()],
         left: vec![Vec::new(); tracked.len()],
+        full: Bits::default(),
         src,
         body,
         closed: Default::default(),
@@ -687,8 +693,10 @@ impl Bits {
             self.0[w] &= !m;
         }
     }
-    fn ones(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(k, w)| {
+    /// The bits set here and not in `other`.
+    fn ones_outside<'b>(&'b self, other: &'b Bits) -> impl Iterator<Item = usize> + 'b {
+        self.0.iter().enumerate().flat_map(move |(k, w)| {
+            let w = w & !other.0.get(k).copied().unwrap_or(0);
             (0..64)
                 .filter(move |b| w & (1 << b) != 0)
                 .map(move |b| k * 64 + b)
@@ -710,6 +718,9 @@ struct Lifetimes<'a, 't, 'w> {
     waited: Vec<bool>,
     /// By bit.
     left: Vec<Vec<Node<'t>>>,
+    /// The goroutines (by bit) whose `left` holds more than
+    /// [`EXITS_KEPT`] ways out: no more are recorded.
+    full: Bits,
     src: &'t str,
     body: Node<'t>,
     /// The channels the function closes, read at the first `if` that needs them.
@@ -800,7 +811,8 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
         }
         let waiters = returned_literals(node, self.body, self.src);
         let mut asked: Option<(usize, bool)> = None;
-        for b in pending.ones() {
+        let open: Vec<usize> = pending.ones_outside(&self.full).collect();
+        for b in open {
             let c = self.classes.partition_point(|c| c.bits.start <= b) - 1;
             let waited = match asked {
                 Some((known, waited)) if known == c => waited,
@@ -815,6 +827,9 @@ impl<'t> Flow<'t> for Lifetimes<'_, 't, '_> {
             };
             if !waited {
                 self.left[b].push(node);
+                if self.left[b].len() > EXITS_KEPT {
+                    self.full.set(b, true);
+                }
             }
         }
     }
@@ -1087,4 +1102,42 @@ pub fn send_can_give_up(send: Node) -> bool {
     send.up().is_some_and(|c| {
         c.kind_name() == "communication_case" && c.up().is_some_and(select_can_give_up)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A function that starts a goroutine, then has `returns` ways out.
+    fn returns_after_start(returns: usize) -> String {
+        let mut s = String::from("package p\n\nfunc f(n int) {\n\tgo work()\n");
+        for i in 0..returns {
+            s.push_str(&format!("\tif n == {i} {{\n\t\treturn\n\t}}\n"));
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    #[test]
+    fn a_goroutine_keeps_a_bounded_number_of_ways_out() {
+        for (returns, kept) in [(3, 4), (EXITS_KEPT, EXITS_KEPT + 1), (500, EXITS_KEPT + 1)] {
+            let src = returns_after_start(returns);
+            let tree = crate::source::parse(&src);
+            let root = tree.root_node();
+            let g = starts(root, &src)[0];
+            let body = enclosing_function(g.stmt)
+                .and_then(|f| f.field("body"))
+                .unwrap();
+            let tracked = [Tracked {
+                body,
+                stmt: g.stmt,
+                keys: vec!["wg"],
+                waits: Box::new(|_| false),
+                class: 0,
+            }];
+            let left = left_running(&tracked, &|_| Vec::new(), &src);
+            // Every `return`, and the end of the body, up to the bound.
+            assert_eq!(left[0].len(), kept, "{returns}");
+        }
+    }
 }
