@@ -142,6 +142,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // A local channel is checked where it is made; a field's, once per
     // field, against the whole file.
     let mut fields: Vec<((String, String), Node)> = Vec::new();
+    let mut seen_fields = std::collections::HashSet::new();
     let mut makes = Vec::new();
     let zero_args = std::cell::OnceCell::new();
     cx.visit_scope_kinds(
@@ -178,7 +179,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         {
             out.push(d);
         } else if let Some(key) = made_field(cx, n) {
-            if !fields.iter().any(|(k, _)| *k == key) {
+            if seen_fields.insert(key.clone()) {
                 fields.push((key, n));
             }
         }
@@ -1710,28 +1711,32 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         aliases: Vec::new(),
     };
     let mut lost = false;
-    for root in cx.file.roots() {
-        visit(root, |n| {
-            if n.kind_name() != "selector_expression"
-                || n.field("field").map(|f| cx.text(f)) != Some(field)
-            {
-                return Visit::Descend;
-            }
+    // The selectors that name the field, from each tree's index of names
+    // (read once per check): a walk of the file per field would cost the
+    // file's size per channel field.
+    'roots: for root in cx.file.roots() {
+        let names = cx.occurrences(root);
+        for &f in names.of_name(field) {
+            let Some(n) = f.up().filter(|n| {
+                n.kind_name() == "selector_expression"
+                    && n.field("field").is_some_and(|x| x.id() == f.id())
+            }) else {
+                continue;
+            };
             match cx.field_decl(n) {
                 Some(d) if d.type_name == ty => {}
-                Some(_) => return Visit::Descend,
+                Some(_) => continue,
                 None => {
                     // Which struct's field this is cannot be told.
                     lost = true;
-                    return Visit::Stop;
+                    break 'roots;
                 }
             }
             if !uses.add(cx, n, &same, true) {
                 lost = true;
-                return Visit::Stop;
+                break 'roots;
             }
-            Visit::Descend
-        });
+        }
     }
     // A local that holds the channel (`ch := x.f`) is the field under
     // another name, in its function.

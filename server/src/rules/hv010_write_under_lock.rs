@@ -70,6 +70,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let locals = declared_names(h.body, cx.src);
         let mut found: BTreeMap<usize, (Node, String)> = BTreeMap::new();
         let mut sites = None;
+        // The fix depends on the lock and where it is taken, not on the
+        // write: made once for all the writes under one `Lock()`.
+        let mut fixes: std::collections::HashMap<(usize, String), Option<crate::diagnostic::Fix>> =
+            Default::default();
         cx.each_statement(h, |_, stmt, held: &Held| {
             let shared: Vec<&String> = held.iter().filter(|l| !is_local_lock(l, &locals)).collect();
             let Some(lock) = shared.first() else { return };
@@ -95,8 +99,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if let Some(l) = sites.before(&lock, call) {
                 d.related
                     .push(cx.related(l, format!("`{lock}` is locked here")));
-                d.fixes
-                    .extend(unlock_first_fix(cx, h, &writers, &lock, l, sites));
+                let fix = fixes
+                    .entry((l.id(), lock.clone()))
+                    .or_insert_with(|| unlock_first_fix(cx, h, &writers, &lock, l, sites));
+                d.fixes.extend(fix.clone());
             }
             super::by_hand(&mut d, || {
                 format!("copy what the write needs into locals while `{lock}` is held, unlock, then write")
