@@ -5,7 +5,8 @@
 //! a map, goroutine, channel or lock of its own, or each a request, a
 //! shutdown, a body read, a status, an atomic field or a hijacked conn of
 //! its own kind), 100,000 channels each received in full and 100,000
-//! hijacked conns each closed on every way out. For each it
+//! hijacked conns each closed on every way out; and 100,000 things that
+//! share one channel, one `if` chain, one lock, one context or one struct. For each it
 //! prints the tree-sitter parse alone and the whole check of the same
 //! bytes, their ratio, and the peak resident memory of each (every
 //! measurement runs in a process of its own, so peaks do not mix). Targets (issue 16): check at
@@ -148,6 +149,65 @@ fn distinct(rule: &str, n: usize) -> String {
     s
 }
 
+/// `n` things that share one name or one place, where a look per thing at
+/// all the others (or at the rest of the function) costs a square: each
+/// of these once did.
+fn shared(shape: &str, n: usize) -> String {
+    let mut s = String::from(
+        "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync\"\n\t\"time\"\n)\n\nvar srv = &http.Server{}\n\n",
+    );
+    let each = |s: &mut String, f: &dyn Fn(usize) -> String| (0..n).for_each(|i| s.push_str(&f(i)));
+    if shape == "channel fields" {
+        s.push_str("type hub struct {\n");
+        each(&mut s, &|i| format!("\tc{i} chan int\n"));
+        s.push_str("}\n\nfunc newHub() *hub {\n\treturn &hub{\n");
+        each(&mut s, &|i| format!("\t\tc{i}: make(chan int),\n"));
+        s.push_str("\t}\n}\n\n");
+        each(&mut s, &|i| {
+            format!("func (h *hub) send{i}() {{ go func() {{ h.c{i} <- {i} }}() }}\n")
+        });
+        return s;
+    }
+    s.push_str("type store struct {\n\tmu sync.Mutex\n}\n\nfunc (st *store) h(w http.ResponseWriter, r *http.Request) {\n");
+    match shape {
+        "senders on one channel" => {
+            s.push_str("\tres := make(chan int)\n");
+            each(&mut s, &|i| format!("\tgo func() {{ res <- {i} }}()\n"));
+            s.push_str("\t<-res\n");
+        }
+        "else-if statuses" => {
+            s.push_str("\tif r.URL.Path == \"\" {\n\t\tw.WriteHeader(400)\n");
+            each(&mut s, &|i| {
+                format!("\t}} else if r.URL.Path == \"/{i}\" {{\n\t\tw.WriteHeader(201)\n")
+            });
+            s.push_str("\t}\n\tw.WriteHeader(500)\n");
+        }
+        "dropped serves" => each(&mut s, &|_| "\tgo srv.ListenAndServe()\n".into()),
+        "returns under one lock" => {
+            s.push_str("\tst.mu.Lock()\n\tdefer st.mu.Unlock()\n");
+            each(&mut s, &|i| {
+                format!(
+                    "\tif r.URL.Path == \"/{i}\" {{\n\t\tfmt.Fprintln(w, {i})\n\t\treturn\n\t}}\n"
+                )
+            });
+        }
+        "goroutines and returns" => each(&mut s, &|i| {
+            format!("\tc{i} := make(chan int)\n\tgo func() {{ c{i} <- {i} }}()\n\tif r.URL.Path == \"/{i}\" {{\n\t\treturn\n\t}}\n")
+        }),
+        "requests on one context" => {
+            s.push_str("\tctx := r.Context()\n");
+            each(&mut s, &|i| {
+                format!("\treq{i}, _ := http.NewRequestWithContext(ctx, \"GET\", \"http://x/{i}\", nil)\n\t_, _ = http.DefaultClient.Do(req{i})\n")
+            });
+        }
+        _ => each(&mut s, &|i| {
+            format!("\tctx{i}, cancel{i} := context.WithTimeout(context.Background(), time.Second)\n\tdefer cancel{i}()\n\t_ = srv.Shutdown(ctx{i})\n")
+        }),
+    }
+    s.push_str("\t_ = time.Second\n\t_ = context.Background\n\t_ = fmt.Sprint\n}\n");
+    s
+}
+
 fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
     let mut v: Vec<(String, Box<dyn Fn() -> String>)> = Vec::new();
     for mb in [1, 5, 50] {
@@ -197,6 +257,19 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
         for n in [10_000, 100_000] {
             v.push((format!("{rule} {n}"), Box::new(move || distinct(rule, n))));
         }
+    }
+    for shape in [
+        "senders on one channel",
+        "else-if statuses",
+        "dropped serves",
+        "returns under one lock",
+        "goroutines and returns",
+        "requests on one context",
+        "timed shutdowns",
+        "channel fields",
+    ] {
+        let n = 100_000;
+        v.push((format!("{shape} {n}"), Box::new(move || shared(shape, n))));
     }
     v
 }
