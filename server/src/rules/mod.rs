@@ -530,12 +530,15 @@ impl<'a> Context<'a> {
     ) -> Option<(Vec<Hoist<'n>>, Vec<crate::diagnostic::Edit>)> {
         let mut out: Vec<Hoist<'n>> = Vec::new();
         let mut imports = Vec::new();
+        // The local of each text hoisted so far, and the names given.
+        let mut by_text: std::collections::HashMap<&str, usize> = Default::default();
+        let mut given: std::collections::HashSet<String> = Default::default();
         for a in exprs {
             if unparen(*a).kind_name() == "func_literal" {
                 return None;
             }
-            if let Some(same) = out.iter().find(|h| self.text(h.arg) == self.text(*a)) {
-                let name = same.name.clone();
+            if let Some(&same) = by_text.get(&self.text(*a)) {
+                let name = out[same].name.clone();
                 out.push(Hoist {
                     arg: *a,
                     name,
@@ -566,12 +569,15 @@ impl<'a> Context<'a> {
             };
             let cands: Vec<String> = [base.clone(), format!("{base}Copy"), "snapshot".into()]
                 .into_iter()
-                .filter(|c| out.iter().all(|h| h.name != *c))
+                .filter(|c| !given.contains(c))
                 .collect();
             let refs: Vec<&str> = cands.iter().map(String::as_str).collect();
+            let name = self.fresh_name(func, &refs);
+            given.insert(name.clone());
+            by_text.insert(self.text(*a), out.len());
             out.push(Hoist {
                 arg: *a,
-                name: self.fresh_name(func, &refs),
+                name,
                 init: Some(init),
             });
         }
