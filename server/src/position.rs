@@ -63,15 +63,7 @@ fn is_char_boundary(s: ropey::RopeSlice, byte: usize) -> bool {
 /// The LSP position (line, character) of a byte offset in `text`, given the
 /// offset of the start of its line.
 pub fn position_in_line(text: &str, line_start: usize, offset: usize, enc: Encoding) -> u32 {
-    let offset = offset.min(text.len());
-    let mut start = line_start.min(offset);
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = offset;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let (start, end) = line_prefix(text, line_start, offset);
     let slice = &text[start..end];
     match enc {
         Encoding::Utf8 => slice.len() as u32,
@@ -90,4 +82,108 @@ pub fn rope_position(rope: &Rope, offset: usize, enc: Encoding) -> (u32, u32) {
         Encoding::Utf16 => slice.len_utf16_cu(),
     };
     (line as u32, col as u32)
+}
+
+/// Ranges longer than this are counted with a [`Columns`] index.
+pub const SCAN_AT_MOST: usize = 4096;
+
+/// Counts of characters and UTF-16 code units between two byte offsets of
+/// one text, in time independent of their distance: for each block of
+/// [`SCAN_AT_MOST`] bytes, how many UTF-8 continuation bytes and how many
+/// 4-byte characters come before it. A line of megabytes with a finding
+/// every few bytes would otherwise be counted from its start per finding.
+#[derive(Debug)]
+pub struct Columns {
+    /// Per block: continuation bytes before it, 4-byte lead bytes before it.
+    before: Vec<(usize, usize)>,
+}
+
+impl Columns {
+    pub fn of(text: &str) -> Columns {
+        let mut before = Vec::with_capacity(text.len() / SCAN_AT_MOST + 2);
+        let (mut cont, mut four) = (0, 0);
+        before.push((0, 0));
+        for block in text.as_bytes().chunks(SCAN_AT_MOST) {
+            let (c, f) = counts(block);
+            cont += c;
+            four += f;
+            before.push((cont, four));
+        }
+        Columns { before }
+    }
+
+    /// Continuation bytes and 4-byte lead bytes in `text[..at]`.
+    fn before(&self, text: &str, at: usize) -> (usize, usize) {
+        let block = at / SCAN_AT_MOST;
+        let (c, f) = self.before[block];
+        let (c2, f2) = counts(&text.as_bytes()[block * SCAN_AT_MOST..at]);
+        (c + c2, f + f2)
+    }
+
+    /// Characters (Unicode code points) in `text[start..end]`, both on
+    /// character boundaries.
+    pub fn chars(&self, text: &str, start: usize, end: usize) -> usize {
+        let ((c1, _), (c2, _)) = (self.before(text, start), self.before(text, end));
+        (end - start) - (c2 - c1)
+    }
+
+    /// `text[start..end]`'s length in `enc`, both on character boundaries.
+    pub fn units(&self, text: &str, start: usize, end: usize, enc: Encoding) -> usize {
+        match enc {
+            Encoding::Utf8 => end - start,
+            Encoding::Utf16 => {
+                let ((c1, f1), (c2, f2)) = (self.before(text, start), self.before(text, end));
+                (end - start) - (c2 - c1) + (f2 - f1)
+            }
+        }
+    }
+}
+
+fn counts(bytes: &[u8]) -> (usize, usize) {
+    bytes.iter().fold((0, 0), |(c, f), &b| {
+        (
+            c + usize::from(b & 0xC0 == 0x80),
+            f + usize::from(b >= 0xF0),
+        )
+    })
+}
+
+/// `line_start..offset` of `text`, both stepped back to character boundaries.
+pub fn line_prefix(text: &str, line_start: usize, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let mut start = line_start.min(offset);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = offset;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_as_a_scan_does_across_blocks() {
+        // Mixed widths (1 to 4 bytes) across many blocks.
+        let unit = "aé€𝄞b";
+        let text = unit.repeat(3 * SCAN_AT_MOST);
+        let cols = Columns::of(&text);
+        let bounds: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .step_by(997)
+            .collect();
+        for &a in &bounds {
+            for &b in bounds.iter().filter(|&&b| b >= a).take(40) {
+                let s = &text[a..b];
+                assert_eq!(cols.chars(&text, a, b), s.chars().count());
+                let u16: usize = s.chars().map(char::len_utf16).sum();
+                assert_eq!(cols.units(&text, a, b, Encoding::Utf16), u16);
+                assert_eq!(cols.units(&text, a, b, Encoding::Utf8), s.len());
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! A parsed Go file: its text, its syntax tree and the line table that turns
 //! byte offsets into 1-based lines and byte columns.
 
+use crate::position::{line_prefix, Columns, Encoding, SCAN_AT_MOST};
 use std::sync::Arc;
 use tree_sitter::{Node, Parser, Tree};
 
@@ -28,6 +29,9 @@ pub struct SourceFile {
     /// Where each node of the top level starts and ends, read once when
     /// first asked for (see [`SourceFile::top_level_end_at`]).
     top_spans: std::sync::OnceLock<Vec<(usize, usize)>>,
+    /// Character counts by block, made when a long line is first measured
+    /// (see [`SourceFile::column`]).
+    columns: std::sync::OnceLock<Columns>,
 }
 
 impl Drop for SourceFile {
@@ -180,6 +184,7 @@ impl SourceFile {
             patches,
             line_starts,
             top_spans: std::sync::OnceLock::new(),
+            columns: std::sync::OnceLock::new(),
         }
     }
 
@@ -304,6 +309,31 @@ impl SourceFile {
     /// 0-based line and byte column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         line_col_in(&self.line_starts, offset.min(self.text.len()))
+    }
+
+    /// The column of byte `offset` in `enc`, on the line that starts at
+    /// `line_start`: counted directly on a short line, through
+    /// [`Columns`] on a long one, so that many findings on one line of
+    /// megabytes cost no more than the line.
+    pub fn column(&self, line_start: usize, offset: usize, enc: Encoding) -> usize {
+        let (start, end) = line_prefix(&self.text, line_start, offset);
+        if end - start <= SCAN_AT_MOST {
+            return crate::position::position_in_line(&self.text, start, end, enc) as usize;
+        }
+        self.columns().units(&self.text, start, end, enc)
+    }
+
+    /// Like [`SourceFile::column`], in characters (Unicode code points).
+    pub fn char_column(&self, line_start: usize, offset: usize) -> usize {
+        let (start, end) = line_prefix(&self.text, line_start, offset);
+        if end - start <= SCAN_AT_MOST {
+            return self.text[start..end].chars().count();
+        }
+        self.columns().chars(&self.text, start, end)
+    }
+
+    fn columns(&self) -> &Columns {
+        self.columns.get_or_init(|| Columns::of(&self.text))
     }
 
     /// Where each line begins ([`line_starts`] of the text).

@@ -36,6 +36,12 @@ pub struct JsonFix<'f> {
     pub edits: Vec<JsonEdit>,
 }
 
+/// How much of a finding's line a baseline matches on (its first bytes,
+/// after the indentation).
+const SOURCE_LINE_BYTES: usize = 240;
+
+type LineStarts = Arc<Vec<usize>>;
+
 /// What a finding needs of its file to print its fixes' edits in lines and
 /// columns: shared by the file's findings.
 #[derive(Debug)]
@@ -46,6 +52,8 @@ pub struct FileLines {
     shown: Arc<str>,
     starts: Arc<Vec<usize>>,
     len: usize,
+    /// The line starts of other files that edits reach, read once each.
+    others: std::sync::Mutex<std::collections::HashMap<Arc<str>, Option<LineStarts>>>,
 }
 
 impl FileLines {
@@ -59,7 +67,23 @@ impl FileLines {
             },
             starts: file.line_starts().clone(),
             len: file.text.len(),
+            others: Default::default(),
         })
+    }
+}
+
+impl FileLines {
+    /// Where the lines of `path` (another file) begin, read from disk the
+    /// first time an edit there is printed.
+    fn others_starts(&self, path: &Arc<str>) -> Option<LineStarts> {
+        let mut others = self.others.lock().unwrap_or_else(|e| e.into_inner());
+        others
+            .entry(path.clone())
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(&**path).ok()?;
+                Some(Arc::new(crate::source::line_starts(&text)))
+            })
+            .clone()
     }
 }
 
@@ -112,21 +136,26 @@ impl Finding {
     /// Resolves a diagnostic of `file`, whose `lines` its findings share.
     pub fn of(d: Diagnostic, file: &SourceFile, lines: &Arc<FileLines>) -> Finding {
         let shown = &lines.shown;
-        let chars = |line: usize, offset: usize| {
-            let start = file.line_start(line);
-            file.text
-                .get(start..offset.min(file.text.len()))
-                .map(|s| s.chars().count())
-                .unwrap_or(0)
-                + 1
-        };
+        let chars =
+            |line: usize, offset: usize| file.char_column(file.line_start(line), offset) + 1;
         Finding {
             char_column: chars(d.location.start.line, d.location.start.offset),
             char_end_column: chars(d.location.end.line, d.location.end.offset),
             source_line: {
+                // At most SOURCE_LINE_BYTES of it: each of many findings on
+                // one long line would otherwise copy the whole line.
                 let start = file.line_start(d.location.start.line);
                 let end = file.line_start(d.location.start.line + 1);
-                file.text.get(start..end).unwrap_or("").trim().to_string()
+                let mut end = end.min(start + SOURCE_LINE_BYTES + 1);
+                while !file.text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let line = file.text.get(start..end).unwrap_or("").trim_start();
+                let mut cut = line.len().min(SOURCE_LINE_BYTES);
+                while !line.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                line[..cut].trim_end().to_string()
             },
             path: shown.clone(),
             code: d.code,
@@ -223,9 +252,8 @@ impl Finding {
 fn json_edits(edits: &[crate::diagnostic::Edit], file: &FileLines) -> Vec<JsonEdit> {
     let json = edits.iter().map(|e| {
         let other = (*e.path != *file.path)
-            .then(|| std::fs::read_to_string(&*e.path).ok())
-            .flatten()
-            .map(|t| crate::source::line_starts(&t));
+            .then(|| file.others_starts(&e.path))
+            .flatten();
         let line_col = |offset: usize| match &other {
             Some(starts) => crate::source::line_col_in(starts, offset),
             None => crate::source::line_col_in(&file.starts, offset.min(file.len)),

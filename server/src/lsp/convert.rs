@@ -2,7 +2,7 @@
 //! position encoding. Only this module and `lsp/mod.rs` know LSP.
 
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::position::{position_in_line, Encoding};
+use crate::position::Encoding;
 use crate::rules::Rule;
 use crate::source::SourceFile;
 use std::fmt::Write as _;
@@ -14,7 +14,7 @@ pub fn position(file: &SourceFile, offset: usize, enc: Encoding) -> lsp::Positio
     let start = file.line_start(line);
     lsp::Position {
         line: line as u32,
-        character: position_in_line(&file.text, start, offset, enc),
+        character: file.column(start, offset, enc) as u32,
     }
 }
 
