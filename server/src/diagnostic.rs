@@ -97,7 +97,7 @@ impl Applicability {
 }
 
 /// Replace bytes `start..end` of `path` with `new_text`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Edit {
     pub path: Arc<str>,
     pub start: usize,

@@ -459,31 +459,20 @@ pub fn imports(
 pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usize, usize) {
     let mut sorted: Vec<&Fix> = fixes.into_iter().collect();
     sorted.sort_by_key(|f| f.edits.first().map(|e| e.start).unwrap_or(0));
-    let mut taken: Vec<Edit> = Vec::new();
+    let mut taken = Taken::default();
     let mut chosen: Vec<&Fix> = Vec::new();
     let (mut applied, mut skipped) = (0, 0);
     for f in sorted {
-        // Two insertions at one point both apply (in the order of their
-        // text, which keeps import lines sorted); anything else that touches
-        // a taken edit's span conflicts.
-        let conflicts = f.edits.iter().any(|e| {
-            !taken.contains(e)
-                && taken.iter().any(|t| {
-                    let both_inserts = e.start == e.end && t.start == t.end && e.start == t.start;
-                    t.path == e.path
-                        && !both_inserts
-                        && e.start < t.end.max(t.start + 1)
-                        && t.start < e.end.max(e.start + 1)
-                })
-        });
+        let conflicts = f
+            .edits
+            .iter()
+            .any(|e| !taken.contains(e) && taken.touches(e));
         if conflicts || f.edits.is_empty() {
             skipped += 1;
             continue;
         }
         for e in f.edits.iter() {
-            if !taken.contains(e) {
-                taken.push(e.clone());
-            }
+            taken.add(e);
         }
         chosen.push(f);
         applied += 1;
@@ -499,6 +488,7 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
     }
     for d in drops {
         let mut removed: Vec<(usize, usize)> = taken
+            .edits
             .iter()
             .filter(|t| t.path == d.edit.path)
             .map(|t| (t.start, t.end))
@@ -512,19 +502,88 @@ pub fn combine<'f>(fixes: impl IntoIterator<Item = &'f Fix>) -> (Vec<Edit>, usiz
             r.1 = reach;
         }
         let clear = !taken
+            .edits
             .iter()
             .any(|t| t.path == d.edit.path && t.start < d.edit.end && d.edit.start < t.end);
-        if clear && d.uses.iter().all(|u| covered_sorted(*u, &removed)) && !taken.contains(&d.edit)
-        {
-            taken.push(d.edit.clone());
+        if clear && d.uses.iter().all(|u| covered_sorted(*u, &removed)) {
+            taken.add(&d.edit);
         }
     }
+    let mut taken = taken.edits;
     // The order `apply` uses, so that an editor applying them in array order
     // gets the same text.
     taken.sort_by(|a, b| {
         (&a.path, a.start, a.end, &a.new_text).cmp(&(&b.path, b.start, b.end, &b.new_text))
     });
     (taken, applied, skipped)
+}
+
+/// The edits [`combine`] has taken, indexed for the two questions it asks
+/// of each new one, so that thousands of fixes cost thousands of lookups,
+/// not a comparison of each edit with every other.
+#[derive(Default)]
+struct Taken {
+    edits: Vec<Edit>,
+    seen: std::collections::HashSet<Edit>,
+    /// Per file: the positions the taken replacements cover, as disjoint
+    /// `start → end` ranges (touching ranges merged).
+    covered: std::collections::HashMap<Arc<str>, std::collections::BTreeMap<usize, usize>>,
+    /// Per file: where taken insertions are.
+    inserts: std::collections::HashMap<Arc<str>, std::collections::BTreeSet<usize>>,
+}
+
+impl Taken {
+    fn contains(&self, e: &Edit) -> bool {
+        self.seen.contains(e)
+    }
+
+    /// Whether `e` touches a taken edit. Two insertions at one point both
+    /// apply (in the order of their text, which keeps import lines sorted);
+    /// otherwise a replacement touches any taken edit that shares one of its
+    /// positions or is inserted inside it, and an insertion touches a taken
+    /// replacement that covers its point.
+    fn touches(&self, e: &Edit) -> bool {
+        let covering = self.covered.get(&e.path).and_then(|c| {
+            // The last range starting before `e` ends (at its point, for an
+            // insertion): the ranges are disjoint, so no earlier one reaches
+            // further.
+            c.range(..e.end.max(e.start + 1)).next_back()
+        });
+        if covering.is_some_and(|(_, &end)| end > e.start) {
+            return true;
+        }
+        e.start < e.end
+            && self
+                .inserts
+                .get(&e.path)
+                .is_some_and(|i| i.range(e.start..e.end).next().is_some())
+    }
+
+    fn add(&mut self, e: &Edit) {
+        if !self.seen.insert(e.clone()) {
+            return;
+        }
+        self.edits.push(e.clone());
+        if e.start == e.end {
+            self.inserts
+                .entry(e.path.clone())
+                .or_default()
+                .insert(e.start);
+            return;
+        }
+        let covered = self.covered.entry(e.path.clone()).or_default();
+        let (mut start, mut end) = (e.start, e.end);
+        // Merge every range that overlaps or touches start..end.
+        while let Some((&s, &t)) = covered.range(..=end).next_back() {
+            if t < start {
+                break;
+            }
+            covered.remove(&s);
+            start = start.min(s);
+            end = end.max(t);
+        }
+        covered.insert(start, end);
+    }
 }
 
 /// Files changed by fixes: path → (old text, new text).
@@ -655,19 +714,105 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
             return None;
         }
     }
-    let mut out = text.to_string();
-    for e in sorted.iter().rev() {
-        if e.end > out.len() || e.start > e.end {
+    // Built front to back: replacing in place would move the rest of the
+    // text once per edit.
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for e in sorted {
+        if e.end > text.len() || e.start > e.end {
             return None;
         }
-        out.replace_range(e.start..e.end, &e.new_text);
+        out.push_str(text.get(done..e.start)?);
+        out.push_str(&e.new_text);
+        done = e.end;
     }
+    out.push_str(&text[done..]);
     Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Which fixes `combine` takes, decided the slow way: each edit compared
+    /// with every edit taken before it.
+    fn taken_by_comparison(fixes: &[Fix]) -> Vec<Edit> {
+        let mut sorted: Vec<&Fix> = fixes.iter().collect();
+        sorted.sort_by_key(|f| f.edits.first().map(|e| e.start).unwrap_or(0));
+        let mut taken: Vec<Edit> = Vec::new();
+        for f in sorted {
+            let conflicts = f.edits.iter().any(|e| {
+                !taken.contains(e)
+                    && taken.iter().any(|t| {
+                        let both_inserts =
+                            e.start == e.end && t.start == t.end && e.start == t.start;
+                        t.path == e.path
+                            && !both_inserts
+                            && e.start < t.end.max(t.start + 1)
+                            && t.start < e.end.max(e.start + 1)
+                    })
+            });
+            if !conflicts && !f.edits.is_empty() {
+                for e in f.edits.iter() {
+                    if !taken.contains(e) {
+                        taken.push(e.clone());
+                    }
+                }
+            }
+        }
+        taken.sort_by(|a, b| {
+            (&a.path, a.start, a.end, &a.new_text).cmp(&(&b.path, b.start, b.end, &b.new_text))
+        });
+        taken
+    }
+
+    #[test]
+    fn combine_takes_what_comparing_every_pair_would() {
+        let paths: [Arc<str>; 2] = ["a.go".into(), "b.go".into()];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as usize
+        };
+        for round in 0..300 {
+            let fixes: Vec<Fix> = (0..1 + next(12))
+                .map(|_| {
+                    let edits = (0..1 + next(3))
+                        .map(|_| {
+                            let start = next(40);
+                            // Insertions, short and long replacements.
+                            let len = [0, 0, 1, 2, 5][next(5)];
+                            Edit {
+                                path: paths[next(2)].clone(),
+                                start,
+                                end: start + len,
+                                new_text: ["x", "y"][next(2)].to_string(),
+                            }
+                        })
+                        .collect();
+                    fix("f", true, Applicability::Safe, edits)
+                })
+                .collect();
+            let (edits, applied, skipped) = combine(&fixes);
+            assert_eq!(edits, taken_by_comparison(&fixes), "round {round}");
+            assert_eq!(applied + skipped, fixes.len());
+        }
+    }
+
+    #[test]
+    fn apply_inserts_at_one_point_in_the_order_of_their_text() {
+        let e = |start, end, t: &str| Edit {
+            path: "a.go".into(),
+            start,
+            end,
+            new_text: t.to_string(),
+        };
+        let edits = [e(4, 4, "b"), e(0, 1, "X"), e(4, 4, "a"), e(5, 6, "")];
+        assert_eq!(apply("0123456", &edits).as_deref(), Some("X123ab46"));
+        assert_eq!(apply("0123", &[e(1, 3, ""), e(2, 2, "z")]), None);
+    }
 
     /// The first expression of `x := EXPR` in a tiny Go file, re-spaced.
     fn at_depth(expr: &str, depth: usize) -> String {

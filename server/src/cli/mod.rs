@@ -1,6 +1,7 @@
 //! The command line front door: `check`, `rules`, `explain`, `--version`.
 
 mod baseline;
+mod diff;
 mod output;
 mod sarif;
 pub mod walk;
@@ -281,9 +282,7 @@ fn check(args: CheckArgs) -> i32 {
         Format::Json => serde_json::to_writer_pretty(&mut out, &run.findings)
             .map_err(std::io::Error::other)
             .and_then(|_| out.write_all(b"\n")),
-        Format::Sarif => serde_json::to_writer_pretty(&mut out, &sarif::log(&run.findings))
-            .map_err(std::io::Error::other)
-            .and_then(|_| out.write_all(b"\n")),
+        Format::Sarif => sarif::write(&run.findings, &mut out).and_then(|_| out.write_all(b"\n")),
         Format::Github => {
             let mut s = String::new();
             for f in &run.findings {
@@ -859,12 +858,12 @@ fn apply_fixes(run: Run, args: &CheckArgs, recheck: impl Fn() -> Result<Run, Str
         let mut out = String::new();
         for (path, (old, new)) in &changed {
             let shown = diff_path(path);
-            let d = similar::TextDiff::from_lines(old, new);
-            out.push_str(
-                &d.unified_diff()
-                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
-                    .to_string(),
-            );
+            out.push_str(&diff::unified(
+                old,
+                new,
+                &format!("a/{shown}"),
+                &format!("b/{shown}"),
+            ));
         }
         let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
         // As `check`: 1 when there are findings, whether the diff fixes them
