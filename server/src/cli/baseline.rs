@@ -60,9 +60,34 @@ fn relative(path: &str, base: &Path) -> String {
     out.join("/")
 }
 
-fn entry(f: &Finding, base: &Path) -> Entry {
+/// Baseline entries of findings, each file's relative path worked out once
+/// (it asks the file system: once per finding is a system call each).
+struct Entries<'b> {
+    base: &'b Path,
+    paths: HashMap<std::sync::Arc<str>, String>,
+}
+
+impl<'b> Entries<'b> {
+    fn new(base: &'b Path) -> Entries<'b> {
+        Entries {
+            base,
+            paths: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, f: &Finding) -> Entry {
+        let base = self.base;
+        let path = self
+            .paths
+            .entry(f.path.clone())
+            .or_insert_with(|| relative(&f.path, base));
+        entry(f, path.clone())
+    }
+}
+
+fn entry(f: &Finding, path: String) -> Entry {
     Entry {
-        path: relative(&f.path, base),
+        path,
         code: f.code.to_string(),
         source: f.source_line.clone(),
         message: f.message.clone(),
@@ -72,7 +97,8 @@ fn entry(f: &Finding, base: &Path) -> Entry {
 /// Writes today's findings to `baseline`.
 pub fn write(baseline: &Path, findings: &[Finding]) -> Result<(), String> {
     let base = base_of(baseline);
-    let mut findings: Vec<Entry> = findings.iter().map(|f| entry(f, &base)).collect();
+    let mut entries = Entries::new(&base);
+    let mut findings: Vec<Entry> = findings.iter().map(|f| entries.of(f)).collect();
     findings.sort_by(|a, b| (&a.path, &a.code, &a.source).cmp(&(&b.path, &b.code, &b.source)));
     let file = File {
         version: VERSION,
@@ -102,8 +128,9 @@ pub fn filter(baseline: &Path, findings: &mut Vec<Finding>) -> Result<usize, Str
         *left.entry((e.path, e.code, e.source)).or_default() += 1;
     }
     let before = findings.len();
+    let mut entries = Entries::new(&base);
     findings.retain(|f| {
-        let e = entry(f, &base);
+        let e = entries.of(f);
         match left.get_mut(&(e.path, e.code, e.source)) {
             Some(n) if *n > 0 => {
                 *n -= 1;
