@@ -13,6 +13,12 @@
 //! most 2× parse everywhere and 1.5× on 50 MB; peak memory at most 1.5×
 //! parse's. `cargo bench --bench scale -- NAME` runs the inputs whose name
 //! contains NAME.
+//!
+//! Then the stages after the check, run through the `httpvet` binary on
+//! 10,000 to 40,000 map writes in one handler, each with a fix of its own:
+//! the text report, `--fix`, `--diff` and `--format sarif`, with the time
+//! and peak memory of each, so that a cost per finding that grows with the
+//! findings shows as a slope steeper than the input's.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -274,8 +280,48 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
     v
 }
 
+/// In a child process: runs `httpvet check` on a copy of `file` (`--fix`
+/// writes to it) with the options of `stage`; prints `seconds peak_mb` of
+/// that process.
+fn stage(stage: &str, file: &Path) {
+    let dir = file.with_extension("stage");
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("input.go");
+    std::fs::copy(file, &copy).unwrap();
+    let options: &[&str] = match stage {
+        "fix" => &["--fix"],
+        "diff" => &["--diff"],
+        "sarif" => &["--format", "sarif"],
+        _ => &[],
+    };
+    let t = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_httpvet"))
+        .arg("check")
+        .args(options)
+        .arg(&copy)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    let took = t.elapsed();
+    // The only child this process has waited for: its peak is the child's.
+    // SAFETY: getrusage writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "{:.6} {:.1} exit {}",
+        took.as_secs_f64(),
+        usage.ru_maxrss as f64 / 1024.0,
+        status.code().unwrap_or(-1)
+    );
+}
+
 /// In a child process: parse or check `file`; prints `seconds peak_mb`.
 fn one(what: &str, file: &Path) {
+    if let Some(s) = what.strip_prefix("stage-") {
+        return stage(s, file);
+    }
     let text = std::fs::read_to_string(file).unwrap();
     // Each is timed up to its result, not the freeing of it: the CLI
     // never frees its findings (it exits), and nothing frees the tree here.
@@ -352,5 +398,36 @@ fn main() {
             c.2
         );
     }
+    stages(&dir, only.map(String::as_str));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The stages after the check: each run twice, the faster counting.
+fn stages(dir: &Path, only: Option<&str>) {
+    if only.is_some_and(|o| !"stages".contains(o)) {
+        return;
+    }
+    println!(
+        "\n{:<16} {:>9} {:>9}  {:>17} {:>17} {:>17} {:>17}  (s, peak MB)",
+        "stages", "size", "findings", "text", "--fix", "--diff", "sarif"
+    );
+    for n in [10_000, 20_000, 40_000] {
+        let text = distinct("maps", n);
+        let file = dir.join("input.go");
+        std::fs::write(&file, &text).unwrap();
+        let mut cells = Vec::new();
+        for s in ["text", "fix", "diff", "sarif"] {
+            let what = format!("stage-{s}");
+            let (a, b) = (measure(&what, &file), measure(&what, &file));
+            let best = if b.0 < a.0 { b } else { a };
+            cells.push(format!("{:>8.3} {:>6.0}MB", best.0, best.1));
+        }
+        println!(
+            "{:<16} {:>7.1}MB {:>9}  {}",
+            format!("maps {n}"),
+            text.len() as f64 / 1e6,
+            n,
+            cells.join(" ")
+        );
+    }
 }
