@@ -1257,6 +1257,15 @@ impl LanguageServer for Backend {
         };
         let mut actions: Vec<CodeActionOrCommand> = Vec::new();
         if wants("quickfix") {
+            // The request's diagnostics are found by code and start, looked
+            // up, not searched for: a selection of the whole file brings
+            // them all.
+            let by_start: std::collections::HashMap<(&str, usize), &crate::diagnostic::Diagnostic> =
+                engine
+                    .iter()
+                    .rev()
+                    .map(|d| ((d.code, d.location.start.offset), &**d))
+                    .collect();
             for lsp_diag in &params.context.diagnostics {
                 if lsp_diag.source.as_deref() != Some("httpvet") {
                     continue;
@@ -1265,10 +1274,11 @@ impl LanguageServer for Backend {
                     Some(NumberOrString::String(c)) => c.as_str(),
                     _ => continue,
                 };
-                let Some(d) = engine.iter().find(|d| {
-                    d.code == code
-                        && to_range(d.location.start.offset, d.location.end.offset).start
-                            == lsp_diag.range.start
+                let start = lsp_diag.range.start;
+                let at = crate::position::rope_offset(rope, start.line, start.character, enc);
+                let Some(d) = by_start.get(&(code, at)).filter(|d| {
+                    let shown = crate::position::rope_position(rope, d.location.start.offset, enc);
+                    shown == (start.line, start.character)
                 }) else {
                     continue;
                 };
@@ -1287,16 +1297,17 @@ impl LanguageServer for Backend {
         if wants(FIX_ALL) && params.context.only.is_some() {
             // Every preferred safe fix, skipping those that overlap an earlier one.
             // Only findings that were published (not suppressed).
-            let shown: Vec<(&str, Position)> = doc
+            let shown: std::collections::HashSet<(&str, u32, u32)> = doc
                 .published
                 .iter()
-                .map(|p| (p.code, p.range.start))
+                .map(|p| (p.code, p.range.start.line, p.range.start.character))
                 .collect();
             let safe = engine
                 .iter()
                 .filter(|d| {
-                    let at = to_range(d.location.start.offset, d.location.end.offset).start;
-                    shown.iter().any(|(c, p)| *c == d.code && *p == at)
+                    let (line, character) =
+                        crate::position::rope_position(rope, d.location.start.offset, enc);
+                    shown.contains(&(d.code, line, character))
                 })
                 .filter_map(|d| crate::fix::to_apply(&d.fixes, false));
             let (taken, _, _) = crate::fix::combine(safe);
