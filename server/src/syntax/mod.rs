@@ -79,15 +79,8 @@ impl<'t> NodeKind<'t> for Node<'t> {
 
     #[inline]
     fn kind_name(&self) -> &'static str {
-        static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-        let names = NAMES.get_or_init(|| {
-            let lang = language();
-            (0..lang.node_kind_count())
-                .map(|id| lang.node_kind_for_id(id as u16).unwrap_or(""))
-                .collect()
-        });
         let id = flat::kind(self).unwrap_or_else(|| self.kind_id());
-        names.get(id as usize).copied().unwrap_or("")
+        kind_names().get(id as usize).copied().unwrap_or("")
     }
 }
 
@@ -203,15 +196,26 @@ pub fn visit_no_funcs<'t>(root: Node<'t>, f: impl FnMut(Node<'t>) -> Visit) {
 /// against it without a string compare (see [`visit_kinds_no_funcs`]).
 pub struct KindSet(Vec<u64>);
 
+/// The grammar's kind names by id, read once (the grammar hands each one
+/// out as a C string, measured and checked as UTF-8 on every call: a few
+/// hundred of them per kind set made up a tenth of checking a small file).
+fn kind_names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let lang = language();
+        (0..lang.node_kind_count())
+            .map(|id| lang.node_kind_for_id(id as u16).unwrap_or(""))
+            .collect()
+    })
+}
+
 impl KindSet {
     /// The ids of every kind named in `names` (a name may have several).
     pub fn of(names: &[&str]) -> KindSet {
-        let lang = language();
-        let count = lang.node_kind_count();
-        let mut bits = vec![0u64; count.div_ceil(64)];
-        for id in 0..count {
-            let name = lang.node_kind_for_id(id as u16).unwrap_or("");
-            if names.contains(&name) {
+        let all = kind_names();
+        let mut bits = vec![0u64; all.len().div_ceil(64)];
+        for (id, name) in all.iter().enumerate() {
+            if names.contains(name) {
                 bits[id / 64] |= 1 << (id % 64);
             }
         }
