@@ -769,13 +769,8 @@ mod tests {
     #[test]
     fn combine_takes_what_comparing_every_pair_would() {
         let paths: [Arc<str>; 2] = ["a.go".into(), "b.go".into()];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as usize
-        };
+        let mut random = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| random.below(n);
         for round in 0..300 {
             let fixes: Vec<Fix> = (0..1 + next(12))
                 .map(|_| {

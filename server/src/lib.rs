@@ -19,5 +19,7 @@ pub mod rules;
 pub mod source;
 pub mod suppress;
 pub mod syntax;
+#[cfg(test)]
+mod testing;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

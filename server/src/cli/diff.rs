@@ -315,13 +315,8 @@ mod tests {
 
     #[test]
     fn a_diff_patches_the_old_text_into_the_new() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as usize
-        };
+        let mut random = crate::testing::Xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: usize| random.below(n);
         for round in 0..400 {
             // Lines drawn from a few texts (so many repeat) and unique ones.
             let old: Vec<String> = (0..next(60))

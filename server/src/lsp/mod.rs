@@ -1527,13 +1527,8 @@ mod tests {
             "hitsMu.Lock()\n",
             "package q\n",
         ];
-        let mut seed: u64 = 0x9E3779B97F4A7C15;
-        let mut below = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut random = crate::testing::Xorshift(0x9E3779B97F4A7C15);
+        let mut below = |n: usize| random.below(n);
         // Edits that keep the file valid Go, so that most analyses take the
         // path for error-free trees.
         const STATEMENTS: &[&str] = &[
