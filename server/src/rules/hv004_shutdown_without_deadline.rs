@@ -20,7 +20,10 @@ the package-level `http.ListenAndServe…`) whose error is dropped, and the
 same call made as a statement of a function (`http.ListenAndServe(addr, mux)`
 in `main`, or `_ = srv.ListenAndServe()`), whose error is dropped too: with
 the port in use it returns at once, and `main` ends with status 0. When a fixed
-`time.Sleep` triggers the shutdown, the message says so. `Serve(ln)` on a
+`time.Sleep` triggers the shutdown, the message says so. A shutdown that a
+watchdog guards is left alone: a `time.AfterFunc(d, f)` armed before it, in
+the same function, whose `f` ends the process (`os.Exit`, a `Fatal` log
+call, `panic`). `Serve(ln)` on a
 listener the caller already opened is left alone (the failure to listen was
 reported there), and so is a `ListenAndServe` method of a type that is not
 `*http.Server`.
@@ -91,9 +94,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         "assignment_statement"
     );
     let sleeps = Sleeps::default();
+    let watchdogs = Watchdogs::default();
     cx.visit_scope_kinds(|_| true, kinds, |n| {
         if let Some(call) = Call::of(n) {
-            if let Some(d) = check_shutdown(cx, &sleeps, &call) {
+            if let Some(d) = check_shutdown(cx, &sleeps, &watchdogs, &call) {
                 out.push(d);
             }
         } else if let Some(g) = start(n, cx.src) {
@@ -226,13 +230,14 @@ fn is_server<'a>(cx: &Context<'a>, operand: Node<'a>) -> bool {
 fn check_shutdown<'a>(
     cx: &Context<'a>,
     sleeps: &Sleeps<'a>,
+    watchdogs: &Watchdogs,
     call: &Call<'a>,
 ) -> Option<Diagnostic> {
     let (srv, "Shutdown") = call.method(cx.src)? else {
         return None;
     };
     let arg = call.arg(0)?;
-    if !cx.has_no_deadline(arg) || !is_server(cx, srv) {
+    if !cx.has_no_deadline(arg) || !is_server(cx, srv) || guarded(cx, watchdogs, call.node) {
         return None;
     }
     let sleep = enclosing_function(call.node).and_then(|f| sleep_before(cx, sleeps, f, call.node));
@@ -253,6 +258,81 @@ fn check_shutdown<'a>(
         "pass a context made with `context.WithTimeout` (and `defer cancel()`)".to_string()
     });
     Some(d)
+}
+
+/// Where the first watchdog statement of each statement list asked about
+/// ends (see [`guarded`]): one look per list, however many calls ask.
+type Watchdogs = super::PerNode<Option<usize>>;
+
+/// Whether a watchdog guards the shutdown at `call`: a statement before it,
+/// in one of the statement lists around it up to its declared function,
+/// arms `time.AfterFunc(d, f)` where `f` ends the process. Should the
+/// shutdown hang, the timer ends the program all the same: the deadline is
+/// there, written another way.
+fn guarded(cx: &Context, watchdogs: &Watchdogs, call: Node) -> bool {
+    let mut n = call;
+    while let Some(p) = n.up() {
+        if matches!(p.kind_name(), "function_declaration" | "method_declaration") {
+            return false;
+        }
+        if p.kind_name() == "statement_list" {
+            let first = super::per_node(watchdogs, p, || {
+                crate::syntax::named_children(p)
+                    .find(|s| arms_watchdog(cx, *s))
+                    .map(|s| s.end_byte())
+            });
+            if first.is_some_and(|end| end <= n.start_byte()) {
+                return true;
+            }
+        }
+        n = p;
+    }
+    false
+}
+
+/// `time.AfterFunc(d, func() { …; os.Exit(1) })` as a statement, started
+/// with `go`, or assigned (`t := time.AfterFunc(…)`), whose function
+/// literal ends the process.
+fn arms_watchdog(cx: &Context, stmt: Node) -> bool {
+    let call = match stmt.kind_name() {
+        "expression_statement" | "go_statement" => crate::syntax::named_children(stmt).next(),
+        "short_var_declaration" | "assignment_statement" => stmt
+            .field("right")
+            .and_then(|r| crate::syntax::named_children(r).next()),
+        _ => None,
+    };
+    let Some(call) = call.and_then(Call::of) else {
+        return false;
+    };
+    if !cx
+        .imports
+        .is_member(call.function, cx.src, "time", "AfterFunc")
+    {
+        return false;
+    }
+    let Some(f) = call
+        .arg(1)
+        .map(unparen)
+        .filter(|f| f.kind_name() == "func_literal")
+    else {
+        return false;
+    };
+    let mut exits = false;
+    crate::syntax::visit_calls_no_funcs(f.field("body").unwrap_or(f), |c| {
+        let name = match c.function.kind_name() {
+            "selector_expression" => c.function.field("field").map(|n| text(n, cx.src)),
+            "identifier" => Some(text(c.function, cx.src)),
+            _ => None,
+        };
+        exits = cx.imports.is_member(c.function, cx.src, "os", "Exit")
+            || name.is_some_and(|n| n.starts_with("Fatal"))
+            || (name == Some("panic") && c.function.kind_name() == "identifier");
+        match exits {
+            true => Visit::Stop,
+            false => Visit::Descend,
+        }
+    });
+    exits
 }
 
 /// The first `time.Sleep(...)` statement of each function asked about, by
