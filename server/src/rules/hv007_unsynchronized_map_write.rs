@@ -20,7 +20,10 @@ Reports, inside a handler, a write to a map shared by every request (a
 package-level map, a map field reached through the handler's receiver, or a
 map captured from the function that built the handler) made without holding
 a lock: `m[k] = v`, `m[k]++`, `m[k] += v`, `delete(m, k)`, `clear(m)`,
-and `m[a][b] = v` (a map or slice reached through it). Unlocked reads of a map that a handler writes are reported too. A write
+and `m[a][b] = v` (a map or slice reached through it). A receiver whose
+type holds a request or a response writer is made per request (a
+framework's context, reset for each request from a pool): its maps are left
+alone. Unlocked reads of a map that a handler writes are reported too. A write
 made holding only a read lock (`mu.RLock()`, and no write lock) is reported
 as well: every handler may hold the read lock at the same time, so it
 guards no write. (RULES.md counts `RLock` as holding the lock; for a write
@@ -113,6 +116,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut resolved: HashMap<(usize, usize, &str), Option<std::rc::Rc<Shared>>> = HashMap::new();
     // The locks held around the guarded accesses of each map.
     let mut guards: HashMap<String, std::collections::BTreeSet<String>> = HashMap::new();
+    // Which receiver types are made per request, once per type.
+    let per_request = PerRequest::default();
     for (hi, h) in cx.handlers().iter().enumerate() {
         if !may_touch_maps(cx, cx.text(h.body)) {
             continue;
@@ -131,7 +136,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     let key = (h.func.id(), func, cx.text(target));
                     let shared = resolved
                         .entry(key)
-                        .or_insert_with(|| shared_map(cx, h, target).map(std::rc::Rc::new))
+                        .or_insert_with(|| {
+                            shared_map(cx, h, target, &per_request).map(std::rc::Rc::new)
+                        })
                         .clone();
                     if let Some(shared) = shared {
                         if locked {
@@ -288,7 +295,25 @@ fn map_access<'t>(cx: &Context, n: Node<'t>) -> Option<(Node<'t>, bool)> {
 }
 
 /// The shared map an expression names, if it names one.
-fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
+/// For each receiver type asked about, whether it is made per request: it
+/// declares a field that holds a request or a response writer (a
+/// framework's context, reset for each request from a pool, or a wrapper
+/// of one response). Its maps belong to one request, not to every handler.
+type PerRequest = std::cell::RefCell<HashMap<String, bool>>;
+
+fn per_request_type(cx: &Context, per_request: &PerRequest, ty: &str) -> bool {
+    if let Some(&known) = per_request.borrow().get(ty) {
+        return known;
+    }
+    let holds = cx
+        .index
+        .fields_of(ty)
+        .any(|f| matches!(f.kind, Kind::Request | Kind::Writer));
+    per_request.borrow_mut().insert(ty.to_string(), holds);
+    holds
+}
+
+fn shared_map(cx: &Context, h: &Handler, target: Node, per_request: &PerRequest) -> Option<Shared> {
     match target.kind_name() {
         "identifier" => {
             let name = cx.text(target);
@@ -320,6 +345,9 @@ fn shared_map(cx: &Context, h: &Handler, target: Node) -> Option<Shared> {
             }
             let root = cx.text(operand);
             let on_receiver = is_receiver(h, root, cx);
+            if on_receiver && per_request_type(cx, per_request, &r_type(h)) {
+                return None;
+            }
             let decl = if on_receiver {
                 // Its own field or one promoted from an embedded struct.
                 cx.index.field_of_type(&r_type(h), field)
