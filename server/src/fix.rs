@@ -641,29 +641,12 @@ fn comment_blocks(text: &str) -> Vec<(usize, Vec<(String, String)>)> {
 /// `code // comment` split after the code (trimmed), when the line has code
 /// and a `//` comment outside string and rune literals.
 fn trailing_comment(line: &str) -> Option<(String, String)> {
-    let (mut in_str, mut in_raw, mut in_rune, mut escaped) = (false, false, false, false);
-    let bytes = line.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match b {
-            b'\\' if in_str || in_rune => escaped = true,
-            b'"' if !in_raw && !in_rune => in_str = !in_str,
-            b'`' if !in_str && !in_rune => in_raw = !in_raw,
-            b'\'' if !in_str && !in_raw => in_rune = !in_rune,
-            b'/' if !in_str && !in_raw && !in_rune && bytes.get(i + 1) == Some(&b'/') => {
-                let code = line[..i].trim_end();
-                if code.trim().is_empty() {
-                    return None;
-                }
-                return Some((code.to_string(), line[i..].to_string()));
-            }
-            _ => {}
-        }
+    let at = crate::syntax::line_comments(line).next()?;
+    let code = line[..at].trim_end();
+    if code.trim().is_empty() {
+        return None;
     }
-    None
+    Some((code.to_string(), line[at..].to_string()))
 }
 
 /// Re-aligns the trailing comments of the blocks a fix changed, as gofmt

@@ -144,7 +144,7 @@ fn ignores(file: &SourceFile) -> Vec<Ignore> {
     if !FORMS.iter().any(|(f, _)| holds(f)) {
         return out;
     }
-    for pos in line_comments(text) {
+    for pos in crate::syntax::line_comments(text) {
         let line_end =
             memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |e| pos + e);
         let body = &text[pos + 2..line_end];
@@ -179,45 +179,6 @@ fn ignores(file: &SourceFile) -> Vec<Ignore> {
         });
     }
     out
-}
-
-/// Where each `//` comment of Go source `text` starts: a scan that steps
-/// over string, rune and raw string literals and `/* */` comments, in one
-/// pass (a look-up in the tree per comment descends through every child
-/// before it: a block of thousands of commented statements costs a square).
-fn line_comments(text: &str) -> impl Iterator<Item = usize> + '_ {
-    let b = text.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        while i < b.len() {
-            match b[i] {
-                q @ (b'"' | b'\'') => {
-                    // To the closing quote, or the end of the line when
-                    // there is none.
-                    i += 1;
-                    while i < b.len() && b[i] != q && b[i] != b'\n' {
-                        i += if b[i] == b'\\' { 2 } else { 1 };
-                    }
-                    i += 1;
-                }
-                b'`' => {
-                    i += 1;
-                    i = memchr::memchr(b'`', &b[i..]).map_or(b.len(), |e| i + e + 1);
-                }
-                b'/' if b.get(i + 1) == Some(&b'/') => {
-                    let at = i;
-                    i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |e| i + e);
-                    return Some(at);
-                }
-                b'/' if b.get(i + 1) == Some(&b'*') => {
-                    i += 2;
-                    i = memchr::memmem::find(&b[i..], b"*/").map_or(b.len(), |e| i + e + 2);
-                }
-                _ => i += 1,
-            }
-        }
-        None
-    })
 }
 
 /// What the comment names after its form: the rules (`None` for all),
@@ -349,7 +310,7 @@ mod tests {
             }
             crate::syntax::Visit::Descend
         });
-        let ours: Vec<usize> = line_comments(src).collect();
+        let ours: Vec<usize> = crate::syntax::line_comments(src).collect();
         let words: Vec<&str> = ours
             .iter()
             .map(|&p| src[p + 3..].split('\n').next().unwrap())

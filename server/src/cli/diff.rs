@@ -210,9 +210,8 @@ fn exact(a: &[&str], b: &[&str], o: Range<usize>, n: Range<usize>, ops: &mut Ops
             new_index: n.start,
         });
     } else if o.len().saturating_mul(n.len()) <= EXACT_CELLS {
-        let (ds, dn) = (o.start, n.start);
-        for op in similar::capture_diff_slices(Algorithm::Myers, &a[o.clone()], &b[n.clone()]) {
-            ops.push(shift(op, ds, dn));
+        for op in similar::capture_diff(Algorithm::Myers, a, o.clone(), b, n.clone()) {
+            ops.push(op);
         }
     } else {
         ops.push(DiffOp::Replace {
@@ -223,49 +222,6 @@ fn exact(a: &[&str], b: &[&str], o: Range<usize>, n: Range<usize>, ops: &mut Ops
         });
     }
     ops.equal(o.end, n.end, tail);
-}
-
-fn shift(op: DiffOp, o: usize, n: usize) -> DiffOp {
-    match op {
-        DiffOp::Equal {
-            old_index,
-            new_index,
-            len,
-        } => DiffOp::Equal {
-            old_index: old_index + o,
-            new_index: new_index + n,
-            len,
-        },
-        DiffOp::Delete {
-            old_index,
-            old_len,
-            new_index,
-        } => DiffOp::Delete {
-            old_index: old_index + o,
-            old_len,
-            new_index: new_index + n,
-        },
-        DiffOp::Insert {
-            old_index,
-            new_index,
-            new_len,
-        } => DiffOp::Insert {
-            old_index: old_index + o,
-            new_index: new_index + n,
-            new_len,
-        },
-        DiffOp::Replace {
-            old_index,
-            old_len,
-            new_index,
-            new_len,
-        } => DiffOp::Replace {
-            old_index: old_index + o,
-            old_len,
-            new_index: new_index + n,
-            new_len,
-        },
-    }
 }
 
 #[cfg(test)]

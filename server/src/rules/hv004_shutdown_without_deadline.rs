@@ -319,14 +319,7 @@ fn arms_watchdog(cx: &Context, stmt: Node) -> bool {
     };
     let mut exits = false;
     crate::syntax::visit_calls_no_funcs(f.field("body").unwrap_or(f), |c| {
-        let name = match c.function.kind_name() {
-            "selector_expression" => c.function.field("field").map(|n| text(n, cx.src)),
-            "identifier" => Some(text(c.function, cx.src)),
-            _ => None,
-        };
-        exits = cx.imports.is_member(c.function, cx.src, "os", "Exit")
-            || name.is_some_and(|n| n.starts_with("Fatal"))
-            || (name == Some("panic") && c.function.kind_name() == "identifier");
+        exits = crate::syntax::flow::ends_path(&c, cx.src) == crate::syntax::flow::Ends::Always;
         match exits {
             true => Visit::Stop,
             false => Visit::Descend,

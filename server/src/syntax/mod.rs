@@ -823,6 +823,46 @@ pub fn break_leaves(brk: Node, stmt: Node, src: &str) -> bool {
     }
 }
 
+/// Where each `//` comment of Go source `text` starts: a scan that steps
+/// over string, rune and raw string literals and `/* */` comments, in one
+/// pass (a look-up in the tree per comment descends through every child
+/// before it: a block of thousands of commented statements costs a square).
+/// Suppression comments and the trailing comments a fix re-aligns use it.
+pub fn line_comments(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            match b[i] {
+                q @ (b'"' | b'\'') => {
+                    // To the closing quote, or the end of the line when
+                    // there is none.
+                    i += 1;
+                    while i < b.len() && b[i] != q && b[i] != b'\n' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+                b'`' => {
+                    i += 1;
+                    i = memchr::memchr(b'`', &b[i..]).map_or(b.len(), |e| i + e + 1);
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    let at = i;
+                    i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |e| i + e);
+                    return Some(at);
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i += 2;
+                    i = memchr::memmem::find(&b[i..], b"*/").map_or(b.len(), |e| i + e + 2);
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::{may_name, NodeKind};
