@@ -563,7 +563,24 @@ impl FileSummary {
         let asked = called.is_none_or(|c| c.contains(text(name, src)));
         let body = decl.field("body");
         let ps = params(decl, src);
-        let kinds: Vec<Kind> = ps.iter().map(|p| of_type(p.ty, src, imports)).collect();
+        let mut kinds: Vec<Kind> = ps.iter().map(|p| of_type(p.ty, src, imports)).collect();
+        // A parameter of one of the package's own types that the body
+        // closes (`func shut(c closer) { c.Close() }`): a conn passed to it
+        // compiles only when that type is an interface, so it is followed
+        // as a conn. Asked of the body's bytes, not a walk.
+        if let Some(body) = body.filter(|_| asked) {
+            let body_text = &src[body.byte_range()];
+            for (p, kind) in ps.iter().zip(kinds.iter_mut()) {
+                let own_type = p.ty.kind_name() == "type_identifier";
+                if *kind == Kind::Other && own_type {
+                    if let Some(name) = p.name.as_deref() {
+                        if closes_text(body_text, name) {
+                            *kind = Kind::Conn;
+                        }
+                    }
+                }
+            }
+        }
         // The parameters worth following, all read in one walk of the body.
         let wanted: Vec<(usize, &str, &Kind)> = ps
             .iter()
@@ -630,6 +647,15 @@ impl FileSummary {
             result_by_value,
         });
     }
+}
+
+/// True when `body` holds `name.Close(` with `name` a whole word.
+fn closes_text(body: &str, name: &str) -> bool {
+    let needle = format!("{name}.Close(");
+    body.match_indices(&needle).any(|(at, _)| {
+        let before = body[..at].chars().next_back();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    })
 }
 
 fn is_name(n: Node, src: &str, name: &str) -> bool {
