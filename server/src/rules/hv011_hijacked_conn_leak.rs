@@ -23,8 +23,11 @@ Reports a `Hijack()` (on `w.(http.Hijacker)` or on
 package function the connection is handed to does not close it either. A
 package function counts as closing it only when it closes it on every way
 out (itself, in a `defer`, or in a goroutine it starts), also when it takes
-the conn as an `io.Closer`, `io.ReadCloser`, `io.WriteCloser` or
-`io.ReadWriteCloser`. One that closes it on the ways out its result tells
+the conn as an `io.Closer`, `io.ReadCloser`, `io.WriteCloser`,
+`io.ReadWriteCloser` or an interface of the package's own (`func shut(c
+closer) { c.Close() }`). A hijack in an `if` initializer (`if conn, _, err :=
+hj.Hijack(); err == nil { … }`) has a conn only on the branch where it
+succeeded. One that closes it on the ways out its result tells
 (an `error` set, a `bool` false or true) closes it on that branch of the
 caller only: after `if err := handshake(conn); err != nil { return }` the
 conn is still open, and every later way out must close it. Closing or
@@ -313,6 +316,37 @@ fn close_fix<'a>(
     }
     // The handler keeps it: close on the way out, after the error check.
     let stmt = crate::syntax::statement_of(hijack)?;
+    // `if conn, _, err := hj.Hijack(); err == nil { … }`: the conn lives in
+    // the branch where the hijack succeeded; close it there. No other
+    // branch has it in scope.
+    let owner = Some(stmt).filter(|i| {
+        i.kind_name() == "if_statement"
+            && i.field("initializer")
+                .is_some_and(|n| crate::syntax::contains(n, hijack))
+    });
+    if let Some(owner) = owner {
+        let err = hijack_error_name(cx, hijack)?;
+        let cond = owner.field("condition")?;
+        if !error_set(cx, cond, false, err, hijack) {
+            return None;
+        }
+        let block = owner.field("consequence")?;
+        let inner = statement_indent(cx.file, owner.start_byte())?.to_string();
+        // After the `{` and any comment that ends its line.
+        let open = block.start_byte() + 1;
+        let at = cx.src[open..].find('\n').map_or(open, |i| open + i);
+        return Some(fix(
+            format!("Add `defer {conn}.Close()`"),
+            true,
+            safe,
+            vec![edit(
+                cx.file,
+                at,
+                at,
+                format!("\n{inner}\tdefer {conn}.Close()"),
+            )],
+        ));
+    }
     let next = crate::syntax::next_statement(stmt);
     let after = match next {
         Some(n)
@@ -520,7 +554,10 @@ fn open_on_some_path<'a>(
                             held.open = false;
                         }
                     }
-                    None if t.err.is_some_and(|err| error_set(cx, cond, taken, err)) => {
+                    None if t
+                        .err
+                        .is_some_and(|err| error_set(cx, cond, taken, err, t.hijack)) =>
+                    {
                         held.open = false;
                     }
                     None => {}
@@ -570,12 +607,14 @@ fn open_on_some_path<'a>(
 /// True when taking (`taken`) or skipping a branch on `cond` means the
 /// error `err` is set: `err != nil` taken, `err == nil` skipped,
 /// `errors.Is(err, …)` taken. Not when the `if` declares an `err` of its
-/// own (`if err := other(); err != nil`).
-fn error_set(cx: &Context, cond: Node, taken: bool, err: &str) -> bool {
+/// own (`if err := other(); err != nil`), only when that is the hijack's
+/// (`if conn, _, err := hj.Hijack(); err == nil { … }`).
+fn error_set(cx: &Context, cond: Node, taken: bool, err: &str, hijack: Node) -> bool {
     let shadowed = cond
         .up()
         .and_then(|i| i.field("initializer"))
         .filter(|i| i.kind_name() == "short_var_declaration")
+        .filter(|i| !crate::syntax::contains(*i, hijack))
         .and_then(|i| i.field("left"))
         .is_some_and(|l| named_children(l).any(|n| cx.text(n) == err));
     if shadowed {
