@@ -19,7 +19,8 @@ pub static RULE: Rule = Rule {
 Reports a handler that stores its `*http.Request` (or the request's `Body`)
 where it outlives the handler — appended to or assigned into a struct field,
 a package-level variable or a map, sent on a channel, or captured by a
-closure that is stored for later — when something may read what dies with
+closure that is stored for later (a closure whose own parameter is named
+`r` captures nothing) — when something may read what dies with
 the handler after it returns: the body, the context (`Context()`), form and
 multipart parsing, `GetBody`. That is, when a function of the file that uses
 the place reads one of these (itself, or in a package function it hands a
@@ -31,7 +32,8 @@ only: `u.entries` of an `uploadQueue` read for its bodies says nothing about
 `a.entries` of an `auditLog`. A request kept only for its method, URL,
 headers or `RemoteAddr`,
 which stay valid, is left alone, as is a request stored in a value the
-handler gives its writer too (`c.res = w; c.req = r`, `c.response.reset(w)`):
+handler gives its writer too (`c.res = w; c.req = r`, `c.response.reset(w)`,
+`ctx.writer.BeginResponse(w)`):
 a framework's per-request context, made for this request, unless it is a
 package variable.
 
@@ -197,7 +199,8 @@ fn per_request_values<'a>(cx: &Context<'a>, h: &Handler<'a>) -> HashSet<&'a str>
                 let Some(call) = Call::of(n) else {
                     return Visit::Descend;
                 };
-                // A setter of one of its fields: `c.response.reset(w)` (not
+                // A setter of one of its fields: `c.response.reset(w)`,
+                // `ctx.writer.BeginResponse(w)` (not
                 // `s.render(w, x)`, a server's helper that only writes).
                 let setter = call.function.kind_name() == "selector_expression"
                     && call
@@ -206,7 +209,9 @@ fn per_request_values<'a>(cx: &Context<'a>, h: &Handler<'a>) -> HashSet<&'a str>
                         .is_some_and(|o| unparen(o).kind_name() == "selector_expression")
                     && call.function.field("field").is_some_and(|m| {
                         let m = cx.text(m).to_ascii_lowercase();
-                        m.starts_with("reset") || m.starts_with("set") || m.starts_with("init")
+                        ["reset", "set", "init", "begin"]
+                            .iter()
+                            .any(|p| m.starts_with(p))
                     });
                 if setter && call.args().any(&is_writer) {
                     if let Some(root) = holder(cx, call.function) {
@@ -574,7 +579,17 @@ fn retains(cx: &Context, v: Node, requests: &HashSet<String>) -> bool {
 }
 
 fn captures(cx: &Context, f: Node, requests: &HashSet<String>) -> bool {
-    requests.iter().any(|r| mentions(f, cx.src, r))
+    requests.iter().any(|r| {
+        if r.contains('.') {
+            return mentions(f, cx.src, r);
+        }
+        // The literal's own parameters and locals shadow the handler's
+        // (`u.CheckOrigin = func(r *http.Request) bool { … }`).
+        let ident = crate::kinds!("identifier");
+        crate::syntax::any_kind(f, ident, |n| {
+            cx.text(n) == r && !cx.declared_around(f, n, r)
+        })
+    })
 }
 
 /// The fix: store a detached copy. Before the statement (and before the lock

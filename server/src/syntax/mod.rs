@@ -344,6 +344,12 @@ pub fn any_no_funcs<'t>(root: Node<'t>, pred: impl FnMut(Node<'t>) -> bool) -> b
     any_kind_no_funcs(root, KindSet::all(), pred)
 }
 
+/// [`any`] over the nodes whose kind `kinds` holds, function literals
+/// included.
+pub fn any_kind<'t>(root: Node<'t>, kinds: &KindSet, pred: impl FnMut(Node<'t>) -> bool) -> bool {
+    any_of_kinds(root, kinds, &KindSet::NONE, pred)
+}
+
 /// True when some node below `root` (function literals included) satisfies `pred`.
 pub fn any<'t>(root: Node<'t>, pred: impl FnMut(Node<'t>) -> bool) -> bool {
     any_of_kinds(root, KindSet::all(), &KindSet::NONE, pred)
