@@ -20,7 +20,9 @@ any width).
 
 Initialisation is left alone: package-level initialisers, the function a
 `sync.Once` runs (`once.Do(func() { next = base })`: it ends before `Do`
-returns to any caller), and a function filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
+returns to any caller), its receiver's fields in a method that sets a
+value up in place (`init`, `Init`, `initWindow`: `func (q *quota)
+init(n int32) { q.left = n }`), and a function filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
 its own maps too, in loops that only reach into its fields, or in a branch
 whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
@@ -458,7 +460,7 @@ fn plain_access<'a>(
             {
                 return None;
             }
-            if own_copy(cx, operand) || fresh(cx, operand, n) {
+            if own_copy(cx, operand) || fresh(cx, operand, n) || initialises(cx, operand, n) {
                 return None;
             }
             let decl = cx.field_decl(n)?;
@@ -499,6 +501,29 @@ fn plain_access<'a>(
         )
     });
     Some(d)
+}
+
+/// True when `n`, an access to a field of `operand`, sets up the receiver
+/// of an initialising method (`func (q *quota) init(n int32) { q.left = n
+/// }`, `Init`, `initClient`): a value is set up in place before it is
+/// shared.
+fn initialises(cx: &Context, operand: Node, n: Node) -> bool {
+    if operand.kind_name() != "identifier" {
+        return false;
+    }
+    let Some(method) =
+        crate::syntax::enclosing_function(n).filter(|f| f.kind_name() == "method_declaration")
+    else {
+        return false;
+    };
+    let name = method.field("name").map(|m| cx.text(m)).unwrap_or("");
+    let init_like = ["init", "Init"].iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_uppercase()))
+    });
+    init_like
+        && crate::syntax::handlers::receiver(method, cx.src)
+            .is_some_and(|r| r.name == cx.text(operand))
 }
 
 /// The chain (see [`Chain`]) of a field access whose operand has type
