@@ -165,11 +165,28 @@ fn runs(rule: &Rule, file: &SourceFile, imports: &Imports, settings: &Settings) 
 /// file that imports `testing` or a test framework such as testify or
 /// Gomega: harnesses, fake servers, fixtures, compiled only into tests in
 /// practice); or a file of a test-support package, named `test`,
-/// `testutil` or, as Go names them, `…test` (`httptest`, `iotest`).
+/// `testutil` or, as Go names them, `…test` (`httptest`, `iotest`); or a
+/// file in a directory of test support, at any depth (`testutils/`,
+/// `testing/`: `test/testutils/pinning/fake.go`).
 pub fn is_test_code(file: &SourceFile, imports: &Imports) -> bool {
     file.is_test()
         || imports.has_test_framework()
         || is_test_package(&crate::index::package_name(file))
+        || in_test_support_dir(&file.path)
+}
+
+/// True when a directory above `path` is named as test support is:
+/// `testutil`, `testutils`, `testhelper(s)`, `testing`. Not `test` or
+/// `tests`, where a project may well live, nor `testdata`, whose programs
+/// are checked as what they are when named.
+fn in_test_support_dir(path: &str) -> bool {
+    let mut dirs = path.split(['/', '\\']).rev().skip(1);
+    dirs.any(|d| {
+        matches!(
+            d,
+            "testutil" | "testutils" | "testhelper" | "testhelpers" | "testing"
+        )
+    })
 }
 
 /// True for the name of a package that supports tests (see [`is_test_code`]).

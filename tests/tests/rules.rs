@@ -47,11 +47,13 @@ fn hv009_superfluous_write_header() {
     check_fixture("hv009");
 }
 
-/// A test-support package (`…test`) is test code, which HV009 leaves alone;
-/// a package whose name only ends like one is not.
+/// A test-support package (`…test`, or any package under `testutils/`) is
+/// test code, which HV009 and HV010 leave alone; a package whose name only
+/// ends like one is not.
 #[test]
-fn hv009_leaves_test_support_packages_alone() {
+fn rules_leave_test_support_packages_alone() {
     check_fixture("testsupport/fakeapitest");
+    check_fixture("testsupport/testutils/fakepins");
     check_fixture("testsupport/latest");
 }
 
