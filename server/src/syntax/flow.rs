@@ -129,7 +129,9 @@ pub fn ends_path(call: &Call, src: &str) -> Ends {
         return Ends::Always;
     }
     let method = call.method(src).map(|(_, m)| m);
-    if method.is_some_and(|m| m.starts_with("Fatal")) {
+    // `log.Fatal`, a logger's `Fatalf`, or a field holding one
+    // (`e.fatalf(…)`, set to `log.Fatalf`).
+    if method.is_some_and(|m| m.starts_with("Fatal") || m.starts_with("fatal")) {
         return Ends::Always;
     }
     let fails = matches!(
