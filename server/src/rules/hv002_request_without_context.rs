@@ -24,7 +24,9 @@ left alone: `req.WithContext(ctx)` later (also from a field it was stored
 in, `s.req.WithContext(ctx)`), returned to the caller, or handed to a
 function together with the context in reach (`s.do(ctx, client, req)`).
 So is a request that is never sent (built only to parse a URL: nothing
-takes it, only its fields are read), and a context that becomes
+takes it, only its fields are read), one that only writes itself to a conn
+(`req.Write(bw)`, then `http.ReadResponse(br, req)`: no context is looked
+at there, the conn's deadlines are), and a context that becomes
 `context.Background()` only when it is nil (`if ctx == nil { ctx =
 context.Background() }`).
 
@@ -342,8 +344,10 @@ fn request_variable<'a>(cx: &Context<'a>, new_request: Node<'a>) -> Option<(Node
 
 /// `u, err := http.NewRequest(…)` whose request is only read or set
 /// field by field (`r.URL = u.URL`) and never goes anywhere: no call is
-/// given it, nothing stores it, it never writes itself out. A request
-/// built to parse a URL or a header sends nothing.
+/// given it, nothing stores it. A request built to parse a URL or a header
+/// sends nothing. Nor does one that writes itself to a conn (`req.Write(bw)`,
+/// `WriteProxy`) and is read back with `http.ReadResponse(br, req)`: neither
+/// looks at a context (the conn's deadlines bound that exchange).
 fn never_sent<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
     let Some((decl, name)) = request_variable(cx, new_request) else {
         return false;
@@ -360,13 +364,19 @@ fn never_sent<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
             p.kind_name() == "selector_expression"
                 && p.field("operand").map(|o| o.id()) == Some(n.id())
         });
-        match field_of_it {
-            // `req.Write(conn)`: it writes itself out.
-            Some(sel) => sel
-                .field("field")
-                .is_some_and(|f| matches!(cx.text(f), "Write" | "WriteProxy")),
-            None => true,
+        if field_of_it.is_some() {
+            return false;
         }
+        // `http.ReadResponse(br, req)` only reads what answered it.
+        let read_back = n
+            .up()
+            .filter(|a| a.kind_name() == "argument_list")
+            .and_then(|a| a.up())
+            .and_then(crate::syntax::Call::of)
+            .is_some_and(|c| {
+                cx.imports.member(c.function, cx.src, "net/http") == Some("ReadResponse")
+            });
+        !read_back
     };
     !uses
         .of_name(name)
