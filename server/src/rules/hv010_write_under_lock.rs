@@ -18,7 +18,10 @@ Reports, in a handler, a call that writes to the client (`Write`,
 `http.Error`, flushes, templates) made while a shared lock is held, including
 under `Lock(); defer Unlock()`, which holds it to the end of the function.
 Setting headers writes nothing yet, and neither does a package helper that
-only sets them (`setHeader(w, k, v)` doing `w.Header().Set(k, v)`).
+only sets them (`setHeader(w, k, v)` doing `w.Header().Set(k, v)`), taking
+the connection over (`Hijack()`) or setting a deadline. A writer that
+buffers (`tw := tabwriter.NewWriter(w, …)`, `bufio.NewWriter(w)`) reaches
+the client only when flushed: its `Flush()` under the lock is the write.
 
 ## Why is this bad?
 A write blocks until the client accepts the bytes. A slow or stalled client
@@ -67,6 +70,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);
+        let buffered = buffered_wrappers(cx, h.body, &writers);
         let locals = declared_names(h.body, cx.src);
         let mut found: BTreeMap<usize, (Node, String)> = BTreeMap::new();
         let mut sites = None;
@@ -79,7 +83,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(lock) = shared.first() else { return };
             crate::syntax::visit_calls_no_funcs(stmt, |call| {
                 let n = call.node;
-                if cx.writes_to_client(&call, &writers) {
+                if cx.writes_to_client(&call, &writers)
+                    && !only_buffers(cx, &call, &writers, &buffered)
+                {
                     found.entry(n.start_byte()).or_insert((n, lock.to_string()));
                     return Visit::Skip;
                 }
@@ -110,6 +116,83 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(d);
         }
     }
+}
+
+/// The writers of a handler that buffer what they are given until they are
+/// flushed: `bw := bufio.NewWriter(w)`, `tw := tabwriter.NewWriter(w, …)`.
+fn buffered_wrappers(
+    cx: &Context,
+    body: Node,
+    writers: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    crate::syntax::visit_kinds(body, crate::kinds!("call_expression"), |n| {
+        let Some(call) = Call::of(n) else {
+            return Visit::Descend;
+        };
+        let buffers = matches!(
+            cx.imports.member(call.function, cx.src, "bufio"),
+            Some("NewWriter" | "NewWriterSize")
+        ) || cx.imports.member(call.function, cx.src, "text/tabwriter")
+            == Some("NewWriter");
+        let of_writer = call.arg(0).is_some_and(|a| {
+            let a = crate::syntax::unparen(a);
+            a.kind_name() == "identifier" && writers.contains(cx.text(a))
+        });
+        if !(buffers && of_writer) {
+            return Visit::Descend;
+        }
+        // `bw := bufio.NewWriter(w)`: the name at the call's place.
+        let Some(list) = n.up().filter(|l| l.kind_name() == "expression_list") else {
+            return Visit::Descend;
+        };
+        let at = crate::syntax::named_children(list).position(|e| e.id() == n.id());
+        let left = list
+            .up()
+            .and_then(|d| d.field("left").or_else(|| d.field("name")));
+        if let (Some(i), Some(left)) = (at, left) {
+            let names: Vec<Node> = if left.kind_name() == "expression_list" {
+                crate::syntax::named_children(left).collect()
+            } else {
+                vec![left]
+            };
+            if let Some(name) = names.get(i).filter(|n| n.kind_name() == "identifier") {
+                out.insert(cx.text(*name).to_string());
+            }
+        }
+        Visit::Descend
+    });
+    out
+}
+
+/// True when every writer `call` names is a buffering wrapper and the call
+/// is not its `Flush()`: the bytes wait in the buffer, and no client can
+/// stall them (`fmt.Fprintf(tw, …)` is not a write to the client; the
+/// `tw.Flush()` that follows is).
+fn only_buffers(
+    cx: &Context,
+    call: &Call,
+    writers: &std::collections::HashSet<String>,
+    buffered: &std::collections::HashSet<String>,
+) -> bool {
+    if buffered.is_empty() {
+        return false;
+    }
+    let named = |e: Node| {
+        let e = crate::syntax::unparen(e);
+        (e.kind_name() == "identifier" && writers.contains(cx.text(e))).then(|| cx.text(e))
+    };
+    let method = call.method(cx.src);
+    let mut names: Vec<&str> = call.args().filter_map(named).collect();
+    if let Some((operand, m)) = method {
+        if let Some(name) = named(operand) {
+            if m == "Flush" {
+                return false;
+            }
+            names.push(name);
+        }
+    }
+    !names.is_empty() && names.iter().all(|n| buffered.contains(*n))
 }
 
 /// A lock whose root variable is declared in the handler: no other

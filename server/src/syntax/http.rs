@@ -113,7 +113,21 @@ pub fn writes_to_client(
     };
     if let Some((operand, method)) = call.method(src) {
         if is_w(operand) {
-            return !matches!(method, "Header" | "Set" | "Add" | "Del" | "Get" | "Values");
+            // Editing headers, taking the conn over or setting a deadline
+            // sends nothing.
+            return !matches!(
+                method,
+                "Header"
+                    | "Set"
+                    | "Add"
+                    | "Del"
+                    | "Get"
+                    | "Values"
+                    | "Hijack"
+                    | "SetReadDeadline"
+                    | "SetWriteDeadline"
+                    | "EnableFullDuplex"
+            );
         }
         if operand.kind_name() == "call_expression" {
             // w.Header().Set(...) only edits the header map.
