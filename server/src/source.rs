@@ -63,13 +63,76 @@ pub fn new_parser() -> Parser {
     parser
 }
 
-/// Parses `text` with this thread's parser.
+/// Parses `text` with this thread's parser. Go 1.26's `new(expr)`
+/// (`new(42)`, `new(n * 2)`) is parsed as the call it is: the grammar takes
+/// only a type there, and its recovery can swallow the next statement. Such
+/// a `new` is read as another name of the same length (`nev(`) in a second
+/// parse; the nodes' offsets, and so their text, are the file's own.
 pub fn parse(text: &str) -> Tree {
-    PARSER.with(|p| {
-        p.borrow_mut()
-            .parse(text, None)
-            .expect("parsing without a timeout or cancellation always yields a tree")
-    })
+    let plain = |text: &str| {
+        PARSER.with(|p| {
+            p.borrow_mut()
+                .parse(text, None)
+                .expect("parsing without a timeout or cancellation always yields a tree")
+        })
+    };
+    let mut tree = plain(text);
+    if !tree.root_node().has_error() || !text.contains("new(") {
+        return tree;
+    }
+    // One error can hide the next from the grammar's recovery: a few
+    // rounds, each masking the calls the last one found.
+    let mut masked: Option<String> = None;
+    for _ in 0..4 {
+        let now = masked.as_deref().unwrap_or(text);
+        let mut calls = new_calls_in_error(&tree, now);
+        if masked.is_none() {
+            // What no type starts with (`new("/")`, `new(-1)`): the error
+            // they make may begin elsewhere.
+            calls.extend(new_calls_of_values(now));
+        }
+        if calls.is_empty() {
+            break;
+        }
+        let mut bytes = now.as_bytes().to_vec();
+        for at in calls {
+            bytes[at + 2] = b'v';
+        }
+        // Only an ASCII letter changed: still UTF-8.
+        let next = String::from_utf8(bytes).expect("an ASCII byte replaced an ASCII byte");
+        tree = plain(&next);
+        masked = Some(next);
+        if !tree.root_node().has_error() {
+            break;
+        }
+    }
+    tree
+}
+
+/// The offsets of the `new(` calls that hold a syntax error of `tree`: the
+/// grammar met an expression where it wants a type.
+fn new_calls_in_error(tree: &Tree, text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        if n.is_error() || n.is_missing() {
+            out.extend(new_call_around(text, n.start_byte()));
+            // An error that starts at the `new` or holds it whole.
+            let (start, end) = (n.start_byte(), n.end_byte().max(n.start_byte() + 4));
+            let span = &text[start..end.min(text.len())];
+            out.extend(
+                span.match_indices("new(")
+                    .map(|(i, _)| start + i)
+                    .filter(|&at| at == 0 || !is_word_byte(text.as_bytes()[at - 1])),
+            );
+            continue;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.children(&mut cursor).filter(|c| c.has_error()));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Re-parses an edited tree with this thread's parser (whose buffers are
@@ -104,6 +167,56 @@ where
             .expect("the whole text is always a valid range");
         tree
     })
+}
+
+/// True when byte `at` of `text` lies inside the parentheses of a `new(`
+/// on the same line: Go 1.26 takes an expression there (`new(42)`), which
+/// the grammar does not know.
+fn in_new_call(text: &str, at: usize) -> bool {
+    new_call_around(text, at).is_some()
+}
+
+/// The offsets of the `new(` calls whose argument starts as no type does:
+/// a literal, a sign, `!`, `&`, `^`.
+fn new_calls_of_values(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    text.match_indices("new(")
+        .map(|(at, _)| at)
+        .filter(|&at| at == 0 || !is_word_byte(bytes[at - 1]))
+        .filter(|&at| {
+            let rest = text[at + 4..].trim_start_matches([' ', '\t']);
+            rest.starts_with(|c: char| {
+                c.is_ascii_digit() || matches!(c, '"' | '`' | '\'' | '-' | '+' | '!' | '&' | '^')
+            })
+        })
+        .collect()
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b >= 0x80
+}
+
+/// The offset of the `new(` on the line of byte `at` whose parentheses are
+/// still open at `at`, if any.
+fn new_call_around(text: &str, at: usize) -> Option<usize> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let open = before.rfind("new(")?;
+    let word_start = open == 0
+        || !before[..open]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    // Still inside: the parentheses opened since `new(` are not all closed.
+    let mut depth = 0i32;
+    for c in before[open + 3..].chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    (word_start && depth > 0).then_some(line_start + open)
 }
 
 impl SourceFile {
@@ -288,22 +401,26 @@ impl SourceFile {
     }
 
     /// The 0-based line of the first syntax error (an unparsable or a
-    /// missing token), if any: one descent through the nodes that hold one.
+    /// missing token), if any, other than Go 1.26's `new(expr)` (`new(42)`,
+    /// `new(x * 2)`), which the grammar takes only with a type: the tree
+    /// around it is whole, and the code is valid Go. A walk through the
+    /// nodes that hold an error, in order.
     pub fn first_syntax_error(&self) -> Option<usize> {
-        let mut n = self.roots().find(|r| r.has_error())?;
-        'down: loop {
+        let mut stack: Vec<Node> = self.roots().filter(|r| r.has_error()).collect();
+        stack.reverse();
+        while let Some(n) = stack.pop() {
             if n.is_error() || n.is_missing() {
-                return Some(n.start_position().row);
+                if !in_new_call(&self.text, n.start_byte()) {
+                    return Some(n.start_position().row);
+                }
+                continue;
             }
             let mut cursor = n.walk();
-            for c in n.children(&mut cursor) {
-                if c.has_error() {
-                    n = c;
-                    continue 'down;
-                }
-            }
-            return Some(n.start_position().row);
+            let with_errors: Vec<Node> =
+                n.children(&mut cursor).filter(|c| c.has_error()).collect();
+            stack.extend(with_errors.into_iter().rev());
         }
+        None
     }
 
     /// 0-based line and byte column of a byte offset (clamped to the text).
@@ -592,5 +709,20 @@ mod tests {
         assert!(file.pieces.is_empty());
         let line = broken[..broken.find("func f7(").unwrap()].lines().count();
         assert_eq!(file.first_syntax_error(), Some(line));
+    }
+
+    #[test]
+    fn go_1_26_new_of_an_expression_is_not_a_syntax_error() {
+        let ok = "package p\n\nfunc f(v int) {\n\tc := conf{Limit: new(42), Name: new(\"x\")}\n\tx := new(v * 1000)\n\t_, _ = c, x\n}\n";
+        let file = SourceFile::parse("p.go", ok.to_string());
+        // Parsed as calls: nothing lost, the next statement whole.
+        assert!(!file.has_error());
+        assert_eq!(file.first_syntax_error(), None);
+        let at = ok.find("_, _").unwrap();
+        let stmt = file.node_for_range(at, at + 1).and_then(|n| n.parent());
+        assert_eq!(stmt.map(|n| n.kind()), Some("expression_list"));
+        let broken = format!("{ok}\nfunc g( {{\n}}\n");
+        let file = SourceFile::parse("p.go", broken);
+        assert_eq!(file.first_syntax_error(), Some(8));
     }
 }
