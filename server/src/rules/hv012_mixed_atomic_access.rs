@@ -28,7 +28,10 @@ whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
 literal, or asked a method. A field of another struct type that shares the
 name is a different variable, and so is a local declared again in an inner
-block (`next := i % n` in a loop beside the function's `var next int64`). So is double-checked locking: a plain read
+block (`next := i % n` in a loop beside the function's `var next int64`). So is a plain access made holding a lock that every atomic access of
+the same variable holds too (`r.Lock(); atomic.AddInt64(&r.total, 1)` in
+each method that updates it, `r.Lock(); r.total = n` in another): the lock
+orders them, whatever the receivers are called. So is double-checked locking: a plain read
 made holding a lock, in a function whose every atomic write of it is made
 holding a lock too (`mu.Lock(); if t.ready == 1 { return };
 atomic.StoreUint32(&t.ready, 1)`). So is a field reached through a pointer
@@ -82,6 +85,9 @@ the width taken from the other atomic calls on `x`.
 /// An atomically accessed name and where it was first seen.
 struct Target {
     width: String,
+    /// The lock every atomic access holds, when they all hold one (see
+    /// [`Guard`]).
+    guard: Guard,
     first: Related,
     /// For a field: the struct values its atomic accesses reach it
     /// through, one chain per access (see [`Chain`]).
@@ -135,6 +141,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
             };
             let target = || Target {
                 width: t.width.clone(),
+                guard: Guard::Unseen,
                 first: Related {
                     location: t.location.clone(),
                     message: format!("`{}` is accessed atomically here", t.name),
@@ -148,6 +155,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                 }
                 None => globals.vars.entry(t.name.clone()).or_insert_with(target),
             };
+            e.guard.add(&t.held);
             // Atomic calls of two widths on one variable: the width is unknown.
             if e.width != t.width {
                 e.width.clear();
@@ -202,6 +210,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                             .entry((local_scope(cx, func, target, name), name.to_string()))
                             .or_insert(Target {
                                 width: width.to_string(),
+                                // A local's goroutines are followed on their own.
+                                guard: Guard::None,
                                 first: cx.related(
                                     target,
                                     format!("`{name}` is accessed atomically here"),
@@ -317,7 +327,13 @@ struct LockedSites {
     writes: Vec<(String, bool)>,
 }
 
-type LockedMemo = std::cell::RefCell<HashMap<usize, std::rc::Rc<LockedSites>>>;
+/// Per function: its [`LockedSites`], and the locks held at its
+/// statements (see [`held_locks`]).
+#[derive(Default)]
+struct LockedMemo {
+    sites: std::cell::RefCell<HashMap<usize, std::rc::Rc<LockedSites>>>,
+    held: std::cell::RefCell<HeldMemo>,
+}
 
 /// True for double-checked locking: a plain read made while holding a
 /// lock, in a function whose every atomic write of the same target is also
@@ -329,6 +345,7 @@ fn double_checked(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
         return false;
     };
     let sites = memo
+        .sites
         .borrow_mut()
         .entry(func.id())
         .or_insert_with(|| std::rc::Rc::new(locked_sites(cx, func)))
@@ -477,6 +494,15 @@ fn plain_access<'a>(
     let write = crate::syntax::scope::is_assigned(n);
     if !write && double_checked(cx, n, locked) {
         return None;
+    }
+    // Every atomic access holds a lock that this one holds too: the lock
+    // orders them all, and the atomics are only redundant.
+    if let Guard::All(guards) = &target.guard {
+        let func = enclosing_function(n)?;
+        let held = held_locks(cx.src, func, n, &mut locked.held.borrow_mut());
+        if held.iter().any(|l| guards.contains(l)) {
+            return None;
+        }
     }
     let access = if write { "written" } else { "read" };
     let mut d = cx.diag(
@@ -1046,7 +1072,85 @@ pub struct AtomicTarget {
     location: crate::diagnostic::Location,
     /// For a field `x.f`: how the type of `x` is known.
     owner: Option<crate::syntax::typeref::TypeRef>,
+    /// The locks held at the call, with the method's receiver written as
+    /// `@` (`c.mu` in `func (c *T)` is `@.mu`).
+    held: Vec<String>,
 }
+
+/// What the atomic accesses of one target hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Guard {
+    #[default]
+    Unseen,
+    /// Every access so far holds these (normalised, see
+    /// [`AtomicTarget::held`]).
+    All(Vec<String>),
+    /// Some access holds none.
+    None,
+}
+
+impl Guard {
+    fn add(&mut self, held: &[String]) {
+        *self = match std::mem::take(self) {
+            _ if held.is_empty() => Guard::None,
+            Guard::Unseen => Guard::All(held.to_vec()),
+            Guard::All(mut all) => {
+                all.retain(|l| held.contains(l));
+                if all.is_empty() {
+                    Guard::None
+                } else {
+                    Guard::All(all)
+                }
+            }
+            Guard::None => Guard::None,
+        }
+    }
+}
+
+/// The locks held at `n` (a node of `func`), with the receiver of the
+/// method around it written as `@`, so that two methods naming their
+/// receivers differently name one lock alike.
+fn held_locks(src: &str, func: Node, n: Node, memo: &mut HeldMemo) -> Vec<String> {
+    let by_stmt = memo.entry(func.id()).or_insert_with(|| {
+        let mut by_stmt: HashMap<usize, Vec<String>> = HashMap::new();
+        if let Some(body) = func.field("body") {
+            if crate::syntax::locks::takes_locks(body, src) {
+                crate::syntax::locks::each_statement(body, src, |stmt, held| {
+                    let now: Vec<String> = held.iter().cloned().collect();
+                    // Visited more than once (a loop): what every visit holds.
+                    by_stmt
+                        .entry(stmt.id())
+                        .and_modify(|v| v.retain(|l| now.contains(l)))
+                        .or_insert(now);
+                });
+            }
+        }
+        by_stmt
+    });
+    let mut at = Some(n);
+    let mut held = Vec::new();
+    while let Some(a) = at.filter(|a| a.id() != func.id()) {
+        if let Some(h) = by_stmt.get(&a.id()) {
+            held = h.clone();
+            break;
+        }
+        at = a.up();
+    }
+    let method = std::iter::successors(Some(func), |f| enclosing_function(*f))
+        .find(|f| f.kind_name() == "method_declaration");
+    let recv = method
+        .and_then(|m| crate::syntax::handlers::receiver(m, src))
+        .map(|r| r.name);
+    held.into_iter()
+        .map(|l| match &recv {
+            Some(r) if l == *r => "@".to_string(),
+            Some(r) if l.starts_with(&format!("{r}.")) => format!("@{}", &l[r.len()..]),
+            _ => l,
+        })
+        .collect()
+}
+
+type HeldMemo = HashMap<usize, HashMap<usize, Vec<String>>>;
 
 impl crate::index::Fact for AtomicTarget {
     fn location(&self) -> Option<&crate::diagnostic::Location> {
@@ -1064,8 +1168,9 @@ impl crate::index::Fact for AtomicTarget {
             width,
             location: _,
             owner,
+            held,
         } = self;
-        format!("atomic {name} {field} {width} {owner:?}")
+        format!("atomic {name} {field} {width} {owner:?} {held:?}")
     }
 
     /// A file that reads the variable plainly needs a check, whatever it
@@ -1087,6 +1192,7 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
     }
     let mut found: Vec<AtomicTarget> = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let mut held_memo = HeldMemo::new();
     // The names each function declares, read once per function.
     let mut locals: std::collections::HashMap<usize, crate::syntax::types::Locals> =
         Default::default();
@@ -1120,14 +1226,19 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
                         .declares(name)
                 },
             );
+        let held = match enclosing_function(n) {
+            Some(func) => held_locks(src, func, n, &mut held_memo),
+            None => Vec::new(),
+        };
         // Every width is kept: fields of different structs share names.
-        if !local && seen.insert((name, field, width, owner.clone())) {
+        if !local && seen.insert((name, field, width, owner.clone(), held.clone())) {
             found.push(AtomicTarget {
                 name: name.to_string(),
                 field,
                 width: width.to_string(),
                 location: crate::diagnostic::Location::of_node(&at.file.path, target),
                 owner,
+                held,
             });
         }
         Visit::Descend
