@@ -314,6 +314,22 @@ fn close_fix<'a>(
             ),
         });
     }
+    // `defer conn.Close()` on a new line at the end of the line holding
+    // byte `from` (after any comment that ends it), indented `indent`.
+    let defer_close = |from: usize, indent: String| {
+        let at = cx.src[from..].find('\n').map_or(cx.src.len(), |i| from + i);
+        fix(
+            format!("Add `defer {conn}.Close()`"),
+            true,
+            safe,
+            vec![edit(
+                cx.file,
+                at,
+                at,
+                format!("\n{indent}defer {conn}.Close()"),
+            )],
+        )
+    };
     // The handler keeps it: close on the way out, after the error check.
     let stmt = crate::syntax::statement_of(hijack)?;
     // `if conn, _, err := hj.Hijack(); err == nil { … }`: the conn lives in
@@ -331,21 +347,8 @@ fn close_fix<'a>(
             return None;
         }
         let block = owner.field("consequence")?;
-        let inner = statement_indent(cx.file, owner.start_byte())?.to_string();
-        // After the `{` and any comment that ends its line.
-        let open = block.start_byte() + 1;
-        let at = cx.src[open..].find('\n').map_or(open, |i| open + i);
-        return Some(fix(
-            format!("Add `defer {conn}.Close()`"),
-            true,
-            safe,
-            vec![edit(
-                cx.file,
-                at,
-                at,
-                format!("\n{inner}\tdefer {conn}.Close()"),
-            )],
-        ));
+        let inner = statement_indent(cx.file, owner.start_byte())?;
+        return Some(defer_close(block.start_byte() + 1, format!("{inner}\t")));
     }
     let next = crate::syntax::next_statement(stmt);
     let after = match next {
@@ -359,21 +362,7 @@ fn close_fix<'a>(
         _ => stmt,
     };
     let indent = statement_indent(cx.file, stmt.start_byte())?.to_string();
-    // At the end of the line, after any trailing comment.
-    let at = cx.src[after.end_byte()..]
-        .find('\n')
-        .map_or(cx.src.len(), |i| after.end_byte() + i);
-    Some(fix(
-        format!("Add `defer {conn}.Close()`"),
-        true,
-        safe,
-        vec![edit(
-            cx.file,
-            at,
-            at,
-            format!("\n{indent}defer {conn}.Close()"),
-        )],
-    ))
+    Some(defer_close(after.end_byte(), indent))
 }
 
 /// True when a function literal inside `func` uses one of `conns`: its
