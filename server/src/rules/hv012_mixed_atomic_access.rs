@@ -31,7 +31,9 @@ name is a different variable, and so is a local declared again in an inner
 block (`next := i % n` in a loop beside the function's `var next int64`). So is a plain access made holding a lock that every atomic access of
 the same variable holds too (`r.Lock(); atomic.AddInt64(&r.total, 1)` in
 each method that updates it, `r.Lock(); r.total = n` in another): the lock
-orders them, whatever the receivers are called. So is double-checked locking: a plain read
+orders them, whatever the receivers are called, when one side at least
+holds it for writing (two `RLock` holders run at once). So is
+double-checked locking: a plain read
 made holding a lock, in a function whose every atomic write of it is made
 holding a lock too (`mu.Lock(); if t.ready == 1 { return };
 atomic.StoreUint32(&t.ready, 1)`). So is a field reached through a pointer
@@ -495,12 +497,18 @@ fn plain_access<'a>(
     if !write && double_checked(cx, n, locked) {
         return None;
     }
-    // Every atomic access holds a lock that this one holds too: the lock
-    // orders them all, and the atomics are only redundant.
+    // Every atomic access holds a lock that this one holds too, one side
+    // at least for writing: the lock orders them all, and the atomics are
+    // only redundant. (Two holders of a read lock run at once.)
     if let Guard::All(guards) = &target.guard {
         let func = enclosing_function(n)?;
         let held = held_locks(cx.src, func, n, &mut locked.held.borrow_mut());
-        if held.iter().any(|l| guards.contains(l)) {
+        let ordered = held.iter().any(|(l, read)| {
+            guards
+                .iter()
+                .any(|(g, g_read)| g == l && !(*read && *g_read))
+        });
+        if ordered {
             return None;
         }
     }
@@ -1072,9 +1080,8 @@ pub struct AtomicTarget {
     location: crate::diagnostic::Location,
     /// For a field `x.f`: how the type of `x` is known.
     owner: Option<crate::syntax::typeref::TypeRef>,
-    /// The locks held at the call, with the method's receiver written as
-    /// `@` (`c.mu` in `func (c *T)` is `@.mu`).
-    held: Vec<String>,
+    /// The locks held at the call (see [`held_locks`]).
+    held: Vec<HeldLock>,
 }
 
 /// What the atomic accesses of one target hold.
@@ -1082,20 +1089,26 @@ pub struct AtomicTarget {
 enum Guard {
     #[default]
     Unseen,
-    /// Every access so far holds these (normalised, see
-    /// [`AtomicTarget::held`]).
-    All(Vec<String>),
+    /// Every access so far holds these (see [`held_locks`]); a lock is
+    /// marked read-only when some access holds it only for reading.
+    All(Vec<HeldLock>),
     /// Some access holds none.
     None,
 }
 
 impl Guard {
-    fn add(&mut self, held: &[String]) {
+    fn add(&mut self, held: &[HeldLock]) {
         *self = match std::mem::take(self) {
             _ if held.is_empty() => Guard::None,
             Guard::Unseen => Guard::All(held.to_vec()),
             Guard::All(mut all) => {
-                all.retain(|l| held.contains(l));
+                all.retain_mut(|(l, read)| match held.iter().find(|(h, _)| h == l) {
+                    Some((_, r)) => {
+                        *read |= *r;
+                        true
+                    }
+                    None => false,
+                });
                 if all.is_empty() {
                     Guard::None
                 } else {
@@ -1107,20 +1120,35 @@ impl Guard {
     }
 }
 
+/// A lock by its expression text, and whether it is held only for
+/// reading (`RLock`).
+type HeldLock = (String, bool);
+
 /// The locks held at `n` (a node of `func`), with the receiver of the
-/// method around it written as `@`, so that two methods naming their
-/// receivers differently name one lock alike.
-fn held_locks(src: &str, func: Node, n: Node, memo: &mut HeldMemo) -> Vec<String> {
+/// method around it written as `@` (`c.mu` in `func (c *T)` is `@.mu`), so
+/// that two methods naming their receivers differently name one lock
+/// alike.
+fn held_locks(src: &str, func: Node, n: Node, memo: &mut HeldMemo) -> Vec<HeldLock> {
     let by_stmt = memo.entry(func.id()).or_insert_with(|| {
-        let mut by_stmt: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut by_stmt: HashMap<usize, Vec<HeldLock>> = HashMap::new();
         if let Some(body) = func.field("body") {
             if crate::syntax::locks::takes_locks(body, src) {
                 crate::syntax::locks::each_statement(body, src, |stmt, held| {
-                    let now: Vec<String> = held.iter().cloned().collect();
-                    // Visited more than once (a loop): what every visit holds.
+                    let now: Vec<HeldLock> =
+                        held.modes().map(|(l, r)| (l.to_string(), r)).collect();
+                    // Visited more than once (a loop): what every visit
+                    // holds, read-only if any visit holds it so.
                     by_stmt
                         .entry(stmt.id())
-                        .and_modify(|v| v.retain(|l| now.contains(l)))
+                        .and_modify(|v| {
+                            v.retain_mut(|(l, read)| match now.iter().find(|(h, _)| h == l) {
+                                Some((_, r)) => {
+                                    *read |= *r;
+                                    true
+                                }
+                                None => false,
+                            })
+                        })
                         .or_insert(now);
                 });
             }
@@ -1142,15 +1170,18 @@ fn held_locks(src: &str, func: Node, n: Node, memo: &mut HeldMemo) -> Vec<String
         .and_then(|m| crate::syntax::handlers::receiver(m, src))
         .map(|r| r.name);
     held.into_iter()
-        .map(|l| match &recv {
-            Some(r) if l == *r => "@".to_string(),
-            Some(r) if l.starts_with(&format!("{r}.")) => format!("@{}", &l[r.len()..]),
-            _ => l,
+        .map(|(l, read)| {
+            let l = match &recv {
+                Some(r) if l == *r => "@".to_string(),
+                Some(r) if l.starts_with(&format!("{r}.")) => format!("@{}", &l[r.len()..]),
+                _ => l,
+            };
+            (l, read)
         })
         .collect()
 }
 
-type HeldMemo = HashMap<usize, HashMap<usize, Vec<String>>>;
+type HeldMemo = HashMap<usize, HashMap<usize, Vec<HeldLock>>>;
 
 impl crate::index::Fact for AtomicTarget {
     fn location(&self) -> Option<&crate::diagnostic::Location> {

@@ -26,6 +26,11 @@ impl Held {
         self.locks.iter().map(|(l, _)| l)
     }
 
+    /// The locks held, each with whether it is held only for reading.
+    pub fn modes(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.locks.iter().map(|(l, r)| (l.as_str(), *r))
+    }
+
     /// Adds `lock`, held for reading only (`read`) or for writing: held for
     /// writing on any path, it is not held only for reading.
     fn hold(&mut self, lock: &str, read: bool) {
