@@ -286,11 +286,19 @@ impl Document {
         self.patches.len()
     }
 
-    /// Re-parses the whole text (with the old tree); drops the patches.
+    /// Re-parses the whole text (with the old tree); drops the patches. A
+    /// tree left with errors inside Go 1.26 `new(expr)` calls (an edit
+    /// there read them with the grammar's rule, which wants a type) is
+    /// parsed whole, as the file was on open (see [`crate::source::parse`]).
     fn reparse(&mut self) {
         let rope = &self.rope;
         let mut read = |byte: usize, _: Point| read_rope(rope, byte);
         self.tree = crate::source::reparse(&mut read, &self.tree);
+        if self.tree.root_node().has_error()
+            && crate::source::errors_in_new_calls(&self.tree, &self.text)
+        {
+            self.tree = crate::source::parse(&self.text);
+        }
         self.patches.clear();
         self.pending.clear();
         self.gaps = 0;
@@ -737,5 +745,23 @@ mod tests {
         assert!(doc.patches.is_empty());
         assert!(!doc.fold(unfolded.parse()));
         assert!(doc.unfolded().is_none());
+    }
+
+    #[test]
+    fn an_edit_inside_a_new_of_an_expression_keeps_the_call() {
+        let mut text =
+            "package p\n\nfunc a(n int) {\n\tx := new(n * 2)\n\t_ = x\n}\n\nvar c = new(\"x\")\n"
+                .to_string();
+        let mut doc = Document::new(&text, 1);
+        assert!(!doc.tree.root_node().has_error());
+        // The declaration re-parsed alone meets the grammar's rule: parsed
+        // whole instead, as the call it is.
+        replace(&mut doc, &mut text, "func a", "new(n * 2)", "new(n * 3)");
+        assert!(!doc.tree.root_node().has_error());
+        replace(&mut doc, &mut text, "var c", "new(\"x\")", "new(\"y\")");
+        assert!(!doc.tree.root_node().has_error());
+        // A real error is still one.
+        replace(&mut doc, &mut text, "func a", "_ = x", "_ = x +");
+        assert!(doc.tree.root_node().has_error());
     }
 }

@@ -109,6 +109,12 @@ pub fn parse(text: &str) -> Tree {
     tree
 }
 
+/// True when a syntax error of `tree` (parsed from `text`) sits in a Go
+/// 1.26 `new(expr)` call, which [`parse`] reads as the call it is.
+pub fn errors_in_new_calls(tree: &Tree, text: &str) -> bool {
+    text.contains("new(") && !new_calls_in_error(tree, text).is_empty()
+}
+
 /// The offsets of the `new(` calls that hold a syntax error of `tree`: the
 /// grammar met an expression where it wants a type.
 fn new_calls_in_error(tree: &Tree, text: &str) -> Vec<usize> {
