@@ -28,7 +28,11 @@ whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
 literal, or asked a method. A field of another struct type that shares the
 name is a different variable, and so is a local declared again in an inner
-block (`next := i % n` in a loop beside the function's `var next int64`). So is a plain access made holding a lock that every atomic access of
+block (`next := i % n` in a loop beside the function's `var next int64`). So is a local read by its own function after every atomic update of it
+has run: updates the function makes itself, or makes in a callback it
+passes to a call (`walk(items, func(…) { atomic.AddUint64(&seen, 1) })`,
+then `seen` read after `walk` returns), not in a `go` statement. So is a
+plain access made holding a lock that every atomic access of
 the same variable holds too (`r.Lock(); atomic.AddInt64(&r.total, 1)` in
 each method that updates it, `r.Lock(); r.total = n` in another): the lock
 orders them, whatever the receivers are called, when one side at least
@@ -90,6 +94,10 @@ struct Target {
     /// The lock every atomic access holds, when they all hold one (see
     /// [`Guard`]).
     guard: Guard,
+    /// For a local: the offset after which every atomic update of it has
+    /// run, when each is made by the function itself or in a callback it
+    /// passes to a call (see [`settles_at`]).
+    settled: Option<usize>,
     first: Related,
     /// For a field: the struct values its atomic accesses reach it
     /// through, one chain per access (see [`Chain`]).
@@ -144,6 +152,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
             let target = || Target {
                 width: t.width.clone(),
                 guard: Guard::Unseen,
+                settled: None,
                 first: Related {
                     location: t.location.clone(),
                     message: format!("`{}` is accessed atomically here", t.name),
@@ -208,9 +217,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 if target.kind_name() == "identifier" {
                     let name = cx.text(target);
                     if let Some(func) = declaring_function(cx, target, name) {
+                        let settled = settles_at(func, n);
                         locals
                             .entry((local_scope(cx, func, target, name), name.to_string()))
+                            .and_modify(|t| {
+                                t.settled = t.settled.zip(settled).map(|(a, b)| a.max(b))
+                            })
                             .or_insert(Target {
+                                settled,
                                 width: width.to_string(),
                                 // A local's goroutines are followed on their own.
                                 guard: Guard::None,
@@ -457,7 +471,10 @@ fn plain_access<'a>(
                 Some(func) => {
                     let scope = local_scope(cx, func, n, name);
                     let t = locals.get(&(scope, name.to_string()))?;
-                    if waited_before(cx, func, n) {
+                    // Read by the function itself after every update ran.
+                    let settled = t.settled.is_some_and(|at| n.start_byte() >= at)
+                        && enclosing_function(n).is_some_and(|f| f.id() == func.id());
+                    if settled || waited_before(cx, func, n) {
                         return None;
                     }
                     (name, t)
@@ -1042,6 +1059,32 @@ fn is_declaration_name(id: Node) -> bool {
                 && p.up().is_some_and(|kv| kv.kind_name() == "keyed_element")
                 && p.up().and_then(|kv| kv.field("key")).map(|k| k.id()) == Some(p.id())
         })
+}
+
+/// Where an atomic update `call` of a local of `func` has surely run: at
+/// its own end when `func` makes it itself, or at the end of the call it
+/// is passed to inside a callback (`walk(root, func(e Entry) error {
+/// atomic.AddUint64(&seen, 1) … })`: the callee runs it, on its own
+/// goroutines or not, before it returns). `None` when a goroutine or a
+/// literal kept for later may make it.
+fn settles_at(func: Node, call: Node) -> Option<usize> {
+    let mut outermost = None;
+    let mut at = call.up();
+    while let Some(a) = at.filter(|a| a.id() != func.id()) {
+        match a.kind_name() {
+            "go_statement" | "defer_statement" => return None,
+            "func_literal" => outermost = Some(a),
+            _ => {}
+        }
+        at = a.up();
+    }
+    let Some(lit) = outermost else {
+        return Some(call.end_byte());
+    };
+    // The literal is an argument of a call made there and then.
+    let args = lit.up().filter(|p| p.kind_name() == "argument_list")?;
+    let taker = args.up().filter(|c| c.kind_name() == "call_expression")?;
+    Some(taker.end_byte())
 }
 
 /// True when a `.Wait()` call precedes `at` in `func`: the goroutines that
