@@ -1198,6 +1198,10 @@ fn held_locks(src: &str, func: Node, n: Node, memo: &mut HeldMemo) -> Vec<HeldLo
         }
         by_stmt
     });
+    // A function that takes no lock holds none anywhere: no climb.
+    if by_stmt.is_empty() {
+        return Vec::new();
+    }
     let mut at = Some(n);
     let mut held = Vec::new();
     while let Some(a) = at.filter(|a| a.id() != func.id()) {
