@@ -1061,6 +1061,9 @@ fn is_declaration_name(id: Node) -> bool {
         })
 }
 
+/// How far [`settles_at`] climbs from an atomic update to its function.
+const SETTLE_DEPTH: usize = 64;
+
 /// Where an atomic update `call` of a local of `func` has surely run: at
 /// its own end when `func` makes it itself, or at the end of the call it
 /// is passed to inside a callback (`walk(root, func(e Entry) error {
@@ -1070,7 +1073,14 @@ fn is_declaration_name(id: Node) -> bool {
 fn settles_at(func: Node, call: Node) -> Option<usize> {
     let mut outermost = None;
     let mut at = call.up();
+    // A bounded climb: deeper than this the update is taken as unsettled
+    // (reported, as before), so that many deep updates cost no square.
+    let mut steps = 0;
     while let Some(a) = at.filter(|a| a.id() != func.id()) {
+        steps += 1;
+        if steps > SETTLE_DEPTH {
+            return None;
+        }
         match a.kind_name() {
             "go_statement" | "defer_statement" => return None,
             "func_literal" => outermost = Some(a),
