@@ -228,7 +228,7 @@ pub type Called = HashSet<String>;
 /// facts of a function nothing calls.
 pub fn called_names(text: &str, into: &mut Called) {
     let b = text.as_bytes();
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    let ident = crate::syntax::is_ident_byte;
     let (mut i, mut line) = (0, 0);
     while i < b.len() {
         let c = b[i];
@@ -651,11 +651,9 @@ impl FileSummary {
 
 /// True when `body` holds `name.Close(` with `name` a whole word.
 fn closes_text(body: &str, name: &str) -> bool {
-    let needle = format!("{name}.Close(");
-    body.match_indices(&needle).any(|(at, _)| {
-        let before = body[..at].chars().next_back();
-        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-    })
+    crate::syntax::word_starts(body, &format!("{name}.Close("))
+        .next()
+        .is_some()
 }
 
 fn is_name(n: Node, src: &str, name: &str) -> bool {

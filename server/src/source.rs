@@ -119,26 +119,53 @@ pub fn errors_in_new_calls(tree: &Tree, text: &str) -> bool {
 /// grammar met an expression where it wants a type.
 fn new_calls_in_error(tree: &Tree, text: &str) -> Vec<usize> {
     let mut out = Vec::new();
-    let mut stack = vec![tree.root_node()];
-    while let Some(n) = stack.pop() {
-        if n.is_error() || n.is_missing() {
-            out.extend(new_call_around(text, n.start_byte()));
-            // An error that starts at the `new` or holds it whole.
-            let (start, end) = (n.start_byte(), n.end_byte().max(n.start_byte() + 4));
-            let span = &text[start..end.min(text.len())];
-            out.extend(
-                span.match_indices("new(")
-                    .map(|(i, _)| start + i)
-                    .filter(|&at| at == 0 || !is_word_byte(text.as_bytes()[at - 1])),
-            );
-            continue;
+    for n in syntax_errors([tree.root_node()]) {
+        out.extend(new_call_around(text, n.start_byte()));
+        // An error that starts at the `new` or holds it whole.
+        let start = n.start_byte();
+        let mut end = n.end_byte().max(start + 4).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
         }
-        let mut cursor = n.walk();
-        stack.extend(n.children(&mut cursor).filter(|c| c.has_error()));
+        // From the byte before it, which tells a name's start from its tail.
+        let mut from = start.saturating_sub(1);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let span = &text[from..end];
+        out.extend(
+            new_calls(span)
+                .map(|at| from + at)
+                .filter(|&at| at >= start),
+        );
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The unparsable and missing tokens under `roots`, in order: a walk
+/// through only the nodes that hold one.
+fn syntax_errors<'t>(roots: impl IntoIterator<Item = Node<'t>>) -> impl Iterator<Item = Node<'t>> {
+    let mut stack: Vec<Node> = roots.into_iter().filter(|r| r.has_error()).collect();
+    stack.reverse();
+    std::iter::from_fn(move || {
+        while let Some(n) = stack.pop() {
+            if n.is_error() || n.is_missing() {
+                return Some(n);
+            }
+            let mut cursor = n.walk();
+            let with_errors: Vec<Node> =
+                n.children(&mut cursor).filter(|c| c.has_error()).collect();
+            stack.extend(with_errors.into_iter().rev());
+        }
+        None
+    })
+}
+
+/// The offsets of the calls of `new` in `text` (not `renew(`, `x.new(`).
+fn new_calls(text: &str) -> impl Iterator<Item = usize> + '_ {
+    crate::syntax::word_starts(text, "new(")
 }
 
 /// Re-parses an edited tree with this thread's parser (whose buffers are
@@ -175,20 +202,10 @@ where
     })
 }
 
-/// True when byte `at` of `text` lies inside the parentheses of a `new(`
-/// on the same line: Go 1.26 takes an expression there (`new(42)`), which
-/// the grammar does not know.
-fn in_new_call(text: &str, at: usize) -> bool {
-    new_call_around(text, at).is_some()
-}
-
 /// The offsets of the `new(` calls whose argument starts as no type does:
 /// a literal, a sign, `!`, `&`, `^`.
 fn new_calls_of_values(text: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    text.match_indices("new(")
-        .map(|(at, _)| at)
-        .filter(|&at| at == 0 || !is_word_byte(bytes[at - 1]))
+    new_calls(text)
         .filter(|&at| {
             let rest = text[at + 4..].trim_start_matches([' ', '\t']);
             rest.starts_with(|c: char| {
@@ -198,21 +215,13 @@ fn new_calls_of_values(text: &str) -> Vec<usize> {
         .collect()
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b >= 0x80
-}
-
 /// The offset of the `new(` on the line of byte `at` whose parentheses are
-/// still open at `at`, if any.
+/// still open at `at`, if any: Go 1.26 takes an expression there
+/// (`new(42)`), which the grammar does not know.
 fn new_call_around(text: &str, at: usize) -> Option<usize> {
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let before = &text[line_start..at];
-    let open = before.rfind("new(")?;
-    let word_start = open == 0
-        || !before[..open]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    let open = new_calls(before).last()?;
     // Still inside: the parentheses opened since `new(` are not all closed.
     let mut depth = 0i32;
     for c in before[open + 3..].chars() {
@@ -222,7 +231,7 @@ fn new_call_around(text: &str, at: usize) -> Option<usize> {
             _ => {}
         }
     }
-    (word_start && depth > 0).then_some(line_start + open)
+    (depth > 0).then_some(line_start + open)
 }
 
 impl SourceFile {
@@ -412,21 +421,9 @@ impl SourceFile {
     /// around it is whole, and the code is valid Go. A walk through the
     /// nodes that hold an error, in order.
     pub fn first_syntax_error(&self) -> Option<usize> {
-        let mut stack: Vec<Node> = self.roots().filter(|r| r.has_error()).collect();
-        stack.reverse();
-        while let Some(n) = stack.pop() {
-            if n.is_error() || n.is_missing() {
-                if !in_new_call(&self.text, n.start_byte()) {
-                    return Some(n.start_position().row);
-                }
-                continue;
-            }
-            let mut cursor = n.walk();
-            let with_errors: Vec<Node> =
-                n.children(&mut cursor).filter(|c| c.has_error()).collect();
-            stack.extend(with_errors.into_iter().rev());
-        }
-        None
+        syntax_errors(self.roots())
+            .find(|n| new_call_around(&self.text, n.start_byte()).is_none())
+            .map(|n| n.start_position().row)
     }
 
     /// 0-based line and byte column of a byte offset (clamped to the text).

@@ -649,13 +649,30 @@ pub fn mentions(node: Node, src: &str, name: &str) -> bool {
 /// their aliases are followed; a word in a string or comment only makes it
 /// look.
 pub fn may_name(text: &str, name: &str) -> bool {
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     let bytes = text.as_bytes();
-    text.match_indices(name).any(|(at, _)| {
-        let end = at + name.len();
-        let before = at.checked_sub(1).map(|i| bytes[i]);
-        !before.is_some_and(|b| ident(b) || b == b'.') && !bytes.get(end).is_some_and(|&b| ident(b))
+    word_starts(text, name).any(|at| {
+        !bytes
+            .get(at + name.len())
+            .is_some_and(|&b| is_ident_byte(b))
     })
+}
+
+/// True for a byte that may be part of a Go identifier (any byte of a
+/// non-ASCII letter included).
+pub fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The offsets where `text` holds `word` not as the tail of a longer name
+/// nor after a `.` (not `renew(`, `x.new(`, `c.conn.Close(`).
+pub fn word_starts<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
+    let bytes = text.as_bytes();
+    text.match_indices(word)
+        .map(|(at, _)| at)
+        .filter(move |&at| {
+            !at.checked_sub(1)
+                .is_some_and(|i| is_ident_byte(bytes[i]) || bytes[i] == b'.')
+        })
 }
 
 /// About this many bytes of source make a batch of declarations. Small
