@@ -125,39 +125,39 @@ fn buffered_wrappers(
     body: Node,
     writers: &std::collections::HashSet<String>,
 ) -> std::collections::HashSet<String> {
-    let mut out = std::collections::HashSet::new();
-    crate::syntax::visit_kinds(body, crate::kinds!("call_expression"), |n| {
-        let Some(call) = Call::of(n) else {
-            return Visit::Descend;
+    let buffers = |v: Node| {
+        let Some(call) = Call::of(crate::syntax::unparen(v)) else {
+            return false;
         };
-        let buffers = matches!(
+        let constructor = matches!(
             cx.imports.member(call.function, cx.src, "bufio"),
             Some("NewWriter" | "NewWriterSize")
         ) || cx.imports.member(call.function, cx.src, "text/tabwriter")
             == Some("NewWriter");
-        let of_writer = call.arg(0).is_some_and(|a| {
-            let a = crate::syntax::unparen(a);
-            a.kind_name() == "identifier" && writers.contains(cx.text(a))
-        });
-        if !(buffers && of_writer) {
-            return Visit::Descend;
-        }
-        // `bw := bufio.NewWriter(w)`: the name at the call's place.
-        let Some(list) = n.up().filter(|l| l.kind_name() == "expression_list") else {
-            return Visit::Descend;
+        constructor
+            && call.arg(0).is_some_and(|a| {
+                let a = crate::syntax::unparen(a);
+                a.kind_name() == "identifier" && writers.contains(cx.text(a))
+            })
+    };
+    let mut out = std::collections::HashSet::new();
+    let binding = crate::kinds!("short_var_declaration", "assignment_statement", "var_spec");
+    crate::syntax::visit_kinds(body, binding, |n| {
+        let pairs = match n.kind_name() {
+            // `var bw = bufio.NewWriter(w)`
+            "var_spec" => n
+                .field("name")
+                .zip(
+                    n.field("value")
+                        .and_then(|v| crate::syntax::named_children(v).next()),
+                )
+                .into_iter()
+                .collect(),
+            _ => crate::syntax::scope::assigned_pairs(n),
         };
-        let at = crate::syntax::named_children(list).position(|e| e.id() == n.id());
-        let left = list
-            .up()
-            .and_then(|d| d.field("left").or_else(|| d.field("name")));
-        if let (Some(i), Some(left)) = (at, left) {
-            let names: Vec<Node> = if left.kind_name() == "expression_list" {
-                crate::syntax::named_children(left).collect()
-            } else {
-                vec![left]
-            };
-            if let Some(name) = names.get(i).filter(|n| n.kind_name() == "identifier") {
-                out.insert(cx.text(*name).to_string());
+        for (name, value) in pairs {
+            if name.kind_name() == "identifier" && buffers(value) {
+                out.insert(cx.text(name).to_string());
             }
         }
         Visit::Descend

@@ -374,14 +374,20 @@ fn double_checked(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
 /// Whether a lock is held where `n` runs: at the innermost statement or
 /// clause header around it that the lock flow visited.
 fn held_at(sites: &LockedSites, n: Node, func: Node) -> bool {
+    at_statement(&sites.held, n, func).is_some_and(|held| *held)
+}
+
+/// What `by_stmt` (keyed by node id) says of the innermost statement or
+/// clause header of `func` around `n` that it holds.
+fn at_statement<'m, T>(by_stmt: &'m HashMap<usize, T>, n: Node, func: Node) -> Option<&'m T> {
     let mut at = Some(n);
     while let Some(a) = at.filter(|a| a.id() != func.id()) {
-        if let Some(held) = sites.held.get(&a.id()) {
-            return *held;
+        if let Some(v) = by_stmt.get(&a.id()) {
+            return Some(v);
         }
         at = a.up();
     }
-    false
+    None
 }
 
 fn locked_sites(cx: &Context, func: Node) -> LockedSites {
@@ -1155,13 +1161,7 @@ impl Guard {
             _ if held.is_empty() => Guard::None,
             Guard::Unseen => Guard::All(held.to_vec()),
             Guard::All(mut all) => {
-                all.retain_mut(|(l, read)| match held.iter().find(|(h, _)| h == l) {
-                    Some((_, r)) => {
-                        *read |= *r;
-                        true
-                    }
-                    None => false,
-                });
+                intersect(&mut all, held);
                 if all.is_empty() {
                     Guard::None
                 } else {
@@ -1171,6 +1171,18 @@ impl Guard {
             Guard::None => Guard::None,
         }
     }
+}
+
+/// Keeps in `all` the locks `other` holds too, each read-only when either
+/// holds it only for reading.
+fn intersect(all: &mut Vec<HeldLock>, other: &[HeldLock]) {
+    all.retain_mut(|(l, read)| match other.iter().find(|(h, _)| h == l) {
+        Some((_, r)) => {
+            *read |= *r;
+            true
+        }
+        None => false,
+    });
 }
 
 /// A lock by its expression text, and whether it is held only for
@@ -1193,15 +1205,7 @@ fn held_locks(src: &str, func: Node, n: Node, memo: &mut HeldMemo) -> Vec<HeldLo
                     // holds, read-only if any visit holds it so.
                     by_stmt
                         .entry(stmt.id())
-                        .and_modify(|v| {
-                            v.retain_mut(|(l, read)| match now.iter().find(|(h, _)| h == l) {
-                                Some((_, r)) => {
-                                    *read |= *r;
-                                    true
-                                }
-                                None => false,
-                            })
-                        })
+                        .and_modify(|v| intersect(v, &now))
                         .or_insert(now);
                 });
             }
@@ -1212,15 +1216,7 @@ fn held_locks(src: &str, func: Node, n: Node, memo: &mut HeldMemo) -> Vec<HeldLo
     if by_stmt.is_empty() {
         return Vec::new();
     }
-    let mut at = Some(n);
-    let mut held = Vec::new();
-    while let Some(a) = at.filter(|a| a.id() != func.id()) {
-        if let Some(h) = by_stmt.get(&a.id()) {
-            held = h.clone();
-            break;
-        }
-        at = a.up();
-    }
+    let held = at_statement(by_stmt, n, func).cloned().unwrap_or_default();
     let method = std::iter::successors(Some(func), |f| enclosing_function(*f))
         .find(|f| f.kind_name() == "method_declaration");
     let recv = method
