@@ -571,13 +571,11 @@ impl FileSummary {
         if let Some(body) = body.filter(|_| asked) {
             let body_text = &src[body.byte_range()];
             for (p, kind) in ps.iter().zip(kinds.iter_mut()) {
-                let own_type = p.ty.kind_name() == "type_identifier";
-                if *kind == Kind::Other && own_type {
-                    if let Some(name) = p.name.as_deref() {
-                        if closes_text(body_text, name) {
-                            *kind = Kind::Conn;
-                        }
-                    }
+                let closed = *kind == Kind::Other
+                    && p.ty.kind_name() == "type_identifier"
+                    && p.name.as_deref().is_some_and(|n| closes_text(body_text, n));
+                if closed {
+                    *kind = Kind::Conn;
                 }
             }
         }

@@ -360,23 +360,16 @@ fn never_sent<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
     };
     let uses = cx.occurrences(body);
     let sent = |n: &Node| {
-        let field_of_it = n.up().filter(|p| {
-            p.kind_name() == "selector_expression"
-                && p.field("operand").map(|o| o.id()) == Some(n.id())
-        });
-        if field_of_it.is_some() {
-            return false;
-        }
-        // `http.ReadResponse(br, req)` only reads what answered it.
-        let read_back = n
-            .up()
-            .filter(|a| a.kind_name() == "argument_list")
-            .and_then(|a| a.up())
-            .and_then(crate::syntax::Call::of)
-            .is_some_and(|c| {
+        let Some(p) = n.up() else { return true };
+        match p.kind_name() {
+            // `req.Header`, `req.Write(bw)`: a field or method of its own.
+            "selector_expression" => p.field("operand").map(|o| o.id()) != Some(n.id()),
+            // `http.ReadResponse(br, req)` only reads what answered it.
+            "argument_list" => !p.up().and_then(crate::syntax::Call::of).is_some_and(|c| {
                 cx.imports.member(c.function, cx.src, "net/http") == Some("ReadResponse")
-            });
-        !read_back
+            }),
+            _ => true,
+        }
     };
     !uses
         .of_name(name)
