@@ -374,13 +374,13 @@ fn reads_in<'t>(roots: &[Node<'t>], touches: &dyn Fn(Node) -> bool, src: &str) -
 /// The statement to wrap: the one holding `access`, widened to an enclosing
 /// statement of the handler whose own header also mentions `name` (so that
 /// two uses never take the lock twice).
-fn statement_around<'a, 't>(
+fn statement_around<'a>(
     cx: &Context<'a>,
     h: &Handler<'a>,
-    access: Node<'t>,
+    access: Node<'a>,
     name: &str,
-) -> Option<Node<'t>> {
-    let mut stmt = statement_of(access)?;
+) -> Option<Node<'a>> {
+    let stmt = statement_of(access)?;
     // The body, or its list of statements: nothing above it is climbed to.
     let at_top = |p: Node| {
         p.id() == h.body.id()
@@ -401,24 +401,40 @@ fn statement_around<'a, 't>(
         occurs.partition_point(|o| o.start_byte() < n.end_byte())
             - occurs.partition_point(|o| o.start_byte() < n.start_byte())
     };
-    let mut between = false;
-    let mut prev_count = count(stmt);
-    let mut cur = stmt.up();
-    while let Some(p) = cur {
-        if at_top(p) {
-            break;
+    // The climb from a node on, given whether the nodes climbed since the
+    // last widening mention `name`, ends the same for every access below
+    // it: remembered per (handler, node, that flag), so that accesses at every level
+    // of deep nesting do not each climb to the top.
+    let mut memos = cx.widened.borrow_mut();
+    if !memos.contains_key(name) {
+        memos.insert(name.to_string(), Default::default());
+    }
+    let memo = memos.get_mut(name)?;
+    // The states climbed through, each with the statement it widens to.
+    let mut path: Vec<((usize, usize, bool), Option<Node<'a>>)> = Vec::new();
+    let (mut child, mut between) = (stmt, false);
+    let mut widened = loop {
+        if let Some(&known) = memo.get(&(h.body.id(), child.id(), between)) {
+            break known;
         }
-        let here = count(p);
-        between = between || here > prev_count;
-        prev_count = here;
+        let Some(p) = child.up().filter(|p| !at_top(*p)) else {
+            path.push(((h.body.id(), child.id(), between), None));
+            break None;
+        };
+        let mentioned = between || count(p) > count(child);
         let is_statement = !crate::syntax::holds_statements(p)
             && p.up().is_some_and(crate::syntax::holds_statements);
-        if is_statement && between {
-            stmt = p;
-            between = false;
+        let widens = is_statement && mentioned;
+        path.push(((h.body.id(), child.id(), between), widens.then_some(p)));
+        (child, between) = (p, mentioned && !widens);
+    };
+    for (key, widens) in path.into_iter().rev() {
+        if let Some(p) = widens {
+            widened = Some(widened.unwrap_or(p));
         }
-        cur = p.up();
+        memo.insert(key, widened);
     }
+    let stmt = widened.unwrap_or(stmt);
     (!crate::syntax::is_function(stmt)).then_some(stmt)
 }
 

@@ -93,17 +93,24 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // again shadows it.
         let outer = own_declared_names(h.func, cx.src);
         let all = starts(h.body, cx.src);
-        let mut outlive = None;
+        let owned = owned_starts(cx, h, &all);
+        let outlive = std::cell::OnceCell::new();
+        let outlives = |stmt: Node| {
+            outlive
+                .get_or_init(|| outliving(&all, cx.src))
+                .contains(&stmt.id())
+        };
+        // A goroutine of the handler started inside another that outlives
+        // the handler itself reports its own uses; the outer one leaves
+        // them to it (each nested level read once, not once per level
+        // around it).
+        let reports_itself = |stmt: Node| owned.contains(&stmt.id()) && outlives(stmt);
         for &g in &all {
-            if !cx.owned_by(g.stmt, h) {
+            if !owned.contains(&g.stmt.id()) {
                 continue;
             }
-            let uses = writer_uses(&g, &writers, &outer, h.func, cx.src);
-            if uses.is_empty()
-                || !outlive
-                    .get_or_insert_with(|| outliving(&all, cx.src))
-                    .contains(&g.stmt.id())
-            {
+            let uses = writer_uses(&g, &writers, &outer, h.func, cx.src, &reports_itself);
+            if uses.is_empty() || !outlives(g.stmt) {
                 continue;
             }
             let fixes = crate::fix::ranked(
@@ -152,15 +159,49 @@ fn use_span(u: Node) -> Node {
     span
 }
 
+/// The starts in `all` that belong to handler `h` itself, not to a handler
+/// nested in it (see [`Context::owned_by`]): each function around them is
+/// asked once, however deeply they nest.
+fn owned_starts(cx: &Context, h: &super::Handler, all: &[Start]) -> HashSet<usize> {
+    let handlers: HashSet<usize> = cx.handlers().iter().map(|o| o.func.id()).collect();
+    let mut owner: HashMap<usize, bool> = HashMap::new();
+    let mut out = HashSet::new();
+    for g in all {
+        let mut climbed = Vec::new();
+        let mut cur = crate::syntax::enclosing_function(g.stmt);
+        let owned = loop {
+            let Some(f) = cur else { break false };
+            if let Some(&known) = owner.get(&f.id()) {
+                break known;
+            }
+            if f.id() == h.func.id() {
+                break true;
+            }
+            if handlers.contains(&f.id()) {
+                break false;
+            }
+            climbed.push(f.id());
+            cur = crate::syntax::enclosing_function(f);
+        };
+        owner.extend(climbed.into_iter().map(|f| (f, owned)));
+        if owned {
+            out.insert(g.stmt.id());
+        }
+    }
+    out
+}
+
 /// Identifiers in the goroutine that use the writer (declarations, the
 /// arguments that only bind a literal's parameters, and names a literal
-/// declares again over the handler's `outer` ones excluded).
+/// declares again over the handler's `outer` ones excluded). A nested
+/// goroutine for which `reports_itself` holds is left to report its own.
 fn writer_uses<'t>(
     g: &Start<'t>,
     writers: &HashSet<String>,
     outer: &HashSet<String>,
     func: Node<'t>,
     src: &'t str,
+    reports_itself: &dyn Fn(Node<'t>) -> bool,
 ) -> Vec<Node<'t>> {
     let binding_args = g.literal.and_then(|_| g.call.field("arguments"));
     let mut uses = Vec::new();
@@ -169,39 +210,51 @@ fn writer_uses<'t>(
     // literal registered inside the goroutine.
     // (The goroutine's own parameters bound to the writer are the writer:
     // `go func(w http.ResponseWriter) {…}(w)`.)
-    let mut own: HashMap<usize, HashSet<String>> = HashMap::new();
-    if let (Some(lit), Some(args)) = (g.literal, binding_args) {
-        let mut names = own_declared_names(lit, src);
-        let args: Vec<Node> = crate::syntax::named_children(args).collect();
-        for (p, a) in crate::syntax::handlers::params(lit, src).iter().zip(&args) {
-            if let Some(name) = &p.name {
-                if writers.contains(text(crate::syntax::unparen(*a), src)) {
-                    names.remove(name);
-                }
-            }
-        }
-        own.insert(lit.id(), names);
-    }
-    let mut shadowed = |n: Node<'t>, name: &str| {
-        outer.contains(name)
-            && n.ancestors()
-                .take_while(|x| x.id() != g.stmt.id())
-                .filter(|x| x.kind_name() == "func_literal")
-                .any(|lit| {
-                    own.entry(lit.id())
-                        .or_insert_with(|| own_declared_names(lit, src))
-                        .contains(name)
-                })
-    };
+    // The literals open at the node visited (by end byte, with the writer
+    // names each declares again), and how many of them declare each name:
+    // a walk in source order closes a literal once it has passed its end.
+    let mut open: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut shadows: HashMap<String, usize> = HashMap::new();
     let mut other_fields: HashMap<&str, bool> = HashMap::new();
     visit(g.stmt, |n| {
+        while open.last().is_some_and(|(end, _)| *end <= n.start_byte()) {
+            for name in open.pop().map(|(_, names)| names).unwrap_or_default() {
+                *shadows.entry(name).or_default() -= 1;
+            }
+        }
         if Some(n.id()) == binding_args.map(|a| a.id()) {
             return Visit::Skip;
+        }
+        if n.id() != g.stmt.id() && reports_itself(n) {
+            return Visit::Skip;
+        }
+        if n.kind_name() == "func_literal" {
+            let mut names = own_declared_names(n, src);
+            if Some(n.id()) == g.literal.map(|l| l.id()) {
+                if let Some(args) = binding_args {
+                    let args: Vec<Node> = crate::syntax::named_children(args).collect();
+                    for (p, a) in crate::syntax::handlers::params(n, src).iter().zip(&args) {
+                        if let Some(name) = &p.name {
+                            if writers.contains(text(crate::syntax::unparen(*a), src)) {
+                                names.remove(name);
+                            }
+                        }
+                    }
+                }
+            }
+            let names: Vec<String> = names
+                .into_iter()
+                .filter(|name| writers.contains(name) && outer.contains(name))
+                .collect();
+            for name in &names {
+                *shadows.entry(name.clone()).or_default() += 1;
+            }
+            open.push((n.end_byte(), names));
         }
         if n.kind_name() == "identifier"
             && writers.contains(text(n, src))
             && !is_declaration(n)
-            && !shadowed(n, text(n, src))
+            && shadows.get(text(n, src)).is_none_or(|&c| c == 0)
             && !reads_other_field(n, writers, func, src, &mut other_fields)
         {
             uses.push(n);

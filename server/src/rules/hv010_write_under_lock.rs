@@ -66,7 +66,7 @@ enclosing function (it may serialise the handler on purpose).
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(w) = &h.writer else { continue };
-        if !crate::syntax::locks::takes_locks(h.body, cx.src) {
+        if !cx.takes_locks(h.body) {
             continue;
         }
         let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);

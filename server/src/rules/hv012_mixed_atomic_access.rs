@@ -216,7 +216,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if let Some((target, width)) = atomic_target(n, cx.src, cx.imports) {
                 if target.kind_name() == "identifier" {
                     let name = cx.text(target);
-                    if let Some(func) = declaring_function(cx, target, name) {
+                    if let Some(func) = cx.declaring_function(target, name) {
                         let settled = settles_at(func, n);
                         locals
                             .entry((local_scope(cx, func, target, name), name.to_string()))
@@ -395,7 +395,7 @@ fn locked_sites(cx: &Context, func: Node) -> LockedSites {
     let Some(body) = func.field("body") else {
         return sites;
     };
-    if !crate::syntax::locks::takes_locks(body, cx.src) {
+    if !cx.takes_locks(body) {
         return sites;
     }
     crate::syntax::locks::each_statement(body, cx.src, |stmt, held| {
@@ -423,19 +423,9 @@ fn locked_sites(cx: &Context, func: Node) -> LockedSites {
 /// The local variable `name` at `at`, declared in `func`: the id of its
 /// declaring scope (a name declared again in an inner block is another
 /// variable), else of `func`.
-fn local_scope(cx: &Context, func: Node, at: Node, name: &str) -> usize {
-    crate::syntax::scope::declaring_scope(at, name, cx.src).map_or(func.id(), |s| s.id())
-}
-
-fn declaring_function<'a>(cx: &Context<'a>, at: Node<'a>, name: &str) -> Option<Node<'a>> {
-    let mut f = enclosing_function(at);
-    while let Some(func) = f {
-        if cx.declared_in(func, name) {
-            return Some(func);
-        }
-        f = enclosing_function(func);
-    }
-    None
+fn local_scope<'a>(cx: &Context<'a>, func: Node<'a>, at: Node<'a>, name: &str) -> usize {
+    let mut memo = cx.scopes.borrow_mut();
+    crate::syntax::scope::declaring_scope(at, name, cx.src, &mut memo).map_or(func.id(), |s| s.id())
 }
 
 fn plain_access<'a>(
@@ -473,7 +463,7 @@ fn plain_access<'a>(
             if is_declaration_name(n) {
                 return None;
             }
-            match declaring_function(cx, n, name) {
+            match cx.declaring_function(n, name) {
                 Some(func) => {
                     let scope = local_scope(cx, func, n, name);
                     let t = locals.get(&(scope, name.to_string()))?;
@@ -525,7 +515,13 @@ fn plain_access<'a>(
     // only redundant. (Two holders of a read lock run at once.)
     if let Guard::All(guards) = &target.guard {
         let func = enclosing_function(n)?;
-        let held = held_locks(cx.src, func, n, &mut locked.held.borrow_mut());
+        let held = held_locks(
+            cx.src,
+            cx.lock_sites(),
+            func,
+            n,
+            &mut locked.held.borrow_mut(),
+        );
         let ordered = held.iter().any(|(l, read)| {
             guards
                 .iter()
@@ -1193,11 +1189,17 @@ type HeldLock = (String, bool);
 /// method around it written as `@` (`c.mu` in `func (c *T)` is `@.mu`), so
 /// that two methods naming their receivers differently name one lock
 /// alike.
-fn held_locks(src: &str, func: Node, n: Node, memo: &mut HeldMemo) -> Vec<HeldLock> {
+fn held_locks(
+    src: &str,
+    sites: &crate::syntax::locks::LockSites,
+    func: Node,
+    n: Node,
+    memo: &mut HeldMemo,
+) -> Vec<HeldLock> {
     let by_stmt = memo.entry(func.id()).or_insert_with(|| {
         let mut by_stmt: HashMap<usize, Vec<HeldLock>> = HashMap::new();
         if let Some(body) = func.field("body") {
-            if crate::syntax::locks::takes_locks(body, src) {
+            if sites.takes_locks(body) {
                 crate::syntax::locks::each_statement(body, src, |stmt, held| {
                     let now: Vec<HeldLock> =
                         held.modes().map(|(l, r)| (l.to_string(), r)).collect();
@@ -1277,9 +1279,11 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
     let mut found: Vec<AtomicTarget> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut held_memo = HeldMemo::new();
+    let lock_sites = crate::syntax::locks::LockSites::scan(src, decl.byte_range());
     // The names each function declares, read once per function.
     let mut locals: std::collections::HashMap<usize, crate::syntax::types::Locals> =
         Default::default();
+    let mut around = crate::syntax::scope::DeclaringFunctions::default();
     visit(decl, |n| {
         let Some((target, width)) = atomic_target(n, src, imports) else {
             return Visit::Descend;
@@ -1302,16 +1306,18 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
         // A local of the function around it is not the package's variable
         // of the same name (the check follows locals itself).
         let local = !field
-            && std::iter::successors(enclosing_function(target), |f| enclosing_function(*f)).any(
-                |f| {
-                    locals
-                        .entry(f.id())
-                        .or_insert_with(|| crate::syntax::types::Locals::of(f, src, imports))
-                        .declares(name)
-                },
-            );
+            && enclosing_function(target).is_some_and(|f| {
+                around
+                    .find(f, name, |f| {
+                        locals
+                            .entry(f.id())
+                            .or_insert_with(|| crate::syntax::types::Locals::of(f, src, imports))
+                            .declares(name)
+                    })
+                    .is_some()
+            });
         let held = match enclosing_function(n) {
-            Some(func) => held_locks(src, func, n, &mut held_memo),
+            Some(func) => held_locks(src, &lock_sites, func, n, &mut held_memo),
             None => Vec::new(),
         };
         // Every width is kept: fields of different structs share names.

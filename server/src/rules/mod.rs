@@ -185,11 +185,28 @@ pub struct Context<'a> {
     /// Where each import a fix may drop is used, by path (see
     /// [`Context::import_uses`]).
     import_uses: std::cell::RefCell<ImportUses>,
+    /// Where the file calls `.Lock()` / `.RLock()` (see [`Context::takes_locks`]).
+    lock_sites: OnceCell<crate::syntax::locks::LockSites>,
+    /// See [`Context::declaring_function`].
+    declaring_functions: std::cell::RefCell<crate::syntax::scope::DeclaringFunctions>,
+    /// Where guard fixes widen the statement around an access, by name and
+    /// by the node and state a climb passed (see `guard::statement_around`).
+    pub(crate) widened: std::cell::RefCell<Widened<'a>>,
+    /// Where locals are declared, as [`crate::syntax::scope::declaring_scope`] learnt.
+    pub(crate) scopes: std::cell::RefCell<crate::syntax::scope::ScopeMemo<'a>>,
+    /// The functions [`Context::declaring_function`] climbed, by id.
+    function_nodes: std::cell::RefCell<std::collections::HashMap<usize, Node<'a>>>,
 }
 
 /// A function's `x := …` and `x = …` statements by the names on their
 /// left, in walk order.
 type Assignments<'a> = std::collections::HashMap<&'a str, Vec<Node<'a>>>;
+
+/// See [`Context::widened`].
+type Widened<'a> = std::collections::HashMap<
+    String,
+    std::collections::HashMap<(usize, usize, bool), Option<Node<'a>>>,
+>;
 
 /// See [`Context::import_uses`].
 type ImportUses = std::collections::HashMap<String, Option<std::sync::Arc<Vec<usize>>>>;
@@ -269,7 +286,24 @@ impl<'a> Context<'a> {
             locals: Default::default(),
             literal_locals: Default::default(),
             imported: Default::default(),
+            lock_sites: OnceCell::new(),
+            declaring_functions: Default::default(),
+            function_nodes: Default::default(),
+            widened: Default::default(),
+            scopes: Default::default(),
         }
+    }
+
+    /// True when `body` takes any lock at all: a cheap pre-check, answered
+    /// from one scan of the file however deeply bodies nest.
+    pub fn takes_locks(&self, body: Node) -> bool {
+        self.lock_sites().takes_locks(body)
+    }
+
+    /// Where the file calls `.Lock()` / `.RLock()`, scanned once.
+    pub fn lock_sites(&self) -> &crate::syntax::locks::LockSites {
+        self.lock_sites
+            .get_or_init(|| crate::syntax::locks::LockSites::scan(self.src, 0..self.src.len()))
     }
 
     /// [`crate::fix::import`] of `path` into this file, asked once per check.
@@ -911,14 +945,34 @@ impl<'a> Context<'a> {
     /// True when `name`, used at `at`, is declared by a function around it
     /// up to and including `outer` (so it is not a package-level name).
     pub fn is_local(&self, at: Node, name: &str) -> bool {
-        let mut f = enclosing_function(at);
-        while let Some(func) = f {
-            if self.declared_in(func, name) {
-                return true;
-            }
-            f = enclosing_function(func);
+        enclosing_function(at).is_some_and(|func| {
+            self.declaring_functions
+                .borrow_mut()
+                .find(func, name, |f| self.declared_in(f, name))
+                .is_some()
+        })
+    }
+
+    /// The innermost function around `at` that declares `name` (see
+    /// [`crate::syntax::scope::DeclaringFunctions`]).
+    pub fn declaring_function(&self, at: Node<'a>, name: &str) -> Option<Node<'a>> {
+        let func = enclosing_function(at)?;
+        let mut nodes = self.function_nodes.borrow_mut();
+        let id = self
+            .declaring_functions
+            .borrow_mut()
+            .find(func, name, |f| {
+                nodes.insert(f.id(), f);
+                self.declared_in(f, name)
+            })?;
+        if let Some(&f) = nodes.get(&id) {
+            return Some(f);
         }
-        false
+        // Answered by an `is_local` climb, which keeps no nodes.
+        let f =
+            std::iter::successors(Some(func), |f| enclosing_function(*f)).find(|f| f.id() == id)?;
+        nodes.insert(id, f);
+        Some(f)
     }
 
     /// Calls `f(function, statement, held)` for every statement of the

@@ -750,6 +750,61 @@ pub fn parent<'t>(node: Node<'t>) -> Option<Node<'t>> {
     (p != NO_PARENT).then(|| self::node(&flat, p as usize, &node))
 }
 
+/// How many parents [`enclosing_function`] climbs before it reads the
+/// layout's table of enclosing functions instead (made then, once).
+const SHORT_CLIMB: usize = 64;
+
+/// For each node of a layout, the index of the nearest function around it
+/// (`NO_PARENT` for none): made only for a layout some node of which sits
+/// deeper than [`SHORT_CLIMB`] levels below its function.
+struct FunctionsAround(Vec<u32>);
+
+/// The nearest function (declaration, method or literal) around a laid-out
+/// node: `None` when `node` is not laid out, `Some(None)` when no function
+/// of its declaration holds it. A short climb answers for most nodes; one
+/// deeper in nesting reads a table made in one pass over the layout, so
+/// that asking for every node of deep nesting costs no square.
+pub fn enclosing_function<'t>(node: Node<'t>) -> Option<Option<Node<'t>>> {
+    let (flat, i) = find_or_lay_out(node)?;
+    let functions = crate::kinds!("function_declaration", "method_declaration", "func_literal");
+    let at = |j: u32| Some(Some(self::node(&flat, j as usize, &node)));
+    let mut j = flat.parents[i];
+    for _ in 0..SHORT_CLIMB {
+        if j == NO_PARENT {
+            return Some(None);
+        }
+        if functions.has(flat.kinds[j as usize]) {
+            return at(j);
+        }
+        j = flat.parents[j as usize];
+    }
+    let key = (u32::MAX, std::any::TypeId::of::<FunctionsAround>());
+    let known = flat.memos.borrow().get(&key).cloned();
+    let table = match known.and_then(|v| v.downcast::<FunctionsAround>().ok()) {
+        Some(t) => t,
+        None => {
+            // Pre-order: a node's parent comes before it.
+            let mut around = vec![NO_PARENT; flat.parents.len()];
+            for k in 0..around.len() {
+                let p = flat.parents[k];
+                if p != NO_PARENT {
+                    around[k] = match functions.has(flat.kinds[p as usize]) {
+                        true => p,
+                        false => around[p as usize],
+                    };
+                }
+            }
+            let t = Rc::new(FunctionsAround(around));
+            flat.memos.borrow_mut().insert(key, t.clone());
+            t
+        }
+    };
+    match table.0[i] {
+        NO_PARENT => Some(None),
+        f => at(f),
+    }
+}
+
 /// The sibling after (`forward`) or before a laid-out node, anonymous ones
 /// included, in constant time (a tree finds a sibling through the parent,
 /// which it finds from its root): `None` when `node` is not laid out or is

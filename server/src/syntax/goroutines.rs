@@ -6,8 +6,7 @@
 
 use super::flow::{self, Flow};
 use super::{
-    enclosing_function, mentions, named_children, statement_call, text, unparen, visit_no_funcs,
-    Visit,
+    enclosing_function, named_children, statement_call, text, unparen, visit_no_funcs, Visit,
 };
 use crate::syntax::NodeKind;
 use tree_sitter::Node;
@@ -90,18 +89,18 @@ pub fn starts<'t>(root: Node<'t>, src: &str) -> Vec<Start<'t>> {
     out
 }
 
-/// True when `stmt` (a step of the enclosing function) waits for `g`.
-pub fn waits_for(stmt: Node, g: &Start, src: &str) -> bool {
+/// True when `stmt` (a step of the enclosing function) waits for a
+/// goroutine whose names a statement may wait on are `keys` (sorted):
+/// through a WaitGroup it waits on, or a channel it receives from.
+fn waits_on(stmt: Node, keys: &[&str], src: &str) -> bool {
+    let named = |name: &str| keys.binary_search(&name).is_ok();
     waits(
         stmt,
         &|n| {
             if let Some((operand, "Wait")) = super::Call::of(n).and_then(|c| c.method(src)) {
-                return mentions(g.stmt, src, text(operand, src));
+                return named(text(operand, src));
             }
-            match received_channel(n, src) {
-                Some(ch) => mentions(g.stmt, src, ch),
-                None => false,
-            }
+            received_channel(n, src).is_some_and(named)
         },
         src,
     )
@@ -442,7 +441,7 @@ fn closed_by<'s>(call: Option<super::Call>, src: &'s str) -> Option<&'s str> {
 }
 
 /// The statements (by id) of the goroutines in `gs` that outlive their
-/// enclosing function, as [`waits_for`] tells waiting.
+/// enclosing function, as [`waits_on`] tells waiting.
 pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSet<usize> {
     // A statement waits for a goroutine through a WaitGroup it waits on or
     // a channel it receives from, which the goroutine names.
@@ -458,6 +457,42 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
         });
         keys
     };
+    // Only a name some statement waits on can be a key: collected over each
+    // outermost function of the goroutines once.
+    let mut waited: std::collections::HashSet<&str> = Default::default();
+    let mut read_to = 0;
+    for g in gs {
+        if let Some(body) = enclosing_function(g.stmt).and_then(|f| f.field("body")) {
+            if body.start_byte() >= read_to {
+                waited.extend(keys_of(body));
+                read_to = body.end_byte();
+            }
+        }
+    }
+    // The keys of each goroutine, innermost first: a goroutine started in
+    // another lends its keys to it instead of being read again per level.
+    let mut keys_by_stmt: std::collections::HashMap<usize, Vec<&'t str>> = Default::default();
+    for g in gs.iter().rev() {
+        let mut keys = Vec::new();
+        super::visit(g.stmt, |n| {
+            if n.id() != g.stmt.id() {
+                if let Some(inner) = keys_by_stmt.get(&n.id()) {
+                    keys.extend_from_slice(inner);
+                    return Visit::Skip;
+                }
+            }
+            if matches!(n.kind_name(), "identifier" | "selector_expression") {
+                let t = text(n, src);
+                if waited.contains(t) {
+                    keys.push(t);
+                }
+            }
+            Visit::Descend
+        });
+        keys.sort_unstable();
+        keys.dedup();
+        keys_by_stmt.insert(g.stmt.id(), keys);
+    }
     let mut out = std::collections::HashSet::new();
     let mut tracked = Vec::new();
     for g in gs {
@@ -469,19 +504,13 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
         if func.is_some_and(|f| counted_for_caller(g, f, body, src)) {
             continue;
         }
-        let mut keys = Vec::new();
-        super::visit(g.stmt, |n| {
-            if matches!(n.kind_name(), "identifier" | "selector_expression") {
-                keys.push(text(n, src));
-            }
-            Visit::Descend
-        });
+        let keys = keys_by_stmt.remove(&g.stmt.id()).unwrap_or_default();
         let g = *g;
         tracked.push(Tracked {
             body,
             stmt: g.stmt,
-            keys,
-            waits: Box::new(move |n| waits_for(n, &g, src)),
+            keys: keys.clone(),
+            waits: Box::new(move |n| waits_on(n, &keys, src)),
             class: tracked.len(),
         });
     }

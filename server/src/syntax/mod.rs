@@ -506,6 +506,9 @@ pub fn statement_call(stmt: Node) -> Option<Call> {
 
 /// The nearest enclosing function (declaration, method or literal) of a node, itself excluded.
 pub fn enclosing_function(node: Node) -> Option<Node> {
+    if let Some(found) = flat::enclosing_function(node) {
+        return found;
+    }
     let mut cur = node.up();
     while let Some(n) = cur {
         if is_function(n) {

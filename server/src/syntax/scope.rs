@@ -4,13 +4,53 @@
 use super::handlers::params;
 use super::{named_children, text, unparen, visit, Visit};
 use crate::syntax::NodeKind;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 /// Every name declared in `func` (parameters, results, receivers, `:=`, `var`,
 /// range variables, select receives), nested literals included.
 pub fn declared_names(func: Node, src: &str) -> HashSet<String> {
     names_declared(func, src, true)
+}
+
+/// Which function around a node declares a name, by node id: each
+/// (function, name) is answered once, so that uses at every level of
+/// deeply nested literals do not each climb to the top.
+#[derive(Default)]
+pub struct DeclaringFunctions(
+    std::collections::HashMap<String, std::collections::HashMap<usize, Option<usize>>>,
+);
+
+impl DeclaringFunctions {
+    /// The id of the innermost of `func` and the functions around it that
+    /// declares `name`, as `declares(function)` tells (asked once per
+    /// function and name).
+    pub fn find<'t>(
+        &mut self,
+        func: Node<'t>,
+        name: &str,
+        mut declares: impl FnMut(Node<'t>) -> bool,
+    ) -> Option<usize> {
+        let known = self.0.get(name);
+        let mut climbed = Vec::new();
+        let mut at = Some(func);
+        let found = loop {
+            let Some(f) = at else { break None };
+            if let Some(&k) = known.and_then(|m| m.get(&f.id())) {
+                break k;
+            }
+            climbed.push(f.id());
+            if declares(f) {
+                break Some(f.id());
+            }
+            at = super::enclosing_function(f);
+        };
+        if !climbed.is_empty() {
+            let m = self.0.entry(name.to_string()).or_default();
+            m.extend(climbed.into_iter().map(|id| (id, found)));
+        }
+        found
+    }
 }
 
 /// The names `func` declares itself: those of [`declared_names`] but the
@@ -513,7 +553,12 @@ pub fn is_assigned(n: Node) -> bool {
 /// package-level name). Two uses of a name denote one variable only when
 /// they have one declaring scope: `pidx := part(key)` in a loop's body is
 /// not the function's `var pidx uint32`.
-pub fn declaring_scope<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+pub fn declaring_scope<'t>(
+    at: Node<'t>,
+    name: &str,
+    src: &str,
+    memo: &mut ScopeMemo<'t>,
+) -> Option<Node<'t>> {
     let named = |n: Node| names_of(n).into_iter().any(|id| text(id, src) == name);
     // A statement that declares it: `:=`, or a `var` or `const` (in a
     // group too).
@@ -538,12 +583,60 @@ pub fn declaring_scope<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'
             .flat_map(named_children)
             .any(named)
     };
+    // A statement list's declaring statements of each name, by start: read
+    // once per list, however many uses below it ask.
+    let mut declared_before = |list: Node<'t>, child: Node<'t>| {
+        let starts = memo.lists.entry(list.id()).or_insert_with(|| {
+            let mut by_name: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+            for s in named_children(list) {
+                if !matches!(
+                    s.kind_name(),
+                    "short_var_declaration" | "var_declaration" | "const_declaration"
+                ) {
+                    continue;
+                }
+                let mut names = Vec::new();
+                visit(s, |n| {
+                    match n.kind_name() {
+                        "func_literal" => return Visit::Skip,
+                        "short_var_declaration" | "var_spec" | "const_spec" => names
+                            .extend(names_of(n).into_iter().map(|id| text(id, src).to_string())),
+                        _ => {}
+                    }
+                    match n.kind_name() {
+                        "var_spec" | "const_spec" => Visit::Skip,
+                        _ => Visit::Descend,
+                    }
+                });
+                for n in names {
+                    by_name.entry(n).or_default().push((s.start_byte(), s.id()));
+                }
+            }
+            by_name
+        });
+        let Some(at_starts) = starts.get(name) else {
+            return false;
+        };
+        let before = at_starts.partition_point(|(start, _)| *start <= child.start_byte());
+        at_starts[..before]
+            .iter()
+            .any(|(_, id)| *id != child.id() || is_declaration(at))
+    };
+    // The climb above a node that declares nothing itself ends the same for
+    // every use below it: remembered per (name, node).
+    let mut climbed: Vec<usize> = Vec::new();
     let mut child = at;
-    while let Some(p) = child.up() {
+    let found = loop {
+        let plain = !declares(child);
+        if plain {
+            if let Some(&known) = memo.above.get(name).and_then(|m| m.get(&child.id())) {
+                break known;
+            }
+            climbed.push(child.id());
+        }
+        let Some(p) = child.up() else { break None };
         let here = match p.kind_name() {
-            "statement_list" | "block" => named_children(p)
-                .take_while(|s| s.start_byte() <= child.start_byte())
-                .any(|s| declares(s) && (s.id() != child.id() || is_declaration(at))),
+            "statement_list" | "block" => declared_before(p, child),
             "if_statement" | "expression_switch_statement" | "type_switch_statement" => {
                 p.field("initializer").is_some_and(declares) || named(p)
             }
@@ -553,15 +646,27 @@ pub fn declaring_scope<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'
             }),
             "communication_case" => p.field("communication").is_some_and(named),
             "function_declaration" | "method_declaration" | "func_literal" => in_signature(p),
-            "source_file" => return None,
+            "source_file" => break None,
             _ => false,
         };
         if here {
-            return Some(p);
+            break Some(p);
         }
         child = p;
+    };
+    if !climbed.is_empty() {
+        let m = memo.above.entry(name.to_string()).or_default();
+        m.extend(climbed.into_iter().map(|id| (id, found)));
     }
-    None
+    found
+}
+
+/// What [`declaring_scope`] learnt: each statement list's declarations by
+/// name, and where the climb above a node ends, by name and node id.
+#[derive(Default)]
+pub struct ScopeMemo<'t> {
+    lists: HashMap<usize, HashMap<String, Vec<(usize, usize)>>>,
+    above: HashMap<String, HashMap<usize, Option<Node<'t>>>>,
 }
 
 #[cfg(test)]
