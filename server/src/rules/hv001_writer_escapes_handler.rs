@@ -93,8 +93,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // again shadows it.
         let outer = own_declared_names(h.func, cx.src);
         let all = starts(h.body, cx.src);
-        let owned = owned_starts(cx, h, &all);
+        let owned = cx.owned_starts(h, &all);
         let outlive = std::cell::OnceCell::new();
+        // Where the handler sends on a channel: a goroutine that sends is
+        // not run in the handler instead.
+        let sends = std::cell::OnceCell::new();
         let outlives = |stmt: Node| {
             outlive
                 .get_or_init(|| outliving(&all, cx.src))
@@ -113,11 +116,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if uses.is_empty() || !outlives(g.stmt) {
                 continue;
             }
-            let fixes = crate::fix::ranked(
-                handoff_fix(cx, h, &g, &uses)
-                    .into_iter()
-                    .chain(synchronous_fix(cx, &g)),
-            );
+            let fixes = crate::fix::ranked(handoff_fix(cx, h, &g, &uses).into_iter().chain(
+                synchronous_fix(
+                    cx,
+                    &g,
+                    sends.get_or_init(|| {
+                        crate::syntax::Sites::of_kinds(h.body, crate::kinds!("send_statement"))
+                    }),
+                ),
+            ));
             for u in uses {
                 let mut d = cx.diag(
                     &RULE,
@@ -157,38 +164,6 @@ fn use_span(u: Node) -> Node {
         n = p;
     }
     span
-}
-
-/// The starts in `all` that belong to handler `h` itself, not to a handler
-/// nested in it (see [`Context::owned_by`]): each function around them is
-/// asked once, however deeply they nest.
-fn owned_starts(cx: &Context, h: &super::Handler, all: &[Start]) -> HashSet<usize> {
-    let handlers: HashSet<usize> = cx.handlers().iter().map(|o| o.func.id()).collect();
-    let mut owner: HashMap<usize, bool> = HashMap::new();
-    let mut out = HashSet::new();
-    for g in all {
-        let mut climbed = Vec::new();
-        let mut cur = crate::syntax::enclosing_function(g.stmt);
-        let owned = loop {
-            let Some(f) = cur else { break false };
-            if let Some(&known) = owner.get(&f.id()) {
-                break known;
-            }
-            if f.id() == h.func.id() {
-                break true;
-            }
-            if handlers.contains(&f.id()) {
-                break false;
-            }
-            climbed.push(f.id());
-            cur = crate::syntax::enclosing_function(f);
-        };
-        owner.extend(climbed.into_iter().map(|f| (f, owned)));
-        if owned {
-            out.insert(g.stmt.id());
-        }
-    }
-    out
 }
 
 /// Identifiers in the goroutine that use the writer (declarations, the
@@ -509,11 +484,15 @@ fn last_write_point(
 
 /// Runs the work in the handler: `go f(w)` becomes `f(w)`. Not offered when
 /// the goroutine sends on a channel (the handler may be what receives it).
-fn synchronous_fix(cx: &Context, g: &Start) -> Option<crate::diagnostic::Fix> {
+fn synchronous_fix(
+    cx: &Context,
+    g: &Start,
+    sends: &crate::syntax::Sites,
+) -> Option<crate::diagnostic::Fix> {
     if g.stmt.kind_name() != "go_statement" {
         return None;
     }
-    if crate::syntax::any(g.stmt, |n| n.kind_name() == "send_statement") {
+    if sends.within(g.stmt) {
         return None;
     }
     Some(crate::fix::fix(

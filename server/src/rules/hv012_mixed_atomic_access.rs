@@ -1191,7 +1191,7 @@ type HeldLock = (String, bool);
 /// alike.
 fn held_locks(
     src: &str,
-    sites: &crate::syntax::locks::LockSites,
+    sites: &crate::syntax::Sites,
     func: Node,
     n: Node,
     memo: &mut HeldMemo,
@@ -1199,7 +1199,7 @@ fn held_locks(
     let by_stmt = memo.entry(func.id()).or_insert_with(|| {
         let mut by_stmt: HashMap<usize, Vec<HeldLock>> = HashMap::new();
         if let Some(body) = func.field("body") {
-            if sites.takes_locks(body) {
+            if sites.within(body) {
                 crate::syntax::locks::each_statement(body, src, |stmt, held| {
                     let now: Vec<HeldLock> =
                         held.modes().map(|(l, r)| (l.to_string(), r)).collect();
@@ -1279,7 +1279,7 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
     let mut found: Vec<AtomicTarget> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut held_memo = HeldMemo::new();
-    let lock_sites = crate::syntax::locks::LockSites::scan(src, decl.byte_range());
+    let lock_sites = crate::syntax::locks::lock_sites(src, decl.byte_range());
     // The names each function declares, read once per function.
     let mut locals: std::collections::HashMap<usize, crate::syntax::types::Locals> =
         Default::default();

@@ -186,7 +186,7 @@ pub struct Context<'a> {
     /// [`Context::import_uses`]).
     import_uses: std::cell::RefCell<ImportUses>,
     /// Where the file calls `.Lock()` / `.RLock()` (see [`Context::takes_locks`]).
-    lock_sites: OnceCell<crate::syntax::locks::LockSites>,
+    lock_sites: OnceCell<crate::syntax::Sites>,
     /// See [`Context::declaring_function`].
     declaring_functions: std::cell::RefCell<crate::syntax::scope::DeclaringFunctions>,
     /// Where guard fixes widen the statement around an access, by name and
@@ -297,13 +297,13 @@ impl<'a> Context<'a> {
     /// True when `body` takes any lock at all: a cheap pre-check, answered
     /// from one scan of the file however deeply bodies nest.
     pub fn takes_locks(&self, body: Node) -> bool {
-        self.lock_sites().takes_locks(body)
+        self.lock_sites().within(body)
     }
 
     /// Where the file calls `.Lock()` / `.RLock()`, scanned once.
-    pub fn lock_sites(&self) -> &crate::syntax::locks::LockSites {
+    pub fn lock_sites(&self) -> &crate::syntax::Sites {
         self.lock_sites
-            .get_or_init(|| crate::syntax::locks::LockSites::scan(self.src, 0..self.src.len()))
+            .get_or_init(|| crate::syntax::locks::lock_sites(self.src, 0..self.src.len()))
     }
 
     /// [`crate::fix::import`] of `path` into this file, asked once per check.
@@ -487,6 +487,41 @@ impl<'a> Context<'a> {
             cur = enclosing_function(f);
         }
         false
+    }
+
+    /// The statements of the goroutines in `all` that belong to handler `h`
+    /// itself, not to a handler nested in it (see [`Context::owned_by`]):
+    /// each function around them is asked once, however deeply they nest.
+    pub fn owned_starts(
+        &self,
+        h: &Handler,
+        all: &[crate::syntax::goroutines::Start],
+    ) -> std::collections::HashSet<usize> {
+        let handlers = self
+            .handler_ids
+            .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect());
+        let mut owner: std::collections::HashMap<usize, bool> = Default::default();
+        let mut out = std::collections::HashSet::new();
+        for g in all {
+            let mut climbed = Vec::new();
+            let mut cur = enclosing_function(g.stmt);
+            let owned = loop {
+                let Some(f) = cur else { break false };
+                if let Some(&known) = owner.get(&f.id()) {
+                    break known;
+                }
+                if f.id() == h.func.id() || handlers.contains(&f.id()) {
+                    break f.id() == h.func.id();
+                }
+                climbed.push(f.id());
+                cur = enclosing_function(f);
+            };
+            owner.extend(climbed.into_iter().map(|f| (f, owned)));
+            if owned {
+                out.insert(g.stmt.id());
+            }
+        }
+        out
     }
 
     /// A name for a new local of `func` that collides with nothing in scope:

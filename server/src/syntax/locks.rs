@@ -103,32 +103,9 @@ pub fn each_statement<'t>(body: Node<'t>, src: &'t str, f: impl FnMut(Node<'t>, 
     flow::run(&mut locks, body, src, Held::default());
 }
 
-/// Where a stretch of source calls `.Lock()` or `.RLock()`, by byte
-/// offset: one scan answers, for every body in it, whether that body takes
-/// a lock. Asking each body's text instead rereads nested literals once per
-/// enclosing function, a square on deep nesting.
-#[derive(Debug, Default)]
-pub struct LockSites(Vec<usize>);
-
-impl LockSites {
-    /// The lock calls in `src[range]`.
-    pub fn scan(src: &str, range: std::ops::Range<usize>) -> LockSites {
-        let mut at = Vec::new();
-        for pat in [".Lock()", ".RLock()"] {
-            at.extend(
-                src[range.clone()]
-                    .match_indices(pat)
-                    .map(|(i, _)| range.start + i),
-            );
-        }
-        at.sort_unstable();
-        LockSites(at)
-    }
-
-    /// True when `body` (inside the scanned stretch) takes any lock at all:
-    /// a cheap pre-check.
-    pub fn takes_locks(&self, body: Node) -> bool {
-        let i = self.0.partition_point(|&o| o < body.start_byte());
-        self.0.get(i).is_some_and(|&o| o < body.end_byte())
-    }
+/// Where a stretch of source calls `.Lock()` or `.RLock()` (see
+/// [`super::Sites`]): `within(body)` then tells whether a body takes any
+/// lock at all, a cheap pre-check.
+pub fn lock_sites(src: &str, range: std::ops::Range<usize>) -> super::Sites {
+    super::Sites::of_text(src, range, &[".Lock()", ".RLock()"])
 }

@@ -646,6 +646,46 @@ pub fn mentions(node: Node, src: &str, name: &str) -> bool {
     any_of_kinds(node, kinds, &KindSet::NONE, |n| text(n, src) == name)
 }
 
+/// Sorted byte offsets of things found in one pass over a stretch of
+/// source: whether any lies inside a node is then a binary search. Asking
+/// each node's own text or subtree instead rereads nested code once per
+/// node around it, a square on deep nesting.
+#[derive(Debug, Default)]
+pub struct Sites(Vec<usize>);
+
+impl Sites {
+    /// Where any of `patterns` occurs in `src[range]`.
+    pub fn of_text(src: &str, range: std::ops::Range<usize>, patterns: &[&str]) -> Sites {
+        let mut at = Vec::new();
+        for pat in patterns {
+            at.extend(
+                src[range.clone()]
+                    .match_indices(pat)
+                    .map(|(i, _)| range.start + i),
+            );
+        }
+        at.sort_unstable();
+        Sites(at)
+    }
+
+    /// Where the nodes of `root` whose kind `kinds` holds start.
+    pub fn of_kinds(root: Node, kinds: &KindSet) -> Sites {
+        let mut at = Vec::new();
+        visit_kinds(root, kinds, |n| {
+            at.push(n.start_byte());
+            Visit::Descend
+        });
+        at.sort_unstable();
+        Sites(at)
+    }
+
+    /// True when one of the sites lies inside `node`.
+    pub fn within(&self, node: Node) -> bool {
+        let i = self.0.partition_point(|&o| o < node.start_byte());
+        self.0.get(i).is_some_and(|&o| o < node.end_byte())
+    }
+}
+
 /// True when `text` may name the variable `name`: it holds `name` as a
 /// whole word that is not a field (`.name`). A byte scan that rules out a
 /// handler whose body never touches its writer or request before any of
