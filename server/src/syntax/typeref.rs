@@ -268,10 +268,16 @@ fn local<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
         // start to `at` (for every look-up in a long function, the square of
         // its length).
         let found = match crate::syntax::flat::memo(f, || Declarations::of(f, src)) {
-            Some(decls) => decls
-                .0
-                .get(name)
-                .and_then(|at_indexes| declared_among(f, at, name, src, at_indexes)),
+            Some(decls) => match decls.0.get(name) {
+                Some(at_indexes) => declared_among(f, at, name, src, at_indexes),
+                None => {
+                    // Declared nowhere in `f`: go on from the nearest
+                    // function around it that declares it anywhere, known
+                    // once per function and name.
+                    func = declaring_above(f, name, src);
+                    continue;
+                }
+            },
             None => declared_in(f, at, name, src),
         };
         if found.is_some() {
@@ -282,9 +288,50 @@ fn local<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
     None
 }
 
-/// The nodes inside a laid-out function (its literals' too) that may
-/// declare each name (see [`declares`]), by name, as layout indexes in
-/// order.
+/// For a laid-out function, the nearest function around it that declares
+/// each name asked about anywhere in its own code, as a layout index.
+#[derive(Default)]
+struct DeclaringAbove(std::cell::RefCell<std::collections::HashMap<String, Option<u32>>>);
+
+/// The nearest function around laid-out `func` whose own code declares
+/// `name` somewhere: nested literals that do not declare it are passed
+/// over at once, after the first look-up through them.
+fn declaring_above<'t>(func: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    let above = crate::syntax::flat::memo(func, DeclaringAbove::default)?;
+    if let Some(&known) = above.0.borrow().get(name) {
+        return known.and_then(|i| crate::syntax::flat::node_at(func, i));
+    }
+    let mut climbed = vec![above];
+    let mut cur = enclosing_function(func);
+    let found = loop {
+        let Some(f) = cur else { break None };
+        let Some(decls) = crate::syntax::flat::memo(f, || Declarations::of(f, src)) else {
+            break Some(f);
+        };
+        if decls.0.contains_key(name) {
+            break Some(f);
+        }
+        let Some(next) = crate::syntax::flat::memo(f, DeclaringAbove::default) else {
+            break Some(f);
+        };
+        if let Some(&known) = next.0.borrow().get(name) {
+            break known.and_then(|i| crate::syntax::flat::node_at(f, i));
+        }
+        climbed.push(next);
+        cur = enclosing_function(f);
+    };
+    let index = found.and_then(crate::syntax::flat::index_of);
+    if found.is_none() || index.is_some() {
+        for memo in climbed {
+            memo.0.borrow_mut().insert(name.to_string(), index);
+        }
+    }
+    found
+}
+
+/// The nodes of a laid-out function's own code (not its literals': a
+/// look-up skips them, see [`skipped`]) that may declare each name (see
+/// [`declares`]), by name, as layout indexes in order.
 struct Declarations(std::collections::HashMap<String, Vec<u32>>);
 
 impl Declarations {
@@ -300,7 +347,7 @@ impl Declarations {
             "type_switch_statement",
             "receive_statement"
         );
-        crate::syntax::visit_kinds(func, kinds, |n| {
+        crate::syntax::visit_kinds_no_funcs(func, kinds, |n| {
             let Some(i) = crate::syntax::flat::index_of(n) else {
                 return Visit::Descend;
             };
