@@ -349,6 +349,8 @@ struct LockedSites {
 struct LockedMemo {
     sites: std::cell::RefCell<HashMap<usize, std::rc::Rc<LockedSites>>>,
     held: std::cell::RefCell<HeldMemo>,
+    /// Where each function's first `.Wait()` call starts (see [`waited_before`]).
+    first_waits: std::cell::RefCell<HashMap<usize, Option<usize>>>,
 }
 
 /// True for double-checked locking: a plain read made while holding a
@@ -470,7 +472,7 @@ fn plain_access<'a>(
                     // Read by the function itself after every update ran.
                     let settled = t.settled.is_some_and(|at| n.start_byte() >= at)
                         && enclosing_function(n).is_some_and(|f| f.id() == func.id());
-                    if settled || waited_before(cx, func, n) {
+                    if settled || waited_before(cx, func, n, locked) {
                         return None;
                     }
                     (name, t)
@@ -1100,20 +1102,21 @@ fn settles_at(func: Node, call: Node) -> Option<usize> {
 }
 
 /// True when a `.Wait()` call precedes `at` in `func`: the goroutines that
-/// updated a local atomically have finished.
-fn waited_before(cx: &Context, func: Node, at: Node) -> bool {
-    let mut waited = false;
-    visit(func, |n| {
-        if n.start_byte() >= at.start_byte() {
-            return Visit::Stop;
-        }
-        if let Some((_, "Wait")) = crate::syntax::Call::of(n).and_then(|c| c.method(cx.src)) {
-            waited = true;
-            return Visit::Stop;
-        }
-        Visit::Descend
+/// updated a local atomically have finished. Where the first one starts is
+/// found once per function.
+fn waited_before(cx: &Context, func: Node, at: Node, memo: &LockedMemo) -> bool {
+    let first = *memo.first_waits.borrow_mut().entry(func.id()).or_insert_with(|| {
+        let mut first = None;
+        visit(func, |n| {
+            if let Some((_, "Wait")) = crate::syntax::Call::of(n).and_then(|c| c.method(cx.src)) {
+                first = Some(n.start_byte());
+                return Visit::Stop;
+            }
+            Visit::Descend
+        });
+        first
     });
-    waited
+    first.is_some_and(|w| w < at.start_byte())
 }
 
 /// A field `x.f` is rewritten only when its declared type is the integer
