@@ -99,11 +99,11 @@ fn guard_run<'a>(
     let names = crate::kinds!("identifier", "field_identifier");
     let mentions = |n: Node| crate::syntax::any_kind_no_funcs(n, names, touches);
     let wrappable =
-        |s: Node| s.kind_name() != "comment" && mentions(s) && !unsafe_to_wrap(cx, &writers, s);
+        |s: Node| s.kind_name() != "comment" && mentions(s) && !unsafe_to_wrap(cx, h, &writers, s);
     // The run of adjacent statements that use the value, and a hoisted write
     // right after it.
     let (mut first, mut last, mut tail) = (stmt, stmt, None);
-    if unsafe_to_wrap(cx, &writers, stmt) {
+    if unsafe_to_wrap(cx, h, &writers, stmt) {
         tail = Some((stmt, hoistable(cx, h, stmt, &touches)?));
         first = stmt;
         while let Some(p) = crate::syntax::prev_statement(first).filter(|p| wrappable(*p)) {
@@ -117,7 +117,7 @@ fn guard_run<'a>(
             last = n;
         }
         if let Some(n) = crate::syntax::next_statement(last).filter(|n| mentions(*n)) {
-            if unsafe_to_wrap(cx, &writers, n) {
+            if unsafe_to_wrap(cx, h, &writers, n) {
                 tail = hoistable(cx, h, n, &touches).map(|hs| (n, hs));
             }
         }
@@ -440,31 +440,51 @@ fn statement_around<'a>(
 
 /// A statement that leaves early, writes to the client, or starts work that
 /// outlives it cannot simply be wrapped.
-fn unsafe_to_wrap(cx: &Context, writers: &HashSet<String>, stmt: Node) -> bool {
+fn unsafe_to_wrap(cx: &Context, h: &Handler, writers: &HashSet<String>, stmt: Node) -> bool {
     if matches!(
         stmt.kind_name(),
         "defer_statement" | "go_statement" | "return_statement" | "labeled_statement"
     ) {
         return true;
     }
-    // One walk: a jump out, a write to the client, or a lock taken.
-    let kinds = crate::kinds!(
+    // A statement of the handler's own code: one list of where its own code
+    // jumps, writes or locks answers, however deeply its statements nest.
+    if crate::syntax::enclosing_function(stmt).is_some_and(|f| f.id() == h.func.id()) {
+        let sites = super::per_node(&cx.unsafe_sites, h.body, || {
+            let mut at = Vec::new();
+            crate::syntax::visit_kinds_no_funcs(h.body, unsafe_kinds(), |n| {
+                if is_unsafe(cx, writers, n) {
+                    at.push(n.start_byte());
+                }
+                Visit::Descend
+            });
+            crate::syntax::Sites::from_sorted(at)
+        });
+        return sites.within(stmt);
+    }
+    crate::syntax::any_kind_no_funcs(stmt, unsafe_kinds(), |n| is_unsafe(cx, writers, n))
+}
+
+/// The nodes [`unsafe_to_wrap`] looks at: jumps out, and calls.
+fn unsafe_kinds() -> &'static crate::syntax::KindSet {
+    crate::kinds!(
         "return_statement",
         "break_statement",
         "continue_statement",
         "goto_statement",
         "fallthrough_statement",
         "call_expression"
-    );
-    // Every node the walk gives is a jump out, or a call.
-    crate::syntax::any_kind_no_funcs(stmt, kinds, |n| {
-        n.kind_name() != "call_expression"
-            || Call::of(n).is_some_and(|c| {
-                cx.writes_to_client(&c, writers)
-                    || cx.text(c.function).ends_with(".Lock")
-                    || cx.text(c.function).ends_with(".RLock")
-            })
-    })
+    )
+}
+
+/// A jump out, a write to the client, or a lock taken.
+fn is_unsafe(cx: &Context, writers: &HashSet<String>, n: Node) -> bool {
+    n.kind_name() != "call_expression"
+        || Call::of(n).is_some_and(|c| {
+            cx.writes_to_client(&c, writers)
+                || cx.text(c.function).ends_with(".Lock")
+                || cx.text(c.function).ends_with(".RLock")
+        })
 }
 
 type Parsed = (crate::source::SourceFile, crate::syntax::imports::Imports);

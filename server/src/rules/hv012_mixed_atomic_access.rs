@@ -1105,17 +1105,22 @@ fn settles_at(func: Node, call: Node) -> Option<usize> {
 /// updated a local atomically have finished. Where the first one starts is
 /// found once per function.
 fn waited_before(cx: &Context, func: Node, at: Node, memo: &LockedMemo) -> bool {
-    let first = *memo.first_waits.borrow_mut().entry(func.id()).or_insert_with(|| {
-        let mut first = None;
-        visit(func, |n| {
-            if let Some((_, "Wait")) = crate::syntax::Call::of(n).and_then(|c| c.method(cx.src)) {
-                first = Some(n.start_byte());
-                return Visit::Stop;
-            }
-            Visit::Descend
+    let first = *memo
+        .first_waits
+        .borrow_mut()
+        .entry(func.id())
+        .or_insert_with(|| {
+            let mut first = None;
+            visit(func, |n| {
+                if let Some((_, "Wait")) = crate::syntax::Call::of(n).and_then(|c| c.method(cx.src))
+                {
+                    first = Some(n.start_byte());
+                    return Visit::Stop;
+                }
+                Visit::Descend
+            });
+            first
         });
-        first
-    });
     first.is_some_and(|w| w < at.start_byte())
 }
 

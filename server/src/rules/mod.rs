@@ -194,6 +194,9 @@ pub struct Context<'a> {
     pub(crate) widened: std::cell::RefCell<Widened<'a>>,
     /// Where locals are declared, as [`crate::syntax::scope::declaring_scope`] learnt.
     pub(crate) scopes: std::cell::RefCell<crate::syntax::scope::ScopeMemo<'a>>,
+    /// Where each handler's own code jumps out, writes to the client or
+    /// takes a lock, by its body's id (see `guard::unsafe_to_wrap`).
+    pub(crate) unsafe_sites: PerNode<crate::syntax::Sites>,
     /// The functions [`Context::declaring_function`] climbed, by id.
     function_nodes: std::cell::RefCell<std::collections::HashMap<usize, Node<'a>>>,
 }
@@ -291,6 +294,7 @@ impl<'a> Context<'a> {
             function_nodes: Default::default(),
             widened: Default::default(),
             scopes: Default::default(),
+            unsafe_sites: Default::default(),
         }
     }
 

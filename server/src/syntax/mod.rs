@@ -675,7 +675,12 @@ impl Sites {
             at.push(n.start_byte());
             Visit::Descend
         });
-        at.sort_unstable();
+        Sites::from_sorted(at)
+    }
+
+    /// Sites found in order (pre-order walks find them so).
+    pub fn from_sorted(at: Vec<usize>) -> Sites {
+        debug_assert!(at.is_sorted());
         Sites(at)
     }
 
