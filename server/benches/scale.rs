@@ -1,6 +1,7 @@
 //! `cargo bench --bench scale`: how `httpvet check` scales with its input.
 //! Generates Go files of 1, 5 and 50 MB of handlers, nestings of 1,000,
-//! 5,000 and 20,000 (blocks, `if`s, function literals, parentheses), lines
+//! 5,000 and 20,000 (blocks, `if`s, function literals, parentheses, and
+//! goroutines doing several rules' work at every level), lines
 //! up to 5 MB long and files with 100,000 findings (of one map, and each on
 //! a map, goroutine, channel or lock of its own, or each a request, a
 //! shutdown, a body read, a status, an atomic field or a hijacked conn of
@@ -56,6 +57,24 @@ fn nested(depth: usize, open: &str, close: &str) -> String {
         s.push_str(close);
     }
     s.push_str("\tfmt.Fprintln(w, x)\n}\n");
+    s
+}
+
+/// A handler nesting `depth` goroutines, each level doing the work of
+/// several rules (a map write, an atomic update of a local, a write to the
+/// client under a lock): a look per level at every level around or inside
+/// it shows here as a square.
+fn busy(depth: usize) -> String {
+    let mut s = String::from(
+        "package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync\"\n\t\"sync/atomic\"\n)\n\nvar seen = map[string]int{}\nvar mu sync.Mutex\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tx := 0\n\tvar n int64\n",
+    );
+    for _ in 0..depth {
+        s.push_str("go func() {\nseen[r.URL.Path]++\nx++\natomic.AddInt64(&n, 1)\nmu.Lock()\nfmt.Fprintln(w, n)\nmu.Unlock()\n");
+    }
+    for _ in 0..depth {
+        s.push_str("}()\n");
+    }
+    s.push_str("\tfmt.Fprintln(w, x, n)\n}\n");
     s
 }
 
@@ -236,6 +255,10 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
             Box::new(move || nested(depth, "func() {\n", "}()\n")),
         ));
         v.push((format!("parens {depth}"), Box::new(move || parens(depth))));
+        v.push((
+            format!("busy goroutines {depth}"),
+            Box::new(move || busy(depth)),
+        ));
     }
     for mb in [1, 5] {
         v.push((

@@ -520,6 +520,7 @@ fn plain_access<'a>(
         let held = held_locks(
             cx.src,
             cx.lock_sites(),
+            cx.declaration_at(n.start_byte()),
             func,
             n,
             &mut locked.held.borrow_mut(),
@@ -1200,6 +1201,7 @@ type HeldLock = (String, bool);
 fn held_locks(
     src: &str,
     sites: &crate::syntax::Sites,
+    decl: Option<Node>,
     func: Node,
     n: Node,
     memo: &mut HeldMemo,
@@ -1227,8 +1229,8 @@ fn held_locks(
         return Vec::new();
     }
     let held = at_statement(by_stmt, n, func).cloned().unwrap_or_default();
-    let method = std::iter::successors(Some(func), |f| enclosing_function(*f))
-        .find(|f| f.kind_name() == "method_declaration");
+    // Methods are top-level: the receiver is the declaration's, if any.
+    let method = decl.filter(|d| d.kind_name() == "method_declaration");
     let recv = method
         .and_then(|m| crate::syntax::handlers::receiver(m, src))
         .map(|r| r.name);
@@ -1325,7 +1327,7 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
                     .is_some()
             });
         let held = match enclosing_function(n) {
-            Some(func) => held_locks(src, &lock_sites, func, n, &mut held_memo),
+            Some(func) => held_locks(src, &lock_sites, Some(decl), func, n, &mut held_memo),
             None => Vec::new(),
         };
         // Every width is kept: fields of different structs share names.

@@ -767,42 +767,39 @@ struct FunctionsAround(Vec<u32>);
 pub fn enclosing_function<'t>(node: Node<'t>) -> Option<Option<Node<'t>>> {
     let (flat, i) = find_or_lay_out(node)?;
     let functions = crate::kinds!("function_declaration", "method_declaration", "func_literal");
-    let at = |j: u32| Some(Some(self::node(&flat, j as usize, &node)));
+    let at = |j: u32| match j {
+        NO_PARENT => Some(None),
+        j => Some(Some(self::node(&flat, j as usize, &node))),
+    };
+    let key = (u32::MAX, std::any::TypeId::of::<FunctionsAround>());
+    let known = flat.memos.borrow().get(&key).cloned();
+    if let Some(table) = known.and_then(|v| v.downcast::<FunctionsAround>().ok()) {
+        return at(table.0[i]);
+    }
     let mut j = flat.parents[i];
     for _ in 0..SHORT_CLIMB {
-        if j == NO_PARENT {
-            return Some(None);
-        }
-        if functions.has(flat.kinds[j as usize]) {
+        if j == NO_PARENT || functions.has(flat.kinds[j as usize]) {
             return at(j);
         }
         j = flat.parents[j as usize];
     }
-    let key = (u32::MAX, std::any::TypeId::of::<FunctionsAround>());
-    let known = flat.memos.borrow().get(&key).cloned();
-    let table = match known.and_then(|v| v.downcast::<FunctionsAround>().ok()) {
-        Some(t) => t,
-        None => {
-            // Pre-order: a node's parent comes before it.
-            let mut around = vec![NO_PARENT; flat.parents.len()];
-            for k in 0..around.len() {
-                let p = flat.parents[k];
-                if p != NO_PARENT {
-                    around[k] = match functions.has(flat.kinds[p as usize]) {
-                        true => p,
-                        false => around[p as usize],
-                    };
-                }
-            }
-            let t = Rc::new(FunctionsAround(around));
-            flat.memos.borrow_mut().insert(key, t.clone());
-            t
+    // Deep: one pass over the layout, kept. Pre-order: a node's parent
+    // comes before it.
+    let mut around = vec![NO_PARENT; flat.parents.len()];
+    for k in 0..around.len() {
+        let p = flat.parents[k];
+        if p != NO_PARENT {
+            around[k] = match functions.has(flat.kinds[p as usize]) {
+                true => p,
+                false => around[p as usize],
+            };
         }
-    };
-    match table.0[i] {
-        NO_PARENT => Some(None),
-        f => at(f),
     }
+    let found = around[i];
+    flat.memos
+        .borrow_mut()
+        .insert(key, Rc::new(FunctionsAround(around)));
+    at(found)
 }
 
 /// The sibling after (`forward`) or before a laid-out node, anonymous ones
