@@ -304,10 +304,16 @@ impl<'a> Context<'a> {
         self.lock_sites().within(body)
     }
 
-    /// Where the file calls `.Lock()` / `.RLock()`, scanned once.
+    /// Where the declarations in scope call `.Lock()` / `.RLock()`, scanned
+    /// once (in the editor, only the declarations an edit touched).
     pub fn lock_sites(&self) -> &crate::syntax::Sites {
-        self.lock_sites
-            .get_or_init(|| crate::syntax::locks::lock_sites(self.src, 0..self.src.len()))
+        self.lock_sites.get_or_init(|| {
+            crate::syntax::Sites::concat(
+                self.scope
+                    .iter()
+                    .map(|d| crate::syntax::locks::lock_sites(self.src, d.byte_range())),
+            )
+        })
     }
 
     /// [`crate::fix::import`] of `path` into this file, asked once per check.

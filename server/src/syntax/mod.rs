@@ -684,6 +684,11 @@ impl Sites {
         Sites(at)
     }
 
+    /// The sites of stretches given in order, one after another.
+    pub fn concat(parts: impl Iterator<Item = Sites>) -> Sites {
+        Sites::from_sorted(parts.flat_map(|p| p.0).collect())
+    }
+
     /// True when one of the sites lies inside `node`.
     pub fn within(&self, node: Node) -> bool {
         let i = self.0.partition_point(|&o| o < node.start_byte());
