@@ -74,7 +74,9 @@ synchronously (drop the `go`). Both are unsafe fixes: the handler now waits
 for the work, and with the second the work's writes (its status included)
 come before the handler's later ones, so a 202 written after the `go`
 becomes a superfluous status. `check --fix` leaves them to `--unsafe-fixes`
-or to one code action in the editor.
+or to one code action in the editor. Neither is offered when the writer is
+used in a goroutine started inside the first one that outlives it: that one
+would still write late.
 "#,
     in_tests: true,
     check,
@@ -95,36 +97,54 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let all = starts(h.body, cx.src);
         let owned = cx.owned_starts(h, &all);
         let outlive = std::cell::OnceCell::new();
-        // Where the handler sends on a channel: a goroutine that sends is
-        // not run in the handler instead.
-        let sends = std::cell::OnceCell::new();
         let outlives = |stmt: Node| {
             outlive
                 .get_or_init(|| outliving(&all, cx.src))
                 .contains(&stmt.id())
         };
-        // A goroutine of the handler started inside another that outlives
-        // the handler itself reports its own uses; the outer one leaves
-        // them to it (each nested level read once, not once per level
-        // around it).
-        let reports_itself = |stmt: Node| owned.contains(&stmt.id()) && outlives(stmt);
-        for &g in &all {
-            if !owned.contains(&g.stmt.id()) {
+        // Where the sends of the handler are: a goroutine that sends is not
+        // run in the handler instead.
+        let sends = std::cell::OnceCell::new();
+        // A goroutine started inside one that outlives the handler is that
+        // one's to report (its uses are among the outer one's): each nested
+        // level is read once, not once per level around it.
+        let mut claimed_to = 0;
+        for (i, &g) in all.iter().enumerate() {
+            if !owned.contains(&g.stmt.id()) || g.stmt.start_byte() < claimed_to {
                 continue;
             }
-            let uses = writer_uses(&g, &writers, &outer, h.func, cx.src, &reports_itself);
-            if uses.is_empty() || !outlives(g.stmt) {
+            if !outlives(g.stmt) {
                 continue;
             }
-            let fixes = crate::fix::ranked(handoff_fix(cx, h, &g, &uses).into_iter().chain(
-                synchronous_fix(
-                    cx,
-                    &g,
-                    sends.get_or_init(|| {
-                        crate::syntax::Sites::of_kinds(h.body, crate::kinds!("send_statement"))
-                    }),
-                ),
-            ));
+            claimed_to = g.stmt.end_byte();
+            let uses = writer_uses(&g, &writers, &outer, h.func, cx.src);
+            if uses.is_empty() {
+                continue;
+            }
+            // A use in a goroutine started inside this one that outlives it
+            // is not fixed by handing this one's output back, nor by running
+            // this one in the handler: no fix then.
+            let nested_escapes = all[i + 1..]
+                .iter()
+                .take_while(|n| n.stmt.start_byte() < g.stmt.end_byte())
+                .any(|n| {
+                    let k = uses.partition_point(|u| u.start_byte() < n.stmt.start_byte());
+                    uses.get(k)
+                        .is_some_and(|u| u.start_byte() < n.stmt.end_byte())
+                        && outlives(n.stmt)
+                });
+            let fixes = match nested_escapes {
+                true => Vec::new(),
+                false => crate::fix::ranked(handoff_fix(cx, h, &g, &uses).into_iter().chain(
+                    synchronous_fix(
+                        cx,
+                        &g,
+                        sends.get_or_init(|| {
+                            crate::syntax::Sites::of_kinds(h.body, crate::kinds!("send_statement"))
+                        }),
+                    ),
+                )),
+            };
             for u in uses {
                 let mut d = cx.diag(
                     &RULE,
@@ -168,15 +188,13 @@ fn use_span(u: Node) -> Node {
 
 /// Identifiers in the goroutine that use the writer (declarations, the
 /// arguments that only bind a literal's parameters, and names a literal
-/// declares again over the handler's `outer` ones excluded). A nested
-/// goroutine for which `reports_itself` holds is left to report its own.
+/// declares again over the handler's `outer` ones excluded).
 fn writer_uses<'t>(
     g: &Start<'t>,
     writers: &HashSet<String>,
     outer: &HashSet<String>,
     func: Node<'t>,
     src: &'t str,
-    reports_itself: &dyn Fn(Node<'t>) -> bool,
 ) -> Vec<Node<'t>> {
     let binding_args = g.literal.and_then(|_| g.call.field("arguments"));
     let mut uses = Vec::new();
@@ -198,9 +216,6 @@ fn writer_uses<'t>(
             }
         }
         if Some(n.id()) == binding_args.map(|a| a.id()) {
-            return Visit::Skip;
-        }
-        if n.id() != g.stmt.id() && reports_itself(n) {
             return Visit::Skip;
         }
         if n.kind_name() == "func_literal" {

@@ -94,28 +94,26 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .get_or_init(|| outliving(&all, cx.src))
                 .contains(&stmt.id())
         };
-        // A goroutine of the handler started inside another that outlives
-        // the handler itself reports its own reads (see [`body_reads`]).
-        let timers: HashSet<usize> = all
-            .iter()
-            .filter(|g| g.is_timer(cx.src))
-            .map(|g| g.stmt.id())
-            .collect();
-        let reports_itself = |stmt: Node| {
-            owned.contains(&stmt.id()) && !timers.contains(&stmt.id()) && outlives(stmt)
-        };
+        // A goroutine started inside one that outlives the handler is that
+        // one's to report (its reads are among the outer one's).
+        let mut claimed_to = 0;
         let mut first_parse = None;
         for &g in &all {
             // A `time.AfterFunc` callback that keeps the request is HV006's
             // closure run later: one finding for one bug.
-            if !owned.contains(&g.stmt.id()) || timers.contains(&g.stmt.id()) {
+            if !owned.contains(&g.stmt.id())
+                || g.stmt.start_byte() < claimed_to
+                || g.is_timer(cx.src)
+                || !outlives(g.stmt)
+            {
                 continue;
             }
+            claimed_to = g.stmt.end_byte();
             let parsed = *first_parse
                 .get_or_insert_with(|| first_form_parse(cx, h.body, &requests))
                 < g.stmt.start_byte();
-            let reads = body_reads(cx, &g, &requests, &bodies, parsed, &reports_itself);
-            if reads.is_empty() || !outlives(g.stmt) {
+            let reads = body_reads(cx, &g, &requests, &bodies, parsed);
+            if reads.is_empty() {
                 continue;
             }
             let fix = hoist_fix(cx, h, &g, &reads, &requests, &bodies);
@@ -167,14 +165,12 @@ fn body_reads<'a>(
     requests: &HashSet<String>,
     bodies: &HashSet<String>,
     parsed: bool,
-    reports_itself: &dyn Fn(Node<'a>) -> bool,
 ) -> Vec<Node<'a>> {
     let mut reads = Vec::new();
     let binding_args = g.literal.and_then(|_| g.call.field("arguments"));
     // Parameters of the literal bound to the request count as the request.
     let mut requests = requests.clone();
     let mut bodies = bodies.clone();
-    let known = requests.len() + bodies.len();
     if let (Some(lit), Some(args)) = (g.literal, binding_args) {
         let ps = crate::syntax::handlers::params(lit, cx.src);
         for (p, a) in ps.iter().zip(crate::syntax::named_children(args)) {
@@ -187,14 +183,8 @@ fn body_reads<'a>(
             }
         }
     }
-    // A nested goroutine that outlives the handler reports its own reads,
-    // unless this one binds names to the request that it alone knows.
-    let leave_nested = requests.len() + bodies.len() == known;
     visit(g.stmt, |n| {
         if Some(n.id()) == binding_args.map(|a| a.id()) {
-            return Visit::Skip;
-        }
-        if leave_nested && n.id() != g.stmt.id() && reports_itself(n) {
             return Visit::Skip;
         }
         // `func(body io.Reader) {…}(r.Body)` only binds; look inside.
