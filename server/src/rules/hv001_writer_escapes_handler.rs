@@ -2,7 +2,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::goroutines::{outliving, starts, Start};
+use crate::syntax::goroutines::Start;
 use crate::syntax::scope::{is_declaration, own_declared_names, WRITER};
 use crate::syntax::{text, visit, Visit};
 use crate::syntax::{Call, NodeKind};
@@ -94,29 +94,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // The names the handler declares itself: a literal that declares one
         // again shadows it.
         let outer = own_declared_names(h.func, cx.src);
-        let all = starts(h.body, cx.src);
-        let owned = cx.owned_starts(h, &all);
-        let outlive = std::cell::OnceCell::new();
-        let outlives = |stmt: Node| {
-            outlive
-                .get_or_init(|| outliving(&all, cx.src))
-                .contains(&stmt.id())
-        };
+        let gs = cx.outliving_goroutines(h, |_| false);
         // Where the sends of the handler are: a goroutine that sends is not
         // run in the handler instead.
         let sends = std::cell::OnceCell::new();
-        // A goroutine started inside one that outlives the handler is that
-        // one's to report (its uses are among the outer one's): each nested
-        // level is read once, not once per level around it.
-        let mut claimed_to = 0;
-        for (i, &g) in all.iter().enumerate() {
-            if !owned.contains(&g.stmt.id()) || g.stmt.start_byte() < claimed_to {
-                continue;
-            }
-            if !outlives(g.stmt) {
-                continue;
-            }
-            claimed_to = g.stmt.end_byte();
+        for &i in &gs.top {
+            let g = gs.all[i];
             let uses = writer_uses(&g, &writers, &outer, h.func, cx.src);
             if uses.is_empty() {
                 continue;
@@ -124,14 +107,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // A use in a goroutine started inside this one that outlives it
             // is not fixed by handing this one's output back, nor by running
             // this one in the handler: no fix then.
-            let nested_escapes = all[i + 1..]
+            let nested_escapes = gs.all[i + 1..]
                 .iter()
                 .take_while(|n| n.stmt.start_byte() < g.stmt.end_byte())
                 .any(|n| {
                     let k = uses.partition_point(|u| u.start_byte() < n.stmt.start_byte());
                     uses.get(k)
                         .is_some_and(|u| u.start_byte() < n.stmt.end_byte())
-                        && outlives(n.stmt)
+                        && gs.outlives(n.stmt)
                 });
             let fixes = match nested_escapes {
                 true => Vec::new(),

@@ -2,7 +2,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::goroutines::{outliving, starts, Start};
+use crate::syntax::goroutines::Start;
 use crate::syntax::http::reads_body;
 use crate::syntax::scope::{BODY, REQUEST};
 use crate::syntax::NodeKind;
@@ -86,29 +86,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let seeds: Vec<String> = requests.iter().cloned().collect();
         let mut bodies = cx.aliases(h.func, &seeds, BODY);
         bodies.retain(|b| !requests.contains(b));
-        let all = starts(h.body, cx.src);
-        let owned = cx.owned_starts(h, &all);
-        let outlive = std::cell::OnceCell::new();
-        let outlives = |stmt: Node| {
-            outlive
-                .get_or_init(|| outliving(&all, cx.src))
-                .contains(&stmt.id())
-        };
-        // A goroutine started inside one that outlives the handler is that
-        // one's to report (its reads are among the outer one's).
-        let mut claimed_to = 0;
+        // A `time.AfterFunc` callback that keeps the request is HV006's
+        // closure run later: one finding for one bug.
+        let gs = cx.outliving_goroutines(h, |g| g.is_timer(cx.src));
         let mut first_parse = None;
-        for &g in &all {
-            // A `time.AfterFunc` callback that keeps the request is HV006's
-            // closure run later: one finding for one bug.
-            if !owned.contains(&g.stmt.id())
-                || g.stmt.start_byte() < claimed_to
-                || g.is_timer(cx.src)
-                || !outlives(g.stmt)
-            {
-                continue;
-            }
-            claimed_to = g.stmt.end_byte();
+        for &i in &gs.top {
+            let g = gs.all[i];
             let parsed = *first_parse
                 .get_or_insert_with(|| first_form_parse(cx, h.body, &requests))
                 < g.stmt.start_byte();

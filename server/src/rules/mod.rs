@@ -205,6 +205,23 @@ pub struct Context<'a> {
 /// left, in walk order.
 type Assignments<'a> = std::collections::HashMap<&'a str, Vec<Node<'a>>>;
 
+/// See [`Context::outliving_goroutines`].
+pub struct Outliving<'a> {
+    /// Every goroutine the handler's body starts, in order.
+    pub all: Vec<crate::syntax::goroutines::Start<'a>>,
+    /// The statements of those that outlive the function starting them.
+    outliving: std::collections::HashSet<usize>,
+    /// The indexes in `all` of the outermost that outlive the handler.
+    pub top: Vec<usize>,
+}
+
+impl Outliving<'_> {
+    /// True when the goroutine started by `stmt` outlives its function.
+    pub fn outlives(&self, stmt: Node) -> bool {
+        self.outliving.contains(&stmt.id())
+    }
+}
+
 /// See [`Context::widened`].
 type Widened<'a> = std::collections::HashMap<
     String,
@@ -497,6 +514,42 @@ impl<'a> Context<'a> {
             cur = enclosing_function(f);
         }
         false
+    }
+
+    /// The goroutines handler `h` starts that may still run after it
+    /// returns, outermost first, leaving out those `skip` holds: one started
+    /// inside another of them is the outer one's to report, and is read with
+    /// it, so that each nested level is read once, not once per level
+    /// around it. Each comes with its index in the handler's starts.
+    pub fn outliving_goroutines(
+        &self,
+        h: &Handler<'a>,
+        skip: impl Fn(&crate::syntax::goroutines::Start<'a>) -> bool,
+    ) -> Outliving<'a> {
+        use crate::syntax::goroutines::{outliving, starts};
+        let all = starts(h.body, self.src);
+        let owned = self.owned_starts(h, &all);
+        let mut outliving_ids = std::collections::HashSet::new();
+        let mut top = Vec::new();
+        if !owned.is_empty() {
+            outliving_ids = outliving(&all, self.src);
+            let mut claimed_to = 0;
+            for (i, g) in all.iter().enumerate() {
+                if owned.contains(&g.stmt.id())
+                    && g.stmt.start_byte() >= claimed_to
+                    && !skip(g)
+                    && outliving_ids.contains(&g.stmt.id())
+                {
+                    claimed_to = g.stmt.end_byte();
+                    top.push(i);
+                }
+            }
+        }
+        Outliving {
+            all,
+            outliving: outliving_ids,
+            top,
+        }
     }
 
     /// The statements of the goroutines in `all` that belong to handler `h`
