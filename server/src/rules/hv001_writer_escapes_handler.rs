@@ -94,7 +94,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // The names the handler declares itself: a literal that declares one
         // again shadows it.
         let outer = own_declared_names(h.func, cx.src);
-        let gs = cx.outliving_goroutines(h, |_| false);
+        let gs = cx.outliving_goroutines(h, &writers, |_| false);
         // Where the sends of the handler are: a goroutine that sends is not
         // run in the handler instead.
         let sends = std::cell::OnceCell::new();

@@ -88,7 +88,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         bodies.retain(|b| !requests.contains(b));
         // A `time.AfterFunc` callback that keeps the request is HV006's
         // closure run later: one finding for one bug.
-        let gs = cx.outliving_goroutines(h, |g| g.is_timer(cx.src));
+        let named: HashSet<String> = requests.union(&bodies).cloned().collect();
+        let gs = cx.outliving_goroutines(h, &named, |g| g.is_timer(cx.src));
         let mut first_parse = None;
         for &i in &gs.top {
             let g = gs.all[i];

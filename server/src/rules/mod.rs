@@ -517,37 +517,46 @@ impl<'a> Context<'a> {
     }
 
     /// The goroutines handler `h` starts that may still run after it
-    /// returns, outermost first, leaving out those `skip` holds: one started
-    /// inside another of them is the outer one's to report, and is read with
-    /// it, so that each nested level is read once, not once per level
-    /// around it. Each comes with its index in the handler's starts.
+    /// returns and whose text `names` any of `names` (see
+    /// [`crate::syntax::may_name`]), outermost first, leaving out those
+    /// `skip` holds. One started inside another of them is the outer one's
+    /// to report, and is read with it; one inside a goroutine that names
+    /// none of them names none either. So each nested level is read once,
+    /// not once per level around it, and which goroutines outlive the
+    /// handler is worked out only when one names something. Each comes with
+    /// its index in the handler's starts.
     pub fn outliving_goroutines(
         &self,
         h: &Handler<'a>,
+        names: &std::collections::HashSet<String>,
         skip: impl Fn(&crate::syntax::goroutines::Start<'a>) -> bool,
     ) -> Outliving<'a> {
         use crate::syntax::goroutines::{outliving, starts};
         let all = starts(h.body, self.src);
         let owned = self.owned_starts(h, &all);
-        let mut outliving_ids = std::collections::HashSet::new();
+        let mut outliving_ids = None;
         let mut top = Vec::new();
-        if !owned.is_empty() {
-            outliving_ids = outliving(&all, self.src);
-            let mut claimed_to = 0;
-            for (i, g) in all.iter().enumerate() {
-                if owned.contains(&g.stmt.id())
-                    && g.stmt.start_byte() >= claimed_to
-                    && !skip(g)
-                    && outliving_ids.contains(&g.stmt.id())
-                {
-                    claimed_to = g.stmt.end_byte();
-                    top.push(i);
-                }
+        let mut claimed_to = 0;
+        for (i, g) in all.iter().enumerate() {
+            if !owned.contains(&g.stmt.id()) || g.stmt.start_byte() < claimed_to || skip(g) {
+                continue;
+            }
+            let text = self.text(g.stmt);
+            if !names.iter().any(|n| crate::syntax::may_name(text, n)) {
+                claimed_to = g.stmt.end_byte();
+                continue;
+            }
+            if outliving_ids
+                .get_or_insert_with(|| outliving(&all, self.src))
+                .contains(&g.stmt.id())
+            {
+                claimed_to = g.stmt.end_byte();
+                top.push(i);
             }
         }
         Outliving {
             all,
-            outliving: outliving_ids,
+            outliving: outliving_ids.unwrap_or_default(),
             top,
         }
     }
