@@ -499,21 +499,35 @@ impl<'a> Context<'a> {
 
     /// True when `node` belongs to `h` itself rather than to a handler nested in it.
     pub fn owned_by(&self, node: Node, h: &Handler) -> bool {
+        self.owned_with(node, h, &mut Default::default())
+    }
+
+    /// [`Context::owned_by`], remembering in `owner` the answer for each
+    /// function climbed: asking for many nodes climbs each function once.
+    fn owned_with(
+        &self,
+        node: Node,
+        h: &Handler,
+        owner: &mut std::collections::HashMap<usize, bool>,
+    ) -> bool {
+        let handlers = self
+            .handler_ids
+            .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect());
+        let mut climbed = Vec::new();
         let mut cur = enclosing_function(node);
-        while let Some(f) = cur {
-            if f.id() == h.func.id() {
-                return true;
+        let owned = loop {
+            let Some(f) = cur else { break false };
+            if let Some(&known) = owner.get(&f.id()) {
+                break known;
             }
-            if self
-                .handler_ids
-                .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect())
-                .contains(&f.id())
-            {
-                return false;
+            if f.id() == h.func.id() || handlers.contains(&f.id()) {
+                break f.id() == h.func.id();
             }
+            climbed.push(f.id());
             cur = enclosing_function(f);
-        }
-        false
+        };
+        owner.extend(climbed.into_iter().map(|f| (f, owned)));
+        owned
     }
 
     /// The goroutines handler `h` starts that may still run after it
@@ -569,31 +583,11 @@ impl<'a> Context<'a> {
         h: &Handler,
         all: &[crate::syntax::goroutines::Start],
     ) -> std::collections::HashSet<usize> {
-        let handlers = self
-            .handler_ids
-            .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect());
-        let mut owner: std::collections::HashMap<usize, bool> = Default::default();
-        let mut out = std::collections::HashSet::new();
-        for g in all {
-            let mut climbed = Vec::new();
-            let mut cur = enclosing_function(g.stmt);
-            let owned = loop {
-                let Some(f) = cur else { break false };
-                if let Some(&known) = owner.get(&f.id()) {
-                    break known;
-                }
-                if f.id() == h.func.id() || handlers.contains(&f.id()) {
-                    break f.id() == h.func.id();
-                }
-                climbed.push(f.id());
-                cur = enclosing_function(f);
-            };
-            owner.extend(climbed.into_iter().map(|f| (f, owned)));
-            if owned {
-                out.insert(g.stmt.id());
-            }
-        }
-        out
+        let mut owner = Default::default();
+        all.iter()
+            .filter(|g| self.owned_with(g.stmt, h, &mut owner))
+            .map(|g| g.stmt.id())
+            .collect()
     }
 
     /// A name for a new local of `func` that collides with nothing in scope:
