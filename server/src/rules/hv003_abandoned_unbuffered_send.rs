@@ -41,7 +41,11 @@ package helper (`go func() { produce(ch) }()`, or `go produce(ch)`), read
 from its summary like a literal: a send it selects against another way out
 can give up, and a send or close that ends one of its paths is its last
 word. A capacity fix is offered only when each goroutine sends at most
-once (no send in a loop of its own). The `select` that gives
+once (no send in a loop of its own). A goroutine that also receives from
+the channel is one of its consumers, not a sender the function waits for:
+a worker that puts a task back on its own queue (`for t := range queue {
+… queue <- t }`, or `go drain(queue)` whose summary receives) sends to the
+consumers. The `select` that gives
 up may sit in a helper handed the channel. Goroutines started one per
 iteration of a loop whose channel is then received fewer times (`return
 <-ch` after one goroutine per mirror), or received in a loop that a
@@ -1271,15 +1275,21 @@ fn bound_name(cx: &Context, lit: Node, arg_idx: Option<usize>, ch: &str) -> Stri
 }
 
 /// The goroutine's send on `ch` (or on the parameter it is bound to) that is
-/// not itself guarded by a `select` with another way out.
+/// not itself guarded by a `select` with another way out. A goroutine that
+/// also receives from `ch` is one of its consumers (a worker that puts a
+/// task back on its own queue): its sends go to the consumers, not to the
+/// function, so it is no sender the function must receive from.
 fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<'a>> {
     let arg_idx = arg_index(cx, g.call, ch);
     let Some(lit) = g.literal else {
         // `go worker(ch)`: ask the package index whether it sends.
         let facts = helper_facts(cx, g.call, arg_idx?)?;
-        return facts.sends.then_some(g.call);
+        return (facts.sends && facts.receive == Receive::Never).then_some(g.call);
     };
     let name = bound_name(cx, lit, arg_idx, ch);
+    if receives_from(lit, &name, cx.src) {
+        return None;
+    }
     let mut found = None;
     // Goroutines nested in this one are goroutines of their own.
     crate::syntax::visit_no_funcs(lit, |n| {
