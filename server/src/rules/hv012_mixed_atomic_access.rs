@@ -22,7 +22,9 @@ Initialisation is left alone: package-level initialisers, the function a
 `sync.Once` runs (`once.Do(func() { next = base })`: it ends before `Do`
 returns to any caller), its receiver's fields in a method that sets a
 value up in place (`init`, `Init`, `initWindow`: `func (q *quota)
-init(n int32) { q.left = n }`), and a function filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
+init(n int32) { q.left = n }`), the value a functional option is
+handed (`return func(s *Server) { s.next = n }`: the constructor applies
+it before the value is shared), and a function filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
 its own maps too, in loops that only reach into its fields, or in a branch
 whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
@@ -567,9 +569,13 @@ fn initialises(cx: &Context, operand: Node, n: Node) -> bool {
     if operand.kind_name() != "identifier" {
         return false;
     }
-    let Some(method) =
-        crate::syntax::enclosing_function(n).filter(|f| f.kind_name() == "method_declaration")
-    else {
+    let Some(func) = crate::syntax::enclosing_function(n) else {
+        return false;
+    };
+    if func.kind_name() == "func_literal" {
+        return functional_option(cx, func, cx.text(operand));
+    }
+    let Some(method) = Some(func).filter(|f| f.kind_name() == "method_declaration") else {
         return false;
     };
     let name = method.field("name").map(|m| cx.text(m)).unwrap_or("");
@@ -580,6 +586,38 @@ fn initialises(cx: &Context, operand: Node, n: Node) -> bool {
     init_like
         && crate::syntax::handlers::receiver(method, cx.src)
             .is_some_and(|r| r.name == cx.text(operand))
+}
+
+/// True when `lit` is a functional option handed back to a constructor
+/// (`func WithID(id uint64) Option { return func(s *Server) { s.id = id }
+/// }`, or wrapped: `return optionFunc(func(s *Server) {…})`) and `name` is
+/// its parameter: the constructor applies it to the value it is making,
+/// before the value is shared.
+fn functional_option(cx: &Context, lit: Node, name: &str) -> bool {
+    let own_param = crate::syntax::handlers::params(lit, cx.src)
+        .first()
+        .and_then(|p| p.name.as_deref())
+        == Some(name);
+    let mut at = lit;
+    // Through a conversion or a wrapping call of one argument.
+    while let Some(up) = at.up() {
+        match up.kind_name() {
+            "parenthesized_expression" => at = up,
+            "argument_list" if crate::syntax::named_children(up).count() == 1 => {
+                at = match up.up() {
+                    Some(call) if call.kind_name() == "call_expression" => call,
+                    _ => return false,
+                }
+            }
+            "expression_list" => {
+                return own_param
+                    && crate::syntax::named_children(up).count() == 1
+                    && up.up().is_some_and(|r| r.kind_name() == "return_statement");
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The chain (see [`Chain`]) of a field access whose operand has type
