@@ -47,6 +47,44 @@ fn hv009_superfluous_write_header() {
     check_fixture("hv009");
 }
 
+/// When no fix is offered, HV009's message says what to do instead, and the
+/// advice fits the shape: a `return` only where one makes the path safe.
+#[test]
+fn hv009_says_what_to_do_when_no_fix_fits() {
+    let file = httpvet_tests::fixtures().join("hv009/failed_write.go");
+    let run = std::process::Command::new(httpvet_tests::httpvet_bin!())
+        .args(["check", "--format", "json", "--select", "HV009"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let src = std::fs::read_to_string(&file).unwrap();
+    let line_of = |needle: &str| {
+        1 + src
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} is not in the fixture"))
+    };
+    let message_at = |line: usize| -> String {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["line"].as_u64() == Some(line as u64))
+            .unwrap_or_else(|| panic!("no HV009 at line {line}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let body_first = message_at(line_of("w.WriteHeader(http.StatusTooManyRequests)"));
+    assert!(
+        body_first.contains("write the status before the body"),
+        "{body_first}"
+    );
+    assert!(!body_first.contains("missing return"), "{body_first}");
+    let failed = message_at(line_of(r#"http.Error(w, "write failed""#));
+    assert!(failed.contains("log the error instead"), "{failed}");
+}
+
 /// A test-support package (`…test`, or any package under `testutils/`) is
 /// test code, which HV009 and HV010 leave alone; a package whose name only
 /// ends like one is not.

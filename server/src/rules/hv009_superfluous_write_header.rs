@@ -80,7 +80,10 @@ When the first write is an explicit `WriteHeader(200)` (or
 `http.StatusOK`) with nothing written before the second, removes it: the
 first body write sends 200 anyway. Otherwise adds a `return` after the first
 write where nothing after it would still run. When neither is safe, no fix is
-offered and the message says so.
+offered and the message says what to do by hand: write the status once,
+before a loop; log a failed write instead of sending a status; write the
+status before the body when a body write is followed by `WriteHeader` on
+the same path (no `return` helps there); otherwise add the missing `return`.
 "#,
     // Left out of `_test.go` files: a test's handler is a double, often answering twice on purpose; a wrong status there fails the test that reads it.
     in_tests: false,
@@ -586,6 +589,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 None if in_error_branch_of(second, first) => d.message.push_str(
                     " (no safe fix: the write failed after the status went out; log the error instead of writing a status)",
                 ),
+                // `json.NewEncoder(w).Encode(v)` then `w.WriteHeader(429)`
+                // on one path: no `return` helps; the status belongs first.
+                None if !status_only && is_write_header(cx, second) => d.message.push_str(
+                    " (no safe fix: write the status before the body; move this `WriteHeader` above the first write)",
+                ),
                 None => d
                     .message
                     .push_str(" (no safe fix: add the missing return by hand)"),
@@ -593,6 +601,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(d);
         }
     }
+}
+
+/// True when `call` is a `WriteHeader` method call.
+fn is_write_header(cx: &Context, call: Node) -> bool {
+    call.field("function")
+        .and_then(|f| f.field("field"))
+        .is_some_and(|f| cx.text(f) == "WriteHeader")
 }
 
 /// Adds `return` after the first write when it is the last statement of an
