@@ -19,7 +19,8 @@ Reports, in a handler, a call that writes to the client (`Write`,
 under `Lock(); defer Unlock()`, which holds it to the end of the function.
 Setting headers writes nothing yet, and neither does a package helper that
 only sets them (`setHeader(w, k, v)` doing `w.Header().Set(k, v)`), taking
-the connection over (`Hijack()`) or setting a deadline. A writer that
+the connection over (`Hijack()`), setting a deadline, or setting an encoder
+up (`enc.SetIndent(…)`, `enc.SetEscapeHTML(false)`, `enc.Indent(…)`). A writer that
 buffers (`tw := tabwriter.NewWriter(w, …)`, `bufio.NewWriter(w)`) reaches
 the client only when flushed: its `Flush()` under the lock is the write.
 

@@ -113,8 +113,9 @@ pub fn writes_to_client(
     };
     if let Some((operand, method)) = call.method(src) {
         if is_w(operand) {
-            // Editing headers, taking the conn over or setting a deadline
-            // sends nothing.
+            // Editing headers, taking the conn over, setting a deadline,
+            // setting an encoder up (`enc.SetIndent`, `enc.Indent`) or asking
+            // a buffer its size sends nothing.
             return !matches!(
                 method,
                 "Header"
@@ -127,6 +128,12 @@ pub fn writes_to_client(
                     | "SetReadDeadline"
                     | "SetWriteDeadline"
                     | "EnableFullDuplex"
+                    | "Indent"
+                    | "SetIndent"
+                    | "SetEscapeHTML"
+                    | "Buffered"
+                    | "Available"
+                    | "Size"
             );
         }
         if operand.kind_name() == "call_expression" {
