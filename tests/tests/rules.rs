@@ -51,38 +51,56 @@ fn hv009_superfluous_write_header() {
 /// advice fits the shape: a `return` only where one makes the path safe.
 #[test]
 fn hv009_says_what_to_do_when_no_fix_fits() {
-    let file = httpvet_tests::fixtures().join("hv009/failed_write.go");
-    let run = std::process::Command::new(httpvet_tests::httpvet_bin!())
-        .args(["check", "--format", "json", "--select", "HV009"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
-    let src = std::fs::read_to_string(&file).unwrap();
-    let line_of = |needle: &str| {
-        1 + src
+    let cases = [
+        (
+            "failed_write.go",
+            "w.WriteHeader(http.StatusTooManyRequests)",
+            "write the status before the body",
+        ),
+        (
+            "failed_write.go",
+            r#"http.Error(w, "write failed""#,
+            "log the error instead",
+        ),
+        (
+            "flush.go",
+            "http.Error(w, err.Error(), http.StatusInternalServerError)",
+            "flushed and is streaming",
+        ),
+        ("missing_return.go", "// want HV009", ""),
+    ];
+    for (name, needle, advice) in cases {
+        let file = httpvet_tests::fixtures().join("hv009").join(name);
+        let run = std::process::Command::new(httpvet_tests::httpvet_bin!())
+            .args(["check", "--format", "json", "--select", "HV009"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        let src = std::fs::read_to_string(&file).unwrap();
+        let line = 1 + src
             .lines()
             .position(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("{needle} is not in the fixture"))
-    };
-    let message_at = |line: usize| -> String {
-        v.as_array()
+            .unwrap_or_else(|| panic!("{needle} is not in {name}"));
+        let d = v
+            .as_array()
             .unwrap()
             .iter()
             .find(|d| d["line"].as_u64() == Some(line as u64))
-            .unwrap_or_else(|| panic!("no HV009 at line {line}"))["message"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    let body_first = message_at(line_of("w.WriteHeader(http.StatusTooManyRequests)"));
-    assert!(
-        body_first.contains("write the status before the body"),
-        "{body_first}"
-    );
-    assert!(!body_first.contains("missing return"), "{body_first}");
-    let failed = message_at(line_of(r#"http.Error(w, "write failed""#));
-    assert!(failed.contains("log the error instead"), "{failed}");
+            .unwrap_or_else(|| panic!("no HV009 at {name}:{line}"));
+        let message = d["message"].as_str().unwrap();
+        if advice.is_empty() {
+            // A fix is offered: the message advises nothing by hand.
+            assert!(!d["fixes"].as_array().unwrap().is_empty(), "{name}:{line}");
+            assert!(!message.contains("no safe fix"), "{name}:{line}: {message}");
+        } else {
+            assert!(message.contains(advice), "{name}:{line}: {message}");
+            assert!(
+                !message.contains("missing return"),
+                "{name}:{line}: {message}"
+            );
+        }
+    }
 }
 
 /// A test-support package (`…test`, or any package under `testutils/`) is

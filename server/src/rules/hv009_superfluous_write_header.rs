@@ -81,7 +81,9 @@ When the first write is an explicit `WriteHeader(200)` (or
 first body write sends 200 anyway. Otherwise adds a `return` after the first
 write where nothing after it would still run. When neither is safe, no fix is
 offered and the message says what to do by hand: write the status once,
-before a loop; log a failed write instead of sending a status; write the
+before a loop; log a failed write instead of sending a status; after a
+flush, log the error or end the stream (every status after one flush is
+one finding); write the
 status before the body when a body write is followed by `WriteHeader` on
 the same path (no `return` helps there); otherwise add the missing `return`.
 "#,
@@ -484,6 +486,12 @@ fn commits_at_once(cx: &Context, first: Node) -> bool {
             .is_member(call.function, cx.src, "io", "WriteString")
 }
 
+/// True when `call` flushes the writer (`w.(http.Flusher).Flush()`,
+/// `rc.Flush()`): that sends the status and headers as it returns.
+fn flushes(cx: &Context, call: Node) -> bool {
+    Call::of(call).is_some_and(|c| matches!(c.method(cx.src), Some((_, "Flush"))))
+}
+
 /// `if err := tmpl.Execute(w, v); err != nil { http.Error(…) }`: the error
 /// path of the write itself. Nothing could be sent to fix the status by then,
 /// and no `return` is missing; the idiom is left alone.
@@ -542,7 +550,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // not an encoder that may fail before writing) is the one the
             // second write follows, with or without `first`.
             let first = written_between(&homes, first, second)
-                .filter(|n| commits_at_once(cx, *n))
+                .filter(|n| commits_at_once(cx, *n) || flushes(cx, *n))
                 .unwrap_or(first);
             // Only around the loop when it comes after, or is, the second
             // write: one before it is reached on the same round.
@@ -555,7 +563,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let status_only = Call::of(first)
                 .and_then(|c| status.classify(&c))
                 .is_some_and(|(k, _)| k == WriterCall::Status);
-            if seconds.contains(&second.id()) || status_only && !firsts.insert(first.id()) {
+            // After a flush the response streams: every later status is
+            // one mistake, named once.
+            let flushed = flushes(cx, first);
+            if seconds.contains(&second.id())
+                || (status_only || flushed) && !firsts.insert(first.id())
+            {
                 continue;
             }
             seconds.insert(second.id());
@@ -588,6 +601,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 // the write failed on the connection, after the status.
                 None if in_error_branch_of(second, first) => d.message.push_str(
                     " (no safe fix: the write failed after the status went out; log the error instead of writing a status)",
+                ),
+                None if flushed => d.message.push_str(
+                    " (no safe fix: the response was flushed and is streaming; log the error or end the stream instead of writing a status)",
                 ),
                 // `json.NewEncoder(w).Encode(v)` then `w.WriteHeader(429)`
                 // on one path: no `return` helps; the status belongs first.
