@@ -33,7 +33,11 @@ name is a different variable, and so is a local declared again in an inner
 block (`next := i % n` in a loop beside the function's `var next int64`). So is a local read by its own function after every atomic update of it
 has run: updates the function makes itself, or makes in a callback it
 passes to a call (`walk(items, func(…) { atomic.AddUint64(&seen, 1) })`,
-then `seen` read after `walk` returns), not in a `go` statement. So is a
+then `seen` read after `walk` returns), not in a `go` statement; and so is
+a local the function sets up before it is shared: before the first atomic
+update, the first function literal that makes one, and the first `&x`, in
+no loop that reaches them (`var pending int64; for … { pending++ }`, then
+the callbacks that count it down). So is a
 plain access made holding a lock that every atomic access of
 the same variable holds too (`r.Lock(); atomic.AddInt64(&r.total, 1)` in
 each method that updates it, `r.Lock(); r.total = n` in another): the lock
@@ -100,6 +104,12 @@ struct Target {
     /// run, when each is made by the function itself or in a callback it
     /// passes to a call (see [`settles_at`]).
     settled: Option<usize>,
+    /// For a local: the offset from which other code may touch it — the
+    /// first atomic update, or the function literal that makes it (a
+    /// goroutine or callback may run from there on), or the first `&x`
+    /// handed anywhere. Plain accesses the function makes before that,
+    /// in no loop reaching it, set the local up before it is shared.
+    shared_from: usize,
     first: Related,
     /// For a field: the struct values its atomic accesses reach it
     /// through, one chain per access (see [`Chain`]).
@@ -155,6 +165,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                 width: t.width.clone(),
                 guard: Guard::Unseen,
                 settled: None,
+                shared_from: 0,
                 first: Related {
                     location: t.location.clone(),
                     message: format!("`{}` is accessed atomically here", t.name),
@@ -220,13 +231,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     let name = cx.text(target);
                     if let Some(func) = cx.declaring_function(target, name) {
                         let settled = settles_at(func, n);
+                        let exposed = exposed_at(func, n);
                         locals
                             .entry((local_scope(cx, func, target, name), name.to_string()))
                             .and_modify(|t| {
-                                t.settled = t.settled.zip(settled).map(|(a, b)| a.max(b))
+                                t.settled = t.settled.zip(settled).map(|(a, b)| a.max(b));
+                                t.shared_from = t.shared_from.min(exposed);
                             })
                             .or_insert(Target {
                                 settled,
+                                shared_from: exposed.min(first_address(cx, func, name)),
                                 width: width.to_string(),
                                 // A local's goroutines are followed on their own.
                                 guard: Guard::None,
@@ -472,9 +486,10 @@ fn plain_access<'a>(
                     let scope = local_scope(cx, func, n, name);
                     let t = locals.get(&(scope, name.to_string()))?;
                     // Read by the function itself after every update ran.
-                    let settled = t.settled.is_some_and(|at| n.start_byte() >= at)
-                        && enclosing_function(n).is_some_and(|f| f.id() == func.id());
-                    if settled || waited_before(cx, func, n, locked) {
+                    let own = enclosing_function(n).is_some_and(|f| f.id() == func.id());
+                    let settled = t.settled.is_some_and(|at| n.start_byte() >= at) && own;
+                    let unshared = own && before_shared(func, n, t.shared_from);
+                    if settled || unshared || waited_before(cx, func, n, locked) {
                         return None;
                     }
                     (name, t)
@@ -1138,6 +1153,68 @@ fn settles_at(func: Node, call: Node) -> Option<usize> {
     let args = lit.up().filter(|p| p.kind_name() == "argument_list")?;
     let taker = args.up().filter(|c| c.kind_name() == "call_expression")?;
     Some(taker.end_byte())
+}
+
+/// Where the atomic update `call` of a local of `func` may start to run
+/// beside `func`: the outermost function literal around it (a goroutine or
+/// a callback may run from there on), else the call itself. Too deep to
+/// tell: from the start of `func`.
+fn exposed_at(func: Node, call: Node) -> usize {
+    let mut exposed = call.start_byte();
+    let mut at = call.up();
+    let mut steps = 0;
+    while let Some(a) = at.filter(|a| a.id() != func.id()) {
+        steps += 1;
+        if steps > SETTLE_DEPTH {
+            return func.start_byte();
+        }
+        if a.kind_name() == "func_literal" {
+            exposed = a.start_byte();
+        }
+        at = a.up();
+    }
+    exposed
+}
+
+/// The first `&name` in `func`: from there, whoever got the address may
+/// update it.
+fn first_address(cx: &Context, func: Node, name: &str) -> usize {
+    let mut first = usize::MAX;
+    visit(func, |n| {
+        let address = n.kind_name() == "unary_expression"
+            && n.field("operator").map(|o| cx.text(o)) == Some("&")
+            && n.field("operand")
+                .is_some_and(|o| o.kind_name() == "identifier" && cx.text(o) == name);
+        if address {
+            first = n.start_byte();
+            return Visit::Stop;
+        }
+        Visit::Descend
+    });
+    first
+}
+
+/// True when `n`, an access made by `func` itself, comes before
+/// `shared_from` and no loop of `func` around it reaches there (a later
+/// iteration would come after it): `var pending int64; for … { pending++ }`
+/// before the callbacks that count it down are made.
+fn before_shared(func: Node, n: Node, shared_from: usize) -> bool {
+    if n.end_byte() > shared_from {
+        return false;
+    }
+    let mut at = n.up();
+    let mut steps = 0;
+    while let Some(a) = at.filter(|a| a.id() != func.id()) {
+        steps += 1;
+        if steps > SETTLE_DEPTH {
+            return false;
+        }
+        if a.kind_name() == "for_statement" && a.end_byte() > shared_from {
+            return false;
+        }
+        at = a.up();
+    }
+    true
 }
 
 /// True when a `.Wait()` call precedes `at` in `func`: the goroutines that
