@@ -63,6 +63,16 @@ fn hv009_says_what_to_do_when_no_fix_fits() {
             "log the error instead",
         ),
         (
+            "failed_write.go",
+            "w.WriteHeader(http.StatusServiceUnavailable)",
+            "log the error instead",
+        ),
+        (
+            "failed_write.go",
+            "w.WriteHeader(http.StatusOK) // want",
+            "write the status before the body",
+        ),
+        (
             "flush.go",
             "http.Error(w, err.Error(), http.StatusInternalServerError)",
             "flushed and is streaming",

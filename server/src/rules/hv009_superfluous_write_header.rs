@@ -426,13 +426,29 @@ fn informational(cx: &Context, call: &Call) -> bool {
     ) || t.parse::<u32>().is_ok_and(|n| (100..200).contains(&n))
 }
 
-/// True when `second` sits in an `if` whose header holds `first`.
-fn in_error_branch_of(second: Node, first: Node) -> bool {
-    second
+/// True when `second` sits on the error side of an `if` that tests the
+/// result of `first`: in its header, or in the statement just before it.
+fn in_error_branch_of(cx: &Context, second: Node, first: Node) -> bool {
+    let Some(if_stmt) = second
         .ancestors_in_function()
         .find(|n| n.kind_name() == "if_statement")
-        .and_then(|n| n.field("initializer"))
+    else {
+        return false;
+    };
+    if if_stmt
+        .field("initializer")
         .is_some_and(|h| crate::syntax::contains(h, first))
+    {
+        return true;
+    }
+    // `_, err := w.Write(b)` just before `if err != nil { … }`.
+    let tests_error = if_stmt
+        .field("condition")
+        .and_then(|c| crate::syntax::nil_test(c, cx.src))
+        .is_some();
+    tests_error
+        && crate::syntax::prev_statement(if_stmt).is_some_and(|p| crate::syntax::contains(p, first))
+        && on_error_side(cx, if_stmt, second)
 }
 
 /// Which result of `call` is the error of a writer that can fail before
@@ -599,7 +615,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
                 // `if _, err := w.Write(b); err != nil { http.Error(…) }`:
                 // the write failed on the connection, after the status.
-                None if in_error_branch_of(second, first) => d.message.push_str(
+                None if in_error_branch_of(cx, second, first) => d.message.push_str(
                     " (no safe fix: the write failed after the status went out; log the error instead of writing a status)",
                 ),
                 None if flushed => d.message.push_str(
