@@ -32,7 +32,12 @@ also where their error is tested later (`err = enc.Encode(v); if err == nil
 commits the status too. A local set to `true` where the status is written
 guards the writes taken only while it is false: `if !started {
 w.WriteHeader(200); started = true }` in a loop writes once, and `if
-!answered { … }` after the loop runs only where nothing was written.
+!answered { … }` after the loop runs only where nothing was written. In the
+same way, an error known `nil` on every path that wrote (`if v, err = f();
+err == nil { w.Write(v) }`, or after `if err != nil { return }`) makes a
+later branch that needs it set (`err != nil`, `err == ErrMissing`,
+`errors.Is(err, ErrMissing)`, with a sentinel named `Err…`/`err…`) one where
+nothing was written.
 
 A status write that misses its `return` (`http.Error(w, …)` and the handler
 goes on) is reported once, at the next status write after it, whose fix adds
@@ -127,6 +132,14 @@ struct State<'a> {
     /// written (`http.Error(…); answered = true`): a branch taken only
     /// while one is false has written nothing.
     implies: Flags<'a>,
+    /// Locals known to be `nil` on every path here (after `if err != nil {
+    /// return }`, or inside `if err == nil {…}`).
+    nils: Flags<'a>,
+    /// With `first` set: the locals known `nil` on every path that has
+    /// written (`if v, err = f(); err == nil { w.Write(v) }`): a branch
+    /// taken only while one is not nil (`if err == ErrMissing`) has written
+    /// nothing.
+    nils_implied: Flags<'a>,
     /// No path reaches here (a branch on a flag that cannot hold).
     dead: bool,
 }
@@ -208,16 +221,79 @@ impl<'a> Status<'a, '_> {
         ) {
             return;
         }
+        // Every name assigned may change, paired with a value or not
+        // (`info, err = read()`); then those set to `true` or `nil`.
+        if let Some(left) = node.field("left") {
+            for l in crate::syntax::named_children(left) {
+                if l.kind_name() == "identifier" {
+                    let name = self.cx.text(l);
+                    state.set.set(name, false);
+                    state.implies.set(name, false);
+                    state.nils.set(name, false);
+                    state.nils_implied.set(name, false);
+                }
+            }
+        }
         let pairs = crate::syntax::scope::assigned_pairs(node);
         for (l, r) in pairs {
             if l.kind_name() != "identifier" {
                 continue;
             }
             let name = self.cx.text(l);
-            let is_true = unparen(r).kind_name() == "true";
-            state.set.set(name, is_true);
-            state.implies.set(name, is_true && state.first.is_some());
+            let written = state.first.is_some();
+            match unparen(r).kind_name() {
+                "true" => {
+                    state.set.set(name, true);
+                    state.implies.set(name, written);
+                }
+                "nil" => {
+                    state.nils.set(name, true);
+                    state.nils_implied.set(name, written);
+                }
+                _ => {}
+            }
         }
+    }
+
+    /// A branch that says whether a local is `nil`: `v == nil` or `v !=
+    /// nil`, and `v == ErrMissing` or `errors.Is(v, ErrMissing)` (a sentinel
+    /// error, never `nil`) taken. `Some(true)` when the branch has `v` nil.
+    fn nil_branch(&self, cond: Node<'a>, taken: bool) -> Option<(&'a str, bool)> {
+        let src = self.cx.src;
+        let c = unparen(cond);
+        if let Some((v, ne)) = crate::syntax::nil_test(c, src) {
+            let v = unparen(v);
+            return (v.kind_name() == "identifier").then(|| (self.cx.text(v), ne != taken));
+        }
+        if !taken {
+            return None;
+        }
+        let (v, other) = match c.kind_name() {
+            "binary_expression" if c.field("operator").map(|o| self.cx.text(o)) == Some("==") => {
+                (c.field("left")?, c.field("right")?)
+            }
+            "call_expression" => {
+                let call = Call::of(c)?;
+                if !self
+                    .cx
+                    .imports
+                    .is_member(call.function, src, "errors", "Is")
+                {
+                    return None;
+                }
+                (call.arg(0)?, call.arg(1)?)
+            }
+            _ => return None,
+        };
+        let (v, other) = (unparen(v), unparen(other));
+        let sentinel = {
+            let t = self.cx.text(other);
+            let last = t.rsplit('.').next().unwrap_or(t);
+            last.strip_prefix("Err")
+                .or_else(|| last.strip_prefix("err"))
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_uppercase()))
+        };
+        (v.kind_name() == "identifier" && sentinel).then(|| (self.cx.text(v), false))
     }
 
     /// [`Flow::step`] for the writes of a statement.
@@ -340,9 +416,16 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             return;
         }
         into.set.meet(&other.set);
+        into.nils.meet(&other.nils);
         match (into.first.is_some(), other.first.is_some()) {
-            (true, true) => into.implies.meet(&other.implies),
-            (false, true) => into.implies = other.implies,
+            (true, true) => {
+                into.implies.meet(&other.implies);
+                into.nils_implied.meet(&other.nils_implied);
+            }
+            (false, true) => {
+                into.implies = other.implies;
+                into.nils_implied = other.nils_implied;
+            }
             _ => {}
         }
         match (into.first, other.first) {
@@ -387,6 +470,20 @@ impl<'a> Flow<'a> for Status<'a, '_> {
                 state.implies = Flags::default();
             }
         }
+        if let Some((v, nil)) = self.nil_branch(cond, taken) {
+            if nil {
+                state.nils.set(v, true);
+                state.nils_implied.set(v, state.first.is_some());
+            } else if state.nils.has(v) {
+                state.dead = true;
+                return;
+            } else if state.nils_implied.has(v) {
+                // Every path that wrote had `v` nil: not this one.
+                (state.first, state.also, state.unwritten) = (None, [None; ALSO], false);
+                state.implies = Flags::default();
+                state.nils_implied = Flags::default();
+            }
+        }
         let Some(p) = state.pending else { return };
         if let Some(effect) = p.on_branch(self.cx, cond, taken) {
             state.pending = None;
@@ -394,6 +491,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             if effect == Effect::Had && state.first.is_none() {
                 state.first = Some(p.call);
                 state.implies = state.set;
+                state.nils_implied = state.nils;
             }
         }
     }
@@ -407,6 +505,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
         self.step_calls(node, state);
         if !had && state.first.is_some() {
             state.implies = state.set;
+            state.nils_implied = state.nils;
         }
     }
 }
