@@ -30,7 +30,8 @@ receive is a `select` with another way out (`ctx.Done()`, `time.After`,
 another channel, a labelled `break` out of the loop around it), or the
 function can return before it receives. A channel the function hands on
 (sent as a value on another channel, `queue <- ch`, or its address taken)
-is received wherever it went, and is left alone; so is one received by a
+is received wherever it went, and is left alone; so is a named result
+(`func start() (done chan error)`, handed back by a bare `return`), and one received by a
 function the function returns (`return func() T { return <-ch }`, a
 future), whose caller takes over the wait. A channel also received in any
 other function literal that does not run where it is written (a callback
@@ -515,6 +516,11 @@ impl<'a> Made<'a> {
             facts,
             naming,
         } = Local::of(cx, make, bodies)?;
+        // A named result (`func start() (done chan T)`) is handed back by
+        // every `return`: its caller receives.
+        if named_result(cx, func, ch) {
+            return None;
+        }
         let senders: Vec<(Start, Node)> = naming
             .iter()
             .filter_map(|g| unguarded_send(cx, g, ch).map(|send| (*g, send)))
@@ -535,6 +541,17 @@ impl<'a> Made<'a> {
             senders,
         })
     }
+}
+
+/// True when `name` is one of `func`'s named results.
+fn named_result(cx: &Context, func: Node, name: &str) -> bool {
+    func.field("result")
+        .filter(|r| r.kind_name() == "parameter_list")
+        .is_some_and(|r| {
+            crate::syntax::handlers::param_list(r, cx.src)
+                .iter()
+                .any(|p| p.name.as_deref() == Some(name))
+        })
 }
 
 /// The other way round: the channel's one receiver is a goroutine of the
