@@ -77,6 +77,12 @@ ways out whose result reports a failure, when every caller in the file
 fails the test on that result (`require.NoError(t, err)`, `if err != nil {
 t.Fatal(err) }`), leaves it only behind a test that has already failed.
 
+A loop that starts one goroutine per round and then, with nothing
+between that could leave the round, `select`s with every case receiving
+from the channel, in its communication or first thing in its body
+(`case <-stop: cancel(); <-result; return`), takes each round's value
+before the next round: no sender is left (a retry loop).
+
 The other way round, a channel whose one receiver is a goroutine of the
 function that ranges over it and can stop early (`for u := range updates {
 if … { return } }`) leaks the next send, when every other use of it sends
@@ -95,7 +101,9 @@ the stopping code clears that field (`mu.Lock(); defer mu.Unlock(); if
 c.running { c.add <- e }`, and `c.running = false` as it stops the loop),
 cannot come after the loop has gone, and are left alone. A use it
 cannot follow (the channel returned, stored elsewhere, handed to an unknown
-function, an exported field outside `main`) leaves the field alone.
+function, an exported field outside `main`) leaves the field alone, and so
+does a field that also holds channels from elsewhere (`&sub{txs: txs}` with
+`txs` a parameter, `s.out = out`): their receivers are out of sight.
 
 ## Why is this bad?
 A send on an unbuffered channel blocks until someone receives. Once the
@@ -1068,6 +1076,9 @@ fn received_fewer_times<'a>(
         }
         Visit::Descend
     });
+    if first_ends_wait.is_some() && received_each_round(cx, g, ch) {
+        return None;
+    }
     if let Some(exit) = first_ends_wait.filter(|_| !in_literal) {
         return Some(format!("goroutines started in a loop send on it, but the loop that receives stops at the first value it takes (line {}): the sends left over block forever", exit.start_position().row + 1).into());
     }
@@ -1111,6 +1122,78 @@ fn received_fewer_times<'a>(
     (count.is_none_or(|n| receives.len() < n)).then_some(
         "goroutines started in a loop send on it, but it is received fewer times: the sends left over block forever".into(),
     )
+}
+
+/// True when the loop that starts `g` receives its one value in the same
+/// round, whatever happens: right after the `go` (nothing between can leave
+/// the round), a `select` every case of which receives from `ch`, in its
+/// communication or first thing in its body (`case <-stop: <-done;
+/// return`). One sender per round, one receive per round: none is left.
+fn received_each_round(cx: &Context, g: &Start, ch: &str) -> bool {
+    let Some(block) = g.stmt.up() else {
+        return false;
+    };
+    let in_loop_body = block.kind_name() == "block"
+        && block.up().is_some_and(|l| l.kind_name() == "for_statement")
+        || block.kind_name() == "statement_list"
+            && block.up().is_some_and(|b| {
+                b.kind_name() == "block" && b.up().is_some_and(|l| l.kind_name() == "for_statement")
+            });
+    if !in_loop_body {
+        return false;
+    }
+    let mut next = crate::syntax::next_statement(g.stmt);
+    while let Some(st) = next {
+        if st.kind_name() == "select_statement" {
+            break;
+        }
+        let leaves = crate::syntax::any(st, |n| {
+            matches!(
+                n.kind_name(),
+                "return_statement" | "break_statement" | "continue_statement" | "goto_statement"
+            )
+        });
+        if leaves || receives_from(st, ch, cx.src) {
+            return false;
+        }
+        next = crate::syntax::next_statement(st);
+    }
+    let Some(select) = next else {
+        return false;
+    };
+    let cases: Vec<Node> = named_children(select)
+        .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
+        .collect();
+    !cases.is_empty()
+        && cases.iter().all(|c| {
+            let in_comm = c
+                .field("communication")
+                .is_some_and(|r| receives_from(r, ch, cx.src));
+            let first_in_body = named_children(*c)
+                .filter(|n| Some(n.id()) != c.field("communication").map(|r| r.id()))
+                .flat_map(|n| {
+                    if n.kind_name() == "statement_list" {
+                        named_children(n).collect::<Vec<_>>()
+                    } else {
+                        vec![n]
+                    }
+                })
+                .take_while(|st| {
+                    !crate::syntax::any(*st, |n| {
+                        matches!(
+                            n.kind_name(),
+                            "return_statement" | "break_statement" | "continue_statement"
+                        )
+                    })
+                })
+                .any(|st| {
+                    matches!(
+                        st.kind_name(),
+                        "expression_statement" | "assignment_statement" | "short_var_declaration"
+                    ) && receives_from(st, ch, cx.src)
+                });
+            in_comm || first_in_body
+        })
 }
 
 /// True when the goroutine `g` reaches its `send` whatever happens in it:
@@ -1657,8 +1740,15 @@ impl<'a> Uses<'a> {
                 None => false,
             },
             // `x.f = make(…)`, `x.f = nil` (not a local: it would then hold
-            // another channel).
-            "expression_list" if p.up().is_some_and(assigned) => may_alias,
+            // another channel). Anything else (`x.f = ch`) brings a
+            // channel made elsewhere, received elsewhere.
+            "expression_list" if p.up().is_some_and(assigned) => {
+                let value = p.up().and_then(|s| s.field("right")).and_then(|r| {
+                    let idx = named_children(p).position(|e| e.id() == at.id())?;
+                    named_children(r).nth(idx)
+                });
+                may_alias && value.is_some_and(|v| made_or_nil(cx, v))
+            }
             // `ch := x.f`, `var ch = x.f`: one name, one value.
             "expression_list" if may_alias => {
                 let Some(decl) = p.up() else {
@@ -1744,6 +1834,12 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
     'roots: for root in cx.file.roots() {
         let names = cx.occurrences(root);
         for &f in names.of_name(field) {
+            // `&sub{txs: txs}`: the field holds a channel from elsewhere,
+            // whose receivers are elsewhere too.
+            if keyed_from_elsewhere(cx, f, ty) {
+                lost = true;
+                break 'roots;
+            }
             let Some(n) = f.up().filter(|n| {
                 n.kind_name() == "selector_expression"
                     && n.field("field").is_some_and(|x| x.id() == f.id())
@@ -1811,6 +1907,43 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         format!("make `{field}` with room for every send, or send in a `select` that also gives up (`<-ctx.Done()`, a done channel)")
     });
     Some(d)
+}
+
+/// True for `make(…)` or `nil`: a value that brings no channel from
+/// elsewhere.
+fn made_or_nil(cx: &Context, v: Node) -> bool {
+    let v = unparen(v);
+    v.kind_name() == "nil"
+        || v.kind_name() == "call_expression"
+            && v.field("function").map(|f| cx.text(f)) == Some("make")
+}
+
+/// True when `key` is the key of a keyed element of a `ty` literal whose
+/// value is a channel from elsewhere (`&sub{txs: txs}`), not `make(…)` or
+/// `nil`.
+fn keyed_from_elsewhere(cx: &Context, key: Node, ty: &str) -> bool {
+    let Some(keyed) = key
+        .up()
+        .filter(|e| e.kind_name() == "literal_element")
+        .and_then(|e| e.up())
+        .filter(|k| k.kind_name() == "keyed_element")
+    else {
+        return false;
+    };
+    let mut parts = named_children(keyed);
+    let (Some(k), Some(value)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    if !crate::syntax::contains(k, key) {
+        return false;
+    }
+    let of_ty = keyed
+        .up()
+        .and_then(|l| l.up())
+        .and_then(|lit| cx.type_of(lit))
+        .is_some_and(|t| t == ty);
+    let value = named_children(value).next().unwrap_or(value);
+    of_ty && !made_or_nil(cx, value)
 }
 
 /// HV003's fact: the sends on, and receives from, channels held in fields
