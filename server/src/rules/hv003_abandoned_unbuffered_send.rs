@@ -104,6 +104,10 @@ cannot follow (the channel returned, stored elsewhere, handed to an unknown
 function, an exported field outside `main`) leaves the field alone, and so
 does a field that also holds channels from elsewhere (`&sub{txs: txs}` with
 `txs` a parameter, `s.out = out`): their receivers are out of sight.
+A labelled `break` out of the waiting loop that lands in an endless `for {
+… }` nothing else leaves (`for { work(); wait: for { select { case s :=
+<-stop: …; return; case <-tick: break wait } } }`) comes back to the
+`select`: it gives nothing up.
 
 ## Why is this bad?
 A send on an unbuffered channel blocks until someone receives. Once the

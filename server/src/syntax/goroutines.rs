@@ -1080,10 +1080,65 @@ pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src
             !in_loop
                 || super::any_no_funcs(other, |m| match m.kind_name() {
                     "return_statement" | "goto_statement" => true,
-                    "break_statement" => named_children(m).next().is_some(),
+                    "break_statement" => named_children(m)
+                        .next()
+                        .is_some_and(|label| !loops_back(case, label, src)),
                     _ => false,
                 })
         })
+}
+
+/// True when `break label` (taken in a case beside `case`) leaves a loop
+/// that sits in an endless `for { … }` nothing else leaves: the outer loop
+/// comes back to the `select` (`for { work(); wait: for { select { case
+/// <-stop: return; case <-tick: break wait } } }`).
+fn loops_back(case: Node, label: Node, src: &str) -> bool {
+    let name = text(label, src);
+    let Some(target) = case.ancestors().find(|a| {
+        a.kind_name() == "labeled_statement"
+            && a.field("label").is_some_and(|l| text(l, src) == name)
+    }) else {
+        return false;
+    };
+    let Some(outer) = target
+        .ancestors()
+        .take_while(|a| !super::is_function(*a))
+        .find(|a| a.kind_name() == "for_statement")
+    else {
+        return false;
+    };
+    // Endless: `for { … }`, nothing but its body.
+    if named_children(outer).count() != 1 {
+        return false;
+    }
+    let Some(body) = outer.field("body") else {
+        return false;
+    };
+    // Nothing in it leaves, but in `case` and the breaks back to `target`.
+    !super::any_no_funcs(body, |m| {
+        if super::contains(case, m) {
+            return false;
+        }
+        match m.kind_name() {
+            "return_statement" | "goto_statement" => true,
+            "break_statement" => match named_children(m).next() {
+                Some(l) => text(l, src) != name,
+                None => m
+                    .ancestors()
+                    .find(|a| {
+                        matches!(
+                            a.kind_name(),
+                            "for_statement"
+                                | "select_statement"
+                                | "expression_switch_statement"
+                                | "type_switch_statement"
+                        )
+                    })
+                    .is_some_and(|a| a.id() == outer.id()),
+            },
+            _ => false,
+        }
+    })
 }
 
 fn received_by<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool) -> bool {
