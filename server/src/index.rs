@@ -1082,13 +1082,14 @@ pub fn result_texts<'s>(decl: Node, src: &'s str) -> Vec<&'s str> {
 }
 
 /// The index of the result that can tell on which paths a function did
-/// something: its last `error` or `bool`, else its last pointer, slice or
-/// map (nil on those paths).
+/// something: its last `error` or `bool`, else its first pointer, slice or
+/// map (nil on those paths): the value it is called for comes first
+/// (`rpt, warnings := makeReport(w, r); if rpt == nil { return }`).
 pub fn telling_result(types: &[&str]) -> Option<usize> {
     types
         .iter()
         .rposition(|t| *t == "error" || *t == "bool")
-        .or_else(|| types.iter().rposition(|t| nilable(t)))
+        .or_else(|| types.iter().position(|t| nilable(t)))
 }
 
 /// True for a result type that tells by being nil: a pointer, a slice or a

@@ -48,7 +48,9 @@ A helper of the package — a function, or a method of the package's own type
 (`s.fail(w, err)`) — counts where its result says it wrote: after
 `id, ok := parseID(w, r); if !ok { return }` nothing has been written, nor
 after `u := currentUser(w, r); if u == nil { return }` for a helper that
-writes only where it returns a nil pointer, slice or map. A
+writes only where it returns a nil pointer, slice or map (its last `error`
+or `bool` result tells, else its first pointer, slice or map: `rpt, notes
+:= makeReport(w, r); if rpt == nil { return }`). A
 helper that only hands the writer on to helpers that always write
 (`requireAuth` calling `deny(w)`) writes where it hands it on. A helper whose
 writes its result does not tell has no effect.
