@@ -472,7 +472,18 @@ impl<'a> Flow<'a> for Status<'a, '_> {
                 state.implies = Flags::default();
             }
         }
-        if let Some((v, nil)) = self.nil_branch(cond, taken) {
+        // A name the `if` declares itself (`if err := f(); err == nil`)
+        // ends with the `if`: what is known of it must not reach a name of
+        // the same spelling outside.
+        let own = |v: &str| {
+            cond.up()
+                .filter(|i| i.kind_name() == "if_statement")
+                .and_then(|i| i.field("initializer"))
+                .filter(|d| d.kind_name() == "short_var_declaration")
+                .and_then(|d| d.field("left"))
+                .is_some_and(|l| crate::syntax::named_children(l).any(|n| self.cx.text(n) == v))
+        };
+        if let Some((v, nil)) = self.nil_branch(cond, taken).filter(|(v, _)| !own(v)) {
             if nil {
                 state.nils.set(v, true);
                 state.nils_implied.set(v, state.first.is_some());
