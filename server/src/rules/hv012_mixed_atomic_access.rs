@@ -1119,32 +1119,48 @@ fn is_declaration_name(id: Node) -> bool {
         })
 }
 
-/// How far [`settles_at`] climbs from an atomic update to its function.
+/// How far [`path_up`] goes from an access up to its function.
 const SETTLE_DEPTH: usize = 64;
+
+/// The nodes between `n` and its function `func` (neither included),
+/// innermost first. `None` deeper than [`SETTLE_DEPTH`]: a bounded climb,
+/// so that many deep accesses cost no square.
+fn path_up<'a>(func: Node<'a>, n: Node<'a>) -> Option<Vec<Node<'a>>> {
+    let path: Vec<Node> = n
+        .ancestors()
+        .take_while(|a| a.id() != func.id())
+        .take(SETTLE_DEPTH + 1)
+        .collect();
+    (path.len() <= SETTLE_DEPTH).then_some(path)
+}
+
+/// The climb from an atomic update `call` up to its function `func`: the
+/// outermost function literal on the way, and whether a `go` or `defer`
+/// statement was on it (see [`path_up`]).
+fn climb<'a>(func: Node<'a>, call: Node<'a>) -> Option<(Option<Node<'a>>, bool)> {
+    let path = path_up(func, call)?;
+    let outermost = path
+        .iter()
+        .rev()
+        .find(|a| a.kind_name() == "func_literal")
+        .copied();
+    let later = path
+        .iter()
+        .any(|a| matches!(a.kind_name(), "go_statement" | "defer_statement"));
+    Some((outermost, later))
+}
 
 /// Where an atomic update `call` of a local of `func` has surely run: at
 /// its own end when `func` makes it itself, or at the end of the call it
 /// is passed to inside a callback (`walk(root, func(e Entry) error {
 /// atomic.AddUint64(&seen, 1) … })`: the callee runs it, on its own
 /// goroutines or not, before it returns). `None` when a goroutine or a
-/// literal kept for later may make it.
+/// literal kept for later may make it (or the climb is too deep: reported,
+/// as before).
 fn settles_at(func: Node, call: Node) -> Option<usize> {
-    let mut outermost = None;
-    let mut at = call.up();
-    // A bounded climb: deeper than this the update is taken as unsettled
-    // (reported, as before), so that many deep updates cost no square.
-    let mut steps = 0;
-    while let Some(a) = at.filter(|a| a.id() != func.id()) {
-        steps += 1;
-        if steps > SETTLE_DEPTH {
-            return None;
-        }
-        match a.kind_name() {
-            "go_statement" | "defer_statement" => return None,
-            "func_literal" => outermost = Some(a),
-            _ => {}
-        }
-        at = a.up();
+    let (outermost, later) = climb(func, call)?;
+    if later {
+        return None;
     }
     let Some(lit) = outermost else {
         return Some(call.end_byte());
@@ -1160,20 +1176,9 @@ fn settles_at(func: Node, call: Node) -> Option<usize> {
 /// a callback may run from there on), else the call itself. Too deep to
 /// tell: from the start of `func`.
 fn exposed_at(func: Node, call: Node) -> usize {
-    let mut exposed = call.start_byte();
-    let mut at = call.up();
-    let mut steps = 0;
-    while let Some(a) = at.filter(|a| a.id() != func.id()) {
-        steps += 1;
-        if steps > SETTLE_DEPTH {
-            return func.start_byte();
-        }
-        if a.kind_name() == "func_literal" {
-            exposed = a.start_byte();
-        }
-        at = a.up();
-    }
-    exposed
+    climb(func, call).map_or(func.start_byte(), |(outermost, _)| {
+        outermost.unwrap_or(call).start_byte()
+    })
 }
 
 /// The first `&name` in `func`: from there, whoever got the address may
@@ -1199,22 +1204,12 @@ fn first_address(cx: &Context, func: Node, name: &str) -> usize {
 /// iteration would come after it): `var pending int64; for … { pending++ }`
 /// before the callbacks that count it down are made.
 fn before_shared(func: Node, n: Node, shared_from: usize) -> bool {
-    if n.end_byte() > shared_from {
-        return false;
-    }
-    let mut at = n.up();
-    let mut steps = 0;
-    while let Some(a) = at.filter(|a| a.id() != func.id()) {
-        steps += 1;
-        if steps > SETTLE_DEPTH {
-            return false;
-        }
-        if a.kind_name() == "for_statement" && a.end_byte() > shared_from {
-            return false;
-        }
-        at = a.up();
-    }
-    true
+    n.end_byte() <= shared_from
+        && path_up(func, n).is_some_and(|path| {
+            !path
+                .iter()
+                .any(|a| a.kind_name() == "for_statement" && a.end_byte() > shared_from)
+        })
 }
 
 /// True when a `.Wait()` call precedes `at` in `func`: the goroutines that
