@@ -37,6 +37,10 @@ future), whose caller takes over the wait. A channel also received in any
 other function literal that does not run where it is written (a callback
 handed to a poller, a mock or `sync.Once.Do`, or kept in a variable) is left
 alone: how often, and whether, that callback receives is not known here.
+So is a channel whose sender is started by a callback handed to other code
+(`settle(v, func(n int) { go func() { results <- n }() }, …)`, a promise's
+`then`): how often it sends cannot be told. `time.AfterFunc` (once,
+later), `t.Run`, `once.Do` and `g.Go` are known, and followed.
 (A deferred `func() {…}()` runs at the return, and is followed.) The sender may send through a
 package helper (`go func() { produce(ch) }()`, or `go produce(ch)`), read
 from its summary like a literal: a send it selects against another way out
@@ -544,6 +548,16 @@ impl<'a> Made<'a> {
         if senders.is_empty() || escapes(cx, body, &uses, ch, &naming, &senders) {
             return None;
         }
+        // A sender started by a callback handed to code that decides
+        // whether and how often to call it (`promise.Call("then",
+        // js.FuncOf(func(…) any { go func() { ch <- v }() … }))`): how many
+        // values come cannot be told.
+        if senders
+            .iter()
+            .any(|(g, _)| started_by_unknown_callback(cx, g, func))
+        {
+            return None;
+        }
         Some(Made {
             make,
             ch,
@@ -990,6 +1004,36 @@ fn hoisted<'a>(g: &Start<'a>, func: Node<'a>) -> Start<'a> {
         }
     }
     Start { stmt, ..*g }
+}
+
+/// True when `g` runs inside a function literal (below `func`) handed as
+/// an argument to a call that is not known to run it exactly once:
+/// `time.AfterFunc` runs it once, later; a subtest's `t.Run` and
+/// `once.Do` run it there and then. Anything else may call it any number
+/// of times, or never.
+fn started_by_unknown_callback(cx: &Context, g: &Start, func: Node) -> bool {
+    let mut at = g.stmt;
+    while let Some(lit) = enclosing_function(at).filter(|f| f.id() != func.id()) {
+        if lit.kind_name() != "func_literal" {
+            return false;
+        }
+        let call = lit
+            .up()
+            .filter(|a| a.kind_name() == "argument_list")
+            .and_then(|a| a.up())
+            .filter(|c| c.kind_name() == "call_expression");
+        if let Some(call) = call.and_then(crate::syntax::Call::of) {
+            let known = cx
+                .imports
+                .is_member(call.function, cx.src, "time", "AfterFunc")
+                || matches!(call.method(cx.src), Some((_, "Run" | "Do" | "Go")));
+            if !known {
+                return true;
+            }
+        }
+        at = lit;
+    }
+    false
 }
 
 /// The senders of a channel that are started once each (in no loop, not
