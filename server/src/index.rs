@@ -70,6 +70,10 @@ pub struct ParamFacts {
     /// How it receives from `p` (a channel): the `select` that gives up on
     /// a channel may sit in a helper that was handed it.
     pub receive: crate::syntax::goroutines::Receive,
+    /// A goroutine it starts receives from `p`: the helper hands the
+    /// channel to a receiver that outlives it (`go func() { for v := range
+    /// p { … } }()`).
+    pub receives_in_background: bool,
     /// When it receives only in a `select` that can give up: on which of
     /// its return paths it gave up (did not receive), by what its result
     /// says (`waitFor(ch)` returns an error on its timeout). Only the paths
@@ -623,6 +627,12 @@ impl FileSummary {
                 f.signals_done = last_words.contains(&name);
                 let same = |n: Node| is_name(n, src, name);
                 f.receive = crate::syntax::goroutines::receives(body, &same, src);
+                f.receives_in_background = f.receive != crate::syntax::goroutines::Receive::Never
+                    && crate::syntax::any(body, |n| {
+                        n.kind_name() == "go_statement"
+                            && crate::syntax::goroutines::receives(n, &same, src)
+                                != crate::syntax::goroutines::Receive::Never
+                    });
                 if f.receive == crate::syntax::goroutines::Receive::GivesUp {
                     f.gives_up_when = gives_up_when(decl, name, body, src);
                 }

@@ -37,7 +37,9 @@ future), whose caller takes over the wait. A channel also received in any
 other function literal that does not run where it is written (a callback
 handed to a poller, a mock or `sync.Once.Do`, or kept in a variable) is left
 alone: how often, and whether, that callback receives is not known here.
-So is a channel whose sender is started by a callback handed to other code
+So is a channel handed to a package helper that starts a goroutine of its
+own to receive from it (`errs := startWriter(acks)`): that receiver
+outlives the call. So is a channel whose sender is started by a callback handed to other code
 (`settle(v, func(n int) { go func() { results <- n }() }, …)`, a promise's
 `then`): how often it sends cannot be told. `time.AfterFunc` (once,
 later), `t.Run`, `once.Do` and `g.Go` are known, and followed.
@@ -1506,12 +1508,14 @@ fn escapes(
             // `close(ch)`, or a package helper that only sends on it or
             // receives from it (waiting or not: see `waits_on`), in this
             // goroutine.
+            // A helper whose goroutine receives from it hands it to a
+            // receiver that outlives the call: the receiver lives there.
             "argument_list" => p.up().is_some_and(|call| {
                 call.field("function")
                     .is_some_and(|f| matches!(text(f, cx.src), "close" | "len" | "cap"))
                     || (arg_index(cx, call, ch)
                         .and_then(|i| helper_facts(cx, call, i))
-                        .is_some()
+                        .is_some_and(|f| !f.receives_in_background)
                         && !in_goroutine.hold(n))
             }),
             "expression_list" => p.up().is_some_and(|d| {
