@@ -1408,6 +1408,15 @@ impl<'s> PackageIndex<'s> {
         }
     }
 
+    /// True when the package declares a function (or, with `method`, a
+    /// method of any type) named `name`, once or more.
+    pub fn declares_func(&self, name: &str, method: bool) -> bool {
+        self.tables()
+            .funcs
+            .get(&(name.to_string(), method))
+            .is_some_and(|v| !v.is_empty())
+    }
+
     /// A predicate over the facts of a package function's `idx`-th parameter.
     pub fn param(&self, name: &str, method: bool, idx: usize) -> Option<&ParamFacts> {
         self.func(name, method)?.params.get(idx)

@@ -136,6 +136,8 @@ fn hv011_hijacked_conn_leak() {
 #[test]
 fn hv012_mixed_atomic_access() {
     check_fixture("hv012");
+    // A `main` package: what `main` sets before it starts any goroutine.
+    check_fixture("mainpkg/tally");
 }
 
 /// The suppression fixture: `//httpvet:ignore` silences what it names.

@@ -18,7 +18,10 @@ elsewhere in the package through `sync/atomic` functions
 (`atomic.AddInt64(&x, 1)`, `Store…`, `Load…`, `Swap…`, `CompareAndSwap…`, of
 any width).
 
-Initialisation is left alone: package-level initialisers, the function a
+Initialisation is left alone: package-level initialisers, what `func main`
+of a `main` package sets before any of its statements could start a
+goroutine (a `go` statement, or a call of the package's own functions:
+`count = int32(*n)` before the workers start), the function a
 `sync.Once` runs (`once.Do(func() { next = base })`: it ends before `Do`
 returns to any caller), its receiver's fields in a method that sets a
 value up in place (`init`, `Init`, `initWindow`: `func (q *quota)
@@ -367,6 +370,51 @@ struct LockedMemo {
     held: std::cell::RefCell<HeldMemo>,
     /// Where each function's first `.Wait()` call starts (see [`waited_before`]).
     first_waits: std::cell::RefCell<HashMap<usize, Option<usize>>>,
+    /// Where `main` may first have started a goroutine (see [`in_main_setup`]).
+    main_cut: std::cell::OnceCell<usize>,
+}
+
+/// True when `n` is in `func main` of a `main` package, before any of its
+/// statements could have started a goroutine: one with a `go` statement,
+/// or a call of a function or method this package declares (whose own
+/// goroutines might touch the variable). Other packages cannot name a
+/// `main` package's variables: what `main` sets up there is initialised
+/// before anything could race with it (`count = int32(*n)` before the
+/// workers start).
+fn in_main_setup(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
+    if cx.index.files.first().is_none_or(|f| f.package != "main") {
+        return false;
+    }
+    let Some(main) = enclosing_function(n).filter(|f| {
+        f.kind_name() == "function_declaration"
+            && f.field("name").is_some_and(|m| cx.text(m) == "main")
+    }) else {
+        return false;
+    };
+    let cut = *memo.main_cut.get_or_init(|| {
+        let Some(body) = main.field("body") else {
+            return 0;
+        };
+        let starts = |st: Node| {
+            crate::syntax::any(st, |m| {
+                if m.kind_name() == "go_statement" {
+                    return true;
+                }
+                let Some(call) = crate::syntax::Call::of(m) else {
+                    return false;
+                };
+                match call.method(cx.src) {
+                    Some((_, name)) => cx.index.declares_func(name, true),
+                    None => cx.index.declares_func(cx.text(call.function), false),
+                }
+            })
+        };
+        crate::syntax::statements(body)
+            .into_iter()
+            .find(|st| starts(*st))
+            .map_or(usize::MAX, |st| st.start_byte())
+    });
+    n.end_byte() <= cut
 }
 
 /// True for double-checked locking: a plain read made while holding a
@@ -494,6 +542,7 @@ fn plain_access<'a>(
                     }
                     (name, t)
                 }
+                None if in_main_setup(cx, n, locked) => return None,
                 None => (name, globals.vars.get(name)?),
             }
         }
