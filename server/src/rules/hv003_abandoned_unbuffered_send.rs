@@ -70,7 +70,9 @@ takes reaches the total (`case <-saved: got++` … `if got == 2 { return
 closes or sends on when it is done (`close(done)` after its last send, or
 a send with nothing after it in the goroutine, right before a `return` or
 last in a branch of its last `if`: with `if err != nil { errs <- err; return
-}; conns <- c`, a select over both takes whichever send the goroutine made); in a test, a case that fails the test is no way out. A `select`
+}; conns <- c`, a select over both takes whichever send the goroutine made;
+a literal's parameter counts as the channel passed for it: `go func(d chan
+struct{}) { …; close(d) }(done)` closes `done`); in a test, a case that fails the test is no way out. A `select`
 that only receives, in a loop nothing leaves early (no `return` or `break`
 out of it), gathers every value (`for range names { select { case a :=
 <-addrs: … case err := <-failures: … } }`): whether the loop runs as often
@@ -803,8 +805,26 @@ fn lifetimes<'a>(
 /// package function started as a goroutine (`go reader(msgs, errs)`), the
 /// arguments its summary says it signals on last.
 fn done_signals_of<'a>(cx: &Context<'a>, g: &Start<'a>, func: Node<'a>) -> Vec<&'a str> {
-    if g.literal.is_some() {
-        return done_signals(g, func, cx.src);
+    if let Some(lit) = g.literal {
+        // `go func(d chan struct{}) { …; close(d) }(done)`: the literal's
+        // parameter names the caller's channel.
+        let ps = params(lit, cx.src);
+        let args: Vec<Node> = g
+            .call
+            .field("arguments")
+            .map(|a| named_children(a).collect())
+            .unwrap_or_default();
+        return done_signals(g, func, cx.src)
+            .into_iter()
+            .map(|name| {
+                ps.iter()
+                    .position(|p| p.name.as_deref() == Some(name))
+                    .and_then(|i| args.get(i))
+                    .map(|a| unparen(*a))
+                    .filter(|a| a.kind_name() == "identifier")
+                    .map_or(name, |a| cx.text(a))
+            })
+            .collect();
     }
     let (Some(f), Some(args)) = (g.call.field("function"), g.call.field("arguments")) else {
         return Vec::new();
