@@ -4,7 +4,7 @@ use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Related};
 use crate::syntax::atomics::target as atomic_target;
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Visit};
+use crate::syntax::{address_of, enclosing_function, named_children, text, unparen, visit, Visit};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -518,9 +518,7 @@ fn plain_access<'a>(
         return None;
     }
     // `&x` hands the address on (often to an atomic helper): not an access.
-    if n.up().is_some_and(|p| {
-        p.kind_name() == "unary_expression" && p.field("operator").map(|o| cx.text(o)) == Some("&")
-    }) {
+    if n.up().is_some_and(|p| address_of(p, cx.src).is_some()) {
         return None;
     }
     let (_name, target) = match n.kind_name() {
@@ -821,10 +819,8 @@ fn field_uses<'a>(cx: &Context<'a>, field: &str) -> FieldUses<'a> {
     {
         visit(decl, |m| {
             match m.kind_name() {
-                "unary_expression" if m.field("operator").map(|o| cx.text(o)) == Some("&") => {
-                    uses.addressed |= m
-                        .field("operand")
-                        .map(unparen)
+                "unary_expression" => {
+                    uses.addressed |= address_of(m, cx.src)
                         .is_some_and(|o| o.kind_name() == "selector_expression" && named(o));
                 }
                 "call_expression" => {
@@ -933,15 +929,7 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
     };
     let new_value = |v: Node| {
         let v = unparen(v);
-        let v = match v.kind_name() {
-            "unary_expression" if v.field("operator").map(|o| cx.text(o)) == Some("&") => {
-                match v.field("operand") {
-                    Some(o) => unparen(o),
-                    None => return false,
-                }
-            }
-            _ => v,
-        };
+        let v = address_of(v, cx.src).unwrap_or(v);
         match v.kind_name() {
             "composite_literal" => true,
             "call_expression" => v.field("function").is_some_and(|f| cx.text(f) == "new"),
@@ -1008,8 +996,7 @@ fn keeps_to_itself_past(cx: &Context, stmt: Node, name: &str, declared: Option<N
                 (u.kind_name() == "call_expression"
                     && u.field("function").map(|f| f.id()) == Some(top.id())
                     && own_method)
-                    || (u.kind_name() == "unary_expression"
-                        && u.field("operator").map(|o| cx.text(o)) == Some("&"))
+                    || address_of(u, cx.src).is_some()
             });
         if kept {
             Visit::Descend
@@ -1235,10 +1222,8 @@ fn exposed_at(func: Node, call: Node) -> usize {
 fn first_address(cx: &Context, func: Node, name: &str) -> usize {
     let mut first = usize::MAX;
     visit(func, |n| {
-        let address = n.kind_name() == "unary_expression"
-            && n.field("operator").map(|o| cx.text(o)) == Some("&")
-            && n.field("operand")
-                .is_some_and(|o| o.kind_name() == "identifier" && cx.text(o) == name);
+        let address = address_of(n, cx.src)
+            .is_some_and(|o| o.kind_name() == "identifier" && cx.text(o) == name);
         if address {
             first = n.start_byte();
             return Visit::Stop;

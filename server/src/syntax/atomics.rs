@@ -3,7 +3,7 @@
 //! targets) and HV012 (which checks the plain accesses).
 
 use super::imports::Imports;
-use super::{text, unparen, Call, NodeKind};
+use super::{Call, NodeKind};
 use tree_sitter::Node;
 
 /// The atomic function names of `sync/atomic`: `AddInt64` → `Some(("Add", "Int64"))`.
@@ -31,13 +31,5 @@ pub fn target<'t, 's>(n: Node<'t>, src: &'s str, imports: &Imports) -> Option<(N
     let name = imports.member(n.field("function")?, src, "sync/atomic")?;
     let call = Call::of(n)?;
     let (_, width) = func(name)?;
-    let first = call.arg(0)?;
-    if first.kind_name() != "unary_expression" {
-        return None;
-    }
-    let op = first.field("operator").map(|o| text(o, src));
-    if op != Some("&") {
-        return None;
-    }
-    Some((unparen(first.field("operand")?), width))
+    Some((super::address_of(call.arg(0)?, src)?, width))
 }

@@ -535,6 +535,16 @@ pub fn loop_around<'t>(node: Node<'t>, within: Node<'t>) -> Option<Node<'t>> {
         .find(|a| a.kind_name() == "for_statement")
 }
 
+/// `&x`: the operand `x` (parentheses taken off), when `n` takes an
+/// address.
+pub fn address_of<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
+    if n.kind_name() != "unary_expression" || n.field("operator").map(|o| text(o, src)) != Some("&")
+    {
+        return None;
+    }
+    n.field("operand").map(unparen)
+}
+
 /// `x != nil` (or `nil != x`) or `x == nil`: `x`, and true for `!=`.
 pub fn nil_test<'t>(cond: Node<'t>, src: &str) -> Option<(Node<'t>, bool)> {
     let c = unparen(cond);

@@ -190,12 +190,7 @@ pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules
             .map(|o| derives(o, names, src, rules))
             .unwrap_or(false),
         "unary_expression" => {
-            let op = expr.field("operator").map(|o| text(o, src));
-            op == Some("&")
-                && expr
-                    .field("operand")
-                    .map(|o| derives(o, names, src, rules))
-                    .unwrap_or(false)
+            super::address_of(expr, src).is_some_and(|o| derives(o, names, src, rules))
         }
         _ => false,
     }
