@@ -1200,30 +1200,31 @@ fn received_fewer_times<'a>(
 /// communication or first thing in its body (`case <-stop: <-done;
 /// return`). One sender per round, one receive per round: none is left.
 fn received_each_round(cx: &Context, g: &Start, ch: &str) -> bool {
-    let Some(block) = g.stmt.up() else {
-        return false;
+    // A round's way out, or a jump to the next round.
+    let leaves = |n: Node| {
+        crate::syntax::has_kind_no_funcs(
+            n,
+            crate::kinds!(
+                "return_statement",
+                "break_statement",
+                "continue_statement",
+                "goto_statement"
+            ),
+        )
     };
-    let in_loop_body = block.kind_name() == "block"
-        && block.up().is_some_and(|l| l.kind_name() == "for_statement")
-        || block.kind_name() == "statement_list"
-            && block.up().is_some_and(|b| {
-                b.kind_name() == "block" && b.up().is_some_and(|l| l.kind_name() == "for_statement")
-            });
+    let in_loop_body = g
+        .stmt
+        .up()
+        .and_then(|list| list.up())
+        .filter(|b| b.kind_name() == "block")
+        .and_then(|b| b.up())
+        .is_some_and(|l| l.kind_name() == "for_statement");
     if !in_loop_body {
         return false;
     }
     let mut next = crate::syntax::next_statement(g.stmt);
-    while let Some(st) = next {
-        if st.kind_name() == "select_statement" {
-            break;
-        }
-        let leaves = crate::syntax::any(st, |n| {
-            matches!(
-                n.kind_name(),
-                "return_statement" | "break_statement" | "continue_statement" | "goto_statement"
-            )
-        });
-        if leaves || receives_from(st, ch, cx.src) {
+    while let Some(st) = next.filter(|st| st.kind_name() != "select_statement") {
+        if leaves(st) || receives_from(st, ch, cx.src) {
             return false;
         }
         next = crate::syntax::next_statement(st);
@@ -1239,23 +1240,9 @@ fn received_each_round(cx: &Context, g: &Start, ch: &str) -> bool {
             let in_comm = c
                 .field("communication")
                 .is_some_and(|r| receives_from(r, ch, cx.src));
-            let first_in_body = named_children(*c)
-                .filter(|n| Some(n.id()) != c.field("communication").map(|r| r.id()))
-                .flat_map(|n| {
-                    if n.kind_name() == "statement_list" {
-                        named_children(n).collect::<Vec<_>>()
-                    } else {
-                        vec![n]
-                    }
-                })
-                .take_while(|st| {
-                    !crate::syntax::any(*st, |n| {
-                        matches!(
-                            n.kind_name(),
-                            "return_statement" | "break_statement" | "continue_statement"
-                        )
-                    })
-                })
+            let first_in_body = crate::syntax::statements(*c)
+                .into_iter()
+                .take_while(|st| !leaves(*st))
                 .any(|st| {
                     matches!(
                         st.kind_name(),
@@ -1720,15 +1707,11 @@ fn declared_type<'a>(cx: &Context<'a>, func: Node<'a>, name: &str) -> Option<&'a
 
 /// The unexported field a `make` is stored in: `T{f: make(…)}` or
 /// `x.f = make(…)`, as (declaring type, field).
-fn made_field(cx: &Context, make: Node) -> Option<(String, String)> {
+fn made_field<'a>(cx: &Context<'a>, make: Node<'a>) -> Option<(String, String)> {
     let p = make.up()?;
     let decl = match p.kind_name() {
-        "literal_element" if p.up()?.kind_name() == "keyed_element" => {
-            let keyed = p.up()?;
-            let key = named_children(keyed).next()?;
-            let name = cx.text(unparen(key));
-            let lit = keyed.up()?.up()?;
-            let ty = cx.type_of(lit)?;
+        "literal_element" => {
+            let (ty, name, _) = keyed_field(cx, p.up()?)?;
             cx.index.field_of_type(&ty, name)?
         }
         "expression_list" => {
@@ -1993,29 +1976,25 @@ fn made_or_nil(cx: &Context, v: Node) -> bool {
 /// True when `key` is the key of a keyed element of a `ty` literal whose
 /// value is a channel from elsewhere (`&sub{txs: txs}`), not `make(…)` or
 /// `nil`.
-fn keyed_from_elsewhere(cx: &Context, key: Node, ty: &str) -> bool {
-    let Some(keyed) = key
-        .up()
-        .filter(|e| e.kind_name() == "literal_element")
-        .and_then(|e| e.up())
-        .filter(|k| k.kind_name() == "keyed_element")
-    else {
+fn keyed_from_elsewhere<'a>(cx: &Context<'a>, key: Node<'a>, ty: &str) -> bool {
+    let Some(keyed) = key.up().and_then(|e| e.up()) else {
         return false;
     };
-    let mut parts = named_children(keyed);
-    let (Some(k), Some(value)) = (parts.next(), parts.next()) else {
-        return false;
-    };
-    if !crate::syntax::contains(k, key) {
-        return false;
+    keyed_field(cx, keyed)
+        .is_some_and(|(t, name, value)| t == ty && name == cx.text(key) && !made_or_nil(cx, value))
+}
+
+/// `keyed`, a `field: value` element of a composite literal: the literal's
+/// type, the field's name and the value.
+fn keyed_field<'a>(cx: &Context<'a>, keyed: Node<'a>) -> Option<(String, &'a str, Node<'a>)> {
+    if keyed.kind_name() != "keyed_element" {
+        return None;
     }
-    let of_ty = keyed
-        .up()
-        .and_then(|l| l.up())
-        .and_then(|lit| cx.type_of(lit))
-        .is_some_and(|t| t == ty);
+    let mut parts = named_children(keyed);
+    let (key, value) = (parts.next()?, parts.next()?);
+    let ty = cx.type_of(keyed.up()?.up()?)?;
     let value = named_children(value).next().unwrap_or(value);
-    of_ty && !made_or_nil(cx, value)
+    Some((ty, cx.text(unparen(key)), value))
 }
 
 /// HV003's fact: the sends on, and receives from, channels held in fields

@@ -614,10 +614,11 @@ fn commits_at_once(cx: &Context, first: Node) -> bool {
             .is_member(call.function, cx.src, "io", "WriteString")
 }
 
-/// True when `call` flushes the writer (`w.(http.Flusher).Flush()`,
-/// `rc.Flush()`): that sends the status and headers as it returns.
-fn flushes(cx: &Context, call: Node) -> bool {
-    Call::of(call).is_some_and(|c| matches!(c.method(cx.src), Some((_, "Flush"))))
+/// True when `call` is a call of the method `name` (`w.WriteHeader(…)`,
+/// `w.(http.Flusher).Flush()`; a flush sends the status and headers as
+/// it returns).
+fn calls_method(cx: &Context, call: Node, name: &str) -> bool {
+    Call::of(call).is_some_and(|c| c.method(cx.src).is_some_and(|(_, m)| m == name))
 }
 
 /// `if err := tmpl.Execute(w, v); err != nil { http.Error(…) }`: the error
@@ -678,7 +679,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // not an encoder that may fail before writing) is the one the
             // second write follows, with or without `first`.
             let first = written_between(&homes, first, second)
-                .filter(|n| commits_at_once(cx, *n) || flushes(cx, *n))
+                .filter(|n| commits_at_once(cx, *n) || calls_method(cx, *n, "Flush"))
                 .unwrap_or(first);
             // Only around the loop when it comes after, or is, the second
             // write: one before it is reached on the same round.
@@ -693,7 +694,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .is_some_and(|(k, _)| k == WriterCall::Status);
             // After a flush the response streams: every later status is
             // one mistake, named once.
-            let flushed = flushes(cx, first);
+            let flushed = calls_method(cx, first, "Flush");
             if seconds.contains(&second.id())
                 || (status_only || flushed) && !firsts.insert(first.id())
             {
@@ -735,7 +736,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
                 // `json.NewEncoder(w).Encode(v)` then `w.WriteHeader(429)`
                 // on one path: no `return` helps; the status belongs first.
-                None if !status_only && is_write_header(cx, second) => d.message.push_str(
+                None if !status_only && calls_method(cx, second, "WriteHeader") => d.message.push_str(
                     " (no safe fix: write the status before the body; move this `WriteHeader` above the first write)",
                 ),
                 None => d
@@ -745,13 +746,6 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(d);
         }
     }
-}
-
-/// True when `call` is a `WriteHeader` method call.
-fn is_write_header(cx: &Context, call: Node) -> bool {
-    call.field("function")
-        .and_then(|f| f.field("field"))
-        .is_some_and(|f| cx.text(f) == "WriteHeader")
 }
 
 /// Adds `return` after the first write when it is the last statement of an

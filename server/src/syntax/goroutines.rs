@@ -1123,18 +1123,7 @@ fn loops_back(case: Node, label: Node, src: &str) -> bool {
             "return_statement" | "goto_statement" => true,
             "break_statement" => match named_children(m).next() {
                 Some(l) => text(l, src) != name,
-                None => m
-                    .ancestors()
-                    .find(|a| {
-                        matches!(
-                            a.kind_name(),
-                            "for_statement"
-                                | "select_statement"
-                                | "expression_switch_statement"
-                                | "type_switch_statement"
-                        )
-                    })
-                    .is_some_and(|a| a.id() == outer.id()),
+                None => super::break_leaves(m, outer, src),
             },
             _ => false,
         }
