@@ -13,7 +13,7 @@
 //! measurement runs in a process of its own, so peaks do not mix). Targets (issue 16): check at
 //! most 2× parse everywhere and 1.5× on 50 MB; peak memory at most 1.5×
 //! parse's. `cargo bench --bench scale -- NAME` runs the inputs whose name
-//! contains NAME.
+//! contains NAME; `-- --write DIR [NAME]` writes those inputs to DIR instead.
 //!
 //! Then the stages after the check, run through the `httpvet` binary on
 //! 10,000 to 40,000 map writes in one handler, each with a fix of its own:
@@ -386,6 +386,19 @@ fn main() {
         return;
     }
     let only = args.iter().find(|a| !a.starts_with('-'));
+    // `--write DIR [NAME]`: writes the inputs (whose name contains NAME) to
+    // DIR, one file each, for a profiler to run on.
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        let out = PathBuf::from(&args[i + 1]);
+        std::fs::create_dir_all(&out).unwrap();
+        let only = args.get(i + 2).filter(|a| !a.starts_with('-'));
+        for (name, make) in inputs() {
+            if only.is_none_or(|o| name.contains(o.as_str())) {
+                std::fs::write(out.join(format!("{}.go", name.replace(' ', "_"))), make()).unwrap();
+            }
+        }
+        return;
+    }
     let dir: PathBuf = std::env::temp_dir().join(format!("httpvet-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     println!(
