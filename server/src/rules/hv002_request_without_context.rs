@@ -19,7 +19,10 @@ outgoing requests that cannot be cancelled: `http.Get`, `http.Head`,
 `http.Post`, `http.PostForm` (as functions, or as methods of
 `http.DefaultClient` or of a known `*http.Client`), `http.NewRequest`, and
 `http.NewRequestWithContext` given `context.Background()` or
-`context.TODO()`. A `NewRequest` that gets its context before it is sent is
+`context.TODO()`, and `req.WithContext` given one when `req` is known to be
+an `*http.Request` (declared as one, made by `http.NewRequest…`, or the
+result of a package function or field declared as one; a logger's or a
+tracer's `WithContext` builds no request). A `NewRequest` that gets its context before it is sent is
 left alone: `req.WithContext(ctx)` later (also from a field it was stored
 in, `s.req.WithContext(ctx)`), returned to the caller, or handed to a
 function together with the context in reach (`s.do(ctx, client, req)`).
@@ -115,12 +118,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 _ => None,
             }
         } else if let Some((client, method)) = call.method(cx.src) {
-            // `req.WithContext(bg)`; not a package's `WithContext`
-            // (`errgroup.WithContext`), which makes no request.
-            let package = client.kind_name() == "identifier"
-                && cx.imports.path_of(cx.text(client)).is_some();
+            // `req.WithContext(bg)` on a value known to be a request; not
+            // a package's `WithContext` (`errgroup.WithContext`) or a
+            // logger's (`log.WithContext(ctx)`), which make no request.
             if method == "WithContext"
-                && !package
+                && is_request(cx, client)
                 && call.arg(0).is_some_and(|c| cx.is_background_context(c))
             {
                 Some(format!(
@@ -161,6 +163,21 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         out.push(d);
         Visit::Descend
     });
+}
+
+/// True when `x` is known to be an `*http.Request`: declared as one, made
+/// by `http.NewRequest…`, or the result of a package function or the field
+/// of a package type declared as one. Anything else (a logger, a value of
+/// unknown type) is not asked about.
+fn is_request(cx: &Context, x: Node) -> bool {
+    if cx.kind_of(x) == Kind::Request {
+        return true;
+    }
+    let Some(ty) = cx.type_of(x) else {
+        return false;
+    };
+    ty.rsplit_once('.')
+        .is_some_and(|(pkg, name)| name == "Request" && cx.imports.path_of(pkg) == Some("net/http"))
 }
 
 /// `req, err := http.NewRequest(…)` followed by `req = req.WithContext(ctx)`

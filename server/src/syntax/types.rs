@@ -213,6 +213,9 @@ fn of_call(expr: Node, src: &str, imports: &Imports) -> Kind {
         return Kind::Other;
     };
     let func = text(func, src);
+    if path == "net/http" && matches!(func, "NewRequest" | "NewRequestWithContext") {
+        return Kind::Request;
+    }
     for (p, n, shown) in UNSAFE_CONSTRUCTORS {
         if *p == path && *n == func {
             return Kind::Unsafe(shown);
