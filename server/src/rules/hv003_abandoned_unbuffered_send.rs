@@ -107,7 +107,12 @@ handed the channel), or never received in the package at all. Sends made
 only while a `bool` field says the loop runs, holding a lock under which
 the stopping code clears that field (`mu.Lock(); defer mu.Unlock(); if
 c.running { c.add <- e }`, and `c.running = false` as it stops the loop),
-cannot come after the loop has gone, and are left alone. A use it
+cannot come after the loop has gone, and are left alone. So is a
+result-or-error pair: each send on the field is the last word of its path
+in a method that sends on another channel field of the same value on its
+other path (`if err != nil { p.errs <- err; return }; p.out <- v`), and
+every `select` that receives it gives up only for those partners (`case v
+:= <-p.out: … case err := <-p.errs: …`): whichever was sent is taken. A use it
 cannot follow (the channel returned, stored elsewhere, handed to an unknown
 function, an exported field outside `main`) leaves the field alone, and so
 does a field that also holds channels from elsewhere (`&sub{txs: txs}` with
@@ -1755,6 +1760,8 @@ struct Uses<'a> {
     /// Sends that cannot give up, and calls of helpers that send on it.
     sends: Vec<Node<'a>>,
     receive: Receive,
+    /// The receives that sit in a `select` that can give up on them.
+    giving_up: Vec<Node<'a>>,
     /// Locals declared from the field (`ch := x.f`, `var ch = x.f`), by
     /// name and the declared name's node.
     aliases: Vec<(&'a str, Node<'a>)>,
@@ -1788,6 +1795,9 @@ impl<'a> Uses<'a> {
             }
             "unary_expression" | "range_clause" => match receive_at(p, same, cx.src) {
                 Some(how) => {
+                    if how == Receive::GivesUp {
+                        self.giving_up.push(p);
+                    }
                     self.receive = self.receive.and(how);
                     true
                 }
@@ -1880,6 +1890,7 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
     let mut uses = Uses {
         sends: Vec::new(),
         receive: Receive::Never,
+        giving_up: Vec::new(),
         aliases: Vec::new(),
     };
     let mut lost = false;
@@ -1935,11 +1946,18 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
             Visit::Descend
         });
     }
-    let Uses { sends, receive, .. } = uses;
+    let Uses {
+        sends,
+        receive,
+        giving_up,
+        ..
+    } = uses;
     if lost || sends.is_empty() || receive == Receive::Waits {
         return None;
     }
-    if receive == Receive::GivesUp && sent_while_running(cx, ty, &sends) {
+    if receive == Receive::GivesUp
+        && (sent_while_running(cx, ty, &sends) || one_of_a_pair(cx, ty, field, &sends, &giving_up))
+    {
         return None;
     }
     let why = if receive == Receive::Never {
@@ -1962,6 +1980,93 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         format!("make `{field}` with room for every send, or send in a `select` that also gives up (`<-ctx.Done()`, a done channel)")
     });
     Some(d)
+}
+
+/// True for a result-or-error pair of fields: each send on `field` is its
+/// function's last word on its path, and the same function's other last
+/// words send on other channel fields of `ty` of the same value
+/// (`if err != nil { p.errs <- err; return }; p.out <- v`). Every `select`
+/// that could give up on `field` (`giving_up`) gives up only for one of
+/// those fields of the same value: whichever the sender sent on, it is
+/// received.
+fn one_of_a_pair<'a>(
+    cx: &Context<'a>,
+    ty: &str,
+    field: &str,
+    sends: &[Node<'a>],
+    giving_up: &[Node<'a>],
+) -> bool {
+    // A selector `x.g` naming a channel field of `ty`: (`x`, `g`).
+    let field_of_ty = |n: Node<'a>| {
+        let n = unparen(n);
+        let d = cx.field_decl(n).filter(|d| d.type_name == ty)?;
+        Some((cx.text(n.field("operand")?), d.name.as_str()))
+    };
+    let mut partners: Option<HashSet<&str>> = None;
+    for &send in sends {
+        let Some((operand, _)) = (send.kind_name() == "send_statement")
+            .then(|| send.field("channel").and_then(field_of_ty))
+            .flatten()
+        else {
+            return false;
+        };
+        let Some(body) = enclosing_function(send).and_then(|f| f.field("body")) else {
+            return false;
+        };
+        let words = crate::syntax::goroutines::last_words(body, cx.src);
+        let own = format!("{operand}.{field}");
+        if !words.contains(&own.as_str()) {
+            return false;
+        }
+        let here: HashSet<&str> = words
+            .iter()
+            .filter_map(|w| w.strip_prefix(operand)?.strip_prefix('.'))
+            .filter(|g| *g != field)
+            .collect();
+        partners = Some(match partners {
+            None => here,
+            Some(p) => p.intersection(&here).copied().collect(),
+        });
+    }
+    let Some(partners) = partners.filter(|p| !p.is_empty()) else {
+        return false;
+    };
+    giving_up.iter().all(|&recv| {
+        let Some(operand) = recv.field("operand").and_then(field_of_ty).map(|(o, _)| o) else {
+            return false;
+        };
+        let Some(select) = recv
+            .ancestors_in_function()
+            .find(|a| a.kind_name() == "communication_case")
+            .and_then(|c| c.up())
+        else {
+            return false;
+        };
+        named_children(select)
+            .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
+            .all(|c| {
+                if c.kind_name() == "default_case" {
+                    return false;
+                }
+                if crate::syntax::contains(c, recv) {
+                    return true;
+                }
+                // `case v := <-x.g:` or `case <-x.g:` for a partner `g`.
+                let received = c.field("communication").and_then(|m| {
+                    let e = match m.kind_name() {
+                        "receive_statement" => m.field("right")?,
+                        _ => named_children(m).next()?,
+                    };
+                    let e = unparen(e);
+                    (e.kind_name() == "unary_expression")
+                        .then(|| e.field("operand"))
+                        .flatten()
+                });
+                received
+                    .and_then(field_of_ty)
+                    .is_some_and(|(o, g)| o == operand && partners.contains(g))
+            })
+    })
 }
 
 /// True for `make(…)` or `nil`: a value that brings no channel from
