@@ -73,6 +73,11 @@ fn hv009_says_what_to_do_when_no_fix_fits() {
             "write the status before the body",
         ),
         (
+            "failed_write.go",
+            "http.Error(w, err.Error(), http.StatusBadGateway)",
+            "log the error instead",
+        ),
+        (
             "flush.go",
             "http.Error(w, err.Error(), http.StatusInternalServerError)",
             "flushed and is streaming",

@@ -678,17 +678,22 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // A write on the way that sent the status at once (`w.Write`,
             // not an encoder that may fail before writing) is the one the
             // second write follows, with or without `first`.
-            let first = written_between(&homes, first, second)
+            let between = written_between(&homes, first, second);
+            let first = between
                 .filter(|n| commits_at_once(cx, *n) || calls_method(cx, *n, "Flush"))
                 .unwrap_or(first);
+            // `w.WriteHeader(code)`, then `if err := enc.Encode(v); err != nil
+            // { http.Error(…) }`: the failed write is the later one.
+            let failed = in_error_branch_of(cx, second, first)
+                || between.is_some_and(|b| in_error_branch_of(cx, second, b));
             // Only around the loop when it comes after, or is, the second
             // write: one before it is reached on the same round.
             let looped = around_a_loop(first, second) && first.start_byte() >= second.start_byte();
-            pairs.push((looped, second.start_byte(), second, first));
+            pairs.push((looped, second.start_byte(), second, first, failed));
         }
-        pairs.sort_by_key(|&(looped, at, _, _)| (looped, at));
+        pairs.sort_by_key(|&(looped, at, _, _, _)| (looped, at));
         let (mut seconds, mut firsts) = (HashSet::new(), HashSet::new());
-        for (looped, _, second, first) in pairs {
+        for (looped, _, second, first, failed) in pairs {
             let status_only = Call::of(first)
                 .and_then(|c| status.classify(&c))
                 .is_some_and(|(k, _)| k == WriterCall::Status);
@@ -728,7 +733,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
                 // `if _, err := w.Write(b); err != nil { http.Error(…) }`:
                 // the write failed on the connection, after the status.
-                None if in_error_branch_of(cx, second, first) => d.message.push_str(
+                None if failed => d.message.push_str(
                     " (no safe fix: the write failed after the status went out; log the error instead of writing a status)",
                 ),
                 None if flushed => d.message.push_str(
