@@ -145,6 +145,9 @@ pub struct FuncSummary {
     /// Its first result is a type of the package by value (`T`, not `*T`):
     /// for a struct, the caller gets a copy of its own.
     pub result_by_value: bool,
+    /// Its first result is a pointer to a value it just made and handed to
+    /// no one else (a constructor, or a method that builds a snapshot).
+    pub result_fresh: Option<crate::syntax::Fresh>,
 }
 
 /// What a rule records about one declaration for the checks of other
@@ -653,6 +656,7 @@ impl FileSummary {
             params: facts,
             result,
             result_by_value,
+            result_fresh: crate::syntax::fresh_result(decl, src),
         });
     }
 }

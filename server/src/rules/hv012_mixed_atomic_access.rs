@@ -4,7 +4,10 @@ use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Related};
 use crate::syntax::atomics::target as atomic_target;
 use crate::syntax::NodeKind;
-use crate::syntax::{address_of, enclosing_function, named_children, text, unparen, visit, Visit};
+use crate::syntax::{
+    address_of, enclosing_function, keeps_to_itself, keeps_to_itself_past, named_children,
+    new_value, text, unparen, visit, Fresh, Visit,
+};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -31,7 +34,10 @@ it before the value is shared), and a function filling in a value it just made (
 its own maps too, in loops that only reach into its fields, or in a branch
 whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
-literal, or asked a method. A field of another struct type that shares the
+literal, or asked a method. A value is just made by `&T{…}`, `new(T)`, or
+a package constructor that returns one it made and handed to no one else
+(`c := newGauges()`, or `snap := g.copyOut()` where `copyOut` fills in a
+`newGauges()` with atomic loads and returns it). A field of another struct type that shares the
 name is a different variable, and so is a local declared again in an inner
 block (`next := i % n` in a loop beside the function's `var next int64`). So is a local read by its own function after every atomic update of it
 has run: updates the function makes itself, or makes in a callback it
@@ -871,7 +877,7 @@ fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
             if makes(cx, p, name) {
                 return true;
             }
-            if cx.text(p).contains(name) && !keeps_to_itself(cx, p, name) {
+            if cx.text(p).contains(name) && !keeps_to_itself(p, name, cx.src) {
                 return false;
             }
         }
@@ -891,9 +897,9 @@ fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
             "if_statement" => ["initializer", "condition"]
                 .into_iter()
                 .filter_map(|f| outer.field(f))
-                .all(|h| keeps_to_itself(cx, h, name)),
+                .all(|h| keeps_to_itself(h, name, cx.src)),
             "for_statement" | "expression_switch_statement" | "type_switch_statement" => {
-                keeps_to_itself(cx, outer, name)
+                keeps_to_itself(outer, name, cx.src)
             }
             "labeled_statement" => true,
             _ => false,
@@ -906,14 +912,19 @@ fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
     false
 }
 
-/// True when `stmt` declares `name` alone, as a new value: `name := &T{…}`,
-/// `T{…}`, `new(T)`, or `var name T`.
+/// True when `stmt` declares or sets `name` alone, as a new value: `name
+/// := &T{…}`, `T{…}`, `new(T)`, a fresh constructor's result, `var name T`,
+/// or `name = &T{…}`.
 fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
     let list = |l: Option<Node<'t>>| -> Vec<Node<'t>> {
         l.map(|l| named_children(l).collect()).unwrap_or_default()
     };
     let (names, values, typed) = match stmt.kind_name() {
         "short_var_declaration" => (list(stmt.field("left")), list(stmt.field("right")), false),
+        // `n = &T{…}`: from here on `n` holds the new value.
+        "assignment_statement" if stmt.field("operator").is_some_and(|o| cx.text(o) == "=") => {
+            (list(stmt.field("left")), list(stmt.field("right")), false)
+        }
         "var_declaration" => match named_children(stmt).collect::<Vec<_>>().as_slice() {
             [spec] if spec.kind_name() == "var_spec" => {
                 let names = crate::syntax::fields(*spec, "name");
@@ -927,84 +938,41 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
         },
         _ => return false,
     };
-    let new_value = |v: Node| {
-        let v = unparen(v);
-        let v = address_of(v, cx.src).unwrap_or(v);
-        match v.kind_name() {
-            "composite_literal" => true,
-            "call_expression" => v.field("function").is_some_and(|f| cx.text(f) == "new"),
-            _ => false,
-        }
-    };
     matches!(names.as_slice(), [n] if cx.text(*n) == name)
         && match values.as_slice() {
             [] => typed,
-            [v] => new_value(*v),
+            [v] => new_value(*v, cx.src) || fresh_call(cx, *v),
             _ => false,
         }
 }
 
-/// True when `stmt` does not let the value in `name` out: it names it only
-/// to reach its fields (`name.f = v`, `name.f[k]++`, `n := name.g.h`, in
-/// loops and conditions too), never bare (passed, stored, returned), never
-/// to call a method on it (the method could hand it on; one of a field's
-/// reaches that field only), never to take a field's address, and never
-/// inside a function literal.
-fn keeps_to_itself(cx: &Context, stmt: Node, name: &str) -> bool {
-    keeps_to_itself_past(cx, stmt, name, None)
-}
-
-/// [`keeps_to_itself`], where the names `declared` declares (its left
-/// side) are not uses.
-fn keeps_to_itself_past(cx: &Context, stmt: Node, name: &str, declared: Option<Node>) -> bool {
-    let mut kept = true;
-    visit(stmt, |n| {
-        if n.kind_name() == "func_literal" {
-            kept = !crate::syntax::mentions(n, cx.src, name);
-            return if kept { Visit::Skip } else { Visit::Stop };
-        }
-        if n.kind_name() != "identifier" || cx.text(n) != name {
-            return Visit::Descend;
-        }
-        let declaring = declared.is_some_and(|d| {
-            n.up().is_some_and(|l| {
-                (l.id() == d.id() && d.kind_name() == "var_spec")
-                    || d.field("left").is_some_and(|left| left.id() == l.id())
-            })
-        });
-        if declaring {
-            return Visit::Descend;
-        }
-        // The chain of field selections and indexes rooted at `name`.
-        let mut top = n;
-        while let Some(up) = top.up() {
-            let through = match up.kind_name() {
-                "selector_expression" | "index_expression" => "operand",
-                _ => break,
-            };
-            if up.field(through).map(|o| o.id()) != Some(top.id()) {
-                break;
+/// True for a call of a package function or method whose result is a value
+/// it just made and handed out to no one else (see
+/// [`crate::syntax::Fresh`]): `d := newStats()`, `snap := s.Copy()`.
+fn fresh_call(cx: &Context, v: Node) -> bool {
+    /// Constructors calling constructors: a few deep.
+    const DEPTH: usize = 4;
+    let v = unparen(v);
+    if v.kind_name() != "call_expression" {
+        return false;
+    }
+    let mut fresh = v
+        .field("function")
+        .and_then(|f| cx.callee(f))
+        .and_then(|s| s.result_fresh.as_ref());
+    for _ in 0..DEPTH {
+        match fresh {
+            Some(Fresh::Here) => return true,
+            Some(Fresh::Via(g)) => {
+                fresh = cx
+                    .index
+                    .func(g, false)
+                    .and_then(|s| s.result_fresh.as_ref());
             }
-            top = up;
+            None => return false,
         }
-        let used = top.up();
-        // `x.M()` may hand `x` on; `x.f.M()` hands on `x.f` at most, which
-        // reaches none of `x`'s other fields.
-        let own_method = top.field("operand").map(|o| o.id()) == Some(n.id());
-        kept = top.id() != n.id()
-            && !used.is_some_and(|u| {
-                (u.kind_name() == "call_expression"
-                    && u.field("function").map(|f| f.id()) == Some(top.id())
-                    && own_method)
-                    || address_of(u, cx.src).is_some()
-            });
-        if kept {
-            Visit::Descend
-        } else {
-            Visit::Stop
-        }
-    });
-    kept
+    }
+    false
 }
 
 /// True when `operand` is a struct the function holds by value: a value
@@ -1049,7 +1017,7 @@ fn copied_local(cx: &Context, name: Node) -> bool {
     by_value
         && crate::syntax::enclosing_function(name)
             .and_then(|f| f.field("body"))
-            .is_some_and(|body| keeps_to_itself_past(cx, body, cx.text(name), declared))
+            .is_some_and(|body| keeps_to_itself_past(body, cx.text(name), declared, false, cx.src))
 }
 
 /// `n := atomic.Add…(&x, d)` when the read follows a dropped Add (preferred),

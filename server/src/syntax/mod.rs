@@ -545,6 +545,162 @@ pub fn address_of<'t>(n: Node<'t>, src: &str) -> Option<Node<'t>> {
     n.field("operand").map(unparen)
 }
 
+/// True for a value made on the spot: `&T{…}`, `T{…}` or `new(T)`.
+pub fn new_value(v: Node, src: &str) -> bool {
+    let v = unparen(v);
+    let v = address_of(v, src).unwrap_or(v);
+    match v.kind_name() {
+        "composite_literal" => true,
+        "call_expression" => v.field("function").is_some_and(|f| text(f, src) == "new"),
+        _ => false,
+    }
+}
+
+/// True when `stmt` does not let the value in `name` out: it names it only
+/// to reach its fields (`name.f = v`, `name.f[k]++`, `n := name.g.h`, in
+/// loops and conditions too), never bare (passed, stored, returned), never
+/// to call a method on it (the method could hand it on; one of a field's
+/// reaches that field only), never to take a field's address, and never
+/// inside a function literal.
+pub fn keeps_to_itself(stmt: Node, name: &str, src: &str) -> bool {
+    keeps_to_itself_past(stmt, name, None, false, src)
+}
+
+/// [`keeps_to_itself`], where the names `declared` declares (its left
+/// side) are not uses, and with `returned`, neither is `return name` (the
+/// first result): the value goes back to the caller and no one else.
+pub fn keeps_to_itself_past(
+    stmt: Node,
+    name: &str,
+    declared: Option<Node>,
+    returned: bool,
+    src: &str,
+) -> bool {
+    let mut kept = true;
+    visit(stmt, |n| {
+        if n.kind_name() == "func_literal" {
+            kept = !mentions(n, src, name);
+            return if kept { Visit::Skip } else { Visit::Stop };
+        }
+        if n.kind_name() != "identifier" || text(n, src) != name {
+            return Visit::Descend;
+        }
+        let declaring = declared.is_some_and(|d| {
+            n.up().is_some_and(|l| {
+                (l.id() == d.id() && d.kind_name() == "var_spec")
+                    || d.field("left").is_some_and(|left| left.id() == l.id())
+            })
+        });
+        let handed_back = returned
+            && n.prev_named_sibling().is_none()
+            && n.up().is_some_and(|l| {
+                l.kind_name() == "expression_list"
+                    && l.up().is_some_and(|r| r.kind_name() == "return_statement")
+            });
+        if declaring || handed_back {
+            return Visit::Descend;
+        }
+        // The chain of field selections and indexes rooted at `name`.
+        let mut top = n;
+        while let Some(up) = top.up() {
+            let through = match up.kind_name() {
+                "selector_expression" | "index_expression" => "operand",
+                _ => break,
+            };
+            if up.field(through).map(|o| o.id()) != Some(top.id()) {
+                break;
+            }
+            top = up;
+        }
+        let used = top.up();
+        // `x.M()` may hand `x` on; `x.f.M()` hands on `x.f` at most, which
+        // reaches none of `x`'s other fields.
+        let own_method = top.field("operand").map(|o| o.id()) == Some(n.id());
+        kept = top.id() != n.id()
+            && !used.is_some_and(|u| {
+                (u.kind_name() == "call_expression"
+                    && u.field("function").map(|f| f.id()) == Some(top.id())
+                    && own_method)
+                    || address_of(u, src).is_some()
+            });
+        if kept {
+            Visit::Descend
+        } else {
+            Visit::Stop
+        }
+    });
+    kept
+}
+
+/// How a function's first result is a value it just made and handed to no
+/// one else: a constructor's `return &T{…}` or `return new(T)`, or a
+/// local made so (`s := new(T)`, or `s := newT()`, a call of another
+/// constructor) that the body only fills in before `return s`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fresh {
+    /// Made here.
+    Here,
+    /// Made by package function `.0`, when that one is fresh too.
+    Via(String),
+}
+
+/// The [`Fresh`] of function declaration `decl`, whose first result is a
+/// pointer: `None` when some `return` hands back anything else.
+pub fn fresh_result(decl: Node, src: &str) -> Option<Fresh> {
+    let first = typeref::result_types(decl, src).first().copied()?;
+    if first.kind_name() != "pointer_type" {
+        return None;
+    }
+    let body = decl.field("body")?;
+    let mut returned: Vec<Node> = Vec::new();
+    let mut plain = true;
+    visit_kinds_no_funcs(body, crate::kinds!("return_statement"), |r| {
+        match named_children(r)
+            .next()
+            .and_then(|l| named_children(l).next())
+        {
+            Some(v) => returned.push(unparen(v)),
+            None => plain = false,
+        }
+        Visit::Skip
+    });
+    if !plain || returned.is_empty() {
+        return None;
+    }
+    if returned.iter().all(|v| new_value(*v, src)) {
+        return Some(Fresh::Here);
+    }
+    // One local, made by the body's own first statements' declaration.
+    let name = text(*returned.first()?, src);
+    if returned
+        .iter()
+        .any(|v| v.kind_name() != "identifier" || text(*v, src) != name)
+    {
+        return None;
+    }
+    let stmts = statements(body);
+    let decl_stmt = stmts.iter().find(|s| {
+        s.kind_name() == "short_var_declaration"
+            && s.field("left")
+                .is_some_and(|l| named_children(l).map(|n| text(n, src)).eq([name]))
+    })?;
+    let value = decl_stmt
+        .field("right")
+        .and_then(|r| named_children(r).collect::<Vec<_>>().into_iter().next())?;
+    let made = if new_value(value, src) {
+        Fresh::Here
+    } else {
+        let value = unparen(value);
+        let f = (value.kind_name() == "call_expression")
+            .then(|| value.field("function"))
+            .flatten()
+            .filter(|f| f.kind_name() == "identifier")?;
+        Fresh::Via(text(f, src).to_string())
+    };
+    // Nothing but the declaration and `return name` names it bare.
+    keeps_to_itself_past(body, name, Some(*decl_stmt), true, src).then_some(made)
+}
+
 /// `x != nil` (or `nil != x`) or `x == nil`: `x`, and true for `!=`.
 pub fn nil_test<'t>(cond: Node<'t>, src: &str) -> Option<(Node<'t>, bool)> {
     let c = unparen(cond);
