@@ -23,7 +23,10 @@ the port in use it returns at once, and `main` ends with status 0. When a fixed
 `time.Sleep` triggers the shutdown, the message says so. A shutdown that a
 watchdog guards is left alone: a `time.AfterFunc(d, f)` armed before it, in
 the same function, whose `f` ends the process (`os.Exit`, a `Fatal` log
-call, `panic`). `Serve(ln)` on a
+call, `panic`). So is a context that gets a deadline on a configured path
+before the shutdown (`if s.grace != nil { ctx, cancel =
+context.WithTimeout(ctx, *s.grace) }`): waiting for every handler is then
+the user's setting. `Serve(ln)` on a
 listener the caller already opened is left alone (the failure to listen was
 reported there), and so is a `ListenAndServe` method of a type that is not
 `*http.Server`.

@@ -965,6 +965,15 @@ impl<'a> Context<'a> {
         });
         let named = assignments.get(name).map_or(&[][..], |v| &v[..]);
         let before = named.partition_point(|n| n.start_byte() < e.start_byte());
+        let value_of = |n: Node<'a>| {
+            crate::syntax::scope::assigned_pairs(n)
+                .into_iter()
+                .find(|(l, _)| self.text(*l) == name)
+                .map(|(_, v)| v)
+        };
+        // `ctx = context.WithTimeout(…)` in a branch between the value and
+        // `e` (`if s.timeout != nil { … }`): `e` may hold either.
+        let mut other_on_a_branch = false;
         let init = named[..before].iter().rev().find_map(|&n| {
             let around = n
                 .up()
@@ -972,15 +981,17 @@ impl<'a> Context<'a> {
             // `ctx, cancel := context.WithCancel(ctx)`: the `ctx` inside is
             // the one before.
             let holds_e = e.start_byte() < n.end_byte();
+            if !around && !holds_e && n.kind_name() == "assignment_statement" {
+                other_on_a_branch |=
+                    value_of(n).is_some_and(|v| !self.background_at(v, depth + 1, derived));
+            }
             if !around || holds_e || self.nil_fallback(n, name) {
                 return None;
             }
-            crate::syntax::scope::assigned_pairs(n)
-                .into_iter()
-                .find(|(l, _)| self.text(*l) == name)
-                .map(|(_, v)| v)
+            value_of(n)
         });
-        init.is_some_and(|v| v.id() != e.id() && self.background_at(v, depth + 1, derived))
+        !other_on_a_branch
+            && init.is_some_and(|v| v.id() != e.id() && self.background_at(v, depth + 1, derived))
     }
 
     /// True when `assign` sits in `if name == nil { … }`: a default for a
