@@ -37,7 +37,14 @@ anything could share it: it is not yet passed on, captured by a function
 literal, or asked a method. A value is just made by `&T{…}`, `new(T)`, or
 a package constructor that returns one it made and handed to no one else
 (`c := newGauges()`, or `snap := g.copyOut()` where `copyOut` fills in a
-`newGauges()` with atomic loads and returns it). A field of another struct type that shares the
+`newGauges()` with atomic loads and returns it). A field that some
+atomic update adds from the same field of another value
+(`atomic.AddUint64(&total.rows, part.rows)`), and that no code loads
+atomically, is counted plainly in private values and merged into a shared
+one read once the work is done: which value a plain access reaches cannot
+be told, and the rule stays silent on that field. An atomic load anywhere
+says that readers run while it is updated, and plain accesses are reported
+again. A field of another struct type that shares the
 name is a different variable, and so is a local declared again in an inner
 block (`next := i % n` in a loop beside the function's `var next int64`). So is a local read by its own function after every atomic update of it
 has run: updates the function makes itself, or makes in a callback it
@@ -62,7 +69,9 @@ access reaches it inside a value field of another struct
 `&s.live` nor calls that method on `s.live`: finished counts merged as
 values are not the live ones. So is a copy the function holds alone: a
 struct returned by value from a function of the package (`u :=
-c.snapshot()`, where `snapshot` returns `counts`, not `*counts`), whose
+c.snapshot()`, where `snapshot` returns `counts`, not `*counts`), or taken
+from a map or slice of such values (`s, ok := byBucket[b]` with a
+`map[string]counts`), whose
 fields the function only reads or sets, never taking its address, calling
 its methods or handing it on.
 
@@ -123,6 +132,15 @@ struct Target {
     /// For a field: the struct values its atomic accesses reach it
     /// through, one chain per access (see [`Chain`]).
     chains: Vec<Chain>,
+    /// For a field: some atomic update adds the same field of another
+    /// value of the type (`atomic.AddUint64(&total.n, part.n)`), and no
+    /// code loads it atomically. Values of the type are then kept private,
+    /// counted plainly and merged into a shared one that is read once the
+    /// work is done: which value a plain access reaches cannot be told.
+    merged: bool,
+    /// For a field: some code loads it atomically, so readers run while it
+    /// is updated.
+    loaded: bool,
 }
 
 /// The value fields a field access goes through, innermost first, up to
@@ -180,6 +198,8 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                     message: format!("`{}` is accessed atomically here", t.name),
                 },
                 chains: Vec::new(),
+                merged: false,
+                loaded: false,
             };
             let e = match key {
                 Some(key) => {
@@ -189,6 +209,8 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                 None => globals.vars.entry(t.name.clone()).or_insert_with(target),
             };
             e.guard.add(&t.held);
+            e.merged |= t.merged;
+            e.loaded |= t.loaded;
             // Atomic calls of two widths on one variable: the width is unknown.
             if e.width != t.width {
                 e.width.clear();
@@ -258,6 +280,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                                     format!("`{name}` is accessed atomically here"),
                                 ),
                                 chains: Vec::new(),
+                                merged: false,
+                                loaded: false,
                             });
                     }
                 }
@@ -571,7 +595,10 @@ fn plain_access<'a>(
             let target = globals
                 .fields
                 .get(&(decl.type_name.clone(), field.to_string()))?;
-            if !may_share(cx, n, operand, &target.chains, places) {
+            if (target.merged && !target.loaded)
+                || merge_source(cx, n)
+                || !may_share(cx, n, operand, &target.chains, places)
+            {
                 return None;
             }
             (field, target)
@@ -975,6 +1002,34 @@ fn fresh_call(cx: &Context, v: Node) -> bool {
     false
 }
 
+/// True when `n` (`part.rows`) is what an atomic add adds to the same field
+/// of another value (`atomic.AddUint64(&total.rows, part.rows)`): the
+/// merge reads its source as a value of its own.
+fn merge_source(cx: &Context, n: Node) -> bool {
+    let Some(call) = n
+        .up()
+        .filter(|l| l.kind_name() == "argument_list")
+        .and_then(|l| l.up())
+        .and_then(crate::syntax::Call::of)
+    else {
+        return false;
+    };
+    if call.arg(1).map(|a| a.id()) != Some(n.id()) {
+        return false;
+    }
+    let Some((target, _)) = atomic_target(call.node, cx.src, cx.imports) else {
+        return false;
+    };
+    let f = unparen(call.function);
+    let adds = cx.text(f.field("field").unwrap_or(f)).starts_with("Add");
+    let target = unparen(target);
+    let field = |x: Node| x.field("field").map(|f| cx.text(f));
+    let operand = |x: Node| x.field("operand").map(|o| cx.text(o));
+    adds && target.kind_name() == "selector_expression"
+        && field(target) == field(n)
+        && operand(target) != operand(n)
+}
+
 /// True when `operand` is a struct the function holds by value: a value
 /// parameter or receiver, a local copy ([`copied_local`]), or a non-pointer
 /// field of one. Its fields are the function's own copy, which no other
@@ -996,22 +1051,44 @@ fn own_copy(cx: &Context, operand: Node) -> bool {
 
 /// True when the local `name` holds a struct copied by value from a call of
 /// the package that returns one (`u := c.snapshot()`, where `snapshot`
-/// returns a `Counts`, not a `*Counts`), and the function only ever reaches
+/// returns a `Counts`, not a `*Counts`), or from a map or slice of such
+/// values (`s, ok := stats[bucket]`), and the function only ever reaches
 /// into its fields: never takes its address, calls its methods, hands it
 /// on or captures it in a literal. No other goroutine can see that copy.
 fn copied_local(cx: &Context, name: Node) -> bool {
     let Some(value) = crate::syntax::typeref::initial_value(name, cx.src) else {
         return false;
     };
-    let by_value = value.kind_name() == "call_expression"
-        && value
-            .field("function")
-            .and_then(|f| cx.callee(f))
-            .is_some_and(|f| f.result_by_value)
-        && cx
-            .type_of(value)
-            .and_then(|t| cx.index.type_decl(&t))
-            .is_some_and(|d| d.underlying == "struct{…}");
+    let is_struct = |t: &str| {
+        cx.index
+            .type_decl(t)
+            .is_some_and(|d| d.underlying == "struct{…}")
+    };
+    let by_value = match value.kind_name() {
+        "call_expression" => {
+            value
+                .field("function")
+                .and_then(|f| cx.callee(f))
+                .is_some_and(|f| f.result_by_value)
+                && cx.type_of(value).is_some_and(|t| is_struct(&t))
+        }
+        // `s, ok := stats[bucket]` from a `map[string]Stats`: a copy.
+        "index_expression" => {
+            let map_type = value
+                .field("operand")
+                .and_then(|o| crate::syntax::typeref::type_ref(o, cx.src, cx.imports));
+            match map_type {
+                Some(crate::syntax::typeref::TypeRef::Named(t)) => {
+                    crate::syntax::typeref::element_type(&t).is_some_and(|e| {
+                        let e = e.trim();
+                        !e.starts_with('*') && is_struct(&crate::syntax::typeref::normalise(e))
+                    })
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    };
     // `v := f()` or `var v = f()`: the statement or spec that declares it.
     let declared = value.up().and_then(|list| list.up());
     by_value
@@ -1258,6 +1335,11 @@ pub struct AtomicTarget {
     owner: Option<crate::syntax::typeref::TypeRef>,
     /// The locks held at the call (see [`held_locks`]).
     held: Vec<HeldLock>,
+    /// `atomic.AddUint64(&total.n, part.n)`: the update adds the same field
+    /// of another value (see [`Target::merged`]).
+    merged: bool,
+    /// `atomic.LoadUint64(&x.n)`: a read (see [`Target::merged`]).
+    loaded: bool,
 }
 
 /// What the atomic accesses of one target hold.
@@ -1377,8 +1459,10 @@ impl crate::index::Fact for AtomicTarget {
             location: _,
             owner,
             held,
+            merged,
+            loaded,
         } = self;
-        format!("atomic {name} {field} {width} {owner:?} {held:?}")
+        format!("atomic {name} {field} {width} {owner:?} {held:?} {merged} {loaded}")
     }
 
     /// A file that reads the variable plainly needs a check, whatever it
@@ -1442,8 +1526,36 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
             Some(func) => held_locks(src, &lock_sites, Some(decl), func, n, &mut held_memo),
             None => Vec::new(),
         };
+        // `atomic.AddUint64(&qs.n, src.n)`: the field of another value.
+        let call = crate::syntax::Call::of(n);
+        let function = call.as_ref().map(|c| {
+            let f = unparen(c.function);
+            text(f.field("field").unwrap_or(f), src)
+        });
+        let loaded = field && function.is_some_and(|f| f.starts_with("Load"));
+        let merged = field
+            && call
+                .filter(|_| function.is_some_and(|f| f.starts_with("Add")))
+                .and_then(|c| c.arg(1))
+                .map(unparen)
+                .filter(|d| d.kind_name() == "selector_expression")
+                .is_some_and(|d| {
+                    d.field("field").map(|f| text(f, src)) == Some(name)
+                        && d.field("operand").map(|o| text(o, src))
+                            != target.field("operand").map(|o| text(o, src))
+                });
         // Every width is kept: fields of different structs share names.
-        if !local && seen.insert((name, field, width, owner.clone(), held.clone())) {
+        if !local
+            && seen.insert((
+                name,
+                field,
+                width,
+                owner.clone(),
+                held.clone(),
+                merged,
+                loaded,
+            ))
+        {
             found.push(AtomicTarget {
                 name: name.to_string(),
                 field,
@@ -1451,6 +1563,8 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
                 location: crate::diagnostic::Location::of_node(&at.file.path, target),
                 owner,
                 held,
+                merged,
+                loaded,
             });
         }
         Visit::Descend
