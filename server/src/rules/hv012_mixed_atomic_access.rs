@@ -49,7 +49,10 @@ name is a different variable, and so is a local declared again in an inner
 block (`next := i % n` in a loop beside the function's `var next int64`). So is a local read by its own function after every atomic update of it
 has run: updates the function makes itself, or makes in a callback it
 passes to a call (`walk(items, func(…) { atomic.AddUint64(&seen, 1) })`,
-then `seen` read after `walk` returns), not in a `go` statement; and so is
+then `seen` read after `walk` returns), not in a `go` statement, or made
+in goroutines that each send on a channel after their last update, when
+the function receives from it in a loop it cannot break out of before the
+read (fan out, count, gather every result); and so is
 a local the function sets up before it is shared: before the first atomic
 update, the first function literal that makes one, and the first `&x`, in
 no loop that reaches them (`var pending int64; for … { pending++ }`, then
@@ -565,7 +568,11 @@ fn plain_access<'a>(
                     let own = enclosing_function(n).is_some_and(|f| f.id() == func.id());
                     let settled = t.settled.is_some_and(|at| n.start_byte() >= at) && own;
                     let unshared = own && before_shared(func, n, t.shared_from);
-                    if settled || unshared || waited_before(cx, func, n, locked) {
+                    if settled
+                        || unshared
+                        || waited_before(cx, func, n, locked)
+                        || gathered_before(cx, func, n, name)
+                    {
                         return None;
                     }
                     (name, t)
@@ -1312,6 +1319,75 @@ fn waited_before(cx: &Context, func: Node, at: Node, memo: &LockedMemo) -> bool 
             first
         });
     first.is_some_and(|w| w < at.start_byte())
+}
+
+/// True when the goroutines of `func` that update the local `name`
+/// atomically each send on a channel after their last update, and `func`
+/// receives from that channel in a loop it cannot break out of before `at`:
+/// fan out, count atomically, gather every result, then read (`for i := 0;
+/// i < len(parts); i++ { r := <-results; … }`). Each receive comes after
+/// its goroutine's updates.
+fn gathered_before(cx: &Context, func: Node, at: Node, name: &str) -> bool {
+    let src = cx.src;
+    let updates = |g: Node| -> Option<usize> {
+        let mut last = None;
+        visit(g, |m| {
+            if let Some((t, _)) = atomic_target(m, src, cx.imports) {
+                if unparen(t).kind_name() == "identifier" && text(unparen(t), src) == name {
+                    last = Some(m.end_byte());
+                }
+            }
+            Visit::Descend
+        });
+        last
+    };
+    // The channels every updating goroutine sends on after its updates.
+    let mut channels: Option<Vec<&str>> = None;
+    let mut all_send = true;
+    crate::syntax::visit_kinds(func, crate::kinds!("go_statement"), |g| {
+        let Some(last_update) = updates(g) else {
+            return Visit::Skip;
+        };
+        let mut sent: Vec<&str> = Vec::new();
+        visit(g, |m| {
+            if m.kind_name() == "send_statement" && m.start_byte() > last_update {
+                if let Some(c) = m.field("channel").map(unparen) {
+                    sent.push(text(c, src));
+                }
+            }
+            Visit::Descend
+        });
+        channels = Some(match channels.take() {
+            None => sent,
+            Some(c) => c.into_iter().filter(|x| sent.contains(x)).collect(),
+        });
+        all_send &= channels.as_ref().is_some_and(|c| !c.is_empty());
+        Visit::Skip
+    });
+    let Some(channels) = channels.filter(|c| all_send && !c.is_empty()) else {
+        return false;
+    };
+    let mut gathered = false;
+    crate::syntax::visit_kinds_no_funcs(func, crate::kinds!("for_statement"), |l| {
+        if l.end_byte() > at.start_byte() {
+            return Visit::Skip;
+        }
+        let Some(body) = l.field("body") else {
+            return Visit::Skip;
+        };
+        let receives = crate::syntax::any_no_funcs(body, |m| {
+            m.kind_name() == "unary_expression"
+                && m.field("operator").is_some_and(|o| text(o, src) == "<-")
+                && m.field("operand")
+                    .is_some_and(|c| channels.contains(&text(unparen(c), src)))
+        });
+        if receives && !crate::syntax::has_kind_no_funcs(body, crate::kinds!("break_statement")) {
+            gathered = true;
+            return Visit::Stop;
+        }
+        Visit::Skip
+    });
+    gathered
 }
 
 /// A field `x.f` is rewritten only when its declared type is the integer
