@@ -2052,19 +2052,11 @@ fn one_of_a_pair<'a>(
                     return true;
                 }
                 // `case v := <-x.g:` or `case <-x.g:` for a partner `g`.
-                let received = c.field("communication").and_then(|m| {
-                    let e = match m.kind_name() {
-                        "receive_statement" => m.field("right")?,
-                        _ => named_children(m).next()?,
-                    };
-                    let e = unparen(e);
-                    (e.kind_name() == "unary_expression")
-                        .then(|| e.field("operand"))
-                        .flatten()
-                });
-                received
-                    .and_then(field_of_ty)
-                    .is_some_and(|(o, g)| o == operand && partners.contains(g))
+                c.field("communication").is_some_and(|m| {
+                    partners
+                        .iter()
+                        .any(|g| receives_from(m, &format!("{operand}.{g}"), cx.src))
+                })
             })
     })
 }
