@@ -2003,6 +2003,8 @@ fn one_of_a_pair<'a>(
         Some((cx.text(n.field("operand")?), d.name.as_str()))
     };
     let mut partners: Option<HashSet<&str>> = None;
+    // Each function's last words, read once however many sends it makes.
+    let mut words_of: HashMap<usize, Vec<&str>> = HashMap::new();
     for &send in sends {
         let Some((operand, _)) = (send.kind_name() == "send_statement")
             .then(|| send.field("channel").and_then(field_of_ty))
@@ -2013,7 +2015,9 @@ fn one_of_a_pair<'a>(
         let Some(body) = enclosing_function(send).and_then(|f| f.field("body")) else {
             return false;
         };
-        let words = crate::syntax::goroutines::last_words(body, cx.src);
+        let words = words_of
+            .entry(body.id())
+            .or_insert_with(|| crate::syntax::goroutines::last_words(body, cx.src));
         let own = format!("{operand}.{field}");
         if !words.contains(&own.as_str()) {
             return false;

@@ -405,6 +405,9 @@ struct LockedMemo {
     first_waits: std::cell::RefCell<HashMap<usize, Option<usize>>>,
     /// Where `main` may first have started a goroutine (see [`in_main_setup`]).
     main_cut: std::cell::OnceCell<usize>,
+    /// Per function and local: where the first loop that gathers every
+    /// goroutine's result ends (see [`gathered_before`]).
+    gathers: std::cell::RefCell<HashMap<(usize, String), Option<usize>>>,
 }
 
 /// True when `n` is in `func main` of a `main` package, before any of its
@@ -571,7 +574,7 @@ fn plain_access<'a>(
                     if settled
                         || unshared
                         || waited_before(cx, func, n, locked)
-                        || gathered_before(cx, func, n, name)
+                        || gathered_before(cx, func, n, name, locked)
                     {
                         return None;
                     }
@@ -1326,52 +1329,79 @@ fn waited_before(cx: &Context, func: Node, at: Node, memo: &LockedMemo) -> bool 
 /// receives from that channel in a loop it cannot break out of before `at`:
 /// fan out, count atomically, gather every result, then read (`for i := 0;
 /// i < len(parts); i++ { r := <-results; … }`). Each receive comes after
-/// its goroutine's updates.
-fn gathered_before(cx: &Context, func: Node, at: Node, name: &str) -> bool {
+/// its goroutine's updates. Worked out once per function and name.
+fn gathered_before(cx: &Context, func: Node, at: Node, name: &str, memo: &LockedMemo) -> bool {
+    let key = (func.id(), name.to_string());
+    let end = *memo
+        .gathers
+        .borrow_mut()
+        .entry(key)
+        .or_insert_with(|| gather_end(cx, func, name));
+    end.is_some_and(|e| e <= at.start_byte())
+}
+
+/// Where the first loop of `func` (not nested in another) that gathers the
+/// results of every goroutine updating `name` ends (see
+/// [`gathered_before`]). One walk of `func`: each update and send is
+/// credited to the innermost `go` statement around it, kept on a stack.
+fn gather_end(cx: &Context, func: Node, name: &str) -> Option<usize> {
     let src = cx.src;
-    let updates = |g: Node| -> Option<usize> {
-        let mut last = None;
-        visit(g, |m| {
-            if let Some((t, _)) = atomic_target(m, src, cx.imports) {
-                if unparen(t).kind_name() == "identifier" && text(unparen(t), src) == name {
-                    last = Some(m.end_byte());
+    /// A `go` statement's end, its last update of `name`, and its sends
+    /// (channel, offset).
+    struct Started<'s> {
+        end: usize,
+        last_update: Option<usize>,
+        sends: Vec<(&'s str, usize)>,
+    }
+    let mut open: Vec<Started> = Vec::new();
+    let mut done: Vec<Started> = Vec::new();
+    visit(func, |m| {
+        while open.last().is_some_and(|g| g.end <= m.start_byte()) {
+            done.extend(open.pop());
+        }
+        match m.kind_name() {
+            "go_statement" => open.push(Started {
+                end: m.end_byte(),
+                last_update: None,
+                sends: Vec::new(),
+            }),
+            "send_statement" => {
+                if let (Some(g), Some(c)) = (open.last_mut(), m.field("channel")) {
+                    g.sends.push((text(unparen(c), src), m.start_byte()));
                 }
             }
-            Visit::Descend
-        });
-        last
-    };
+            "call_expression" => {
+                let updates = atomic_target(m, src, cx.imports).is_some_and(|(t, _)| {
+                    let t = unparen(t);
+                    t.kind_name() == "identifier" && text(t, src) == name
+                });
+                if let Some(g) = open.last_mut().filter(|_| updates) {
+                    g.last_update = Some(m.end_byte());
+                }
+            }
+            _ => {}
+        }
+        Visit::Descend
+    });
+    done.append(&mut open);
     // The channels every updating goroutine sends on after its updates.
     let mut channels: Option<Vec<&str>> = None;
-    let mut all_send = true;
-    crate::syntax::visit_kinds(func, crate::kinds!("go_statement"), |g| {
-        let Some(last_update) = updates(g) else {
-            return Visit::Skip;
-        };
-        let mut sent: Vec<&str> = Vec::new();
-        visit(g, |m| {
-            if m.kind_name() == "send_statement" && m.start_byte() > last_update {
-                if let Some(c) = m.field("channel").map(unparen) {
-                    sent.push(text(c, src));
-                }
-            }
-            Visit::Descend
+    for g in done.iter() {
+        let Some(last) = g.last_update else { continue };
+        let after: Vec<&str> = g
+            .sends
+            .iter()
+            .filter(|(_, at)| *at > last)
+            .map(|(c, _)| *c)
+            .collect();
+        channels = Some(match channels {
+            None => after,
+            Some(c) => c.into_iter().filter(|x| after.contains(x)).collect(),
         });
-        channels = Some(match channels.take() {
-            None => sent,
-            Some(c) => c.into_iter().filter(|x| sent.contains(x)).collect(),
-        });
-        all_send &= channels.as_ref().is_some_and(|c| !c.is_empty());
-        Visit::Skip
-    });
-    let Some(channels) = channels.filter(|c| all_send && !c.is_empty()) else {
-        return false;
-    };
-    let mut gathered = false;
+    }
+    let channels = channels.filter(|c| !c.is_empty())?;
+    let mut end = None;
     crate::syntax::visit_kinds_no_funcs(func, crate::kinds!("for_statement"), |l| {
-        if l.end_byte() > at.start_byte() {
-            return Visit::Skip;
-        }
         let Some(body) = l.field("body") else {
             return Visit::Skip;
         };
@@ -1382,12 +1412,12 @@ fn gathered_before(cx: &Context, func: Node, at: Node, name: &str) -> bool {
                     .is_some_and(|c| channels.contains(&text(unparen(c), src)))
         });
         if receives && !crate::syntax::has_kind_no_funcs(body, crate::kinds!("break_statement")) {
-            gathered = true;
+            end = Some(l.end_byte());
             return Visit::Stop;
         }
         Visit::Skip
     });
-    gathered
+    end
 }
 
 /// A field `x.f` is rewritten only when its declared type is the integer

@@ -983,7 +983,7 @@ impl<'a> Context<'a> {
             let holds_e = e.start_byte() < n.end_byte();
             if !around && !holds_e && n.kind_name() == "assignment_statement" {
                 other_on_a_branch |=
-                    value_of(n).is_some_and(|v| !self.background_at(v, depth + 1, derived));
+                    value_of(n).is_some_and(|v| !self.keeps_background(v, name, derived));
             }
             if !around || holds_e || self.nil_fallback(n, name) {
                 return None;
@@ -992,6 +992,33 @@ impl<'a> Context<'a> {
         });
         !other_on_a_branch
             && init.is_some_and(|v| v.id() != e.id() && self.background_at(v, depth + 1, derived))
+    }
+
+    /// True when `v`, assigned to `name` on a branch, leaves it without a
+    /// deadline if it had none: `context.Background()`, `context.TODO()`,
+    /// or (with `derived`) `context.WithCancel` / `WithValue` of one of
+    /// those or of `name` itself. Asked without following other names, so
+    /// that a name set on many branches costs one look per branch.
+    fn keeps_background(&self, v: Node, name: &str, derived: bool) -> bool {
+        let background = |e: Node| {
+            crate::syntax::Call::of(unparen(e)).is_some_and(|c| {
+                matches!(
+                    self.imports.member(c.function, self.src, "context"),
+                    Some("Background" | "TODO")
+                )
+            })
+        };
+        let Some(call) = crate::syntax::Call::of(unparen(v)) else {
+            return false;
+        };
+        match self.imports.member(call.function, self.src, "context") {
+            Some("Background" | "TODO") => true,
+            Some("WithCancel" | "WithValue") if derived => call.arg(0).is_some_and(|p| {
+                let p = unparen(p);
+                (p.kind_name() == "identifier" && self.text(p) == name) || background(p)
+            }),
+            _ => false,
+        }
     }
 
     /// True when `assign` sits in `if name == nil { … }`: a default for a
