@@ -1016,28 +1016,11 @@ fn fresh_call(cx: &Context, v: Node) -> bool {
 /// of another value (`atomic.AddUint64(&total.rows, part.rows)`): the
 /// merge reads its source as a value of its own.
 fn merge_source(cx: &Context, n: Node) -> bool {
-    let Some(call) = n
-        .up()
+    n.up()
         .filter(|l| l.kind_name() == "argument_list")
         .and_then(|l| l.up())
-        .and_then(crate::syntax::Call::of)
-    else {
-        return false;
-    };
-    if call.arg(1).map(|a| a.id()) != Some(n.id()) {
-        return false;
-    }
-    let Some((target, _)) = atomic_target(call.node, cx.src, cx.imports) else {
-        return false;
-    };
-    let f = unparen(call.function);
-    let adds = cx.text(f.field("field").unwrap_or(f)).starts_with("Add");
-    let target = unparen(target);
-    let field = |x: Node| x.field("field").map(|f| cx.text(f));
-    let operand = |x: Node| x.field("operand").map(|o| cx.text(o));
-    adds && target.kind_name() == "selector_expression"
-        && field(target) == field(n)
-        && operand(target) != operand(n)
+        .and_then(|call| crate::syntax::atomics::merged_from(call, cx.src, cx.imports))
+        .is_some_and(|from| from.id() == n.id())
 }
 
 /// True when `operand` is a struct the function holds by value: a value
@@ -1406,10 +1389,8 @@ fn gather_end(cx: &Context, func: Node, name: &str) -> Option<usize> {
             return Visit::Skip;
         };
         let receives = crate::syntax::any_no_funcs(body, |m| {
-            m.kind_name() == "unary_expression"
-                && m.field("operator").is_some_and(|o| text(o, src) == "<-")
-                && m.field("operand")
-                    .is_some_and(|c| channels.contains(&text(unparen(c), src)))
+            crate::syntax::goroutines::received_channel(m, src)
+                .is_some_and(|c| channels.contains(&c))
         });
         if receives && !crate::syntax::has_kind_no_funcs(body, crate::kinds!("break_statement")) {
             end = Some(l.end_byte());
@@ -1632,24 +1613,9 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
             Some(func) => held_locks(src, &lock_sites, Some(decl), func, n, &mut held_memo),
             None => Vec::new(),
         };
+        let loaded = field && crate::syntax::atomics::op(n, src, imports) == Some("Load");
         // `atomic.AddUint64(&qs.n, src.n)`: the field of another value.
-        let call = crate::syntax::Call::of(n);
-        let function = call.as_ref().map(|c| {
-            let f = unparen(c.function);
-            text(f.field("field").unwrap_or(f), src)
-        });
-        let loaded = field && function.is_some_and(|f| f.starts_with("Load"));
-        let merged = field
-            && call
-                .filter(|_| function.is_some_and(|f| f.starts_with("Add")))
-                .and_then(|c| c.arg(1))
-                .map(unparen)
-                .filter(|d| d.kind_name() == "selector_expression")
-                .is_some_and(|d| {
-                    d.field("field").map(|f| text(f, src)) == Some(name)
-                        && d.field("operand").map(|o| text(o, src))
-                            != target.field("operand").map(|o| text(o, src))
-                });
+        let merged = crate::syntax::atomics::merged_from(n, src, imports).is_some();
         // Every width is kept: fields of different structs share names.
         if !local
             && seen.insert((

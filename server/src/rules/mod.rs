@@ -1000,14 +1000,6 @@ impl<'a> Context<'a> {
     /// those or of `name` itself. Asked without following other names, so
     /// that a name set on many branches costs one look per branch.
     fn keeps_background(&self, v: Node, name: &str, derived: bool) -> bool {
-        let background = |e: Node| {
-            crate::syntax::Call::of(unparen(e)).is_some_and(|c| {
-                matches!(
-                    self.imports.member(c.function, self.src, "context"),
-                    Some("Background" | "TODO")
-                )
-            })
-        };
         let Some(call) = crate::syntax::Call::of(unparen(v)) else {
             return false;
         };
@@ -1015,7 +1007,8 @@ impl<'a> Context<'a> {
             Some("Background" | "TODO") => true,
             Some("WithCancel" | "WithValue") if derived => call.arg(0).is_some_and(|p| {
                 let p = unparen(p);
-                (p.kind_name() == "identifier" && self.text(p) == name) || background(p)
+                (p.kind_name() == "identifier" && self.text(p) == name)
+                    || self.keeps_background(p, name, false)
             }),
             _ => false,
         }

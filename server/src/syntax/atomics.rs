@@ -33,3 +33,26 @@ pub fn target<'t, 's>(n: Node<'t>, src: &'s str, imports: &Imports) -> Option<(N
     let (_, width) = func(name)?;
     Some((super::address_of(call.arg(0)?, src)?, width))
 }
+
+/// The operation of an atomic call: `Add` for `atomic.AddInt64(…)`.
+pub fn op<'s>(n: Node, src: &'s str, imports: &Imports) -> Option<&'s str> {
+    let name = imports.member(n.field("function")?, src, "sync/atomic")?;
+    func(name).map(|(op, _)| op)
+}
+
+/// For a merge, `atomic.AddUint64(&total.n, part.n)`: `part.n`, the same
+/// field of another value, added in.
+pub fn merged_from<'t>(n: Node<'t>, src: &str, imports: &Imports) -> Option<Node<'t>> {
+    let (target, _) = target(n, src, imports)?;
+    if op(n, src, imports)? != "Add" {
+        return None;
+    }
+    let from = super::unparen(Call::of(n)?.arg(1)?);
+    let field = |x: Node| x.field("field").map(|f| super::text(f, src));
+    let operand = |x: Node| x.field("operand").map(|o| super::text(o, src));
+    (from.kind_name() == "selector_expression"
+        && target.kind_name() == "selector_expression"
+        && field(from) == field(target)
+        && operand(from) != operand(target))
+    .then_some(from)
+}

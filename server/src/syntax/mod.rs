@@ -686,7 +686,7 @@ pub fn fresh_result(decl: Node, src: &str) -> Option<Fresh> {
     })?;
     let value = decl_stmt
         .field("right")
-        .and_then(|r| named_children(r).collect::<Vec<_>>().into_iter().next())?;
+        .and_then(|r| named_children(r).next())?;
     let made = if new_value(value, src) {
         Fresh::Here
     } else {
