@@ -155,11 +155,18 @@ pub fn block_ends_path(block: Node, src: &str) -> bool {
         .into_iter()
         .any(|s| match statement_call(s).map(|c| ends_path(&c, src)) {
             Some(Ends::Always) => true,
-            Some(Ends::InTest) => *in_test.get_or_insert_with(|| {
-                crate::syntax::enclosing_function(block).is_some_and(|f| is_test_function(f, src))
-            }),
+            Some(Ends::InTest) => *in_test
+                .get_or_insert_with(|| within_test(crate::syntax::enclosing_function(block), src)),
             _ => false,
         })
+}
+
+/// True when `func` or a function around it is a test (see
+/// [`is_test_function`]): a goroutine's literal inside a test fails it
+/// through the test's `t`.
+fn within_test(func: Option<Node>, src: &str) -> bool {
+    std::iter::successors(func, |f| crate::syntax::enclosing_function(*f))
+        .any(|f| is_test_function(f, src))
 }
 
 /// True for a function with a `*testing.T` (`B`, `F`) or `testing.TB`
@@ -438,8 +445,7 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
         }
         // The test's own function, or a function literal inside a test (a
         // fake server's handler that fails the test through its `t`).
-        let t = std::iter::successors(self.body.up(), |f| crate::syntax::enclosing_function(*f))
-            .any(|f| is_test_function(f, self.src));
+        let t = within_test(self.body.up(), self.src);
         self.test.set(Some(t));
         t
     }
