@@ -148,6 +148,10 @@ pub struct FuncSummary {
     /// Its first result is a pointer to a value it just made and handed to
     /// no one else (a constructor, or a method that builds a snapshot).
     pub result_fresh: Option<crate::syntax::Fresh>,
+    /// A method that keeps its receiver to itself (see
+    /// [`crate::syntax::keeps_receiver`]): calling it on a value just made
+    /// does not share the value.
+    pub keeps_receiver: bool,
 }
 
 /// What a rule records about one declaration for the checks of other
@@ -657,6 +661,7 @@ impl FileSummary {
             result,
             result_by_value,
             result_fresh: crate::syntax::fresh_result(decl, src),
+            keeps_receiver: asked && crate::syntax::keeps_receiver(decl, imports, src),
         });
     }
 }

@@ -5,8 +5,8 @@ use crate::diagnostic::{Diagnostic, Related};
 use crate::syntax::atomics::target as atomic_target;
 use crate::syntax::NodeKind;
 use crate::syntax::{
-    address_of, enclosing_function, keeps_to_itself, keeps_to_itself_past, named_children,
-    new_value, text, unparen, visit, Fresh, Visit,
+    address_of, enclosing_function, keeps_to_itself_past, named_children, new_value, text, unparen,
+    visit, Fresh, Visit,
 };
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -34,7 +34,9 @@ it before the value is shared), and a function filling in a value it just made (
 its own maps too, in loops that only reach into its fields, or in a branch
 whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
-literal, or asked a method. A value is just made by `&T{…}`, `new(T)`, or
+literal, or asked a method, save a method of the package that only reaches
+its own fields or stores into one with sync/atomic (`r.setStore(s)`, with
+`atomic.StorePointer(&r.store, …)` its whole body). A value is just made by `&T{…}`, `new(T)`, or
 a package constructor that returns one it made and handed to no one else
 (`c := newGauges()`, or `snap := g.copyOut()` where `copyOut` fills in a
 `newGauges()` with atomic loads and returns it). A field that some
@@ -44,7 +46,10 @@ atomically, is counted plainly in private values and merged into a shared
 one read once the work is done: which value a plain access reaches cannot
 be told, and the rule stays silent on that field. An atomic load anywhere
 says that readers run while it is updated, and plain accesses are reported
-again. A field of another struct type that shares the
+again. A variable that is only ever loaded atomically, never added to,
+stored, swapped or compared-and-swapped, races only through plain writes
+(reads do not race with reads): its plain reads are left alone, its plain
+writes reported. A field of another struct type that shares the
 name is a different variable, and so is a local declared again in an inner
 block (`next := i % n` in a loop beside the function's `var next int64`). So is a local read by its own function after every atomic update of it
 has run: updates the function makes itself, or makes in a callback it
@@ -144,6 +149,10 @@ struct Target {
     /// For a field: some code loads it atomically, so readers run while it
     /// is updated.
     loaded: bool,
+    /// Some atomic access writes it (`Add`, `Store`, `Swap`, …). When every
+    /// one is a load, a plain read races with nothing atomic (reads do not
+    /// race with reads): only plain writes are reported.
+    updated: bool,
 }
 
 /// The value fields a field access goes through, innermost first, up to
@@ -203,6 +212,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                 chains: Vec::new(),
                 merged: false,
                 loaded: false,
+                updated: false,
             };
             let e = match key {
                 Some(key) => {
@@ -214,6 +224,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
             e.guard.add(&t.held);
             e.merged |= t.merged;
             e.loaded |= t.loaded;
+            e.updated |= t.updated;
             // Atomic calls of two widths on one variable: the width is unknown.
             if e.width != t.width {
                 e.width.clear();
@@ -266,11 +277,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     if let Some(func) = cx.declaring_function(target, name) {
                         let settled = settles_at(func, n);
                         let exposed = exposed_at(func, n);
+                        let updated =
+                            crate::syntax::atomics::op(n, cx.src, cx.imports) != Some("Load");
                         locals
                             .entry((local_scope(cx, func, target, name), name.to_string()))
                             .and_modify(|t| {
                                 t.settled = t.settled.zip(settled).map(|(a, b)| a.max(b));
                                 t.shared_from = t.shared_from.min(exposed);
+                                t.updated |= updated;
                             })
                             .or_insert(Target {
                                 settled,
@@ -285,6 +299,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                                 chains: Vec::new(),
                                 merged: false,
                                 loaded: false,
+                                updated,
                             });
                     }
                 }
@@ -616,7 +631,8 @@ fn plain_access<'a>(
         _ => return None,
     };
     let write = crate::syntax::scope::is_assigned(n);
-    if !write && double_checked(cx, n, locked) {
+    // Only loaded atomically: a plain read races with no atomic access.
+    if !write && (!target.updated || double_checked(cx, n, locked)) {
         return None;
     }
     // Every atomic access holds a lock that this one holds too, one side
@@ -642,11 +658,16 @@ fn plain_access<'a>(
         }
     }
     let access = if write { "written" } else { "read" };
+    let (done, races) = if target.updated {
+        ("updated", "the access races with the atomic updates")
+    } else {
+        ("loaded", "the write races with the atomic loads")
+    };
     let mut d = cx.diag(
         &RULE,
         n,
         format!(
-            "`{}` is updated with sync/atomic elsewhere but {access} here without it: the access races with the atomic updates (use atomic.{}{})",
+            "`{}` is {done} with sync/atomic elsewhere but {access} here without it: {races} (use atomic.{}{})",
             cx.text(n),
             if write { "Store" } else { "Load" },
             if target.width.is_empty() { "…" } else { target.width.as_str() }
@@ -900,6 +921,16 @@ fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
         return false;
     }
     let name = cx.text(operand);
+    // A method of the package that keeps its receiver to itself, or
+    // sync/atomic on one of its fields, does not share the value.
+    let methods = |m: &str| cx.index.func(m, true).is_some_and(|f| f.keeps_receiver);
+    let keeping = crate::syntax::Keeping {
+        methods: Some(&methods),
+        atomic: Some(cx.imports),
+        ..Default::default()
+    };
+    let keeps_to_itself =
+        |n: Node, name: &str, src: &str| crate::syntax::keeps_to_itself_with(n, name, keeping, src);
     let mut looked = 0;
     let mut stmt = crate::syntax::statement_of(at);
     while let Some(s) = stmt {
@@ -1427,6 +1458,9 @@ pub struct AtomicTarget {
     merged: bool,
     /// `atomic.LoadUint64(&x.n)`: a read (see [`Target::merged`]).
     loaded: bool,
+    /// Anything but a load: `Add`, `Store`, `Swap`, `CompareAndSwap`, …
+    /// (see [`Target::updated`]).
+    updated: bool,
 }
 
 /// What the atomic accesses of one target hold.
@@ -1548,8 +1582,9 @@ impl crate::index::Fact for AtomicTarget {
             held,
             merged,
             loaded,
+            updated,
         } = self;
-        format!("atomic {name} {field} {width} {owner:?} {held:?} {merged} {loaded}")
+        format!("atomic {name} {field} {width} {owner:?} {held:?} {merged} {loaded} {updated}")
     }
 
     /// A file that reads the variable plainly needs a check, whatever it
@@ -1613,7 +1648,9 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
             Some(func) => held_locks(src, &lock_sites, Some(decl), func, n, &mut held_memo),
             None => Vec::new(),
         };
-        let loaded = field && crate::syntax::atomics::op(n, src, imports) == Some("Load");
+        let op = crate::syntax::atomics::op(n, src, imports);
+        let loaded = field && op == Some("Load");
+        let updated = op != Some("Load");
         // `atomic.AddUint64(&qs.n, src.n)`: the field of another value.
         let merged = crate::syntax::atomics::merged_from(n, src, imports).is_some();
         // Every width is kept: fields of different structs share names.
@@ -1626,6 +1663,7 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
                 held.clone(),
                 merged,
                 loaded,
+                updated,
             ))
         {
             found.push(AtomicTarget {
@@ -1637,6 +1675,7 @@ fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
                 held,
                 merged,
                 loaded,
+                updated,
             });
         }
         Visit::Descend

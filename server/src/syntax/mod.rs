@@ -563,7 +563,7 @@ pub fn new_value(v: Node, src: &str) -> bool {
 /// reaches that field only), never to take a field's address, and never
 /// inside a function literal.
 pub fn keeps_to_itself(stmt: Node, name: &str, src: &str) -> bool {
-    keeps_to_itself_past(stmt, name, None, false, src)
+    keeps_to_itself_with(stmt, name, Keeping::default(), src)
 }
 
 /// [`keeps_to_itself`], where the names `declared` declares (its left
@@ -576,6 +576,38 @@ pub fn keeps_to_itself_past(
     returned: bool,
     src: &str,
 ) -> bool {
+    let keeping = Keeping {
+        declared,
+        returned,
+        ..Keeping::default()
+    };
+    keeps_to_itself_with(stmt, name, keeping, src)
+}
+
+/// What [`keeps_to_itself_with`] lets a statement do with the value besides
+/// reaching its fields.
+#[derive(Clone, Copy, Default)]
+pub struct Keeping<'a> {
+    /// The statement that declares it: the names on its left are no uses.
+    pub declared: Option<Node<'a>>,
+    /// `return name` (the first result) hands it back to the caller only.
+    pub returned: bool,
+    /// `name.M(…)` for the methods this says keep their receiver to
+    /// themselves (see [`keeps_receiver`]).
+    pub methods: Option<&'a dyn Fn(&str) -> bool>,
+    /// The file's imports, to tell calls of sync/atomic: `atomic.AddInt64(&name.f,
+    /// 1)` keeps no pointer to the field.
+    pub atomic: Option<&'a imports::Imports>,
+}
+
+/// [`keeps_to_itself`], with what `keeping` allows besides.
+pub fn keeps_to_itself_with(stmt: Node, name: &str, keeping: Keeping, src: &str) -> bool {
+    let Keeping {
+        declared,
+        returned,
+        methods,
+        atomic,
+    } = keeping;
     let mut kept = true;
     visit(stmt, |n| {
         if n.kind_name() == "func_literal" {
@@ -616,13 +648,19 @@ pub fn keeps_to_itself_past(
         // `x.M()` may hand `x` on; `x.f.M()` hands on `x.f` at most, which
         // reaches none of `x`'s other fields.
         let own_method = top.field("operand").map(|o| o.id()) == Some(n.id());
-        kept = top.id() != n.id()
-            && !used.is_some_and(|u| {
-                (u.kind_name() == "call_expression"
-                    && u.field("function").map(|f| f.id()) == Some(top.id())
-                    && own_method)
-                    || address_of(u, src).is_some()
-            });
+        let handed_on = |u: Node| {
+            let called = u.kind_name() == "call_expression"
+                && u.field("function").map(|f| f.id()) == Some(top.id())
+                && own_method;
+            let method_keeps = || {
+                let method = top.field("field").map(|f| text(f, src));
+                methods.zip(method).is_some_and(|(keeps, m)| keeps(m))
+            };
+            (called && !method_keeps())
+                || (address_of(u, src).is_some()
+                    && !atomic.is_some_and(|imports| atomic_arg(u, imports, src)))
+        };
+        kept = top.id() != n.id() && !used.is_some_and(handed_on);
         if kept {
             Visit::Descend
         } else {
@@ -630,6 +668,35 @@ pub fn keeps_to_itself_past(
         }
     });
     kept
+}
+
+/// True when `arg` is an argument of a call of sync/atomic:
+/// `atomic.AddInt64(&x.n, 1)`.
+fn atomic_arg(arg: Node, imports: &imports::Imports, src: &str) -> bool {
+    arg.up()
+        .filter(|l| l.kind_name() == "argument_list")
+        .and_then(|l| l.up())
+        .and_then(|c| c.field("function"))
+        .is_some_and(|f| imports.member(f, src, "sync/atomic").is_some())
+}
+
+/// True when method `decl` keeps its receiver to itself: its body reaches
+/// the receiver's fields only, and hands a field's address only to
+/// sync/atomic, which keeps no pointer (`func (r *region) setStore(s
+/// *store) { atomic.StorePointer(&r.store, …) }`). Calling it on a value
+/// just made does not share that value.
+pub fn keeps_receiver(decl: Node, imports: &imports::Imports, src: &str) -> bool {
+    let Some(receiver) = handlers::receiver(decl, src) else {
+        return false;
+    };
+    let Some(body) = decl.field("body") else {
+        return false;
+    };
+    let keeping = Keeping {
+        atomic: Some(imports),
+        ..Keeping::default()
+    };
+    receiver.name != "_" && keeps_to_itself_with(body, &receiver.name, keeping, src)
 }
 
 /// How a function's first result is a value it just made and handed to no
