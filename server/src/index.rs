@@ -70,6 +70,9 @@ pub struct ParamFacts {
     /// How it receives from `p` (a channel): the `select` that gives up on
     /// a channel may sit in a helper that was handed it.
     pub receive: crate::syntax::goroutines::Receive,
+    /// One of those receives sits in a loop (`for v := range p`): it takes
+    /// any number of values.
+    pub receives_in_loop: bool,
     /// A goroutine it starts receives from `p`: the helper hands the
     /// channel to a receiver that outlives it (`go func() { for v := range
     /// p { … } }()`).
@@ -633,7 +636,8 @@ impl FileSummary {
             if matches!(kind, Kind::Chan(_)) {
                 f.signals_done = last_words.contains(&name);
                 let same = |n: Node| is_name(n, src, name);
-                f.receive = crate::syntax::goroutines::receives(body, &same, src);
+                (f.receive, f.receives_in_loop) =
+                    crate::syntax::goroutines::receives_looping(body, &same, src);
                 f.receives_in_background = f.receive != crate::syntax::goroutines::Receive::Never
                     && crate::syntax::any(body, |n| {
                         n.kind_name() == "go_statement"

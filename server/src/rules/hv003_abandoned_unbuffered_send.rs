@@ -60,7 +60,10 @@ iteration of a loop whose channel is then received fewer times (`return
 the rest too, as does a `select` in a loop whose case for the channel
 leaves the loop (`case err := <-errs: return err`); so do two or more goroutines started once each that all send,
 when the function receives fewer times than there are of them, or can
-return between the first receive and the last it needs. A loop left only
+return between the first receive and the last it needs. A package
+function handed the channel that receives from it in a loop (`for err :=
+range errs`, until a goroutine closes it after `wg.Wait()`) takes any
+number of values: it is no count. A loop left only
 once a channel the function closes turns out closed has seen its senders
 finish, as has a path taken once a count of its workers, stepped up as it
 starts them and down as it takes their results, is down to zero (`if
@@ -84,6 +87,9 @@ the literal. In test code, a helper that gives up on the sender only on
 ways out whose result reports a failure, when every caller in the file
 fails the test on that result (`require.NoError(t, err)`, `if err != nil {
 t.Fatal(err) }`), leaves it only behind a test that has already failed.
+So does a way out taken only after a failure: after `t.Errorf(…)` (in a
+test's goroutine too, through the test's `t`), or in `if
+!assert.NoError(t, err) { return }`.
 
 A loop that starts one goroutine per round and then, with nothing
 between that could leave the round, `select`s with every case receiving
@@ -333,6 +339,15 @@ fn waits_on(cx: &Context, n: Node, ch: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// True when `call` hands `ch` to a package function that receives from it
+/// in a loop (`GatherErrs(errs)`, ranging over it until it is closed).
+fn helper_loops(cx: &Context, call: Node, ch: &str) -> bool {
+    call.kind_name() == "call_expression"
+        && arg_index(cx, call, ch)
+            .and_then(|i| helper_facts(cx, call, i))
+            .is_some_and(|f| f.receives_in_loop)
 }
 
 /// The variable a `make` call is assigned to.
@@ -1130,6 +1145,9 @@ fn received_fewer_times<'a>(
     // A case of a `select` in a loop that receives from it and leaves the
     // loop: the first value ends the wait.
     let mut first_ends_wait = None;
+    // A package function handed it receives in a loop (`for err := range
+    // errs`, until it is closed): how many it takes is not known.
+    let mut drained = false;
     crate::syntax::visit(body, |n| {
         if started.contains(&n.id()) {
             return Visit::Skip;
@@ -1147,10 +1165,14 @@ fn received_fewer_times<'a>(
             return Visit::Skip;
         }
         if waits_on(cx, n, ch) {
+            drained |= helper_loops(cx, n, ch);
             receives.push((n, crate::syntax::loop_around(n, body)));
         }
         Visit::Descend
     });
+    if drained {
+        return None;
+    }
     if first_ends_wait.is_some() && received_each_round(cx, g, ch) {
         return None;
     }

@@ -151,14 +151,48 @@ pub fn ends_path(call: &Call, src: &str) -> Ends {
 /// no way out of it.
 pub fn block_ends_path(block: Node, src: &str) -> bool {
     let mut in_test = None;
+    let mut in_test = || {
+        *in_test.get_or_insert_with(|| within_test(crate::syntax::enclosing_function(block), src))
+    };
     statements(block)
         .into_iter()
         .any(|s| match statement_call(s).map(|c| ends_path(&c, src)) {
             Some(Ends::Always) => true,
-            Some(Ends::InTest) => *in_test
-                .get_or_insert_with(|| within_test(crate::syntax::enclosing_function(block), src)),
+            Some(Ends::InTest) => in_test(),
             _ => false,
         })
+        || (after_failed_assertion(block, src) && in_test())
+}
+
+/// True when `block` is the body of `if !assert.NoError(t, err) { … }`: it
+/// runs only once the assertion has failed the test.
+fn after_failed_assertion(block: Node, src: &str) -> bool {
+    let block = match block.kind_name() {
+        "statement_list" => block.up(),
+        _ => Some(block),
+    };
+    block
+        .filter(|b| b.kind_name() == "block")
+        .and_then(|b| {
+            b.up()
+                .filter(|i| i.field("consequence").map(|c| c.id()) == Some(b.id()))
+        })
+        .filter(|i| i.kind_name() == "if_statement")
+        .and_then(|i| i.field("condition"))
+        .is_some_and(|c| failed_assertion(c, src))
+}
+
+/// True for `!assert.NoError(t, err)`: a testify assertion has failed the
+/// test when it holds.
+fn failed_assertion(condition: Node, src: &str) -> bool {
+    let c = crate::syntax::unparen(condition);
+    c.kind_name() == "unary_expression"
+        && c.field("operator").is_some_and(|o| text(o, src) == "!")
+        && c.field("operand")
+            .map(crate::syntax::unparen)
+            .filter(|call| call.kind_name() == "call_expression")
+            .and_then(|call| call.field("function"))
+            .is_some_and(|f| text(f, src).starts_with("assert."))
 }
 
 /// True when `func` or a function around it is a test (see
@@ -310,6 +344,12 @@ impl<'t, F: Flow<'t>> Walker<'_, 't, F> {
                 self.flow.branch(c, false, &mut skipped);
             }
             let then = match node.field("consequence") {
+                // `if !assert.NoError(t, err) { return }`: the test has failed.
+                Some(_)
+                    if cond.is_some_and(|c| failed_assertion(c, self.src)) && self.in_test() =>
+                {
+                    Out::none()
+                }
                 Some(c) => self.stmt(c, taken),
                 None => Out::next(taken),
             };

@@ -1159,14 +1159,26 @@ pub fn receive_at<'t>(n: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src: &str) -
 /// How `root` receives from the channel `same` picks out (a name, a
 /// field), over every receive in it.
 pub fn receives<'t>(root: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src: &str) -> Receive {
+    receives_looping(root, same, src).0
+}
+
+/// [`receives`], and whether one of the receives sits in a loop of `root`
+/// (`for v := range p`): how many values that takes is not known.
+pub fn receives_looping<'t>(
+    root: Node<'t>,
+    same: &dyn Fn(Node<'t>) -> bool,
+    src: &str,
+) -> (Receive, bool) {
     let mut out = Receive::Never;
+    let mut looping = false;
     super::visit(root, |n| {
         if let Some(how) = receive_at(n, same, src) {
             out = out.and(how);
+            looping = looping || super::loop_around(n, root).is_some();
         }
         Visit::Descend
     });
-    out
+    (out, looping)
 }
 
 /// True for a send that is a case of a `select` with another way out: it
