@@ -28,7 +28,7 @@ goroutine (a `go` statement, or a call of the package's own functions:
 `sync.Once` runs (`once.Do(func() { next = base })`: it ends before `Do`
 returns to any caller), its receiver's fields in a method that sets a
 value up in place (`init`, `Init`, `initWindow`: `func (q *quota)
-init(n int32) { q.left = n }`), the value a functional option is
+init(n int32) { q.left = n }`, `initialize`), the value a functional option is
 handed (`return func(s *Server) { s.next = n }`: the constructor applies
 it before the value is shared), and a function filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
 its own maps too, in loops that only reach into its fields, or in a branch
@@ -61,7 +61,15 @@ read (fan out, count, gather every result); and so is
 a local the function sets up before it is shared: before the first atomic
 update, the first function literal that makes one, and the first `&x`, in
 no loop that reaches them (`var pending int64; for … { pending++ }`, then
-the callbacks that count it down). So is a
+the callbacks that count it down), or read after a `.Wait()` there, or
+read in its own goroutine (the function's body, or a literal it defers)
+when every atomic update of it is made there too: the one writer reads its
+own writes, and the others only load it. So
+is a field of a value the function made itself (`t := newTally()`,
+`&tally{}`), used only through its fields and the package's methods that
+keep it to themselves (in its goroutines too: never handed to a call), and
+read after a `.Wait()` there: the goroutines that reach the value have
+finished. So is a
 plain access made holding a lock that every atomic access of
 the same variable holds too (`r.Lock(); atomic.AddInt64(&r.total, 1)` in
 each method that updates it, `r.Lock(); r.total = n` in another): the lock
@@ -153,6 +161,11 @@ struct Target {
     /// one is a load, a plain read races with nothing atomic (reads do not
     /// race with reads): only plain writes are reported.
     updated: bool,
+    /// For a local: some atomic update of it is made inside a function
+    /// literal of its function. When none is, every update runs in the
+    /// function's own goroutine, and its own plain reads race with none
+    /// (others only load it). Always set for package variables and fields.
+    updated_apart: bool,
 }
 
 /// The value fields a field access goes through, innermost first, up to
@@ -213,6 +226,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                 merged: false,
                 loaded: false,
                 updated: false,
+                updated_apart: true,
             };
             let e = match key {
                 Some(key) => {
@@ -279,12 +293,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         let exposed = exposed_at(func, n);
                         let updated =
                             crate::syntax::atomics::op(n, cx.src, cx.imports) != Some("Load");
+                        // Made by a function literal inside: another goroutine, maybe.
+                        let apart =
+                            updated && enclosing_function(n).is_some_and(|f| f.id() != func.id());
                         locals
                             .entry((local_scope(cx, func, target, name), name.to_string()))
                             .and_modify(|t| {
                                 t.settled = t.settled.zip(settled).map(|(a, b)| a.max(b));
                                 t.shared_from = t.shared_from.min(exposed);
                                 t.updated |= updated;
+                                t.updated_apart |= apart;
                             })
                             .or_insert(Target {
                                 settled,
@@ -300,6 +318,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                                 merged: false,
                                 loaded: false,
                                 updated,
+                                updated_apart: apart,
                             });
                     }
                 }
@@ -586,7 +605,12 @@ fn plain_access<'a>(
                     let own = enclosing_function(n).is_some_and(|f| f.id() == func.id());
                     let settled = t.settled.is_some_and(|at| n.start_byte() >= at) && own;
                     let unshared = own && before_shared(func, n, t.shared_from);
+                    // The only writer reads its own writes.
+                    let writer = !t.updated_apart
+                        && !crate::syntax::scope::is_assigned(n)
+                        && in_own_goroutine(n, func);
                     if settled
+                        || writer
                         || unshared
                         || waited_before(cx, func, n, locked)
                         || gathered_before(cx, func, n, name, locked)
@@ -613,7 +637,11 @@ fn plain_access<'a>(
             {
                 return None;
             }
-            if own_copy(cx, operand) || fresh(cx, operand, n) || initialises(cx, operand, n) {
+            if own_copy(cx, operand)
+                || fresh(cx, operand, n)
+                || initialises(cx, operand, n)
+                || waited_for_own(cx, operand, n, locked)
+            {
                 return None;
             }
             let decl = cx.field_decl(n)?;
@@ -705,9 +733,15 @@ fn initialises(cx: &Context, operand: Node, n: Node) -> bool {
         return false;
     };
     let name = method.field("name").map(|m| cx.text(m)).unwrap_or("");
+    // `init`, `Init`, `initWindow`, `initialize`, `Initialise`, `initializeDB`.
     let init_like = ["init", "Init"].iter().any(|p| {
-        name.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_uppercase()))
+        name.strip_prefix(p).is_some_and(|rest| {
+            let rest = ["ialize", "ialise"]
+                .iter()
+                .find_map(|s| rest.strip_prefix(s))
+                .unwrap_or(rest);
+            rest.is_empty() || rest.starts_with(|c: char| c.is_uppercase())
+        })
     });
     init_like
         && crate::syntax::handlers::receiver(method, cx.src)
@@ -1336,6 +1370,62 @@ fn waited_before(cx: &Context, func: Node, at: Node, memo: &LockedMemo) -> bool 
             first
         });
     first.is_some_and(|w| w < at.start_byte())
+}
+
+/// True when `n` runs in the goroutine of `func`: in its body, or in a
+/// literal it defers (`defer func() { log.Print(n) }()`).
+fn in_own_goroutine(n: Node, func: Node) -> bool {
+    let deferred = |f: Node| {
+        f.kind_name() == "func_literal"
+            && f.up()
+                .filter(|c| c.kind_name() == "call_expression")
+                .and_then(|c| c.up())
+                .is_some_and(|d| d.kind_name() == "defer_statement")
+    };
+    std::iter::successors(enclosing_function(n), |f| {
+        deferred(*f).then(|| enclosing_function(*f)).flatten()
+    })
+    .any(|f| f.id() == func.id())
+}
+
+/// True when `operand`, the value a field access `n` goes through, is a
+/// local its function made itself (`stats := newStats()`, `&T{}`) and uses
+/// only through its fields and the package's methods that keep it to
+/// themselves, in its goroutines too, and a `.Wait()` precedes `n` there:
+/// the goroutines that reach the value have finished (see
+/// [`waited_before`]). A value handed to a call may be kept by it.
+fn waited_for_own<'a>(cx: &Context<'a>, operand: Node<'a>, n: Node<'a>, memo: &LockedMemo) -> bool {
+    if operand.kind_name() != "identifier" {
+        return false;
+    }
+    let name = cx.text(operand);
+    let Some(func) = enclosing_function(n) else {
+        return false;
+    };
+    if cx.declaring_function(operand, name).map(|f| f.id()) != Some(func.id())
+        || !waited_before(cx, func, n, memo)
+    {
+        return false;
+    }
+    let Some(body) = func.field("body") else {
+        return false;
+    };
+    let Some(made) = crate::syntax::statements(body)
+        .into_iter()
+        .take_while(|s| s.end_byte() <= n.start_byte())
+        .find(|s| makes(cx, *s, name))
+    else {
+        return false;
+    };
+    let methods = |m: &str| cx.index.func(m, true).is_some_and(|f| f.keeps_receiver);
+    let keeping = crate::syntax::Keeping {
+        declared: Some(made),
+        methods: Some(&methods),
+        atomic: Some(cx.imports),
+        literals: true,
+        ..Default::default()
+    };
+    crate::syntax::keeps_to_itself_with(body, name, keeping, cx.src)
 }
 
 /// True when the goroutines of `func` that update the local `name`

@@ -598,6 +598,8 @@ pub struct Keeping<'a> {
     /// The file's imports, to tell calls of sync/atomic: `atomic.AddInt64(&name.f,
     /// 1)` keeps no pointer to the field.
     pub atomic: Option<&'a imports::Imports>,
+    /// Function literals are read like the rest, not taken as sharing it.
+    pub literals: bool,
 }
 
 /// [`keeps_to_itself`], with what `keeping` allows besides.
@@ -607,10 +609,11 @@ pub fn keeps_to_itself_with(stmt: Node, name: &str, keeping: Keeping, src: &str)
         returned,
         methods,
         atomic,
+        literals,
     } = keeping;
     let mut kept = true;
     visit(stmt, |n| {
-        if n.kind_name() == "func_literal" {
+        if n.kind_name() == "func_literal" && !literals {
             kept = !mentions(n, src, name);
             return if kept { Visit::Skip } else { Visit::Stop };
         }
