@@ -75,7 +75,9 @@ a send with nothing after it in the goroutine, right before a `return` or
 last in a branch of its last `if`: with `if err != nil { errs <- err; return
 }; conns <- c`, a select over both takes whichever send the goroutine made;
 a literal's parameter counts as the channel passed for it: `go func(d chan
-struct{}) { …; close(d) }(done)` closes `done`); in a test, a case that fails the test is no way out. A `select`
+struct{}) { …; close(d) }(done)` closes `done`; for a goroutine started in
+a loop, only channels made in the same round before it count, each round's
+pair its own); in a test, a case that fails the test is no way out. A `select`
 that only receives, in a loop nothing leaves early (no `return` or `break`
 out of it), gathers every value (`for range names { select { case a :=
 <-addrs: … case err := <-failures: … } }`): whether the loop runs as often
@@ -120,7 +122,9 @@ other path (`if err != nil { p.errs <- err; return }; p.out <- v`), and
 every `select` that receives it gives up only for those partners (`case v
 := <-p.out: … case err := <-p.errs: …`): whichever was sent is taken. A use it
 cannot follow (the channel returned, stored elsewhere, handed to an unknown
-function, an exported field outside `main`) leaves the field alone, and so
+function, an exported field outside `main`, or the field also made with
+room somewhere: `b.tokens = make(chan T, n)` beside a closed unbuffered
+one) leaves the field alone, and so
 does a field that also holds channels from elsewhere (`&sub{txs: txs}` with
 `txs` a parameter, `s.out = out`): their receivers are out of sight.
 A labelled `break` out of the waiting loop that lands in an endless `for {
@@ -1924,7 +1928,7 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         for &f in names.of_name(field) {
             // `&sub{txs: txs}`: the field holds a channel from elsewhere,
             // whose receivers are elsewhere too.
-            if keyed_from_elsewhere(cx, f, ty) {
+            if keyed_from_elsewhere(cx, f, ty, make) {
                 lost = true;
                 break 'roots;
             }
@@ -1942,6 +1946,12 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
                     lost = true;
                     break 'roots;
                 }
+            }
+            // `x.f = make(chan T, n)` elsewhere: which channel a send
+            // reaches cannot be told.
+            if assigned(n).is_some_and(|v| !unbuffered_or_nil(cx, v, make)) {
+                lost = true;
+                break 'roots;
             }
             if !uses.add(cx, n, &same, true) {
                 lost = true;
@@ -2098,13 +2108,37 @@ fn made_or_nil(cx: &Context, v: Node) -> bool {
 
 /// True when `key` is the key of a keyed element of a `ty` literal whose
 /// value is a channel from elsewhere (`&sub{txs: txs}`), not `make(…)` or
-/// `nil`.
-fn keyed_from_elsewhere<'a>(cx: &Context<'a>, key: Node<'a>, ty: &str) -> bool {
+/// `nil`, or one made with room (not `make` itself, the one checked).
+fn keyed_from_elsewhere<'a>(cx: &Context<'a>, key: Node<'a>, ty: &str, make: Node) -> bool {
     let Some(keyed) = key.up().and_then(|e| e.up()) else {
         return false;
     };
-    keyed_field(cx, keyed)
-        .is_some_and(|(t, name, value)| t == ty && name == cx.text(key) && !made_or_nil(cx, value))
+    keyed_field(cx, keyed).is_some_and(|(t, name, value)| {
+        t == ty && name == cx.text(key) && !unbuffered_or_nil(cx, value, make)
+    })
+}
+
+/// True for `nil`, `make` itself, or another channel made without room.
+fn unbuffered_or_nil(cx: &Context, v: Node, make: Node) -> bool {
+    let v = unparen(v);
+    made_or_nil(cx, v)
+        && (v.kind_name() == "nil"
+            || v.id() == make.id()
+            || matches!(of_expr(v, cx.src, cx.imports), Kind::Chan(Some(0))))
+}
+
+/// The value assigned to `target` when it is the left side of an
+/// assignment (`x.f = make(chan T, 1)`).
+fn assigned(target: Node) -> Option<Node> {
+    let left = target.up().filter(|l| l.kind_name() == "expression_list")?;
+    let stmt = left
+        .up()
+        .filter(|s| s.kind_name() == "assignment_statement")?;
+    if stmt.field("left").map(|l| l.id()) != Some(left.id()) {
+        return None;
+    }
+    let idx = named_children(left).position(|x| x.id() == target.id())?;
+    named_children(stmt.field("right")?).nth(idx)
 }
 
 /// `keyed`, a `field: value` element of a composite literal: the literal's

@@ -259,14 +259,27 @@ pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
 /// on one of its paths (`if err != nil { errs <- err; return }; conns <- c`:
 /// whichever of the two is received, that path's send was its last). A
 /// receive from one of them comes after every one of its sends.
+///
+/// Started in a loop, one of many: a receive comes after one of them only,
+/// unless the channel is made in the same round (`done := make(chan
+/// error)` in the loop's body, before the `go`), and is its own.
 pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
     let Some(body) = g.literal.and_then(|l| l.field("body")) else {
         return Vec::new();
     };
-    if started_in_loop(g, func) {
-        return Vec::new();
+    let mut words = last_words(body, src);
+    if let Some(round) = super::loop_around(g.stmt, func).and_then(|l| l.field("body")) {
+        let made_in_round = |name: &str| {
+            super::statements(round)
+                .into_iter()
+                .take_while(|s| s.start_byte() < g.stmt.start_byte())
+                .filter(|s| s.kind_name() == "short_var_declaration")
+                .filter_map(|s| s.field("left"))
+                .any(|l| named_children(l).any(|n| text(n, src) == name))
+        };
+        words.retain(|w| made_in_round(w));
     }
-    last_words(body, src)
+    words
 }
 
 /// True when `send` (in `body`) may run more than once: it sits in a loop
