@@ -442,6 +442,13 @@ struct LockedMemo {
     /// Per function and local: where the first loop that gathers every
     /// goroutine's result ends (see [`gathered_before`]).
     gathers: std::cell::RefCell<HashMap<(usize, String), Option<usize>>>,
+    /// Per function: the names its statements make new values for (see
+    /// [`fresh`]).
+    made: std::cell::RefCell<HashMap<usize, std::rc::Rc<std::collections::HashSet<String>>>>,
+    /// Per function and local: where the statement that makes the value
+    /// the function keeps to itself and its goroutines ends (see
+    /// [`waited_for_own`]).
+    kept_own: std::cell::RefCell<HashMap<(usize, String), Option<usize>>>,
 }
 
 /// True when `n` is in `func main` of a `main` package, before any of its
@@ -638,7 +645,7 @@ fn plain_access<'a>(
                 return None;
             }
             if own_copy(cx, operand)
-                || fresh(cx, operand, n)
+                || fresh(cx, operand, n, locked)
                 || initialises(cx, operand, n)
                 || waited_for_own(cx, operand, n, locked)
             {
@@ -948,13 +955,38 @@ fn field_uses<'a>(cx: &Context<'a>, field: &str) -> FieldUses<'a> {
 /// No other goroutine can see it yet. `at` may sit in a branch of an `if`
 /// whose header keeps to `x` too (`if c.Max > 0 { x.unused = c.Max }`), or
 /// in a `switch` or a loop that does throughout.
-fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
+fn fresh(cx: &Context, operand: Node, at: Node, memo: &LockedMemo) -> bool {
     /// A constructor sets a few fields; a longer run is not followed.
     const LOOKBACK: usize = 64;
     if operand.kind_name() != "identifier" {
         return false;
     }
     let name = cx.text(operand);
+    // Whether the function makes a value for the name at all, from one
+    // walk of it: most accesses go through a receiver or a parameter, and
+    // the walk back would read up to LOOKBACK statements for each of them.
+    let Some(func) = enclosing_function(at) else {
+        return false;
+    };
+    let made = memo
+        .made
+        .borrow_mut()
+        .entry(func.id())
+        .or_insert_with(|| {
+            let mut names = std::collections::HashSet::new();
+            visit(func, |n| {
+                if n.kind_name() == "func_literal" && n.id() != func.id() {
+                    return Visit::Skip;
+                }
+                names.extend(made_name(cx, n).map(str::to_string));
+                Visit::Descend
+            });
+            std::rc::Rc::new(names)
+        })
+        .clone();
+    if !made.contains(name) {
+        return false;
+    }
     // A method of the package that keeps its receiver to itself, or
     // sync/atomic on one of its fields, does not share the value.
     let methods = |m: &str| cx.index.func(m, true).is_some_and(|f| f.keeps_receiver);
@@ -1017,7 +1049,12 @@ fn fresh(cx: &Context, operand: Node, at: Node) -> bool {
 /// True when `stmt` declares or sets `name` alone, as a new value: `name
 /// := &T{…}`, `T{…}`, `new(T)`, a fresh constructor's result, `var name T`,
 /// or `name = &T{…}`.
-fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
+fn makes(cx: &Context, stmt: Node, name: &str) -> bool {
+    made_name(cx, stmt) == Some(name)
+}
+
+/// The name `stmt` sets alone to a new value (see [`makes`]).
+fn made_name<'s, 't>(cx: &Context<'s>, stmt: Node<'t>) -> Option<&'s str> {
     let list = |l: Option<Node<'t>>| -> Vec<Node<'t>> {
         l.map(|l| named_children(l).collect()).unwrap_or_default()
     };
@@ -1036,16 +1073,19 @@ fn makes<'t>(cx: &Context, stmt: Node<'t>, name: &str) -> bool {
                     spec.field("type").is_some(),
                 )
             }
-            _ => return false,
+            _ => return None,
         },
-        _ => return false,
+        _ => return None,
     };
-    matches!(names.as_slice(), [n] if cx.text(*n) == name)
-        && match values.as_slice() {
-            [] => typed,
-            [v] => new_value(*v, cx.src) || fresh_call(cx, *v),
-            _ => false,
-        }
+    let [n] = names.as_slice() else {
+        return None;
+    };
+    let new = match values.as_slice() {
+        [] => typed,
+        [v] => new_value(*v, cx.src) || fresh_call(cx, *v),
+        _ => false,
+    };
+    new.then(|| cx.text(*n))
 }
 
 /// True for a call of a package function or method whose result is a value
@@ -1407,25 +1447,28 @@ fn waited_for_own<'a>(cx: &Context<'a>, operand: Node<'a>, n: Node<'a>, memo: &L
     {
         return false;
     }
-    let Some(body) = func.field("body") else {
-        return false;
-    };
-    let Some(made) = crate::syntax::statements(body)
-        .into_iter()
-        .take_while(|s| s.end_byte() <= n.start_byte())
-        .find(|s| makes(cx, *s, name))
-    else {
-        return false;
-    };
-    let methods = |m: &str| cx.index.func(m, true).is_some_and(|f| f.keeps_receiver);
-    let keeping = crate::syntax::Keeping {
-        declared: Some(made),
-        methods: Some(&methods),
-        atomic: Some(cx.imports),
-        literals: true,
-        ..Default::default()
-    };
-    crate::syntax::keeps_to_itself_with(body, name, keeping, cx.src)
+    // Worked out once per function and name.
+    let kept_from = *memo
+        .kept_own
+        .borrow_mut()
+        .entry((func.id(), name.to_string()))
+        .or_insert_with(|| {
+            let body = func.field("body")?;
+            let made = crate::syntax::statements(body)
+                .into_iter()
+                .find(|s| makes(cx, *s, name))?;
+            let methods = |m: &str| cx.index.func(m, true).is_some_and(|f| f.keeps_receiver);
+            let keeping = crate::syntax::Keeping {
+                declared: Some(made),
+                methods: Some(&methods),
+                atomic: Some(cx.imports),
+                literals: true,
+                ..Default::default()
+            };
+            crate::syntax::keeps_to_itself_with(body, name, keeping, cx.src)
+                .then(|| made.end_byte())
+        });
+    kept_from.is_some_and(|end| end <= n.start_byte())
 }
 
 /// True when the goroutines of `func` that update the local `name`

@@ -267,17 +267,37 @@ pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
     let Some(body) = g.literal.and_then(|l| l.field("body")) else {
         return Vec::new();
     };
+    /// A round sets its channels up just before it starts its goroutine:
+    /// a longer run is not followed (each goroutine costs at most this).
+    const LOOKBACK: usize = 16;
     let mut words = last_words(body, src);
+    if words.is_empty() {
+        return words;
+    }
     if let Some(round) = super::loop_around(g.stmt, func).and_then(|l| l.field("body")) {
-        let made_in_round = |name: &str| {
-            super::statements(round)
-                .into_iter()
-                .take_while(|s| s.start_byte() < g.stmt.start_byte())
-                .filter(|s| s.kind_name() == "short_var_declaration")
-                .filter_map(|s| s.field("left"))
-                .any(|l| named_children(l).any(|n| text(n, src) == name))
+        // The statement of the round that holds the `go`, and those before it.
+        let in_round = |s: &Node| {
+            s.up().is_some_and(|l| {
+                l.id() == round.id() || l.up().is_some_and(|b| b.id() == round.id())
+            })
         };
-        words.retain(|w| made_in_round(w));
+        let at = std::iter::once(g.stmt)
+            .chain(g.stmt.ancestors())
+            .find(in_round);
+        let before: Vec<Node> = at
+            .into_iter()
+            .flat_map(|s| {
+                std::iter::successors(super::prev_statement(s), |p| super::prev_statement(*p))
+            })
+            .take(LOOKBACK)
+            .collect();
+        words.retain(|name| {
+            before.iter().any(|s| {
+                s.kind_name() == "short_var_declaration"
+                    && s.field("left")
+                        .is_some_and(|l| named_children(l).any(|n| text(n, src) == *name))
+            })
+        });
     }
     words
 }
@@ -1184,10 +1204,19 @@ pub fn receives_looping<'t>(
 ) -> (Receive, bool) {
     let mut out = Receive::Never;
     let mut looping = false;
+    // The ends of the loops open at the node visited (pre-order): one walk,
+    // however deep the nesting.
+    let mut open: Vec<usize> = Vec::new();
     super::visit(root, |n| {
+        while open.last().is_some_and(|&end| end <= n.start_byte()) {
+            open.pop();
+        }
+        if n.kind_name() == "for_statement" && n.id() != root.id() {
+            open.push(n.end_byte());
+        }
         if let Some(how) = receive_at(n, same, src) {
             out = out.and(how);
-            looping = looping || super::loop_around(n, root).is_some();
+            looping |= !open.is_empty();
         }
         Visit::Descend
     });
