@@ -224,3 +224,10 @@ fn goker_abandoned_unbuffered_sends() {
     want.sort();
     assert_eq!(found, want);
 }
+
+/// A function of an imported package that happens to be called
+/// `ListenAndServe` (and reports its own failure) is not net/http's.
+#[test]
+fn hv004_leaves_other_packages_functions_alone() {
+    check_fixture("imported");
+}

@@ -29,7 +29,9 @@ context.WithTimeout(ctx, *s.grace) }`): waiting for every handler is then
 the user's setting. `Serve(ln)` on a
 listener the caller already opened is left alone (the failure to listen was
 reported there), and so is a `ListenAndServe` method of a type that is not
-`*http.Server`.
+`*http.Server`, or a function of another package that happens to be
+called so (`server.ListenAndServe(host, port)`, which panics on an
+error itself).
 
 ## Why is this bad?
 `Shutdown` waits for every active connection to go idle. Without a deadline,
@@ -214,6 +216,11 @@ fn logging_fix(
 fn is_server<'a>(cx: &Context<'a>, operand: Node<'a>) -> bool {
     if cx.kind_of(operand) == Kind::HttpServer {
         return true;
+    }
+    // `server.ListenAndServe(host, port)`: a function of an imported
+    // package, whatever it returns, not a method of a value.
+    if operand.kind_name() == "identifier" && cx.imports.path_of(cx.text(operand)).is_some() {
+        return false;
     }
     match cx.type_of(operand) {
         // A type of the package (or another package's) that is not
