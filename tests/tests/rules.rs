@@ -231,3 +231,30 @@ fn goker_abandoned_unbuffered_sends() {
 fn hv004_leaves_other_packages_functions_alone() {
     check_fixture("imported");
 }
+
+/// A channel the function closes itself: the late send panics, and a
+/// channel with room would panic too, so HV003 says so and offers no fix.
+#[test]
+fn hv003_says_a_send_after_close_panics() {
+    let file = httpvet_tests::fixtures()
+        .join("hv003")
+        .join("closed_here.go");
+    let run = std::process::Command::new(httpvet_tests::httpvet_bin!())
+        .args(["check", "--format", "json", "--select", "HV003"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let found = v.as_array().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains("that send panics instead"), "{message}");
+    assert!(
+        message.contains("leave closing `healthy` to its sender"),
+        "{message}"
+    );
+    assert!(
+        found[0]["fixes"].as_array().unwrap().is_empty(),
+        "{message}"
+    );
+}

@@ -168,7 +168,10 @@ over `xs`, `N` for `for i := 0; i < N; i++` with a constant `N`. The meaning
 is unchanged for the receiver. Senders started in any other loop get no fix
 (capacity 1 would leave the rest blocked), and neither does a field's
 channel: its senders are not counted, so no capacity is known to be enough;
-give each send a `select` on the same way out, by hand.
+give each send a `select` on the same way out, by hand. Nor does a channel
+the function closes on every way out (`defer close(ch)` before the `go`):
+a send left over after the close panics, with room or without. The message says so; leave closing to
+the sender, by hand.
 "#,
     in_tests: true,
     check,
@@ -896,17 +899,60 @@ fn check_make<'a>(
             (why, found)
         }
     };
-    let mut d = cx.diag(&RULE, make, format!("unbuffered channel `{ch}`: {why}"));
+    // The function closes the channel itself (`defer close(ch)`): a send
+    // left over after that panics, with room or without, and capacity is
+    // no fix.
+    let closed = closed_on_return(cx, body, ch, g.stmt);
+    let mut msg = format!("unbuffered channel `{ch}`: {why}");
+    if let Some(c) = closed {
+        msg.push_str(&format!(
+            "; once the function has closed it (line {}), that send panics instead",
+            c.start_position().row + 1
+        ));
+    }
+    let mut d = cx.diag(&RULE, make, msg);
     d.related
         .push(cx.related(*send, "the send that can block forever"));
     d.related.push(cx.related(g.stmt, "goroutine started here"));
-    if let Some(f) = capacity_fix(cx, make, ch, g, fixed) {
+    if let Some(c) = closed {
+        d.related
+            .push(cx.related(c, "the receiving side closes the channel here"));
+    } else if let Some(f) = capacity_fix(cx, make, ch, g, fixed) {
         d.fixes.push(f);
     }
     super::by_hand(&mut d, || {
-        format!("give `{ch}` room for every send (`make(chan T, n)`), or let the sender give up too (`select` with `<-ctx.Done()`)")
+        match closed {
+        Some(_) => format!("leave closing `{ch}` to its sender (or drop the `close`), then give `{ch}` room for every send (`make(chan T, n)`)"),
+        None => format!("give `{ch}` room for every send (`make(chan T, n)`), or let the sender give up too (`select` with `<-ctx.Done()`)"),
+    }
     });
     Some(d)
+}
+
+/// `defer close(ch)` among the function's own statements, before the
+/// goroutine starts (`start`): it runs on every way out, the early ones
+/// that leave the sender too. A `close` elsewhere may lie on other paths
+/// only (after a loop that gathered every value).
+fn closed_on_return<'a>(
+    cx: &Context<'a>,
+    body: Node<'a>,
+    ch: &str,
+    start: Node<'a>,
+) -> Option<Node<'a>> {
+    crate::syntax::statements(body)
+        .into_iter()
+        .take_while(|s| s.start_byte() < start.start_byte())
+        .filter(|s| s.kind_name() == "defer_statement")
+        .find(|s| {
+            named_children(*s)
+                .next()
+                .and_then(crate::syntax::Call::of)
+                .is_some_and(|c| {
+                    c.function.kind_name() == "identifier"
+                        && cx.text(c.function) == "close"
+                        && c.arg(0).is_some_and(|a| cx.text(unparen(a)) == ch)
+                })
+        })
 }
 
 /// True when `func`, in test code, leaves the sender running only on ways
