@@ -86,12 +86,7 @@ fn hv009_says_what_to_do_when_no_fix_fits() {
     ];
     for (name, needle, advice) in cases {
         let file = httpvet_tests::fixtures().join("hv009").join(name);
-        let run = std::process::Command::new(httpvet_tests::httpvet_bin!())
-            .args(["check", "--format", "json", "--select", "HV009"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        let v = json_findings(&file, "HV009");
         let src = std::fs::read_to_string(&file).unwrap();
         let line = 1 + src
             .lines()
@@ -239,12 +234,7 @@ fn hv003_says_a_send_after_close_panics() {
     let file = httpvet_tests::fixtures()
         .join("hv003")
         .join("closed_here.go");
-    let run = std::process::Command::new(httpvet_tests::httpvet_bin!())
-        .args(["check", "--format", "json", "--select", "HV003"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let v = json_findings(&file, "HV003");
     let found = v.as_array().unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
     let message = found[0]["message"].as_str().unwrap();
@@ -257,4 +247,14 @@ fn hv003_says_a_send_after_close_panics() {
         found[0]["fixes"].as_array().unwrap().is_empty(),
         "{message}"
     );
+}
+
+/// `httpvet check --format json --select RULE FILE`, parsed.
+fn json_findings(file: &std::path::Path, rule: &str) -> serde_json::Value {
+    let run = std::process::Command::new(httpvet_tests::httpvet_bin!())
+        .args(["check", "--format", "json", "--select", rule])
+        .arg(file)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&run.stdout).unwrap()
 }

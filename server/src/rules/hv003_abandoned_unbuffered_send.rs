@@ -2176,15 +2176,14 @@ fn unbuffered_or_nil(cx: &Context, v: Node, make: Node) -> bool {
 /// The value assigned to `target` when it is the left side of an
 /// assignment (`x.f = make(chan T, 1)`).
 fn assigned(target: Node) -> Option<Node> {
-    let left = target.up().filter(|l| l.kind_name() == "expression_list")?;
-    let stmt = left
+    let stmt = target
         .up()
+        .and_then(|l| l.up())
         .filter(|s| s.kind_name() == "assignment_statement")?;
-    if stmt.field("left").map(|l| l.id()) != Some(left.id()) {
-        return None;
-    }
-    let idx = named_children(left).position(|x| x.id() == target.id())?;
-    named_children(stmt.field("right")?).nth(idx)
+    crate::syntax::scope::assigned_pairs(stmt)
+        .into_iter()
+        .find(|(l, _)| l.id() == target.id())
+        .map(|(_, v)| v)
 }
 
 /// `keyed`, a `field: value` element of a composite literal: the literal's

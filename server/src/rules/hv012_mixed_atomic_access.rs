@@ -499,16 +499,26 @@ fn in_main_setup(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
 /// made holding a lock (`mu.Lock(); if x.init == done { return }; defer
 /// atomic.StoreUint32(&x.init, done)`). The writes are serialised by the
 /// lock, and this read runs under it: it races with none of them.
+/// What `work` finds in `func`, worked out once per function and kept in
+/// `memo`.
+fn per_function<T>(
+    memo: &std::cell::RefCell<HashMap<usize, std::rc::Rc<T>>>,
+    func: Node,
+    work: impl FnOnce() -> T,
+) -> std::rc::Rc<T> {
+    if let Some(known) = memo.borrow().get(&func.id()) {
+        return known.clone();
+    }
+    let found = std::rc::Rc::new(work());
+    memo.borrow_mut().insert(func.id(), found.clone());
+    found
+}
+
 fn double_checked(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
     let Some(func) = enclosing_function(n) else {
         return false;
     };
-    let sites = memo
-        .sites
-        .borrow_mut()
-        .entry(func.id())
-        .or_insert_with(|| std::rc::Rc::new(locked_sites(cx, func)))
-        .clone();
+    let sites = per_function(&memo.sites, func, || locked_sites(cx, func));
     let target = cx.text(n);
     let mut writes = sites.writes.iter().filter(|(t, _)| t == target).peekable();
     writes.peek().is_some() && writes.all(|(_, held)| *held) && held_at(&sites, n, func)
@@ -968,22 +978,17 @@ fn fresh(cx: &Context, operand: Node, at: Node, memo: &LockedMemo) -> bool {
     let Some(func) = enclosing_function(at) else {
         return false;
     };
-    let made = memo
-        .made
-        .borrow_mut()
-        .entry(func.id())
-        .or_insert_with(|| {
-            let mut names = std::collections::HashSet::new();
-            visit(func, |n| {
-                if n.kind_name() == "func_literal" && n.id() != func.id() {
-                    return Visit::Skip;
-                }
-                names.extend(made_name(cx, n).map(str::to_string));
-                Visit::Descend
-            });
-            std::rc::Rc::new(names)
-        })
-        .clone();
+    let made = per_function(&memo.made, func, || {
+        let mut names = std::collections::HashSet::new();
+        visit(func, |n| {
+            if n.kind_name() == "func_literal" && n.id() != func.id() {
+                return Visit::Skip;
+            }
+            names.extend(made_name(cx, n).map(str::to_string));
+            Visit::Descend
+        });
+        names
+    });
     if !made.contains(name) {
         return false;
     }
