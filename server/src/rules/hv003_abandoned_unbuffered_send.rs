@@ -939,20 +939,37 @@ fn closed_on_return<'a>(
     ch: &str,
     start: Node<'a>,
 ) -> Option<Node<'a>> {
-    crate::syntax::statements(body)
-        .into_iter()
-        .take_while(|s| s.start_byte() < start.start_byte())
-        .filter(|s| s.kind_name() == "defer_statement")
-        .find(|s| {
-            named_children(*s)
-                .next()
-                .and_then(crate::syntax::Call::of)
-                .is_some_and(|c| {
-                    c.function.kind_name() == "identifier"
-                        && cx.text(c.function) == "close"
-                        && c.arg(0).is_some_and(|a| cx.text(unparen(a)) == ch)
-                })
-        })
+    // Worked out once per body: every `go` in it asks (a square on a
+    // function of many goroutines otherwise).
+    let closes = || DeferredCloses::of(cx, body);
+    let closes = crate::syntax::flat::memo(body, closes).unwrap_or_else(|| Rc::new(closes()));
+    closes
+        .0
+        .iter()
+        .take_while(|(at, _)| at.start < start.start_byte())
+        .find(|(_, closed)| closed == ch)
+        .and_then(|(at, _)| body.descendant_for_byte_range(at.start, at.end))
+}
+
+/// The `defer close(x)` statements among a body's own statements: the
+/// bytes of each, and the text of `x`.
+struct DeferredCloses(Vec<(std::ops::Range<usize>, String)>);
+
+impl DeferredCloses {
+    fn of(cx: &Context, body: Node) -> Self {
+        let closes = crate::syntax::statements(body)
+            .into_iter()
+            .filter(|s| s.kind_name() == "defer_statement")
+            .filter_map(|s| {
+                let c = named_children(s).next().and_then(crate::syntax::Call::of)?;
+                let closed = (c.function.kind_name() == "identifier"
+                    && cx.text(c.function) == "close")
+                    .then(|| c.arg(0))??;
+                Some((s.byte_range(), cx.text(unparen(closed)).to_string()))
+            })
+            .collect();
+        DeferredCloses(closes)
+    }
 }
 
 /// True when `func`, in test code, leaves the sender running only on ways
