@@ -410,30 +410,55 @@ fn statement_around<'a>(
         memos.insert(name.to_string(), Default::default());
     }
     let memo = memos.get_mut(name)?;
-    // The states climbed through, each with the statement it widens to.
-    let mut path: Vec<((usize, usize, bool), Option<Node<'a>>)> = Vec::new();
-    let (mut child, mut between) = (stmt, false);
-    let mut widened = loop {
-        if let Some(&known) = memo.get(&(h.body.id(), child.id(), between)) {
-            break known;
-        }
-        let Some(p) = child.up().filter(|p| !at_top(*p)) else {
-            path.push(((h.body.id(), child.id(), between), None));
-            break None;
-        };
+    let key = |child: Node, between: bool| (h.body.id(), child.id(), between);
+    // One step of the climb: the parent, whether it widens (a statement of
+    // its own that mentions `name`), and the next state; `None` at the top.
+    let step = |child: Node<'a>, between: bool| {
+        let p = child.up().filter(|p| !at_top(*p))?;
         let mentioned = between || count(p) > count(child);
         let is_statement = !crate::syntax::holds_statements(p)
             && p.up().is_some_and(crate::syntax::holds_statements);
         let widens = is_statement && mentioned;
-        path.push(((h.body.id(), child.id(), between), widens.then_some(p)));
-        (child, between) = (p, mentioned && !widens);
+        Some((p, widens, mentioned && !widens))
     };
-    for (key, widens) in path.into_iter().rev() {
-        if let Some(p) = widens {
-            widened = Some(widened.unwrap_or(p));
+    // The climb widens to the outermost statement it passes that widens, or
+    // to what a climb it joins found. Climbed twice, once to learn that and
+    // once to remember it along the way, so that nothing is kept per level.
+    let (mut child, mut between) = (stmt, false);
+    let (mut states, mut outermost, mut known) = (0, None, None);
+    loop {
+        if let Some(&found) = memo.get(&key(child, between)) {
+            known = Some(found);
+            break;
         }
-        memo.insert(key, widened);
+        states += 1;
+        let Some((p, widens, next)) = step(child, between) else {
+            break;
+        };
+        if widens {
+            outermost = Some((states - 1, p));
+        }
+        (child, between) = (p, next);
     }
+    let widened_from = |i: usize| {
+        known
+            .flatten()
+            .or_else(|| outermost.filter(|&(at, _)| i <= at).map(|(_, p)| p))
+    };
+    // Kept for the start and every 16th state climbed through: a later
+    // climb that joins this one stops within 16 nodes, and a deep nesting's
+    // climb keeps a sixteenth of its length.
+    let (mut child, mut between) = (stmt, false);
+    for i in 0..states {
+        if i % 16 == 0 || i + 1 == states {
+            memo.insert(key(child, between), widened_from(i));
+        }
+        let Some((p, _, next)) = step(child, between) else {
+            break;
+        };
+        (child, between) = (p, next);
+    }
+    let widened = widened_from(0);
     let stmt = widened.unwrap_or(stmt);
     (!crate::syntax::is_function(stmt)).then_some(stmt)
 }

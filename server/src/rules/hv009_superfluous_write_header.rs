@@ -300,44 +300,44 @@ impl<'a> Status<'a, '_> {
 
     /// [`Flow::step`] for the writes of a statement.
     fn step_calls(&mut self, node: Node<'a>, state: &mut State<'a>) {
+        // Only the writes are kept (a long expression may hold many calls).
         let mut calls = Vec::new();
         crate::syntax::visit_calls_no_funcs(node, |c| {
-            calls.push(c);
+            if let Some(write) = self.classify(&c) {
+                calls.push((c.node, write));
+            }
             Visit::Descend
         });
         // Inner calls run first: json.NewEncoder(w) before .Encode(v).
-        calls.sort_by_key(|c| c.node.end_byte());
-        for call in calls {
-            let Some((kind, when)) = self.classify(&call) else {
-                continue;
-            };
+        calls.sort_by_key(|(c, _)| c.end_byte());
+        for (node, (kind, when)) in calls {
             // A helper whose result was never looked at: it may have written.
             if let Some(p) = state.pending.take() {
                 state.first = state.first.or(Some(p.call));
             }
             if let (None, Some(idx)) = (state.first, when.result()) {
-                state.pending = Some(Pending::new(call.node, idx, when));
+                state.pending = Some(Pending::new(node, idx, when));
                 continue;
             }
             match (kind, state.first) {
                 (WriterCall::Status, Some(_)) => {
                     let firsts: Vec<Node<'a>> = state.firsts().collect();
                     for first in firsts {
-                        if !reports_failure_of(self.cx, call.node, first)
+                        if !reports_failure_of(self.cx, node, first)
                             || self.conditional_status(first)
                         {
                             self.found
-                                .entry((call.node.start_byte(), first.start_byte()))
-                                .or_insert((call.node, first));
+                                .entry((node.start_byte(), first.start_byte()))
+                                .or_insert((node, first));
                         }
                     }
                 }
-                (_, None) => state.first = Some(call.node),
+                (_, None) => state.first = Some(node),
                 _ => {}
             }
             // On a path that had written nothing, this write is the first.
-            if state.unwritten && state.first.is_some_and(|f| f.id() != call.node.id()) {
-                state.add(Some(call.node));
+            if state.unwritten && state.first.is_some_and(|f| f.id() != node.id()) {
+                state.add(Some(node));
                 state.unwritten = false;
             }
         }

@@ -21,15 +21,14 @@
 #include "./tree.h"
 
 // One node whose children are being laid out: a visible node, or a hidden
-// one inside it whose children count as the visible node's.
+// one inside it whose children count as the visible node's. Kept small (a
+// deep nesting holds a frame per level): its production's aliases and
+// fields are looked up again when it is back on top.
 typedef struct {
   Subtree subtree;
   Length position;
   uint32_t child_index;
   uint32_t structural_child_index;
-  const TSSymbol *alias_sequence;
-  const TSFieldMapEntry *fields;
-  const TSFieldMapEntry *fields_end;
   // The field a hidden node holds in its parent: its visible children's,
   // when they hold none of their own (0 for a visible node).
   TSFieldId inherited;
@@ -49,22 +48,17 @@ typedef struct {
   uint32_t *prevs;
 } Out;
 
-static Frame frame_of(const TSLanguage *language, Subtree subtree, Length position,
-                      TSFieldId inherited, bool visible, uint32_t owner) {
-  uint32_t production = ts_subtree_production_id(subtree);
+static Frame frame_of(Subtree subtree, Length position, TSFieldId inherited, bool visible,
+                      uint32_t owner) {
   Frame f = {
     .subtree = subtree,
     .position = position,
     .child_index = 0,
     .structural_child_index = 0,
-    .alias_sequence = ts_language_alias_sequence(language, production),
-    .fields = NULL,
-    .fields_end = NULL,
     .inherited = inherited,
     .visible = visible,
     .owner = owner,
   };
-  ts_language_field_map(language, production, &f.fields, &f.fields_end);
   return f;
 }
 
@@ -105,12 +99,22 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
   }
   Length start = {root.context[0], {root.context[1], root.context[2]}};
   uint32_t depth = 0, open = 0, count = 1;
-  stack[depth++] = frame_of(language, *root_subtree, start, 0, true, 0);
+  stack[depth++] = frame_of(*root_subtree, start, 0, true, 0);
   last[0] = no_parent;
   bool ok = true;
+  // The aliases and fields of the frame on top, and its depth (0: none yet).
+  const TSSymbol *alias_sequence = NULL;
+  const TSFieldMapEntry *field_map = NULL, *field_map_end = NULL;
+  uint32_t looked_up = 0;
 
   while (depth > 0) {
     Frame *f = &stack[depth - 1];
+    if (looked_up != depth) {
+      uint32_t production = ts_subtree_production_id(f->subtree);
+      alias_sequence = ts_language_alias_sequence(language, production);
+      ts_language_field_map(language, production, &field_map, &field_map_end);
+      looked_up = depth;
+    }
     uint32_t child_count = f->subtree.ptr->child_count;
     if (f->child_index == child_count) {
       if (f->visible) {
@@ -129,11 +133,11 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
     TSFieldId field = 0;
     if (!extra) {
       uint32_t structural = f->structural_child_index++;
-      if (f->alias_sequence && f->alias_sequence[structural]) {
-        alias = f->alias_sequence[structural];
+      if (alias_sequence && alias_sequence[structural]) {
+        alias = alias_sequence[structural];
         visible = true;
       }
-      for (const TSFieldMapEntry *m = f->fields; m < f->fields_end; m++) {
+      for (const TSFieldMapEntry *m = field_map; m < field_map_end; m++) {
         if (!m->inherited && m->child_index == structural) {
           field = m->field_id;
           break;
@@ -198,7 +202,7 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
       last = l;
       size = grown;
     }
-    stack[depth++] = frame_of(language, *child, position, field, visible, owner);
+    stack[depth++] = frame_of(*child, position, field, visible, owner);
     if (visible) last[++open] = no_parent;
   }
   free(stack);

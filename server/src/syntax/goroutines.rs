@@ -758,10 +758,12 @@ impl Bits {
     /// The bits set here and not in `other`.
     fn ones_outside<'b>(&'b self, other: &'b Bits) -> impl Iterator<Item = usize> + 'b {
         self.0.iter().enumerate().flat_map(move |(k, w)| {
-            let w = w & !other.0.get(k).copied().unwrap_or(0);
-            (0..64)
-                .filter(move |b| w & (1 << b) != 0)
-                .map(move |b| k * 64 + b)
+            let mut w = w & !other.0.get(k).copied().unwrap_or(0);
+            std::iter::from_fn(move || {
+                let b = (w != 0).then(|| w.trailing_zeros() as usize)?;
+                w &= w - 1;
+                Some(k * 64 + b)
+            })
         })
     }
 }
