@@ -103,47 +103,56 @@ pub fn check_scope<'a>(
     // layouts are per thread), their findings kept in file order.
     use rayon::prelude::*;
     // A batch as large as many (one long function) is checked by two
-    // threads at once, each running half the rules: otherwise a file of
-    // one huge handler is checked on one thread, rule after rule, while
-    // the others wait. The halves read one layout of the batch (the one
-    // the summary kept, or one made here first), and each derives what its
-    // rules share.
+    // threads at once, each taking the next rule not yet taken: otherwise
+    // a file of one huge handler is checked on one thread, rule after
+    // rule, while the others wait. Both read one layout of the batch (the
+    // one the summary kept, or one made here first), and each derives what
+    // its rules share.
     let halves = rayon::current_num_threads() > 1;
     let mut kept = kept;
-    let jobs: Vec<(Vec<tree_sitter::Node<'a>>, Rules, Kept)> = crate::syntax::batches(scope)
-        .flat_map(|batch| {
-            // A batch is a run of declarations, in order.
-            let (first, last) = (batch[0], batch[batch.len() - 1]);
-            let bytes = last.end_byte() - first.start_byte();
-            let lines = last.end_position().row - first.start_position().row;
+    type Job<'a> = (usize, Vec<tree_sitter::Node<'a>>, Rules, Kept);
+    let jobs: Vec<Job<'a>> = crate::syntax::batches(scope)
+        .enumerate()
+        .flat_map(|(n, batch)| {
             let mine = kept.take(&batch);
-            match halves && bytes >= SPLIT_BYTES && lines >= SPLIT_LINES {
+            match halves && crate::syntax::is_shared(&batch) {
                 true => {
                     let shared = mine.completed(&batch);
+                    let queue = Rules::Queue(Default::default());
                     vec![
-                        (batch.clone(), Rules::Half(0), shared.clone()),
-                        (batch, Rules::Half(1), shared),
+                        (n, batch.clone(), queue.clone(), shared.clone()),
+                        (n, batch, queue, shared),
                     ]
                 }
-                false => vec![(batch, Rules::All, mine)],
+                false => vec![(n, batch, Rules::All, mine)],
             }
         })
         .collect();
     // Each batch takes its layouts to the thread that checks it.
-    let check = |(batch, rules, mine): (Vec<tree_sitter::Node<'a>>, Rules, Kept)| {
+    let check = |(n, batch, rules, mine): Job<'a>| {
         let _laid_out = crate::syntax::flat::adopt(mine);
-        check_batch(file, imports, index, settings, batch, rules)
+        (n, check_batch(file, imports, index, settings, batch, rules))
     };
-    let results: Vec<(Vec<Diagnostic>, Vec<String>)> = match jobs.len() {
+    type Checked = (usize, (Vec<(usize, Vec<Diagnostic>)>, Vec<String>));
+    let mut results: Vec<Checked> = match jobs.len() {
         0 | 1 => jobs.into_iter().map(check).collect(),
         _ => jobs.into_par_iter().map(check).collect(),
     };
-    for (diagnostics, panics) in results {
-        // The first batch's list is taken as it is, not copied.
+    // In file order, and within a batch in the order of the rules, however
+    // its rules were shared out.
+    let mut pieces: Vec<(usize, usize, Vec<Diagnostic>)> = Vec::new();
+    for (n, (found, _)) in &mut results {
+        pieces.extend(found.drain(..).map(|(rule, d)| (*n, rule, d)));
+    }
+    pieces.sort_by_key(|&(n, rule, _)| (n, rule));
+    for (_, _, diagnostics) in pieces {
+        // The first list is taken as it is, not copied.
         match report.diagnostics.is_empty() {
             true => report.diagnostics = diagnostics,
             false => report.diagnostics.extend(diagnostics),
         }
+    }
+    for (_, (_, panics)) in results {
         // Once, whichever batches it panicked on.
         for said in panics {
             if !report.panics.contains(&said) {
@@ -197,35 +206,32 @@ pub fn is_test_package(name: &str) -> bool {
         || matches!(name, "testutil" | "testhelper" | "testing" | "testdata")
 }
 
-/// A batch of at least this much source, on at least [`SPLIT_LINES`]
-/// lines, is checked by two threads (see [`check_scope`]): 64 batches'
-/// worth, where laying it out twice and deriving the rules' shared facts
-/// twice costs little beside the rules.
-const SPLIT_BYTES: usize = 64 * crate::syntax::BATCH_BYTES;
-
-/// The rules' work follows the statements, the layout's the nodes: a
-/// megabyte on a few long lines (one huge expression) keeps the rules
-/// idle, and halves would only lay it out twice (5 MB on one line: 2.57×
-/// parse in halves, 2.32× in one; 100,000 channels each in a statement of
-/// its own: 3.67× in halves, 5.0× in one).
-const SPLIT_LINES: usize = 20_000;
-
 /// Which of the rules one job runs over its batch.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Rules {
     All,
-    /// The first (0) or second (1) half: HV001–HV006 or HV007–HV012, about
-    /// even on a file of handlers (HV001 derives the handlers and locals
-    /// both halves read; HV007 is the costliest rule).
-    Half(usize),
+    /// The rules not yet taken by another job over the same batch: each
+    /// job takes the next, costliest first (see [`BY_COST`]), so that one
+    /// costly rule runs on one thread while the others run on the other.
+    Queue(std::sync::Arc<std::sync::atomic::AtomicUsize>),
 }
 
+/// The rules by their index in [`RULES`], the costliest first on large
+/// generated and real files: a job that takes one late finds it short.
+const BY_COST: [usize; 12] = [2, 6, 9, 8, 11, 4, 0, 1, 5, 10, 3, 7];
+
 impl Rules {
-    /// True when this job runs the rule at index `i` of [`RULES`].
-    fn runs(self, i: usize) -> bool {
+    /// The index in [`RULES`] of the next rule this job runs.
+    fn next(&self, taken: &mut usize) -> Option<usize> {
         match self {
-            Rules::All => true,
-            Rules::Half(half) => (i >= RULES.len() / 2) as usize == half,
+            Rules::All => {
+                *taken += 1;
+                (*taken <= RULES.len()).then(|| *taken - 1)
+            }
+            Rules::Queue(next) => {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                BY_COST.get(i).copied()
+            }
         }
     }
 }
@@ -240,16 +246,16 @@ fn check_batch<'a>(
     settings: &Settings,
     batch: Vec<tree_sitter::Node<'a>>,
     part: Rules,
-) -> (Vec<Diagnostic>, Vec<String>) {
+) -> (Vec<(usize, Vec<Diagnostic>)>, Vec<String>) {
     let (mut diagnostics, mut panics) = (Vec::new(), Vec::new());
     let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
     let cx = Context::scoped(file, imports, index, batch);
-    let rules = RULES
-        .iter()
-        .enumerate()
-        .filter(|&(i, r)| part.runs(i) && runs(r, file, imports, settings))
-        .map(|(_, r)| r);
-    for rule in rules {
+    let mut taken = 0;
+    while let Some(i) = part.next(&mut taken) {
+        let rule = &RULES[i];
+        if !runs(rule, file, imports, settings) {
+            continue;
+        }
         let mut found = Vec::new();
         match catch_unwind(AssertUnwindSafe(|| (rule.check)(&cx, &mut found))) {
             Ok(()) => {
@@ -258,9 +264,8 @@ fn check_batch<'a>(
                         d.severity = *sev;
                     }
                 }
-                match diagnostics.is_empty() {
-                    true => diagnostics = found,
-                    false => diagnostics.extend(found),
+                if !found.is_empty() {
+                    diagnostics.push((i, found));
                 }
             }
             Err(payload) => {
@@ -374,6 +379,53 @@ pub fn check_source(path: &str, text: String, settings: &Settings) -> FileReport
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_batch_runs_every_rule_once() {
+        let mut by_cost = BY_COST.to_vec();
+        by_cost.sort();
+        assert_eq!(by_cost, (0..RULES.len()).collect::<Vec<_>>());
+    }
+
+    /// One handler long enough for two threads to share its rules, with
+    /// findings of several rules; it is checked the same, in the same
+    /// order, on one thread and on two.
+    #[test]
+    fn a_shared_batch_finds_what_one_thread_finds() {
+        let mut s = String::from("package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync\"\n)\n\nvar seen = map[string]int{}\nvar mu sync.Mutex\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n");
+        // Its bytes mostly in one comment: the lines are what cost.
+        s.push_str(&format!(
+            "\t// {}\n",
+            "x".repeat(crate::syntax::SHARED_BYTES)
+        ));
+        let mut i = 0;
+        while i * 9 < crate::syntax::SHARED_LINES + 100 {
+            s.push_str(&format!("\tseen[r.URL.Path] += {i}\n\tmu.Lock()\n\tfmt.Fprintln(w, {i})\n\tmu.Unlock()\n\tc{i} := make(chan int)\n\tgo func() {{ c{i} <- {i} }}()\n\tif r.URL.Path == \"/{i}\" {{\n\t\treturn\n\t}}\n"));
+            i += 1;
+        }
+        s.push_str("}\n");
+        let found = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .stack_size(crate::cli::STACK_BYTES)
+                .build()
+                .unwrap();
+            let report = pool.install(|| check_source("a.go", s.clone(), &Settings::default()));
+            assert!(report.panics.is_empty(), "{:?}", report.panics);
+            report
+                .diagnostics
+                .iter()
+                .map(|d| (d.code, d.location.start.line, d.message.clone()))
+                .collect::<Vec<_>>()
+        };
+        let one = found(1);
+        let codes: std::collections::BTreeSet<&str> = one.iter().map(|d| d.0).collect();
+        assert_eq!(
+            codes.into_iter().collect::<Vec<_>>(),
+            ["HV003", "HV007", "HV010"]
+        );
+        assert_eq!(found(2), one);
+    }
 
     fn test_code(path: &str, text: &str) -> bool {
         let file = SourceFile::parse(path, text.to_string());

@@ -334,8 +334,10 @@ impl FileSummary {
     /// are no more batches than there are threads (a small file, or a few
     /// large declarations): the check that follows reads them instead of
     /// laying them out again, and would hold as many at once anyway. A file
-    /// of more batches keeps none, so that the layouts of a large file are
-    /// never all held at once.
+    /// of more batches keeps those of its largest declarations, as many as
+    /// there are threads (a long function's layout costs as much as a
+    /// rule), and no others, so that the layouts of a large file are never
+    /// all held at once.
     pub fn keeping(
         file: &SourceFile,
         imports: &Imports,
@@ -354,9 +356,19 @@ impl FileSummary {
     ) -> (FileSummary, Option<Kept>) {
         let package = package_name(file);
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
-        let keep = checked && batches.len() <= rayon::current_num_threads().max(2);
+        let threads = rayon::current_num_threads().max(2);
+        let all = checked && batches.len() <= threads;
+        let span = |b: &Vec<Node>| b[b.len() - 1].end_byte() - b[0].start_byte();
+        let mut largest: Vec<usize> = (0..batches.len())
+            .filter(|&i| span(&batches[i]) > crate::syntax::BATCH_BYTES)
+            .collect();
+        largest.sort_by_key(|&i| std::cmp::Reverse(span(&batches[i])));
+        largest.truncate(threads);
+        let shared: Vec<bool> = (0..batches.len())
+            .map(|i| all || checked && largest.contains(&i))
+            .collect();
         let kept = std::sync::Mutex::new(Kept::default());
-        let summarise = |batch: Vec<Node>| {
+        let summarise = |(batch, keep): (Vec<Node>, bool)| {
             // Laid out, the declarations' walks read arrays and their
             // parent climbs cost nothing (a tree finds a parent from its
             // root, past every top-level declaration before it).
@@ -389,9 +401,15 @@ impl FileSummary {
         // A large file's batches are summarised on all threads, then
         // joined in file order.
         use rayon::prelude::*;
+        let keep = shared.contains(&true);
+        let batches = batches.into_iter().zip(shared);
         let mut parts: Vec<FileSummary> = match batches.len() {
-            0 | 1 => batches.into_iter().map(summarise).collect(),
-            _ => batches.into_par_iter().map(summarise).collect(),
+            0 | 1 => batches.map(summarise).collect(),
+            _ => batches
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(summarise)
+                .collect(),
         };
         let mut s = match parts.is_empty() {
             true => FileSummary {
