@@ -64,10 +64,14 @@ static Frame frame_of(Subtree subtree, Length position, TSFieldId inherited, boo
 
 // Lays out `root` and every visible node below it into `out`, whose arrays
 // hold `capacity` nodes (the root's descendant count). `named` is the flag
-// or-ed into a named node's field. Returns the number of nodes laid out, or
-// 0 when memory ran out or the tree holds more nodes than `capacity`.
-uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_t no_parent,
-                         const void **ids, uint32_t (*contexts)[4], uint16_t *kinds,
+// or-ed into a named node's field, `aliased` the one or-ed into the field of
+// a node whose alias is its kind (a context's fourth element, which is left
+// out). Returns the number of nodes laid out, or 0 when memory ran out, the
+// tree holds more nodes than `capacity`, or an alias is not its node's kind
+// (the caller lays out with a cursor then, which records such aliases).
+uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_t aliased,
+                         uint32_t no_parent, const void **ids, uint32_t (*contexts)[3],
+                         uint16_t *kinds,
                          uint16_t *fields, uint32_t *ends, uint32_t *parents, uint32_t *prevs) {
   if (capacity == 0) return 0;
   const TSLanguage *language = root.tree->language;
@@ -78,11 +82,11 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
   contexts[0][0] = root.context[0];
   contexts[0][1] = root.context[1];
   contexts[0][2] = root.context[2];
-  contexts[0][3] = root.context[3];
   kinds[0] = ts_language_public_symbol(language, root_symbol);
+  if (root_alias && kinds[0] != root_alias) return 0;
   bool root_named = root_alias ? ts_language_symbol_metadata(language, root_alias).named
                                : ts_subtree_named(*root_subtree);
-  fields[0] = root_named ? named : 0;
+  fields[0] = (root_named ? named : 0) | (root_alias ? aliased : 0);
   ends[0] = 1;
   parents[0] = no_parent;
   prevs[0] = no_parent;
@@ -168,9 +172,12 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint32_
       contexts[i][0] = position.bytes;
       contexts[i][1] = position.extent.row;
       contexts[i][2] = position.extent.column;
-      contexts[i][3] = alias;
       kinds[i] = ts_language_public_symbol(language, symbol);
-      fields[i] = field | (is_named ? named : 0);
+      if (alias && kinds[i] != alias) {
+        ok = false;
+        break;
+      }
+      fields[i] = field | (is_named ? named : 0) | (alias ? aliased : 0);
       ends[i] = i + 1;
       parents[i] = f->owner;
       prevs[i] = last[open];

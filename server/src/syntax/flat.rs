@@ -42,18 +42,21 @@ impl std::ops::Deref for Flat {
 }
 
 /// One declaration's nodes, anonymous ones included, in pre-order: each
-/// node as its subtree and its context (start byte, row, column, alias),
-/// which with the tree make a `TSNode`; with its kind, field, end, parent
-/// and previous sibling, 40 bytes a node.
+/// node as its subtree and its context (start byte, row, column, and the
+/// alias its field's bits tell), which with the tree make a `TSNode`; with
+/// its kind, field, end, parent and previous sibling, 36 bytes a node.
 struct Layout {
     ids: Vec<*const std::ffi::c_void>,
-    contexts: Vec<[u32; 4]>,
+    /// Start byte, row and column: a `TSNode`'s context without its alias.
+    contexts: Vec<[u32; 3]>,
     /// Each node's kind: read here, a walk's test of a node's kind does not
     /// touch the tree's memory (scattered: on a large declaration, a cache
     /// miss per node per walk).
     kinds: Vec<u16>,
-    /// Each node's field in its parent (0 for none), and [`NAMED`] for a
-    /// named node: a child in a field is found in the layout too.
+    /// Each node's field in its parent (0 for none), [`NAMED`] for a
+    /// named node, and [`ALIASED`] for a node shown under an alias, which
+    /// is its kind (or, when it is not, [`ODD_ALIAS`] and the alias is in
+    /// `odd_aliases`): a child in a field is found in the layout too.
     fields: Vec<u16>,
     /// The tree all the nodes belong to.
     tree: *const ffi::TSTree,
@@ -63,6 +66,9 @@ struct Layout {
     parents: Vec<u32>,
     /// For each node, its previous sibling's index (`NO_PARENT` for none).
     prevs: Vec<u32>,
+    /// The aliases that are not their node's kind, by node index (none in
+    /// Go's grammar as pinned: only a cursor's layout records them).
+    odd_aliases: Vec<(u32, u32)>,
     /// A copy of the nodes' tree: it shares their memory and keeps it alive
     /// for as long as the layout is kept.
     _tree: Tree,
@@ -397,6 +403,16 @@ const NO_PARENT: u32 = u32::MAX;
 /// The bit of [`Flat::fields`] that marks a named node (field ids are fewer).
 const NAMED: u16 = 1 << 15;
 
+/// The bit of [`Flat::fields`] that marks a node whose alias is its kind.
+const ALIASED: u16 = 1 << 14;
+
+/// The bit of [`Flat::fields`] that marks a node whose alias is not its
+/// kind (see `Layout::odd_aliases`).
+const ODD_ALIAS: u16 = 1 << 13;
+
+/// The bits of [`Flat::fields`] that hold the field id.
+const FIELD: u16 = ODD_ALIAS - 1;
+
 /// Bracket nesting from which a declaration is worth laying out for its
 /// parents: climbing from a node `d` deep costs `d²` in the tree.
 const DEEP: usize = 48;
@@ -437,9 +453,10 @@ extern "C" {
         root: ffi::TSNode,
         capacity: u32,
         named: u16,
+        aliased: u16,
         no_parent: u32,
         ids: *mut *const std::ffi::c_void,
-        contexts: *mut [u32; 4],
+        contexts: *mut [u32; 3],
         kinds: *mut u16,
         fields: *mut u16,
         ends: *mut u32,
@@ -455,7 +472,7 @@ extern "C" {
 fn lay_out(root: Node<'_>, guard: u64) -> Flat {
     let count = root.descendant_count();
     let mut ids: Vec<*const std::ffi::c_void> = Vec::with_capacity(count);
-    let mut contexts: Vec<[u32; 4]> = Vec::with_capacity(count);
+    let mut contexts: Vec<[u32; 3]> = Vec::with_capacity(count);
     let mut kinds: Vec<u16> = Vec::with_capacity(count);
     let mut fields: Vec<u16> = Vec::with_capacity(count);
     let mut ends: Vec<u32> = Vec::with_capacity(count);
@@ -472,6 +489,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
             raw,
             capacity,
             NAMED,
+            ALIASED,
             NO_PARENT,
             ids.as_mut_ptr(),
             contexts.as_mut_ptr(),
@@ -505,6 +523,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
             ends,
             parents,
             prevs,
+            odd_aliases: Vec::new(),
             _tree: copy_tree(root),
         }),
         guard,
@@ -530,6 +549,7 @@ fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
     let mut ends = Vec::with_capacity(count);
     let mut parents = Vec::with_capacity(count);
     let mut prevs = Vec::with_capacity(count);
+    let mut odd_aliases = Vec::new();
     // The indexes of the nodes whose children are being laid out, each
     // with the last of its children laid out so far.
     let mut open: Vec<usize> = Vec::new();
@@ -539,11 +559,20 @@ fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
         let node = cursor.node();
         kinds.push(node.kind_id());
         let named = if node.is_named() { NAMED } else { 0 };
-        fields.push(cursor.field_id().map_or(0, |f| f.get()) | named);
         let n = node.into_raw();
         let i = ids.len();
+        let [start, row, column, alias] = n.context;
+        let aliased = match alias {
+            0 => 0,
+            a if a == u32::from(node.kind_id()) => ALIASED,
+            a => {
+                odd_aliases.push((i as u32, a));
+                ODD_ALIAS
+            }
+        };
+        fields.push(cursor.field_id().map_or(0, |f| f.get()) | named | aliased);
         ids.push(n.id);
-        contexts.push(n.context);
+        contexts.push([start, row, column]);
         ends.push(i as u32 + 1);
         parents.push(open.last().map_or(NO_PARENT, |&p| p as u32));
         prevs.push(match last.last_mut() {
@@ -580,6 +609,7 @@ fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
             ends,
             parents,
             prevs,
+            odd_aliases,
             _tree: copy_tree(root),
         }),
         guard,
@@ -595,12 +625,27 @@ impl Layout {
 
     /// True when node `i` is `raw` (of this layout's tree).
     fn holds(&self, i: usize, raw: &ffi::TSNode) -> bool {
-        self.ids[i] == raw.id && self.contexts[i] == raw.context
+        self.ids[i] == raw.id && self.context(i) == raw.context
+    }
+
+    /// Node `i`'s `TSNode` context: where it starts, and its alias.
+    fn context(&self, i: usize) -> [u32; 4] {
+        let [start, row, column] = self.contexts[i];
+        let f = self.fields[i];
+        let alias = if f & ALIASED != 0 {
+            u32::from(self.kinds[i])
+        } else if f & ODD_ALIAS != 0 {
+            let at = self.odd_aliases.partition_point(|&(j, _)| (j as usize) < i);
+            self.odd_aliases[at].1
+        } else {
+            0
+        };
+        [start, row, column, alias]
     }
 
     fn raw(&self, i: usize) -> ffi::TSNode {
         ffi::TSNode {
-            context: self.contexts[i],
+            context: self.context(i),
             id: self.ids[i],
             tree: self.tree,
         }
@@ -827,7 +872,7 @@ pub fn sibling<'t>(node: Node<'t>, forward: bool) -> Option<Option<Node<'t>>> {
 /// `Some(None)` when it has no such child.
 pub fn field<'t>(node: Node<'t>, field: u16) -> Option<Option<Node<'t>>> {
     let (flat, i) = find(node)?;
-    let j = child_indexes(&flat, i).find(|&j| flat.fields[j] & !NAMED == field);
+    let j = child_indexes(&flat, i).find(|&j| flat.fields[j] & FIELD == field);
     Some(j.map(|j| self::node(&flat, j, &node)))
 }
 
@@ -836,7 +881,7 @@ pub fn field<'t>(node: Node<'t>, field: u16) -> Option<Option<Node<'t>>> {
 pub fn fields<'t>(node: Node<'t>, field: u16) -> Option<Vec<Node<'t>>> {
     let (flat, i) = find_or_lay_out(node)?;
     let found = child_indexes(&flat, i)
-        .filter(|&j| flat.fields[j] & !NAMED == field)
+        .filter(|&j| flat.fields[j] & FIELD == field)
         .map(|j| self::node(&flat, j, &node))
         .collect();
     Some(found)
@@ -1009,6 +1054,16 @@ mod tests {
                 assert_eq!(a.ends, b.ends);
                 assert_eq!(a.parents, b.parents);
                 assert_eq!(a.prevs, b.prevs);
+                assert!(b.odd_aliases.is_empty(), "every alias is its node's kind");
+                // Each node made again from the layout is the cursor's own,
+                // alias and all.
+                let mut cursor = decl.walk();
+                for i in 0..a.ids.len() {
+                    assert_eq!(a.raw(i).context, cursor.node().into_raw().context);
+                    if !cursor.goto_first_child() {
+                        while !cursor.goto_next_sibling() && cursor.goto_parent() {}
+                    }
+                }
                 nodes += a.ids.len();
             }
         };
