@@ -108,14 +108,14 @@ pub fn check_scope<'a>(
     // rule, while the others wait. Both read one layout of the batch (the
     // one the summary kept, or one made here first), and each derives what
     // its rules share.
-    let halves = rayon::current_num_threads() > 1;
+    let two_threads = rayon::current_num_threads() > 1;
     let mut kept = kept;
     type Job<'a> = (usize, Vec<tree_sitter::Node<'a>>, Rules, Kept);
     let jobs: Vec<Job<'a>> = crate::syntax::batches(scope)
         .enumerate()
         .flat_map(|(n, batch)| {
             let mine = kept.take(&batch);
-            match halves && crate::syntax::is_shared(&batch) {
+            match two_threads && crate::syntax::is_shared(&batch) {
                 true => {
                     let shared = mine.completed(&batch);
                     let queue = Rules::Queue(Default::default());
