@@ -334,10 +334,11 @@ impl FileSummary {
     /// are no more batches than there are threads (a small file, or a few
     /// large declarations): the check that follows reads them instead of
     /// laying them out again, and would hold as many at once anyway. A file
-    /// of more batches keeps those of its largest declarations, as many as
-    /// there are threads (a long function's layout costs as much as a
-    /// rule), and no others, so that the layouts of a large file are never
-    /// all held at once.
+    /// of more batches keeps those of its first few batches that threads
+    /// will share (see [`crate::syntax::is_shared`]: a function of a
+    /// megabyte or more, whose layout costs as much as a rule), as many as
+    /// there are threads, and no others, so that the layouts of a large
+    /// file are never all held at once.
     pub fn keeping(
         file: &SourceFile,
         imports: &Imports,
@@ -358,14 +359,13 @@ impl FileSummary {
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
         let threads = rayon::current_num_threads().max(2);
         let all = checked && batches.len() <= threads;
-        let span = |b: &Vec<Node>| b[b.len() - 1].end_byte() - b[0].start_byte();
-        let mut largest: Vec<usize> = (0..batches.len())
-            .filter(|&i| span(&batches[i]) > crate::syntax::BATCH_BYTES)
-            .collect();
-        largest.sort_by_key(|&i| std::cmp::Reverse(span(&batches[i])));
-        largest.truncate(threads);
-        let shared: Vec<bool> = (0..batches.len())
-            .map(|i| all || checked && largest.contains(&i))
+        let shared: Vec<bool> = batches
+            .iter()
+            .scan(0, |shared, b| {
+                let keep = checked && *shared < threads && crate::syntax::is_shared(b);
+                *shared += keep as usize;
+                Some(all || keep)
+            })
             .collect();
         let kept = std::sync::Mutex::new(Kept::default());
         let summarise = |(batch, keep): (Vec<Node>, bool)| {
