@@ -378,12 +378,16 @@ fn assigned_name<'a>(cx: &Context<'a>, make: Node) -> Option<&'a str> {
     (name.kind_name() == "identifier").then(|| cx.text(name))
 }
 
-/// The goroutines of one function body, and for each name the goroutines
-/// whose statements name it: read once per body, however many channels it
+/// The goroutines of one function body, with where each starts and ends
+/// and the one around it: read once per body, however many channels it
 /// makes.
 struct BodyFacts<'a> {
+    /// In the order they start, nested ones after the one around them.
     goroutines: Vec<Start<'a>>,
-    naming: HashMap<&'a str, Vec<usize>>,
+    /// The bytes of each one's statement.
+    spans: Vec<std::ops::Range<usize>>,
+    /// The goroutine whose statement holds each one's, if any.
+    around: Vec<Option<usize>>,
     /// Where each name occurs in the body.
     uses: Occurrences<'a>,
 }
@@ -391,23 +395,52 @@ struct BodyFacts<'a> {
 impl<'a> BodyFacts<'a> {
     fn of(cx: &Context<'a>, body: Node<'a>) -> Self {
         let goroutines = starts(body, cx.src);
-        let mut naming: HashMap<&'a str, Vec<usize>> = HashMap::new();
-        for (i, g) in goroutines.iter().enumerate() {
-            visit(g.stmt, |n| {
-                if n.kind_name() == "identifier" {
-                    let v = naming.entry(cx.text(n)).or_default();
-                    if v.last() != Some(&i) {
-                        v.push(i);
-                    }
+        let spans: Vec<_> = goroutines.iter().map(|g| g.stmt.byte_range()).collect();
+        // The statements nest (or follow one another): the ones still open
+        // at each start are a stack.
+        let mut open: Vec<usize> = Vec::new();
+        let around = (0..spans.len())
+            .map(|i| {
+                while open.last().is_some_and(|&o| spans[o].end <= spans[i].start) {
+                    open.pop();
                 }
-                Visit::Descend
-            });
-        }
+                let outer = open.last().copied();
+                open.push(i);
+                outer
+            })
+            .collect();
         BodyFacts {
             goroutines,
-            naming,
+            spans,
+            around,
             uses: Occurrences::of(body, cx.src),
         }
+    }
+
+    /// The goroutines (by index, in order) whose statements name `name`:
+    /// those around each of its occurrences. Each occurrence climbs from
+    /// the last goroutine started before it to the ones around that, and
+    /// stops at one already taken, so nested goroutines cost their number,
+    /// not their depth times their number.
+    fn naming(&self, name: &str) -> Vec<usize> {
+        let mut taken = HashSet::new();
+        let mut out = Vec::new();
+        for n in self.uses.of_name(name) {
+            if n.kind_name() != "identifier" {
+                continue;
+            }
+            let at = n.start_byte();
+            let mut g = self.spans.partition_point(|s| s.start <= at).checked_sub(1);
+            while let Some(i) = g.filter(|&i| self.spans[i].end <= at) {
+                g = self.around[i];
+            }
+            while let Some(i) = g.filter(|&i| taken.insert(i)) {
+                out.push(i);
+                g = self.around[i];
+            }
+        }
+        out.sort_unstable();
+        out
     }
 }
 
@@ -533,11 +566,9 @@ impl<'a> Local<'a> {
             .or_insert_with(|| Rc::new(BodyFacts::of(cx, body)))
             .clone();
         let naming = facts
-            .naming
-            .get(ch)
+            .naming(ch)
             .into_iter()
-            .flatten()
-            .map(|&i| facts.goroutines[i])
+            .map(|i| facts.goroutines[i])
             .collect();
         Some(Local {
             ch,
