@@ -427,6 +427,100 @@ mod tests {
         assert_eq!(found(2), one);
     }
 
+    /// The nodes a check of `text` makes from layouts, on one thread: its
+    /// work, counted rather than timed.
+    fn work(text: String) -> u64 {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .stack_size(crate::cli::STACK_BYTES)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            crate::syntax::flat::MADE.with(|m| m.set(0));
+            let report = check_source("a.go", text, &Settings::default());
+            assert!(report.panics.is_empty(), "{:?}", report.panics);
+            crate::syntax::flat::MADE.with(|m| m.get())
+        })
+    }
+
+    /// Twice the input, at most about twice the work, in every shape that
+    /// once cost a square: many things in one handler that share a name, a
+    /// channel, a lock or an `if` chain, each found by a look at the
+    /// others or at the rest of the function; and deep nesting.
+    #[test]
+    fn work_grows_linearly_with_the_input() {
+        let handler = |n: usize, each: &dyn Fn(usize) -> String| {
+            let mut s = String::from("package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync\"\n\t\"sync/atomic\"\n)\n\nvar seen = map[string]int{}\nvar mu sync.Mutex\n\ntype S struct {\n\tn int64\n}\n\nfunc (s *S) h(w http.ResponseWriter, r *http.Request) {\n\tres := make(chan int)\n\tx := 0\n");
+            (0..n).for_each(|i| s.push_str(&each(i)));
+            s.push_str("\t<-res\n\tfmt.Fprintln(w, x)\n\t_ = atomic.AddInt64\n}\n");
+            s
+        };
+        let nested = |n: usize, open: &str, close: &str| {
+            handler(1, &|_| {
+                format!(
+                    "{}seen[r.URL.Path]++\nx++\n{}",
+                    open.repeat(n),
+                    close.repeat(n)
+                )
+            })
+        };
+        type Shape<'a> = (&'a str, Box<dyn Fn(usize) -> String + 'a>);
+        let shapes: Vec<Shape> = vec![
+            (
+                "goroutines and returns",
+                Box::new(|n| {
+                    handler(n, &|i| {
+                        format!("\tc{i} := make(chan int)\n\tgo func() {{ c{i} <- {i} }}()\n\tif r.URL.Path == \"/{i}\" {{\n\t\treturn\n\t}}\n")
+                    })
+                }),
+            ),
+            (
+                "senders on one channel",
+                Box::new(|n| handler(n, &|i| format!("\tgo func() {{ res <- {i} }}()\n"))),
+            ),
+            (
+                "map writes",
+                Box::new(|n| handler(n, &|i| format!("\tseen[r.URL.Path] += {i}\n"))),
+            ),
+            (
+                "writes under one lock",
+                Box::new(|n| {
+                    handler(n, &|i| {
+                        format!("\tmu.Lock()\n\tfmt.Fprintln(w, {i})\n\tmu.Unlock()\n")
+                    })
+                }),
+            ),
+            (
+                "atomics",
+                Box::new(|n| handler(n, &|_| "\tatomic.AddInt64(&s.n, 1)\n\ts.n++\n".into())),
+            ),
+            (
+                "statuses",
+                Box::new(|n| {
+                    handler(n, &|i| {
+                        format!("\tif r.URL.Path == \"/{i}\" {{\n\t\tw.WriteHeader(201)\n\t}}\n")
+                    })
+                }),
+            ),
+            ("nested blocks", Box::new(move |n| nested(n, "{\n", "}\n"))),
+            (
+                "nested ifs",
+                Box::new(move |n| nested(n, "if x > 0 {\n", "}\n")),
+            ),
+            (
+                "nested goroutines",
+                Box::new(move |n| nested(n, "go func() {\n", "}()\n")),
+            ),
+        ];
+        for (name, make) in shapes {
+            let (once, twice) = (work(make(300)), work(make(600)));
+            assert!(
+                twice * 4 <= once * 10,
+                "{name}: {once} nodes made for 300, {twice} for 600"
+            );
+        }
+    }
+
     fn test_code(path: &str, text: &str) -> bool {
         let file = SourceFile::parse(path, text.to_string());
         let imports = Imports::of(&file);

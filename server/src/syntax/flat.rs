@@ -714,8 +714,17 @@ pub fn node_at<'t>(within: Node<'t>, i: u32) -> Option<Node<'t>> {
     ((i as usize) < flat.ids.len()).then(|| node(&flat, i as usize, &within))
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many nodes this thread made from layouts: the work of a check,
+    /// counted rather than timed (see the engine's linearity test).
+    pub(crate) static MADE: Cell<u64> = const { Cell::new(0) };
+}
+
 /// A laid-out node of the same tree as `_like`.
 fn node<'t>(flat: &Rc<Flat>, i: usize, _like: &Node<'t>) -> Node<'t> {
+    #[cfg(test)]
+    MADE.with(|m| m.set(m.get() + 1));
     let raw = flat.raw(i);
     RECENT.with(|r| {
         r.slots[slot_of(raw.id)].set(Slot {
