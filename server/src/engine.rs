@@ -225,8 +225,9 @@ impl Rules {
     fn next(&self, taken: &mut usize) -> Option<usize> {
         match self {
             Rules::All => {
+                let i = *taken;
                 *taken += 1;
-                (*taken <= RULES.len()).then(|| *taken - 1)
+                (i < RULES.len()).then_some(i)
             }
             Rules::Queue(next) => {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -359,12 +359,13 @@ impl FileSummary {
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
         let threads = rayon::current_num_threads().max(2);
         let all = checked && batches.len() <= threads;
-        let shared: Vec<bool> = batches
+        // Whether each batch's layouts are kept.
+        let keeps: Vec<bool> = batches
             .iter()
-            .scan(0, |shared, b| {
-                let keep = checked && *shared < threads && crate::syntax::is_shared(b);
-                *shared += keep as usize;
-                Some(all || keep)
+            .scan(0, |kept_shared, b| {
+                let shared = checked && *kept_shared < threads && crate::syntax::is_shared(b);
+                *kept_shared += shared as usize;
+                Some(all || shared)
             })
             .collect();
         let kept = std::sync::Mutex::new(Kept::default());
@@ -401,8 +402,8 @@ impl FileSummary {
         // A large file's batches are summarised on all threads, then
         // joined in file order.
         use rayon::prelude::*;
-        let keep = shared.contains(&true);
-        let batches = batches.into_iter().zip(shared);
+        let keep = keeps.contains(&true);
+        let batches = batches.into_iter().zip(keeps);
         let mut parts: Vec<FileSummary> = match batches.len() {
             0 | 1 => batches.map(summarise).collect(),
             _ => batches

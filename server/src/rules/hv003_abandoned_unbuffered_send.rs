@@ -952,10 +952,13 @@ fn check_make<'a>(
         d.fixes.push(f);
     }
     super::by_hand(&mut d, || {
+        let room = format!("give `{ch}` room for every send (`make(chan T, n)`)");
         match closed {
-        Some(_) => format!("leave closing `{ch}` to its sender (or drop the `close`), then give `{ch}` room for every send (`make(chan T, n)`)"),
-        None => format!("give `{ch}` room for every send (`make(chan T, n)`), or let the sender give up too (`select` with `<-ctx.Done()`)"),
-    }
+            Some(_) => {
+                format!("leave closing `{ch}` to its sender (or drop the `close`), then {room}")
+            }
+            None => format!("{room}, or let the sender give up too (`select` with `<-ctx.Done()`)"),
+        }
     });
     Some(d)
 }

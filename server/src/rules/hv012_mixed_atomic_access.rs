@@ -494,11 +494,6 @@ fn in_main_setup(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
     n.end_byte() <= cut
 }
 
-/// True for double-checked locking: a plain read made while holding a
-/// lock, in a function whose every atomic write of the same target is also
-/// made holding a lock (`mu.Lock(); if x.init == done { return }; defer
-/// atomic.StoreUint32(&x.init, done)`). The writes are serialised by the
-/// lock, and this read runs under it: it races with none of them.
 /// What `work` finds in `func`, worked out once per function and kept in
 /// `memo`.
 fn per_function<T>(
@@ -514,6 +509,11 @@ fn per_function<T>(
     found
 }
 
+/// True for double-checked locking: a plain read made while holding a
+/// lock, in a function whose every atomic write of the same target is also
+/// made holding a lock (`mu.Lock(); if x.init == done { return }; defer
+/// atomic.StoreUint32(&x.init, done)`). The writes are serialised by the
+/// lock, and this read runs under it: it races with none of them.
 fn double_checked(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
     let Some(func) = enclosing_function(n) else {
         return false;
@@ -980,10 +980,7 @@ fn fresh(cx: &Context, operand: Node, at: Node, memo: &LockedMemo) -> bool {
     };
     let made = per_function(&memo.made, func, || {
         let mut names = std::collections::HashSet::new();
-        visit(func, |n| {
-            if n.kind_name() == "func_literal" && n.id() != func.id() {
-                return Visit::Skip;
-            }
+        crate::syntax::visit_no_funcs(func, |n| {
             names.extend(made_name(cx, n).map(str::to_string));
             Visit::Descend
         });
