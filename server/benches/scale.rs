@@ -364,6 +364,9 @@ fn one(what: &str, file: &Path) {
         (took, format!("{} findings", run.findings.len()))
     };
     println!("{:.6} {:.1} {detail}", took.as_secs_f64(), peak_rss_mb());
+    if std::env::var_os("SMAPS").is_some() {
+        eprintln!("{}", std::fs::read_to_string("/proc/self/smaps").unwrap());
+    }
 }
 
 fn measure(what: &str, file: &Path) -> (f64, f64, String) {

@@ -407,7 +407,9 @@ fn helper_effect(
 }
 
 impl<'a> Flow<'a> for Status<'a, '_> {
-    type State = State<'a>;
+    /// Boxed: the walker holds a few states on its stack per level of
+    /// nesting, and a state is some 600 bytes (200 levels took 740 KB).
+    type State = Box<State<'a>>;
 
     fn join(&mut self, into: &mut Self::State, other: Self::State) {
         if other.dead {
@@ -662,7 +664,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             writers,
             found: BTreeMap::new(),
         };
-        flow::run(&mut status, h.body, cx.src, State::default());
+        flow::run(&mut status, h.body, cx.src, Box::default());
         let found = std::mem::take(&mut status.found);
         // One finding per first status write: the next write after it (on
         // the same iteration first). A missing `return` after `http.Error`

@@ -22,20 +22,21 @@
 
 // One node whose children are being laid out: a visible node, or a hidden
 // one inside it whose children count as the visible node's. Kept small (a
-// deep nesting holds a frame per level): its production's aliases and
-// fields are looked up again when it is back on top.
+// deep nesting holds a frame per level, 24 bytes): its production's aliases
+// and fields are looked up again when it is back on top, and it keeps no
+// position (the walk's one running position is where the next child starts:
+// a node ends where its last child does).
 typedef struct {
   Subtree subtree;
-  Length position;
   uint32_t child_index;
   uint32_t structural_child_index;
+  // The layout index of the visible node whose children this one's
+  // children are: itself when visible, else the visible node around it.
+  uint32_t owner;
   // The field a hidden node holds in its parent: its visible children's,
   // when they hold none of their own (0 for a visible node).
   TSFieldId inherited;
   bool visible;
-  // The layout index of the visible node whose children this one's
-  // children are: itself when visible, else the visible node around it.
-  uint32_t owner;
 } Frame;
 
 typedef struct {
@@ -48,11 +49,9 @@ typedef struct {
   uint32_t *prevs;
 } Out;
 
-static Frame frame_of(Subtree subtree, Length position, TSFieldId inherited, bool visible,
-                      uint32_t owner) {
+static Frame frame_of(Subtree subtree, TSFieldId inherited, bool visible, uint32_t owner) {
   Frame f = {
     .subtree = subtree,
-    .position = position,
     .child_index = 0,
     .structural_child_index = 0,
     .inherited = inherited,
@@ -101,9 +100,10 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
     free(last);
     return 0;
   }
-  Length start = {root.context[0], {root.context[1], root.context[2]}};
+  // Where the next child starts.
+  Length position = {root.context[0], {root.context[1], root.context[2]}};
   uint32_t depth = 0, open = 0, count = 1;
-  stack[depth++] = frame_of(*root_subtree, start, 0, true, 0);
+  stack[depth++] = frame_of(*root_subtree, 0, true, 0);
   last[0] = no_parent;
   bool ok = true;
   // The aliases and fields of the frame on top, and its depth (0: none yet).
@@ -126,11 +126,19 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
         open--;
       }
       depth--;
+      // `position` is where this node ends: the parent's next child
+      // starts past its padding.
+      if (depth > 0) {
+        Frame *parent = &stack[depth - 1];
+        if (parent->child_index < parent->subtree.ptr->child_count) {
+          const Subtree *next = &ts_subtree_children(parent->subtree)[parent->child_index];
+          position = length_add(position, ts_subtree_padding(*next));
+        }
+      }
       continue;
     }
     const Subtree *children = ts_subtree_children(f->subtree);
     const Subtree *child = &children[f->child_index];
-    Length position = f->position;
     bool extra = ts_subtree_extra(*child);
     bool visible = ts_subtree_visible(*child);
     TSSymbol alias = 0;
@@ -149,11 +157,7 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
       }
       if (!field) field = f->inherited;
     }
-    f->position = length_add(f->position, ts_subtree_size(*child));
     f->child_index++;
-    if (f->child_index < child_count) {
-      f->position = length_add(f->position, ts_subtree_padding(children[f->child_index]));
-    }
 
     // Descend into a visible node with children (the owner of its
     // children), or into a hidden one holding visible nodes.
@@ -192,7 +196,13 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
       // A hidden extra breaks the climb for a field.
       if (extra) field = 0;
     }
-    if (!descend) continue;
+    if (!descend) {
+      position = length_add(position, ts_subtree_size(*child));
+      if (f->child_index < child_count) {
+        position = length_add(position, ts_subtree_padding(children[f->child_index]));
+      }
+      continue;
+    }
     if (depth == size || open + 1 == size) {
       uint32_t grown = size * 2;
       Frame *s = realloc(stack, grown * sizeof(Frame));
@@ -209,7 +219,7 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
       last = l;
       size = grown;
     }
-    stack[depth++] = frame_of(*child, position, field, visible, owner);
+    stack[depth++] = frame_of(*child, field, visible, owner);
     if (visible) last[++open] = no_parent;
   }
   free(stack);
