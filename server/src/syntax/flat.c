@@ -20,24 +20,28 @@
 #include "./subtree.h"
 #include "./tree.h"
 
-// One node whose children are being laid out: a visible node, or a hidden
-// one inside it whose children count as the visible node's. Kept small (a
-// deep nesting holds a frame per level, 24 bytes): its production's aliases
-// and fields are looked up again when it is back on top, and it keeps no
-// position (the walk's one running position is where the next child starts:
-// a node ends where its last child does).
+// A hidden node whose children are being laid out: its children count as
+// those of the visible node around it (its owner). A visible node being laid
+// out needs no frame: the layout holds it (its slot, its parent, and, until
+// it ends, its extra children's count in its end). Kept small (a deep
+// nesting holds a frame per hidden level, 16 bytes): the index of the child
+// being laid out is kept for the node on top only (a node below finds it
+// again from where its child sits), its production's aliases and fields
+// are looked up again when it is back on top, and it keeps no position (the
+// walk's one running position is where the next child starts: a node ends
+// where its last child does).
 typedef struct {
-  Subtree subtree;
-  uint32_t child_index;
-  uint32_t structural_child_index;
-  // The layout index of the visible node whose children this one's
-  // children are: itself when visible, else the visible node around it.
+  // The node, where it sits among its parent's children.
+  const Subtree *slot;
+  // The layout index of the visible node around it.
   uint32_t owner;
-  // The field a hidden node holds in its parent: its visible children's,
-  // when they hold none of their own (0 for a visible node).
+  // The extra children (comments) passed: a child's structural index is its
+  // index less these.
+  uint16_t extras;
+  // The field it holds in its parent: its visible children's, when they
+  // hold none of their own.
   TSFieldId inherited;
-  bool visible;
-} Frame;
+} Hidden;
 
 typedef struct {
   const void **ids;
@@ -48,18 +52,6 @@ typedef struct {
   uint32_t *parents;
   uint32_t *prevs;
 } Out;
-
-static Frame frame_of(Subtree subtree, TSFieldId inherited, bool visible, uint32_t owner) {
-  Frame f = {
-    .subtree = subtree,
-    .child_index = 0,
-    .structural_child_index = 0,
-    .inherited = inherited,
-    .visible = visible,
-    .owner = owner,
-  };
-  return f;
-}
 
 // Lays out `root` and every visible node below it into `out`, whose arrays
 // hold `capacity` nodes (the root's descendant count). `named` is the flag
@@ -91,60 +83,75 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
   prevs[0] = no_parent;
   if (ts_subtree_child_count(*root_subtree) == 0) return 1;
 
-  // The last child laid out of each open visible node, by its index.
-  uint32_t size = 64;
-  Frame *stack = malloc(size * sizeof(Frame));
-  uint32_t *last = malloc(size * sizeof(uint32_t));
-  if (!stack || !last) {
-    free(stack);
-    free(last);
-    return 0;
-  }
+  uint32_t size = 64, hidden_depth = 0;
+  Hidden *hidden = malloc(size * sizeof(Hidden));
+  if (!hidden) return 0;
   // Where the next child starts.
   Length position = {root.context[0], {root.context[1], root.context[2]}};
-  uint32_t depth = 0, open = 0, count = 1;
-  stack[depth++] = frame_of(*root_subtree, 0, true, 0);
-  last[0] = no_parent;
+  // The innermost visible node being laid out, the nodes laid out, and the
+  // index of the next child of the node on top (`current`, or a hidden node
+  // inside it).
+  uint32_t current = 0, count = 1, child_index = 0;
+  // The extra children of the visible node being laid out, while it is.
+  ends[0] = 0;
   bool ok = true;
-  // The aliases and fields of the frame on top, and its depth (0: none yet).
+  // The aliases and fields of the node on top, looked up when it is not.
+  bool looked_up = false;
   const TSSymbol *alias_sequence = NULL;
   const TSFieldMapEntry *field_map = NULL, *field_map_end = NULL;
-  uint32_t looked_up = 0;
 
-  while (depth > 0) {
-    Frame *f = &stack[depth - 1];
-    if (looked_up != depth) {
-      uint32_t production = ts_subtree_production_id(f->subtree);
+  for (;;) {
+    Hidden *h = hidden_depth > 0 && hidden[hidden_depth - 1].owner == current
+                    ? &hidden[hidden_depth - 1]
+                    : NULL;
+    const Subtree *slot = h ? h->slot : (const Subtree *)ids[current];
+    Subtree subtree = *slot;
+    if (!looked_up) {
+      uint32_t production = ts_subtree_production_id(subtree);
       alias_sequence = ts_language_alias_sequence(language, production);
       ts_language_field_map(language, production, &field_map, &field_map_end);
-      looked_up = depth;
+      looked_up = true;
     }
-    uint32_t child_count = f->subtree.ptr->child_count;
-    if (f->child_index == child_count) {
-      if (f->visible) {
-        ends[f->owner] = count;
-        open--;
+    uint32_t child_count = subtree.ptr->child_count;
+    if (child_index == child_count) {
+      if (h) {
+        hidden_depth--;
+      } else {
+        ends[current] = count;
+        if (current == 0) break;
+        current = parents[current];
       }
-      depth--;
-      // `position` is where this node ends: the parent's next child
-      // starts past its padding.
-      if (depth > 0) {
-        Frame *parent = &stack[depth - 1];
-        if (parent->child_index < parent->subtree.ptr->child_count) {
-          const Subtree *next = &ts_subtree_children(parent->subtree)[parent->child_index];
-          position = length_add(position, ts_subtree_padding(*next));
-        }
+      looked_up = false;
+      // Back to the parent, past this node: `position` is where this node
+      // ends, and the parent's next child starts past its padding.
+      Hidden *up = hidden_depth > 0 && hidden[hidden_depth - 1].owner == current
+                       ? &hidden[hidden_depth - 1]
+                       : NULL;
+      Subtree parent = *(up ? up->slot : (const Subtree *)ids[current]);
+      const Subtree *siblings = ts_subtree_children(parent);
+      child_index = (uint32_t)(slot - siblings) + 1;
+      if (child_index < parent.ptr->child_count) {
+        position = length_add(position, ts_subtree_padding(siblings[child_index]));
       }
       continue;
     }
-    const Subtree *children = ts_subtree_children(f->subtree);
-    const Subtree *child = &children[f->child_index];
+    const Subtree *children = ts_subtree_children(subtree);
+    const Subtree *child = &children[child_index];
     bool extra = ts_subtree_extra(*child);
     bool visible = ts_subtree_visible(*child);
     TSSymbol alias = 0;
     TSFieldId field = 0;
-    if (!extra) {
-      uint32_t structural = f->structural_child_index++;
+    if (extra) {
+      if (!h) {
+        ends[current]++;
+      } else if (h->extras < UINT16_MAX) {
+        h->extras++;
+      } else {
+        ok = false;
+        break;
+      }
+    } else {
+      uint32_t structural = child_index - (h ? h->extras : ends[current]);
       if (alias_sequence && alias_sequence[structural]) {
         alias = alias_sequence[structural];
         visible = true;
@@ -155,14 +162,10 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
           break;
         }
       }
-      if (!field) field = f->inherited;
+      if (!field && h) field = h->inherited;
     }
-    f->child_index++;
+    child_index++;
 
-    // Descend into a visible node with children (the owner of its
-    // children), or into a hidden one holding visible nodes.
-    bool descend = false;
-    uint32_t owner = f->owner;
     if (visible) {
       if (count == capacity) {
         ok = false;
@@ -183,46 +186,49 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
       }
       fields[i] = field | (is_named ? named : 0) | (alias ? aliased : 0);
       ends[i] = i + 1;
-      parents[i] = f->owner;
-      prevs[i] = last[open];
-      last[open] = i;
+      parents[i] = current;
+      // The previous sibling: the child of `current` whose nodes end just
+      // before this one (climbing from the last node laid out passes nodes
+      // that are done: each once in the whole walk).
+      uint32_t prev = i - 1;
+      if (prev == current) {
+        prev = no_parent;
+      } else {
+        while (parents[prev] != current) prev = parents[prev];
+      }
+      prevs[i] = prev;
+      // Descend into a visible node with children (the owner of its
+      // children).
       if (ts_subtree_child_count(*child) > 0) {
-        descend = true;
-        owner = i;
-        field = 0;
+        current = i;
+        ends[i] = 0;
+        child_index = 0;
+        looked_up = false;
+        continue;
       }
     } else if (ts_subtree_visible_child_count(*child) > 0) {
-      descend = true;
-      // A hidden extra breaks the climb for a field.
-      if (extra) field = 0;
-    }
-    if (!descend) {
-      position = length_add(position, ts_subtree_size(*child));
-      if (f->child_index < child_count) {
-        position = length_add(position, ts_subtree_padding(children[f->child_index]));
+      // Or into a hidden one holding visible nodes.
+      if (hidden_depth == size) {
+        Hidden *grown = realloc(hidden, 2 * size * sizeof(Hidden));
+        if (!grown) {
+          ok = false;
+          break;
+        }
+        hidden = grown;
+        size *= 2;
       }
+      // A hidden extra breaks the climb for a field.
+      hidden[hidden_depth++] = (Hidden){
+        .slot = child, .owner = current, .extras = 0, .inherited = extra ? 0 : field};
+      child_index = 0;
+      looked_up = false;
       continue;
     }
-    if (depth == size || open + 1 == size) {
-      uint32_t grown = size * 2;
-      Frame *s = realloc(stack, grown * sizeof(Frame));
-      if (!s) {
-        ok = false;
-        break;
-      }
-      stack = s;
-      uint32_t *l = realloc(last, grown * sizeof(uint32_t));
-      if (!l) {
-        ok = false;
-        break;
-      }
-      last = l;
-      size = grown;
+    position = length_add(position, ts_subtree_size(*child));
+    if (child_index < child_count) {
+      position = length_add(position, ts_subtree_padding(children[child_index]));
     }
-    stack[depth++] = frame_of(*child, field, visible, owner);
-    if (visible) last[++open] = no_parent;
   }
-  free(stack);
-  free(last);
+  free(hidden);
   return ok ? count : 0;
 }
