@@ -166,17 +166,20 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         });
     }
     let mut lines = HashSet::new();
-    let written_keys: HashSet<&str> = accesses
-        .values()
-        .filter(|o| o.write)
-        .map(|o| o.shared.key.as_str())
-        .collect();
+    let mut written_keys: HashSet<String> = HashSet::new();
+    for o in accesses.values().filter(|o| o.write) {
+        if !written_keys.contains(&o.shared.key) {
+            written_keys.insert(o.shared.key.clone());
+        }
+    }
     let write_lines: HashSet<usize> = accesses
         .values()
         .filter(|o| o.write)
         .map(|o| o.node.start_position().row)
         .collect();
-    for a in accesses.values() {
+    // Taken apart as the findings are made: both are as many as the
+    // accesses.
+    for a in accesses.into_values() {
         let Shared {
             name: map,
             decl,
@@ -187,7 +190,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // Reads matter when some handler of the package writes the map.
         let written = a.write
             || package_map_writes(cx).contains(&a.shared.key)
-            || written_keys.contains(a.shared.key.as_str());
+            || written_keys.contains(&a.shared.key);
         if a.locked || !written {
             continue;
         }

@@ -217,6 +217,22 @@ pub fn literal_values<'t>(body: Node<'t>) -> impl Iterator<Item = Node<'t>> {
     out.into_iter()
 }
 
+/// Keeps, of the pairs from `from` on, those that bind a name: `m[k] = v`
+/// binds none, and `_ = v` none that can be read back. (Dropped as they
+/// come: a function of 100,000 element writes kept them all until the walk
+/// ended.)
+fn names_only(pairs: &mut Vec<(Node, Node)>, from: usize, src: &str) {
+    let mut kept = from;
+    for i in from..pairs.len() {
+        let l = pairs[i].0;
+        if l.kind_name() == "identifier" && text(l, src) != "_" {
+            pairs.swap(kept, i);
+            kept += 1;
+        }
+    }
+    pairs.truncate(kept);
+}
+
 /// The names in `root` that alias one of `seeds` (seeds included), to a fixpoint.
 pub fn aliases(root: Node, seeds: &[String], src: &str, rules: AliasRules) -> HashSet<String> {
     if seeds.is_empty() {
@@ -252,7 +268,9 @@ impl<'t> Bindings<'t> {
             match n.kind_name() {
                 "short_var_declaration" | "assignment_statement" => {
                     if let (Some(l), Some(r)) = (n.field("left"), n.field("right")) {
+                        let from = bindings.len();
                         pair_up(l, r, &mut bindings);
+                        names_only(&mut bindings, from, src);
                     }
                 }
                 "var_spec" => {
@@ -260,7 +278,9 @@ impl<'t> Bindings<'t> {
                         let left: Vec<Node> = crate::syntax::fields(n, "name");
                         let right: Vec<Node> = named_children(r).collect();
                         if left.len() == right.len() {
+                            let from = bindings.len();
                             bindings.extend(left.into_iter().zip(right));
+                            names_only(&mut bindings, from, src);
                         }
                     }
                 }
@@ -274,8 +294,7 @@ impl<'t> Bindings<'t> {
             }
             Visit::Descend
         });
-        // `_ = v` binds nothing: `_` can never be read back.
-        bindings.retain(|(l, _)| l.kind_name() == "identifier" && text(*l, src) != "_");
+        bindings.shrink_to_fit();
         let mut bound = Vec::new();
         for call in literal_calls {
             let Some(func) = call.field("function").map(unparen) else {
