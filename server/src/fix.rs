@@ -27,7 +27,7 @@ pub fn fix(
 ) -> Fix {
     edits.sort_by_key(|e| (e.start, e.end));
     Fix {
-        title: title.into(),
+        title: crate::diagnostic::Text::from(title.into()),
         preferred,
         applicability,
         edits: std::sync::Arc::new(edits),

@@ -334,7 +334,7 @@ mod tests {
             code,
             name: "",
             severity: Severity::Warning,
-            message: String::new(),
+            message: Default::default(),
             location: Location {
                 path: "x.go".into(),
                 start: p,

@@ -90,7 +90,7 @@ fn entry(f: &Finding, path: String) -> Entry {
         path,
         code: f.code.to_string(),
         source: f.source_line.clone(),
-        message: f.message.clone(),
+        message: f.message.to_string(),
     }
 }
 

@@ -11,7 +11,7 @@ pub struct JsonRelated {
     pub path: Arc<str>,
     pub line: usize,
     pub column: usize,
-    pub message: String,
+    pub message: crate::diagnostic::Text,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -95,7 +95,7 @@ pub struct Finding {
     pub code: &'static str,
     pub name: &'static str,
     pub severity: &'static str,
-    pub message: String,
+    pub message: crate::diagnostic::Text,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,

@@ -149,7 +149,7 @@ fn result(f: &Finding) -> Value {
             })
         })
         .collect();
-    let mut message = f.message.clone();
+    let mut message = f.message.to_string();
     if !message.ends_with('.') {
         message.push('.');
     }

@@ -62,7 +62,7 @@ fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> (lsp::Diagnos
             here.push(r.location.path == file.path);
             Some(lsp::DiagnosticRelatedInformation {
                 location,
-                message: r.message.clone(),
+                message: r.message.to_string(),
             })
         })
         .collect();
@@ -74,7 +74,7 @@ fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> (lsp::Diagnos
             .and_then(|r| crate::links::rule_page(r)?.parse().ok())
             .map(|href| lsp::CodeDescription { href }),
         source: Some("httpvet".to_string()),
-        message: d.message.clone(),
+        message: d.message.to_string(),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         data: None,

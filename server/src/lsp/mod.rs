@@ -1284,7 +1284,7 @@ impl LanguageServer for Backend {
                 };
                 for f in &d.fixes {
                     actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                        title: f.title.clone(),
+                        title: f.title.to_string(),
                         kind: Some(CodeActionKind::QUICKFIX),
                         diagnostics: Some(vec![lsp_diag.clone()]),
                         edit: Some(edit_of(&f.edits)),

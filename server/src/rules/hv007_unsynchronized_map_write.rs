@@ -222,7 +222,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if let Some(loc) = decl {
                 d.related = vec![crate::diagnostic::Related {
                     location: loc.clone(),
-                    message: format!("`{map}` is shared by every request"),
+                    message: format!("`{map}` is shared by every request").into(),
                 }];
             }
             let guarded = match (field, decl) {

@@ -102,7 +102,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 if let Some(v) = cx.index.var(name) {
                     d.related.push(Related {
                         location: v.location.clone(),
-                        message: format!("`{name}` is shared by every request"),
+                        message: format!("`{name}` is shared by every request").into(),
                     });
                     let g = super::guard::Guarded::Var {
                         name,

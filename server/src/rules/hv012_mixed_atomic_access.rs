@@ -220,7 +220,7 @@ fn globals_of(index: &crate::index::PackageIndex) -> Globals {
                 shared_from: 0,
                 first: Related {
                     location: t.location.clone(),
-                    message: format!("`{}` is accessed atomically here", t.name),
+                    message: format!("`{}` is accessed atomically here", t.name).into(),
                 },
                 chains: Vec::new(),
                 merged: false,

@@ -774,7 +774,7 @@ impl<'a> Context<'a> {
     pub fn related(&self, node: Node, message: impl Into<String>) -> Related {
         Related {
             location: self.location(node),
-            message: message.into(),
+            message: crate::diagnostic::Text::from(message.into()),
         }
     }
 
@@ -784,7 +784,7 @@ impl<'a> Context<'a> {
             code: rule.code,
             name: rule.name,
             severity: Severity::Warning,
-            message: message.into(),
+            message: crate::diagnostic::Text::from(message.into()),
             location: self.location(node),
             related: Vec::new(),
             fixes: Vec::new(),
