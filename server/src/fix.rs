@@ -2,7 +2,7 @@
 //! file's aliases, indentation with tabs, fresh names, and applying a set of
 //! non-overlapping edits to a text.
 
-use crate::diagnostic::{Applicability, Edit, Fix, ImportDrop};
+use crate::diagnostic::{Applicability, Edit, Fix, ImportDrop, Text};
 use crate::source::SourceFile;
 use crate::syntax::imports::{default_name, Imports};
 use crate::syntax::NodeKind;
@@ -14,7 +14,7 @@ pub fn edit(file: &SourceFile, start: usize, end: usize, new_text: impl Into<Str
         path: file.path.clone(),
         start,
         end,
-        new_text: new_text.into(),
+        new_text: Text::from(new_text.into()),
     }
 }
 
@@ -766,7 +766,7 @@ mod tests {
                                 path: paths[next(2)].clone(),
                                 start,
                                 end: start + len,
-                                new_text: ["x", "y"][next(2)].to_string(),
+                                new_text: ["x", "y"][next(2)].into(),
                             }
                         })
                         .collect();
@@ -785,7 +785,7 @@ mod tests {
             path: "a.go".into(),
             start,
             end,
-            new_text: t.to_string(),
+            new_text: t.into(),
         };
         let edits = [e(4, 4, "b"), e(0, 1, "X"), e(4, 4, "a"), e(5, 6, "")];
         assert_eq!(apply("0123456", &edits).as_deref(), Some("X123ab46"));

@@ -21,7 +21,7 @@ pub struct JsonEdit {
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
-    pub new_text: String,
+    pub new_text: crate::diagnostic::Text,
 }
 
 /// A fix as `--format json` prints it: resolved to lines and columns when

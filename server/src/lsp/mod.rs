@@ -1215,10 +1215,10 @@ impl LanguageServer for Backend {
                 Default::default();
             for e in edits {
                 if doc_path.as_deref().is_none_or(|p| p == &*e.path) {
-                    changes
-                        .entry(uri.clone())
-                        .or_default()
-                        .push(TextEdit::new(to_range(e.start, e.end), e.new_text.clone()));
+                    changes.entry(uri.clone()).or_default().push(TextEdit::new(
+                        to_range(e.start, e.end),
+                        e.new_text.to_string(),
+                    ));
                     continue;
                 }
                 let Some(other_uri) = uri::uri_of(&e.path).and_then(|u| u.parse::<Uri>().ok())
@@ -1240,7 +1240,7 @@ impl LanguageServer for Backend {
                 let (l1, c1) = crate::position::rope_position(rope, e.end, enc);
                 changes.entry(other_uri).or_default().push(TextEdit::new(
                     Range::new(Position::new(l0, c0), Position::new(l1, c1)),
-                    e.new_text.clone(),
+                    e.new_text.to_string(),
                 ));
             }
             WorkspaceEdit {

@@ -177,8 +177,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         .filter(|o| o.write)
         .map(|o| o.node.start_position().row)
         .collect();
-    // Taken apart as the findings are made: both are as many as the
-    // accesses.
+    // Taken apart as the findings are made, not held beside them (there
+    // are as many of each).
     for a in accesses.into_values() {
         let Shared {
             name: map,

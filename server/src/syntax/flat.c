@@ -58,8 +58,9 @@ typedef struct {
 // or-ed into a named node's field, `aliased` the one or-ed into the field of
 // a node whose alias is its kind (a context's fourth element, which is left
 // out). Returns the number of nodes laid out, or 0 when memory ran out, the
-// tree holds more nodes than `capacity`, or an alias is not its node's kind
-// (the caller lays out with a cursor then, which records such aliases).
+// tree holds more nodes than `capacity`, an alias is not its node's kind, or
+// a hidden node holds more than 65,535 comments (the caller lays out with a
+// cursor then, which records such aliases).
 uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_t aliased,
                          uint32_t no_parent, const void **ids, uint32_t (*contexts)[3],
                          uint16_t *kinds,
