@@ -43,17 +43,18 @@ typedef struct {
   TSFieldId inherited;
 } Hidden;
 
-typedef struct {
-  const void **ids;
-  uint32_t (*contexts)[4];
-  uint16_t *kinds;
-  uint16_t *fields;
-  uint32_t *ends;
-  uint32_t *parents;
-  uint32_t *prevs;
-} Out;
+// The hidden node on top, when the node being laid out is one: the last
+// hidden frame, when it is inside `current` (NULL: `current` itself is).
+static Hidden *hidden_on_top(Hidden *hidden, uint32_t depth, uint32_t current) {
+  return depth > 0 && hidden[depth - 1].owner == current ? &hidden[depth - 1] : NULL;
+}
 
-// Lays out `root` and every visible node below it into `out`, whose arrays
+// Where the node on top sits: its hidden frame's slot, or `current`'s.
+static const Subtree *slot_on_top(const Hidden *h, const void **ids, uint32_t current) {
+  return h ? h->slot : (const Subtree *)ids[current];
+}
+
+// Lays out `root` and every visible node below it into the arrays, which
 // hold `capacity` nodes (the root's descendant count). `named` is the flag
 // or-ed into a named node's field, `aliased` the one or-ed into the field of
 // a node whose alias is its kind (a context's fourth element, which is left
@@ -102,10 +103,8 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
   const TSFieldMapEntry *field_map = NULL, *field_map_end = NULL;
 
   for (;;) {
-    Hidden *h = hidden_depth > 0 && hidden[hidden_depth - 1].owner == current
-                    ? &hidden[hidden_depth - 1]
-                    : NULL;
-    const Subtree *slot = h ? h->slot : (const Subtree *)ids[current];
+    Hidden *h = hidden_on_top(hidden, hidden_depth, current);
+    const Subtree *slot = slot_on_top(h, ids, current);
     Subtree subtree = *slot;
     if (!looked_up) {
       uint32_t production = ts_subtree_production_id(subtree);
@@ -125,10 +124,7 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
       looked_up = false;
       // Back to the parent, past this node: `position` is where this node
       // ends, and the parent's next child starts past its padding.
-      Hidden *up = hidden_depth > 0 && hidden[hidden_depth - 1].owner == current
-                       ? &hidden[hidden_depth - 1]
-                       : NULL;
-      Subtree parent = *(up ? up->slot : (const Subtree *)ids[current]);
+      Subtree parent = *slot_on_top(hidden_on_top(hidden, hidden_depth, current), ids, current);
       const Subtree *siblings = ts_subtree_children(parent);
       child_index = (uint32_t)(slot - siblings) + 1;
       if (child_index < parent.ptr->child_count) {
