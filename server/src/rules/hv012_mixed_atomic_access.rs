@@ -24,7 +24,9 @@ any width).
 Initialisation is left alone: package-level initialisers, what `func main`
 of a `main` package sets before any of its statements could start a
 goroutine (a `go` statement, or a call of the package's own functions:
-`count = int32(*n)` before the workers start), the function a
+`count = int32(*n)` before the workers start), and what it reads as it
+winds down, after a `.Wait()` statement of its body with no `go`
+statement since (`wg.Wait()`, then `fmt.Println("calls:", total)`), the function a
 `sync.Once` runs (`once.Do(func() { next = base })`: it ends before `Do`
 returns to any caller), its receiver's fields in a method that sets a
 value up in place (`init`, `Init`, `initWindow`: `func (q *quota)
@@ -439,6 +441,9 @@ struct LockedMemo {
     first_waits: std::cell::RefCell<HashMap<usize, Option<usize>>>,
     /// Where `main` may first have started a goroutine (see [`in_main_setup`]).
     main_cut: std::cell::OnceCell<usize>,
+    /// The stretches of `main` after a `.Wait()` before the next `go`
+    /// statement (see [`in_main_wind_down`]).
+    main_waits: std::cell::OnceCell<Vec<(usize, usize)>>,
     /// Per function and local: where the first loop that gathers every
     /// goroutine's result ends (see [`gathered_before`]).
     gathers: std::cell::RefCell<HashMap<(usize, String), Option<usize>>>,
@@ -492,6 +497,57 @@ fn in_main_setup(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
             .map_or(usize::MAX, |st| st.start_byte())
     });
     n.end_byte() <= cut
+}
+
+/// True when `n` is a plain read in `func main` of a `main` package, in a
+/// statement of its body that follows a `.Wait()` statement there with no
+/// `go` statement between them (`wg.Wait()`, then
+/// `fmt.Println("calls:", total)`): the program is winding down, the
+/// goroutines it waited for have made their updates, and it reports the
+/// total. Other packages cannot name a `main` package's variables.
+fn in_main_wind_down(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
+    if cx.index.files.first().is_none_or(|f| f.package != "main")
+        || crate::syntax::scope::is_assigned(n)
+    {
+        return false;
+    }
+    let Some(main) = enclosing_function(n).filter(|f| {
+        f.kind_name() == "function_declaration"
+            && f.field("name").is_some_and(|m| cx.text(m) == "main")
+    }) else {
+        return false;
+    };
+    let stretches = memo.main_waits.get_or_init(|| {
+        let Some(body) = main.field("body") else {
+            return Vec::new();
+        };
+        let mut stretches = Vec::new();
+        let mut open: Option<usize> = None;
+        for st in crate::syntax::statements(body) {
+            if crate::syntax::any(st, |m| m.kind_name() == "go_statement") {
+                if let Some(from) = open.take() {
+                    stretches.push((from, st.start_byte()));
+                }
+            }
+            let waits = st.kind_name() == "expression_statement"
+                && named_children(st).next().is_some_and(|e| {
+                    matches!(
+                        crate::syntax::Call::of(e).and_then(|c| c.method(cx.src)),
+                        Some((_, "Wait"))
+                    )
+                });
+            if waits && open.is_none() {
+                open = Some(st.end_byte());
+            }
+        }
+        if let Some(from) = open {
+            stretches.push((from, usize::MAX));
+        }
+        stretches
+    });
+    stretches
+        .iter()
+        .any(|&(from, to)| from <= n.start_byte() && n.end_byte() <= to)
 }
 
 /// What `work` finds in `func`, worked out once per function and kept in
@@ -636,7 +692,9 @@ fn plain_access<'a>(
                     }
                     (name, t)
                 }
-                None if in_main_setup(cx, n, locked) => return None,
+                None if in_main_setup(cx, n, locked) || in_main_wind_down(cx, n, locked) => {
+                    return None
+                }
                 None => (name, globals.vars.get(name)?),
             }
         }
