@@ -178,8 +178,15 @@ fn runs(rule: &Rule, file: &SourceFile, imports: &Imports, settings: &Settings) 
 /// file in a directory of test support, at any depth (`testutils/`,
 /// `testing/`: `test/testutils/pinning/fake.go`).
 pub fn is_test_code(file: &SourceFile, imports: &Imports) -> bool {
+    imports.has_test_framework() || only_in_tests(file)
+}
+
+/// True for code that only test binaries run: a `_test.go` file, or a file
+/// of a test-support package or directory (see [`is_test_code`]). Not a
+/// file that merely imports `testing`: a command may run
+/// `testing.Benchmark` for its users.
+pub fn only_in_tests(file: &SourceFile) -> bool {
     file.is_test()
-        || imports.has_test_framework()
         || is_test_package(&crate::index::package_name(file))
         || in_test_support_dir(&file.path)
 }

@@ -21,6 +21,16 @@ pub fn fixtures() -> PathBuf {
     repo_root().join("tests/fixtures")
 }
 
+/// Writes the fixtures' `go.mod` into `dir`, where fixture packages are
+/// copied to be fixed or tested: its `replace` of a stand-in module
+/// (`./stubs/…`) is made to point back at the fixtures.
+pub fn copy_go_mod(dir: &Path) {
+    let text = std::fs::read_to_string(fixtures().join("go.mod")).unwrap();
+    let stubs = fixtures().join("stubs");
+    let text = text.replace("./stubs", &stubs.to_string_lossy());
+    std::fs::write(dir.join("go.mod"), text).unwrap();
+}
+
 /// An expected or reported finding: file name, 1-based line, code.
 pub type Mark = (String, usize, String);
 

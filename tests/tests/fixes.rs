@@ -5,7 +5,7 @@
 use httpvet::cli::{check_paths, fix_in_place, fixed_text};
 use httpvet::engine::Settings;
 use httpvet::fix::apply_to_files;
-use httpvet_tests::{fixtures, go_files, go_tool, run_ok};
+use httpvet_tests::{copy_go_mod, fixtures, go_files, go_tool, run_ok};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -33,7 +33,7 @@ fn preferred_fixes_match_goldens_and_build() {
     let work = std::env::temp_dir().join(format!("httpvet-fixes-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    std::fs::copy(fixtures().join("go.mod"), work.join("go.mod")).unwrap();
+    copy_go_mod(&work);
     let mut fixed_any = 0;
     for pkg in PACKAGES {
         let dir = fixtures().join(pkg);
@@ -94,7 +94,7 @@ fn alternative_fixes_match_goldens_and_build() {
     let work = std::env::temp_dir().join(format!("httpvet-alt-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    std::fs::copy(fixtures().join("go.mod"), work.join("go.mod")).unwrap();
+    copy_go_mod(&work);
     let mut applied_any = 0;
     for pkg in PACKAGES {
         let dir = fixtures().join(pkg);

@@ -6,7 +6,7 @@
 //! client never sees closed) and the package passes once its files are
 //! replaced by their golden (fixed) versions.
 
-use httpvet_tests::{fixtures, go_files, go_test_race};
+use httpvet_tests::{copy_go_mod, fixtures, go_files, go_test_race};
 use std::path::Path;
 
 /// (package, test, what the failure must say)
@@ -62,7 +62,7 @@ fn race_detector_fails_before_and_passes_after_the_fix() {
     packages.dedup();
     for (root, fixed) in [(&before, false), (&after, true)] {
         std::fs::create_dir_all(root).unwrap();
-        std::fs::copy(fixtures().join("go.mod"), root.join("go.mod")).unwrap();
+        copy_go_mod(&root);
         for pkg in &packages {
             copy_package(pkg, &root.join(pkg), fixed);
         }

@@ -39,6 +39,12 @@ failed the test (`t.Errorf` then `return`, `t.Fatal`) needs no close, and a
 `Hijack` whose conn is dropped while its error is kept (`_, _, err :=
 ctrl.Hijack()`) only probes a fake writer.
 
+In code that only tests run (`_test.go` files, test-support packages and
+directories), a leaked conn lives only as long as the test binary: the rule reports
+there only when the package's tests check for leaks (a file of the
+package imports `go.uber.org/goleak` or `github.com/fortytw2/leaktest`),
+as HV003 does.
+
 ## Why is this bad?
 After `Hijack` the server forgets the connection: the handler owns it. If
 nobody closes it, the socket and its file descriptor stay open until the
@@ -79,7 +85,7 @@ connection itself.
 };
 
 fn check<'a>(cx: &Context<'a>, out: &mut Vec<Diagnostic>) {
-    if !cx.scope_mentions("Hijack()") {
+    if !cx.scope_mentions("Hijack()") || !cx.leaks_matter() {
         return;
     }
     let mut found = Vec::new();

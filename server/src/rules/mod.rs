@@ -57,10 +57,20 @@ pub struct Rule {
 /// Every rule's facts about a top-level declaration (the index's
 /// [`crate::index::Collect`]).
 pub fn collect_facts(decl: &crate::index::Declaration, out: &mut crate::index::Facts) {
+    if decl.node.kind_name() == "import_declaration" && decl.imports.has_leak_checker() {
+        out.push(ChecksLeaks);
+    }
     for collect in RULES.iter().filter_map(|r| r.facts) {
         collect(decl, out);
     }
 }
+
+/// A fact of the rules that report leaks (HV003, HV011): the file imports a
+/// checker of leaked goroutines, so the package's tests fail on a leak.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChecksLeaks;
+
+impl crate::index::Fact for ChecksLeaks {}
 
 /// The rules' slots in [`PackageIndex::memo`]: what each derives from the
 /// whole package once.
@@ -399,6 +409,22 @@ impl<'a> Context<'a> {
         let i = self.scope.partition_point(|d| d.start_byte() <= at);
         let d = *self.scope.get(i.checked_sub(1)?)?;
         (d.start_byte() <= at && at < d.end_byte()).then_some(d)
+    }
+
+    /// True when a leak in this file (a goroutine blocked forever, a conn
+    /// never closed) matters: outside code that only tests run, always
+    /// (see [`crate::engine::only_in_tests`]). There it lives only as long
+    /// as the test binary, and matters only when the package's tests check
+    /// for leaked goroutines (a file of the package imports
+    /// `go.uber.org/goleak` or `github.com/fortytw2/leaktest`).
+    pub fn leaks_matter(&self) -> bool {
+        !crate::engine::only_in_tests(self.file)
+            || self.imports.has_leak_checker()
+            || self
+                .index
+                .files
+                .iter()
+                .any(|f| f.facts.of::<ChecksLeaks>().next().is_some())
     }
 
     /// True when the text of a declaration in scope contains `needle`: a

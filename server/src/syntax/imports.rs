@@ -147,6 +147,16 @@ impl Imports {
             .any(|i| i.path == "testing" || FRAMEWORKS.iter().any(|f| i.path.starts_with(f)))
     }
 
+    /// True when the file imports a checker of leaked goroutines
+    /// (`go.uber.org/goleak`, `github.com/fortytw2/leaktest`): its tests
+    /// fail when a goroutine is still running at their end.
+    pub fn has_leak_checker(&self) -> bool {
+        const CHECKERS: &[&str] = &["go.uber.org/goleak", "github.com/fortytw2/leaktest"];
+        self.list
+            .iter()
+            .any(|i| CHECKERS.contains(&i.path.as_str()))
+    }
+
     /// If `node` names a member of package `path` (`http.Get`, or `Get` under a
     /// dot import), the member's name.
     pub fn member<'s>(&self, node: Node, src: &'s str, path: &str) -> Option<&'s str> {
