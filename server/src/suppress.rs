@@ -340,8 +340,8 @@ mod tests {
                 start: p,
                 end: p,
             },
-            related: Vec::new(),
-            fixes: Vec::new(),
+            related: Default::default(),
+            fixes: Default::default(),
         }
     }
 

@@ -6,13 +6,15 @@ use crate::source::SourceFile;
 use serde::Serialize;
 use std::sync::Arc;
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct JsonRelated {
     pub path: Arc<str>,
     pub line: usize,
     pub column: usize,
     pub message: crate::diagnostic::Text,
 }
+
+crate::diagnostic::shared_lists!(JsonRelated);
 
 #[derive(Serialize, Clone, Debug)]
 pub struct JsonEdit {
@@ -100,9 +102,9 @@ pub struct Finding {
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
-    pub related: Vec<JsonRelated>,
+    pub related: crate::diagnostic::Many<JsonRelated>,
     /// The fixes themselves (byte offsets), in order of preference.
-    pub fixes: Vec<Fix>,
+    pub fixes: crate::diagnostic::Many<Fix>,
     /// Its file's lines, to print the fixes' edits by (see [`Finding::json_fixes`]).
     lines: Arc<FileLines>,
     /// Columns in Unicode code points (SARIF), 1-based.
@@ -168,15 +170,15 @@ impl Finding {
             end_column: d.location.end.column + 1,
             related: d
                 .related
-                .into_iter()
+                .iter()
                 .map(|r| JsonRelated {
                     path: match *r.location.path == *file.path {
                         true => shown.clone(),
-                        false => r.location.path,
+                        false => r.location.path.clone(),
                     },
                     line: r.location.start.line + 1,
                     column: r.location.start.column + 1,
-                    message: r.message,
+                    message: r.message.clone(),
                 })
                 .collect(),
             fixes: d.fixes,

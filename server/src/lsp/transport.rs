@@ -245,8 +245,8 @@ mod tests {
                 start: at(var, 0),
                 end: at(var + 3, 3),
             },
-            related: Vec::new(),
-            fixes: Vec::new(),
+            related: Default::default(),
+            fixes: Default::default(),
         };
         let d = super::super::convert::published(&diag, &file, crate::position::Encoding::Utf16);
         let lower = d.shown_moved(5, 91);

@@ -225,7 +225,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 d.related = vec![crate::diagnostic::Related {
                     location: loc.clone(),
                     message: format!("`{map}` is shared by every request").into(),
-                }];
+                }]
+                .into();
             }
             let guarded = match (field, decl) {
                 (Some((root, type_name, field)), _) => Some(Guarded::Field {

@@ -812,8 +812,8 @@ impl<'a> Context<'a> {
             severity: Severity::Warning,
             message: crate::diagnostic::Text::from(message.into()),
             location: self.location(node),
-            related: Vec::new(),
-            fixes: Vec::new(),
+            related: Default::default(),
+            fixes: Default::default(),
         }
     }
 
