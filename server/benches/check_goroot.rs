@@ -13,6 +13,8 @@ mod common;
 use common::peak_rss_mb;
 
 fn main() {
+    // As the command line does.
+    httpvet::tune_allocator();
     let dir = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))

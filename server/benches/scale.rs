@@ -344,6 +344,8 @@ fn stage(stage: &str, file: &Path) {
 
 /// In a child process: parse or check `file`; prints `seconds peak_mb`.
 fn one(what: &str, file: &Path) {
+    // As the command line does (parse-only and check alike).
+    httpvet::tune_allocator();
     if let Some(s) = what.strip_prefix("stage-") {
         return stage(s, file);
     }

@@ -23,3 +23,29 @@ pub mod syntax;
 mod testing;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Tunes the C allocator (glibc's, which Rust uses on Linux) for what a
+/// check holds. glibc serves a large allocation from its own mapping, and
+/// raises that threshold each time it frees one, so the next large buffers
+/// (a growing list of 100,000 findings) come from the heap, where a freed
+/// one stays resident. A fixed threshold keeps large buffers in mappings
+/// that go back to the system when freed: 100,000 findings in one file
+/// peak at 266 MB instead of 275 MB, a 5 MB file at 294 MB instead of 303.
+/// Called first thing by the command line (and by the benches, which
+/// measure what it does).
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::ffi::c_int;
+        unsafe extern "C" {
+            fn mallopt(param: c_int, value: c_int) -> c_int;
+        }
+        /// glibc's `M_MMAP_THRESHOLD`.
+        const M_MMAP_THRESHOLD: c_int = -3;
+        // SAFETY: mallopt only sets a parameter of the allocator; it is
+        // called before any thread starts.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        }
+    }
+}

@@ -104,6 +104,7 @@ enum Format {
 pub const STACK_BYTES: usize = 16 << 20;
 
 pub fn main() -> i32 {
+    crate::tune_allocator();
     // The global pool's threads check files and batches of declarations.
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(STACK_BYTES)
