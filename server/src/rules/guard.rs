@@ -66,29 +66,37 @@ pub fn guard_fix<'a>(
     // Every access in one run of statements gets the same fix: computed
     // once, so a run of n accesses costs n, not n².
     let name: std::rc::Rc<str> = name.into();
-    let key = (stmt.id(), name.clone());
-    if let Some(f) = cx.guard_fixes.borrow().get(&key) {
-        return (**f).clone();
+    // The run is kept as the byte range of its statements, siblings in one
+    // block: a run of 100,000 statements is one entry, not 100,000.
+    let block = stmt.up().map_or(0, |b| b.id());
+    let (start, end) = (stmt.start_byte(), stmt.end_byte());
+    let at = |from: usize| (block, name.clone(), from);
+    if let Some((_, (run_end, f))) = cx.guard_fixes.borrow().range(at(0)..=at(start)).next_back() {
+        if *run_end >= end {
+            return (**f).clone();
+        }
     }
     let mut run = Vec::new();
     let fix = std::rc::Rc::new(guard_run(cx, h, stmt, what, &name, &mut run));
     let mut memo = cx.guard_fixes.borrow_mut();
-    for s in run {
-        memo.insert((s, name.clone()), fix.clone());
+    if let (Some(first), Some(last)) = (run.first(), run.last()) {
+        memo.insert(at(first.0), (last.1, fix.clone()));
     }
-    memo.insert(key, fix.clone());
+    if !run.iter().any(|&(s, e)| s <= start && end <= e) {
+        memo.insert(at(start), (end, fix.clone()));
+    }
     (*fix).clone()
 }
 
-/// The fix for the run of statements around `stmt`; pushes the ids of the
-/// statements it wraps onto `run`.
+/// The fix for the run of statements around `stmt`; pushes the byte
+/// ranges of the statements it wraps (adjacent siblings) onto `run`.
 fn guard_run<'a>(
     cx: &Context<'a>,
     h: &Handler<'a>,
     stmt: Node<'a>,
     what: Guarded,
     name: &str,
-    run: &mut Vec<usize>,
+    run: &mut Vec<(usize, usize)>,
 ) -> Option<Fix> {
     let writers: HashSet<String> = match &h.writer {
         Some(w) => cx.aliases(h.func, std::slice::from_ref(w), WRITER),
@@ -126,7 +134,7 @@ fn guard_run<'a>(
     let mut cur = Some(first);
     while let Some(c) = cur {
         if tail.as_ref().is_none_or(|(t, _)| t.id() != c.id()) {
-            run.push(c.id());
+            run.push((c.start_byte(), c.end_byte()));
         }
         if c.id() == last.id() {
             break;

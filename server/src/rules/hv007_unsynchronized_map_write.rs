@@ -167,14 +167,17 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             });
         });
     }
-    let mut lines = HashSet::new();
+    // The last line a finding was made on: the accesses come in the file's
+    // order, so a line's findings come together.
+    let mut last_line = None;
     let mut written_keys: HashSet<String> = HashSet::new();
     for o in accesses.values().filter(|o| o.write) {
         if !written_keys.contains(&o.shared.key) {
             written_keys.insert(o.shared.key.clone());
         }
     }
-    let write_lines: HashSet<usize> = accesses
+    // In order, as the accesses are.
+    let write_lines: Vec<usize> = accesses
         .values()
         .filter(|o| o.write)
         .map(|o| o.node.start_position().row)
@@ -198,8 +201,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let line = a.node.start_position().row;
         // A write and a read on one line are one finding.
-        if a.write || !write_lines.contains(&line) {
-            if !lines.insert(line) {
+        if a.write || write_lines.binary_search(&line).is_err() {
+            if last_line.replace(line) == Some(line) {
                 continue;
             }
             let what = if a.write { "written" } else { "read" };

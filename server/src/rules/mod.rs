@@ -276,9 +276,11 @@ type StructMemo =
 
 type AliasSet = std::collections::HashSet<String>;
 
-type GuardFixes = std::collections::HashMap<
-    (usize, std::rc::Rc<str>),
-    std::rc::Rc<Option<crate::diagnostic::Fix>>,
+/// The runs of statements one guard covers, by block (its id), guarded
+/// name and where the run starts: where it ends, and its fix.
+type GuardFixes = std::collections::BTreeMap<
+    (usize, std::rc::Rc<str>, usize),
+    (usize, std::rc::Rc<Option<crate::diagnostic::Fix>>),
 >;
 
 impl<'a> Context<'a> {
