@@ -456,6 +456,18 @@ struct LockedMemo {
     kept_own: std::cell::RefCell<HashMap<(usize, String), Option<usize>>>,
 }
 
+/// `func main` of a `main` package, when `n` is in its own body (not in a
+/// function literal there).
+fn main_around<'a>(cx: &Context, n: Node<'a>) -> Option<Node<'a>> {
+    if cx.index.files.first().is_none_or(|f| f.package != "main") {
+        return None;
+    }
+    enclosing_function(n).filter(|f| {
+        f.kind_name() == "function_declaration"
+            && f.field("name").is_some_and(|m| cx.text(m) == "main")
+    })
+}
+
 /// True when `n` is in `func main` of a `main` package, before any of its
 /// statements could have started a goroutine: one with a `go` statement,
 /// or a call of a function or method this package declares (whose own
@@ -464,13 +476,7 @@ struct LockedMemo {
 /// before anything could race with it (`count = int32(*n)` before the
 /// workers start).
 fn in_main_setup(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
-    if cx.index.files.first().is_none_or(|f| f.package != "main") {
-        return false;
-    }
-    let Some(main) = enclosing_function(n).filter(|f| {
-        f.kind_name() == "function_declaration"
-            && f.field("name").is_some_and(|m| cx.text(m) == "main")
-    }) else {
+    let Some(main) = main_around(cx, n) else {
         return false;
     };
     let cut = *memo.main_cut.get_or_init(|| {
@@ -506,15 +512,10 @@ fn in_main_setup(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
 /// goroutines it waited for have made their updates, and it reports the
 /// total. Other packages cannot name a `main` package's variables.
 fn in_main_wind_down(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
-    if cx.index.files.first().is_none_or(|f| f.package != "main")
-        || crate::syntax::scope::is_assigned(n)
-    {
+    if crate::syntax::scope::is_assigned(n) {
         return false;
     }
-    let Some(main) = enclosing_function(n).filter(|f| {
-        f.kind_name() == "function_declaration"
-            && f.field("name").is_some_and(|m| cx.text(m) == "main")
-    }) else {
+    let Some(main) = main_around(cx, n) else {
         return false;
     };
     let stretches = memo.main_waits.get_or_init(|| {
