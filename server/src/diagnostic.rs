@@ -213,17 +213,6 @@ impl<T: Shared> Many<T> {
             *self = Many::from(all);
         }
     }
-
-    /// Keeps the items `keep` says to (the list is made anew when it
-    /// drops any).
-    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
-        let mut all = self.to_vec();
-        let before = all.len();
-        all.retain(keep);
-        if all.len() != before {
-            *self = Many::from(all);
-        }
-    }
 }
 
 impl<T: Serialize> Serialize for Many<T> {

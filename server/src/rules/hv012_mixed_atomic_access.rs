@@ -531,12 +531,7 @@ fn in_main_wind_down(cx: &Context, n: Node, memo: &LockedMemo) -> bool {
                 }
             }
             let waits = st.kind_name() == "expression_statement"
-                && named_children(st).next().is_some_and(|e| {
-                    matches!(
-                        crate::syntax::Call::of(e).and_then(|c| c.method(cx.src)),
-                        Some((_, "Wait"))
-                    )
-                });
+                && named_children(st).next().is_some_and(|e| is_wait(cx, e));
             if waits && open.is_none() {
                 open = Some(st.end_byte());
             }
@@ -1450,6 +1445,14 @@ fn before_shared(func: Node, n: Node, shared_from: usize) -> bool {
         })
 }
 
+/// True for a `.Wait()` call (a `sync.WaitGroup`'s, an errgroup's).
+fn is_wait(cx: &Context, n: Node) -> bool {
+    matches!(
+        crate::syntax::Call::of(n).and_then(|c| c.method(cx.src)),
+        Some((_, "Wait"))
+    )
+}
+
 /// True when a `.Wait()` call precedes `at` in `func`: the goroutines that
 /// updated a local atomically have finished. Where the first one starts is
 /// found once per function.
@@ -1461,8 +1464,7 @@ fn waited_before(cx: &Context, func: Node, at: Node, memo: &LockedMemo) -> bool 
         .or_insert_with(|| {
             let mut first = None;
             visit(func, |n| {
-                if let Some((_, "Wait")) = crate::syntax::Call::of(n).and_then(|c| c.method(cx.src))
-                {
+                if is_wait(cx, n) {
                     first = Some(n.start_byte());
                     return Visit::Stop;
                 }

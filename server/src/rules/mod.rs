@@ -82,7 +82,10 @@ pub(crate) mod memo {
     pub const ATOMIC_GLOBALS: usize = 1;
     /// HV007: the shared places whose elements handlers write.
     pub const MAP_WRITES: usize = 2;
-    const _: () = assert!(MAP_WRITES < crate::index::MEMO_SLOTS);
+    /// HV003 and HV011: whether a file of the package imports a checker
+    /// of leaked goroutines ([`super::ChecksLeaks`]).
+    pub const CHECKS_LEAKS: usize = 3;
+    const _: () = assert!(CHECKS_LEAKS < crate::index::MEMO_SLOTS);
 }
 
 /// Every rule, in code order.
@@ -422,11 +425,12 @@ impl<'a> Context<'a> {
     pub fn leaks_matter(&self) -> bool {
         !crate::engine::only_in_tests(self.file)
             || self.imports.has_leak_checker()
-            || self
-                .index
-                .files
-                .iter()
-                .any(|f| f.facts.of::<ChecksLeaks>().next().is_some())
+            || *self.index.memo(memo::CHECKS_LEAKS, || {
+                self.index
+                    .files
+                    .iter()
+                    .any(|f| f.facts.of::<ChecksLeaks>().next().is_some())
+            })
     }
 
     /// True when the text of a declaration in scope contains `needle`: a
