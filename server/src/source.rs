@@ -610,6 +610,8 @@ pub fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::with_capacity(text.len() / 32 + 1);
     starts.push(0);
     starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    // Kept as long as the file: not with room for as many again.
+    starts.shrink_to_fit();
     starts
 }
 

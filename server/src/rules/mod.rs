@@ -495,6 +495,8 @@ impl<'a> Context<'a> {
                     Visit::Descend
                 },
             );
+            // Kept for the check: not with room for as many again.
+            out.shrink_to_fit();
             out
         })
     }
@@ -1090,15 +1092,21 @@ impl<'a> Context<'a> {
             return true;
         }
         let lits = per_node(&self.literal_locals, func, || {
+            // Each literal's names are read here and not kept per literal:
+            // a function of 20,000 literals would keep 20,000 tables.
             let mut by_name = LiteralLocals::new();
-            for lit in crate::syntax::functions_in(func) {
-                for (n, _) in self.locals(lit).names() {
-                    by_name
-                        .entry(n.to_string())
-                        .or_default()
-                        .push((lit.start_byte(), lit.end_byte()));
+            let root = func.id();
+            crate::syntax::visit_kinds(func, crate::kinds!("func_literal"), |lit| {
+                if lit.id() != root {
+                    for (n, _) in Locals::of(lit, self.src, self.imports).names() {
+                        by_name
+                            .entry(n.to_string())
+                            .or_default()
+                            .push((lit.start_byte(), lit.end_byte()));
+                    }
                 }
-            }
+                Visit::Descend
+            });
             by_name
         });
         let (s, e) = (at.start_byte(), at.end_byte());
@@ -1152,19 +1160,17 @@ impl<'a> Context<'a> {
         let nested = self
             .handler_ids
             .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect());
-        let mut lits = Vec::new();
-        crate::syntax::visit_kinds(h.body, crate::kinds!("func_literal"), |n| {
-            if nested.contains(&n.id()) {
+        // Each literal is walked as it is met, in the same order as a list
+        // of them would give, without the list.
+        crate::syntax::visit_kinds(h.body, crate::kinds!("func_literal"), |lit| {
+            if nested.contains(&lit.id()) {
                 return Visit::Skip;
             }
-            lits.push(n);
-            Visit::Descend
-        });
-        for lit in lits {
             if let Some(body) = lit.field("body") {
                 locks::each_statement(body, self.src, |s, held| f(lit, s, held));
             }
-        }
+            Visit::Descend
+        });
     }
 }
 

@@ -167,10 +167,7 @@ fn literal_name(func: Node, src: &str) -> String {
             }
             "function_declaration" | "method_declaration" => {
                 // As Go names closures: `Timeout.func1`, counted in source order.
-                let n = super::functions_in(p)
-                    .iter()
-                    .position(|f| f.id() == func.id())
-                    .map_or(1, |i| i + 1);
+                let n = super::closure_number(p, func);
                 return format!("{}.func{n}", display_name(p, src));
             }
             _ => cur = p.up(),

@@ -1015,17 +1015,24 @@ pub const SHARED_LINES: usize = 20_000;
 /// A byte range within one file.
 pub type Span = std::ops::Range<usize>;
 
-/// The function literals below `root` (not `root` itself), outermost first.
-pub fn functions_in(root: Node) -> Vec<Node> {
-    let mut out = Vec::new();
-    let root_id = root.id();
-    visit_kinds(root, crate::kinds!("func_literal"), |n| {
-        if n.id() != root_id {
-            out.push(n);
+/// Which function literal of `decl` `lit` is, counting from 1 in source
+/// order, as Go numbers closures (`name.func2`); 1 when `lit` is not in it.
+pub fn closure_number(decl: Node, lit: Node) -> usize {
+    let mut n = 0;
+    let mut found = false;
+    visit_kinds(decl, crate::kinds!("func_literal"), |f| {
+        n += 1;
+        found = f.id() == lit.id();
+        match found {
+            true => Visit::Stop,
+            false => Visit::Descend,
         }
-        Visit::Descend
     });
-    out
+    if found {
+        n
+    } else {
+        1
+    }
 }
 
 /// A node whose children are statements: a block or its statement list.
