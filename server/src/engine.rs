@@ -117,7 +117,7 @@ pub fn check_scope<'a>(
             let mine = kept.take(&batch);
             match two_threads && crate::syntax::is_shared(&batch) {
                 true => {
-                    let shared = mine.completed(&batch);
+                    let shared = mine.completed(file.line_starts(), &batch);
                     let queue = Rules::Queue(Default::default());
                     vec![
                         (n, batch.clone(), queue.clone(), shared.clone()),
@@ -256,7 +256,7 @@ fn check_batch<'a>(
     part: Rules,
 ) -> (Vec<(usize, Vec<Diagnostic>)>, Vec<String>) {
     let (mut diagnostics, mut panics) = (Vec::new(), Vec::new());
-    let _laid_out = crate::syntax::flat::flatten(batch.iter().copied());
+    let _laid_out = crate::syntax::flat::flatten(file.line_starts(), batch.iter().copied());
     let cx = Context::scoped(file, imports, index, batch);
     let mut taken = 0;
     while let Some(i) = part.next(&mut taken) {

@@ -384,7 +384,7 @@ impl FileSummary {
                 .iter()
                 .copied()
                 .filter(|d| crate::syntax::flat::worth(*d));
-            let laid_out = crate::syntax::flat::flatten(worth.filter(|_| lay));
+            let laid_out = crate::syntax::flat::flatten(file.line_starts(), worth.filter(|_| lay));
             let mut s = FileSummary {
                 path: Some(file.path.clone()),
                 package: package.clone(),

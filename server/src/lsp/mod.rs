@@ -452,8 +452,8 @@ fn analyse(job: Job) -> Outcome {
             cache::Reused::Kept(..) => None,
         })
         .collect();
-    let _laid_out =
-        (touched.len() <= LAY_OUT_AT_MOST).then(|| crate::syntax::flat::flatten(touched));
+    let _laid_out = (touched.len() <= LAY_OUT_AT_MOST)
+        .then(|| crate::syntax::flat::flatten(file.line_starts(), touched));
     let mut fresh: Vec<tree_sitter::Node> = Vec::new();
     let mut slots: Vec<cache::Slot> = reused
         .into_iter()

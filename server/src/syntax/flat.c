@@ -54,6 +54,12 @@ static const Subtree *slot_on_top(const Hidden *h, const void **ids, uint32_t cu
   return h ? h->slot : (const Subtree *)ids[current];
 }
 
+// True when `column` is where `start` sits on `row`, as the text's lines tell.
+static bool column_holds(const size_t *line_starts, size_t lines, uint32_t start, uint32_t row,
+                         uint32_t column) {
+  return row < lines && line_starts[row] <= start && start - line_starts[row] == column;
+}
+
 // Lays out `root` and every visible node below it into the arrays, which
 // hold `capacity` nodes (the root's descendant count). `named` is the flag
 // or-ed into a named node's field, `aliased` the one or-ed into the field of
@@ -61,10 +67,12 @@ static const Subtree *slot_on_top(const Hidden *h, const void **ids, uint32_t cu
 // out). Returns the number of nodes laid out, or 0 when memory ran out, the
 // tree holds more nodes than `capacity`, an alias is not its node's kind, or
 // a hidden node holds more than 65,535 comments (the caller lays out with a
-// cursor then, which records such aliases).
+// cursor then, which records such aliases). A node's column is not kept: it
+// is its start less the start of its row, from `line_starts` (`lines` of
+// them); 0 is returned, too, should a node's column say otherwise.
 uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_t aliased,
-                         uint32_t no_parent, const void **ids, uint32_t (*contexts)[3],
-                         uint16_t *kinds,
+                         uint32_t no_parent, const size_t *line_starts, size_t lines,
+                         const void **ids, uint32_t (*contexts)[2], uint16_t *kinds,
                          uint16_t *fields, uint32_t *ends, uint32_t *parents, uint32_t *prevs) {
   if (capacity == 0) return 0;
   const TSLanguage *language = root.tree->language;
@@ -74,7 +82,9 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
   ids[0] = root.id;
   contexts[0][0] = root.context[0];
   contexts[0][1] = root.context[1];
-  contexts[0][2] = root.context[2];
+  if (!column_holds(line_starts, lines, root.context[0], root.context[1], root.context[2])) {
+    return 0;
+  }
   kinds[0] = ts_language_public_symbol(language, root_symbol);
   if (root_alias && kinds[0] != root_alias) return 0;
   bool root_named = root_alias ? ts_language_symbol_metadata(language, root_alias).named
@@ -175,7 +185,11 @@ uint32_t httpvet_lay_out(TSNode root, uint32_t capacity, uint16_t named, uint16_
       ids[i] = child;
       contexts[i][0] = position.bytes;
       contexts[i][1] = position.extent.row;
-      contexts[i][2] = position.extent.column;
+      if (!column_holds(line_starts, lines, position.bytes, position.extent.row,
+                        position.extent.column)) {
+        ok = false;
+        break;
+      }
       kinds[i] = ts_language_public_symbol(language, symbol);
       if (alias && kinds[i] != alias) {
         ok = false;

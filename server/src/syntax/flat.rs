@@ -44,11 +44,15 @@ impl std::ops::Deref for Flat {
 /// One declaration's nodes, anonymous ones included, in pre-order: each
 /// node as its subtree and its context (start byte, row, column, and the
 /// alias its field's bits tell), which with the tree make a `TSNode`; with
-/// its kind, field, end, parent and previous sibling, 36 bytes a node.
+/// its kind, field, end, parent and previous sibling, 32 bytes a node.
 struct Layout {
     ids: Vec<*const std::ffi::c_void>,
-    /// Start byte, row and column: a `TSNode`'s context without its alias.
-    contexts: Vec<[u32; 3]>,
+    /// Start byte and row: a `TSNode`'s context without its column (the
+    /// start less its row's, from `lines`) and its alias.
+    contexts: Vec<[u32; 2]>,
+    /// Where each line of the text starts: a node's column is its start
+    /// less its line's (checked as the nodes are laid out).
+    lines: Arc<Vec<usize>>,
     /// Each node's kind: read here, a walk's test of a node's kind does not
     /// touch the tree's memory (scattered: on a large declaration, a cache
     /// miss per node per walk).
@@ -77,6 +81,8 @@ struct Layout {
 /// A declaration a guard lays out when it is first needed (see [`flatten`]).
 struct Pending {
     decl: ffi::TSNode,
+    /// Where the lines of its text start.
+    lines: Arc<Vec<usize>>,
     start: u32,
     end: u32,
     guard: u64,
@@ -204,7 +210,13 @@ const WORTH_BYTES: usize = 1024;
 /// its declaration out too (a cursor steps slowly through a parameter
 /// list); asking for one child in a field does not: the tree answers that
 /// as fast.
-pub fn flatten<'t>(decls: impl IntoIterator<Item = Node<'t>>) -> Flattened<'t> {
+///
+/// `lines` are where the lines of the declarations' text start
+/// ([`crate::source::line_starts`]).
+pub fn flatten<'t>(
+    lines: &Arc<Vec<usize>>,
+    decls: impl IntoIterator<Item = Node<'t>>,
+) -> Flattened<'t> {
     let guard = new_guard();
     PENDING.with(|p| {
         let Ok(mut pending) = p.try_borrow_mut() else {
@@ -226,6 +238,7 @@ pub fn flatten<'t>(decls: impl IntoIterator<Item = Node<'t>>) -> Flattened<'t> {
                 at,
                 Pending {
                     decl: raw,
+                    lines: lines.clone(),
                     start,
                     end,
                     guard,
@@ -258,7 +271,7 @@ fn due(node: Node<'_>) -> bool {
         // SAFETY: the declaration's guard is alive (its drop removes its
         // pending declarations), and the guard borrows the tree.
         let decl = unsafe { Node::from_raw(d.decl) };
-        Some(lay_out(decl, d.guard))
+        lay_out(decl, &d.lines, d.guard)
     });
     match laid_out {
         Some(flat) => insert(flat),
@@ -311,10 +324,10 @@ impl Kept {
     }
 
     /// These layouts, and those of the rest of `decls` (laid out now): for
-    /// threads that will all read them.
-    pub fn completed(self, decls: &[Node<'_>]) -> Kept {
+    /// threads that will all read them (`lines`: see [`flatten`]).
+    pub fn completed(self, lines: &Arc<Vec<usize>>, decls: &[Node<'_>]) -> Kept {
         let kept = adopt(self);
-        let pending = flatten(decls.iter().copied());
+        let pending = flatten(lines, decls.iter().copied());
         for d in decls {
             find_or_lay_out(*d);
         }
@@ -455,8 +468,10 @@ extern "C" {
         named: u16,
         aliased: u16,
         no_parent: u32,
+        line_starts: *const usize,
+        lines: usize,
         ids: *mut *const std::ffi::c_void,
-        contexts: *mut [u32; 3],
+        contexts: *mut [u32; 2],
         kinds: *mut u16,
         fields: *mut u16,
         ends: *mut u32,
@@ -468,11 +483,12 @@ extern "C" {
 /// Lays out `root`'s nodes: those a cursor visits, in its order, with what
 /// it tells of each. `flat.c` reads the tree's nodes directly, a few dozen
 /// instructions a node where a cursor step costs hundreds; should it fail
-/// (out of memory), a cursor does it.
-fn lay_out(root: Node<'_>, guard: u64) -> Flat {
+/// (out of memory), a cursor does it. `None` when a node's column is not
+/// where `lines` put it (the tree is not of that text): left to the tree.
+fn lay_out(root: Node<'_>, lines: &Arc<Vec<usize>>, guard: u64) -> Option<Flat> {
     let count = root.descendant_count();
     let mut ids: Vec<*const std::ffi::c_void> = Vec::with_capacity(count);
-    let mut contexts: Vec<[u32; 3]> = Vec::with_capacity(count);
+    let mut contexts: Vec<[u32; 2]> = Vec::with_capacity(count);
     let mut kinds: Vec<u16> = Vec::with_capacity(count);
     let mut fields: Vec<u16> = Vec::with_capacity(count);
     let mut ends: Vec<u32> = Vec::with_capacity(count);
@@ -480,7 +496,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
     let mut prevs: Vec<u32> = Vec::with_capacity(count);
     let raw = root.into_raw();
     let Ok(capacity) = u32::try_from(count) else {
-        return lay_out_by_cursor(root, guard);
+        return lay_out_by_cursor(root, lines, guard);
     };
     // SAFETY: every array holds `count` elements, which `httpvet_lay_out`
     // never writes past; `raw` is a node of a live tree (`root` borrows it).
@@ -491,6 +507,8 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
             NAMED,
             ALIASED,
             NO_PARENT,
+            lines.as_ptr(),
+            lines.len(),
             ids.as_mut_ptr(),
             contexts.as_mut_ptr(),
             kinds.as_mut_ptr(),
@@ -501,7 +519,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         )
     };
     if laid_out as usize != count {
-        return lay_out_by_cursor(root, guard);
+        return lay_out_by_cursor(root, lines, guard);
     }
     // SAFETY: `httpvet_lay_out` wrote the first `count` elements of each.
     unsafe {
@@ -513,10 +531,11 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         parents.set_len(count);
         prevs.set_len(count);
     }
-    Flat {
+    Some(Flat {
         layout: Arc::new(Layout {
             ids,
             contexts,
+            lines: lines.clone(),
             kinds,
             fields,
             tree: raw.tree,
@@ -528,7 +547,7 @@ fn lay_out(root: Node<'_>, guard: u64) -> Flat {
         }),
         guard,
         memos: RefCell::default(),
-    }
+    })
 }
 
 /// A copy of `node`'s tree, sharing its nodes.
@@ -539,7 +558,7 @@ fn copy_tree(node: Node<'_>) -> Tree {
 }
 
 /// [`lay_out`] with a tree cursor, one step at a time.
-fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
+fn lay_out_by_cursor(root: Node<'_>, lines: &Arc<Vec<usize>>, guard: u64) -> Option<Flat> {
     // A cursor visits the visible nodes, as many as the tree counts.
     let count = root.descendant_count();
     let mut ids = Vec::with_capacity(count);
@@ -572,7 +591,11 @@ fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
         };
         fields.push(cursor.field_id().map_or(0, |f| f.get()) | named | aliased);
         ids.push(n.id);
-        contexts.push([start, row, column]);
+        let line = lines.get(row as usize).copied();
+        if line.and_then(|l| (start as usize).checked_sub(l)) != Some(column as usize) {
+            return None;
+        }
+        contexts.push([start, row]);
         ends.push(i as u32 + 1);
         parents.push(open.last().map_or(NO_PARENT, |&p| p as u32));
         prevs.push(match last.last_mut() {
@@ -599,10 +622,11 @@ fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
         }
     }
     debug_assert_eq!(ids.len(), count);
-    Flat {
+    Some(Flat {
         layout: Arc::new(Layout {
             ids,
             contexts,
+            lines: lines.clone(),
             kinds,
             fields,
             tree: root.into_raw().tree,
@@ -614,7 +638,7 @@ fn lay_out_by_cursor(root: Node<'_>, guard: u64) -> Flat {
         }),
         guard,
         memos: RefCell::default(),
-    }
+    })
 }
 
 impl Layout {
@@ -630,7 +654,9 @@ impl Layout {
 
     /// Node `i`'s `TSNode` context: where it starts, and its alias.
     fn context(&self, i: usize) -> [u32; 4] {
-        let [start, row, column] = self.contexts[i];
+        let [start, row] = self.contexts[i];
+        // Checked as it was laid out: the row's start is at most `start`.
+        let column = start - self.lines[row as usize] as u32;
         let f = self.fields[i];
         let alias = if f & ALIASED != 0 {
             u32::from(self.kinds[i])
@@ -928,6 +954,7 @@ mod tests {
     fn laid_out_walks_equal_cursor_walks() {
         let src = "package p\n\n// c\nfunc f(w http.ResponseWriter) {\n\tgo func() { w.Write(nil) }() // x\n\tif a := b; a { return }\n\tx := []int{1, 2}\n\t_ = x\n}\n\nvar v = struct{ a int }{}\n\nfunc g() { h( }\n";
         let tree = parse(src);
+        let lines = Arc::new(crate::source::line_starts(src));
         let decls: Vec<Node> = tree.root_node().named_children(&mut tree.walk()).collect();
         let mut all = Vec::new();
         visit(tree.root_node(), |n| {
@@ -936,7 +963,7 @@ mod tests {
         });
         let record = |flat: bool| {
             let mut out = Vec::new();
-            let _guard = flat.then(|| flatten(decls.iter().copied()));
+            let _guard = flat.then(|| flatten(&lines, decls.iter().copied()));
             for (k, &root) in all.iter().enumerate() {
                 for mode in 0..3 {
                     let mut seen = Vec::new();
@@ -969,7 +996,7 @@ mod tests {
                 Visit::Descend
             });
         }
-        let _guard = flatten(decls.iter().copied());
+        let _guard = flatten(&lines, decls.iter().copied());
         // Nothing is laid out before it is walked; then all of it is.
         assert!(all.iter().all(|n| find(*n).is_none()));
         for d in &decls {
@@ -1053,9 +1080,11 @@ mod tests {
         }
         assert!(texts.len() > 50, "the fixtures were found");
         let mut nodes = 0;
-        let mut compare = |tree: &Tree| {
+        let mut compare = |tree: &Tree, text: &str| {
+            let lines = Arc::new(crate::source::line_starts(text));
             for decl in tree.root_node().children(&mut tree.walk()) {
-                let (a, b) = (lay_out(decl, 0), lay_out_by_cursor(decl, 0));
+                let (a, b) = (lay_out(decl, &lines, 0), lay_out_by_cursor(decl, &lines, 0));
+                let (a, b) = (a.expect("laid out"), b.expect("laid out by cursor"));
                 assert_eq!(a.ids, b.ids);
                 assert_eq!(a.contexts, b.contexts);
                 assert_eq!(a.kinds, b.kinds);
@@ -1078,7 +1107,7 @@ mod tests {
         };
         for text in &texts {
             let mut tree = parse(text);
-            compare(&tree);
+            compare(&tree, text);
             // And a tree re-parsed after an edit, as the language server
             // keeps it: most of its nodes are the old tree's, reused. The
             // edit opens a line in the middle of the text (a statement, a
@@ -1097,11 +1126,33 @@ mod tests {
                 });
                 let bytes = edited.as_bytes();
                 tree = crate::source::reparse(&mut |at, _| &bytes[at.min(bytes.len())..], &tree);
-                compare(&tree);
+                compare(&tree, &edited);
                 tree = parse(text);
             }
         }
         assert!(nodes > 200_000, "{nodes} nodes compared");
+    }
+
+    /// A node's column is read from the text's lines: lines of another
+    /// text leave the declaration to its tree, in both ways of laying out.
+    #[test]
+    fn lines_of_another_text_lay_nothing_out() {
+        let src = "package p\n\nfunc f() {\n\tx := 1\n\t_ = x\n}\n";
+        let tree = parse(src);
+        let decl = tree.root_node().named_child(1).expect("f");
+        let right = Arc::new(crate::source::line_starts(src));
+        let wrong = Arc::new(crate::source::line_starts(&format!(" {src}")));
+        assert!(lay_out(decl, &right, 0).is_some());
+        assert!(lay_out_by_cursor(decl, &right, 0).is_some());
+        assert!(lay_out(decl, &wrong, 0).is_none());
+        assert!(lay_out_by_cursor(decl, &wrong, 0).is_none());
+        let _guard = flatten(&wrong, [decl]);
+        let mut walked = 0;
+        visit(decl, |_| {
+            walked += 1;
+            Visit::Descend
+        });
+        assert!(walked > 10 && find(decl).is_none(), "walked by cursor");
     }
 
     #[test]
@@ -1114,13 +1165,15 @@ mod tests {
 
     #[test]
     fn guards_remove_only_their_own_layouts() {
-        let tree = parse("package p\nfunc a() { x() }\nfunc b() { y() }\n");
+        let src = "package p\nfunc a() { x() }\nfunc b() { y() }\n";
+        let tree = parse(src);
+        let lines = Arc::new(crate::source::line_starts(src));
         let decls: Vec<Node> = tree.root_node().named_children(&mut tree.walk()).collect();
         let touch = |d: Node| visit(d, |_| Visit::Stop);
-        let outer = flatten([decls[1]]);
+        let outer = flatten(&lines, [decls[1]]);
         touch(decls[1]);
         {
-            let _inner = flatten([decls[1], decls[2]]);
+            let _inner = flatten(&lines, [decls[1], decls[2]]);
             touch(decls[2]);
             assert!(find(decls[1]).is_some() && find(decls[2]).is_some());
         }
@@ -1131,9 +1184,11 @@ mod tests {
 
     #[test]
     fn a_declaration_is_laid_out_when_first_needed() {
-        let tree = parse("package p\nfunc a() { x(1) }\nfunc b() { y(2) }\n");
+        let src = "package p\nfunc a() { x(1) }\nfunc b() { y(2) }\n";
+        let tree = parse(src);
+        let lines = Arc::new(crate::source::line_starts(src));
         let decls: Vec<Node> = tree.root_node().named_children(&mut tree.walk()).collect();
-        let _guard = flatten([decls[1], decls[2]]);
+        let _guard = flatten(&lines, [decls[1], decls[2]]);
         fn last(d: Node<'_>) -> Node<'_> {
             let mut last = d;
             visit(d, |n| {

@@ -520,7 +520,8 @@ mod tests {
     fn at_laid_out(src: &str, what: &str, laid_out: bool) -> Option<TypeRef> {
         let file = SourceFile::parse("t.go", src.to_string());
         let imports = Imports::of(&file);
-        let _flat = laid_out.then(|| crate::syntax::flat::flatten(file.top_level()));
+        let _flat =
+            laid_out.then(|| crate::syntax::flat::flatten(file.line_starts(), file.top_level()));
         let line = src.find("// here").expect("a marked line");
         let line_start = src[..line].rfind('\n').map_or(0, |i| i + 1);
         let mut node = None;
