@@ -510,6 +510,14 @@ mod tests {
                     })
                 }),
             ),
+            (
+                "unnamed handler literals",
+                Box::new(|n| {
+                    handler(n, &|_| {
+                        "\tgo func(w http.ResponseWriter, r *http.Request) {}(w, r)\n".repeat(3)
+                    })
+                }),
+            ),
             ("nested blocks", Box::new(move |n| nested(n, "{\n", "}\n"))),
             (
                 "nested ifs",

@@ -1017,22 +1017,37 @@ pub type Span = std::ops::Range<usize>;
 
 /// Which function literal of `decl` `lit` is, counting from 1 in source
 /// order, as Go numbers closures (`name.func2`); 1 when `lit` is not in it.
+/// The literals of a laid-out declaration are numbered once: a declaration
+/// of thousands of handler literals asks once per literal.
 pub fn closure_number(decl: Node, lit: Node) -> usize {
-    let mut n = 0;
-    let mut found = false;
-    visit_kinds(decl, crate::kinds!("func_literal"), |f| {
-        n += 1;
-        found = f.id() == lit.id();
-        match found {
-            true => Visit::Stop,
-            false => Visit::Descend,
-        }
+    struct Numbers(std::collections::HashMap<usize, usize>);
+    let number = |numbers: &mut dyn FnMut(Node, usize) -> Visit| {
+        let mut n = 0;
+        visit_kinds(decl, crate::kinds!("func_literal"), |f| {
+            n += 1;
+            numbers(f, n)
+        });
+    };
+    let all = flat::memo(decl, || {
+        let mut all = std::collections::HashMap::new();
+        number(&mut |f, n| {
+            all.insert(f.id(), n);
+            Visit::Descend
+        });
+        Numbers(all)
     });
-    if found {
-        n
-    } else {
-        1
+    if let Some(all) = all {
+        return all.0.get(&lit.id()).copied().unwrap_or(1);
     }
+    let mut found = 1;
+    number(&mut |f, n| match f.id() == lit.id() {
+        true => {
+            found = n;
+            Visit::Stop
+        }
+        false => Visit::Descend,
+    });
+    found
 }
 
 /// A node whose children are statements: a block or its statement list.
