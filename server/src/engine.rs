@@ -499,6 +499,14 @@ mod tests {
                 }),
             ),
             (
+                "locks each released by a defer",
+                Box::new(|n| {
+                    handler(n, &|i| {
+                        format!("\tmu.Lock()\n\tdefer mu.Unlock()\n\tfmt.Fprintln(w, {i})\n")
+                    })
+                }),
+            ),
+            (
                 "atomics",
                 Box::new(|n| handler(n, &|_| "\tatomic.AddInt64(&s.n, 1)\n\ts.n++\n".into())),
             ),

@@ -220,6 +220,10 @@ struct Block<'a> {
     at: std::collections::HashMap<usize, usize>,
     releases: std::collections::HashMap<(&'a str, &'a str), Vec<usize>>,
     defers: std::collections::HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Per lock, for each statement, the first from it on that touches
+    /// what the lock guards (the statement count for none): made once per
+    /// lock, as every `Lock()` of a long block asks about the rest of it.
+    touching: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Vec<u32>>>>,
 }
 
 impl<'a> Block<'a> {
@@ -229,6 +233,7 @@ impl<'a> Block<'a> {
             at: stmts.iter().enumerate().map(|(i, s)| (s.id(), i)).collect(),
             releases: Default::default(),
             defers: Default::default(),
+            touching: Default::default(),
             stmts,
         };
         for (i, s) in b.stmts.iter().enumerate() {
@@ -245,6 +250,29 @@ impl<'a> Block<'a> {
             }
         }
         b
+    }
+
+    /// The first statement from `from` on that `touches` what `lock` guards
+    /// (the statement count for none).
+    fn first_touching(&self, lock: &str, from: usize, touches: impl Fn(Node<'a>) -> bool) -> usize {
+        let known = self.touching.borrow().get(lock).cloned();
+        let next = known.unwrap_or_else(|| {
+            let n = self.stmts.len() as u32;
+            let mut next = vec![n; self.stmts.len() + 1];
+            for i in (0..self.stmts.len()).rev() {
+                next[i] = if touches(self.stmts[i]) {
+                    i as u32
+                } else {
+                    next[i + 1]
+                };
+            }
+            let next = std::rc::Rc::new(next);
+            self.touching
+                .borrow_mut()
+                .insert(lock.to_string(), next.clone());
+            next
+        });
+        next.get(from).map_or(self.stmts.len(), |&i| i as usize)
     }
 
     /// The first release of `lock` by `method` after statement `after`.
@@ -380,10 +408,8 @@ fn unlock_first_fix<'a>(
         hoists = found;
         hoist_imports = imports;
     }
-    for s in &stmts[first + 1..region_end] {
-        if touches(*s) {
-            return None;
-        }
+    if b.first_touching(lock, first + 1, touches) < region_end {
+        return None;
     }
     let indent = crate::fix::statement_indent(cx.file, first_stmt.start_byte())?.to_string();
     let (mut prefix, mut edits) = super::Hoist::edits(&hoists, cx.file, &indent);
