@@ -7,7 +7,9 @@
 //! shutdown, a body read, a status, an atomic field or a hijacked conn of
 //! its own kind), 100,000 channels each received in full and 100,000
 //! hijacked conns each closed on every way out; and 100,000 things that
-//! share one channel, one `if` chain, one lock, one context or one struct. For each it
+//! share one channel, one `if` chain, one lock (each `Lock()` with its own
+//! deferred unlock, or not), one context, one struct or one function (its
+//! unnamed handler literals, numbered as Go numbers closures). For each it
 //! prints the tree-sitter parse alone and the whole check of the same
 //! bytes, their ratio, and the peak resident memory of each (every
 //! measurement runs in a process of its own, so peaks do not mix), with how
@@ -221,6 +223,13 @@ fn shared(shape: &str, n: usize) -> String {
         "goroutines and returns" => each(&mut s, &|i| {
             format!("\tc{i} := make(chan int)\n\tgo func() {{ c{i} <- {i} }}()\n\tif r.URL.Path == \"/{i}\" {{\n\t\treturn\n\t}}\n")
         }),
+        "locks released by defers" => each(&mut s, &|i| {
+            format!("\tst.mu.Lock()\n\tdefer st.mu.Unlock()\n\tfmt.Fprintln(w, {i})\n")
+        }),
+        // Each unnamed: Go numbers closures, `store.h.func7`.
+        "unnamed handler literals" => each(&mut s, &|i| {
+            format!("\tgo func(w http.ResponseWriter, r *http.Request) {{ fmt.Fprintln(w, {i}) }}(w, r)\n")
+        }),
         "requests on one context" => {
             s.push_str("\tctx := r.Context()\n");
             each(&mut s, &|i| {
@@ -296,6 +305,8 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
         "returns under one lock",
         "goroutines and returns",
         "requests on one context",
+        "locks released by defers",
+        "unnamed handler literals",
         "timed shutdowns",
         "channel fields",
     ] {

@@ -107,9 +107,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             "expression_statement"
         );
         crate::syntax::visit_kinds(h.body, storing, |n| {
-            if n.kind_name() == "func_literal"
-                && cx.handlers().iter().any(|o| o.func.id() == n.id())
-            {
+            if n.kind_name() == "func_literal" && cx.is_handler(n) {
                 return Visit::Skip;
             }
             let place = match n.kind_name() {

@@ -544,9 +544,7 @@ impl<'a> Context<'a> {
         h: &Handler,
         owner: &mut std::collections::HashMap<usize, bool>,
     ) -> bool {
-        let handlers = self
-            .handler_ids
-            .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect());
+        let handlers = self.handler_ids();
         let mut climbed = Vec::new();
         let mut cur = enclosing_function(node);
         let owned = loop {
@@ -1147,6 +1145,18 @@ impl<'a> Context<'a> {
         Some(f)
     }
 
+    /// The node ids of the scope's handlers, made once: a walk that meets
+    /// thousands of handler literals asks per literal.
+    fn handler_ids(&self) -> &std::collections::HashSet<usize> {
+        self.handler_ids
+            .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect())
+    }
+
+    /// True when `func` is one of the scope's handlers.
+    pub fn is_handler(&self, func: Node) -> bool {
+        self.handler_ids().contains(&func.id())
+    }
+
     /// Calls `f(function, statement, held)` for every statement of the
     /// handler and of the function literals inside it (each literal starting
     /// with no lock held), skipping handlers nested in it; `function` is the
@@ -1157,9 +1167,7 @@ impl<'a> Context<'a> {
         locks::each_statement(h.body, self.src, |s, held| f(h.func, s, held));
         // The literals `h` owns: one walk that skips nested handlers whole
         // (asking `owned_by` per literal climbs the tree each time).
-        let nested = self
-            .handler_ids
-            .get_or_init(|| self.handlers().iter().map(|o| o.func.id()).collect());
+        let nested = self.handler_ids();
         // Each literal is walked as it is met, in the same order as a list
         // of them would give, without the list.
         crate::syntax::visit_kinds(h.body, crate::kinds!("func_literal"), |lit| {
