@@ -80,8 +80,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let mut fixes: std::collections::HashMap<(usize, String), Option<crate::diagnostic::Fix>> =
             Default::default();
         cx.each_statement(h, |_, stmt, held: &Held| {
-            let shared: Vec<&String> = held.iter().filter(|l| !is_local_lock(l, &locals)).collect();
-            let Some(lock) = shared.first() else { return };
+            // The first shared lock held (not a list of all: a handler may
+            // hold thousands at once, each to its deferred unlock).
+            let Some(lock) = held.iter().find(|l| !is_local_lock(l, &locals)) else {
+                return;
+            };
             crate::syntax::visit_calls_no_funcs(stmt, |call| {
                 let n = call.node;
                 if cx.writes_to_client(&call, &writers)
@@ -220,10 +223,19 @@ struct Block<'a> {
     at: std::collections::HashMap<usize, usize>,
     releases: std::collections::HashMap<(&'a str, &'a str), Vec<usize>>,
     defers: std::collections::HashMap<(&'a str, &'a str), Vec<usize>>,
-    /// Per lock, for each statement, the first from it on that touches
-    /// what the lock guards (the statement count for none): made once per
-    /// lock, as every `Lock()` of a long block asks about the rest of it.
-    touching: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Vec<u32>>>>,
+    /// Per lock, the statements already read for what the lock guards: each
+    /// `Lock()` of a long block with a deferred unlock asks about the rest
+    /// of it, and reads on from where the last one stopped.
+    touching: std::cell::RefCell<std::collections::HashMap<String, Scanned>>,
+}
+
+/// Statements read for what one lock guards: none from `clear` up to `to`
+/// touches it; `to` does when `hit`.
+#[derive(Clone, Copy)]
+struct Scanned {
+    clear: usize,
+    to: usize,
+    hit: bool,
 }
 
 impl<'a> Block<'a> {
@@ -252,27 +264,41 @@ impl<'a> Block<'a> {
         b
     }
 
-    /// The first statement from `from` on that `touches` what `lock` guards
-    /// (the statement count for none).
-    fn first_touching(&self, lock: &str, from: usize, touches: impl Fn(Node<'a>) -> bool) -> usize {
-        let known = self.touching.borrow().get(lock).cloned();
-        let next = known.unwrap_or_else(|| {
-            let n = self.stmts.len() as u32;
-            let mut next = vec![n; self.stmts.len() + 1];
-            for i in (0..self.stmts.len()).rev() {
-                next[i] = if touches(self.stmts[i]) {
-                    i as u32
-                } else {
-                    next[i + 1]
-                };
+    /// The first statement from `from` up to `end` that `touches` what
+    /// `lock` guards, if one does. Reads on from what earlier questions
+    /// about `lock` read: the `Lock()`s of one mutex, each with a deferred
+    /// unlock, read the block once between them.
+    fn first_touching(
+        &self,
+        lock: &str,
+        from: usize,
+        end: usize,
+        touches: impl Fn(Node<'a>) -> bool,
+    ) -> Option<usize> {
+        // What earlier questions about `lock` found: from `clear` to `to`
+        // nothing touches, and `to` does (`hit`) or was where they stopped.
+        let known = self.touching.borrow().get(lock).copied();
+        let (clear, mut at) = match known {
+            Some(k) if k.clear <= from && from <= k.to => {
+                if k.hit {
+                    return (k.to < end).then_some(k.to);
+                }
+                (k.clear, k.to)
             }
-            let next = std::rc::Rc::new(next);
-            self.touching
-                .borrow_mut()
-                .insert(lock.to_string(), next.clone());
-            next
-        });
-        next.get(from).map_or(self.stmts.len(), |&i| i as usize)
+            _ => (from, from),
+        };
+        let mut hit = false;
+        while at < end.min(self.stmts.len()) {
+            if touches(self.stmts[at]) {
+                hit = true;
+                break;
+            }
+            at += 1;
+        }
+        self.touching
+            .borrow_mut()
+            .insert(lock.to_string(), Scanned { clear, to: at, hit });
+        hit.then_some(at)
     }
 
     /// The first release of `lock` by `method` after statement `after`.
@@ -408,7 +434,9 @@ fn unlock_first_fix<'a>(
         hoists = found;
         hoist_imports = imports;
     }
-    if b.first_touching(lock, first + 1, touches) < region_end {
+    if b.first_touching(lock, first + 1, region_end, touches)
+        .is_some()
+    {
         return None;
     }
     let indent = crate::fix::statement_indent(cx.file, first_stmt.start_byte())?.to_string();
