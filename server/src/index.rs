@@ -1177,7 +1177,7 @@ pub struct Lookup {
 }
 
 /// How many values rules may derive once per package ([`PackageIndex::memo`]).
-pub const MEMO_SLOTS: usize = 4;
+pub const MEMO_SLOTS: usize = 5;
 
 /// Values rules derive from the whole package once, not once per batch of
 /// declarations checked (a scan of every summary per batch costs the
@@ -1211,6 +1211,9 @@ struct Tables {
     methods: HashMap<(String, String), At>,
     fields: HashMap<(String, String), At>,
     fields_named: HashMap<String, Vec<At>>,
+    /// Each type's fields in order (asked per type: a scan of every field
+    /// of the package per type costs a square in a package of many types).
+    fields_of_type: HashMap<String, Vec<At>>,
     embedded_in: HashMap<String, Vec<At>>,
 }
 
@@ -1241,6 +1244,10 @@ impl Tables {
                     .or_insert((i, j));
                 t.fields_named
                     .entry(d.name.clone())
+                    .or_default()
+                    .push((i, j));
+                t.fields_of_type
+                    .entry(d.type_name.clone())
                     .or_default()
                     .push((i, j));
                 if d.embedded {
@@ -1410,10 +1417,8 @@ impl<'s> PackageIndex<'s> {
 
     /// The fields struct type `type_name` declares itself, in order.
     pub fn fields_of<'q>(&'q self, type_name: &'q str) -> impl Iterator<Item = &'q FieldDecl> {
-        self.files
-            .iter()
-            .flat_map(|f| &f.fields)
-            .filter(move |d| d.type_name == type_name)
+        let of_type = self.tables().fields_of_type.get(type_name);
+        of_type.into_iter().flatten().map(|&at| self.field_at(at))
     }
 
     /// Any struct field of that name whose kind matches.

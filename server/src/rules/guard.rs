@@ -8,7 +8,7 @@ use crate::fix::{edit, fix, import, statement_indent};
 use crate::syntax::handlers::Handler;
 use crate::syntax::scope::WRITER;
 use crate::syntax::{any_no_funcs, named_children, statement_of, Call, NodeKind, Visit};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 /// What is guarded: a package-level variable, or a field of the handler's
@@ -582,52 +582,87 @@ pub(crate) struct StructFacts {
     mutex: Option<(String, bool)>,
 }
 
+/// What guard fixes read of struct types, by file and type name.
+pub(crate) type StructMemo = HashMap<(std::sync::Arc<str>, String), std::rc::Rc<StructFacts>>;
+
+/// What the files of a package declare of struct types ([`FileStructs`]),
+/// read once per file and package index, shared by every batch and thread
+/// checking the package: a file is known by its path and the text read.
+pub(crate) type StructFiles =
+    std::sync::Mutex<HashMap<(std::sync::Arc<str>, usize, usize), std::sync::Arc<FileStructs>>>;
+
+/// The struct types of one file: where each one's last field (or comment)
+/// ends, by name (the first declaration of a name), and the types a method
+/// of the file takes by value.
+#[derive(Default)]
+pub(crate) struct FileStructs {
+    fields_end: HashMap<String, Option<usize>>,
+    by_value: HashSet<String>,
+}
+
+impl FileStructs {
+    /// One pass over the file's top level: a package of thousands of types
+    /// would read the whole file once per type otherwise.
+    fn of(file: &crate::source::SourceFile) -> FileStructs {
+        let src = &file.text;
+        let mut out = FileStructs::default();
+        for decl in file.top_level() {
+            match decl.kind_name() {
+                "method_declaration" => {
+                    let by_value = decl
+                        .field("receiver")
+                        .and_then(|r| named_children(r).next())
+                        .and_then(|p| p.field("type"))
+                        .filter(|t| t.kind_name() != "pointer_type");
+                    if let Some(t) = by_value {
+                        out.by_value.insert(crate::syntax::text(t, src).to_string());
+                    }
+                }
+                "type_declaration" => {
+                    for spec in named_children(decl).filter(|s| s.kind_name() == "type_spec") {
+                        let Some(name) = spec.field("name") else {
+                            continue;
+                        };
+                        let end = spec
+                            .field("type")
+                            .filter(|t| t.kind_name() == "struct_type")
+                            .and_then(|t| crate::syntax::child_of_kind(t, "field_declaration_list"))
+                            .and_then(|list| named_children(list).last())
+                            .map(|l| l.end_byte());
+                        out.fields_end
+                            .entry(crate::syntax::text(name, src).to_string())
+                            .or_insert(end);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 /// The [`StructFacts`] of `type_name` in `home`'s file, read once per check
 /// (every fix of a field of the type asks).
 fn struct_facts(cx: &Context, home: &Home, type_name: &str) -> std::rc::Rc<StructFacts> {
-    let key = (home.file().path.clone(), type_name.to_string());
+    let source = home.file();
+    let key = (source.path.clone(), type_name.to_string());
     if let Some(known) = cx.structs.borrow().get(&key) {
         return known.clone();
     }
-    let facts = std::rc::Rc::new(read_struct(cx, home, type_name));
-    cx.structs.borrow_mut().insert(key, facts.clone());
-    facts
-}
-
-fn read_struct(cx: &Context, home: &Home, type_name: &str) -> StructFacts {
-    let src = &home.file().text;
-    let mut by_value = false;
-    let mut list = None;
-    for decl in home.file().top_level() {
-        match decl.kind_name() {
-            "method_declaration" => {
-                by_value |= decl
-                    .field("receiver")
-                    .and_then(|r| named_children(r).next())
-                    .and_then(|p| p.field("type"))
-                    .is_some_and(|t| {
-                        t.kind_name() != "pointer_type" && crate::syntax::text(t, src) == type_name
-                    })
-            }
-            "type_declaration" if list.is_none() => {
-                list = named_children(decl)
-                    .filter(|spec| spec.kind_name() == "type_spec")
-                    .find(|spec| {
-                        spec.field("name").map(|n| crate::syntax::text(n, src)) == Some(type_name)
-                    })
-                    .map(|spec| {
-                        spec.field("type")
-                            .filter(|t| t.kind_name() == "struct_type")
-                            .and_then(|t| crate::syntax::child_of_kind(t, "field_declaration_list"))
-                    })
-            }
-            _ => {}
+    let files: &StructFiles = cx.index.memo(super::memo::STRUCT_FILES, Default::default);
+    let at = (
+        source.path.clone(),
+        source.text.as_ptr() as usize,
+        source.text.len(),
+    );
+    let known = files.lock().ok().and_then(|f| f.get(&at).cloned());
+    let file = known.unwrap_or_else(|| {
+        let made = std::sync::Arc::new(FileStructs::of(source));
+        if let Ok(mut f) = files.lock() {
+            f.insert(at, made.clone());
         }
-    }
-    let fields_end = list
-        .flatten()
-        .and_then(|list| named_children(list).last())
-        .map(|l| l.end_byte());
+        made
+    });
     let mut mutexes = cx
         .index
         .fields_of(type_name)
@@ -636,11 +671,13 @@ fn read_struct(cx: &Context, home: &Home, type_name: &str) -> StructFacts {
         (Some(m), None) => Some((m.name.clone(), m.embedded)),
         _ => None,
     };
-    StructFacts {
-        by_value,
-        fields_end,
+    let facts = std::rc::Rc::new(StructFacts {
+        by_value: file.by_value.contains(type_name),
+        fields_end: file.fields_end.get(type_name).copied().flatten(),
         mutex,
-    }
+    });
+    cx.structs.borrow_mut().insert(key, facts.clone());
+    facts
 }
 
 /// True when a statement from `first` to `last` calls a function or method

@@ -85,7 +85,10 @@ pub(crate) mod memo {
     /// HV003 and HV011: whether a file of the package imports a checker
     /// of leaked goroutines ([`super::ChecksLeaks`]).
     pub const CHECKS_LEAKS: usize = 3;
-    const _: () = assert!(CHECKS_LEAKS < crate::index::MEMO_SLOTS);
+    /// Guard fixes: what each file declares of struct types
+    /// ([`super::guard::StructFiles`]).
+    pub const STRUCT_FILES: usize = 4;
+    const _: () = assert!(STRUCT_FILES < crate::index::MEMO_SLOTS);
 }
 
 /// Every rule, in code order.
@@ -174,7 +177,7 @@ pub struct Context<'a> {
     /// about, by the names they assign (see [`Context::background_at`]).
     assignments: PerNode<Assignments<'a>>,
     /// What guard fixes read of each struct type, by file and type name.
-    pub(crate) structs: std::cell::RefCell<StructMemo>,
+    pub(crate) structs: std::cell::RefCell<guard::StructMemo>,
     /// The function nodes of [`Context::handlers`].
     handler_ids: OnceCell<std::collections::HashSet<usize>>,
     /// The first call that writes to the client in each handler body asked
@@ -274,8 +277,6 @@ struct Claimed {
 }
 
 /// [`guard::StructFacts`] by file and struct type name.
-type StructMemo =
-    std::collections::HashMap<(std::sync::Arc<str>, String), std::rc::Rc<guard::StructFacts>>;
 
 type AliasSet = std::collections::HashSet<String>;
 
