@@ -9,7 +9,7 @@ use crate::syntax::imports::is_standard;
 use crate::syntax::scope::{derives, AliasRules, WRITER};
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
-use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Visit};
+use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Span, Visit};
 use tree_sitter::Node;
 
 pub static RULE: Rule = Rule {
@@ -222,11 +222,12 @@ fn assess<'a>(cx: &Context<'a>, hijack: Node<'a>) -> Option<Found<'a>> {
         Some(conn) => {
             let aliases = cx.aliases(func, &[conn.to_string()], CONN);
             let conns: Vec<&str> = aliases.iter().map(String::as_str).collect();
-            let (fate, given_to) = fate_in(cx, func, &conns);
+            let scope = conn_scope(hijack, func);
+            let (fate, given_to) = fate_within(cx, func, &conns, &scope);
             match fate {
                 // Paths are followed only where the conn stays in sight:
                 // no closure or goroutine literal of the handler uses it.
-                Fate::Closed if !in_literals(cx, func, &conns) => {
+                Fate::Closed if !in_literals(cx, func, &conns, &scope) => {
                     let err = hijack_error_name(cx, hijack).filter(|e| !conns.contains(e));
                     let conns = aliases.into_iter().collect();
                     return Some(Found::Closed(Tracked {
@@ -373,7 +374,7 @@ fn close_fix<'a>(
 
 /// True when a function literal inside `func` uses one of `conns`: its
 /// paths are not the handler's to follow.
-fn in_literals<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> bool {
+fn in_literals<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str], scope: &Span) -> bool {
     let literals = || {
         let mut found = Vec::new();
         let id = func.id();
@@ -391,9 +392,44 @@ fn in_literals<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> bool {
         return false;
     }
     let uses = cx.occurrences(func);
-    (conns.iter().flat_map(|c| uses.of_name(c)))
+    (conns.iter().flat_map(|c| uses.of_name_in(c, scope)))
         .filter(|u| u.kind_name() == "identifier")
         .any(|u| spans.hold(*u))
+}
+
+/// Where the conn that `hijack` declares can be named: the `if`, `for` or
+/// `switch` whose initializer declares it, or its block from the
+/// declaration on; all of `func` when `hijack` assigns a conn declared
+/// elsewhere. A function may hijack many times, each conn named `c` in a
+/// scope of its own: each is followed in its own scope.
+fn conn_scope(hijack: Node, func: Node) -> Span {
+    let whole = func.byte_range();
+    let Some(decl) = hijack.up().and_then(|l| l.up()) else {
+        return whole;
+    };
+    if decl.kind_name() != "short_var_declaration" {
+        return whole;
+    }
+    match decl.up() {
+        Some(p)
+            if matches!(
+                p.kind_name(),
+                "if_statement"
+                    | "for_clause"
+                    | "expression_switch_statement"
+                    | "type_switch_statement"
+            ) =>
+        {
+            let p = if p.kind_name() == "for_clause" {
+                p.up().unwrap_or(p)
+            } else {
+                p
+            };
+            p.byte_range()
+        }
+        Some(p) if crate::syntax::holds_statements(p) => decl.start_byte()..p.end_byte(),
+        _ => whole,
+    }
 }
 
 /// The hijacks of `tracked` (all in `func`) whose conn some way out of
@@ -691,6 +727,17 @@ fn keyed_close<'a>(cx: &Context<'a>, node: Node<'a>, conns: &[&str]) -> Option<P
 /// What happens to `conn` in `func`: closed, handed off, or kept unclosed;
 /// with the call it is handed to, if any.
 fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Option<Node<'a>>) {
+    fate_within(cx, func, conns, &func.byte_range())
+}
+
+/// [`fate_in`], reading only the uses within `scope` (of `func`): where the
+/// conn's name names it.
+fn fate_within<'a>(
+    cx: &Context<'a>,
+    func: Node<'a>,
+    conns: &[&str],
+    scope: &Span,
+) -> (Fate, Option<Node<'a>>) {
     let mut fate = Fate::Kept;
     let mut given_to = None;
     let is_conn = |n: Node| {
@@ -769,7 +816,7 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Optio
         }
         Visit::Descend
     };
-    match around_uses(cx, func, conns) {
+    match around_uses(cx, func, conns, scope) {
         Some(nodes) => {
             let mut look = look;
             for n in nodes {
@@ -778,7 +825,21 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Optio
                 }
             }
         }
-        None => visit(func, look),
+        None => {
+            let mut look = look;
+            visit(func, |n| {
+                if n.end_byte() <= scope.start {
+                    Visit::Skip
+                } else if n.start_byte() >= scope.end {
+                    Visit::Stop
+                } else if n.start_byte() < scope.start || n.end_byte() > scope.end {
+                    // Around the scope: only what is inside it counts.
+                    Visit::Descend
+                } else {
+                    look(n)
+                }
+            })
+        }
     }
     (fate, given_to)
 }
@@ -789,12 +850,17 @@ fn fate_in<'a>(cx: &Context<'a>, func: Node<'a>, conns: &[&str]) -> (Fate, Optio
 /// of `func` meets them: what `fate_in` would find by walking the whole
 /// function, found from the function's index of names. `None` when `func`
 /// is not laid out.
-fn around_uses<'a>(cx: &Context<'a>, func: Node<'a>, names: &[&str]) -> Option<Vec<Node<'a>>> {
+fn around_uses<'a>(
+    cx: &Context<'a>,
+    func: Node<'a>,
+    names: &[&str],
+    scope: &Span,
+) -> Option<Vec<Node<'a>>> {
     let uses = cx.occurrences(func);
     let mut found: Vec<(u32, Node<'a>)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for name in names {
-        for &id in uses.of_name(name) {
+        for &id in uses.of_name_in(name, scope) {
             if id.kind_name() != "identifier" {
                 continue;
             }

@@ -873,6 +873,16 @@ impl<'t> Occurrences<'t> {
     pub fn of_name(&self, name: &str) -> &[Node<'t>] {
         self.0.get(name).map_or(&[], |v| &v[..])
     }
+
+    /// Where `name` occurs within `span`, in order: a binary search, so a
+    /// function that reuses one name in many scopes is not read whole per
+    /// scope.
+    pub fn of_name_in(&self, name: &str, span: &Span) -> &[Node<'t>] {
+        let all = self.of_name(name);
+        let from = all.partition_point(|n| n.start_byte() < span.start);
+        let to = from + all[from..].partition_point(|n| n.start_byte() < span.end);
+        &all[from..to]
+    }
 }
 
 /// True when the expression mentions `name` as an identifier or a selector
