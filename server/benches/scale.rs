@@ -8,8 +8,10 @@
 //! its own kind), 100,000 channels each received in full and 100,000
 //! hijacked conns each closed on every way out; and 100,000 things that
 //! share one channel, one `if` chain, one lock (each `Lock()` with its own
-//! deferred unlock, or not), one context, one struct or one function (its
-//! unnamed handler literals, numbered as Go numbers closures). For each it
+//! deferred unlock, or not), one context, one struct, one function (its
+//! unnamed handler literals, numbered as Go numbers closures), one name
+//! (a conn `c` hijacked in scopes of its own) or one package (handler
+//! types, each with a map and an atomic field). For each it
 //! prints the tree-sitter parse alone and the whole check of the same
 //! bytes, their ratio, and the peak resident memory of each (every
 //! measurement runs in a process of its own, so peaks do not mix), with how
@@ -186,6 +188,14 @@ fn shared(shape: &str, n: usize) -> String {
         "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync\"\n\t\"time\"\n)\n\nvar srv = &http.Server{}\n\n",
     );
     let each = |s: &mut String, f: &dyn Fn(usize) -> String| (0..n).for_each(|i| s.push_str(&f(i)));
+    if shape == "handler types" {
+        // Each type its own handler, with a map field and an atomic field.
+        each(&mut s, &|i| {
+            format!("type t{i} struct {{\n\tmu sync.Mutex\n\tn int64\n\tm map[string]int\n}}\n\nfunc (t *t{i}) add() {{ atomic.AddInt64(&t.n, 1) }}\n\nfunc (t *t{i}) ServeHTTP(w http.ResponseWriter, r *http.Request) {{\n\tt.m[r.URL.Path]++\n\tfmt.Fprintln(w, t.n)\n}}\n\n")
+        });
+        s.push_str("var _ = time.Second\nvar _ = context.Background\n");
+        return s.replace("\t\"sync\"\n", "\t\"sync\"\n\t\"sync/atomic\"\n");
+    }
     if shape == "channel fields" {
         s.push_str("type hub struct {\n");
         each(&mut s, &|i| format!("\tc{i} chan int\n"));
@@ -229,6 +239,10 @@ fn shared(shape: &str, n: usize) -> String {
         // Each unnamed: Go numbers closures, `store.h.func7`.
         "unnamed handler literals" => each(&mut s, &|i| {
             format!("\tgo func(w http.ResponseWriter, r *http.Request) {{ fmt.Fprintln(w, {i}) }}(w, r)\n")
+        }),
+        // Each conn named `c`, in a scope of its own.
+        "hijacks in scopes of their own" => each(&mut s, &|i| {
+            format!("\tif c, _, err := w.(http.Hijacker).Hijack(); err == nil {{\n\t\tdefer c.Close()\n\t\tfmt.Fprintln(c, {i})\n\t}}\n")
         }),
         "requests on one context" => {
             s.push_str("\tctx := r.Context()\n");
@@ -307,6 +321,8 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
         "requests on one context",
         "locks released by defers",
         "unnamed handler literals",
+        "hijacks in scopes of their own",
+        "handler types",
         "timed shutdowns",
         "channel fields",
     ] {

@@ -532,11 +532,22 @@ fn open_on_some_path<'a>(
             if state.iter().all(|e| !e.1.open) {
                 return;
             }
-            // The open conns this node names: only those can change.
+            // The open conns this node names: only those can change. Of
+            // the hijacks a name is a conn of, those held on this path,
+            // read from the shorter of the two sorted lists (a handler may
+            // hijack thousands of times, each conn named `c`).
             let mut named: Vec<u32> = Vec::new();
             crate::syntax::visit_kinds(node, crate::kinds!("identifier"), |n| {
                 if let Some(ks) = self.by_name.get(self.cx.text(n)) {
-                    named.extend(ks.iter().filter(|k| !made.contains(k)));
+                    let held = |k: &u32| state.binary_search_by_key(k, |e| e.0).is_ok();
+                    if ks.len() <= state.len() {
+                        named.extend(ks.iter().filter(|k| held(k) && !made.contains(k)));
+                    } else {
+                        named.extend(
+                            (state.iter().map(|e| e.0))
+                                .filter(|k| ks.binary_search(k).is_ok() && !made.contains(k)),
+                        );
+                    }
                 }
                 Visit::Descend
             });
