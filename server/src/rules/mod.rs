@@ -276,8 +276,6 @@ struct Claimed {
     next: std::collections::HashMap<(usize, String), usize>,
 }
 
-/// [`guard::StructFacts`] by file and struct type name.
-
 type AliasSet = std::collections::HashSet<String>;
 
 /// The runs of statements one guard covers, by block (its id), guarded
