@@ -98,24 +98,35 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // Where the sends of the handler are: a goroutine that sends is not
         // run in the handler instead.
         let sends = std::cell::OnceCell::new();
+        // A literal bound to a local may be started by more than one
+        // statement: each use is reported once.
+        let mut reported = HashSet::new();
         for &i in &gs.top {
             let g = gs.all[i];
-            let uses = writer_uses(&g, &writers, &outer, h.func, cx.src);
+            let mut uses = writer_uses(&g, &writers, &outer, h.func, cx.src);
+            uses.retain(|u| g.bound.is_none() || reported.insert(u.id()));
             if uses.is_empty() {
                 continue;
             }
             // A use in a goroutine started inside this one that outlives it
             // is not fixed by handing this one's output back, nor by running
             // this one in the handler: no fix then.
-            let nested_escapes = gs.all[i + 1..]
-                .iter()
-                .take_while(|n| n.stmt.start_byte() < g.stmt.end_byte())
-                .any(|n| {
-                    let k = uses.partition_point(|u| u.start_byte() < n.stmt.start_byte());
-                    uses.get(k)
-                        .is_some_and(|u| u.start_byte() < n.stmt.end_byte())
-                        && gs.outlives(n.stmt)
-                });
+            // (The starts and the uses are both in source order: the ones
+            // inside a span are found by a binary search.)
+            let nested_escapes = g.bound.into_iter().chain([g.stmt]).any(|span| {
+                let from = gs
+                    .all
+                    .partition_point(|n| n.stmt.start_byte() <= span.start_byte());
+                gs.all[from..]
+                    .iter()
+                    .take_while(|n| n.stmt.start_byte() < span.end_byte())
+                    .any(|n| {
+                        let k = uses.partition_point(|u| u.start_byte() < n.stmt.start_byte());
+                        uses.get(k)
+                            .is_some_and(|u| u.start_byte() < n.stmt.end_byte())
+                            && gs.outlives(n.stmt)
+                    })
+            });
             let fixes = match nested_escapes {
                 true => Vec::new(),
                 false => crate::fix::ranked(handoff_fix(cx, h, &g, &uses).into_iter().chain(
@@ -192,7 +203,11 @@ fn writer_uses<'t>(
     let mut open: Vec<(usize, Vec<String>)> = Vec::new();
     let mut shadows: HashMap<String, usize> = HashMap::new();
     let mut other_fields: HashMap<&str, bool> = HashMap::new();
-    visit(g.stmt, |n| {
+    // A literal bound to the local the statement calls (`f := func() {…};
+    // go f()`) is read like any literal in it: its own parameters are its
+    // own, and the writer passed for one (`go f(w)`) is used in the call.
+    // It comes before the statement, so the walk stays in source order.
+    let mut on = |n: Node<'t>| {
         while open.last().is_some_and(|(end, _)| *end <= n.start_byte()) {
             for name in open.pop().map(|(_, names)| names).unwrap_or_default() {
                 *shadows.entry(name).or_default() -= 1;
@@ -233,7 +248,10 @@ fn writer_uses<'t>(
             uses.push(n);
         }
         Visit::Descend
-    });
+    };
+    for root in g.bound.into_iter().chain([g.stmt]) {
+        visit(root, &mut on);
+    }
     uses
 }
 
@@ -490,7 +508,7 @@ fn synchronous_fix(
     if g.stmt.kind_name() != "go_statement" {
         return None;
     }
-    if sends.within(g.stmt) {
+    if sends.within(g.stmt) || g.bound.is_some_and(|lit| sends.within(lit)) {
         return None;
     }
     Some(crate::fix::fix(

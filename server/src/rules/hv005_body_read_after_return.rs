@@ -91,12 +91,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let named: HashSet<String> = requests.union(&bodies).cloned().collect();
         let gs = cx.outliving_goroutines(h, &named, |g| g.is_timer(cx.src));
         let mut first_parse = None;
+        // A literal bound to a local may be started by more than one
+        // statement: each read is reported once.
+        let mut reported = HashSet::new();
         for &i in &gs.top {
             let g = gs.all[i];
             let parsed = *first_parse
                 .get_or_insert_with(|| first_form_parse(cx, h.body, &requests))
                 < g.stmt.start_byte();
-            let reads = body_reads(cx, &g, &requests, &bodies, parsed);
+            let mut reads = body_reads(cx, &g, &requests, &bodies, parsed);
+            reads.retain(|read| g.bound.is_none() || reported.insert(read.id()));
             if reads.is_empty() {
                 continue;
             }
@@ -151,11 +155,13 @@ fn body_reads<'a>(
     parsed: bool,
 ) -> Vec<Node<'a>> {
     let mut reads = Vec::new();
-    let binding_args = g.literal.and_then(|_| g.call.field("arguments"));
+    // The literal it runs: written in the statement, or bound to the local
+    // it calls (`f := func() {…}; go f()`), read first (it comes first).
+    let binding_args = g.runs().and_then(|_| g.call.field("arguments"));
     // Parameters of the literal bound to the request count as the request.
     let mut requests = requests.clone();
     let mut bodies = bodies.clone();
-    if let (Some(lit), Some(args)) = (g.literal, binding_args) {
+    if let (Some(lit), Some(args)) = (g.runs(), binding_args) {
         let ps = crate::syntax::handlers::params(lit, cx.src);
         for (p, a) in ps.iter().zip(crate::syntax::named_children(args)) {
             let Some(name) = &p.name else { continue };
@@ -167,12 +173,12 @@ fn body_reads<'a>(
             }
         }
     }
-    visit(g.stmt, |n| {
+    let mut on = |n: Node<'a>| {
         if Some(n.id()) == binding_args.map(|a| a.id()) {
             return Visit::Skip;
         }
         // `func(body io.Reader) {…}(r.Body)` only binds; look inside.
-        if g.literal.is_some() && n.id() == g.call.id() {
+        if g.runs().is_some() && n.id() == g.call.id() {
             return Visit::Descend;
         }
         let Some(call) = Call::of(n) else {
@@ -198,7 +204,10 @@ fn body_reads<'a>(
             }
         }
         Visit::Descend
-    });
+    };
+    for root in g.bound.into_iter().chain([g.stmt]) {
+        visit(root, &mut on);
+    }
     reads
 }
 
@@ -284,6 +293,11 @@ fn hoist_fix<'a>(
     let wants_body = !body_sites.is_empty();
     if form == wants_body {
         return None; // neither, or both (parsing the form consumes the body)
+    }
+    // A bound literal is written before the `go`: the bytes read there
+    // would not be in its scope.
+    if wants_body && g.bound.is_some() {
+        return None;
     }
     let func = h.func;
     let at_stmt = cx.insertion_before_writes(h, g.stmt)?;

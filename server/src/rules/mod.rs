@@ -586,8 +586,11 @@ impl<'a> Context<'a> {
             if !owned.contains(&g.stmt.id()) || g.stmt.start_byte() < claimed_to || skip(g) {
                 continue;
             }
-            let text = self.text(g.stmt);
-            if !names.iter().any(|n| crate::syntax::may_name(text, n)) {
+            let named = |n: Node| {
+                let text = self.text(n);
+                names.iter().any(|name| crate::syntax::may_name(text, name))
+            };
+            if !named(g.stmt) && !g.bound.is_some_and(named) {
                 claimed_to = g.stmt.end_byte();
                 continue;
             }

@@ -19,11 +19,28 @@ pub struct Start<'t> {
     pub stmt: Node<'t>,
     /// The started call (`f(x)` or `func(){...}()`); for `g.Go(f)`, `f`.
     pub call: Node<'t>,
-    /// The function literal it runs, when it runs one.
+    /// The function literal it runs, when it is written in the statement.
     pub literal: Option<Node<'t>>,
+    /// The function literal it runs through a local bound to it once and
+    /// never assigned again (`f := func() {…}; go f()`): the literal sits
+    /// outside the statement, so a fix that rewrites the literal in place
+    /// does not apply.
+    pub bound: Option<Node<'t>>,
 }
 
-impl Start<'_> {
+impl<'t> Start<'t> {
+    /// The function literal the goroutine runs: written in its statement,
+    /// or [bound](Start::bound) to the local it calls.
+    pub fn runs(&self) -> Option<Node<'t>> {
+        self.literal.or(self.bound)
+    }
+
+    /// Whether `n` is code the goroutine runs or its statement evaluates:
+    /// inside its statement or its bound literal.
+    pub fn holds(&self, n: Node) -> bool {
+        super::contains(self.stmt, n) || self.bound.is_some_and(|b| super::contains(b, n))
+    }
+
     /// True for a `time.AfterFunc` callback rather than a `go` statement or
     /// a group's `Go`.
     pub fn is_timer(&self, src: &str) -> bool {
@@ -42,14 +59,14 @@ pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
     match stmt.kind_name() {
         "go_statement" => {
             let call = named_children(stmt).next().map(unparen)?;
-            let literal = call
-                .field("function")
-                .map(unparen)
-                .filter(|f| f.kind_name() == "func_literal");
+            let function = call.field("function").map(unparen);
+            let literal = function.filter(|f| f.kind_name() == "func_literal");
+            let bound = function.and_then(|f| bound_literal(f, src));
             Some(Start {
                 stmt,
                 call,
                 literal,
+                bound,
             })
         }
         "expression_statement" => {
@@ -65,11 +82,43 @@ pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
                 stmt,
                 call: f,
                 literal: Some(f),
+                bound: None,
             })
         }
         _ => None,
     }
 }
+
+/// The function literal the local `f` (an identifier) was declared from
+/// (`f := func() {…}`, `var f = func() {…}`), when no assignment in the
+/// function that declares it gives it another value (`f = g`).
+fn bound_literal<'t>(f: Node<'t>, src: &str) -> Option<Node<'t>> {
+    if f.kind_name() != "identifier" {
+        return None;
+    }
+    let lit = super::typeref::initial_value(f, src).filter(|v| v.kind_name() == "func_literal")?;
+    let func = enclosing_function(lit)?;
+    let name = text(f, src);
+    let assigned = |func: Node| {
+        let mut names = std::collections::HashSet::new();
+        super::visit_kinds(func, crate::kinds!("assignment_statement"), |a| {
+            if let Some(left) = a.field("left") {
+                names.extend(named_children(left).map(|n| text(unparen(n), src).to_string()));
+            }
+            Visit::Descend
+        });
+        names
+    };
+    // Asked per `go f()`: the names a function assigns are read once.
+    let reassigned = match super::flat::memo(func, || Assigned(assigned(func))) {
+        Some(known) => known.0.contains(name),
+        None => assigned(func).contains(name),
+    };
+    (!reassigned).then_some(lit)
+}
+
+/// The names assigned with `=` anywhere in a function (its literals too).
+struct Assigned(std::collections::HashSet<String>);
 
 /// Whether `text` may hold a goroutine start ([`start`]): a byte scan that
 /// rules out most bodies before any walk.
@@ -264,7 +313,7 @@ pub fn received_channel<'s>(n: Node, src: &'s str) -> Option<&'s str> {
 /// unless the channel is made in the same round (`done := make(chan
 /// error)` in the loop's body, before the `go`), and is its own.
 pub fn done_signals<'s>(g: &Start, func: Node, src: &'s str) -> Vec<&'s str> {
-    let Some(body) = g.literal.and_then(|l| l.field("body")) else {
+    let Some(body) = g.runs().and_then(|l| l.field("body")) else {
         return Vec::new();
     };
     /// A round sets its channels up just before it starts its goroutine:
@@ -505,6 +554,7 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
     // The keys of each goroutine, innermost first: a goroutine started in
     // another lends its keys to it instead of being read again per level.
     let mut keys_by_stmt: std::collections::HashMap<usize, Vec<&'t str>> = Default::default();
+    let mut bound_keys: std::collections::HashMap<usize, Vec<&'t str>> = Default::default();
     for g in gs.iter().rev() {
         let mut keys = Vec::new();
         super::visit(g.stmt, |n| {
@@ -522,6 +572,26 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
             }
             Visit::Descend
         });
+        // `f := func() { defer wg.Done() … }; go f()`: the bound literal's
+        // names, read once however many statements start it.
+        if let Some(lit) = g.bound {
+            let inner = bound_keys.entry(lit.id()).or_insert_with(|| {
+                let mut inner = Vec::new();
+                super::visit_kinds(
+                    lit,
+                    crate::kinds!("identifier", "selector_expression"),
+                    |n| {
+                        let t = text(n, src);
+                        if waited.contains(t) {
+                            inner.push(t);
+                        }
+                        Visit::Descend
+                    },
+                );
+                inner
+            });
+            keys.extend_from_slice(inner);
+        }
         keys.sort_unstable();
         keys.dedup();
         keys_by_stmt.insert(g.stmt.id(), keys);
