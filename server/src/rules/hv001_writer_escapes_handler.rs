@@ -27,7 +27,11 @@ to the caller, like a stop function. So does a helper handed a
 `*sync.WaitGroup` that adds the goroutine to it before starting it
 (`wg.Add(2); go t.toClient(); go t.toBackend()`): its caller waits. A
 `time.AfterFunc` callback whose timer is dropped runs in a goroutine of its
-own too.
+own too. A goroutine that calls a local bound once to a function literal
+(`report := func() {…}; go report()`, `g.Go(report)`) runs that literal:
+its uses count, each once however many statements start it, and its own
+parameters are its own (the writer passed for one, `go emit(w)`, is the
+use).
 
 ## Why is this bad?
 The server reuses the writer as soon as the handler returns. A goroutine that

@@ -42,7 +42,9 @@ own to receive from it (`errs := startWriter(acks)`): that receiver
 outlives the call. So is a channel whose sender is started by a callback handed to other code
 (`settle(v, func(n int) { go func() { results <- n }() }, …)`, a promise's
 `then`): how often it sends cannot be told. `time.AfterFunc` (once,
-later), `t.Run`, `once.Do` and `g.Go` are known, and followed.
+later), `t.Run`, `once.Do` and `g.Go` are known, and followed. A goroutine
+that calls a local bound once to a function literal (`fetch := func() {
+found <- v }; go fetch()`) sends where that literal sends.
 (A deferred `func() {…}()` runs at the return, and is followed.) The sender may send through a
 package helper (`go func() { produce(ch) }()`, or `go produce(ch)`), read
 from its summary like a literal: a send it selects against another way out
@@ -396,8 +398,47 @@ struct BodyFacts<'a> {
     spans: Vec<std::ops::Range<usize>>,
     /// The goroutine whose statement holds each one's, if any.
     around: Vec<Option<usize>>,
+    /// The literals bound to a local that goroutines run (`f := func()
+    /// {…}; go f()`), by where they start, each with the literal around it
+    /// and the goroutines that run it.
+    bound: Vec<Bound>,
     /// Where each name occurs in the body.
     uses: Occurrences<'a>,
+}
+
+/// A literal that goroutines run through a local bound to it.
+struct Bound {
+    span: std::ops::Range<usize>,
+    around: Option<usize>,
+    run_by: Vec<usize>,
+}
+
+/// The goroutines' bound literals, one entry per literal, in order, each
+/// with the one around it.
+fn bound_literals(goroutines: &[Start]) -> Vec<Bound> {
+    let mut by_literal: Vec<(std::ops::Range<usize>, usize)> = (goroutines.iter().enumerate())
+        .filter_map(|(i, g)| g.bound.map(|b| (b.byte_range(), i)))
+        .collect();
+    by_literal.sort_unstable_by_key(|(r, i)| (r.start, *i));
+    let mut out: Vec<Bound> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    for (span, i) in by_literal {
+        if let Some(last) = out.last_mut().filter(|b| b.span == span) {
+            last.run_by.push(i);
+            continue;
+        }
+        while open.last().is_some_and(|&o| out[o].span.end <= span.start) {
+            open.pop();
+        }
+        open.push(out.len());
+        let around = open.len().checked_sub(2).map(|k| open[k]);
+        out.push(Bound {
+            span,
+            around,
+            run_by: vec![i],
+        });
+    }
+    out
 }
 
 impl<'a> BodyFacts<'a> {
@@ -418,6 +459,7 @@ impl<'a> BodyFacts<'a> {
             })
             .collect();
         BodyFacts {
+            bound: bound_literals(&goroutines),
             goroutines,
             spans,
             around,
@@ -430,8 +472,11 @@ impl<'a> BodyFacts<'a> {
     /// the last goroutine started before it to the ones around that, and
     /// stops at one already taken, so nested goroutines cost their number,
     /// not their depth times their number.
+    /// A goroutine that runs a bound literal names what the literal names:
+    /// the literals are climbed the same way.
     fn naming(&self, name: &str) -> Vec<usize> {
         let mut taken = HashSet::new();
+        let mut taken_bound = HashSet::new();
         let mut out = Vec::new();
         for n in self.uses.of_name(name) {
             if n.kind_name() != "identifier" {
@@ -446,8 +491,24 @@ impl<'a> BodyFacts<'a> {
                 out.push(i);
                 g = self.around[i];
             }
+            if self.bound.is_empty() {
+                continue;
+            }
+            let mut b = self
+                .bound
+                .partition_point(|b| b.span.start <= at)
+                .checked_sub(1);
+            while let Some(k) = b.filter(|&k| self.bound[k].span.end <= at) {
+                b = self.bound[k].around;
+            }
+            while let Some(k) = b.filter(|&k| taken_bound.insert(k)) {
+                // (Not marked taken: the statement's climb goes on from it.)
+                out.extend_from_slice(&self.bound[k].run_by);
+                b = self.bound[k].around;
+            }
         }
         out.sort_unstable();
+        out.dedup();
         out
     }
 }
@@ -671,7 +732,7 @@ fn receiver_stops_early<'a>(
     let [receiver] = naming.as_slice() else {
         return None;
     };
-    let lit = receiver.literal?;
+    let lit = receiver.runs()?;
     // One of a pool started in a loop: the others keep receiving.
     if started_in_loop(receiver, func)
         || unguarded_send(cx, receiver, ch).is_some()
@@ -871,7 +932,7 @@ fn lifetimes<'a>(
 /// package function started as a goroutine (`go reader(msgs, errs)`), the
 /// arguments its summary says it signals on last.
 fn done_signals_of<'a>(cx: &Context<'a>, g: &Start<'a>, func: Node<'a>) -> Vec<&'a str> {
-    if let Some(lit) = g.literal {
+    if let Some(lit) = g.runs() {
         // `go func(d chan struct{}) { …; close(d) }(done)`: the literal's
         // parameter names the caller's channel.
         let ps = params(lit, cx.src);
@@ -1393,7 +1454,7 @@ fn received_each_round(cx: &Context, g: &Start, ch: &str) -> bool {
 /// the send sits in no `if`, `switch`, `select` or loop of its literal, and
 /// the literal has no `return` that could leave before it.
 fn sends_always(g: &Start, send: Node) -> bool {
-    let Some(lit) = g.literal else {
+    let Some(lit) = g.runs() else {
         return false;
     };
     let body = lit.field("body").unwrap_or(lit);
@@ -1574,7 +1635,7 @@ fn bound_name(cx: &Context, lit: Node, arg_idx: Option<usize>, ch: &str) -> Stri
 /// function, so it is no sender the function must receive from.
 fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<'a>> {
     let arg_idx = arg_index(cx, g.call, ch);
-    let Some(lit) = g.literal else {
+    let Some(lit) = g.runs() else {
         // `go worker(ch)`: ask the package index whether it sends.
         let facts = helper_facts(cx, g.call, arg_idx?)?;
         return (facts.sends && facts.receive == Receive::Never).then_some(g.call);
@@ -1609,20 +1670,23 @@ fn unguarded_send<'a>(cx: &Context<'a>, g: &Start<'a>, ch: &str) -> Option<Node<
 /// True when `ch` leaves the function's sight: returned, stored, passed to a
 /// call, received by another goroutine or by a callback; then its receiver
 /// is elsewhere.
-fn escapes(
-    cx: &Context,
-    body: Node,
-    uses: &[Node],
+fn escapes<'a>(
+    cx: &Context<'a>,
+    body: Node<'a>,
+    uses: &[Node<'a>],
     ch: &str,
-    goroutines: &[Start],
-    senders: &[(Start, Node)],
+    goroutines: &[Start<'a>],
+    senders: &[(Start<'a>, Node<'a>)],
 ) -> bool {
     // Asked per use: read once into ranges and ids.
-    let in_sender = crate::syntax::Spans::of(senders.iter().map(|(g, _)| g.stmt));
-    let in_goroutine = crate::syntax::Spans::of(goroutines.iter().map(|g| g.stmt));
+    // A goroutine's code is its statement and the literal bound to the
+    // local it calls, if any.
+    let code = |g: &Start<'a>| [Some(g.stmt), g.bound].into_iter().flatten();
+    let in_sender = crate::syntax::Spans::of(senders.iter().flat_map(|(g, _)| code(g)));
+    let in_goroutine = crate::syntax::Spans::of(goroutines.iter().flat_map(code));
     let literals: HashSet<usize> = goroutines
         .iter()
-        .filter_map(|g| g.literal)
+        .filter_map(|g| g.runs())
         .map(|l| l.id())
         .collect();
     for &n in uses {
@@ -1753,7 +1817,7 @@ fn capacity_fix<'a>(
 /// function that sends in a loop.
 fn sends_repeatedly(cx: &Context, g: &Start, ch: &str) -> bool {
     let arg_idx = arg_index(cx, g.call, ch);
-    let Some(lit) = g.literal else {
+    let Some(lit) = g.runs() else {
         return arg_idx
             .and_then(|i| cx.callee_param(g.call.field("function")?, i))
             .is_some_and(|p| p.sends_repeatedly);

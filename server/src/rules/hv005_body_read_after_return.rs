@@ -22,7 +22,9 @@ wait for: `io.ReadAll(r.Body)` (and `ioutil.ReadAll`), `r.Body.Read`,
 `r.MultipartReader`, and handing the request to a package function that reads
 its body. Waiting is read as for HV001: a helper handed a `*sync.WaitGroup`
 that adds the goroutine to it before starting it leaves the wait to its
-caller.
+caller. A goroutine that calls a local bound once to a function literal
+(`decode := func() {…}; go decode()`) runs that literal; the body is then
+not read ahead by the fix, since the literal is written before the `go`.
 
 ## Why is this bad?
 When the handler returns, the server closes the request body and may reuse

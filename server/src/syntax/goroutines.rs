@@ -35,12 +35,6 @@ impl<'t> Start<'t> {
         self.literal.or(self.bound)
     }
 
-    /// Whether `n` is code the goroutine runs or its statement evaluates:
-    /// inside its statement or its bound literal.
-    pub fn holds(&self, n: Node) -> bool {
-        super::contains(self.stmt, n) || self.bound.is_some_and(|b| super::contains(b, n))
-    }
-
     /// True for a `time.AfterFunc` callback rather than a `go` statement or
     /// a group's `Go`.
     pub fn is_timer(&self, src: &str) -> bool {
@@ -78,11 +72,17 @@ pub fn start<'t>(stmt: Node<'t>, src: &str) -> Option<Start<'t>> {
                 _ if after_func(&call, src) => call.arg(1)?,
                 _ => return None,
             };
-            (f.kind_name() == "func_literal").then_some(Start {
+            // `g.Go(fetch)` with `fetch := func() error {…}`: the bound
+            // literal runs.
+            let (literal, bound) = match f.kind_name() {
+                "func_literal" => (Some(f), None),
+                _ => (None, Some(bound_literal(f, src)?)),
+            };
+            Some(Start {
                 stmt,
                 call: f,
-                literal: Some(f),
-                bound: None,
+                literal,
+                bound,
             })
         }
         _ => None,
