@@ -281,6 +281,10 @@ fn inputs() -> Vec<(String, Box<dyn Fn() -> String>)> {
         ));
         v.push((format!("parens {depth}"), Box::new(move || parens(depth))));
         v.push((
+            format!("selects {depth}"),
+            Box::new(move || nested(depth, "select {\ncase <-r.Context().Done():\n", "}\n")),
+        ));
+        v.push((
             format!("busy goroutines {depth}"),
             Box::new(move || busy(depth)),
         ));

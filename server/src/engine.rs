@@ -535,6 +535,10 @@ mod tests {
                 "nested goroutines",
                 Box::new(move |n| nested(n, "go func() {\n", "}()\n")),
             ),
+            (
+                "nested selects",
+                Box::new(move |n| nested(n, "select {\ncase <-r.Context().Done():\n", "}\n")),
+            ),
         ];
         for (name, make) in shapes {
             let (once, twice) = (work(make(300)), work(make(600)));

@@ -1162,18 +1162,8 @@ pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src
     let Some(select) = case.up() else {
         return false;
     };
-    let mut up = select.up();
-    let mut in_loop = false;
-    while let Some(p) = up {
-        if super::is_function(p) {
-            break;
-        }
-        if p.kind_name() == "for_statement" {
-            in_loop = true;
-            break;
-        }
-        up = p.up();
-    }
+    // Asked only of a select with another case that can be taken.
+    let in_loop = std::cell::OnceCell::new();
     let waits_here = |n: Node<'t>| super::any_no_funcs(n, |m| received_by(m, same));
     named_children(select)
         .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
@@ -1182,7 +1172,7 @@ pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src
             if waits_here(other) || flow::block_ends_path(other, src) {
                 return false;
             }
-            !in_loop
+            !*in_loop.get_or_init(|| select_in_loop(select))
                 || super::any_no_funcs(other, |m| match m.kind_name() {
                     "return_statement" | "goto_statement" => true,
                     "break_statement" => named_children(m)
@@ -1191,6 +1181,52 @@ pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src
                     _ => false,
                 })
         })
+}
+
+/// True when `select` sits in a `for` loop of its own function. Asked of
+/// every `select` of a function, a climb from each would cost the square
+/// of their nesting: a laid-out function knows its selects in loops from
+/// one walk.
+fn select_in_loop(select: Node) -> bool {
+    let climb = || {
+        select
+            .ancestors_in_function()
+            .any(|p| p.kind_name() == "for_statement")
+    };
+    let Some(func) = enclosing_function(select) else {
+        return climb();
+    };
+    match super::flat::memo(func, || SelectsInLoops::of(func)) {
+        Some(known) => known.0.contains(&select.id()),
+        None => climb(),
+    }
+}
+
+/// The `select` statements of one function (its literals left out) that
+/// sit in a `for` loop of it, by id.
+struct SelectsInLoops(std::collections::HashSet<usize>);
+
+impl SelectsInLoops {
+    fn of(func: Node) -> Self {
+        let mut found = std::collections::HashSet::new();
+        // The ends of the loops open at the node visited (pre-order).
+        let mut loops: Vec<usize> = Vec::new();
+        let kinds = crate::kinds!("for_statement", "select_statement");
+        super::visit_kinds_no_funcs(func, kinds, |n| {
+            while loops.last().is_some_and(|&end| end <= n.start_byte()) {
+                loops.pop();
+            }
+            match n.kind_name() {
+                "for_statement" => loops.push(n.end_byte()),
+                _ if !loops.is_empty() => {
+                    found.insert(n.id());
+                }
+                _ => {}
+            }
+            Visit::Descend
+        });
+        SelectsInLoops(found)
+    }
 }
 
 /// True when `break label` (taken in a case beside `case`) leaves a loop
