@@ -106,7 +106,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // statement: each use is reported once.
         let mut reported = HashSet::new();
         for &i in &gs.top {
-            let g = gs.all[i];
+            let g = gs.all()[i];
             let mut uses = writer_uses(&g, &writers, &outer, h.func, cx.src);
             uses.retain(|u| g.bound.is_none() || reported.insert(u.id()));
             if uses.is_empty() {
@@ -119,9 +119,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // inside a span are found by a binary search.)
             let nested_escapes = g.bound.into_iter().chain([g.stmt]).any(|span| {
                 let from = gs
-                    .all
+                    .all()
                     .partition_point(|n| n.stmt.start_byte() <= span.start_byte());
-                gs.all[from..]
+                gs.all()[from..]
                     .iter()
                     .take_while(|n| n.stmt.start_byte() < span.end_byte())
                     .any(|n| {

@@ -97,7 +97,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         // statement: each read is reported once.
         let mut reported = HashSet::new();
         for &i in &gs.top {
-            let g = gs.all[i];
+            let g = gs.all()[i];
             let parsed = *first_parse
                 .get_or_insert_with(|| first_form_parse(cx, h.body, &requests))
                 < g.stmt.start_byte();

@@ -173,6 +173,9 @@ pub struct Context<'a> {
     /// Where each name occurs in a body (or function) a rule asked about,
     /// by its node id (see [`Context::occurrences`]).
     mentions: PerNode<crate::syntax::Occurrences<'a>>,
+    /// The goroutines each handler body starts, and which outlive their
+    /// function, by the body's id: HV001 and HV005 ask about the same ones.
+    starts: PerNode<Starts<'a>>,
     /// The assignments and short declarations of each function asked
     /// about, by the names they assign (see [`Context::background_at`]).
     assignments: PerNode<Assignments<'a>>,
@@ -223,18 +226,28 @@ type Assignments<'a> = std::collections::HashMap<&'a str, Vec<Node<'a>>>;
 
 /// See [`Context::outliving_goroutines`].
 pub struct Outliving<'a> {
-    /// Every goroutine the handler's body starts, in order.
-    pub all: Vec<crate::syntax::goroutines::Start<'a>>,
-    /// The statements of those that outlive the function starting them.
-    outliving: std::collections::HashSet<usize>,
-    /// The indexes in `all` of the outermost that outlive the handler.
+    starts: std::rc::Rc<Starts<'a>>,
+    /// The indexes in [`Outliving::all`] of the outermost that outlive the
+    /// handler.
     pub top: Vec<usize>,
 }
 
-impl Outliving<'_> {
+/// The goroutines a body starts, and (once asked) which of them outlive
+/// the function starting them, by statement id.
+struct Starts<'a> {
+    all: Vec<crate::syntax::goroutines::Start<'a>>,
+    outliving: OnceCell<std::collections::HashSet<usize>>,
+}
+
+impl<'a> Outliving<'a> {
+    /// Every goroutine the handler's body starts, in order.
+    pub fn all(&self) -> &[crate::syntax::goroutines::Start<'a>] {
+        &self.starts.all
+    }
+
     /// True when the goroutine started by `stmt` outlives its function.
     pub fn outlives(&self, stmt: Node) -> bool {
-        self.outliving.contains(&stmt.id())
+        (self.starts.outliving.get()).is_some_and(|o| o.contains(&stmt.id()))
     }
 }
 
@@ -310,6 +323,7 @@ impl<'a> Context<'a> {
             declared: Default::default(),
             guard_fixes: Default::default(),
             mentions: Default::default(),
+            starts: Default::default(),
             assignments: Default::default(),
             first_writes: Default::default(),
             import_uses: Default::default(),
@@ -577,9 +591,12 @@ impl<'a> Context<'a> {
         skip: impl Fn(&crate::syntax::goroutines::Start<'a>) -> bool,
     ) -> Outliving<'a> {
         use crate::syntax::goroutines::{outliving, starts};
-        let all = starts(h.body, self.src);
-        let owned = self.owned_starts(h, &all);
-        let mut outliving_ids = None;
+        let known = per_node(&self.starts, h.body, || Starts {
+            all: starts(h.body, self.src),
+            outliving: OnceCell::new(),
+        });
+        let all = &known.all;
+        let owned = self.owned_starts(h, all);
         let mut top = Vec::new();
         let mut claimed_to = 0;
         for (i, g) in all.iter().enumerate() {
@@ -594,8 +611,8 @@ impl<'a> Context<'a> {
                 claimed_to = g.stmt.end_byte();
                 continue;
             }
-            if outliving_ids
-                .get_or_insert_with(|| outliving(&all, self.src))
+            if (known.outliving)
+                .get_or_init(|| outliving(all, self.src))
                 .contains(&g.stmt.id())
             {
                 claimed_to = g.stmt.end_byte();
@@ -603,8 +620,7 @@ impl<'a> Context<'a> {
             }
         }
         Outliving {
-            all,
-            outliving: outliving_ids.unwrap_or_default(),
+            starts: known.clone(),
             top,
         }
     }
