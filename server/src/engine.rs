@@ -536,6 +536,20 @@ mod tests {
                 Box::new(move |n| nested(n, "go func() {\n", "}()\n")),
             ),
             (
+                "nested goroutines in loops",
+                Box::new(move |n| nested(n, "for i := 0; i < 2; i++ {\ngo func() {\n", "}()\n}\n")),
+            ),
+            (
+                "nested handler literals",
+                Box::new(move |n| {
+                    nested(
+                        n,
+                        "http.HandleFunc(\"/\", func(w http.ResponseWriter, r *http.Request) {\n",
+                        "})\n",
+                    )
+                }),
+            ),
+            (
                 "nested selects",
                 Box::new(move |n| nested(n, "select {\ncase <-r.Context().Done():\n", "}\n")),
             ),

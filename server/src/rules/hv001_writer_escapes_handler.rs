@@ -90,8 +90,9 @@ would still write late.
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(w) = &h.writer else { continue };
-        let body = cx.text(h.body);
-        if !crate::syntax::goroutines::may_start(body) || !crate::syntax::may_name(body, w) {
+        if !cx.body_may_hold(h.body, crate::syntax::goroutines::START_TEXTS)
+            || !cx.body_may_name(h.body, w)
+        {
             continue;
         }
         let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);

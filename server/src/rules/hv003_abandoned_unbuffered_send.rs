@@ -881,9 +881,11 @@ fn lifetimes<'a>(
 ) -> HashMap<(usize, usize), Vec<Node<'a>>> {
     // A statement receives from a channel (itself, or through a helper it
     // hands the channel to) only if it names it.
+    // What a statement may wait on, outside its function literals (see
+    // `left_running`).
     let keys_of = |node: Node<'a>| {
         let mut keys = Vec::new();
-        visit(node, |n| {
+        crate::syntax::visit_no_funcs(node, |n| {
             if n.kind_name() == "identifier" {
                 keys.push(cx.text(n));
             }

@@ -80,8 +80,9 @@ const PARSERS: &[&str] = &[
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for h in cx.handlers() {
         let Some(r) = &h.request else { continue };
-        let body = cx.text(h.body);
-        if !crate::syntax::goroutines::may_start(body) || !crate::syntax::may_name(body, r) {
+        if !cx.body_may_hold(h.body, crate::syntax::goroutines::START_TEXTS)
+            || !cx.body_may_name(h.body, r)
+        {
             continue;
         }
         let requests = cx.aliases(h.func, std::slice::from_ref(r), REQUEST);

@@ -93,7 +93,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut read = Reads::default();
     for h in cx.handlers() {
         let Some(r) = &h.request else { continue };
-        if !crate::syntax::may_name(cx.text(h.body), r) {
+        if !cx.body_may_name(h.body, r) {
             continue;
         }
         let requests = cx.aliases(h.func, std::slice::from_ref(r), RETAINED_REQUEST);

@@ -121,7 +121,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Which receiver types are made per request, once per type.
     let per_request = PerRequest::default();
     for (hi, h) in cx.handlers().iter().enumerate() {
-        if !may_touch_maps(cx, cx.text(h.body)) {
+        if !may_touch_maps(cx, h.body) {
             continue;
         }
         cx.each_statement(h, |owner, stmt, held: &Held| {
@@ -272,15 +272,18 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// `clear`), or read one that a handler of the package writes (`m[k]`,
 /// `len(m)`, `range m`): a handler that can do neither is not walked with
 /// its locks.
-fn may_touch_maps(cx: &Context, text: &str) -> bool {
-    may_write_maps(text)
-        || ((text.contains("len(") || text.contains("range")) && !package_map_writes(cx).is_empty())
+fn may_touch_maps(cx: &Context, body: Node) -> bool {
+    cx.body_may_hold(body, MAP_WRITE_TEXTS)
+        || (cx.body_may_hold(body, &["len(", "range"]) && !package_map_writes(cx).is_empty())
 }
 
-/// True when code with this text may write an element of a map: it indexes
-/// something, or calls `delete` or `clear`.
+/// The texts one of which code that may write an element of a map holds:
+/// it indexes something, or calls `delete` or `clear`.
+const MAP_WRITE_TEXTS: &[&str] = &["[", "delete(", "clear("];
+
+/// True when code with this text may write an element of a map.
 fn may_write_maps(text: &str) -> bool {
-    text.contains('[') || text.contains("delete(") || text.contains("clear(")
+    MAP_WRITE_TEXTS.iter().any(|t| text.contains(t))
 }
 
 /// If `n` reads or writes an element of a map: the map expression and

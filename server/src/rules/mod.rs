@@ -176,6 +176,10 @@ pub struct Context<'a> {
     /// The goroutines each handler body starts, and which outlive their
     /// function, by the body's id: HV001 and HV005 ask about the same ones.
     starts: PerNode<Starts<'a>>,
+    /// Where each text a rule asked about occurs in the scope, by the text
+    /// (see [`Context::body_may_hold`]).
+    text_sites:
+        std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<crate::syntax::Sites>>>,
     /// The assignments and short declarations of each function asked
     /// about, by the names they assign (see [`Context::background_at`]).
     assignments: PerNode<Assignments<'a>>,
@@ -324,6 +328,7 @@ impl<'a> Context<'a> {
             guard_fixes: Default::default(),
             mentions: Default::default(),
             starts: Default::default(),
+            text_sites: Default::default(),
             assignments: Default::default(),
             first_writes: Default::default(),
             import_uses: Default::default(),
@@ -390,7 +395,9 @@ impl<'a> Context<'a> {
         if seeds.is_empty() {
             return Default::default();
         }
-        let bindings = per_node(&self.bindings, root, || Bindings::of(root, self.src));
+        let bindings = per_node(&self.bindings, root, || {
+            Bindings::of_leaving_out(root, self.src, &|f| self.is_handler(f))
+        });
         // A small function answers faster than a look-up would.
         if bindings.is_small() {
             return bindings.aliases(seeds, self.src, rules);
@@ -449,6 +456,60 @@ impl<'a> Context<'a> {
     /// True when the text of a declaration in scope contains `needle`: a
     /// cheap first test (in the editor the scope is the declarations an edit
     /// touched, not the whole file).
+    /// True when one of `patterns` occurs in the text of `node`: the
+    /// scope is read once per pattern and check, so asking of each of many
+    /// nested handlers does not read the inner ones again per level.
+    pub fn body_may_hold(&self, node: Node, patterns: &[&str]) -> bool {
+        patterns.iter().any(|p| {
+            self.sites_of(p, |text| text.match_indices(p).map(|(at, _)| at).collect())
+                .within(node)
+        })
+    }
+
+    /// [`crate::syntax::may_name`] of `node`'s text, from where `name`
+    /// occurs as a word in the scope, found once per name and check.
+    pub fn body_may_name(&self, node: Node, name: &str) -> bool {
+        let key = format!("\u{1}{name}");
+        self.sites_of(&key, |text| {
+            let bytes = text.as_bytes();
+            crate::syntax::word_starts(text, name)
+                .filter(|&at| {
+                    !bytes
+                        .get(at + name.len())
+                        .is_some_and(|&b| crate::syntax::is_ident_byte(b))
+                })
+                .collect()
+        })
+        .within(node)
+    }
+
+    /// The sites `find` gives in each declaration's text, kept by `key`.
+    fn sites_of(
+        &self,
+        key: &str,
+        find: impl Fn(&str) -> Vec<usize>,
+    ) -> std::rc::Rc<crate::syntax::Sites> {
+        if let Some(known) = self.text_sites.borrow().get(key) {
+            return known.clone();
+        }
+        let mut scope: Vec<Node> = self.scope.clone();
+        scope.sort_by_key(|d| d.start_byte());
+        let at: Vec<usize> = scope
+            .iter()
+            .flat_map(|d| {
+                let from = d.start_byte();
+                find(&self.src[d.byte_range()])
+                    .into_iter()
+                    .map(move |i| from + i)
+            })
+            .collect();
+        let sites = std::rc::Rc::new(crate::syntax::Sites::from_sorted(at));
+        self.text_sites
+            .borrow_mut()
+            .insert(key.to_string(), sites.clone());
+        sites
+    }
+
     pub fn scope_mentions(&self, needle: &str) -> bool {
         self.scope
             .iter()

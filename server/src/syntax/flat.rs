@@ -882,6 +882,13 @@ pub fn enclosing_function<'t>(node: Node<'t>) -> Option<Option<Node<'t>>> {
     at(found)
 }
 
+/// The top-level declaration that holds a laid-out node (the root of its
+/// layout), without a climb: `None` when `node` is not laid out.
+pub fn declaration_of<'t>(node: Node<'t>) -> Option<Node<'t>> {
+    let (flat, _) = find_or_lay_out(node)?;
+    Some(self::node(&flat, 0, &node))
+}
+
 /// The sibling after (`forward`) or before a laid-out node, anonymous ones
 /// included, in constant time (a tree finds a sibling through the parent,
 /// which it finds from its root): `None` when `node` is not laid out or is

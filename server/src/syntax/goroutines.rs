@@ -120,11 +120,9 @@ fn bound_literal<'t>(f: Node<'t>, src: &str) -> Option<Node<'t>> {
 /// The names assigned with `=` anywhere in a function (its literals too).
 struct Assigned(std::collections::HashSet<String>);
 
-/// Whether `text` may hold a goroutine start ([`start`]): a byte scan that
-/// rules out most bodies before any walk.
-pub fn may_start(text: &str) -> bool {
-    text.contains("go ") || text.contains(".Go(") || text.contains("AfterFunc(")
-}
+/// The texts one of which a goroutine start ([`start`]) holds: a byte
+/// scan for them rules out most bodies before any walk.
+pub const START_TEXTS: &[&str] = &["go ", ".Go(", "AfterFunc("];
 
 /// Every goroutine start inside `root` (function literals included).
 pub fn starts<'t>(root: Node<'t>, src: &str) -> Vec<Start<'t>> {
@@ -527,14 +525,23 @@ fn closed_by<'s>(call: Option<super::Call>, src: &'s str) -> Option<&'s str> {
 pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSet<usize> {
     // A statement waits for a goroutine through a WaitGroup it waits on or
     // a channel it receives from, which the goroutine names.
-    let keys_of = |node: Node<'t>| {
+    let key = |n: Node<'t>| match super::Call::of(n).and_then(|c| c.method(src)) {
+        Some((operand, "Wait")) => Some(text(operand, src)),
+        _ => received_channel(n, src),
+    };
+    let keys_in = |node: Node<'t>| {
         let mut keys = Vec::new();
         super::visit(node, |n| {
-            let key = match super::Call::of(n).and_then(|c| c.method(src)) {
-                Some((operand, "Wait")) => Some(text(operand, src)),
-                _ => received_channel(n, src),
-            };
-            keys.extend(key);
+            keys.extend(key(n));
+            Visit::Descend
+        });
+        keys
+    };
+    // What a statement itself may wait on (see [`left_running`]).
+    let keys_of = |node: Node<'t>| {
+        let mut keys = Vec::new();
+        visit_no_funcs(node, |n| {
+            keys.extend(key(n));
             Visit::Descend
         });
         keys
@@ -546,7 +553,7 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
     for g in gs {
         if let Some(body) = enclosing_function(g.stmt).and_then(|f| f.field("body")) {
             if body.start_byte() >= read_to {
-                waited.extend(keys_of(body));
+                waited.extend(keys_in(body));
                 read_to = body.end_byte();
             }
         }
@@ -687,8 +694,10 @@ pub const EXITS_KEPT: usize = 32;
 /// it is waited for on every path after it starts. A deferred wait runs on every way out. One
 /// walk of each function answers for all the goroutines it starts, and a
 /// statement is asked whether it waits for a goroutine only when `keys_of`
-/// (the names it might wait on) meets that goroutine's keys: asking
-/// goroutine by goroutine walks the function once per goroutine.
+/// (the names it might wait on, outside the function literals in it, as
+/// `waits` reads it) meets that goroutine's keys: asking goroutine by
+/// goroutine walks the function once per goroutine, and reading the
+/// literals in each statement reads nested ones once per level.
 pub fn left_running<'t>(
     tracked: &[Tracked<'t, '_>],
     keys_of: &dyn Fn(Node<'t>) -> Vec<&'t str>,
@@ -868,9 +877,17 @@ impl<'t> Lifetimes<'_, 't, '_> {
     /// The classes `node` may wait for. A loop's header stands for the
     /// loop (see [`waits`]): its body's names count.
     fn candidates(&self, node: Node<'t>) -> Vec<usize> {
-        let mut keys = (self.keys_of)(node);
-        if let Some(body) = loop_of_header(node).and_then(|l| l.field("body")) {
-            keys.extend((self.keys_of)(body));
+        self.candidates_in(&[node])
+    }
+
+    /// The classes any of `nodes` may wait for.
+    fn candidates_in(&self, nodes: &[Node<'t>]) -> Vec<usize> {
+        let mut keys = Vec::new();
+        for &node in nodes {
+            keys.extend((self.keys_of)(node));
+            if let Some(body) = loop_of_header(node).and_then(|l| l.field("body")) {
+                keys.extend((self.keys_of)(body));
+            }
         }
         let mut out: Vec<usize> = keys
             .into_iter()
@@ -898,7 +915,16 @@ impl<'t> Lifetimes<'_, 't, '_> {
             Visit::Descend
         });
         for d in defers {
-            for c in self.candidates(d) {
+            // The names outside literals, and those of a deferred literal
+            // (`defer func() { wg.Wait() }()`), which runs here.
+            let mut at = vec![d];
+            let call = named_children(d).next().and_then(super::Call::of);
+            at.extend(
+                call.map(|c| unparen(c.function))
+                    .filter(|f| f.kind_name() == "func_literal")
+                    .and_then(|f| f.field("body")),
+            );
+            for c in self.candidates_in(&at) {
                 let waits = self.waits(c);
                 if waits(d) || super::any(d, |m| waiting_statement(m, waits)) {
                     let bits = self.classes[c].bits.clone();

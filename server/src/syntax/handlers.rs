@@ -103,15 +103,15 @@ pub fn handler<'t>(func: Node<'t>, src: &str, imports: &Imports) -> Option<Handl
         }
     };
     let (wi, ri) = (only(Kind::Writer)?, only(Kind::Request)?);
-    let receiver = receiver(func, src).or_else(|| {
-        let mut cur = func.up();
-        while let Some(n) = cur {
-            if n.kind_name() == "method_declaration" {
-                return receiver(n, src);
-            }
-            cur = n.up();
-        }
-        None
+    // Methods are declared only at the top level: a literal's method is
+    // its declaration, found without a climb when it is laid out (a climb
+    // per literal handler costs the square of their nesting).
+    let receiver = receiver(func, src).or_else(|| match super::flat::declaration_of(func) {
+        Some(decl) => receiver(decl, src),
+        None => func
+            .ancestors()
+            .find(|n| n.kind_name() == "method_declaration")
+            .and_then(|m| receiver(m, src)),
     });
     Some(Handler {
         func,

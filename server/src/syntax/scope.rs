@@ -256,16 +256,30 @@ pub struct Bindings<'t> {
 
 impl<'t> Bindings<'t> {
     pub fn of(root: Node<'t>, src: &str) -> Bindings<'t> {
+        Self::of_leaving_out(root, src, &|_| false)
+    }
+
+    /// [`Bindings::of`], leaving out the function literals `apart` picks
+    /// (handlers nested in `root`, whose own parameters are their own: read
+    /// again per level, nested handlers would cost the square of their
+    /// nesting).
+    pub fn of_leaving_out(
+        root: Node<'t>,
+        src: &str,
+        apart: &dyn Fn(Node<'t>) -> bool,
+    ) -> Bindings<'t> {
         let mut bindings: Vec<(Node, Node)> = Vec::new();
         let mut literal_calls: Vec<Node> = Vec::new();
         let binding = crate::kinds!(
             "short_var_declaration",
             "assignment_statement",
             "var_spec",
-            "call_expression"
+            "call_expression",
+            "func_literal"
         );
         crate::syntax::visit_kinds(root, binding, |n| {
             match n.kind_name() {
+                "func_literal" if n.id() != root.id() && apart(n) => return Visit::Skip,
                 "short_var_declaration" | "assignment_statement" => {
                     if let (Some(l), Some(r)) = (n.field("left"), n.field("right")) {
                         let from = bindings.len();
