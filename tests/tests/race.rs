@@ -62,7 +62,7 @@ fn race_detector_fails_before_and_passes_after_the_fix() {
     packages.dedup();
     for (root, fixed) in [(&before, false), (&after, true)] {
         std::fs::create_dir_all(root).unwrap();
-        copy_go_mod(&root);
+        copy_go_mod(root);
         for pkg in &packages {
             copy_package(pkg, &root.join(pkg), fixed);
         }
