@@ -124,7 +124,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if !may_touch_maps(cx, h.body) {
             continue;
         }
-        cx.each_statement(h, |owner, stmt, held: &Held| {
+        // Only what each statement holds is read: a handler that takes no
+        // lock is read function by function, not statement by statement.
+        cx.each_statement_or_body(h, |owner, stmt, held: &Held| {
             let read_only = held.read_only();
             let accessing = crate::kinds!("index_expression", "call_expression", "range_clause");
             crate::syntax::visit_kinds_no_funcs(stmt, accessing, |n| {

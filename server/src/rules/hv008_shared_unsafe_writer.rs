@@ -79,7 +79,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let mut found: BTreeMap<usize, Diagnostic> = BTreeMap::new();
     for h in cx.handlers() {
-        cx.each_statement(h, |_, stmt, held: &Held| {
+        cx.each_statement_or_body(h, |_, stmt, held: &Held| {
             let locked = !held.is_empty();
             crate::syntax::visit_calls_no_funcs(stmt, |call| {
                 let n = call.node;

@@ -1243,18 +1243,41 @@ impl<'a> Context<'a> {
     /// with [`crate::syntax::visit_no_funcs`]: every node it visits has that
     /// function around it, no climb needed.
     pub fn each_statement(&self, h: &Handler<'a>, mut f: impl FnMut(Node<'a>, Node<'a>, &Held)) {
-        locks::each_statement(h.body, self.src, |s, held| f(h.func, s, held));
-        // The literals `h` owns: one walk that skips nested handlers whole
-        // (asking `owned_by` per literal climbs the tree each time).
+        self.each_function(h, |func, body| {
+            locks::each_statement(body, self.src, |s, held| f(func, s, held))
+        });
+    }
+
+    /// [`Context::each_statement`] for a rule that reads only what the
+    /// statements hold: when `h` takes no lock anywhere, no lock is held at
+    /// any statement, and `f` is called once per function with its whole
+    /// body (read it with [`crate::syntax::visit_no_funcs`] too) instead of
+    /// following the flow of each.
+    pub fn each_statement_or_body(
+        &self,
+        h: &Handler<'a>,
+        mut f: impl FnMut(Node<'a>, Node<'a>, &Held),
+    ) {
+        if self.lock_sites().within(h.body) {
+            return self.each_statement(h, f);
+        }
+        let none = Held::default();
+        self.each_function(h, |func, body| f(func, body, &none));
+    }
+
+    /// Calls `f(function, body)` for `h` and for each function literal it
+    /// owns, in order, skipping handlers nested in it whole (asking
+    /// `owned_by` per literal climbs the tree each time). Each literal is
+    /// walked as it is met, without a list of them.
+    fn each_function(&self, h: &Handler<'a>, mut f: impl FnMut(Node<'a>, Node<'a>)) {
+        f(h.func, h.body);
         let nested = self.handler_ids();
-        // Each literal is walked as it is met, in the same order as a list
-        // of them would give, without the list.
         crate::syntax::visit_kinds(h.body, crate::kinds!("func_literal"), |lit| {
             if nested.contains(&lit.id()) {
                 return Visit::Skip;
             }
             if let Some(body) = lit.field("body") {
-                locks::each_statement(body, self.src, |s, held| f(lit, s, held));
+                f(lit, body);
             }
             Visit::Descend
         });
