@@ -664,10 +664,10 @@ impl<'a> Context<'a> {
             if !owned.contains(&g.stmt.id()) || g.stmt.start_byte() < claimed_to || skip(g) {
                 continue;
             }
-            let named = |n: Node| {
-                let text = self.text(n);
-                names.iter().any(|name| crate::syntax::may_name(text, name))
-            };
+            // From where each name occurs in the scope, not a scan of the
+            // statement's text: nested goroutines, none of them claimed,
+            // would read the inner ones once per level.
+            let named = |n: Node| names.iter().any(|name| self.body_may_name(n, name));
             if !named(g.stmt) && !g.bound.is_some_and(named) {
                 claimed_to = g.stmt.end_byte();
                 continue;
