@@ -118,7 +118,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // this one in the handler: no fix then.
             // (The starts and the uses are both in source order: the ones
             // inside a span are found by a binary search.)
-            let nested_escapes = g.bound.into_iter().chain([g.stmt]).any(|span| {
+            let nested_escapes = g.code().any(|span| {
                 let from = gs
                     .all()
                     .partition_point(|n| n.stmt.start_byte() <= span.start_byte());
@@ -254,7 +254,7 @@ fn writer_uses<'t>(
         }
         Visit::Descend
     };
-    for root in g.bound.into_iter().chain([g.stmt]) {
+    for root in g.code() {
         visit(root, &mut on);
     }
     uses
@@ -513,7 +513,7 @@ fn synchronous_fix(
     if g.stmt.kind_name() != "go_statement" {
         return None;
     }
-    if sends.within(g.stmt) || g.bound.is_some_and(|lit| sends.within(lit)) {
+    if g.code().any(|c| sends.within(c)) {
         return None;
     }
     Some(crate::fix::fix(

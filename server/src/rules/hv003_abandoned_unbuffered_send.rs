@@ -1681,11 +1681,8 @@ fn escapes<'a>(
     senders: &[(Start<'a>, Node<'a>)],
 ) -> bool {
     // Asked per use: read once into ranges and ids.
-    // A goroutine's code is its statement and the literal bound to the
-    // local it calls, if any.
-    let code = |g: &Start<'a>| [Some(g.stmt), g.bound].into_iter().flatten();
-    let in_sender = crate::syntax::Spans::of(senders.iter().flat_map(|(g, _)| code(g)));
-    let in_goroutine = crate::syntax::Spans::of(goroutines.iter().flat_map(code));
+    let in_sender = crate::syntax::Spans::of(senders.iter().flat_map(|(g, _)| g.code()));
+    let in_goroutine = crate::syntax::Spans::of(goroutines.iter().flat_map(Start::code));
     let literals: HashSet<usize> = goroutines
         .iter()
         .filter_map(|g| g.runs())

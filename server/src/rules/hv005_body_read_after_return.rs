@@ -208,7 +208,7 @@ fn body_reads<'a>(
         }
         Visit::Descend
     };
-    for root in g.bound.into_iter().chain([g.stmt]) {
+    for root in g.code() {
         visit(root, &mut on);
     }
     reads

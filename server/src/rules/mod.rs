@@ -471,14 +471,7 @@ impl<'a> Context<'a> {
     pub fn body_may_name(&self, node: Node, name: &str) -> bool {
         let key = format!("\u{1}{name}");
         self.sites_of(&key, |text| {
-            let bytes = text.as_bytes();
-            crate::syntax::word_starts(text, name)
-                .filter(|&at| {
-                    !bytes
-                        .get(at + name.len())
-                        .is_some_and(|&b| crate::syntax::is_ident_byte(b))
-                })
-                .collect()
+            crate::syntax::name_starts(text, name).collect()
         })
         .within(node)
     }

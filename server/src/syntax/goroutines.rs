@@ -35,6 +35,12 @@ impl<'t> Start<'t> {
         self.literal.or(self.bound)
     }
 
+    /// The code the goroutine evaluates or runs, in source order: its bound
+    /// literal (written before the statement), then its statement.
+    pub fn code(&self) -> impl Iterator<Item = Node<'t>> {
+        self.bound.into_iter().chain([self.stmt])
+    }
+
     /// True for a `time.AfterFunc` callback rather than a `go` statement or
     /// a group's `Go`.
     pub fn is_timer(&self, src: &str) -> bool {

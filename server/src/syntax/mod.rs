@@ -948,8 +948,13 @@ impl Sites {
 /// their aliases are followed; a word in a string or comment only makes it
 /// look.
 pub fn may_name(text: &str, name: &str) -> bool {
+    name_starts(text, name).next().is_some()
+}
+
+/// Where `text` may name the variable `name` ([`may_name`]), in order.
+pub fn name_starts<'t>(text: &'t str, name: &'t str) -> impl Iterator<Item = usize> + 't {
     let bytes = text.as_bytes();
-    word_starts(text, name).any(|at| {
+    word_starts(text, name).filter(move |&at| {
         !bytes
             .get(at + name.len())
             .is_some_and(|&b| is_ident_byte(b))
