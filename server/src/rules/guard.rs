@@ -405,9 +405,19 @@ fn statement_around<'a>(
     // from the body's list of mentions, so a climb costs its depth, however
     // many statements sit beside it.
     let occurs = mentions.of_name(name);
+    // A step counts its parent and its child, which the step before counted
+    // as its parent: the last count is kept (a node's end is a read of the
+    // tree's scattered memory).
+    let last = std::cell::Cell::new((usize::MAX, 0));
     let count = |n: Node| {
-        occurs.partition_point(|o| o.start_byte() < n.end_byte())
-            - occurs.partition_point(|o| o.start_byte() < n.start_byte())
+        if last.get().0 == n.id() {
+            return last.get().1;
+        }
+        let (start, end) = (n.start_byte(), n.end_byte());
+        let c = occurs.partition_point(|o| o.start_byte() < end)
+            - occurs.partition_point(|o| o.start_byte() < start);
+        last.set((n.id(), c));
+        c
     };
     // The climb from a node on, given whether the nodes climbed since the
     // last widening mention `name`, ends the same for every access below
@@ -420,8 +430,13 @@ fn statement_around<'a>(
     let memo = memos.get_mut(name)?;
     let key = |child: Node, between: bool| (h.body.id(), child.id(), between);
     // One step of the climb: the parent, whether it widens (a statement of
-    // its own that mentions `name`), and the next state; `None` at the top.
+    // its own that mentions `name`), and the next state; `None` at the top,
+    // or once nothing climbed since the last widening mentions `name` and
+    // the child holds every mention (no statement above can widen).
     let step = |child: Node<'a>, between: bool| {
+        if !between && count(child) == occurs.len() {
+            return None;
+        }
         let p = child.up().filter(|p| !at_top(*p))?;
         let mentioned = between || count(p) > count(child);
         let is_statement = !crate::syntax::holds_statements(p)
