@@ -20,6 +20,10 @@
 //! most 2× parse everywhere and 1.5× on 50 MB; peak memory at most 1.5×
 //! parse's. `cargo bench --bench scale -- NAME` runs the inputs whose name
 //! contains NAME; `-- --write DIR [NAME]` writes those inputs to DIR instead.
+//! The bench's binary, run as `--one parse|check FILE`, measures one file
+//! (the check's line splits its time into loading, which is the parse and
+//! the package summary, and the rules); with `REPEAT=N` it does the same
+//! work N times in one process and prints the first, least and median time.
 //!
 //! Then the stages after the check, run through the `httpvet` binary on
 //! 10,000 to 40,000 map writes in one handler, each with a fix of its own:
@@ -380,6 +384,34 @@ fn one(what: &str, file: &Path) {
     if let Some(s) = what.strip_prefix("stage-") {
         return stage(s, file);
     }
+    // `REPEAT=N`: the same work N times in this process, to tell a warm
+    // run's cost from the first's (code faulted in, caches cold).
+    if let Some(n) = std::env::var("REPEAT")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        let mut times = Vec::new();
+        for _ in 0..n {
+            let t = Instant::now();
+            if what == "parse" {
+                let text = std::fs::read_to_string(file).unwrap();
+                let tree = httpvet::source::parse(&text);
+                std::hint::black_box(tree);
+            } else {
+                let run = httpvet::cli::check_paths(&[file.to_path_buf()], &Default::default());
+                std::hint::black_box(run.ok());
+            }
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let first = times[0];
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{what}: first {first:.3} ms, min {:.3} ms, median {:.3} ms",
+            times[0],
+            times[n / 2]
+        );
+        return;
+    }
     let text = std::fs::read_to_string(file).unwrap();
     // Each is timed up to its result, not the freeing of it: the CLI
     // never frees its findings (it exits), and nothing frees the tree here.
@@ -396,7 +428,15 @@ fn one(what: &str, file: &Path) {
         let run =
             httpvet::cli::check_paths(&[file.to_path_buf()], &Default::default()).expect("check");
         let took = t.elapsed();
-        (took, format!("{} findings", run.findings.len()))
+        (
+            took,
+            format!(
+                "{} findings (load {:.4} s, rules {:.4} s)",
+                run.findings.len(),
+                run.parse_time.as_secs_f64(),
+                run.check_time.as_secs_f64()
+            ),
+        )
     };
     println!(
         "{:.6} {:.1} {detail}, {:.1} MB code",
