@@ -293,7 +293,13 @@ fn main() {
     for lsp in &mut lsps {
         lsp.request(
             "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": {"general": {"positionEncodings": ["utf-8"]}}}),
+            // What VS Code and Neovim say they take: related information
+            // too (a client that does not is sent none, and smaller
+            // publishes).
+            json!({"processId": null, "rootUri": null, "capabilities": {
+                "general": {"positionEncodings": ["utf-8"]},
+                "textDocument": {"publishDiagnostics": {"relatedInformation": true, "versionSupport": true}}
+            }}),
         );
         lsp.notify("initialized", json!({}));
         lsp.notify(

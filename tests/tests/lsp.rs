@@ -22,6 +22,33 @@ fn codes(diags: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// A client that does not say it takes related information
+/// (`textDocument.publishDiagnostics.relatedInformation`) is sent none; the
+/// finding is otherwise the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn related_information_only_when_the_client_takes_it() {
+    let dir = workspace("related");
+    std::fs::write(dir.join("state.go"), STATE).unwrap();
+    let uri = file_uri(&dir.join("count.go"));
+    let mut c = Client::in_process();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    )
+    .await;
+    c.notify("initialized", json!({})).await;
+    c.open(&uri, HANDLER, 1).await;
+    let diags = c.diagnostics(&uri, 1).await;
+    assert_eq!(codes(&diags), ["HV007"]);
+    assert!(diags[0].get("relatedInformation").is_none(), "{}", diags[0]);
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 5, "character": 1})
+    );
+    c.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_change_close() {
     let dir = workspace("occ");

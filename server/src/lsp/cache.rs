@@ -49,11 +49,11 @@ pub struct Shown<'a> {
 impl Shown<'_> {
     /// The published form: made the first time, then kept (in the
     /// entry's coordinates) and shown moved by the pending rows.
-    pub fn published(&self, file: &SourceFile, enc: crate::position::Encoding) -> Published {
+    pub fn published(&self, file: &SourceFile, form: super::convert::Form) -> Published {
         let p = self
             .finding
             .published
-            .get_or_init(|| super::convert::published(&self.finding.diag, file, enc));
+            .get_or_init(|| super::convert::published(&self.finding.diag, file, form));
         match self.pending.rows {
             0 => p.clone(),
             rows => p.shown_moved(self.pending.line, rows),

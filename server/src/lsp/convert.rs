@@ -9,6 +9,17 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use tower_lsp_server::ls_types as lsp;
 
+/// How the client takes published diagnostics: in the position encoding it
+/// chose, and with related information only when it said it accepts it
+/// (`textDocument.publishDiagnostics.relatedInformation`): a client that did
+/// not is sent none (in a file with hundreds of findings, that is about two
+/// fifths of each publish it would have to read and skip).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub enc: Encoding,
+    pub related: bool,
+}
+
 pub fn position(file: &SourceFile, offset: usize, enc: Encoding) -> lsp::Position {
     let (line, _) = file.line_col(offset);
     let start = file.line_start(line);
@@ -51,12 +62,13 @@ pub fn severity(s: Severity) -> lsp::DiagnosticSeverity {
 
 /// The LSP diagnostic, and for each related location it shows, whether the
 /// location is in `file`.
-fn diagnostic(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> (lsp::Diagnostic, Vec<bool>) {
-    let rule = crate::rules::find(d.code);
+fn diagnostic(d: &Diagnostic, file: &SourceFile, form: Form) -> (lsp::Diagnostic, Vec<bool>) {
+    let (rule, enc) = (crate::rules::find(d.code), form.enc);
     let mut here = Vec::new();
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .related
         .iter()
+        .filter(|_| form.related)
         .filter_map(|r| {
             let location = location(&r.location, file, enc)?;
             here.push(r.location.path == file.path);
@@ -115,8 +127,8 @@ impl Shift {
     }
 }
 
-pub fn published(d: &Diagnostic, file: &SourceFile, enc: Encoding) -> Published {
-    let (lsp, related_here) = diagnostic(d, file, enc);
+pub fn published(d: &Diagnostic, file: &SourceFile, form: Form) -> Published {
+    let (lsp, related_here) = diagnostic(d, file, form);
     let json: Arc<str> = serde_json::to_string(&lsp)
         .expect("a diagnostic serialises")
         .into();

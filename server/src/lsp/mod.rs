@@ -59,6 +59,8 @@ impl Doc {
 #[derive(Default)]
 struct State {
     encoding: Encoding,
+    /// The client accepts related information in diagnostics.
+    related: bool,
     settings: Settings,
     docs: HashMap<Uri, Doc>,
     /// Summaries of files read from disk (unopened siblings), by path.
@@ -300,7 +302,7 @@ struct Job {
     file: SourceFile,
     siblings: Vec<Summary>,
     settings: Settings,
-    encoding: Encoding,
+    form: convert::Form,
     cache: Arc<cache::FileCache>,
     /// Excluded by the configuration: publish nothing.
     excluded: bool,
@@ -387,7 +389,10 @@ fn job_for(st: &State, uri: &Uri, full: bool) -> Option<Job> {
         file: doc.doc.source(doc.name.clone()),
         siblings,
         settings,
-        encoding: st.encoding,
+        form: convert::Form {
+            enc: st.encoding,
+            related: st.related,
+        },
         cache: doc.cache.clone(),
     })
 }
@@ -414,7 +419,7 @@ fn analyse(job: Job) -> Outcome {
         file,
         siblings,
         mut settings,
-        encoding,
+        form,
         cache: read,
         excluded,
         full,
@@ -563,7 +568,7 @@ fn analyse(job: Job) -> Outcome {
     // serialised form (kept entries are the cache's own: the form made now
     // stays there).
     let diagnostics: Vec<convert::Published> =
-        all.iter().map(|f| f.published(&file, encoding)).collect();
+        all.iter().map(|f| f.published(&file, form)).collect();
     trace(|| {
         format!(
             "analyse: shape_changed={shape_changed} entries={} stale={} parts {t_parts:?} entries {t_entries:?} index {t_index:?} check {t_check:?} finish {t1:?} total {:?}",
@@ -859,10 +864,20 @@ impl LanguageServer for Backend {
         } else {
             Encoding::Utf16
         };
+        // A client that does not say it takes related information is sent
+        // none (the specification's default).
+        let related = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.publish_diagnostics.as_ref())
+            .and_then(|p| p.related_information)
+            .unwrap_or(false);
         let mut problem = None;
         {
             let mut st = lock(&self.state);
             st.encoding = encoding;
+            st.related = related;
             if let Some(opts) = &params.initialization_options {
                 match parse_settings(opts) {
                     Ok(s) => st.settings = s,
@@ -1348,7 +1363,7 @@ mod tests {
             file,
             siblings: Vec::new(),
             settings: Settings::default(),
-            encoding: enc,
+            form: convert::Form { enc, related: true },
             cache: Arc::new(cache),
             excluded: false,
             changed_at: None,
@@ -1370,7 +1385,11 @@ mod tests {
         let want: Vec<String> = fresh
             .diagnostics
             .iter()
-            .map(|d| convert::published(d, &file, enc).text().into_owned())
+            .map(|d| {
+                convert::published(d, &file, convert::Form { enc, related: true })
+                    .text()
+                    .into_owned()
+            })
             .collect();
         let entries: Vec<(usize, usize)> = cache.entries.iter().map(|e| (e.start, e.end)).collect();
         assert_eq!(entries, decls, "{context}, text:\n{text}");

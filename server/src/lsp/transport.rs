@@ -248,7 +248,14 @@ mod tests {
             related: Default::default(),
             fixes: Default::default(),
         };
-        let d = super::super::convert::published(&diag, &file, crate::position::Encoding::Utf16);
+        let d = super::super::convert::published(
+            &diag,
+            &file,
+            super::super::convert::Form {
+                enc: crate::position::Encoding::Utf16,
+                related: true,
+            },
+        );
         let lower = d.shown_moved(5, 91);
         assert_eq!(lower.range.start.line, 100);
         assert_eq!(
