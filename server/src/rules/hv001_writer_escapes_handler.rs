@@ -254,8 +254,11 @@ fn writer_uses<'t>(
         }
         Visit::Descend
     };
+    // The walk stops only at what `on` reads: literals, names and the
+    // arguments it skips.
+    let read = crate::kinds!("func_literal", "identifier", "argument_list");
     for root in g.code() {
-        visit(root, &mut on);
+        crate::syntax::visit_kinds(root, read, &mut on);
     }
     uses
 }

@@ -286,7 +286,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Local variables updated atomically, per declaring function.
     let mut locals: HashMap<(usize, String), Target> = HashMap::new();
     if has_locals {
-        cx.visit_scope_where(calls_atomic, |n| {
+        // Only a call can update a variable atomically.
+        let calls = crate::kinds!("call_expression");
+        cx.visit_scope_kinds(calls_atomic, calls, |n| {
             if let Some((target, width)) = atomic_target(n, cx.src, cx.imports) {
                 if target.kind_name() == "identifier" {
                     let name = cx.text(target);

@@ -535,9 +535,12 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
         Some((operand, "Wait")) => Some(text(operand, src)),
         _ => received_channel(n, src),
     };
+    // Only calls, receives and ranges can wait: the walks call `key` on
+    // those alone.
+    let waiting = crate::kinds!("call_expression", "unary_expression", "range_clause");
     let keys_in = |node: Node<'t>| {
         let mut keys = Vec::new();
-        super::visit(node, |n| {
+        super::visit_kinds(node, waiting, |n| {
             keys.extend(key(n));
             Visit::Descend
         });
@@ -546,7 +549,7 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
     // What a statement itself may wait on (see [`left_running`]).
     let keys_of = |node: Node<'t>| {
         let mut keys = Vec::new();
-        visit_no_funcs(node, |n| {
+        super::visit_kinds_no_funcs(node, waiting, |n| {
             keys.extend(key(n));
             Visit::Descend
         });
@@ -568,7 +571,8 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
     // another lends its keys to it instead of being read again per level.
     let mut keys_by_stmt: std::collections::HashMap<usize, Vec<&'t str>> = Default::default();
     let mut bound_keys: std::collections::HashMap<usize, Vec<&'t str>> = Default::default();
-    for g in gs.iter().rev() {
+    // Nothing waited on: every goroutine's keys are empty.
+    for g in gs.iter().rev().filter(|_| !waited.is_empty()) {
         let mut keys = Vec::new();
         super::visit(g.stmt, |n| {
             if n.id() != g.stmt.id() {
@@ -611,13 +615,19 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
     }
     let mut out = std::collections::HashSet::new();
     let mut tracked = Vec::new();
+    let mut counts_from: std::collections::HashMap<usize, Option<usize>> = Default::default();
     for g in gs {
         let func = enclosing_function(g.stmt);
         let Some(body) = func.and_then(|f| f.field("body")) else {
             out.insert(g.stmt.id());
             continue;
         };
-        if func.is_some_and(|f| counted_for_caller(g, f, body, src)) {
+        let counted_from = func.and_then(|f| {
+            *counts_from
+                .entry(f.id())
+                .or_insert_with(|| first_count_for_caller(f, body, src))
+        });
+        if counted_from.is_some_and(|at| at < g.stmt.start_byte()) {
             continue;
         }
         let keys = keys_by_stmt.remove(&g.stmt.id()).unwrap_or_default();
@@ -641,12 +651,14 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
     out
 }
 
-/// True when `g` is counted on a WaitGroup its function was handed: the
-/// function has a `sync.WaitGroup` parameter `wg` and calls `wg.Add(…)`
-/// before it starts `g` (`wg.Add(2); go c.copyIn(); go c.copyOut()`, with
-/// `c` holding `wg`). Waiting is then the caller's (`helper(&wg, w, r);
-/// wg.Wait()`), which the function cannot see.
-fn counted_for_caller(g: &Start, func: Node, body: Node, src: &str) -> bool {
+/// Where `func` first counts on a WaitGroup it was handed, if it does: a
+/// `sync.WaitGroup` parameter `wg` and a `wg.Add(…)` in its body (outside
+/// function literals). A goroutine it starts after that is counted for its
+/// caller (`wg.Add(2); go c.copyIn(); go c.copyOut()`, with `c` holding
+/// `wg`): waiting is then the caller's (`helper(&wg, w, r); wg.Wait()`),
+/// which the function cannot see. Read once per function, however many
+/// goroutines it starts.
+fn first_count_for_caller(func: Node, body: Node, src: &str) -> Option<usize> {
     let groups: Vec<String> = super::handlers::params(func, src)
         .into_iter()
         .filter(|p| {
@@ -656,22 +668,19 @@ fn counted_for_caller(g: &Start, func: Node, body: Node, src: &str) -> bool {
         .filter_map(|p| p.name)
         .collect();
     if groups.is_empty() {
-        return false;
+        return None;
     }
-    let mut added = false;
-    visit_no_funcs(body, |n| {
-        if n.start_byte() >= g.stmt.start_byte() {
-            return Visit::Stop;
-        }
+    let mut first = None;
+    super::visit_kinds_no_funcs(body, crate::kinds!("call_expression"), |n| {
         if let Some((operand, "Add")) = super::Call::of(n).and_then(|c| c.method(src)) {
-            added |= groups.iter().any(|w| text(unparen(operand), src) == w);
+            if groups.iter().any(|w| text(unparen(operand), src) == w) {
+                first = Some(n.start_byte());
+                return Visit::Stop;
+            }
         }
-        match added {
-            true => Visit::Stop,
-            false => Visit::Descend,
-        }
+        Visit::Descend
     });
-    added
+    first
 }
 
 /// A goroutine whose lifetime [`left_running`] follows.
@@ -914,10 +923,8 @@ impl<'t> Lifetimes<'_, 't, '_> {
     /// `defer wg.Wait()` (or a deferred literal that waits) runs on every way out.
     fn deferred_waits(&mut self) {
         let mut defers = Vec::new();
-        visit_no_funcs(self.body, |n| {
-            if n.kind_name() == "defer_statement" {
-                defers.push(n);
-            }
+        super::visit_kinds_no_funcs(self.body, crate::kinds!("defer_statement"), |n| {
+            defers.push(n);
             Visit::Descend
         });
         for d in defers {
