@@ -526,6 +526,19 @@ mod tests {
                     })
                 }),
             ),
+            (
+                "goroutines of a handler handed a WaitGroup",
+                Box::new(|n| {
+                    let mut s = String::from("package p\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"sync\"\n)\n\nfunc h(w http.ResponseWriter, r *http.Request, wg *sync.WaitGroup) {\n");
+                    for i in 0..n {
+                        s.push_str(&format!(
+                            "\tgo func() {{ defer wg.Done(); fmt.Fprintln(w, {i}) }}()\n"
+                        ));
+                    }
+                    s.push_str("}\n");
+                    s
+                }),
+            ),
             ("nested blocks", Box::new(move |n| nested(n, "{\n", "}\n"))),
             (
                 "nested ifs",
