@@ -15,6 +15,15 @@ fn workspace(name: &str) -> PathBuf {
     dir
 }
 
+/// A workspace with the map in `state.go`, and the URI of `count.go`
+/// beside it, where the tests open `HANDLER`.
+fn shop(name: &str) -> (PathBuf, String) {
+    let dir = workspace(name);
+    std::fs::write(dir.join("state.go"), STATE).unwrap();
+    let uri = file_uri(&dir.join("count.go"));
+    (dir, uri)
+}
+
 fn codes(diags: &[Value]) -> Vec<String> {
     diags
         .iter()
@@ -27,9 +36,7 @@ fn codes(diags: &[Value]) -> Vec<String> {
 /// finding is otherwise the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn related_information_only_when_the_client_takes_it() {
-    let dir = workspace("related");
-    std::fs::write(dir.join("state.go"), STATE).unwrap();
-    let uri = file_uri(&dir.join("count.go"));
+    let (dir, uri) = shop("related");
     let mut c = Client::in_process();
     c.request(
         "initialize",
@@ -51,9 +58,7 @@ async fn related_information_only_when_the_client_takes_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_change_close() {
-    let dir = workspace("occ");
-    std::fs::write(dir.join("state.go"), STATE).unwrap();
-    let uri = file_uri(&dir.join("count.go"));
+    let (_, uri) = shop("occ");
     let mut c = Client::in_process();
     let init = c.initialize(true, Value::Null).await;
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
@@ -169,9 +174,7 @@ async fn crlf_line_ends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watched_files_recheck_the_open_files_of_the_package() {
-    let dir = workspace("watch");
-    std::fs::write(dir.join("state.go"), STATE).unwrap();
-    let uri = file_uri(&dir.join("count.go"));
+    let (dir, uri) = shop("watch");
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
     c.open(&uri, HANDLER, 1).await;
@@ -197,9 +200,7 @@ async fn watched_files_recheck_the_open_files_of_the_package() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_from_initialization_and_configuration() {
-    let dir = workspace("settings");
-    std::fs::write(dir.join("state.go"), STATE).unwrap();
-    let uri = file_uri(&dir.join("count.go"));
+    let (_, uri) = shop("settings");
     let mut c = Client::in_process();
     c.initialize(true, json!({"ignore": ["unsynchronized-map-write"]}))
         .await;
@@ -229,9 +230,7 @@ async fn settings_from_initialization_and_configuration() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suppression_comments_work_in_the_editor() {
-    let dir = workspace("suppress");
-    std::fs::write(dir.join("state.go"), STATE).unwrap();
-    let uri = file_uri(&dir.join("count.go"));
+    let (_, uri) = shop("suppress");
     let text = HANDLER.replace("]++\n", "]++ //httpvet:ignore HV007 single writer\n");
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
@@ -242,9 +241,7 @@ async fn suppression_comments_work_in_the_editor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hover_explains_the_rule() {
-    let dir = workspace("hover");
-    std::fs::write(dir.join("state.go"), STATE).unwrap();
-    let uri = file_uri(&dir.join("count.go"));
+    let (_, uri) = shop("hover");
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
     c.open(&uri, HANDLER, 1).await;
@@ -324,9 +321,7 @@ async fn bad_input_gets_errors_and_the_server_stays_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ordering_stress_last_publish_is_last_version() {
-    let dir = workspace("stress");
-    std::fs::write(dir.join("state.go"), STATE).unwrap();
-    let uri = file_uri(&dir.join("count.go"));
+    let (_, uri) = shop("stress");
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
     c.open(&uri, HANDLER, 1).await;
@@ -378,9 +373,7 @@ async fn ordering_stress_last_publish_is_last_version() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_over_stdio() {
-    let dir = workspace("stdio");
-    std::fs::write(dir.join("state.go"), STATE).unwrap();
-    let uri = file_uri(&dir.join("count.go"));
+    let (_, uri) = shop("stdio");
     let mut c = Client::spawn_binary(&httpvet_tests::httpvet_bin!());
     let init = c.initialize(false, Value::Null).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "httpvet");

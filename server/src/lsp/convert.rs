@@ -14,7 +14,7 @@ use tower_lsp_server::ls_types as lsp;
 /// (`textDocument.publishDiagnostics.relatedInformation`): a client that did
 /// not is sent none (in a file with hundreds of findings, that is about two
 /// fifths of each publish it would have to read and skip).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Form {
     pub enc: Encoding,
     pub related: bool,

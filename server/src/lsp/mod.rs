@@ -58,9 +58,9 @@ impl Doc {
 
 #[derive(Default)]
 struct State {
-    encoding: Encoding,
-    /// The client accepts related information in diagnostics.
-    related: bool,
+    /// How the client takes diagnostics: its position encoding, and
+    /// whether it accepts related information.
+    form: convert::Form,
     settings: Settings,
     docs: HashMap<Uri, Doc>,
     /// Summaries of files read from disk (unopened siblings), by path.
@@ -389,10 +389,7 @@ fn job_for(st: &State, uri: &Uri, full: bool) -> Option<Job> {
         file: doc.doc.source(doc.name.clone()),
         siblings,
         settings,
-        form: convert::Form {
-            enc: st.encoding,
-            related: st.related,
-        },
+        form: st.form,
         cache: doc.cache.clone(),
     })
 }
@@ -876,8 +873,10 @@ impl LanguageServer for Backend {
         let mut problem = None;
         {
             let mut st = lock(&self.state);
-            st.encoding = encoding;
-            st.related = related;
+            st.form = convert::Form {
+                enc: encoding,
+                related,
+            };
             if let Some(opts) = &params.initialization_options {
                 match parse_settings(opts) {
                     Ok(s) => st.settings = s,
@@ -1009,7 +1008,7 @@ impl LanguageServer for Backend {
             .collect();
         let known = {
             let mut st = lock(&self.state);
-            let enc = st.encoding;
+            let enc = st.form.enc;
             match st.docs.get_mut(&uri) {
                 Some(d) => {
                     d.changed_at = Some(std::time::Instant::now());
@@ -1206,7 +1205,7 @@ impl LanguageServer for Backend {
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri;
         let st = lock(&self.state);
-        let enc = st.encoding;
+        let enc = st.form.enc;
         let Some(doc) = st.docs.get(&uri) else {
             return Err(Error::invalid_params(format!(
                 "unknown document: {}",

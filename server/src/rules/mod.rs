@@ -453,9 +453,6 @@ impl<'a> Context<'a> {
             })
     }
 
-    /// True when the text of a declaration in scope contains `needle`: a
-    /// cheap first test (in the editor the scope is the declarations an edit
-    /// touched, not the whole file).
     /// True when one of `patterns` occurs in the text of `node`: the
     /// scope is read once per pattern and check, so asking of each of many
     /// nested handlers does not read the inner ones again per level.
@@ -503,6 +500,9 @@ impl<'a> Context<'a> {
         sites
     }
 
+    /// True when the text of a declaration in scope contains `needle`: a
+    /// cheap first test (in the editor the scope is the declarations an edit
+    /// touched, not the whole file).
     pub fn scope_mentions(&self, needle: &str) -> bool {
         self.scope
             .iter()

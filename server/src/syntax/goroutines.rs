@@ -538,23 +538,22 @@ pub fn outliving<'t>(gs: &[Start<'t>], src: &'t str) -> std::collections::HashSe
     // Only calls, receives and ranges can wait: the walks call `key` on
     // those alone.
     let waiting = crate::kinds!("call_expression", "unary_expression", "range_clause");
-    let keys_in = |node: Node<'t>| {
+    // The keys `node` names, with those of its function literals or not.
+    let keys = |node: Node<'t>, literals: bool| {
         let mut keys = Vec::new();
-        super::visit_kinds(node, waiting, |n| {
+        let add = |n| {
             keys.extend(key(n));
             Visit::Descend
-        });
+        };
+        match literals {
+            true => super::visit_kinds(node, waiting, add),
+            false => super::visit_kinds_no_funcs(node, waiting, add),
+        }
         keys
     };
+    let keys_in = |node: Node<'t>| keys(node, true);
     // What a statement itself may wait on (see [`left_running`]).
-    let keys_of = |node: Node<'t>| {
-        let mut keys = Vec::new();
-        super::visit_kinds_no_funcs(node, waiting, |n| {
-            keys.extend(key(n));
-            Visit::Descend
-        });
-        keys
-    };
+    let keys_of = |node: Node<'t>| keys(node, false);
     // Only a name some statement waits on can be a key: collected over each
     // outermost function of the goroutines once.
     let mut waited: std::collections::HashSet<&str> = Default::default();
