@@ -83,6 +83,16 @@ fn hv009_says_what_to_do_when_no_fix_fits() {
             "flushed and is streaming",
         ),
         ("missing_return.go", "// want HV009", ""),
+        (
+            "helpers.go",
+            "w.WriteHeader(http.StatusInternalServerError) // want",
+            "`parseLimit` already answered the client on this path",
+        ),
+        (
+            "helpers.go",
+            r#"http.Error(w, "denied", http.StatusForbidden)"#,
+            "`authorized` already answered the client on this path",
+        ),
     ];
     for (name, needle, advice) in cases {
         let file = httpvet_tests::fixtures().join("hv009").join(name);

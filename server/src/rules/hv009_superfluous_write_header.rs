@@ -565,6 +565,15 @@ fn in_error_branch_of(cx: &Context, second: Node, first: Node) -> bool {
         && on_error_side(cx, if_stmt, second)
 }
 
+/// Whether the `if` around `second` tests `first` in its condition.
+fn in_condition_of(second: Node, first: Node) -> bool {
+    second
+        .ancestors_in_function()
+        .find(|n| n.kind_name() == "if_statement")
+        .and_then(|i| i.field("condition"))
+        .is_some_and(|c| crate::syntax::contains(c, first))
+}
+
 /// Which result of `call` is the error of a writer that can fail before
 /// writing anything (an encoder's `Encode`, a template's `Execute`,
 /// `io.Copy` from a source that fails on its first read), when the call
@@ -728,6 +737,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 remove_explicit_ok(cx, first).or_else(|| return_fix(cx, first))
             };
+            // A package helper that answered before it failed:
+            // `if err := decode(w, r, &v); err != nil { w.WriteHeader(500) }`.
+            // Or `if !authorized(w, r) { http.Error(…) }`: its result chose
+            // the branch it answered on.
+            let helper = Call::of(first)
+                .filter(|c| writer_call(c, cx.src, cx.imports, &status.writers).is_none())
+                .filter(|_| failed || in_condition_of(second, first))
+                .map(|c| super::snippet(cx.text(c.function)));
             match fix {
                 Some(f) => d.fixes.push(f),
                 None if looped => d.message.push_str(
@@ -735,6 +752,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
                 // `if _, err := w.Write(b); err != nil { http.Error(…) }`:
                 // the write failed on the connection, after the status.
+                None if helper.is_some() => d.message.push_str(&format!(
+                    " (no safe fix: `{}` already answered the client on this path; return without writing a status)",
+                    helper.unwrap_or_default()
+                )),
                 None if failed => d.message.push_str(
                     " (no safe fix: the write failed after the status went out; log the error instead of writing a status)",
                 ),
