@@ -31,6 +31,47 @@ pub fn copy_go_mod(dir: &Path) {
     std::fs::write(dir.join("go.mod"), text).unwrap();
 }
 
+/// A directory of one test's own under the system's temporary directory,
+/// `httpvet-<name>-<pid>`: made empty, and removed when dropped, unless
+/// the test is failing (it is kept to look at).
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("httpvet-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
 /// An expected or reported finding: file name, 1-based line, code.
 pub type Mark = (String, usize, String);
 

@@ -1,7 +1,7 @@
 //! The `httpvet` binary as users and CI run it: output formats, exit codes,
 //! walking conventions, errors.
 
-use httpvet_tests::{httpvet_bin, repo_root};
+use httpvet_tests::{httpvet_bin, repo_root, Scratch};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -21,11 +21,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("httpvet-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(name: &str) -> Scratch {
+    Scratch::new(&format!("cli-{name}"))
 }
 
 const BUGGY: &str = "package main\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n";
@@ -673,7 +670,7 @@ fn a_file_named_alone_is_checked_against_its_package() {
     let parent = dir.parent().unwrap();
     let name = dir.file_name().unwrap().to_str().unwrap();
     for (args, at) in [
-        (vec!["check".to_string(), "a.go".to_string()], dir.as_path()),
+        (vec!["check".to_string(), "a.go".to_string()], &*dir),
         (vec!["check".to_string(), format!("{name}/a.go")], parent),
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

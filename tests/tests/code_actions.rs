@@ -3,7 +3,7 @@
 //! publish; `source.fixAll.httpvet` applies every preferred safe fix.
 
 use httpvet_tests::lsp_client::{file_uri, Client};
-use httpvet_tests::{go_tool, run_ok};
+use httpvet_tests::{go_tool, run_ok, Scratch};
 use serde_json::{json, Value};
 
 /// Applies LSP text edits (UTF-8 positions) to `text`.
@@ -72,7 +72,7 @@ const CASES: &[(&str, &str)] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_rules_quick_fix_removes_its_diagnostic() {
-    let dir = std::env::temp_dir().join(format!("httpvet-actions-{}", std::process::id()));
+    let dir = Scratch::new("actions");
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
     let mut seen = Vec::new();
@@ -108,13 +108,11 @@ async fn each_rules_quick_fix_removes_its_diagnostic() {
     let gofmt = run_ok(go_tool("gofmt").arg("-l").arg(&dir));
     assert!(gofmt.trim().is_empty(), "not gofmt-clean:\n{gofmt}");
     run_ok(go_tool("go").args(["vet", "./..."]).current_dir(&dir));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fix_all_applies_every_preferred_safe_fix() {
-    let dir = std::env::temp_dir().join(format!("httpvet-fixall-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("fixall");
     let uri = file_uri(&dir.join("p.go"));
     let text = CASES[2].1.to_string() + "\nfunc g(ctx context.Context) int {\n\tch := make(chan int)\n\tgo func() { ch <- 2 }()\n\tselect {\n\tcase v := <-ch:\n\t\treturn v\n\tcase <-ctx.Done():\n\t\treturn 0\n\t}\n}\n";
     let mut c = Client::in_process();
@@ -139,9 +137,7 @@ async fn fix_all_applies_every_preferred_safe_fix() {
 /// the mutex beside it, in that file, and guards the write in this one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fix_may_edit_a_sibling_file() {
-    let dir = std::env::temp_dir().join(format!("httpvet-sibling-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("sibling");
     let state = "package p\n\nvar hits = map[string]int{}\n";
     std::fs::write(dir.join("state.go"), state).unwrap();
     let text = "package p\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n";
@@ -183,5 +179,4 @@ async fn a_fix_may_edit_a_sibling_file() {
     let gofmt = run_ok(go_tool("gofmt").arg("-l").arg(&dir));
     assert!(gofmt.trim().is_empty(), "{gofmt}");
     c.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

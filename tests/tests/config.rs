@@ -4,15 +4,15 @@
 use httpvet::config::{find, Config};
 use httpvet_tests::httpvet_bin;
 use httpvet_tests::lsp_client::{file_uri, Client};
+use httpvet_tests::Scratch;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const BUGGY: &str = "package shop\n\nimport (\n\t\"context\"\n\t\"net/http\"\n)\n\nvar hits = map[string]int{}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n\nfunc stop(srv *http.Server) {\n\tsrv.Shutdown(context.Background())\n}\n";
 
-fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("httpvet-config-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+fn tree(name: &str, files: &[(&str, &str)]) -> Scratch {
+    let dir = Scratch::new(&format!("config-{name}"));
     for (path, text) in files {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

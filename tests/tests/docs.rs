@@ -93,8 +93,7 @@ fn no_address_without_a_repository() {
         httpvet::links::repository().is_none(),
         "set only at release"
     );
-    let dir = std::env::temp_dir().join(format!("httpvet-links-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = httpvet_tests::Scratch::new("links");
     std::fs::write(
         dir.join("a.go"),
         "package main\n\nimport \"net/http\"\n\nvar hits = map[string]int{}\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n",

@@ -3,7 +3,7 @@
 //! the Helix snippet's shape. The VS Code test lives in
 //! `editors/vscode/e2e/` (it needs a browser); `.ci/run` runs it.
 
-use httpvet_tests::{httpvet_bin, repo_root, run_ok};
+use httpvet_tests::{httpvet_bin, repo_root, run_ok, Scratch};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -62,8 +62,7 @@ fn neovim_diagnostic_and_code_action() {
         .unwrap_or_else(|| panic!("unexpected `nvim --version`: {version}"));
     assert!(minor >= 11, "Neovim 0.11+ is required, found {version}");
 
-    let tmp = std::env::temp_dir().join(format!("httpvet-nvim-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    let tmp = Scratch::new("nvim");
     let ws = tmp.join("ws");
     copy_dir(&repo_root().join("editors/testdata/quickfix"), &ws);
     let home = tmp.join("home");
@@ -95,7 +94,6 @@ fn neovim_diagnostic_and_code_action() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let _ = std::fs::remove_dir_all(&tmp);
     assert!(
         out.status.success(),
         "Neovim end-to-end test failed:\n{text}"

@@ -3,7 +3,7 @@
 //! stays gofmt-clean and vet-clean and the module builds, and at least 90% of
 //! the findings are cleared. Prints what it measured.
 
-use httpvet_tests::{go_test_race, go_tool, httpvet_bin, repo_root, run_ok};
+use httpvet_tests::{go_test_race, go_tool, httpvet_bin, repo_root, run_ok, Scratch};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -48,8 +48,7 @@ fn check_fix_clears_most_findings_and_keeps_code_building() {
         .collect();
     modules.sort();
     modules.push(repo_root().join("examples/bookshop"));
-    let work = std::env::temp_dir().join(format!("httpvet-corpus-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
+    let work = Scratch::new("corpus");
     let (mut total_before, mut total_after) = (0, 0);
     for m in &modules {
         let name = m.file_name().unwrap().to_string_lossy().into_owned();
@@ -95,7 +94,6 @@ fn check_fix_clears_most_findings_and_keeps_code_building() {
     let cleared = 100.0 * (total_before - total_after) as f64 / total_before as f64;
     println!("corpus: {total_before} findings, {total_after} left: {cleared:.1}% cleared");
     assert!(cleared >= 90.0, "only {cleared:.1}% cleared");
-    let _ = std::fs::remove_dir_all(&work);
 }
 
 /// `check --fix` on every package of the Go tree (`$(go env GOROOT)/src`)
@@ -126,8 +124,7 @@ fn check_fix_on_the_go_tree_keeps_it_vet_clean() {
     dirs.sort();
     dirs.dedup();
     assert!(!dirs.is_empty(), "the Go tree has findings; none were read");
-    let work = std::env::temp_dir().join(format!("httpvet-goroot-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
+    let work = Scratch::new("goroot");
     for d in &dirs {
         let rel = d.strip_prefix(&src).unwrap();
         std::fs::create_dir_all(work.join(rel)).unwrap();
@@ -191,5 +188,4 @@ fn check_fix_on_the_go_tree_keeps_it_vet_clean() {
         packages.len()
     );
     assert!(after < before);
-    let _ = std::fs::remove_dir_all(&work);
 }

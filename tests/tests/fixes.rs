@@ -5,7 +5,7 @@
 use httpvet::cli::{check_paths, fix_in_place, fixed_text};
 use httpvet::engine::Settings;
 use httpvet::fix::apply_to_files;
-use httpvet_tests::{copy_go_mod, fixtures, go_files, go_tool, run_ok};
+use httpvet_tests::{copy_go_mod, fixtures, go_files, go_tool, run_ok, Scratch};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -30,9 +30,7 @@ fn counts(dir: &Path) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
 #[test]
 fn preferred_fixes_match_goldens_and_build() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let work = std::env::temp_dir().join(format!("httpvet-fixes-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).unwrap();
+    let work = Scratch::new("fixes");
     copy_go_mod(&work);
     let mut fixed_any = 0;
     for pkg in PACKAGES {
@@ -91,9 +89,7 @@ fn preferred_fixes_match_goldens_and_build() {
 #[test]
 fn alternative_fixes_match_goldens_and_build() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let work = std::env::temp_dir().join(format!("httpvet-alt-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).unwrap();
+    let work = Scratch::new("alt");
     copy_go_mod(&work);
     let mut applied_any = 0;
     for pkg in PACKAGES {
@@ -154,7 +150,6 @@ fn alternative_fixes_match_goldens_and_build() {
     assert!(gofmt.trim().is_empty(), "not gofmt-clean:\n{gofmt}");
     run_ok(go_tool("go").args(["vet", "./..."]).current_dir(&work));
     run_ok(go_tool("go").args(["build", "./..."]).current_dir(&work));
-    let _ = std::fs::remove_dir_all(&work);
 }
 
 /// A fix never reaches for an API newer than the module's `go` line: HV006's
@@ -166,12 +161,7 @@ fn fixes_respect_the_modules_go_version() {
         ("1.20", "context.Background()", "WithoutCancel"),
         ("1.22", "context.WithoutCancel(", "context.Background()"),
     ] {
-        let work = std::env::temp_dir().join(format!(
-            "httpvet-goversion-{}-{version}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&work);
-        std::fs::create_dir_all(&work).unwrap();
+        let work = Scratch::new(&format!("goversion-{version}"));
         std::fs::write(
             work.join("go.mod"),
             format!("module example.com/v\n\ngo {version}\n"),
@@ -180,7 +170,7 @@ fn fixes_respect_the_modules_go_version() {
         for f in ["hv006.go", "state.go"] {
             std::fs::copy(fixtures().join("hv006").join(f), work.join(f)).unwrap();
         }
-        let run = check_paths(std::slice::from_ref(&work), &Settings::default()).unwrap();
+        let run = check_paths(&[work.to_path_buf()], &Settings::default()).unwrap();
         let file = work.join("hv006.go");
         let text = std::fs::read_to_string(&file).unwrap();
         let fixes = run.fixes_in(&file.to_string_lossy(), false);
@@ -193,6 +183,5 @@ fn fixes_respect_the_modules_go_version() {
         );
         std::fs::write(&file, new).unwrap();
         run_ok(go_tool("go").args(["vet", "."]).current_dir(&work));
-        let _ = std::fs::remove_dir_all(&work);
     }
 }

@@ -3,7 +3,6 @@
 //! `tests/sarif/package.json`; installed from npm on first use).
 
 use httpvet_tests::{httpvet_bin, repo_root, run_ok};
-use std::path::PathBuf;
 use std::process::Command;
 
 fn output(format: &str) -> String {
@@ -86,7 +85,8 @@ fn sarif_snapshot_and_validator() {
                 .current_dir(&dir),
         );
     }
-    let file: PathBuf = std::env::temp_dir().join(format!("httpvet-{}.sarif", std::process::id()));
+    let dir = httpvet_tests::Scratch::new("sarif");
+    let file = dir.join("httpvet.sarif");
     std::fs::write(&file, &got).unwrap();
     let out = run_ok(Command::new(&tool).arg("validate").arg(&file));
     let errors: Vec<&str> = out

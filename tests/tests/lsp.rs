@@ -2,22 +2,19 @@
 //! in-process over an in-memory pipe, and once the built binary over stdio.
 
 use httpvet_tests::lsp_client::{file_uri, Client};
+use httpvet_tests::Scratch;
 use serde_json::{json, Value};
-use std::path::PathBuf;
 
 const HANDLER: &str = "package shop\n\nimport \"net/http\"\n\nfunc count(w http.ResponseWriter, r *http.Request) {\n\thits[r.URL.Path]++\n}\n";
 const STATE: &str = "package shop\n\nvar hits = map[string]int{}\n";
 
-fn workspace(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("httpvet-lsp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn workspace(name: &str) -> Scratch {
+    Scratch::new(&format!("lsp-{name}"))
 }
 
 /// A workspace with the map in `state.go`, and the URI of `count.go`
 /// beside it, where the tests open `HANDLER`.
-fn shop(name: &str) -> (PathBuf, String) {
+fn shop(name: &str) -> (Scratch, String) {
     let dir = workspace(name);
     std::fs::write(dir.join("state.go"), STATE).unwrap();
     let uri = file_uri(&dir.join("count.go"));
@@ -36,7 +33,7 @@ fn codes(diags: &[Value]) -> Vec<String> {
 /// finding is otherwise the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn related_information_only_when_the_client_takes_it() {
-    let (dir, uri) = shop("related");
+    let (_dir, uri) = shop("related");
     let mut c = Client::in_process();
     c.request(
         "initialize",
@@ -53,12 +50,11 @@ async fn related_information_only_when_the_client_takes_it() {
         json!({"line": 5, "character": 1})
     );
     c.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_change_close() {
-    let (_, uri) = shop("occ");
+    let (_dir, uri) = shop("occ");
     let mut c = Client::in_process();
     let init = c.initialize(true, Value::Null).await;
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
@@ -200,7 +196,7 @@ async fn watched_files_recheck_the_open_files_of_the_package() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_from_initialization_and_configuration() {
-    let (_, uri) = shop("settings");
+    let (_dir, uri) = shop("settings");
     let mut c = Client::in_process();
     c.initialize(true, json!({"ignore": ["unsynchronized-map-write"]}))
         .await;
@@ -230,7 +226,7 @@ async fn settings_from_initialization_and_configuration() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suppression_comments_work_in_the_editor() {
-    let (_, uri) = shop("suppress");
+    let (_dir, uri) = shop("suppress");
     let text = HANDLER.replace("]++\n", "]++ //httpvet:ignore HV007 single writer\n");
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
@@ -241,7 +237,7 @@ async fn suppression_comments_work_in_the_editor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hover_explains_the_rule() {
-    let (_, uri) = shop("hover");
+    let (_dir, uri) = shop("hover");
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
     c.open(&uri, HANDLER, 1).await;
@@ -321,7 +317,7 @@ async fn bad_input_gets_errors_and_the_server_stays_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ordering_stress_last_publish_is_last_version() {
-    let (_, uri) = shop("stress");
+    let (_dir, uri) = shop("stress");
     let mut c = Client::in_process();
     c.initialize(true, Value::Null).await;
     c.open(&uri, HANDLER, 1).await;
@@ -373,7 +369,7 @@ async fn ordering_stress_last_publish_is_last_version() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_over_stdio() {
-    let (_, uri) = shop("stdio");
+    let (_dir, uri) = shop("stdio");
     let mut c = Client::spawn_binary(&httpvet_tests::httpvet_bin!());
     let init = c.initialize(false, Value::Null).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "httpvet");

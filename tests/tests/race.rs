@@ -6,7 +6,7 @@
 //! client never sees closed) and the package passes once its files are
 //! replaced by their golden (fixed) versions.
 
-use httpvet_tests::{copy_go_mod, fixtures, go_files, go_test_race};
+use httpvet_tests::{copy_go_mod, fixtures, go_files, go_test_race, Scratch};
 use std::path::Path;
 
 /// (package, test, what the failure must say)
@@ -55,8 +55,7 @@ fn copy_package(pkg: &str, to: &Path, fixed: bool) {
 
 #[test]
 fn race_detector_fails_before_and_passes_after_the_fix() {
-    let work = std::env::temp_dir().join(format!("httpvet-race-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
+    let work = Scratch::new("race");
     let (before, after) = (work.join("before"), work.join("after"));
     let mut packages: Vec<&str> = PROOFS.iter().map(|p| p.0).collect();
     packages.dedup();
@@ -91,6 +90,5 @@ fn race_detector_fails_before_and_passes_after_the_fix() {
             "the fixed packages should pass go test -race:\n{out}"
         ));
     }
-    let _ = std::fs::remove_dir_all(&work);
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

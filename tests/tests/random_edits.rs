@@ -7,6 +7,7 @@ use httpvet::document::{Change, Document};
 use httpvet::engine::{check_source, Settings};
 use httpvet::position::Encoding;
 use httpvet_tests::lsp_client::{file_uri, Client};
+use httpvet_tests::Scratch;
 use serde_json::{json, Value};
 
 /// xorshift64*: deterministic, no dependency.
@@ -164,8 +165,7 @@ fn published(diags: &[Value]) -> Vec<(String, u32, u32)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_diagnostics_equal_a_fresh_check_after_random_edits() {
-    let dir = std::env::temp_dir().join(format!("httpvet-random-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("random");
     let mut rng = Rng(0xD1B54A32D192ED03);
     for (round, utf8) in [(0, false), (1, true)] {
         let enc = if utf8 {
@@ -229,8 +229,7 @@ async fn server_diagnostics_equal_a_fresh_check_after_random_edits() {
 /// edits arrive. The publishes equal a fresh check.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_inside_many_declarations_equals_a_fresh_check() {
-    let dir = std::env::temp_dir().join(format!("httpvet-typing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("typing");
     let path = dir.join("typing.go");
     let uri = file_uri(&path);
     let mut text =

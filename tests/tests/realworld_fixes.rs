@@ -13,7 +13,7 @@
 //! picks others; `HTTPVET_BIN` names the binary, as for the snapshot test.
 
 use httpvet_tests::realworld::{download, manifest};
-use httpvet_tests::{go_tool, httpvet_bin, output};
+use httpvet_tests::{go_tool, httpvet_bin, output, Scratch};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -322,8 +322,7 @@ fn fixes_on_the_realworld_corpus_build_and_vet() {
         .collect();
     assert!(!modules.is_empty(), "no module chosen");
     let dirs = download(&modules);
-    let work = std::env::temp_dir().join(format!("httpvet-rwfix-{}", std::process::id()));
-    std::fs::create_dir_all(&work).unwrap();
+    let work = Scratch::new("rwfix");
     let mut problems = Vec::new();
     for unsafe_ok in [false, true] {
         let mode = if unsafe_ok {
@@ -345,6 +344,5 @@ fn fixes_on_the_realworld_corpus_build_and_vet() {
         );
         problems.extend(t.problems.into_iter().map(|p| format!("[{mode}] {p}")));
     }
-    let _ = std::fs::remove_dir_all(&work);
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

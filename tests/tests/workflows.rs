@@ -4,7 +4,7 @@
 //! bundled example: the SARIF step succeeds with findings so that the
 //! upload runs, and the annotation step fails the job.
 
-use httpvet_tests::{go_tool, httpvet_bin, output, repo_root, run_ok};
+use httpvet_tests::{go_tool, httpvet_bin, output, repo_root, run_ok, Scratch};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -35,7 +35,7 @@ fn readme_job() -> String {
 
 #[test]
 fn every_workflow_passes_actionlint() {
-    let dir = std::env::temp_dir().join(format!("httpvet-workflows-{}", std::process::id()));
+    let dir = Scratch::new("workflows");
     let flows = dir.join(".github/workflows");
     std::fs::create_dir_all(&flows).unwrap();
     std::fs::write(flows.join("httpvet.yml"), readme_job()).unwrap();
@@ -63,8 +63,7 @@ fn the_readme_job_uploads_sarif_and_fails_on_findings() {
             .unwrap_or_else(|| panic!("no step with {needle}"));
         line.split_once("- run:").unwrap().1.trim().to_string()
     };
-    let dir = std::env::temp_dir().join(format!("httpvet-job-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("job");
     std::fs::create_dir_all(dir.join("target/release")).unwrap();
     std::fs::copy(httpvet_bin!(), dir.join("target/release/httpvet")).unwrap();
     let example = repo_root().join("examples/bookshop");
