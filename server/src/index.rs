@@ -1344,14 +1344,27 @@ impl<'s> PackageIndex<'s> {
                 let t = next(operand)?;
                 Some(normalise(&self.field_of_type(&t, name)?.type_text))
             }
-            TypeRef::Elem(of) => {
-                let t = next(of)?;
-                let t = match self.type_decl(&t) {
-                    Some(d) if d.underlying != "struct{…}" => d.underlying.clone(),
-                    _ => t,
-                };
-                element_type(&t).map(normalise)
+            TypeRef::Elem(of) => element_type(&self.underlying(next(of)?)).map(normalise),
+            TypeRef::First(of) => {
+                let t = self.underlying(next(of)?);
+                let t = t.trim();
+                let elem = element_type(t)?;
+                match t.starts_with("map[") {
+                    // A map's key: the text between `map[` and its `]`.
+                    true => Some(normalise(&t["map[".len()..t.len() - elem.len() - 1])),
+                    // A channel's element; a slice's or array's index is an int.
+                    false => (!t.starts_with('[')).then(|| normalise(elem)),
+                }
             }
+        }
+    }
+
+    /// The underlying type of package type `t` when it is not a struct
+    /// (`type queue chan *job` gives `chan *job`), else `t`.
+    fn underlying(&self, t: String) -> String {
+        match self.type_decl(&t) {
+            Some(d) if d.underlying != "struct{…}" => d.underlying.clone(),
+            _ => t,
         }
     }
 

@@ -35,6 +35,9 @@ pub enum TypeRef {
     Field(Box<TypeRef>, String),
     /// An element of a map, slice, array or channel of the inner type.
     Elem(Box<TypeRef>),
+    /// The first variable of a `range` over a value of the inner type: a
+    /// channel's element, a map's key (a slice's index is no named type).
+    First(Box<TypeRef>),
 }
 
 /// Type text as it is compared: spaces and leading `*` dropped, type
@@ -120,6 +123,9 @@ fn of(expr: Node, src: &str, imports: &Imports, depth: usize) -> Option<TypeRef>
                 Some(Decl::Elem(v)) => {
                     Some(TypeRef::Elem(Box::new(of(v, src, imports, depth + 1)?)))
                 }
+                Some(Decl::First(v)) => {
+                    Some(TypeRef::First(Box::new(of(v, src, imports, depth + 1)?)))
+                }
                 Some(Decl::Unknown) => None,
                 None if imports.path_of(name).is_some() || name == "_" => None,
                 None => Some(TypeRef::Var(name.to_string())),
@@ -141,6 +147,13 @@ fn of(expr: Node, src: &str, imports: &Imports, depth: usize) -> Option<TypeRef>
             match op {
                 // Pointers are normalised away: `&v` and `*p` have v's and p's type.
                 Some("&" | "*") => of(e.field("operand")?, src, imports, depth + 1),
+                // `<-ch`: the channel's element.
+                Some("<-") => Some(TypeRef::Elem(Box::new(of(
+                    e.field("operand")?,
+                    src,
+                    imports,
+                    depth + 1,
+                )?))),
                 _ => None,
             }
         }
@@ -235,6 +248,9 @@ enum Decl<'t> {
     Value(Node<'t>),
     /// An element of this expression (`for _, v := range xs`).
     Elem(Node<'t>),
+    /// The first variable of a range over this expression (`for v := range
+    /// ch`, `for k := range m`).
+    First(Node<'t>),
     /// Declared, with a type the syntax does not tell.
     Unknown,
 }
@@ -494,6 +510,7 @@ fn declares<'t>(n: Node<'t>, name: &str, from: usize, src: &str) -> Option<Decl<
             }
         }
         "range_clause" => match (i, n.field("right")) {
+            (0, Some(xs)) => Decl::First(xs),
             (1, Some(xs)) => Decl::Elem(xs),
             _ => Decl::Unknown,
         },
@@ -620,6 +637,26 @@ func f(s *S, xs []*T, m map[string]*U) {
         );
         assert_eq!(at(src, "os.Stdout"), None);
         assert_eq!(at(src, "g"), Some(TypeRef::Var("g".into())));
+    }
+
+    /// A range over a channel gives its element, over a map its key (told
+    /// apart when the ranged type is resolved); `<-ch` gives the element.
+    #[test]
+    fn ranges_and_receives() {
+        let src = r#"package p
+func f(ch chan *T, m map[K]*U) {
+	for v := range ch {
+		w := <-ch
+		for k := range m {
+			use(v, w, k) // here
+		}
+	}
+}
+"#;
+        let named = |t: &str| Box::new(TypeRef::Named(t.into()));
+        assert_eq!(at(src, "v"), Some(TypeRef::First(named("chan *T"))));
+        assert_eq!(at(src, "w"), Some(TypeRef::Elem(named("chan *T"))));
+        assert_eq!(at(src, "k"), Some(TypeRef::First(named("map[K]*U"))));
     }
 
     #[test]
