@@ -32,6 +32,12 @@ guards no write. (RULES.md counts `RLock` as holding the lock; for a write
 it does not exclude anything.) That finding has no automatic fix: the write
 needs `mu.Lock()`, and another mutex would not exclude the readers.
 
+A map field of a local that holds a value reached from the receiver or a
+package variable, through fields, indexes and ranges, is shared the same
+way: `for _, sh := range s.shards { sh.items[k] = v }`, `sh :=
+s.byName[name]`. Those findings have no automatic fix: which of the value's
+locks guards the map is for the reader to say.
+
 ## Why is this bad?
 Handlers run concurrently, one goroutine per request. Go maps are not safe
 for concurrent writes: the runtime aborts the whole process with
@@ -374,10 +380,14 @@ fn shared_map(cx: &Context, h: &Handler, target: Node, per_request: &PerRequest)
             {
                 return None;
             }
+            let local = cx.is_local(target, root);
+            if local && !on_receiver {
+                return reached_map(cx, h, operand, field, per_request);
+            }
             let decl = if on_receiver {
                 // Its own field or one promoted from an embedded struct.
                 cx.index.field_of_type(&r_type(h), field)
-            } else if !cx.is_local(target, root) && cx.index.var(root).is_some() {
+            } else if cx.index.var(root).is_some() {
                 cx.index.any_field(field, |k| *k == Kind::Map)
             } else {
                 None
@@ -394,6 +404,73 @@ fn shared_map(cx: &Context, h: &Handler, target: Node, per_request: &PerRequest)
         }
         _ => None,
     }
+}
+
+/// A map field of a local that holds a value reached from the handler's
+/// receiver or a package variable, through fields, indexes and ranges
+/// (`for _, sh := range s.shards { sh.m[k] = v }`, `sh := s.byName[k]`):
+/// every request reaches the same value. Keyed by the local's type and the
+/// field, as a receiver's field is; no fix (which lock guards it is for the
+/// reader to say).
+fn reached_map(
+    cx: &Context,
+    h: &Handler,
+    local: Node,
+    field: &str,
+    per_request: &PerRequest,
+) -> Option<Shared> {
+    /// Locals holding locals: a few deep.
+    const DEPTH: usize = 4;
+    let mut at = local;
+    // Whether the value is reached from the receiver (else from a package
+    // variable).
+    let mut from_receiver = None;
+    for _ in 0..DEPTH {
+        let mut e = crate::syntax::typeref::reached_from(at, cx.src)?;
+        loop {
+            match e.kind_name() {
+                "selector_expression" | "index_expression" => e = unparen(e.field("operand")?),
+                "unary_expression"
+                    if matches!(e.field("operator").map(|o| cx.text(o)), Some("&" | "*")) =>
+                {
+                    e = unparen(e.field("operand")?)
+                }
+                "identifier" => break,
+                _ => return None,
+            }
+        }
+        let name = cx.text(e);
+        if is_receiver(h, name, cx) {
+            from_receiver = Some(true);
+            break;
+        }
+        if !cx.is_local(e, name) {
+            cx.index.var(name)?;
+            from_receiver = Some(false);
+            break;
+        }
+        at = e;
+    }
+    // As for the receiver's own maps: not one made per request, nor a test
+    // double's handler literal recording what it was sent.
+    if from_receiver? {
+        let test_literal = h.func.kind_name() == "func_literal"
+            && crate::engine::is_test_code(cx.file, cx.imports);
+        if test_literal || per_request_type(cx, per_request, &r_type(h)) {
+            return None;
+        }
+    }
+    let ty = cx.type_of(local)?;
+    if per_request_type(cx, per_request, &ty) {
+        return None;
+    }
+    let decl = cx.index.field_of_type(&ty, field)?;
+    (decl.kind == Kind::Map).then(|| Shared {
+        name: format!("{}.{field}", cx.text(local)),
+        key: format!("{}.{field}", decl.type_name),
+        decl: Some(decl.location.clone()),
+        field: None,
+    })
 }
 
 fn is_receiver(h: &Handler, root: &str, cx: &Context) -> bool {

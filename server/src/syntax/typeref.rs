@@ -216,6 +216,20 @@ pub fn initial_value<'t>(expr: Node<'t>, src: &str) -> Option<Node<'t>> {
     }
 }
 
+/// The expression whose value, or one of whose elements, the local `expr`
+/// (an identifier) holds: `v := x.f[k]` gives `x.f[k]`, `for _, v := range
+/// x.items` and `for v := range x.queue` give `x.items` and `x.queue`.
+pub fn reached_from<'t>(expr: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let e = unparen(expr);
+    if e.kind_name() != "identifier" {
+        return None;
+    }
+    match local(e, text(e, src), src)? {
+        Decl::Value(v) | Decl::Elem(v) | Decl::First(v) => Some(unparen(v)),
+        _ => None,
+    }
+}
+
 /// True when `expr` is a parameter or receiver passed by value (declared
 /// with a type that is not a pointer, map, slice, channel, function or
 /// interface of another package): the function reads its own copy.
