@@ -32,7 +32,8 @@ returns to any caller), its receiver's fields in a method that sets a
 value up in place (`init`, `Init`, `initWindow`: `func (q *quota)
 init(n int32) { q.left = n }`, `initialize`), the value a functional option is
 handed (`return func(s *Server) { s.next = n }`: the constructor applies
-it before the value is shared), and a function filling in a value it just made (`g := &gauge{}; g.value = n`, entries of
+it before the value is shared), and a function filling in a value it just made (`g := &gauge{}; g.value = n`, and
+the fields of a struct it holds by value, `g.stats.n = 0`; entries of
 its own maps too, in loops that only reach into its fields, or in a branch
 whose condition does not name it: `if c.Max > 0 { g.value = c.Max }`) before
 anything could share it: it is not yet passed on, captured by a function
@@ -710,10 +711,13 @@ fn plain_access<'a>(
             {
                 return None;
             }
+            // `s.stats.hits`, with `stats` a struct held by value: part of
+            // `s`, made, set up or waited for with it.
+            let owner = value_owner(cx, operand);
             if own_copy(cx, operand)
-                || fresh(cx, operand, n, locked)
-                || initialises(cx, operand, n)
-                || waited_for_own(cx, operand, n, locked)
+                || fresh(cx, owner, n, locked)
+                || initialises(cx, owner, n)
+                || waited_for_own(cx, owner, n, locked)
             {
                 return None;
             }
@@ -786,6 +790,27 @@ fn plain_access<'a>(
         )
     });
     Some(d)
+}
+
+/// The variable whose memory holds `operand`: through the fields that hold
+/// a struct of the package by value (`s.stats` gives `s`), not through a
+/// pointer, map, slice or any other reference.
+fn value_owner<'a>(cx: &Context<'a>, operand: Node<'a>) -> Node<'a> {
+    let mut at = unparen(operand);
+    while at.kind_name() == "selector_expression" {
+        let by_value = cx.field_decl(at).is_some_and(|d| {
+            !d.type_text.trim_start().starts_with('*')
+                && cx
+                    .index
+                    .type_decl(&crate::syntax::typeref::normalise(&d.type_text))
+                    .is_some_and(|t| t.underlying == "struct{…}")
+        });
+        match at.field("operand") {
+            Some(o) if by_value => at = unparen(o),
+            _ => break,
+        }
+    }
+    at
 }
 
 /// True when `n`, an access to a field of `operand`, sets up the receiver
