@@ -742,6 +742,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // Or `if !authorized(w, r) { http.Error(…) }`: its result chose
             // the branch it answered on.
             let helper = Call::of(first)
+                .filter(|_| fix.is_none())
                 .filter(|c| writer_call(c, cx.src, cx.imports, &status.writers).is_none())
                 .filter(|_| failed || in_condition_of(second, first))
                 .map(|c| super::snippet(cx.text(c.function)));
