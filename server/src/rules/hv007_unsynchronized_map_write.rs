@@ -368,16 +368,7 @@ fn shared_map(cx: &Context, h: &Handler, target: Node, per_request: &PerRequest)
             }
             let root = cx.text(operand);
             let on_receiver = is_receiver(h, root, cx);
-            if on_receiver && per_request_type(cx, per_request, &r_type(h)) {
-                return None;
-            }
-            // A handler literal a method of a test double builds, writing
-            // the double's own map (`m.calls[r.URL.Path]++`): a fake server
-            // recording what it was sent, as a captured map above.
-            if on_receiver
-                && h.func.kind_name() == "func_literal"
-                && crate::engine::is_test_code(cx.file, cx.imports)
-            {
+            if on_receiver && !receiver_shared(cx, h, per_request) {
                 return None;
             }
             let local = cx.is_local(target, root);
@@ -426,18 +417,19 @@ fn reached_map(
     // variable).
     let mut from_receiver = None;
     for _ in 0..DEPTH {
-        let mut e = crate::syntax::typeref::reached_from(at, cx.src)?;
-        loop {
-            match e.kind_name() {
-                "selector_expression" | "index_expression" => e = unparen(e.field("operand")?),
-                "unary_expression"
-                    if matches!(e.field("operator").map(|o| cx.text(o)), Some("&" | "*")) =>
-                {
-                    e = unparen(e.field("operand")?)
-                }
-                "identifier" => break,
-                _ => return None,
-            }
+        let from = crate::syntax::typeref::reached_from(at, cx.src)?;
+        let e = crate::syntax::root_ident(from)?;
+        // A value received from a channel (`b := <-s.pool`) is handed
+        // over, not shared.
+        let received = std::iter::successors(Some(e), |n| n.up())
+            .take_while(|n| n.id() != from.id())
+            .chain([from])
+            .any(|n| {
+                n.kind_name() == "unary_expression"
+                    && n.field("operator").is_some_and(|o| cx.text(o) == "<-")
+            });
+        if received {
+            return None;
         }
         let name = cx.text(e);
         if is_receiver(h, name, cx) {
@@ -451,14 +443,8 @@ fn reached_map(
         }
         at = e;
     }
-    // As for the receiver's own maps: not one made per request, nor a test
-    // double's handler literal recording what it was sent.
-    if from_receiver? {
-        let test_literal = h.func.kind_name() == "func_literal"
-            && crate::engine::is_test_code(cx.file, cx.imports);
-        if test_literal || per_request_type(cx, per_request, &r_type(h)) {
-            return None;
-        }
+    if from_receiver? && !receiver_shared(cx, h, per_request) {
+        return None;
     }
     let ty = cx.type_of(local)?;
     if per_request_type(cx, per_request, &ty) {
@@ -471,6 +457,17 @@ fn reached_map(
         decl: Some(decl.location.clone()),
         field: None,
     })
+}
+
+/// Whether what the handler reaches through its receiver is shared by
+/// every request: not when the receiver's type is made per request, nor in
+/// a handler literal a method of a test double builds, writing the
+/// double's own maps (`m.calls[r.URL.Path]++`): a fake server recording
+/// what it was sent, as a captured map is.
+fn receiver_shared(cx: &Context, h: &Handler, per_request: &PerRequest) -> bool {
+    let test_literal =
+        h.func.kind_name() == "func_literal" && crate::engine::is_test_code(cx.file, cx.imports);
+    !test_literal && !per_request_type(cx, per_request, &r_type(h))
 }
 
 fn is_receiver(h: &Handler, root: &str, cx: &Context) -> bool {

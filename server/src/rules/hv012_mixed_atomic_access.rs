@@ -714,7 +714,7 @@ fn plain_access<'a>(
             // `s.stats.hits`, with `stats` a struct held by value: part of
             // `s`, made, set up or waited for with it.
             let owner = value_owner(cx, operand);
-            if own_copy(cx, operand)
+            if own_copy(cx, owner)
                 || fresh(cx, owner, n, locked)
                 || initialises(cx, owner, n)
                 || waited_for_own(cx, owner, n, locked)
@@ -1211,23 +1211,13 @@ fn merge_source(cx: &Context, n: Node) -> bool {
         .is_some_and(|from| from.id() == n.id())
 }
 
-/// True when `operand` is a struct the function holds by value: a value
-/// parameter or receiver, a local copy ([`copied_local`]), or a non-pointer
-/// field of one. Its fields are the function's own copy, which no other
-/// goroutine updates.
-fn own_copy(cx: &Context, operand: Node) -> bool {
-    let operand = unparen(operand);
-    match operand.kind_name() {
-        "identifier" => {
-            crate::syntax::typeref::is_value_parameter(operand, cx.src) || copied_local(cx, operand)
-        }
-        "selector_expression" => {
-            cx.field_decl(operand)
-                .is_some_and(|d| !d.type_text.starts_with('*'))
-                && operand.field("operand").is_some_and(|o| own_copy(cx, o))
-        }
-        _ => false,
-    }
+/// True when `owner` (see [`value_owner`]: a field held by value is part of
+/// it) is a struct the function holds by value: a value parameter or
+/// receiver, or a local copy ([`copied_local`]). Its fields are the
+/// function's own copy, which no other goroutine updates.
+fn own_copy(cx: &Context, owner: Node) -> bool {
+    owner.kind_name() == "identifier"
+        && (crate::syntax::typeref::is_value_parameter(owner, cx.src) || copied_local(cx, owner))
 }
 
 /// True when the local `name` holds a struct copied by value from a call of
