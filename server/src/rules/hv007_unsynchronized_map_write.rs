@@ -426,7 +426,7 @@ fn reached_map(
             .chain([from])
             .any(|n| {
                 n.kind_name() == "unary_expression"
-                    && n.field("operator").is_some_and(|o| cx.text(o) == "<-")
+                    && crate::syntax::goroutines::received_channel(n, cx.src).is_some()
             });
         if received {
             return None;

@@ -800,10 +800,7 @@ fn value_owner<'a>(cx: &Context<'a>, operand: Node<'a>) -> Node<'a> {
     while at.kind_name() == "selector_expression" {
         let by_value = cx.field_decl(at).is_some_and(|d| {
             !d.type_text.trim_start().starts_with('*')
-                && cx
-                    .index
-                    .type_decl(&crate::syntax::typeref::normalise(&d.type_text))
-                    .is_some_and(|t| t.underlying == "struct{…}")
+                && package_struct(cx, &crate::syntax::typeref::normalise(&d.type_text))
         });
         match at.field("operand") {
             Some(o) if by_value => at = unparen(o),
@@ -1220,6 +1217,13 @@ fn own_copy(cx: &Context, owner: Node) -> bool {
         && (crate::syntax::typeref::is_value_parameter(owner, cx.src) || copied_local(cx, owner))
 }
 
+/// True when `t` names a struct type the package declares.
+fn package_struct(cx: &Context, t: &str) -> bool {
+    cx.index
+        .type_decl(t)
+        .is_some_and(|d| d.underlying == "struct{…}")
+}
+
 /// True when the local `name` holds a struct copied by value from a call of
 /// the package that returns one (`u := c.snapshot()`, where `snapshot`
 /// returns a `Counts`, not a `*Counts`), or from a map or slice of such
@@ -1230,18 +1234,13 @@ fn copied_local(cx: &Context, name: Node) -> bool {
     let Some(value) = crate::syntax::typeref::initial_value(name, cx.src) else {
         return false;
     };
-    let is_struct = |t: &str| {
-        cx.index
-            .type_decl(t)
-            .is_some_and(|d| d.underlying == "struct{…}")
-    };
     let by_value = match value.kind_name() {
         "call_expression" => {
             value
                 .field("function")
                 .and_then(|f| cx.callee(f))
                 .is_some_and(|f| f.result_by_value)
-                && cx.type_of(value).is_some_and(|t| is_struct(&t))
+                && cx.type_of(value).is_some_and(|t| package_struct(cx, &t))
         }
         // `s, ok := stats[bucket]` from a `map[string]Stats`: a copy.
         "index_expression" => {
@@ -1252,7 +1251,8 @@ fn copied_local(cx: &Context, name: Node) -> bool {
                 Some(crate::syntax::typeref::TypeRef::Named(t)) => {
                     crate::syntax::typeref::element_type(&t).is_some_and(|e| {
                         let e = e.trim();
-                        !e.starts_with('*') && is_struct(&crate::syntax::typeref::normalise(e))
+                        !e.starts_with('*')
+                            && package_struct(cx, &crate::syntax::typeref::normalise(e))
                     })
                 }
                 _ => false,
