@@ -10,8 +10,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 const PACKAGES: &[&str] = &[
-    "hv001", "hv002", "hv003", "hv004", "hv005", "hv006", "hv007", "hv008", "hv009", "hv010",
-    "hv011", "hv012",
+    "hv001",
+    "hv002",
+    "hv003",
+    "hv004",
+    "hv005",
+    "hv006",
+    "hv007",
+    "hv008",
+    "hv009",
+    "hv010",
+    "hv011",
+    "hv012",
+    "mainpkg/tally",
+    "mainpkg/waiter",
 ];
 
 fn counts(dir: &Path) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {

@@ -15,6 +15,9 @@ fn hv002_request_without_context() {
 #[test]
 fn hv003_abandoned_unbuffered_send() {
     check_fixture("hv003");
+    // A `main` package: a sender blocked when `main` returns ends with the
+    // process.
+    check_fixture("mainpkg/waiter");
 }
 
 #[test]

@@ -103,6 +103,16 @@ There the rule reports only when the package's tests check for leaked
 goroutines: a file of the package imports `go.uber.org/goleak` or
 `github.com/fortytw2/leaktest`, so the leak fails the tests.
 
+A way out that returns from the program's `main` (a `return` in `main`
+of package `main`, or its end) ends the process, and the blocked sender
+with it. A sender that sends only when its server failed on its own (`if
+err := srv.Serve(ln); err != http.ErrServerClosed { errs <- err }`) is
+not left blocked by a way out that shuts a server down (`Shutdown`, in
+that `return`, deferred before it, or after the `select`): the serve call
+then returns `ErrServerClosed`, and nothing is sent. A way out that only
+waits for the server to start (`case <-time.After(…): return nil`) leaves
+it running, and a later failure blocks the sender.
+
 A loop that starts one goroutine per round and then, with nothing
 between that could leave the round, `select`s with every case receiving
 from the channel, in its communication or first thing in its body
@@ -977,9 +987,12 @@ fn check_make<'a>(
     left: &HashMap<(usize, usize), Vec<Node<'a>>>,
 ) -> Option<Diagnostic> {
     let (make, ch, func, body, senders) = (m.make, m.ch, m.func, m.body, &m.senders);
-    let outlived = senders.iter().enumerate().find(|(i, _)| {
+    let outlived = senders.iter().enumerate().find(|(i, (g, send))| {
         let left = left.get(&(make.id(), *i)).map_or(&[][..], |v| &v[..]);
-        !left.is_empty() && !abandoned_only_when_test_fails(cx, func, left)
+        !left.is_empty()
+            && !abandoned_only_when_test_fails(cx, func, left)
+            && !left.iter().all(|exit| ends_the_program(cx, func, *exit))
+            && !sent_only_until_shut_down(cx, g, *send, body, left)
     });
     let outlived = outlived.map(|(_, s)| s);
     let fixed = fixed_senders(cx, body, senders);
@@ -1130,6 +1143,71 @@ fn abandoned_only_when_test_fails(cx: &Context, func: Node, left: &[Node]) -> bo
         });
     }
     !calls.is_empty() && calls.iter().all(|c| fails_test_on(cx, *c, idx, when))
+}
+
+/// True when the way out `exit` of `func` (a `return`, or the end of its
+/// body) returns from the program's `main`: the process ends there, and a goroutine still blocked on its
+/// send ends with it.
+fn ends_the_program(cx: &Context, func: Node, exit: Node) -> bool {
+    let returns = match exit.kind_name() {
+        "return_statement" => enclosing_function(exit).map(|f| f.id()) == Some(func.id()),
+        // The end of the body.
+        _ => func.field("body").map(|b| b.id()) == Some(exit.id()),
+    };
+    returns
+        && func.kind_name() == "function_declaration"
+        && func.field("name").is_some_and(|n| cx.text(n) == "main")
+        && crate::index::package_name(cx.file) == "main"
+}
+
+/// True when the goroutine sends only when its server failed for a reason
+/// of its own (`if err := srv.Serve(ln); err != http.ErrServerClosed { errs
+/// <- err }`) and every way out of the function (`left`) shuts a server
+/// down, in that `return`, deferred before it, or after the goroutine
+/// started when the way out is the end of `body`: the serve call then
+/// returns `ErrServerClosed`, and nothing is sent. (A `Close` could be the
+/// listener's, which makes the serve call fail with an error of its own.)
+fn sent_only_until_shut_down(
+    cx: &Context,
+    g: &Start,
+    send: Node,
+    body: Node,
+    left: &[Node],
+) -> bool {
+    let guarded = send
+        .ancestors()
+        .take_while(|a| a.kind_name() != "func_literal")
+        .filter(|a| a.kind_name() == "if_statement")
+        .filter_map(|a| a.field("condition"))
+        .any(|c| {
+            let c = cx.text(c);
+            c.contains("ErrServerClosed") && (c.contains("!=") || c.contains("!errors.Is("))
+        });
+    if !guarded || left.len() > crate::syntax::goroutines::EXITS_KEPT {
+        return false;
+    }
+    let shuts = |n: Node| cx.text(n).contains(".Shutdown(");
+    let deferred_before = |at: usize| {
+        let mut found = false;
+        crate::syntax::visit_no_funcs(body, |n| {
+            if n.start_byte() >= at {
+                return Visit::Skip;
+            }
+            if n.kind_name() == "defer_statement" && shuts(n) {
+                found = true;
+                return Visit::Stop;
+            }
+            Visit::Descend
+        });
+        found
+    };
+    left.iter().all(|exit| match exit.kind_name() {
+        "return_statement" => shuts(*exit) || deferred_before(exit.start_byte()),
+        _ => {
+            deferred_before(body.end_byte())
+                || cx.src[g.stmt.end_byte()..body.end_byte()].contains(".Shutdown(")
+        }
+    })
 }
 
 /// True when the code around `call` fails the test when its result `idx`
