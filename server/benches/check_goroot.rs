@@ -41,7 +41,7 @@ fn main() {
         dir.display(),
         files.len(),
         bytes as f64 / 1e6,
-        rayon::current_num_threads()
+        httpvet::threads()
     );
 
     // Each side runs twice; the faster run counts (the machine is shared).

@@ -101,21 +101,21 @@ pub fn check_scope<'a>(
     // layouts never hold more than a batch's nodes per thread. Batches
     // are independent: a large file's are checked on all threads (the
     // layouts are per thread), their findings kept in file order.
-    use rayon::prelude::*;
     // A batch as large as many (one long function) is checked by two
     // threads at once, each taking the next rule not yet taken: otherwise
     // a file of one huge handler is checked on one thread, rule after
     // rule, while the others wait. Both read one layout of the batch (the
     // one the summary kept, or one made here first), and each derives what
     // its rules share.
-    let two_threads = rayon::current_num_threads() > 1;
+    // Asked only of a batch that large: asking starts rayon's threads.
+    let two_threads = || crate::threads() > 1;
     let mut kept = kept;
     type Job<'a> = (usize, Vec<tree_sitter::Node<'a>>, Rules, Kept);
     let jobs: Vec<Job<'a>> = crate::syntax::batches(scope)
         .enumerate()
         .flat_map(|(n, batch)| {
             let mine = kept.take(&batch);
-            match two_threads && crate::syntax::is_shared(&batch) {
+            match crate::syntax::is_shared(&batch) && two_threads() {
                 true => {
                     let shared = mine.completed(file.line_starts(), &batch);
                     let queue = Rules::Queue(Default::default());
@@ -134,10 +134,7 @@ pub fn check_scope<'a>(
         (n, check_batch(file, imports, index, settings, batch, rules))
     };
     type Checked = (usize, (Vec<(usize, Vec<Diagnostic>)>, Vec<String>));
-    let mut results: Vec<Checked> = match jobs.len() {
-        0 | 1 => jobs.into_iter().map(check).collect(),
-        _ => jobs.into_par_iter().map(check).collect(),
-    };
+    let mut results: Vec<Checked> = crate::map_in_parallel(jobs, check);
     // In file order, and within a batch in the order of the rules, however
     // its rules were shared out.
     let mut pieces: Vec<(usize, usize, Vec<Diagnostic>)> = Vec::new();
@@ -366,15 +363,10 @@ pub fn check_units(
         .into_iter()
         .map(|(k, v)| (k, PackageIndex::new(v)))
         .collect();
-    use rayon::prelude::*;
-    units
-        .par_iter()
-        .enumerate()
-        .map(|(i, u)| {
-            let index = &indexes[package_key(&u.summary)];
-            (i, u.check(index, settings))
-        })
-        .collect()
+    crate::map_in_parallel(units.iter().enumerate().collect(), |(i, u)| {
+        let index = &indexes[package_key(&u.summary)];
+        (i, u.check(index, settings))
+    })
 }
 
 /// Checks a single Go text on its own (a package of one file).

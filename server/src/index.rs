@@ -357,13 +357,15 @@ impl FileSummary {
     ) -> (FileSummary, Option<Kept>) {
         let package = package_name(file);
         let batches: Vec<Vec<Node>> = crate::syntax::batches(file.top_level().collect()).collect();
-        let threads = rayon::current_num_threads().max(2);
-        let all = checked && batches.len() <= threads;
+        // Asked only when it decides: asking starts rayon's threads, which
+        // a small file does not need.
+        let threads = || crate::threads().max(2);
+        let all = checked && (batches.len() <= 2 || batches.len() <= threads());
         // Whether each batch's layouts are kept.
         let keeps: Vec<bool> = batches
             .iter()
             .scan(0, |kept_shared, b| {
-                let shared = checked && *kept_shared < threads && crate::syntax::is_shared(b);
+                let shared = checked && crate::syntax::is_shared(b) && *kept_shared < threads();
                 *kept_shared += shared as usize;
                 Some(all || shared)
             })
@@ -401,17 +403,9 @@ impl FileSummary {
         };
         // A large file's batches are summarised on all threads, then
         // joined in file order.
-        use rayon::prelude::*;
         let keep = keeps.contains(&true);
-        let batches = batches.into_iter().zip(keeps);
-        let mut parts: Vec<FileSummary> = match batches.len() {
-            0 | 1 => batches.map(summarise).collect(),
-            _ => batches
-                .collect::<Vec<_>>()
-                .into_par_iter()
-                .map(summarise)
-                .collect(),
-        };
+        let batches = batches.into_iter().zip(keeps).collect();
+        let mut parts: Vec<FileSummary> = crate::map_in_parallel(batches, summarise);
         let mut s = match parts.is_empty() {
             true => FileSummary {
                 path: Some(file.path.clone()),

@@ -49,3 +49,43 @@ pub fn tune_allocator() {
         }
     }
 }
+
+/// Starts rayon's global pool, whose threads check files and batches of
+/// declarations, if it has not started: one thread per core, each with the
+/// stack a check needs ([`cli::STACK_BYTES`]). Call it before anything asks
+/// rayon (which would start the pool with its own stack size). It is
+/// started only when there is work for it: each thread has a stack and an
+/// allocator arena of its own, which a run of one small file does not need.
+pub fn start_threads() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(cli::STACK_BYTES)
+            .build_global();
+    });
+}
+
+/// How many threads the pool this runs in has: rayon's global pool
+/// (starting it) outside any pool.
+pub fn threads() -> usize {
+    if rayon::current_thread_index().is_none() {
+        start_threads();
+    }
+    rayon::current_num_threads()
+}
+
+/// `items` mapped by `f`, in their order: on all threads, or on this one
+/// when there is at most one (without starting the pool).
+pub fn map_in_parallel<T: Send, R: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> R + Sync + Send,
+) -> Vec<R> {
+    use rayon::prelude::*;
+    match items.len() {
+        0 | 1 => items.into_iter().map(f).collect(),
+        _ => {
+            start_threads();
+            items.into_par_iter().map(f).collect()
+        }
+    }
+}

@@ -505,6 +505,7 @@ fn parse_pieces(text: &str, line_starts: &[usize]) -> Vec<Tree> {
     // parsed last it would keep one thread busy after the rest are done.
     let mut order: Vec<usize> = (0..ranges.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(ranges[i].end_byte - ranges[i].start_byte));
+    crate::start_threads();
     let parsed: Vec<(usize, Option<Tree>)> = order
         .into_par_iter()
         .with_max_len(1)

@@ -97,18 +97,14 @@ enum Format {
     Github,
 }
 
-/// Runs the command line; returns the exit code.
 /// The stack of every thread that checks code: the flow walker recurses as
 /// deep as statements nest (to a bound), and a debug build's frames are
 /// large. Only the pages used are ever touched.
 pub const STACK_BYTES: usize = 16 << 20;
 
+/// Runs the command line; returns the exit code.
 pub fn main() -> i32 {
     crate::tune_allocator();
-    // The global pool's threads check files and batches of declarations.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_BYTES)
-        .build_global();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -457,16 +453,13 @@ pub fn check_paths_with(
         dirs.push((dir, files, settings));
     }
     dirs.sort_by_key(|(_, files, _)| std::cmp::Reverse(files.len()));
-    let results: Vec<Run> = dirs
-        .into_par_iter()
-        .map(|(dir, files, settings)| {
-            let context = match named_files.contains(&dir) {
-                true => walk::other_go_files(&dir, &files),
-                false => Vec::new(),
-            };
-            check_dir(&files, &context, &settings)
-        })
-        .collect();
+    let results: Vec<Run> = crate::map_in_parallel(dirs, |(dir, files, settings)| {
+        let context = match named_files.contains(&dir) {
+            true => walk::other_go_files(&dir, &files),
+            false => Vec::new(),
+        };
+        check_dir(&files, &context, &settings)
+    });
     let mut run = Run {
         excluded,
         ..Run::default()
@@ -500,7 +493,8 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
     // Files a rule may look at, and the others: summary and text only.
     let mut kept: Vec<Unit> = Vec::new();
     let mut others: Vec<(Arc<FileSummary>, SourceText)> = Vec::new();
-    let texts: Vec<Result<String, String>> = files.par_iter().map(|p| read_go(p)).collect();
+    let texts: Vec<Result<String, String>> =
+        crate::map_in_parallel(files.iter().collect(), |p| read_go(p));
     // A package (the files of the directory with one package clause) none
     // of whose files has a trigger word is one no rule looks at: nothing can
     // be found in it, and its files are not parsed. A file whose clause a
@@ -528,7 +522,7 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
     // The names the package's calls name, the context files' too: only
     // their functions' parameters are followed.
     let context_texts: Vec<Result<String, String>> =
-        context.par_iter().map(|p| read_go(p)).collect();
+        crate::map_in_parallel(context.iter().collect(), |p| read_go(p));
     let called = {
         let mut called = crate::index::Called::new();
         let all = texts.iter().zip(&idle).filter(|(_, idle)| !**idle);
@@ -539,20 +533,19 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         called
     };
     let called = Some(&called);
-    let loaded: Vec<((Loaded, Option<String>), Duration)> = files
-        .par_iter()
-        .zip(texts)
-        .zip(idle)
+    let busy = (files.iter().zip(texts).zip(idle))
         .filter(|(_, idle)| !idle)
-        .map(|((path, text), _)| {
+        .map(|(loaded, _)| loaded)
+        .collect();
+    let loaded: Vec<((Loaded, Option<String>), Duration)> =
+        crate::map_in_parallel(busy, |(path, text)| {
             let t = Instant::now();
             let l = match text {
                 Ok(text) => load_text(path, text, called),
                 Err(why) => skipped(path, why),
             };
             (l, t.elapsed())
-        })
-        .collect();
+        });
     for ((l, warning), took) in loaded {
         run.parse_time += took;
         run.warnings.extend(warning);
@@ -574,17 +567,17 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         .flat_map(|u| u.summary.facts.iter().filter_map(|f| f.wakes()))
         .map(str::to_string)
         .collect();
-    let mut siblings: Vec<Arc<FileSummary>> = context
-        .par_iter()
-        .zip(context_texts)
-        .filter_map(
-            |(path, text)| match text.map(|t| load_text(path, t, called).0) {
-                Ok(Loaded::Kept(u)) => Some(u.summary),
-                Ok(Loaded::Other(summary, _)) => Some(summary),
-                Ok(Loaded::Skipped(_)) | Err(_) => None,
-            },
-        )
-        .collect();
+    let context = context.iter().zip(context_texts).collect();
+    let mut siblings: Vec<Arc<FileSummary>> = crate::map_in_parallel(context, |(path, text)| {
+        match text.map(|t| load_text(path, t, called).0) {
+            Ok(Loaded::Kept(u)) => Some(u.summary),
+            Ok(Loaded::Other(summary, _)) => Some(summary),
+            Ok(Loaded::Skipped(_)) | Err(_) => None,
+        }
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     for (summary, (path, text)) in others {
         if woken.iter().any(|n| text.contains(n.as_str())) {
             kept.push(Unit::calling(SourceFile::parse(path, text), called));
@@ -602,21 +595,34 @@ pub fn check_dir(files: &[PathBuf], context: &[PathBuf], settings: &Settings) ->
         // fixes stay in bytes: lines and columns are worked out only if a
         // format prints them.
         let lines = output::FileLines::of(&u.file, &u.file.path);
+        let finding = |d| Finding::of(d, &u.file, &lines);
+        if report.diagnostics.len() <= FINDINGS_AT_ONCE {
+            run.findings
+                .extend(report.diagnostics.into_iter().map(finding));
+            continue;
+        }
+        crate::start_threads();
         let found: Vec<Vec<Finding>> = report
             .diagnostics
             .into_par_iter()
             .chunks(FINDINGS_AT_ONCE)
-            .map(|run| {
-                run.into_iter()
-                    .map(|d| Finding::of(d, &u.file, &lines))
-                    .collect()
-            })
+            .map(|run| run.into_iter().map(finding).collect())
             .collect();
         run.findings.extend(found.into_iter().flatten());
     }
-    bury((kept, siblings));
+    // A small directory's leftovers are freed here, faster than a thread
+    // could start to take them.
+    let bytes: usize = kept.iter().map(|u| u.file.text.len()).sum();
+    match bytes < BURY_FROM {
+        true => drop((kept, siblings)),
+        false => bury((kept, siblings)),
+    }
     run
 }
+
+/// From how many bytes of checked source a directory's leftovers are freed
+/// by [`bury`].
+const BURY_FROM: usize = 64 << 10;
 
 /// How many of a file's findings one thread makes at a time.
 const FINDINGS_AT_ONCE: usize = 512;
