@@ -189,16 +189,17 @@ pub fn only_in_tests(file: &SourceFile) -> bool {
 }
 
 /// True when a directory above `path` is named as test support is:
-/// `testutil`, `testutils`, `testhelper(s)`, `testing`. Not `test` or
-/// `tests`, where a project may well live, nor `testdata`, whose programs
-/// are checked as what they are when named.
+/// `testutil`, `testutils`, `testhelper(s)`, `testing`, or as a
+/// test-support package is (`…test`: `tstest/natlab/…`, `e2etest/…`). Not
+/// `test` or `tests`, where a project may well live, nor `testdata`, whose
+/// programs are checked as what they are when named.
 fn in_test_support_dir(path: &str) -> bool {
     let mut dirs = path.split(['/', '\\']).rev().skip(1);
     dirs.any(|d| {
         matches!(
             d,
             "testutil" | "testutils" | "testhelper" | "testhelpers" | "testing"
-        )
+        ) || (!matches!(d, "test" | "tests" | "testdata") && is_test_package(d))
     })
 }
 

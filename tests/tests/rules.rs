@@ -126,14 +126,16 @@ fn hv009_says_what_to_do_when_no_fix_fits() {
     }
 }
 
-/// A test-support package (`…test`, or any package under `testutils/`) is
-/// test code, which HV009 and HV010 leave alone; a package whose name only
-/// ends like one is not.
+/// A test-support package (`…test`, or any package under `testutils/` or
+/// a `…test` directory) is test code, which HV009 and HV010 leave alone; a
+/// package or directory whose name only ends like one is not.
 #[test]
 fn rules_leave_test_support_packages_alone() {
     check_fixture("testsupport/fakeapitest");
     check_fixture("testsupport/testutils/fakepins");
+    check_fixture("testsupport/e2etest/fakeacme");
     check_fixture("testsupport/latest");
+    check_fixture("testsupport/latest/feeds");
 }
 
 /// Leaks in the tests of a package whose tests do not check for leaked
