@@ -189,17 +189,24 @@ pub fn only_in_tests(file: &SourceFile) -> bool {
 }
 
 /// True when a directory above `path` is named as test support is:
-/// `testutil`, `testutils`, `testhelper(s)`, `testing`, or as a
-/// test-support package is (`…test`: `tstest/natlab/…`, `e2etest/…`). Not
+/// `testutil`, `testutils`, `testhelper(s)`, `testing`, or, inside a module,
+/// as a test-support package is (`…test`: `tstest/natlab/…`, `e2etest/…`;
+/// a module or a checkout of its own named `speedtest` is a project). Not
 /// `test` or `tests`, where a project may well live, nor `testdata`, whose
 /// programs are checked as what they are when named.
 fn in_test_support_dir(path: &str) -> bool {
-    let mut dirs = path.split(['/', '\\']).rev().skip(1);
-    dirs.any(|d| {
+    let path = std::path::Path::new(path);
+    path.ancestors().skip(1).any(|dir| {
+        let Some(d) = dir.file_name().and_then(|d| d.to_str()) else {
+            return false;
+        };
         matches!(
             d,
             "testutil" | "testutils" | "testhelper" | "testhelpers" | "testing"
-        ) || (!matches!(d, "test" | "tests" | "testdata") && is_test_package(d))
+        ) || (!matches!(d, "test" | "tests" | "testdata")
+            && is_test_package(d)
+            // Rare: the disk is read only for such a name.
+            && dir.ancestors().skip(1).any(|m| m.join("go.mod").is_file()))
     })
 }
 

@@ -1,6 +1,6 @@
 //! Each rule against its Go fixtures: every `// want` found, nothing else.
 
-use httpvet_tests::check_fixture;
+use httpvet_tests::{check_fixture, Scratch};
 
 #[test]
 fn hv001_writer_escapes_handler() {
@@ -136,6 +136,18 @@ fn rules_leave_test_support_packages_alone() {
     check_fixture("testsupport/e2etest/fakeacme");
     check_fixture("testsupport/latest");
     check_fixture("testsupport/latest/feeds");
+    // A module of its own whose directory is named like one is a project.
+    let module = Scratch::new("speedtest-module");
+    let dir = module.join("speedtest");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("go.mod"),
+        "module example.com/speedtest\n\ngo 1.22\n",
+    )
+    .unwrap();
+    let feeds = httpvet_tests::fixtures().join("testsupport/latest/feeds/feeds.go");
+    std::fs::copy(feeds, dir.join("feeds.go")).unwrap();
+    check_fixture(dir.to_str().unwrap());
 }
 
 /// Leaks in the tests of a package whose tests do not check for leaked
