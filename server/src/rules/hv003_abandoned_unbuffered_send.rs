@@ -1204,8 +1204,8 @@ fn sent_only_until_shut_down(
     left.iter().all(|exit| match exit.kind_name() {
         "return_statement" => shuts(*exit) || deferred_before(exit.start_byte()),
         _ => {
-            deferred_before(body.end_byte())
-                || cx.src[g.stmt.end_byte()..body.end_byte()].contains(".Shutdown(")
+            let after = cx.src.get(g.stmt.end_byte()..body.end_byte());
+            deferred_before(body.end_byte()) || after.is_some_and(|a| a.contains(".Shutdown("))
         }
     })
 }
