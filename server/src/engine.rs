@@ -206,7 +206,7 @@ fn in_test_support_dir(path: &str) -> bool {
         ) || (!matches!(d, "test" | "tests" | "testdata")
             && is_test_package(d)
             // Rare: the disk is read only for such a name.
-            && dir.ancestors().skip(1).any(|m| m.join("go.mod").is_file()))
+            && crate::gomod::nearest_above(dir).is_some())
     })
 }
 

@@ -41,12 +41,17 @@ pub fn parse(text: &str) -> Option<GoVersion> {
 /// and its modification time); [`GoVersion::UNKNOWN`] when there is none.
 pub fn version_for(file: &Path) -> GoVersion {
     static CACHE: DiskCache<Option<GoVersion>> = DiskCache::new();
-    file.ancestors()
+    nearest_above(file)
+        .and_then(|gomod| CACHE.get(&gomod, |text| parse(&text)).flatten())
+        .unwrap_or(GoVersion::UNKNOWN)
+}
+
+/// The `go.mod` nearest above `path` (in a directory holding it), if any.
+pub fn nearest_above(path: &Path) -> Option<std::path::PathBuf> {
+    path.ancestors()
         .skip(1)
         .map(|d| d.join("go.mod"))
         .find(|p| p.is_file())
-        .and_then(|gomod| CACHE.get(&gomod, |text| parse(&text)).flatten())
-        .unwrap_or(GoVersion::UNKNOWN)
 }
 
 #[cfg(test)]

@@ -1186,26 +1186,23 @@ fn sent_only_until_shut_down(
     if !guarded || left.len() > crate::syntax::goroutines::EXITS_KEPT {
         return false;
     }
-    let shuts = |n: Node| cx.text(n).contains(".Shutdown(");
-    let deferred_before = |at: usize| {
-        let mut found = false;
-        crate::syntax::visit_no_funcs(body, |n| {
-            if n.start_byte() >= at {
-                return Visit::Skip;
-            }
-            if n.kind_name() == "defer_statement" && shuts(n) {
-                found = true;
-                return Visit::Stop;
-            }
-            Visit::Descend
-        });
-        found
-    };
+    let shuts = |text: &str| text.contains(".Shutdown(");
+    // Where the first deferred shutdown starts: it runs on the ways out
+    // after it. One walk for every way out.
+    let mut deferred = None;
+    crate::syntax::visit_no_funcs(body, |n| {
+        if n.kind_name() == "defer_statement" && shuts(cx.text(n)) {
+            deferred = Some(n.start_byte());
+            return Visit::Stop;
+        }
+        Visit::Descend
+    });
+    let deferred_before = |at: usize| deferred.is_some_and(|d| d < at);
     left.iter().all(|exit| match exit.kind_name() {
-        "return_statement" => shuts(*exit) || deferred_before(exit.start_byte()),
+        "return_statement" => shuts(cx.text(*exit)) || deferred_before(exit.start_byte()),
         _ => {
             let after = cx.src.get(g.stmt.end_byte()..body.end_byte());
-            deferred_before(body.end_byte()) || after.is_some_and(|a| a.contains(".Shutdown("))
+            deferred_before(body.end_byte()) || after.is_some_and(shuts)
         }
     })
 }
