@@ -31,8 +31,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// one stays resident. A fixed threshold keeps large buffers in mappings
 /// that go back to the system when freed: 100,000 findings in one file
 /// peak at 266 MB instead of 275 MB, a 5 MB file at 294 MB instead of 303.
-/// Called first thing by the command line (and by the benches, which
-/// measure what it does).
+/// Called by the command line before a check (and by the scale and GOROOT
+/// benches, which measure what it does); not by the language server.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

@@ -104,7 +104,6 @@ pub const STACK_BYTES: usize = 16 << 20;
 
 /// Runs the command line; returns the exit code.
 pub fn main() -> i32 {
-    crate::tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -113,6 +112,14 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    // The language server keeps glibc's own allocator settings: it frees
+    // and makes the same large buffers on every keystroke (the text, the
+    // publish), which glibc then keeps in the heap, where a fixed threshold
+    // would map and unmap them each time (about 30 page faults a keystroke
+    // in a 6,000-line file).
+    if !matches!(cli.command, Command::Lsp) {
+        crate::tune_allocator();
+    }
     match cli.command {
         Command::Rules => {
             let mut out = String::new();
