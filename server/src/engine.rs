@@ -66,7 +66,8 @@ pub fn check_file(
 ) -> FileReport {
     let scope = file.top_level().collect();
     let mut report = check_scope(file, imports, index, settings, scope, kept);
-    let ran = |r: &Rule| runs(r, file, imports, settings);
+    let test_code = is_test_code(file, imports);
+    let ran = |r: &Rule| runs(r, test_code, settings);
     report.notes = crate::suppress::apply(file, &mut report.diagnostics, settings, ran);
     dedupe(&mut report.diagnostics);
     report
@@ -161,10 +162,11 @@ pub fn check_scope<'a>(
     report
 }
 
-/// True when `rule` is enabled and checks `file`: a rule that leaves tests
-/// alone skips test code (see [`is_test_code`]).
-fn runs(rule: &Rule, file: &SourceFile, imports: &Imports, settings: &Settings) -> bool {
-    settings.enabled(rule) && (rule.in_tests || !is_test_code(file, imports))
+/// True when `rule` is enabled and checks a file that is `test_code` or not
+/// (see [`is_test_code`], asked once per file: it may read the disk): a
+/// rule that leaves tests alone skips test code.
+fn runs(rule: &Rule, test_code: bool, settings: &Settings) -> bool {
+    settings.enabled(rule) && (rule.in_tests || !test_code)
 }
 
 /// True for test code: a `_test.go` file; a test helper beside the code (a
@@ -263,10 +265,11 @@ fn check_batch<'a>(
     let (mut diagnostics, mut panics) = (Vec::new(), Vec::new());
     let _laid_out = crate::syntax::flat::flatten(file.line_starts(), batch.iter().copied());
     let cx = Context::scoped(file, imports, index, batch);
+    let test_code = is_test_code(file, imports);
     let mut taken = 0;
     while let Some(i) = part.next(&mut taken) {
         let rule = &RULES[i];
-        if !runs(rule, file, imports, settings) {
+        if !runs(rule, test_code, settings) {
             continue;
         }
         let mut found = Vec::new();

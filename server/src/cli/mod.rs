@@ -113,10 +113,10 @@ pub fn main() -> i32 {
         }
     };
     // The language server keeps glibc's own allocator settings: it frees
-    // and makes the same large buffers on every keystroke (the text, the
-    // publish), which glibc then keeps in the heap, where a fixed threshold
-    // would map and unmap them each time (about 30 page faults a keystroke
-    // in a 6,000-line file).
+    // and makes large buffers of the same sizes on every keystroke (a copy
+    // of the text, for one), which glibc then keeps in the heap, where a
+    // fixed threshold would map and unmap them each time (about 30 page
+    // faults a keystroke in a 6,000-line file).
     if !matches!(cli.command, Command::Lsp) {
         crate::tune_allocator();
     }
