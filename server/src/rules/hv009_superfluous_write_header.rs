@@ -300,6 +300,12 @@ impl<'a> Status<'a, '_> {
 
     /// [`Flow::step`] for the writes of a statement.
     fn step_calls(&mut self, node: Node<'a>, state: &mut State<'a>) {
+        // A helper's result overwritten before any test (`_, ok =
+        // lookup(id)`): as if never looked at, it may have written.
+        if let Some(p) = state.pending.filter(|p| p.overwritten_by(self.cx, node)) {
+            state.pending = None;
+            state.first = state.first.or(Some(p.call));
+        }
         // Only the writes are kept (a long expression may hold many calls).
         let mut calls = Vec::new();
         crate::syntax::visit_calls_no_funcs(node, |c| {

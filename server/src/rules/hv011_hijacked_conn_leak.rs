@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::index::PackageIndex;
 use crate::syntax::handlers::params;
 use crate::syntax::imports::is_standard;
-use crate::syntax::scope::{derives, AliasRules, WRITER};
+use crate::syntax::scope::{derives, overwrites, AliasRules, WRITER};
 use crate::syntax::types::{of_type, Kind};
 use crate::syntax::NodeKind;
 use crate::syntax::{enclosing_function, named_children, text, unparen, visit, Call, Span, Visit};
@@ -449,6 +449,10 @@ fn open_on_some_path<'a>(
     struct Held<'a> {
         open: bool,
         pending: Option<Pending<'a>>,
+        /// The hijack's error variable still holds the hijack's error: not
+        /// assigned since (`_, err = conn.Read(buf)`) on this path. Only
+        /// then does `if err != nil` tell that there is no conn.
+        err_fresh: bool,
     }
     struct Open<'c, 'a> {
         cx: &'c Context<'a>,
@@ -493,6 +497,7 @@ fn open_on_some_path<'a>(
                             Held {
                                 open: x.open | y.open,
                                 pending,
+                                err_fresh: x.err_fresh && y.err_fresh,
                             },
                         )
                     }
@@ -526,12 +531,32 @@ fn open_on_some_path<'a>(
                     Held {
                         open: true,
                         pending,
+                        err_fresh: true,
                     },
                 );
             }
             if state.iter().all(|e| !e.1.open) {
                 return;
             }
+            // A variable given a new value here no longer tells of the
+            // hijack's error, or of a closing helper's result (which is
+            // then taken as closing).
+            for (k, held) in state.iter_mut() {
+                let t = &self.tracked[*k as usize];
+                if held.err_fresh
+                    && !made.contains(k)
+                    && t.err.is_some_and(|err| overwrites(node, self.cx.src, err))
+                {
+                    held.err_fresh = false;
+                }
+                if held
+                    .pending
+                    .is_some_and(|p| p.overwritten_by(self.cx, node))
+                {
+                    (held.open, held.pending) = (false, None);
+                }
+            }
+            state.retain(|e| e.1.open || e.1.pending.is_some());
             // The open conns this node names: only those can change. Of
             // the hijacks a name is a conn of, those held on this path,
             // read from the shorter of the two sorted lists (a handler may
@@ -564,13 +589,14 @@ fn open_on_some_path<'a>(
                 // Closed, deferred closed, or handed to what takes it over
                 // (the caller checks that no literal of the handler uses it).
                 if fate_in(self.cx, node, conns).0 != Fate::Kept {
-                    let pending = state[i].1.pending;
+                    let (pending, err_fresh) = (state[i].1.pending, state[i].1.err_fresh);
                     Self::set(
                         state,
                         k,
                         Held {
                             open: false,
                             pending,
+                            err_fresh,
                         },
                     );
                 } else if let Some(p) = keyed_close(self.cx, node, conns) {
@@ -596,9 +622,9 @@ fn open_on_some_path<'a>(
                             held.open = false;
                         }
                     }
-                    None if t
-                        .err
-                        .is_some_and(|err| error_set(cx, cond, taken, err, t.hijack)) =>
+                    None if held.err_fresh
+                        && t.err
+                            .is_some_and(|err| error_set(cx, cond, taken, err, t.hijack)) =>
                     {
                         held.open = false;
                     }

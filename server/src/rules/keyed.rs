@@ -30,6 +30,16 @@ impl<'a> Pending<'a> {
         }
     }
 
+    /// True when `node`, a statement after the call, gives the variable
+    /// holding the result a new value (`_, ok = lookup(id)`): a test after
+    /// it says nothing of the helper's effect, which stays unknown.
+    pub fn overwritten_by(&self, cx: &Context, node: Node) -> bool {
+        self.var.is_some_and(|v| {
+            !crate::syntax::contains(node, self.call)
+                && crate::syntax::scope::overwrites(node, cx.src, cx.text(v))
+        })
+    }
+
     /// Whether taking (`taken`) or skipping a branch on `cond` means the
     /// helper had its effect: `None` when the condition does not test its
     /// result. In `a || !ok` the branch taken may be `a`'s (and in

@@ -472,6 +472,39 @@ fn derivable<'t>(expr: Node<'t>, out: &mut Vec<Node<'t>>) {
     }
 }
 
+/// True when `node` (a statement) gives `name` a value that does not come
+/// from its old one, outside function literals: `_, err = conn.Read(buf)`
+/// and `n, err := f()` do; `ok = ok && more()` and `n += 1` do not. A test
+/// of `name` after it is no longer about what `name` held before.
+pub fn overwrites(node: Node, src: &str, name: &str) -> bool {
+    let mut found = false;
+    let kinds = crate::kinds!(
+        "assignment_statement",
+        "short_var_declaration",
+        "func_literal"
+    );
+    super::visit_kinds(node, kinds, |n| {
+        if n.kind_name() == "func_literal" {
+            return Visit::Skip;
+        }
+        let plain = n
+            .field("operator")
+            .is_none_or(|o| matches!(text(o, src), "=" | ":="));
+        let to_name = (n.field("left").into_iter().flat_map(named_children))
+            .any(|l| l.kind_name() == "identifier" && text(l, src) == name);
+        found = plain
+            && to_name
+            && !n
+                .field("right")
+                .is_some_and(|r| super::mentions(r, src, name));
+        match found {
+            true => Visit::Stop,
+            false => Visit::Descend,
+        }
+    });
+    found
+}
+
 /// The `name = value` pairs an assignment or short declaration makes
 /// (`ctx, cancel := context.WithCancel(…)` pairs `ctx` with the call).
 pub fn assigned_pairs<'t>(stmt: Node<'t>) -> Vec<(Node<'t>, Node<'t>)> {
