@@ -142,6 +142,14 @@ struct State<'a> {
     /// taken only while one is not nil (`if err == ErrMissing`) has written
     /// nothing.
     nils_implied: Flags<'a>,
+    /// Locals known not to be `nil` on every path here (inside `if err !=
+    /// nil {…}`).
+    errs: Flags<'a>,
+    /// With `first` set: the locals known not `nil` on every path that has
+    /// written (`if err != nil { http.Error(…) }` without a `return`): a
+    /// branch taken only while one is nil (past `if err != nil { return
+    /// }`) has written nothing.
+    errs_implied: Flags<'a>,
     /// No path reaches here (a branch on a flag that cannot hold).
     dead: bool,
 }
@@ -197,6 +205,22 @@ impl<'a> State<'a> {
         }
     }
 
+    /// The first write was made on this path just now: what is known on
+    /// every path here is known on every path that has written.
+    fn wrote(&mut self) {
+        self.implies = self.set;
+        self.nils_implied = self.nils;
+        self.errs_implied = self.errs;
+    }
+
+    /// A branch that no path that has written takes: nothing is written.
+    fn unwrite(&mut self) {
+        (self.first, self.also, self.unwritten) = (None, [None; ALSO], false);
+        self.implies = Flags::default();
+        self.nils_implied = Flags::default();
+        self.errs_implied = Flags::default();
+    }
+
     /// Every first write that reaches this point.
     fn firsts(&self) -> impl Iterator<Item = Node<'a>> + '_ {
         self.first
@@ -233,6 +257,8 @@ impl<'a> Status<'a, '_> {
                     state.implies.set(name, false);
                     state.nils.set(name, false);
                     state.nils_implied.set(name, false);
+                    state.errs.set(name, false);
+                    state.errs_implied.set(name, false);
                 }
             }
         }
@@ -427,14 +453,17 @@ impl<'a> Flow<'a> for Status<'a, '_> {
         }
         into.set.meet(&other.set);
         into.nils.meet(&other.nils);
+        into.errs.meet(&other.errs);
         match (into.first.is_some(), other.first.is_some()) {
             (true, true) => {
                 into.implies.meet(&other.implies);
                 into.nils_implied.meet(&other.nils_implied);
+                into.errs_implied.meet(&other.errs_implied);
             }
             (false, true) => {
                 into.implies = other.implies;
                 into.nils_implied = other.nils_implied;
+                into.errs_implied = other.errs_implied;
             }
             _ => {}
         }
@@ -476,8 +505,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             }
             // The paths that wrote set it: this branch has not written.
             if state.implies.has(f) {
-                (state.first, state.also, state.unwritten) = (None, [None; ALSO], false);
-                state.implies = Flags::default();
+                state.unwrite();
             }
         }
         // A name the `if` declares itself (`if err := f(); err == nil`)
@@ -492,17 +520,23 @@ impl<'a> Flow<'a> for Status<'a, '_> {
                 .is_some_and(|l| crate::syntax::named_children(l).any(|n| self.cx.text(n) == v))
         };
         if let Some((v, nil)) = self.nil_branch(cond, taken).filter(|(v, _)| !own(v)) {
-            if nil {
-                state.nils.set(v, true);
-                state.nils_implied.set(v, state.first.is_some());
-            } else if state.nils.has(v) {
+            let (known, other, implied) = match nil {
+                true => (&mut state.nils, &state.errs, &state.errs_implied),
+                false => (&mut state.errs, &state.nils, &state.nils_implied),
+            };
+            if other.has(v) {
                 state.dead = true;
                 return;
-            } else if state.nils_implied.has(v) {
-                // Every path that wrote had `v` nil: not this one.
-                (state.first, state.also, state.unwritten) = (None, [None; ALSO], false);
-                state.implies = Flags::default();
-                state.nils_implied = Flags::default();
+            }
+            let unwritten = implied.has(v);
+            known.set(v, true);
+            if unwritten {
+                // Every path that wrote had `v` the other way: not this one.
+                state.unwrite();
+            }
+            match nil {
+                true => state.nils_implied.set(v, state.first.is_some()),
+                false => state.errs_implied.set(v, state.first.is_some()),
             }
         }
         let Some(p) = state.pending else { return };
@@ -511,8 +545,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
             // A helper that may have written is taken as silent.
             if effect == Effect::Had && state.first.is_none() {
                 state.first = Some(p.call);
-                state.implies = state.set;
-                state.nils_implied = state.nils;
+                state.wrote();
             }
         }
     }
@@ -525,8 +558,7 @@ impl<'a> Flow<'a> for Status<'a, '_> {
         let had = state.first.is_some();
         self.step_calls(node, state);
         if !had && state.first.is_some() {
-            state.implies = state.set;
-            state.nils_implied = state.nils;
+            state.wrote();
         }
     }
 }
