@@ -788,4 +788,22 @@ func h(w http.ResponseWriter, r *http.Request) {
             assert_eq!(got, want, "{seed} {rules:?}");
         }
     }
+
+    #[test]
+    fn a_new_value_overwrites_an_old_one_derived_or_not() {
+        let src = "package p\n\nfunc f() {\n\t_, err = conn.Read(buf)\n\tn, err := g()\n\tok = ok && more()\n\tn += 1\n\tdone = func() { err = nil }\n\tif _, err = h(); err != nil {\n\t}\n}\n";
+        let file = SourceFile::parse("a.go", src.to_string());
+        let func = named_children(file.root())
+            .find(|n| n.kind() == "function_declaration")
+            .unwrap();
+        let stmts = super::super::statements(func.child_by_field_name("body").unwrap());
+        let got = |i: usize, name: &str| overwrites(stmts[i], src, name);
+        assert!(got(0, "err"));
+        assert!(got(1, "err") && got(1, "n"));
+        assert!(!got(2, "ok"), "derived from its old value");
+        assert!(!got(3, "n"), "an operator assignment");
+        assert!(!got(4, "err"), "inside a function literal");
+        assert!(got(5, "err"), "an if's initializer");
+        assert!(!got(0, "buf"));
+    }
 }
