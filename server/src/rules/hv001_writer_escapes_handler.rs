@@ -20,6 +20,10 @@ goroutine that the handler does not wait for. A struct that holds the writer
 among other things (`u := &upload{out: w, body: r.Body}`) is the writer only
 where the goroutine reaches it whole, calls its methods, or reads a field the
 handler sets to the writer or never sets: `u.body.Close()` is left alone.
+A buffering writer of the file's own type, as in net/http's
+`TimeoutHandler` (`tw := &timeoutWriter{w: w}`, whose `Header`, `Write` and
+`WriteHeader` never read `tw.w`), is not the writer either: what the
+goroutine writes stays in it until the handler copies it out.
 A goroutine is waited for when every way out of the handler waits for it
 (`wg.Wait()`, a receive from a channel it closes or sends on), or returns a
 function that does: `return func() { close(quit); <-done }` hands the wait
@@ -95,7 +99,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);
+        let mut writers = cx.aliases(h.func, std::slice::from_ref(w), WRITER);
+        for name in buffering_wrappers(cx, h.func, w, &writers) {
+            writers.remove(&name);
+        }
         // The names the handler declares itself: a literal that declares one
         // again shadows it.
         let outer = own_declared_names(h.func, cx.src);
@@ -164,6 +171,142 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The locals of `func` that hold the writer only inside a buffering
+/// writer of this file's own type, as net/http's `TimeoutHandler` does:
+/// `tw := &timeoutWriter{w: w, h: make(http.Header)}`, where the type
+/// declares `Header`, `Write` and `WriteHeader` itself (none is promoted
+/// from an embedded writer) and none of its methods reads the field that
+/// holds the writer, so what the goroutine writes stays in the value. Each
+/// binding of the local must be such a literal, with the writer under a
+/// field's name, and `func` must never read that field itself
+/// (`tw.w.Write(…)` is the writer).
+fn buffering_wrappers(
+    cx: &Context,
+    func: Node,
+    seed: &str,
+    writers: &HashSet<String>,
+) -> Vec<String> {
+    let src = cx.src;
+    // Per local: the type and the fields that hold the writer; `None` once
+    // a binding is anything else.
+    let mut bound: HashMap<&str, Option<(&str, HashSet<&str>)>> = HashMap::new();
+    let kinds = crate::kinds!(
+        "short_var_declaration",
+        "assignment_statement",
+        "var_spec",
+        "parameter_declaration"
+    );
+    crate::syntax::visit_kinds(func, kinds, |stmt| {
+        if matches!(stmt.kind_name(), "var_spec" | "parameter_declaration") {
+            for n in crate::syntax::named_children(stmt).filter(|n| n.kind_name() == "identifier") {
+                if writers.contains(text(n, src)) {
+                    bound.insert(text(n, src), None);
+                }
+            }
+            return Visit::Descend;
+        }
+        for (l, r) in crate::syntax::scope::assigned_pairs(stmt) {
+            let name = text(l, src);
+            if l.kind_name() != "identifier" || name == seed || !writers.contains(name) {
+                continue;
+            }
+            let wrapped = buffering_literal(r, writers, src);
+            let entry = bound.entry(name).or_insert_with(|| wrapped.clone());
+            match (entry.as_mut(), wrapped) {
+                (Some((t, fields)), Some((t2, f2))) if *t == t2 => fields.extend(f2),
+                _ => *entry = None,
+            }
+        }
+        Visit::Descend
+    });
+    bound
+        .into_iter()
+        .filter_map(|(name, b)| Some((name, b?)))
+        .filter(|(name, (ty, fields))| {
+            keeps_field_to_itself(cx, ty, fields) && !selects_field(func, name, fields, src)
+        })
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// `T{f: w, …}` or `&T{…}` of a named type: `T` and the fields that hold
+/// the writer (`None` when one holds it without a name).
+fn buffering_literal<'t>(
+    expr: Node<'t>,
+    writers: &HashSet<String>,
+    src: &'t str,
+) -> Option<(&'t str, HashSet<&'t str>)> {
+    let mut lit = crate::syntax::unparen(expr);
+    if lit.kind_name() == "unary_expression" {
+        lit = crate::syntax::address_of(lit, src)?;
+    }
+    let ty = lit
+        .field("type")
+        .filter(|t| t.kind_name() == "type_identifier")?;
+    let mut fields = HashSet::new();
+    for el in crate::syntax::named_children(lit.field("body")?) {
+        let holds = |v: Node| crate::syntax::scope::derives(v, writers, src, WRITER);
+        if el.kind_name() == "keyed_element" {
+            let value = crate::syntax::scope::element_value(el)?;
+            if holds(value) {
+                fields.insert(text(el.field("key")?, src).trim());
+            }
+        } else if crate::syntax::scope::element_value(el).is_none_or(holds) {
+            return None;
+        }
+    }
+    (!fields.is_empty()).then(|| (text(ty, src), fields))
+}
+
+/// True when this file declares `ty`, and `Header`, `Write` and
+/// `WriteHeader` on it, and no method of `ty` here reads one of `fields`.
+fn keeps_field_to_itself(cx: &Context, ty: &str, fields: &HashSet<&str>) -> bool {
+    let mut methods = HashSet::new();
+    let mut declared = false;
+    for d in cx.file.top_level() {
+        if d.kind_name() == "type_declaration" {
+            declared |= crate::syntax::named_children(d)
+                .filter_map(|spec| spec.field("name"))
+                .any(|name| text(name, cx.src) == ty);
+            continue;
+        }
+        let Some(recv) = crate::syntax::handlers::receiver(d, cx.src) else {
+            continue;
+        };
+        if recv.type_name != ty {
+            continue;
+        }
+        if let Some(name) = d.field("name") {
+            methods.insert(text(name, cx.src));
+        }
+        let reads = d
+            .field("body")
+            .is_some_and(|b| selects_field(b, &recv.name, fields, cx.src));
+        if reads {
+            return false;
+        }
+    }
+    declared
+        && ["Header", "Write", "WriteHeader"]
+            .iter()
+            .all(|m| methods.contains(m))
+}
+
+/// True when `root` reads one of `fields` of the local `name` (`name.f`).
+fn selects_field(root: Node, name: &str, fields: &HashSet<&str>, src: &str) -> bool {
+    crate::syntax::any_of_kinds(
+        root,
+        crate::kinds!("selector_expression"),
+        &crate::syntax::KindSet::NONE,
+        |s| {
+            s.field("operand")
+                .is_some_and(|o| o.kind_name() == "identifier" && text(o, src) == name)
+                && s.field("field")
+                    .is_some_and(|f| fields.contains(text(f, src)))
+        },
+    )
 }
 
 /// The whole use of the writer at `u`: the outermost call chain it takes

@@ -295,7 +295,7 @@ fn walk_kinds<'t>(
 
 /// True when some node of `kinds` below `root` (not inside a node of
 /// `skip`) satisfies `pred`.
-fn any_of_kinds<'t>(
+pub fn any_of_kinds<'t>(
     root: Node<'t>,
     kinds: &KindSet,
     skip: &KindSet,

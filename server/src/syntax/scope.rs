@@ -198,23 +198,21 @@ pub fn derives(expr: Node, names: &HashSet<String>, src: &str, rules: AliasRules
 
 /// The value expressions of a composite literal body.
 pub fn literal_values<'t>(body: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-    let mut out = Vec::new();
-    for el in named_children(body) {
-        let el = if el.kind_name() == "keyed_element" {
-            match el.field("value") {
-                Some(v) => v,
-                None => continue,
-            }
-        } else {
-            el
-        };
-        // literal_element wraps an expression or a nested literal_value.
-        match named_children(el).next() {
-            Some(inner) if el.kind_name() == "literal_element" => out.push(inner),
-            _ => out.push(el),
-        }
+    named_children(body).filter_map(element_value)
+}
+
+/// The value of one element of a composite literal body: a keyed element's
+/// value, else the element itself (a nested literal's value whole).
+pub fn element_value(el: Node) -> Option<Node> {
+    let el = match el.kind_name() {
+        "keyed_element" => el.field("value")?,
+        _ => el,
+    };
+    // literal_element wraps an expression or a nested literal_value.
+    match named_children(el).next() {
+        Some(inner) if el.kind_name() == "literal_element" => Some(inner),
+        _ => Some(el),
     }
-    out.into_iter()
 }
 
 /// Keeps, of the pairs from `from` on, those that bind a name: `m[k] = v`
@@ -477,32 +475,20 @@ fn derivable<'t>(expr: Node<'t>, out: &mut Vec<Node<'t>>) {
 /// and `n, err := f()` do; `ok = ok && more()` and `n += 1` do not. A test
 /// of `name` after it is no longer about what `name` held before.
 pub fn overwrites(node: Node, src: &str, name: &str) -> bool {
-    let mut found = false;
-    let kinds = crate::kinds!(
-        "assignment_statement",
-        "short_var_declaration",
-        "func_literal"
-    );
-    super::visit_kinds(node, kinds, |n| {
-        if n.kind_name() == "func_literal" {
-            return Visit::Skip;
-        }
+    let kinds = crate::kinds!("assignment_statement", "short_var_declaration");
+    let literals = crate::kinds!("func_literal");
+    super::any_of_kinds(node, kinds, literals, |n| {
         let plain = n
             .field("operator")
             .is_none_or(|o| matches!(text(o, src), "=" | ":="));
         let to_name = (n.field("left").into_iter().flat_map(named_children))
             .any(|l| l.kind_name() == "identifier" && text(l, src) == name);
-        found = plain
+        plain
             && to_name
             && !n
                 .field("right")
-                .is_some_and(|r| super::mentions(r, src, name));
-        match found {
-            true => Visit::Stop,
-            false => Visit::Descend,
-        }
-    });
-    found
+                .is_some_and(|r| super::mentions(r, src, name))
+    })
 }
 
 /// The `name = value` pairs an assignment or short declaration makes
