@@ -261,7 +261,8 @@ fn buffering_literal<'t>(
 }
 
 /// True when this file declares `ty`, and `Header`, `Write` and
-/// `WriteHeader` on it, and no method of `ty` here reads one of `fields`.
+/// `WriteHeader` on it, and no method of `ty` here reads one of `fields`
+/// or uses its receiver other than through a selector.
 fn keeps_field_to_itself(cx: &Context, ty: &str, fields: &HashSet<&str>) -> bool {
     let mut methods = HashSet::new();
     let mut declared = false;
@@ -281,9 +282,23 @@ fn keeps_field_to_itself(cx: &Context, ty: &str, fields: &HashSet<&str>) -> bool
         if let Some(name) = d.field("name") {
             methods.insert(text(name, cx.src));
         }
-        let reads = d
-            .field("body")
-            .is_some_and(|b| selects_field(b, &recv.name, fields, cx.src));
+        // A method that reads the field, or hands the whole value on
+        // (`write(t, p)`, where the callee may read it), may write through.
+        let reads = d.field("body").is_some_and(|b| {
+            selects_field(b, &recv.name, fields, cx.src)
+                || crate::syntax::any_of_kinds(
+                    b,
+                    crate::kinds!("identifier"),
+                    &crate::syntax::KindSet::NONE,
+                    |id| {
+                        text(id, cx.src) == recv.name
+                            && !id.up().is_some_and(|p| {
+                                p.kind_name() == "selector_expression"
+                                    && p.field("operand").is_some_and(|o| o.id() == id.id())
+                            })
+                    },
+                )
+        });
         if reads {
             return false;
         }
