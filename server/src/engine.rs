@@ -130,9 +130,12 @@ pub fn check_scope<'a>(
         })
         .collect();
     // Each batch takes its layouts to the thread that checks it.
+    // Asked once for all batches (it may read the disk).
+    let test_code = is_test_code(file, imports);
     let check = |(n, batch, rules, mine): Job<'a>| {
         let _laid_out = crate::syntax::flat::adopt(mine);
-        (n, check_batch(file, imports, index, settings, batch, rules))
+        let checked = check_batch(file, imports, index, settings, test_code, batch, rules);
+        (n, checked)
     };
     type Checked = (usize, (Vec<(usize, Vec<Diagnostic>)>, Vec<String>));
     let mut results: Vec<Checked> = crate::map_in_parallel(jobs, check);
@@ -252,20 +255,20 @@ impl Rules {
 }
 
 /// The enabled rules (those of `part`) over one batch of declarations,
-/// laid out while they run: the findings, and what the rules that
-/// panicked said.
+/// laid out while they run, in a file that is `test_code` or not: the
+/// findings, and what the rules that panicked said.
 fn check_batch<'a>(
     file: &'a SourceFile,
     imports: &'a Imports,
     index: &'a PackageIndex<'a>,
     settings: &Settings,
+    test_code: bool,
     batch: Vec<tree_sitter::Node<'a>>,
     part: Rules,
 ) -> (Vec<(usize, Vec<Diagnostic>)>, Vec<String>) {
     let (mut diagnostics, mut panics) = (Vec::new(), Vec::new());
     let _laid_out = crate::syntax::flat::flatten(file.line_starts(), batch.iter().copied());
     let cx = Context::scoped(file, imports, index, batch);
-    let test_code = is_test_code(file, imports);
     let mut taken = 0;
     while let Some(i) = part.next(&mut taken) {
         let rule = &RULES[i];

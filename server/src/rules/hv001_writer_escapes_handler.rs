@@ -189,6 +189,10 @@ fn buffering_wrappers(
     writers: &HashSet<String>,
 ) -> Vec<String> {
     let src = cx.src;
+    // No local but the writer itself: nothing to look for.
+    if writers.iter().all(|w| w == seed) {
+        return Vec::new();
+    }
     // Per local: the type and the fields that hold the writer; `None` once
     // a binding is anything else.
     let mut bound: HashMap<&str, Option<(&str, HashSet<&str>)>> = HashMap::new();
