@@ -518,6 +518,17 @@ fn context_fix<'a>(cx: &Context<'a>, call: &Call<'a>, ctx: &str) -> Option<crate
             if becomes_unused(cx, call.node, unparen(arg)) {
                 return None;
             }
+            // A file with both `context` and a stand-in for it: the import
+            // that may go unused is the one this call names.
+            if let Some(named) = crate::syntax::Call::of(unparen(arg))
+                .and_then(|c| c.function.field("operand"))
+                .map(|o| format!("{}.", cx.text(o)))
+            {
+                let through = cx.imports.path_of(named.trim_end_matches('.'));
+                if through == Some("context") && cx.imports.qualifier("context") != Some(named) {
+                    return None;
+                }
+            }
             let mut edits = vec![edit(cx.file, arg.start_byte(), arg.end_byte(), ctx)];
             let drop = cx.import_uses("context").and_then(|uses| {
                 crate::fix::drop_import_if_unused(

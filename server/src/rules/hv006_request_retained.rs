@@ -647,7 +647,9 @@ fn detach_fix<'a>(
     let detached = cx.fresh_name(func, &["detached", "kept", "saved"]);
     let (q, imps) = cx.import_all(&["io", "bytes", "context"]);
     let (iq, bq, cq) = (&q[0], &q[1], &q[2]);
-    let ctx = if cx.go_version().at_least(1, 21) {
+    // `WithoutCancel` is newer than `golang.org/x/net/context`, which may
+    // stand for `context` here.
+    let ctx = if cx.go_version().at_least(1, 21) && !cx.imports.is_stand_in("context") {
         format!("{cq}WithoutCancel({r}.Context())")
     } else {
         format!("{cq}Background()")

@@ -17,7 +17,11 @@ pub enum Local {
 /// One import: its path, how it is named here, and where it sits.
 #[derive(Clone, Debug)]
 pub struct Import {
+    /// The package it stands for: the standard one for a stand-in (see
+    /// [`STAND_INS`]), as written otherwise.
     pub path: String,
+    /// True when the file imports a stand-in for `path` (see [`STAND_INS`]).
+    pub stand_in: bool,
     /// `None` for a blank (`_`) import.
     pub local: Option<Local>,
     pub start: usize,
@@ -29,6 +33,15 @@ pub struct Import {
 pub struct Imports {
     pub list: Vec<Import>,
 }
+
+/// Packages that re-export a standard package's names as aliases, and the
+/// standard package each stands for. `golang.org/x/net/context` has been
+/// `context` under another path since Go 1.9 (its `Context` is an alias of
+/// `context.Context`, its `Background` returns the standard one), and older
+/// servers still import it: `context.Background()` there is the same call.
+/// It lacks the newer names (`WithoutCancel`, `AfterFunc`), which a fix
+/// must not write through it (see [`Imports::is_stand_in`]).
+const STAND_INS: &[(&str, &str)] = &[("golang.org/x/net/context", "context")];
 
 /// True for an import path of the standard library: it has no dot, unlike
 /// a module path, whose host has one (`github.com/…`). Quotes around the
@@ -84,15 +97,18 @@ impl Imports {
         let Some(path_node) = spec.field("path") else {
             return;
         };
-        let path = text(path_node, src).trim_matches(|c| c == '"' || c == '`');
+        let written = text(path_node, src).trim_matches(|c| c == '"' || c == '`');
+        let stand_in = STAND_INS.iter().find(|(p, _)| *p == written);
+        let path = stand_in.map_or(written, |(_, std)| std);
         let local = match spec.field("name") {
             Some(n) if n.kind_name() == "dot" => Some(Local::Dot),
             Some(n) if n.kind_name() == "blank_identifier" => None,
             Some(n) => Some(Local::Name(text(n, src).to_string())),
-            None => Some(Local::Name(default_name(path).to_string())),
+            None => Some(Local::Name(default_name(written).to_string())),
         };
         self.list.push(Import {
             path: path.to_string(),
+            stand_in: stand_in.is_some(),
             local,
             start: spec.start_byte(),
             end: spec.end_byte(),
@@ -100,9 +116,15 @@ impl Imports {
     }
 
     /// The byte range of the import spec of `path` and its local name.
+    /// The one [`Imports::local`] names, when that is a name.
     pub fn spec_of(&self, path: &str) -> Option<(usize, usize, &str)> {
+        let Some(Local::Name(name)) = self.local(path) else {
+            return None;
+        };
         self.list.iter().find_map(|i| match &i.local {
-            Some(Local::Name(n)) if i.path == path => Some((i.start, i.end, n.as_str())),
+            Some(Local::Name(n)) if i.path == path && n == name => {
+                Some((i.start, i.end, n.as_str()))
+            }
             _ => None,
         })
     }
@@ -121,16 +143,31 @@ impl Imports {
             .any(|i| i.local == Some(Local::Dot) && i.path == path)
     }
 
-    /// How `path` is named here, if it is imported (and not blank).
+    /// How `path` is named here, if it is imported (and not blank): by its
+    /// own import rather than a stand-in's, when the file has both.
     pub fn local(&self, path: &str) -> Option<&Local> {
-        self.list
-            .iter()
-            .filter(|i| i.path == path)
-            .find_map(|i| i.local.as_ref())
+        let named = |stand_in: bool| {
+            self.list
+                .iter()
+                .filter(|i| i.path == path && i.stand_in == stand_in)
+                .find_map(|i| i.local.as_ref())
+        };
+        named(false).or_else(|| named(true))
     }
 
     pub fn has(&self, path: &str) -> bool {
         self.local(path).is_some()
+    }
+
+    /// True when the file names standard package `path` only through a
+    /// stand-in (`golang.org/x/net/context` for `context`, see
+    /// [`STAND_INS`]): new code may use only the names both have.
+    pub fn is_stand_in(&self, path: &str) -> bool {
+        self.list
+            .iter()
+            .filter(|i| i.path == path && i.local.is_some())
+            .all(|i| i.stand_in)
+            && self.has(path)
     }
 
     /// True when the file imports `testing` or a test framework (testify,
@@ -237,5 +274,34 @@ impl Imports {
             Local::Name(n) => Some(format!("{n}.")),
             Local::Dot => Some(String::new()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imports_of(src: &str) -> Imports {
+        Imports::of(&SourceFile::parse("a.go", src.to_string()))
+    }
+
+    /// `golang.org/x/net/context` is read as `context`, and known as a
+    /// stand-in; the standard import, or both, are not.
+    #[test]
+    fn stand_ins_are_read_as_the_standard_package() {
+        let old = imports_of("package p\n\nimport \"golang.org/x/net/context\"\n");
+        assert_eq!(old.path_of("context"), Some("context"));
+        assert!(old.has("context") && old.is_stand_in("context"));
+        let aliased = imports_of("package p\n\nimport xctx \"golang.org/x/net/context\"\n");
+        assert_eq!(aliased.qualifier("context").as_deref(), Some("xctx."));
+        let std = imports_of("package p\n\nimport \"context\"\n");
+        assert!(std.has("context") && !std.is_stand_in("context"));
+        let both = imports_of(
+            "package p\n\nimport (\n\tx \"golang.org/x/net/context\"\n\n\t\"context\"\n)\n",
+        );
+        assert!(!both.is_stand_in("context"));
+        assert_eq!(both.qualifier("context").as_deref(), Some("context."));
+        let none = imports_of("package p\n\nimport \"net/http\"\n");
+        assert!(!none.has("context") && !none.is_stand_in("context"));
     }
 }
