@@ -140,7 +140,15 @@ result-or-error pair: each send on the field is the last word of its path
 in a method that sends on another channel field of the same value on its
 other path (`if err != nil { p.errs <- err; return }; p.out <- v`), and
 every `select` that receives it gives up only for those partners (`case v
-:= <-p.out: … case err := <-p.errs: …`): whichever was sent is taken. A use it
+:= <-p.out: … case err := <-p.errs: …`): whichever was sent is taken.
+So is a field that a method of the type closes, when every way out of
+the `select`s that receive it is a word from such a method (`case
+<-w.stopping:`, where `Close` closes `stopping` and then `lines`): the
+receiver stops only when told by the method that then closes the
+channel, and a send still waiting panics instead of blocking forever,
+as does one after `Close`. A way out of its own (`<-ctx.Done()`, a
+timer), or a close made by a goroutine once every sender is done, does
+not count. A use it
 cannot follow (the channel returned, stored elsewhere, handed to an unknown
 function, an exported field outside `main`, or the field also made with
 room somewhere: `b.tokens = make(chan T, n)` beside a closed unbuffered
@@ -2034,6 +2042,8 @@ struct Uses<'a> {
     /// Locals declared from the field (`ch := x.f`, `var ch = x.f`), by
     /// name and the declared name's node.
     aliases: Vec<(&'a str, Node<'a>)>,
+    /// Where the package closes it (`close(x.f)`).
+    closes: Vec<Node<'a>>,
 }
 
 impl<'a> Uses<'a> {
@@ -2120,6 +2130,9 @@ impl<'a> Uses<'a> {
                     return false;
                 };
                 if f.kind_name() == "identifier" && matches!(cx.text(f), "close" | "len" | "cap") {
+                    if cx.text(f) == "close" {
+                        self.closes.push(call);
+                    }
                     return true;
                 }
                 // A package helper handed the channel: how it sends and receives.
@@ -2161,6 +2174,7 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         receive: Receive::Never,
         giving_up: Vec::new(),
         aliases: Vec::new(),
+        closes: Vec::new(),
     };
     let mut lost = false;
     // The selectors that name the field, from each tree's index of names
@@ -2225,9 +2239,13 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         sends,
         receive,
         giving_up,
+        closes,
         ..
     } = uses;
     if lost || sends.is_empty() || receive == Receive::Waits {
+        return None;
+    }
+    if receive == Receive::GivesUp && closed_by_its_stopper(cx, ty, field, &closes, &giving_up) {
         return None;
     }
     if receive == Receive::GivesUp
@@ -2255,6 +2273,78 @@ fn check_field<'a>(cx: &Context<'a>, ty: &str, field: &str, make: Node<'a>) -> O
         format!("make `{field}` with room for every send, or send in a `select` that also gives up (`<-ctx.Done()`, a done channel)")
     });
     Some(d)
+}
+
+/// True when a method of `ty` closes the field (`close(w.lines)` in
+/// `Close`), and every `select` that can give up on it gives up only for a
+/// channel field of `ty` that such a method closes or sends on (`case
+/// <-w.stop:`, where `Close` closes `stop` and then `lines`): the receiver
+/// stops only when told by the method that then closes the channel. No
+/// sender is then left blocked: the close makes a waiting send panic, as
+/// it does a send that comes later, a use of a closed value and not a leak.
+/// A close elsewhere (a goroutine that closes it once every sender is done)
+/// does not count.
+fn closed_by_its_stopper<'a>(
+    cx: &Context<'a>,
+    ty: &str,
+    field: &str,
+    closes: &[Node<'a>],
+    giving_up: &[Node<'a>],
+) -> bool {
+    // A selector `x.g` naming a channel field of `ty`: `g`.
+    let field_of_ty = |n: Node<'a>| {
+        let d = cx.field_decl(unparen(n)).filter(|d| d.type_name == ty)?;
+        Some(d.name.as_str())
+    };
+    // The fields that the closing methods close or send on.
+    let mut told: HashSet<&str> = HashSet::new();
+    for &close in closes {
+        let Some(method) = enclosing_function(close).filter(|m| {
+            crate::syntax::handlers::receiver(*m, cx.src).is_some_and(|r| r.type_name == ty)
+        }) else {
+            continue;
+        };
+        let Some(body) = method.field("body") else {
+            continue;
+        };
+        crate::syntax::visit_no_funcs(body, |n| {
+            let channel = match n.kind_name() {
+                "send_statement" => n.field("channel"),
+                _ => crate::syntax::Call::of(n)
+                    .filter(|c| {
+                        c.function.kind_name() == "identifier" && cx.text(c.function) == "close"
+                    })
+                    .and_then(|c| c.arg(0)),
+            };
+            if let Some(g) = channel.and_then(field_of_ty) {
+                told.insert(g);
+            }
+            Visit::Descend
+        });
+    }
+    if told.is_empty() {
+        return false;
+    }
+    let same = |n: Node<'a>| field_of_ty(n).is_some_and(|g| g == field);
+    giving_up.iter().all(|&recv| {
+        let Some(operand) = recv
+            .field("operand")
+            .map(unparen)
+            .and_then(|o| o.field("operand"))
+            .map(|o| cx.text(o))
+        else {
+            return false;
+        };
+        // Every way out of its `select` is a word from a closing method.
+        crate::syntax::goroutines::ways_out(recv, &same, cx.src).is_some_and(|cases| {
+            cases.iter().all(|c| {
+                c.field("communication").is_some_and(|m| {
+                    told.iter()
+                        .any(|g| receives_from(m, &format!("{operand}.{g}"), cx.src))
+                })
+            })
+        })
+    })
 }
 
 /// True for a result-or-error pair of fields: each send on `field` is its

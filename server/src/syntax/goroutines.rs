@@ -1183,42 +1183,55 @@ impl Receive {
 
 /// Whether the receive `recv` (a `<-ch` node) can be given up for good: it
 /// heads a case of a `select` with another case that leaves without
-/// waiting on the same channel. Outside a loop, any other case (or a
-/// `default`) leaves; inside a loop, the other case must leave the loop (a
-/// `return`, a labelled `break`, a `goto`): a `for { select }` whose only
-/// way out is the receive itself always gets to it.
+/// waiting on the same channel (see [`ways_out`]).
 pub fn receive_gives_up<'t>(recv: Node<'t>, same: &dyn Fn(Node<'t>) -> bool, src: &str) -> bool {
+    ways_out(recv, same, src).is_some_and(|cases| !cases.is_empty())
+}
+
+/// The other cases of the `select` whose case `recv` (a `<-ch` node) heads
+/// that leave without waiting on the same channel; `None` when `recv`
+/// heads no case. Outside a loop, any other case (or a `default`) leaves;
+/// inside a loop, the other case must leave the loop (a `return`, a
+/// labelled `break`, a `goto`): a `for { select }` whose only way out is
+/// the receive itself always gets to it.
+pub fn ways_out<'t>(
+    recv: Node<'t>,
+    same: &dyn Fn(Node<'t>) -> bool,
+    src: &str,
+) -> Option<Vec<Node<'t>>> {
     let mut n = recv;
     let case = loop {
-        let Some(p) = n.up() else { return false };
+        let p = n.up()?;
         match p.kind_name() {
             "communication_case" => break p,
             "receive_statement" | "expression_list" | "parenthesized_expression" => n = p,
-            _ => return false,
+            _ => return None,
         }
     };
-    let Some(select) = case.up() else {
-        return false;
-    };
+    let select = case.up()?;
     // Asked only of a select with another case that can be taken.
     let in_loop = std::cell::OnceCell::new();
     let waits_here = |n: Node<'t>| super::any_no_funcs(n, |m| received_by(m, same));
-    named_children(select)
-        .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
-        .filter(|c| c.id() != case.id())
-        .any(|other| {
-            if waits_here(other) || flow::block_ends_path(other, src) {
-                return false;
-            }
-            !*in_loop.get_or_init(|| select_in_loop(select))
-                || super::any_no_funcs(other, |m| match m.kind_name() {
-                    "return_statement" | "goto_statement" => true,
-                    "break_statement" => named_children(m)
-                        .next()
-                        .is_some_and(|label| !loops_back(case, label, src)),
-                    _ => false,
-                })
-        })
+    let leaves = |other: Node<'t>| {
+        if waits_here(other) || flow::block_ends_path(other, src) {
+            return false;
+        }
+        !*in_loop.get_or_init(|| select_in_loop(select))
+            || super::any_no_funcs(other, |m| match m.kind_name() {
+                "return_statement" | "goto_statement" => true,
+                "break_statement" => named_children(m)
+                    .next()
+                    .is_some_and(|label| !loops_back(case, label, src)),
+                _ => false,
+            })
+    };
+    Some(
+        named_children(select)
+            .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
+            .filter(|c| c.id() != case.id())
+            .filter(|c| leaves(*c))
+            .collect(),
+    )
 }
 
 /// True when `select` sits in a `for` loop of its own function. Asked of
