@@ -1171,7 +1171,7 @@ pub struct Lookup {
 }
 
 /// How many values rules may derive once per package ([`PackageIndex::memo`]).
-pub const MEMO_SLOTS: usize = 5;
+pub const MEMO_SLOTS: usize = 6;
 
 /// Values rules derive from the whole package once, not once per batch of
 /// declarations checked (a scan of every summary per batch costs the

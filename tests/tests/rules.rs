@@ -150,6 +150,16 @@ fn rules_leave_test_support_packages_alone() {
     check_fixture(dir.to_str().unwrap());
 }
 
+/// In test code, HV007 reports a map only as far as the package's tests
+/// drive it at once: a package's map when its tests run in parallel, any
+/// map when they fire requests from goroutines in a loop (the `hv007`
+/// fixtures' race tests do). One request at a time, nothing.
+#[test]
+fn hv007_in_tests_follows_what_the_tests_drive_at_once() {
+    check_fixture("testsupport/sequential");
+    check_fixture("testsupport/parallel");
+}
+
 /// Leaks in the tests of a package whose tests do not check for leaked
 /// goroutines (no goleak) end with the test binary: HV003 and HV011 leave
 /// them alone there, and still report the package's own code. The `hv003`

@@ -32,6 +32,16 @@ guards no write. (RULES.md counts `RLock` as holding the lock; for a write
 it does not exclude anything.) That finding has no automatic fix: the write
 needs `mu.Lock()`, and another mutex would not exclude the readers.
 
+In test code (`_test.go` files, test-support packages and files that
+import `testing`), a map is shared only as far as the package's tests
+drive it at once: a package-level map is reported when some test of the
+package calls `t.Parallel()` or fires requests from goroutines started in
+a loop, a map field only in the second case. A fake server that the tests
+ask one request at a time never writes its maps at once, and when a test
+does drive it at once, `go test -race` reports it too. A test-support
+package used by other packages' tests shows none of that here, and is
+left alone.
+
 A map field of a local that holds a value reached from the receiver or a
 package variable, through fields, indexes and ranges, is shared the same
 way: `for _, sh := range s.shards { sh.items[k] = v }`, `sh :=
@@ -190,6 +200,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         .filter(|o| o.write)
         .map(|o| o.node.start_position().row)
         .collect();
+    // In test code, a map is shared only as far as the package's tests
+    // drive it at once (see [`TestsDrive`]).
+    let drive = (!accesses.is_empty() && crate::engine::is_test_code(cx.file, cx.imports))
+        .then(|| tests_drive(cx));
     // Taken apart as the findings are made, not held beside them (there
     // are as many of each).
     for a in accesses.into_values() {
@@ -199,6 +213,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             field,
             ..
         } = &*a.shared;
+        if let Some(drive) = drive {
+            // A package variable is every test's; a double's map only the
+            // requests made to that double.
+            let package_var = field.is_none() && !map.contains('.');
+            if !(drive.fan_out || package_var && drive.parallel) {
+                continue;
+            }
+        }
         let handler = &cx.handlers()[a.owner].name;
         // Reads matter when some handler of the package writes the map.
         let written = a.write
@@ -496,8 +518,75 @@ pub struct MapWrites(std::collections::BTreeSet<String>);
 
 impl crate::index::Fact for MapWrites {}
 
+/// HV007's fact about a function of test code: how it drives what it tests
+/// at once (see [`TestsDrive`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TestsDrive {
+    /// It calls `t.Parallel()`: the package's tests run side by side.
+    parallel: bool,
+    /// It starts goroutines in a loop (`for … { go … }`, `g.Go` in a
+    /// loop): requests fired at once.
+    fan_out: bool,
+}
+
+impl crate::index::Fact for TestsDrive {}
+
+impl TestsDrive {
+    fn of(decl: Node, src: &str) -> TestsDrive {
+        let whole = text(decl, src);
+        let mut drive = TestsDrive {
+            parallel: whole.contains(".Parallel()"),
+            fan_out: false,
+        };
+        if !crate::syntax::goroutines::START_TEXTS
+            .iter()
+            .any(|t| whole.contains(t))
+        {
+            return drive;
+        }
+        let starts = crate::kinds!("go_statement", "call_expression");
+        crate::syntax::visit_kinds(decl, starts, |n| {
+            let starts_one = n.kind_name() == "go_statement"
+                || Call::of(n)
+                    .and_then(|c| c.function.field("field"))
+                    .is_some_and(|f| text(f, src) == "Go");
+            if starts_one
+                && n.ancestors()
+                    .take_while(|a| a.id() != decl.id())
+                    .any(|a| a.kind_name() == "for_statement")
+            {
+                drive.fan_out = true;
+                return Visit::Stop;
+            }
+            Visit::Descend
+        });
+        drive
+    }
+}
+
+/// What the tests of the package drive at once, from every file's
+/// functions of test code: once per package.
+fn tests_drive(cx: &Context) -> TestsDrive {
+    *cx.index.memo(super::memo::TESTS_DRIVE, || {
+        cx.index
+            .files
+            .iter()
+            .flat_map(|f| f.facts.of::<TestsDrive>())
+            .fold(TestsDrive::default(), |a, b| TestsDrive {
+                parallel: a.parallel || b.parallel,
+                fan_out: a.fan_out || b.fan_out,
+            })
+    })
+}
+
 fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
     let (decl, src, imports) = (at.node, at.src, at.imports);
+    if crate::syntax::is_function(decl) && crate::engine::is_test_code(at.file, imports) {
+        let drive = TestsDrive::of(decl, src);
+        if drive != TestsDrive::default() {
+            out.push(drive);
+        }
+    }
     if !imports.has("net/http")
         || !crate::syntax::is_function(decl)
         || !may_write_maps(crate::syntax::text(decl, src))

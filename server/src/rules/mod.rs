@@ -88,7 +88,10 @@ pub(crate) mod memo {
     /// Guard fixes: what each file declares of struct types
     /// ([`super::guard::StructFiles`]).
     pub const STRUCT_FILES: usize = 4;
-    const _: () = assert!(STRUCT_FILES < crate::index::MEMO_SLOTS);
+    /// HV007: what the package's tests drive at once
+    /// ([`super::hv007_unsynchronized_map_write::TestsDrive`]).
+    pub const TESTS_DRIVE: usize = 5;
+    const _: () = assert!(TESTS_DRIVE < crate::index::MEMO_SLOTS);
 }
 
 /// Every rule, in code order.
