@@ -518,8 +518,8 @@ pub struct MapWrites(std::collections::BTreeSet<String>);
 
 impl crate::index::Fact for MapWrites {}
 
-/// HV007's fact about a function of test code: how it drives what it tests
-/// at once (see [`TestsDrive`]).
+/// HV007's fact about a function of a file that imports `testing`: how it
+/// drives what it tests at once.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TestsDrive {
     /// It calls `t.Parallel()`: the package's tests run side by side.
@@ -581,7 +581,8 @@ fn tests_drive(cx: &Context) -> TestsDrive {
 
 fn collect(at: &crate::index::Declaration, out: &mut crate::index::Facts) {
     let (decl, src, imports) = (at.node, at.src, at.imports);
-    if crate::syntax::is_function(decl) && crate::engine::is_test_code(at.file, imports) {
+    // Tests, and the helpers that drive them, import `testing`.
+    if imports.has("testing") && crate::syntax::is_function(decl) {
         let drive = TestsDrive::of(decl, src);
         if drive != TestsDrive::default() {
             out.push(drive);
