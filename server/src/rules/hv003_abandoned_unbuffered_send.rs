@@ -2291,11 +2291,6 @@ fn closed_by_its_stopper<'a>(
     closes: &[Node<'a>],
     giving_up: &[Node<'a>],
 ) -> bool {
-    // A selector `x.g` naming a channel field of `ty`: `g`.
-    let field_of_ty = |n: Node<'a>| {
-        let d = cx.field_decl(unparen(n)).filter(|d| d.type_name == ty)?;
-        Some(d.name.as_str())
-    };
     // The fields that the closing methods close or send on.
     let mut told: HashSet<&str> = HashSet::new();
     for &close in closes {
@@ -2316,7 +2311,7 @@ fn closed_by_its_stopper<'a>(
                     })
                     .and_then(|c| c.arg(0)),
             };
-            if let Some(g) = channel.and_then(field_of_ty) {
+            if let Some((_, g)) = channel.and_then(|c| field_of(cx, ty, c)) {
                 told.insert(g);
             }
             Visit::Descend
@@ -2325,23 +2320,38 @@ fn closed_by_its_stopper<'a>(
     if told.is_empty() {
         return false;
     }
-    let same = |n: Node<'a>| field_of_ty(n).is_some_and(|g| g == field);
-    giving_up.iter().all(|&recv| {
-        let Some(operand) = recv
-            .field("operand")
-            .map(unparen)
-            .and_then(|o| o.field("operand"))
-            .map(|o| cx.text(o))
-        else {
-            return false;
-        };
-        // Every way out of its `select` is a word from a closing method.
-        crate::syntax::goroutines::ways_out(recv, &same, cx.src).is_some_and(|cases| {
-            cases.iter().all(|c| {
-                c.field("communication").is_some_and(|m| {
-                    told.iter()
-                        .any(|g| receives_from(m, &format!("{operand}.{g}"), cx.src))
-                })
+    giving_up
+        .iter()
+        .all(|&recv| leaves_only_for(cx, ty, field, recv, &told))
+}
+
+/// A selector `x.g` naming a channel field of `ty`: (`x`, `g`).
+fn field_of<'a>(cx: &Context<'a>, ty: &str, n: Node<'a>) -> Option<(&'a str, &'a str)> {
+    let n = unparen(n);
+    let d = cx.field_decl(n).filter(|d| d.type_name == ty)?;
+    Some((cx.text(n.field("operand")?), d.name.as_str()))
+}
+
+/// True when every way out of the `select` whose case `recv` (`<-x.f`, of
+/// `field` of `ty`) heads receives from `x.g` for one of `fields`: the
+/// receiver leaves only when one of those has a word for it.
+fn leaves_only_for<'a>(
+    cx: &Context<'a>,
+    ty: &str,
+    field: &str,
+    recv: Node<'a>,
+    fields: &HashSet<&str>,
+) -> bool {
+    let Some((operand, _)) = recv.field("operand").and_then(|c| field_of(cx, ty, c)) else {
+        return false;
+    };
+    let same = |n: Node<'a>| field_of(cx, ty, n).is_some_and(|(_, g)| g == field);
+    crate::syntax::goroutines::ways_out(recv, &same, cx.src).is_some_and(|cases| {
+        cases.iter().all(|c| {
+            c.field("communication").is_some_and(|m| {
+                fields
+                    .iter()
+                    .any(|g| receives_from(m, &format!("{operand}.{g}"), cx.src))
             })
         })
     })
@@ -2361,18 +2371,12 @@ fn one_of_a_pair<'a>(
     sends: &[Node<'a>],
     giving_up: &[Node<'a>],
 ) -> bool {
-    // A selector `x.g` naming a channel field of `ty`: (`x`, `g`).
-    let field_of_ty = |n: Node<'a>| {
-        let n = unparen(n);
-        let d = cx.field_decl(n).filter(|d| d.type_name == ty)?;
-        Some((cx.text(n.field("operand")?), d.name.as_str()))
-    };
     let mut partners: Option<HashSet<&str>> = None;
     // Each function's last words, read once however many sends it makes.
     let mut words_of: HashMap<usize, Vec<&str>> = HashMap::new();
     for &send in sends {
         let Some((operand, _)) = (send.kind_name() == "send_statement")
-            .then(|| send.field("channel").and_then(field_of_ty))
+            .then(|| send.field("channel").and_then(|c| field_of(cx, ty, c)))
             .flatten()
         else {
             return false;
@@ -2400,34 +2404,9 @@ fn one_of_a_pair<'a>(
     let Some(partners) = partners.filter(|p| !p.is_empty()) else {
         return false;
     };
-    giving_up.iter().all(|&recv| {
-        let Some(operand) = recv.field("operand").and_then(field_of_ty).map(|(o, _)| o) else {
-            return false;
-        };
-        let Some(select) = recv
-            .ancestors_in_function()
-            .find(|a| a.kind_name() == "communication_case")
-            .and_then(|c| c.up())
-        else {
-            return false;
-        };
-        named_children(select)
-            .filter(|c| matches!(c.kind_name(), "communication_case" | "default_case"))
-            .all(|c| {
-                if c.kind_name() == "default_case" {
-                    return false;
-                }
-                if crate::syntax::contains(c, recv) {
-                    return true;
-                }
-                // `case v := <-x.g:` or `case <-x.g:` for a partner `g`.
-                c.field("communication").is_some_and(|m| {
-                    partners
-                        .iter()
-                        .any(|g| receives_from(m, &format!("{operand}.{g}"), cx.src))
-                })
-            })
-    })
+    giving_up
+        .iter()
+        .all(|&recv| leaves_only_for(cx, ty, field, recv, &partners))
 }
 
 /// True for `make(…)` or `nil`: a value that brings no channel from
