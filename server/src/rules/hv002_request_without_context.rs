@@ -33,6 +33,12 @@ at there, the conn's deadlines are), and a context that becomes
 `context.Background()` only when it is nil (`if ctx == nil { ctx =
 context.Background() }`).
 
+The context of a function around a callback is in reach in the callback
+too (`retry(func() { req, _ := http.NewRequest(…); return s.do(ctx, req)
+})`), unless the callback declares the same name (`func(ctx string)`): the
+request is then still reported, with no fix, as the name there is not the
+context.
+
 ## Why is this bad?
 These requests run on `context.Background()`. When the client of the handler
 disconnects, or the caller's context is cancelled, the upstream call keeps
@@ -140,7 +146,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(what) = what else {
             return Visit::Descend;
         };
-        let Some(Reach { ctx, naming }) = context_in_reach(cx, n, &mut named) else {
+        let Some(Reach {
+            ctx,
+            naming,
+            hidden,
+        }) = context_in_reach(cx, n, &mut named)
+        else {
             return Visit::Descend;
         };
         let mut d = cx.diag(
@@ -151,14 +162,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 false => format!("{what} does not use the function's `context.Context` parameter: the request keeps running after it is cancelled"),
             },
         );
-        d.fixes.extend(context_fix(cx, &call, &ctx).map(|mut f| {
+        let fix = (!hidden).then(|| context_fix(cx, &call, &ctx)).flatten();
+        d.fixes.extend(fix.map(|mut f| {
             let edits = std::sync::Arc::make_mut(&mut f.edits);
             edits.extend(naming.iter().cloned());
             edits.sort_by_key(|e| (e.start, e.end));
             f
         }));
-        super::by_hand(&mut d, || {
-            format!("build the request with `http.NewRequestWithContext({ctx}, …)` and send it with the client's `Do`")
+        super::by_hand(&mut d, || match hidden {
+            true => format!("the function here declares its own `{}`, which hides the context: rename one, then build the request with `http.NewRequestWithContext({ctx}, …)`", ctx.split('.').next().unwrap_or(&ctx)),
+            false => format!("build the request with `http.NewRequestWithContext({ctx}, …)` and send it with the client's `Do`"),
         });
         out.push(d);
         Visit::Descend
@@ -230,13 +243,25 @@ fn context_attached_later<'a>(
             .and_then(|(l, i)| named_children(l).nth(i));
         names.extend(left.map(|l| cx.text(l)));
     }
-    // The function's contexts: its named `context.Context` parameters.
-    let contexts: Vec<String> = params(func, cx.src)
-        .into_iter()
-        .filter(|p| is_context(cx, p))
-        .filter_map(|p| p.name)
-        .filter(|n| n != "_")
-        .collect();
+    // The contexts in reach: the named `context.Context` parameters of the
+    // function and of the functions around it (a request built in a
+    // callback, `withRetry(func() { … do(ctx, req) })`), unless a
+    // parameter of a function nearer the request has the same name.
+    let mut contexts: Vec<String> = Vec::new();
+    let mut shadowed: Vec<String> = Vec::new();
+    let mut around = Some(func);
+    while let Some(f) = around {
+        for p in params(f, cx.src) {
+            let Some(n) = p.name.clone().filter(|n| n != "_") else {
+                continue;
+            };
+            if is_context(cx, &p) && !shadowed.contains(&n) {
+                contexts.push(n.clone());
+            }
+            shadowed.push(n);
+        }
+        around = enclosing_function(f);
+    }
     // A context in reach: a context parameter, or `r.Context()`.
     let live_context = |n: Node| {
         let n = unparen(n);
@@ -401,6 +426,9 @@ fn never_sent<'a>(cx: &Context<'a>, new_request: Node<'a>) -> bool {
 struct Reach {
     ctx: String,
     naming: Vec<crate::diagnostic::Edit>,
+    /// A function nearer the request declares the same name: the context
+    /// is in reach, but not by that name (no fix).
+    hidden: bool,
 }
 
 /// How the context in reach is named: `r.Context()` in a handler (or any
@@ -408,20 +436,28 @@ struct Reach {
 /// parameter. A context parameter with no name, or named `_`, is still in
 /// reach: it is named (`ctx` when free; unnamed siblings become `_`, as Go
 /// wants all or none named), once per function (`named`).
+///
+/// A function nearer `at` that declares the same name (`func(ctx string)`
+/// in a callback) hides it: the context is in reach, but not by its name
+/// there ([`Reach::hidden`]).
 fn context_in_reach(
     cx: &Context,
     at: Node,
     named: &mut HashMap<usize, Option<Reach>>,
 ) -> Option<Reach> {
+    let mut nearer: Vec<Node> = Vec::new();
     let mut f = enclosing_function(at);
     while let Some(func) = f {
         let found = named
             .entry(func.id())
             .or_insert_with(|| reach_of(cx, func))
             .clone();
-        if found.is_some() {
-            return found;
+        if let Some(mut reach) = found {
+            let root = reach.ctx.split('.').next().unwrap_or(&reach.ctx);
+            reach.hidden = nearer.iter().any(|n| cx.declared_in(*n, root));
+            return Some(reach);
         }
+        nearer.push(func);
         f = enclosing_function(func);
     }
     None
@@ -440,12 +476,14 @@ fn reach_of(cx: &Context, func: Node) -> Option<Reach> {
                 return Some(Reach {
                     ctx: format!("{name}.Context()"),
                     naming: Vec::new(),
+                    hidden: false,
                 })
             }
             (Some(name), _) if name != "_" && is_context(cx, p) => {
                 return Some(Reach {
                     ctx: name.to_string(),
                     naming: Vec::new(),
+                    hidden: false,
                 })
             }
             _ => {}
@@ -478,7 +516,11 @@ fn reach_of(cx: &Context, func: Node) -> Option<Reach> {
             })
             .collect::<Option<Vec<_>>>()?,
     };
-    Some(Reach { ctx, naming })
+    Some(Reach {
+        ctx,
+        naming,
+        hidden: false,
+    })
 }
 
 /// The fix: the context goes into the request. `NewRequest` gains it as its
