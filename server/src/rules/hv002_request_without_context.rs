@@ -245,21 +245,20 @@ fn context_attached_later<'a>(
     }
     // The contexts in reach: the named `context.Context` parameters of the
     // function and of the functions around it (a request built in a
-    // callback, `withRetry(func() { … do(ctx, req) })`), unless a
-    // parameter of a function nearer the request has the same name.
+    // callback, `withRetry(func() { … do(ctx, req) })`), unless a function
+    // nearer the request declares the same name.
     let mut contexts: Vec<String> = Vec::new();
-    let mut shadowed: Vec<String> = Vec::new();
+    let mut nearer: Vec<Node> = Vec::new();
     let mut around = Some(func);
     while let Some(f) = around {
-        for p in params(f, cx.src) {
-            let Some(n) = p.name.clone().filter(|n| n != "_") else {
-                continue;
-            };
-            if is_context(cx, &p) && !shadowed.contains(&n) {
-                contexts.push(n.clone());
-            }
-            shadowed.push(n);
-        }
+        contexts.extend(
+            params(f, cx.src)
+                .into_iter()
+                .filter(|p| is_context(cx, p))
+                .filter_map(|p| p.name)
+                .filter(|n| n != "_" && !hidden(cx, &nearer, n)),
+        );
+        nearer.push(f);
         around = enclosing_function(f);
     }
     // A context in reach: a context parameter, or `r.Context()`.
@@ -454,13 +453,19 @@ fn context_in_reach(
             .clone();
         if let Some(mut reach) = found {
             let root = reach.ctx.split('.').next().unwrap_or(&reach.ctx);
-            reach.hidden = nearer.iter().any(|n| cx.declared_in(*n, root));
+            reach.hidden = hidden(cx, &nearer, root);
             return Some(reach);
         }
         nearer.push(func);
         f = enclosing_function(func);
     }
     None
+}
+
+/// True when one of the functions `nearer` a use than the one that
+/// declares `name` declares it again: the use names that one.
+fn hidden(cx: &Context, nearer: &[Node], name: &str) -> bool {
+    nearer.iter().any(|f| cx.declared_in(*f, name))
 }
 
 /// True for a parameter of type `context.Context`.
@@ -562,14 +567,14 @@ fn context_fix<'a>(cx: &Context<'a>, call: &Call<'a>, ctx: &str) -> Option<crate
             }
             // A file with both `context` and a stand-in for it: the import
             // that may go unused is the one this call names.
-            if let Some(named) = crate::syntax::Call::of(unparen(arg))
+            let named = crate::syntax::Call::of(unparen(arg))
                 .and_then(|c| c.function.field("operand"))
-                .map(|o| format!("{}.", cx.text(o)))
-            {
-                let through = cx.imports.path_of(named.trim_end_matches('.'));
-                if through == Some("context") && cx.imports.qualifier("context") != Some(named) {
-                    return None;
-                }
+                .map(|o| cx.text(o));
+            if named.is_some_and(|n| {
+                cx.imports.path_of(n) == Some("context")
+                    && cx.imports.spec_of("context").map(|(_, _, local)| local) != Some(n)
+            }) {
+                return None;
             }
             let mut edits = vec![edit(cx.file, arg.start_byte(), arg.end_byte(), ctx)];
             let drop = cx.import_uses("context").and_then(|uses| {

@@ -115,6 +115,14 @@ struct Shared {
     field: Option<(String, String, String)>,
 }
 
+impl Shared {
+    /// True for a package-level variable, every request's (not a field,
+    /// nor a map reached through a local).
+    fn package_var(&self) -> bool {
+        self.field.is_none() && !self.name.contains('.')
+    }
+}
+
 struct Access<'t> {
     node: Node<'t>,
     /// The map, shared by every access to it.
@@ -216,8 +224,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if let Some(drive) = drive {
             // A package variable is every test's; a double's map only the
             // requests made to that double.
-            let package_var = field.is_none() && !map.contains('.');
-            if !(drive.fan_out || package_var && drive.parallel) {
+            if !(drive.fan_out || a.shared.package_var() && drive.parallel) {
                 continue;
             }
         }
@@ -267,7 +274,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     type_name,
                     field,
                 }),
-                (None, Some(decl)) if !map.contains('.') => Some(Guarded::Var {
+                (None, Some(decl)) if a.shared.package_var() => Some(Guarded::Var {
                     name: map,
                     decl,
                     guarded_by: guards.get(&a.shared.key),
@@ -534,33 +541,16 @@ impl crate::index::Fact for TestsDrive {}
 impl TestsDrive {
     fn of(decl: Node, src: &str) -> TestsDrive {
         let whole = text(decl, src);
-        let mut drive = TestsDrive {
-            parallel: whole.contains(".Parallel()"),
-            fan_out: false,
-        };
-        if !crate::syntax::goroutines::START_TEXTS
+        let starts_any = crate::syntax::goroutines::START_TEXTS
             .iter()
-            .any(|t| whole.contains(t))
-        {
-            return drive;
+            .any(|t| whole.contains(t));
+        TestsDrive {
+            parallel: whole.contains(".Parallel()"),
+            fan_out: starts_any
+                && crate::syntax::goroutines::starts(decl, src)
+                    .iter()
+                    .any(|g| crate::syntax::goroutines::started_in_loop(g, decl)),
         }
-        let starts = crate::kinds!("go_statement", "call_expression");
-        crate::syntax::visit_kinds(decl, starts, |n| {
-            let starts_one = n.kind_name() == "go_statement"
-                || Call::of(n)
-                    .and_then(|c| c.function.field("field"))
-                    .is_some_and(|f| text(f, src) == "Go");
-            if starts_one
-                && n.ancestors()
-                    .take_while(|a| a.id() != decl.id())
-                    .any(|a| a.kind_name() == "for_statement")
-            {
-                drive.fan_out = true;
-                return Visit::Stop;
-            }
-            Visit::Descend
-        });
-        drive
     }
 }
 
